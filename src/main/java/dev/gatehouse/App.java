@@ -1,0 +1,199 @@
+package dev.gatehouse;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import dev.gatehouse.accounts.AccountService;
+import dev.gatehouse.accounts.JdbiUserStore;
+import dev.gatehouse.accounts.PasswordPolicy;
+import dev.gatehouse.admin.AdminRoutes;
+import dev.gatehouse.audit.AuditLog;
+import dev.gatehouse.audit.AuditRoutes;
+import dev.gatehouse.auth.AuthRoutes;
+import dev.gatehouse.auth.AuthService;
+import dev.gatehouse.auth.SessionRoutes;
+import dev.gatehouse.auth.TokenAuthenticator;
+import dev.gatehouse.ops.DocsRoutes;
+import dev.gatehouse.ops.HealthRoutes;
+import dev.gatehouse.ops.JwksRoutes;
+import dev.gatehouse.ops.MetricsRoutes;
+import dev.gatehouse.platform.config.Config;
+import dev.gatehouse.platform.crypto.CryptoProviders;
+import dev.gatehouse.platform.crypto.MasterKey;
+import dev.gatehouse.platform.crypto.PasswordHasher;
+import dev.gatehouse.platform.crypto.Secrets;
+import dev.gatehouse.platform.db.Database;
+import dev.gatehouse.platform.http.HttpServer;
+import dev.gatehouse.platform.http.Json;
+import dev.gatehouse.platform.http.Web;
+import dev.gatehouse.platform.keys.JdbiSigningKeyStore;
+import dev.gatehouse.platform.keys.KeyRing;
+import dev.gatehouse.platform.mail.DevOutboxTransport;
+import dev.gatehouse.platform.mail.MailOutbox;
+import dev.gatehouse.platform.mail.MailTransport;
+import dev.gatehouse.platform.mail.MailWorker;
+import dev.gatehouse.platform.mail.SmtpTransport;
+import dev.gatehouse.platform.metrics.Metrics;
+import dev.gatehouse.platform.ratelimit.RateLimiter;
+import dev.gatehouse.rbac.RbacService;
+import dev.gatehouse.sessions.JdbiSessionStore;
+import dev.gatehouse.sessions.SessionService;
+import io.micrometer.core.instrument.binder.db.DatabaseTableMetrics;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The composition root: builds every component with {@code new}, in dependency order, and owns their lifecycle. Tests
+ * start this same class with test settings.
+ */
+public final class App implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(App.class);
+    public static final String VERSION = Optional.ofNullable(
+                    App.class.getPackage().getImplementationVersion())
+            .orElse("dev");
+
+    private final Config config;
+    private final Database db;
+    private final MailWorker mailWorker;
+    private final HttpServer http;
+    private final KeyRing keyRing;
+    private final AccountService accounts;
+
+    private App(Config config, Clock exactClock, Secrets secrets) {
+        this.config = config;
+        // Both databases keep microseconds; a clock of the same precision makes stored and in-memory times agree.
+        Clock clock = Clock.tick(exactClock, Duration.ofNanos(1_000));
+        String provider = CryptoProviders.install(System.getProperty("gatehouse.crypto", "auto"));
+        var metrics = Metrics.create();
+
+        String url = config.dbUrl().orElseGet(() -> Database.embeddedUrl(config.dataDir()));
+        this.db = Database.open(url, config.dbUser(), config.dbPassword(), url.startsWith("jdbc:postgresql:") ? 16 : 8);
+        db.pool().setMetricRegistry(metrics);
+        db.migrate();
+
+        var masterKey = MasterKey.load(config.masterKey(), config.dataDir(), secrets);
+        this.keyRing = new KeyRing(
+                new JdbiSigningKeyStore(db),
+                masterKey,
+                clock,
+                Duration.ofHours(1),
+                config.accessTokenTtl().plus(Duration.ofHours(1)));
+        keyRing.init(Set.of(JWSAlgorithm.ES256));
+
+        MailTransport transport =
+                config.smtp().configured() ? new SmtpTransport(config.smtp()) : new DevOutboxTransport();
+        var outbox = new MailOutbox(db, clock);
+        this.mailWorker = new MailWorker(outbox, transport);
+
+        var audit = new AuditLog(db, clock);
+        var rbac = new RbacService(db, clock);
+        var hasher = new PasswordHasher(config.argon2(), secrets);
+        var sessions = new SessionService(
+                db, new JdbiSessionStore(), audit, secrets, clock, config.refreshTokenTtl(), metrics);
+        this.accounts = new AccountService(
+                db,
+                new JdbiUserStore(),
+                secrets,
+                hasher,
+                new PasswordPolicy(),
+                outbox,
+                mailWorker::nudge,
+                audit,
+                sessions,
+                rbac,
+                clock,
+                config.issuer(),
+                config.registrationEnabled());
+        var accessTokens = new dev.gatehouse.tokens.AccessTokenService(
+                keyRing, config.issuer(), clock, config.accessTokenTtl(), JWSAlgorithm.ES256, metrics);
+        var auth = new AuthService(
+                db,
+                accounts,
+                sessions,
+                accessTokens,
+                audit,
+                secrets,
+                metrics,
+                config.apiAudience(),
+                config.requireVerifiedEmail());
+
+        var mapper = Json.newMapper();
+        var limiter = new RateLimiter(config.rateLimits(), clock);
+        var web = new Web(mapper, List.of(new TokenAuthenticator(accessTokens, sessions, rbac)), limiter, metrics);
+        boolean https = config.issuer().startsWith("https:");
+
+        var groups = new ArrayList<dev.gatehouse.platform.http.RouteGroup>();
+        HttpServer[] self = new HttpServer[1];
+        Map<String, Object> components = new LinkedHashMap<>();
+        components.put("crypto_provider", provider);
+        components.put("mail", mailWorker.describe());
+        components.put("rate_limits", config.rateLimits() ? "on" : "off");
+        groups.add(new HealthRoutes(db, web, VERSION, () -> self[0] != null && self[0].draining(), () -> components));
+        groups.add(new MetricsRoutes(metrics));
+        groups.add(new JwksRoutes(keyRing));
+        groups.add(new AuthRoutes(auth, accounts, web, https));
+        groups.add(new SessionRoutes(sessions, auth, web));
+        groups.add(new AuditRoutes(audit, web));
+        groups.add(new AdminRoutes(keyRing, outbox, accounts, audit, web, clock));
+        groups.add(new DocsRoutes(config.issuer(), VERSION, mapper, () -> self[0].operations()));
+        this.http = new HttpServer(config.httpHost(), config.httpPort(), config.issuer(), mapper, metrics, groups);
+        self[0] = http;
+        new DatabaseTableMetrics(db.dataSource(), "gatehouse", "users", List.of()).bindTo(metrics);
+        log.info("Crypto provider: {}; mail: {}", provider, mailWorker.describe());
+        if (!config.rateLimits()) log.warn("GATEHOUSE_RATE_LIMITS=off: every rate limit is disabled");
+    }
+
+    public static App start(Config config) {
+        return start(config, Clock.systemUTC(), Secrets.system());
+    }
+
+    public static App start(Config config, Clock clock, Secrets secrets) {
+        var app = new App(config, clock, secrets);
+        app.bootstrapAdmin(secrets);
+        app.mailWorker.start();
+        app.http.start();
+        return app;
+    }
+
+    private void bootstrapAdmin(Secrets secrets) {
+        String email = config.adminEmail().orElse("admin@gatehouse.local");
+        boolean generated = config.adminPassword().isEmpty();
+        String password =
+                config.adminPassword().orElseGet(() -> secrets.token("").substring(0, 24));
+        if (accounts.createFirstAdmin(email, password)) {
+            if (generated) {
+                // Printed once to the console, never logged: it is the only copy.
+                System.out.println("First administrator created: " + email + " / " + password
+                        + "  (shown once; change it after signing in)");
+            } else {
+                log.info("First administrator created: {}", email);
+            }
+        }
+    }
+
+    public int port() {
+        return http.port();
+    }
+
+    public String issuer() {
+        return config.issuer();
+    }
+
+    public KeyRing keyRing() {
+        return keyRing;
+    }
+
+    /** Drains in-flight requests, stops background work and closes the pool. */
+    @Override
+    public void close() {
+        http.stop(10_000);
+        mailWorker.close();
+        db.close();
+    }
+}

@@ -1,0 +1,400 @@
+package dev.gatehouse.accounts;
+
+import dev.gatehouse.audit.AuditEvent;
+import dev.gatehouse.audit.AuditLog;
+import dev.gatehouse.platform.crypto.PasswordHasher;
+import dev.gatehouse.platform.crypto.Secrets;
+import dev.gatehouse.platform.db.AlreadyExists;
+import dev.gatehouse.platform.db.Database;
+import dev.gatehouse.platform.http.Problem;
+import dev.gatehouse.platform.http.RequestInfo;
+import dev.gatehouse.platform.mail.MailMessage;
+import dev.gatehouse.platform.mail.MailOutbox;
+import dev.gatehouse.rbac.RbacService;
+import dev.gatehouse.sessions.SessionService;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * Accounts: registration, credentials, email verification, password reset and change, magic links. Answers that could
+ * reveal whether an address has an account (register, forgot-password, magic-link) are the same either way, and cost
+ * the same time.
+ */
+public final class AccountService {
+    public sealed interface Authentication {
+        record Authenticated(User user) implements Authentication {}
+
+        record Denied(String reason, UUID userId) implements Authentication {}
+    }
+
+    private final Database db;
+    private final UserStore users;
+    private final OneTimeTokens tokens;
+    private final PasswordHasher hasher;
+    private final PasswordPolicy policy;
+    private final MailOutbox outbox;
+    private final Runnable mailNudge;
+    private final AuditLog audit;
+    private final SessionService sessions;
+    private final RbacService rbac;
+    private final Clock clock;
+    private final AccountMails mails;
+    private final boolean registrationEnabled;
+
+    public AccountService(
+            Database db,
+            UserStore users,
+            Secrets secrets,
+            PasswordHasher hasher,
+            PasswordPolicy policy,
+            MailOutbox outbox,
+            Runnable mailNudge,
+            AuditLog audit,
+            SessionService sessions,
+            RbacService rbac,
+            Clock clock,
+            String issuer,
+            boolean registrationEnabled) {
+        this.db = db;
+        this.users = users;
+        this.tokens = new OneTimeTokens(secrets);
+        this.hasher = hasher;
+        this.policy = policy;
+        this.outbox = outbox;
+        this.mailNudge = mailNudge;
+        this.audit = audit;
+        this.sessions = sessions;
+        this.rbac = rbac;
+        this.clock = clock;
+        this.mails = new AccountMails(issuer);
+        this.registrationEnabled = registrationEnabled;
+    }
+
+    public boolean registrationEnabled() {
+        return registrationEnabled;
+    }
+
+    public Optional<User> find(UUID id) {
+        return db.withHandle(h -> users.byId(h, id));
+    }
+
+    /**
+     * Registers a new account and mails a verification link. An address that already has an account changes nothing and
+     * its owner is told by mail instead; the caller sees no difference.
+     */
+    public void register(String email, String password, String firstName, String lastName, RequestInfo info) {
+        if (!registrationEnabled) throw Problem.forbidden("Self-registration is disabled on this server");
+        checkPassword("password", password, email, firstName, lastName);
+        String hash = hasher.hash(password); // hashed either way, so both paths take the same time
+        Instant now = clock.instant();
+        db.useTransaction(h -> {
+            Optional<User> existing = users.byEmail(h, email);
+            if (existing.isPresent()) {
+                outbox.enqueue(h, mails.alreadyRegistered(existing.get().email()));
+                audit.record(
+                        h, AuditEvent.failure("user.register", existing.get().id(), "email_taken"), info);
+                return;
+            }
+            var user = new User(
+                    UUID.randomUUID(),
+                    email.trim(),
+                    false,
+                    hash,
+                    blankToNull(firstName),
+                    blankToNull(lastName),
+                    "active",
+                    false,
+                    now,
+                    now,
+                    now,
+                    null);
+            try {
+                users.insert(h, user);
+            } catch (AlreadyExists e) {
+                return; // a concurrent registration of the same address won; same answer
+            }
+            rbac.assign(h, user.id(), RbacService.USER);
+            String token = tokens.issue(h, OneTimeTokens.Purpose.VERIFY_EMAIL, user.id(), user.email(), now);
+            outbox.enqueue(h, mails.verifyEmail(user.email(), token));
+            audit.record(h, AuditEvent.success("user.registered", user.id()), info);
+        });
+        mailNudge.run();
+    }
+
+    /** Checks a password against the stored hash; unknown accounts spend the same time on a dummy hash. */
+    public Authentication authenticate(String email, String password) {
+        Optional<User> found = db.withHandle(h -> users.byEmail(h, email));
+        if (found.isEmpty()) {
+            hasher.verifyDummy(password);
+            return new Authentication.Denied("unknown_email", null);
+        }
+        User u = found.get();
+        if (!hasher.verify(password, u.passwordHash())) return new Authentication.Denied("wrong_password", u.id());
+        if (!u.active()) return new Authentication.Denied("account_" + u.status(), u.id());
+        if (hasher.needsRehash(u.passwordHash())) {
+            String fresh = hasher.hash(password);
+            db.useTransaction(h -> users.update(h, u.id(), x -> withPassword(x, fresh, x.passwordChangedAt())));
+        }
+        return new Authentication.Authenticated(u);
+    }
+
+    public void recordLogin(Handle h, UUID userId) {
+        users.touchLogin(h, userId, clock.instant());
+    }
+
+    public void sendVerification(UUID userId, RequestInfo info) {
+        Instant now = clock.instant();
+        boolean sent = db.inTransaction(h -> {
+            User u = users.byId(h, userId).orElseThrow(() -> Problem.notFound("The user"));
+            if (u.emailVerified()) return false;
+            String token = tokens.issue(h, OneTimeTokens.Purpose.VERIFY_EMAIL, u.id(), u.email(), now);
+            outbox.enqueue(h, mails.verifyEmail(u.email(), token));
+            audit.record(h, AuditEvent.success("user.verification_sent", u.id()), info);
+            return true;
+        });
+        if (!sent) throw Problem.conflict("already_verified", "The email address is already verified");
+        mailNudge.run();
+    }
+
+    public User verifyEmail(String token, RequestInfo info) {
+        Instant now = clock.instant();
+        return db.inTransaction(h -> {
+            var redeemed = tokens.redeem(h, OneTimeTokens.Purpose.VERIFY_EMAIL, token, now)
+                    .orElseThrow(() ->
+                            Problem.badRequest("invalid_token", "The verification token is invalid, used or expired"));
+            User u = users.update(
+                            h,
+                            redeemed.userId(),
+                            x -> User.normalize(x.email()).equals(redeemed.email())
+                                    ? new User(
+                                            x.id(),
+                                            x.email(),
+                                            true,
+                                            x.passwordHash(),
+                                            x.firstName(),
+                                            x.lastName(),
+                                            x.status(),
+                                            x.passwordChangeRequired(),
+                                            x.createdAt(),
+                                            now,
+                                            x.passwordChangedAt(),
+                                            x.lastLoginAt())
+                                    : x)
+                    .orElseThrow(() ->
+                            Problem.badRequest("invalid_token", "The verification token is invalid, used or expired"));
+            audit.record(h, AuditEvent.success("user.email_verified", u.id()), info);
+            return u;
+        });
+    }
+
+    /** Mails a reset link when the address has an account; answers the same either way. */
+    public void forgotPassword(String email, RequestInfo info) {
+        Instant now = clock.instant();
+        db.useTransaction(h -> {
+            Optional<User> u = users.byEmail(h, email).filter(User::active);
+            if (u.isEmpty()) {
+                audit.record(h, AuditEvent.failure("password.reset_requested", null, "unknown_email"), info);
+                return;
+            }
+            String token = tokens.issue(
+                    h,
+                    OneTimeTokens.Purpose.RESET_PASSWORD,
+                    u.get().id(),
+                    u.get().email(),
+                    now);
+            outbox.enqueue(h, mails.resetPassword(u.get().email(), token));
+            audit.record(
+                    h, AuditEvent.success("password.reset_requested", u.get().id()), info);
+        });
+        mailNudge.run();
+    }
+
+    /** Sets a new password from a reset token and ends every session of the account. */
+    public void resetPassword(String token, String newPassword, RequestInfo info) {
+        Instant now = clock.instant();
+        // Validate the token's account first so the policy can look at its email; redeem in the write transaction.
+        db.useTransaction(h -> {
+            var redeemed = tokens.redeem(h, OneTimeTokens.Purpose.RESET_PASSWORD, token, now)
+                    .orElseThrow(
+                            () -> Problem.badRequest("invalid_token", "The reset token is invalid, used or expired"));
+            User u = users.byId(h, redeemed.userId())
+                    .orElseThrow(
+                            () -> Problem.badRequest("invalid_token", "The reset token is invalid, used or expired"));
+            checkPassword("new_password", newPassword, u.email(), u.firstName(), u.lastName());
+            String hash = hasher.hash(newPassword);
+            users.update(h, u.id(), x -> verifiedBy(withPassword(x, hash, now), redeemed.email(), now));
+            sessions.endAll(h, u.id(), Optional.empty(), "password_reset");
+            tokens.voidAll(h, OneTimeTokens.Purpose.RESET_PASSWORD, u.id(), now);
+            outbox.enqueue(h, mails.passwordChanged(u.email()));
+            audit.record(h, AuditEvent.success("password.reset", u.id()), info);
+        });
+        mailNudge.run();
+    }
+
+    /** Changes the password; the calling session stays, every other session ends. */
+    public void changePassword(
+            UUID userId, Optional<UUID> currentSession, String current, String next, RequestInfo info) {
+        User u = find(userId).orElseThrow(() -> Problem.notFound("The user"));
+        if (!hasher.verify(current, u.passwordHash())) {
+            audit.record(AuditEvent.failure("password.change", u.id(), "wrong_current_password"), info);
+            throw Problem.invalidField("current_password", "is not correct");
+        }
+        checkPassword("new_password", next, u.email(), u.firstName(), u.lastName());
+        if (current.equals(next)) throw Problem.invalidField("new_password", "must differ from the current password");
+        String hash = hasher.hash(next);
+        Instant now = clock.instant();
+        db.useTransaction(h -> {
+            users.update(h, u.id(), x -> withPassword(x, hash, now));
+            sessions.endAll(h, u.id(), currentSession, "password_changed");
+            tokens.voidAll(h, OneTimeTokens.Purpose.RESET_PASSWORD, u.id(), now);
+            outbox.enqueue(h, mails.passwordChanged(u.email()));
+            audit.record(h, AuditEvent.success("password.changed", u.id()).session(currentSession.orElse(null)), info);
+        });
+        mailNudge.run();
+    }
+
+    /** Mails a sign-in link. Unknown addresses get one too when registration is open (it can create the account). */
+    public void sendMagicLink(String email, RequestInfo info) {
+        Instant now = clock.instant();
+        db.useTransaction(h -> {
+            Optional<User> u = users.byEmail(h, email);
+            if (u.isPresent() && !u.get().active()) return;
+            if (u.isEmpty() && !registrationEnabled) {
+                audit.record(h, AuditEvent.failure("magic_link.requested", null, "unknown_email"), info);
+                return;
+            }
+            String to = u.map(User::email).orElse(email.trim());
+            String token = tokens.issue(
+                    h, OneTimeTokens.Purpose.MAGIC_LINK, u.map(User::id).orElse(null), to, now);
+            outbox.enqueue(h, mails.magicLink(to, token));
+            audit.record(
+                    h,
+                    AuditEvent.success("magic_link.requested", u.map(User::id).orElse(null)),
+                    info);
+        });
+        mailNudge.run();
+    }
+
+    /**
+     * Redeems a magic link inside the caller's transaction (which also opens the session). A link sent to an address
+     * without an account creates it, verified, only when {@code allowRegistration} is set.
+     */
+    public User redeemMagicLink(Handle h, String token, boolean allowRegistration, RequestInfo info) {
+        Instant now = clock.instant();
+        var redeemed = tokens.redeem(h, OneTimeTokens.Purpose.MAGIC_LINK, token, now)
+                .orElseThrow(() -> Problem.badRequest("invalid_token", "The sign-in link is invalid, used or expired"));
+        Optional<User> existing = users.byEmail(h, redeemed.email());
+        if (existing.isPresent()) {
+            if (!existing.get().active()) throw Problem.forbidden("The account is disabled");
+            User u = existing.get().emailVerified()
+                    ? existing.get()
+                    : users.update(h, existing.get().id(), x -> verifiedBy(x, redeemed.email(), now))
+                            .orElseThrow();
+            return u;
+        }
+        if (!allowRegistration || !registrationEnabled) {
+            throw Problem.badRequest(
+                    "registration_required", "No account uses this address; set allow_registration to create one");
+        }
+        var user = new User(
+                UUID.randomUUID(), redeemed.email(), true, null, null, null, "active", false, now, now, null, null);
+        users.insert(h, user);
+        rbac.assign(h, user.id(), RbacService.USER);
+        audit.record(h, AuditEvent.success("user.registered", user.id()).details(Map.of("method", "magic_link")), info);
+        return user;
+    }
+
+    public void requirePasswordChange(UUID userId, UUID actorId, RequestInfo info) {
+        Instant now = clock.instant();
+        db.useTransaction(h -> {
+            users.update(
+                            h,
+                            userId,
+                            x -> new User(
+                                    x.id(),
+                                    x.email(),
+                                    x.emailVerified(),
+                                    x.passwordHash(),
+                                    x.firstName(),
+                                    x.lastName(),
+                                    x.status(),
+                                    true,
+                                    x.createdAt(),
+                                    now,
+                                    x.passwordChangedAt(),
+                                    x.lastLoginAt()))
+                    .orElseThrow(() -> Problem.notFound("The user"));
+            audit.record(
+                    h, AuditEvent.success("password.change_required", userId).actor(actorId), info);
+        });
+    }
+
+    /** Creates the first administrator on an empty database; returns false when accounts already exist. */
+    public boolean createFirstAdmin(String email, String password) {
+        Instant now = clock.instant();
+        String hash = hasher.hash(password);
+        return db.inTransaction(h -> {
+            if (rbac.holders(h, RbacService.ADMIN) > 0 || users.count(h) > 0) return false;
+            var admin =
+                    new User(UUID.randomUUID(), email, true, hash, null, null, "active", false, now, now, now, null);
+            users.insert(h, admin);
+            rbac.assign(h, admin.id(), RbacService.ADMIN);
+            rbac.assign(h, admin.id(), RbacService.USER);
+            audit.record(h, AuditEvent.success("user.admin_bootstrapped", admin.id()), RequestInfo.internal());
+            return true;
+        });
+    }
+
+    public void sendMail(Handle h, MailMessage message) {
+        outbox.enqueue(h, message);
+    }
+
+    private void checkPassword(String field, String password, String email, String first, String last) {
+        String local = email == null ? null : email.contains("@") ? email.substring(0, email.indexOf('@')) : email;
+        policy.check(password, java.util.Arrays.asList(local, first, last)).ifPresent(reason -> {
+            throw Problem.invalidField(field, reason);
+        });
+    }
+
+    private static User withPassword(User x, String hash, Instant changedAt) {
+        return new User(
+                x.id(),
+                x.email(),
+                x.emailVerified(),
+                hash,
+                x.firstName(),
+                x.lastName(),
+                x.status(),
+                false,
+                x.createdAt(),
+                changedAt == null ? x.updatedAt() : changedAt,
+                changedAt,
+                x.lastLoginAt());
+    }
+
+    /** A link mailed to the account's current address proves the address. */
+    private static User verifiedBy(User x, String mailedTo, Instant now) {
+        if (x.emailVerified() || !User.normalize(x.email()).equals(mailedTo)) return x;
+        return new User(
+                x.id(),
+                x.email(),
+                true,
+                x.passwordHash(),
+                x.firstName(),
+                x.lastName(),
+                x.status(),
+                x.passwordChangeRequired(),
+                x.createdAt(),
+                now,
+                x.passwordChangedAt(),
+                x.lastLoginAt());
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s.trim();
+    }
+}

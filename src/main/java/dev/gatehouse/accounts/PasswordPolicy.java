@@ -1,0 +1,38 @@
+package dev.gatehouse.accounts;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import me.gosimple.nbvcxz.Nbvcxz;
+import me.gosimple.nbvcxz.resources.ConfigurationBuilder;
+import me.gosimple.nbvcxz.scoring.Result;
+
+/**
+ * Length bounds plus a strength estimate (nbvcxz, a zxcvbn port) that also knows the user's own email and name.
+ * The estimator's dictionaries load in the background so they do not slow start-up.
+ */
+public final class PasswordPolicy {
+    public static final int MIN_LENGTH = 8;
+    public static final int MAX_LENGTH = 128;
+    private static final double MIN_ENTROPY = 30d;
+
+    private final CompletableFuture<Nbvcxz> estimator =
+            CompletableFuture.supplyAsync(() -> new Nbvcxz(new ConfigurationBuilder().createConfiguration()));
+
+    /** Empty when acceptable, else the reason shown to the user. */
+    public Optional<String> check(String password, List<String> userWords) {
+        if (password.length() < MIN_LENGTH) return Optional.of("must be at least " + MIN_LENGTH + " characters");
+        if (password.length() > MAX_LENGTH) return Optional.of("must be at most " + MAX_LENGTH + " characters");
+        String lower = password.toLowerCase(java.util.Locale.ROOT);
+        for (String word : userWords) {
+            if (word != null && word.length() >= 4 && lower.contains(word.toLowerCase(java.util.Locale.ROOT))) {
+                return Optional.of("must not contain your name or email address");
+            }
+        }
+        Result result = estimator.join().estimate(password);
+        if (result.getEntropy() < MIN_ENTROPY) {
+            return Optional.of("is too easy to guess; use a longer phrase or mix in unrelated words");
+        }
+        return Optional.empty();
+    }
+}

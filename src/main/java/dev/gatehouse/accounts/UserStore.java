@@ -1,0 +1,24 @@
+package dev.gatehouse.accounts;
+
+import java.time.Instant;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.UnaryOperator;
+import org.jdbi.v3.core.Handle;
+
+/** Accounts by id and by normalized email. Writes take the caller's transaction handle. */
+public interface UserStore {
+    Optional<User> byId(Handle h, UUID id);
+
+    Optional<User> byEmail(Handle h, String email);
+
+    /** Throws {@link dev.gatehouse.platform.db.AlreadyExists} when the email is taken. */
+    void insert(Handle h, User user);
+
+    /** Atomic read-modify-write: the row is locked while {@code change} runs. */
+    Optional<User> update(Handle h, UUID id, UnaryOperator<User> change);
+
+    void touchLogin(Handle h, UUID id, Instant at);
+
+    long count(Handle h);
+}

@@ -1,0 +1,193 @@
+package dev.gatehouse.auth;
+
+import dev.gatehouse.accounts.AccountService;
+import dev.gatehouse.accounts.AccountService.Authentication;
+import dev.gatehouse.accounts.User;
+import dev.gatehouse.audit.AuditEvent;
+import dev.gatehouse.audit.AuditLog;
+import dev.gatehouse.platform.crypto.Secrets;
+import dev.gatehouse.platform.db.Database;
+import dev.gatehouse.platform.http.Problem;
+import dev.gatehouse.platform.http.RequestInfo;
+import dev.gatehouse.sessions.Session;
+import dev.gatehouse.sessions.SessionService;
+import dev.gatehouse.sessions.SessionService.RefreshOutcome;
+import dev.gatehouse.tokens.AccessTokenService;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Sign-in for the /v1 API: checks credentials, opens a session (one refresh-token family), mints an access token for
+ * the built-in first-party client. Every outcome is audited with its reason and counted.
+ */
+public final class AuthService {
+    public static final String FIRST_PARTY_CLIENT = "gatehouse";
+
+    public record Tokens(String accessToken, String refreshToken, String tokenType, long expiresIn) {}
+
+    public record SignedIn(User user, Tokens tokens, String deviceId, UUID sessionId) {}
+
+    private final Database db;
+    private final AccountService accounts;
+    private final SessionService sessions;
+    private final AccessTokenService accessTokens;
+    private final AuditLog audit;
+    private final Secrets secrets;
+    private final MeterRegistry metrics;
+    private final String audience;
+    private final boolean requireVerifiedEmail;
+
+    public AuthService(
+            Database db,
+            AccountService accounts,
+            SessionService sessions,
+            AccessTokenService accessTokens,
+            AuditLog audit,
+            Secrets secrets,
+            MeterRegistry metrics,
+            String audience,
+            boolean requireVerifiedEmail) {
+        this.db = db;
+        this.accounts = accounts;
+        this.sessions = sessions;
+        this.accessTokens = accessTokens;
+        this.audit = audit;
+        this.secrets = secrets;
+        this.metrics = metrics;
+        this.audience = audience;
+        this.requireVerifiedEmail = requireVerifiedEmail;
+    }
+
+    public boolean requireVerifiedEmail() {
+        return requireVerifiedEmail;
+    }
+
+    /** Password sign-in. Wrong password and unknown email are indistinguishable to the caller. */
+    public SignedIn login(String email, String password, RequestInfo info) {
+        Authentication result = accounts.authenticate(email, password);
+        switch (result) {
+            case Authentication.Denied d -> {
+                count("failure", d.reason());
+                audit.record(AuditEvent.failure("login.failure", d.userId(), d.reason()), info);
+                throw new Problem(
+                        401, "invalid_credentials", "Unauthorized", "The email or password is incorrect", null);
+            }
+            case Authentication.Authenticated a -> {
+                if (requireVerifiedEmail && !a.user().emailVerified()) {
+                    count("failure", "email_not_verified");
+                    audit.record(AuditEvent.failure("login.failure", a.user().id(), "email_not_verified"), info);
+                    throw Problem.forbidden("Verify your email address before signing in")
+                            .withHeader("X-Gatehouse-Reason", "email_not_verified");
+                }
+                count("success", "password");
+                return open(a.user(), "password", info);
+            }
+        }
+    }
+
+    /** Signs in with a magic link; may create the account when the caller allows it. */
+    public SignedIn loginWithMagicLink(String token, boolean allowRegistration, RequestInfo info) {
+        String deviceId = info.deviceId().orElseGet(this::newDeviceId);
+        SignedIn signedIn = db.inTransaction(h -> {
+            User user = accounts.redeemMagicLink(h, token, allowRegistration, info);
+            var started = sessions.start(h, user.id(), deviceId, FIRST_PARTY_CLIENT, "magic_link", info);
+            accounts.recordLogin(h, user.id());
+            audit.record(
+                    h,
+                    AuditEvent.success("login.success", user.id())
+                            .session(started.session().id())
+                            .details(Map.of("method", "magic_link")),
+                    info);
+            return new SignedIn(
+                    user,
+                    tokens(started.session(), started.refreshToken()),
+                    deviceId,
+                    started.session().id());
+        });
+        count("success", "magic_link");
+        return signedIn;
+    }
+
+    private SignedIn open(User user, String method, RequestInfo info) {
+        String deviceId = info.deviceId().orElseGet(this::newDeviceId);
+        return db.inTransaction(h -> {
+            var started = sessions.start(h, user.id(), deviceId, FIRST_PARTY_CLIENT, method, info);
+            accounts.recordLogin(h, user.id());
+            audit.record(
+                    h,
+                    AuditEvent.success("login.success", user.id())
+                            .session(started.session().id())
+                            .details(Map.of("method", method)),
+                    info);
+            return new SignedIn(
+                    user,
+                    tokens(started.session(), started.refreshToken()),
+                    deviceId,
+                    started.session().id());
+        });
+    }
+
+    public Tokens refresh(String refreshToken, RequestInfo info) {
+        RefreshOutcome outcome = sessions.refresh(refreshToken, info);
+        return switch (outcome) {
+            case RefreshOutcome.Refreshed r -> tokens(r.session(), r.refreshToken());
+            case RefreshOutcome.Rejected r -> {
+                metrics.counter("gatehouse.refresh.rejected", "reason", r.reason())
+                        .increment();
+                throw new Problem(
+                        401,
+                        "invalid_refresh_token",
+                        "Unauthorized",
+                        "The refresh token is invalid, expired or already used",
+                        null);
+            }
+        };
+    }
+
+    public void logout(UUID userId, Optional<UUID> sessionId, RequestInfo info) {
+        db.useTransaction(h -> {
+            if (sessionId.isPresent() && sessions.end(h, sessionId.get(), "logout")) {
+                audit.record(h, AuditEvent.success("logout", userId).session(sessionId.get()), info);
+            }
+        });
+    }
+
+    public int revokeAll(UUID userId, RequestInfo info) {
+        return db.inTransaction(h -> {
+            var ended = sessions.endAll(h, userId, Optional.empty(), "revoke_all");
+            audit.record(
+                    h, AuditEvent.success("session.revoked_all", userId).details(Map.of("count", ended.size())), info);
+            return ended.size();
+        });
+    }
+
+    /** Ends one of the user's own sessions; another user's session id is reported as not found. */
+    public void revokeSession(UUID userId, UUID sessionId, RequestInfo info) {
+        Session s = sessions.find(sessionId)
+                .filter(x -> x.userId().equals(userId))
+                .orElseThrow(() -> Problem.notFound("The session"));
+        db.useTransaction(h -> {
+            if (sessions.end(h, s.id(), "revoked")) {
+                audit.record(h, AuditEvent.success("session.revoked", userId).session(s.id()), info);
+            }
+        });
+    }
+
+    private Tokens tokens(Session session, String refreshToken) {
+        var access = accessTokens.issue(new AccessTokenService.Request(
+                session.userId(), Optional.of(session.id()), session.clientId(), audience, Set.of()));
+        return new Tokens(access.token(), refreshToken, "Bearer", access.expiresIn());
+    }
+
+    private String newDeviceId() {
+        return secrets.token("").substring(0, 32);
+    }
+
+    private void count(String outcome, String reason) {
+        metrics.counter("gatehouse.logins", "outcome", outcome, "reason", reason)
+                .increment();
+    }
+}

@@ -1,0 +1,90 @@
+package dev.gatehouse.platform.crypto;
+
+import com.password4j.Argon2Function;
+import com.password4j.BcryptFunction;
+import com.password4j.Password;
+import com.password4j.types.Argon2;
+import dev.gatehouse.platform.config.Config;
+import java.security.MessageDigest;
+import java.security.spec.InvalidKeySpecException;
+import java.util.Base64;
+import javax.crypto.SecretKeyFactory;
+import javax.crypto.spec.PBEKeySpec;
+
+/**
+ * Argon2id in PHC format for new hashes. Verifies imported bcrypt, PBKDF2 ({@code $pbkdf2-sha256$}) and other
+ * Argon2 hashes; {@link #needsRehash} tells the caller to store a fresh Argon2id hash after a successful login.
+ */
+public final class PasswordHasher {
+    private final Config.Argon2 params;
+    private final Argon2Function argon2;
+    private final Secrets secrets;
+    private final String dummyHash;
+
+    public PasswordHasher(Config.Argon2 params, Secrets secrets) {
+        this.params = params;
+        this.secrets = secrets;
+        this.argon2 = Argon2Function.getInstance(
+                params.memoryKib(), params.iterations(), params.parallelism(), 32, Argon2.ID);
+        this.dummyHash = hash("not-a-real-password-" + secrets.token(""));
+    }
+
+    public String hash(String password) {
+        return Password.hash(password).addSalt(secrets.bytes(16)).with(argon2).getResult();
+    }
+
+    public boolean verify(String password, String stored) {
+        if (stored == null) return false;
+        try {
+            if (stored.startsWith("$argon2")) {
+                return Password.check(password, stored).with(Argon2Function.getInstanceFromHash(stored));
+            }
+            if (stored.startsWith("$2a$") || stored.startsWith("$2b$") || stored.startsWith("$2y$")) {
+                return Password.check(password, stored).with(BcryptFunction.getInstanceFromHash(stored));
+            }
+            if (stored.startsWith("$pbkdf2-")) return verifyPbkdf2(password, stored);
+        } catch (RuntimeException e) {
+            return false; // malformed imported hash: treat as a wrong password
+        }
+        return false;
+    }
+
+    /** Spends the same time as a real verification, so unknown accounts cannot be told apart by timing. */
+    public void verifyDummy(String password) {
+        verify(password, dummyHash);
+    }
+
+    public boolean needsRehash(String stored) {
+        String expected = "$argon2id$v=19$m=" + params.memoryKib() + ",t=" + params.iterations() + ",p="
+                + params.parallelism() + "$";
+        return stored == null || !stored.startsWith(expected);
+    }
+
+    // PHC-style PBKDF2 as written by passlib: $pbkdf2-sha256$<iterations>$<salt b64>$<hash b64>
+    private static boolean verifyPbkdf2(String password, String stored) {
+        String[] parts = stored.split("\\$");
+        if (parts.length != 5) return false;
+        String alg = switch (parts[1]) {
+            case "pbkdf2-sha256" -> "PBKDF2WithHmacSHA256";
+            case "pbkdf2-sha512" -> "PBKDF2WithHmacSHA512";
+            case "pbkdf2-sha1", "pbkdf2" -> "PBKDF2WithHmacSHA1";
+            default -> null;
+        };
+        if (alg == null) return false;
+        int iterations = Integer.parseInt(parts[2]);
+        byte[] salt = ab64(parts[3]);
+        byte[] expected = ab64(parts[4]);
+        try {
+            var spec = new PBEKeySpec(password.toCharArray(), salt, iterations, expected.length * 8);
+            byte[] actual =
+                    SecretKeyFactory.getInstance(alg).generateSecret(spec).getEncoded();
+            return MessageDigest.isEqual(actual, expected);
+        } catch (InvalidKeySpecException | java.security.NoSuchAlgorithmException e) {
+            return false;
+        }
+    }
+
+    private static byte[] ab64(String s) {
+        return Base64.getDecoder().decode(s.replace('.', '+'));
+    }
+}

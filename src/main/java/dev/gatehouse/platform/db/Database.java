@@ -1,0 +1,117 @@
+package dev.gatehouse.platform.db;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.util.Optional;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
+
+/**
+ * The one connection pool and schema. The same Flyway migrations run on H2 (PostgreSQL mode) and PostgreSQL;
+ * stores reach SQL only through {@link #jdbi()} or {@link #inTransaction}.
+ */
+public final class Database implements AutoCloseable {
+    private final HikariDataSource pool;
+    private final Jdbi jdbi;
+    private final boolean postgres;
+
+    private Database(HikariDataSource pool, boolean postgres) {
+        this.pool = pool;
+        this.postgres = postgres;
+        this.jdbi = Jdbi.create(pool);
+        // A null of unknown type (a nullable UUID column, say) is sent untyped, so PostgreSQL infers the column's type.
+        jdbi.getConfig(org.jdbi.v3.core.argument.Arguments.class)
+                .setUntypedNullArgument(new org.jdbi.v3.core.argument.NullArgument(java.sql.Types.OTHER));
+    }
+
+    /** The embedded default: an H2 file under the data directory, in PostgreSQL compatibility mode. */
+    public static String embeddedUrl(Path dataDir) {
+        return "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("gatehouse") + h2Options();
+    }
+
+    public static String h2Options() {
+        return ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;DB_CLOSE_ON_EXIT=FALSE";
+    }
+
+    public static Database open(String url, Optional<String> user, Optional<String> password, int maxPool) {
+        var cfg = new HikariConfig();
+        cfg.setJdbcUrl(url);
+        user.ifPresent(cfg::setUsername);
+        password.ifPresent(cfg::setPassword);
+        cfg.setMaximumPoolSize(maxPool);
+        cfg.setMinimumIdle(Math.min(2, maxPool));
+        cfg.setPoolName("gatehouse");
+        cfg.setConnectionTimeout(3_000);
+        cfg.setValidationTimeout(1_000);
+        // Start even when the database is down: readiness reports it and the pool reconnects later.
+        cfg.setInitializationFailTimeout(-1);
+        var pool = new HikariDataSource(cfg);
+        return new Database(pool, url.startsWith("jdbc:postgresql:"));
+    }
+
+    public void migrate() {
+        Flyway.configure()
+                .dataSource(pool)
+                .locations("classpath:db/migration")
+                .load()
+                .migrate();
+    }
+
+    public Jdbi jdbi() {
+        return jdbi;
+    }
+
+    public DataSource dataSource() {
+        return pool;
+    }
+
+    public HikariDataSource pool() {
+        return pool;
+    }
+
+    public boolean isPostgres() {
+        return postgres;
+    }
+
+    public <T> T inTransaction(org.jdbi.v3.core.HandleCallback<T, RuntimeException> work) {
+        return jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, work);
+    }
+
+    public void useTransaction(org.jdbi.v3.core.HandleConsumer<RuntimeException> work) {
+        jdbi.useTransaction(TransactionIsolationLevel.READ_COMMITTED, work);
+    }
+
+    public <T> T withHandle(org.jdbi.v3.core.HandleCallback<T, RuntimeException> work) {
+        return jdbi.withHandle(work);
+    }
+
+    /** True when a connection can be had and answers a trivial query within a second. */
+    public boolean ping() {
+        try (var c = pool.getConnection()) {
+            return c.isValid(1);
+        } catch (SQLException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Rows locked by another transaction are skipped on PostgreSQL; H2 has no SKIP LOCKED. */
+    public String skipLocked() {
+        return postgres ? " FOR UPDATE SKIP LOCKED" : " FOR UPDATE";
+    }
+
+    public static boolean isUniqueViolation(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException s && "23505".equals(s.getSQLState())) return true;
+        }
+        return false;
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+}

@@ -1,0 +1,199 @@
+package dev.gatehouse.platform.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.javalin.json.JavalinJackson;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * The HTTP front: Javalin on Jetty with virtual threads, plus what every request gets — a request id, security
+ * headers, a size limit, RFC 9457 errors, an access log and latency metrics by route.
+ */
+public final class HttpServer {
+    private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
+    private static final Logger access = LoggerFactory.getLogger("gatehouse.access");
+    private static final Pattern REQUEST_ID = Pattern.compile("^[A-Za-z0-9._:-]{1,128}$");
+    public static final long MAX_BODY_BYTES = 1024 * 1024;
+
+    private final Javalin app;
+    private final List<Operation> operations;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private volatile boolean draining;
+
+    public HttpServer(
+            String host, int port, String issuer, ObjectMapper mapper, MeterRegistry metrics, List<RouteGroup> groups) {
+        boolean https = issuer.startsWith("https:");
+        Api[] api = new Api[1];
+        this.app = Javalin.create(config -> {
+            config.startup.showJavalinBanner = false;
+            config.startup.showOldJavalinVersionWarning = false;
+            config.concurrency.useVirtualThreads = true;
+            config.http.maxRequestSize = MAX_BODY_BYTES;
+            config.http.defaultContentType = "application/json";
+            config.router.ignoreTrailingSlashes = true;
+            config.jsonMapper(new JavalinJackson(mapper, true));
+            config.jetty.host = host;
+            config.jetty.port = port;
+            config.jetty.modifyServer(server -> server.setStopAtShutdown(false));
+
+            config.routes.before(ctx -> {
+                String rid = Optional.ofNullable(ctx.header("X-Request-Id"))
+                        .filter(v -> REQUEST_ID.matcher(v).matches())
+                        .orElseGet(() -> UUID.randomUUID().toString());
+                inFlight.incrementAndGet();
+                ctx.attribute("requestId", rid);
+                ctx.attribute("startNanos", System.nanoTime());
+                MDC.put("request_id", rid);
+                ctx.header("X-Request-Id", rid);
+                securityHeaders(ctx, https);
+                Long length = ctx.contentLength() >= 0 ? (long) ctx.contentLength() : null;
+                if (length != null && length > MAX_BODY_BYTES) {
+                    throw new Problem(
+                            413, "payload_too_large", "Payload Too Large", "The body must be at most 1 MiB", null);
+                }
+            });
+
+            config.routes.exception(Problem.class, (p, ctx) -> writeProblem(ctx, mapper, issuer, p));
+            config.routes.exception(
+                    HttpResponseException.class, (e, ctx) -> writeProblem(ctx, mapper, issuer, fromJavalin(e)));
+            config.routes.exception(Exception.class, (e, ctx) -> {
+                log.error("Unhandled error on {} {}", ctx.method(), ctx.path(), e);
+                writeProblem(
+                        ctx,
+                        mapper,
+                        issuer,
+                        new Problem(
+                                500,
+                                "internal_error",
+                                "Internal Server Error",
+                                "Something went wrong on our side; quote request id " + ctx.attribute("requestId"),
+                                null));
+            });
+            config.routes.error(404, "*", ctx -> {
+                if (ctx.result() == null || ctx.result().isEmpty()) {
+                    writeProblem(ctx, mapper, issuer, Problem.notFound("The resource " + ctx.path()));
+                }
+            });
+            config.routes.error(
+                    405,
+                    "*",
+                    ctx -> writeProblem(
+                            ctx,
+                            mapper,
+                            issuer,
+                            new Problem(
+                                    405,
+                                    "method_not_allowed",
+                                    "Method Not Allowed",
+                                    "This method is not allowed here",
+                                    null)));
+
+            config.requestLogger.http((ctx, ms) -> {
+                String route =
+                        Optional.ofNullable(ctx.endpoint()).map(e -> e.path).orElse("unmatched");
+                Timer.builder("http.server.requests")
+                        .tag("route", route)
+                        .tag("method", ctx.method().name())
+                        .tag("status", Integer.toString(ctx.statusCode()))
+                        .publishPercentileHistogram()
+                        .register(metrics)
+                        .record((long) (ms * 1_000_000), TimeUnit.NANOSECONDS);
+                if (access.isInfoEnabled()) {
+                    access.info(
+                            "{} {} {} {}ms ip={}",
+                            ctx.method(),
+                            ctx.path(),
+                            ctx.statusCode(),
+                            String.format(java.util.Locale.ROOT, "%.1f", ms),
+                            ctx.ip());
+                }
+                inFlight.decrementAndGet();
+                MDC.remove("request_id");
+            });
+
+            api[0] = new Api(config.routes);
+            for (RouteGroup g : groups) g.routes(api[0]);
+        });
+        this.operations = api[0].operations();
+    }
+
+    private static Problem fromJavalin(HttpResponseException e) {
+        return switch (e.getStatus()) {
+            case 413 ->
+                new Problem(413, "payload_too_large", "Payload Too Large", "The body must be at most 1 MiB", null);
+            case 404 -> Problem.notFound("The resource");
+            case 405 ->
+                new Problem(405, "method_not_allowed", "Method Not Allowed", "This method is not allowed here", null);
+            default ->
+                e.getStatus() >= 500
+                        ? new Problem(
+                                e.getStatus(), "server_error", "Server Error", "The server could not answer", null)
+                        : new Problem(
+                                e.getStatus(),
+                                "bad_request",
+                                "Bad Request",
+                                "The request could not be processed",
+                                null);
+        };
+    }
+
+    private static void securityHeaders(Context ctx, boolean https) {
+        ctx.header("X-Content-Type-Options", "nosniff");
+        ctx.header("Referrer-Policy", "no-referrer");
+        ctx.header("X-Frame-Options", "DENY");
+        ctx.header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+        ctx.header("Cache-Control", "no-store");
+        if (https) ctx.header("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+    }
+
+    static void writeProblem(Context ctx, ObjectMapper mapper, String issuer, Problem p) {
+        if (p.status() >= 500) log.warn("Problem {} {}", p.status(), p.code());
+        ctx.status(p.status());
+        p.headers().forEach(ctx::header);
+        ctx.contentType("application/problem+json");
+        ctx.result(Json.write(mapper, p.body(issuer)));
+    }
+
+    public void start() {
+        app.start();
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    /** Drains: waits up to {@code graceMillis} for in-flight requests to finish, then closes the server. */
+    public void stop(long graceMillis) {
+        draining = true;
+        long deadline = System.currentTimeMillis() + graceMillis;
+        while (inFlight.get() > 0 && System.currentTimeMillis() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        app.stop();
+    }
+
+    public boolean draining() {
+        return draining;
+    }
+
+    public List<Operation> operations() {
+        return operations;
+    }
+}

@@ -1,0 +1,57 @@
+package dev.gatehouse.platform.http;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/** Collects field errors of one request and throws them together as a 422 problem. */
+public final class Validator {
+    // Pragmatic address syntax (HTML5's "valid e-mail address"), with a dot required in the domain.
+    private static final Pattern EMAIL = Pattern.compile(
+            "^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)+$");
+
+    private final Map<String, String> errors = new LinkedHashMap<>();
+
+    public Validator required(String field, Object value) {
+        if (value == null || value instanceof String s && s.isBlank()) errors.putIfAbsent(field, "is required");
+        return this;
+    }
+
+    /** A required single-line string of at most {@code max} characters, without control characters. */
+    public Validator text(String field, String value, int max) {
+        required(field, value);
+        return optionalText(field, value, max);
+    }
+
+    public Validator optionalText(String field, String value, int max) {
+        if (value == null) return this;
+        if (value.length() > max) errors.putIfAbsent(field, "must be at most " + max + " characters");
+        else if (hasControl(value)) errors.putIfAbsent(field, "must not contain control characters");
+        return this;
+    }
+
+    public Validator email(String field, String value) {
+        text(field, value, 254);
+        if (value != null && !errors.containsKey(field) && !EMAIL.matcher(value).matches()) {
+            errors.put(field, "is not a valid email address");
+        }
+        return this;
+    }
+
+    public Validator check(boolean ok, String field, String message) {
+        if (!ok) errors.putIfAbsent(field, message);
+        return this;
+    }
+
+    public void throwIfInvalid() {
+        if (!errors.isEmpty()) throw Problem.validation(errors);
+    }
+
+    private static boolean hasControl(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)) return true;
+        }
+        return false;
+    }
+}

@@ -1,0 +1,190 @@
+package dev.gatehouse.platform.http;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import dev.gatehouse.platform.ratelimit.RateLimiter;
+import io.javalin.http.Context;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/** What every route needs from a request: a parsed body, the caller, facts for audit; and JSON out. */
+public final class Web {
+    private static final String PRINCIPAL = "gatehouse.principal";
+    private static final Pattern DEVICE_ID = Pattern.compile("^[A-Za-z0-9_-]{8,64}$");
+    public static final String DEVICE_COOKIE = "gh_device";
+
+    private final ObjectMapper mapper;
+    private final List<Authenticator> authenticators;
+    private final RateLimiter limiter;
+    private final Counter limited;
+
+    public Web(ObjectMapper mapper, List<Authenticator> authenticators, RateLimiter limiter, MeterRegistry metrics) {
+        this.mapper = mapper;
+        this.authenticators = List.copyOf(authenticators);
+        this.limiter = limiter;
+        this.limited = Counter.builder("gatehouse.rate_limited")
+                .description("Calls refused by a rate limit")
+                .register(metrics);
+    }
+
+    /**
+     * Counts this call against {@code rule} for each key (the client IP is always one) and sets the X-RateLimit-*
+     * headers; 429 with Retry-After when a bucket is empty.
+     */
+    public void limit(Context ctx, RateLimiter.Rule rule, String... accountKeys) {
+        String[] keys = new String[accountKeys.length + 1];
+        keys[0] = "ip:" + ctx.ip();
+        for (int i = 0; i < accountKeys.length; i++) keys[i + 1] = "acct:" + accountKeys[i];
+        RateLimiter.Decision d = limiter.consume(rule, keys);
+        ctx.header("X-RateLimit-Limit", Integer.toString(d.limit()));
+        ctx.header("X-RateLimit-Remaining", Long.toString(d.remaining()));
+        ctx.header("X-RateLimit-Reset", Long.toString(d.resetEpochSeconds()));
+        if (!d.allowed()) {
+            limited.increment();
+            throw Problem.tooManyRequests(d.retryAfterSeconds());
+        }
+    }
+
+    public ObjectMapper mapper() {
+        return mapper;
+    }
+
+    /** Parses a JSON body; malformed JSON is 400, wrong types are 422 naming the field, other media 415. */
+    public <T> T body(Context ctx, Class<T> type) {
+        String contentType = Optional.ofNullable(ctx.contentType()).orElse("").toLowerCase(Locale.ROOT);
+        if (!contentType.startsWith("application/json")) {
+            throw new Problem(
+                    415, "unsupported_media_type", "Unsupported Media Type", "Send the body as application/json", null);
+        }
+        byte[] raw = ctx.bodyAsBytes();
+        if (raw.length == 0) throw Problem.badRequest("body_required", "A JSON body is required");
+        try {
+            T value = mapper.readValue(raw, type);
+            if (value == null) throw Problem.badRequest("body_required", "A JSON object is required");
+            return value;
+        } catch (JsonMappingException e) {
+            String field = fieldPath(e);
+            if (field.isEmpty()) throw Problem.badRequest("malformed_json", "The body must be a JSON object");
+            throw Problem.invalidField(field, "has the wrong type or format");
+        } catch (JsonProcessingException e) {
+            throw Problem.badRequest("malformed_json", "The body is not valid JSON");
+        } catch (IOException e) {
+            throw Problem.badRequest("malformed_json", "The body could not be read");
+        }
+    }
+
+    private static String fieldPath(JacksonException e) {
+        if (!(e instanceof JsonMappingException m)) return "";
+        return m.getPath().stream()
+                .map(r -> r.getFieldName() != null
+                        ? PropertyNamingStrategies.SnakeCaseStrategy.INSTANCE.translate(r.getFieldName())
+                        : "[" + r.getIndex() + "]")
+                .collect(Collectors.joining("."));
+    }
+
+    public void json(Context ctx, int status, Object body) {
+        ctx.status(status);
+        ctx.contentType("application/json");
+        ctx.result(Json.write(mapper, body));
+    }
+
+    public void ok(Context ctx, Object body) {
+        json(ctx, 200, body);
+    }
+
+    public RequestInfo info(Context ctx) {
+        String ua = Optional.ofNullable(ctx.userAgent()).orElse("");
+        if (ua.length() > 512) ua = ua.substring(0, 512);
+        return new RequestInfo(
+                ctx.ip(),
+                ua,
+                deviceId(ctx),
+                Optional.ofNullable(ctx.attribute("requestId"))
+                        .map(Object::toString)
+                        .orElse("-"));
+    }
+
+    /** The device id an API client sends back (X-Device-Id) or a browser holds as a cookie. */
+    public Optional<String> deviceId(Context ctx) {
+        String v = ctx.header("X-Device-Id");
+        if (v == null) v = ctx.cookie(DEVICE_COOKIE);
+        return v != null && DEVICE_ID.matcher(v).matches() ? Optional.of(v) : Optional.empty();
+    }
+
+    public Optional<String> bearer(Context ctx) {
+        String h = ctx.header("Authorization");
+        if (h != null && h.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            String token = h.substring(7).trim();
+            return token.isEmpty() ? Optional.empty() : Optional.of(token);
+        }
+        String key = ctx.header("X-API-Key");
+        return key == null || key.isBlank() ? Optional.empty() : Optional.of(key.trim());
+    }
+
+    /** The authenticated caller; 401 problem without valid credentials. */
+    public Principal principal(Context ctx) {
+        Principal cached = ctx.attribute(PRINCIPAL);
+        if (cached != null) return cached;
+        String credential =
+                bearer(ctx).orElseThrow(() -> Problem.unauthorized("This call needs a bearer access token"));
+        for (Authenticator a : authenticators) {
+            Optional<Principal> p = a.authenticate(credential);
+            if (p.isPresent()) {
+                ctx.attribute(PRINCIPAL, p.get());
+                return p.get();
+            }
+        }
+        throw Problem.invalidToken("The access token is invalid or expired");
+    }
+
+    /** The caller, who must hold {@code permission}; 403 otherwise. */
+    public Principal require(Context ctx, String permission) {
+        Principal p = principal(ctx);
+        if (!p.can(permission)) throw Problem.forbidden("This call needs the '" + permission + "' permission");
+        return p;
+    }
+
+    public int intQuery(Context ctx, String name, int dflt, int min, int max) {
+        String v = ctx.queryParam(name);
+        if (v == null || v.isBlank()) return dflt;
+        try {
+            int n = Integer.parseInt(v.trim());
+            if (n < min || n > max) throw Problem.invalidField(name, "must be between " + min + " and " + max);
+            return n;
+        } catch (NumberFormatException e) {
+            throw Problem.invalidField(name, "must be a whole number");
+        }
+    }
+
+    public java.util.UUID uuidPath(Context ctx, String name) {
+        try {
+            return java.util.UUID.fromString(ctx.pathParam(name));
+        } catch (IllegalArgumentException e) {
+            throw Problem.notFound("The " + name.replace('_', ' '));
+        }
+    }
+
+    public Optional<java.util.UUID> uuidQuery(Context ctx, String name) {
+        String v = ctx.queryParam(name);
+        if (v == null || v.isBlank()) return Optional.empty();
+        try {
+            return Optional.of(java.util.UUID.fromString(v.trim()));
+        } catch (IllegalArgumentException e) {
+            throw Problem.invalidField(name, "must be a UUID");
+        }
+    }
+
+    public static Map<String, Object> message(String text) {
+        return Map.of("message", text);
+    }
+}

@@ -1,0 +1,65 @@
+package dev.gatehouse.platform.keys;
+
+import dev.gatehouse.platform.db.Database;
+import java.time.Instant;
+import java.util.List;
+
+public final class JdbiSigningKeyStore implements SigningKeyStore {
+    private final Database db;
+
+    public JdbiSigningKeyStore(Database db) {
+        this.db = db;
+    }
+
+    @Override
+    public List<Row> all() {
+        return db.withHandle(h -> h.createQuery(
+                        "SELECT kid, alg, public_jwk, private_jwk, created_at, activates_at, expires_at FROM signing_keys ORDER BY activates_at")
+                .map((rs, ctx) -> new Row(
+                        rs.getString("kid"),
+                        rs.getString("alg"),
+                        rs.getString("public_jwk"),
+                        rs.getString("private_jwk"),
+                        rs.getObject("created_at", java.time.OffsetDateTime.class)
+                                .toInstant(),
+                        rs.getObject("activates_at", java.time.OffsetDateTime.class)
+                                .toInstant(),
+                        java.util.Optional.ofNullable(rs.getObject("expires_at", java.time.OffsetDateTime.class))
+                                .map(java.time.OffsetDateTime::toInstant)
+                                .orElse(null)))
+                .list());
+    }
+
+    @Override
+    public void insert(Row r) {
+        db.useTransaction(h -> h.createUpdate(
+                        "INSERT INTO signing_keys (kid, alg, public_jwk, private_jwk, created_at, activates_at, expires_at)"
+                                + " VALUES (:kid, :alg, :pub, :priv, :created, :activates, :expires)")
+                .bind("kid", r.kid())
+                .bind("alg", r.alg())
+                .bind("pub", r.publicJwk())
+                .bind("priv", r.sealedPrivateJwk())
+                .bindByType("created", r.createdAt(), Instant.class)
+                .bindByType("activates", r.activatesAt(), Instant.class)
+                .bindByType("expires", r.expiresAt(), Instant.class)
+                .execute());
+    }
+
+    @Override
+    public void expire(String alg, Instant activatedBefore, Instant expiresAt) {
+        db.useTransaction(h -> h.createUpdate(
+                        "UPDATE signing_keys SET expires_at = :exp WHERE alg = :alg AND activates_at < :before AND expires_at IS NULL")
+                .bind("exp", expiresAt)
+                .bind("alg", alg)
+                .bind("before", activatedBefore)
+                .execute());
+    }
+
+    @Override
+    public void deleteExpired(Instant now) {
+        db.useTransaction(
+                h -> h.createUpdate("DELETE FROM signing_keys WHERE expires_at IS NOT NULL AND expires_at < :now")
+                        .bind("now", now)
+                        .execute());
+    }
+}

@@ -1,0 +1,219 @@
+package dev.gatehouse.platform.keys;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSSigner;
+import com.nimbusds.jose.JWSVerifier;
+import com.nimbusds.jose.crypto.factories.DefaultJWSSignerFactory;
+import com.nimbusds.jose.crypto.factories.DefaultJWSVerifierFactory;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.KeyUse;
+import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import com.nimbusds.jose.jwk.gen.JWKGenerator;
+import com.nimbusds.jose.jwk.gen.OctetKeyPairGenerator;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import dev.gatehouse.platform.crypto.MasterKey;
+import java.nio.charset.StandardCharsets;
+import java.text.ParseException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The signing keys: created on first use, private halves sealed with the master key, rotated with overlap. A new key is
+ * published {@code publishAhead} before it signs; a replaced key stays published {@code retainAfter} (the longest
+ * lifetime of anything it signed) past its replacement's activation.
+ */
+public final class KeyRing {
+    public static final Set<JWSAlgorithm> SUPPORTED =
+            Set.of(JWSAlgorithm.ES256, JWSAlgorithm.RS256, JWSAlgorithm.PS256, JWSAlgorithm.EdDSA);
+
+    private final SigningKeyStore store;
+    private final MasterKey masterKey;
+    private final Clock clock;
+    private final Duration publishAhead;
+    private final Duration retainAfter;
+    private volatile List<SigningKey> keys = List.of();
+    private final Map<String, JWSSigner> signers = new ConcurrentHashMap<>();
+    private final Map<String, JWSVerifier> verifiers = new ConcurrentHashMap<>();
+    private volatile JWKSet published = new JWKSet();
+    private volatile Instant nextChange = Instant.MAX;
+
+    public KeyRing(
+            SigningKeyStore store, MasterKey masterKey, Clock clock, Duration publishAhead, Duration retainAfter) {
+        this.store = store;
+        this.masterKey = masterKey;
+        this.clock = clock;
+        this.publishAhead = publishAhead;
+        this.retainAfter = retainAfter;
+    }
+
+    /** Loads the keys and creates a first, immediately active key for each algorithm that has none. */
+    public synchronized void init(Set<JWSAlgorithm> algs) {
+        reload();
+        for (JWSAlgorithm alg : algs) {
+            if (keys.stream().noneMatch(k -> k.alg().equals(alg))) create(alg, clock.instant());
+        }
+        reload();
+    }
+
+    /** Re-reads keys from the database (after a rotation on another node, or when a scheduled change is due). */
+    public synchronized void reload() {
+        Instant now = clock.instant();
+        store.deleteExpired(now.minus(Duration.ofMinutes(1)));
+        keys = store.all().stream().map(this::open).toList();
+        Instant next = Instant.MAX;
+        for (SigningKey k : keys) {
+            if (k.activatesAt().isAfter(now) && k.activatesAt().isBefore(next)) next = k.activatesAt();
+            if (k.expiresAt().isPresent()
+                    && k.expiresAt().get().isAfter(now)
+                    && k.expiresAt().get().isBefore(next)) {
+                next = k.expiresAt().get();
+            }
+        }
+        nextChange = next;
+        published = new JWKSet(keys.stream()
+                .filter(k -> k.publishedAt(now))
+                .map(k -> k.jwk().toPublicJWK())
+                .toList());
+    }
+
+    private void refreshIfDue() {
+        if (!clock.instant().isBefore(nextChange)) reload();
+    }
+
+    /** The key that signs now for {@code alg}: the newest one already active. Creates one if the algorithm has none. */
+    public SigningKey signingKey(JWSAlgorithm alg) {
+        refreshIfDue();
+        Instant now = clock.instant();
+        Optional<SigningKey> active = keys.stream()
+                .filter(k -> k.alg().equals(alg) && !k.activatesAt().isAfter(now) && k.publishedAt(now))
+                .max(Comparator.comparing(SigningKey::activatesAt));
+        if (active.isPresent()) return active.get();
+        synchronized (this) {
+            SigningKey created = create(alg, now);
+            reload();
+            return created;
+        }
+    }
+
+    public JWSSigner signer(SigningKey key) {
+        return signers.computeIfAbsent(key.kid(), kid -> {
+            try {
+                return new DefaultJWSSignerFactory().createJWSSigner(key.jwk(), key.alg());
+            } catch (JOSEException e) {
+                throw new IllegalStateException("cannot sign with key " + kid, e);
+            }
+        });
+    }
+
+    /** The verifier for a published key, or empty for an unknown or withdrawn kid. */
+    public Optional<JWSVerifier> verifier(String kid, JWSAlgorithm alg) {
+        refreshIfDue();
+        Instant now = clock.instant();
+        Optional<SigningKey> key = keys.stream()
+                .filter(k -> k.kid().equals(kid) && k.alg().equals(alg) && k.publishedAt(now))
+                .findFirst();
+        return key.map(k -> verifiers.computeIfAbsent(k.kid(), id -> {
+            try {
+                var header = new com.nimbusds.jose.JWSHeader(k.alg());
+                return new DefaultJWSVerifierFactory()
+                        .createJWSVerifier(header, toKey(k.jwk().toPublicJWK()));
+            } catch (JOSEException e) {
+                throw new IllegalStateException(e);
+            }
+        }));
+    }
+
+    private static java.security.Key toKey(JWK jwk) throws JOSEException {
+        return switch (jwk) {
+            case com.nimbusds.jose.jwk.ECKey ec -> ec.toECPublicKey();
+            case com.nimbusds.jose.jwk.RSAKey rsa -> rsa.toRSAPublicKey();
+            case com.nimbusds.jose.jwk.OctetKeyPair okp -> okp.toPublicKey();
+            default -> throw new JOSEException("unsupported key type " + jwk.getKeyType());
+        };
+    }
+
+    public JWKSet publishedKeys() {
+        refreshIfDue();
+        return published;
+    }
+
+    public List<SigningKey> keys() {
+        refreshIfDue();
+        return keys;
+    }
+
+    /**
+     * Starts a rotation for {@code alg}: the new key is published now and signs from now + publishAhead (or at once when
+     * {@code immediate}, after a suspected compromise); older keys leave the JWKS retainAfter after that.
+     */
+    public synchronized SigningKey rotate(JWSAlgorithm alg, boolean immediate) {
+        Instant now = clock.instant();
+        Instant activates = immediate ? now : now.plus(publishAhead);
+        SigningKey key = create(alg, activates);
+        store.expire(alg.getName(), activates, activates.plus(retainAfter));
+        reload();
+        return key;
+    }
+
+    private SigningKey create(JWSAlgorithm alg, Instant activatesAt) {
+        JWKGenerator<? extends JWK> gen = switch (alg.getName()) {
+            case "ES256" -> new ECKeyGenerator(Curve.P_256);
+            case "RS256", "PS256" -> new RSAKeyGenerator(2048);
+            case "EdDSA" -> new OctetKeyPairGenerator(Curve.Ed25519);
+            default -> throw new IllegalArgumentException("unsupported algorithm " + alg);
+        };
+        try {
+            JWK generated = gen.keyUse(KeyUse.SIGNATURE).algorithm(alg).generate();
+            String kid = generated.computeThumbprint().toString();
+            JWK jwk = switch (generated) {
+                case com.nimbusds.jose.jwk.ECKey ec ->
+                    new com.nimbusds.jose.jwk.ECKey.Builder(ec).keyID(kid).build();
+                case com.nimbusds.jose.jwk.RSAKey rsa ->
+                    new com.nimbusds.jose.jwk.RSAKey.Builder(rsa).keyID(kid).build();
+                case com.nimbusds.jose.jwk.OctetKeyPair okp ->
+                    new com.nimbusds.jose.jwk.OctetKeyPair.Builder(okp)
+                            .keyID(kid)
+                            .build();
+                default -> throw new IllegalStateException();
+            };
+            Instant now = clock.instant();
+            store.insert(new SigningKeyStore.Row(
+                    kid,
+                    alg.getName(),
+                    jwk.toPublicJWK().toJSONString(),
+                    masterKey.encrypt(jwk.toJSONString().getBytes(StandardCharsets.UTF_8), "signing-key:" + kid),
+                    now,
+                    activatesAt,
+                    null));
+            return new SigningKey(kid, alg, jwk, now, activatesAt, Optional.empty());
+        } catch (JOSEException e) {
+            throw new IllegalStateException("key generation failed", e);
+        }
+    }
+
+    private SigningKey open(SigningKeyStore.Row r) {
+        try {
+            byte[] priv = masterKey.decrypt(r.sealedPrivateJwk(), "signing-key:" + r.kid());
+            JWK jwk = JWK.parse(new String(priv, StandardCharsets.UTF_8));
+            return new SigningKey(
+                    r.kid(),
+                    JWSAlgorithm.parse(r.alg()),
+                    jwk,
+                    r.createdAt(),
+                    r.activatesAt(),
+                    Optional.ofNullable(r.expiresAt()));
+        } catch (ParseException e) {
+            throw new IllegalStateException("stored key " + r.kid() + " is unreadable", e);
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package dev.gatehouse.platform.mail;
+
+import dev.gatehouse.platform.db.Database;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.UUID;
+import org.jdbi.v3.core.Handle;
+
+/** The mail outbox table: features enqueue inside their own transaction; the {@link MailWorker} delivers. */
+public final class MailOutbox {
+    public record Entry(
+            UUID id,
+            String recipient,
+            String subject,
+            String textBody,
+            Instant createdAt,
+            Instant sentAt,
+            int attempts,
+            String lastError) {}
+
+    private final Database db;
+    private final Clock clock;
+
+    public MailOutbox(Database db, Clock clock) {
+        this.db = db;
+        this.clock = clock;
+    }
+
+    public void enqueue(Handle h, MailMessage m) {
+        Instant now = clock.instant();
+        h.createUpdate("INSERT INTO mail_outbox (id, recipient, subject, text_body, html_body, created_at, next_try_at)"
+                        + " VALUES (:id, :to, :subject, :text, :html, :now, :now)")
+                .bind("id", UUID.randomUUID())
+                .bind("to", m.to())
+                .bind("subject", m.subject())
+                .bind("text", m.text())
+                .bind("html", m.html())
+                .bind("now", now)
+                .execute();
+    }
+
+    public List<Entry> recent(int limit, int offset) {
+        return db.withHandle(h -> h.createQuery(
+                        "SELECT id, recipient, subject, text_body, created_at, sent_at, attempts, last_error FROM mail_outbox"
+                                + " ORDER BY created_at DESC LIMIT :limit OFFSET :offset")
+                .bind("limit", limit)
+                .bind("offset", offset)
+                .map((rs, c) -> new Entry(
+                        rs.getObject("id", UUID.class),
+                        rs.getString("recipient"),
+                        rs.getString("subject"),
+                        rs.getString("text_body"),
+                        rs.getObject("created_at", OffsetDateTime.class).toInstant(),
+                        java.util.Optional.ofNullable(rs.getObject("sent_at", OffsetDateTime.class))
+                                .map(OffsetDateTime::toInstant)
+                                .orElse(null),
+                        rs.getInt("attempts"),
+                        rs.getString("last_error")))
+                .list());
+    }
+
+    /** Claims due messages and hands each to {@code send}; returns how many were sent. */
+    public int deliverDue(MailTransport transport, int batch) {
+        Instant now = clock.instant();
+        return db.inTransaction(h -> {
+            var due = h.createQuery("SELECT id, recipient, subject, text_body, html_body, attempts FROM mail_outbox"
+                            + " WHERE sent_at IS NULL AND attempts < 8 AND next_try_at <= :now ORDER BY created_at LIMIT :batch"
+                            + db.skipLocked())
+                    .bind("now", now)
+                    .bind("batch", batch)
+                    .map((rs, c) -> new Object[] {
+                        rs.getObject("id", UUID.class),
+                        new MailMessage(
+                                rs.getString("recipient"),
+                                rs.getString("subject"),
+                                rs.getString("text_body"),
+                                rs.getString("html_body")),
+                        rs.getInt("attempts")
+                    })
+                    .list();
+            int sent = 0;
+            for (Object[] row : due) {
+                UUID id = (UUID) row[0];
+                int attempts = (int) row[2] + 1;
+                try {
+                    transport.send((MailMessage) row[1]);
+                    h.createUpdate(
+                                    "UPDATE mail_outbox SET sent_at = :now, attempts = :a, last_error = NULL WHERE id = :id")
+                            .bind("now", now)
+                            .bind("a", attempts)
+                            .bind("id", id)
+                            .execute();
+                    sent++;
+                } catch (Exception e) {
+                    String error = e.getClass().getSimpleName() + ": " + String.valueOf(e.getMessage());
+                    h.createUpdate(
+                                    "UPDATE mail_outbox SET attempts = :a, last_error = :err, next_try_at = :next WHERE id = :id")
+                            .bind("a", attempts)
+                            .bind("err", error.length() > 500 ? error.substring(0, 500) : error)
+                            .bind("next", now.plusSeconds(30L << Math.min(attempts, 8)))
+                            .bind("id", id)
+                            .execute();
+                }
+            }
+            return sent;
+        });
+    }
+}

@@ -1,0 +1,8 @@
+package dev.gatehouse.platform.mail;
+
+/** Hands a message to the outside world: SMTP, or the dev outbox's log line. */
+public interface MailTransport {
+    void send(MailMessage message) throws Exception;
+
+    String describe();
+}

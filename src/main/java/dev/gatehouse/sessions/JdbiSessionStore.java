@@ -1,0 +1,148 @@
+package dev.gatehouse.sessions;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.StatementContext;
+
+public final class JdbiSessionStore implements SessionStore {
+    private static final String COLUMNS = "id, user_id, device_id, client_id, auth_method, ip, user_agent, created_at,"
+            + " last_used_at, expires_at, ended_at, end_reason";
+
+    @Override
+    public void insert(Handle h, Session s) {
+        h.createUpdate("INSERT INTO sessions (" + COLUMNS + ") VALUES (:id, :user, :device, :client, :method, :ip, :ua,"
+                        + " :created, :used, :expires, NULL, NULL)")
+                .bind("id", s.id())
+                .bind("user", s.userId())
+                .bind("device", s.deviceId())
+                .bind("client", s.clientId())
+                .bind("method", s.authMethod())
+                .bind("ip", s.ip())
+                .bind("ua", s.userAgent())
+                .bind("created", s.createdAt())
+                .bind("used", s.lastUsedAt())
+                .bind("expires", s.expiresAt())
+                .execute();
+    }
+
+    @Override
+    public Optional<Session> byId(Handle h, UUID id) {
+        return h.createQuery("SELECT " + COLUMNS + " FROM sessions WHERE id = :id")
+                .bind("id", id)
+                .map(JdbiSessionStore::map)
+                .findOne();
+    }
+
+    @Override
+    public void addRefreshToken(Handle h, String hash, UUID sessionId, Instant createdAt, Instant expiresAt) {
+        h.createUpdate("INSERT INTO refresh_tokens (token_hash, session_id, created_at, expires_at)"
+                        + " VALUES (:hash, :sid, :created, :expires)")
+                .bind("hash", hash)
+                .bind("sid", sessionId)
+                .bind("created", createdAt)
+                .bind("expires", expiresAt)
+                .execute();
+    }
+
+    @Override
+    public ClaimResult claimRefreshToken(Handle h, String hash, Instant now) {
+        int claimed = h.createUpdate("UPDATE refresh_tokens SET used_at = :now WHERE token_hash = :hash"
+                        + " AND used_at IS NULL AND expires_at > :now")
+                .bind("now", now)
+                .bind("hash", hash)
+                .execute();
+        var row = h.createQuery("SELECT session_id, used_at, expires_at FROM refresh_tokens WHERE token_hash = :hash")
+                .bind("hash", hash)
+                .map((rs, c) -> new Object[] {
+                    rs.getObject("session_id", UUID.class),
+                    rs.getObject("used_at", OffsetDateTime.class),
+                    rs.getObject("expires_at", OffsetDateTime.class)
+                })
+                .findOne();
+        if (row.isEmpty()) return new ClaimResult(Claim.UNKNOWN, null);
+        UUID sid = (UUID) row.get()[0];
+        if (claimed == 1) return new ClaimResult(Claim.CLAIMED, sid);
+        if (row.get()[1] != null) return new ClaimResult(Claim.ALREADY_USED, sid);
+        return new ClaimResult(Claim.EXPIRED, sid);
+    }
+
+    @Override
+    public void touch(Handle h, UUID sessionId, Instant now) {
+        h.createUpdate("UPDATE sessions SET last_used_at = :now WHERE id = :id")
+                .bind("now", now)
+                .bind("id", sessionId)
+                .execute();
+    }
+
+    @Override
+    public boolean end(Handle h, UUID sessionId, Instant now, String reason) {
+        return h.createUpdate(
+                                "UPDATE sessions SET ended_at = :now, end_reason = :reason WHERE id = :id AND ended_at IS NULL")
+                        .bind("now", now)
+                        .bind("reason", reason)
+                        .bind("id", sessionId)
+                        .execute()
+                == 1;
+    }
+
+    @Override
+    public List<UUID> endAllForUser(Handle h, UUID userId, Optional<UUID> keep, Instant now, String reason) {
+        String except = keep.isPresent() ? " AND id <> :keep" : "";
+        var select = h.createQuery("SELECT id FROM sessions WHERE user_id = :user AND ended_at IS NULL" + except)
+                .bind("user", userId);
+        keep.ifPresent(k -> select.bind("keep", k));
+        List<UUID> ids = select.mapTo(UUID.class).list();
+        for (UUID id : ids) end(h, id, now, reason);
+        return ids;
+    }
+
+    @Override
+    public List<Session> listActive(Handle h, UUID userId, Instant now, int limit, int offset) {
+        return h.createQuery("SELECT " + COLUMNS + " FROM sessions WHERE user_id = :user AND ended_at IS NULL"
+                        + " AND expires_at > :now ORDER BY last_used_at DESC, id LIMIT :limit OFFSET :offset")
+                .bind("user", userId)
+                .bind("now", now)
+                .bind("limit", limit)
+                .bind("offset", offset)
+                .map(JdbiSessionStore::map)
+                .list();
+    }
+
+    @Override
+    public List<Session> listAll(Handle h, UUID userId, int limit, int offset) {
+        return h.createQuery("SELECT " + COLUMNS + " FROM sessions WHERE user_id = :user"
+                        + " ORDER BY created_at DESC, id LIMIT :limit OFFSET :offset")
+                .bind("user", userId)
+                .bind("limit", limit)
+                .bind("offset", offset)
+                .map(JdbiSessionStore::map)
+                .list();
+    }
+
+    private static Session map(ResultSet rs, StatementContext ctx) throws SQLException {
+        return new Session(
+                rs.getObject("id", UUID.class),
+                rs.getObject("user_id", UUID.class),
+                rs.getString("device_id"),
+                rs.getString("client_id"),
+                rs.getString("auth_method"),
+                rs.getString("ip"),
+                rs.getString("user_agent"),
+                instant(rs, "created_at"),
+                instant(rs, "last_used_at"),
+                instant(rs, "expires_at"),
+                instant(rs, "ended_at"),
+                rs.getString("end_reason"));
+    }
+
+    private static Instant instant(ResultSet rs, String column) throws SQLException {
+        OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
+        return t == null ? null : t.toInstant();
+    }
+}

@@ -1,0 +1,155 @@
+package dev.gatehouse.sessions;
+
+import dev.gatehouse.audit.AuditEvent;
+import dev.gatehouse.audit.AuditLog;
+import dev.gatehouse.platform.crypto.Secrets;
+import dev.gatehouse.platform.db.Database;
+import dev.gatehouse.platform.http.RequestInfo;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * Sessions and refresh-token rotation. Every refresh spends its token and issues a new one in one transaction; a spent
+ * token presented again means it leaked, so the whole family (the session) ends and {@code token.reuse_detected} is
+ * audited (OAuth 2.0 Security BCP, RFC 9700 §4.14.2).
+ */
+public final class SessionService {
+    public record Started(Session session, String refreshToken) {}
+
+    public sealed interface RefreshOutcome {
+        record Refreshed(Session session, String refreshToken) implements RefreshOutcome {}
+
+        record Rejected(String reason) implements RefreshOutcome {}
+    }
+
+    private final Database db;
+    private final SessionStore store;
+    private final AuditLog audit;
+    private final Secrets secrets;
+    private final Clock clock;
+    private final Duration refreshTtl;
+    private final Counter reuseDetected;
+
+    public SessionService(
+            Database db,
+            SessionStore store,
+            AuditLog audit,
+            Secrets secrets,
+            Clock clock,
+            Duration refreshTtl,
+            MeterRegistry metrics) {
+        this.db = db;
+        this.store = store;
+        this.audit = audit;
+        this.secrets = secrets;
+        this.clock = clock;
+        this.refreshTtl = refreshTtl;
+        this.reuseDetected = Counter.builder("gatehouse.refresh.reuse_detected")
+                .description("Rotated refresh tokens presented again; each revoked its family")
+                .register(metrics);
+    }
+
+    /** Opens a session with its first refresh token, inside the caller's transaction (the sign-in). */
+    public Started start(Handle h, UUID userId, String deviceId, String clientId, String method, RequestInfo info) {
+        Instant now = clock.instant();
+        var session = new Session(
+                UUID.randomUUID(),
+                userId,
+                deviceId,
+                clientId,
+                method,
+                info.ip(),
+                info.userAgent(),
+                now,
+                now,
+                now.plus(refreshTtl),
+                null,
+                null);
+        store.insert(h, session);
+        String token = secrets.token("rt_");
+        store.addRefreshToken(h, Secrets.sha256(token), session.id(), now, now.plus(refreshTtl));
+        return new Started(session, token);
+    }
+
+    public RefreshOutcome refresh(String refreshToken, RequestInfo info) {
+        if (refreshToken == null || !refreshToken.startsWith("rt_") || refreshToken.length() > 100) {
+            return new RefreshOutcome.Rejected("malformed");
+        }
+        Instant now = clock.instant();
+        String hash = Secrets.sha256(refreshToken);
+        return db.inTransaction(h -> {
+            var claim = store.claimRefreshToken(h, hash, now);
+            switch (claim.claim()) {
+                case UNKNOWN -> {
+                    return new RefreshOutcome.Rejected("unknown");
+                }
+                case EXPIRED -> {
+                    return new RefreshOutcome.Rejected("expired");
+                }
+                case ALREADY_USED -> {
+                    Optional<Session> s = store.byId(h, claim.sessionId());
+                    if (store.end(h, claim.sessionId(), now, "refresh_token_reuse")) {
+                        reuseDetected.increment();
+                        audit.record(
+                                h,
+                                new AuditEvent(
+                                                "token.reuse_detected",
+                                                "failure",
+                                                s.map(Session::userId).orElse(null),
+                                                null,
+                                                claim.sessionId(),
+                                                "rotated refresh token presented again; session revoked",
+                                                Map.of())
+                                        .session(claim.sessionId()),
+                                info);
+                    }
+                    return new RefreshOutcome.Rejected("reused");
+                }
+                case CLAIMED -> {
+                    Session s = store.byId(h, claim.sessionId()).orElseThrow();
+                    if (!s.activeAt(now)) return new RefreshOutcome.Rejected("session_ended");
+                    String next = secrets.token("rt_");
+                    store.addRefreshToken(h, Secrets.sha256(next), s.id(), now, s.expiresAt());
+                    store.touch(h, s.id(), now);
+                    audit.record(
+                            h, AuditEvent.success("token.refreshed", s.userId()).session(s.id()), info);
+                    return new RefreshOutcome.Refreshed(s, next);
+                }
+            }
+            throw new IllegalStateException();
+        });
+    }
+
+    public boolean end(Handle h, UUID sessionId, String reason) {
+        return store.end(h, sessionId, clock.instant(), reason);
+    }
+
+    public List<UUID> endAll(Handle h, UUID userId, Optional<UUID> keep, String reason) {
+        return store.endAllForUser(h, userId, keep, clock.instant(), reason);
+    }
+
+    public Optional<Session> find(UUID sessionId) {
+        return db.withHandle(h -> store.byId(h, sessionId));
+    }
+
+    public boolean isActive(UUID sessionId) {
+        Instant now = clock.instant();
+        return find(sessionId).map(s -> s.activeAt(now)).orElse(false);
+    }
+
+    public List<Session> active(UUID userId, int limit, int offset) {
+        return db.withHandle(h -> store.listActive(h, userId, clock.instant(), limit, offset));
+    }
+
+    public List<Session> history(UUID userId, int limit, int offset) {
+        return db.withHandle(h -> store.listAll(h, userId, limit, offset));
+    }
+}

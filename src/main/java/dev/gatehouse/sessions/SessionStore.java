@@ -1,0 +1,40 @@
+package dev.gatehouse.sessions;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.jdbi.v3.core.Handle;
+
+/** Sessions and their refresh-token families. Every method runs in the caller's transaction. */
+public interface SessionStore {
+    enum Claim {
+        CLAIMED,
+        ALREADY_USED,
+        EXPIRED,
+        UNKNOWN
+    }
+
+    record ClaimResult(Claim claim, UUID sessionId) {}
+
+    void insert(Handle h, Session s);
+
+    Optional<Session> byId(Handle h, UUID id);
+
+    void addRefreshToken(Handle h, String hash, UUID sessionId, Instant createdAt, Instant expiresAt);
+
+    /** Marks the token used iff it is unused and unexpired; one caller wins a race, the others see ALREADY_USED. */
+    ClaimResult claimRefreshToken(Handle h, String hash, Instant now);
+
+    void touch(Handle h, UUID sessionId, Instant now);
+
+    /** Ends the session if still open; true when this call ended it. */
+    boolean end(Handle h, UUID sessionId, Instant now, String reason);
+
+    /** Ends the user's open sessions except {@code keep}; returns the ended ids. */
+    List<UUID> endAllForUser(Handle h, UUID userId, Optional<UUID> keep, Instant now, String reason);
+
+    List<Session> listActive(Handle h, UUID userId, Instant now, int limit, int offset);
+
+    List<Session> listAll(Handle h, UUID userId, int limit, int offset);
+}

@@ -1,0 +1,159 @@
+package dev.gatehouse.testkit;
+
+import com.icegreen.greenmail.util.GreenMail;
+import com.icegreen.greenmail.util.ServerSetup;
+import dev.gatehouse.App;
+import dev.gatehouse.platform.config.Config;
+import dev.gatehouse.platform.crypto.Secrets;
+import jakarta.mail.internet.MimeMessage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The real server, started in-process on a free port with the production {@link App} wiring, a fresh database of the
+ * engine under test, cheap Argon2 parameters, a movable clock, and a GreenMail SMTP server catching its mail.
+ */
+public final class TestServer implements AutoCloseable {
+    public static final String ADMIN_EMAIL = "admin@example.com";
+    public static final String ADMIN_PASSWORD = "Adm1n-Correct-Horse-Battery";
+
+    public final App app;
+    public final HttpJson http;
+    public final String base;
+    public final MutableClock clock;
+    public final GreenMail mail;
+    public final TestDatabase database;
+    private final Path dataDir;
+
+    private TestServer(Map<String, String> overrides) {
+        this.database = TestDatabase.create();
+        this.clock = MutableClock.startingNow();
+        int port = freePort();
+        int smtpPort = freePort();
+        this.mail = new GreenMail(new ServerSetup(smtpPort, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
+        mail.start();
+        try {
+            this.dataDir = Files.createTempDirectory("gatehouse-test");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        this.base = "http://127.0.0.1:" + port;
+        var env = new HashMap<String, String>();
+        env.put("GATEHOUSE_HTTP_HOST", "127.0.0.1");
+        env.put("GATEHOUSE_HTTP_PORT", Integer.toString(port));
+        env.put("GATEHOUSE_ISSUER", base);
+        env.put("GATEHOUSE_DATA_DIR", dataDir.toString());
+        env.put("GATEHOUSE_DB_URL", database.url());
+        env.put("GATEHOUSE_DB_USER", database.user());
+        env.put("GATEHOUSE_ADMIN_EMAIL", ADMIN_EMAIL);
+        env.put("GATEHOUSE_ADMIN_PASSWORD", ADMIN_PASSWORD);
+        env.put("GATEHOUSE_ARGON2_MEMORY_KIB", "1024");
+        env.put("GATEHOUSE_ARGON2_ITERATIONS", "1");
+        env.put("GATEHOUSE_RATE_LIMITS", "off");
+        env.put("GATEHOUSE_SMTP_HOST", "127.0.0.1");
+        env.put("GATEHOUSE_SMTP_PORT", Integer.toString(smtpPort));
+        env.put("GATEHOUSE_SMTP_TLS", "none");
+        env.put("GATEHOUSE_SMTP_FROM", "Gatehouse <no-reply@example.com>");
+        env.putAll(overrides);
+        env.values().removeIf(v -> v == null);
+        this.app = App.start(Config.fromEnv(env), clock, Secrets.system());
+        this.http = new HttpJson(base);
+    }
+
+    public static TestServer start() {
+        return new TestServer(Map.of());
+    }
+
+    /** Starts with extra or replaced environment variables (a null value removes a default). */
+    public static TestServer start(Map<String, String> overrides) {
+        return new TestServer(overrides);
+    }
+
+    /** Registers an account, verifies nothing, and returns its email. */
+    public String register(String email, String password) {
+        var r = http.post("/v1/auth/register", HttpJson.map("email", email, "password", password));
+        if (r.status() != 202) throw new AssertionError("register failed: " + r.status() + " " + r.body());
+        return email;
+    }
+
+    public HttpJson.Response login(String email, String password) {
+        return http.post("/v1/auth/login", HttpJson.map("email", email, "password", password));
+    }
+
+    /** Signs in and returns the access token; fails the test when sign-in fails. */
+    public String accessToken(String email, String password) {
+        var r = login(email, password);
+        if (r.status() != 200) throw new AssertionError("login failed: " + r.status() + " " + r.body());
+        return r.json().path("tokens").path("access_token").asText();
+    }
+
+    public String adminToken() {
+        return accessToken(ADMIN_EMAIL, ADMIN_PASSWORD);
+    }
+
+    /** Waits for a mail to {@code to} whose subject matches, and returns it. */
+    public MimeMessage awaitMail(String to, Predicate<String> subject) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < deadline) {
+            for (MimeMessage m : mail.getReceivedMessages()) {
+                try {
+                    if (m.getAllRecipients()[0].toString().equalsIgnoreCase(to) && subject.test(m.getSubject()))
+                        return m;
+                } catch (jakarta.mail.MessagingException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            try {
+                Thread.sleep(25);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        throw new AssertionError("no mail to " + to + " arrived within 10 s");
+    }
+
+    /** The token in the first link of the newest mail to {@code to} with a matching subject. */
+    public String tokenFromMail(String to, Predicate<String> subject) {
+        String body = com.icegreen.greenmail.util.GreenMailUtil.getBody(awaitMail(to, subject));
+        Matcher m = Pattern.compile("token=([A-Za-z0-9_%-]+)").matcher(body);
+        if (!m.find()) throw new AssertionError("no token link in mail: " + body);
+        return java.net.URLDecoder.decode(m.group(1), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    public int mailCount(String to) {
+        int n = 0;
+        for (MimeMessage m : mail.getReceivedMessages()) {
+            try {
+                if (m.getAllRecipients()[0].toString().equalsIgnoreCase(to)) n++;
+            } catch (jakarta.mail.MessagingException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return n;
+    }
+
+    private static int freePort() {
+        try (var s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        app.close();
+        mail.stop();
+        database.close();
+    }
+}
