@@ -199,4 +199,27 @@ class ClientCredentialsGrantTest {
                 .send();
         assertThat(forbidden.status()).isEqualTo(403);
     }
+
+    @Test
+    void whenReadingRfc8414Metadata_thenNimbusParsesItAndItListsOnlyWhatExists() throws Exception {
+        var raw = server.http.get("/.well-known/oauth-authorization-server").send();
+        assertThat(raw.status()).isEqualTo(200);
+        var metadata = com.nimbusds.oauth2.sdk.as.AuthorizationServerMetadata.parse(raw.body());
+        assertThat(metadata.getIssuer().getValue()).isEqualTo(server.base);
+        assertThat(metadata.getTokenEndpointURI()).isEqualTo(URI.create(server.base + "/oauth2/token"));
+        assertThat(metadata.getGrantTypes()).extracting(Object::toString).containsExactly("client_credentials");
+        assertThat(metadata.getAuthorizationEndpointURI()).isNull();
+        for (URI endpoint : List.of(
+                metadata.getTokenEndpointURI(),
+                metadata.getIntrospectionEndpointURI(),
+                metadata.getRevocationEndpointURI())) {
+            var probe = server.http
+                    .post(endpoint.getPath())
+                    .raw("application/x-www-form-urlencoded", "")
+                    .send();
+            assertThat(probe.status()).as(endpoint.toString()).isIn(400, 401);
+        }
+        assertThat(server.http.get(metadata.getJWKSetURI().getPath()).send().status())
+                .isEqualTo(200);
+    }
 }
