@@ -54,6 +54,7 @@ public final class DiscoveryRoutes implements RouteGroup {
         m.put("introspection_endpoint_auth_methods_supported", confidentialMethods);
         m.put("revocation_endpoint", issuer + "/oauth2/revoke");
         m.put("revocation_endpoint_auth_methods_supported", authMethods);
+        m.put("registration_endpoint", issuer + "/oauth2/register");
         m.put("service_documentation", issuer + "/docs");
         return m;
     }

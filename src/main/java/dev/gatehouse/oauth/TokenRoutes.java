@@ -38,7 +38,13 @@ public final class TokenRoutes implements RouteGroup {
     public void routes(Api api) {
         api.exception(OAuthError.class, (e, ctx) -> {
             ctx.status(e.status());
-            if (e.status() == 401) ctx.header("WWW-Authenticate", "Basic realm=\"gatehouse\"");
+            if (e.status() == 401) {
+                ctx.header(
+                        "WWW-Authenticate",
+                        e.error().equals("invalid_token")
+                                ? "Bearer error=\"invalid_token\""
+                                : "Basic realm=\"gatehouse\"");
+            }
             ctx.header("Cache-Control", "no-store");
             web.json(ctx, e.status(), e.body());
         });

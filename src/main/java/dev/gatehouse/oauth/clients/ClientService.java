@@ -36,7 +36,7 @@ public final class ClientService {
             ClientAuthenticationMethod.NONE);
 
     /** A client as just created or re-keyed: the only moment its secret exists in plain text. */
-    public record Issued(OAuthClient client, Optional<String> secret) {}
+    public record Issued(OAuthClient client, Optional<String> secret, Optional<String> registrationToken) {}
 
     private final Database db;
     private final ClientStore store;
@@ -59,7 +59,11 @@ public final class ClientService {
         try {
             m = OIDCClientMetadata.parse(JSONObjectUtils.parse(net.minidev.json.JSONValue.toJSONString(json)));
         } catch (ParseException e) {
-            throw new OAuthError(400, "invalid_client_metadata", e.getMessage());
+            String code = e.getErrorObject() != null
+                            && "invalid_redirect_uri".equals(e.getErrorObject().getCode())
+                    ? "invalid_redirect_uri"
+                    : "invalid_client_metadata";
+            throw new OAuthError(400, code, e.getMessage());
         } catch (RuntimeException e) {
             throw new OAuthError(400, "invalid_client_metadata", "the client metadata is malformed");
         }
@@ -121,7 +125,18 @@ public final class ClientService {
     }
 
     public Issued create(Map<String, Object> metadataJson, boolean firstParty, UUID actor, RequestInfo info) {
+        return create(metadataJson, firstParty, false, actor, info);
+    }
+
+    /** With {@code registrationToken}, also issues an RFC 7592 registration access token for self-management. */
+    public Issued create(
+            Map<String, Object> metadataJson,
+            boolean firstParty,
+            boolean registrationToken,
+            UUID actor,
+            RequestInfo info) {
         OIDCClientMetadata m = validate(metadataJson);
+        Optional<String> rat = registrationToken ? Optional.of(secrets.token("grt_")) : Optional.empty();
         Instant now = clock.instant();
         String clientId = "gc_" + secrets.token("").substring(0, 22);
         Optional<String> secret = ClientAuthenticationMethod.NONE.equals(m.getTokenEndpointAuthMethod())
@@ -133,7 +148,7 @@ public final class ClientService {
                 secret.map(Secrets::sha256).orElse(null),
                 m.toJSONObject().toJSONString(),
                 firstParty,
-                null,
+                rat.map(Secrets::sha256).orElse(null),
                 now,
                 now);
         db.useTransaction(h -> {
@@ -143,7 +158,16 @@ public final class ClientService {
                     AuditEvent.success("client.created", null).actor(actor).details(Map.of("client_id", clientId)),
                     info);
         });
-        return new Issued(open(row), secret);
+        return new Issued(open(row), secret, rat);
+    }
+
+    /** RFC 7592: the client's own registration access token, compared in constant time; empty when wrong. */
+    public Optional<OAuthClient> byRegistrationToken(String clientId, String token) {
+        if (token == null || !token.startsWith("grt_")) return Optional.empty();
+        return db.withHandle(h -> store.byId(h, clientId))
+                .filter(r -> r.registrationTokenHash() != null
+                        && Secrets.constantTimeEquals(r.registrationTokenHash(), Secrets.sha256(token)))
+                .map(ClientService::open);
     }
 
     public Optional<OAuthClient> find(String clientId) {
@@ -231,7 +255,7 @@ public final class ClientService {
                     info);
         });
         cache.remove(clientId);
-        return new Issued(open(row), Optional.of(secret));
+        return new Issued(open(row), Optional.of(secret), Optional.empty());
     }
 
     /**

@@ -22,6 +22,7 @@ public interface ClientStore {
 
     void insert(Handle h, Row row);
 
+    /** Updates name, secret and metadata; the registration access token is set only at insert. */
     boolean update(Handle h, Row row);
 
     boolean delete(Handle h, String clientId);

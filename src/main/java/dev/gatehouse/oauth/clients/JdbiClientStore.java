@@ -47,15 +47,13 @@ public final class JdbiClientStore implements ClientStore {
 
     @Override
     public boolean update(Handle h, Row r) {
-        return h.createUpdate(
-                                "UPDATE oauth_clients SET client_name = :name, secret_hash = :secret, metadata = :meta,"
-                                        + " first_party = :fp, registration_token_hash = :rat, updated_at = :u WHERE client_id = :id")
+        return h.createUpdate("UPDATE oauth_clients SET client_name = :name, secret_hash = :secret, metadata = :meta,"
+                                + " first_party = :fp, updated_at = :u WHERE client_id = :id")
                         .bind("id", r.clientId())
                         .bind("name", r.clientName())
                         .bind("secret", r.secretHash())
                         .bind("meta", r.metadataJson())
                         .bind("fp", r.firstParty())
-                        .bind("rat", r.registrationTokenHash())
                         .bind("u", r.updatedAt())
                         .execute()
                 == 1;
