@@ -142,7 +142,8 @@ public final class App implements AutoCloseable {
         components.put("crypto_provider", provider);
         components.put("mail", mailWorker.describe());
         components.put("rate_limits", config.rateLimits() ? "on" : "off");
-        groups.add(new HealthRoutes(db, web, VERSION, () -> self[0] != null && self[0].draining(), () -> components));
+        groups.add(new HealthRoutes(
+                db, web, VERSION, () -> self[0] != null && self[0].draining(), () -> components, clock));
         groups.add(new MetricsRoutes(metrics));
         groups.add(new JwksRoutes(keyRing));
         groups.add(new AuthRoutes(auth, accounts, web, https));
