@@ -177,6 +177,13 @@ public final class TestAccounts {
                 .isEmpty();
     }
 
+    /** The id of the account using the address, for accounts that cannot sign in. */
+    public String idOf(String email) {
+        var ids = query("SELECT id FROM users WHERE email_normalized = ?", email.toLowerCase(java.util.Locale.ROOT));
+        if (ids.isEmpty()) throw new AssertionError("no account uses " + email);
+        return ids.get(0);
+    }
+
     private List<String> query(String sql, String arg) {
         try (Connection c = DriverManager.getConnection(server.database.url(), server.database.user(), "");
                 var s = c.prepareStatement(sql)) {
