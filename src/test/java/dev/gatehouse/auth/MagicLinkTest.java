@@ -217,6 +217,11 @@ class MagicLinkTest {
 
         assertThat(r.status()).isEqualTo(401);
         assertThat(r.body()).isEqualTo(unknown.body());
+        // refused after the same hash work as a wrong password (no timing tell), and audited as such
+        assertThat(accounts.auditOf(accounts.idOf(email)))
+                .filteredOn(e -> e.path("event_type").asText().equals("login.failure"))
+                .extracting(e -> e.path("reason").asText())
+                .containsExactly("no_password");
     }
 
     @Test
