@@ -133,6 +133,11 @@ public final class AccountService {
             return new Authentication.Denied("unknown_email", null);
         }
         User u = found.get();
+        if (u.passwordHash() == null) {
+            // Magic-link accounts have no password; spend the hash time anyway, or a fast 401 would reveal them.
+            hasher.verifyDummy(password);
+            return new Authentication.Denied("no_password", u.id());
+        }
         if (!hasher.verify(password, u.passwordHash())) return new Authentication.Denied("wrong_password", u.id());
         if (!u.active()) return new Authentication.Denied("account_" + u.status(), u.id());
         if (hasher.needsRehash(u.passwordHash())) {

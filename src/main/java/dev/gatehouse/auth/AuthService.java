@@ -6,6 +6,7 @@ import dev.gatehouse.accounts.User;
 import dev.gatehouse.audit.AuditEvent;
 import dev.gatehouse.audit.AuditLog;
 import dev.gatehouse.platform.crypto.Secrets;
+import dev.gatehouse.platform.db.AlreadyExists;
 import dev.gatehouse.platform.db.Database;
 import dev.gatehouse.platform.http.Problem;
 import dev.gatehouse.platform.http.RequestInfo;
@@ -91,8 +92,21 @@ public final class AuthService {
 
     /** Signs in with a magic link; may create the account when the caller allows it. */
     public SignedIn loginWithMagicLink(String token, boolean allowRegistration, RequestInfo info) {
+        SignedIn signedIn;
+        try {
+            signedIn = redeemMagicLink(token, allowRegistration, info);
+        } catch (AlreadyExists e) {
+            // Another link to the same new address created the account a moment ago. Our transaction rolled back, token
+            // included, so redeeming again signs into that account instead of failing.
+            signedIn = redeemMagicLink(token, allowRegistration, info);
+        }
+        count("success", "magic_link");
+        return signedIn;
+    }
+
+    private SignedIn redeemMagicLink(String token, boolean allowRegistration, RequestInfo info) {
         String deviceId = info.deviceId().orElseGet(this::newDeviceId);
-        SignedIn signedIn = db.inTransaction(h -> {
+        return db.inTransaction(h -> {
             User user = accounts.redeemMagicLink(h, token, allowRegistration, info);
             var started = sessions.start(h, user.id(), deviceId, FIRST_PARTY_CLIENT, "magic_link", info);
             accounts.recordLogin(h, user.id());
@@ -108,8 +122,6 @@ public final class AuthService {
                     deviceId,
                     started.session().id());
         });
-        count("success", "magic_link");
-        return signedIn;
     }
 
     private SignedIn open(User user, String method, RequestInfo info) {

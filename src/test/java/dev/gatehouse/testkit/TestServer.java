@@ -122,7 +122,10 @@ public final class TestServer implements AutoCloseable {
         throw new AssertionError("no mail to " + to + " arrived within 10 s");
     }
 
-    /** The token in the first link of the newest mail to {@code to} with a matching subject. */
+    /**
+     * The token in the first link of the oldest mail to {@code to} with a matching subject (waits for one to arrive);
+     * for later mails of the same kind use {@link TestAccounts#tokensFromMails}.
+     */
     public String tokenFromMail(String to, Predicate<String> subject) {
         String body = com.icegreen.greenmail.util.GreenMailUtil.getBody(awaitMail(to, subject));
         Matcher m = Pattern.compile("token=([A-Za-z0-9_%-]+)").matcher(body);

@@ -1,0 +1,185 @@
+package dev.gatehouse.auth;
+
+import static dev.gatehouse.testkit.HttpJson.map;
+import static dev.gatehouse.testkit.TestAccounts.NEW_PASSWORD;
+import static dev.gatehouse.testkit.TestAccounts.PASSWORD;
+import static dev.gatehouse.testkit.TestAccounts.WEAK_PASSWORD;
+import static dev.gatehouse.testkit.TestAccounts.email;
+import static dev.gatehouse.testkit.TestAccounts.isReset;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gatehouse.testkit.HttpJson;
+import dev.gatehouse.testkit.Race;
+import dev.gatehouse.testkit.ServerTest;
+import dev.gatehouse.testkit.TestAccounts;
+import dev.gatehouse.testkit.TestServer;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** POST /v1/auth/forgot-password and /v1/auth/reset-password. */
+@ServerTest
+class PasswordResetTest {
+    static TestServer server;
+    static TestAccounts accounts;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start();
+        accounts = new TestAccounts(server);
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    private static HttpJson.Response forgot(String email) {
+        return server.http.post("/v1/auth/forgot-password", map("email", email));
+    }
+
+    private static HttpJson.Response reset(String token, String password) {
+        return server.http.post("/v1/auth/reset-password", map("token", token, "new_password", password));
+    }
+
+    /** Asks for a reset and returns the mailed token. */
+    private static String resetToken(String email) {
+        assertThat(forgot(email).status()).isEqualTo(202);
+        return server.tokenFromMail(email, isReset());
+    }
+
+    @Test
+    void whenKnownAndUnknownAddressAsk_thenSameAnswerButOnlyTheKnownGetsMail() {
+        String known = accounts.registered("known");
+        String unknown = email("unknown");
+
+        var a = forgot(known);
+        var b = forgot(unknown);
+
+        assertThat(a.status()).isEqualTo(202);
+        assertThat(b.status()).isEqualTo(202);
+        assertThat(b.body()).isEqualTo(a.body());
+        server.awaitMail(known, isReset());
+        assertThat(accounts.queuedSubjects(unknown)).isEmpty();
+        assertThat(server.mailCount(unknown)).isZero();
+    }
+
+    @Test
+    void whenMailedTokenIsUsed_thenNewPasswordWorksAndOldDoesNot() {
+        String email = accounts.registered("reset");
+        var r = reset(resetToken(email), NEW_PASSWORD);
+
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.json().path("message").asText()).isNotBlank();
+        assertThat(server.login(email, PASSWORD).status()).isEqualTo(401);
+        assertThat(server.login(email, NEW_PASSWORD).status()).isEqualTo(200);
+        server.awaitMail(email, s -> s.contains("password was changed"));
+    }
+
+    @Test
+    void whenPasswordIsReset_thenEverySessionOfTheAccountEnds() {
+        String email = accounts.registered("sessions");
+        var laptop = accounts.signIn(email, PASSWORD);
+        var phone = accounts.signIn(email, PASSWORD);
+
+        assertThat(reset(resetToken(email), NEW_PASSWORD).status()).isEqualTo(200);
+
+        for (var s : new TestAccounts.SignedIn[] {laptop, phone}) {
+            assertThat(accounts.meStatus(s.accessToken())).isEqualTo(401);
+            assertThat(accounts.refresh(s.refreshToken()).status()).isEqualTo(401);
+        }
+        var fresh = accounts.signIn(email, NEW_PASSWORD);
+        var history = server.http
+                .get("/v1/sessions/history")
+                .bearer(fresh.accessToken())
+                .send()
+                .json()
+                .path("sessions");
+        assertThat(history.findValuesAsText("end_reason"))
+                .containsExactlyInAnyOrder("password_reset", "password_reset");
+    }
+
+    @Test
+    void whenTokenIsUsedTwice_thenSecondUseIs400InvalidToken() {
+        String email = accounts.registered("twice");
+        String token = resetToken(email);
+        assertThat(reset(token, NEW_PASSWORD).status()).isEqualTo(200);
+
+        var again = reset(token, "Another-Strong-Phrase-77");
+
+        assertThat(again.status()).isEqualTo(400);
+        assertThat(again.json().path("code").asText()).isEqualTo("invalid_token");
+        assertThat(server.login(email, NEW_PASSWORD).status()).isEqualTo(200);
+    }
+
+    @Test
+    void whenTheSameTokenIsUsedConcurrently_thenExactlyOneResetSucceeds() {
+        for (int round = 0; round < 5; round++) {
+            String token = resetToken(accounts.registered("race" + round));
+
+            var statuses = Race.run(2, () -> reset(token, NEW_PASSWORD).status());
+
+            assertThat(statuses).as("round %d", round).containsExactlyInAnyOrder(200, 400);
+        }
+    }
+
+    @Test
+    void whenTokenIsYoungerThan30Minutes_thenItWorks() {
+        String email = accounts.registered("young");
+        String token = resetToken(email);
+
+        server.clock.advance(Duration.ofMinutes(29));
+
+        assertThat(reset(token, NEW_PASSWORD).status()).isEqualTo(200);
+    }
+
+    @Test
+    void whenTokenIsOlderThan30Minutes_then400InvalidTokenAndPasswordIsUnchanged() {
+        String email = accounts.registered("old");
+        String token = resetToken(email);
+
+        server.clock.advance(Duration.ofMinutes(31));
+
+        var r = reset(token, NEW_PASSWORD);
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.json().path("code").asText()).isEqualTo("invalid_token");
+        assertThat(server.login(email, PASSWORD).status()).isEqualTo(200);
+    }
+
+    @Test
+    void whenNewPasswordIsWeak_then422AndTheTokenStillWorks() {
+        String email = accounts.registered("weak");
+        var before = accounts.signIn(email, PASSWORD);
+        String token = resetToken(email);
+
+        var weak = reset(token, WEAK_PASSWORD);
+
+        assertThat(weak.status()).isEqualTo(422);
+        assertThat(weak.json().path("errors").path("new_password").asText()).isNotBlank();
+        // nothing happened: the session lives on and the same token still resets the password
+        assertThat(accounts.meStatus(before.accessToken())).isEqualTo(200);
+        assertThat(reset(token, NEW_PASSWORD).status()).isEqualTo(200);
+        assertThat(server.login(email, NEW_PASSWORD).status()).isEqualTo(200);
+    }
+
+    @Test
+    void whenAnotherResetIsRequested_thenOnlyTheNewestTokenWorks() {
+        String email = accounts.registered("newest");
+        assertThat(forgot(email).status()).isEqualTo(202);
+        accounts.tokensFromMails(email, isReset(), 1); // the first mail is out before the second is asked for
+        assertThat(forgot(email).status()).isEqualTo(202);
+        var tokens = accounts.tokensFromMails(email, isReset(), 2);
+
+        assertThat(reset(tokens.get(0), NEW_PASSWORD).status()).isEqualTo(400);
+        assertThat(reset(tokens.get(1), NEW_PASSWORD).status()).isEqualTo(200);
+    }
+
+    @Test
+    void whenResetTokenIsGarbage_then400InvalidToken() {
+        var r = reset("pr_garbage", NEW_PASSWORD);
+
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.json().path("code").asText()).isEqualTo("invalid_token");
+    }
+}
