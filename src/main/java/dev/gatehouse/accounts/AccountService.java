@@ -295,10 +295,15 @@ public final class AccountService {
         Optional<User> existing = users.byEmail(h, redeemed.email());
         if (existing.isPresent()) {
             if (!existing.get().active()) throw Problem.forbidden("The account is disabled");
-            User u = existing.get().emailVerified()
-                    ? existing.get()
-                    : users.update(h, existing.get().id(), x -> verifiedBy(x, redeemed.email(), now))
-                            .orElseThrow();
+            if (existing.get().emailVerified()) return existing.get();
+            // The owner of the address proves it for the first time. Whoever registered it before may not have been
+            // the owner (account pre-hijacking): drop the unproven password and end every earlier session.
+            User u = users.update(
+                            h, existing.get().id(), x -> withPassword(verifiedBy(x, redeemed.email(), now), null, now))
+                    .orElseThrow();
+            sessions.endAll(h, u.id(), Optional.empty(), "address_proven");
+            audit.record(
+                    h, AuditEvent.success("user.email_verified", u.id()).details(Map.of("method", "magic_link")), info);
             return u;
         }
         if (!allowRegistration || !registrationEnabled) {

@@ -23,6 +23,8 @@ public final class AuthRoutes implements RouteGroup {
     static final Rule MAGIC_LINK = new Rule("magic-link", 3, Duration.ofHours(1));
     static final Rule FORGOT_PASSWORD = new Rule("forgot-password", 5, Duration.ofHours(1));
     static final Rule REFRESH = new Rule("refresh", 100, Duration.ofMinutes(15));
+    static final Rule SEND_VERIFICATION = new Rule("send-verification", 5, Duration.ofHours(1));
+    static final Rule CHANGE_PASSWORD = new Rule("change-password", 10, Duration.ofMinutes(15));
     static final Rule TOKEN_REDEEM = new Rule("token-redeem", 20, Duration.ofMinutes(15));
 
     public record RegisterRequest(String email, String password, String firstName, String lastName) {}
@@ -234,7 +236,7 @@ public final class AuthRoutes implements RouteGroup {
 
     private void sendVerification(Context ctx) {
         Principal p = web.principal(ctx);
-        web.limit(ctx, FORGOT_PASSWORD, p.userId().toString());
+        web.limit(ctx, SEND_VERIFICATION, p.userId().toString());
         accounts.sendVerification(p.userId(), web.info(ctx));
         web.json(ctx, 202, new Message("Verification email sent."));
     }
@@ -273,7 +275,7 @@ public final class AuthRoutes implements RouteGroup {
                 .text("current_password", r.currentPassword(), 1024)
                 .text("new_password", r.newPassword(), 1024)
                 .throwIfInvalid();
-        web.limit(ctx, LOGIN, p.userId().toString());
+        web.limit(ctx, CHANGE_PASSWORD, p.userId().toString());
         accounts.changePassword(p.userId(), p.sessionId(), r.currentPassword(), r.newPassword(), web.info(ctx));
         web.ok(ctx, new Message("Password changed. Your other sessions were signed out."));
     }

@@ -16,6 +16,11 @@ public final class DevOutboxTransport implements MailTransport {
     }
 
     @Override
+    public boolean keepsBodies() {
+        return true;
+    }
+
+    @Override
     public String describe() {
         return "dev outbox (no GATEHOUSE_SMTP_HOST): mail is logged and listed at GET /v1/admin/mail/outbox";
     }

@@ -86,8 +86,10 @@ public final class MailOutbox {
                 int attempts = (int) row[2] + 1;
                 try {
                     transport.send((MailMessage) row[1]);
-                    h.createUpdate(
-                                    "UPDATE mail_outbox SET sent_at = :now, attempts = :a, last_error = NULL WHERE id = :id")
+                    // Once a real mail server has the message, its links (live tokens) must not linger in our table.
+                    String bodies = transport.keepsBodies() ? "" : ", text_body = '', html_body = ''";
+                    h.createUpdate("UPDATE mail_outbox SET sent_at = :now, attempts = :a, last_error = NULL" + bodies
+                                    + " WHERE id = :id")
                             .bind("now", now)
                             .bind("a", attempts)
                             .bind("id", id)

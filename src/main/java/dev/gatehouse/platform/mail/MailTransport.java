@@ -5,4 +5,9 @@ public interface MailTransport {
     void send(MailMessage message) throws Exception;
 
     String describe();
+
+    /** True for the dev outbox, whose stored bodies are the only copy a developer can read. */
+    default boolean keepsBodies() {
+        return false;
+    }
 }
