@@ -14,6 +14,7 @@ import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jose.jwk.gen.JWKGenerator;
 import com.nimbusds.jose.jwk.gen.OctetKeyPairGenerator;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import dev.gatehouse.platform.config.ConfigException;
 import dev.gatehouse.platform.crypto.MasterKey;
 import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
@@ -202,8 +203,18 @@ public final class KeyRing {
     }
 
     private SigningKey open(SigningKeyStore.Row r) {
+        byte[] priv;
         try {
-            byte[] priv = masterKey.decrypt(r.sealedPrivateJwk(), "signing-key:" + r.kid());
+            priv = masterKey.decrypt(r.sealedPrivateJwk(), "signing-key:" + r.kid());
+        } catch (IllegalStateException e) {
+            // Almost always a different master key than the one that sealed the keys: say so, in one line.
+            throw new ConfigException(
+                    "GATEHOUSE_MASTER_KEY",
+                    "cannot open the stored signing key " + r.kid()
+                            + "; this is not the master key it was sealed with (GATEHOUSE_MASTER_KEY, or master.key"
+                            + " in the data directory)");
+        }
+        try {
             JWK jwk = JWK.parse(new String(priv, StandardCharsets.UTF_8));
             return new SigningKey(
                     r.kid(),
