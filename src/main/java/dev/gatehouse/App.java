@@ -75,16 +75,19 @@ public final class App implements AutoCloseable {
         String url = config.dbUrl().orElseGet(() -> Database.embeddedUrl(config.dataDir()));
         this.db = Database.open(url, config.dbUser(), config.dbPassword(), url.startsWith("jdbc:postgresql:") ? 16 : 8);
         db.pool().setMetricRegistry(metrics);
-        db.migrate();
-
-        var masterKey = MasterKey.load(config.masterKey(), config.dataDir(), secrets);
         this.keyRing = new KeyRing(
                 new JdbiSigningKeyStore(db),
-                masterKey,
+                MasterKey.load(config.masterKey(), config.dataDir(), secrets),
                 clock,
                 Duration.ofHours(1),
                 config.accessTokenTtl().plus(Duration.ofHours(1)));
-        keyRing.init(Set.of(JWSAlgorithm.ES256));
+        try {
+            db.migrate();
+            keyRing.init(Set.of(JWSAlgorithm.ES256));
+        } catch (RuntimeException e) {
+            db.close(); // a failed start (wrong master key, say) leaves no pool behind
+            throw e;
+        }
 
         MailTransport transport =
                 config.smtp().configured() ? new SmtpTransport(config.smtp()) : new DevOutboxTransport();
@@ -187,6 +190,11 @@ public final class App implements AutoCloseable {
 
     public KeyRing keyRing() {
         return keyRing;
+    }
+
+    /** The routes the server serves ("METHOD /path"), for checking the API description against them. */
+    public List<String> routes() {
+        return http.routes();
     }
 
     /** Drains in-flight requests, stops background work and closes the pool. */
