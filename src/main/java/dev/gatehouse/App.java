@@ -171,9 +171,24 @@ public final class App implements AutoCloseable {
                 config.adminPassword().orElseGet(() -> secrets.token("").substring(0, 24));
         if (accounts.createFirstAdmin(email, password)) {
             if (generated) {
-                // Printed once to the console, never logged: it is the only copy.
-                System.out.println("First administrator created: " + email + " / " + password
-                        + "  (shown once; change it after signing in)");
+                // Printed once to the console, never logged: it is the only copy. In JSON mode as a JSON line too,
+                // so a log shipper reading stdout still parses every line.
+                String text = "First administrator created: " + email + " / " + password
+                        + "  (shown once; change it after signing in)";
+                System.out.println(
+                        "json".equals(config.logFormat())
+                                ? Json.write(
+                                        Json.newMapper(),
+                                        Map.of(
+                                                "timestamp",
+                                                System.currentTimeMillis(),
+                                                "level",
+                                                "WARN",
+                                                "loggerName",
+                                                App.class.getName(),
+                                                "formattedMessage",
+                                                text))
+                                : text);
             } else {
                 log.info("First administrator created: {}", email);
             }
