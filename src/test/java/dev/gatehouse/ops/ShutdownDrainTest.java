@@ -46,6 +46,10 @@ class ShutdownDrainTest {
 
             var closed = CompletableFuture.runAsync(server.app::close);
             var ready = server.http.get("/health/ready").send();
+            for (int i = 0; i < 100 && ready.status() == 200; i++) { // close() runs on another thread: let it begin
+                Thread.sleep(10);
+                ready = server.http.get("/health/ready").send();
+            }
             assertThat(ready.status()).isEqualTo(503);
             assertThat(ready.json().path("checks").path("node").asText()).isEqualTo("draining");
             assertThat(login).as("still hashing while the server drains").isNotDone();
