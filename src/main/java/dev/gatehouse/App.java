@@ -128,7 +128,15 @@ public final class App implements AutoCloseable {
 
         var mapper = Json.newMapper();
         var limiter = new RateLimiter(config.rateLimits(), clock);
-        var web = new Web(mapper, List.of(new TokenAuthenticator(accessTokens, sessions, rbac)), limiter, metrics);
+        var revocations = new dev.gatehouse.tokens.RevocationList(db, clock, Duration.ofSeconds(1));
+        var introspector =
+                new dev.gatehouse.tokens.TokenIntrospector(accessTokens, revocations, sessions, config.issuer());
+        var web = new Web(mapper, List.of(new TokenAuthenticator(introspector, rbac)), limiter, metrics);
+        var clients = new dev.gatehouse.oauth.clients.ClientService(
+                db, new dev.gatehouse.oauth.clients.JdbiClientStore(), secrets, audit, clock);
+        var tokenEndpoint = new dev.gatehouse.oauth.token.TokenEndpoint(clients)
+                .register(new dev.gatehouse.oauth.token.ClientCredentialsGrantHandler(
+                        accessTokens, config.apiAudience()));
         boolean https = config.issuer().startsWith("https:");
 
         var groups = new ArrayList<dev.gatehouse.platform.http.RouteGroup>();
@@ -137,12 +145,17 @@ public final class App implements AutoCloseable {
         components.put("crypto_provider", provider);
         components.put("mail", mailWorker.describe());
         components.put("rate_limits", config.rateLimits() ? "on" : "off");
-        groups.add(new HealthRoutes(db, web, VERSION, () -> self[0] != null && self[0].draining(), () -> components));
+        groups.add(new HealthRoutes(
+                db, web, VERSION, () -> self[0] != null && self[0].draining(), () -> components, clock));
         groups.add(new MetricsRoutes(metrics));
         groups.add(new JwksRoutes(keyRing));
         groups.add(new AuthRoutes(auth, accounts, web, https));
         groups.add(new SessionRoutes(sessions, auth, web));
         groups.add(new AuditRoutes(audit, web));
+        groups.add(new dev.gatehouse.oauth.TokenRoutes(tokenEndpoint, clients, introspector, sessions, web));
+        groups.add(new dev.gatehouse.oauth.clients.ClientRoutes(clients, web));
+        groups.add(new dev.gatehouse.oauth.clients.RegistrationRoutes(clients, web, config.issuer()));
+        groups.add(new dev.gatehouse.oauth.DiscoveryRoutes(config.issuer(), tokenEndpoint, web));
         groups.add(new AdminRoutes(keyRing, outbox, accounts, audit, web, clock));
         groups.add(new DocsRoutes(config.issuer(), VERSION, mapper, () -> self[0].operations()));
         this.http = new HttpServer(config.httpHost(), config.httpPort(), config.issuer(), mapper, metrics, groups);

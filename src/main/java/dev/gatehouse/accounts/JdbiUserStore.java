@@ -66,6 +66,17 @@ public final class JdbiUserStore implements UserStore {
                 .findOne();
         if (current.isEmpty()) return Optional.empty();
         User u = change.apply(current.get());
+        try {
+            write(h, id, u);
+        } catch (RuntimeException e) {
+            // An email change can collide with another account's address, just like an insert.
+            if (Database.isUniqueViolation(e)) throw new AlreadyExists("user");
+            throw e;
+        }
+        return Optional.of(u);
+    }
+
+    private static void write(Handle h, UUID id, User u) {
         h.createUpdate("UPDATE users SET email = :email, email_normalized = :norm, email_verified = :verified,"
                         + " password_hash = :hash, first_name = :first, last_name = :last, status = :status,"
                         + " password_change_required = :pcr, updated_at = :updated, password_changed_at = :pwchanged,"
@@ -83,7 +94,6 @@ public final class JdbiUserStore implements UserStore {
                 .bindByType("pwchanged", u.passwordChangedAt(), Instant.class)
                 .bindByType("lastlogin", u.lastLoginAt(), Instant.class)
                 .execute();
-        return Optional.of(u);
     }
 
     @Override

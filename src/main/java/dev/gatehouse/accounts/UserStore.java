@@ -15,7 +15,10 @@ public interface UserStore {
     /** Throws {@link dev.gatehouse.platform.db.AlreadyExists} when the email is taken. */
     void insert(Handle h, User user);
 
-    /** Atomic read-modify-write: the row is locked while {@code change} runs. */
+    /**
+     * Atomic read-modify-write: the row is locked while {@code change} runs. Empty when there is no such user; throws
+     * {@link dev.gatehouse.platform.db.AlreadyExists} when the changed email is taken.
+     */
     Optional<User> update(Handle h, UUID id, UnaryOperator<User> change);
 
     void touchLogin(Handle h, UUID id, Instant at);

@@ -14,6 +14,7 @@ import dev.gatehouse.sessions.SessionService;
 import dev.gatehouse.sessions.SessionService.RefreshOutcome;
 import dev.gatehouse.tokens.AccessTokenService;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -181,7 +182,11 @@ public final class AuthService {
 
     private Tokens tokens(Session session, String refreshToken) {
         var access = accessTokens.issue(new AccessTokenService.Request(
-                session.userId(), Optional.of(session.id()), session.clientId(), audience, Set.of()));
+                session.userId().toString(),
+                Optional.of(session.id()),
+                session.clientId(),
+                List.of(audience),
+                Set.of()));
         return new Tokens(access.token(), refreshToken, "Bearer", access.expiresIn());
     }
 

@@ -70,6 +70,12 @@ public final class SessionRoutes implements RouteGroup {
                 .query("limit", "1-100, default 50")
                 .query("offset", "default 0")
                 .returns(200, SessionPage.class);
+        api.get("/v1/sessions/{id}", this::one)
+                .tag("sessions")
+                .summary("One of the caller's sessions")
+                .bearer()
+                .returns(200, SessionView.class)
+                .returns(404, "no such session of the caller");
         api.delete("/v1/sessions/{id}", this::revoke)
                 .tag("sessions")
                 .summary("End one of the caller's sessions")
@@ -96,6 +102,15 @@ public final class SessionRoutes implements RouteGroup {
                 .map(s -> SessionView.of(s, p))
                 .toList();
         web.ok(ctx, new SessionPage(list, limit, offset, list.size()));
+    }
+
+    private void one(Context ctx) {
+        Principal p = web.principal(ctx);
+        var id = web.uuidPath(ctx, "id");
+        var session = sessions.find(id)
+                .filter(s -> s.userId().equals(p.userId()))
+                .orElseThrow(() -> dev.gatehouse.platform.http.Problem.notFound("The session"));
+        web.ok(ctx, SessionView.of(session, p));
     }
 
     private void revoke(Context ctx) {

@@ -3,30 +3,27 @@ package dev.gatehouse.auth;
 import dev.gatehouse.platform.http.Authenticator;
 import dev.gatehouse.platform.http.Principal;
 import dev.gatehouse.rbac.RbacService;
-import dev.gatehouse.sessions.SessionService;
 import dev.gatehouse.tokens.AccessTokenClaims;
-import dev.gatehouse.tokens.AccessTokenService;
+import dev.gatehouse.tokens.TokenIntrospector;
 import java.util.Optional;
 import java.util.UUID;
 
 /**
- * Accepts Gatehouse's own JWT access tokens. A token tied to a session (sid) stops working when the session ends
- * (logout, revocation, password change), not only when it expires.
+ * Accepts Gatehouse's own JWT access tokens for the /v1 API. A revoked token, or one tied to a session (sid) that has
+ * ended (logout, revocation, password change), stops working before it expires.
  */
 public final class TokenAuthenticator implements Authenticator {
-    private final AccessTokenService tokens;
-    private final SessionService sessions;
+    private final TokenIntrospector tokens;
     private final RbacService rbac;
 
-    public TokenAuthenticator(AccessTokenService tokens, SessionService sessions, RbacService rbac) {
+    public TokenAuthenticator(TokenIntrospector tokens, RbacService rbac) {
         this.tokens = tokens;
-        this.sessions = sessions;
         this.rbac = rbac;
     }
 
     @Override
     public Optional<Principal> authenticate(String credential) {
-        Optional<AccessTokenClaims> claims = tokens.verify(credential);
+        Optional<AccessTokenClaims> claims = tokens.active(credential);
         if (claims.isEmpty()) return Optional.empty();
         AccessTokenClaims c = claims.get();
         UUID user;
@@ -35,7 +32,6 @@ public final class TokenAuthenticator implements Authenticator {
         } catch (IllegalArgumentException e) {
             return Optional.empty();
         }
-        if (c.sessionId().isPresent() && !sessions.isActive(c.sessionId().get())) return Optional.empty();
         return Optional.of(new Principal(
                 user, c.sessionId(), c.clientId(), c.scopes(), rbac.permissionsOf(user), Optional.empty()));
     }

@@ -6,7 +6,7 @@ import dev.gatehouse.platform.http.RouteGroup;
 import dev.gatehouse.platform.http.Web;
 import io.javalin.http.Context;
 import java.lang.management.ManagementFactory;
-import java.time.Instant;
+import java.time.Clock;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -28,14 +28,21 @@ public final class HealthRoutes implements RouteGroup {
     private final String version;
     private final BooleanSupplier draining;
     private final Supplier<Map<String, Object>> components;
+    private final Clock clock;
 
     public HealthRoutes(
-            Database db, Web web, String version, BooleanSupplier draining, Supplier<Map<String, Object>> components) {
+            Database db,
+            Web web,
+            String version,
+            BooleanSupplier draining,
+            Supplier<Map<String, Object>> components,
+            Clock clock) {
         this.db = db;
         this.web = web;
         this.version = version;
         this.draining = draining;
         this.components = components;
+        this.clock = clock;
     }
 
     @Override
@@ -104,7 +111,7 @@ public final class HealthRoutes implements RouteGroup {
                 Map.of("heap_used_bytes", rt.totalMemory() - rt.freeMemory(), "heap_max_bytes", rt.maxMemory());
         long uptime = ManagementFactory.getRuntimeMXBean().getUptime() / 1000;
         var comps = new java.util.LinkedHashMap<>(components.get());
-        comps.put("checked_at", Instant.now().toString());
+        comps.put("checked_at", clock.instant().toString());
         web.ok(ctx, new Detailed(up ? "ok" : "degraded", version, uptime, database, memory, comps));
     }
 }

@@ -37,11 +37,13 @@ public final class RbacService {
                 .list());
     }
 
-    /** Gives the user a role by name, inside the caller's transaction; a no-op when already held. */
+    /**
+     * Gives the user a role by name, inside the caller's transaction; a no-op when already held, even when another
+     * transaction assigns the same role at the same moment (a NOT EXISTS check alone loses that race on PostgreSQL).
+     */
     public void assign(Handle h, UUID userId, String roleName) {
-        h.createUpdate(
-                        "INSERT INTO user_roles (user_id, role_id, created_at) SELECT :user, r.id, :now FROM roles r"
-                                + " WHERE r.name = :role AND NOT EXISTS (SELECT 1 FROM user_roles x WHERE x.user_id = :user AND x.role_id = r.id)")
+        h.createUpdate("INSERT INTO user_roles (user_id, role_id, created_at) SELECT :user, r.id, :now FROM roles r"
+                        + " WHERE r.name = :role ON CONFLICT DO NOTHING")
                 .bind("user", userId)
                 .bind("role", roleName)
                 .bind("now", clock.instant())

@@ -73,6 +73,14 @@ public final class JdbiSessionStore implements SessionStore {
     }
 
     @Override
+    public Optional<UUID> sessionOfRefreshToken(Handle h, String hash) {
+        return h.createQuery("SELECT session_id FROM refresh_tokens WHERE token_hash = :hash")
+                .bind("hash", hash)
+                .mapTo(UUID.class)
+                .findOne();
+    }
+
+    @Override
     public void touch(Handle h, UUID sessionId, Instant now) {
         h.createUpdate("UPDATE sessions SET last_used_at = :now WHERE id = :id")
                 .bind("now", now)

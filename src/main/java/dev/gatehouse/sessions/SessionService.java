@@ -128,6 +128,27 @@ public final class SessionService {
         });
     }
 
+    /**
+     * RFC 7009 revocation of a refresh token: ends its session (the whole family) when it belongs to {@code clientId}.
+     * Unknown tokens and tokens of other clients change nothing.
+     */
+    public void revokeByRefreshToken(String refreshToken, String clientId, RequestInfo info) {
+        if (refreshToken == null || !refreshToken.startsWith("rt_") || refreshToken.length() > 100) return;
+        db.useTransaction(h -> store.sessionOfRefreshToken(h, Secrets.sha256(refreshToken))
+                .flatMap(id -> store.byId(h, id))
+                .filter(s -> s.clientId().equals(clientId))
+                .ifPresent(s -> {
+                    if (store.end(h, s.id(), clock.instant(), "revoked_by_client")) {
+                        audit.record(
+                                h,
+                                AuditEvent.success("session.revoked", s.userId())
+                                        .session(s.id())
+                                        .details(Map.of("client_id", clientId)),
+                                info);
+                    }
+                }));
+    }
+
     public boolean end(Handle h, UUID sessionId, String reason) {
         return store.end(h, sessionId, clock.instant(), reason);
     }

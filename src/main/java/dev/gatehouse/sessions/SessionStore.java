@@ -28,6 +28,9 @@ public interface SessionStore {
 
     void touch(Handle h, UUID sessionId, Instant now);
 
+    /** The session a refresh token (by hash) belongs to, whether or not the token was used. */
+    Optional<UUID> sessionOfRefreshToken(Handle h, String hash);
+
     /** Ends the session if still open; true when this call ended it. */
     boolean end(Handle h, UUID sessionId, Instant now, String reason);
 

@@ -32,7 +32,7 @@ public final class AccessTokenService {
     public static final JOSEObjectType AT_JWT = new JOSEObjectType("at+jwt");
 
     public record Request(
-            UUID subject, Optional<UUID> sessionId, String clientId, String audience, Set<String> scopes) {}
+            String subject, Optional<UUID> sessionId, String clientId, List<String> audience, Set<String> scopes) {}
 
     public record Issued(String token, Instant expiresAt, long expiresIn, String jti) {}
 
@@ -62,7 +62,7 @@ public final class AccessTokenService {
         String jti = UUID.randomUUID().toString();
         var claims = new JWTClaimsSet.Builder()
                 .issuer(issuer)
-                .subject(r.subject().toString())
+                .subject(r.subject())
                 .audience(r.audience())
                 .issueTime(Date.from(now))
                 .expirationTime(Date.from(exp))

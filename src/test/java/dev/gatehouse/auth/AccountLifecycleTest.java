@@ -120,4 +120,22 @@ class AccountLifecycleTest {
                         .status())
                 .isEqualTo(401);
     }
+
+    @Test
+    void whenReadingOneSession_thenOwnSessionIsShownAndAnotherUsersIsNotFound() {
+        server.register("frank@example.com", "Correct-Horse-Battery-9");
+        String frank = server.accessToken("frank@example.com", "Correct-Horse-Battery-9");
+        var list = server.http.get("/v1/sessions").bearer(frank).send().json();
+        String id = list.path("sessions").get(0).path("id").asText();
+
+        var own = server.http.get("/v1/sessions/" + id).bearer(frank).send();
+        assertThat(own.status()).isEqualTo(200);
+        assertThat(own.json().path("current").asBoolean()).isTrue();
+
+        var other = server.http
+                .get("/v1/sessions/" + id)
+                .bearer(server.adminToken())
+                .send();
+        assertThat(other.status()).isEqualTo(404);
+    }
 }

@@ -42,6 +42,11 @@ public final class Api {
         return op;
     }
 
+    /** Maps a feature's own error type (e.g. RFC 6749 errors) to a response; registered by that feature's routes. */
+    public <E extends Exception> void exception(Class<E> type, io.javalin.http.ExceptionHandler<? super E> handler) {
+        routes.exception(type, handler);
+    }
+
     public List<Operation> operations() {
         return List.copyOf(operations);
     }

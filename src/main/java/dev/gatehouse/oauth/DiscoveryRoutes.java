@@ -1,0 +1,68 @@
+package dev.gatehouse.oauth;
+
+import dev.gatehouse.oauth.clients.ClientService;
+import dev.gatehouse.oauth.token.TokenEndpoint;
+import dev.gatehouse.platform.http.Api;
+import dev.gatehouse.platform.http.Json;
+import dev.gatehouse.platform.http.RouteGroup;
+import dev.gatehouse.platform.http.Web;
+import io.javalin.http.Context;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * RFC 8414 authorization server metadata. It advertises exactly what is implemented: the grants registered on the
+ * token endpoint, the client authentication methods clients can register, and the endpoints that exist. (The OpenID
+ * Connect discovery document joins once the authorization endpoint and ID tokens exist.)
+ */
+public final class DiscoveryRoutes implements RouteGroup {
+    private final String issuer;
+    private final TokenEndpoint tokens;
+    private final Web web;
+    private volatile String cached;
+
+    public DiscoveryRoutes(String issuer, TokenEndpoint tokens, Web web) {
+        this.issuer = issuer;
+        this.tokens = tokens;
+        this.web = web;
+    }
+
+    @Override
+    public void routes(Api api) {
+        api.get("/.well-known/oauth-authorization-server", this::metadata)
+                .tag("oauth")
+                .summary("Authorization server metadata (RFC 8414)")
+                .returns(200, "metadata document");
+    }
+
+    Map<String, Object> document() {
+        List<String> authMethods = ClientService.SUPPORTED_AUTH.stream()
+                .map(Object::toString)
+                .sorted()
+                .toList();
+        List<String> confidentialMethods =
+                authMethods.stream().filter(m -> !m.equals("none")).toList();
+        var m = new LinkedHashMap<String, Object>();
+        m.put("issuer", issuer);
+        m.put("token_endpoint", issuer + "/oauth2/token");
+        m.put("jwks_uri", issuer + "/.well-known/jwks.json");
+        m.put("response_types_supported", List.of());
+        m.put("grant_types_supported", tokens.grantTypes());
+        m.put("token_endpoint_auth_methods_supported", authMethods);
+        m.put("introspection_endpoint", issuer + "/oauth2/introspect");
+        m.put("introspection_endpoint_auth_methods_supported", confidentialMethods);
+        m.put("revocation_endpoint", issuer + "/oauth2/revoke");
+        m.put("revocation_endpoint_auth_methods_supported", authMethods);
+        m.put("registration_endpoint", issuer + "/oauth2/register");
+        m.put("service_documentation", issuer + "/docs");
+        return m;
+    }
+
+    private void metadata(Context ctx) {
+        if (cached == null) cached = Json.write(web.mapper(), document());
+        ctx.header("Cache-Control", "public, max-age=300");
+        ctx.header("Access-Control-Allow-Origin", "*");
+        ctx.contentType("application/json").result(cached);
+    }
+}

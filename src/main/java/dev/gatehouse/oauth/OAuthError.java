@@ -1,0 +1,68 @@
+package dev.gatehouse.oauth;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * An RFC 6749 §5.2 error. {@code description} is shown to the client; nothing internal goes in it.
+ */
+public final class OAuthError extends RuntimeException {
+    private final int status;
+    private final String error;
+    private final String description;
+
+    public OAuthError(int status, String error, String description) {
+        super(error + ": " + description, null, false, false);
+        this.status = status;
+        this.error = error;
+        this.description = description;
+    }
+
+    public static OAuthError invalidRequest(String description) {
+        return new OAuthError(400, "invalid_request", description);
+    }
+
+    /** RFC 6749 §5.2: 401 with WWW-Authenticate when the client tried HTTP authentication. */
+    public static OAuthError invalidClient(String description) {
+        return new OAuthError(401, "invalid_client", description);
+    }
+
+    public static OAuthError invalidGrant(String description) {
+        return new OAuthError(400, "invalid_grant", description);
+    }
+
+    public static OAuthError unauthorizedClient(String description) {
+        return new OAuthError(400, "unauthorized_client", description);
+    }
+
+    public static OAuthError unsupportedGrantType(String description) {
+        return new OAuthError(400, "unsupported_grant_type", description);
+    }
+
+    public static OAuthError invalidScope(String description) {
+        return new OAuthError(400, "invalid_scope", description);
+    }
+
+    public static OAuthError invalidTarget(String description) {
+        return new OAuthError(400, "invalid_target", description);
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String error() {
+        return error;
+    }
+
+    public String description() {
+        return description;
+    }
+
+    public Map<String, Object> body() {
+        var m = new LinkedHashMap<String, Object>();
+        m.put("error", error);
+        if (description != null) m.put("error_description", description);
+        return m;
+    }
+}

@@ -1,0 +1,50 @@
+package dev.gatehouse.oauth.clients;
+
+import com.nimbusds.oauth2.sdk.auth.ClientAuthenticationMethod;
+import dev.gatehouse.oauth.OAuthError;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+/** Reads client credentials from an Authorization: Basic header or the form body (RFC 6749 §2.3.1). */
+public final class ClientAuthParser {
+    private ClientAuthParser() {}
+
+    public static ClientCredentials parse(String authorization, Map<String, List<String>> form) {
+        String postId = single(form, "client_id");
+        String postSecret = single(form, "client_secret");
+        if (authorization != null && authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
+            if (postSecret != null) throw OAuthError.invalidRequest("use one client authentication method, not two");
+            String decoded;
+            try {
+                decoded = new String(
+                        Base64.getDecoder().decode(authorization.substring(6).trim()), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                throw OAuthError.invalidClient("malformed Basic credentials");
+            }
+            int colon = decoded.indexOf(':');
+            if (colon < 0) throw OAuthError.invalidClient("malformed Basic credentials");
+            // §2.3.1: client id and secret are form-urlencoded before Base64.
+            String id = URLDecoder.decode(decoded.substring(0, colon), StandardCharsets.UTF_8);
+            String secret = URLDecoder.decode(decoded.substring(colon + 1), StandardCharsets.UTF_8);
+            if (postId != null && !postId.equals(id))
+                throw OAuthError.invalidRequest("client_id does not match the credentials");
+            return new ClientCredentials(id, ClientAuthenticationMethod.CLIENT_SECRET_BASIC, secret);
+        }
+        if (postId == null) throw OAuthError.invalidClient("client authentication is required");
+        if (postSecret != null)
+            return new ClientCredentials(postId, ClientAuthenticationMethod.CLIENT_SECRET_POST, postSecret);
+        return new ClientCredentials(postId, ClientAuthenticationMethod.NONE, null);
+    }
+
+    /** A parameter that may appear at most once (RFC 6749 §3.2). */
+    public static String single(Map<String, List<String>> form, String name) {
+        List<String> values = form.get(name);
+        if (values == null || values.isEmpty()) return null;
+        if (values.size() > 1) throw OAuthError.invalidRequest("parameter " + name + " is repeated");
+        String v = values.get(0);
+        return v == null || v.isEmpty() ? null : v;
+    }
+}

@@ -1,0 +1,166 @@
+package dev.gatehouse.oauth.clients;
+
+import dev.gatehouse.oauth.OAuthError;
+import dev.gatehouse.platform.http.Api;
+import dev.gatehouse.platform.http.Principal;
+import dev.gatehouse.platform.http.Problem;
+import dev.gatehouse.platform.http.RouteGroup;
+import dev.gatehouse.platform.http.Web;
+import io.javalin.http.Context;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * /v1/admin/clients: the administrators' view of OAuth clients, in RFC 7591 vocabulary (the same metadata
+ * /oauth2/register takes), with errors as RFC 9457 problems.
+ */
+public final class ClientRoutes implements RouteGroup {
+    /** The RFC 7591 metadata fields this API documents; any other registered metadata is accepted too. */
+    public record ClientMetadata(
+            String clientName,
+            List<String> redirectUris,
+            List<String> grantTypes,
+            List<String> responseTypes,
+            String tokenEndpointAuthMethod,
+            String scope,
+            List<String> postLogoutRedirectUris,
+            String idTokenSignedResponseAlg) {}
+
+    public record ClientPage(List<Map<String, Object>> clients, int limit, int offset, int count) {}
+
+    public record Algorithms(
+            List<String> idTokenSigningAlgValuesSupported, List<String> tokenEndpointAuthMethodsSupported) {}
+
+    private final ClientService clients;
+    private final Web web;
+
+    public ClientRoutes(ClientService clients, Web web) {
+        this.clients = clients;
+        this.web = web;
+    }
+
+    @Override
+    public void routes(Api api) {
+        api.get("/v1/admin/clients", this::list)
+                .tag("clients")
+                .summary("List OAuth clients")
+                .permission("clients:read")
+                .query("limit", "1-100, default 50")
+                .query("offset", "default 0")
+                .returns(200, ClientPage.class);
+        api.post("/v1/admin/clients", this::create)
+                .tag("clients")
+                .summary("Register an OAuth client (RFC 7591 metadata)")
+                .permission("clients:write")
+                .body(ClientMetadata.class)
+                .returns(201, ClientMetadata.class);
+        api.get("/v1/admin/clients/oidc/algorithms", this::algorithms)
+                .tag("clients")
+                .summary("Supported signing algorithms and client authentication methods")
+                .permission("clients:read")
+                .returns(200, Algorithms.class);
+        api.get("/v1/admin/clients/{client_id}", this::get)
+                .tag("clients")
+                .summary("One OAuth client")
+                .permission("clients:read")
+                .returns(200, ClientMetadata.class)
+                .returns(404, "no such client");
+        api.put("/v1/admin/clients/{client_id}", this::update)
+                .tag("clients")
+                .summary("Replace a client's metadata")
+                .permission("clients:write")
+                .body(ClientMetadata.class)
+                .returns(200, ClientMetadata.class)
+                .returns(404, "no such client");
+        api.delete("/v1/admin/clients/{client_id}", this::delete)
+                .tag("clients")
+                .summary("Delete an OAuth client")
+                .permission("clients:write")
+                .returns(204, "deleted")
+                .returns(404, "no such client");
+        api.post("/v1/admin/clients/{client_id}/regenerate-secret", this::regenerate)
+                .tag("clients")
+                .summary("Issue a new client secret (shown once); the old one stops working")
+                .permission("clients:write")
+                .returns(200, ClientMetadata.class)
+                .returns(404, "no such client");
+    }
+
+    private void list(Context ctx) {
+        web.require(ctx, "clients:read");
+        int limit = web.intQuery(ctx, "limit", 50, 1, 100);
+        int offset = web.intQuery(ctx, "offset", 0, 0, 1_000_000);
+        var list = clients.list(limit, offset).stream().map(c -> view(c, null)).toList();
+        web.ok(ctx, new ClientPage(list, limit, offset, list.size()));
+    }
+
+    private void create(Context ctx) {
+        Principal p = web.require(ctx, "clients:write");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> body = web.body(ctx, Map.class);
+        var issued = translate(() -> clients.create(body, false, p.userId(), web.info(ctx)));
+        web.json(ctx, 201, view(issued.client(), issued.secret().orElse(null)));
+    }
+
+    private void get(Context ctx) {
+        web.require(ctx, "clients:read");
+        var c = clients.find(ctx.pathParam("client_id")).orElseThrow(() -> Problem.notFound("The client"));
+        web.ok(ctx, view(c, null));
+    }
+
+    private void update(Context ctx) {
+        Principal p = web.require(ctx, "clients:write");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> body = web.body(ctx, Map.class);
+        var c = translate(() -> clients.update(ctx.pathParam("client_id"), body, p.userId(), web.info(ctx)));
+        web.ok(ctx, view(c, null));
+    }
+
+    private void delete(Context ctx) {
+        Principal p = web.require(ctx, "clients:write");
+        if (!clients.delete(ctx.pathParam("client_id"), p.userId(), web.info(ctx)))
+            throw Problem.notFound("The client");
+        ctx.status(204);
+    }
+
+    private void regenerate(Context ctx) {
+        Principal p = web.require(ctx, "clients:write");
+        var issued = translate(() -> clients.regenerateSecret(ctx.pathParam("client_id"), p.userId(), web.info(ctx)));
+        web.ok(ctx, view(issued.client(), issued.secret().orElse(null)));
+    }
+
+    private void algorithms(Context ctx) {
+        web.require(ctx, "clients:read");
+        web.ok(
+                ctx,
+                new Algorithms(
+                        List.of("RS256", "PS256", "ES256", "EdDSA"),
+                        ClientService.SUPPORTED_AUTH.stream()
+                                .map(Object::toString)
+                                .sorted()
+                                .toList()));
+    }
+
+    /** RFC 7591 §3.2.1 response: the metadata plus client_id, and the secret only when just issued. */
+    static Map<String, Object> view(OAuthClient c, String secret) {
+        var m = new LinkedHashMap<String, Object>();
+        m.put("client_id", c.clientId());
+        if (secret != null) {
+            m.put("client_secret", secret);
+            m.put("client_secret_expires_at", 0);
+        }
+        m.put("client_id_issued_at", c.createdAt().getEpochSecond());
+        m.putAll(c.metadata().toJSONObject());
+        return m;
+    }
+
+    private static <T> T translate(java.util.function.Supplier<T> work) {
+        try {
+            return work.get();
+        } catch (OAuthError e) {
+            if (e.status() == 404) throw Problem.notFound("The client");
+            throw new Problem(422, e.error(), "Invalid client metadata", e.description(), null);
+        }
+    }
+}

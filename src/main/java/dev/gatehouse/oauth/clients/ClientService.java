@@ -1,0 +1,287 @@
+package dev.gatehouse.oauth.clients;
+
+import com.nimbusds.oauth2.sdk.GrantType;
+import com.nimbusds.oauth2.sdk.ParseException;
+import com.nimbusds.oauth2.sdk.ResponseType;
+import com.nimbusds.oauth2.sdk.auth.ClientAuthenticationMethod;
+import com.nimbusds.oauth2.sdk.util.JSONObjectUtils;
+import com.nimbusds.openid.connect.sdk.rp.OIDCClientMetadata;
+import dev.gatehouse.audit.AuditEvent;
+import dev.gatehouse.audit.AuditLog;
+import dev.gatehouse.oauth.OAuthError;
+import dev.gatehouse.platform.crypto.Secrets;
+import dev.gatehouse.platform.db.Database;
+import dev.gatehouse.platform.http.RequestInfo;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * OAuth clients: registration with RFC 7591 metadata (validated by the Nimbus SDK plus Gatehouse's rules), secrets
+ * generated with 256 bits of entropy and stored as SHA-256 (so checking one costs a hash, not a password hash), and
+ * client authentication at the token, introspection and revocation endpoints.
+ */
+public final class ClientService {
+    public static final Set<GrantType> SUPPORTED_GRANTS =
+            Set.of(GrantType.AUTHORIZATION_CODE, GrantType.REFRESH_TOKEN, GrantType.CLIENT_CREDENTIALS);
+    public static final Set<ClientAuthenticationMethod> SUPPORTED_AUTH = Set.of(
+            ClientAuthenticationMethod.CLIENT_SECRET_BASIC,
+            ClientAuthenticationMethod.CLIENT_SECRET_POST,
+            ClientAuthenticationMethod.NONE);
+
+    /** A client as just created or re-keyed: the only moment its secret exists in plain text. */
+    public record Issued(OAuthClient client, Optional<String> secret, Optional<String> registrationToken) {}
+
+    private final Database db;
+    private final ClientStore store;
+    private final Secrets secrets;
+    private final AuditLog audit;
+    private final Clock clock;
+    private final Map<String, OAuthClient> cache = new ConcurrentHashMap<>();
+
+    public ClientService(Database db, ClientStore store, Secrets secrets, AuditLog audit, Clock clock) {
+        this.db = db;
+        this.store = store;
+        this.secrets = secrets;
+        this.audit = audit;
+        this.clock = clock;
+    }
+
+    /** Parses and checks RFC 7591 metadata; throws {@code invalid_client_metadata} or {@code invalid_redirect_uri}. */
+    public static OIDCClientMetadata validate(Map<String, Object> json) {
+        OIDCClientMetadata m;
+        try {
+            m = OIDCClientMetadata.parse(JSONObjectUtils.parse(net.minidev.json.JSONValue.toJSONString(json)));
+        } catch (ParseException e) {
+            String code = e.getErrorObject() != null
+                            && "invalid_redirect_uri".equals(e.getErrorObject().getCode())
+                    ? "invalid_redirect_uri"
+                    : "invalid_client_metadata";
+            throw new OAuthError(400, code, e.getMessage());
+        } catch (RuntimeException e) {
+            throw new OAuthError(400, "invalid_client_metadata", "the client metadata is malformed");
+        }
+        m.applyDefaults();
+        if (!SUPPORTED_AUTH.contains(m.getTokenEndpointAuthMethod())) {
+            throw new OAuthError(
+                    400,
+                    "invalid_client_metadata",
+                    "token_endpoint_auth_method must be one of "
+                            + SUPPORTED_AUTH.stream()
+                                    .map(Object::toString)
+                                    .sorted()
+                                    .toList());
+        }
+        for (GrantType g : m.getGrantTypes()) {
+            if (!SUPPORTED_GRANTS.contains(g))
+                throw new OAuthError(400, "invalid_client_metadata", "unsupported grant type " + g);
+        }
+        for (ResponseType rt : m.getResponseTypes()) {
+            if (!rt.equals(ResponseType.CODE))
+                throw new OAuthError(400, "invalid_client_metadata", "only response type code is supported");
+        }
+        boolean isPublic = ClientAuthenticationMethod.NONE.equals(m.getTokenEndpointAuthMethod());
+        if (isPublic && m.getGrantTypes().contains(GrantType.CLIENT_CREDENTIALS)) {
+            throw new OAuthError(400, "invalid_client_metadata", "public clients cannot use client_credentials");
+        }
+        if (m.getGrantTypes().contains(GrantType.AUTHORIZATION_CODE)) {
+            if (m.getRedirectionURIs() == null || m.getRedirectionURIs().isEmpty()) {
+                throw new OAuthError(400, "invalid_redirect_uri", "redirect_uris are required for authorization_code");
+            }
+            for (URI uri : m.getRedirectionURIs()) checkRedirect(uri);
+        } else if (!m.getResponseTypes().isEmpty() && m.getRedirectionURIs() == null) {
+            m.setResponseTypes(Set.of()); // no browser flow: clients without redirects need no response type
+        }
+        if (m.getName() != null && m.getName().length() > 200) {
+            throw new OAuthError(400, "invalid_client_metadata", "client_name must be at most 200 characters");
+        }
+        return m;
+    }
+
+    // OAuth 2.1 §2.3.1 / RFC 8252: https, loopback http, or a private-use scheme; never a fragment.
+    private static void checkRedirect(URI uri) {
+        String scheme = uri.getScheme();
+        if (scheme == null || !uri.isAbsolute() || uri.getFragment() != null) {
+            throw new OAuthError(
+                    400, "invalid_redirect_uri", "redirect URIs must be absolute and have no fragment: " + uri);
+        }
+        boolean loopback = "http".equals(scheme)
+                && ("localhost".equals(uri.getHost())
+                        || "127.0.0.1".equals(uri.getHost())
+                        || "[::1]".equals(uri.getHost()));
+        boolean privateUse = !scheme.equals("http") && !scheme.equals("https") && scheme.contains(".");
+        if (!"https".equals(scheme) && !loopback && !privateUse) {
+            throw new OAuthError(
+                    400,
+                    "invalid_redirect_uri",
+                    "redirect URIs must use https, loopback http or a private-use scheme: " + uri);
+        }
+    }
+
+    public Issued create(Map<String, Object> metadataJson, boolean firstParty, UUID actor, RequestInfo info) {
+        return create(metadataJson, firstParty, false, actor, info);
+    }
+
+    /** With {@code registrationToken}, also issues an RFC 7592 registration access token for self-management. */
+    public Issued create(
+            Map<String, Object> metadataJson,
+            boolean firstParty,
+            boolean registrationToken,
+            UUID actor,
+            RequestInfo info) {
+        OIDCClientMetadata m = validate(metadataJson);
+        Optional<String> rat = registrationToken ? Optional.of(secrets.token("grt_")) : Optional.empty();
+        Instant now = clock.instant();
+        String clientId = "gc_" + secrets.token("").substring(0, 22);
+        Optional<String> secret = ClientAuthenticationMethod.NONE.equals(m.getTokenEndpointAuthMethod())
+                ? Optional.empty()
+                : Optional.of(secrets.token("gcs_"));
+        var row = new ClientStore.Row(
+                clientId,
+                m.getName(),
+                secret.map(Secrets::sha256).orElse(null),
+                m.toJSONObject().toJSONString(),
+                firstParty,
+                rat.map(Secrets::sha256).orElse(null),
+                now,
+                now);
+        db.useTransaction(h -> {
+            store.insert(h, row);
+            audit.record(
+                    h,
+                    AuditEvent.success("client.created", null).actor(actor).details(Map.of("client_id", clientId)),
+                    info);
+        });
+        return new Issued(open(row), secret, rat);
+    }
+
+    /** RFC 7592: the client's own registration access token, compared in constant time; empty when wrong. */
+    public Optional<OAuthClient> byRegistrationToken(String clientId, String token) {
+        if (token == null || !token.startsWith("grt_")) return Optional.empty();
+        return db.withHandle(h -> store.byId(h, clientId))
+                .filter(r -> r.registrationTokenHash() != null
+                        && Secrets.constantTimeEquals(r.registrationTokenHash(), Secrets.sha256(token)))
+                .map(ClientService::open);
+    }
+
+    public Optional<OAuthClient> find(String clientId) {
+        if (clientId == null || clientId.length() > 64) return Optional.empty();
+        OAuthClient cached = cache.get(clientId);
+        if (cached != null) return Optional.of(cached);
+        // Only found clients are cached, so random ids cannot grow the cache.
+        Optional<OAuthClient> loaded =
+                db.withHandle(h -> store.byId(h, clientId)).map(ClientService::open);
+        loaded.ifPresent(c -> cache.put(clientId, c));
+        return loaded;
+    }
+
+    public List<OAuthClient> list(int limit, int offset) {
+        return db.withHandle(h -> store.list(h, limit, offset)).stream()
+                .map(ClientService::open)
+                .toList();
+    }
+
+    public OAuthClient update(String clientId, Map<String, Object> metadataJson, UUID actor, RequestInfo info) {
+        OIDCClientMetadata m = validate(metadataJson);
+        OAuthClient current =
+                find(clientId).orElseThrow(() -> new OAuthError(404, "invalid_client_id", "no such client"));
+        boolean nowPublic = ClientAuthenticationMethod.NONE.equals(m.getTokenEndpointAuthMethod());
+        if (nowPublic != current.isPublic()) {
+            throw new OAuthError(
+                    400, "invalid_client_metadata", "a client cannot switch between public and confidential");
+        }
+        Instant now = clock.instant();
+        var row = new ClientStore.Row(
+                clientId,
+                m.getName(),
+                current.secretHash().orElse(null),
+                m.toJSONObject().toJSONString(),
+                current.firstParty(),
+                null,
+                current.createdAt(),
+                now);
+        db.useTransaction(h -> {
+            store.update(h, row);
+            audit.record(
+                    h,
+                    AuditEvent.success("client.updated", null).actor(actor).details(Map.of("client_id", clientId)),
+                    info);
+        });
+        cache.remove(clientId);
+        return open(row);
+    }
+
+    public boolean delete(String clientId, UUID actor, RequestInfo info) {
+        boolean deleted = db.inTransaction(h -> {
+            boolean d = store.delete(h, clientId);
+            if (d)
+                audit.record(
+                        h,
+                        AuditEvent.success("client.deleted", null).actor(actor).details(Map.of("client_id", clientId)),
+                        info);
+            return d;
+        });
+        cache.remove(clientId);
+        return deleted;
+    }
+
+    public Issued regenerateSecret(String clientId, UUID actor, RequestInfo info) {
+        OAuthClient c = find(clientId).orElseThrow(() -> new OAuthError(404, "invalid_client_id", "no such client"));
+        if (c.isPublic()) throw new OAuthError(400, "invalid_request", "public clients have no secret");
+        String secret = secrets.token("gcs_");
+        Instant now = clock.instant();
+        var row = new ClientStore.Row(
+                clientId,
+                c.metadata().getName(),
+                Secrets.sha256(secret),
+                c.metadata().toJSONObject().toJSONString(),
+                c.firstParty(),
+                null,
+                c.createdAt(),
+                now);
+        db.useTransaction(h -> {
+            store.update(h, row);
+            audit.record(
+                    h,
+                    AuditEvent.success("client.secret_regenerated", null)
+                            .actor(actor)
+                            .details(Map.of("client_id", clientId)),
+                    info);
+        });
+        cache.remove(clientId);
+        return new Issued(open(row), Optional.of(secret), Optional.empty());
+    }
+
+    /**
+     * Authenticates a client by the method it registered (RFC 6749 §2.3). Unknown clients and wrong secrets give the
+     * same {@code invalid_client}.
+     */
+    public OAuthClient authenticate(ClientCredentials presented) {
+        OAuthClient c =
+                find(presented.clientId()).orElseThrow(() -> OAuthError.invalidClient("client authentication failed"));
+        ClientAuthenticationMethod registered = c.authMethod();
+        if (!registered.equals(presented.method())) throw OAuthError.invalidClient("client authentication failed");
+        if (c.isPublic()) return c;
+        String expected = c.secretHash().orElseThrow(() -> OAuthError.invalidClient("client authentication failed"));
+        if (presented.secret() == null || !Secrets.constantTimeEquals(expected, Secrets.sha256(presented.secret()))) {
+            throw OAuthError.invalidClient("client authentication failed");
+        }
+        return c;
+    }
+
+    private static OAuthClient open(ClientStore.Row r) {
+        try {
+            var m = OIDCClientMetadata.parse(JSONObjectUtils.parse(r.metadataJson()));
+            return new OAuthClient(
+                    r.clientId(), Optional.ofNullable(r.secretHash()), m, r.firstParty(), r.createdAt(), r.updatedAt());
+        } catch (ParseException e) {
+            throw new IllegalStateException("stored metadata of " + r.clientId() + " is unreadable", e);
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package dev.gatehouse.oauth.clients;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Optional;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.StatementContext;
+
+public final class JdbiClientStore implements ClientStore {
+    private static final String COLUMNS =
+            "client_id, client_name, secret_hash, metadata, first_party, registration_token_hash, created_at, updated_at";
+
+    @Override
+    public Optional<Row> byId(Handle h, String clientId) {
+        return h.createQuery("SELECT " + COLUMNS + " FROM oauth_clients WHERE client_id = :id")
+                .bind("id", clientId)
+                .map(JdbiClientStore::map)
+                .findOne();
+    }
+
+    @Override
+    public List<Row> list(Handle h, int limit, int offset) {
+        return h.createQuery(
+                        "SELECT " + COLUMNS + " FROM oauth_clients ORDER BY created_at, client_id LIMIT :l OFFSET :o")
+                .bind("l", limit)
+                .bind("o", offset)
+                .map(JdbiClientStore::map)
+                .list();
+    }
+
+    @Override
+    public void insert(Handle h, Row r) {
+        h.createUpdate("INSERT INTO oauth_clients (" + COLUMNS
+                        + ") VALUES (:id, :name, :secret, :meta, :fp, :rat, :c, :u)")
+                .bind("id", r.clientId())
+                .bind("name", r.clientName())
+                .bind("secret", r.secretHash())
+                .bind("meta", r.metadataJson())
+                .bind("fp", r.firstParty())
+                .bind("rat", r.registrationTokenHash())
+                .bind("c", r.createdAt())
+                .bind("u", r.updatedAt())
+                .execute();
+    }
+
+    @Override
+    public boolean update(Handle h, Row r) {
+        return h.createUpdate("UPDATE oauth_clients SET client_name = :name, secret_hash = :secret, metadata = :meta,"
+                                + " first_party = :fp, updated_at = :u WHERE client_id = :id")
+                        .bind("id", r.clientId())
+                        .bind("name", r.clientName())
+                        .bind("secret", r.secretHash())
+                        .bind("meta", r.metadataJson())
+                        .bind("fp", r.firstParty())
+                        .bind("u", r.updatedAt())
+                        .execute()
+                == 1;
+    }
+
+    @Override
+    public boolean delete(Handle h, String clientId) {
+        return h.createUpdate("DELETE FROM oauth_clients WHERE client_id = :id")
+                        .bind("id", clientId)
+                        .execute()
+                == 1;
+    }
+
+    private static Row map(ResultSet rs, StatementContext ctx) throws SQLException {
+        return new Row(
+                rs.getString("client_id"),
+                rs.getString("client_name"),
+                rs.getString("secret_hash"),
+                rs.getString("metadata"),
+                rs.getBoolean("first_party"),
+                rs.getString("registration_token_hash"),
+                rs.getObject("created_at", OffsetDateTime.class).toInstant(),
+                rs.getObject("updated_at", OffsetDateTime.class).toInstant());
+    }
+}

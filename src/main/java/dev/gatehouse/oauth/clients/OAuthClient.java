@@ -1,0 +1,43 @@
+package dev.gatehouse.oauth.clients;
+
+import com.nimbusds.oauth2.sdk.GrantType;
+import com.nimbusds.oauth2.sdk.Scope;
+import com.nimbusds.oauth2.sdk.auth.ClientAuthenticationMethod;
+import com.nimbusds.openid.connect.sdk.rp.OIDCClientMetadata;
+import java.time.Instant;
+import java.util.LinkedHashSet;
+import java.util.Optional;
+import java.util.Set;
+
+/** A registered OAuth client: RFC 7591 / OIDC Dynamic Registration metadata plus its secret's hash. */
+public record OAuthClient(
+        String clientId,
+        Optional<String> secretHash,
+        OIDCClientMetadata metadata,
+        boolean firstParty,
+        Instant createdAt,
+        Instant updatedAt) {
+
+    public ClientAuthenticationMethod authMethod() {
+        return Optional.ofNullable(metadata.getTokenEndpointAuthMethod())
+                .orElse(ClientAuthenticationMethod.CLIENT_SECRET_BASIC);
+    }
+
+    public boolean isPublic() {
+        return ClientAuthenticationMethod.NONE.equals(authMethod());
+    }
+
+    public boolean allows(GrantType grant) {
+        return metadata.getGrantTypes() != null && metadata.getGrantTypes().contains(grant);
+    }
+
+    /** The scopes the client may ask for; empty when it registered none. */
+    public Set<String> allowedScopes() {
+        Scope s = metadata.getScope();
+        return s == null ? Set.of() : new LinkedHashSet<>(s.toStringList());
+    }
+
+    public String name() {
+        return Optional.ofNullable(metadata.getName()).orElse(clientId);
+    }
+}

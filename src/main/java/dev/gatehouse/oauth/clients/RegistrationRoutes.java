@@ -1,0 +1,123 @@
+package dev.gatehouse.oauth.clients;
+
+import dev.gatehouse.oauth.OAuthError;
+import dev.gatehouse.platform.http.Api;
+import dev.gatehouse.platform.http.Principal;
+import dev.gatehouse.platform.http.Problem;
+import dev.gatehouse.platform.http.RouteGroup;
+import dev.gatehouse.platform.http.Web;
+import io.javalin.http.Context;
+import java.util.Map;
+
+/**
+ * Dynamic client registration (RFC 7591) at /oauth2/register, for callers holding an administrator's access token
+ * (open registration is off), and self-management (RFC 7592) at /oauth2/register/{client_id} with the registration
+ * access token issued at registration.
+ */
+public final class RegistrationRoutes implements RouteGroup {
+    private final ClientService clients;
+    private final Web web;
+    private final String issuer;
+
+    public RegistrationRoutes(ClientService clients, Web web, String issuer) {
+        this.clients = clients;
+        this.web = web;
+        this.issuer = issuer;
+    }
+
+    @Override
+    public void routes(Api api) {
+        api.post("/oauth2/register", this::register)
+                .tag("oauth")
+                .summary("Dynamic client registration (RFC 7591)")
+                .permission("clients:write")
+                .body(ClientRoutes.ClientMetadata.class)
+                .returns(201, ClientRoutes.ClientMetadata.class)
+                .returns(400, "invalid_client_metadata or invalid_redirect_uri");
+        api.get("/oauth2/register/{client_id}", this::read)
+                .tag("oauth")
+                .summary("Read a registration (RFC 7592), with the registration access token")
+                .returns(200, ClientRoutes.ClientMetadata.class);
+        api.put("/oauth2/register/{client_id}", this::update)
+                .tag("oauth")
+                .summary("Update a registration (RFC 7592)")
+                .body(ClientRoutes.ClientMetadata.class)
+                .returns(200, ClientRoutes.ClientMetadata.class);
+        api.delete("/oauth2/register/{client_id}", this::delete)
+                .tag("oauth")
+                .summary("Delete a registration (RFC 7592)")
+                .returns(204, "deleted");
+    }
+
+    private void register(Context ctx) {
+        Principal p = bearerAdmin(ctx);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> body = oauthBody(ctx);
+        var issued = clients.create(body, false, true, p.userId(), web.info(ctx));
+        var view = ClientRoutes.view(issued.client(), issued.secret().orElse(null));
+        view.put("registration_access_token", issued.registrationToken().orElseThrow());
+        view.put(
+                "registration_client_uri",
+                issuer + "/oauth2/register/" + issued.client().clientId());
+        ctx.header("Cache-Control", "no-store");
+        web.json(ctx, 201, view);
+    }
+
+    private void read(Context ctx) {
+        OAuthClient c = self(ctx);
+        var view = ClientRoutes.view(c, null);
+        view.put("registration_client_uri", issuer + "/oauth2/register/" + c.clientId());
+        web.ok(ctx, view);
+    }
+
+    private void update(Context ctx) {
+        OAuthClient c = self(ctx);
+        Map<String, Object> body = oauthBody(ctx);
+        Object claimedId = body.remove("client_id");
+        if (claimedId != null && !c.clientId().equals(claimedId)) {
+            throw new OAuthError(400, "invalid_client_metadata", "client_id does not match");
+        }
+        body.remove("client_secret");
+        body.remove("registration_access_token");
+        body.remove("registration_client_uri");
+        body.remove("client_id_issued_at");
+        body.remove("client_secret_expires_at");
+        var updated = clients.update(c.clientId(), body, null, web.info(ctx));
+        var view = ClientRoutes.view(updated, null);
+        view.put("registration_client_uri", issuer + "/oauth2/register/" + c.clientId());
+        web.ok(ctx, view);
+    }
+
+    private void delete(Context ctx) {
+        OAuthClient c = self(ctx);
+        clients.delete(c.clientId(), null, web.info(ctx));
+        ctx.status(204);
+    }
+
+    private Principal bearerAdmin(Context ctx) {
+        try {
+            Principal p = web.principal(ctx);
+            if (!p.can("clients:write"))
+                throw new OAuthError(403, "insufficient_scope", "registration needs an administrator");
+            return p;
+        } catch (Problem e) {
+            throw new OAuthError(401, "invalid_token", "registration needs an administrator's access token");
+        }
+    }
+
+    private OAuthClient self(Context ctx) {
+        String token = web.bearer(ctx).orElse(null);
+        // RFC 7592 §3: unknown client or wrong token are both 401, so client ids cannot be probed.
+        return clients.byRegistrationToken(ctx.pathParam("client_id"), token)
+                .orElseThrow(() -> new OAuthError(401, "invalid_token", "the registration access token is not valid"));
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> oauthBody(Context ctx) {
+        try {
+            return new java.util.LinkedHashMap<>(web.body(ctx, Map.class));
+        } catch (Problem e) {
+            throw new OAuthError(400, "invalid_client_metadata", e.detail());
+        }
+    }
+}

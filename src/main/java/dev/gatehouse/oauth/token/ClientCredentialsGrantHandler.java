@@ -1,0 +1,55 @@
+package dev.gatehouse.oauth.token;
+
+import dev.gatehouse.oauth.OAuthError;
+import dev.gatehouse.tokens.AccessTokenService;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * RFC 6749 §4.4: a confidential client gets an access token for itself. The token is a signature, not a table row:
+ * nothing is written to the database.
+ */
+public final class ClientCredentialsGrantHandler implements GrantHandler {
+    private final AccessTokenService tokens;
+    private final String defaultAudience;
+
+    public ClientCredentialsGrantHandler(AccessTokenService tokens, String defaultAudience) {
+        this.tokens = tokens;
+        this.defaultAudience = defaultAudience;
+    }
+
+    @Override
+    public String grantType() {
+        return "client_credentials";
+    }
+
+    @Override
+    public Map<String, Object> handle(TokenCall call) {
+        if (call.client().isPublic())
+            throw OAuthError.unauthorizedClient("public clients cannot use client_credentials");
+        Set<String> requested = call.scope();
+        if (requested.contains("openid") || requested.contains("offline_access")) {
+            throw OAuthError.invalidScope("openid and offline_access need a user");
+        }
+        Set<String> allowed = call.client().allowedScopes();
+        // §3.3: without a requested scope, the client's registered scope applies.
+        Set<String> granted = requested.isEmpty() ? allowed : requested;
+        if (!allowed.containsAll(granted)) throw OAuthError.invalidScope("the client may not request this scope");
+        List<String> resources = call.resources();
+        var issued = tokens.issue(new AccessTokenService.Request(
+                call.client().clientId(),
+                Optional.empty(),
+                call.client().clientId(),
+                resources.isEmpty() ? List.of(defaultAudience) : resources,
+                granted));
+        var body = new LinkedHashMap<String, Object>();
+        body.put("access_token", issued.token());
+        body.put("token_type", "Bearer");
+        body.put("expires_in", issued.expiresIn());
+        if (!granted.isEmpty()) body.put("scope", String.join(" ", granted));
+        return body;
+    }
+}

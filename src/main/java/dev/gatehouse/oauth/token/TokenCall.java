@@ -1,0 +1,46 @@
+package dev.gatehouse.oauth.token;
+
+import dev.gatehouse.oauth.OAuthError;
+import dev.gatehouse.oauth.clients.ClientAuthParser;
+import dev.gatehouse.oauth.clients.OAuthClient;
+import dev.gatehouse.platform.http.RequestInfo;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/** A token request after client authentication. */
+public record TokenCall(OAuthClient client, Map<String, List<String>> params, RequestInfo info) {
+    public Optional<String> param(String name) {
+        return Optional.ofNullable(ClientAuthParser.single(params, name));
+    }
+
+    public String required(String name) {
+        return param(name).orElseThrow(() -> OAuthError.invalidRequest("missing parameter " + name));
+    }
+
+    /** The requested scope as a set (RFC 6749 §3.3), empty when absent. */
+    public Set<String> scope() {
+        return param("scope")
+                .map(s -> new LinkedHashSet<>(List.of(s.trim().split(" +"))))
+                .map(s -> (Set<String>) s)
+                .orElse(Set.of());
+    }
+
+    /** RFC 8707 resource indicators: absolute URIs without fragments. */
+    public List<String> resources() {
+        List<String> values = params.getOrDefault("resource", List.of());
+        for (String r : values) {
+            java.net.URI uri;
+            try {
+                uri = java.net.URI.create(r);
+            } catch (IllegalArgumentException e) {
+                throw OAuthError.invalidTarget("resource must be an absolute URI");
+            }
+            if (!uri.isAbsolute() || uri.getFragment() != null)
+                throw OAuthError.invalidTarget("resource must be an absolute URI without fragment");
+        }
+        return values;
+    }
+}

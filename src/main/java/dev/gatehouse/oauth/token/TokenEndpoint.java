@@ -1,0 +1,46 @@
+package dev.gatehouse.oauth.token;
+
+import com.nimbusds.oauth2.sdk.GrantType;
+import dev.gatehouse.oauth.OAuthError;
+import dev.gatehouse.oauth.clients.ClientCredentials;
+import dev.gatehouse.oauth.clients.ClientService;
+import dev.gatehouse.oauth.clients.OAuthClient;
+import dev.gatehouse.platform.http.RequestInfo;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The token endpoint's fixed pipeline: grant type known → client authenticated → client registered for the grant →
+ * the grant's handler. Handlers register through {@link #register}, built-ins the same way as any extension would.
+ */
+public final class TokenEndpoint {
+    private final ClientService clients;
+    private final Map<String, GrantHandler> handlers = new LinkedHashMap<>();
+
+    public TokenEndpoint(ClientService clients) {
+        this.clients = clients;
+    }
+
+    public TokenEndpoint register(GrantHandler handler) {
+        handlers.put(handler.grantType(), handler);
+        return this;
+    }
+
+    public List<String> grantTypes() {
+        return List.copyOf(handlers.keySet());
+    }
+
+    public Map<String, Object> handle(
+            ClientCredentials credentials, Map<String, List<String>> params, RequestInfo info) {
+        String grant = dev.gatehouse.oauth.clients.ClientAuthParser.single(params, "grant_type");
+        if (grant == null) throw OAuthError.invalidRequest("missing parameter grant_type");
+        GrantHandler handler = handlers.get(grant);
+        if (handler == null) throw OAuthError.unsupportedGrantType("grant type " + grant + " is not supported");
+        OAuthClient client = clients.authenticate(credentials);
+        if (!client.allows(new GrantType(grant))) {
+            throw OAuthError.unauthorizedClient("the client is not registered for " + grant);
+        }
+        return handler.handle(new TokenCall(client, params, info));
+    }
+}

@@ -1,0 +1,59 @@
+package dev.gatehouse.tokens;
+
+import dev.gatehouse.sessions.SessionService;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * RFC 7662 introspection and RFC 7009 revocation of Gatehouse's access tokens: a signature check, a local revocation
+ * lookup, and for session-bound tokens whether the session still lives.
+ */
+public final class TokenIntrospector {
+    private final AccessTokenService tokens;
+    private final RevocationList revocations;
+    private final SessionService sessions;
+    private final String issuer;
+
+    public TokenIntrospector(
+            AccessTokenService tokens, RevocationList revocations, SessionService sessions, String issuer) {
+        this.tokens = tokens;
+        this.revocations = revocations;
+        this.sessions = sessions;
+        this.issuer = issuer;
+    }
+
+    /** The claims of an active access token; empty for anything inactive (RFC 7662 §2.2 says no more than that). */
+    public Optional<AccessTokenClaims> active(String token) {
+        Optional<AccessTokenClaims> claims = tokens.verify(token);
+        if (claims.isEmpty() || revocations.isRevoked(claims.get().jti())) return Optional.empty();
+        if (claims.get().sessionId().isPresent()
+                && !sessions.isActive(claims.get().sessionId().get())) return Optional.empty();
+        return claims;
+    }
+
+    public Map<String, Object> introspect(String token) {
+        var body = new LinkedHashMap<String, Object>();
+        Optional<AccessTokenClaims> active = active(token);
+        body.put("active", active.isPresent());
+        active.ifPresent(c -> {
+            if (!c.scopes().isEmpty()) body.put("scope", String.join(" ", c.scopes()));
+            body.put("client_id", c.clientId());
+            body.put("token_type", "Bearer");
+            body.put("exp", c.expiresAt().getEpochSecond());
+            if (c.issuedAt() != null) body.put("iat", c.issuedAt().getEpochSecond());
+            body.put("sub", c.subject());
+            body.put("aud", c.audience().size() == 1 ? c.audience().get(0) : c.audience());
+            body.put("iss", issuer);
+            body.put("jti", c.jti());
+        });
+        return body;
+    }
+
+    /** Revokes an access token the client itself was issued; anything else is silently ignored (RFC 7009 §2.2). */
+    public void revokeAccessToken(String token, String clientId) {
+        tokens.verify(token)
+                .filter(c -> clientId.equals(c.clientId()))
+                .ifPresent(c -> revocations.revoke(c.jti(), c.expiresAt()));
+    }
+}

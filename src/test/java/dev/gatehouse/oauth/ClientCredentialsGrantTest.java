@@ -1,0 +1,225 @@
+package dev.gatehouse.oauth;
+
+import static dev.gatehouse.testkit.HttpJson.map;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.nimbusds.jwt.SignedJWT;
+import com.nimbusds.oauth2.sdk.ClientCredentialsGrant;
+import com.nimbusds.oauth2.sdk.Scope;
+import com.nimbusds.oauth2.sdk.TokenErrorResponse;
+import com.nimbusds.oauth2.sdk.TokenIntrospectionRequest;
+import com.nimbusds.oauth2.sdk.TokenIntrospectionResponse;
+import com.nimbusds.oauth2.sdk.TokenRequest;
+import com.nimbusds.oauth2.sdk.TokenResponse;
+import com.nimbusds.oauth2.sdk.TokenRevocationRequest;
+import com.nimbusds.oauth2.sdk.auth.ClientSecretBasic;
+import com.nimbusds.oauth2.sdk.auth.ClientSecretPost;
+import com.nimbusds.oauth2.sdk.auth.Secret;
+import com.nimbusds.oauth2.sdk.id.ClientID;
+import com.nimbusds.oauth2.sdk.token.AccessToken;
+import com.nimbusds.oauth2.sdk.token.BearerAccessToken;
+import dev.gatehouse.testkit.ServerTest;
+import dev.gatehouse.testkit.TestServer;
+import java.net.URI;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Client credentials, introspection and revocation driven by the Nimbus OAuth SDK as an independent client. */
+@ServerTest
+class ClientCredentialsGrantTest {
+    static TestServer server;
+    static String admin;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start();
+        admin = server.adminToken();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    record Registered(ClientID id, Secret secret) {}
+
+    static Registered register(String authMethod, String scope) {
+        var r = server.http
+                .post("/v1/admin/clients")
+                .bearer(admin)
+                .json(map(
+                        "client_name",
+                        "backend job",
+                        "grant_types",
+                        List.of("client_credentials"),
+                        "token_endpoint_auth_method",
+                        authMethod,
+                        "scope",
+                        scope))
+                .send();
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        assertThat(r.json().has("client_secret")).isTrue();
+        return new Registered(new ClientID(r.text("client_id")), new Secret(r.text("client_secret")));
+    }
+
+    static TokenResponse token(Registered c, Scope scope, boolean post) throws Exception {
+        var auth = post ? new ClientSecretPost(c.id(), c.secret()) : new ClientSecretBasic(c.id(), c.secret());
+        var request =
+                new TokenRequest(URI.create(server.base + "/oauth2/token"), auth, new ClientCredentialsGrant(), scope);
+        return TokenResponse.parse(request.toHTTPRequest().send());
+    }
+
+    @Test
+    void whenConfidentialClientAsks_thenItGetsAnEs256AccessTokenForItself() throws Exception {
+        var client = register("client_secret_basic", "reports:read reports:write");
+        var response = token(client, new Scope("reports:read"), false);
+        assertThat(response.indicatesSuccess()).isTrue();
+        AccessToken at = response.toSuccessResponse().getTokens().getAccessToken();
+        assertThat(at.getScope().toStringList()).containsExactly("reports:read");
+        var claims = SignedJWT.parse(at.getValue()).getJWTClaimsSet();
+        assertThat(claims.getSubject()).isEqualTo(client.id().getValue());
+        assertThat(claims.getStringClaim("client_id")).isEqualTo(client.id().getValue());
+        assertThat(claims.getIssuer()).isEqualTo(server.base);
+    }
+
+    @Test
+    void whenClientRegisteredPostAuth_thenPostCredentialsWorkAndBasicIsRefused() throws Exception {
+        var client = register("client_secret_post", "a");
+        assertThat(token(client, null, true).indicatesSuccess()).isTrue();
+        var basic = token(client, null, false);
+        assertThat(basic.indicatesSuccess()).isFalse();
+        assertThat(((TokenErrorResponse) basic).getErrorObject().getCode()).isEqualTo("invalid_client");
+    }
+
+    @Test
+    void whenSecretIsWrongOrScopeEscalates_thenRfc6749ErrorsAreReturned() throws Exception {
+        var client = register("client_secret_basic", "a");
+        var wrong = token(new Registered(client.id(), new Secret("gcs_wrong")), null, false);
+        assertThat(((TokenErrorResponse) wrong).getErrorObject().getCode()).isEqualTo("invalid_client");
+        assertThat(((TokenErrorResponse) wrong).getErrorObject().getHTTPStatusCode())
+                .isEqualTo(401);
+
+        var escalated = token(client, new Scope("a", "admin"), false);
+        assertThat(((TokenErrorResponse) escalated).getErrorObject().getCode()).isEqualTo("invalid_scope");
+        var openid = token(client, new Scope("openid"), false);
+        assertThat(((TokenErrorResponse) openid).getErrorObject().getCode()).isEqualTo("invalid_scope");
+
+        var unknownGrant = server.http
+                .post("/oauth2/token")
+                .raw("application/x-www-form-urlencoded", "grant_type=password&username=a&password=b")
+                .header(
+                        "Authorization",
+                        new ClientSecretBasic(client.id(), client.secret()).toHTTPAuthorizationHeader())
+                .send();
+        assertThat(unknownGrant.status()).isEqualTo(400);
+        assertThat(unknownGrant.text("error")).isEqualTo("unsupported_grant_type");
+        assertThat(unknownGrant.header("Cache-Control")).isEqualTo("no-store");
+    }
+
+    @Test
+    void whenTokenIsRevoked_thenIntrospectionSaysInactive() throws Exception {
+        var client = register("client_secret_basic", "a");
+        var at = token(client, null, false).toSuccessResponse().getTokens().getBearerAccessToken();
+        var auth = new ClientSecretBasic(client.id(), client.secret());
+        URI introspect = URI.create(server.base + "/oauth2/introspect");
+
+        var active = TokenIntrospectionResponse.parse(new TokenIntrospectionRequest(introspect, auth, at)
+                .toHTTPRequest()
+                .send());
+        assertThat(active.toSuccessResponse().isActive()).isTrue();
+        assertThat(active.toSuccessResponse().getClientID()).isEqualTo(client.id());
+        assertThat(active.toSuccessResponse().getScope().toStringList()).containsExactly("a");
+
+        var revoke = new TokenRevocationRequest(URI.create(server.base + "/oauth2/revoke"), auth, at)
+                .toHTTPRequest()
+                .send();
+        assertThat(revoke.getStatusCode()).isEqualTo(200);
+
+        var after = TokenIntrospectionResponse.parse(new TokenIntrospectionRequest(introspect, auth, at)
+                .toHTTPRequest()
+                .send());
+        assertThat(after.toSuccessResponse().isActive()).isFalse();
+        assertThat(after.toSuccessResponse().toJSONObject()).containsOnlyKeys("active");
+
+        var garbage = TokenIntrospectionResponse.parse(
+                new TokenIntrospectionRequest(introspect, auth, new BearerAccessToken("not-a-token"))
+                        .toHTTPRequest()
+                        .send());
+        assertThat(garbage.toSuccessResponse().isActive()).isFalse();
+    }
+
+    @Test
+    void whenRegeneratingTheSecret_thenTheOldOneStopsWorking() throws Exception {
+        var client = register("client_secret_basic", "a");
+        var r = server.http
+                .post("/v1/admin/clients/" + client.id().getValue() + "/regenerate-secret")
+                .bearer(admin)
+                .send();
+        assertThat(r.status()).isEqualTo(200);
+        var fresh = new Registered(client.id(), new Secret(r.text("client_secret")));
+        assertThat(token(client, null, false).indicatesSuccess()).isFalse();
+        assertThat(token(fresh, null, false).indicatesSuccess()).isTrue();
+        assertThat(server.http
+                        .get("/v1/admin/clients/" + client.id().getValue())
+                        .bearer(admin)
+                        .send()
+                        .json()
+                        .has("client_secret"))
+                .isFalse();
+    }
+
+    @Test
+    void whenMetadataIsInvalid_thenRegistrationIsRefusedWithAProblem() {
+        var publicCc = server.http
+                .post("/v1/admin/clients")
+                .bearer(admin)
+                .json(map("grant_types", List.of("client_credentials"), "token_endpoint_auth_method", "none"))
+                .send();
+        assertThat(publicCc.status()).isEqualTo(422);
+        var noRedirect = server.http
+                .post("/v1/admin/clients")
+                .bearer(admin)
+                .json(map("grant_types", List.of("authorization_code")))
+                .send();
+        assertThat(noRedirect.status()).isEqualTo(422);
+        assertThat(noRedirect.json().path("code").asText()).isEqualTo("invalid_redirect_uri");
+        var httpRedirect = server.http
+                .post("/v1/admin/clients")
+                .bearer(admin)
+                .json(map("redirect_uris", List.of("http://evil.example/cb")))
+                .send();
+        assertThat(httpRedirect.status()).isEqualTo(422);
+        String user = server.register("eve@example.com", "Correct-Horse-Battery-9");
+        var forbidden = server.http
+                .post("/v1/admin/clients")
+                .bearer(server.accessToken(user, "Correct-Horse-Battery-9"))
+                .json(map("grant_types", List.of("client_credentials")))
+                .send();
+        assertThat(forbidden.status()).isEqualTo(403);
+    }
+
+    @Test
+    void whenReadingRfc8414Metadata_thenNimbusParsesItAndItListsOnlyWhatExists() throws Exception {
+        var raw = server.http.get("/.well-known/oauth-authorization-server").send();
+        assertThat(raw.status()).isEqualTo(200);
+        var metadata = com.nimbusds.oauth2.sdk.as.AuthorizationServerMetadata.parse(raw.body());
+        assertThat(metadata.getIssuer().getValue()).isEqualTo(server.base);
+        assertThat(metadata.getTokenEndpointURI()).isEqualTo(URI.create(server.base + "/oauth2/token"));
+        assertThat(metadata.getGrantTypes()).extracting(Object::toString).containsExactly("client_credentials");
+        assertThat(metadata.getAuthorizationEndpointURI()).isNull();
+        for (URI endpoint : List.of(
+                metadata.getTokenEndpointURI(),
+                metadata.getIntrospectionEndpointURI(),
+                metadata.getRevocationEndpointURI())) {
+            var probe = server.http
+                    .post(endpoint.getPath())
+                    .raw("application/x-www-form-urlencoded", "")
+                    .send();
+            assertThat(probe.status()).as(endpoint.toString()).isIn(400, 401);
+        }
+        assertThat(server.http.get(metadata.getJWKSetURI().getPath()).send().status())
+                .isEqualTo(200);
+    }
+}

@@ -1,0 +1,143 @@
+package dev.gatehouse.oauth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.nimbusds.oauth2.sdk.GrantType;
+import com.nimbusds.oauth2.sdk.Scope;
+import com.nimbusds.oauth2.sdk.client.ClientDeleteRequest;
+import com.nimbusds.oauth2.sdk.client.ClientReadRequest;
+import com.nimbusds.oauth2.sdk.client.ClientRegistrationErrorResponse;
+import com.nimbusds.oauth2.sdk.client.ClientRegistrationResponse;
+import com.nimbusds.oauth2.sdk.client.ClientUpdateRequest;
+import com.nimbusds.oauth2.sdk.token.BearerAccessToken;
+import com.nimbusds.openid.connect.sdk.rp.OIDCClientInformation;
+import com.nimbusds.openid.connect.sdk.rp.OIDCClientInformationResponse;
+import com.nimbusds.openid.connect.sdk.rp.OIDCClientMetadata;
+import com.nimbusds.openid.connect.sdk.rp.OIDCClientRegistrationRequest;
+import com.nimbusds.openid.connect.sdk.rp.OIDCClientRegistrationResponseParser;
+import dev.gatehouse.testkit.ServerTest;
+import dev.gatehouse.testkit.TestServer;
+import java.net.URI;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** RFC 7591 registration and RFC 7592 management, driven by the Nimbus SDK's registration client. */
+@ServerTest
+class DynamicRegistrationTest {
+    static TestServer server;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    static OIDCClientMetadata metadata() {
+        var m = new OIDCClientMetadata();
+        m.setName("native app");
+        m.setRedirectionURI(URI.create("https://app.example.com/callback"));
+        m.setGrantTypes(Set.of(GrantType.AUTHORIZATION_CODE, GrantType.REFRESH_TOKEN));
+        m.setScope(new Scope("openid", "email"));
+        return m;
+    }
+
+    URI register() {
+        return URI.create(server.base + "/oauth2/register");
+    }
+
+    @Test
+    void whenAdministratorRegisters_thenClientCanReadUpdateAndDeleteItself() throws Exception {
+        var request =
+                new OIDCClientRegistrationRequest(register(), metadata(), new BearerAccessToken(server.adminToken()));
+        var http = request.toHTTPRequest().send();
+        assertThat(http.getStatusCode()).as(http.getBody()).isEqualTo(201);
+        ClientRegistrationResponse response = OIDCClientRegistrationResponseParser.parse(http);
+        assertThat(response.indicatesSuccess()).isTrue();
+        OIDCClientInformation info = ((OIDCClientInformationResponse) response).getOIDCClientInformation();
+        assertThat(info.getSecret()).isNotNull();
+        assertThat(info.getRegistrationAccessToken()).isNotNull();
+        assertThat(info.getOIDCMetadata().getRedirectionURIs())
+                .containsExactly(URI.create("https://app.example.com/callback"));
+        URI self = info.getRegistrationURI();
+        assertThat(self)
+                .isEqualTo(URI.create(
+                        server.base + "/oauth2/register/" + info.getID().getValue()));
+
+        var readHttp = new ClientReadRequest(self, info.getRegistrationAccessToken())
+                .toHTTPRequest()
+                .send();
+        assertThat(readHttp.getStatusCode()).as(readHttp.getBody()).isEqualTo(200);
+        var read = OIDCClientRegistrationResponseParser.parse(readHttp);
+        assertThat(read.indicatesSuccess()).isTrue();
+
+        var changed = metadata();
+        changed.setName("renamed");
+        var update = new ClientUpdateRequest(self, info.getID(), info.getRegistrationAccessToken(), changed, null);
+        var updated = OIDCClientRegistrationResponseParser.parse(
+                update.toHTTPRequest().send());
+        assertThat(((OIDCClientInformationResponse) updated)
+                        .getOIDCClientInformation()
+                        .getOIDCMetadata()
+                        .getName())
+                .isEqualTo("renamed");
+
+        var wrongToken = new ClientReadRequest(self, new BearerAccessToken("grt_wrong"))
+                .toHTTPRequest()
+                .send();
+        assertThat(wrongToken.getStatusCode()).isEqualTo(401);
+
+        var deleted = new ClientDeleteRequest(self, info.getRegistrationAccessToken())
+                .toHTTPRequest()
+                .send();
+        assertThat(deleted.getStatusCode()).isEqualTo(204);
+        var gone = new ClientReadRequest(self, info.getRegistrationAccessToken())
+                .toHTTPRequest()
+                .send();
+        assertThat(gone.getStatusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void whenNoAdministratorTokenIsPresented_thenOpenRegistrationIsRefused() throws Exception {
+        var anonymous = new OIDCClientRegistrationRequest(register(), metadata(), null)
+                .toHTTPRequest()
+                .send();
+        assertThat(anonymous.getStatusCode()).isEqualTo(401);
+        String user = server.register("mallory@example.com", "Correct-Horse-Battery-9");
+        var notAdmin = new OIDCClientRegistrationRequest(
+                        register(),
+                        metadata(),
+                        new BearerAccessToken(server.accessToken(user, "Correct-Horse-Battery-9")))
+                .toHTTPRequest()
+                .send();
+        assertThat(notAdmin.getStatusCode()).isEqualTo(403);
+    }
+
+    @Test
+    void whenRedirectUriIsNotAllowed_thenInvalidRedirectUriIsReturned() throws Exception {
+        // plain http to a non-loopback host: Nimbus builds it, Gatehouse refuses it (OAuth 2.1 §2.3.1)
+        var bad = metadata();
+        bad.setRedirectionURI(URI.create("http://app.example.com/callback"));
+        var response = OIDCClientRegistrationResponseParser.parse(
+                new OIDCClientRegistrationRequest(register(), bad, new BearerAccessToken(server.adminToken()))
+                        .toHTTPRequest()
+                        .send());
+        assertThat(response.indicatesSuccess()).isFalse();
+        assertThat(((ClientRegistrationErrorResponse) response).getErrorObject().getCode())
+                .isEqualTo("invalid_redirect_uri");
+
+        var fragment = server.http
+                .post("/oauth2/register")
+                .bearer(server.adminToken())
+                .json(dev.gatehouse.testkit.HttpJson.map(
+                        "redirect_uris", java.util.List.of("https://app.example.com/cb#x")))
+                .send();
+        assertThat(fragment.status()).isEqualTo(400);
+        assertThat(fragment.text("error")).isEqualTo("invalid_redirect_uri");
+    }
+}

@@ -1,0 +1,113 @@
+package dev.gatehouse.platform.keys;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gatehouse.platform.keys.SigningKeyStore.Row;
+import dev.gatehouse.testkit.MigratedDatabase;
+import dev.gatehouse.testkit.ServerTest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The {@link SigningKeyStore} contract, on the engine under test (convention 7). */
+@ServerTest
+class SigningKeyStoreContractTest {
+    /** Microsecond precision on purpose: both engines keep microseconds, so stored times must come back exact. */
+    static final Instant T0 = Instant.parse("2030-01-02T03:04:05.123456Z");
+
+    static MigratedDatabase database;
+    SigningKeyStore store;
+
+    @BeforeAll
+    static void open() {
+        database = MigratedDatabase.create();
+    }
+
+    @AfterAll
+    static void close() {
+        database.close();
+    }
+
+    @BeforeEach
+    void emptyTable() {
+        // The store answers for the whole table, so each test starts from none.
+        database.db().useTransaction(h -> h.execute("DELETE FROM signing_keys"));
+        store = new JdbiSigningKeyStore(database.db());
+    }
+
+    static Row key(String kid, String alg, Instant activatesAt) {
+        return new Row(
+                kid,
+                alg,
+                "{\"kty\":\"EC\",\"kid\":\"" + kid + "\"}",
+                "sealed:" + kid,
+                activatesAt.minus(Duration.ofHours(1)),
+                activatesAt,
+                null);
+    }
+
+    static Row expiring(Row r, Instant expiresAt) {
+        return new Row(
+                r.kid(), r.alg(), r.publicJwk(), r.sealedPrivateJwk(), r.createdAt(), r.activatesAt(), expiresAt);
+    }
+
+    @Test
+    void whenNoKeyWasInserted_thenAllIsEmpty() {
+        assertThat(store.all()).isEmpty();
+    }
+
+    @Test
+    void whenInserted_thenAllReturnsEveryFieldUnchanged() {
+        var open = key("k1", "ES256", T0);
+        var scheduled = expiring(key("k2", "RS256", T0.plusSeconds(1)), T0.plus(Duration.ofDays(1)));
+
+        store.insert(open);
+        store.insert(scheduled);
+
+        assertThat(store.all()).containsExactly(open, scheduled);
+    }
+
+    @Test
+    void whenListingAll_thenOrderedByActivation() {
+        var third = key("c", "ES256", T0.plusSeconds(20));
+        var first = key("a", "ES256", T0);
+        var second = key("b", "EdDSA", T0.plusSeconds(10));
+        store.insert(third);
+        store.insert(first);
+        store.insert(second);
+
+        assertThat(store.all()).containsExactly(first, second, third);
+    }
+
+    @Test
+    void whenExpiring_thenOnlyOpenKeysOfThatAlgActivatedBeforeTheCutoffGetTheDate() {
+        var old = key("old", "ES256", T0);
+        var alreadyExpiring = expiring(key("earlier", "ES256", T0.minusSeconds(10)), T0.plusSeconds(30));
+        var atCutoff = key("at-cutoff", "ES256", T0.plusSeconds(60));
+        var otherAlg = key("rsa", "RS256", T0);
+        for (Row r : List.of(old, alreadyExpiring, atCutoff, otherAlg)) store.insert(r);
+        Instant expiresAt = T0.plus(Duration.ofHours(2));
+
+        store.expire("ES256", T0.plusSeconds(60), expiresAt);
+
+        assertThat(store.all())
+                .containsExactlyInAnyOrder(expiring(old, expiresAt), alreadyExpiring, atCutoff, otherAlg);
+    }
+
+    @Test
+    void whenDeletingExpired_thenOnlyKeysExpiredBeforeNowGo() {
+        var gone = expiring(key("gone", "ES256", T0), T0.minusNanos(1_000));
+        var expiresNow = expiring(key("now", "ES256", T0.plusSeconds(1)), T0);
+        var later = expiring(key("later", "ES256", T0.plusSeconds(2)), T0.plusSeconds(1));
+        var open = key("open", "ES256", T0.plusSeconds(3));
+        for (Row r : List.of(gone, expiresNow, later, open)) store.insert(r);
+
+        store.deleteExpired(T0);
+
+        assertThat(store.all()).containsExactly(expiresNow, later, open);
+    }
+}
