@@ -75,16 +75,19 @@ public final class App implements AutoCloseable {
         String url = config.dbUrl().orElseGet(() -> Database.embeddedUrl(config.dataDir()));
         this.db = Database.open(url, config.dbUser(), config.dbPassword(), url.startsWith("jdbc:postgresql:") ? 16 : 8);
         db.pool().setMetricRegistry(metrics);
-        db.migrate();
-
-        var masterKey = MasterKey.load(config.masterKey(), config.dataDir(), secrets);
         this.keyRing = new KeyRing(
                 new JdbiSigningKeyStore(db),
-                masterKey,
+                MasterKey.load(config.masterKey(), config.dataDir(), secrets),
                 clock,
                 Duration.ofHours(1),
                 config.accessTokenTtl().plus(Duration.ofHours(1)));
-        keyRing.init(Set.of(JWSAlgorithm.ES256));
+        try {
+            db.migrate();
+            keyRing.init(Set.of(JWSAlgorithm.ES256));
+        } catch (RuntimeException e) {
+            db.close(); // a failed start (wrong master key, say) leaves no pool behind
+            throw e;
+        }
 
         MailTransport transport =
                 config.smtp().configured() ? new SmtpTransport(config.smtp()) : new DevOutboxTransport();
@@ -181,9 +184,24 @@ public final class App implements AutoCloseable {
                 config.adminPassword().orElseGet(() -> secrets.token("").substring(0, 24));
         if (accounts.createFirstAdmin(email, password)) {
             if (generated) {
-                // Printed once to the console, never logged: it is the only copy.
-                System.out.println("First administrator created: " + email + " / " + password
-                        + "  (shown once; change it after signing in)");
+                // Printed once to the console, never logged: it is the only copy. In JSON mode as a JSON line too,
+                // so a log shipper reading stdout still parses every line.
+                String text = "First administrator created: " + email + " / " + password
+                        + "  (shown once; change it after signing in)";
+                System.out.println(
+                        "json".equals(config.logFormat())
+                                ? Json.write(
+                                        Json.newMapper(),
+                                        Map.of(
+                                                "timestamp",
+                                                System.currentTimeMillis(),
+                                                "level",
+                                                "WARN",
+                                                "loggerName",
+                                                App.class.getName(),
+                                                "formattedMessage",
+                                                text))
+                                : text);
             } else {
                 log.info("First administrator created: {}", email);
             }
@@ -200,6 +218,11 @@ public final class App implements AutoCloseable {
 
     public KeyRing keyRing() {
         return keyRing;
+    }
+
+    /** The routes the server serves ("METHOD /path"), for checking the API description against them. */
+    public List<String> routes() {
+        return http.routes();
     }
 
     /** Drains in-flight requests, stops background work and closes the pool. */

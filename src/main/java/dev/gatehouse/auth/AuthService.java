@@ -61,6 +61,9 @@ public final class AuthService {
         this.metrics = metrics;
         this.audience = audience;
         this.requireVerifiedEmail = requireVerifiedEmail;
+        // The common outcomes exist from the start, at zero, so dashboards and alerts see them before the first login.
+        for (String method : new String[] {"password", "magic_link"}) counter("success", method);
+        for (String reason : new String[] {"unknown_email", "wrong_password"}) counter("failure", reason);
     }
 
     public boolean requireVerifiedEmail() {
@@ -204,7 +207,13 @@ public final class AuthService {
     }
 
     private void count(String outcome, String reason) {
-        metrics.counter("gatehouse.logins", "outcome", outcome, "reason", reason)
-                .increment();
+        counter(outcome, reason).increment();
+    }
+
+    private io.micrometer.core.instrument.Counter counter(String outcome, String reason) {
+        return io.micrometer.core.instrument.Counter.builder("gatehouse.logins")
+                .description("Sign-in attempts by outcome and reason")
+                .tags("outcome", outcome, "reason", reason)
+                .register(metrics);
     }
 }

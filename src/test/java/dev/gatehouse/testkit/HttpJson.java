@@ -14,12 +14,34 @@ import java.util.Map;
 /** A small JSON client over real HTTP (java.net.http) for end-to-end tests. */
 public final class HttpJson {
     private static final ObjectMapper MAPPER = new ObjectMapper();
-    private final HttpClient client =
-            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient client;
     private final String base;
 
     public HttpJson(String base) {
         this.base = base;
+        this.client =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    }
+
+    /**
+     * A client whose connections come from {@code localAddress} (any 127.x.y.z on Linux), so a test can act as many
+     * client IPs, e.g. for per-IP rate limits.
+     */
+    public HttpJson(String base, java.net.InetAddress localAddress) {
+        this.base = base;
+        this.client = HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(5))
+                .localAddress(localAddress)
+                .build();
+    }
+
+    /** A client of the same server calling from {@code 127.0.0.<n>}. */
+    public HttpJson from(int loopbackHost) {
+        try {
+            return new HttpJson(base, java.net.InetAddress.getByAddress(new byte[] {127, 0, 0, (byte) loopbackHost}));
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalArgumentException(e);
+        }
     }
 
     public record Response(int status, HttpResponse<String> raw) {

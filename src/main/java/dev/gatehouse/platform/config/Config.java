@@ -78,7 +78,7 @@ public record Config(
                 r.intIn("GATEHOUSE_ARGON2_MEMORY_KIB", 19_456, 1024, 4_194_304),
                 r.intIn("GATEHOUSE_ARGON2_ITERATIONS", 2, 1, 100),
                 r.intIn("GATEHOUSE_ARGON2_PARALLELISM", 1, 1, 64));
-        Optional<String> masterKey = r.opt("GATEHOUSE_MASTER_KEY");
+        Optional<String> masterKey = r.base64Key("GATEHOUSE_MASTER_KEY", 32);
         Optional<String> adminEmail = r.opt("GATEHOUSE_ADMIN_EMAIL");
         adminEmail.ifPresent(e -> {
             if (!e.contains("@")) throw new ConfigException("GATEHOUSE_ADMIN_EMAIL", "is not an email address");
@@ -164,6 +164,24 @@ public record Config(
                         .toList();
                 throw new ConfigException(name, "must be one of " + allowed + ", got '" + v.get() + "'");
             }
+        }
+
+        /** A key given as base64 (standard or URL-safe, padding optional) of exactly {@code bytes} bytes. */
+        Optional<String> base64Key(String name, int bytes) {
+            Optional<String> v = opt(name);
+            if (v.isEmpty()) return v;
+            byte[] raw;
+            try {
+                raw = java.util.Base64.getDecoder()
+                        .decode(v.get().replace('-', '+').replace('_', '/'));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(
+                        name, "must be base64 of " + bytes + " random bytes (e.g. openssl rand -base64 " + bytes + ")");
+            }
+            if (raw.length != bytes) {
+                throw new ConfigException(name, "must decode to exactly " + bytes + " bytes, got " + raw.length);
+            }
+            return v;
         }
 
         String url(String name, String dflt) {

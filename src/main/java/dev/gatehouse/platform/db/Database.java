@@ -2,11 +2,13 @@ package dev.gatehouse.platform.db;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.SQLExceptionOverride;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.Optional;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
+import org.h2.api.ErrorCode;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
 
@@ -49,6 +51,7 @@ public final class Database implements AutoCloseable {
         cfg.setValidationTimeout(1_000);
         // Start even when the database is down: readiness reports it and the pool reconnects later.
         cfg.setInitializationFailTimeout(-1);
+        if (url.startsWith("jdbc:h2:")) cfg.setExceptionOverride(new H2ConnectionLoss());
         var pool = new HikariDataSource(cfg);
         return new Database(pool, url.startsWith("jdbc:postgresql:"));
     }
@@ -89,12 +92,33 @@ public final class Database implements AutoCloseable {
         return jdbi.withHandle(work);
     }
 
-    /** True when a connection can be had and answers a trivial query within a second. */
+    /**
+     * True when a connection can be had and answers within a second. A connection that does not answer is evicted, so
+     * the pool replaces it with a fresh one once the database is back.
+     */
     public boolean ping() {
         try (var c = pool.getConnection()) {
-            return c.isValid(1);
+            if (c.isValid(1)) return true;
+            pool.evictConnection(c);
+            return false;
         } catch (SQLException | RuntimeException e) {
             return false;
+        }
+    }
+
+    /**
+     * H2 (server mode) reports a lost connection with its own error codes rather than SQLState 08xxx, which is all
+     * HikariCP recognises; without this the pool keeps lending the dead connection after the server is back.
+     */
+    private static final class H2ConnectionLoss implements SQLExceptionOverride {
+        @java.lang.Override // the simple name means SQLExceptionOverride.Override in here
+        public Override adjudicate(SQLException e) {
+            return switch (e.getErrorCode()) {
+                case ErrorCode.CONNECTION_BROKEN_1,
+                        ErrorCode.DATABASE_IS_CLOSED,
+                        ErrorCode.DATABASE_CALLED_AT_SHUTDOWN -> Override.MUST_EVICT;
+                default -> Override.CONTINUE_EVICT;
+            };
         }
     }
 

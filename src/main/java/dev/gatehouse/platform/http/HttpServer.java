@@ -5,6 +5,7 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.javalin.json.JavalinJackson;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.List;
@@ -67,8 +68,26 @@ public final class HttpServer {
 
             config.routes.exception(Problem.class, (p, ctx) -> writeProblem(ctx, mapper, issuer, p));
             config.routes.exception(
-                    HttpResponseException.class, (e, ctx) -> writeProblem(ctx, mapper, issuer, fromJavalin(e)));
+                    HttpResponseException.class,
+                    (e, ctx) -> writeProblem(ctx, mapper, issuer, fromJavalin(e, ctx.path())));
             config.routes.exception(Exception.class, (e, ctx) -> {
+                if (databaseUnreachable(e)) {
+                    // An outage, not a bug: no stack trace per request, and an answer clients know to retry.
+                    log.warn("Database unreachable on {} {}: {}", ctx.method(), ctx.path(), rootCause(e));
+                    writeProblem(
+                            ctx,
+                            mapper,
+                            issuer,
+                            new Problem(
+                                            503,
+                                            "service_unavailable",
+                                            "Service Unavailable",
+                                            "The service is temporarily unavailable; retry shortly (request id "
+                                                    + ctx.attribute("requestId") + ")",
+                                            null)
+                                    .withHeader("Retry-After", "5"));
+                    return;
+                }
                 log.error("Unhandled error on {} {}", ctx.method(), ctx.path(), e);
                 writeProblem(
                         ctx,
@@ -101,8 +120,11 @@ public final class HttpServer {
                                     null)));
 
             config.requestLogger.http((ctx, ms) -> {
-                String route =
-                        Optional.ofNullable(ctx.endpoint()).map(e -> e.path).orElse("unmatched");
+                // The route template, never the raw path (bounded label values); ctx.endpoint() would be the
+                // wildcard before-handler when nothing matched.
+                String route = Optional.ofNullable(ctx.endpoints().matchedHttpEndpoint())
+                        .map(e -> e.path)
+                        .orElse("unmatched");
                 Timer.builder("http.server.requests")
                         .tag("route", route)
                         .tag("method", ctx.method().name())
@@ -127,13 +149,34 @@ public final class HttpServer {
             for (RouteGroup g : groups) g.routes(api[0]);
         });
         this.operations = api[0].operations();
+        Gauge.builder("gatehouse.http.in_flight", inFlight, AtomicInteger::get)
+                .description("Requests being served now; shutdown waits for them")
+                .register(metrics);
     }
 
-    private static Problem fromJavalin(HttpResponseException e) {
+    /** True when {@code e} comes from losing the database connection (SQLState class 08), not from a bad query. */
+    static boolean databaseUnreachable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLTransientConnectionException
+                    || t instanceof java.sql.SQLNonTransientConnectionException) return true;
+            if (t instanceof java.sql.SQLException s
+                    && s.getSQLState() != null
+                    && s.getSQLState().startsWith("08")) return true;
+        }
+        return false;
+    }
+
+    private static String rootCause(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null) t = t.getCause();
+        return t.getClass().getSimpleName() + ": " + t.getMessage();
+    }
+
+    private static Problem fromJavalin(HttpResponseException e, String path) {
         return switch (e.getStatus()) {
             case 413 ->
                 new Problem(413, "payload_too_large", "Payload Too Large", "The body must be at most 1 MiB", null);
-            case 404 -> Problem.notFound("The resource");
+            case 404 -> Problem.notFound("The resource " + path);
             case 405 ->
                 new Problem(405, "method_not_allowed", "Method Not Allowed", "This method is not allowed here", null);
             default ->
@@ -195,5 +238,12 @@ public final class HttpServer {
 
     public List<Operation> operations() {
         return operations;
+    }
+
+    /** Every HTTP route Javalin actually serves, as "METHOD /path", whether or not it was declared through {@link Api}. */
+    public List<String> routes() {
+        return app.unsafe.internalRouter.allHttpHandlers().stream()
+                .map(p -> p.endpoint.method.name() + " " + p.endpoint.path)
+                .toList();
     }
 }

@@ -46,12 +46,12 @@ public final class JdbiSigningKeyStore implements SigningKeyStore {
     }
 
     @Override
-    public void expire(String alg, Instant activatedBefore, Instant expiresAt) {
+    public void expire(String alg, String successorKid, Instant expiresAt) {
         db.useTransaction(h -> h.createUpdate(
-                        "UPDATE signing_keys SET expires_at = :exp WHERE alg = :alg AND activates_at < :before AND expires_at IS NULL")
-                .bind("exp", expiresAt)
+                        "UPDATE signing_keys SET expires_at = :exp WHERE alg = :alg AND kid <> :successor AND expires_at IS NULL")
+                .bindByType("exp", expiresAt, Instant.class)
                 .bind("alg", alg)
-                .bind("before", activatedBefore)
+                .bind("successor", successorKid)
                 .execute());
     }
 

@@ -4,6 +4,7 @@ import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSSigner;
 import com.nimbusds.jose.JWSVerifier;
+import com.nimbusds.jose.crypto.Ed25519Verifier;
 import com.nimbusds.jose.crypto.factories.DefaultJWSSignerFactory;
 import com.nimbusds.jose.crypto.factories.DefaultJWSVerifierFactory;
 import com.nimbusds.jose.jwk.Curve;
@@ -14,6 +15,7 @@ import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jose.jwk.gen.JWKGenerator;
 import com.nimbusds.jose.jwk.gen.OctetKeyPairGenerator;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import dev.gatehouse.platform.config.ConfigException;
 import dev.gatehouse.platform.crypto.MasterKey;
 import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
@@ -94,9 +96,12 @@ public final class KeyRing {
     public SigningKey signingKey(JWSAlgorithm alg) {
         refreshIfDue();
         Instant now = clock.instant();
+        // A key being replaced signs until its successor activates; on a tie (an immediate rotation within the same
+        // clock tick) the successor, which has no removal scheduled, wins.
         Optional<SigningKey> active = keys.stream()
                 .filter(k -> k.alg().equals(alg) && !k.activatesAt().isAfter(now) && k.publishedAt(now))
-                .max(Comparator.comparing(SigningKey::activatesAt));
+                .max(Comparator.comparing(SigningKey::activatesAt)
+                        .thenComparing(k -> k.expiresAt().isEmpty()));
         if (active.isPresent()) return active.get();
         synchronized (this) {
             SigningKey created = create(alg, now);
@@ -124,9 +129,11 @@ public final class KeyRing {
                 .findFirst();
         return key.map(k -> verifiers.computeIfAbsent(k.kid(), id -> {
             try {
-                var header = new com.nimbusds.jose.JWSHeader(k.alg());
+                JWK pub = k.jwk().toPublicJWK();
+                // Nimbus verifies Ed25519 from the JWK itself (Tink); it cannot export an OKP as a java.security key.
+                if (pub instanceof com.nimbusds.jose.jwk.OctetKeyPair okp) return new Ed25519Verifier(okp);
                 return new DefaultJWSVerifierFactory()
-                        .createJWSVerifier(header, toKey(k.jwk().toPublicJWK()));
+                        .createJWSVerifier(new com.nimbusds.jose.JWSHeader(k.alg()), toKey(pub));
             } catch (JOSEException e) {
                 throw new IllegalStateException(e);
             }
@@ -137,7 +144,6 @@ public final class KeyRing {
         return switch (jwk) {
             case com.nimbusds.jose.jwk.ECKey ec -> ec.toECPublicKey();
             case com.nimbusds.jose.jwk.RSAKey rsa -> rsa.toRSAPublicKey();
-            case com.nimbusds.jose.jwk.OctetKeyPair okp -> okp.toPublicKey();
             default -> throw new JOSEException("unsupported key type " + jwk.getKeyType());
         };
     }
@@ -160,7 +166,7 @@ public final class KeyRing {
         Instant now = clock.instant();
         Instant activates = immediate ? now : now.plus(publishAhead);
         SigningKey key = create(alg, activates);
-        store.expire(alg.getName(), activates, activates.plus(retainAfter));
+        store.expire(alg.getName(), key.kid(), activates.plus(retainAfter));
         reload();
         return key;
     }
@@ -202,8 +208,18 @@ public final class KeyRing {
     }
 
     private SigningKey open(SigningKeyStore.Row r) {
+        byte[] priv;
         try {
-            byte[] priv = masterKey.decrypt(r.sealedPrivateJwk(), "signing-key:" + r.kid());
+            priv = masterKey.decrypt(r.sealedPrivateJwk(), "signing-key:" + r.kid());
+        } catch (IllegalStateException e) {
+            // Almost always a different master key than the one that sealed the keys: say so, in one line.
+            throw new ConfigException(
+                    "GATEHOUSE_MASTER_KEY",
+                    "cannot open the stored signing key " + r.kid()
+                            + "; this is not the master key it was sealed with (GATEHOUSE_MASTER_KEY, or master.key"
+                            + " in the data directory)");
+        }
+        try {
             JWK jwk = JWK.parse(new String(priv, StandardCharsets.UTF_8));
             return new SigningKey(
                     r.kid(),

@@ -18,8 +18,11 @@ public interface SigningKeyStore {
 
     void insert(Row row);
 
-    /** Schedules removal from the JWKS of every key of {@code alg} activated before {@code activatedBefore}. */
-    void expire(String alg, Instant activatedBefore, Instant expiresAt);
+    /**
+     * Schedules removal from the JWKS, at {@code expiresAt}, of every key of {@code alg} other than {@code successorKid}
+     * that has no removal scheduled yet.
+     */
+    void expire(String alg, String successorKid, Instant expiresAt);
 
     void deleteExpired(Instant now);
 }

@@ -3,8 +3,10 @@ package dev.gatehouse.platform.ratelimit;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;
+import io.github.bucket4j.TimeMeter;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -21,11 +23,27 @@ public final class RateLimiter {
     private static final int MAX_BUCKETS = 200_000;
     private final boolean enabled;
     private final Clock clock;
+    private final TimeMeter time;
     private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
 
     public RateLimiter(boolean enabled, Clock clock) {
         this.enabled = enabled;
         this.clock = clock;
+        this.time = new ClockTimeMeter(clock);
+    }
+
+    /** Bucket4j reads time from the injected clock, so windows follow it (and tests can move it). */
+    private record ClockTimeMeter(Clock clock) implements TimeMeter {
+        @Override
+        public long currentTimeNanos() {
+            Instant now = clock.instant();
+            return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+        }
+
+        @Override
+        public boolean isWallClockBased() {
+            return true;
+        }
     }
 
     public boolean enabled() {
@@ -44,6 +62,7 @@ public final class RateLimiter {
             Bucket bucket = buckets.computeIfAbsent(
                     rule.name() + "|" + key,
                     k -> Bucket.builder()
+                            .withCustomTimePrecision(time)
                             .addLimit(Bandwidth.builder()
                                     .capacity(rule.limit())
                                     .refillIntervally(rule.limit(), rule.window())

@@ -84,18 +84,21 @@ class SigningKeyStoreContractTest {
     }
 
     @Test
-    void whenExpiring_thenOnlyOpenKeysOfThatAlgActivatedBeforeTheCutoffGetTheDate() {
+    void whenExpiring_thenEveryOpenKeyOfThatAlgButTheSuccessorGetsTheDate() {
         var old = key("old", "ES256", T0);
         var alreadyExpiring = expiring(key("earlier", "ES256", T0.minusSeconds(10)), T0.plusSeconds(30));
-        var atCutoff = key("at-cutoff", "ES256", T0.plusSeconds(60));
+        var pending = key("pending", "ES256", T0.plusSeconds(30));
+        // Same activation instant as "old": an immediate rotation within one clock tick still retires "old".
+        var successor = key("successor", "ES256", T0);
         var otherAlg = key("rsa", "RS256", T0);
-        for (Row r : List.of(old, alreadyExpiring, atCutoff, otherAlg)) store.insert(r);
+        for (Row r : List.of(old, alreadyExpiring, pending, successor, otherAlg)) store.insert(r);
         Instant expiresAt = T0.plus(Duration.ofHours(2));
 
-        store.expire("ES256", T0.plusSeconds(60), expiresAt);
+        store.expire("ES256", "successor", expiresAt);
 
         assertThat(store.all())
-                .containsExactlyInAnyOrder(expiring(old, expiresAt), alreadyExpiring, atCutoff, otherAlg);
+                .containsExactlyInAnyOrder(
+                        expiring(old, expiresAt), alreadyExpiring, expiring(pending, expiresAt), successor, otherAlg);
     }
 
     @Test

@@ -1,0 +1,208 @@
+package dev.gatehouse.platform.keys;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.JWSObject;
+import com.nimbusds.jose.Payload;
+import com.nimbusds.jose.jwk.JWK;
+import dev.gatehouse.platform.config.ConfigException;
+import dev.gatehouse.platform.crypto.MasterKey;
+import dev.gatehouse.platform.crypto.Secrets;
+import dev.gatehouse.platform.db.Database;
+import dev.gatehouse.testkit.MutableClock;
+import dev.gatehouse.testkit.ServerTest;
+import dev.gatehouse.testkit.TestDatabase;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The key ring on a real store (H2 and PostgreSQL), with a clock the test moves. */
+@ServerTest
+class KeyRingTest {
+    private static final Duration PUBLISH_AHEAD = Duration.ofHours(1);
+    private static final Duration RETAIN_AFTER = Duration.ofMinutes(75);
+
+    @TempDir
+    Path dataDir;
+
+    TestDatabase database;
+    Database db;
+    MutableClock clock;
+    String masterKeyText;
+    KeyRing ring;
+
+    @BeforeEach
+    void open() {
+        database = TestDatabase.create();
+        db = Database.open(database.url(), Optional.of(database.user()), Optional.empty(), 2);
+        db.migrate();
+        clock = new MutableClock(Instant.parse("2030-01-01T00:00:00Z"));
+        masterKeyText = Base64.getEncoder().encodeToString(Secrets.system().bytes(32));
+        ring = ring(masterKeyText);
+    }
+
+    @AfterEach
+    void close() {
+        db.close();
+        database.close();
+    }
+
+    private KeyRing ring(String masterKey) {
+        return new KeyRing(
+                new JdbiSigningKeyStore(db),
+                MasterKey.load(Optional.of(masterKey), dataDir, Secrets.system()),
+                clock,
+                PUBLISH_AHEAD,
+                RETAIN_AFTER);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ES256", "RS256", "PS256", "EdDSA"})
+    void whenAKeyOfEachAlgorithmIsCreated_thenItSignsAndItsPublishedKeyVerifies(String name) throws Exception {
+        JWSAlgorithm alg = JWSAlgorithm.parse(name);
+        ring.init(Set.of(alg));
+        SigningKey key = ring.signingKey(alg);
+        assertThat(key.alg()).isEqualTo(alg);
+
+        var jws = new JWSObject(
+                new JWSHeader.Builder(alg).keyID(key.kid()).build(), new Payload(Map.of("sub", "someone")));
+        jws.sign(ring.signer(key));
+        var parsed = JWSObject.parse(jws.serialize());
+
+        assertThat(parsed.verify(ring.verifier(key.kid(), alg).orElseThrow())).isTrue();
+        // An outside verifier that only has the JWKS agrees.
+        JWK published = ring.publishedKeys().getKeyByKeyId(key.kid());
+        assertThat(published.isPrivate()).isFalse();
+        assertThat(parsed.verify(verifierOf(published, alg))).isTrue();
+        // A changed payload does not verify.
+        var tampered = JWSObject.parse(jws.serialize()
+                .replaceFirst("\\.[^.]+\\.", "." + new Payload(Map.of("sub", "admin")).toBase64URL() + "."));
+        assertThat(tampered.verify(ring.verifier(key.kid(), alg).orElseThrow())).isFalse();
+    }
+
+    @Test
+    void whenKeysArePublished_thenNoPrivateMemberAppears() {
+        ring.init(Set.of(JWSAlgorithm.ES256, JWSAlgorithm.RS256, JWSAlgorithm.EdDSA));
+        var json = ring.publishedKeys().toJSONObject(false);
+        @SuppressWarnings("unchecked")
+        var keys = (List<Map<String, Object>>) json.get("keys");
+        assertThat(keys).hasSize(3);
+        for (var k : keys) {
+            assertThat(k).doesNotContainKeys("d", "p", "q", "dp", "dq", "qi");
+            assertThat(k).containsEntry("use", "sig").containsKey("kid").containsKey("alg");
+        }
+    }
+
+    @Test
+    void whenKeysAreStored_thenThePrivateHalfIsSealedWithTheMasterKey() {
+        ring.init(Set.of(JWSAlgorithm.ES256, JWSAlgorithm.EdDSA));
+        var rows = new JdbiSigningKeyStore(db).all();
+        assertThat(rows).hasSize(2);
+        for (var row : rows) {
+            assertThat(row.sealedPrivateJwk()).startsWith("v1.").doesNotContain("\"d\"");
+            assertThat(row.publicJwk()).doesNotContain("\"d\"");
+        }
+    }
+
+    @Test
+    void whenRotated_thenTheNewKeyIsPublishedAtOnce_signsAfterTheOverlap_andTheOldOneLeavesAfterItsTokens() {
+        ring.init(Set.of(JWSAlgorithm.ES256));
+        String old = ring.signingKey(JWSAlgorithm.ES256).kid();
+
+        String next = ring.rotate(JWSAlgorithm.ES256, false).kid();
+        assertThat(kids()).containsExactlyInAnyOrder(old, next);
+        assertThat(ring.signingKey(JWSAlgorithm.ES256).kid()).isEqualTo(old);
+
+        clock.advance(PUBLISH_AHEAD.minusSeconds(1));
+        assertThat(ring.signingKey(JWSAlgorithm.ES256).kid()).isEqualTo(old);
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(ring.signingKey(JWSAlgorithm.ES256).kid()).isEqualTo(next);
+
+        clock.advance(RETAIN_AFTER.minusSeconds(1));
+        assertThat(kids()).containsExactlyInAnyOrder(old, next);
+        assertThat(ring.verifier(old, JWSAlgorithm.ES256)).isPresent();
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(kids()).containsExactly(next);
+        assertThat(ring.verifier(old, JWSAlgorithm.ES256)).isEmpty();
+    }
+
+    @Test
+    void whenRotatedImmediately_thenTheNewKeySignsAtOnceAndTheOldOneStaysPublished() {
+        ring.init(Set.of(JWSAlgorithm.ES256));
+        String old = ring.signingKey(JWSAlgorithm.ES256).kid();
+
+        String next = ring.rotate(JWSAlgorithm.ES256, true).kid();
+
+        assertThat(ring.signingKey(JWSAlgorithm.ES256).kid()).isEqualTo(next);
+        assertThat(kids()).containsExactlyInAnyOrder(old, next);
+        clock.advance(RETAIN_AFTER);
+        assertThat(kids()).containsExactly(next);
+    }
+
+    @Test
+    void whenRotatingOneAlgorithm_thenOtherAlgorithmsKeepTheirKeys() {
+        ring.init(Set.of(JWSAlgorithm.ES256, JWSAlgorithm.RS256));
+        String rsa = ring.signingKey(JWSAlgorithm.RS256).kid();
+        ring.rotate(JWSAlgorithm.ES256, true);
+        clock.advance(PUBLISH_AHEAD.plus(RETAIN_AFTER).plusSeconds(1));
+        assertThat(ring.signingKey(JWSAlgorithm.RS256).kid()).isEqualTo(rsa);
+        assertThat(kids()).contains(rsa);
+    }
+
+    @Test
+    void whenReopenedWithTheSameMasterKey_thenTheSameKeysSign() throws Exception {
+        ring.init(Set.of(JWSAlgorithm.ES256));
+        SigningKey before = ring.signingKey(JWSAlgorithm.ES256);
+        var jws = new JWSObject(
+                new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(before.kid()).build(), new Payload("x"));
+        jws.sign(ring.signer(before));
+
+        KeyRing reopened = ring(masterKeyText);
+        reopened.init(Set.of(JWSAlgorithm.ES256));
+
+        assertThat(reopened.signingKey(JWSAlgorithm.ES256).kid()).isEqualTo(before.kid());
+        assertThat(JWSObject.parse(jws.serialize())
+                        .verify(reopened.verifier(before.kid(), JWSAlgorithm.ES256)
+                                .orElseThrow()))
+                .isTrue();
+    }
+
+    @Test
+    void whenReopenedWithAnotherMasterKey_thenAConfigErrorNamesTheVariable() {
+        ring.init(Set.of(JWSAlgorithm.ES256));
+        KeyRing wrong = ring(Base64.getEncoder().encodeToString(Secrets.system().bytes(32)));
+
+        assertThatThrownBy(() -> wrong.init(Set.of(JWSAlgorithm.ES256)))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("GATEHOUSE_MASTER_KEY: ");
+    }
+
+    private List<String> kids() {
+        return ring.publishedKeys().getKeys().stream().map(JWK::getKeyID).toList();
+    }
+
+    private static com.nimbusds.jose.JWSVerifier verifierOf(JWK jwk, JWSAlgorithm alg) throws Exception {
+        if (jwk instanceof com.nimbusds.jose.jwk.OctetKeyPair okp) {
+            return new com.nimbusds.jose.crypto.Ed25519Verifier(okp);
+        }
+        java.security.Key key = jwk instanceof com.nimbusds.jose.jwk.ECKey ec
+                ? ec.toECPublicKey()
+                : jwk.toRSAKey().toRSAPublicKey();
+        return new com.nimbusds.jose.crypto.factories.DefaultJWSVerifierFactory()
+                .createJWSVerifier(new JWSHeader(alg), key);
+    }
+}

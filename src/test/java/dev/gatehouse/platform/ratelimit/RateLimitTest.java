@@ -1,0 +1,172 @@
+package dev.gatehouse.platform.ratelimit;
+
+import static dev.gatehouse.testkit.HttpJson.map;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gatehouse.testkit.HttpJson;
+import dev.gatehouse.testkit.ServerTest;
+import dev.gatehouse.testkit.TestServer;
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.IntFunction;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Seed 004's limits over real HTTP with GATEHOUSE_RATE_LIMITS=on. Each test calls from its own loopback address
+ * (127.0.0.n) so the per-IP buckets of one test do not touch another's.
+ */
+@ServerTest
+class RateLimitTest {
+    static TestServer server;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start(Map.of("GATEHOUSE_RATE_LIMITS", "on"));
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    @Test
+    void whenOneIpTriesAnEleventhLoginIn15Minutes_then429WithRetryAfterAndRateLimitHeaders() {
+        HttpJson ip = server.http.from(31);
+        for (int i = 0; i < 10; i++) {
+            var r = login(ip, "ip-limit-" + i + "@example.com");
+            assertThat(r.status()).as("attempt %d", i + 1).isEqualTo(401);
+            assertLimitHeaders(r, 10, 9 - i, Duration.ofMinutes(15));
+        }
+        var refused = login(ip, "ip-limit-10@example.com");
+
+        assertThat(refused.status()).isEqualTo(429);
+        assertThat(refused.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(refused.json().path("code").asText()).isEqualTo("rate_limited");
+        assertThat(refused.json().path("status").asInt()).isEqualTo(429);
+        long retryAfter = Long.parseLong(refused.header("Retry-After"));
+        assertThat(retryAfter).isBetween(1L, Duration.ofMinutes(15).toSeconds() + 1);
+        assertLimitHeaders(refused, 10, 0, Duration.ofMinutes(15));
+    }
+
+    @Test
+    void whenOneAccountIsTriedFromElevenIps_thenTheEleventhIs429EvenWithTheRightPassword() {
+        server.register("acct-limit@example.com", "Correct-Horse-Battery-9");
+        for (int i = 0; i < 10; i++) {
+            var r = server.http
+                    .from(41 + i)
+                    .post("/v1/auth/login", map("email", "acct-limit@example.com", "password", "wrong-" + i));
+            assertThat(r.status()).as("attempt %d", i + 1).isEqualTo(401);
+        }
+        var refused = server.http
+                .from(51)
+                .post("/v1/auth/login", map("email", "ACCT-limit@example.com", "password", "Correct-Horse-Battery-9"));
+
+        assertThat(refused.status()).isEqualTo(429);
+        assertThat(refused.header("Retry-After")).isNotNull();
+        // Another account from the same new address is not affected.
+        assertThat(login(server.http.from(51), "someone-else@example.com").status())
+                .isEqualTo(401);
+    }
+
+    @Test
+    void whenTheClockPassesTheWindow_thenTheLimitResets() {
+        HttpJson ip = server.http.from(32);
+        for (int i = 0; i < 10; i++) login(ip, "window-" + i + "@example.com");
+        assertThat(login(ip, "window-x@example.com").status()).isEqualTo(429);
+
+        server.clock.advance(Duration.ofMinutes(14));
+        assertThat(login(ip, "window-y@example.com").status()).isEqualTo(429);
+
+        server.clock.advance(Duration.ofMinutes(1).plusSeconds(1));
+        var again = login(ip, "window-z@example.com");
+        assertThat(again.status()).isEqualTo(401);
+        assertThat(again.header("X-RateLimit-Remaining")).isEqualTo("9");
+    }
+
+    @Test
+    void whenAnIpRegistersASixthTimeInAnHour_then429() {
+        assertSequence(
+                server.http.from(33),
+                5,
+                202,
+                i -> "/v1/auth/register",
+                i -> map("email", "reg-limit-" + i + "@example.com", "password", "Correct-Horse-Battery-9"));
+    }
+
+    @Test
+    void whenMagicLinkIsSentAFourthTimeInAnHour_then429() {
+        assertSequence(
+                server.http.from(34),
+                3,
+                202,
+                i -> "/v1/auth/magic-link/send",
+                i -> map("email", "magic-limit@example.com"));
+    }
+
+    @Test
+    void whenForgotPasswordIsAskedASixthTimeInAnHour_then429() {
+        assertSequence(
+                server.http.from(35),
+                5,
+                202,
+                i -> "/v1/auth/forgot-password",
+                i -> map("email", "forgot-limit-" + i + "@example.com"));
+    }
+
+    @Test
+    void whenAnIpRefreshesA101stTimeIn15Minutes_then429() {
+        assertSequence(
+                server.http.from(36),
+                100,
+                401,
+                i -> "/v1/auth/refresh",
+                i -> map("refresh_token", "rt_not-a-real-token-" + i));
+    }
+
+    @Test
+    void whenRateLimitsAreOff_thenNothingIsRefused() {
+        try (var off = TestServer.start(Map.of("GATEHOUSE_RATE_LIMITS", "off"))) {
+            for (int i = 0; i < 12; i++) {
+                assertThat(login(off.http, "off-" + i + "@example.com").status())
+                        .isEqualTo(401);
+            }
+            for (int i = 0; i < 7; i++) {
+                assertThat(off.http
+                                .post("/v1/auth/forgot-password", map("email", "off@example.com"))
+                                .status())
+                        .isEqualTo(202);
+            }
+        }
+    }
+
+    private static HttpJson.Response login(HttpJson http, String email) {
+        return http.post("/v1/auth/login", map("email", email, "password", "Not-The-Password-1"));
+    }
+
+    /** {@code allowed} calls answer {@code okStatus} with falling X-RateLimit-Remaining; the next one is 429. */
+    private static void assertSequence(
+            HttpJson http, int allowed, int okStatus, IntFunction<String> path, IntFunction<Object> body) {
+        for (int i = 0; i < allowed; i++) {
+            var r = http.post(path.apply(i), body.apply(i));
+            assertThat(r.status()).as("call %d: %s", i + 1, r.body()).isEqualTo(okStatus);
+            assertThat(r.header("X-RateLimit-Limit")).isEqualTo(Integer.toString(allowed));
+            assertThat(r.header("X-RateLimit-Remaining")).isEqualTo(Integer.toString(allowed - 1 - i));
+            assertThat(r.header("X-RateLimit-Reset")).isNotNull();
+        }
+        var refused = http.post(path.apply(allowed), body.apply(allowed));
+        assertThat(refused.status()).as(refused.body()).isEqualTo(429);
+        assertThat(refused.header("Retry-After")).isNotNull();
+        assertThat(refused.header("X-RateLimit-Limit")).isEqualTo(Integer.toString(allowed));
+        assertThat(refused.header("X-RateLimit-Remaining")).isEqualTo("0");
+    }
+
+    private static void assertLimitHeaders(HttpJson.Response r, int limit, int remaining, Duration window) {
+        assertThat(r.header("X-RateLimit-Limit")).isEqualTo(Integer.toString(limit));
+        assertThat(r.header("X-RateLimit-Remaining")).isEqualTo(Integer.toString(remaining));
+        long reset = Long.parseLong(r.header("X-RateLimit-Reset"));
+        long now = server.clock.instant().getEpochSecond();
+        assertThat(reset).isBetween(now, now + window.toSeconds() + 1);
+    }
+}
