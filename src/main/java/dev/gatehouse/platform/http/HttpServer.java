@@ -43,11 +43,15 @@ public final class HttpServer {
             config.concurrency.useVirtualThreads = true;
             config.http.maxRequestSize = MAX_BODY_BYTES;
             config.http.defaultContentType = "application/json";
+            config.http.prefer405over404 = true; // RFC 9110 §15.5.6: a known path with another method is 405
             config.router.ignoreTrailingSlashes = true;
             config.jsonMapper(new JavalinJackson(mapper, true));
             config.jetty.host = host;
             config.jetty.port = port;
-            config.jetty.modifyServer(server -> server.setStopAtShutdown(false));
+            config.jetty.modifyServer(server -> {
+                server.setStopAtShutdown(false);
+                server.setErrorHandler(new ProblemErrorHandler(mapper, issuer));
+            });
 
             config.routes.before(ctx -> {
                 String rid = Optional.ofNullable(ctx.header("X-Request-Id"))
@@ -59,6 +63,10 @@ public final class HttpServer {
                 MDC.put("request_id", rid);
                 ctx.header("X-Request-Id", rid);
                 securityHeaders(ctx, https);
+                // Javalin decodes path parameters with URLDecoder, which throws on a stray '%' (say "%u0041").
+                if (!wellFormedEscapes(ctx.req().getRequestURI())) {
+                    throw Problem.badRequest("malformed_uri", "The request path has a malformed percent-encoding");
+                }
                 Long length = ctx.contentLength() >= 0 ? (long) ctx.contentLength() : null;
                 if (length != null && length > MAX_BODY_BYTES) {
                     throw new Problem(
@@ -177,8 +185,13 @@ public final class HttpServer {
             case 413 ->
                 new Problem(413, "payload_too_large", "Payload Too Large", "The body must be at most 1 MiB", null);
             case 404 -> Problem.notFound("The resource " + path);
-            case 405 ->
-                new Problem(405, "method_not_allowed", "Method Not Allowed", "This method is not allowed here", null);
+            case 405 -> {
+                var p = new Problem(
+                        405, "method_not_allowed", "Method Not Allowed", "This method is not allowed here", null);
+                // RFC 9110 §15.5.6: a 405 lists the methods the resource supports
+                e.getDetails().values().stream().findFirst().ifPresent(methods -> p.withHeader("Allow", methods));
+                yield p;
+            }
             default ->
                 e.getStatus() >= 500
                         ? new Problem(
@@ -190,6 +203,15 @@ public final class HttpServer {
                                 "The request could not be processed",
                                 null);
         };
+    }
+
+    private static boolean wellFormedEscapes(String path) {
+        for (int i = path.indexOf('%'); i >= 0; i = path.indexOf('%', i + 1)) {
+            if (i + 2 >= path.length()
+                    || Character.digit(path.charAt(i + 1), 16) < 0
+                    || Character.digit(path.charAt(i + 2), 16) < 0) return false;
+        }
+        return true;
     }
 
     private static void securityHeaders(Context ctx, boolean https) {

@@ -17,7 +17,10 @@ public final class Validator {
         return this;
     }
 
-    /** A required single-line string of at most {@code max} characters, without control characters. */
+    /**
+     * A required single-line string of at most {@code max} characters: no control characters, no line or paragraph
+     * separators (U+2028/9 end lines in JavaScript and logs), no unpaired surrogates (not text; storage mangles them).
+     */
     public Validator text(String field, String value, int max) {
         required(field, value);
         return optionalText(field, value, max);
@@ -27,6 +30,7 @@ public final class Validator {
         if (value == null) return this;
         if (value.length() > max) errors.putIfAbsent(field, "must be at most " + max + " characters");
         else if (hasControl(value)) errors.putIfAbsent(field, "must not contain control characters");
+        else if (hasUnpairedSurrogate(value)) errors.putIfAbsent(field, "must be valid Unicode text");
         return this;
     }
 
@@ -50,7 +54,16 @@ public final class Validator {
     private static boolean hasControl(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)) return true;
+            if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') return true;
+        }
+        return false;
+    }
+
+    private static boolean hasUnpairedSurrogate(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) i++;
+            else if (Character.isSurrogate(c)) return true;
         }
         return false;
     }

@@ -2,6 +2,7 @@ package dev.gatehouse.platform.http;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
@@ -9,7 +10,9 @@ import dev.gatehouse.platform.ratelimit.RateLimiter;
 import io.javalin.http.Context;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -59,28 +62,53 @@ public final class Web {
         return mapper;
     }
 
-    /** Parses a JSON body; malformed JSON is 400, wrong types are 422 naming the field, other media 415. */
+    /**
+     * Parses a JSON body; malformed JSON (or not UTF-8, RFC 8259 §8.1) is 400, wrong types are 422 naming the field,
+     * other media 415.
+     */
     public <T> T body(Context ctx, Class<T> type) {
-        String contentType = Optional.ofNullable(ctx.contentType()).orElse("").toLowerCase(Locale.ROOT);
-        if (!contentType.startsWith("application/json")) {
+        // The raw header: Jetty's parsed content type throws on an unknown charset parameter.
+        String mediaType = Optional.ofNullable(ctx.header("Content-Type"))
+                .map(v -> v.split(";", 2)[0].trim().toLowerCase(Locale.ROOT))
+                .orElse("");
+        if (!mediaType.equals("application/json")) {
             throw new Problem(
                     415, "unsupported_media_type", "Unsupported Media Type", "Send the body as application/json", null);
         }
         byte[] raw = ctx.bodyAsBytes();
         if (raw.length == 0) throw Problem.badRequest("body_required", "A JSON body is required");
+        String text;
         try {
-            T value = mapper.readValue(raw, type);
+            // Strict: Jackson alone lets overlong forms and encoded surrogates through as ordinary characters.
+            text = StandardCharsets.UTF_8
+                    .newDecoder()
+                    .decode(ByteBuffer.wrap(raw))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            throw Problem.badRequest("malformed_json", "The body is not valid UTF-8");
+        }
+        try {
+            T value = mapper.readValue(text, type);
             if (value == null) throw Problem.badRequest("body_required", "A JSON object is required");
             return value;
         } catch (JsonMappingException e) {
+            // Jackson reports broken syntax inside a field with that field's path; it is still broken JSON.
+            if (e.getCause() instanceof JsonProcessingException) throw malformed(e.getCause());
             String field = fieldPath(e);
             if (field.isEmpty()) throw Problem.badRequest("malformed_json", "The body must be a JSON object");
             throw Problem.invalidField(field, "has the wrong type or format");
         } catch (JsonProcessingException e) {
-            throw Problem.badRequest("malformed_json", "The body is not valid JSON");
-        } catch (IOException e) {
-            throw Problem.badRequest("malformed_json", "The body could not be read");
+            throw malformed(e);
         }
+    }
+
+    private static Problem malformed(Throwable e) {
+        if (e instanceof StreamConstraintsException)
+            return Problem.badRequest(
+                    "malformed_json", "The body exceeds the limits on nesting, string or number size");
+        if (e.getMessage() != null && e.getMessage().startsWith("Duplicate field"))
+            return Problem.badRequest("malformed_json", "The body repeats a field");
+        return Problem.badRequest("malformed_json", "The body is not valid JSON");
     }
 
     private static String fieldPath(JacksonException e) {
