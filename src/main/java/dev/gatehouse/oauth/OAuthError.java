@@ -10,12 +10,23 @@ public final class OAuthError extends RuntimeException {
     private final int status;
     private final String error;
     private final String description;
+    private final String field;
 
     public OAuthError(int status, String error, String description) {
+        this(status, error, description, null);
+    }
+
+    /** An error about one named request field (client metadata), so /v1 can report it per field. */
+    public OAuthError(int status, String error, String description, String field) {
         super(error + ": " + description, null, false, false);
         this.status = status;
         this.error = error;
         this.description = description;
+        this.field = field;
+    }
+
+    public java.util.Optional<String> field() {
+        return java.util.Optional.ofNullable(field);
     }
 
     public static OAuthError invalidRequest(String description) {

@@ -160,7 +160,12 @@ public final class ClientRoutes implements RouteGroup {
             return work.get();
         } catch (OAuthError e) {
             if (e.status() == 404) throw Problem.notFound("The client");
-            throw new Problem(422, e.error(), "Invalid client metadata", e.description(), null);
+            throw new Problem(
+                    422,
+                    e.error(),
+                    "Invalid client metadata",
+                    e.description(),
+                    e.field().map(f -> java.util.Map.of(f, e.description())).orElse(null));
         }
     }
 }

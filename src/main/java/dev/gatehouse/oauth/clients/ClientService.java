@@ -35,6 +35,9 @@ public final class ClientService {
             ClientAuthenticationMethod.CLIENT_SECRET_POST,
             ClientAuthenticationMethod.NONE);
 
+    /** Algorithms the key ring can sign ID tokens with (OIDC Registration §2: RS256 by default). */
+    public static final List<String> ID_TOKEN_ALGS = List.of("RS256", "PS256", "ES256", "EdDSA");
+
     /** A client as just created or re-keyed: the only moment its secret exists in plain text. */
     public record Issued(OAuthClient client, Optional<String> secret, Optional<String> registrationToken) {}
 
@@ -55,6 +58,7 @@ public final class ClientService {
 
     /** Parses and checks RFC 7591 metadata; throws {@code invalid_client_metadata} or {@code invalid_redirect_uri}. */
     public static OIDCClientMetadata validate(Map<String, Object> json) {
+        checkShapes(json);
         OIDCClientMetadata m;
         try {
             m = OIDCClientMetadata.parse(JSONObjectUtils.parse(net.minidev.json.JSONValue.toJSONString(json)));
@@ -63,7 +67,7 @@ public final class ClientService {
                             && "invalid_redirect_uri".equals(e.getErrorObject().getCode())
                     ? "invalid_redirect_uri"
                     : "invalid_client_metadata";
-            throw new OAuthError(400, code, e.getMessage());
+            throw new OAuthError(400, code, e.getMessage(), fieldNamedIn(e.getMessage()));
         } catch (RuntimeException e) {
             throw new OAuthError(400, "invalid_client_metadata", "the client metadata is malformed");
         }
@@ -76,32 +80,112 @@ public final class ClientService {
                             + SUPPORTED_AUTH.stream()
                                     .map(Object::toString)
                                     .sorted()
-                                    .toList());
+                                    .toList(),
+                    "token_endpoint_auth_method");
         }
         for (GrantType g : m.getGrantTypes()) {
             if (!SUPPORTED_GRANTS.contains(g))
-                throw new OAuthError(400, "invalid_client_metadata", "unsupported grant type " + g);
+                throw new OAuthError(400, "invalid_client_metadata", "unsupported grant type " + g, "grant_types");
         }
         for (ResponseType rt : m.getResponseTypes()) {
             if (!rt.equals(ResponseType.CODE))
-                throw new OAuthError(400, "invalid_client_metadata", "only response type code is supported");
+                throw new OAuthError(
+                        400, "invalid_client_metadata", "only response type code is supported", "response_types");
+        }
+        if (m.getIDTokenJWSAlg() != null
+                && !ID_TOKEN_ALGS.contains(m.getIDTokenJWSAlg().getName())) {
+            throw new OAuthError(
+                    400,
+                    "invalid_client_metadata",
+                    "id_token_signed_response_alg must be one of " + ID_TOKEN_ALGS,
+                    "id_token_signed_response_alg");
         }
         boolean isPublic = ClientAuthenticationMethod.NONE.equals(m.getTokenEndpointAuthMethod());
         if (isPublic && m.getGrantTypes().contains(GrantType.CLIENT_CREDENTIALS)) {
-            throw new OAuthError(400, "invalid_client_metadata", "public clients cannot use client_credentials");
+            throw new OAuthError(
+                    400, "invalid_client_metadata", "public clients cannot use client_credentials", "grant_types");
         }
         if (m.getGrantTypes().contains(GrantType.AUTHORIZATION_CODE)) {
             if (m.getRedirectionURIs() == null || m.getRedirectionURIs().isEmpty()) {
-                throw new OAuthError(400, "invalid_redirect_uri", "redirect_uris are required for authorization_code");
+                throw new OAuthError(
+                        400,
+                        "invalid_redirect_uri",
+                        "redirect_uris are required for authorization_code",
+                        "redirect_uris");
             }
             for (URI uri : m.getRedirectionURIs()) checkRedirect(uri);
         } else if (!m.getResponseTypes().isEmpty() && m.getRedirectionURIs() == null) {
             m.setResponseTypes(Set.of()); // no browser flow: clients without redirects need no response type
         }
         if (m.getName() != null && m.getName().length() > 200) {
-            throw new OAuthError(400, "invalid_client_metadata", "client_name must be at most 200 characters");
+            throw new OAuthError(
+                    400, "invalid_client_metadata", "client_name must be at most 200 characters", "client_name");
         }
         return m;
+    }
+
+    private static final Set<String> TEXT_FIELDS = Set.of(
+            "client_name",
+            "token_endpoint_auth_method",
+            "scope",
+            "id_token_signed_response_alg",
+            "client_uri",
+            "logo_uri",
+            "tos_uri",
+            "policy_uri",
+            "jwks_uri",
+            "software_id",
+            "software_version",
+            "frontchannel_logout_uri",
+            "backchannel_logout_uri",
+            "sector_identifier_uri",
+            "subject_type",
+            "userinfo_signed_response_alg",
+            "application_type",
+            "initiate_login_uri");
+    private static final Set<String> LIST_FIELDS = Set.of(
+            "redirect_uris",
+            "grant_types",
+            "response_types",
+            "post_logout_redirect_uris",
+            "contacts",
+            "request_uris",
+            "default_acr_values");
+
+    /** Types and text hygiene of the metadata Gatehouse knows, checked before the SDK sees it, naming the field. */
+    private static void checkShapes(Map<String, Object> json) {
+        for (var e : json.entrySet()) {
+            String field = e.getKey();
+            Object v = e.getValue();
+            if (v == null) continue;
+            int max = field.equals("client_name") ? 200 : 2000;
+            if (TEXT_FIELDS.contains(field)) {
+                if (!(v instanceof String s)) throw metadataError(field, "must be a string");
+                dev.gatehouse.platform.http.Validator.textProblem(s, max).ifPresent(m -> {
+                    throw metadataError(field, m);
+                });
+            } else if (LIST_FIELDS.contains(field)) {
+                if (!(v instanceof List<?> list)) throw metadataError(field, "must be an array of strings");
+                if (list.size() > 50) throw metadataError(field, "must have at most 50 entries");
+                for (Object item : list) {
+                    if (!(item instanceof String s)) throw metadataError(field, "must be an array of strings");
+                    dev.gatehouse.platform.http.Validator.textProblem(s, max).ifPresent(m -> {
+                        throw metadataError(field, m);
+                    });
+                }
+            }
+        }
+    }
+
+    /** The SDK's messages quote the offending parameter, e.g. {@code Invalid "redirect_uris" parameter}. */
+    private static String fieldNamedIn(String message) {
+        var m = java.util.regex.Pattern.compile("\"([a-z_]+)\"").matcher(message == null ? "" : message);
+        return m.find() ? m.group(1) : null;
+    }
+
+    private static OAuthError metadataError(String field, String message) {
+        String code = field.equals("redirect_uris") ? "invalid_redirect_uri" : "invalid_client_metadata";
+        return new OAuthError(400, code, field + " " + message, field);
     }
 
     // OAuth 2.1 §2.3.1 / RFC 8252: https, loopback http, or a private-use scheme; never a fragment.
@@ -109,7 +193,10 @@ public final class ClientService {
         String scheme = uri.getScheme();
         if (scheme == null || !uri.isAbsolute() || uri.getFragment() != null) {
             throw new OAuthError(
-                    400, "invalid_redirect_uri", "redirect URIs must be absolute and have no fragment: " + uri);
+                    400,
+                    "invalid_redirect_uri",
+                    "redirect URIs must be absolute and have no fragment: " + uri,
+                    "redirect_uris");
         }
         boolean loopback = "http".equals(scheme)
                 && ("localhost".equals(uri.getHost())
@@ -120,7 +207,8 @@ public final class ClientService {
             throw new OAuthError(
                     400,
                     "invalid_redirect_uri",
-                    "redirect URIs must use https, loopback http or a private-use scheme: " + uri);
+                    "redirect URIs must use https, loopback http or a private-use scheme: " + uri,
+                    "redirect_uris");
         }
     }
 

@@ -28,10 +28,16 @@ public final class Validator {
 
     public Validator optionalText(String field, String value, int max) {
         if (value == null) return this;
-        if (value.length() > max) errors.putIfAbsent(field, "must be at most " + max + " characters");
-        else if (hasControl(value)) errors.putIfAbsent(field, "must not contain control characters");
-        else if (hasUnpairedSurrogate(value)) errors.putIfAbsent(field, "must be valid Unicode text");
+        textProblem(value, max).ifPresent(message -> errors.putIfAbsent(field, message));
         return this;
+    }
+
+    /** What is wrong with a single-line text value, if anything; for checks outside a request body record. */
+    public static java.util.Optional<String> textProblem(String value, int max) {
+        if (value.length() > max) return java.util.Optional.of("must be at most " + max + " characters");
+        if (hasControl(value)) return java.util.Optional.of("must not contain control characters");
+        if (hasUnpairedSurrogate(value)) return java.util.Optional.of("must be valid Unicode text");
+        return java.util.Optional.empty();
     }
 
     public Validator email(String field, String value) {
