@@ -41,7 +41,10 @@ class OpenIdClientInteropTest {
 
     static final Duration NPM_TIMEOUT = Duration.ofMinutes(5);
     static final Duration NODE_TIMEOUT = Duration.ofMinutes(5);
-    static final Path INTEROP = Path.of("interop").toAbsolutePath();
+    static final Path INTEROP = Path.of(System.getProperty("basedir", "."))
+            .resolve("interop")
+            .toAbsolutePath()
+            .normalize();
 
     static TestServer server;
 
