@@ -142,4 +142,19 @@ class BadInputRegressionTest {
             assertThat(problem(r).path("errors").has("first_name")).as(value).isTrue();
         }
     }
+
+    @Test
+    void whenAuditFilterHoldsANulByte_thenItIsA422NotA500() {
+        var r = server.http
+                .get("/v1/audit/logs?event_type=%00")
+                .bearer(server.adminToken())
+                .send();
+        assertThat(r.status()).isEqualTo(422);
+        assertThat(r.json().path("errors").has("event_type")).isTrue();
+        var ok = server.http
+                .get("/v1/audit/logs?event_type=login.success")
+                .bearer(server.adminToken())
+                .send();
+        assertThat(ok.status()).isEqualTo(200);
+    }
 }

@@ -37,7 +37,11 @@ public final class AuditRoutes implements RouteGroup {
         int limit = web.intQuery(ctx, "limit", 50, 1, 100);
         int offset = web.intQuery(ctx, "offset", 0, 0, 1_000_000);
         var user = web.uuidQuery(ctx, "user_id");
-        var type = Optional.ofNullable(ctx.queryParam("event_type")).filter(s -> !s.isBlank() && s.length() <= 64);
+        var type = Optional.ofNullable(ctx.queryParam("event_type")).filter(s -> !s.isBlank());
+        // Event types are dotted lower-case words; anything else (a NUL byte, say) is refused, not sent to SQL.
+        if (type.isPresent() && !type.get().matches("[a-z0-9_.]{1,64}")) {
+            throw dev.gatehouse.platform.http.Problem.invalidField("event_type", "is not an event type");
+        }
         var logs = audit.list(user, type, limit, offset);
         web.ok(ctx, new AuditPage(logs, limit, offset, logs.size()));
     }
