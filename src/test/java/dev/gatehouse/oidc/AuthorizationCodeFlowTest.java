@@ -458,6 +458,47 @@ class AuthorizationCodeFlowTest {
     }
 
     @Test
+    void whenTheClientRegisteredEs256ForIdTokens_thenTheIdTokenIsSignedWithIt() throws Exception {
+        var client = register(Map.of("id_token_signed_response_alg", "ES256"));
+        var flow = codeFor(client, newUser());
+        var tokens = ((OIDCTokenResponse)
+                        exchange(client, flow.code(), CALLBACK, flow.verifier()).toSuccessResponse())
+                .getOIDCTokens();
+        var validator = new IDTokenValidator(
+                new Issuer(server.base),
+                client.id(),
+                JWSAlgorithm.ES256,
+                URI.create(server.base + "/.well-known/jwks.json").toURL());
+        validator.setMaxClockSkew(3600);
+        assertThat(validator.validate(tokens.getIDToken(), flow.nonce()).getNonce())
+                .isEqualTo(flow.nonce());
+    }
+
+    @Test
+    void whenFragmentModeIsAsked_thenTheCodeComesInTheFragment() throws Exception {
+        var client = register();
+        String email = newUser();
+        var b = new Browser(server.base);
+        authorize(b, request(client, new CodeVerifier(), new Nonce()).build().toURI(), email);
+        var req = request(client, new CodeVerifier(), new Nonce())
+                .responseMode(com.nimbusds.oauth2.sdk.ResponseMode.FRAGMENT)
+                .build();
+        var location = Browser.location(b.follow(b.get(req.toURI())));
+        assertThat(location.getQuery()).isNull();
+        assertThat(location.getFragment()).contains("code=", "state=");
+        assertThat(AuthorizationResponse.parse(location).indicatesSuccess()).isTrue();
+    }
+
+    @Test
+    void whenTheNonceIsTooLong_thenInvalidRequestGoesBackToTheClient() throws Exception {
+        var client = register();
+        var req =
+                request(client, new CodeVerifier(), new Nonce("n".repeat(600))).build();
+        var response = AuthorizationResponse.parse(Browser.location(new Browser(server.base).get(req.toURI())));
+        assertThat(response.toErrorResponse().getErrorObject().getCode()).isEqualTo("invalid_request");
+    }
+
+    @Test
     void whenDiscoveryIsRead_thenItAdvertisesTheCodeFlow() throws Exception {
         var r = new Browser(server.base).get(URI.create(server.base + "/.well-known/openid-configuration"));
         var meta = OIDCProviderMetadata.parse(r.body());
