@@ -134,10 +134,26 @@ public final class App implements AutoCloseable {
         var web = new Web(mapper, List.of(new TokenAuthenticator(introspector, rbac)), limiter, metrics);
         var clients = new dev.gatehouse.oauth.clients.ClientService(
                 db, new dev.gatehouse.oauth.clients.JdbiClientStore(), secrets, audit, clock);
+        boolean https = config.issuer().startsWith("https:");
+        var sso = new dev.gatehouse.login.SsoService(
+                db, new dev.gatehouse.login.JdbiSsoStore(), accounts, audit, secrets, clock, config.refreshTokenTtl());
+        var authorize = new dev.gatehouse.oauth.authorize.AuthorizeService(
+                db,
+                new dev.gatehouse.oauth.authorize.JdbiCodeStore(),
+                clients,
+                sessions,
+                audit,
+                secrets,
+                clock,
+                config.issuer());
+        var idTokens = new dev.gatehouse.oidc.IdTokenService(keyRing, config.issuer(), clock, config.accessTokenTtl());
         var tokenEndpoint = new dev.gatehouse.oauth.token.TokenEndpoint(clients)
+                .register(new dev.gatehouse.oauth.token.AuthorizationCodeGrantHandler(
+                        authorize, accessTokens, idTokens, config.apiAudience()))
+                .register(new dev.gatehouse.oauth.token.RefreshTokenGrantHandler(
+                        sessions, authorize, accessTokens, config.apiAudience()))
                 .register(new dev.gatehouse.oauth.token.ClientCredentialsGrantHandler(
                         accessTokens, config.apiAudience()));
-        boolean https = config.issuer().startsWith("https:");
 
         var groups = new ArrayList<dev.gatehouse.platform.http.RouteGroup>();
         HttpServer[] self = new HttpServer[1];
@@ -155,6 +171,12 @@ public final class App implements AutoCloseable {
         groups.add(new dev.gatehouse.oauth.TokenRoutes(tokenEndpoint, clients, introspector, sessions, web));
         groups.add(new dev.gatehouse.oauth.clients.ClientRoutes(clients, web));
         groups.add(new dev.gatehouse.oauth.clients.RegistrationRoutes(clients, web, config.issuer()));
+        groups.add(new dev.gatehouse.login.LoginRoutes(sso, web, secrets, https));
+        var consent = new dev.gatehouse.oauth.authorize.ConsentService(
+                db, new dev.gatehouse.oauth.authorize.JdbiConsentStore(), audit, clock);
+        groups.add(new dev.gatehouse.oauth.authorize.AuthorizeRoutes(authorize, consent, sso, web));
+        groups.add(new dev.gatehouse.oauth.authorize.ConsentRoutes(authorize, consent, sso, web, secrets, https));
+        groups.add(new dev.gatehouse.oidc.UserinfoRoutes(introspector, accounts, web));
         groups.add(new dev.gatehouse.oauth.DiscoveryRoutes(config.issuer(), tokenEndpoint, web));
         groups.add(new AdminRoutes(keyRing, outbox, accounts, audit, web, clock));
         groups.add(new DocsRoutes(config.issuer(), VERSION, mapper, () -> self[0].operations()));

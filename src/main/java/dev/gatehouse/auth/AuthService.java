@@ -147,7 +147,13 @@ public final class AuthService {
     }
 
     public Tokens refresh(String refreshToken, RequestInfo info) {
-        RefreshOutcome outcome = sessions.refresh(refreshToken, info);
+        // Refresh tokens of OAuth clients' sessions are redeemed at /oauth2/token by their client, never here; checked
+        // before rotating, so presenting one here does not spend it.
+        boolean ours = sessions.sessionOf(refreshToken)
+                .map(s -> FIRST_PARTY_CLIENT.equals(s.clientId()))
+                .orElse(true);
+        RefreshOutcome outcome =
+                ours ? sessions.refresh(refreshToken, info) : new RefreshOutcome.Rejected("other_client");
         return switch (outcome) {
             case RefreshOutcome.Refreshed r -> tokens(r.session(), r.refreshToken());
             case RefreshOutcome.Rejected r -> {

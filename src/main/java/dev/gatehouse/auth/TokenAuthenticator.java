@@ -9,7 +9,7 @@ import java.util.Optional;
 import java.util.UUID;
 
 /**
- * Accepts Gatehouse's own JWT access tokens for the /v1 API. A revoked token, or one tied to a session (sid) that has
+ * Accepts Gatehouse's own JWT access tokens for the /v1 API (those of its first-party sign-in only). A revoked token, or one tied to a session (sid) that has
  * ended (logout, revocation, password change), stops working before it expires.
  */
 public final class TokenAuthenticator implements Authenticator {
@@ -26,6 +26,9 @@ public final class TokenAuthenticator implements Authenticator {
         Optional<AccessTokenClaims> claims = tokens.active(credential);
         if (claims.isEmpty()) return Optional.empty();
         AccessTokenClaims c = claims.get();
+        // The /v1 API is Gatehouse's own: a token an OAuth client obtained for a user grants that client its scopes
+        // at resource servers, never the user's whole account here.
+        if (!AuthService.FIRST_PARTY_CLIENT.equals(c.clientId())) return Optional.empty();
         UUID user;
         try {
             user = UUID.fromString(c.subject());

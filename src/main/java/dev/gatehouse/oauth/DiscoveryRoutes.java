@@ -1,11 +1,13 @@
 package dev.gatehouse.oauth;
 
+import dev.gatehouse.oauth.authorize.AuthorizeService;
 import dev.gatehouse.oauth.clients.ClientService;
 import dev.gatehouse.oauth.token.TokenEndpoint;
 import dev.gatehouse.platform.http.Api;
 import dev.gatehouse.platform.http.Json;
 import dev.gatehouse.platform.http.RouteGroup;
 import dev.gatehouse.platform.http.Web;
+import dev.gatehouse.platform.keys.KeyRing;
 import io.javalin.http.Context;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,14 +15,15 @@ import java.util.Map;
 
 /**
  * RFC 8414 authorization server metadata. It advertises exactly what is implemented: the grants registered on the
- * token endpoint, the client authentication methods clients can register, and the endpoints that exist. (The OpenID
- * Connect discovery document joins once the authorization endpoint and ID tokens exist.)
+ * token endpoint, the client authentication methods clients can register, and the endpoints that exist. The OpenID
+ * Connect Discovery 1.0 document is the same plus the OIDC-only entries.
  */
 public final class DiscoveryRoutes implements RouteGroup {
     private final String issuer;
     private final TokenEndpoint tokens;
     private final Web web;
     private volatile String cached;
+    private volatile String cachedOidc;
 
     public DiscoveryRoutes(String issuer, TokenEndpoint tokens, Web web) {
         this.issuer = issuer;
@@ -34,6 +37,10 @@ public final class DiscoveryRoutes implements RouteGroup {
                 .tag("oauth")
                 .summary("Authorization server metadata (RFC 8414)")
                 .returns(200, "metadata document");
+        api.get("/.well-known/openid-configuration", this::openidConfiguration)
+                .tag("oidc")
+                .summary("OpenID Provider metadata (OIDC Discovery 1.0)")
+                .returns(200, "metadata document");
     }
 
     Map<String, Object> document() {
@@ -45,9 +52,16 @@ public final class DiscoveryRoutes implements RouteGroup {
                 authMethods.stream().filter(m -> !m.equals("none")).toList();
         var m = new LinkedHashMap<String, Object>();
         m.put("issuer", issuer);
+        m.put("authorization_endpoint", issuer + "/oauth2/authorize");
         m.put("token_endpoint", issuer + "/oauth2/token");
         m.put("jwks_uri", issuer + "/.well-known/jwks.json");
-        m.put("response_types_supported", List.of());
+        m.put(
+                "scopes_supported",
+                AuthorizeService.STANDARD_SCOPES.stream().sorted().toList());
+        m.put("response_types_supported", List.of("code"));
+        m.put("response_modes_supported", List.of("query", "fragment"));
+        m.put("code_challenge_methods_supported", List.of("S256"));
+        m.put("authorization_response_iss_parameter_supported", true);
         m.put("grant_types_supported", tokens.grantTypes());
         m.put("token_endpoint_auth_methods_supported", authMethods);
         m.put("introspection_endpoint", issuer + "/oauth2/introspect");
@@ -57,6 +71,45 @@ public final class DiscoveryRoutes implements RouteGroup {
         m.put("registration_endpoint", issuer + "/oauth2/register");
         m.put("service_documentation", issuer + "/docs");
         return m;
+    }
+
+    Map<String, Object> openidDocument() {
+        var m = document();
+        m.put("userinfo_endpoint", issuer + "/oauth2/userinfo");
+        m.put("subject_types_supported", List.of("public"));
+        m.put(
+                "id_token_signing_alg_values_supported",
+                KeyRing.SUPPORTED.stream().map(Object::toString).sorted().toList());
+        m.put(
+                "claims_supported",
+                List.of(
+                        "iss",
+                        "sub",
+                        "aud",
+                        "exp",
+                        "iat",
+                        "auth_time",
+                        "nonce",
+                        "at_hash",
+                        "sid",
+                        "amr",
+                        "azp",
+                        "email",
+                        "email_verified",
+                        "name",
+                        "given_name",
+                        "family_name"));
+        m.put("claims_parameter_supported", false);
+        m.put("request_parameter_supported", false);
+        m.put("request_uri_parameter_supported", false);
+        return m;
+    }
+
+    private void openidConfiguration(Context ctx) {
+        if (cachedOidc == null) cachedOidc = Json.write(web.mapper(), openidDocument());
+        ctx.header("Cache-Control", "public, max-age=300");
+        ctx.header("Access-Control-Allow-Origin", "*");
+        ctx.contentType("application/json").result(cachedOidc);
     }
 
     private void metadata(Context ctx) {

@@ -149,6 +149,15 @@ public final class SessionService {
                 }));
     }
 
+    /** The session a refresh token belongs to, without spending the token (to check its client before rotating). */
+    public Optional<Session> sessionOf(String refreshToken) {
+        if (refreshToken == null || !refreshToken.startsWith("rt_") || refreshToken.length() > 100) {
+            return Optional.empty();
+        }
+        return db.withHandle(h ->
+                store.sessionOfRefreshToken(h, Secrets.sha256(refreshToken)).flatMap(id -> store.byId(h, id)));
+    }
+
     public boolean end(Handle h, UUID sessionId, String reason) {
         return store.end(h, sessionId, clock.instant(), reason);
     }

@@ -207,8 +207,10 @@ class ClientCredentialsGrantTest {
         var metadata = com.nimbusds.oauth2.sdk.as.AuthorizationServerMetadata.parse(raw.body());
         assertThat(metadata.getIssuer().getValue()).isEqualTo(server.base);
         assertThat(metadata.getTokenEndpointURI()).isEqualTo(URI.create(server.base + "/oauth2/token"));
-        assertThat(metadata.getGrantTypes()).extracting(Object::toString).containsExactly("client_credentials");
-        assertThat(metadata.getAuthorizationEndpointURI()).isNull();
+        assertThat(metadata.getGrantTypes())
+                .extracting(Object::toString)
+                .containsExactlyInAnyOrder("authorization_code", "refresh_token", "client_credentials");
+        assertThat(metadata.getAuthorizationEndpointURI()).isEqualTo(URI.create(server.base + "/oauth2/authorize"));
         for (URI endpoint : List.of(
                 metadata.getTokenEndpointURI(),
                 metadata.getIntrospectionEndpointURI(),

@@ -1,0 +1,130 @@
+package dev.gatehouse.oauth.authorize;
+
+import com.nimbusds.oauth2.sdk.OAuth2Error;
+import com.nimbusds.oauth2.sdk.util.URLUtils;
+import dev.gatehouse.login.LoginRoutes;
+import dev.gatehouse.login.SsoService;
+import dev.gatehouse.login.SsoSession;
+import dev.gatehouse.platform.crypto.Secrets;
+import dev.gatehouse.platform.http.Api;
+import dev.gatehouse.platform.http.Html;
+import dev.gatehouse.platform.http.RouteGroup;
+import dev.gatehouse.platform.http.Web;
+import io.javalin.http.Context;
+import io.javalin.http.Cookie;
+import io.javalin.http.HttpStatus;
+import io.javalin.http.SameSite;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * The hosted {@code /consent} page: the client's name and the requested scopes in plain words, Allow or Deny. It
+ * carries the pending authorization request as a path back to {@code /oauth2/authorize} and is CSRF-protected like
+ * the login page, so no other site can make a signed-in user consent.
+ */
+public final class ConsentRoutes implements RouteGroup {
+    static final String CSRF_COOKIE = "gh_consent_csrf";
+
+    private final AuthorizeService authorize;
+    private final ConsentService consent;
+    private final SsoService sso;
+    private final Web web;
+    private final Secrets secrets;
+    private final boolean secureCookies;
+
+    public ConsentRoutes(
+            AuthorizeService authorize,
+            ConsentService consent,
+            SsoService sso,
+            Web web,
+            Secrets secrets,
+            boolean secureCookies) {
+        this.authorize = authorize;
+        this.consent = consent;
+        this.sso = sso;
+        this.web = web;
+        this.secrets = secrets;
+        this.secureCookies = secureCookies;
+    }
+
+    @Override
+    public void routes(Api api) {
+        api.get("/consent", this::page)
+                .tag("pages")
+                .summary("Hosted consent page")
+                .returns(200, "HTML form");
+        api.post("/consent", this::decide)
+                .tag("pages")
+                .summary("Consent decision")
+                .returns(303, "back to the authorization request, or access_denied to the client");
+    }
+
+    private record Pending(String returnTo, SsoSession session, AuthorizeService.Request request) {}
+
+    /** The request to consent to, when the browser is signed in and the request is valid; else back to authorize. */
+    private Optional<Pending> pending(Context ctx, String returnTo) {
+        if (returnTo == null || !returnTo.startsWith("/oauth2/authorize?") || returnTo.length() > 8000)
+            return Optional.empty();
+        var session = sso.find(ctx.cookie(LoginRoutes.SSO_COOKIE));
+        if (session.isEmpty()) return Optional.empty();
+        java.util.Map<String, java.util.List<String>> params;
+        try {
+            params = URLUtils.parseParameters(returnTo.substring("/oauth2/authorize?".length()));
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+        if (!(authorize.check(params) instanceof AuthorizeService.Checked.Valid v)) return Optional.empty();
+        return Optional.of(new Pending(returnTo, session.get(), v.request()));
+    }
+
+    private void page(Context ctx) {
+        String returnTo = ctx.queryParam("return_to");
+        var p = pending(ctx, returnTo);
+        if (p.isEmpty()) {
+            Html.send(ctx, 400, Html.page("Nothing to approve", "<p>This approval request is not valid.</p>"));
+            return;
+        }
+        String csrf = secrets.token("");
+        var cookie = new Cookie(CSRF_COOKIE, csrf, "/consent", -1, secureCookies);
+        cookie.setHttpOnly(true);
+        cookie.setSameSite(SameSite.STRICT);
+        ctx.cookie(cookie);
+        var r = p.get().request();
+        String items = consent.describe(r.scope()).stream()
+                .map(d -> "<li>" + Html.escape(d) + "</li>")
+                .collect(Collectors.joining("\n"));
+        String body = """
+                <p><strong>%s</strong> would like to:</p>
+                <ul>
+                %s
+                </ul>
+                <form method="post" action="/consent">
+                <input type="hidden" name="csrf" value="%s">
+                <input type="hidden" name="return_to" value="%s">
+                <button type="submit" name="decision" value="allow">Allow</button>
+                <button type="submit" name="decision" value="deny">Deny</button>
+                </form>
+                """.formatted(Html.escape(r.client().name()), items, Html.escape(csrf), Html.escape(returnTo));
+        Html.send(ctx, 200, Html.page("Allow access?", body));
+    }
+
+    private void decide(Context ctx) {
+        String expected = ctx.cookie(CSRF_COOKIE);
+        String presented = ctx.formParam("csrf");
+        var p = pending(ctx, ctx.formParam("return_to"));
+        if (expected == null || presented == null || !Secrets.constantTimeEquals(expected, presented) || p.isEmpty()) {
+            Html.send(ctx, 403, Html.page("Approval expired", "<p>Please start again from the application.</p>"));
+            return;
+        }
+        ctx.removeCookie(CSRF_COOKIE, "/consent");
+        var pending = p.get();
+        var r = pending.request();
+        if ("allow".equals(ctx.formParam("decision"))) {
+            consent.grant(pending.session().userId(), r.client(), r.scope(), web.info(ctx));
+            ctx.redirect(pending.returnTo(), HttpStatus.SEE_OTHER);
+        } else {
+            // OAuth 2.1 §4.1.2.1: the resource owner denied the request.
+            ctx.redirect(authorize.refuse(r, OAuth2Error.ACCESS_DENIED).toString(), HttpStatus.SEE_OTHER);
+        }
+    }
+}

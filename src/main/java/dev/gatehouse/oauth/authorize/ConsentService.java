@@ -1,0 +1,58 @@
+package dev.gatehouse.oauth.authorize;
+
+import dev.gatehouse.audit.AuditEvent;
+import dev.gatehouse.audit.AuditLog;
+import dev.gatehouse.oauth.clients.OAuthClient;
+import dev.gatehouse.platform.db.Database;
+import dev.gatehouse.platform.http.RequestInfo;
+import java.time.Clock;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/** Consent per user and client, remembered until revoked; first-party clients need none. */
+public final class ConsentService {
+    private final Database db;
+    private final JdbiConsentStore store;
+    private final AuditLog audit;
+    private final Clock clock;
+
+    public ConsentService(Database db, JdbiConsentStore store, AuditLog audit, Clock clock) {
+        this.db = db;
+        this.store = store;
+        this.audit = audit;
+        this.clock = clock;
+    }
+
+    /** Whether the user must be asked (OIDC Core §3.1.2.4); {@code prompt=consent} always asks. */
+    public boolean needed(UUID userId, OAuthClient client, Set<String> scope, Set<String> prompt) {
+        if (prompt.contains("consent")) return true;
+        if (client.firstParty()) return false;
+        return db.withHandle(h -> store.granted(h, userId, client.clientId()))
+                .map(g -> !g.containsAll(scope))
+                .orElse(true);
+    }
+
+    /** Remembers the scopes granted, adding to what the user granted this client before. */
+    public void grant(UUID userId, OAuthClient client, Set<String> scope, RequestInfo info) {
+        db.useTransaction(h -> {
+            var all = new LinkedHashSet<String>(
+                    store.granted(h, userId, client.clientId()).orElse(Set.of()));
+            all.addAll(scope);
+            store.save(h, userId, client.clientId(), all, clock.instant());
+            audit.record(
+                    h,
+                    AuditEvent.success("oauth.consent_granted", userId)
+                            .details(Map.of("client_id", client.clientId(), "scope", String.join(" ", scope))),
+                    info);
+        });
+    }
+
+    /** The scopes in plain words, from the oauth_scopes table; unknown names are shown as they are. */
+    public List<String> describe(Set<String> scope) {
+        Map<String, String> d = db.withHandle(store::descriptions);
+        return scope.stream().map(s -> d.getOrDefault(s, s)).toList();
+    }
+}

@@ -1,0 +1,86 @@
+package dev.gatehouse.oauth.authorize;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.StatementContext;
+
+/** Authorization codes, keyed by the SHA-256 of the code (the code itself is never stored). */
+public final class JdbiCodeStore {
+    private static final String COLUMNS = "client_id, user_id, redirect_uri, code_challenge, scope, resource, nonce,"
+            + " auth_time, expires_at, used_at, session_id";
+
+    public void insert(Handle h, String codeHash, AuthorizationCode c, Instant now) {
+        h.createUpdate("INSERT INTO authorization_codes (code_hash, created_at, " + COLUMNS
+                        + ") VALUES (:hash, :now, :client, :user, :redirect, :challenge, :scope, :resource, :nonce,"
+                        + " :auth, :exp, NULL, NULL)")
+                .bind("hash", codeHash)
+                .bind("now", now)
+                .bind("client", c.clientId())
+                .bind("user", c.userId())
+                .bind("redirect", c.redirectUri())
+                .bind("challenge", c.codeChallenge())
+                .bind("scope", String.join(" ", c.scope()))
+                .bind("resource", c.resources().isEmpty() ? null : String.join(" ", c.resources()))
+                .bind("nonce", c.nonce().orElse(null))
+                .bind("auth", c.authTime())
+                .bind("exp", c.expiresAt())
+                .execute();
+    }
+
+    /** Marks the code used; true only for the one caller that got there first. */
+    public boolean claim(Handle h, String codeHash, Instant now) {
+        return h.createUpdate(
+                                "UPDATE authorization_codes SET used_at = :now WHERE code_hash = :hash AND used_at IS NULL")
+                        .bind("hash", codeHash)
+                        .bind("now", now)
+                        .execute()
+                == 1;
+    }
+
+    public Optional<AuthorizationCode> byHash(Handle h, String codeHash) {
+        return h.createQuery("SELECT " + COLUMNS + " FROM authorization_codes WHERE code_hash = :hash")
+                .bind("hash", codeHash)
+                .map(JdbiCodeStore::map)
+                .findOne();
+    }
+
+    public Optional<AuthorizationCode> bySession(Handle h, UUID sessionId) {
+        return h.createQuery("SELECT " + COLUMNS + " FROM authorization_codes WHERE session_id = :sid")
+                .bind("sid", sessionId)
+                .map(JdbiCodeStore::map)
+                .findFirst();
+    }
+
+    public void linkSession(Handle h, String codeHash, UUID sessionId) {
+        h.createUpdate("UPDATE authorization_codes SET session_id = :sid WHERE code_hash = :hash")
+                .bind("hash", codeHash)
+                .bind("sid", sessionId)
+                .execute();
+    }
+
+    private static AuthorizationCode map(ResultSet rs, StatementContext ctx) throws SQLException {
+        String scope = rs.getString("scope");
+        String resource = rs.getString("resource");
+        OffsetDateTime used = rs.getObject("used_at", OffsetDateTime.class);
+        return new AuthorizationCode(
+                rs.getString("client_id"),
+                rs.getObject("user_id", UUID.class),
+                rs.getString("redirect_uri"),
+                rs.getString("code_challenge"),
+                scope.isEmpty() ? java.util.Set.of() : new LinkedHashSet<>(Arrays.asList(scope.split(" "))),
+                resource == null ? List.of() : List.of(resource.split(" ")),
+                Optional.ofNullable(rs.getString("nonce")),
+                rs.getObject("auth_time", OffsetDateTime.class).toInstant(),
+                rs.getObject("expires_at", OffsetDateTime.class).toInstant(),
+                Optional.ofNullable(used).map(OffsetDateTime::toInstant),
+                Optional.ofNullable(rs.getObject("session_id", UUID.class)));
+    }
+}

@@ -1,0 +1,44 @@
+package dev.gatehouse.oauth.authorize;
+
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.jdbi.v3.core.Handle;
+
+/** Remembered consents (one row per user and client) and the plain-words descriptions of scopes. */
+public final class JdbiConsentStore {
+    public Optional<Set<String>> granted(Handle h, UUID userId, String clientId) {
+        return h.createQuery("SELECT scope FROM oauth_consents WHERE user_id = :u AND client_id = :c")
+                .bind("u", userId)
+                .bind("c", clientId)
+                .mapTo(String.class)
+                .findOne()
+                .map(s -> s.isEmpty() ? Set.of() : new LinkedHashSet<>(Arrays.asList(s.split(" "))));
+    }
+
+    public void save(Handle h, UUID userId, String clientId, Set<String> scope, Instant now) {
+        h.createUpdate("DELETE FROM oauth_consents WHERE user_id = :u AND client_id = :c")
+                .bind("u", userId)
+                .bind("c", clientId)
+                .execute();
+        h.createUpdate("INSERT INTO oauth_consents (user_id, client_id, scope, granted_at) VALUES (:u, :c, :s, :t)")
+                .bind("u", userId)
+                .bind("c", clientId)
+                .bind("s", String.join(" ", scope))
+                .bind("t", now)
+                .execute();
+    }
+
+    public Map<String, String> descriptions(Handle h) {
+        var m = new LinkedHashMap<String, String>();
+        h.createQuery("SELECT name, description FROM oauth_scopes ORDER BY name")
+                .map((rs, ctx) -> Map.entry(rs.getString("name"), rs.getString("description")))
+                .forEach(e -> m.put(e.getKey(), e.getValue()));
+        return m;
+    }
+}

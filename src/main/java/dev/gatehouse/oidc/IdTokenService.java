@@ -1,0 +1,86 @@
+package dev.gatehouse.oidc;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import com.nimbusds.oauth2.sdk.token.BearerAccessToken;
+import com.nimbusds.openid.connect.sdk.claims.AccessTokenHash;
+import dev.gatehouse.oauth.clients.OAuthClient;
+import dev.gatehouse.platform.keys.KeyRing;
+import dev.gatehouse.platform.keys.SigningKey;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/** OIDC Core §2 ID tokens, signed with the client's {@code id_token_signed_response_alg} (RS256 by default). */
+public final class IdTokenService {
+    public record Claims(
+            OAuthClient client,
+            String subject,
+            UUID sessionId,
+            Instant authTime,
+            Optional<String> nonce,
+            String accessToken,
+            List<String> amr) {}
+
+    private final KeyRing keys;
+    private final String issuer;
+    private final Clock clock;
+    private final Duration ttl;
+
+    public IdTokenService(KeyRing keys, String issuer, Clock clock, Duration ttl) {
+        this.keys = keys;
+        this.issuer = issuer;
+        this.clock = clock;
+        this.ttl = ttl;
+    }
+
+    /** OIDC Registration §2: RS256 unless the client registered another algorithm Gatehouse signs with. */
+    static JWSAlgorithm algorithmFor(OAuthClient client) {
+        JWSAlgorithm alg = client.metadata().getIDTokenJWSAlg();
+        return alg != null && KeyRing.SUPPORTED.contains(alg) ? alg : JWSAlgorithm.RS256;
+    }
+
+    public String issue(Claims c) {
+        JWSAlgorithm alg = algorithmFor(c.client());
+        Instant now = clock.instant();
+        SigningKey key = keys.signingKey(alg);
+        Curve curve = JWSAlgorithm.EdDSA.equals(alg) ? Curve.Ed25519 : null;
+        var claims = new JWTClaimsSet.Builder()
+                .issuer(issuer)
+                .subject(c.subject())
+                .audience(c.client().clientId())
+                .issueTime(Date.from(now))
+                .expirationTime(Date.from(now.plus(ttl)))
+                .claim("auth_time", c.authTime().getEpochSecond())
+                .claim("sid", c.sessionId().toString())
+                .claim("amr", c.amr())
+                .claim("azp", c.client().clientId())
+                // OIDC Core §3.1.3.6: at_hash, the left half of the access token's hash.
+                .claim(
+                        "at_hash",
+                        AccessTokenHash.compute(new BearerAccessToken(c.accessToken()), alg, curve)
+                                .getValue());
+        c.nonce().ifPresent(n -> claims.claim("nonce", n));
+        var jwt = new SignedJWT(
+                new JWSHeader.Builder(alg)
+                        .type(JOSEObjectType.JWT)
+                        .keyID(key.kid())
+                        .build(),
+                claims.build());
+        try {
+            jwt.sign(keys.signer(key));
+        } catch (JOSEException e) {
+            throw new IllegalStateException("signing failed", e);
+        }
+        return jwt.serialize();
+    }
+}

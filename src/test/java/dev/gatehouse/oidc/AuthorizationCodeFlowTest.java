@@ -1,0 +1,515 @@
+package dev.gatehouse.oidc;
+
+import static dev.gatehouse.testkit.HttpJson.map;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jwt.SignedJWT;
+import com.nimbusds.oauth2.sdk.AuthorizationCode;
+import com.nimbusds.oauth2.sdk.AuthorizationCodeGrant;
+import com.nimbusds.oauth2.sdk.AuthorizationResponse;
+import com.nimbusds.oauth2.sdk.RefreshTokenGrant;
+import com.nimbusds.oauth2.sdk.ResponseType;
+import com.nimbusds.oauth2.sdk.Scope;
+import com.nimbusds.oauth2.sdk.TokenIntrospectionRequest;
+import com.nimbusds.oauth2.sdk.TokenIntrospectionResponse;
+import com.nimbusds.oauth2.sdk.TokenRequest;
+import com.nimbusds.oauth2.sdk.TokenResponse;
+import com.nimbusds.oauth2.sdk.auth.ClientSecretBasic;
+import com.nimbusds.oauth2.sdk.auth.Secret;
+import com.nimbusds.oauth2.sdk.id.ClientID;
+import com.nimbusds.oauth2.sdk.id.Issuer;
+import com.nimbusds.oauth2.sdk.id.State;
+import com.nimbusds.oauth2.sdk.pkce.CodeChallengeMethod;
+import com.nimbusds.oauth2.sdk.pkce.CodeVerifier;
+import com.nimbusds.oauth2.sdk.token.BearerAccessToken;
+import com.nimbusds.oauth2.sdk.token.RefreshToken;
+import com.nimbusds.openid.connect.sdk.AuthenticationRequest;
+import com.nimbusds.openid.connect.sdk.Nonce;
+import com.nimbusds.openid.connect.sdk.OIDCTokenResponse;
+import com.nimbusds.openid.connect.sdk.OIDCTokenResponseParser;
+import com.nimbusds.openid.connect.sdk.UserInfoRequest;
+import com.nimbusds.openid.connect.sdk.UserInfoResponse;
+import com.nimbusds.openid.connect.sdk.op.OIDCProviderMetadata;
+import com.nimbusds.openid.connect.sdk.validators.IDTokenValidator;
+import dev.gatehouse.testkit.ServerTest;
+import dev.gatehouse.testkit.TestServer;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Authorization code + PKCE through the hosted login, driven by the Nimbus SDK as an independent client. */
+@ServerTest
+class AuthorizationCodeFlowTest {
+    static final URI CALLBACK = URI.create("http://localhost:9999/cb");
+    static final String PASSWORD = "Correct-Horse-Battery-9";
+    static TestServer server;
+    static String admin;
+    static URI authorizeUri;
+    static URI tokenUri;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start();
+        admin = server.adminToken();
+        authorizeUri = URI.create(server.base + "/oauth2/authorize");
+        tokenUri = URI.create(server.base + "/oauth2/token");
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    record Client(ClientID id, Secret secret) {
+        ClientSecretBasic auth() {
+            return new ClientSecretBasic(id, secret);
+        }
+    }
+
+    static Client register(Map<String, Object> extra) {
+        var body = new java.util.LinkedHashMap<String, Object>(map(
+                "client_name",
+                "web app",
+                "grant_types",
+                List.of("authorization_code", "refresh_token"),
+                "redirect_uris",
+                List.of(CALLBACK.toString()),
+                "token_endpoint_auth_method",
+                "client_secret_basic",
+                "scope",
+                "openid profile email offline_access"));
+        body.putAll(extra);
+        var r = server.http.post("/v1/admin/clients").bearer(admin).json(body).send();
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        return new Client(new ClientID(r.text("client_id")), new Secret(r.text("client_secret")));
+    }
+
+    static Client register() {
+        return register(Map.of());
+    }
+
+    static String newUser() {
+        return server.register("u" + System.nanoTime() + "@example.com", PASSWORD);
+    }
+
+    static AuthenticationRequest.Builder request(Client c, CodeVerifier verifier, Nonce nonce) {
+        return new AuthenticationRequest.Builder(
+                        ResponseType.CODE, new Scope("openid", "email", "offline_access"), c.id(), CALLBACK)
+                .endpointURI(authorizeUri)
+                .state(new State())
+                .nonce(nonce)
+                .codeChallenge(verifier, CodeChallengeMethod.S256);
+    }
+
+    /** Runs the browser part and returns the client's redirect, signing in if the login page appears. */
+    static URI authorize(Browser b, URI authorizationRequest, String email) throws Exception {
+        var r = b.follow(b.get(authorizationRequest));
+        if (r.statusCode() == 200 && r.body().contains("name=\"password\"")) r = b.signIn(r, email, PASSWORD);
+        if (r.statusCode() == 200 && r.body().contains("name=\"decision\"")) r = b.consent(r, "allow");
+        assertThat(r.statusCode()).as(r.body()).isIn(302, 303);
+        return Browser.location(r);
+    }
+
+    record Flow(Client client, CodeVerifier verifier, Nonce nonce, AuthorizationCode code) {}
+
+    static Flow codeFor(Client c, String email) throws Exception {
+        var verifier = new CodeVerifier();
+        var nonce = new Nonce();
+        var req = request(c, verifier, nonce).build();
+        var response = AuthorizationResponse.parse(authorize(new Browser(server.base), req.toURI(), email));
+        assertThat(response.indicatesSuccess()).isTrue();
+        assertThat(response.getState()).isEqualTo(req.getState());
+        return new Flow(c, verifier, nonce, response.toSuccessResponse().getAuthorizationCode());
+    }
+
+    static TokenResponse exchange(Client as, AuthorizationCode code, URI redirect, CodeVerifier verifier)
+            throws Exception {
+        var request = new TokenRequest(tokenUri, as.auth(), new AuthorizationCodeGrant(code, redirect, verifier));
+        return OIDCTokenResponseParser.parse(request.toHTTPRequest().send());
+    }
+
+    static TokenResponse refresh(Client as, RefreshToken token, Scope scope) throws Exception {
+        return TokenResponse.parse(new TokenRequest(tokenUri, as.auth(), new RefreshTokenGrant(token), scope)
+                .toHTTPRequest()
+                .send());
+    }
+
+    static boolean active(Client as, BearerAccessToken token) throws Exception {
+        var r = TokenIntrospectionResponse.parse(
+                new TokenIntrospectionRequest(URI.create(server.base + "/oauth2/introspect"), as.auth(), token)
+                        .toHTTPRequest()
+                        .send());
+        return r.toSuccessResponse().isActive();
+    }
+
+    static String error(TokenResponse r) {
+        assertThat(r.indicatesSuccess()).isFalse();
+        return r.toErrorResponse().getErrorObject().getCode();
+    }
+
+    @Test
+    void whenUserSignsInThroughAuthorize_thenTheClientGetsValidTokensUserinfoAndRefresh() throws Exception {
+        var client = register();
+        String email = newUser();
+        var flow = codeFor(client, email);
+
+        var response = exchange(client, flow.code(), CALLBACK, flow.verifier());
+        assertThat(response.indicatesSuccess())
+                .as(() -> response.toErrorResponse().toJSONObject().toString())
+                .isTrue();
+        var tokens = ((OIDCTokenResponse) response.toSuccessResponse()).getOIDCTokens();
+        assertThat(tokens.getRefreshToken()).isNotNull();
+
+        var validator = new IDTokenValidator(
+                new Issuer(server.base),
+                client.id(),
+                JWSAlgorithm.RS256,
+                URI.create(server.base + "/.well-known/jwks.json").toURL());
+        validator.setMaxClockSkew(3600); // other tests move the server clock
+        var claims = validator.validate(tokens.getIDToken(), flow.nonce());
+        assertThat(claims.getNonce()).isEqualTo(flow.nonce());
+        assertThat(claims.getAuthenticationTime()).isNotNull();
+        assertThat(claims.getAccessTokenHash()).isNotNull();
+        assertThat(claims.getStringClaim("sid")).isNotBlank();
+        assertThat(claims.getStringListClaim("amr")).containsExactly("pwd");
+        assertThat(SignedJWT.parse(tokens.getAccessToken().getValue())
+                        .getHeader()
+                        .getType()
+                        .toString())
+                .isEqualTo("at+jwt");
+
+        var info = UserInfoResponse.parse(new UserInfoRequest(
+                        URI.create(server.base + "/oauth2/userinfo"), (BearerAccessToken) tokens.getAccessToken())
+                .toHTTPRequest()
+                .send());
+        assertThat(info.indicatesSuccess()).isTrue();
+        var user = info.toSuccessResponse().getUserInfo();
+        assertThat(user.getSubject()).isEqualTo(claims.getSubject());
+        assertThat(user.getEmailAddress()).isEqualTo(email);
+
+        var refreshed = refresh(client, tokens.getRefreshToken(), new Scope("openid"));
+        assertThat(refreshed.indicatesSuccess()).isTrue();
+        var next = refreshed.toSuccessResponse().getTokens();
+        assertThat(next.getRefreshToken()).isNotEqualTo(tokens.getRefreshToken());
+        assertThat(next.getAccessToken().getScope().toStringList()).containsExactly("openid");
+    }
+
+    @Test
+    void whenASecondClientAuthorizesWithTheSsoCookie_thenNoPasswordIsAsked() throws Exception {
+        var first = register();
+        var second = register();
+        String email = newUser();
+        var browser = new Browser(server.base);
+        authorize(
+                browser, request(first, new CodeVerifier(), new Nonce()).build().toURI(), email);
+        var consentPage = browser.follow(browser.get(
+                request(second, new CodeVerifier(), new Nonce()).build().toURI()));
+        assertThat(consentPage.body()).contains("name=\"decision\"").doesNotContain("name=\"password\"");
+        var r = browser.consent(consentPage, "allow");
+        assertThat(r.statusCode()).isEqualTo(302);
+        assertThat(AuthorizationResponse.parse(Browser.location(r)).indicatesSuccess())
+                .isTrue();
+
+        // prompt=login asks again even with the cookie
+        var again = browser.follow(browser.get(request(second, new CodeVerifier(), new Nonce())
+                .prompt(com.nimbusds.openid.connect.sdk.Prompt.Type.LOGIN)
+                .build()
+                .toURI()));
+        assertThat(again.statusCode()).isEqualTo(200);
+        assertThat(again.body()).contains("name=\"password\"");
+    }
+
+    @Test
+    void whenPromptIsNoneWithoutASession_thenLoginRequiredGoesBackToTheClient() throws Exception {
+        var client = register();
+        var req = request(client, new CodeVerifier(), new Nonce())
+                .prompt(com.nimbusds.openid.connect.sdk.Prompt.Type.NONE)
+                .build();
+        var r = new Browser(server.base).get(req.toURI());
+        var response = AuthorizationResponse.parse(Browser.location(r));
+        assertThat(response.indicatesSuccess()).isFalse();
+        assertThat(response.toErrorResponse().getErrorObject().getCode()).isEqualTo("login_required");
+        assertThat(response.getState()).isEqualTo(req.getState());
+    }
+
+    @Test
+    void whenTheLoginPageIsShown_thenItHasStrictHeadersAndOneErrorForEveryBadSignIn() throws Exception {
+        var client = register();
+        String email = newUser();
+        var b = new Browser(server.base);
+        var page = b.follow(
+                b.get(request(client, new CodeVerifier(), new Nonce()).build().toURI()));
+        assertThat(page.headers().firstValue("Content-Security-Policy"))
+                .hasValue("default-src 'none'; style-src 'self' 'unsafe-inline'; form-action 'self';"
+                        + " frame-ancestors 'none'");
+        assertThat(page.headers().firstValue("Cache-Control")).hasValue("no-store");
+        var wrongPassword = b.post(
+                URI.create(server.base + "/login"),
+                Map.of("csrf", Browser.hidden(page.body(), "csrf"), "email", email, "password", "nope-nope-nope"));
+        var page2 = b.get(URI.create(server.base + "/login"));
+        var unknown = b.post(
+                URI.create(server.base + "/login"),
+                Map.of(
+                        "csrf",
+                        Browser.hidden(page2.body(), "csrf"),
+                        "email",
+                        "nobody@example.com",
+                        "password",
+                        "nope-nope-nope"));
+        assertThat(wrongPassword.statusCode()).isEqualTo(400).isEqualTo(unknown.statusCode());
+        assertThat(wrongPassword.body()).contains("The email or password is not correct.");
+        assertThat(unknown.body()).contains("The email or password is not correct.");
+
+        var noCsrf = new Browser(server.base)
+                .post(URI.create(server.base + "/login"), Map.of("email", email, "password", PASSWORD));
+        assertThat(noCsrf.statusCode()).isEqualTo(403);
+        assertThat(noCsrf.headers().allValues("Set-Cookie")).noneMatch(c -> c.startsWith("gh_sso="));
+    }
+
+    @Test
+    void whenTheVerifierIsMissingOrWrong_thenInvalidGrant() throws Exception {
+        var client = register();
+        String email = newUser();
+        var flow = codeFor(client, email);
+        assertThat(error(exchange(client, flow.code(), CALLBACK, new CodeVerifier())))
+                .isEqualTo("invalid_grant");
+        var flow2 = codeFor(client, email);
+        assertThat(error(exchange(client, flow2.code(), CALLBACK, null))).isEqualTo("invalid_grant");
+    }
+
+    @Test
+    void whenThePlainMethodOrNoChallengeIsSent_thenTheClientGetsInvalidRequest() throws Exception {
+        var client = register();
+        for (Consumer<AuthenticationRequest.Builder> change : List.<Consumer<AuthenticationRequest.Builder>>of(
+                b -> b.codeChallenge(new CodeVerifier(), CodeChallengeMethod.PLAIN),
+                b -> b.codeChallenge((CodeVerifier) null, null))) {
+            var builder = request(client, new CodeVerifier(), new Nonce());
+            change.accept(builder);
+            var r = new Browser(server.base).get(builder.build().toURI());
+            var response = AuthorizationResponse.parse(Browser.location(r));
+            assertThat(response.toErrorResponse().getErrorObject().getCode()).isEqualTo("invalid_request");
+        }
+    }
+
+    @Test
+    void whenTheRedirectUriIsNotRegistered_thenAnErrorPageAndNoRedirect() throws Exception {
+        var client = register();
+        var req = new AuthenticationRequest.Builder(
+                        ResponseType.CODE,
+                        new Scope("openid"),
+                        client.id(),
+                        URI.create("http://localhost:9999/cb/evil"))
+                .endpointURI(authorizeUri)
+                .state(new State())
+                .nonce(new Nonce())
+                .codeChallenge(new CodeVerifier(), CodeChallengeMethod.S256)
+                .build();
+        HttpResponse<String> r = new Browser(server.base).get(req.toURI());
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.headers().firstValue("Location")).isEmpty();
+        assertThat(r.body()).contains("redirect URI is not registered");
+    }
+
+    @Test
+    void whenACodeIsReplayed_thenInvalidGrantAndTheFirstTokensStopWorking() throws Exception {
+        var client = register();
+        var flow = codeFor(client, newUser());
+        var first = exchange(client, flow.code(), CALLBACK, flow.verifier())
+                .toSuccessResponse()
+                .getTokens();
+        assertThat(active(client, first.getBearerAccessToken())).isTrue();
+
+        assertThat(error(exchange(client, flow.code(), CALLBACK, flow.verifier())))
+                .isEqualTo("invalid_grant");
+        assertThat(active(client, first.getBearerAccessToken())).isFalse();
+        assertThat(error(refresh(client, first.getRefreshToken(), null))).isEqualTo("invalid_grant");
+    }
+
+    @Test
+    void whenACodeIsOlderThanSixtySeconds_thenInvalidGrant() throws Exception {
+        var client = register();
+        var flow = codeFor(client, newUser());
+        server.clock.advance(Duration.ofSeconds(61));
+        assertThat(error(exchange(client, flow.code(), CALLBACK, flow.verifier())))
+                .isEqualTo("invalid_grant");
+    }
+
+    @Test
+    void whenTheClientSecretIsWrong_thenInvalidClient() throws Exception {
+        var client = register();
+        var flow = codeFor(client, newUser());
+        var impostor = new Client(client.id(), new Secret("not-the-secret"));
+        assertThat(error(exchange(impostor, flow.code(), CALLBACK, flow.verifier())))
+                .isEqualTo("invalid_client");
+    }
+
+    @Test
+    void whenClientBRedeemsTheCodeOfClientA_thenInvalidGrant() throws Exception {
+        var a = register();
+        var b = register();
+        var flow = codeFor(a, newUser());
+        assertThat(error(exchange(b, flow.code(), CALLBACK, flow.verifier()))).isEqualTo("invalid_grant");
+    }
+
+    @Test
+    void whenARefreshAsksForMoreScope_thenInvalidScopeAndTheTokenStillWorks() throws Exception {
+        var client = register();
+        var flow = codeFor(client, newUser());
+        var tokens = exchange(client, flow.code(), CALLBACK, flow.verifier())
+                .toSuccessResponse()
+                .getTokens();
+        assertThat(error(refresh(client, tokens.getRefreshToken(), new Scope("openid", "profile"))))
+                .isEqualTo("invalid_scope");
+        assertThat(refresh(client, tokens.getRefreshToken(), null).indicatesSuccess())
+                .isTrue();
+    }
+
+    @Test
+    void whenAnotherClientPresentsTheRefreshToken_thenInvalidGrantAndTheOwnerKeepsIt() throws Exception {
+        var owner = register();
+        var thief = register();
+        var flow = codeFor(owner, newUser());
+        var tokens = exchange(owner, flow.code(), CALLBACK, flow.verifier())
+                .toSuccessResponse()
+                .getTokens();
+        assertThat(error(refresh(thief, tokens.getRefreshToken(), null))).isEqualTo("invalid_grant");
+        assertThat(refresh(owner, tokens.getRefreshToken(), null).indicatesSuccess())
+                .isTrue();
+    }
+
+    @Test
+    void whenAnOAuthClientsTokensArePresentedToTheV1Api_thenTheyAreRefusedAndNotSpent() throws Exception {
+        var client = register();
+        var flow = codeFor(client, newUser());
+        var tokens = exchange(client, flow.code(), CALLBACK, flow.verifier())
+                .toSuccessResponse()
+                .getTokens();
+        assertThat(server.http
+                        .get("/v1/auth/me")
+                        .bearer(tokens.getAccessToken().getValue())
+                        .send()
+                        .status())
+                .isEqualTo(401);
+        var v1 = server.http.post(
+                "/v1/auth/refresh",
+                map("refresh_token", tokens.getRefreshToken().getValue()));
+        assertThat(v1.status()).isEqualTo(401);
+        assertThat(refresh(client, tokens.getRefreshToken(), null).indicatesSuccess())
+                .isTrue();
+    }
+
+    @Test
+    void whenTheUserConsents_thenTheConsentIsRememberedForTheClient() throws Exception {
+        var client = register(Map.of("client_name", "Photo <Printer>"));
+        String email = newUser();
+        var b = new Browser(server.base);
+        var login = b.follow(
+                b.get(request(client, new CodeVerifier(), new Nonce()).build().toURI()));
+        var page = b.signIn(login, email, PASSWORD);
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).contains("Photo &lt;Printer&gt;", "Sign you in", "See your email address");
+        assertThat(page.headers().firstValue("Content-Security-Policy"))
+                .hasValue(
+                        "default-src 'none'; style-src 'self' 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'");
+        assertThat(AuthorizationResponse.parse(Browser.location(b.consent(page, "allow")))
+                        .indicatesSuccess())
+                .isTrue();
+
+        var again = b.follow(
+                b.get(request(client, new CodeVerifier(), new Nonce()).build().toURI()));
+        assertThat(again.statusCode()).isEqualTo(302);
+        assertThat(AuthorizationResponse.parse(Browser.location(again)).indicatesSuccess())
+                .isTrue();
+    }
+
+    @Test
+    void whenTheUserDenies_thenTheClientGetsAccessDenied() throws Exception {
+        var client = register();
+        var b = new Browser(server.base);
+        var req = request(client, new CodeVerifier(), new Nonce()).build();
+        var page = b.signIn(b.follow(b.get(req.toURI())), newUser(), PASSWORD);
+        var response = AuthorizationResponse.parse(Browser.location(b.consent(page, "deny")));
+        assertThat(response.toErrorResponse().getErrorObject().getCode()).isEqualTo("access_denied");
+        assertThat(response.getState()).isEqualTo(req.getState());
+    }
+
+    @Test
+    void whenConsentIsPostedWithoutTheCsrfCookie_thenNothingIsGranted() throws Exception {
+        var client = register();
+        var b = new Browser(server.base);
+        var page = b.signIn(
+                b.follow(b.get(
+                        request(client, new CodeVerifier(), new Nonce()).build().toURI())),
+                newUser(),
+                PASSWORD);
+        b.cookies.getCookieStore().getCookies().stream()
+                .filter(c -> c.getName().equals("gh_consent_csrf"))
+                .toList()
+                .forEach(c -> b.cookies.getCookieStore().remove(null, c));
+        var r = b.consent(page, "allow");
+        assertThat(r.statusCode()).isEqualTo(403);
+    }
+
+    @Test
+    void whenTheClientRegisteredEs256ForIdTokens_thenTheIdTokenIsSignedWithIt() throws Exception {
+        var client = register(Map.of("id_token_signed_response_alg", "ES256"));
+        var flow = codeFor(client, newUser());
+        var tokens = ((OIDCTokenResponse)
+                        exchange(client, flow.code(), CALLBACK, flow.verifier()).toSuccessResponse())
+                .getOIDCTokens();
+        var validator = new IDTokenValidator(
+                new Issuer(server.base),
+                client.id(),
+                JWSAlgorithm.ES256,
+                URI.create(server.base + "/.well-known/jwks.json").toURL());
+        validator.setMaxClockSkew(3600);
+        assertThat(validator.validate(tokens.getIDToken(), flow.nonce()).getNonce())
+                .isEqualTo(flow.nonce());
+    }
+
+    @Test
+    void whenFragmentModeIsAsked_thenTheCodeComesInTheFragment() throws Exception {
+        var client = register();
+        String email = newUser();
+        var b = new Browser(server.base);
+        authorize(b, request(client, new CodeVerifier(), new Nonce()).build().toURI(), email);
+        var req = request(client, new CodeVerifier(), new Nonce())
+                .responseMode(com.nimbusds.oauth2.sdk.ResponseMode.FRAGMENT)
+                .build();
+        var location = Browser.location(b.follow(b.get(req.toURI())));
+        assertThat(location.getQuery()).isNull();
+        assertThat(location.getFragment()).contains("code=", "state=");
+        assertThat(AuthorizationResponse.parse(location).indicatesSuccess()).isTrue();
+    }
+
+    @Test
+    void whenTheNonceIsTooLong_thenInvalidRequestGoesBackToTheClient() throws Exception {
+        var client = register();
+        var req =
+                request(client, new CodeVerifier(), new Nonce("n".repeat(600))).build();
+        var response = AuthorizationResponse.parse(Browser.location(new Browser(server.base).get(req.toURI())));
+        assertThat(response.toErrorResponse().getErrorObject().getCode()).isEqualTo("invalid_request");
+    }
+
+    @Test
+    void whenDiscoveryIsRead_thenItAdvertisesTheCodeFlow() throws Exception {
+        var r = new Browser(server.base).get(URI.create(server.base + "/.well-known/openid-configuration"));
+        var meta = OIDCProviderMetadata.parse(r.body());
+        assertThat(meta.getIssuer().getValue()).isEqualTo(server.base);
+        assertThat(meta.getAuthorizationEndpointURI()).isEqualTo(authorizeUri);
+        assertThat(meta.getUserInfoEndpointURI().toString()).isEqualTo(server.base + "/oauth2/userinfo");
+        assertThat(meta.getCodeChallengeMethods()).containsExactly(CodeChallengeMethod.S256);
+        assertThat(meta.getResponseTypes()).containsExactly(ResponseType.CODE);
+        assertThat(meta.getGrantTypes().stream().map(Object::toString))
+                .contains("authorization_code", "refresh_token", "client_credentials");
+        var oauth = new Browser(server.base).get(URI.create(server.base + "/.well-known/oauth-authorization-server"));
+        assertThat(oauth.body()).contains("\"authorization_endpoint\"", "\"S256\"");
+    }
+}

@@ -1,0 +1,97 @@
+package dev.gatehouse.oidc;
+
+import java.net.CookieManager;
+import java.net.CookiePolicy;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/** A cookie-keeping HTTP client that follows redirects by hand, so tests see where the server sends the browser. */
+final class Browser {
+    final String base;
+    final CookieManager cookies = new CookieManager(null, CookiePolicy.ACCEPT_ALL);
+    final HttpClient http;
+
+    Browser(String base) {
+        this.base = base;
+        this.http = HttpClient.newBuilder()
+                .cookieHandler(cookies)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
+    }
+
+    HttpResponse<String> get(URI uri) throws Exception {
+        return http.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    HttpResponse<String> post(URI uri, Map<String, String> form) throws Exception {
+        String body = form.entrySet().stream()
+                .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "="
+                        + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
+                .collect(Collectors.joining("&"));
+        return http.send(
+                HttpRequest.newBuilder(uri)
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    static URI location(HttpResponse<String> r) {
+        return r.request()
+                .uri()
+                .resolve(r.headers()
+                        .firstValue("Location")
+                        .orElseThrow(() -> new AssertionError("no redirect: " + r.statusCode() + " " + r.body())));
+    }
+
+    /** Follows redirects while they stay on the server; returns the first response that does not redirect there. */
+    HttpResponse<String> follow(HttpResponse<String> r) throws Exception {
+        while (r.statusCode() / 100 == 3 && location(r).toString().startsWith(base)) r = get(location(r));
+        return r;
+    }
+
+    static String hidden(String html, String name) {
+        Matcher m = Pattern.compile("name=\"" + name + "\" value=\"([^\"]*)\"").matcher(html);
+        if (!m.find()) throw new AssertionError("no field " + name + " in " + html);
+        return m.group(1).replace("&amp;", "&").replace("&quot;", "\"").replace("&#39;", "'");
+    }
+
+    /** Answers the consent page shown in {@code page} and follows the redirects that come back. */
+    HttpResponse<String> consent(HttpResponse<String> page, String decision) throws Exception {
+        var r = post(
+                URI.create(base + "/consent"),
+                Map.of(
+                        "csrf",
+                        hidden(page.body(), "csrf"),
+                        "return_to",
+                        hidden(page.body(), "return_to"),
+                        "decision",
+                        decision));
+        return follow(r);
+    }
+
+    /** Submits the login form shown in {@code page} and follows the redirects that come back. */
+    HttpResponse<String> signIn(HttpResponse<String> page, String email, String password) throws Exception {
+        String html = page.body();
+        var r = post(
+                URI.create(base + "/login"),
+                Map.of(
+                        "csrf",
+                        hidden(html, "csrf"),
+                        "return_to",
+                        hidden(html, "return_to"),
+                        "email",
+                        email,
+                        "password",
+                        password));
+        return follow(r);
+    }
+}
