@@ -4,7 +4,7 @@
 # Argon2id rate at the same parameters measured in the same run.
 #
 #   bench/run.sh                      # everything, defaults below
-#   BENCH_ONLY=refresh bench/run.sh   # one part: startup, refresh, login (comma-separated)
+#   BENCH_ONLY=refresh bench/run.sh   # some parts: startup, refresh, login, crypto (comma-separated)
 #
 # Needs: wrk, curl, python3, psql/createdb/dropdb reaching PostgreSQL (BENCH_PG_HOST, user postgres, trust auth).
 # The server runs through bin/gatehouse, i.e. with the launcher's JVM options (override with GATEHOUSE_JVM_OPTS).
@@ -23,7 +23,7 @@ CHAINS=${BENCH_CHAINS:-64}            # refresh-token chains (sessions) per refr
 USERS=${BENCH_USERS:-16}
 PG_HOST=${BENCH_PG_HOST:-127.0.0.1}
 PG_DB=${BENCH_PG_DB:-gatehouse_bench}
-ONLY=${BENCH_ONLY:-startup,refresh,login}
+ONLY=${BENCH_ONLY:-startup,refresh,login,crypto}
 PASSWORD='Quartz-otter-8f3k2-Zq!x'
 ADMIN_EMAIL=admin@bench.test
 ADMIN_PASSWORD='Bench-admin-9d7c1-Yw!'
@@ -184,6 +184,24 @@ if want refresh || want login; then
   fi
   row "RSS after load" "$(rss_mb "$SERVER_PID") MB"
   stop_server
+fi
+
+# --- 3. crypto: per-core sign/verify rates, JDK providers against ACCP; which provider the running server signs with ---
+if want crypto; then
+  log "CryptoRate, load $(load)"
+  "$JAVA" --enable-native-access=ALL-UNNAMED -cp target/test-classes:target/gatehouse.jar dev.gatehouse.bench.CryptoRate \
+    "${BENCH_CRYPTO_MILLIS:-3000}" >"$WORK/crypto.txt" 2>&1
+  sed -n '/^alg /,$p' "$WORK/crypto.txt" | tee -a "$SUMMARY" >&2
+  grep '^# server path' "$WORK/crypto.txt" | tee -a "$SUMMARY" >&2
+  # The JDK names the provider each Signature comes from; one login signs an ES256 token, /v1/auth/me verifies it.
+  start_server "$WORK/crypto-server.log" GATEHOUSE_DATA_DIR="$WORK/crypto-data" \
+    JDK_JAVA_OPTIONS="-Djava.security.debug=provider,engine=Signature"
+  post /v1/auth/login "{\"email\":\"$ADMIN_EMAIL\",\"password\":\"$ADMIN_PASSWORD\"}" >/dev/null
+  at=$(sed -nE 's/.*"access_token":"([^"]+)".*/\1/p' "$WORK/last.json")
+  curl -s -o /dev/null -H "Authorization: Bearer $at" "$BASE/v1/auth/me"
+  stop_server
+  row "server: ES256 Signature providers (JDK debug)" \
+    "$(grep -oE 'Signature\.SHA256withECDSA (signing|verification) algorithm from: [A-Za-z]+' "$WORK/crypto-server.log" | sort -u | sed 's/Signature.SHA256withECDSA //' | paste -sd';')"
 fi
 
 echo
