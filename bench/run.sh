@@ -41,6 +41,8 @@ want() { [[ ",$ONLY," == *",$1,"* ]]; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 rss_mb() { echo $(( $(ps -o rss= -p "$1") / 1024 )); }
+# CPU time (user + system, all threads) a process has used so far, in ms: the load-independent part of start-up.
+cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ print int(($14 + $15) * 1000 / hz) }' "/proc/$1/stat"; }
 
 for tool in wrk curl python3 psql createdb dropdb; do
   command -v "$tool" >/dev/null || { echo "bench: $tool is missing" >&2; exit 1; }
@@ -76,7 +78,7 @@ start_server() {
   SERVER_PID=$!
   for _ in $(seq 1 3000); do
     if [ "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/health/ready")" = 200 ]; then
-      READY_MS=$(( $(now_ms) - t0 )); return 0
+      READY_MS=$(( $(now_ms) - t0 )); READY_CPU_MS=$(cpu_ms "$SERVER_PID"); return 0
     fi
     kill -0 "$SERVER_PID" 2>/dev/null || { cat "$out" >&2; echo "bench: server died" >&2; exit 1; }
     sleep 0.01
@@ -103,13 +105,13 @@ if want startup; then
   data=$WORK/h2
   for i in $(seq 1 "$STARTS"); do
     l=$(load)
-    start_server "$WORK/h2-$i.log" GATEHOUSE_DATA_DIR="$data"; ms=$READY_MS
+    start_server "$WORK/h2-$i.log" GATEHOUSE_DATA_DIR="$data"; ms=$READY_MS; cpu=$READY_CPU_MS
     sleep 1
     rss=$(rss_mb "$SERVER_PID")
     self=$(sed -nE 's/.* ready on .* in ([0-9]+) ms.*/\1/p' "$WORK/h2-$i.log" | head -1)
     stop_server
     kind=$([ "$i" = 1 ] && echo "first start, empty data dir" || echo "restart")
-    row "start-up H2 #$i ($kind)" "ready ${ms} ms (server log: ${self} ms), RSS ${rss} MB, load $l"
+    row "start-up H2 #$i ($kind)" "ready ${ms} ms (server log: ${self} ms), CPU ${cpu} ms, RSS ${rss} MB, load $l"
     echo "$ms" >>"$WORK/starts-$([ "$i" = 1 ] && echo first || echo again)"
   done
   if [ -f "$WORK/starts-again" ]; then
@@ -183,6 +185,12 @@ if want refresh || want login; then
       "$(python3 -c "print(f'{100 * $(field ok_rps "$r") / (($a1 + $a2) / 2):.1f} %')")"
   fi
   row "RSS after load" "$(rss_mb "$SERVER_PID") MB"
+  # With JDK_JAVA_OPTIONS=-XX:NativeMemoryTracking=summary, keep the JVM's own account of where the memory went.
+  if [ -n "${BENCH_NMT:-}" ]; then
+    "$(dirname "$JAVA")/jcmd" "$SERVER_PID" VM.native_memory summary >"$WORK/nmt.txt" 2>&1 || true
+    "$(dirname "$JAVA")/jcmd" "$SERVER_PID" GC.heap_info >>"$WORK/nmt.txt" 2>&1 || true
+    log "native memory summary: $WORK/nmt.txt"
+  fi
   stop_server
 fi
 
