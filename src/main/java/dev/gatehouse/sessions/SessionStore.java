@@ -28,6 +28,9 @@ public interface SessionStore {
 
     void touch(Handle h, UUID sessionId, Instant now);
 
+    /** Marks the session used at {@code now} if it is still active and returns it so; empty if ended or expired. */
+    Optional<Session> touchIfActive(Handle h, UUID sessionId, Instant now);
+
     /** Ends the session if still open; true when this call ended it. */
     boolean end(Handle h, UUID sessionId, Instant now, String reason);
 
