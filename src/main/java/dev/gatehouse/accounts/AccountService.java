@@ -345,6 +345,8 @@ public final class AccountService {
 
     /** Creates the first administrator on an empty database; returns false when accounts already exist. */
     public boolean createFirstAdmin(String email, String password) {
+        // The hash below is a full Argon2id on a cold JVM: pay it only on the first start, not on every start.
+        if (db.withHandle(h -> rbac.holders(h, RbacService.ADMIN) > 0 || users.count(h) > 0)) return false;
         Instant now = clock.instant();
         String hash = hasher.hash(password);
         return db.inTransaction(h -> {

@@ -13,6 +13,7 @@ import org.jdbi.v3.core.statement.StatementContext;
 public final class JdbiSessionStore implements SessionStore {
     private static final String COLUMNS = "id, user_id, device_id, client_id, auth_method, ip, user_agent, created_at,"
             + " last_used_at, expires_at, ended_at, end_reason";
+    private static final String[] COLUMN_NAMES = COLUMNS.split(",\\s*");
 
     @Override
     public void insert(Handle h, Session s) {
@@ -52,11 +53,15 @@ public final class JdbiSessionStore implements SessionStore {
 
     @Override
     public ClaimResult claimRefreshToken(Handle h, String hash, Instant now) {
-        int claimed = h.createUpdate("UPDATE refresh_tokens SET used_at = :now WHERE token_hash = :hash"
+        // The winning claim returns its session id (RETURNING on PostgreSQL, generated keys on H2): one round trip.
+        Optional<UUID> claimed = h.createUpdate("UPDATE refresh_tokens SET used_at = :now WHERE token_hash = :hash"
                         + " AND used_at IS NULL AND expires_at > :now")
                 .bind("now", now)
                 .bind("hash", hash)
-                .execute();
+                .executeAndReturnGeneratedKeys("session_id")
+                .mapTo(UUID.class)
+                .findOne();
+        if (claimed.isPresent()) return new ClaimResult(Claim.CLAIMED, claimed.get());
         var row = h.createQuery("SELECT session_id, used_at, expires_at FROM refresh_tokens WHERE token_hash = :hash")
                 .bind("hash", hash)
                 .map((rs, c) -> new Object[] {
@@ -67,7 +72,6 @@ public final class JdbiSessionStore implements SessionStore {
                 .findOne();
         if (row.isEmpty()) return new ClaimResult(Claim.UNKNOWN, null);
         UUID sid = (UUID) row.get()[0];
-        if (claimed == 1) return new ClaimResult(Claim.CLAIMED, sid);
         if (row.get()[1] != null) return new ClaimResult(Claim.ALREADY_USED, sid);
         return new ClaimResult(Claim.EXPIRED, sid);
     }
@@ -86,6 +90,19 @@ public final class JdbiSessionStore implements SessionStore {
                 .bind("now", now)
                 .bind("id", sessionId)
                 .execute();
+    }
+
+    @Override
+    public Optional<Session> touchIfActive(Handle h, UUID sessionId, Instant now) {
+        // The update returns the row (RETURNING on PostgreSQL, generated keys on H2): one round trip, not a read and a
+        // write.
+        return h.createUpdate("UPDATE sessions SET last_used_at = :now WHERE id = :id AND ended_at IS NULL"
+                        + " AND expires_at > :now")
+                .bind("now", now)
+                .bind("id", sessionId)
+                .executeAndReturnGeneratedKeys(COLUMN_NAMES)
+                .map(JdbiSessionStore::map)
+                .findOne();
     }
 
     @Override

@@ -114,11 +114,11 @@ public final class SessionService {
                     return new RefreshOutcome.Rejected("reused");
                 }
                 case CLAIMED -> {
-                    Session s = store.byId(h, claim.sessionId()).orElseThrow();
-                    if (!s.activeAt(now)) return new RefreshOutcome.Rejected("session_ended");
+                    Optional<Session> active = store.touchIfActive(h, claim.sessionId(), now);
+                    if (active.isEmpty()) return new RefreshOutcome.Rejected("session_ended");
+                    Session s = active.get();
                     String next = secrets.token("rt_");
                     store.addRefreshToken(h, Secrets.sha256(next), s.id(), now, s.expiresAt());
-                    store.touch(h, s.id(), now);
                     audit.record(
                             h, AuditEvent.success("token.refreshed", s.userId()).session(s.id()), info);
                     return new RefreshOutcome.Refreshed(s, next);

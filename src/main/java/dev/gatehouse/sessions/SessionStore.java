@@ -31,6 +31,9 @@ public interface SessionStore {
     /** The session a refresh token (by hash) belongs to, whether or not the token was used. */
     Optional<UUID> sessionOfRefreshToken(Handle h, String hash);
 
+    /** Marks the session used at {@code now} if it is still active and returns it so; empty if ended or expired. */
+    Optional<Session> touchIfActive(Handle h, UUID sessionId, Instant now);
+
     /** Ends the session if still open; true when this call ended it. */
     boolean end(Handle h, UUID sessionId, Instant now, String reason);
 

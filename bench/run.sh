@@ -1,0 +1,218 @@
+#!/usr/bin/env bash
+# Gatehouse benchmark (docs/benchmarks.md): start-up to ready on the embedded database, resident memory, and wrk load
+# on PostgreSQL for POST /v1/auth/refresh (with rotation) and POST /v1/auth/login, the latter compared with the raw
+# Argon2id rate at the same parameters measured in the same run.
+#
+#   bench/run.sh                      # everything, defaults below
+#   BENCH_ONLY=refresh bench/run.sh   # some parts: startup, refresh, login, crypto (comma-separated)
+#
+# Needs: wrk, curl, python3, psql/createdb/dropdb reaching PostgreSQL (BENCH_PG_HOST, user postgres, trust auth).
+# The server runs through bin/gatehouse, i.e. with the launcher's JVM options (override with GATEHOUSE_JVM_OPTS).
+# Argon2 runs at the server's default cost (OWASP: m=19456 KiB, t=2, p=1) unless GATEHOUSE_ARGON2_* are set.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+DURATION=${BENCH_DURATION:-30}        # seconds per measured wrk run
+WARMUP=${BENCH_WARMUP:-10}            # seconds of refresh load before the measured runs (JIT, pools), discarded
+STARTS=${BENCH_STARTS:-5}             # start-ups on the embedded database
+ARGON2_SECONDS=${BENCH_ARGON2_SECONDS:-20}
+THREADS=2
+CONNECTIONS=16
+CHAINS=${BENCH_CHAINS:-64}            # refresh-token chains (sessions) per refresh run; must be >= CONNECTIONS
+USERS=${BENCH_USERS:-16}
+PG_HOST=${BENCH_PG_HOST:-127.0.0.1}
+PG_DB=${BENCH_PG_DB:-gatehouse_bench}
+ONLY=${BENCH_ONLY:-startup,refresh,login,crypto}
+PASSWORD='Quartz-otter-8f3k2-Zq!x'
+ADMIN_EMAIL=admin@bench.test
+ADMIN_PASSWORD='Bench-admin-9d7c1-Yw!'
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-bench.XXXXXX")
+SERVER_PID=
+cleanup() {
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then kill "$SERVER_PID"; wait "$SERVER_PID" || true; fi
+  [ -n "${BENCH_KEEP:-}" ] || rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+want() { [[ ",$ONLY," == *",$1,"* ]]; }
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+rss_mb() { echo $(( $(ps -o rss= -p "$1") / 1024 )); }
+# CPU time (user + system, all threads) a process has used so far, in ms: the load-independent part of start-up.
+cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ print int(($14 + $15) * 1000 / hz) }' "/proc/$1/stat"; }
+
+for tool in wrk curl python3 psql createdb dropdb; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool is missing" >&2; exit 1; }
+done
+
+# --- build (same rule as bin/gatehouse, plus the bench classes under target/test-classes) ---
+if [ ! -f target/gatehouse.jar ] || [ ! -f target/test-classes/dev/gatehouse/bench/Argon2Rate.class ] \
+  || [ -n "$(find src pom.xml -newer target/gatehouse.jar -type f 2>/dev/null | head -1)" ]; then
+  log "building target/gatehouse.jar"
+  ./mvnw -B -q package -DskipTests -Dspotless.check.skip=true >&2
+fi
+# The JDK the launcher would pick, for the Argon2 rate; JAVA_HOME wins as in bin/gatehouse.
+JAVA=${JAVA_HOME:+$JAVA_HOME/bin/java}
+if [ -z "$JAVA" ]; then
+  for j in /usr/lib/jvm/*/bin/java; do
+    v=$("$j" -XX:+IgnoreUnrecognizedVMOptions -version 2>&1 | sed -nE 's/.*version "([0-9]+).*/\1/p' | head -1)
+    if [ -n "$v" ] && [ "$v" -ge 21 ]; then JAVA=$j; fi
+  done
+fi
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# start_server <log> [VAR=value ...]: starts bin/gatehouse in the background, waits for /health/ready = 200, and
+# sets READY_MS to the milliseconds from launch to ready (SERVER_PID, PORT, BASE too).
+start_server() {
+  local out=$1; shift
+  PORT=$(free_port)
+  BASE=http://127.0.0.1:$PORT
+  local t0; t0=$(now_ms)
+  env GATEHOUSE_HTTP_HOST=127.0.0.1 GATEHOUSE_HTTP_PORT="$PORT" GATEHOUSE_ISSUER="$BASE" GATEHOUSE_RATE_LIMITS=off \
+    GATEHOUSE_ADMIN_EMAIL=$ADMIN_EMAIL GATEHOUSE_ADMIN_PASSWORD="$ADMIN_PASSWORD" "$@" \
+    bin/gatehouse >"$out" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 1 3000); do
+    if [ "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/health/ready")" = 200 ]; then
+      READY_MS=$(( $(now_ms) - t0 )); READY_CPU_MS=$(cpu_ms "$SERVER_PID"); return 0
+    fi
+    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$out" >&2; echo "bench: server died" >&2; exit 1; }
+    sleep 0.01
+  done
+  echo "bench: server not ready after 30 s" >&2; cat "$out" >&2; exit 1
+}
+
+stop_server() {
+  kill "$SERVER_PID"; wait "$SERVER_PID" || true; SERVER_PID=
+}
+
+post() { curl -s -o "$WORK/last.json" -w '%{http_code}' -X POST "$BASE$1" -H 'Content-Type: application/json' -d "$2"; }
+
+SUMMARY=$WORK/summary.txt
+: >"$SUMMARY"
+row() { printf '%-46s %s\n' "$1" "$2" | tee -a "$SUMMARY" >&2; }
+
+log "machine: $(nproc) cores, $(free -m | awk '/Mem:/ {print $2}') MiB, $("${JAVA:-java}" -version 2>&1 | head -1)," \
+  "$(psql -h "$PG_HOST" -U postgres -d postgres -tAc 'select version()' | cut -d' ' -f1-2), load $(load)"
+row "jvm options" "${GATEHOUSE_JVM_OPTS:-(bin/gatehouse defaults)}"
+
+# --- 1. start-up on the embedded database (H2 file) ---
+if want startup; then
+  data=$WORK/h2
+  for i in $(seq 1 "$STARTS"); do
+    l=$(load)
+    start_server "$WORK/h2-$i.log" GATEHOUSE_DATA_DIR="$data"; ms=$READY_MS; cpu=$READY_CPU_MS
+    sleep 1
+    rss=$(rss_mb "$SERVER_PID")
+    self=$(sed -nE 's/.* ready on .* in ([0-9]+) ms.*/\1/p' "$WORK/h2-$i.log" | head -1)
+    stop_server
+    kind=$([ "$i" = 1 ] && echo "first start, empty data dir" || echo "restart")
+    row "start-up H2 #$i ($kind)" "ready ${ms} ms (server log: ${self} ms), CPU ${cpu} ms, RSS ${rss} MB, load $l"
+    echo "$ms" >>"$WORK/starts-$([ "$i" = 1 ] && echo first || echo again)"
+  done
+  if [ -f "$WORK/starts-again" ]; then
+    row "start-up H2 restarts, median" "$(sort -n "$WORK/starts-again" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}') ms"
+  fi
+fi
+
+# --- 2. PostgreSQL: start, RSS, load ---
+if want refresh || want login; then
+  dropdb -h "$PG_HOST" -U postgres --if-exists "$PG_DB"
+  createdb -h "$PG_HOST" -U postgres "$PG_DB"
+  start_server "$WORK/pg.log" GATEHOUSE_DATA_DIR="$WORK/pg-data" \
+    GATEHOUSE_DB_URL="jdbc:postgresql://$PG_HOST:5432/$PG_DB" GATEHOUSE_DB_USER=postgres
+  ms=$READY_MS
+  sleep 2
+  row "start-up PostgreSQL (empty database)" "ready ${ms} ms, load $(load)"
+  row "RSS after start (PostgreSQL)" "$(rss_mb "$SERVER_PID") MB"
+
+  # Users (default Argon2 cost: each registration and login below is one full hash).
+  : >"$WORK/users.txt"
+  for i in $(seq 1 "$USERS"); do
+    email="bench$i@bench.test"
+    code=$(post /v1/auth/register "{\"email\":\"$email\",\"password\":\"$PASSWORD\",\"first_name\":\"Load\",\"last_name\":\"Tester\"}")
+    [ "$code" = 202 ] || { echo "bench: register $email -> $code: $(cat "$WORK/last.json")" >&2; exit 1; }
+    echo "$email $PASSWORD" >>"$WORK/users.txt"
+  done
+  # chains <file> <n>: n sessions (logins spread over the users), one refresh token per line.
+  chains() {
+    local file=$1 n=$2
+    seq 1 "$n" | xargs -P 2 -I{} sh -c '
+      i={}; u=$(( (i - 1) % '"$USERS"' + 1 ))
+      { curl -s -X POST "'"$BASE"'/v1/auth/login" -H "Content-Type: application/json" \
+        -d "{\"email\":\"bench$u@bench.test\",\"password\":\"'"$PASSWORD"'\"}"; echo; } |
+        sed -nE "s/.*\"refresh_token\":\"([^\"]+)\".*/\1/p"' >"$file"
+    [ "$(grep -c '^rt_' "$file")" = "$n" ] || { echo "bench: only $(wc -l <"$file") of $n logins gave a token" >&2; exit 1; }
+  }
+
+  wrk_run() { # wrk_run <name> <seconds> <script> <args...>
+    local name=$1 secs=$2 script=$3; shift 3
+    log "wrk $name ${secs}s, load $(load)"
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${secs}s" --timeout 10s -s "$script" "$BASE" -- "$@" \
+      >"$WORK/wrk-$name.txt" 2>&1
+    grep '^RESULT' "$WORK/wrk-$name.txt"
+  }
+  field() { sed -nE "s/.* $1=([^ ]+).*/\1/p" <<<"$2"; }
+
+  if want refresh; then
+    chains "$WORK/chains-warmup.txt" "$CHAINS"
+    chains "$WORK/chains.txt" "$CHAINS"
+    r=$(wrk_run refresh-warmup "$WARMUP" bench/refresh.lua "$WORK/chains-warmup.txt" "$THREADS")
+    row "refresh warm-up (${WARMUP} s, discarded)" "$(field rps "$r") req/s"
+    l=$(load)
+    r=$(wrk_run refresh "$DURATION" bench/refresh.lua "$WORK/chains.txt" "$THREADS")
+    row "refresh ${DURATION} s (load before: $l)" "$(field rps "$r") req/s, p50 $(field p50_ms "$r") ms, p99 $(field p99_ms "$r") ms, non-200 $(field non200 "$r"), starved $(field starved "$r"), socket errors $(field socket_errors "$r")"
+    row "RSS after refresh load" "$(rss_mb "$SERVER_PID") MB"
+  fi
+
+  if want login; then
+    argon2() {
+      "$JAVA" -cp target/test-classes:target/gatehouse.jar dev.gatehouse.bench.Argon2Rate "$THREADS" "$ARGON2_SECONDS" \
+        | sed -nE 's/^RESULT argon2 hashes_per_s=([0-9.]+).*/\1/p'
+    }
+    l=$(load); a1=$(argon2)
+    row "raw Argon2id, $THREADS threads, before (load $l)" "$a1 hashes/s"
+    l=$(load)
+    r=$(wrk_run login "$DURATION" bench/login.lua "$WORK/users.txt")
+    row "login ${DURATION} s (load before: $l)" "$(field rps "$r") req/s, p50 $(field p50_ms "$r") ms, p99 $(field p99_ms "$r") ms, non-200 $(field non200 "$r")"
+    l=$(load); a2=$(argon2)
+    row "raw Argon2id, $THREADS threads, after (load $l)" "$a2 hashes/s"
+    row "login / raw Argon2id (mean of before, after)" \
+      "$(python3 -c "print(f'{100 * $(field ok_rps "$r") / (($a1 + $a2) / 2):.1f} %')")"
+  fi
+  row "RSS after load" "$(rss_mb "$SERVER_PID") MB"
+  # With JDK_JAVA_OPTIONS=-XX:NativeMemoryTracking=summary, keep the JVM's own account of where the memory went.
+  if [ -n "${BENCH_NMT:-}" ]; then
+    "$(dirname "$JAVA")/jcmd" "$SERVER_PID" VM.native_memory summary >"$WORK/nmt.txt" 2>&1 || true
+    "$(dirname "$JAVA")/jcmd" "$SERVER_PID" GC.heap_info >>"$WORK/nmt.txt" 2>&1 || true
+    log "native memory summary: $WORK/nmt.txt"
+  fi
+  stop_server
+fi
+
+# --- 3. crypto: per-core sign/verify rates, JDK providers against ACCP; which provider the running server signs with ---
+if want crypto; then
+  log "CryptoRate, load $(load)"
+  "$JAVA" --enable-native-access=ALL-UNNAMED -cp target/test-classes:target/gatehouse.jar dev.gatehouse.bench.CryptoRate \
+    "${BENCH_CRYPTO_MILLIS:-3000}" >"$WORK/crypto.txt" 2>&1
+  sed -n '/^alg /,$p' "$WORK/crypto.txt" | tee -a "$SUMMARY" >&2
+  grep '^# server path' "$WORK/crypto.txt" | tee -a "$SUMMARY" >&2
+  # The JDK names the provider each Signature comes from; one login signs an ES256 token, /v1/auth/me verifies it.
+  start_server "$WORK/crypto-server.log" GATEHOUSE_DATA_DIR="$WORK/crypto-data" \
+    JDK_JAVA_OPTIONS="-Djava.security.debug=provider,engine=Signature"
+  post /v1/auth/login "{\"email\":\"$ADMIN_EMAIL\",\"password\":\"$ADMIN_PASSWORD\"}" >/dev/null
+  at=$(sed -nE 's/.*"access_token":"([^"]+)".*/\1/p' "$WORK/last.json")
+  curl -s -o /dev/null -H "Authorization: Bearer $at" "$BASE/v1/auth/me"
+  stop_server
+  row "server: ES256 Signature providers (JDK debug)" \
+    "$(grep -oE 'Signature\.SHA256withECDSA (signing|verification) algorithm from: [A-Za-z]+' "$WORK/crypto-server.log" | sort -u | sed 's/Signature.SHA256withECDSA //' | paste -sd';')"
+fi
+
+echo
+echo "== summary ($(date -u +%FT%TZ), $(nproc) cores, load now $(load)) =="
+cat "$SUMMARY"
+[ -z "${BENCH_KEEP:-}" ] || echo "work files kept in $WORK"
