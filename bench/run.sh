@@ -174,6 +174,8 @@ if want refresh || want login; then
       "$JAVA" -cp target/test-classes:target/gatehouse.jar dev.gatehouse.bench.Argon2Rate "$THREADS" "$ARGON2_SECONDS" \
         | sed -nE 's/^RESULT argon2 hashes_per_s=([0-9.]+).*/\1/p'
     }
+    r=$(wrk_run login-warmup "$WARMUP" bench/login.lua "$WORK/users.txt")
+    row "login warm-up (${WARMUP} s, discarded)" "$(field rps "$r") req/s"
     l=$(load); a1=$(argon2)
     row "raw Argon2id, $THREADS threads, before (load $l)" "$a1 hashes/s"
     l=$(load)

@@ -8,6 +8,8 @@ import dev.gatehouse.platform.config.Config;
 import java.security.MessageDigest;
 import java.security.spec.InvalidKeySpecException;
 import java.util.Base64;
+import java.util.Optional;
+import java.util.concurrent.Semaphore;
 import javax.crypto.SecretKeyFactory;
 import javax.crypto.spec.PBEKeySpec;
 
@@ -16,14 +18,24 @@ import javax.crypto.spec.PBEKeySpec;
  * Argon2 hashes; {@link #needsRehash} tells the caller to store a fresh Argon2id hash after a successful login.
  */
 public final class PasswordHasher {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PasswordHasher.class);
     private final Config.Argon2 params;
     private final Argon2Function argon2;
     private final Secrets secrets;
     private final String dummyHash;
+    // An Argon2id computation holds memoryKib of heap (19 MiB by default) for its whole run. More of them at once than
+    // there are cores is no faster; on virtual threads a login burst would hold burst x 19 MiB and drive the heap into
+    // back-to-back full collections (or out of memory). Callers queue here instead, first come first served.
+    private final Semaphore slots;
+    // libargon2 when it loads (-Dgatehouse.argon2=auto|native|java), else password4j; resolved on first use so that
+    // start-up does not pay for loading native code.
+    private final String nativeChoice = System.getProperty("gatehouse.argon2", "auto");
+    private volatile Optional<NativeArgon2> nativeArgon2;
 
     public PasswordHasher(Config.Argon2 params, Secrets secrets) {
         this.params = params;
         this.secrets = secrets;
+        this.slots = new Semaphore(Math.max(1, Runtime.getRuntime().availableProcessors() / params.parallelism()), true);
         this.argon2 = Argon2Function.getInstance(
                 params.memoryKib(), params.iterations(), params.parallelism(), 32, Argon2.ID);
         // A well-formed hash of nothing: verifying against it costs one full Argon2id at the configured parameters,
@@ -34,12 +46,35 @@ public final class PasswordHasher {
     }
 
     public String hash(String password) {
-        return Password.hash(password).addSalt(secrets.bytes(16)).with(argon2).getResult();
+        slots.acquireUninterruptibly();
+        try {
+            byte[] salt = secrets.bytes(16);
+            Optional<NativeArgon2> fast = nativeArgon2();
+            if (fast.isPresent()) {
+                return fast.get().hash(password, salt, params.memoryKib(), params.iterations(), params.parallelism());
+            }
+            return Password.hash(password).addSalt(salt).with(argon2).getResult();
+        } finally {
+            slots.release();
+        }
     }
 
     public boolean verify(String password, String stored) {
         if (stored == null) return false;
+        slots.acquireUninterruptibly();
         try {
+            return check(password, stored);
+        } finally {
+            slots.release();
+        }
+    }
+
+    private boolean check(String password, String stored) {
+        try {
+            if (stored.startsWith("$argon2id$v=19$")) {
+                Optional<NativeArgon2> fast = nativeArgon2();
+                if (fast.isPresent()) return fast.get().verify(password, stored);
+            }
             if (stored.startsWith("$argon2")) {
                 return Password.check(password, stored).with(Argon2Function.getInstanceFromHash(stored));
             }
@@ -60,6 +95,26 @@ public final class PasswordHasher {
 
     public boolean needsRehash(String stored) {
         return stored == null || !stored.startsWith(argon2Prefix());
+    }
+
+    /** Which Argon2id implementation hashes: "libargon2 (native)" or "password4j". */
+    public String implementation() {
+        return nativeArgon2().isPresent() ? "libargon2 (native)" : "password4j";
+    }
+
+    private Optional<NativeArgon2> nativeArgon2() {
+        Optional<NativeArgon2> n = nativeArgon2;
+        if (n == null) {
+            n = NativeArgon2.load(nativeChoice);
+            nativeArgon2 = n;
+            log.info(
+                    "Passwords: Argon2id m={} KiB, t={}, p={} with {}",
+                    params.memoryKib(),
+                    params.iterations(),
+                    params.parallelism(),
+                    n.isPresent() ? "libargon2 (native)" : "password4j");
+        }
+        return n;
     }
 
     String dummyHash() {
