@@ -35,7 +35,8 @@ public final class PasswordHasher {
     public PasswordHasher(Config.Argon2 params, Secrets secrets) {
         this.params = params;
         this.secrets = secrets;
-        this.slots = new Semaphore(Math.max(1, Runtime.getRuntime().availableProcessors() / params.parallelism()), true);
+        this.slots =
+                new Semaphore(Math.max(1, Runtime.getRuntime().availableProcessors() / params.parallelism()), true);
         this.argon2 = Argon2Function.getInstance(
                 params.memoryKib(), params.iterations(), params.parallelism(), 32, Argon2.ID);
         // A well-formed hash of nothing: verifying against it costs one full Argon2id at the configured parameters,

@@ -24,7 +24,8 @@ class PasswordHasherNativeTest {
     @Test
     void nativeHashesVerifyWithPassword4jAndBack() {
         var nativeArgon2 = NativeArgon2.load("native").orElseThrow();
-        var java = Argon2Function.getInstance(PARAMS.memoryKib(), PARAMS.iterations(), PARAMS.parallelism(), 32, Argon2.ID);
+        var java = Argon2Function.getInstance(
+                PARAMS.memoryKib(), PARAMS.iterations(), PARAMS.parallelism(), 32, Argon2.ID);
         for (String pw : PASSWORDS) {
             String fromNative = nativeArgon2.hash(pw, Secrets.system().bytes(16), 1024, 2, 1);
             assertThat(fromNative).startsWith("$argon2id$v=19$m=1024,t=2,p=1$");
