@@ -147,13 +147,9 @@ public final class AuthService {
     }
 
     public Tokens refresh(String refreshToken, RequestInfo info) {
-        // Refresh tokens of OAuth clients' sessions are redeemed at /oauth2/token by their client, never here; checked
-        // before rotating, so presenting one here does not spend it.
-        boolean ours = sessions.sessionOf(refreshToken)
-                .map(s -> FIRST_PARTY_CLIENT.equals(s.clientId()))
-                .orElse(true);
-        RefreshOutcome outcome =
-                ours ? sessions.refresh(refreshToken, info) : new RefreshOutcome.Rejected("other_client");
+        // Refresh tokens of OAuth clients' sessions are redeemed at /oauth2/token by their client, never here;
+        // presenting one here does not spend it (the rotation rolls back).
+        RefreshOutcome outcome = sessions.refresh(refreshToken, FIRST_PARTY_CLIENT, info);
         return switch (outcome) {
             case RefreshOutcome.Refreshed r -> tokens(r.session(), r.refreshToken());
             case RefreshOutcome.Rejected r -> {

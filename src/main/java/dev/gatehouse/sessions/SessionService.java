@@ -79,10 +79,29 @@ public final class SessionService {
         return new Started(session, token);
     }
 
-    public RefreshOutcome refresh(String refreshToken, RequestInfo info) {
+    /**
+     * Spends {@code refreshToken} and issues its successor, when it belongs to a session of {@code clientId}. A token
+     * of another client's session is refused without being spent: the transaction rolls back.
+     */
+    public RefreshOutcome refresh(String refreshToken, String clientId, RequestInfo info) {
         if (refreshToken == null || !refreshToken.startsWith("rt_") || refreshToken.length() > 100) {
             return new RefreshOutcome.Rejected("malformed");
         }
+        try {
+            return rotate(refreshToken, clientId, info);
+        } catch (OtherClient e) {
+            return new RefreshOutcome.Rejected("other_client");
+        }
+    }
+
+    /** Thrown inside the rotation transaction to roll it back (the claim included) when the client does not match. */
+    private static final class OtherClient extends RuntimeException {
+        OtherClient() {
+            super(null, null, false, false);
+        }
+    }
+
+    private RefreshOutcome rotate(String refreshToken, String clientId, RequestInfo info) {
         Instant now = clock.instant();
         String hash = Secrets.sha256(refreshToken);
         return db.inTransaction(h -> {
@@ -96,6 +115,7 @@ public final class SessionService {
                 }
                 case ALREADY_USED -> {
                     Optional<Session> s = store.byId(h, claim.sessionId());
+                    if (s.isPresent() && !s.get().clientId().equals(clientId)) throw new OtherClient();
                     if (store.end(h, claim.sessionId(), now, "refresh_token_reuse")) {
                         reuseDetected.increment();
                         audit.record(
@@ -117,6 +137,7 @@ public final class SessionService {
                     Optional<Session> active = store.touchIfActive(h, claim.sessionId(), now);
                     if (active.isEmpty()) return new RefreshOutcome.Rejected("session_ended");
                     Session s = active.get();
+                    if (!s.clientId().equals(clientId)) throw new OtherClient();
                     String next = secrets.token("rt_");
                     store.addRefreshToken(h, Secrets.sha256(next), s.id(), now, s.expiresAt());
                     audit.record(

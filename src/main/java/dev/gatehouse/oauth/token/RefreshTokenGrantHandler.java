@@ -50,7 +50,7 @@ public final class RefreshTokenGrantHandler implements GrantHandler {
         if (!grant.scope().containsAll(requested))
             throw OAuthError.invalidScope("the scope exceeds what was originally granted");
         Set<String> scope = requested.isEmpty() ? grant.scope() : requested;
-        var outcome = sessions.refresh(token, call.info());
+        var outcome = sessions.refresh(token, clientId, call.info());
         if (!(outcome instanceof SessionService.RefreshOutcome.Refreshed refreshed)
                 || !refreshed.session().clientId().equals(clientId)) {
             throw OAuthError.invalidGrant("invalid refresh token");
