@@ -5,13 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.Ed25519Signer;
 import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jose.crypto.RSASSASigner;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import com.nimbusds.jose.jwk.gen.OctetKeyPairGenerator;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.PlainJWT;
@@ -171,6 +174,30 @@ class PrivateKeyJwtTest {
     }
 
     @Test
+    void whenAssertionUsesPs256OrEdDsa_thenItIsAccepted() throws Exception {
+        OctetKeyPair ed = new OctetKeyPairGenerator(Curve.Ed25519).keyID("ed-1").generate();
+        var r = registerRaw(Map.of("jwks", jwks(rsa.toPublicJWK(), ed.toPublicJWK())));
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        ClientID id = new ClientID(r.text("client_id"));
+        assertThat(token(new PrivateKeyJWT(id, tokenUri, JWSAlgorithm.PS256, rsa.toPrivateKey(), "rsa-1", null))
+                        .indicatesSuccess())
+                .isTrue();
+        var claims = new JWTClaimsSet.Builder()
+                .issuer(id.getValue())
+                .subject(id.getValue())
+                .audience(tokenUri.toString())
+                .issueTime(new Date())
+                .expirationTime(Date.from(Instant.now().plusSeconds(60)))
+                .jwtID(UUID.randomUUID().toString())
+                .build();
+        var jwt = new SignedJWT(
+                new JWSHeader.Builder(JWSAlgorithm.EdDSA).keyID("ed-1").build(), claims);
+        jwt.sign(new Ed25519Signer(ed));
+        var ok = postAssertion(jwt.serialize());
+        assertThat(ok.status()).as(ok.body()).isEqualTo(200);
+    }
+
+    @Test
     void whenAssertionIsSignedWithAnotherKey_thenInvalidClient() throws Exception {
         ClientID id = register();
         RSAKey stranger = new RSAKeyGenerator(2048).keyID("rsa-1").generate(); // same kid, other key
@@ -315,7 +342,7 @@ class PrivateKeyJwtTest {
                         .contains("private_key_jwt");
                 assertThat(d.get(endpoint + "_endpoint_auth_signing_alg_values_supported")
                                 .toString())
-                        .contains("RS256", "PS256", "ES256", "EdDSA")
+                        .contains("RS256", "PS256", "ES256", "EdDSA", "Ed25519")
                         .doesNotContain("HS256", "none");
             }
         }

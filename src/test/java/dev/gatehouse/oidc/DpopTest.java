@@ -11,6 +11,8 @@ import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import com.nimbusds.jose.jwk.gen.OctetKeyPairGenerator;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
@@ -171,6 +173,24 @@ class DpopTest {
         assertThat(bearer.getType()).isEqualTo(AccessTokenType.BEARER);
         assertThat(introspect(client, bearer.getValue()).get("token_type").asText())
                 .isEqualTo("Bearer");
+    }
+
+    @Test
+    void whenProofIsSignedWithEdDsaOrRsa_thenTheTokenIsBoundToThatKey() throws Exception {
+        var client = confidential(Map.of());
+        var ed = new OctetKeyPairGenerator(Curve.Ed25519).generate();
+        var rsa = new RSAKeyGenerator(2048).generate();
+        for (var factory : List.of(
+                new DefaultDPoPProofFactory(ed, JWSAlgorithm.EdDSA),
+                new DefaultDPoPProofFactory(rsa, JWSAlgorithm.PS256))) {
+            var response = clientCredentials(client, factory.createDPoPJWT("POST", tokenUri));
+            assertThat(response.indicatesSuccess()).isTrue();
+            AccessToken at = response.toSuccessResponse().getTokens().getAccessToken();
+            assertThat(SignedJWT.parse(at.getValue()).getJWTClaimsSet().getJSONObjectClaim("cnf"))
+                    .containsEntry(
+                            "jkt",
+                            factory.getPublicJWK().computeThumbprint("SHA-256").toString());
+        }
     }
 
     @Test

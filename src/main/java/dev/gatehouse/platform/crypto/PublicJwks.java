@@ -20,9 +20,12 @@ import java.util.Optional;
  * its key type, so {@code none} and HMAC-with-a-public-key never reach signature math.
  */
 public final class PublicJwks {
-    /** What Gatehouse verifies from clients: RS256, PS256, ES256 and EdDSA (Ed25519). */
-    public static final List<JWSAlgorithm> ALGS =
-            List.of(JWSAlgorithm.RS256, JWSAlgorithm.PS256, JWSAlgorithm.ES256, JWSAlgorithm.EdDSA);
+    /**
+     * What Gatehouse verifies from clients: RS256, PS256, ES256, and Ed25519 keys under both the polymorphic
+     * {@code EdDSA} name and the fully-specified {@code Ed25519} (RFC 9864) that oauth4webapi/openid-client use.
+     */
+    public static final List<JWSAlgorithm> ALGS = List.of(
+            JWSAlgorithm.RS256, JWSAlgorithm.PS256, JWSAlgorithm.ES256, JWSAlgorithm.EdDSA, JWSAlgorithm.Ed25519);
 
     private PublicJwks() {}
 
@@ -47,15 +50,21 @@ public final class PublicJwks {
         return Optional.of("keys must be RSA, EC P-256 or Ed25519");
     }
 
+    /** RFC 9864: {@code EdDSA} with an Ed25519 key is the same algorithm as {@code Ed25519}. */
+    private static String family(String alg) {
+        return alg.equals("Ed25519") ? "EdDSA" : alg;
+    }
+
     /** A verifier for {@code alg} with {@code key}, empty when the algorithm is not allowed or does not fit the key. */
     public static Optional<JWSVerifier> verifier(JWK key, JWSAlgorithm alg) {
         if (!ALGS.contains(alg) || problem(key).isPresent()) return Optional.empty();
-        if (key.getAlgorithm() != null && !key.getAlgorithm().getName().equals(alg.getName())) return Optional.empty();
+        if (key.getAlgorithm() != null && !family(key.getAlgorithm().getName()).equals(family(alg.getName())))
+            return Optional.empty();
         try {
             if (key instanceof RSAKey rsa && (alg.equals(JWSAlgorithm.RS256) || alg.equals(JWSAlgorithm.PS256)))
                 return Optional.of(new RSASSAVerifier(rsa.toRSAPublicKey()));
             if (key instanceof ECKey ec && alg.equals(JWSAlgorithm.ES256)) return Optional.of(new ECDSAVerifier(ec));
-            if (key instanceof OctetKeyPair okp && alg.equals(JWSAlgorithm.EdDSA))
+            if (key instanceof OctetKeyPair okp && (alg.equals(JWSAlgorithm.EdDSA) || alg.equals(JWSAlgorithm.Ed25519)))
                 return Optional.of(new Ed25519Verifier(okp));
         } catch (JOSEException e) {
             return Optional.empty();
