@@ -189,6 +189,10 @@ public final class App implements AutoCloseable {
         groups.add(new AuthRoutes(auth, accounts, web, https));
         groups.add(new SessionRoutes(sessions, auth, web));
         groups.add(new dev.gatehouse.mfa.MfaRoutes(mfa, web, https));
+        groups.add(new dev.gatehouse.mfa.DeviceRoutes(
+                new dev.gatehouse.mfa.DeviceService(
+                        db, mfaStore, sessions, audit, clock, Duration.ofDays(config.mfaTrustDays())),
+                web));
         groups.add(new AuditRoutes(audit, web));
         groups.add(new dev.gatehouse.oauth.TokenRoutes(tokenEndpoint, clients, introspector, sessions, web));
         groups.add(new dev.gatehouse.oauth.clients.ClientRoutes(clients, web));
