@@ -52,6 +52,13 @@ public final class MfaRoutes implements RouteGroup {
                 .body(MfaCodeRequest.class)
                 .returns(200, AuthRoutes.LoginResponse.class)
                 .returns(401, "invalid mfa_token or code");
+        api.post("/v1/auth/login/mfa/setup", this::setupDuringLogin)
+                .tag("mfa")
+                .summary("Start TOTP enrolment for a sign-in that policy holds back (mfa_setup_required)")
+                .body(MfaTokenRequest.class)
+                .returns(200, MfaService.Setup.class)
+                .returns(401, "invalid mfa_token")
+                .returns(409, "the user already has a factor");
         api.post("/v1/auth/login/mfa/backup", this::loginBackup)
                 .tag("mfa")
                 .summary("Complete a sign-in with a backup code")
@@ -129,6 +136,20 @@ public final class MfaRoutes implements RouteGroup {
                 .bearer()
                 .returns(200, Message.class)
                 .returns(409, "not enabled");
+        api.get("/v1/admin/users/{id}/mfa", this::adminStatus)
+                .tag("admin")
+                .summary("A user's second factors (users:read)")
+                .bearer()
+                .returns(200, MfaService.Status.class)
+                .returns(403, "missing permission")
+                .returns(404, "no such user");
+        api.delete("/v1/admin/users/{id}/mfa", this::adminReset)
+                .tag("admin")
+                .summary("Remove every second factor and trusted device of a user (users:write; audited)")
+                .bearer()
+                .returns(204, "reset")
+                .returns(403, "missing permission")
+                .returns(404, "no such user");
     }
 
     private MfaCodeRequest codeBody(Context ctx) {
@@ -154,6 +175,24 @@ public final class MfaRoutes implements RouteGroup {
     private void loginEmail(Context ctx) {
         var r = codeBody(ctx);
         AuthRoutes.respond(ctx, web, secureCookies, mfa.completeWithEmail(r.mfaToken(), r.code(), web.info(ctx)));
+    }
+
+    private void setupDuringLogin(Context ctx) {
+        var r = web.body(ctx, MfaTokenRequest.class);
+        new Validator().text("mfa_token", r.mfaToken(), 100).throwIfInvalid();
+        web.limit(ctx, LOGIN_MFA);
+        web.ok(ctx, mfa.setupDuringLogin(r.mfaToken(), web.info(ctx)));
+    }
+
+    private void adminStatus(Context ctx) {
+        web.require(ctx, "users:read");
+        web.ok(ctx, mfa.statusFor(web.uuidPath(ctx, "id")));
+    }
+
+    private void adminReset(Context ctx) {
+        Principal p = web.require(ctx, "users:write");
+        mfa.reset(p.userId(), web.uuidPath(ctx, "id"), web.info(ctx));
+        ctx.status(204);
     }
 
     private void sendEmail(Context ctx) {

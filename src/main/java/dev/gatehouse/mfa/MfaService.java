@@ -182,8 +182,49 @@ public final class MfaService {
         };
     }
 
+    /**
+     * Completes with a TOTP code. When policy demanded a factor the user lacked, the code instead proves the
+     * enrolment started with {@link #setupDuringLogin} and turns TOTP on as the sign-in completes.
+     */
     public AuthService.SignedIn completeWithTotp(String mfaToken, String code, RequestInfo info) {
-        return complete(mfaToken, "totp", (h, login) -> totpMatches(h, login.userId(), code, true), info);
+        return complete(
+                mfaToken,
+                "totp",
+                (h, login) -> {
+                    if (!login.setupRequired()) return totpMatches(h, login.userId(), code, true);
+                    var f = store.lockFactors(h, login.userId(), clock.instant());
+                    if (f.totpEnabled() || f.totpSecret() == null) return false;
+                    if (!totpMatches(h, login.userId(), code, false)) return false;
+                    var spent = store.factors(h, login.userId());
+                    store.save(
+                            h,
+                            new JdbiMfaStore.Factors(
+                                    login.userId(),
+                                    spent.totpSecret(),
+                                    true,
+                                    spent.totpLastStep(),
+                                    spent.emailEnabled(),
+                                    "totp"),
+                            clock.instant());
+                    audit.record(
+                            h,
+                            AuditEvent.success("mfa.enabled", login.userId())
+                                    .details(Map.of("method", "totp", "during_login", true)),
+                            info);
+                    return true;
+                },
+                info);
+    }
+
+    /**
+     * Starts TOTP enrolment for a pending login that policy ({@code GATEHOUSE_MFA_REQUIRED}) holds back because the
+     * user has no factor yet; {@code login/mfa} with a code then enables it and completes the sign-in.
+     */
+    public Setup setupDuringLogin(String mfaToken, RequestInfo info) {
+        var login = pending(mfaToken).orElseThrow(MfaService::invalidToken);
+        if (!login.setupRequired())
+            throw Problem.conflict("setup_not_required", "This sign-in needs one of the user's existing factors");
+        return setupTotp(login.userId(), info);
     }
 
     public AuthService.SignedIn completeWithBackupCode(String mfaToken, String code, RequestInfo info) {
@@ -420,6 +461,12 @@ public final class MfaService {
             audit.record(
                     h, AuditEvent.success("mfa.preferred_changed", userId).details(Map.of("method", method)), info);
         });
+    }
+
+    /** What an administrator sees of a user's factors. */
+    public Status statusFor(UUID userId) {
+        accounts.find(userId).orElseThrow(() -> Problem.notFound("The user"));
+        return status(userId);
     }
 
     /** An administrator removes every second factor of a user, trusted devices included. */
