@@ -157,7 +157,14 @@ public final class App implements AutoCloseable {
                 db, new dev.gatehouse.oauth.clients.JdbiClientStore(), secrets, audit, clock);
         boolean https = config.issuer().startsWith("https:");
         var sso = new dev.gatehouse.login.SsoService(
-                db, new dev.gatehouse.login.JdbiSsoStore(), accounts, audit, secrets, clock, config.refreshTokenTtl());
+                db,
+                new dev.gatehouse.login.JdbiSsoStore(),
+                accounts,
+                audit,
+                secrets,
+                clock,
+                config.refreshTokenTtl(),
+                mfaGate);
         var authorize = new dev.gatehouse.oauth.authorize.AuthorizeService(
                 db,
                 new dev.gatehouse.oauth.authorize.JdbiCodeStore(),
@@ -198,6 +205,7 @@ public final class App implements AutoCloseable {
         groups.add(new dev.gatehouse.oauth.clients.ClientRoutes(clients, web));
         groups.add(new dev.gatehouse.oauth.clients.RegistrationRoutes(clients, web, config.issuer()));
         groups.add(new dev.gatehouse.login.LoginRoutes(sso, web, secrets, https));
+        groups.add(new dev.gatehouse.login.LoginMfaRoutes(sso, mfa, web, secrets, https));
         var consent = new dev.gatehouse.oauth.authorize.ConsentService(
                 db, new dev.gatehouse.oauth.authorize.JdbiConsentStore(), audit, clock);
         groups.add(new dev.gatehouse.oauth.authorize.AuthorizeRoutes(authorize, consent, sso, web));

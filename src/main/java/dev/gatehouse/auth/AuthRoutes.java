@@ -97,7 +97,8 @@ public final class AuthRoutes implements RouteGroup {
                 .returns(429, "rate limited");
         api.post("/v1/auth/login", this::login)
                 .tag("auth")
-                .summary("Sign in with email and password")
+                .summary(
+                        "Sign in with email and password; answers mfa_required and an mfa_token when a second factor is due")
                 .body(LoginRequest.class)
                 .returns(200, LoginResponse.class)
                 .returns(401, "invalid credentials")
@@ -253,7 +254,7 @@ public final class AuthRoutes implements RouteGroup {
                         accounts.registrationEnabled(),
                         auth.requireVerifiedEmail(),
                         true,
-                        false,
+                        true,
                         new PasswordRules(
                                 dev.gatehouse.accounts.PasswordPolicy.MIN_LENGTH,
                                 dev.gatehouse.accounts.PasswordPolicy.MAX_LENGTH,

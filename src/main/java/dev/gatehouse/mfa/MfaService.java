@@ -116,12 +116,18 @@ public final class MfaService {
                         .map(MfaService::pendingOf));
     }
 
-    private sealed interface Outcome {
-        record Done(AuthService.SignedIn signedIn) implements Outcome {}
+    private sealed interface Outcome<T> {
+        record Done<T>(T result) implements Outcome<T> {}
 
-        record Wrong() implements Outcome {}
+        record Wrong<T>() implements Outcome<T> {}
 
-        record Invalid() implements Outcome {}
+        record Invalid<T>() implements Outcome<T> {}
+    }
+
+    /** Opens whatever the completed sign-in yields (an API session, a hosted-login SSO session), in its transaction. */
+    @FunctionalInterface
+    public interface Finisher<T> {
+        T finish(Handle h, User user, PendingLogin login, String method);
     }
 
     /**
@@ -130,15 +136,25 @@ public final class MfaService {
      * used or locked token is 401 {@code invalid_mfa_token}, a wrong code 401 {@code invalid_mfa_code}.
      */
     public AuthService.SignedIn complete(String mfaToken, String method, FactorCheck check, RequestInfo info) {
+        return complete(
+                mfaToken,
+                method,
+                check,
+                (h, user, login, m) -> auth.signIn(h, user, login.deviceId(), login.firstMethod() + "+" + m, info),
+                info);
+    }
+
+    /** {@link #complete(String, String, FactorCheck, RequestInfo)} with another kind of session at the end. */
+    public <T> T complete(String mfaToken, String method, FactorCheck check, Finisher<T> finisher, RequestInfo info) {
         if (!wellFormed(mfaToken)) {
             counter(method, "failure").increment();
             throw invalidToken();
         }
         String hash = Secrets.sha256(mfaToken);
-        Outcome outcome = db.inTransaction(h -> {
+        Outcome<T> outcome = db.inTransaction(h -> {
             Instant now = clock.instant();
             var found = store.liveChallenge(h, hash, now, MfaGate.MAX_ATTEMPTS, true);
-            if (found.isEmpty()) return new Outcome.Invalid();
+            if (found.isEmpty()) return new Outcome.Invalid<T>();
             var c = found.get();
             var login = pendingOf(c);
             if (!check.verify(h, login)) {
@@ -152,40 +168,40 @@ public final class MfaService {
                                         "attempts_left",
                                         MfaGate.MAX_ATTEMPTS - c.failedAttempts() - 1)),
                         info);
-                return new Outcome.Wrong();
+                return new Outcome.Wrong<T>();
             }
             store.useChallenge(h, hash, now);
             Optional<User> user = accounts.find(c.userId()).filter(User::active);
-            if (user.isEmpty()) return new Outcome.Invalid();
-            var signedIn = auth.signIn(h, user.get(), c.deviceId(), c.firstMethod() + "+" + method, info);
-            audit.record(
-                    h,
-                    AuditEvent.success("mfa.success", c.userId())
-                            .session(signedIn.sessionId())
-                            .details(Map.of("method", method)),
-                    info);
-            return new Outcome.Done(signedIn);
+            if (user.isEmpty()) return new Outcome.Invalid<T>();
+            T result = finisher.finish(h, user.get(), login, method);
+            audit.record(h, AuditEvent.success("mfa.success", c.userId()).details(Map.of("method", method)), info);
+            return new Outcome.Done<T>(result);
         });
         return switch (outcome) {
-            case Outcome.Done d -> {
+            case Outcome.Done<T> d -> {
                 counter(method, "success").increment();
-                yield d.signedIn();
+                yield d.result();
             }
-            case Outcome.Wrong w -> {
+            case Outcome.Wrong<T> w -> {
                 counter(method, "failure").increment();
                 throw wrongCode();
             }
-            case Outcome.Invalid i -> {
+            case Outcome.Invalid<T> i -> {
                 counter(method, "failure").increment();
                 throw invalidToken();
             }
         };
     }
 
-    /**
-     * Completes with a TOTP code. When policy demanded a factor the user lacked, the code instead proves the
-     * enrolment started with {@link #setupDuringLogin} and turns TOTP on as the sign-in completes.
-     */
+    /** The check of a code-based method ({@code totp}, {@code backup_code}, {@code email}) for a hosted page. */
+    public FactorCheck codeCheck(String method, String mfaToken, String code) {
+        return switch (method) {
+            case "totp" -> (h, login) -> !login.setupRequired() && totpMatches(h, login.userId(), code, true);
+            case "backup_code" -> (h, login) -> backupMatches(h, login.userId(), code);
+            default -> (h, login) -> false;
+        };
+    }
+
     public AuthService.SignedIn completeWithTotp(String mfaToken, String code, RequestInfo info) {
         return complete(
                 mfaToken,

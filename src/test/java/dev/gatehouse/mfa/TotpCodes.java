@@ -6,14 +6,14 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /** The authenticator app of the tests: RFC 6238 TOTP computed here with javax.crypto, independent of the server's. */
-final class TotpCodes {
+public final class TotpCodes {
     private TotpCodes() {}
 
-    static String at(String base32Secret, Instant time) {
+    public static String at(String base32Secret, Instant time) {
         return forStep(base32Secret, Math.floorDiv(time.getEpochSecond(), 30));
     }
 
-    static String forStep(String base32Secret, long step) {
+    public static String forStep(String base32Secret, long step) {
         try {
             Mac mac = Mac.getInstance("HmacSHA1");
             mac.init(new SecretKeySpec(decode(base32Secret), "HmacSHA1"));
