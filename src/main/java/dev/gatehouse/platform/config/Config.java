@@ -32,7 +32,8 @@ public record Config(
         Duration refreshTokenTtl,
         boolean requireVerifiedEmail,
         boolean registrationEnabled,
-        String apiAudience) {
+        String apiAudience,
+        Duration cleanupInterval) {
 
     public enum SmtpTls {
         NONE,
@@ -106,7 +107,8 @@ public record Config(
                 Duration.ofDays(r.intIn("GATEHOUSE_REFRESH_TOKEN_TTL_DAYS", 30, 1, 365)),
                 r.bool("GATEHOUSE_REQUIRE_VERIFIED_EMAIL", false),
                 r.bool("GATEHOUSE_REGISTRATION_ENABLED", true),
-                r.str("GATEHOUSE_API_AUDIENCE", issuer));
+                r.str("GATEHOUSE_API_AUDIENCE", issuer),
+                Duration.ofSeconds(r.intIn("GATEHOUSE_CLEANUP_INTERVAL_SECONDS", 3600, 1, 604_800)));
     }
 
     private enum LogFormat {
