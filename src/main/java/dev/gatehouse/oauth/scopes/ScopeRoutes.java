@@ -21,7 +21,8 @@ public final class ScopeRoutes implements RouteGroup {
             List<String> claims,
             String createdAt) {}
 
-    public record ScopeBody(String name, String description, Boolean isDefault, List<String> claims) {}
+    /** {@code claims} is read loosely (any JSON array) so a wrong element is a 422 that names the field. */
+    public record ScopeBody(String name, String description, Boolean isDefault, List<Object> claims) {}
 
     public record ScopeList(List<ScopeView> scopes, int count) {}
 

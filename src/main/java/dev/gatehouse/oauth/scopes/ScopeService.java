@@ -5,6 +5,7 @@ import dev.gatehouse.audit.AuditLog;
 import dev.gatehouse.platform.db.Database;
 import dev.gatehouse.platform.http.Problem;
 import dev.gatehouse.platform.http.RequestInfo;
+import dev.gatehouse.platform.http.Validator;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -46,7 +47,7 @@ public final class ScopeService {
     }
 
     /** A create or update request; null fields keep their current value on update. */
-    public record Change(String name, String description, Boolean isDefault, List<String> claims) {}
+    public record Change(String name, String description, Boolean isDefault, List<?> claims) {}
 
     private final Database db;
     private final JdbiScopeStore store;
@@ -121,7 +122,7 @@ public final class ScopeService {
                 c.description().strip(),
                 Boolean.TRUE.equals(c.isDefault()),
                 false,
-                c.claims() == null ? List.of() : List.copyOf(new LinkedHashSet<>(c.claims())),
+                c.claims() == null ? List.of() : claimNames(c.claims()),
                 clock.instant());
         db.useTransaction(h -> {
             if (store.byName(h, scope.name()).isPresent())
@@ -144,7 +145,7 @@ public final class ScopeService {
         db.useTransaction(h -> {
             Scope old = store.byName(h, name).orElseThrow(() -> Problem.notFound("The scope"));
             String newName = c.name() == null ? old.name() : c.name();
-            List<String> claims = c.claims() == null ? old.claims() : List.copyOf(new LinkedHashSet<>(c.claims()));
+            List<String> claims = c.claims() == null ? old.claims() : claimNames(c.claims());
             if (old.isSystem() && !newName.equals(old.name()))
                 throw Problem.conflict("system_scope", "The OpenID Connect scopes cannot be renamed");
             if (old.isSystem() && !claims.equals(old.claims()))
@@ -194,16 +195,27 @@ public final class ScopeService {
     private static void checkDescription(String d, boolean required, Map<String, String> errors) {
         if (d == null) {
             if (required) errors.put("description", "required: the scope in plain words, shown on the consent page");
-        } else if (d.isBlank() || d.strip().length() > 500 || d.chars().anyMatch(Character::isISOControl)) {
-            errors.put("description", "1 to 500 characters, no control characters");
+        } else if (d.isBlank()) {
+            errors.put("description", "must not be blank");
+        } else {
+            Validator.textProblem(d.strip(), 500).ifPresent(m -> errors.put("description", m));
         }
     }
 
-    private static void checkClaims(List<String> claims, Map<String, String> errors) {
+    /** The checked claim names, duplicates dropped, order kept. */
+    private static List<String> claimNames(List<?> claims) {
+        var names = new LinkedHashSet<String>();
+        claims.forEach(x -> names.add((String) x));
+        return List.copyOf(names);
+    }
+
+    private static void checkClaims(List<?> claims, Map<String, String> errors) {
         if (claims == null) return;
         if (claims.size() > 30
-                || claims.stream().anyMatch(x -> x == null || !CLAIM.matcher(x).matches())
-                || String.join(" ", claims).length() > 500)
+                || claims.stream()
+                        .anyMatch(x ->
+                                !(x instanceof String s) || !CLAIM.matcher(s).matches())
+                || claims.stream().mapToInt(x -> String.valueOf(x).length() + 1).sum() > 501)
             errors.put("claims", "up to 30 claim names of letters, digits, '_', '.', ':' or '-'");
     }
 }
