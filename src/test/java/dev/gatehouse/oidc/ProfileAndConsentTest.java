@@ -284,4 +284,34 @@ class ProfileAndConsentTest {
                 .send();
         assertThat(logs.json().path("count").asInt()).isPositive();
     }
+
+    @Test
+    void whenAuthorizationRequestHasNoScope_thenTheDefaultScopesTheClientMayUseAreGranted() throws Exception {
+        var client = register();
+        String email = newUser();
+        var verifier = new CodeVerifier();
+        URI request = URI.create(server.base + "/oauth2/authorize?response_type=code&client_id="
+                + client.id().getValue() + "&redirect_uri=" + CALLBACK + "&state=s1&code_challenge="
+                + com.nimbusds.oauth2.sdk.pkce.CodeChallenge.compute(CodeChallengeMethod.S256, verifier)
+                        .getValue()
+                + "&code_challenge_method=S256");
+        var b = new Browser(server.base);
+        var page = open(b, request, email);
+        assertThat(page.statusCode()).isEqualTo(200);
+        // openid is the only default scope of a fresh install: the page asks for it alone.
+        assertThat(page.body()).contains("Sign you in").doesNotContain("See your email address");
+        var r = b.consent(page, "allow");
+        var code = AuthorizationResponse.parse(Browser.location(r))
+                .toSuccessResponse()
+                .getAuthorizationCode();
+        var t = TokenResponse.parse(new TokenRequest(
+                                URI.create(server.base + "/oauth2/token"),
+                                client.auth(),
+                                new AuthorizationCodeGrant(code, CALLBACK, verifier))
+                        .toHTTPRequest()
+                        .send())
+                .toSuccessResponse()
+                .getTokens();
+        assertThat(t.getAccessToken().getScope().toStringList()).containsExactly("openid");
+    }
 }
