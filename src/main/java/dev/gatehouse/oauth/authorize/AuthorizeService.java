@@ -146,7 +146,7 @@ public final class AuthorizeService {
 
     public Checked check(Map<String, List<String>> params) {
         if (params.containsKey("request_uri")) return checkPushed(params);
-        return checkDirect(params, Optional.empty(), Interaction.NONE);
+        return checkDirect(params, false, Optional.empty(), Interaction.NONE);
     }
 
     /** A client's own authorization request by reference (RFC 9126 §4): only client_id and request_uri count. */
@@ -177,7 +177,7 @@ public final class AuthorizeService {
                 .orElse(!p.expiresAt().isAfter(now));
         if (expired || p.consumedAt().isPresent()) {
             // The stored redirect URI and state were checked when pushed: the client can be told (RFC 9126 §4).
-            if (checkDirect(stored, Optional.of(hash), Interaction.NONE) instanceof Checked.Valid v) {
+            if (checkDirect(stored, true, Optional.of(hash), Interaction.NONE) instanceof Checked.Valid v) {
                 return new Checked.RedirectError(respondError(
                         v.request(),
                         new ErrorObject("invalid_request_uri", "the request_uri has expired or was used", 400)));
@@ -187,7 +187,7 @@ public final class AuthorizeService {
         if (p.startedAt().isEmpty()) db.useTransaction(h -> pushed.start(h, hash, now));
         var interaction =
                 new Interaction(p.reauthAfter(), marked(params, CONSENT_SHOWN), marked(params, ACCOUNT_SELECTED));
-        return checkDirect(stored, Optional.of(hash), interaction);
+        return checkDirect(stored, true, Optional.of(hash), interaction);
     }
 
     private static boolean marked(Map<String, List<String>> params, String marker) {
@@ -227,7 +227,7 @@ public final class AuthorizeService {
         params.putIfAbsent("client_id", List.of(client.clientId()));
         if (!params.get("client_id").equals(List.of(client.clientId())))
             throw OAuthError.invalidRequest("client_id does not match the authenticated client");
-        switch (checkDirect(params, Optional.of("push"), Interaction.NONE)) {
+        switch (checkDirect(params, true, Optional.empty(), Interaction.NONE)) {
             case Checked.ShowError e -> throw OAuthError.invalidRequest(e.message());
             case Checked.RedirectError e -> {
                 var error = e.response().toErrorResponse().getErrorObject();
@@ -252,7 +252,12 @@ public final class AuthorizeService {
         return body;
     }
 
-    private Checked checkDirect(Map<String, List<String>> params, Optional<String> pushedHash, Interaction seen) {
+    /**
+     * The request's own checks. {@code backChannel}: the parameters come from the client's back channel (being pushed now,
+     * or stored under {@code pushedHash}), so the browser could not have edited them.
+     */
+    private Checked checkDirect(
+            Map<String, List<String>> params, boolean backChannel, Optional<String> pushedHash, Interaction seen) {
         String clientId;
         String redirect;
         try {
@@ -283,14 +288,14 @@ public final class AuthorizeService {
                 return new Checked.ShowError("The redirect URI is not registered for this application.");
         }
         try {
-            if (pushedHash.isEmpty() && client.metadata().requiresPushedAuthorizationRequests()) {
+            if (!backChannel && client.metadata().requiresPushedAuthorizationRequests()) {
                 throw new Refusal(
                         OAuth2Error.INVALID_REQUEST,
                         "this client must use pushed authorization requests",
                         stateOf(params),
                         ResponseMode.QUERY);
             }
-            return new Checked.Valid(checkTrusted(client, redirectUri, params, pushedHash, seen));
+            return new Checked.Valid(checkTrusted(client, redirectUri, params, backChannel, pushedHash, seen));
         } catch (Refusal r) {
             return new Checked.RedirectError(errorResponse(redirectUri, r.error, r.state, r.mode));
         } catch (IllegalArgumentException e) {
@@ -325,6 +330,7 @@ public final class AuthorizeService {
             OAuthClient client,
             URI redirectUri,
             Map<String, List<String>> params,
+            boolean backChannel,
             Optional<String> pushedHash,
             Interaction seen) {
         Optional<String> state = Optional.ofNullable(single(params, "state"));
@@ -398,7 +404,7 @@ public final class AuthorizeService {
             throw new Refusal(OAuth2Error.INVALID_REQUEST, "acr_values is malformed", s, rm);
         List<String> acrValues =
                 acr == null || acr.isBlank() ? List.of() : List.of(acr.trim().split(" +"));
-        Interaction interaction = pushedHash.isPresent() ? seen : markersOf(params);
+        Interaction interaction = backChannel ? seen : markersOf(params);
         String nonce = single(params, "nonce");
         if (nonce != null && nonce.length() > 512)
             throw new Refusal(OAuth2Error.INVALID_REQUEST, "nonce must be at most 512 characters", s, rm);
@@ -429,7 +435,7 @@ public final class AuthorizeService {
                 loginHint,
                 uiLocales,
                 acrValues,
-                pushedHash.filter(h -> !h.equals("push")),
+                pushedHash,
                 interaction);
     }
 
