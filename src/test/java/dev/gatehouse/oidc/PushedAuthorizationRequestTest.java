@@ -324,4 +324,34 @@ class PushedAuthorizationRequestTest {
         var r = redirected(b.signIn(forged, email, PASSWORD));
         assertThat(r.indicatesSuccess()).isTrue();
     }
+
+    @Test
+    void whenTwoBrowsersRaceWithOneRequestUri_thenExactlyOneGetsACode() throws Exception {
+        var client = register(Map.of());
+        String email = newUser();
+        // Two browsers of the same user, both signed in and consented, so each goes straight to issuing.
+        var browsers = new java.util.ArrayList<Browser>();
+        for (int i = 0; i < 2; i++) {
+            var b = new Browser(server.base);
+            var first = push(client.auth(), request(client, new CodeVerifier()).build())
+                    .toSuccessResponse();
+            assertThat(redirected(through(b, byReference(client, first.getRequestURI()), email))
+                            .indicatesSuccess())
+                    .isTrue();
+            browsers.add(b);
+        }
+        var pushed =
+                push(client.auth(), request(client, new CodeVerifier()).build()).toSuccessResponse();
+        var next = new java.util.concurrent.atomic.AtomicInteger();
+        var results = dev.gatehouse.testkit.Race.run(
+                2,
+                () -> redirected(
+                        browsers.get(next.getAndIncrement()).get(byReference(client, pushed.getRequestURI()))));
+        assertThat(results.stream().filter(AuthorizationResponse::indicatesSuccess))
+                .hasSize(1);
+        assertThat(results.stream()
+                        .filter(r -> !r.indicatesSuccess())
+                        .map(r -> r.toErrorResponse().getErrorObject().getCode()))
+                .containsExactly("invalid_request_uri");
+    }
 }
