@@ -447,4 +447,13 @@ class AuthorizeParametersTest {
                         "\"require_pushed_authorization_requests\":false",
                         "\"form_post\"");
     }
+
+    @Test
+    void whenUiLocalesIsMalformed_thenItIsIgnoredAndTheUserStillSignsIn() throws Exception {
+        var client = register();
+        var uri = URI.create(request(client, new CodeVerifier()).build().toURI() + "&ui_locales=%3Cscript%3E");
+        var toLogin = new Browser(server.base).get(uri);
+        assertThat(Browser.location(toLogin).getPath()).isEqualTo("/login");
+        assertThat(Browser.location(toLogin).getRawQuery()).doesNotContain("&ui_locales=");
+    }
 }

@@ -392,12 +392,12 @@ public final class AuthorizeService {
                         OAuth2Error.INVALID_REQUEST, "max_age must be a non-negative number of seconds", s, rm);
             maxAge = Optional.of(Long.parseLong(maxAgeParam));
         }
-        Optional<String> loginHint = Optional.ofNullable(single(params, "login_hint"));
-        if (loginHint.isPresent() && Validator.textProblem(loginHint.get(), 320).isPresent())
-            throw new Refusal(OAuth2Error.INVALID_REQUEST, "login_hint must be at most 320 characters of text", s, rm);
-        Optional<String> uiLocales = Optional.ofNullable(single(params, "ui_locales"));
-        if (uiLocales.isPresent() && !UI_LOCALES.matcher(uiLocales.get()).matches())
-            throw new Refusal(OAuth2Error.INVALID_REQUEST, "ui_locales must be BCP 47 language tags", s, rm);
+        // Hints and preferences (OIDC Core §3.1.2.1): one that is not usable is ignored, not an error.
+        Optional<String> loginHint = Optional.ofNullable(single(params, "login_hint"))
+                .filter(h -> Validator.textProblem(h, 320).isEmpty());
+        Optional<String> uiLocales = Optional.ofNullable(single(params, "ui_locales"))
+                .map(String::trim)
+                .filter(l -> UI_LOCALES.matcher(l).matches());
         String acr = single(params, "acr_values");
         if (acr != null
                 && (acr.length() > 1000 || Validator.textProblem(acr, 1000).isPresent()))
