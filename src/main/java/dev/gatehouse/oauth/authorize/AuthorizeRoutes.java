@@ -167,7 +167,7 @@ public final class AuthorizeRoutes implements RouteGroup {
      */
     static void respond(Context ctx, AuthorizationResponse response, HttpStatus redirect) {
         ctx.header("Cache-Control", "no-store");
-        if (response.impliedResponseMode() != ResponseMode.FORM_POST) {
+        if (!ResponseMode.FORM_POST.equals(response.impliedResponseMode())) {
             ctx.redirect(response.toURI().toString(), redirect);
             return;
         }

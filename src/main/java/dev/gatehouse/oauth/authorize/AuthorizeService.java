@@ -463,7 +463,7 @@ public final class AuthorizeService {
     public boolean tooOld(Request r, SsoSession session) {
         return r.maxAge()
                 .map(max ->
-                        Duration.between(session.authTime(), clock.instant()).getSeconds() > max)
+                        Duration.between(session.authTime(), clock.instant()).toSeconds() > max)
                 .orElse(false);
     }
 
