@@ -180,6 +180,7 @@ public final class App implements AutoCloseable {
         var authorize = new dev.gatehouse.oauth.authorize.AuthorizeService(
                 db,
                 new dev.gatehouse.oauth.authorize.JdbiCodeStore(),
+                new dev.gatehouse.oauth.authorize.JdbiParStore(),
                 clients,
                 sessions,
                 audit,
@@ -222,7 +223,8 @@ public final class App implements AutoCloseable {
         groups.add(new dev.gatehouse.login.LoginMfaRoutes(sso, mfa, web, secrets, https));
         var consent = new dev.gatehouse.oauth.authorize.ConsentService(
                 db, new dev.gatehouse.oauth.authorize.JdbiConsentStore(), audit, clock, sessions);
-        groups.add(new dev.gatehouse.oauth.authorize.AuthorizeRoutes(authorize, consent, sso, web));
+        groups.add(new dev.gatehouse.oauth.authorize.AuthorizeRoutes(authorize, consent, sso, accounts, web));
+        groups.add(new dev.gatehouse.oauth.authorize.ParRoutes(authorize, clients, web));
         groups.add(new dev.gatehouse.oauth.authorize.ConsentRoutes(authorize, consent, sso, web, secrets, https));
         groups.add(new dev.gatehouse.oidc.UserinfoRoutes(introspector, accounts, web, dpop, config.issuer()));
         groups.add(new dev.gatehouse.oauth.DiscoveryRoutes(config.issuer(), tokenEndpoint, web, scopes));

@@ -63,7 +63,7 @@ public final class DiscoveryRoutes implements RouteGroup {
         m.put("jwks_uri", issuer + "/.well-known/jwks.json");
         m.put("scopes_supported", scopes.snapshot().names().stream().sorted().toList());
         m.put("response_types_supported", List.of("code"));
-        m.put("response_modes_supported", List.of("query", "fragment"));
+        m.put("response_modes_supported", List.of("query", "fragment", "form_post"));
         m.put("code_challenge_methods_supported", List.of("S256"));
         m.put("authorization_response_iss_parameter_supported", true);
         m.put("grant_types_supported", tokens.grantTypes());
@@ -79,6 +79,9 @@ public final class DiscoveryRoutes implements RouteGroup {
         m.put("revocation_endpoint_auth_signing_alg_values_supported", clientAlgs);
         m.put("dpop_signing_alg_values_supported", clientAlgs);
         m.put("registration_endpoint", issuer + "/oauth2/register");
+        m.put("pushed_authorization_request_endpoint", issuer + "/oauth2/par");
+        m.put("require_pushed_authorization_requests", false);
+        m.put("prompt_values_supported", List.of("none", "login", "consent", "select_account"));
         m.put("service_documentation", issuer + "/docs");
         return m;
     }
@@ -103,12 +106,14 @@ public final class DiscoveryRoutes implements RouteGroup {
                         "at_hash",
                         "sid",
                         "amr",
+                        "acr",
                         "azp",
                         "email",
                         "email_verified",
                         "name",
                         "given_name",
                         "family_name"));
+        m.put("acr_values_supported", dev.gatehouse.oauth.authorize.Acr.SUPPORTED);
         m.put("claims_parameter_supported", false);
         m.put("request_parameter_supported", false);
         m.put("request_uri_parameter_supported", false);
