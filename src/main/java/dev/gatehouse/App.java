@@ -147,13 +147,19 @@ public final class App implements AutoCloseable {
                 clock,
                 config.issuer());
         var idTokens = new dev.gatehouse.oidc.IdTokenService(keyRing, config.issuer(), clock, config.accessTokenTtl());
+        var devices = new dev.gatehouse.oauth.device.DeviceService(
+                db, new dev.gatehouse.oauth.device.JdbiDeviceStore(), clients, sessions, audit, secrets, clock);
         var tokenEndpoint = new dev.gatehouse.oauth.token.TokenEndpoint(clients)
                 .register(new dev.gatehouse.oauth.token.AuthorizationCodeGrantHandler(
                         authorize, accessTokens, idTokens, config.apiAudience()))
                 .register(new dev.gatehouse.oauth.token.RefreshTokenGrantHandler(
-                        sessions, authorize, accessTokens, config.apiAudience()))
-                .register(new dev.gatehouse.oauth.token.ClientCredentialsGrantHandler(
-                        accessTokens, config.apiAudience()));
+                        sessions, authorize, devices, accessTokens, config.apiAudience()))
+                .register(
+                        new dev.gatehouse.oauth.token.ClientCredentialsGrantHandler(accessTokens, config.apiAudience()))
+                .register(new dev.gatehouse.oauth.token.DeviceCodeGrantHandler(
+                        devices, accessTokens, idTokens, config.apiAudience()))
+                .register(new dev.gatehouse.oauth.token.TokenExchangeGrantHandler(
+                        introspector, accessTokens, audit, config.apiAudience()));
 
         var groups = new ArrayList<dev.gatehouse.platform.http.RouteGroup>();
         HttpServer[] self = new HttpServer[1];
@@ -176,6 +182,8 @@ public final class App implements AutoCloseable {
                 db, new dev.gatehouse.oauth.authorize.JdbiConsentStore(), audit, clock);
         groups.add(new dev.gatehouse.oauth.authorize.AuthorizeRoutes(authorize, consent, sso, web));
         groups.add(new dev.gatehouse.oauth.authorize.ConsentRoutes(authorize, consent, sso, web, secrets, https));
+        groups.add(new dev.gatehouse.oauth.device.DeviceRoutes(
+                devices, clients, consent, sso, web, secrets, config.issuer(), https));
         groups.add(new dev.gatehouse.oidc.UserinfoRoutes(introspector, accounts, web));
         groups.add(new dev.gatehouse.oauth.DiscoveryRoutes(config.issuer(), tokenEndpoint, web));
         groups.add(new AdminRoutes(keyRing, outbox, accounts, audit, web, clock));

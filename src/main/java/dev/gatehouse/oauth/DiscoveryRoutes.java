@@ -63,6 +63,8 @@ public final class DiscoveryRoutes implements RouteGroup {
         m.put("code_challenge_methods_supported", List.of("S256"));
         m.put("authorization_response_iss_parameter_supported", true);
         m.put("grant_types_supported", tokens.grantTypes());
+        if (tokens.grantTypes().contains("urn:ietf:params:oauth:grant-type:device_code"))
+            m.put("device_authorization_endpoint", issuer + "/oauth2/device_authorization");
         m.put("token_endpoint_auth_methods_supported", authMethods);
         m.put("introspection_endpoint", issuer + "/oauth2/introspect");
         m.put("introspection_endpoint_auth_methods_supported", confidentialMethods);
