@@ -187,6 +187,20 @@ class DeviceFlowTest {
     }
 
     @Test
+    void whenAnApprovedCodeIsPolledConcurrently_thenExactlyOnePollGetsTokens() throws Exception {
+        var client = registerPublic("profile");
+        var d = authorize(client, null);
+        var b = new Browser(server.base);
+        var form = entryForm(b, URI.create(server.base + "/device"), newUser());
+        var confirm = submit(b, form, d.getUserCode().getValue(), null);
+        assertThat(submit(b, confirm, d.getUserCode().getValue(), "allow").body())
+                .contains("Device connected");
+        List<Boolean> results =
+                dev.gatehouse.testkit.Race.run(6, () -> poll(client, d).indicatesSuccess());
+        assertThat(results).containsOnlyOnce(true);
+    }
+
+    @Test
     void whenUserDenies_thenTheDeviceIsToldAccessDenied() throws Exception {
         var client = registerPublic("profile");
         var d = authorize(client, null);

@@ -35,6 +35,13 @@ public final class JdbiDeviceStore {
                 .execute();
     }
 
+    /** Forgets codes that expired before {@code cutoff} without being redeemed (a redeemed row records a grant). */
+    public void purgeExpired(Handle h, Instant cutoff) {
+        h.createUpdate("DELETE FROM device_codes WHERE expires_at < :cutoff AND session_id IS NULL")
+                .bind("cutoff", cutoff)
+                .execute();
+    }
+
     public boolean userCodeTaken(Handle h, String userHash) {
         return h.createQuery("SELECT COUNT(*) FROM device_codes WHERE user_code_hash = :user")
                         .bind("user", userHash)
