@@ -66,10 +66,16 @@ public final class DiscoveryRoutes implements RouteGroup {
         if (tokens.grantTypes().contains("urn:ietf:params:oauth:grant-type:device_code"))
             m.put("device_authorization_endpoint", issuer + "/oauth2/device_authorization");
         m.put("token_endpoint_auth_methods_supported", authMethods);
+        // private_key_jwt assertions (RFC 7523) and DPoP proofs (RFC 9449) are checked against the same list.
+        List<String> clientAlgs = dev.gatehouse.platform.crypto.PublicJwks.algNames();
+        m.put("token_endpoint_auth_signing_alg_values_supported", clientAlgs);
         m.put("introspection_endpoint", issuer + "/oauth2/introspect");
         m.put("introspection_endpoint_auth_methods_supported", confidentialMethods);
+        m.put("introspection_endpoint_auth_signing_alg_values_supported", clientAlgs);
         m.put("revocation_endpoint", issuer + "/oauth2/revoke");
         m.put("revocation_endpoint_auth_methods_supported", authMethods);
+        m.put("revocation_endpoint_auth_signing_alg_values_supported", clientAlgs);
+        m.put("dpop_signing_alg_values_supported", clientAlgs);
         m.put("registration_endpoint", issuer + "/oauth2/register");
         m.put("service_documentation", issuer + "/docs");
         return m;

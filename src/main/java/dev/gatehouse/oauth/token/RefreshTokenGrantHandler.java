@@ -24,13 +24,16 @@ public final class RefreshTokenGrantHandler implements GrantHandler {
     private final DeviceService devices;
     private final AccessTokenService tokens;
     private final String defaultAudience;
+    private final DpopSessionBindings dpopBindings;
 
     public RefreshTokenGrantHandler(
             SessionService sessions,
             AuthorizeService authorize,
             DeviceService devices,
             AccessTokenService tokens,
-            String defaultAudience) {
+            String defaultAudience,
+            DpopSessionBindings dpopBindings) {
+        this.dpopBindings = dpopBindings;
         this.sessions = sessions;
         this.authorize = authorize;
         this.devices = devices;
@@ -50,6 +53,12 @@ public final class RefreshTokenGrantHandler implements GrantHandler {
         Session owner = sessions.sessionOf(token).orElseThrow(() -> OAuthError.invalidGrant("invalid refresh token"));
         // RFC 6749 §6: the token must have been issued to the authenticated client.
         if (!owner.clientId().equals(clientId)) throw OAuthError.invalidGrant("invalid refresh token");
+        // RFC 9449 §5: a DPoP-bound refresh token is used only with a proof from the same key.
+        Optional<String> boundTo = dpopBindings.keyOf(owner.id());
+        if (boundTo.isPresent() && call.dpopJkt().isEmpty())
+            throw new OAuthError(400, "invalid_dpop_proof", "this refresh token needs a DPoP proof of its key");
+        if (boundTo.isPresent() && !boundTo.equals(call.dpopJkt()))
+            throw OAuthError.invalidGrant("the refresh token is bound to another DPoP key");
         var grant = grantOf(owner.id()).orElseThrow(() -> OAuthError.invalidGrant("invalid refresh token"));
         Set<String> requested = call.scope();
         // RFC 6749 §6: a new scope must not include any scope not originally granted.
@@ -62,11 +71,11 @@ public final class RefreshTokenGrantHandler implements GrantHandler {
             throw OAuthError.invalidGrant("invalid refresh token");
         }
         List<String> audience = grant.resources().isEmpty() ? List.of(defaultAudience) : grant.resources();
-        var access = tokens.issue(new AccessTokenService.Request(
-                grant.userId().toString(), Optional.of(refreshed.session().id()), clientId, audience, scope));
+        var access = tokens.issue(call.bind(new AccessTokenService.Request(
+                grant.userId().toString(), Optional.of(refreshed.session().id()), clientId, audience, scope)));
         var body = new LinkedHashMap<String, Object>();
         body.put("access_token", access.token());
-        body.put("token_type", "Bearer");
+        body.put("token_type", call.tokenType());
         body.put("expires_in", access.expiresIn());
         if (!scope.isEmpty()) body.put("scope", String.join(" ", scope));
         body.put("refresh_token", refreshed.refreshToken());

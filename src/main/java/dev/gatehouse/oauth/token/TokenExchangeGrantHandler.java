@@ -87,8 +87,8 @@ public final class TokenExchangeGrantHandler implements GrantHandler {
                 })
                 .or(() -> earlierActor);
         var issued = tokens.issue(
-                new AccessTokenService.Request(
-                        subject.subject(), subject.sessionId(), call.client().clientId(), audience, scope),
+                call.bind(new AccessTokenService.Request(
+                        subject.subject(), subject.sessionId(), call.client().clientId(), audience, scope)),
                 act.map(a -> Map.<String, Object>of("act", a)).orElse(Map.of()));
 
         var details = new LinkedHashMap<String, Object>();
@@ -105,7 +105,7 @@ public final class TokenExchangeGrantHandler implements GrantHandler {
         var body = new LinkedHashMap<String, Object>();
         body.put("access_token", issued.token());
         body.put("issued_token_type", ACCESS_TOKEN_TYPE);
-        body.put("token_type", "Bearer");
+        body.put("token_type", call.tokenType());
         body.put("expires_in", issued.expiresIn());
         if (!scope.isEmpty()) body.put("scope", String.join(" ", scope));
         return body;
