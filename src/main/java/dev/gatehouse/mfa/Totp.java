@@ -66,8 +66,8 @@ final class Totp {
         var out = new java.io.ByteArrayOutputStream();
         int buffer = 0;
         int bits = 0;
-        for (char c : s.toCharArray()) {
-            int v = BASE32.indexOf(c);
+        for (int i = 0; i < s.length(); i++) {
+            int v = BASE32.indexOf(s.charAt(i));
             if (v < 0) throw new IllegalArgumentException("not base32");
             buffer = (buffer << 5) | v;
             bits += 5;
