@@ -1,15 +1,27 @@
 package dev.gatehouse.ops;
 
+import com.nimbusds.jose.jwk.JWKSet;
 import dev.gatehouse.platform.http.Api;
 import dev.gatehouse.platform.http.RouteGroup;
 import dev.gatehouse.platform.keys.KeyRing;
 
 /** The public signing keys (RFC 7517), including keys about to sign and keys whose tokens are still alive. */
 public final class JwksRoutes implements RouteGroup {
+    /** The serialized set, kept while the key ring hands out the same set object (it builds a new one on change). */
+    private record Rendered(JWKSet set, String json) {}
+
     private final KeyRing keys;
+    private volatile Rendered rendered = new Rendered(null, "");
 
     public JwksRoutes(KeyRing keys) {
         this.keys = keys;
+    }
+
+    private String json() {
+        JWKSet set = keys.publishedKeys();
+        Rendered r = rendered;
+        if (r.set() != set) rendered = r = new Rendered(set, set.toString(true));
+        return r.json();
     }
 
     @Override
@@ -17,8 +29,7 @@ public final class JwksRoutes implements RouteGroup {
         api.get("/.well-known/jwks.json", ctx -> {
                     ctx.header("Cache-Control", "public, max-age=300");
                     ctx.header("Access-Control-Allow-Origin", "*");
-                    ctx.contentType("application/jwk-set+json")
-                            .result(keys.publishedKeys().toString(true));
+                    ctx.contentType("application/jwk-set+json").result(json());
                 })
                 .tag("keys")
                 .summary("JSON Web Key Set of the signing keys")
