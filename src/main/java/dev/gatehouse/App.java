@@ -64,6 +64,7 @@ public final class App implements AutoCloseable {
     private final HttpServer http;
     private final KeyRing keyRing;
     private final AccountService accounts;
+    private final dev.gatehouse.oidc.BackChannelLogout backChannelLogout;
 
     private App(Config config, Clock exactClock, Secrets secrets) {
         this.config = config;
@@ -177,6 +178,11 @@ public final class App implements AutoCloseable {
         groups.add(new dev.gatehouse.oauth.authorize.AuthorizeRoutes(authorize, consent, sso, web));
         groups.add(new dev.gatehouse.oauth.authorize.ConsentRoutes(authorize, consent, sso, web, secrets, https));
         groups.add(new dev.gatehouse.oidc.UserinfoRoutes(introspector, accounts, web));
+        this.backChannelLogout = new dev.gatehouse.oidc.BackChannelLogout();
+        var logout = new dev.gatehouse.oidc.LogoutService(
+                db, sso, authorize, sessions, clients, idTokens, backChannelLogout, audit, secrets, config.issuer());
+        groups.add(new dev.gatehouse.oidc.LogoutRoutes(logout, sso, web, https));
+        groups.add(new dev.gatehouse.oidc.SessionManagementRoutes(clients, sso, web));
         groups.add(new dev.gatehouse.oauth.DiscoveryRoutes(config.issuer(), tokenEndpoint, web));
         groups.add(new AdminRoutes(keyRing, outbox, accounts, audit, web, clock));
         groups.add(new DocsRoutes(config.issuer(), VERSION, mapper, () -> self[0].operations()));
@@ -252,6 +258,7 @@ public final class App implements AutoCloseable {
     public void close() {
         http.stop(10_000);
         mailWorker.close();
+        backChannelLogout.close();
         db.close();
     }
 }

@@ -38,4 +38,13 @@ public final class JdbiSsoStore {
                 .bind("now", now)
                 .execute();
     }
+
+    /** Ends the session with this id; true when it was still open. */
+    public boolean endById(Handle h, UUID id, Instant now) {
+        return h.createUpdate("UPDATE sso_sessions SET ended_at = :now WHERE id = :id AND ended_at IS NULL")
+                        .bind("id", id)
+                        .bind("now", now)
+                        .execute()
+                == 1;
+    }
 }

@@ -82,4 +82,9 @@ public final class SsoService {
             return Optional.empty();
         return db.withHandle(h -> store.active(h, Secrets.sha256(cookieValue), clock.instant()));
     }
+
+    /** Ends an SSO session inside the caller's transaction (logout); true when it was still open. */
+    public boolean end(org.jdbi.v3.core.Handle h, UUID ssoSessionId) {
+        return store.endById(h, ssoSessionId, clock.instant());
+    }
 }

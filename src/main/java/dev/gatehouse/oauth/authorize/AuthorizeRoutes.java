@@ -73,7 +73,7 @@ public final class AuthorizeRoutes implements RouteGroup {
                     var s = session.get();
                     ctx.redirect(
                             authorize
-                                    .issue(r, s.userId(), s.authTime(), web.info(ctx))
+                                    .issue(r, s.userId(), s.authTime(), java.util.Optional.of(s), web.info(ctx))
                                     .toString(),
                             redirect);
                 }

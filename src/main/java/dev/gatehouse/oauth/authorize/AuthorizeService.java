@@ -1,15 +1,17 @@
 package dev.gatehouse.oauth.authorize;
 
 import com.nimbusds.oauth2.sdk.AuthorizationErrorResponse;
-import com.nimbusds.oauth2.sdk.AuthorizationSuccessResponse;
 import com.nimbusds.oauth2.sdk.ErrorObject;
 import com.nimbusds.oauth2.sdk.GrantType;
 import com.nimbusds.oauth2.sdk.OAuth2Error;
 import com.nimbusds.oauth2.sdk.ResponseMode;
 import com.nimbusds.oauth2.sdk.id.Issuer;
 import com.nimbusds.oauth2.sdk.id.State;
+import com.nimbusds.openid.connect.sdk.AuthenticationSuccessResponse;
 import dev.gatehouse.audit.AuditEvent;
 import dev.gatehouse.audit.AuditLog;
+import dev.gatehouse.login.SessionState;
+import dev.gatehouse.login.SsoSession;
 import dev.gatehouse.oauth.OAuthError;
 import dev.gatehouse.oauth.clients.ClientService;
 import dev.gatehouse.oauth.clients.OAuthClient;
@@ -67,6 +69,9 @@ public final class AuthorizeService {
     }
 
     public record Redeemed(AuthorizationCode grant, UUID sessionId, String refreshToken) {}
+
+    /** A client that got tokens in an SSO session, and the session (the ID token's {@code sid}) holding them. */
+    public record Participant(String clientId, UUID sessionId) {}
 
     private sealed interface Redemption {
         record Ok(Redeemed redeemed) implements Redemption {}
@@ -250,8 +255,19 @@ public final class AuthorizeService {
         return errorLocation(r.redirectUri(), error, r.state().map(State::new).orElse(null), r.responseMode());
     }
 
-    /** Issues a code for a signed-in user and answers with the redirect carrying it (and iss, RFC 9207). */
-    public URI issue(Request r, UUID userId, Instant authTime, RequestInfo info) {
+    /**
+     * Issues a code for a signed-in user and answers with the redirect carrying it (and iss, RFC 9207). The code
+     * remembers the SSO session it was issued in (for front- and back-channel logout), and OpenID responses carry
+     * OIDC Session Management's {@code session_state}.
+     */
+    public URI issue(Request r, UUID userId, Instant authTime, Optional<SsoSession> sso, RequestInfo info) {
+        Optional<UUID> ssoSessionId = sso.map(SsoSession::id);
+        // OIDC Session Management §3: for OpenID requests to a web origin, bound to this browser's SSO session.
+        Optional<String> sessionState = r.scope().contains("openid")
+                ? SessionState.origin(r.redirectUri())
+                        .map(origin -> SessionState.compute(
+                                r.client().clientId(), origin, SessionState.browserState(sso), secrets.token("")))
+                : Optional.empty();
         Instant now = clock.instant();
         String code = secrets.token("ac_");
         var grant = new AuthorizationCode(
@@ -268,20 +284,33 @@ public final class AuthorizeService {
                 Optional.empty());
         db.useTransaction(h -> {
             store.insert(h, Secrets.sha256(code), grant, now);
+            ssoSessionId.ifPresent(id -> store.linkSso(h, Secrets.sha256(code), id));
             audit.record(
                     h,
                     AuditEvent.success("oauth.code_issued", userId)
                             .details(Map.of("client_id", r.client().clientId())),
                     info);
         });
-        return new AuthorizationSuccessResponse(
+        return new AuthenticationSuccessResponse(
                         r.redirectUri(),
                         new com.nimbusds.oauth2.sdk.AuthorizationCode(code),
                         null,
+                        null,
                         r.state().map(State::new).orElse(null),
+                        sessionState.map(State::new).orElse(null),
                         issuer,
                         r.responseMode())
                 .toURI();
+    }
+
+    /** The clients that got tokens in an SSO session, each with the session its tokens belong to. */
+    public List<Participant> participants(org.jdbi.v3.core.Handle h, UUID ssoSessionId) {
+        return store.participants(h, ssoSessionId);
+    }
+
+    /** At logout: codes issued in the SSO session but not redeemed yet can no longer be. */
+    public void spendUnusedCodes(org.jdbi.v3.core.Handle h, UUID ssoSessionId) {
+        store.spendUnused(h, ssoSessionId, clock.instant());
     }
 
     /**
