@@ -29,6 +29,8 @@ import java.util.stream.Collectors;
  */
 public final class LogoutRoutes implements RouteGroup {
     static final String CSRF_COOKIE = "gh_logout_csrf";
+    static final List<String> PARAMS =
+            List.of("id_token_hint", "client_id", "post_logout_redirect_uri", "state", "ui_locales");
 
     private final LogoutService logout;
     private final SsoService sso;
@@ -75,7 +77,16 @@ public final class LogoutRoutes implements RouteGroup {
             case LogoutService.Checked.Valid v -> {
                 var r = v.request();
                 var session = sso.find(ctx.cookie(LoginRoutes.SSO_COOKIE));
-                if (session.isEmpty()) {
+                if (session.isEmpty() && redirect == HttpStatus.SEE_OTHER) {
+                    // A form POST from the client's site carries no SameSite=Lax SSO cookie; the same request as a
+                    // top-level GET does, so the browser is sent there once (the GET never redirects to itself).
+                    var q = new LinkedHashMap<String, String>();
+                    for (String name : PARAMS) {
+                        String value = ctx.formParam(name);
+                        if (value != null) q.put(name, value);
+                    }
+                    ctx.redirect("/oauth2/logout" + query(q), redirect);
+                } else if (session.isEmpty()) {
                     finish(ctx, r, List.of(), redirect); // already signed out: nothing to confirm
                 } else if (!logout.needsConfirmation(r, session.get())) {
                     var frames = logout.logout(session.get(), r.client(), web.info(ctx));

@@ -101,6 +101,7 @@ public final class SessionManagementRoutes implements RouteGroup {
     }
 
     private void error(Context ctx, String description) {
-        web.json(ctx, 400, Map.of("status", "error", "error_description", description));
+        // "status" for the iframe's script; "error" as every OAuth endpoint answers (RFC 6749 §5.2).
+        web.json(ctx, 400, Map.of("status", "error", "error", "invalid_request", "error_description", description));
     }
 }

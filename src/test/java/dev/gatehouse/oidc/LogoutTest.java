@@ -338,6 +338,28 @@ class LogoutTest {
     }
 
     @Test
+    void whenTheClientPostsWithoutTheSsoCookie_thenTheBrowserIsSentToTheSameRequestAsAGet() throws Exception {
+        var client = register(map("post_logout_redirect_uris", List.of(BYE)));
+        var browser = new Browser(server.base);
+        var tokens = signIn(browser, client, newUser()).tokens();
+        var form = Map.of("id_token_hint", tokens.getIDTokenString(), "post_logout_redirect_uri", BYE, "state", "p-1");
+        // A cross-site form POST: SameSite=Lax keeps the SSO cookie out of it.
+        var crossSite = new Browser(server.base).post(URI.create(server.base + "/oauth2/logout"), form);
+        assertThat(crossSite.statusCode()).isEqualTo(303);
+        URI next = Browser.location(crossSite);
+        assertThat(next.getPath()).isEqualTo("/oauth2/logout");
+        assertThat(URLUtils.parseParameters(next.getRawQuery()))
+                .containsEntry("id_token_hint", List.of(tokens.getIDTokenString()))
+                .containsEntry("state", List.of("p-1"));
+        assertThat(signedIn(browser, client)).isTrue();
+        var r = browser.get(next); // the top-level GET carries the cookie
+        assertThat(r.statusCode()).isEqualTo(302);
+        assertThat(r.headers().firstValue("Location")).hasValue(BYE + "?state=p-1");
+        assertThat(signedIn(browser, client)).isFalse();
+        assertThat(refreshes(client, tokens)).isFalse();
+    }
+
+    @Test
     void whenTheIdTokenHintHasExpired_thenItStillIdentifiesTheSession() throws Exception {
         var client = register(map("post_logout_redirect_uris", List.of(BYE)));
         var browser = new Browser(server.base);
