@@ -70,6 +70,8 @@ class LogoutTest {
     /** Logout tokens the back-channel endpoint received, as "path logout_token". */
     static final LinkedBlockingQueue<String> received = new LinkedBlockingQueue<>();
 
+    static final java.util.concurrent.atomic.AtomicInteger flakyCalls = new java.util.concurrent.atomic.AtomicInteger();
+
     @BeforeAll
     static void start() throws Exception {
         server = TestServer.start();
@@ -91,6 +93,28 @@ class LogoutTest {
             }
             exchange.close();
         });
+        rp.createContext("/flaky", exchange -> {
+            // Fails once with 503, then behaves: the sender must retry.
+            String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            if (flakyCalls.incrementAndGet() == 1) {
+                exchange.sendResponseHeaders(503, -1);
+            } else {
+                received.add("/flaky "
+                        + URLUtils.parseParameters(body).get("logout_token").get(0));
+                exchange.sendResponseHeaders(200, -1);
+            }
+            exchange.close();
+        });
+        rp.createContext("/slow", exchange -> {
+            try {
+                Thread.sleep(8_000); // longer than the sender's timeout
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        rp.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
         rp.start();
         backChannelUri = "http://127.0.0.1:" + rp.getAddress().getPort() + "/backchannel";
     }
@@ -287,6 +311,30 @@ class LogoutTest {
                 .send();
         assertThat(audit.body())
                 .contains("sso.logout", "sessions_ended", front.id().getValue());
+    }
+
+    @Test
+    void whenABackChannelEndpointIsSlowOrFailing_thenLogoutDoesNotWaitAndTheTokenIsRetried() throws Exception {
+        received.clear();
+        flakyCalls.set(0);
+        String base = "http://127.0.0.1:" + rp.getAddress().getPort();
+        var flaky = register(map("post_logout_redirect_uris", List.of(BYE), "backchannel_logout_uri", base + "/flaky"));
+        var slow = register(map("backchannel_logout_uri", base + "/slow"));
+        var browser = new Browser(server.base);
+        String email = newUser();
+        var first = signIn(browser, flaky, email);
+        signIn(browser, slow, email);
+
+        long started = System.nanoTime();
+        var r = browser.get(URI.create(server.base + "/oauth2/logout?id_token_hint="
+                + q(first.tokens().getIDTokenString()) + "&post_logout_redirect_uri=" + q(BYE)));
+        long tookMs = (System.nanoTime() - started) / 1_000_000;
+        assertThat(r.statusCode()).isEqualTo(302);
+        assertThat(tookMs).as("logout waited for a back-channel call").isLessThan(3_000);
+
+        var tokens = logoutTokens(1, flaky);
+        assertThat(tokens.get(flaky.id().getValue()).getStringClaim("sid")).isEqualTo(sid(first.tokens()));
+        assertThat(flakyCalls.get()).isEqualTo(2);
     }
 
     @Test
