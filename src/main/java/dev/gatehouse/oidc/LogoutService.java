@@ -165,7 +165,8 @@ public final class LogoutService {
      */
     public List<FrontChannel> logout(SsoSession session, Optional<OAuthClient> initiator, RequestInfo info) {
         List<AuthorizeService.Participant> participants = db.inTransaction(h -> {
-            sso.end(h, session.id());
+            // Two logouts racing for one session: only the one that ends it ends the rest and tells the clients.
+            if (!sso.end(h, session.id())) return List.<AuthorizeService.Participant>of();
             List<AuthorizeService.Participant> ps = authorize.participants(h, session.id());
             authorize.spendUnusedCodes(h, session.id());
             int ended = 0;

@@ -338,6 +338,23 @@ class LogoutTest {
     }
 
     @Test
+    void whenTheSameLogoutArrivesTwiceAtOnce_thenTheClientIsToldOnce() throws Exception {
+        received.clear();
+        var client = register(map("post_logout_redirect_uris", List.of(BYE), "backchannel_logout_uri", backChannelUri));
+        var browser = new Browser(server.base);
+        var tokens = signIn(browser, client, newUser()).tokens();
+        URI logout = URI.create(server.base + "/oauth2/logout?id_token_hint=" + q(tokens.getIDTokenString())
+                + "&post_logout_redirect_uri=" + q(BYE));
+        var statuses =
+                dev.gatehouse.testkit.Race.run(4, () -> browser.get(logout).statusCode());
+        assertThat(statuses).containsOnly(302);
+        logoutTokens(1, client);
+        assertThat(received.poll(1500, TimeUnit.MILLISECONDS))
+                .as("a second logout token")
+                .isNull();
+    }
+
+    @Test
     void whenNoIdTokenIsGiven_thenTheUserConfirmsOnACsrfProtectedPage() throws Exception {
         var client = register(map("post_logout_redirect_uris", List.of(BYE)));
         String email = newUser();
