@@ -133,8 +133,17 @@ public final class App implements AutoCloseable {
         var introspector =
                 new dev.gatehouse.tokens.TokenIntrospector(accessTokens, revocations, sessions, config.issuer());
         var web = new Web(mapper, List.of(new TokenAuthenticator(introspector, rbac)), limiter, metrics);
+        // Sender-constrained clients: private_key_jwt (RFC 7523) and DPoP (RFC 9449), one-time jti in the database.
+        var replays = new dev.gatehouse.platform.db.ReplayCache(db, clock);
+        var dpop = new dev.gatehouse.tokens.DpopProofs(replays, clock);
+        var dpopBindings = new dev.gatehouse.oauth.token.DpopSessionBindings(db);
         var clients = new dev.gatehouse.oauth.clients.ClientService(
-                db, new dev.gatehouse.oauth.clients.JdbiClientStore(), secrets, audit, clock);
+                db,
+                new dev.gatehouse.oauth.clients.JdbiClientStore(),
+                secrets,
+                audit,
+                clock,
+                new dev.gatehouse.oauth.clients.ClientAssertions(config.issuer(), replays, clock));
         boolean https = config.issuer().startsWith("https:");
         var sso = new dev.gatehouse.login.SsoService(
                 db, new dev.gatehouse.login.JdbiSsoStore(), accounts, audit, secrets, clock, config.refreshTokenTtl());
@@ -150,9 +159,9 @@ public final class App implements AutoCloseable {
         var idTokens = new dev.gatehouse.oidc.IdTokenService(keyRing, config.issuer(), clock, config.accessTokenTtl());
         var tokenEndpoint = new dev.gatehouse.oauth.token.TokenEndpoint(clients)
                 .register(new dev.gatehouse.oauth.token.AuthorizationCodeGrantHandler(
-                        authorize, accessTokens, idTokens, config.apiAudience()))
+                        authorize, accessTokens, idTokens, config.apiAudience(), dpopBindings))
                 .register(new dev.gatehouse.oauth.token.RefreshTokenGrantHandler(
-                        sessions, authorize, accessTokens, config.apiAudience()))
+                        sessions, authorize, accessTokens, config.apiAudience(), dpopBindings))
                 .register(new dev.gatehouse.oauth.token.ClientCredentialsGrantHandler(
                         accessTokens, config.apiAudience()));
 
@@ -169,7 +178,8 @@ public final class App implements AutoCloseable {
         groups.add(new AuthRoutes(auth, accounts, web, https));
         groups.add(new SessionRoutes(sessions, auth, web));
         groups.add(new AuditRoutes(audit, web));
-        groups.add(new dev.gatehouse.oauth.TokenRoutes(tokenEndpoint, clients, introspector, sessions, web));
+        groups.add(new dev.gatehouse.oauth.TokenRoutes(
+                tokenEndpoint, clients, introspector, sessions, web, dpop, config.issuer()));
         groups.add(new dev.gatehouse.oauth.clients.ClientRoutes(clients, web));
         groups.add(new dev.gatehouse.oauth.clients.RegistrationRoutes(clients, web, config.issuer()));
         groups.add(new dev.gatehouse.login.LoginRoutes(sso, web, secrets, https));
@@ -177,7 +187,7 @@ public final class App implements AutoCloseable {
                 db, new dev.gatehouse.oauth.authorize.JdbiConsentStore(), audit, clock);
         groups.add(new dev.gatehouse.oauth.authorize.AuthorizeRoutes(authorize, consent, sso, web));
         groups.add(new dev.gatehouse.oauth.authorize.ConsentRoutes(authorize, consent, sso, web, secrets, https));
-        groups.add(new dev.gatehouse.oidc.UserinfoRoutes(introspector, accounts, web));
+        groups.add(new dev.gatehouse.oidc.UserinfoRoutes(introspector, accounts, web, dpop, config.issuer()));
         this.backChannelLogout = new dev.gatehouse.oidc.BackChannelLogout();
         var logout = new dev.gatehouse.oidc.LogoutService(
                 db, sso, authorize, sessions, clients, idTokens, backChannelLogout, audit, secrets, config.issuer());

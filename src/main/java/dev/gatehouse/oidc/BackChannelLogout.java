@@ -47,27 +47,29 @@ public final class BackChannelLogout implements AutoCloseable {
                 .POST(HttpRequest.BodyPublishers.ofString(
                         "logout_token=" + URLEncoder.encode(logoutToken, StandardCharsets.UTF_8)))
                 .build();
-        http.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((response, error) -> {
-            if (error == null && response.statusCode() / 100 == 2) {
-                log.debug("Back-channel logout delivered to client {}", clientId);
-                return;
-            }
-            boolean retryable = error != null || response.statusCode() >= 500 || response.statusCode() == 429;
-            String outcome = error != null ? error.getClass().getSimpleName() : "HTTP " + response.statusCode();
-            if (retryable && attempt < RETRY_DELAYS.size() && !retries.isShutdown()) {
-                log.info("Back-channel logout to client {} failed ({}); retrying", clientId, outcome);
-                try {
-                    retries.schedule(
-                            () -> attempt(clientId, uri, logoutToken, attempt + 1),
-                            RETRY_DELAYS.get(attempt).toMillis(),
-                            TimeUnit.MILLISECONDS);
-                } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
-                    // stopping: the pending delivery is dropped
-                }
-            } else {
-                log.warn("Back-channel logout to client {} not delivered ({})", clientId, outcome);
-            }
-        });
+        // The outcome is handled in the callback; nothing waits on the future.
+        var unused = http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
+                .whenComplete((response, error) -> {
+                    if (error == null && response.statusCode() / 100 == 2) {
+                        log.debug("Back-channel logout delivered to client {}", clientId);
+                        return;
+                    }
+                    boolean retryable = error != null || response.statusCode() >= 500 || response.statusCode() == 429;
+                    String outcome = error != null ? error.getClass().getSimpleName() : "HTTP " + response.statusCode();
+                    if (retryable && attempt < RETRY_DELAYS.size() && !retries.isShutdown()) {
+                        log.info("Back-channel logout to client {} failed ({}); retrying", clientId, outcome);
+                        try {
+                            var unusedRetry = retries.schedule(
+                                    () -> attempt(clientId, uri, logoutToken, attempt + 1),
+                                    RETRY_DELAYS.get(attempt).toMillis(),
+                                    TimeUnit.MILLISECONDS);
+                        } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+                            // stopping: the pending delivery is dropped
+                        }
+                    } else {
+                        log.warn("Back-channel logout to client {} not delivered ({})", clientId, outcome);
+                    }
+                });
     }
 
     @Override

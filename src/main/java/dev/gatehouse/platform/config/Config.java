@@ -188,7 +188,7 @@ public record Config(
             String v = str(name, dflt);
             try {
                 URI u = new URI(v);
-                if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme()) || u.getHost() == null) {
+                if ((!"http".equals(u.getScheme()) && !"https".equals(u.getScheme())) || u.getHost() == null) {
                     throw new ConfigException(name, "must be an http(s) URL, got '" + v + "'");
                 }
                 if (u.getQuery() != null || u.getFragment() != null) {
