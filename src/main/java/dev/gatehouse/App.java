@@ -76,9 +76,10 @@ public final class App implements AutoCloseable {
         String url = config.dbUrl().orElseGet(() -> Database.embeddedUrl(config.dataDir()));
         this.db = Database.open(url, config.dbUser(), config.dbPassword(), url.startsWith("jdbc:postgresql:") ? 16 : 8);
         db.pool().setMetricRegistry(metrics);
+        var masterKey = MasterKey.load(config.masterKey(), config.dataDir(), secrets);
         this.keyRing = new KeyRing(
                 new JdbiSigningKeyStore(db),
-                MasterKey.load(config.masterKey(), config.dataDir(), secrets),
+                masterKey,
                 clock,
                 Duration.ofHours(1),
                 config.accessTokenTtl().plus(Duration.ofHours(1)));
@@ -116,6 +117,10 @@ public final class App implements AutoCloseable {
                 config.registrationEnabled());
         var accessTokens = new dev.gatehouse.tokens.AccessTokenService(
                 keyRing, config.issuer(), clock, config.accessTokenTtl(), JWSAlgorithm.ES256, metrics);
+        var mfaStore = new dev.gatehouse.mfa.JdbiMfaStore();
+        List<dev.gatehouse.mfa.ExtraFactor> extraFactors = List.of(); // WebAuthn plugs in here
+        var mfaGate =
+                new dev.gatehouse.mfa.MfaGate(mfaStore, audit, secrets, clock, config.mfaRequired(), extraFactors);
         var auth = new AuthService(
                 db,
                 accounts,
@@ -125,7 +130,23 @@ public final class App implements AutoCloseable {
                 secrets,
                 metrics,
                 config.apiAudience(),
-                config.requireVerifiedEmail());
+                config.requireVerifiedEmail(),
+                mfaGate);
+        var mfa = new dev.gatehouse.mfa.MfaService(
+                db,
+                mfaStore,
+                mfaGate,
+                auth,
+                accounts,
+                masterKey,
+                secrets,
+                clock,
+                audit,
+                metrics,
+                outbox,
+                mailWorker::nudge,
+                config.issuer(),
+                extraFactors);
 
         var mapper = Json.newMapper();
         var limiter = new RateLimiter(config.rateLimits(), clock);
@@ -146,7 +167,14 @@ public final class App implements AutoCloseable {
                 new dev.gatehouse.oauth.clients.ClientAssertions(config.issuer(), replays, clock));
         boolean https = config.issuer().startsWith("https:");
         var sso = new dev.gatehouse.login.SsoService(
-                db, new dev.gatehouse.login.JdbiSsoStore(), accounts, audit, secrets, clock, config.refreshTokenTtl());
+                db,
+                new dev.gatehouse.login.JdbiSsoStore(),
+                accounts,
+                audit,
+                secrets,
+                clock,
+                config.refreshTokenTtl(),
+                mfaGate);
         var authorize = new dev.gatehouse.oauth.authorize.AuthorizeService(
                 db,
                 new dev.gatehouse.oauth.authorize.JdbiCodeStore(),
@@ -177,12 +205,18 @@ public final class App implements AutoCloseable {
         groups.add(new JwksRoutes(keyRing));
         groups.add(new AuthRoutes(auth, accounts, web, https));
         groups.add(new SessionRoutes(sessions, auth, web));
+        groups.add(new dev.gatehouse.mfa.MfaRoutes(mfa, web, https));
+        groups.add(new dev.gatehouse.mfa.DeviceRoutes(
+                new dev.gatehouse.mfa.DeviceService(
+                        db, mfaStore, sessions, audit, clock, Duration.ofDays(config.mfaTrustDays())),
+                web));
         groups.add(new AuditRoutes(audit, web));
         groups.add(new dev.gatehouse.oauth.TokenRoutes(
                 tokenEndpoint, clients, introspector, sessions, web, dpop, config.issuer()));
         groups.add(new dev.gatehouse.oauth.clients.ClientRoutes(clients, web));
         groups.add(new dev.gatehouse.oauth.clients.RegistrationRoutes(clients, web, config.issuer()));
         groups.add(new dev.gatehouse.login.LoginRoutes(sso, web, secrets, https));
+        groups.add(new dev.gatehouse.login.LoginMfaRoutes(sso, mfa, web, secrets, https));
         var consent = new dev.gatehouse.oauth.authorize.ConsentService(
                 db, new dev.gatehouse.oauth.authorize.JdbiConsentStore(), audit, clock);
         groups.add(new dev.gatehouse.oauth.authorize.AuthorizeRoutes(authorize, consent, sso, web));
