@@ -65,6 +65,7 @@ public final class App implements AutoCloseable {
     private final KeyRing keyRing;
     private final AccountService accounts;
     private final dev.gatehouse.oidc.BackChannelLogout backChannelLogout;
+    private final dev.gatehouse.ops.Sweeper sweeper;
 
     private App(Config config, Clock exactClock, Secrets secrets) {
         this.config = config;
@@ -166,6 +167,8 @@ public final class App implements AutoCloseable {
                 clock,
                 new dev.gatehouse.oauth.clients.ClientAssertions(config.issuer(), replays, clock));
         boolean https = config.issuer().startsWith("https:");
+        var scopes = new dev.gatehouse.oauth.scopes.ScopeService(
+                db, new dev.gatehouse.oauth.scopes.JdbiScopeStore(), audit, clock, Duration.ofSeconds(30));
         var sso = new dev.gatehouse.login.SsoService(
                 db,
                 new dev.gatehouse.login.JdbiSsoStore(),
@@ -178,12 +181,14 @@ public final class App implements AutoCloseable {
         var authorize = new dev.gatehouse.oauth.authorize.AuthorizeService(
                 db,
                 new dev.gatehouse.oauth.authorize.JdbiCodeStore(),
+                new dev.gatehouse.oauth.authorize.JdbiParStore(),
                 clients,
                 sessions,
                 audit,
                 secrets,
                 clock,
-                config.issuer());
+                config.issuer(),
+                scopes);
         var idTokens = new dev.gatehouse.oidc.IdTokenService(keyRing, config.issuer(), clock, config.accessTokenTtl());
         var tokenEndpoint = new dev.gatehouse.oauth.token.TokenEndpoint(clients)
                 .register(new dev.gatehouse.oauth.token.AuthorizationCodeGrantHandler(
@@ -191,7 +196,7 @@ public final class App implements AutoCloseable {
                 .register(new dev.gatehouse.oauth.token.RefreshTokenGrantHandler(
                         sessions, authorize, accessTokens, config.apiAudience(), dpopBindings))
                 .register(new dev.gatehouse.oauth.token.ClientCredentialsGrantHandler(
-                        accessTokens, config.apiAudience()));
+                        accessTokens, config.apiAudience(), scopes));
 
         var groups = new ArrayList<dev.gatehouse.platform.http.RouteGroup>();
         HttpServer[] self = new HttpServer[1];
@@ -218,8 +223,9 @@ public final class App implements AutoCloseable {
         groups.add(new dev.gatehouse.login.LoginRoutes(sso, web, secrets, https));
         groups.add(new dev.gatehouse.login.LoginMfaRoutes(sso, mfa, web, secrets, https));
         var consent = new dev.gatehouse.oauth.authorize.ConsentService(
-                db, new dev.gatehouse.oauth.authorize.JdbiConsentStore(), audit, clock);
-        groups.add(new dev.gatehouse.oauth.authorize.AuthorizeRoutes(authorize, consent, sso, web));
+                db, new dev.gatehouse.oauth.authorize.JdbiConsentStore(), audit, clock, sessions);
+        groups.add(new dev.gatehouse.oauth.authorize.AuthorizeRoutes(authorize, consent, sso, accounts, web));
+        groups.add(new dev.gatehouse.oauth.authorize.ParRoutes(authorize, clients, web));
         groups.add(new dev.gatehouse.oauth.authorize.ConsentRoutes(authorize, consent, sso, web, secrets, https));
         groups.add(new dev.gatehouse.oidc.UserinfoRoutes(introspector, accounts, web, dpop, config.issuer()));
         this.backChannelLogout = new dev.gatehouse.oidc.BackChannelLogout();
@@ -227,7 +233,21 @@ public final class App implements AutoCloseable {
                 db, sso, authorize, sessions, clients, idTokens, backChannelLogout, audit, secrets, config.issuer());
         groups.add(new dev.gatehouse.oidc.LogoutRoutes(logout, sso, web, https));
         groups.add(new dev.gatehouse.oidc.SessionManagementRoutes(clients, sso, web));
-        groups.add(new dev.gatehouse.oauth.DiscoveryRoutes(config.issuer(), tokenEndpoint, web));
+        groups.add(new dev.gatehouse.oauth.DiscoveryRoutes(config.issuer(), tokenEndpoint, web, scopes));
+        groups.add(new dev.gatehouse.oauth.scopes.ScopeRoutes(scopes, web));
+        groups.add(new dev.gatehouse.oauth.authorize.ConsentApiRoutes(consent, web));
+        var codes =
+                new dev.gatehouse.oauth.authorize.ExpiredCodes(db, new dev.gatehouse.oauth.authorize.JdbiCodeStore());
+        this.sweeper = new dev.gatehouse.ops.Sweeper(
+                clock,
+                config.cleanupInterval(),
+                Duration.ofSeconds(1),
+                List.of(
+                        new dev.gatehouse.ops.Sweeper.Task("authorization_codes", codes::deleteExpired),
+                        new dev.gatehouse.ops.Sweeper.Task("refresh_tokens", sessions::deleteExpiredRefreshTokens),
+                        new dev.gatehouse.ops.Sweeper.Task("sso_sessions", sso::deleteExpired),
+                        new dev.gatehouse.ops.Sweeper.Task("one_time_tokens", accounts::deleteExpiredTokens),
+                        new dev.gatehouse.ops.Sweeper.Task("revoked_access_tokens", revocations::deleteExpired)));
         groups.add(new AdminRoutes(keyRing, outbox, accounts, audit, web, clock));
         groups.add(new DocsRoutes(config.issuer(), VERSION, mapper, () -> self[0].operations()));
         this.http = new HttpServer(config.httpHost(), config.httpPort(), config.issuer(), mapper, metrics, groups);
@@ -245,6 +265,7 @@ public final class App implements AutoCloseable {
         var app = new App(config, clock, secrets);
         app.bootstrapAdmin(secrets);
         app.mailWorker.start();
+        app.sweeper.start();
         app.http.start();
         return app;
     }
@@ -301,6 +322,7 @@ public final class App implements AutoCloseable {
     @Override
     public void close() {
         http.stop(10_000);
+        sweeper.close();
         mailWorker.close();
         backChannelLogout.close();
         db.close();

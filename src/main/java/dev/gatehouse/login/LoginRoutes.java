@@ -56,7 +56,10 @@ public final class LoginRoutes implements RouteGroup {
     }
 
     private void form(Context ctx) {
-        render(ctx, 200, safeReturn(ctx.queryParam("return_to")), "", null);
+        // OIDC login_hint only prefills the field: nothing is looked up, so the page says nothing about the account.
+        String hint = ctx.queryParam("login_hint");
+        if (hint == null || hint.length() > 320) hint = "";
+        render(ctx, 200, safeReturn(ctx.queryParam("return_to")), hint, null);
     }
 
     private void render(Context ctx, int status, String returnTo, String email, String error) {

@@ -106,4 +106,9 @@ public final class SsoService {
     public boolean end(org.jdbi.v3.core.Handle h, UUID ssoSessionId) {
         return store.endById(h, ssoSessionId, clock.instant());
     }
+
+    /** Deletes expired SSO sessions (the cleanup job); returns how many. */
+    public int deleteExpired(Instant now) {
+        return db.inTransaction(h -> store.deleteExpired(h, now));
+    }
 }

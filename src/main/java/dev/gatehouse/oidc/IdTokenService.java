@@ -63,6 +63,7 @@ public final class IdTokenService {
                 .claim("auth_time", c.authTime().getEpochSecond())
                 .claim("sid", c.sessionId().toString())
                 .claim("amr", c.amr())
+                .claim("acr", dev.gatehouse.oauth.authorize.Acr.achievedBy(c.amr()))
                 .claim("azp", c.client().clientId())
                 // OIDC Core §3.1.3.6: at_hash, the left half of the access token's hash.
                 .claim(

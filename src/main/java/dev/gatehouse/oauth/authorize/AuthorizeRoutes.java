@@ -1,34 +1,57 @@
 package dev.gatehouse.oauth.authorize;
 
+import com.nimbusds.oauth2.sdk.AuthorizationResponse;
+import com.nimbusds.oauth2.sdk.ErrorObject;
+import com.nimbusds.oauth2.sdk.ResponseMode;
 import com.nimbusds.openid.connect.sdk.OIDCError;
+import dev.gatehouse.accounts.AccountService;
+import dev.gatehouse.accounts.User;
 import dev.gatehouse.login.LoginRoutes;
 import dev.gatehouse.login.SsoService;
+import dev.gatehouse.login.SsoSession;
+import dev.gatehouse.platform.crypto.Secrets;
 import dev.gatehouse.platform.http.Api;
 import dev.gatehouse.platform.http.Html;
 import dev.gatehouse.platform.http.RouteGroup;
 import dev.gatehouse.platform.http.Web;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
+import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * {@code /oauth2/authorize} (GET and form POST, OIDC Core §3.1.2.1). Without an SSO session, or with
- * {@code prompt=login}, the browser goes to the hosted login page and comes back here. Then consent, unless remembered or first-party.
+ * {@code /oauth2/authorize} (GET and form POST, OIDC Core §3.1.2.1). Without an SSO session, with {@code prompt=login},
+ * a sign-in older than {@code max_age} or weaker than a reachable {@code acr_values} class, the browser goes to the
+ * hosted login page and comes back here; then the account choice for {@code prompt=select_account}; then consent, unless
+ * remembered or first-party (and not {@code prompt=consent}). {@code prompt=none} answers the client with the OIDC error
+ * for the first interaction it would need. Responses go back by query, fragment or form_post.
  */
 public final class AuthorizeRoutes implements RouteGroup {
+    /** OAuth 2.0 Form Post Response Mode: the page's only script, allowed by its hash in the CSP. */
+    private static final String AUTO_SUBMIT = "document.forms[0].submit();";
+
+    private static final String AUTO_SUBMIT_HASH = "'sha256-"
+            + Base64.getEncoder().encodeToString(Secrets.digest(AUTO_SUBMIT.getBytes(StandardCharsets.UTF_8))) + "'";
+
     private final AuthorizeService authorize;
     private final ConsentService consent;
     private final SsoService sso;
+    private final AccountService accounts;
     private final Web web;
 
-    public AuthorizeRoutes(AuthorizeService authorize, ConsentService consent, SsoService sso, Web web) {
+    public AuthorizeRoutes(
+            AuthorizeService authorize, ConsentService consent, SsoService sso, AccountService accounts, Web web) {
         this.authorize = authorize;
         this.consent = consent;
         this.sso = sso;
+        this.accounts = accounts;
         this.web = web;
     }
 
@@ -36,58 +59,177 @@ public final class AuthorizeRoutes implements RouteGroup {
     public void routes(Api api) {
         api.get("/oauth2/authorize", ctx -> handle(ctx, ctx.queryParamMap(), HttpStatus.FOUND))
                 .tag("oauth")
-                .summary("Authorization endpoint (RFC 6749 §3.1, PKCE S256 required)")
+                .summary("Authorization endpoint (RFC 6749 §3.1, PKCE S256 required; RFC 9126 request_uri)")
+                .returns(200, "form_post response, or the account choice for prompt=select_account")
                 .returns(302, "to the login page or back to the client")
-                .returns(400, "error page when the client or redirect URI is not valid");
+                .returns(400, "error page when the client, redirect URI or request_uri is not valid");
         api.post("/oauth2/authorize", ctx -> handle(ctx, ctx.formParamMap(), HttpStatus.SEE_OTHER))
                 .tag("oauth")
                 .summary("Authorization endpoint, form POST")
+                .returns(200, "form_post response, or the account choice for prompt=select_account")
                 .returns(303, "to the login page or back to the client")
-                .returns(400, "error page when the client or redirect URI is not valid");
+                .returns(400, "error page when the client, redirect URI or request_uri is not valid");
     }
 
     private void handle(Context ctx, Map<String, List<String>> params, HttpStatus redirect) {
         switch (authorize.check(params)) {
             case AuthorizeService.Checked.ShowError e ->
                 Html.send(ctx, 400, Html.page("Sign-in request refused", "<p>" + Html.escape(e.message()) + "</p>"));
-            case AuthorizeService.Checked.RedirectError e ->
-                ctx.redirect(e.location().toString(), redirect);
-            case AuthorizeService.Checked.Valid v -> {
-                var r = v.request();
-                var session = sso.find(ctx.cookie(LoginRoutes.SSO_COOKIE));
-                if (session.isEmpty() && r.prompt().contains("none")) {
-                    ctx.redirect(authorize.refuse(r, OIDCError.LOGIN_REQUIRED).toString(), redirect);
-                } else if (session.isEmpty() || r.prompt().contains("login")) {
-                    // The login page returns to this request without prompt=login, so the fresh sign-in counts.
-                    String back = "/oauth2/authorize?" + query(params, "prompt");
-                    ctx.redirect("/login?return_to=" + URLEncoder.encode(back, StandardCharsets.UTF_8), redirect);
-                } else if (consent.needed(session.get().userId(), r.client(), r.scope(), r.prompt())) {
-                    if (r.prompt().contains("none")) {
-                        ctx.redirect(
-                                authorize.refuse(r, OIDCError.CONSENT_REQUIRED).toString(), redirect);
-                    } else {
-                        String back = "/oauth2/authorize?" + query(params, "prompt");
-                        ctx.redirect("/consent?return_to=" + URLEncoder.encode(back, StandardCharsets.UTF_8), redirect);
-                    }
-                } else {
-                    var s = session.get();
-                    ctx.redirect(
-                            authorize
-                                    .issue(r, s.userId(), s.authTime(), java.util.Optional.of(s), web.info(ctx))
-                                    .toString(),
-                            redirect);
-                }
-            }
+            case AuthorizeService.Checked.RedirectError e -> respond(ctx, e.response(), redirect);
+            case AuthorizeService.Checked.Valid v -> decide(ctx, v.request(), params, redirect);
         }
         ctx.header("Cache-Control", "no-store");
     }
 
-    private static String query(Map<String, List<String>> params, String without) {
-        return params.entrySet().stream()
-                .filter(e -> !e.getKey().equals(without))
+    private void decide(
+            Context ctx, AuthorizeService.Request r, Map<String, List<String>> params, HttpStatus redirect) {
+        boolean none = r.prompt().contains("none");
+        var session = sso.find(ctx.cookie(LoginRoutes.SSO_COOKIE));
+        var user = session.flatMap(s -> accounts.find(s.userId()));
+        if (session.isEmpty() || user.isEmpty()) {
+            if (none) respond(ctx, authorize.refuse(r, OIDCError.LOGIN_REQUIRED), redirect);
+            else toLogin(ctx, r, params, redirect);
+            return;
+        }
+        SsoSession s = session.get();
+        boolean fresh = AuthorizeService.signedInForThisRequest(r, s);
+        String achieved = Acr.achievedBy(List.of("pwd"));
+        boolean acrUnmet = !r.acrValues().isEmpty()
+                && Acr.satisfied(achieved, r.acrValues()).isEmpty();
+        boolean stepUp = acrUnmet && Acr.reachableBySigningIn(achieved, r.acrValues());
+        if (!fresh && (r.prompt().contains("login") || authorize.tooOld(r, s) || stepUp)) {
+            if (none) respond(ctx, authorize.refuse(r, OIDCError.LOGIN_REQUIRED), redirect);
+            else toLogin(ctx, r, params, redirect);
+            return;
+        }
+        if (none && acrUnmet) {
+            // acr_values are voluntary (OIDC Core §5.5.1.1), but without interaction nothing can meet them.
+            respond(ctx, authorize.refuse(r, UNMET), redirect);
+            return;
+        }
+        if (r.prompt().contains("select_account") && !fresh && !r.interaction().accountSelected()) {
+            selectAccount(ctx, r, params, user.get());
+            return;
+        }
+        var prompt = r.interaction().consentShown()
+                ? r.prompt().stream().filter(p -> !p.equals("consent")).collect(Collectors.toSet())
+                : r.prompt();
+        if (consent.needed(s.userId(), r.client(), r.scope(), prompt)) {
+            if (none) {
+                respond(ctx, authorize.refuse(r, OIDCError.CONSENT_REQUIRED), redirect);
+            } else {
+                String back = back(params, AuthorizeService.CONSENT_SHOWN + "=1");
+                ctx.redirect("/consent?return_to=" + enc(back) + locales(r), redirect);
+            }
+            return;
+        }
+        respond(ctx, authorize.issue(r, s.userId(), s.authTime(), java.util.Optional.of(s), web.info(ctx)), redirect);
+    }
+
+    private static final ErrorObject UNMET = new ErrorObject(
+            "unmet_authentication_requirements", "no requested authentication context class can be met", 302);
+
+    /** To the hosted login; only a sign-in after now satisfies prompt=login, max_age or a step-up afterwards. */
+    private void toLogin(
+            Context ctx, AuthorizeService.Request r, Map<String, List<String>> params, HttpStatus redirect) {
+        ctx.redirect(loginUrl(r, params, authorize.now()), redirect);
+    }
+
+    private String loginUrl(AuthorizeService.Request r, Map<String, List<String>> params, Instant now) {
+        authorize.requireReauthentication(r, now);
+        String back = back(params, AuthorizeService.SIGNED_IN_AFTER + "=" + now.toEpochMilli());
+        String hint = r.loginHint().map(h -> "&login_hint=" + enc(h)).orElse("");
+        return "/login?return_to=" + enc(back) + hint + locales(r);
+    }
+
+    /** OIDC Core §3.1.2.1 prompt=select_account: name the signed-in account; continue with it or sign in as another. */
+    private void selectAccount(Context ctx, AuthorizeService.Request r, Map<String, List<String>> params, User user) {
+        String cont = back(params, AuthorizeService.ACCOUNT_SELECTED + "=1");
+        String other = loginUrl(r, params, authorize.now());
+        String body = """
+                <p><strong>%s</strong> asks which account to use.</p>
+                <p>You are signed in as <strong>%s</strong>.</p>
+                <p><a href="%s">Continue as %s</a></p>
+                <p><a href="%s">Use another account</a></p>
+                """.formatted(
+                        Html.escape(r.client().name()),
+                        Html.escape(user.email()),
+                        Html.escape(cont),
+                        Html.escape(user.email()),
+                        Html.escape(other));
+        Html.send(ctx, 200, Html.page("Choose an account", body));
+    }
+
+    /**
+     * Sends an authorization response (RFC 6749 §4.1.2) the way the request asked: a redirect with the parameters in
+     * the query or fragment, or for form_post an auto-submitting form to the redirect URI that works without
+     * JavaScript too (OAuth 2.0 Form Post Response Mode §2).
+     */
+    static void respond(Context ctx, AuthorizationResponse response, HttpStatus redirect) {
+        ctx.header("Cache-Control", "no-store");
+        if (!ResponseMode.FORM_POST.equals(response.impliedResponseMode())) {
+            ctx.redirect(response.toURI().toString(), redirect);
+            return;
+        }
+        URI target = response.getRedirectionURI();
+        String fields = response.toParameters().entrySet().stream()
                 .flatMap(e -> e.getValue().stream()
-                        .map(v -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "="
-                                + URLEncoder.encode(v, StandardCharsets.UTF_8)))
+                        .map(v -> "<input type=\"hidden\" name=\"" + Html.escape(e.getKey()) + "\" value=\""
+                                + Html.escape(v) + "\">"))
+                .collect(Collectors.joining("\n"));
+        String html = """
+                <!doctype html>
+                <html lang="en">
+                <head>
+                <meta charset="utf-8">
+                <meta name="viewport" content="width=device-width, initial-scale=1">
+                <title>Continue</title>
+                </head>
+                <body>
+                <form method="post" action="%s">
+                %s
+                <noscript>
+                <p>JavaScript is off: press the button to continue to the application.</p>
+                <button type="submit">Continue</button>
+                </noscript>
+                </form>
+                <script>%s</script>
+                </body>
+                </html>
+                """.formatted(Html.escape(target.toString()), fields, AUTO_SUBMIT);
+        ctx.status(200);
+        ctx.header(
+                "Content-Security-Policy",
+                "default-src 'none'; script-src " + AUTO_SUBMIT_HASH + "; form-action " + formActionSource(target)
+                        + "; frame-ancestors 'none'");
+        ctx.header("Pragma", "no-cache");
+        ctx.header("Referrer-Policy", "no-referrer");
+        ctx.contentType("text/html; charset=utf-8").result(html);
+    }
+
+    /** The redirect URI as a CSP source (no query; ';' and ',' percent-encoded so they cannot end the directive). */
+    static String formActionSource(URI u) {
+        if (u.getHost() == null) return u.getScheme() + ":";
+        String path = Optional.ofNullable(u.getRawPath()).orElse("");
+        path = path.replace(";", "%3B").replace(",", "%2C").replace(" ", "%20");
+        return u.getScheme() + "://" + u.getHost() + (u.getPort() == -1 ? "" : ":" + u.getPort()) + path;
+    }
+
+    private static String locales(AuthorizeService.Request r) {
+        return r.uiLocales().map(l -> "&ui_locales=" + enc(l)).orElse("");
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    /** This request again, with {@code marker} ("name=value", one of this server's markers) set. */
+    private static String back(Map<String, List<String>> params, String marker) {
+        String name = marker.substring(0, marker.indexOf('='));
+        String q = params.entrySet().stream()
+                .filter(e -> !e.getKey().equals(name))
+                .flatMap(e -> e.getValue().stream().map(v -> enc(e.getKey()) + "=" + enc(v)))
                 .collect(Collectors.joining("&"));
+        return "/oauth2/authorize?" + q + (q.isEmpty() ? "" : "&") + marker;
     }
 }

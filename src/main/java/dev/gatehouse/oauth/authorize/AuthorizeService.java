@@ -1,12 +1,14 @@
 package dev.gatehouse.oauth.authorize;
 
 import com.nimbusds.oauth2.sdk.AuthorizationErrorResponse;
+import com.nimbusds.oauth2.sdk.AuthorizationResponse;
 import com.nimbusds.oauth2.sdk.ErrorObject;
 import com.nimbusds.oauth2.sdk.GrantType;
 import com.nimbusds.oauth2.sdk.OAuth2Error;
 import com.nimbusds.oauth2.sdk.ResponseMode;
 import com.nimbusds.oauth2.sdk.id.Issuer;
 import com.nimbusds.oauth2.sdk.id.State;
+import com.nimbusds.oauth2.sdk.util.URLUtils;
 import com.nimbusds.openid.connect.sdk.AuthenticationSuccessResponse;
 import dev.gatehouse.audit.AuditEvent;
 import dev.gatehouse.audit.AuditLog;
@@ -15,9 +17,11 @@ import dev.gatehouse.login.SsoSession;
 import dev.gatehouse.oauth.OAuthError;
 import dev.gatehouse.oauth.clients.ClientService;
 import dev.gatehouse.oauth.clients.OAuthClient;
+import dev.gatehouse.oauth.scopes.ScopeService;
 import dev.gatehouse.platform.crypto.Secrets;
 import dev.gatehouse.platform.db.Database;
 import dev.gatehouse.platform.http.RequestInfo;
+import dev.gatehouse.platform.http.Validator;
 import dev.gatehouse.sessions.SessionService;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -57,13 +61,41 @@ public final class AuthorizeService {
             String codeChallenge,
             Optional<String> nonce,
             Set<String> prompt,
-            List<String> resources) {}
+            List<String> resources,
+            Optional<Long> maxAge,
+            Optional<String> loginHint,
+            Optional<String> uiLocales,
+            List<String> acrValues,
+            Optional<String> pushedHash,
+            Interaction interaction) {}
+
+    /**
+     * What already happened in this browser for this request, from markers this server adds when it sends the browser
+     * to the login, consent or account pages. None of them can grant more than the user could by editing the request;
+     * for a pushed request (whose parameters the browser cannot edit) the re-authentication time is kept server-side.
+     */
+    public record Interaction(Optional<Instant> signedInAfter, boolean consentShown, boolean accountSelected) {
+        static final Interaction NONE = new Interaction(Optional.empty(), false, false);
+    }
+
+    /** The markers (see {@link Interaction}); never part of what a client sends. */
+    public static final String SIGNED_IN_AFTER = "gh_after";
+
+    public static final String CONSENT_SHOWN = "gh_consented";
+    public static final String ACCOUNT_SELECTED = "gh_selected";
+    public static final String REQUEST_URI_PREFIX = "urn:ietf:params:oauth:request_uri:";
+    static final Duration PAR_TTL = Duration.ofSeconds(60);
+    /** How long a started pushed request may take to finish (sign-in, consent). */
+    static final Duration PAR_INTERACTION = Duration.ofMinutes(10);
+
+    private static final Set<String> CLIENT_AUTH_PARAMS =
+            Set.of("client_secret", "client_assertion", "client_assertion_type");
 
     public sealed interface Checked {
         /** Client or redirect URI not trustworthy: the browser must not be sent anywhere (RFC 6749 §4.1.2.1). */
         record ShowError(String message) implements Checked {}
 
-        record RedirectError(URI location) implements Checked {}
+        record RedirectError(AuthorizationResponse response) implements Checked {}
 
         record Valid(Request request) implements Checked {}
     }
@@ -87,24 +119,30 @@ public final class AuthorizeService {
     private final Secrets secrets;
     private final Clock clock;
     private final Issuer issuer;
+    private final ScopeService scopes;
+    private final JdbiParStore pushed;
 
     public AuthorizeService(
             Database db,
             JdbiCodeStore store,
+            JdbiParStore pushed,
             ClientService clients,
             SessionService sessions,
             AuditLog audit,
             Secrets secrets,
             Clock clock,
-            String issuer) {
+            String issuer,
+            ScopeService scopes) {
         this.db = db;
         this.store = store;
+        this.pushed = pushed;
         this.clients = clients;
         this.sessions = sessions;
         this.audit = audit;
         this.secrets = secrets;
         this.clock = clock;
         this.issuer = new Issuer(issuer);
+        this.scopes = scopes;
     }
 
     private static String single(Map<String, List<String>> params, String name) {
@@ -115,6 +153,119 @@ public final class AuthorizeService {
     }
 
     public Checked check(Map<String, List<String>> params) {
+        if (params.containsKey("request_uri")) return checkPushed(params);
+        return checkDirect(params, false, Optional.empty(), Interaction.NONE);
+    }
+
+    /** A client's own authorization request by reference (RFC 9126 §4): only client_id and request_uri count. */
+    private Checked checkPushed(Map<String, List<String>> params) {
+        String clientId;
+        String requestUri;
+        try {
+            clientId = single(params, "client_id");
+            requestUri = single(params, "request_uri");
+        } catch (IllegalArgumentException e) {
+            return new Checked.ShowError("The request repeats the parameter " + e.getMessage() + ".");
+        }
+        if (clientId == null) return new Checked.ShowError("The request names no client.");
+        String hash = requestUriHash(requestUri);
+        Instant now = clock.instant();
+        var row = hash == null ? Optional.<JdbiParStore.Row>empty() : db.withHandle(h -> pushed.byHash(h, hash));
+        if (row.isEmpty() || !row.get().clientId().equals(clientId))
+            return new Checked.ShowError("invalid_request_uri: the request_uri is not valid for this application.");
+        var p = row.get();
+        Map<String, List<String>> stored;
+        try {
+            stored = URLUtils.parseParameters(p.params());
+        } catch (RuntimeException e) {
+            return new Checked.ShowError("invalid_request_uri: the request_uri is not valid for this application.");
+        }
+        boolean expired = p.startedAt()
+                .map(t -> !t.plus(PAR_INTERACTION).isAfter(now))
+                .orElse(!p.expiresAt().isAfter(now));
+        if (expired || p.consumedAt().isPresent()) {
+            // The stored redirect URI and state were checked when pushed: the client can be told (RFC 9126 §4).
+            if (checkDirect(stored, true, Optional.of(hash), Interaction.NONE) instanceof Checked.Valid v) {
+                return new Checked.RedirectError(respondError(
+                        v.request(),
+                        new ErrorObject("invalid_request_uri", "the request_uri has expired or was used", 400)));
+            }
+            return new Checked.ShowError("invalid_request_uri: the request_uri has expired or was used.");
+        }
+        if (p.startedAt().isEmpty()) db.useTransaction(h -> pushed.start(h, hash, now));
+        var interaction =
+                new Interaction(p.reauthAfter(), marked(params, CONSENT_SHOWN), marked(params, ACCOUNT_SELECTED));
+        return checkDirect(stored, true, Optional.of(hash), interaction);
+    }
+
+    private static boolean marked(Map<String, List<String>> params, String marker) {
+        return params.getOrDefault(marker, List.of()).equals(List.of("1"));
+    }
+
+    /** SHA-256 of the random part of one of our request_uris, or null when the value is not one. */
+    private static String requestUriHash(String requestUri) {
+        if (requestUri == null || !requestUri.startsWith(REQUEST_URI_PREFIX)) return null;
+        String random = requestUri.substring(REQUEST_URI_PREFIX.length());
+        if (random.isEmpty() || random.length() > 100) return null;
+        return Secrets.sha256(random);
+    }
+
+    /** Sent to sign in again: for a pushed request, only a sign-in after now will do (see {@link Interaction}). */
+    public void requireReauthentication(Request r, Instant at) {
+        r.pushedHash().ifPresent(hash -> db.useTransaction(h -> pushed.requireReauthentication(h, hash, at)));
+    }
+
+    public Instant now() {
+        return clock.instant();
+    }
+
+    /**
+     * Validates a pushed authorization request (RFC 9126 §2.1) for an authenticated client and stores it; answers the
+     * request_uri that stands for it. Errors are token-endpoint style (RFC 9126 §2.3).
+     */
+    public Map<String, Object> push(OAuthClient client, Map<String, List<String>> form, RequestInfo info) {
+        var params = new java.util.LinkedHashMap<String, List<String>>(form);
+        CLIENT_AUTH_PARAMS.forEach(params::remove);
+        if (params.containsKey("request_uri"))
+            throw OAuthError.invalidRequest("request_uri must not be sent to the pushed authorization endpoint");
+        if (params.containsKey("request"))
+            throw new OAuthError(400, "request_not_supported", "request objects are not supported");
+        if (params.keySet().stream().anyMatch(k -> k.startsWith("gh_")))
+            throw OAuthError.invalidRequest("unknown gh_ parameter");
+        params.putIfAbsent("client_id", List.of(client.clientId()));
+        if (!params.get("client_id").equals(List.of(client.clientId())))
+            throw OAuthError.invalidRequest("client_id does not match the authenticated client");
+        switch (checkDirect(params, true, Optional.empty(), Interaction.NONE)) {
+            case Checked.ShowError e -> throw OAuthError.invalidRequest(e.message());
+            case Checked.RedirectError e -> {
+                var error = e.response().toErrorResponse().getErrorObject();
+                throw new OAuthError(400, error.getCode(), error.getDescription());
+            }
+            case Checked.Valid v -> {}
+        }
+        String serialized = URLUtils.serializeParameters(params);
+        if (serialized.length() > 16000) throw OAuthError.invalidRequest("the request is too large");
+        String random = secrets.token("");
+        Instant now = clock.instant();
+        db.useTransaction(h -> {
+            pushed.insert(h, Secrets.sha256(random), client.clientId(), serialized, now, now.plus(PAR_TTL));
+            audit.record(
+                    h,
+                    AuditEvent.success("oauth.request_pushed", null).details(Map.of("client_id", client.clientId())),
+                    info);
+        });
+        var body = new java.util.LinkedHashMap<String, Object>();
+        body.put("request_uri", REQUEST_URI_PREFIX + random);
+        body.put("expires_in", PAR_TTL.toSeconds());
+        return body;
+    }
+
+    /**
+     * The request's own checks. {@code backChannel}: the parameters come from the client's back channel (being pushed now,
+     * or stored under {@code pushedHash}), so the browser could not have edited them.
+     */
+    private Checked checkDirect(
+            Map<String, List<String>> params, boolean backChannel, Optional<String> pushedHash, Interaction seen) {
         String clientId;
         String redirect;
         try {
@@ -145,12 +296,19 @@ public final class AuthorizeService {
                 return new Checked.ShowError("The redirect URI is not registered for this application.");
         }
         try {
-            return new Checked.Valid(checkTrusted(client, redirectUri, params));
+            if (!backChannel && client.metadata().requiresPushedAuthorizationRequests()) {
+                throw new Refusal(
+                        OAuth2Error.INVALID_REQUEST,
+                        "this client must use pushed authorization requests",
+                        stateOf(params),
+                        ResponseMode.QUERY);
+            }
+            return new Checked.Valid(checkTrusted(client, redirectUri, params, backChannel, pushedHash, seen));
         } catch (Refusal r) {
-            return new Checked.RedirectError(errorLocation(redirectUri, r.error, r.state, r.mode));
+            return new Checked.RedirectError(errorResponse(redirectUri, r.error, r.state, r.mode));
         } catch (IllegalArgumentException e) {
             State state = stateOf(params);
-            return new Checked.RedirectError(errorLocation(
+            return new Checked.RedirectError(errorResponse(
                     redirectUri,
                     OAuth2Error.INVALID_REQUEST.setDescription("repeated parameter " + e.getMessage()),
                     state,
@@ -176,7 +334,13 @@ public final class AuthorizeService {
         }
     }
 
-    private Request checkTrusted(OAuthClient client, URI redirectUri, Map<String, List<String>> params) {
+    private Request checkTrusted(
+            OAuthClient client,
+            URI redirectUri,
+            Map<String, List<String>> params,
+            boolean backChannel,
+            Optional<String> pushedHash,
+            Interaction seen) {
         Optional<String> state = Optional.ofNullable(single(params, "state"));
         State s = state.map(State::new).orElse(null);
         String mode = single(params, "response_mode");
@@ -185,6 +349,7 @@ public final class AuthorizeService {
             responseMode = switch (mode) {
                 case "query" -> ResponseMode.QUERY;
                 case "fragment" -> ResponseMode.FRAGMENT;
+                case "form_post" -> ResponseMode.FORM_POST;
                 default ->
                     throw new Refusal(OAuth2Error.INVALID_REQUEST, "unsupported response_mode", s, ResponseMode.QUERY);
             };
@@ -208,16 +373,48 @@ public final class AuthorizeService {
         if (challenge.length() != 43 || !PKCE_VALUE.matcher(challenge).matches())
             throw new Refusal(OAuth2Error.INVALID_REQUEST, "code_challenge is malformed", s, rm);
         String scopeParam = single(params, "scope");
+        // A client that registered no scope may request any scope in the table (/v1/admin/scopes); one that asks for
+        // none gets the default scopes (RFC 6749 §3.3).
+        Set<String> allowed = client.allowedScopes().isEmpty() ? scopes.names() : client.allowedScopes();
         Set<String> scope = scopeParam == null || scopeParam.isBlank()
-                ? client.allowedScopes()
+                ? scopes.defaultsFor(client.allowedScopes(), allowed, true)
                 : new LinkedHashSet<>(List.of(scopeParam.trim().split(" +")));
-        Set<String> allowed = client.allowedScopes().isEmpty() ? STANDARD_SCOPES : client.allowedScopes();
         if (!allowed.containsAll(scope))
             throw new Refusal(OAuth2Error.INVALID_SCOPE, "the client may not request this scope", s, rm);
         String prompt = single(params, "prompt");
-        Set<String> prompts = prompt == null ? Set.of() : Set.of(prompt.trim().split(" +"));
+        // Values this server does not know (e.g. prompt=create) are ignored, as for any unknown parameter.
+        Set<String> prompts = prompt == null || prompt.isBlank()
+                ? Set.of()
+                : Set.copyOf(java.util.Arrays.stream(prompt.trim().split(" +"))
+                        .filter(PROMPTS::contains)
+                        .toList());
+        // OIDC Core §3.1.2.1: none with any other value is an error.
         if (prompts.contains("none") && prompts.size() > 1)
             throw new Refusal(OAuth2Error.INVALID_REQUEST, "prompt=none cannot be combined", s, rm);
+        if (params.containsKey("request"))
+            throw new Refusal(
+                    new ErrorObject("request_not_supported", null, 302), "request objects are not supported", s, rm);
+        String maxAgeParam = single(params, "max_age");
+        Optional<Long> maxAge = Optional.empty();
+        if (maxAgeParam != null) {
+            if (!maxAgeParam.matches("[0-9]{1,9}"))
+                throw new Refusal(
+                        OAuth2Error.INVALID_REQUEST, "max_age must be a non-negative number of seconds", s, rm);
+            maxAge = Optional.of(Long.parseLong(maxAgeParam));
+        }
+        // Hints and preferences (OIDC Core §3.1.2.1): one that is not usable is ignored, not an error.
+        Optional<String> loginHint = Optional.ofNullable(single(params, "login_hint"))
+                .filter(h -> Validator.textProblem(h, 320).isEmpty());
+        Optional<String> uiLocales = Optional.ofNullable(single(params, "ui_locales"))
+                .map(String::trim)
+                .filter(l -> UI_LOCALES.matcher(l).matches());
+        String acr = single(params, "acr_values");
+        if (acr != null
+                && (acr.length() > 1000 || Validator.textProblem(acr, 1000).isPresent()))
+            throw new Refusal(OAuth2Error.INVALID_REQUEST, "acr_values is malformed", s, rm);
+        List<String> acrValues =
+                acr == null || acr.isBlank() ? List.of() : List.of(acr.trim().split(" +"));
+        Interaction interaction = backChannel ? seen : markersOf(params);
         String nonce = single(params, "nonce");
         if (nonce != null && nonce.length() > 512)
             throw new Refusal(OAuth2Error.INVALID_REQUEST, "nonce must be at most 512 characters", s, rm);
@@ -243,24 +440,67 @@ public final class AuthorizeService {
                 challenge,
                 Optional.ofNullable(nonce),
                 prompts,
-                List.copyOf(resources));
+                List.copyOf(resources),
+                maxAge,
+                loginHint,
+                uiLocales,
+                acrValues,
+                pushedHash,
+                interaction);
     }
 
-    public URI errorLocation(URI redirectUri, ErrorObject error, State state, ResponseMode mode) {
-        return new AuthorizationErrorResponse(redirectUri, error, state, issuer, mode).toURI();
+    private static final Set<String> PROMPTS = Set.of("none", "login", "consent", "select_account");
+    private static final Pattern UI_LOCALES =
+            Pattern.compile("[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*( +[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*){0,9}");
+
+    private static Interaction markersOf(Map<String, List<String>> params) {
+        Optional<Instant> after = Optional.empty();
+        List<String> v = params.getOrDefault(SIGNED_IN_AFTER, List.of());
+        if (v.size() == 1 && v.get(0).matches("[0-9]{1,15}"))
+            after = Optional.of(Instant.ofEpochMilli(Long.parseLong(v.get(0))));
+        return new Interaction(after, marked(params, CONSENT_SHOWN), marked(params, ACCOUNT_SELECTED));
     }
 
-    /** RFC 6749 §4.1.2.1 error returned to a trusted redirect URI, e.g. login_required for prompt=none. */
-    public URI refuse(Request r, ErrorObject error) {
-        return errorLocation(r.redirectUri(), error, r.state().map(State::new).orElse(null), r.responseMode());
+    /** Whether this session's sign-in happened after the browser was last sent to sign in for this request. */
+    public static boolean signedInForThisRequest(Request r, SsoSession session) {
+        return r.interaction()
+                .signedInAfter()
+                .map(t -> !session.authTime().isBefore(t))
+                .orElse(false);
+    }
+
+    /** OIDC Core §3.1.2.1 max_age: the sign-in is older than the client accepts. */
+    public boolean tooOld(Request r, SsoSession session) {
+        return r.maxAge()
+                .map(max ->
+                        Duration.between(session.authTime(), clock.instant()).toSeconds() > max)
+                .orElse(false);
+    }
+
+    private AuthorizationResponse errorResponse(URI redirectUri, ErrorObject error, State state, ResponseMode mode) {
+        return new AuthorizationErrorResponse(redirectUri, error, state, issuer, mode);
+    }
+
+    private AuthorizationResponse respondError(Request r, ErrorObject error) {
+        return errorResponse(r.redirectUri(), error, r.state().map(State::new).orElse(null), r.responseMode());
     }
 
     /**
-     * Issues a code for a signed-in user and answers with the redirect carrying it (and iss, RFC 9207). The code
+     * RFC 6749 §4.1.2.1 error returned to a trusted redirect URI, e.g. login_required for prompt=none. It answers the
+     * request, so a pushed request is spent.
+     */
+    public AuthorizationResponse refuse(Request r, ErrorObject error) {
+        r.pushedHash().ifPresent(hash -> db.useTransaction(h -> pushed.consume(h, hash, clock.instant())));
+        return respondError(r, error);
+    }
+
+    /**
+     * Issues a code for a signed-in user and answers with the response carrying it (and iss, RFC 9207). The code
      * remembers the SSO session it was issued in (for front- and back-channel logout), and OpenID responses carry
      * OIDC Session Management's {@code session_state}.
      */
-    public URI issue(Request r, UUID userId, Instant authTime, Optional<SsoSession> sso, RequestInfo info) {
+    public AuthorizationResponse issue(
+            Request r, UUID userId, Instant authTime, Optional<SsoSession> sso, RequestInfo info) {
         Optional<UUID> ssoSessionId = sso.map(SsoSession::id);
         // OIDC Session Management §3: for OpenID requests to a web origin, bound to this browser's SSO session.
         Optional<String> sessionState = r.scope().contains("openid")
@@ -282,7 +522,9 @@ public final class AuthorizeService {
                 now.plus(CODE_TTL),
                 Optional.empty(),
                 Optional.empty());
-        db.useTransaction(h -> {
+        boolean issued = db.inTransaction(h -> {
+            // RFC 9126 §4: a pushed request answers once; a second browser racing with it gets an error.
+            if (r.pushedHash().isPresent() && !pushed.consume(h, r.pushedHash().get(), now)) return false;
             store.insert(h, Secrets.sha256(code), grant, now);
             ssoSessionId.ifPresent(id -> store.linkSso(h, Secrets.sha256(code), id));
             audit.record(
@@ -290,17 +532,20 @@ public final class AuthorizeService {
                     AuditEvent.success("oauth.code_issued", userId)
                             .details(Map.of("client_id", r.client().clientId())),
                     info);
+            return true;
         });
+        if (!issued) {
+            return respondError(r, new ErrorObject("invalid_request_uri", "the request_uri was already used", 400));
+        }
         return new AuthenticationSuccessResponse(
-                        r.redirectUri(),
-                        new com.nimbusds.oauth2.sdk.AuthorizationCode(code),
-                        null,
-                        null,
-                        r.state().map(State::new).orElse(null),
-                        sessionState.map(State::new).orElse(null),
-                        issuer,
-                        r.responseMode())
-                .toURI();
+                r.redirectUri(),
+                new com.nimbusds.oauth2.sdk.AuthorizationCode(code),
+                null,
+                null,
+                r.state().map(State::new).orElse(null),
+                sessionState.map(State::new).orElse(null),
+                issuer,
+                r.responseMode());
     }
 
     /** The clients that got tokens in an SSO session, each with the session its tokens belong to. */

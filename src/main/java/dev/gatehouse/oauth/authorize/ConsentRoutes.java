@@ -124,7 +124,7 @@ public final class ConsentRoutes implements RouteGroup {
             ctx.redirect(pending.returnTo(), HttpStatus.SEE_OTHER);
         } else {
             // OAuth 2.1 §4.1.2.1: the resource owner denied the request.
-            ctx.redirect(authorize.refuse(r, OAuth2Error.ACCESS_DENIED).toString(), HttpStatus.SEE_OTHER);
+            AuthorizeRoutes.respond(ctx, authorize.refuse(r, OAuth2Error.ACCESS_DENIED), HttpStatus.SEE_OTHER);
         }
     }
 }
