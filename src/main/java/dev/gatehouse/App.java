@@ -190,13 +190,19 @@ public final class App implements AutoCloseable {
                 config.issuer(),
                 scopes);
         var idTokens = new dev.gatehouse.oidc.IdTokenService(keyRing, config.issuer(), clock, config.accessTokenTtl());
+        var devices = new dev.gatehouse.oauth.device.DeviceService(
+                db, new dev.gatehouse.oauth.device.JdbiDeviceStore(), clients, sessions, audit, secrets, clock);
         var tokenEndpoint = new dev.gatehouse.oauth.token.TokenEndpoint(clients)
                 .register(new dev.gatehouse.oauth.token.AuthorizationCodeGrantHandler(
                         authorize, accessTokens, idTokens, config.apiAudience(), dpopBindings))
                 .register(new dev.gatehouse.oauth.token.RefreshTokenGrantHandler(
-                        sessions, authorize, accessTokens, config.apiAudience(), dpopBindings))
+                        sessions, authorize, devices, accessTokens, config.apiAudience(), dpopBindings))
                 .register(new dev.gatehouse.oauth.token.ClientCredentialsGrantHandler(
-                        accessTokens, config.apiAudience(), scopes));
+                        accessTokens, config.apiAudience(), scopes))
+                .register(new dev.gatehouse.oauth.token.DeviceCodeGrantHandler(
+                        devices, accessTokens, idTokens, config.apiAudience(), dpopBindings))
+                .register(new dev.gatehouse.oauth.token.TokenExchangeGrantHandler(
+                        introspector, accessTokens, audit, config.apiAudience()));
 
         var groups = new ArrayList<dev.gatehouse.platform.http.RouteGroup>();
         HttpServer[] self = new HttpServer[1];
@@ -227,6 +233,8 @@ public final class App implements AutoCloseable {
         groups.add(new dev.gatehouse.oauth.authorize.AuthorizeRoutes(authorize, consent, sso, accounts, web));
         groups.add(new dev.gatehouse.oauth.authorize.ParRoutes(authorize, clients, web));
         groups.add(new dev.gatehouse.oauth.authorize.ConsentRoutes(authorize, consent, sso, web, secrets, https));
+        groups.add(new dev.gatehouse.oauth.device.DeviceRoutes(
+                devices, clients, consent, sso, web, secrets, config.issuer(), https));
         groups.add(new dev.gatehouse.oidc.UserinfoRoutes(introspector, accounts, web, dpop, config.issuer()));
         this.backChannelLogout = new dev.gatehouse.oidc.BackChannelLogout();
         var logout = new dev.gatehouse.oidc.LogoutService(

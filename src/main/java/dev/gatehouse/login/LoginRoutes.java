@@ -46,10 +46,12 @@ public final class LoginRoutes implements RouteGroup {
                 .returns(400, "HTML form with an error");
     }
 
-    /** Only a path back to our own authorization endpoint: never an open redirect. */
+    /** Only a path back to our own authorization endpoint or device page: never an open redirect. */
     static String safeReturn(String returnTo) {
         if (returnTo == null
-                || !returnTo.startsWith("/oauth2/authorize?")
+                || !(returnTo.startsWith("/oauth2/authorize?")
+                        || returnTo.equals("/device")
+                        || returnTo.startsWith("/device?"))
                 || returnTo.contains("\\")
                 || returnTo.length() > 8000) return null;
         return returnTo;

@@ -67,6 +67,8 @@ public final class DiscoveryRoutes implements RouteGroup {
         m.put("code_challenge_methods_supported", List.of("S256"));
         m.put("authorization_response_iss_parameter_supported", true);
         m.put("grant_types_supported", tokens.grantTypes());
+        if (tokens.grantTypes().contains("urn:ietf:params:oauth:grant-type:device_code"))
+            m.put("device_authorization_endpoint", issuer + "/oauth2/device_authorization");
         m.put("token_endpoint_auth_methods_supported", authMethods);
         // private_key_jwt assertions (RFC 7523) and DPoP proofs (RFC 9449) are checked against the same list.
         List<String> clientAlgs = dev.gatehouse.platform.crypto.PublicJwks.algNames();

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToIntFunction;
 import org.slf4j.Logger;
@@ -31,6 +32,7 @@ public final class Sweeper implements AutoCloseable {
     private final List<Task> tasks;
     private final ScheduledExecutorService executor;
     private volatile Instant nextRun;
+    private volatile ScheduledFuture<?> scheduled;
 
     public Sweeper(Clock clock, Duration interval, Duration tick, List<Task> tasks) {
         this.clock = clock;
@@ -44,14 +46,19 @@ public final class Sweeper implements AutoCloseable {
     public void start() {
         nextRun = clock.instant().plus(interval);
         long ms = Math.max(1, tick.toMillis());
-        var unused = executor.scheduleWithFixedDelay(this::tick, ms, ms, TimeUnit.MILLISECONDS);
+        scheduled = executor.scheduleWithFixedDelay(this::tick, ms, ms, TimeUnit.MILLISECONDS);
     }
 
     private void tick() {
-        Instant now = clock.instant();
-        if (now.isBefore(nextRun)) return;
-        runOnce(now);
-        nextRun = now.plus(interval);
+        try {
+            Instant now = clock.instant();
+            if (now.isBefore(nextRun)) return;
+            runOnce(now);
+            nextRun = now.plus(interval);
+        } catch (RuntimeException e) {
+            // A thrown exception would cancel the schedule; the job must keep running.
+            log.warn("Cleanup tick failed: {}", e.toString());
+        }
     }
 
     /** Runs every task once; a failing task is logged and does not stop the others. */
@@ -70,6 +77,8 @@ public final class Sweeper implements AutoCloseable {
 
     @Override
     public void close() {
+        ScheduledFuture<?> f = scheduled;
+        if (f != null) f.cancel(true);
         executor.shutdownNow();
         try {
             executor.awaitTermination(5, TimeUnit.SECONDS);

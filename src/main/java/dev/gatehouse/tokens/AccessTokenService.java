@@ -30,6 +30,8 @@ import java.util.UUID;
  */
 public final class AccessTokenService {
     public static final JOSEObjectType AT_JWT = new JOSEObjectType("at+jwt");
+    private static final Set<String> REGISTERED =
+            Set.of("iss", "sub", "aud", "iat", "exp", "nbf", "jti", "client_id", "scope", "sid", "cnf");
 
     /** {@code dpopJkt}: bind the token to this DPoP key thumbprint ({@code cnf.jkt}, RFC 9449 §6). */
     public record Request(
@@ -68,6 +70,13 @@ public final class AccessTokenService {
     }
 
     public Issued issue(Request r) {
+        return issue(r, java.util.Map.of());
+    }
+
+    /**
+     * With claims beyond RFC 9068's (e.g. RFC 8693 {@code act}); they cannot replace the registered ones set here.
+     */
+    public Issued issue(Request r, java.util.Map<String, Object> extra) {
         Instant now = clock.instant();
         Instant exp = now.plus(ttl);
         String jti = UUID.randomUUID().toString();
@@ -82,6 +91,9 @@ public final class AccessTokenService {
         if (!r.scopes().isEmpty()) claims.claim("scope", String.join(" ", r.scopes()));
         r.sessionId().ifPresent(sid -> claims.claim("sid", sid.toString()));
         r.dpopJkt().ifPresent(jkt -> claims.claim("cnf", java.util.Map.of("jkt", jkt)));
+        extra.forEach((name, value) -> {
+            if (!REGISTERED.contains(name)) claims.claim(name, value);
+        });
         SigningKey key = keys.signingKey(alg);
         var jwt = new SignedJWT(
                 new JWSHeader.Builder(alg).type(AT_JWT).keyID(key.kid()).build(), claims.build());

@@ -209,7 +209,12 @@ class ClientCredentialsGrantTest {
         assertThat(metadata.getTokenEndpointURI()).isEqualTo(URI.create(server.base + "/oauth2/token"));
         assertThat(metadata.getGrantTypes())
                 .extracting(Object::toString)
-                .containsExactlyInAnyOrder("authorization_code", "refresh_token", "client_credentials");
+                .containsExactlyInAnyOrder(
+                        "authorization_code",
+                        "refresh_token",
+                        "client_credentials",
+                        "urn:ietf:params:oauth:grant-type:device_code",
+                        "urn:ietf:params:oauth:grant-type:token-exchange");
         assertThat(metadata.getAuthorizationEndpointURI()).isEqualTo(URI.create(server.base + "/oauth2/authorize"));
         for (URI endpoint : List.of(
                 metadata.getTokenEndpointURI(),

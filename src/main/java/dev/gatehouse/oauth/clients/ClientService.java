@@ -28,8 +28,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * client authentication at the token, introspection and revocation endpoints.
  */
 public final class ClientService {
-    public static final Set<GrantType> SUPPORTED_GRANTS =
-            Set.of(GrantType.AUTHORIZATION_CODE, GrantType.REFRESH_TOKEN, GrantType.CLIENT_CREDENTIALS);
+    public static final Set<GrantType> SUPPORTED_GRANTS = Set.of(
+            GrantType.AUTHORIZATION_CODE,
+            GrantType.REFRESH_TOKEN,
+            GrantType.CLIENT_CREDENTIALS,
+            GrantType.DEVICE_CODE,
+            GrantType.TOKEN_EXCHANGE);
     public static final Set<ClientAuthenticationMethod> SUPPORTED_AUTH = Set.of(
             ClientAuthenticationMethod.CLIENT_SECRET_BASIC,
             ClientAuthenticationMethod.CLIENT_SECRET_POST,
@@ -114,6 +118,10 @@ public final class ClientService {
         if (isPublic && m.getGrantTypes().contains(GrantType.CLIENT_CREDENTIALS)) {
             throw new OAuthError(
                     400, "invalid_client_metadata", "public clients cannot use client_credentials", "grant_types");
+        }
+        if (isPublic && m.getGrantTypes().contains(GrantType.TOKEN_EXCHANGE)) {
+            throw new OAuthError(
+                    400, "invalid_client_metadata", "public clients cannot use token exchange", "grant_types");
         }
         if (m.getGrantTypes().contains(GrantType.AUTHORIZATION_CODE)) {
             if (m.getRedirectionURIs() == null || m.getRedirectionURIs().isEmpty()) {
@@ -204,6 +212,8 @@ public final class ClientService {
             String field = e.getKey();
             Object v = e.getValue();
             if (v == null) continue;
+            if (field.equals(OAuthClient.IMPERSONATION) && !(v instanceof Boolean))
+                throw metadataError(field, "must be true or false");
             int max = field.equals("client_name") ? 200 : 2000;
             if (TEXT_FIELDS.contains(field)) {
                 if (!(v instanceof String s)) throw metadataError(field, "must be a string");

@@ -18,6 +18,16 @@ public record OAuthClient(
         Instant createdAt,
         Instant updatedAt) {
 
+    /**
+     * Gatehouse's client metadata allowing RFC 8693 impersonation (a token exchange without an actor token). Only
+     * administrators can set it: RFC 7592 self-management keeps the stored value.
+     */
+    public static final String IMPERSONATION = "token_exchange_impersonation";
+
+    public boolean mayImpersonate() {
+        return Boolean.TRUE.equals(metadata.getCustomField(IMPERSONATION));
+    }
+
     public ClientAuthenticationMethod authMethod() {
         return Optional.ofNullable(metadata.getTokenEndpointAuthMethod())
                 .orElse(ClientAuthenticationMethod.CLIENT_SECRET_BASIC);

@@ -82,6 +82,9 @@ public final class RegistrationRoutes implements RouteGroup {
         body.remove("registration_client_uri");
         body.remove("client_id_issued_at");
         body.remove("client_secret_expires_at");
+        // Impersonation is an administrator's decision, not the client's own.
+        body.remove(OAuthClient.IMPERSONATION);
+        if (c.mayImpersonate()) body.put(OAuthClient.IMPERSONATION, true);
         var updated = clients.update(c.clientId(), body, null, web.info(ctx));
         var view = ClientRoutes.view(updated, null);
         view.put("registration_client_uri", issuer + "/oauth2/register/" + c.clientId());

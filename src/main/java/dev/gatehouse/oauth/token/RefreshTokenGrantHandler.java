@@ -2,6 +2,7 @@ package dev.gatehouse.oauth.token;
 
 import dev.gatehouse.oauth.OAuthError;
 import dev.gatehouse.oauth.authorize.AuthorizeService;
+import dev.gatehouse.oauth.device.DeviceService;
 import dev.gatehouse.sessions.Session;
 import dev.gatehouse.sessions.SessionService;
 import dev.gatehouse.tokens.AccessTokenService;
@@ -10,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * RFC 6749 §6 for OAuth clients: the refresh token must belong to a session of the calling client, the scope may only
@@ -19,6 +21,7 @@ import java.util.Set;
 public final class RefreshTokenGrantHandler implements GrantHandler {
     private final SessionService sessions;
     private final AuthorizeService authorize;
+    private final DeviceService devices;
     private final AccessTokenService tokens;
     private final String defaultAudience;
     private final DpopSessionBindings dpopBindings;
@@ -26,12 +29,14 @@ public final class RefreshTokenGrantHandler implements GrantHandler {
     public RefreshTokenGrantHandler(
             SessionService sessions,
             AuthorizeService authorize,
+            DeviceService devices,
             AccessTokenService tokens,
             String defaultAudience,
             DpopSessionBindings dpopBindings) {
         this.dpopBindings = dpopBindings;
         this.sessions = sessions;
         this.authorize = authorize;
+        this.devices = devices;
         this.tokens = tokens;
         this.defaultAudience = defaultAudience;
     }
@@ -54,9 +59,7 @@ public final class RefreshTokenGrantHandler implements GrantHandler {
             throw new OAuthError(400, "invalid_dpop_proof", "this refresh token needs a DPoP proof of its key");
         if (boundTo.isPresent() && !boundTo.equals(call.dpopJkt()))
             throw OAuthError.invalidGrant("the refresh token is bound to another DPoP key");
-        var grant = authorize
-                .grantOfSession(owner.id())
-                .orElseThrow(() -> OAuthError.invalidGrant("invalid refresh token"));
+        var grant = grantOf(owner.id()).orElseThrow(() -> OAuthError.invalidGrant("invalid refresh token"));
         Set<String> requested = call.scope();
         // RFC 6749 §6: a new scope must not include any scope not originally granted.
         if (!grant.scope().containsAll(requested))
@@ -77,5 +80,17 @@ public final class RefreshTokenGrantHandler implements GrantHandler {
         if (!scope.isEmpty()) body.put("scope", String.join(" ", scope));
         body.put("refresh_token", refreshed.refreshToken());
         return body;
+    }
+
+    /** What the user granted: through an authorization code, or through the device grant (RFC 8628). */
+    private record Granted(UUID userId, Set<String> scope, List<String> resources) {}
+
+    private Optional<Granted> grantOf(UUID sessionId) {
+        return authorize
+                .grantOfSession(sessionId)
+                .map(g -> new Granted(g.userId(), g.scope(), g.resources()))
+                .or(() -> devices.grantOfSession(sessionId)
+                        .filter(g -> g.userId().isPresent())
+                        .map(g -> new Granted(g.userId().get(), g.scope(), g.resources())));
     }
 }

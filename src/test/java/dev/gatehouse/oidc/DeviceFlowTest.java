@@ -1,0 +1,327 @@
+package dev.gatehouse.oidc;
+
+import static dev.gatehouse.testkit.HttpJson.map;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.nimbusds.jwt.SignedJWT;
+import com.nimbusds.oauth2.sdk.RefreshTokenGrant;
+import com.nimbusds.oauth2.sdk.Scope;
+import com.nimbusds.oauth2.sdk.TokenErrorResponse;
+import com.nimbusds.oauth2.sdk.TokenRequest;
+import com.nimbusds.oauth2.sdk.TokenResponse;
+import com.nimbusds.oauth2.sdk.as.AuthorizationServerMetadata;
+import com.nimbusds.oauth2.sdk.auth.ClientSecretBasic;
+import com.nimbusds.oauth2.sdk.auth.Secret;
+import com.nimbusds.oauth2.sdk.device.DeviceAuthorizationRequest;
+import com.nimbusds.oauth2.sdk.device.DeviceAuthorizationResponse;
+import com.nimbusds.oauth2.sdk.device.DeviceAuthorizationSuccessResponse;
+import com.nimbusds.oauth2.sdk.device.DeviceCodeGrant;
+import com.nimbusds.oauth2.sdk.id.ClientID;
+import com.nimbusds.openid.connect.sdk.OIDCTokenResponse;
+import com.nimbusds.openid.connect.sdk.OIDCTokenResponseParser;
+import dev.gatehouse.testkit.ServerTest;
+import dev.gatehouse.testkit.TestServer;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** RFC 8628 device authorization grant: the device side driven by the Nimbus SDK, the user side by a browser. */
+@ServerTest
+class DeviceFlowTest {
+    static final String PASSWORD = "Correct-Horse-Battery-9";
+    static final String DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
+    static TestServer server;
+    static String admin;
+    static URI deviceUri;
+    static URI tokenUri;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start();
+        admin = server.adminToken();
+        deviceUri = URI.create(server.base + "/oauth2/device_authorization");
+        tokenUri = URI.create(server.base + "/oauth2/token");
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    /** A TV app: public, device grant only, and no redirect URIs at all. */
+    static ClientID registerPublic(String scope) {
+        var r = server.http
+                .post("/v1/admin/clients")
+                .bearer(admin)
+                .json(map(
+                        "client_name",
+                        "Living room TV",
+                        "grant_types",
+                        List.of(DEVICE_GRANT, "refresh_token"),
+                        "token_endpoint_auth_method",
+                        "none",
+                        "scope",
+                        scope))
+                .send();
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        assertThat(r.json().has("redirect_uris")).isFalse();
+        return new ClientID(r.text("client_id"));
+    }
+
+    static String newUser() {
+        return server.register("d" + System.nanoTime() + "@example.com", PASSWORD);
+    }
+
+    static DeviceAuthorizationSuccessResponse authorize(ClientID client, Scope scope) throws Exception {
+        var response = DeviceAuthorizationResponse.parse(new DeviceAuthorizationRequest(deviceUri, client, scope)
+                .toHTTPRequest()
+                .send());
+        assertThat(response.indicatesSuccess()).isTrue();
+        return response.toSuccessResponse();
+    }
+
+    static TokenResponse poll(ClientID client, DeviceAuthorizationSuccessResponse d) throws Exception {
+        return OIDCTokenResponseParser.parse(new TokenRequest(tokenUri, client, new DeviceCodeGrant(d.getDeviceCode()))
+                .toHTTPRequest()
+                .send());
+    }
+
+    static String error(TokenResponse r) {
+        assertThat(r.indicatesSuccess()).as("expected an error").isFalse();
+        return ((TokenErrorResponse) r).getErrorObject().getCode();
+    }
+
+    /** Signs in through the /device page (arriving at {@code uri}) and returns the code entry form. */
+    static HttpResponse<String> entryForm(Browser b, URI uri, String email) throws Exception {
+        var first = b.get(uri);
+        assertThat(first.statusCode()).isEqualTo(303);
+        assertThat(Browser.location(first).getPath()).isEqualTo("/login");
+        var login = b.follow(first);
+        var form = b.signIn(login, email, PASSWORD);
+        assertThat(form.statusCode()).as(form.body()).isEqualTo(200);
+        assertThat(form.body()).contains("name=\"user_code\"");
+        return form;
+    }
+
+    static HttpResponse<String> submit(Browser b, HttpResponse<String> page, String code, String decision)
+            throws Exception {
+        var fields = new java.util.HashMap<String, String>();
+        fields.put("csrf", Browser.hidden(page.body(), "csrf"));
+        fields.put("user_code", code);
+        if (decision != null) fields.put("decision", decision);
+        return b.post(URI.create(server.base + "/device"), fields);
+    }
+
+    @Test
+    void whenUserApprovesOnTheDevicePage_thenThePollingDeviceGetsTokensOnce() throws Exception {
+        var client = registerPublic("openid profile offline_access");
+        var d = authorize(client, new Scope("openid", "offline_access"));
+        String userCode = d.getUserCode().getValue();
+        assertThat(userCode).matches("[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}");
+        assertThat(d.getVerificationURI().toString()).isEqualTo(server.base + "/device");
+        assertThat(d.getVerificationURIComplete().toString()).isEqualTo(server.base + "/device?user_code=" + userCode);
+        assertThat(d.getLifetime()).isEqualTo(600);
+        assertThat(d.getInterval()).isEqualTo(5);
+
+        assertThat(error(poll(client, d))).isEqualTo("authorization_pending");
+        // Polling again at once is too fast: slow_down, and the interval grows to 10 s.
+        assertThat(error(poll(client, d))).isEqualTo("slow_down");
+        server.clock.advance(Duration.ofSeconds(6));
+        assertThat(error(poll(client, d))).isEqualTo("slow_down");
+        server.clock.advance(Duration.ofSeconds(15));
+        assertThat(error(poll(client, d))).isEqualTo("authorization_pending");
+
+        var b = new Browser(server.base);
+        String email = newUser();
+        var form = entryForm(b, d.getVerificationURIComplete(), email);
+        assertThat(form.body()).contains("value=\"" + userCode + "\"");
+        // Case, dash and spaces do not matter.
+        String typed = " " + userCode.replace("-", "").toLowerCase(Locale.ROOT) + " ";
+        var confirm = submit(b, form, typed, null);
+        assertThat(confirm.statusCode()).as(confirm.body()).isEqualTo(200);
+        assertThat(confirm.body()).contains("Living room TV", "name=\"decision\"");
+        assertThat(confirm.headers().firstValue("Cache-Control")).hasValue("no-store");
+        var done = submit(b, confirm, Browser.hidden(confirm.body(), "user_code"), "allow");
+        assertThat(done.statusCode()).isEqualTo(200);
+        assertThat(done.body()).contains("Device connected");
+
+        // Two slow_downs made the interval 15 s.
+        server.clock.advance(Duration.ofSeconds(14));
+        assertThat(error(poll(client, d))).isEqualTo("slow_down");
+        server.clock.advance(Duration.ofSeconds(20));
+        var tokens = poll(client, d);
+        assertThat(tokens.indicatesSuccess()).as(tokens.toString()).isTrue();
+        var ok = (OIDCTokenResponse) tokens.toSuccessResponse();
+        var at = SignedJWT.parse(ok.getTokens().getAccessToken().getValue()).getJWTClaimsSet();
+        assertThat(at.getStringClaim("client_id")).isEqualTo(client.getValue());
+        assertThat(at.getStringClaim("scope").split(" ")).containsExactlyInAnyOrder("openid", "offline_access");
+        var idToken = ok.getOIDCTokens().getIDToken().getJWTClaimsSet();
+        assertThat(idToken.getAudience()).containsExactly(client.getValue());
+        assertThat(idToken.getSubject()).isEqualTo(at.getSubject());
+        assertThat(ok.getTokens().getRefreshToken()).isNotNull();
+
+        // The device code works once.
+        server.clock.advance(Duration.ofSeconds(20));
+        assertThat(error(poll(client, d))).isEqualTo("invalid_grant");
+        // The refresh token of a device-flow session refreshes, and its scope may only shrink.
+        var refreshed = TokenResponse.parse(new TokenRequest(
+                        tokenUri, client, new RefreshTokenGrant(ok.getTokens().getRefreshToken()), null)
+                .toHTTPRequest()
+                .send());
+        assertThat(refreshed.indicatesSuccess()).as(refreshed.toString()).isTrue();
+        var wider = TokenResponse.parse(new TokenRequest(
+                        tokenUri,
+                        client,
+                        new RefreshTokenGrant(
+                                refreshed.toSuccessResponse().getTokens().getRefreshToken()),
+                        new Scope("openid", "profile"))
+                .toHTTPRequest()
+                .send());
+        assertThat(error(wider)).isEqualTo("invalid_scope");
+    }
+
+    @Test
+    void whenAnApprovedCodeIsPolledConcurrently_thenExactlyOnePollGetsTokens() throws Exception {
+        var client = registerPublic("profile");
+        var d = authorize(client, null);
+        var b = new Browser(server.base);
+        var form = entryForm(b, URI.create(server.base + "/device"), newUser());
+        var confirm = submit(b, form, d.getUserCode().getValue(), null);
+        assertThat(submit(b, confirm, d.getUserCode().getValue(), "allow").body())
+                .contains("Device connected");
+        List<Boolean> results =
+                dev.gatehouse.testkit.Race.run(6, () -> poll(client, d).indicatesSuccess());
+        assertThat(results).containsOnlyOnce(true);
+    }
+
+    @Test
+    void whenUserDenies_thenTheDeviceIsToldAccessDenied() throws Exception {
+        var client = registerPublic("profile");
+        var d = authorize(client, null);
+        var b = new Browser(server.base);
+        var form = entryForm(b, URI.create(server.base + "/device"), newUser());
+        var confirm = submit(b, form, d.getUserCode().getValue(), null);
+        var done = submit(b, confirm, d.getUserCode().getValue(), "deny");
+        assertThat(done.body()).contains("Access denied");
+        assertThat(error(poll(client, d))).isEqualTo("access_denied");
+        // Decided once: the code cannot be approved afterwards.
+        var fresh = b.get(URI.create(server.base + "/device"));
+        var again = submit(b, fresh, d.getUserCode().getValue(), "allow");
+        assertThat(again.statusCode()).isEqualTo(400);
+        server.clock.advance(Duration.ofSeconds(6));
+        assertThat(error(poll(client, d))).isEqualTo("access_denied");
+    }
+
+    @Test
+    void whenTheCodeExpires_thenPollingSaysExpiredTokenAndThePageRefusesIt() throws Exception {
+        var client = registerPublic("profile");
+        var d = authorize(client, null);
+        var b = new Browser(server.base);
+        var form = entryForm(b, URI.create(server.base + "/device"), newUser());
+        server.clock.advance(Duration.ofSeconds(601));
+        assertThat(error(poll(client, d))).isEqualTo("expired_token");
+        var refused = submit(b, form, d.getUserCode().getValue(), null);
+        assertThat(refused.statusCode()).isEqualTo(400);
+        assertThat(refused.body()).contains("not valid or has expired");
+    }
+
+    @Test
+    void whenTheFormHasNoCsrfToken_thenNothingIsApproved() throws Exception {
+        var client = registerPublic("profile");
+        var d = authorize(client, null);
+        var b = new Browser(server.base);
+        entryForm(b, URI.create(server.base + "/device"), newUser());
+        var forged = b.post(
+                URI.create(server.base + "/device"),
+                Map.of("csrf", "forged", "user_code", d.getUserCode().getValue(), "decision", "allow"));
+        assertThat(forged.statusCode()).isEqualTo(403);
+        assertThat(error(poll(client, d))).isEqualTo("authorization_pending");
+    }
+
+    @Test
+    void whenClientIsConfidentialOrNotRegisteredForTheGrant_thenDeviceAuthorizationChecksIt() throws Exception {
+        var r = server.http
+                .post("/v1/admin/clients")
+                .bearer(admin)
+                .json(map(
+                        "client_name",
+                        "kiosk",
+                        "grant_types",
+                        List.of(DEVICE_GRANT),
+                        "token_endpoint_auth_method",
+                        "client_secret_basic"))
+                .send();
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        var id = new ClientID(r.text("client_id"));
+        var secret = new Secret(r.text("client_secret"));
+        var unauthenticated = server.http
+                .post("/oauth2/device_authorization")
+                .raw("application/x-www-form-urlencoded", "client_id=" + id.getValue())
+                .send();
+        assertThat(unauthenticated.status()).isEqualTo(401);
+        assertThat(unauthenticated.text("error")).isEqualTo("invalid_client");
+        var ok = DeviceAuthorizationResponse.parse(
+                new DeviceAuthorizationRequest(deviceUri, new ClientSecretBasic(id, secret), null, Map.of())
+                        .toHTTPRequest()
+                        .send());
+        assertThat(ok.indicatesSuccess()).isTrue();
+
+        var cc = server.http
+                .post("/v1/admin/clients")
+                .bearer(admin)
+                .json(map(
+                        "grant_types",
+                        List.of("client_credentials"),
+                        "token_endpoint_auth_method",
+                        "client_secret_basic"))
+                .send();
+        var notDevice = DeviceAuthorizationResponse.parse(new DeviceAuthorizationRequest(
+                        deviceUri,
+                        new ClientSecretBasic(new ClientID(cc.text("client_id")), new Secret(cc.text("client_secret"))),
+                        null,
+                        Map.of())
+                .toHTTPRequest()
+                .send());
+        assertThat(notDevice.toErrorResponse().getErrorObject().getCode()).isEqualTo("unauthorized_client");
+
+        var escalated = DeviceAuthorizationResponse.parse(
+                new DeviceAuthorizationRequest(deviceUri, registerPublic("profile"), new Scope("email"))
+                        .toHTTPRequest()
+                        .send());
+        assertThat(escalated.toErrorResponse().getErrorObject().getCode()).isEqualTo("invalid_scope");
+    }
+
+    @Test
+    void whenDiscoveryIsRead_thenTheDeviceEndpointAndGrantAreAdvertised() throws Exception {
+        var r = new Browser(server.base).get(URI.create(server.base + "/.well-known/oauth-authorization-server"));
+        var meta = AuthorizationServerMetadata.parse(r.body());
+        assertThat(meta.getDeviceAuthorizationEndpointURI()).isEqualTo(deviceUri);
+        assertThat(meta.getGrantTypes().stream().map(Object::toString))
+                .contains(DEVICE_GRANT, "urn:ietf:params:oauth:grant-type:token-exchange");
+    }
+
+    @Test
+    void whenCodesAreGuessed_thenThePageIsRateLimited() throws Exception {
+        try (var limited = TestServer.start(Map.of("GATEHOUSE_RATE_LIMITS", "on"))) {
+            limited.register("g@example.com", PASSWORD);
+            var b = new Browser(limited.base);
+            var first = b.get(URI.create(limited.base + "/device"));
+            var form = b.signIn(b.follow(first), "g@example.com", PASSWORD);
+            int status = 0;
+            for (int i = 0; i < 25 && status != 429; i++) {
+                var r = b.post(
+                        URI.create(limited.base + "/device"),
+                        Map.of("csrf", Browser.hidden(form.body(), "csrf"), "user_code", "BCDF-GHJK"));
+                status = r.statusCode();
+                if (status == 400) form = r;
+            }
+            assertThat(status).isEqualTo(429);
+        }
+    }
+}
