@@ -64,6 +64,7 @@ public final class App implements AutoCloseable {
     private final HttpServer http;
     private final KeyRing keyRing;
     private final AccountService accounts;
+    private final dev.gatehouse.oidc.BackChannelLogout backChannelLogout;
     private final dev.gatehouse.ops.Sweeper sweeper;
 
     private App(Config config, Clock exactClock, Secrets secrets) {
@@ -235,6 +236,11 @@ public final class App implements AutoCloseable {
         groups.add(new dev.gatehouse.oauth.device.DeviceRoutes(
                 devices, clients, consent, sso, web, secrets, config.issuer(), https));
         groups.add(new dev.gatehouse.oidc.UserinfoRoutes(introspector, accounts, web, dpop, config.issuer()));
+        this.backChannelLogout = new dev.gatehouse.oidc.BackChannelLogout();
+        var logout = new dev.gatehouse.oidc.LogoutService(
+                db, sso, authorize, sessions, clients, idTokens, backChannelLogout, audit, secrets, config.issuer());
+        groups.add(new dev.gatehouse.oidc.LogoutRoutes(logout, sso, web, https));
+        groups.add(new dev.gatehouse.oidc.SessionManagementRoutes(clients, sso, web));
         groups.add(new dev.gatehouse.oauth.DiscoveryRoutes(config.issuer(), tokenEndpoint, web, scopes));
         groups.add(new dev.gatehouse.oauth.scopes.ScopeRoutes(scopes, web));
         groups.add(new dev.gatehouse.oauth.authorize.ConsentApiRoutes(consent, web));
@@ -326,6 +332,7 @@ public final class App implements AutoCloseable {
         http.stop(10_000);
         sweeper.close();
         mailWorker.close();
+        backChannelLogout.close();
         db.close();
     }
 }

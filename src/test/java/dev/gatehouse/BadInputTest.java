@@ -194,9 +194,11 @@ class BadInputTest {
         String type = r.header("Content-Type");
         boolean problemDoc = type != null && type.startsWith("application/problem+json");
         if (problemDoc) return; // platform-level refusals (415, 400 malformed) before the OAuth handler
-        // The authorization endpoint is a browser page: without a trustworthy client and redirect URI it must not
-        // redirect and shows the user an error page instead (RFC 6749 §4.1.2.1).
-        if (path(c).startsWith("/oauth2/authorize") && type != null && type.startsWith("text/html")) return;
+        // The authorization and end-session endpoints are browser pages: without a trustworthy client and redirect
+        // URI they must not redirect and show the user an error page instead (RFC 6749 §4.1.2.1, RP-Initiated Logout).
+        if ((path(c).startsWith("/oauth2/authorize") || path(c).startsWith("/oauth2/logout"))
+                && type != null
+                && type.startsWith("text/html")) return;
         if (!json(r).path("error").isTextual())
             fail(c, r, r.status() + " from the OAuth surface without an RFC 6749 error");
     }

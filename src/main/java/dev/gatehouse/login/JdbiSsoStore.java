@@ -39,6 +39,15 @@ public final class JdbiSsoStore {
                 .execute();
     }
 
+    /** Ends the session with this id; true when it was still open. */
+    public boolean endById(Handle h, UUID id, Instant now) {
+        return h.createUpdate("UPDATE sso_sessions SET ended_at = :now WHERE id = :id AND ended_at IS NULL")
+                        .bind("id", id)
+                        .bind("now", now)
+                        .execute()
+                == 1;
+    }
+
     /** Deletes SSO sessions that expired before {@code now}; an expired cookie finds nothing either way. */
     public int deleteExpired(Handle h, Instant now) {
         return h.createUpdate("DELETE FROM sso_sessions WHERE expires_at < :now")

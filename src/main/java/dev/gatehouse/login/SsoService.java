@@ -102,6 +102,11 @@ public final class SsoService {
         return db.withHandle(h -> store.active(h, Secrets.sha256(cookieValue), clock.instant()));
     }
 
+    /** Ends an SSO session inside the caller's transaction (logout); true when it was still open. */
+    public boolean end(org.jdbi.v3.core.Handle h, UUID ssoSessionId) {
+        return store.endById(h, ssoSessionId, clock.instant());
+    }
+
     /** Deletes expired SSO sessions (the cleanup job); returns how many. */
     public int deleteExpired(Instant now) {
         return db.inTransaction(h -> store.deleteExpired(h, now));

@@ -119,6 +119,13 @@ public final class DiscoveryRoutes implements RouteGroup {
         m.put("claims_parameter_supported", false);
         m.put("request_parameter_supported", false);
         m.put("request_uri_parameter_supported", false);
+        // OIDC RP-Initiated, Front-Channel and Back-Channel Logout, and Session Management.
+        m.put("end_session_endpoint", issuer + "/oauth2/logout");
+        m.put("frontchannel_logout_supported", true);
+        m.put("frontchannel_logout_session_supported", true);
+        m.put("backchannel_logout_supported", true);
+        m.put("backchannel_logout_session_supported", true);
+        m.put("check_session_iframe", issuer + "/oauth2/session/iframe");
         return m;
     }
 

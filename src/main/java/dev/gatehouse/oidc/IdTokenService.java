@@ -84,4 +84,61 @@ public final class IdTokenService {
         }
         return jwt.serialize();
     }
+
+    /**
+     * Back-Channel Logout 1.0 §2.4: a Logout Token for one client's session, typed {@code logout+jwt}, with both
+     * {@code sub} and {@code sid}, the back-channel logout event, a short lifetime and no nonce.
+     */
+    public String logoutToken(OAuthClient client, String subject, UUID sessionId, String jti) {
+        JWSAlgorithm alg = algorithmFor(client);
+        Instant now = clock.instant();
+        SigningKey key = keys.signingKey(alg);
+        var claims = new JWTClaimsSet.Builder()
+                .issuer(issuer)
+                .subject(subject)
+                .audience(client.clientId())
+                .issueTime(Date.from(now))
+                .expirationTime(Date.from(now.plus(Duration.ofMinutes(2))))
+                .jwtID(jti)
+                .claim("sid", sessionId.toString())
+                .claim(
+                        "events",
+                        java.util.Map.of("http://schemas.openid.net/event/backchannel-logout", java.util.Map.of()))
+                .build();
+        var jwt = new SignedJWT(
+                new JWSHeader.Builder(alg)
+                        .type(new JOSEObjectType("logout+jwt"))
+                        .keyID(key.kid())
+                        .build(),
+                claims);
+        try {
+            jwt.sign(keys.signer(key));
+        } catch (JOSEException e) {
+            throw new IllegalStateException("signing failed", e);
+        }
+        return jwt.serialize();
+    }
+
+    /**
+     * An ID token this server issued, checked for signature (by a key still published) and issuer but not for expiry:
+     * RP-Initiated Logout §2 accepts an expired {@code id_token_hint}. Empty for anything else.
+     */
+    public Optional<JWTClaimsSet> verifyHint(String idToken) {
+        if (idToken == null || idToken.length() > 16_384) return Optional.empty();
+        try {
+            SignedJWT jwt = SignedJWT.parse(idToken);
+            JWSHeader header = jwt.getHeader();
+            if (header.getKeyID() == null || !KeyRing.SUPPORTED.contains(header.getAlgorithm()))
+                return Optional.empty();
+            // Only ID tokens: access and logout tokens are signed by the same keys but carry their own typ.
+            if (header.getType() != null && !JOSEObjectType.JWT.equals(header.getType())) return Optional.empty();
+            var verifier = keys.verifier(header.getKeyID(), header.getAlgorithm());
+            if (verifier.isEmpty() || !jwt.verify(verifier.get())) return Optional.empty();
+            JWTClaimsSet claims = jwt.getJWTClaimsSet();
+            if (!issuer.equals(claims.getIssuer()) || claims.getSubject() == null) return Optional.empty();
+            return Optional.of(claims);
+        } catch (java.text.ParseException | JOSEException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
 }

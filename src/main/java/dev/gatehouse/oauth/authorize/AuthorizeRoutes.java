@@ -123,7 +123,7 @@ public final class AuthorizeRoutes implements RouteGroup {
             }
             return;
         }
-        respond(ctx, authorize.issue(r, s.userId(), s.authTime(), web.info(ctx)), redirect);
+        respond(ctx, authorize.issue(r, s.userId(), s.authTime(), java.util.Optional.of(s), web.info(ctx)), redirect);
     }
 
     private static final ErrorObject UNMET = new ErrorObject(

@@ -2,7 +2,6 @@ package dev.gatehouse.oauth.authorize;
 
 import com.nimbusds.oauth2.sdk.AuthorizationErrorResponse;
 import com.nimbusds.oauth2.sdk.AuthorizationResponse;
-import com.nimbusds.oauth2.sdk.AuthorizationSuccessResponse;
 import com.nimbusds.oauth2.sdk.ErrorObject;
 import com.nimbusds.oauth2.sdk.GrantType;
 import com.nimbusds.oauth2.sdk.OAuth2Error;
@@ -10,8 +9,10 @@ import com.nimbusds.oauth2.sdk.ResponseMode;
 import com.nimbusds.oauth2.sdk.id.Issuer;
 import com.nimbusds.oauth2.sdk.id.State;
 import com.nimbusds.oauth2.sdk.util.URLUtils;
+import com.nimbusds.openid.connect.sdk.AuthenticationSuccessResponse;
 import dev.gatehouse.audit.AuditEvent;
 import dev.gatehouse.audit.AuditLog;
+import dev.gatehouse.login.SessionState;
 import dev.gatehouse.login.SsoSession;
 import dev.gatehouse.oauth.OAuthError;
 import dev.gatehouse.oauth.clients.ClientService;
@@ -100,6 +101,9 @@ public final class AuthorizeService {
     }
 
     public record Redeemed(AuthorizationCode grant, UUID sessionId, String refreshToken) {}
+
+    /** A client that got tokens in an SSO session, and the session (the ID token's {@code sid}) holding them. */
+    public record Participant(String clientId, UUID sessionId) {}
 
     private sealed interface Redemption {
         record Ok(Redeemed redeemed) implements Redemption {}
@@ -490,8 +494,20 @@ public final class AuthorizeService {
         return respondError(r, error);
     }
 
-    /** Issues a code for a signed-in user and answers with the response carrying it (and iss, RFC 9207). */
-    public AuthorizationResponse issue(Request r, UUID userId, Instant authTime, RequestInfo info) {
+    /**
+     * Issues a code for a signed-in user and answers with the response carrying it (and iss, RFC 9207). The code
+     * remembers the SSO session it was issued in (for front- and back-channel logout), and OpenID responses carry
+     * OIDC Session Management's {@code session_state}.
+     */
+    public AuthorizationResponse issue(
+            Request r, UUID userId, Instant authTime, Optional<SsoSession> sso, RequestInfo info) {
+        Optional<UUID> ssoSessionId = sso.map(SsoSession::id);
+        // OIDC Session Management §3: for OpenID requests to a web origin, bound to this browser's SSO session.
+        Optional<String> sessionState = r.scope().contains("openid")
+                ? SessionState.origin(r.redirectUri())
+                        .map(origin -> SessionState.compute(
+                                r.client().clientId(), origin, SessionState.browserState(sso), secrets.token("")))
+                : Optional.empty();
         Instant now = clock.instant();
         String code = secrets.token("ac_");
         var grant = new AuthorizationCode(
@@ -510,6 +526,7 @@ public final class AuthorizeService {
             // RFC 9126 §4: a pushed request answers once; a second browser racing with it gets an error.
             if (r.pushedHash().isPresent() && !pushed.consume(h, r.pushedHash().get(), now)) return false;
             store.insert(h, Secrets.sha256(code), grant, now);
+            ssoSessionId.ifPresent(id -> store.linkSso(h, Secrets.sha256(code), id));
             audit.record(
                     h,
                     AuditEvent.success("oauth.code_issued", userId)
@@ -520,13 +537,25 @@ public final class AuthorizeService {
         if (!issued) {
             return respondError(r, new ErrorObject("invalid_request_uri", "the request_uri was already used", 400));
         }
-        return new AuthorizationSuccessResponse(
+        return new AuthenticationSuccessResponse(
                 r.redirectUri(),
                 new com.nimbusds.oauth2.sdk.AuthorizationCode(code),
                 null,
+                null,
                 r.state().map(State::new).orElse(null),
+                sessionState.map(State::new).orElse(null),
                 issuer,
                 r.responseMode());
+    }
+
+    /** The clients that got tokens in an SSO session, each with the session its tokens belong to. */
+    public List<Participant> participants(org.jdbi.v3.core.Handle h, UUID ssoSessionId) {
+        return store.participants(h, ssoSessionId);
+    }
+
+    /** At logout: codes issued in the SSO session but not redeemed yet can no longer be. */
+    public void spendUnusedCodes(org.jdbi.v3.core.Handle h, UUID ssoSessionId) {
+        store.spendUnused(h, ssoSessionId, clock.instant());
     }
 
     /**

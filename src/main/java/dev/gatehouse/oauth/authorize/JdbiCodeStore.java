@@ -66,6 +66,32 @@ public final class JdbiCodeStore {
                 .execute();
     }
 
+    /** Records the SSO session (browser sign-in) a code was issued in. */
+    public void linkSso(Handle h, String codeHash, UUID ssoSessionId) {
+        h.createUpdate("UPDATE authorization_codes SET sso_session_id = :sso WHERE code_hash = :hash")
+                .bind("hash", codeHash)
+                .bind("sso", ssoSessionId)
+                .execute();
+    }
+
+    /** The (client, session) pairs whose tokens came from codes issued in an SSO session. */
+    public List<AuthorizeService.Participant> participants(Handle h, UUID ssoSessionId) {
+        return h.createQuery("SELECT DISTINCT client_id, session_id FROM authorization_codes"
+                        + " WHERE sso_session_id = :sso AND session_id IS NOT NULL ORDER BY client_id")
+                .bind("sso", ssoSessionId)
+                .map((rs, ctx) -> new AuthorizeService.Participant(
+                        rs.getString("client_id"), rs.getObject("session_id", UUID.class)))
+                .list();
+    }
+
+    /** Spends the codes of an SSO session that were not redeemed yet, so none outlives its logout. */
+    public void spendUnused(Handle h, UUID ssoSessionId, Instant now) {
+        h.createUpdate("UPDATE authorization_codes SET used_at = :now WHERE sso_session_id = :sso AND used_at IS NULL")
+                .bind("sso", ssoSessionId)
+                .bind("now", now)
+                .execute();
+    }
+
     /**
      * Deletes codes past their redemption window that no longer record a live grant: never linked to a session, or
      * linked to one that has ended or expired (the refresh-token grant reads the scope of an active session's code).

@@ -135,6 +135,7 @@ public final class ClientService {
         } else if (!m.getResponseTypes().isEmpty() && m.getRedirectionURIs() == null) {
             m.setResponseTypes(Set.of()); // no browser flow: clients without redirects need no response type
         }
+        checkLogoutMetadata(m);
         if (m.getName() != null && m.getName().length() > 200) {
             throw new OAuthError(
                     400, "invalid_client_metadata", "client_name must be at most 200 characters", "client_name");
@@ -241,6 +242,50 @@ public final class ClientService {
     private static OAuthError metadataError(String field, String message) {
         String code = field.equals("redirect_uris") ? "invalid_redirect_uri" : "invalid_client_metadata";
         return new OAuthError(400, code, field + " " + message, field);
+    }
+
+    /**
+     * RP-Initiated Logout §3.1, Front-Channel Logout §2 and Back-Channel Logout §2.2: logout URIs are absolute, have no
+     * fragment, and use https or loopback http (the back-channel one is called by the server, so never anything that
+     * could reach an internal service by name). A front-channel URI shares scheme, host and port with a redirect URI.
+     */
+    private static void checkLogoutMetadata(OIDCClientMetadata m) {
+        if (m.getPostLogoutRedirectionURIs() != null) {
+            for (URI uri : m.getPostLogoutRedirectionURIs()) {
+                try {
+                    checkRedirect(uri);
+                } catch (OAuthError e) {
+                    throw metadataError(
+                            "post_logout_redirect_uris",
+                            "must be absolute, without fragment, and https,"
+                                    + " loopback http or a private-use scheme: " + uri);
+                }
+            }
+        }
+        URI front = m.getFrontChannelLogoutURI();
+        if (front != null) {
+            checkWebUri("frontchannel_logout_uri", front);
+            boolean sameOrigin = m.getRedirectionURIs() != null
+                    && m.getRedirectionURIs().stream()
+                            .anyMatch(r -> front.getScheme().equalsIgnoreCase(r.getScheme())
+                                    && front.getHost().equalsIgnoreCase(String.valueOf(r.getHost()))
+                                    && front.getPort() == r.getPort());
+            if (!sameOrigin)
+                throw metadataError(
+                        "frontchannel_logout_uri", "must have the scheme, host and port of a registered redirect URI");
+        }
+        if (m.getBackChannelLogoutURI() != null) checkWebUri("backchannel_logout_uri", m.getBackChannelLogoutURI());
+    }
+
+    private static void checkWebUri(String field, URI uri) {
+        String scheme = uri.getScheme();
+        if (scheme == null || !uri.isAbsolute() || uri.getHost() == null || uri.getFragment() != null)
+            throw metadataError(field, "must be an absolute URI without fragment");
+        boolean loopback = "http".equals(scheme)
+                && ("localhost".equals(uri.getHost())
+                        || "127.0.0.1".equals(uri.getHost())
+                        || "[::1]".equals(uri.getHost()));
+        if (!"https".equals(scheme) && !loopback) throw metadataError(field, "must use https (or loopback http)");
     }
 
     // OAuth 2.1 §2.3.1 / RFC 8252: https, loopback http, or a private-use scheme; never a fragment.

@@ -52,8 +52,13 @@ public final class Html {
     }
 
     public static void send(Context ctx, int status, String html) {
+        send(ctx, status, html, PAGE_CSP);
+    }
+
+    /** A page with its own Content-Security-Policy (e.g. one that frames or is framed by known origins). */
+    public static void send(Context ctx, int status, String html, String csp) {
         ctx.status(status);
-        ctx.header("Content-Security-Policy", PAGE_CSP);
+        ctx.header("Content-Security-Policy", csp);
         ctx.header("Cache-Control", "no-store");
         ctx.header("Pragma", "no-cache");
         ctx.contentType("text/html; charset=utf-8").result(html);

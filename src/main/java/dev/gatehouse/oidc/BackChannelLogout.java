@@ -1,0 +1,80 @@
+package dev.gatehouse.oidc;
+
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Back-Channel Logout 1.0 §2.5: POSTs a Logout Token as the {@code logout_token} form field to a client's
+ * {@code backchannel_logout_uri}, off the request thread so a slow or dead client never holds up the user's logout.
+ * Each call has a 5-second connect and response timeout; a network error, 5xx or 429 is retried after 1, 5 and 30
+ * seconds, any other answer is final (a 400 means the client refused the token, and resending will not change that).
+ * Redirects are not followed. Deliveries live in memory: a restart drops the ones still pending (a logout token is
+ * valid for two minutes, so a durable outbox table would buy little).
+ */
+public final class BackChannelLogout implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(BackChannelLogout.class);
+    static final List<Duration> RETRY_DELAYS =
+            List.of(Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(30));
+    private static final Duration TIMEOUT = Duration.ofSeconds(5);
+
+    private final HttpClient http = HttpClient.newBuilder()
+            .connectTimeout(TIMEOUT)
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .build();
+    private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("backchannel-logout").daemon().factory());
+
+    /** Queues delivery of {@code logoutToken} to {@code uri}; returns at once. */
+    public void send(String clientId, URI uri, String logoutToken) {
+        if (!retries.isShutdown()) retries.execute(() -> attempt(clientId, uri, logoutToken, 0));
+    }
+
+    private void attempt(String clientId, URI uri, String logoutToken, int attempt) {
+        var request = HttpRequest.newBuilder(uri)
+                .timeout(TIMEOUT)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(
+                        "logout_token=" + URLEncoder.encode(logoutToken, StandardCharsets.UTF_8)))
+                .build();
+        // The outcome is handled in the callback; nothing waits on the future.
+        var unused = http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
+                .whenComplete((response, error) -> {
+                    if (error == null && response.statusCode() / 100 == 2) {
+                        log.debug("Back-channel logout delivered to client {}", clientId);
+                        return;
+                    }
+                    boolean retryable = error != null || response.statusCode() >= 500 || response.statusCode() == 429;
+                    String outcome = error != null ? error.getClass().getSimpleName() : "HTTP " + response.statusCode();
+                    if (retryable && attempt < RETRY_DELAYS.size() && !retries.isShutdown()) {
+                        log.info("Back-channel logout to client {} failed ({}); retrying", clientId, outcome);
+                        try {
+                            var unusedRetry = retries.schedule(
+                                    () -> attempt(clientId, uri, logoutToken, attempt + 1),
+                                    RETRY_DELAYS.get(attempt).toMillis(),
+                                    TimeUnit.MILLISECONDS);
+                        } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+                            // stopping: the pending delivery is dropped
+                        }
+                    } else {
+                        log.warn("Back-channel logout to client {} not delivered ({})", clientId, outcome);
+                    }
+                });
+    }
+
+    @Override
+    public void close() {
+        retries.shutdownNow();
+        http.shutdownNow();
+    }
+}

@@ -1,0 +1,580 @@
+package dev.gatehouse.oidc;
+
+import static dev.gatehouse.testkit.HttpJson.map;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import com.nimbusds.oauth2.sdk.AuthorizationCodeGrant;
+import com.nimbusds.oauth2.sdk.RefreshTokenGrant;
+import com.nimbusds.oauth2.sdk.ResponseType;
+import com.nimbusds.oauth2.sdk.Scope;
+import com.nimbusds.oauth2.sdk.TokenRequest;
+import com.nimbusds.oauth2.sdk.TokenResponse;
+import com.nimbusds.oauth2.sdk.auth.ClientSecretBasic;
+import com.nimbusds.oauth2.sdk.auth.Secret;
+import com.nimbusds.oauth2.sdk.id.ClientID;
+import com.nimbusds.oauth2.sdk.id.Issuer;
+import com.nimbusds.oauth2.sdk.id.State;
+import com.nimbusds.oauth2.sdk.pkce.CodeChallengeMethod;
+import com.nimbusds.oauth2.sdk.pkce.CodeVerifier;
+import com.nimbusds.oauth2.sdk.util.URLUtils;
+import com.nimbusds.openid.connect.sdk.AuthenticationRequest;
+import com.nimbusds.openid.connect.sdk.AuthenticationResponseParser;
+import com.nimbusds.openid.connect.sdk.Nonce;
+import com.nimbusds.openid.connect.sdk.OIDCTokenResponse;
+import com.nimbusds.openid.connect.sdk.OIDCTokenResponseParser;
+import com.nimbusds.openid.connect.sdk.op.OIDCProviderMetadata;
+import com.nimbusds.openid.connect.sdk.token.OIDCTokens;
+import com.nimbusds.openid.connect.sdk.validators.LogoutTokenValidator;
+import com.sun.net.httpserver.HttpServer;
+import dev.gatehouse.testkit.ServerTest;
+import dev.gatehouse.testkit.TestServer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Date;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * OIDC RP-Initiated, Front-Channel and Back-Channel Logout and Session Management over real HTTP: Nimbus as the
+ * client, a JDK HttpServer on loopback as the client's back-channel logout endpoint.
+ */
+@ServerTest
+class LogoutTest {
+    static final URI CALLBACK = URI.create("http://localhost:9999/cb");
+    static final String BYE = "http://localhost:9999/bye";
+    static final String FRONT = "http://localhost:9999/frontchannel";
+    static final String PASSWORD = "Correct-Horse-Battery-9";
+    static TestServer server;
+    static HttpServer rp;
+    static String backChannelUri;
+    /** Logout tokens the back-channel endpoint received, as "path logout_token". */
+    static final LinkedBlockingQueue<String> received = new LinkedBlockingQueue<>();
+
+    static final java.util.concurrent.atomic.AtomicInteger flakyCalls = new java.util.concurrent.atomic.AtomicInteger();
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = TestServer.start();
+
+        rp = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        rp.createContext("/backchannel", exchange -> {
+            String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
+            var form = URLUtils.parseParameters(body);
+            if ("POST".equals(exchange.getRequestMethod())
+                    && contentType != null
+                    && contentType.startsWith("application/x-www-form-urlencoded")
+                    && form.containsKey("logout_token")) {
+                received.add(exchange.getRequestURI().getPath() + " "
+                        + form.get("logout_token").get(0));
+                exchange.sendResponseHeaders(200, -1);
+            } else {
+                exchange.sendResponseHeaders(400, -1);
+            }
+            exchange.close();
+        });
+        rp.createContext("/flaky", exchange -> {
+            // Fails once with 503, then behaves: the sender must retry.
+            String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            if (flakyCalls.incrementAndGet() == 1) {
+                exchange.sendResponseHeaders(503, -1);
+            } else {
+                received.add("/flaky "
+                        + URLUtils.parseParameters(body).get("logout_token").get(0));
+                exchange.sendResponseHeaders(200, -1);
+            }
+            exchange.close();
+        });
+        rp.createContext("/slow", exchange -> {
+            try {
+                Thread.sleep(8_000); // longer than the sender's timeout
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        rp.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+        rp.start();
+        backChannelUri = "http://127.0.0.1:" + rp.getAddress().getPort() + "/backchannel";
+    }
+
+    @AfterAll
+    static void stop() {
+        rp.stop(0);
+        server.close();
+    }
+
+    record Client(ClientID id, Secret secret) {
+        ClientSecretBasic auth() {
+            return new ClientSecretBasic(id, secret);
+        }
+    }
+
+    static HttpJsonResponse registerRaw(Map<String, Object> extra) {
+        var body = new LinkedHashMap<String, Object>(map(
+                "client_name",
+                "web app",
+                "grant_types",
+                List.of("authorization_code", "refresh_token"),
+                "redirect_uris",
+                List.of(CALLBACK.toString()),
+                "token_endpoint_auth_method",
+                "client_secret_basic",
+                "scope",
+                "openid email offline_access"));
+        body.putAll(extra);
+        var r = server.http
+                .post("/v1/admin/clients")
+                .bearer(adminToken())
+                .json(body)
+                .send();
+        return new HttpJsonResponse(
+                r.status(),
+                r.body(),
+                r.status() == 201 ? r.text("client_id") : null,
+                r.status() == 201 ? r.text("client_secret") : null);
+    }
+
+    /** A fresh admin token: tests move the server clock past earlier ones. */
+    static String adminToken() {
+        return server.adminToken();
+    }
+
+    record HttpJsonResponse(int status, String body, String clientId, String secret) {}
+
+    static Client register(Map<String, Object> extra) {
+        var r = registerRaw(extra);
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        return new Client(new ClientID(r.clientId()), new Secret(r.secret()));
+    }
+
+    static String newUser() {
+        return server.register("u" + System.nanoTime() + "@example.com", PASSWORD);
+    }
+
+    record SignIn(OIDCTokens tokens, State sessionState) {}
+
+    /** Authorization code + PKCE in {@code browser} (signing in or consenting when asked), then the token exchange. */
+    static SignIn signIn(Browser browser, Client c, String email) throws Exception {
+        var verifier = new CodeVerifier();
+        var req = new AuthenticationRequest.Builder(
+                        ResponseType.CODE, new Scope("openid", "email", "offline_access"), c.id(), CALLBACK)
+                .endpointURI(URI.create(server.base + "/oauth2/authorize"))
+                .state(new State())
+                .nonce(new Nonce())
+                .codeChallenge(verifier, CodeChallengeMethod.S256)
+                .build();
+        var r = browser.follow(browser.get(req.toURI()));
+        if (r.statusCode() == 200 && r.body().contains("name=\"password\"")) r = browser.signIn(r, email, PASSWORD);
+        if (r.statusCode() == 200 && r.body().contains("name=\"decision\"")) r = browser.consent(r, "allow");
+        assertThat(r.statusCode()).as(r.body()).isIn(302, 303);
+        var response = AuthenticationResponseParser.parse(Browser.location(r)).toSuccessResponse();
+        var token = OIDCTokenResponseParser.parse(new TokenRequest(
+                        URI.create(server.base + "/oauth2/token"),
+                        c.auth(),
+                        new AuthorizationCodeGrant(response.getAuthorizationCode(), CALLBACK, verifier))
+                .toHTTPRequest()
+                .send());
+        assertThat(token.indicatesSuccess()).isTrue();
+        return new SignIn(((OIDCTokenResponse) token.toSuccessResponse()).getOIDCTokens(), response.getSessionState());
+    }
+
+    static boolean refreshes(Client c, OIDCTokens tokens) throws Exception {
+        return TokenResponse.parse(new TokenRequest(
+                                URI.create(server.base + "/oauth2/token"),
+                                c.auth(),
+                                new RefreshTokenGrant(tokens.getRefreshToken()))
+                        .toHTTPRequest()
+                        .send())
+                .indicatesSuccess();
+    }
+
+    /** Whether the browser still has an SSO session: an authorization request goes to the login page if not. */
+    static boolean signedIn(Browser browser, Client c) throws Exception {
+        var req = new AuthenticationRequest.Builder(ResponseType.CODE, new Scope("openid"), c.id(), CALLBACK)
+                .endpointURI(URI.create(server.base + "/oauth2/authorize"))
+                .state(new State())
+                .codeChallenge(new CodeVerifier(), CodeChallengeMethod.S256)
+                .build();
+        var r = browser.follow(browser.get(req.toURI()));
+        return !(r.statusCode() == 200 && r.body().contains("name=\"password\""));
+    }
+
+    static String q(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    static String sid(OIDCTokens t) throws Exception {
+        return t.getIDToken().getJWTClaimsSet().getStringClaim("sid");
+    }
+
+    /** Logout tokens received within a few seconds, keyed by the client they were addressed to. */
+    static Map<String, JWTClaimsSet> logoutTokens(int expected, Client... clients) throws Exception {
+        var out = new LinkedHashMap<String, JWTClaimsSet>();
+        for (int i = 0; i < expected; i++) {
+            String got = received.poll(15, TimeUnit.SECONDS);
+            assertThat(got).as("logout token %d of %d", i + 1, expected).isNotNull();
+            var jwt = SignedJWT.parse(got.substring(got.indexOf(' ') + 1));
+            String aud = jwt.getJWTClaimsSet().getAudience().get(0);
+            Client c = java.util.Arrays.stream(clients)
+                    .filter(x -> x.id().getValue().equals(aud))
+                    .findFirst()
+                    .orElseThrow();
+            var validator = new LogoutTokenValidator(
+                    new Issuer(server.base),
+                    c.id(),
+                    JWSAlgorithm.RS256,
+                    URI.create(server.base + "/.well-known/jwks.json").toURL());
+            validator.setMaxClockSkew(7200); // tests move the server clock
+            var claims = validator.validate(jwt);
+            assertThat(jwt.getHeader().getType().toString()).isEqualTo("logout+jwt");
+            assertThat(claims.toJWTClaimsSet().getClaim("nonce")).isNull();
+            out.put(aud, claims.toJWTClaimsSet());
+        }
+        return out;
+    }
+
+    @Test
+    void whenTheClientLogsOutWithItsIdToken_thenEverySessionEndsAndEveryClientIsTold() throws Exception {
+        received.clear();
+        var front = register(map(
+                "post_logout_redirect_uris",
+                List.of(BYE),
+                "frontchannel_logout_uri",
+                FRONT,
+                "frontchannel_logout_session_required",
+                true,
+                "backchannel_logout_uri",
+                backChannelUri,
+                "backchannel_logout_session_required",
+                true));
+        var back = register(map("backchannel_logout_uri", backChannelUri));
+        var bystander = register(map());
+        String email = newUser();
+        var browser = new Browser(server.base);
+        var first = signIn(browser, front, email);
+        var second = signIn(browser, back, email);
+        var other = signIn(new Browser(server.base), bystander, email); // another browser: not part of this logout
+
+        var r = browser.get(URI.create(server.base + "/oauth2/logout?id_token_hint="
+                + q(first.tokens().getIDTokenString()) + "&post_logout_redirect_uri=" + q(BYE) + "&state=s-123"));
+
+        // No confirmation: the signed-out page frames the front-channel URI with iss and sid, then returns.
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        String frame = FRONT + "?iss=" + q(server.base) + "&amp;sid=" + sid(first.tokens());
+        assertThat(r.body()).contains("<iframe src=\"" + frame + "\"");
+        assertThat(r.body()).contains("url=" + BYE + "?state=s-123\"", "href=\"" + BYE + "?state=s-123\"");
+        assertThat(r.headers().firstValue("Content-Security-Policy").orElseThrow())
+                .contains("frame-src http://localhost:9999")
+                .contains("frame-ancestors 'none'");
+        assertThat(r.headers().firstValue("Cache-Control")).hasValue("no-store");
+
+        assertThat(refreshes(front, first.tokens())).isFalse();
+        assertThat(refreshes(back, second.tokens())).isFalse();
+        assertThat(refreshes(bystander, other.tokens())).isTrue();
+        assertThat(signedIn(browser, front)).isFalse();
+
+        var tokens = logoutTokens(2, front, back);
+        assertThat(tokens.get(front.id().getValue()).getStringClaim("sid")).isEqualTo(sid(first.tokens()));
+        assertThat(tokens.get(back.id().getValue()).getStringClaim("sid")).isEqualTo(sid(second.tokens()));
+        assertThat(tokens.get(back.id().getValue()).getSubject())
+                .isEqualTo(second.tokens().getIDToken().getJWTClaimsSet().getSubject());
+        assertThat(received.poll(500, TimeUnit.MILLISECONDS))
+                .as("nothing for the bystander")
+                .isNull();
+
+        String sub = first.tokens().getIDToken().getJWTClaimsSet().getSubject();
+        var audit = server.http
+                .get("/v1/audit/logs?event_type=sso.logout&user_id=" + sub)
+                .bearer(adminToken())
+                .send();
+        assertThat(audit.body())
+                .contains("sso.logout", "sessions_ended", front.id().getValue());
+    }
+
+    @Test
+    void whenABackChannelEndpointIsSlowOrFailing_thenLogoutDoesNotWaitAndTheTokenIsRetried() throws Exception {
+        received.clear();
+        flakyCalls.set(0);
+        String base = "http://127.0.0.1:" + rp.getAddress().getPort();
+        var flaky = register(map("post_logout_redirect_uris", List.of(BYE), "backchannel_logout_uri", base + "/flaky"));
+        var slow = register(map("backchannel_logout_uri", base + "/slow"));
+        var browser = new Browser(server.base);
+        String email = newUser();
+        var first = signIn(browser, flaky, email);
+        signIn(browser, slow, email);
+
+        long started = System.nanoTime();
+        var r = browser.get(URI.create(server.base + "/oauth2/logout?id_token_hint="
+                + q(first.tokens().getIDTokenString()) + "&post_logout_redirect_uri=" + q(BYE)));
+        long tookMs = (System.nanoTime() - started) / 1_000_000;
+        assertThat(r.statusCode()).isEqualTo(302);
+        assertThat(tookMs).as("logout waited for a back-channel call").isLessThan(3_000);
+
+        var tokens = logoutTokens(1, flaky);
+        assertThat(tokens.get(flaky.id().getValue()).getStringClaim("sid")).isEqualTo(sid(first.tokens()));
+        assertThat(flakyCalls.get()).isEqualTo(2);
+    }
+
+    @Test
+    void whenTheSameLogoutArrivesTwiceAtOnce_thenTheClientIsToldOnce() throws Exception {
+        received.clear();
+        var client = register(map("post_logout_redirect_uris", List.of(BYE), "backchannel_logout_uri", backChannelUri));
+        var browser = new Browser(server.base);
+        var tokens = signIn(browser, client, newUser()).tokens();
+        URI logout = URI.create(server.base + "/oauth2/logout?id_token_hint=" + q(tokens.getIDTokenString())
+                + "&post_logout_redirect_uri=" + q(BYE));
+        var statuses =
+                dev.gatehouse.testkit.Race.run(4, () -> browser.get(logout).statusCode());
+        assertThat(statuses).containsOnly(302);
+        logoutTokens(1, client);
+        assertThat(received.poll(1500, TimeUnit.MILLISECONDS))
+                .as("a second logout token")
+                .isNull();
+    }
+
+    @Test
+    void whenNoIdTokenIsGiven_thenTheUserConfirmsOnACsrfProtectedPage() throws Exception {
+        var client = register(map("post_logout_redirect_uris", List.of(BYE)));
+        String email = newUser();
+        var browser = new Browser(server.base);
+        var tokens = signIn(browser, client, email).tokens();
+
+        var r = browser.get(URI.create(server.base + "/oauth2/logout?client_id="
+                + q(client.id().getValue()) + "&post_logout_redirect_uri=" + q(BYE) + "&state=abc"));
+        assertThat(r.statusCode()).isEqualTo(302);
+        assertThat(Browser.location(r).getPath()).isEqualTo("/logout");
+        var page = browser.follow(r);
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).contains("<form method=\"post\" action=\"/logout\"", "web app");
+        assertThat(signedIn(browser, client)).as("asking changes nothing").isTrue();
+
+        var forged = browser.post(
+                URI.create(server.base + "/logout"),
+                Map.of("csrf", "forged", "client_id", client.id().getValue(), "post_logout_redirect_uri", BYE));
+        assertThat(forged.statusCode()).isEqualTo(403);
+        assertThat(refreshes(client, tokens)).isTrue();
+
+        var done = browser.post(
+                URI.create(server.base + "/logout"),
+                Map.of(
+                        "csrf", Browser.hidden(page.body(), "csrf"),
+                        "client_id", Browser.hidden(page.body(), "client_id"),
+                        "post_logout_redirect_uri", Browser.hidden(page.body(), "post_logout_redirect_uri"),
+                        "state", Browser.hidden(page.body(), "state")));
+        assertThat(done.statusCode()).isEqualTo(303);
+        assertThat(done.headers().firstValue("Location")).hasValue(BYE + "?state=abc");
+        assertThat(signedIn(browser, client)).isFalse();
+    }
+
+    @Test
+    void whenNothingIsGiven_thenTheUserConfirmsAndSeesTheSignedOutPage() throws Exception {
+        var client = register(map());
+        var browser = new Browser(server.base);
+        var tokens = signIn(browser, client, newUser()).tokens();
+        var page = browser.follow(browser.post(URI.create(server.base + "/oauth2/logout"), Map.of()));
+        assertThat(page.statusCode()).isEqualTo(200);
+        var done =
+                browser.post(URI.create(server.base + "/logout"), Map.of("csrf", Browser.hidden(page.body(), "csrf")));
+        assertThat(done.statusCode()).isEqualTo(200);
+        assertThat(done.body()).contains("You are signed out.").doesNotContain("<iframe");
+        assertThat(refreshes(client, tokens)).isFalse();
+    }
+
+    @Test
+    void whenTheClientPostsWithoutTheSsoCookie_thenTheBrowserIsSentToTheSameRequestAsAGet() throws Exception {
+        var client = register(map("post_logout_redirect_uris", List.of(BYE)));
+        var browser = new Browser(server.base);
+        var tokens = signIn(browser, client, newUser()).tokens();
+        var form = Map.of("id_token_hint", tokens.getIDTokenString(), "post_logout_redirect_uri", BYE, "state", "p-1");
+        // A cross-site form POST: SameSite=Lax keeps the SSO cookie out of it.
+        var crossSite = new Browser(server.base).post(URI.create(server.base + "/oauth2/logout"), form);
+        assertThat(crossSite.statusCode()).isEqualTo(303);
+        URI next = Browser.location(crossSite);
+        assertThat(next.getPath()).isEqualTo("/oauth2/logout");
+        assertThat(URLUtils.parseParameters(next.getRawQuery()))
+                .containsEntry("id_token_hint", List.of(tokens.getIDTokenString()))
+                .containsEntry("state", List.of("p-1"));
+        assertThat(signedIn(browser, client)).isTrue();
+        var r = browser.get(next); // the top-level GET carries the cookie
+        assertThat(r.statusCode()).isEqualTo(302);
+        assertThat(r.headers().firstValue("Location")).hasValue(BYE + "?state=p-1");
+        assertThat(signedIn(browser, client)).isFalse();
+        assertThat(refreshes(client, tokens)).isFalse();
+    }
+
+    @Test
+    void whenTheIdTokenHintHasExpired_thenItStillIdentifiesTheSession() throws Exception {
+        var client = register(map("post_logout_redirect_uris", List.of(BYE)));
+        var browser = new Browser(server.base);
+        var tokens = signIn(browser, client, newUser()).tokens();
+        server.clock.advance(Duration.ofHours(2));
+        assertThat(tokens.getIDToken().getJWTClaimsSet().getExpirationTime())
+                .isBefore(Date.from(server.clock.instant()));
+        var r = browser.get(URI.create(server.base + "/oauth2/logout?id_token_hint=" + q(tokens.getIDTokenString())
+                + "&post_logout_redirect_uri=" + q(BYE)));
+        assertThat(r.statusCode()).isEqualTo(302);
+        assertThat(r.headers().firstValue("Location")).hasValue(BYE);
+        assertThat(signedIn(browser, client)).isFalse();
+    }
+
+    @Test
+    void whenTheRequestIsNotTrustworthy_thenAnErrorPageAndNoRedirect() throws Exception {
+        var client = register(map("post_logout_redirect_uris", List.of(BYE)));
+        var otherClient = register(map("post_logout_redirect_uris", List.of(BYE)));
+        var browser = new Browser(server.base);
+        var tokens = signIn(browser, client, newUser()).tokens();
+        var rsa = new RSAKeyGenerator(2048)
+                .keyID(tokens.getIDToken().getHeader() instanceof JWSHeader h ? h.getKeyID() : "k")
+                .generate();
+        var forged = new SignedJWT(
+                new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(rsa.getKeyID()).build(),
+                tokens.getIDToken().getJWTClaimsSet());
+        forged.sign(new RSASSASigner(rsa));
+
+        List<String> bad = new ArrayList<>(List.of(
+                "client_id=" + q(client.id().getValue()) + "&post_logout_redirect_uri="
+                        + q("http://localhost:9999/other"),
+                "post_logout_redirect_uri=" + q(BYE),
+                "client_id=nope",
+                "id_token_hint=" + q(forged.serialize()) + "&post_logout_redirect_uri=" + q(BYE),
+                "id_token_hint=not.a.jwt",
+                "id_token_hint=" + q(tokens.getIDTokenString()) + "&client_id="
+                        + q(otherClient.id().getValue()),
+                "client_id=" + q(client.id().getValue()) + "&client_id="
+                        + q(client.id().getValue())));
+        for (String query : bad) {
+            var r = browser.get(URI.create(server.base + "/oauth2/logout?" + query));
+            assertThat(r.statusCode()).as(query).isEqualTo(400);
+            assertThat(r.headers().firstValue("Location")).as(query).isEmpty();
+            assertThat(r.body()).as(query).contains("Sign-out request refused");
+        }
+        var viaPage = browser.get(URI.create(server.base + "/logout?post_logout_redirect_uri=" + q(BYE)));
+        assertThat(viaPage.statusCode()).isEqualTo(400);
+        assertThat(signedIn(browser, client)).isTrue();
+        assertThat(refreshes(client, tokens)).isTrue();
+    }
+
+    @Test
+    void whenLogoutMetadataIsRegistered_thenItIsCheckedAndKept() {
+        assertThat(registerRaw(map("frontchannel_logout_uri", "https://elsewhere.example/fc"))
+                        .body())
+                .contains("frontchannel_logout_uri");
+        assertThat(registerRaw(map("frontchannel_logout_uri", "https://elsewhere.example/fc"))
+                        .status())
+                .isEqualTo(422);
+        assertThat(registerRaw(map("backchannel_logout_uri", "http://internal.example/bc"))
+                        .status())
+                .isEqualTo(422);
+        assertThat(registerRaw(map("backchannel_logout_uri", "https://rp.example/bc#x"))
+                        .status())
+                .isEqualTo(422);
+        assertThat(registerRaw(map("post_logout_redirect_uris", List.of("http://rp.example/bye")))
+                        .status())
+                .isEqualTo(422);
+        var ok = registerRaw(map(
+                "post_logout_redirect_uris",
+                List.of(BYE),
+                "frontchannel_logout_uri",
+                FRONT,
+                "backchannel_logout_uri",
+                "https://rp.example/bc",
+                "backchannel_logout_session_required",
+                true));
+        assertThat(ok.status()).as(ok.body()).isEqualTo(201);
+        var shown = server.http
+                .get("/v1/admin/clients/" + ok.clientId())
+                .bearer(adminToken())
+                .send();
+        assertThat(shown.body())
+                .contains("\"post_logout_redirect_uris\"", "\"frontchannel_logout_uri\"", "\"backchannel_logout_uri\"");
+    }
+
+    static final Pattern SCRIPT = Pattern.compile("<script>(.*)</script>", Pattern.DOTALL);
+
+    @Test
+    void whenTheOpIframeIsLoaded_thenOnlyItsOwnScriptRunsAndClientOriginsMayFrameIt() throws Exception {
+        var r = new Browser(server.base).get(URI.create(server.base + "/oauth2/session/iframe"));
+        assertThat(r.statusCode()).isEqualTo(200);
+        var m = SCRIPT.matcher(r.body());
+        assertThat(m.find()).isTrue();
+        String hash = Base64.getEncoder()
+                .encodeToString(java.security.MessageDigest.getInstance("SHA-256")
+                        .digest(m.group(1).getBytes(StandardCharsets.UTF_8)));
+        String csp = r.headers().firstValue("Content-Security-Policy").orElseThrow();
+        assertThat(csp)
+                .contains("default-src 'none'")
+                .contains("script-src 'sha256-" + hash + "'")
+                .contains("connect-src 'self'")
+                .contains("frame-ancestors https: http://localhost:*")
+                .doesNotContain("unsafe-inline")
+                .doesNotContain("frame-ancestors 'none'");
+        assertThat(r.body()).contains("postMessage", "/oauth2/session/check");
+    }
+
+    @Test
+    void whenTheSessionStateIsChecked_thenItIsUnchangedUntilTheBrowserSignsOut() throws Exception {
+        var client = register(map());
+        var browser = new Browser(server.base);
+        var signIn = signIn(browser, client, newUser());
+        assertThat(signIn.sessionState()).isNotNull();
+        String ss = signIn.sessionState().getValue();
+        assertThat(ss).matches("[A-Za-z0-9_-]{43}\\.[A-Za-z0-9_-]+");
+        String check = server.base + "/oauth2/session/check?client_id="
+                + q(client.id().getValue()) + "&origin=" + q("http://localhost:9999") + "&session_state=";
+
+        HttpResponse<String> same = browser.get(URI.create(check + q(ss)));
+        assertThat(same.statusCode()).isEqualTo(200);
+        assertThat(same.body()).isEqualTo("{\"status\":\"unchanged\"}");
+        assertThat(same.headers().firstValue("Cache-Control")).hasValue("no-store");
+        assertThat(new Browser(server.base).get(URI.create(check + q(ss))).body())
+                .contains("\"changed\"");
+        String otherSalt = ss.substring(0, ss.indexOf('.') + 1) + "AAAA";
+        assertThat(browser.get(URI.create(check + q(otherSalt))).body()).contains("\"changed\"");
+
+        var foreign = browser.get(URI.create(server.base + "/oauth2/session/check?client_id="
+                + q(client.id().getValue()) + "&origin=" + q("https://evil.example") + "&session_state=" + q(ss)));
+        assertThat(foreign.statusCode()).isEqualTo(400);
+        assertThat(foreign.body()).contains("\"error\"");
+        assertThat(browser.get(URI.create(server.base + "/oauth2/session/check"))
+                        .statusCode())
+                .isEqualTo(400);
+
+        var page = browser.follow(browser.get(URI.create(server.base + "/oauth2/logout")));
+        browser.post(URI.create(server.base + "/logout"), Map.of("csrf", Browser.hidden(page.body(), "csrf")));
+        assertThat(browser.get(URI.create(check + q(ss))).body()).contains("\"changed\"");
+    }
+
+    @Test
+    void whenDiscoveryIsRead_thenLogoutAndSessionManagementAreAdvertised() throws Exception {
+        var r = new Browser(server.base).get(URI.create(server.base + "/.well-known/openid-configuration"));
+        var meta = OIDCProviderMetadata.parse(r.body());
+        assertThat(meta.getEndSessionEndpointURI()).isEqualTo(URI.create(server.base + "/oauth2/logout"));
+        assertThat(meta.getCheckSessionIframeURI()).isEqualTo(URI.create(server.base + "/oauth2/session/iframe"));
+        assertThat(meta.supportsFrontChannelLogout()).isTrue();
+        assertThat(meta.supportsFrontChannelLogoutSession()).isTrue();
+        assertThat(meta.supportsBackChannelLogout()).isTrue();
+        assertThat(meta.supportsBackChannelLogoutSession()).isTrue();
+    }
+}
