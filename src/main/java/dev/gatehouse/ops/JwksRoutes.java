@@ -17,6 +17,7 @@ public final class JwksRoutes implements RouteGroup {
         this.keys = keys;
     }
 
+    @SuppressWarnings("ReferenceEquality") // the same object means the same keys; a change brings a new set
     private String json() {
         JWKSet set = keys.publishedKeys();
         Rendered r = rendered;
