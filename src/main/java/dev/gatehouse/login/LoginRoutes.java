@@ -3,6 +3,7 @@ package dev.gatehouse.login;
 import dev.gatehouse.platform.crypto.Secrets;
 import dev.gatehouse.platform.http.Api;
 import dev.gatehouse.platform.http.Html;
+import dev.gatehouse.platform.http.Messages;
 import dev.gatehouse.platform.http.RouteGroup;
 import dev.gatehouse.platform.http.Web;
 import dev.gatehouse.platform.ratelimit.RateLimiter.Rule;
@@ -14,7 +15,8 @@ import java.time.Duration;
 /**
  * The hosted {@code /login} page: a plain HTML form (no JavaScript), CSRF-protected by a double-submit token (a random
  * value in a SameSite=Strict HttpOnly cookie that must match the hidden field), rate limited like the /v1 login, and
- * on success an SSO cookie and a redirect back to the pending authorization request.
+ * on success an SSO cookie and a redirect back to the pending authorization request. Its language follows
+ * {@link Messages#of(Context)}; a {@code ui_locales} parameter is carried along in a hidden field.
  */
 public final class LoginRoutes implements RouteGroup {
     public static final String SSO_COOKIE = "gh_sso";
@@ -59,25 +61,36 @@ public final class LoginRoutes implements RouteGroup {
         render(ctx, 200, safeReturn(ctx.queryParam("return_to")), "", null);
     }
 
-    private void render(Context ctx, int status, String returnTo, String email, String error) {
+    private void render(Context ctx, int status, String returnTo, String email, String errorKey) {
+        var t = Messages.of(ctx);
         String csrf = secrets.token("");
         var cookie = new Cookie(CSRF_COOKIE, csrf, "/login", -1, secureCookies);
         cookie.setHttpOnly(true);
         cookie.setSameSite(SameSite.STRICT);
         ctx.cookie(cookie);
-        String body = (error == null ? "" : "<p class=\"error\" role=\"alert\">" + Html.escape(error) + "</p>\n")
+        String body = (errorKey == null ? "" : Html.alert(t.get(errorKey)))
                 + """
                 <form method="post" action="/login">
                 <input type="hidden" name="csrf" value="%s">
                 <input type="hidden" name="return_to" value="%s">
-                <label for="email">Email</label>
-                <input id="email" name="email" type="email" autocomplete="username" required value="%s">
-                <label for="password">Password</label>
-                <input id="password" name="password" type="password" autocomplete="current-password" required>
-                <button type="submit">Sign in</button>
+                <input type="hidden" name="ui_locales" value="%s">
+                <label for="email">%s</label>
+                <input id="email" name="email" type="email" autocomplete="username" required value="%s"%s>
+                <label for="password">%s</label>
+                <input id="password" name="password" type="password" autocomplete="current-password" required%s>
+                <button type="submit">%s</button>
                 </form>
-                """.formatted(Html.escape(csrf), Html.escape(returnTo == null ? "" : returnTo), Html.escape(email));
-        Html.send(ctx, status, Html.page("Sign in", body));
+                """.formatted(
+                                Html.escape(csrf),
+                                Html.escape(returnTo == null ? "" : returnTo),
+                                Html.escape(Messages.uiLocales(ctx)),
+                                t.html("login.email"),
+                                Html.escape(email),
+                                errorKey == null ? "" : " aria-invalid=\"true\"",
+                                t.html("login.password"),
+                                errorKey == null ? "" : " aria-invalid=\"true\"",
+                                t.html("login.submit"));
+        Html.send(ctx, status, Html.page(t, t.get("login.title"), body));
     }
 
     private void submit(Context ctx) {
@@ -86,13 +99,12 @@ public final class LoginRoutes implements RouteGroup {
         String expected = ctx.cookie(CSRF_COOKIE);
         String presented = ctx.formParam("csrf");
         if (expected == null || presented == null || !Secrets.constantTimeEquals(expected, presented)) {
-            render(ctx, 403, returnTo, email, "Your session expired. Please sign in again.");
+            render(ctx, 403, returnTo, email, "login.error.expired");
             return;
         }
         web.limit(ctx, LOGIN, email == null ? "" : email.trim().toLowerCase(java.util.Locale.ROOT));
         switch (sso.login(email, ctx.formParam("password"), web.info(ctx))) {
-            case SsoService.LoginOutcome.Refused r ->
-                render(ctx, 400, returnTo, email, "The email or password is not correct.");
+            case SsoService.LoginOutcome.Refused r -> render(ctx, 400, returnTo, email, "login.error.refused");
             case SsoService.LoginOutcome.SignedIn s -> {
                 var cookie = new Cookie(
                         SSO_COOKIE, s.cookieValue(), "/", (int) sso.ttl().toSeconds(), secureCookies);
@@ -101,8 +113,13 @@ public final class LoginRoutes implements RouteGroup {
                 ctx.cookie(cookie);
                 ctx.removeCookie(CSRF_COOKIE, "/login");
                 ctx.header("Cache-Control", "no-store");
-                if (returnTo == null) Html.send(ctx, 200, Html.page("Signed in", "<p>You are signed in.</p>"));
-                else ctx.redirect(returnTo, io.javalin.http.HttpStatus.SEE_OTHER);
+                if (returnTo == null) {
+                    var t = Messages.of(ctx);
+                    Html.send(
+                            ctx,
+                            200,
+                            Html.page(t, t.get("login.done.title"), "<p>" + t.html("login.done.text") + "</p>"));
+                } else ctx.redirect(returnTo, io.javalin.http.HttpStatus.SEE_OTHER);
             }
         }
     }

@@ -58,8 +58,15 @@ public final class AuthorizeService {
             List<String> resources) {}
 
     public sealed interface Checked {
-        /** Client or redirect URI not trustworthy: the browser must not be sent anywhere (RFC 6749 §4.1.2.1). */
-        record ShowError(String message) implements Checked {}
+        /**
+         * Client or redirect URI not trustworthy: the browser must not be sent anywhere (RFC 6749 §4.1.2.1). The page
+         * shows {@code key} from the message bundle ({@code authorize.error.*}) with {@code args}.
+         */
+        record ShowError(String key, List<String> args) implements Checked {
+            public ShowError(String key, String... args) {
+                this(key, List.of(args));
+            }
+        }
 
         record RedirectError(URI location) implements Checked {}
 
@@ -116,11 +123,11 @@ public final class AuthorizeService {
             clientId = single(params, "client_id");
             redirect = single(params, "redirect_uri");
         } catch (IllegalArgumentException e) {
-            return new Checked.ShowError("The request repeats the parameter " + e.getMessage() + ".");
+            return new Checked.ShowError("authorize.error.repeated", e.getMessage());
         }
-        if (clientId == null) return new Checked.ShowError("The request names no client.");
+        if (clientId == null) return new Checked.ShowError("authorize.error.no_client");
         Optional<OAuthClient> found = clients.find(clientId);
-        if (found.isEmpty()) return new Checked.ShowError("The application is not registered here.");
+        if (found.isEmpty()) return new Checked.ShowError("authorize.error.unknown_client");
         OAuthClient client = found.get();
         Set<URI> registered = client.metadata().getRedirectionURIs() == null
                 ? Set.of()
@@ -128,7 +135,7 @@ public final class AuthorizeService {
         URI redirectUri;
         if (redirect == null) {
             // RFC 6749 §3.1.2.3: may be left out only when exactly one is registered.
-            if (registered.size() != 1) return new Checked.ShowError("The request has no redirect URI.");
+            if (registered.size() != 1) return new Checked.ShowError("authorize.error.no_redirect_uri");
             redirectUri = registered.iterator().next();
         } else {
             // OAuth 2.1 §4.1.1: exact string comparison with a registered URI.
@@ -136,8 +143,7 @@ public final class AuthorizeService {
                     .filter(u -> u.toString().equals(redirect))
                     .findFirst()
                     .orElse(null);
-            if (redirectUri == null)
-                return new Checked.ShowError("The redirect URI is not registered for this application.");
+            if (redirectUri == null) return new Checked.ShowError("authorize.error.redirect_uri_mismatch");
         }
         try {
             return new Checked.Valid(checkTrusted(client, redirectUri, params));

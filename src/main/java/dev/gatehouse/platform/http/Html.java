@@ -26,11 +26,23 @@ public final class Html {
         return b.toString();
     }
 
-    /** A whole page; {@code body} must already be escaped. */
+    /**
+     * A whole page in English; {@code body} must already be escaped. Prefer {@link #page(Messages, String, String)}
+     * so the page speaks the visitor's language.
+     */
     public static String page(String title, String body) {
+        return page(Messages.of(java.util.Locale.ENGLISH), title, body);
+    }
+
+    /**
+     * A whole page in the language of {@code t} ({@code <html lang>}); {@code title} is plain text, {@code body} must
+     * already be escaped. Forms on it should label every input ({@code <label for>}), give {@code autocomplete}, and
+     * show errors with {@code role="alert"} (see {@link #alert}).
+     */
+    public static String page(Messages t, String title, String body) {
         return """
                 <!doctype html>
-                <html lang="en">
+                <html lang="%s">
                 <head>
                 <meta charset="utf-8">
                 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -39,6 +51,7 @@ public final class Html {
                 body{font-family:system-ui,sans-serif;max-width:26rem;margin:3rem auto;padding:0 1rem;color:#111}
                 label{display:block;margin:.8rem 0 .2rem}input{width:100%%;padding:.5rem;box-sizing:border-box}
                 button{margin-top:1rem;padding:.6rem 1.2rem}.error{color:#a00}
+                :focus-visible{outline:3px solid #1a5fb4;outline-offset:2px}
                 </style>
                 </head>
                 <body>
@@ -48,12 +61,25 @@ public final class Html {
                 </main>
                 </body>
                 </html>
-                """.formatted(escape(title), escape(title), body);
+                """.formatted(escape(t.lang()), escape(title), escape(title), body);
     }
 
+    /** An error message that screen readers announce; {@code text} is plain text. */
+    public static String alert(String text) {
+        return "<p class=\"error\" role=\"alert\">" + escape(text) + "</p>\n";
+    }
+
+    /**
+     * Sends a hosted page with the headers every one needs: a CSP without scripts that also forbids framing
+     * (clickjacking), nosniff, no referrer (authorization requests carry state in the URL), and no-store (pages carry
+     * CSRF tokens and personal data).
+     */
     public static void send(Context ctx, int status, String html) {
         ctx.status(status);
         ctx.header("Content-Security-Policy", PAGE_CSP);
+        ctx.header("X-Content-Type-Options", "nosniff");
+        ctx.header("Referrer-Policy", "no-referrer");
+        ctx.header("X-Frame-Options", "DENY");
         ctx.header("Cache-Control", "no-store");
         ctx.header("Pragma", "no-cache");
         ctx.contentType("text/html; charset=utf-8").result(html);
