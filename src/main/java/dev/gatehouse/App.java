@@ -171,7 +171,7 @@ public final class App implements AutoCloseable {
         groups.add(new dev.gatehouse.oauth.TokenRoutes(tokenEndpoint, clients, introspector, sessions, web));
         groups.add(new dev.gatehouse.oauth.clients.ClientRoutes(clients, web));
         groups.add(new dev.gatehouse.oauth.clients.RegistrationRoutes(clients, web, config.issuer()));
-        groups.add(new dev.gatehouse.login.LoginRoutes(sso, web, secrets, https));
+        groups.add(new dev.gatehouse.login.LoginRoutes(sso, web, secrets, https, authorize::redirectTarget));
         var consent = new dev.gatehouse.oauth.authorize.ConsentService(
                 db, new dev.gatehouse.oauth.authorize.JdbiConsentStore(), audit, clock);
         groups.add(new dev.gatehouse.oauth.authorize.AuthorizeRoutes(authorize, consent, sso, web));

@@ -10,7 +10,10 @@ import dev.gatehouse.platform.ratelimit.RateLimiter.Rule;
 import io.javalin.http.Context;
 import io.javalin.http.Cookie;
 import io.javalin.http.SameSite;
+import java.net.URI;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * The hosted {@code /login} page: a plain HTML form (no JavaScript), CSRF-protected by a double-submit token (a random
@@ -27,12 +30,23 @@ public final class LoginRoutes implements RouteGroup {
     private final Web web;
     private final Secrets secrets;
     private final boolean secureCookies;
+    private final Function<String, Optional<URI>> redirectTarget;
 
-    public LoginRoutes(SsoService sso, Web web, Secrets secrets, boolean secureCookies) {
+    /**
+     * {@code redirectTarget} gives the client redirect URI a checked {@code return_to} ends at (the page's CSP must
+     * allow it as a form-action, or browsers stop at the redirect after sign-in).
+     */
+    public LoginRoutes(
+            SsoService sso,
+            Web web,
+            Secrets secrets,
+            boolean secureCookies,
+            Function<String, Optional<URI>> redirectTarget) {
         this.sso = sso;
         this.web = web;
         this.secrets = secrets;
         this.secureCookies = secureCookies;
+        this.redirectTarget = redirectTarget;
     }
 
     @Override
@@ -90,7 +104,8 @@ public final class LoginRoutes implements RouteGroup {
                                 t.html("login.password"),
                                 errorKey == null ? "" : " aria-invalid=\"true\"",
                                 t.html("login.submit"));
-        Html.send(ctx, status, Html.page(t, t.get("login.title"), body));
+        URI target = returnTo == null ? null : redirectTarget.apply(returnTo).orElse(null);
+        Html.send(ctx, status, Html.page(t, t.get("login.title"), body), target);
     }
 
     private void submit(Context ctx) {

@@ -247,6 +247,27 @@ public final class AuthorizeService {
                 List.copyOf(resources));
     }
 
+    /**
+     * The client redirect URI a pending request (carried by a hosted page as {@code /oauth2/authorize?…}) will end
+     * at, success or error, when client and redirect URI check out; the pages allow it as a {@code form-action}.
+     */
+    public Optional<URI> redirectTarget(String returnTo) {
+        if (returnTo == null || !returnTo.startsWith("/oauth2/authorize?") || returnTo.length() > 8000)
+            return Optional.empty();
+        Map<String, List<String>> params;
+        try {
+            params = com.nimbusds.oauth2.sdk.util.URLUtils.parseParameters(
+                    returnTo.substring("/oauth2/authorize?".length()));
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+        return switch (check(params)) {
+            case Checked.Valid v -> Optional.of(v.request().redirectUri());
+            case Checked.RedirectError e -> Optional.of(e.location());
+            case Checked.ShowError e -> Optional.empty();
+        };
+    }
+
     public URI errorLocation(URI redirectUri, ErrorObject error, State state, ResponseMode mode) {
         return new AuthorizationErrorResponse(redirectUri, error, state, issuer, mode).toURI();
     }

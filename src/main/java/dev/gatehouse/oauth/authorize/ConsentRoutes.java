@@ -122,7 +122,7 @@ public final class ConsentRoutes implements RouteGroup {
                         Html.escape(Messages.uiLocales(ctx)),
                         t.html("consent.allow"),
                         t.html("consent.deny"));
-        Html.send(ctx, 200, Html.page(t, t.get("consent.title"), body));
+        Html.send(ctx, 200, Html.page(t, t.get("consent.title"), body), r.redirectUri());
     }
 
     private void decide(Context ctx) {

@@ -75,13 +75,44 @@ public final class Html {
      * CSRF tokens and personal data).
      */
     public static void send(Context ctx, int status, String html) {
+        send(ctx, status, html, null);
+    }
+
+    /**
+     * Like {@link #send(Context, int, String)} for a page whose form ends, through redirects, at {@code formTarget}
+     * (a client's redirect URI the caller has checked): browsers apply {@code form-action} to every redirect after a
+     * form is submitted, so that origin must be allowed too or the browser stops before reaching the client.
+     */
+    public static void send(Context ctx, int status, String html, java.net.URI formTarget) {
+        String source = formTarget == null ? null : sourceOf(formTarget);
         ctx.status(status);
-        ctx.header("Content-Security-Policy", PAGE_CSP);
+        ctx.header(
+                "Content-Security-Policy",
+                source == null ? PAGE_CSP : PAGE_CSP.replace("form-action 'self'", "form-action 'self' " + source));
         ctx.header("X-Content-Type-Options", "nosniff");
         ctx.header("Referrer-Policy", "no-referrer");
         ctx.header("X-Frame-Options", "DENY");
         ctx.header("Cache-Control", "no-store");
         ctx.header("Pragma", "no-cache");
         ctx.contentType("text/html; charset=utf-8").result(html);
+    }
+
+    private static final java.util.regex.Pattern SCHEME = java.util.regex.Pattern.compile("[a-z][a-z0-9+.-]{0,40}");
+    private static final java.util.regex.Pattern HOST = java.util.regex.Pattern.compile("[A-Za-z0-9.-]{1,253}");
+
+    /**
+     * A CSP source expression for a URI: its origin ({@code https://app.example:8443}), or only its scheme
+     * ({@code com.example.app:}) for a native app's private-use scheme or an IPv6 literal, which CSP cannot name;
+     * null when neither is safe to write into the header.
+     */
+    static String sourceOf(java.net.URI uri) {
+        String scheme = uri.getScheme() == null ? null : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+        if (scheme == null || !SCHEME.matcher(scheme).matches()) return null;
+        String host = uri.getHost();
+        if ((scheme.equals("http") || scheme.equals("https"))
+                && host != null
+                && HOST.matcher(host).matches())
+            return scheme + "://" + host + (uri.getPort() == -1 ? "" : ":" + uri.getPort());
+        return scheme + ":";
     }
 }
