@@ -304,6 +304,32 @@ class HostedPagesTest {
                 .doesNotContain("<script");
     }
 
+    static String csp(HttpResponse<String> r) {
+        return r.headers().firstValue("Content-Security-Policy").orElseThrow();
+    }
+
+    @Test
+    void whenAPageLeadsBackToAClient_thenOnlyThatCheckedOriginIsAllowedAsFormAction() throws Exception {
+        var b = new Browser(server.base);
+        String email = newUser();
+        var login = b.follow(b.get(authorizeUri(null)));
+        // Browsers apply form-action to the redirects after a form post, which end at the client.
+        assertThat(csp(login)).contains("form-action 'self' http://localhost:9999;");
+        var consent = b.signIn(login, email, PASSWORD);
+        assertThat(consent.body()).contains("name=\"decision\"");
+        assertThat(csp(consent)).contains("form-action 'self' http://localhost:9999;");
+
+        // A return_to naming an unregistered redirect URI widens nothing.
+        String forged = "/oauth2/authorize?client_id=" + client + "&response_type=code&redirect_uri="
+                + URLEncoder.encode("https://evil.example/cb", StandardCharsets.UTF_8);
+        var evil = new Browser(server.base)
+                .get(URI.create(server.base + "/login?return_to=" + URLEncoder.encode(forged, StandardCharsets.UTF_8)));
+        assertThat(evil.statusCode()).isEqualTo(200);
+        assertThat(csp(evil)).contains("form-action 'self';").doesNotContain("evil");
+        assertThat(csp(new Browser(server.base).get(URI.create(server.base + "/login"))))
+                .contains("form-action 'self';");
+    }
+
     @Test
     void whenTheClientIsUnknown_thenTheErrorPageIsLocalizedAndAnnounced() throws Exception {
         for (var c : List.of(
