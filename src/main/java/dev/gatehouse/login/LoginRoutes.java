@@ -4,6 +4,7 @@ import dev.gatehouse.platform.crypto.Secrets;
 import dev.gatehouse.platform.http.Api;
 import dev.gatehouse.platform.http.Html;
 import dev.gatehouse.platform.http.Messages;
+import dev.gatehouse.platform.http.Problem;
 import dev.gatehouse.platform.http.RouteGroup;
 import dev.gatehouse.platform.http.Web;
 import dev.gatehouse.platform.ratelimit.RateLimiter.Rule;
@@ -59,7 +60,9 @@ public final class LoginRoutes implements RouteGroup {
                 .tag("pages")
                 .summary("Hosted sign-in form submission")
                 .returns(303, "signed in; back to the authorization request")
-                .returns(400, "HTML form with an error");
+                .returns(400, "HTML form with an error")
+                .returns(403, "HTML form: the CSRF token did not match")
+                .returns(429, "HTML form: too many attempts (Retry-After)");
     }
 
     /** Only a path back to our own authorization endpoint: never an open redirect. */
@@ -117,7 +120,14 @@ public final class LoginRoutes implements RouteGroup {
             render(ctx, 403, returnTo, email, "login.error.expired");
             return;
         }
-        web.limit(ctx, LOGIN, email == null ? "" : email.trim().toLowerCase(java.util.Locale.ROOT));
+        try {
+            web.limit(ctx, LOGIN, email == null ? "" : email.trim().toLowerCase(java.util.Locale.ROOT));
+        } catch (Problem p) {
+            if (p.status() != 429) throw p;
+            p.headers().forEach(ctx::header); // Retry-After
+            render(ctx, 429, returnTo, email, "login.error.too_many");
+            return;
+        }
         switch (sso.login(email, ctx.formParam("password"), web.info(ctx))) {
             case SsoService.LoginOutcome.Refused r -> render(ctx, 400, returnTo, email, "login.error.refused");
             case SsoService.LoginOutcome.SignedIn s -> {

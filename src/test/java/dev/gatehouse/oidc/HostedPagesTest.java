@@ -291,6 +291,32 @@ class HostedPagesTest {
     }
 
     @Test
+    void whenSignInIsRateLimited_thenTheLoginPageSaysSoInItsLanguageNotAsJson() throws Exception {
+        try (var limited = TestServer.start(Map.of("GATEHOUSE_RATE_LIMITS", "on"))) {
+            var b = new Browser(limited.base);
+            var page = b.get(URI.create(limited.base + "/login"));
+            HttpResponse<String> r = null;
+            for (int i = 0; i < 12; i++) {
+                var req = HttpRequest.newBuilder(URI.create(limited.base + "/login"))
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .header("Accept-Language", "de")
+                        .POST(HttpRequest.BodyPublishers.ofString("csrf=" + Browser.hidden(page.body(), "csrf")
+                                + "&email=nobody%40example.com&password=wrong-wrong-wrong"))
+                        .build();
+                r = b.http.send(req, HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 429) break;
+                assertThat(r.statusCode()).isEqualTo(400);
+                page = r;
+            }
+            assertThat(r.statusCode()).isEqualTo(429);
+            assertPageHeaders(r);
+            assertThat(r.headers().firstValue("Retry-After")).isPresent();
+            assertAccessible(r.body(), "de");
+            assertThat(r.body()).contains("role=\"alert\">Zu viele Anmeldeversuche.");
+        }
+    }
+
+    @Test
     void whenUiLocalesIsGivenToTheLoginPage_thenItIsCarriedInTheFormAndNeverReflectedRaw() throws Exception {
         var b = new Browser(server.base);
         var de = b.get(URI.create(server.base + "/login?ui_locales=de"));
