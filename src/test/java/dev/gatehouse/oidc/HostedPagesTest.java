@@ -136,6 +136,11 @@ class HostedPagesTest {
                     .results()
                     .collect(Collectors.toMap(m -> m.group(1), m -> m.group(2), (a, b) -> a));
             if ("hidden".equals(attrs.get("type"))) continue;
+            if ("radio".equals(attrs.get("type"))) {
+                // A radio is labelled by the label around it, inside a fieldset with a legend.
+                assertThat(html).contains("<label>" + inputs.group()).contains("<legend>");
+                continue;
+            }
             assertThat(attrs).as(inputs.group()).containsKeys("id", "name", "autocomplete");
             assertThat(html).as("label for " + attrs.get("id")).contains("<label for=\"" + attrs.get("id") + "\">");
         }
@@ -288,6 +293,62 @@ class HostedPagesTest {
                 .contains("name=\"ui_locales\" value=\"de\"");
         assertThat(b.cookies.getCookieStore().getCookies())
                 .noneMatch(c -> c.getName().equals("gh_sso"));
+    }
+
+    @Test
+    void whenTheAccountHasASecondFactor_thenTheSecondStepIsGermanToo() throws Exception {
+        var accounts = new dev.gatehouse.testkit.TestAccounts(server);
+        String email = accounts.registered("mfa-de");
+        String token = accounts.signIn(email, dev.gatehouse.testkit.TestAccounts.PASSWORD)
+                .accessToken();
+        String secret =
+                server.http.post("/v1/auth/mfa/setup").bearer(token).send().text("secret");
+        var enable = server.http
+                .post("/v1/auth/mfa/enable")
+                .bearer(token)
+                .json(map("code", dev.gatehouse.mfa.TotpCodes.at(secret, server.clock.instant())))
+                .send();
+        assertThat(enable.status()).isEqualTo(200);
+
+        var b = new Browser(server.base);
+        var login = follow(b, get(b, authorizeUri("de"), null), null);
+        var second = post(
+                b,
+                "/login",
+                Map.of(
+                        "csrf",
+                        Browser.hidden(login.body(), "csrf"),
+                        "return_to",
+                        Browser.hidden(login.body(), "return_to"),
+                        "email",
+                        email,
+                        "password",
+                        dev.gatehouse.testkit.TestAccounts.PASSWORD),
+                null);
+        assertThat(second.statusCode()).isEqualTo(200);
+        assertPageHeaders(second);
+        assertAccessible(second.body(), "de");
+        assertThat(csp(second)).contains("form-action 'self' http://localhost:9999;");
+        assertThat(second.body())
+                .contains("<title>Anmeldung in zwei Schritten</title>")
+                .contains("Code aus Ihrer Authenticator-App")
+                .contains("autocomplete=\"one-time-code\"")
+                .contains(">Weiter</button>");
+
+        var empty = post(
+                b,
+                "/login/mfa",
+                Map.of(
+                        "csrf", Browser.hidden(second.body(), "csrf"),
+                        "return_to", Browser.hidden(second.body(), "return_to"),
+                        "mfa_token", Browser.hidden(second.body(), "mfa_token"),
+                        "methods", Browser.hidden(second.body(), "methods"),
+                        "method", "totp",
+                        "code", " "),
+                null);
+        assertThat(empty.statusCode()).isEqualTo(400);
+        assertAccessible(empty.body(), "de");
+        assertThat(empty.body()).contains("role=\"alert\">Geben Sie den Code ein.</p>");
     }
 
     @Test

@@ -72,7 +72,7 @@ public final class Messages {
     /** OIDC Core §3.1.2.1: a space-separated list of BCP 47 tags in order of preference. */
     static Locale fromUiLocales(String uiLocales) {
         if (uiLocales == null || uiLocales.length() > MAX_HEADER) return null;
-        for (String tag : uiLocales.trim().split(" +")) {
+        for (String tag : uiLocales.trim().split(" +", -1)) {
             Locale l = supported(Locale.forLanguageTag(tag).getLanguage());
             if (l != null) return l;
         }
@@ -109,7 +109,7 @@ public final class Messages {
         if (returnTo == null || returnTo.length() > 8000) return null;
         int q = returnTo.indexOf('?');
         if (q < 0) return null;
-        for (String pair : returnTo.substring(q + 1).split("&")) {
+        for (String pair : returnTo.substring(q + 1).split("&", -1)) {
             if (pair.startsWith("ui_locales=")) {
                 try {
                     return URLDecoder.decode(pair.substring("ui_locales=".length()), StandardCharsets.UTF_8);
