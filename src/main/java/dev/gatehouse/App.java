@@ -64,6 +64,7 @@ public final class App implements AutoCloseable {
     private final HttpServer http;
     private final KeyRing keyRing;
     private final AccountService accounts;
+    private final dev.gatehouse.ops.Sweeper sweeper;
 
     private App(Config config, Clock exactClock, Secrets secrets) {
         this.config = config;
@@ -165,6 +166,8 @@ public final class App implements AutoCloseable {
                 clock,
                 new dev.gatehouse.oauth.clients.ClientAssertions(config.issuer(), replays, clock));
         boolean https = config.issuer().startsWith("https:");
+        var scopes = new dev.gatehouse.oauth.scopes.ScopeService(
+                db, new dev.gatehouse.oauth.scopes.JdbiScopeStore(), audit, clock, Duration.ofSeconds(30));
         var sso = new dev.gatehouse.login.SsoService(
                 db,
                 new dev.gatehouse.login.JdbiSsoStore(),
@@ -182,7 +185,8 @@ public final class App implements AutoCloseable {
                 audit,
                 secrets,
                 clock,
-                config.issuer());
+                config.issuer(),
+                scopes);
         var idTokens = new dev.gatehouse.oidc.IdTokenService(keyRing, config.issuer(), clock, config.accessTokenTtl());
         var tokenEndpoint = new dev.gatehouse.oauth.token.TokenEndpoint(clients)
                 .register(new dev.gatehouse.oauth.token.AuthorizationCodeGrantHandler(
@@ -190,7 +194,7 @@ public final class App implements AutoCloseable {
                 .register(new dev.gatehouse.oauth.token.RefreshTokenGrantHandler(
                         sessions, authorize, accessTokens, config.apiAudience(), dpopBindings))
                 .register(new dev.gatehouse.oauth.token.ClientCredentialsGrantHandler(
-                        accessTokens, config.apiAudience()));
+                        accessTokens, config.apiAudience(), scopes));
 
         var groups = new ArrayList<dev.gatehouse.platform.http.RouteGroup>();
         HttpServer[] self = new HttpServer[1];
@@ -217,11 +221,25 @@ public final class App implements AutoCloseable {
         groups.add(new dev.gatehouse.login.LoginRoutes(sso, web, secrets, https, authorize::redirectTarget));
         groups.add(new dev.gatehouse.login.LoginMfaRoutes(sso, mfa, web, secrets, https, authorize::redirectTarget));
         var consent = new dev.gatehouse.oauth.authorize.ConsentService(
-                db, new dev.gatehouse.oauth.authorize.JdbiConsentStore(), audit, clock);
+                db, new dev.gatehouse.oauth.authorize.JdbiConsentStore(), audit, clock, sessions);
         groups.add(new dev.gatehouse.oauth.authorize.AuthorizeRoutes(authorize, consent, sso, web));
         groups.add(new dev.gatehouse.oauth.authorize.ConsentRoutes(authorize, consent, sso, web, secrets, https));
         groups.add(new dev.gatehouse.oidc.UserinfoRoutes(introspector, accounts, web, dpop, config.issuer()));
-        groups.add(new dev.gatehouse.oauth.DiscoveryRoutes(config.issuer(), tokenEndpoint, web));
+        groups.add(new dev.gatehouse.oauth.DiscoveryRoutes(config.issuer(), tokenEndpoint, web, scopes));
+        groups.add(new dev.gatehouse.oauth.scopes.ScopeRoutes(scopes, web));
+        groups.add(new dev.gatehouse.oauth.authorize.ConsentApiRoutes(consent, web));
+        var codes =
+                new dev.gatehouse.oauth.authorize.ExpiredCodes(db, new dev.gatehouse.oauth.authorize.JdbiCodeStore());
+        this.sweeper = new dev.gatehouse.ops.Sweeper(
+                clock,
+                config.cleanupInterval(),
+                Duration.ofSeconds(1),
+                List.of(
+                        new dev.gatehouse.ops.Sweeper.Task("authorization_codes", codes::deleteExpired),
+                        new dev.gatehouse.ops.Sweeper.Task("refresh_tokens", sessions::deleteExpiredRefreshTokens),
+                        new dev.gatehouse.ops.Sweeper.Task("sso_sessions", sso::deleteExpired),
+                        new dev.gatehouse.ops.Sweeper.Task("one_time_tokens", accounts::deleteExpiredTokens),
+                        new dev.gatehouse.ops.Sweeper.Task("revoked_access_tokens", revocations::deleteExpired)));
         groups.add(new AdminRoutes(keyRing, outbox, accounts, audit, web, clock));
         groups.add(new DocsRoutes(config.issuer(), VERSION, mapper, () -> self[0].operations()));
         this.http = new HttpServer(config.httpHost(), config.httpPort(), config.issuer(), mapper, metrics, groups);
@@ -239,6 +257,7 @@ public final class App implements AutoCloseable {
         var app = new App(config, clock, secrets);
         app.bootstrapAdmin(secrets);
         app.mailWorker.start();
+        app.sweeper.start();
         app.http.start();
         return app;
     }
@@ -295,6 +314,7 @@ public final class App implements AutoCloseable {
     @Override
     public void close() {
         http.stop(10_000);
+        sweeper.close();
         mailWorker.close();
         db.close();
     }

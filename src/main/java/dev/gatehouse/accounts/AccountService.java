@@ -409,4 +409,39 @@ public final class AccountService {
     private static String blankToNull(String s) {
         return s == null || s.isBlank() ? null : s.trim();
     }
+
+    /** Deletes expired verification, reset and magic-link tokens (the cleanup job); returns how many. */
+    public int deleteExpiredTokens(Instant now) {
+        return db.inTransaction(h -> tokens.deleteExpired(h, now));
+    }
+
+    /**
+     * Sets the user's given and family name (OIDC {@code given_name}, {@code family_name}); an absent value keeps the
+     * current one, a blank one clears it. The caller has checked the values (at most 100 characters, no control
+     * characters). Empty when the account is gone.
+     */
+    public Optional<User> updateProfile(
+            UUID userId, Optional<String> givenName, Optional<String> familyName, RequestInfo info) {
+        Instant now = clock.instant();
+        return db.inTransaction(h -> {
+            var u = users.update(
+                    h,
+                    userId,
+                    x -> new User(
+                            x.id(),
+                            x.email(),
+                            x.emailVerified(),
+                            x.passwordHash(),
+                            givenName.isPresent() ? blankToNull(givenName.get()) : x.firstName(),
+                            familyName.isPresent() ? blankToNull(familyName.get()) : x.lastName(),
+                            x.status(),
+                            x.passwordChangeRequired(),
+                            x.createdAt(),
+                            now,
+                            x.passwordChangedAt(),
+                            x.lastLoginAt()));
+            u.ifPresent(x -> audit.record(h, AuditEvent.success("user.profile_updated", x.id()), info));
+            return u;
+        });
+    }
 }

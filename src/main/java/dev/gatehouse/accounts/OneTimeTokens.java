@@ -82,4 +82,11 @@ final class OneTimeTokens {
                 .bind("u", userId)
                 .execute();
     }
+
+    /** Deletes tokens that expired before {@code now}; used or not, they can no longer be redeemed. */
+    int deleteExpired(Handle h, Instant now) {
+        return h.createUpdate("DELETE FROM one_time_tokens WHERE expires_at < :now")
+                .bind("now", now)
+                .execute();
+    }
 }

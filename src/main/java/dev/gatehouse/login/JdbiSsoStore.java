@@ -38,4 +38,11 @@ public final class JdbiSsoStore {
                 .bind("now", now)
                 .execute();
     }
+
+    /** Deletes SSO sessions that expired before {@code now}; an expired cookie finds nothing either way. */
+    public int deleteExpired(Handle h, Instant now) {
+        return h.createUpdate("DELETE FROM sso_sessions WHERE expires_at < :now")
+                .bind("now", now)
+                .execute();
+    }
 }

@@ -101,4 +101,9 @@ public final class SsoService {
             return Optional.empty();
         return db.withHandle(h -> store.active(h, Secrets.sha256(cookieValue), clock.instant()));
     }
+
+    /** Deletes expired SSO sessions (the cleanup job); returns how many. */
+    public int deleteExpired(Instant now) {
+        return db.inTransaction(h -> store.deleteExpired(h, now));
+    }
 }

@@ -481,13 +481,13 @@ public final class MfaService {
 
     /** What an administrator sees of a user's factors. */
     public Status statusFor(UUID userId) {
-        var unused = accounts.find(userId).orElseThrow(() -> Problem.notFound("The user"));
+        if (accounts.find(userId).isEmpty()) throw Problem.notFound("The user");
         return status(userId);
     }
 
     /** An administrator removes every second factor of a user, trusted devices included. */
     public void reset(UUID actorId, UUID userId, RequestInfo info) {
-        var unused = accounts.find(userId).orElseThrow(() -> Problem.notFound("The user"));
+        if (accounts.find(userId).isEmpty()) throw Problem.notFound("The user");
         db.useTransaction(h -> {
             store.lockFactors(h, userId, clock.instant());
             store.save(h, JdbiMfaStore.Factors.none(userId), clock.instant());

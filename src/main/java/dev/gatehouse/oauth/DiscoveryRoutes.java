@@ -1,7 +1,7 @@
 package dev.gatehouse.oauth;
 
-import dev.gatehouse.oauth.authorize.AuthorizeService;
 import dev.gatehouse.oauth.clients.ClientService;
+import dev.gatehouse.oauth.scopes.ScopeService;
 import dev.gatehouse.oauth.token.TokenEndpoint;
 import dev.gatehouse.platform.http.Api;
 import dev.gatehouse.platform.http.Json;
@@ -22,13 +22,19 @@ public final class DiscoveryRoutes implements RouteGroup {
     private final String issuer;
     private final TokenEndpoint tokens;
     private final Web web;
-    private volatile String cached;
-    private volatile String cachedOidc;
+    private final ScopeService scopes;
+    /** The serialized documents, with the scope-table version they were built from (rebuilt when it moves). */
+    private volatile Cached cached;
 
-    public DiscoveryRoutes(String issuer, TokenEndpoint tokens, Web web) {
+    private volatile Cached cachedOidc;
+
+    private record Cached(long scopesVersion, String json) {}
+
+    public DiscoveryRoutes(String issuer, TokenEndpoint tokens, Web web, ScopeService scopes) {
         this.issuer = issuer;
         this.tokens = tokens;
         this.web = web;
+        this.scopes = scopes;
     }
 
     @Override
@@ -55,9 +61,7 @@ public final class DiscoveryRoutes implements RouteGroup {
         m.put("authorization_endpoint", issuer + "/oauth2/authorize");
         m.put("token_endpoint", issuer + "/oauth2/token");
         m.put("jwks_uri", issuer + "/.well-known/jwks.json");
-        m.put(
-                "scopes_supported",
-                AuthorizeService.STANDARD_SCOPES.stream().sorted().toList());
+        m.put("scopes_supported", scopes.snapshot().names().stream().sorted().toList());
         m.put("response_types_supported", List.of("code"));
         m.put("response_modes_supported", List.of("query", "fragment"));
         m.put("code_challenge_methods_supported", List.of("S256"));
@@ -112,16 +116,22 @@ public final class DiscoveryRoutes implements RouteGroup {
     }
 
     private void openidConfiguration(Context ctx) {
-        if (cachedOidc == null) cachedOidc = Json.write(web.mapper(), openidDocument());
+        long version = scopes.snapshot().version();
+        Cached c = cachedOidc;
+        if (c == null || c.scopesVersion() != version)
+            cachedOidc = c = new Cached(version, Json.write(web.mapper(), openidDocument()));
         ctx.header("Cache-Control", "public, max-age=300");
         ctx.header("Access-Control-Allow-Origin", "*");
-        ctx.contentType("application/json").result(cachedOidc);
+        ctx.contentType("application/json").result(c.json());
     }
 
     private void metadata(Context ctx) {
-        if (cached == null) cached = Json.write(web.mapper(), document());
+        long version = scopes.snapshot().version();
+        Cached c = cached;
+        if (c == null || c.scopesVersion() != version)
+            cached = c = new Cached(version, Json.write(web.mapper(), document()));
         ctx.header("Cache-Control", "public, max-age=300");
         ctx.header("Access-Control-Allow-Origin", "*");
-        ctx.contentType("application/json").result(cached);
+        ctx.contentType("application/json").result(c.json());
     }
 }

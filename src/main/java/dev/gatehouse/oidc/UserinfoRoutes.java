@@ -1,6 +1,7 @@
 package dev.gatehouse.oidc;
 
 import dev.gatehouse.accounts.AccountService;
+import dev.gatehouse.accounts.User;
 import dev.gatehouse.platform.crypto.PublicJwks;
 import dev.gatehouse.platform.http.Api;
 import dev.gatehouse.platform.http.RouteGroup;
@@ -12,6 +13,7 @@ import io.javalin.http.Context;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -53,10 +55,106 @@ public final class UserinfoRoutes implements RouteGroup {
                 .returns(200, "claims")
                 .returns(401, "invalid_token")
                 .returns(403, "insufficient_scope");
+        api.put("/oauth2/userinfo", this::update)
+                .tag("oidc")
+                .summary("Update the caller's profile claims (given_name, family_name); needs the profile scope")
+                .body(ProfileUpdate.class)
+                .returns(200, "claims after the update")
+                .returns(400, "invalid_request")
+                .returns(401, "invalid_token")
+                .returns(403, "insufficient_scope");
     }
 
-    private void userinfo(Context ctx) {
+    /** The profile claims PUT /oauth2/userinfo can change; the others come from elsewhere (email, sub) or are derived. */
+    public record ProfileUpdate(String givenName, String familyName) {}
+
+    private static final Set<String> UPDATABLE = Set.of("given_name", "family_name");
+
+    private void update(Context ctx) {
         ctx.header("Cache-Control", "no-store");
+        var caller = caller(ctx);
+        if (caller.isEmpty()) return;
+        var claims = caller.get().claims();
+        var user = parse(claims.subject()).flatMap(accounts::find).filter(u -> u.active());
+        if (user.isEmpty()) {
+            refuse(ctx, caller.get().dpop(), "invalid_token", "the access token is not valid");
+            return;
+        }
+        var scopes = claims.scopes();
+        if (!scopes.contains("openid") || !scopes.contains("profile")) {
+            // RFC 6750 §3.1: the token lacks the scope the call needs.
+            ctx.header(
+                    "WWW-Authenticate",
+                    (caller.get().dpop() ? "DPoP" : "Bearer")
+                            + " error=\"insufficient_scope\", scope=\"openid profile\"");
+            web.json(
+                    ctx,
+                    403,
+                    Map.of("error", "insufficient_scope", "error_description", "openid and profile scopes required"));
+            return;
+        }
+        Map<String, Optional<String>> changes;
+        try {
+            changes = changes(ctx);
+        } catch (IllegalArgumentException e) {
+            // RFC 6750 §3.1 invalid_request, in the RFC 6749 §5.2 error body.
+            web.json(ctx, 400, Map.of("error", "invalid_request", "error_description", e.getMessage()));
+            return;
+        }
+        var updated = accounts.updateProfile(
+                        user.get().id(),
+                        changes.getOrDefault("given_name", Optional.empty()),
+                        changes.getOrDefault("family_name", Optional.empty()),
+                        web.info(ctx))
+                .orElseThrow();
+        web.ok(ctx, claimsOf(updated, scopes));
+    }
+
+    /** The claims to change: a string sets it, null or "" clears it; absent ones stay. */
+    private Map<String, Optional<String>> changes(Context ctx) {
+        String mediaType = Optional.ofNullable(ctx.header("Content-Type"))
+                .map(v -> v.split(";", 2)[0].trim().toLowerCase(java.util.Locale.ROOT))
+                .orElse("");
+        if (!mediaType.equals("application/json"))
+            throw new IllegalArgumentException("send the claims as an application/json object");
+        com.fasterxml.jackson.databind.JsonNode body;
+        try {
+            body = web.mapper().readTree(new String(ctx.bodyAsBytes(), java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("the body is not valid JSON");
+        }
+        if (body == null || !body.isObject() || body.isEmpty())
+            throw new IllegalArgumentException("the body must be a JSON object with given_name and/or family_name");
+        var out = new LinkedHashMap<String, Optional<String>>();
+        for (var it = body.properties().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            if (!UPDATABLE.contains(e.getKey()))
+                throw new IllegalArgumentException("the claim " + safe(e.getKey())
+                        + " cannot be changed here; updatable claims: family_name, given_name");
+            var v = e.getValue();
+            if (v.isNull()) {
+                out.put(e.getKey(), Optional.of(""));
+                continue;
+            }
+            if (!v.isTextual()) throw new IllegalArgumentException(e.getKey() + " must be a string or null");
+            String s = v.asText().strip();
+            if (s.length() > 100 || s.chars().anyMatch(Character::isISOControl))
+                throw new IllegalArgumentException(
+                        e.getKey() + " must be at most 100 characters, no control characters");
+            out.put(e.getKey(), Optional.of(s));
+        }
+        return out;
+    }
+
+    /** A claim name as it may be echoed in an error: short, and only characters that need no escaping. */
+    private static String safe(String name) {
+        return name.length() <= 40 && name.matches("[A-Za-z0-9_]+") ? name : "in the body";
+    }
+
+    /** The access token of a userinfo call, checked as Bearer or DPoP (RFC 9449 §7); empty once refused. */
+    private record Caller(AccessTokenClaims claims, boolean dpop) {}
+
+    private Optional<Caller> caller(Context ctx) {
         String authorization = ctx.header("Authorization");
         boolean dpopScheme =
                 dpop != null && authorization != null && authorization.regionMatches(true, 0, "DPoP ", 0, 5);
@@ -72,27 +170,39 @@ public final class UserinfoRoutes implements RouteGroup {
                         Optional.of(token));
             } catch (DpopProofs.Invalid e) {
                 refuse(ctx, true, "invalid_dpop_proof", e.getMessage());
-                return;
+                return Optional.empty();
             }
             claims = introspector.active(token);
             if (claims.isPresent() && !claims.get().dpopJkt().equals(Optional.of(jkt))) {
                 refuse(ctx, true, "invalid_token", "the access token is not bound to the DPoP proof's key");
-                return;
+                return Optional.empty();
             }
         } else {
             claims = web.bearer(ctx).flatMap(introspector::active);
             if (claims.isPresent() && claims.get().dpopJkt().isPresent()) {
                 refuse(ctx, true, "invalid_token", "a DPoP-bound access token needs the DPoP scheme and a proof");
-                return;
+                return Optional.empty();
             }
         }
-        Optional<UUID> userId = claims.flatMap(c -> parse(c.subject()));
-        var user = userId.flatMap(accounts::find).filter(u -> u.active());
+        if (claims.isEmpty()) {
+            refuse(ctx, dpopScheme, "invalid_token", "the access token is not valid");
+            return Optional.empty();
+        }
+        return Optional.of(new Caller(claims.get(), dpopScheme));
+    }
+
+    private void userinfo(Context ctx) {
+        ctx.header("Cache-Control", "no-store");
+        var caller = caller(ctx);
+        if (caller.isEmpty()) return;
+        boolean dpopScheme = caller.get().dpop();
+        var user =
+                parse(caller.get().claims().subject()).flatMap(accounts::find).filter(u -> u.active());
         if (user.isEmpty()) {
             refuse(ctx, dpopScheme, "invalid_token", "the access token is not valid");
             return;
         }
-        var scopes = claims.get().scopes();
+        var scopes = caller.get().claims().scopes();
         if (!scopes.contains("openid")) {
             ctx.header(
                     "WWW-Authenticate",
@@ -100,7 +210,10 @@ public final class UserinfoRoutes implements RouteGroup {
             web.json(ctx, 403, Map.of("error", "insufficient_scope", "error_description", "openid scope required"));
             return;
         }
-        var u = user.get();
+        web.ok(ctx, claimsOf(user.get(), scopes));
+    }
+
+    private static Map<String, Object> claimsOf(User u, Set<String> scopes) {
         var body = new LinkedHashMap<String, Object>();
         body.put("sub", u.id().toString());
         if (scopes.contains("email")) {
@@ -115,7 +228,7 @@ public final class UserinfoRoutes implements RouteGroup {
             if (!first.isEmpty()) body.put("given_name", first);
             if (!last.isEmpty()) body.put("family_name", last);
         }
-        web.ok(ctx, body);
+        return body;
     }
 
     /** RFC 6750 §3.1 or RFC 9449 §7.1 challenge; a Bearer refusal also names the DPoP scheme and its algorithms. */

@@ -128,6 +128,25 @@ public final class JdbiSessionStore implements SessionStore {
     }
 
     @Override
+    public List<UUID> endAllForClient(Handle h, UUID userId, String clientId, Instant now, String reason) {
+        List<UUID> ids = h.createQuery(
+                        "SELECT id FROM sessions WHERE user_id = :user AND client_id = :client AND ended_at IS NULL")
+                .bind("user", userId)
+                .bind("client", clientId)
+                .mapTo(UUID.class)
+                .list();
+        for (UUID id : ids) end(h, id, now, reason);
+        return ids;
+    }
+
+    @Override
+    public int deleteExpiredRefreshTokens(Handle h, Instant now) {
+        return h.createUpdate("DELETE FROM refresh_tokens WHERE expires_at < :now")
+                .bind("now", now)
+                .execute();
+    }
+
+    @Override
     public List<Session> listActive(Handle h, UUID userId, Instant now, int limit, int offset) {
         return h.createQuery("SELECT " + COLUMNS + " FROM sessions WHERE user_id = :user AND ended_at IS NULL"
                         + " AND expires_at > :now ORDER BY last_used_at DESC, id LIMIT :limit OFFSET :offset")

@@ -187,6 +187,16 @@ public final class SessionService {
         return store.endAllForUser(h, userId, keep, clock.instant(), reason);
     }
 
+    /** Ends the sessions (and so the refresh tokens) the user holds through one OAuth client. */
+    public List<UUID> endAllForClient(Handle h, UUID userId, String clientId, String reason) {
+        return store.endAllForClient(h, userId, clientId, clock.instant(), reason);
+    }
+
+    /** Deletes refresh tokens past their expiry (the cleanup job); returns how many. */
+    public int deleteExpiredRefreshTokens(Instant now) {
+        return db.inTransaction(h -> store.deleteExpiredRefreshTokens(h, now));
+    }
+
     public Optional<Session> find(UUID sessionId) {
         return db.withHandle(h -> store.byId(h, sessionId));
     }

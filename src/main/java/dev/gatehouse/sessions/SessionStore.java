@@ -43,4 +43,10 @@ public interface SessionStore {
     List<Session> listActive(Handle h, UUID userId, Instant now, int limit, int offset);
 
     List<Session> listAll(Handle h, UUID userId, int limit, int offset);
+
+    /** Ends the user's open sessions started for one OAuth client (its refresh-token families); returns their ids. */
+    List<UUID> endAllForClient(Handle h, UUID userId, String clientId, Instant now, String reason);
+
+    /** Deletes refresh tokens that expired before {@code now}; returns how many. */
+    int deleteExpiredRefreshTokens(Handle h, Instant now);
 }

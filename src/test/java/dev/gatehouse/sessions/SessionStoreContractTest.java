@@ -278,4 +278,60 @@ class SessionStoreContractTest {
         assertThat(ids(all)).containsExactly(open.id(), ended.id(), expired.id());
         assertThat(ids(page)).containsExactly(ended.id());
     }
+
+    Session sessionFor(UUID userId, String clientId) {
+        var s = new Session(
+                UUID.randomUUID(),
+                userId,
+                "device-1",
+                clientId,
+                "pwd",
+                "203.0.113.7",
+                "Mozilla/5.0",
+                T0,
+                T0,
+                T0.plus(TTL),
+                null,
+                null);
+        db.useTransaction(h -> store.insert(h, s));
+        return s;
+    }
+
+    @Test
+    void whenEndingAllForClient_thenOnlyThatUsersOpenSessionsWithThatClientEnd() {
+        UUID user = newUser();
+        UUID other = newUser();
+        var a = sessionFor(user, "client-a");
+        var a2 = sessionFor(user, "client-a");
+        var b = sessionFor(user, "client-b");
+        var otherA = sessionFor(other, "client-a");
+        end(a2.id(), T0.plusSeconds(1), "logout");
+
+        List<UUID> ended =
+                db.inTransaction(h -> store.endAllForClient(h, user, "client-a", T0.plusSeconds(5), "consent_revoked"));
+
+        assertThat(ended).containsExactly(a.id());
+        assertThat(byId(a.id()).orElseThrow().endReason()).isEqualTo("consent_revoked");
+        assertThat(byId(a2.id()).orElseThrow().endReason()).isEqualTo("logout");
+        assertThat(byId(b.id()).orElseThrow().endedAt()).isNull();
+        assertThat(byId(otherA.id()).orElseThrow().endedAt()).isNull();
+    }
+
+    @Test
+    void whenDeletingExpiredRefreshTokens_thenOnlyThoseExpiredBeforeNowGo() {
+        var s = session(newUser(), T0);
+        String expired = refreshToken(s.id(), Duration.ofHours(1));
+        String atNow = refreshToken(s.id(), Duration.ofHours(2));
+        String live = refreshToken(s.id(), Duration.ofHours(3));
+        Instant now = T0.plus(Duration.ofHours(2));
+
+        int deleted = db.inTransaction(h -> store.deleteExpiredRefreshTokens(h, now));
+
+        assertThat(deleted).isGreaterThanOrEqualTo(1);
+        assertThat(db.<Optional<UUID>>withHandle(h -> store.sessionOfRefreshToken(h, expired)))
+                .isEmpty();
+        assertThat(db.<Optional<UUID>>withHandle(h -> store.sessionOfRefreshToken(h, atNow)))
+                .contains(s.id());
+        assertThat(claim(live, now).claim()).isEqualTo(Claim.CLAIMED);
+    }
 }

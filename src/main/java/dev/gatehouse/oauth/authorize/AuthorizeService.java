@@ -13,6 +13,7 @@ import dev.gatehouse.audit.AuditLog;
 import dev.gatehouse.oauth.OAuthError;
 import dev.gatehouse.oauth.clients.ClientService;
 import dev.gatehouse.oauth.clients.OAuthClient;
+import dev.gatehouse.oauth.scopes.ScopeService;
 import dev.gatehouse.platform.crypto.Secrets;
 import dev.gatehouse.platform.db.Database;
 import dev.gatehouse.platform.http.RequestInfo;
@@ -89,6 +90,7 @@ public final class AuthorizeService {
     private final Secrets secrets;
     private final Clock clock;
     private final Issuer issuer;
+    private final ScopeService scopes;
 
     public AuthorizeService(
             Database db,
@@ -98,7 +100,8 @@ public final class AuthorizeService {
             AuditLog audit,
             Secrets secrets,
             Clock clock,
-            String issuer) {
+            String issuer,
+            ScopeService scopes) {
         this.db = db;
         this.store = store;
         this.clients = clients;
@@ -107,6 +110,7 @@ public final class AuthorizeService {
         this.secrets = secrets;
         this.clock = clock;
         this.issuer = new Issuer(issuer);
+        this.scopes = scopes;
     }
 
     private static String single(Map<String, List<String>> params, String name) {
@@ -209,10 +213,12 @@ public final class AuthorizeService {
         if (challenge.length() != 43 || !PKCE_VALUE.matcher(challenge).matches())
             throw new Refusal(OAuth2Error.INVALID_REQUEST, "code_challenge is malformed", s, rm);
         String scopeParam = single(params, "scope");
+        // A client that registered no scope may request any scope in the table (/v1/admin/scopes); one that asks for
+        // none gets the default scopes (RFC 6749 §3.3).
+        Set<String> allowed = client.allowedScopes().isEmpty() ? scopes.names() : client.allowedScopes();
         Set<String> scope = scopeParam == null || scopeParam.isBlank()
-                ? client.allowedScopes()
+                ? scopes.defaultsFor(client.allowedScopes(), allowed, true)
                 : new LinkedHashSet<>(List.of(scopeParam.trim().split(" +")));
-        Set<String> allowed = client.allowedScopes().isEmpty() ? STANDARD_SCOPES : client.allowedScopes();
         if (!allowed.containsAll(scope))
             throw new Refusal(OAuth2Error.INVALID_SCOPE, "the client may not request this scope", s, rm);
         String prompt = single(params, "prompt");

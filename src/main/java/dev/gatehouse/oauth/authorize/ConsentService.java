@@ -5,9 +5,11 @@ import dev.gatehouse.audit.AuditLog;
 import dev.gatehouse.oauth.clients.OAuthClient;
 import dev.gatehouse.platform.db.Database;
 import dev.gatehouse.platform.http.RequestInfo;
+import dev.gatehouse.sessions.SessionService;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -18,12 +20,37 @@ public final class ConsentService {
     private final JdbiConsentStore store;
     private final AuditLog audit;
     private final Clock clock;
+    private final SessionService sessions;
 
-    public ConsentService(Database db, JdbiConsentStore store, AuditLog audit, Clock clock) {
+    public ConsentService(Database db, JdbiConsentStore store, AuditLog audit, Clock clock, SessionService sessions) {
         this.db = db;
         this.store = store;
         this.audit = audit;
         this.clock = clock;
+        this.sessions = sessions;
+    }
+
+    /** The consents the user has given, newest first. */
+    public List<JdbiConsentStore.Granted> list(UUID userId) {
+        return db.withHandle(h -> store.list(h, userId));
+    }
+
+    /**
+     * Forgets the user's consent to a client and ends the sessions the user holds through it, so its refresh tokens
+     * stop working; the consent page shows again next time. False when there was neither.
+     */
+    public boolean revoke(UUID userId, String clientId, RequestInfo info) {
+        return db.inTransaction(h -> {
+            boolean had = store.revoke(h, userId, clientId);
+            var ended = sessions.endAllForClient(h, userId, clientId, "consent_revoked");
+            if (!had && ended.isEmpty()) return false;
+            audit.record(
+                    h,
+                    AuditEvent.success("oauth.consent_revoked", userId)
+                            .details(Map.of("client_id", clientId, "sessions_ended", ended.size())),
+                    info);
+            return true;
+        });
     }
 
     /** Whether the user must be asked (OIDC Core §3.1.2.4); {@code prompt=consent} always asks. */

@@ -66,6 +66,18 @@ public final class JdbiCodeStore {
                 .execute();
     }
 
+    /**
+     * Deletes codes past their redemption window that no longer record a live grant: never linked to a session, or
+     * linked to one that has ended or expired (the refresh-token grant reads the scope of an active session's code).
+     */
+    public int deleteExpired(Handle h, Instant now) {
+        return h.createUpdate("DELETE FROM authorization_codes WHERE expires_at < :now AND (session_id IS NULL"
+                        + " OR NOT EXISTS (SELECT 1 FROM sessions s WHERE s.id = authorization_codes.session_id"
+                        + " AND s.ended_at IS NULL AND s.expires_at > :now))")
+                .bind("now", now)
+                .execute();
+    }
+
     private static AuthorizationCode map(ResultSet rs, StatementContext ctx) throws SQLException {
         String scope = rs.getString("scope");
         String resource = rs.getString("resource");

@@ -1,9 +1,11 @@
 package dev.gatehouse.oauth.authorize;
 
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -32,6 +34,34 @@ public final class JdbiConsentStore {
                 .bind("s", String.join(" ", scope))
                 .bind("t", now)
                 .execute();
+    }
+
+    /** A remembered consent, with the client's name when the client still exists. */
+    public record Granted(String clientId, String clientName, Set<String> scope, Instant grantedAt) {}
+
+    public List<Granted> list(Handle h, UUID userId) {
+        return h.createQuery("SELECT c.client_id, k.client_name, c.scope, c.granted_at FROM oauth_consents c"
+                        + " LEFT JOIN oauth_clients k ON k.client_id = c.client_id"
+                        + " WHERE c.user_id = :u ORDER BY c.granted_at DESC, c.client_id")
+                .bind("u", userId)
+                .map((rs, ctx) -> {
+                    String s = rs.getString("scope");
+                    return new Granted(
+                            rs.getString("client_id"),
+                            rs.getString("client_name"),
+                            s.isEmpty() ? Set.of() : new LinkedHashSet<>(Arrays.asList(s.split(" "))),
+                            rs.getObject("granted_at", OffsetDateTime.class).toInstant());
+                })
+                .list();
+    }
+
+    /** Forgets the consent; true when there was one. */
+    public boolean revoke(Handle h, UUID userId, String clientId) {
+        return h.createUpdate("DELETE FROM oauth_consents WHERE user_id = :u AND client_id = :c")
+                        .bind("u", userId)
+                        .bind("c", clientId)
+                        .execute()
+                == 1;
     }
 
     public Map<String, String> descriptions(Handle h) {

@@ -1,6 +1,7 @@
 package dev.gatehouse.oauth.token;
 
 import dev.gatehouse.oauth.OAuthError;
+import dev.gatehouse.oauth.scopes.ScopeService;
 import dev.gatehouse.tokens.AccessTokenService;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,10 +16,12 @@ import java.util.Set;
 public final class ClientCredentialsGrantHandler implements GrantHandler {
     private final AccessTokenService tokens;
     private final String defaultAudience;
+    private final ScopeService scopes;
 
-    public ClientCredentialsGrantHandler(AccessTokenService tokens, String defaultAudience) {
+    public ClientCredentialsGrantHandler(AccessTokenService tokens, String defaultAudience, ScopeService scopes) {
         this.tokens = tokens;
         this.defaultAudience = defaultAudience;
+        this.scopes = scopes;
     }
 
     @Override
@@ -35,8 +38,9 @@ public final class ClientCredentialsGrantHandler implements GrantHandler {
             throw OAuthError.invalidScope("openid and offline_access need a user");
         }
         Set<String> allowed = call.client().allowedScopes();
-        // §3.3: without a requested scope, the client's registered scope applies.
-        Set<String> granted = requested.isEmpty() ? allowed : requested;
+        // §3.3: without a requested scope, the default scopes the client may use (none of the OpenID Connect ones,
+        // which describe a user), else its registered scope.
+        Set<String> granted = requested.isEmpty() ? scopes.defaultsFor(allowed, allowed, false) : requested;
         if (!allowed.containsAll(granted)) throw OAuthError.invalidScope("the client may not request this scope");
         List<String> resources = call.resources();
         var issued = tokens.issue(call.bind(new AccessTokenService.Request(

@@ -34,7 +34,8 @@ public record Config(
         boolean registrationEnabled,
         String apiAudience,
         int mfaTrustDays,
-        boolean mfaRequired) {
+        boolean mfaRequired,
+        Duration cleanupInterval) {
 
     public enum SmtpTls {
         NONE,
@@ -110,7 +111,8 @@ public record Config(
                 r.bool("GATEHOUSE_REGISTRATION_ENABLED", true),
                 r.str("GATEHOUSE_API_AUDIENCE", issuer),
                 r.intIn("GATEHOUSE_MFA_TRUST_DAYS", 30, 1, 365),
-                r.bool("GATEHOUSE_MFA_REQUIRED", false));
+                r.bool("GATEHOUSE_MFA_REQUIRED", false),
+                Duration.ofSeconds(r.intIn("GATEHOUSE_CLEANUP_INTERVAL_SECONDS", 3600, 1, 604_800)));
     }
 
     private enum LogFormat {

@@ -1,0 +1,221 @@
+package dev.gatehouse.oauth.scopes;
+
+import dev.gatehouse.audit.AuditEvent;
+import dev.gatehouse.audit.AuditLog;
+import dev.gatehouse.platform.db.Database;
+import dev.gatehouse.platform.http.Problem;
+import dev.gatehouse.platform.http.RequestInfo;
+import dev.gatehouse.platform.http.Validator;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
+
+/**
+ * The scopes clients may request, administered at /v1/admin/scopes. Reads come from an in-memory snapshot (the
+ * authorize endpoint and discovery never hit the database per request): a change on this node replaces it at once,
+ * a change on another node is picked up within {@code refreshEvery}. The six OpenID Connect scopes are system scopes:
+ * they cannot be deleted or renamed, and their claims are fixed (userinfo releases exactly those).
+ */
+public final class ScopeService {
+    /** RFC 6749 §3.3 scope-token, narrowed to characters that are safe in a URL path segment. */
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.:\\-]{1,64}");
+
+    private static final Pattern CLAIM = Pattern.compile("[A-Za-z0-9_.:\\-]{1,64}");
+
+    /** The scopes' view a reader holds: immutable, with a version that changes whenever the table did. */
+    public record Snapshot(List<Scope> scopes, long version, Instant loadedAt) {
+        public Set<String> names() {
+            var s = new LinkedHashSet<String>();
+            scopes.forEach(x -> s.add(x.name()));
+            return s;
+        }
+
+        public Set<String> defaults() {
+            var s = new LinkedHashSet<String>();
+            scopes.stream().filter(Scope::isDefault).forEach(x -> s.add(x.name()));
+            return s;
+        }
+    }
+
+    /** A create or update request; null fields keep their current value on update. */
+    public record Change(String name, String description, Boolean isDefault, List<?> claims) {}
+
+    private final Database db;
+    private final JdbiScopeStore store;
+    private final AuditLog audit;
+    private final Clock clock;
+    private final Duration refreshEvery;
+    private final AtomicLong versions = new AtomicLong();
+    private volatile Snapshot snapshot;
+
+    public ScopeService(Database db, JdbiScopeStore store, AuditLog audit, Clock clock, Duration refreshEvery) {
+        this.db = db;
+        this.store = store;
+        this.audit = audit;
+        this.clock = clock;
+        this.refreshEvery = refreshEvery;
+    }
+
+    /** The current scopes, reloaded from the table when older than {@code refreshEvery}. */
+    public Snapshot snapshot() {
+        Snapshot s = snapshot;
+        Instant now = clock.instant();
+        if (s != null && now.isBefore(s.loadedAt().plus(refreshEvery))) return s;
+        synchronized (this) {
+            s = snapshot;
+            if (s != null && now.isBefore(s.loadedAt().plus(refreshEvery))) return s;
+            List<Scope> rows = db.withHandle(store::all);
+            // The version only moves when the rows differ, so readers that cache on it rebuild only on change.
+            long version = s != null && s.scopes().equals(rows) ? s.version() : versions.incrementAndGet();
+            snapshot = new Snapshot(List.copyOf(rows), version, now);
+            return snapshot;
+        }
+    }
+
+    /** Scope names a client may request when it registered none. */
+    public Set<String> names() {
+        return snapshot().names();
+    }
+
+    /** Granted when a client asks for no scope and registered none (RFC 6749 §3.3's "pre-defined default"). */
+    public Set<String> defaults() {
+        return snapshot().defaults();
+    }
+
+    /**
+     * The scope granted when a client asks for none: the default scopes the client may request ({@code allowed}),
+     * without the OpenID Connect ones when no user is involved; the client's registered scope when that leaves none.
+     */
+    public Set<String> defaultsFor(Set<String> registered, Set<String> allowed, boolean forUser) {
+        var d = new LinkedHashSet<String>();
+        for (Scope s : snapshot().scopes())
+            if (s.isDefault() && allowed.contains(s.name()) && (forUser || !s.isSystem())) d.add(s.name());
+        return d.isEmpty() ? registered : d;
+    }
+
+    public List<Scope> list() {
+        return snapshot().scopes();
+    }
+
+    public Optional<Scope> find(String name) {
+        return list().stream().filter(s -> s.name().equals(name)).findFirst();
+    }
+
+    public Scope create(Change c, UUID actor, RequestInfo info) {
+        var errors = new LinkedHashMap<String, String>();
+        if (c.name() == null || !NAME.matcher(c.name()).matches())
+            errors.put("name", "1 to 64 letters, digits, '_', '.', ':' or '-'");
+        checkDescription(c.description(), true, errors);
+        checkClaims(c.claims(), errors);
+        if (!errors.isEmpty()) throw Problem.validation(errors);
+        var scope = new Scope(
+                c.name(),
+                c.description().strip(),
+                Boolean.TRUE.equals(c.isDefault()),
+                false,
+                c.claims() == null ? List.of() : claimNames(c.claims()),
+                clock.instant());
+        db.useTransaction(h -> {
+            if (store.byName(h, scope.name()).isPresent())
+                throw Problem.conflict("scope_exists", "A scope with this name exists");
+            store.insert(h, scope);
+            audit.record(h, event("scope.created", actor, scope.name()), info);
+        });
+        invalidate();
+        return find(scope.name()).orElse(scope);
+    }
+
+    public Scope update(String name, Change c, UUID actor, RequestInfo info) {
+        var errors = new LinkedHashMap<String, String>();
+        if (c.name() != null && !NAME.matcher(c.name()).matches())
+            errors.put("name", "1 to 64 letters, digits, '_', '.', ':' or '-'");
+        checkDescription(c.description(), false, errors);
+        checkClaims(c.claims(), errors);
+        if (!errors.isEmpty()) throw Problem.validation(errors);
+        Scope[] out = new Scope[1];
+        db.useTransaction(h -> {
+            Scope old = store.byName(h, name).orElseThrow(() -> Problem.notFound("The scope"));
+            String newName = c.name() == null ? old.name() : c.name();
+            List<String> claims = c.claims() == null ? old.claims() : claimNames(c.claims());
+            if (old.isSystem() && !newName.equals(old.name()))
+                throw Problem.conflict("system_scope", "The OpenID Connect scopes cannot be renamed");
+            if (old.isSystem() && !claims.equals(old.claims()))
+                throw Problem.conflict("system_scope", "The claims of the OpenID Connect scopes are fixed");
+            if (!newName.equals(old.name()) && store.byName(h, newName).isPresent())
+                throw Problem.conflict("scope_exists", "A scope with this name exists");
+            var updated = new Scope(
+                    newName,
+                    c.description() == null
+                            ? old.description()
+                            : c.description().strip(),
+                    c.isDefault() == null ? old.isDefault() : c.isDefault(),
+                    old.isSystem(),
+                    claims,
+                    old.createdAt());
+            store.update(h, name, updated);
+            var e = event("scope.updated", actor, newName);
+            if (!newName.equals(name)) e = e.details(Map.of("scope", newName, "renamed_from", name));
+            audit.record(h, e, info);
+            out[0] = updated;
+        });
+        invalidate();
+        return out[0];
+    }
+
+    public void delete(String name, UUID actor, RequestInfo info) {
+        db.useTransaction(h -> {
+            Scope old = store.byName(h, name).orElseThrow(() -> Problem.notFound("The scope"));
+            if (old.isSystem()) throw Problem.conflict("system_scope", "The OpenID Connect scopes cannot be deleted");
+            store.delete(h, name);
+            audit.record(h, event("scope.deleted", actor, name), info);
+        });
+        invalidate();
+    }
+
+    /** Forgets the snapshot, so the next read loads the table (and discovery rebuilds its document). */
+    public void invalidate() {
+        synchronized (this) {
+            snapshot = null;
+        }
+    }
+
+    private static AuditEvent event(String type, UUID actor, String scope) {
+        return AuditEvent.success(type, null).actor(actor).details(Map.of("scope", scope));
+    }
+
+    private static void checkDescription(String d, boolean required, Map<String, String> errors) {
+        if (d == null) {
+            if (required) errors.put("description", "required: the scope in plain words, shown on the consent page");
+        } else if (d.isBlank()) {
+            errors.put("description", "must not be blank");
+        } else {
+            Validator.textProblem(d.strip(), 500).ifPresent(m -> errors.put("description", m));
+        }
+    }
+
+    /** The checked claim names, duplicates dropped, order kept. */
+    private static List<String> claimNames(List<?> claims) {
+        var names = new LinkedHashSet<String>();
+        claims.forEach(x -> names.add((String) x));
+        return List.copyOf(names);
+    }
+
+    private static void checkClaims(List<?> claims, Map<String, String> errors) {
+        if (claims == null) return;
+        if (claims.size() > 30
+                || claims.stream()
+                        .anyMatch(x ->
+                                !(x instanceof String s) || !CLAIM.matcher(s).matches())
+                || claims.stream().mapToInt(x -> String.valueOf(x).length() + 1).sum() > 501)
+            errors.put("claims", "up to 30 claim names of letters, digits, '_', '.', ':' or '-'");
+    }
+}

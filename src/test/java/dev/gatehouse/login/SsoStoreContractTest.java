@@ -1,0 +1,117 @@
+package dev.gatehouse.login;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.gatehouse.platform.db.Database;
+import dev.gatehouse.testkit.MigratedDatabase;
+import dev.gatehouse.testkit.ServerTest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The {@link JdbiSsoStore} contract, on the engine under test. */
+@ServerTest
+class SsoStoreContractTest {
+    static final Instant T0 = Instant.parse("2030-01-02T03:04:05.123456Z");
+    static final AtomicInteger hashes = new AtomicInteger();
+
+    static MigratedDatabase database;
+    static Database db;
+    final JdbiSsoStore store = new JdbiSsoStore();
+
+    @BeforeAll
+    static void open() {
+        database = MigratedDatabase.create();
+        db = database.db();
+    }
+
+    @AfterAll
+    static void close() {
+        database.close();
+    }
+
+    record Inserted(SsoSession session, String hash) {}
+
+    Inserted insert(Duration ttl) {
+        UUID user = database.insertUser("s" + UUID.randomUUID() + "@example.com");
+        var s = new SsoSession(UUID.randomUUID(), user, T0.minusSeconds(10), T0.plus(ttl));
+        String hash = "%064x".formatted(hashes.incrementAndGet());
+        db.useTransaction(h -> store.insert(h, s, hash));
+        return new Inserted(s, hash);
+    }
+
+    @Test
+    void whenInserted_thenActiveReturnsEveryFieldUnchanged() {
+        var i = insert(Duration.ofDays(1));
+
+        assertThat(db.<Optional<SsoSession>>withHandle(h -> store.active(h, i.hash(), T0)))
+                .contains(i.session());
+    }
+
+    @Test
+    void whenUnknownHash_thenEmpty() {
+        assertThat(db.<Optional<SsoSession>>withHandle(h -> store.active(h, "e".repeat(64), T0)))
+                .isEmpty();
+    }
+
+    @Test
+    void whenExpired_thenNotActiveFromTheExpiryInstant() {
+        var i = insert(Duration.ofHours(1));
+        Instant expiry = T0.plus(Duration.ofHours(1));
+
+        assertThat(db.<Optional<SsoSession>>withHandle(h -> store.active(h, i.hash(), expiry.minusNanos(1_000))))
+                .isPresent();
+        assertThat(db.<Optional<SsoSession>>withHandle(h -> store.active(h, i.hash(), expiry)))
+                .isEmpty();
+    }
+
+    @Test
+    void whenEnded_thenNotActiveAndEndingAgainChangesNothing() {
+        var i = insert(Duration.ofDays(1));
+
+        db.useTransaction(h -> store.end(h, i.hash(), T0.plusSeconds(1)));
+        db.useTransaction(h -> store.end(h, i.hash(), T0.plusSeconds(2)));
+
+        assertThat(db.<Optional<SsoSession>>withHandle(h -> store.active(h, i.hash(), T0.plusSeconds(3))))
+                .isEmpty();
+        Instant endedAt = db.withHandle(h -> h.createQuery("SELECT ended_at FROM sso_sessions WHERE id = :id")
+                .bind("id", i.session().id())
+                .mapTo(java.time.OffsetDateTime.class)
+                .one()
+                .toInstant());
+        assertThat(endedAt).isEqualTo(T0.plusSeconds(1));
+    }
+
+    @Test
+    void whenTheSameTokenHashIsInsertedTwice_thenTheSecondFails() {
+        var i = insert(Duration.ofDays(1));
+        var again = new SsoSession(UUID.randomUUID(), i.session().userId(), T0, T0.plusSeconds(60));
+
+        assertThatThrownBy(() -> db.useTransaction(h -> store.insert(h, again, i.hash())))
+                .isInstanceOf(RuntimeException.class);
+    }
+
+    @Test
+    void whenDeletingExpired_thenOnlySessionsExpiredBeforeNowGo() {
+        var expired = insert(Duration.ofMinutes(5));
+        var live = insert(Duration.ofDays(1));
+        Instant now = T0.plus(Duration.ofHours(1));
+
+        int deleted = db.inTransaction(h -> store.deleteExpired(h, now));
+
+        assertThat(deleted).isGreaterThanOrEqualTo(1);
+        assertThat(db.<Integer>withHandle(h -> h.createQuery("SELECT COUNT(*) FROM sso_sessions WHERE id = :id")
+                        .bind("id", expired.session().id())
+                        .mapTo(Integer.class)
+                        .one()))
+                .isZero();
+        assertThat(db.<Optional<SsoSession>>withHandle(h -> store.active(h, live.hash(), now)))
+                .contains(live.session());
+    }
+}

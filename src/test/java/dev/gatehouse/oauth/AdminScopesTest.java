@@ -1,0 +1,293 @@
+package dev.gatehouse.oauth;
+
+import static dev.gatehouse.testkit.HttpJson.map;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.nimbusds.oauth2.sdk.ClientCredentialsGrant;
+import com.nimbusds.oauth2.sdk.Scope;
+import com.nimbusds.oauth2.sdk.TokenRequest;
+import com.nimbusds.oauth2.sdk.TokenResponse;
+import com.nimbusds.oauth2.sdk.auth.ClientSecretBasic;
+import com.nimbusds.oauth2.sdk.auth.Secret;
+import com.nimbusds.oauth2.sdk.id.ClientID;
+import dev.gatehouse.testkit.ServerTest;
+import dev.gatehouse.testkit.TestServer;
+import java.net.URI;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** /v1/admin/scopes: CRUD, protected system scopes, defaults that the token endpoint uses, discovery kept true. */
+@ServerTest
+class AdminScopesTest {
+    static TestServer server;
+    static String admin;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start();
+        admin = server.adminToken();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    static List<String> discoveredScopes(String path) {
+        var r = server.http.get(path).send();
+        assertThat(r.status()).isEqualTo(200);
+        return toList(r.json().path("scopes_supported"));
+    }
+
+    static List<String> toList(com.fasterxml.jackson.databind.JsonNode array) {
+        var out = new java.util.ArrayList<String>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+
+    @Test
+    void whenAdministratorManagesAScope_thenCrudWorksAndDiscoveryFollows() {
+        assertThat(discoveredScopes("/.well-known/openid-configuration")).doesNotContain("reports:read");
+
+        var created = server.http
+                .post("/v1/admin/scopes")
+                .bearer(admin)
+                .json(map("name", "reports:read", "description", "Read your reports", "claims", List.of("reports")))
+                .send();
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        assertThat(created.text("name")).isEqualTo("reports:read");
+        assertThat(created.json().path("is_default").asBoolean()).isFalse();
+        assertThat(created.json().path("is_system").asBoolean()).isFalse();
+        assertThat(toList(created.json().path("claims"))).containsExactly("reports");
+
+        assertThat(server.http
+                        .post("/v1/admin/scopes")
+                        .bearer(admin)
+                        .json(map("name", "reports:read", "description", "again"))
+                        .send()
+                        .status())
+                .isEqualTo(409);
+
+        var list = server.http.get("/v1/admin/scopes").bearer(admin).send();
+        assertThat(list.status()).isEqualTo(200);
+        assertThat(list.json().path("scopes").findValuesAsText("name"))
+                .contains("openid", "profile", "email", "address", "phone", "offline_access", "reports:read");
+
+        // Discovery is rebuilt from the table when it changes (both documents).
+        assertThat(discoveredScopes("/.well-known/openid-configuration")).contains("reports:read", "openid");
+        assertThat(discoveredScopes("/.well-known/oauth-authorization-server")).contains("reports:read");
+
+        var renamed = server.http
+                .put("/v1/admin/scopes/reports:read")
+                .bearer(admin)
+                .json(map("name", "reports.read", "description", "Read all your reports", "is_default", true))
+                .send();
+        assertThat(renamed.status()).as(renamed.body()).isEqualTo(200);
+        assertThat(renamed.text("description")).isEqualTo("Read all your reports");
+        assertThat(renamed.json().path("is_default").asBoolean()).isTrue();
+        assertThat(toList(renamed.json().path("claims"))).containsExactly("reports");
+        assertThat(server.http
+                        .get("/v1/admin/scopes/reports:read")
+                        .bearer(admin)
+                        .send()
+                        .status())
+                .isEqualTo(404);
+        var one = server.http.get("/v1/admin/scopes/reports.read").bearer(admin).send();
+        assertThat(one.status()).isEqualTo(200);
+        assertThat(one.text("description")).isEqualTo("Read all your reports");
+        assertThat(discoveredScopes("/.well-known/openid-configuration"))
+                .contains("reports.read")
+                .doesNotContain("reports:read");
+
+        var defaults =
+                server.http.get("/v1/admin/scopes/defaults").bearer(admin).send();
+        assertThat(toList(defaults.json().path("scopes"))).contains("openid", "reports.read");
+
+        assertThat(server.http
+                        .delete("/v1/admin/scopes/reports.read")
+                        .bearer(admin)
+                        .send()
+                        .status())
+                .isEqualTo(204);
+        assertThat(server.http
+                        .delete("/v1/admin/scopes/reports.read")
+                        .bearer(admin)
+                        .send()
+                        .status())
+                .isEqualTo(404);
+        assertThat(discoveredScopes("/.well-known/openid-configuration")).doesNotContain("reports.read");
+
+        var logs = server.http
+                .get("/v1/audit/logs?event_type=scope.updated")
+                .bearer(admin)
+                .send();
+        assertThat(logs.json().path("count").asInt()).isPositive();
+    }
+
+    @Test
+    void whenChangingASystemScope_thenDeleteRenameAndClaimsAreRefusedButDescriptionChanges() {
+        for (String s : List.of("openid", "profile", "email", "address", "phone", "offline_access")) {
+            var del = server.http.delete("/v1/admin/scopes/" + s).bearer(admin).send();
+            assertThat(del.status()).as(s).isEqualTo(409);
+            assertThat(del.header("Content-Type")).startsWith("application/problem+json");
+            assertThat(del.text("code")).isEqualTo("system_scope");
+        }
+        var rename = server.http
+                .put("/v1/admin/scopes/email")
+                .bearer(admin)
+                .json(map("name", "mail"))
+                .send();
+        assertThat(rename.status()).isEqualTo(409);
+        var claims = server.http
+                .put("/v1/admin/scopes/email")
+                .bearer(admin)
+                .json(map("claims", List.of("email", "phone_number")))
+                .send();
+        assertThat(claims.status()).isEqualTo(409);
+
+        var described = server.http
+                .put("/v1/admin/scopes/phone")
+                .bearer(admin)
+                .json(map("description", "See your phone number (for sign-in alerts)"))
+                .send();
+        assertThat(described.status()).as(described.body()).isEqualTo(200);
+        assertThat(described.json().path("is_system").asBoolean()).isTrue();
+        assertThat(toList(described.json().path("claims"))).containsExactly("phone_number", "phone_number_verified");
+        assertThat(server.http
+                        .get("/v1/admin/scopes/email")
+                        .bearer(admin)
+                        .send()
+                        .text("name"))
+                .isEqualTo("email");
+    }
+
+    @Test
+    void whenInputIsBad_thenProblemsAndNothingChanges() {
+        int before = server.http
+                .get("/v1/admin/scopes")
+                .bearer(admin)
+                .send()
+                .json()
+                .path("count")
+                .asInt();
+        for (var body : List.of(
+                map("name", "has space", "description", "x"),
+                map("name", "", "description", "x"),
+                map("name", "x".repeat(65), "description", "x"),
+                map("name", "ok.name"),
+                map("name", "ok.name", "description", " "),
+                map("name", "ok.name", "description", "x", "claims", List.of("bad claim")))) {
+            var r = server.http
+                    .post("/v1/admin/scopes")
+                    .bearer(admin)
+                    .json(body)
+                    .send();
+            assertThat(r.status()).as(body.toString()).isEqualTo(422);
+            assertThat(r.header("Content-Type")).startsWith("application/problem+json");
+        }
+        var wrongType = server.http
+                .post("/v1/admin/scopes")
+                .bearer(admin)
+                .raw("application/json", "{\"name\":\"x\",\"description\":\"d\",\"is_default\":\"yes\"}")
+                .send();
+        assertThat(wrongType.status()).isIn(400, 422);
+        assertThat(server.http
+                        .put("/v1/admin/scopes/nope")
+                        .bearer(admin)
+                        .json(map("description", "x"))
+                        .send()
+                        .status())
+                .isEqualTo(404);
+        assertThat(server.http
+                        .get("/v1/admin/scopes")
+                        .bearer(admin)
+                        .send()
+                        .json()
+                        .path("count")
+                        .asInt())
+                .isEqualTo(before);
+    }
+
+    @Test
+    void whenCallerLacksPermission_thenForbiddenOrUnauthorized() {
+        String email = "u" + System.nanoTime() + "@example.com";
+        server.register(email, "Correct-Horse-Battery-9");
+        String user = server.accessToken(email, "Correct-Horse-Battery-9");
+        assertThat(server.http.get("/v1/admin/scopes").bearer(user).send().status())
+                .isEqualTo(403);
+        assertThat(server.http
+                        .post("/v1/admin/scopes")
+                        .bearer(user)
+                        .json(map("name", "mine", "description", "x"))
+                        .send()
+                        .status())
+                .isEqualTo(403);
+        assertThat(server.http.delete("/v1/admin/scopes/email").send().status()).isEqualTo(401);
+    }
+
+    @Test
+    void whenClientAsksForNoScope_thenTheDefaultScopesItMayUseAreGranted() throws Exception {
+        var created = server.http
+                .post("/v1/admin/scopes")
+                .bearer(admin)
+                .json(map("name", "jobs:run", "description", "Run jobs", "is_default", true))
+                .send();
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        var c = server.http
+                .post("/v1/admin/clients")
+                .bearer(admin)
+                .json(map(
+                        "grant_types",
+                        List.of("client_credentials"),
+                        "token_endpoint_auth_method",
+                        "client_secret_basic",
+                        "scope",
+                        "jobs:run jobs:admin"))
+                .send();
+        assertThat(c.status()).as(c.body()).isEqualTo(201);
+        var auth = new ClientSecretBasic(new ClientID(c.text("client_id")), new Secret(c.text("client_secret")));
+        var token = URI.create(server.base + "/oauth2/token");
+
+        var none = TokenResponse.parse(new TokenRequest(token, auth, new ClientCredentialsGrant(), null)
+                .toHTTPRequest()
+                .send());
+        assertThat(none.indicatesSuccess()).isTrue();
+        assertThat(none.toSuccessResponse()
+                        .getTokens()
+                        .getAccessToken()
+                        .getScope()
+                        .toStringList())
+                .containsExactly("jobs:run");
+
+        var asked =
+                TokenResponse.parse(new TokenRequest(token, auth, new ClientCredentialsGrant(), new Scope("jobs:admin"))
+                        .toHTTPRequest()
+                        .send());
+        assertThat(asked.toSuccessResponse()
+                        .getTokens()
+                        .getAccessToken()
+                        .getScope()
+                        .toStringList())
+                .containsExactly("jobs:admin");
+
+        // No longer a default: the client's registered scope applies again.
+        assertThat(server.http
+                        .put("/v1/admin/scopes/jobs:run")
+                        .bearer(admin)
+                        .json(map("is_default", false))
+                        .send()
+                        .status())
+                .isEqualTo(200);
+        var after = TokenResponse.parse(new TokenRequest(token, auth, new ClientCredentialsGrant(), null)
+                .toHTTPRequest()
+                .send());
+        assertThat(after.toSuccessResponse()
+                        .getTokens()
+                        .getAccessToken()
+                        .getScope()
+                        .toStringList())
+                .containsExactlyInAnyOrder("jobs:run", "jobs:admin");
+    }
+}

@@ -1,0 +1,148 @@
+package dev.gatehouse.oauth.clients;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.gatehouse.oauth.clients.ClientStore.Row;
+import dev.gatehouse.platform.db.Database;
+import dev.gatehouse.testkit.MigratedDatabase;
+import dev.gatehouse.testkit.ServerTest;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The {@link ClientStore} contract, on the engine under test. */
+@ServerTest
+class ClientStoreContractTest {
+    static final Instant T0 = Instant.parse("2030-01-02T03:04:05.123456Z");
+
+    static MigratedDatabase database;
+    static Database db;
+    final ClientStore store = new JdbiClientStore();
+
+    @BeforeAll
+    static void open() {
+        database = MigratedDatabase.create();
+        db = database.db();
+    }
+
+    @AfterAll
+    static void close() {
+        database.close();
+    }
+
+    Row row(String id, Instant created) {
+        return new Row(
+                id,
+                "App " + id,
+                "a".repeat(64),
+                "{\"redirect_uris\":[\"https://app.example/cb\"],\"client_name\":\"App\"}",
+                false,
+                "b".repeat(64),
+                created,
+                created);
+    }
+
+    String newId() {
+        return "c" + UUID.randomUUID().toString().replace("-", "");
+    }
+
+    @Test
+    void whenInserted_thenByIdReturnsEveryFieldUnchanged() {
+        var r = row(newId(), T0);
+        db.useTransaction(h -> store.insert(h, r));
+
+        assertThat(db.<Optional<Row>>withHandle(h -> store.byId(h, r.clientId())))
+                .contains(r);
+    }
+
+    @Test
+    void whenPublicClientWithoutSecret_thenNullsComeBack() {
+        var r = new Row(newId(), null, null, "{}", true, null, T0, T0);
+        db.useTransaction(h -> store.insert(h, r));
+
+        assertThat(db.<Optional<Row>>withHandle(h -> store.byId(h, r.clientId())))
+                .contains(r);
+    }
+
+    @Test
+    void whenMissing_thenEmptyAndUpdateAndDeleteAreFalse() {
+        String id = newId();
+        assertThat(db.<Optional<Row>>withHandle(h -> store.byId(h, id))).isEmpty();
+        assertThat(db.<Boolean>inTransaction(h -> store.update(h, row(id, T0)))).isFalse();
+        assertThat(db.<Boolean>inTransaction(h -> store.delete(h, id))).isFalse();
+    }
+
+    @Test
+    void whenInsertedTwice_thenTheSecondFails() {
+        var r = row(newId(), T0);
+        db.useTransaction(h -> store.insert(h, r));
+
+        assertThatThrownBy(() -> db.useTransaction(h -> store.insert(h, r))).isInstanceOf(RuntimeException.class);
+    }
+
+    @Test
+    void whenUpdated_thenNameSecretMetadataAndFlagChangeButRegistrationTokenAndCreationStay() {
+        var r = row(newId(), T0);
+        db.useTransaction(h -> store.insert(h, r));
+        var changed = new Row(
+                r.clientId(),
+                "Renamed",
+                "c".repeat(64),
+                "{\"client_name\":\"Renamed\"}",
+                true,
+                "d".repeat(64),
+                T0.plusSeconds(99),
+                T0.plusSeconds(60));
+
+        assertThat(db.<Boolean>inTransaction(h -> store.update(h, changed))).isTrue();
+
+        assertThat(db.<Optional<Row>>withHandle(h -> store.byId(h, r.clientId())))
+                .contains(new Row(
+                        r.clientId(),
+                        "Renamed",
+                        "c".repeat(64),
+                        "{\"client_name\":\"Renamed\"}",
+                        true,
+                        r.registrationTokenHash(),
+                        T0,
+                        T0.plusSeconds(60)));
+    }
+
+    @Test
+    void whenDeleted_thenGoneAndSecondDeleteIsFalse() {
+        var r = row(newId(), T0);
+        db.useTransaction(h -> store.insert(h, r));
+
+        assertThat(db.<Boolean>inTransaction(h -> store.delete(h, r.clientId())))
+                .isTrue();
+        assertThat(db.<Optional<Row>>withHandle(h -> store.byId(h, r.clientId())))
+                .isEmpty();
+        assertThat(db.<Boolean>inTransaction(h -> store.delete(h, r.clientId())))
+                .isFalse();
+    }
+
+    @Test
+    void whenListing_thenOrderedByCreationThenIdAndPaged() {
+        // Far in the future so rows of the other tests (created at T0) come first.
+        Instant base = Instant.parse("2099-01-01T00:00:00Z");
+        var first = row("zz-first-" + UUID.randomUUID(), base);
+        var tieA = row("zz-tie-a-" + UUID.randomUUID(), base.plusSeconds(1));
+        var tieB = row("zz-tie-b-" + UUID.randomUUID(), base.plusSeconds(1));
+        db.useTransaction(h -> {
+            store.insert(h, tieB);
+            store.insert(h, first);
+            store.insert(h, tieA);
+        });
+        int total = db.withHandle(h -> store.list(h, 1000, 0)).size();
+
+        var tail = db.withHandle(h -> store.list(h, 3, total - 3));
+        assertThat(tail).containsExactly(first, tieA, tieB);
+        assertThat(db.<List<Row>>withHandle(h -> store.list(h, 1, total - 1))).containsExactly(tieB);
+        assertThat(db.<List<Row>>withHandle(h -> store.list(h, 10, total))).isEmpty();
+    }
+}

@@ -1,0 +1,317 @@
+package dev.gatehouse.oidc;
+
+import static dev.gatehouse.testkit.HttpJson.map;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.nimbusds.oauth2.sdk.AuthorizationCodeGrant;
+import com.nimbusds.oauth2.sdk.AuthorizationResponse;
+import com.nimbusds.oauth2.sdk.RefreshTokenGrant;
+import com.nimbusds.oauth2.sdk.ResponseType;
+import com.nimbusds.oauth2.sdk.Scope;
+import com.nimbusds.oauth2.sdk.TokenRequest;
+import com.nimbusds.oauth2.sdk.TokenResponse;
+import com.nimbusds.oauth2.sdk.auth.ClientSecretBasic;
+import com.nimbusds.oauth2.sdk.auth.Secret;
+import com.nimbusds.oauth2.sdk.id.ClientID;
+import com.nimbusds.oauth2.sdk.id.State;
+import com.nimbusds.oauth2.sdk.pkce.CodeChallengeMethod;
+import com.nimbusds.oauth2.sdk.pkce.CodeVerifier;
+import com.nimbusds.oauth2.sdk.token.Tokens;
+import com.nimbusds.openid.connect.sdk.AuthenticationRequest;
+import com.nimbusds.openid.connect.sdk.Nonce;
+import com.nimbusds.openid.connect.sdk.OIDCTokenResponseParser;
+import dev.gatehouse.testkit.ServerTest;
+import dev.gatehouse.testkit.TestServer;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** PUT /oauth2/userinfo (seed 000's profile update) and the user's consent management at /v1/auth/consents. */
+@ServerTest
+class ProfileAndConsentTest {
+    static final URI CALLBACK = URI.create("http://localhost:9999/cb");
+    static final String PASSWORD = "Correct-Horse-Battery-9";
+    static TestServer server;
+    static String admin;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start();
+        admin = server.adminToken();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    record Client(ClientID id, Secret secret) {
+        ClientSecretBasic auth() {
+            return new ClientSecretBasic(id, secret);
+        }
+    }
+
+    static Client register() {
+        var r = server.http
+                .post("/v1/admin/clients")
+                .bearer(admin)
+                .json(map(
+                        "client_name",
+                        "Photo app",
+                        "grant_types",
+                        List.of("authorization_code", "refresh_token"),
+                        "redirect_uris",
+                        List.of(CALLBACK.toString()),
+                        "token_endpoint_auth_method",
+                        "client_secret_basic",
+                        "scope",
+                        "openid profile email offline_access"))
+                .send();
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        return new Client(new ClientID(r.text("client_id")), new Secret(r.text("client_secret")));
+    }
+
+    static String newUser() {
+        return server.register("u" + System.nanoTime() + "@example.com", PASSWORD);
+    }
+
+    /** The authorization request's first page as the browser sees it (after signing in if asked). */
+    static HttpResponse<String> open(Browser b, URI request, String email) throws Exception {
+        var r = b.follow(b.get(request));
+        if (r.statusCode() == 200 && r.body().contains("name=\"password\"")) r = b.signIn(r, email, PASSWORD);
+        return r;
+    }
+
+    static URI authorizationRequest(Client c, Scope scope, CodeVerifier verifier) {
+        return new AuthenticationRequest.Builder(ResponseType.CODE, scope, c.id(), CALLBACK)
+                .endpointURI(URI.create(server.base + "/oauth2/authorize"))
+                .state(new State())
+                .nonce(new Nonce())
+                .codeChallenge(verifier, CodeChallengeMethod.S256)
+                .build()
+                .toURI();
+    }
+
+    /** Signs in, consents, and redeems the code. */
+    static Tokens tokens(Browser b, Client c, String email, Scope scope) throws Exception {
+        var verifier = new CodeVerifier();
+        var r = open(b, authorizationRequest(c, scope, verifier), email);
+        if (r.statusCode() == 200 && r.body().contains("name=\"decision\"")) r = b.consent(r, "allow");
+        var response = AuthorizationResponse.parse(Browser.location(r));
+        var code = response.toSuccessResponse().getAuthorizationCode();
+        var t = OIDCTokenResponseParser.parse(new TokenRequest(
+                        URI.create(server.base + "/oauth2/token"),
+                        c.auth(),
+                        new AuthorizationCodeGrant(code, CALLBACK, verifier))
+                .toHTTPRequest()
+                .send());
+        assertThat(t.indicatesSuccess()).isTrue();
+        return t.toSuccessResponse().getTokens();
+    }
+
+    static TokenResponse refresh(Client c, Tokens t) throws Exception {
+        return TokenResponse.parse(new TokenRequest(
+                        URI.create(server.base + "/oauth2/token"), c.auth(), new RefreshTokenGrant(t.getRefreshToken()))
+                .toHTTPRequest()
+                .send());
+    }
+
+    @Test
+    void whenTokenHasProfileScope_thenPutUpdatesTheProfileAndGetShowsIt() throws Exception {
+        var client = register();
+        String email = newUser();
+        var t = tokens(new Browser(server.base), client, email, new Scope("openid", "profile", "email"));
+        String at = t.getAccessToken().getValue();
+
+        var put = server.http
+                .put("/oauth2/userinfo")
+                .bearer(at)
+                .json(map("given_name", "Ada", "family_name", "Lovelace"))
+                .send();
+        assertThat(put.status()).as(put.body()).isEqualTo(200);
+        assertThat(put.header("Cache-Control")).isEqualTo("no-store");
+        assertThat(put.text("name")).isEqualTo("Ada Lovelace");
+        assertThat(put.text("email")).isEqualTo(email);
+
+        var get = server.http.get("/oauth2/userinfo").bearer(at).send();
+        assertThat(get.text("given_name")).isEqualTo("Ada");
+        assertThat(get.text("family_name")).isEqualTo("Lovelace");
+
+        // Only the claims sent change; null clears one.
+        var clear = server.http
+                .put("/oauth2/userinfo")
+                .bearer(at)
+                .raw("application/json", "{\"family_name\":null}")
+                .send();
+        assertThat(clear.status()).isEqualTo(200);
+        assertThat(clear.text("given_name")).isEqualTo("Ada");
+        assertThat(clear.json().has("family_name")).isFalse();
+    }
+
+    @Test
+    void whenPutIsBadOrUnauthorized_thenOAuthErrorsAndNothingChanges() throws Exception {
+        var client = register();
+        String email = newUser();
+        var b = new Browser(server.base);
+        String at = tokens(b, client, email, new Scope("openid", "profile"))
+                .getAccessToken()
+                .getValue();
+        assertThat(server.http
+                        .put("/oauth2/userinfo")
+                        .bearer(at)
+                        .json(map("given_name", "Grace"))
+                        .send()
+                        .status())
+                .isEqualTo(200);
+
+        for (String body : List.of(
+                "{\"email\":\"evil@example.com\"}",
+                "{\"sub\":\"x\"}",
+                "{\"given_name\":42}",
+                "{\"given_name\":\"" + "x".repeat(101) + "\"}",
+                "{\"given_name\":\"a\\u0000b\"}",
+                "{}",
+                "[]",
+                "not json",
+                "{\"given_name\":\"x\"")) {
+            var r = server.http
+                    .put("/oauth2/userinfo")
+                    .bearer(at)
+                    .raw("application/json", body)
+                    .send();
+            assertThat(r.status()).as(body).isEqualTo(400);
+            assertThat(r.text("error")).as(body).isEqualTo("invalid_request");
+            assertThat(r.body()).doesNotContain("evil@example.com");
+        }
+        var form = server.http
+                .put("/oauth2/userinfo")
+                .bearer(at)
+                .raw("application/x-www-form-urlencoded", "given_name=X")
+                .send();
+        assertThat(form.status()).isEqualTo(400);
+
+        var noToken =
+                server.http.put("/oauth2/userinfo").json(map("given_name", "X")).send();
+        assertThat(noToken.status()).isEqualTo(401);
+        assertThat(noToken.header("WWW-Authenticate")).contains("invalid_token");
+        var badToken = server.http
+                .put("/oauth2/userinfo")
+                .bearer("not-a-token")
+                .json(map("given_name", "X"))
+                .send();
+        assertThat(badToken.status()).isEqualTo(401);
+
+        // A token without the profile scope may read userinfo but not change the profile (RFC 6750 §3.1).
+        String emailOnly = tokens(b, client, email, new Scope("openid", "email"))
+                .getAccessToken()
+                .getValue();
+        var scoped = server.http
+                .put("/oauth2/userinfo")
+                .bearer(emailOnly)
+                .json(map("given_name", "X"))
+                .send();
+        assertThat(scoped.status()).isEqualTo(403);
+        assertThat(scoped.text("error")).isEqualTo("insufficient_scope");
+        assertThat(scoped.header("WWW-Authenticate"))
+                .contains("insufficient_scope")
+                .contains("profile");
+
+        var after = server.http.get("/oauth2/userinfo").bearer(at).send();
+        assertThat(after.text("given_name")).isEqualTo("Grace");
+        assertThat(after.json().has("family_name")).isFalse();
+        assertThat(server.http.get("/oauth2/userinfo").bearer(emailOnly).send().text("email"))
+                .isEqualTo(email);
+    }
+
+    @Test
+    void whenUserRevokesConsent_thenRefreshTokensStopAndTheConsentPageShowsAgain() throws Exception {
+        var client = register();
+        var other = register();
+        String email = newUser();
+        var b = new Browser(server.base);
+        var t = tokens(b, client, email, new Scope("openid", "email", "offline_access"));
+        var otherTokens = tokens(b, other, email, new Scope("openid", "offline_access"));
+        String api = server.accessToken(email, PASSWORD);
+
+        var list = server.http.get("/v1/auth/consents").bearer(api).send();
+        assertThat(list.status()).as(list.body()).isEqualTo(200);
+        assertThat(list.json().path("consents").findValuesAsText("client_id"))
+                .containsExactlyInAnyOrder(client.id().getValue(), other.id().getValue());
+        assertThat(list.json().path("consents").findValuesAsText("client_name")).contains("Photo app");
+        assertThat(list.body()).contains("offline_access");
+
+        // Remembered: no consent page for the same scope.
+        var remembered = open(b, authorizationRequest(client, new Scope("openid", "email"), new CodeVerifier()), email);
+        assertThat(remembered.statusCode()).isIn(302, 303);
+
+        var revoke = server.http
+                .delete("/v1/auth/consents/" + client.id().getValue())
+                .bearer(api)
+                .send();
+        assertThat(revoke.status()).as(revoke.body()).isEqualTo(204);
+
+        var refused = refresh(client, t);
+        assertThat(refused.indicatesSuccess()).isFalse();
+        assertThat(refused.toErrorResponse().getErrorObject().getCode()).isEqualTo("invalid_grant");
+        assertThat(refresh(other, otherTokens).indicatesSuccess()).isTrue();
+
+        var page = open(b, authorizationRequest(client, new Scope("openid", "email"), new CodeVerifier()), email);
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).contains("name=\"decision\"");
+
+        assertThat(server.http
+                        .get("/v1/auth/consents")
+                        .bearer(api)
+                        .send()
+                        .json()
+                        .path("consents")
+                        .findValuesAsText("client_id"))
+                .containsExactly(other.id().getValue());
+        var again = server.http
+                .delete("/v1/auth/consents/" + client.id().getValue())
+                .bearer(api)
+                .send();
+        assertThat(again.status()).isEqualTo(404);
+        assertThat(again.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(server.http.get("/v1/auth/consents").send().status()).isEqualTo(401);
+
+        var logs = server.http
+                .get("/v1/audit/logs?event_type=oauth.consent_revoked")
+                .bearer(admin)
+                .send();
+        assertThat(logs.json().path("count").asInt()).isPositive();
+    }
+
+    @Test
+    void whenAuthorizationRequestHasNoScope_thenTheDefaultScopesTheClientMayUseAreGranted() throws Exception {
+        var client = register();
+        String email = newUser();
+        var verifier = new CodeVerifier();
+        URI request = URI.create(server.base + "/oauth2/authorize?response_type=code&client_id="
+                + client.id().getValue() + "&redirect_uri=" + CALLBACK + "&state=s1&code_challenge="
+                + com.nimbusds.oauth2.sdk.pkce.CodeChallenge.compute(CodeChallengeMethod.S256, verifier)
+                        .getValue()
+                + "&code_challenge_method=S256");
+        var b = new Browser(server.base);
+        var page = open(b, request, email);
+        assertThat(page.statusCode()).isEqualTo(200);
+        // openid is the only default scope of a fresh install: the page asks for it alone.
+        assertThat(page.body()).contains("Sign you in").doesNotContain("See your email address");
+        var r = b.consent(page, "allow");
+        var code = AuthorizationResponse.parse(Browser.location(r))
+                .toSuccessResponse()
+                .getAuthorizationCode();
+        var t = TokenResponse.parse(new TokenRequest(
+                                URI.create(server.base + "/oauth2/token"),
+                                client.auth(),
+                                new AuthorizationCodeGrant(code, CALLBACK, verifier))
+                        .toHTTPRequest()
+                        .send())
+                .toSuccessResponse()
+                .getTokens();
+        assertThat(t.getAccessToken().getScope().toStringList()).containsExactly("openid");
+    }
+}
