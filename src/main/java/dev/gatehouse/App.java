@@ -226,8 +226,8 @@ public final class App implements AutoCloseable {
                 tokenEndpoint, clients, introspector, sessions, web, dpop, config.issuer()));
         groups.add(new dev.gatehouse.oauth.clients.ClientRoutes(clients, web));
         groups.add(new dev.gatehouse.oauth.clients.RegistrationRoutes(clients, web, config.issuer()));
-        groups.add(new dev.gatehouse.login.LoginRoutes(sso, web, secrets, https));
-        groups.add(new dev.gatehouse.login.LoginMfaRoutes(sso, mfa, web, secrets, https));
+        groups.add(new dev.gatehouse.login.LoginRoutes(sso, web, secrets, https, authorize::redirectTarget));
+        groups.add(new dev.gatehouse.login.LoginMfaRoutes(sso, mfa, web, secrets, https, authorize::redirectTarget));
         var consent = new dev.gatehouse.oauth.authorize.ConsentService(
                 db, new dev.gatehouse.oauth.authorize.JdbiConsentStore(), audit, clock, sessions);
         groups.add(new dev.gatehouse.oauth.authorize.AuthorizeRoutes(authorize, consent, sso, accounts, web));

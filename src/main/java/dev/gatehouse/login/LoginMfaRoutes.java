@@ -4,6 +4,7 @@ import dev.gatehouse.mfa.MfaService;
 import dev.gatehouse.platform.crypto.Secrets;
 import dev.gatehouse.platform.http.Api;
 import dev.gatehouse.platform.http.Html;
+import dev.gatehouse.platform.http.Messages;
 import dev.gatehouse.platform.http.Problem;
 import dev.gatehouse.platform.http.RouteGroup;
 import dev.gatehouse.platform.http.Web;
@@ -11,13 +12,17 @@ import dev.gatehouse.platform.ratelimit.RateLimiter.Rule;
 import io.javalin.http.Context;
 import io.javalin.http.Cookie;
 import io.javalin.http.SameSite;
+import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * The second step of the hosted {@code /login}: after a right password, an account with a second factor is asked for
  * a TOTP or backup code (its choice). The pending login is the same {@code mfa_token} as in the API (5 minutes, 5
- * attempts, single use); the form carries it and the CSRF token of the first step.
+ * attempts, single use); the form carries it and the CSRF token of the first step. Localized like the first step
+ * ({@link Messages}).
  */
 public final class LoginMfaRoutes implements RouteGroup {
     static final Rule LOGIN_MFA = new Rule("login-mfa", 20, Duration.ofMinutes(15));
@@ -26,12 +31,21 @@ public final class LoginMfaRoutes implements RouteGroup {
     private final MfaService mfa;
     private final Web web;
     private final boolean secureCookies;
+    private final Function<String, Optional<URI>> redirectTarget;
 
-    public LoginMfaRoutes(SsoService sso, MfaService mfa, Web web, Secrets secrets, boolean secureCookies) {
+    /** {@code redirectTarget} as for {@link LoginRoutes}: the checked client redirect the form may end at. */
+    public LoginMfaRoutes(
+            SsoService sso,
+            MfaService mfa,
+            Web web,
+            Secrets secrets,
+            boolean secureCookies,
+            Function<String, Optional<URI>> redirectTarget) {
         this.sso = sso;
         this.mfa = mfa;
         this.web = web;
         this.secureCookies = secureCookies;
+        this.redirectTarget = redirectTarget;
     }
 
     @Override
@@ -40,10 +54,15 @@ public final class LoginMfaRoutes implements RouteGroup {
                 .tag("pages")
                 .summary("Hosted sign-in, second step: a TOTP or backup code")
                 .returns(303, "signed in; back to the authorization request")
-                .returns(400, "HTML form with an error");
+                .returns(400, "HTML form with an error")
+                .returns(403, "HTML page: the CSRF token did not match; start again")
+                .returns(429, "HTML form: too many attempts (Retry-After)");
     }
 
-    /** The second-step form; {@code csrf} is the value of the first step's CSRF cookie, still valid. */
+    /**
+     * The second-step form; {@code csrf} is the value of the first step's CSRF cookie, still valid; {@code errorKey} a
+     * message key or null; {@code formTarget} the checked client redirect URI the form may end at, or null.
+     */
     static void render(
             Context ctx,
             int status,
@@ -51,13 +70,15 @@ public final class LoginMfaRoutes implements RouteGroup {
             String returnTo,
             String mfaToken,
             List<String> methods,
-            String error) {
+            String errorKey,
+            URI formTarget) {
+        var t = Messages.of(ctx);
         var choices = new StringBuilder();
         boolean first = true;
         for (String m : methods) {
             String label = switch (m) {
-                case "totp" -> "Code from your authenticator app";
-                case "backup_code" -> "A backup code";
+                case "totp" -> t.get("login.mfa.method.totp");
+                case "backup_code" -> t.get("login.mfa.method.backup_code");
                 default -> null;
             };
             if (label == null) continue;
@@ -70,26 +91,35 @@ public final class LoginMfaRoutes implements RouteGroup {
                     .append("</label>\n");
             first = false;
         }
-        String body = (error == null ? "" : "<p class=\"error\" role=\"alert\">" + Html.escape(error) + "</p>\n")
+        String radios = choices.isEmpty()
+                ? ""
+                : "<fieldset>\n<legend>" + t.html("login.mfa.method") + "</legend>\n" + choices + "</fieldset>\n";
+        String body = (errorKey == null ? "" : Html.alert(t.get(errorKey)))
                 + """
-                <p>Your account uses two-step sign-in.</p>
+                <p>%s</p>
                 <form method="post" action="/login/mfa">
                 <input type="hidden" name="csrf" value="%s">
                 <input type="hidden" name="return_to" value="%s">
                 <input type="hidden" name="mfa_token" value="%s">
                 <input type="hidden" name="methods" value="%s">
-                %s<label for="code">Code</label>
-                <input id="code" name="code" autocomplete="one-time-code" required autofocus>
-                <button type="submit">Continue</button>
+                <input type="hidden" name="ui_locales" value="%s">
+                %s<label for="code">%s</label>
+                <input id="code" name="code" autocomplete="one-time-code" inputmode="text" required autofocus%s>
+                <button type="submit">%s</button>
                 </form>
                 """.formatted(
+                                t.html("login.mfa.intro"),
                                 Html.escape(csrf),
                                 Html.escape(returnTo == null ? "" : returnTo),
                                 Html.escape(mfaToken),
                                 Html.escape(String.join(",", methods)),
-                                choices);
+                                Html.escape(Messages.uiLocales(ctx)),
+                                radios,
+                                t.html("login.mfa.code"),
+                                errorKey == null ? "" : " aria-invalid=\"true\"",
+                                t.html("login.mfa.submit"));
         ctx.header("Cache-Control", "no-store");
-        Html.send(ctx, status, Html.page("Two-step sign-in", body));
+        Html.send(ctx, status, Html.page(t, t.get("login.mfa.title"), body), formTarget);
     }
 
     private void submit(Context ctx) {
@@ -104,13 +134,21 @@ public final class LoginMfaRoutes implements RouteGroup {
                 || presented == null
                 || !Secrets.constantTimeEquals(expected, presented)
                 || mfaToken == null) {
-            startOver(ctx, returnTo, 403, "Your session expired. Please sign in again.");
+            startOver(ctx, returnTo, 403, "login.error.expired");
             return;
         }
-        web.limit(ctx, LOGIN_MFA);
+        URI target = returnTo == null ? null : redirectTarget.apply(returnTo).orElse(null);
+        try {
+            web.limit(ctx, LOGIN_MFA);
+        } catch (Problem p) {
+            if (p.status() != 429) throw p;
+            p.headers().forEach(ctx::header); // Retry-After
+            render(ctx, 429, presented, returnTo, mfaToken, methods, "login.error.too_many", target);
+            return;
+        }
         if (method == null || !List.of("totp", "backup_code").contains(method)) method = "totp";
         if (code == null || code.isBlank() || code.length() > 40) {
-            render(ctx, 400, presented, returnTo, mfaToken, methods, "Enter the code.");
+            render(ctx, 400, presented, returnTo, mfaToken, methods, "login.mfa.error.empty", target);
             return;
         }
         var info = web.info(ctx);
@@ -124,9 +162,9 @@ public final class LoginMfaRoutes implements RouteGroup {
                     info);
         } catch (Problem p) {
             if (p.code().equals("invalid_mfa_code")) {
-                render(ctx, 400, presented, returnTo, mfaToken, methods, "The code is not correct.");
+                render(ctx, 400, presented, returnTo, mfaToken, methods, "login.mfa.error.wrong", target);
             } else {
-                startOver(ctx, returnTo, 400, "This sign-in expired or had too many wrong codes. Please start again.");
+                startOver(ctx, returnTo, 400, "login.mfa.error.start_over");
             }
             return;
         }
@@ -137,8 +175,10 @@ public final class LoginMfaRoutes implements RouteGroup {
         ctx.cookie(cookie);
         ctx.removeCookie(LoginRoutes.CSRF_COOKIE, "/login");
         ctx.header("Cache-Control", "no-store");
-        if (returnTo == null) Html.send(ctx, 200, Html.page("Signed in", "<p>You are signed in.</p>"));
-        else ctx.redirect(returnTo, io.javalin.http.HttpStatus.SEE_OTHER);
+        if (returnTo == null) {
+            var t = Messages.of(ctx);
+            Html.send(ctx, 200, Html.page(t, t.get("login.done.title"), "<p>" + t.html("login.done.text") + "</p>"));
+        } else ctx.redirect(returnTo, io.javalin.http.HttpStatus.SEE_OTHER);
     }
 
     private static List<String> methodsOf(String field) {
@@ -148,18 +188,24 @@ public final class LoginMfaRoutes implements RouteGroup {
                 .toList();
     }
 
-    private static void startOver(Context ctx, String returnTo, int status, String message) {
+    private static void startOver(Context ctx, String returnTo, int status, String messageKey) {
+        var t = Messages.of(ctx);
+        String uiLocales = Messages.uiLocales(ctx);
         String again = "/login"
                 + (returnTo == null
                         ? ""
                         : "?return_to="
                                 + java.net.URLEncoder.encode(returnTo, java.nio.charset.StandardCharsets.UTF_8));
+        if (!uiLocales.isEmpty())
+            again += (returnTo == null ? "?" : "&") + "ui_locales="
+                    + java.net.URLEncoder.encode(uiLocales, java.nio.charset.StandardCharsets.UTF_8);
         Html.send(
                 ctx,
                 status,
                 Html.page(
-                        "Sign in",
-                        "<p class=\"error\" role=\"alert\">" + Html.escape(message) + "</p><p><a href=\""
-                                + Html.escape(again) + "\">Sign in</a></p>"));
+                        t,
+                        t.get("login.title"),
+                        Html.alert(t.get(messageKey)) + "<p><a href=\"" + Html.escape(again) + "\">"
+                                + t.html("login.submit") + "</a></p>"));
     }
 }

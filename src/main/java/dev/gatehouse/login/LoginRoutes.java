@@ -3,18 +3,24 @@ package dev.gatehouse.login;
 import dev.gatehouse.platform.crypto.Secrets;
 import dev.gatehouse.platform.http.Api;
 import dev.gatehouse.platform.http.Html;
+import dev.gatehouse.platform.http.Messages;
+import dev.gatehouse.platform.http.Problem;
 import dev.gatehouse.platform.http.RouteGroup;
 import dev.gatehouse.platform.http.Web;
 import dev.gatehouse.platform.ratelimit.RateLimiter.Rule;
 import io.javalin.http.Context;
 import io.javalin.http.Cookie;
 import io.javalin.http.SameSite;
+import java.net.URI;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * The hosted {@code /login} page: a plain HTML form (no JavaScript), CSRF-protected by a double-submit token (a random
  * value in a SameSite=Strict HttpOnly cookie that must match the hidden field), rate limited like the /v1 login, and
- * on success an SSO cookie and a redirect back to the pending authorization request.
+ * on success an SSO cookie and a redirect back to the pending authorization request. Its language follows
+ * {@link Messages#of(Context)}; a {@code ui_locales} parameter is carried along in a hidden field.
  */
 public final class LoginRoutes implements RouteGroup {
     public static final String SSO_COOKIE = "gh_sso";
@@ -25,12 +31,23 @@ public final class LoginRoutes implements RouteGroup {
     private final Web web;
     private final Secrets secrets;
     private final boolean secureCookies;
+    private final Function<String, Optional<URI>> redirectTarget;
 
-    public LoginRoutes(SsoService sso, Web web, Secrets secrets, boolean secureCookies) {
+    /**
+     * {@code redirectTarget} gives the client redirect URI a checked {@code return_to} ends at (the page's CSP must
+     * allow it as a form-action, or browsers stop at the redirect after sign-in).
+     */
+    public LoginRoutes(
+            SsoService sso,
+            Web web,
+            Secrets secrets,
+            boolean secureCookies,
+            Function<String, Optional<URI>> redirectTarget) {
         this.sso = sso;
         this.web = web;
         this.secrets = secrets;
         this.secureCookies = secureCookies;
+        this.redirectTarget = redirectTarget;
     }
 
     @Override
@@ -43,7 +60,9 @@ public final class LoginRoutes implements RouteGroup {
                 .tag("pages")
                 .summary("Hosted sign-in form submission")
                 .returns(303, "signed in; back to the authorization request")
-                .returns(400, "HTML form with an error");
+                .returns(400, "HTML form with an error")
+                .returns(403, "HTML form: the CSRF token did not match")
+                .returns(429, "HTML form: too many attempts (Retry-After)");
     }
 
     /** Only a path back to our own authorization endpoint or device page: never an open redirect. */
@@ -64,25 +83,37 @@ public final class LoginRoutes implements RouteGroup {
         render(ctx, 200, safeReturn(ctx.queryParam("return_to")), hint, null);
     }
 
-    private void render(Context ctx, int status, String returnTo, String email, String error) {
+    private void render(Context ctx, int status, String returnTo, String email, String errorKey) {
+        var t = Messages.of(ctx);
         String csrf = secrets.token("");
         var cookie = new Cookie(CSRF_COOKIE, csrf, "/login", -1, secureCookies);
         cookie.setHttpOnly(true);
         cookie.setSameSite(SameSite.STRICT);
         ctx.cookie(cookie);
-        String body = (error == null ? "" : "<p class=\"error\" role=\"alert\">" + Html.escape(error) + "</p>\n")
+        String body = (errorKey == null ? "" : Html.alert(t.get(errorKey)))
                 + """
                 <form method="post" action="/login">
                 <input type="hidden" name="csrf" value="%s">
                 <input type="hidden" name="return_to" value="%s">
-                <label for="email">Email</label>
-                <input id="email" name="email" type="email" autocomplete="username" required value="%s">
-                <label for="password">Password</label>
-                <input id="password" name="password" type="password" autocomplete="current-password" required>
-                <button type="submit">Sign in</button>
+                <input type="hidden" name="ui_locales" value="%s">
+                <label for="email">%s</label>
+                <input id="email" name="email" type="email" autocomplete="username" required value="%s"%s>
+                <label for="password">%s</label>
+                <input id="password" name="password" type="password" autocomplete="current-password" required%s>
+                <button type="submit">%s</button>
                 </form>
-                """.formatted(Html.escape(csrf), Html.escape(returnTo == null ? "" : returnTo), Html.escape(email));
-        Html.send(ctx, status, Html.page("Sign in", body));
+                """.formatted(
+                                Html.escape(csrf),
+                                Html.escape(returnTo == null ? "" : returnTo),
+                                Html.escape(Messages.uiLocales(ctx)),
+                                t.html("login.email"),
+                                Html.escape(email),
+                                errorKey == null ? "" : " aria-invalid=\"true\"",
+                                t.html("login.password"),
+                                errorKey == null ? "" : " aria-invalid=\"true\"",
+                                t.html("login.submit"));
+        URI target = returnTo == null ? null : redirectTarget.apply(returnTo).orElse(null);
+        Html.send(ctx, status, Html.page(t, t.get("login.title"), body), target);
     }
 
     private void submit(Context ctx) {
@@ -91,15 +122,29 @@ public final class LoginRoutes implements RouteGroup {
         String expected = ctx.cookie(CSRF_COOKIE);
         String presented = ctx.formParam("csrf");
         if (expected == null || presented == null || !Secrets.constantTimeEquals(expected, presented)) {
-            render(ctx, 403, returnTo, email, "Your session expired. Please sign in again.");
+            render(ctx, 403, returnTo, email, "login.error.expired");
             return;
         }
-        web.limit(ctx, LOGIN, email == null ? "" : email.trim().toLowerCase(java.util.Locale.ROOT));
+        try {
+            web.limit(ctx, LOGIN, email == null ? "" : email.trim().toLowerCase(java.util.Locale.ROOT));
+        } catch (Problem p) {
+            if (p.status() != 429) throw p;
+            p.headers().forEach(ctx::header); // Retry-After
+            render(ctx, 429, returnTo, email, "login.error.too_many");
+            return;
+        }
         switch (sso.login(email, ctx.formParam("password"), web.info(ctx))) {
-            case SsoService.LoginOutcome.Refused r ->
-                render(ctx, 400, returnTo, email, "The email or password is not correct.");
+            case SsoService.LoginOutcome.Refused r -> render(ctx, 400, returnTo, email, "login.error.refused");
             case SsoService.LoginOutcome.MfaRequired m ->
-                LoginMfaRoutes.render(ctx, 200, presented, returnTo, m.mfaToken(), m.methods(), null);
+                LoginMfaRoutes.render(
+                        ctx,
+                        200,
+                        presented,
+                        returnTo,
+                        m.mfaToken(),
+                        m.methods(),
+                        null,
+                        returnTo == null ? null : redirectTarget.apply(returnTo).orElse(null));
             case SsoService.LoginOutcome.SignedIn s -> {
                 var cookie = new Cookie(
                         SSO_COOKIE, s.cookieValue(), "/", (int) sso.ttl().toSeconds(), secureCookies);
@@ -108,8 +153,13 @@ public final class LoginRoutes implements RouteGroup {
                 ctx.cookie(cookie);
                 ctx.removeCookie(CSRF_COOKIE, "/login");
                 ctx.header("Cache-Control", "no-store");
-                if (returnTo == null) Html.send(ctx, 200, Html.page("Signed in", "<p>You are signed in.</p>"));
-                else ctx.redirect(returnTo, io.javalin.http.HttpStatus.SEE_OTHER);
+                if (returnTo == null) {
+                    var t = Messages.of(ctx);
+                    Html.send(
+                            ctx,
+                            200,
+                            Html.page(t, t.get("login.done.title"), "<p>" + t.html("login.done.text") + "</p>"));
+                } else ctx.redirect(returnTo, io.javalin.http.HttpStatus.SEE_OTHER);
             }
         }
     }

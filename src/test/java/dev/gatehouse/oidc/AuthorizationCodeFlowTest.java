@@ -247,8 +247,9 @@ class AuthorizationCodeFlowTest {
         var page = b.follow(
                 b.get(request(client, new CodeVerifier(), new Nonce()).build().toURI()));
         assertThat(page.headers().firstValue("Content-Security-Policy"))
-                .hasValue("default-src 'none'; style-src 'self' 'unsafe-inline'; form-action 'self';"
-                        + " frame-ancestors 'none'");
+                .hasValue(
+                        "default-src 'none'; style-src 'self' 'unsafe-inline'; form-action 'self' http://localhost:9999;"
+                                + " frame-ancestors 'none'");
         assertThat(page.headers().firstValue("Cache-Control")).hasValue("no-store");
         var wrongPassword = b.post(
                 URI.create(server.base + "/login"),
@@ -417,7 +418,8 @@ class AuthorizationCodeFlowTest {
         assertThat(page.body()).contains("Photo &lt;Printer&gt;", "Sign you in", "See your email address");
         assertThat(page.headers().firstValue("Content-Security-Policy"))
                 .hasValue(
-                        "default-src 'none'; style-src 'self' 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'");
+                        "default-src 'none'; style-src 'self' 'unsafe-inline'; form-action 'self' http://localhost:9999;"
+                                + " frame-ancestors 'none'");
         assertThat(AuthorizationResponse.parse(Browser.location(b.consent(page, "allow")))
                         .indicatesSuccess())
                 .isTrue();

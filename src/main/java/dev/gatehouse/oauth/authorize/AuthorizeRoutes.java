@@ -12,6 +12,7 @@ import dev.gatehouse.login.SsoSession;
 import dev.gatehouse.platform.crypto.Secrets;
 import dev.gatehouse.platform.http.Api;
 import dev.gatehouse.platform.http.Html;
+import dev.gatehouse.platform.http.Messages;
 import dev.gatehouse.platform.http.RouteGroup;
 import dev.gatehouse.platform.http.Web;
 import io.javalin.http.Context;
@@ -73,8 +74,11 @@ public final class AuthorizeRoutes implements RouteGroup {
 
     private void handle(Context ctx, Map<String, List<String>> params, HttpStatus redirect) {
         switch (authorize.check(params)) {
-            case AuthorizeService.Checked.ShowError e ->
-                Html.send(ctx, 400, Html.page("Sign-in request refused", "<p>" + Html.escape(e.message()) + "</p>"));
+            case AuthorizeService.Checked.ShowError e -> {
+                var t = Messages.of(ctx);
+                String text = t.get(e.key(), e.args().toArray());
+                Html.send(ctx, 400, Html.page(t, t.get("authorize.error.title"), Html.alert(text)));
+            }
             case AuthorizeService.Checked.RedirectError e -> respond(ctx, e.response(), redirect);
             case AuthorizeService.Checked.Valid v -> decide(ctx, v.request(), params, redirect);
         }

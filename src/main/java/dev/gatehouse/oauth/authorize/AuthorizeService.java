@@ -20,6 +20,7 @@ import dev.gatehouse.oauth.clients.OAuthClient;
 import dev.gatehouse.oauth.scopes.ScopeService;
 import dev.gatehouse.platform.crypto.Secrets;
 import dev.gatehouse.platform.db.Database;
+import dev.gatehouse.platform.http.Messages;
 import dev.gatehouse.platform.http.RequestInfo;
 import dev.gatehouse.platform.http.Validator;
 import dev.gatehouse.sessions.SessionService;
@@ -31,6 +32,7 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -92,8 +94,15 @@ public final class AuthorizeService {
             Set.of("client_secret", "client_assertion", "client_assertion_type");
 
     public sealed interface Checked {
-        /** Client or redirect URI not trustworthy: the browser must not be sent anywhere (RFC 6749 §4.1.2.1). */
-        record ShowError(String message) implements Checked {}
+        /**
+         * Client or redirect URI not trustworthy: the browser must not be sent anywhere (RFC 6749 §4.1.2.1). The page
+         * shows {@code key} from the message bundle ({@code authorize.error.*}) with {@code args}.
+         */
+        record ShowError(String key, List<String> args) implements Checked {
+            public ShowError(String key, String... args) {
+                this(key, List.of(args));
+            }
+        }
 
         record RedirectError(AuthorizationResponse response) implements Checked {}
 
@@ -165,20 +174,20 @@ public final class AuthorizeService {
             clientId = single(params, "client_id");
             requestUri = single(params, "request_uri");
         } catch (IllegalArgumentException e) {
-            return new Checked.ShowError("The request repeats the parameter " + e.getMessage() + ".");
+            return new Checked.ShowError("authorize.error.repeated", e.getMessage());
         }
-        if (clientId == null) return new Checked.ShowError("The request names no client.");
+        if (clientId == null) return new Checked.ShowError("authorize.error.no_client");
         String hash = requestUriHash(requestUri);
         Instant now = clock.instant();
         var row = hash == null ? Optional.<JdbiParStore.Row>empty() : db.withHandle(h -> pushed.byHash(h, hash));
         if (row.isEmpty() || !row.get().clientId().equals(clientId))
-            return new Checked.ShowError("invalid_request_uri: the request_uri is not valid for this application.");
+            return new Checked.ShowError("authorize.error.request_uri_invalid");
         var p = row.get();
         Map<String, List<String>> stored;
         try {
             stored = URLUtils.parseParameters(p.params());
         } catch (RuntimeException e) {
-            return new Checked.ShowError("invalid_request_uri: the request_uri is not valid for this application.");
+            return new Checked.ShowError("authorize.error.request_uri_invalid");
         }
         boolean expired = p.startedAt()
                 .map(t -> !t.plus(PAR_INTERACTION).isAfter(now))
@@ -190,7 +199,7 @@ public final class AuthorizeService {
                         v.request(),
                         new ErrorObject("invalid_request_uri", "the request_uri has expired or was used", 400)));
             }
-            return new Checked.ShowError("invalid_request_uri: the request_uri has expired or was used.");
+            return new Checked.ShowError("authorize.error.request_uri_spent");
         }
         if (p.startedAt().isEmpty()) db.useTransaction(h -> pushed.start(h, hash, now));
         var interaction =
@@ -236,7 +245,9 @@ public final class AuthorizeService {
         if (!params.get("client_id").equals(List.of(client.clientId())))
             throw OAuthError.invalidRequest("client_id does not match the authenticated client");
         switch (checkDirect(params, true, Optional.empty(), Interaction.NONE)) {
-            case Checked.ShowError e -> throw OAuthError.invalidRequest(e.message());
+            case Checked.ShowError e ->
+                throw OAuthError.invalidRequest(
+                        Messages.of(Locale.ENGLISH).get(e.key(), e.args().toArray()));
             case Checked.RedirectError e -> {
                 var error = e.response().toErrorResponse().getErrorObject();
                 throw new OAuthError(400, error.getCode(), error.getDescription());
@@ -272,11 +283,11 @@ public final class AuthorizeService {
             clientId = single(params, "client_id");
             redirect = single(params, "redirect_uri");
         } catch (IllegalArgumentException e) {
-            return new Checked.ShowError("The request repeats the parameter " + e.getMessage() + ".");
+            return new Checked.ShowError("authorize.error.repeated", e.getMessage());
         }
-        if (clientId == null) return new Checked.ShowError("The request names no client.");
+        if (clientId == null) return new Checked.ShowError("authorize.error.no_client");
         Optional<OAuthClient> found = clients.find(clientId);
-        if (found.isEmpty()) return new Checked.ShowError("The application is not registered here.");
+        if (found.isEmpty()) return new Checked.ShowError("authorize.error.unknown_client");
         OAuthClient client = found.get();
         Set<URI> registered = client.metadata().getRedirectionURIs() == null
                 ? Set.of()
@@ -284,7 +295,7 @@ public final class AuthorizeService {
         URI redirectUri;
         if (redirect == null) {
             // RFC 6749 §3.1.2.3: may be left out only when exactly one is registered.
-            if (registered.size() != 1) return new Checked.ShowError("The request has no redirect URI.");
+            if (registered.size() != 1) return new Checked.ShowError("authorize.error.no_redirect_uri");
             redirectUri = registered.iterator().next();
         } else {
             // OAuth 2.1 §4.1.1: exact string comparison with a registered URI.
@@ -292,8 +303,7 @@ public final class AuthorizeService {
                     .filter(u -> u.toString().equals(redirect))
                     .findFirst()
                     .orElse(null);
-            if (redirectUri == null)
-                return new Checked.ShowError("The redirect URI is not registered for this application.");
+            if (redirectUri == null) return new Checked.ShowError("authorize.error.redirect_uri_mismatch");
         }
         try {
             if (!backChannel && client.metadata().requiresPushedAuthorizationRequests()) {
@@ -459,6 +469,31 @@ public final class AuthorizeService {
         if (v.size() == 1 && v.get(0).matches("[0-9]{1,15}"))
             after = Optional.of(Instant.ofEpochMilli(Long.parseLong(v.get(0))));
         return new Interaction(after, marked(params, CONSENT_SHOWN), marked(params, ACCOUNT_SELECTED));
+    }
+
+    /**
+     * The client redirect URI a pending request (carried by a hosted page as {@code /oauth2/authorize?…}) will end
+     * at, success or error, when client and redirect URI check out; the pages allow it as a {@code form-action}.
+     */
+    public Optional<URI> redirectTarget(String returnTo) {
+        if (returnTo == null || !returnTo.startsWith("/oauth2/authorize?") || returnTo.length() > 8000)
+            return Optional.empty();
+        Map<String, List<String>> params;
+        try {
+            params = com.nimbusds.oauth2.sdk.util.URLUtils.parseParameters(
+                    returnTo.substring("/oauth2/authorize?".length()));
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+        return switch (check(params)) {
+            case Checked.Valid v -> Optional.of(v.request().redirectUri());
+            case Checked.RedirectError e -> Optional.of(e.response().getRedirectionURI());
+            case Checked.ShowError e -> Optional.empty();
+        };
+    }
+
+    public URI errorLocation(URI redirectUri, ErrorObject error, State state, ResponseMode mode) {
+        return new AuthorizationErrorResponse(redirectUri, error, state, issuer, mode).toURI();
     }
 
     /** Whether this session's sign-in happened after the browser was last sent to sign in for this request. */

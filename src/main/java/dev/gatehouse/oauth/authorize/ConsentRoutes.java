@@ -8,6 +8,7 @@ import dev.gatehouse.login.SsoSession;
 import dev.gatehouse.platform.crypto.Secrets;
 import dev.gatehouse.platform.http.Api;
 import dev.gatehouse.platform.http.Html;
+import dev.gatehouse.platform.http.Messages;
 import dev.gatehouse.platform.http.RouteGroup;
 import dev.gatehouse.platform.http.Web;
 import io.javalin.http.Context;
@@ -81,7 +82,11 @@ public final class ConsentRoutes implements RouteGroup {
         String returnTo = ctx.queryParam("return_to");
         var p = pending(ctx, returnTo);
         if (p.isEmpty()) {
-            Html.send(ctx, 400, Html.page("Nothing to approve", "<p>This approval request is not valid.</p>"));
+            var t = Messages.of(ctx);
+            Html.send(
+                    ctx,
+                    400,
+                    Html.page(t, t.get("consent.invalid.title"), "<p>" + t.html("consent.invalid.text") + "</p>"));
             return;
         }
         String csrf = secrets.token("");
@@ -90,22 +95,34 @@ public final class ConsentRoutes implements RouteGroup {
         cookie.setSameSite(SameSite.STRICT);
         ctx.cookie(cookie);
         var r = p.get().request();
-        String items = consent.describe(r.scope()).stream()
-                .map(d -> "<li>" + Html.escape(d) + "</li>")
+        var t = Messages.of(ctx);
+        // Standard scopes in the visitor's language; others as the administrator described them, or by name.
+        String items = consent.describe(r.scope()).entrySet().stream()
+                .map(e -> "<li>"
+                        + (t.has("scope." + e.getKey()) ? t.html("scope." + e.getKey()) : Html.escape(e.getValue()))
+                        + "</li>")
                 .collect(Collectors.joining("\n"));
         String body = """
-                <p><strong>%s</strong> would like to:</p>
-                <ul>
+                <p id="consent-intro">%s</p>
+                <ul aria-labelledby="consent-intro">
                 %s
                 </ul>
                 <form method="post" action="/consent">
                 <input type="hidden" name="csrf" value="%s">
                 <input type="hidden" name="return_to" value="%s">
-                <button type="submit" name="decision" value="allow">Allow</button>
-                <button type="submit" name="decision" value="deny">Deny</button>
+                <input type="hidden" name="ui_locales" value="%s">
+                <button type="submit" name="decision" value="allow">%s</button>
+                <button type="submit" name="decision" value="deny">%s</button>
                 </form>
-                """.formatted(Html.escape(r.client().name()), items, Html.escape(csrf), Html.escape(returnTo));
-        Html.send(ctx, 200, Html.page("Allow access?", body));
+                """.formatted(
+                        t.html("consent.intro", r.client().name()),
+                        items,
+                        Html.escape(csrf),
+                        Html.escape(returnTo),
+                        Html.escape(Messages.uiLocales(ctx)),
+                        t.html("consent.allow"),
+                        t.html("consent.deny"));
+        Html.send(ctx, 200, Html.page(t, t.get("consent.title"), body), r.redirectUri());
     }
 
     private void decide(Context ctx) {
@@ -113,7 +130,11 @@ public final class ConsentRoutes implements RouteGroup {
         String presented = ctx.formParam("csrf");
         var p = pending(ctx, ctx.formParam("return_to"));
         if (expected == null || presented == null || !Secrets.constantTimeEquals(expected, presented) || p.isEmpty()) {
-            Html.send(ctx, 403, Html.page("Approval expired", "<p>Please start again from the application.</p>"));
+            var t = Messages.of(ctx);
+            Html.send(
+                    ctx,
+                    403,
+                    Html.page(t, t.get("consent.expired.title"), "<p>" + t.html("consent.expired.text") + "</p>"));
             return;
         }
         ctx.removeCookie(CSRF_COOKIE, "/consent");

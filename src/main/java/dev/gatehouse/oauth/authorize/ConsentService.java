@@ -7,6 +7,7 @@ import dev.gatehouse.platform.db.Database;
 import dev.gatehouse.platform.http.RequestInfo;
 import dev.gatehouse.sessions.SessionService;
 import java.time.Clock;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -76,9 +77,14 @@ public final class ConsentService {
         });
     }
 
-    /** The scopes in plain words, from the oauth_scopes table; unknown names are shown as they are. */
-    public List<String> describe(Set<String> scope) {
+    /**
+     * Each scope (in request order) with its plain-words description from the oauth_scopes table; unknown names are
+     * described by themselves. The consent page shows the standard scopes in the visitor's language instead.
+     */
+    public Map<String, String> describe(Set<String> scope) {
         Map<String, String> d = db.withHandle(store::descriptions);
-        return scope.stream().map(s -> d.getOrDefault(s, s)).toList();
+        var described = new LinkedHashMap<String, String>();
+        for (String s : scope) described.put(s, d.getOrDefault(s, s));
+        return described;
     }
 }

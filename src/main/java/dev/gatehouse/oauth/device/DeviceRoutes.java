@@ -11,6 +11,7 @@ import dev.gatehouse.oauth.clients.ClientService;
 import dev.gatehouse.platform.crypto.Secrets;
 import dev.gatehouse.platform.http.Api;
 import dev.gatehouse.platform.http.Html;
+import dev.gatehouse.platform.http.Messages;
 import dev.gatehouse.platform.http.RouteGroup;
 import dev.gatehouse.platform.http.Web;
 import dev.gatehouse.platform.ratelimit.RateLimiter.Rule;
@@ -218,8 +219,11 @@ public final class DeviceRoutes implements RouteGroup {
     }
 
     private void renderConfirm(Context ctx, DeviceService.Pending p, String code) {
-        String items = consent.describe(p.scope()).stream()
-                .map(d -> "<li>" + Html.escape(d) + "</li>")
+        var t = Messages.of(ctx);
+        String items = consent.describe(p.scope()).entrySet().stream()
+                .map(e -> "<li>"
+                        + (t.has("scope." + e.getKey()) ? t.html("scope." + e.getKey()) : Html.escape(e.getValue()))
+                        + "</li>")
                 .collect(Collectors.joining("\n"));
         String body = """
                 <p>Code <strong>%s</strong>: <strong>%s</strong> on your device would like to:</p>

@@ -1,0 +1,286 @@
+package dev.gatehouse.oidc;
+
+import static dev.gatehouse.testkit.HttpJson.map;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.oauth2.sdk.AuthorizationCodeGrant;
+import com.nimbusds.oauth2.sdk.AuthorizationResponse;
+import com.nimbusds.oauth2.sdk.ResponseType;
+import com.nimbusds.oauth2.sdk.Scope;
+import com.nimbusds.oauth2.sdk.TokenRequest;
+import com.nimbusds.oauth2.sdk.auth.ClientSecretBasic;
+import com.nimbusds.oauth2.sdk.auth.Secret;
+import com.nimbusds.oauth2.sdk.id.ClientID;
+import com.nimbusds.oauth2.sdk.id.Issuer;
+import com.nimbusds.oauth2.sdk.id.State;
+import com.nimbusds.oauth2.sdk.pkce.CodeChallengeMethod;
+import com.nimbusds.oauth2.sdk.pkce.CodeVerifier;
+import com.nimbusds.openid.connect.sdk.AuthenticationRequest;
+import com.nimbusds.openid.connect.sdk.Nonce;
+import com.nimbusds.openid.connect.sdk.OIDCTokenResponse;
+import com.nimbusds.openid.connect.sdk.OIDCTokenResponseParser;
+import com.nimbusds.openid.connect.sdk.validators.IDTokenValidator;
+import com.sun.net.httpserver.HttpServer;
+import dev.gatehouse.testkit.TestServer;
+import java.io.File;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The hosted pages in a real browser: Debian's chromium, headless, driven by the system chromedriver. The driver path
+ * is given explicitly, so Selenium Manager never runs and nothing is downloaded. A user starts at the authorization
+ * endpoint, signs in, consents and lands on the client's loopback redirect URI; the client then redeems the code.
+ *
+ * <p>Without {@code /usr/bin/chromium} or {@code /usr/bin/chromedriver} the test is skipped with a message, except
+ * under {@code CI=true}, where it fails ({@code .ci/run} installs both).
+ */
+class RealBrowserTest {
+    static final File CHROMIUM = new File("/usr/bin/chromium");
+    static final File CHROMEDRIVER = new File("/usr/bin/chromedriver");
+    static final String PASSWORD = "Correct-Horse-Battery-9";
+    static final Duration WAIT = Duration.ofSeconds(20);
+
+    static TestServer server;
+    /** The client's redirect URI: a tiny loopback server that records each request it gets. */
+    static HttpServer callback;
+
+    static final BlockingQueue<URI> received = new ArrayBlockingQueue<>(16);
+    static URI redirectUri;
+    static ClientID clientId;
+    static Secret clientSecret;
+
+    Path profile;
+    ChromeDriverService service;
+    WebDriver driver;
+
+    @BeforeAll
+    static void start() throws IOException {
+        requireBrowser();
+        callback = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        callback.createContext("/cb", exchange -> {
+            received.offer(
+                    URI.create("http://127.0.0.1:" + callback.getAddress().getPort() + exchange.getRequestURI()));
+            byte[] body =
+                    "<!doctype html><title>client</title><p>Back at the client.</p>".getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
+            exchange.sendResponseHeaders(200, body.length);
+            try (var out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        callback.start();
+        redirectUri = URI.create("http://127.0.0.1:" + callback.getAddress().getPort() + "/cb");
+        server = TestServer.start();
+        var r = server.http
+                .post("/v1/admin/clients")
+                .bearer(server.adminToken())
+                .json(map(
+                        "client_name",
+                        "Browser App",
+                        "grant_types",
+                        List.of("authorization_code"),
+                        "redirect_uris",
+                        List.of(redirectUri.toString()),
+                        "token_endpoint_auth_method",
+                        "client_secret_basic",
+                        "scope",
+                        "openid profile email"))
+                .send();
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        clientId = new ClientID(r.text("client_id"));
+        clientSecret = new Secret(r.text("client_secret"));
+    }
+
+    static void requireBrowser() {
+        for (File f : List.of(CHROMIUM, CHROMEDRIVER)) {
+            if (f.canExecute()) continue;
+            String message = f + " is missing: the real-browser test of the hosted pages cannot run"
+                    + " (apt-get install chromium chromium-driver)";
+            if ("true".equalsIgnoreCase(System.getenv("CI"))) throw new AssertionError(message + " (CI=true)");
+            System.err.println("SKIPPED: " + message);
+            Assumptions.abort(message);
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        if (server != null) server.close();
+        if (callback != null) callback.stop(0);
+    }
+
+    @BeforeEach
+    void openBrowser() throws IOException {
+        received.clear();
+        profile = Files.createTempDirectory("gatehouse-chromium");
+        // The explicit driver file keeps Selenium Manager (which would download a driver) out of the picture.
+        System.setProperty(ChromeDriverService.CHROME_DRIVER_EXE_PROPERTY, CHROMEDRIVER.getPath());
+        service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(CHROMEDRIVER)
+                .usingAnyFreePort()
+                .build();
+        var options = new ChromeOptions();
+        options.setBinary(CHROMIUM);
+        options.addArguments(
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--user-data-dir=" + profile);
+        driver = new ChromeDriver(service, options);
+        driver.manage().timeouts().pageLoadTimeout(WAIT);
+    }
+
+    @AfterEach
+    void closeBrowser() throws IOException {
+        if (driver != null) driver.quit();
+        if (service != null) service.stop();
+        if (profile != null) {
+            try (Stream<Path> files = Files.walk(profile)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    record Started(URI uri, State state, Nonce nonce, CodeVerifier verifier) {}
+
+    static Started authorizationRequest(String extraQuery) {
+        var state = new State();
+        var nonce = new Nonce();
+        var verifier = new CodeVerifier();
+        URI uri = new AuthenticationRequest.Builder(
+                        ResponseType.CODE, new Scope("openid", "email"), clientId, redirectUri)
+                .endpointURI(URI.create(server.base + "/oauth2/authorize"))
+                .state(state)
+                .nonce(nonce)
+                .codeChallenge(verifier, CodeChallengeMethod.S256)
+                .build()
+                .toURI();
+        return new Started(extraQuery == null ? uri : URI.create(uri + "&" + extraQuery), state, nonce, verifier);
+    }
+
+    void waitForPath(String path) {
+        new WebDriverWait(driver, WAIT)
+                .until(d -> URI.create(d.getCurrentUrl()).getPath().equals(path));
+    }
+
+    String whereIsTheBrowser() {
+        return "the browser should have reached the client's redirect URI; it is at " + driver.getCurrentUrl() + "\n"
+                + driver.getPageSource();
+    }
+
+    void signIn(String email) {
+        waitForPath("/login");
+        driver.findElement(By.id("email")).sendKeys(email);
+        driver.findElement(By.id("password")).sendKeys(PASSWORD);
+        driver.findElement(By.cssSelector("button[type=submit]")).click();
+    }
+
+    @Test
+    void whenAUserSignsInAndConsentsInChromium_thenTheClientGetsACodeAndRedeemsItForTokens() throws Exception {
+        String email = server.register("browser" + System.nanoTime() + "@example.com", PASSWORD);
+        var start = authorizationRequest(null);
+        driver.get(start.uri().toString());
+
+        signIn(email);
+        waitForPath("/consent");
+        assertThat(driver.findElement(By.tagName("html")).getAttribute("lang")).isEqualTo("en");
+        assertThat(driver.findElement(By.tagName("body")).getText())
+                .contains("Browser App would like to:")
+                .contains("See your email address");
+        driver.findElement(By.cssSelector("button[value=allow]")).click();
+
+        URI landed = received.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertThat(landed).as(this::whereIsTheBrowser).isNotNull();
+        new WebDriverWait(driver, WAIT).until(d -> d.getCurrentUrl().startsWith(redirectUri.toString()));
+        assertThat(driver.findElement(By.tagName("body")).getText()).contains("Back at the client.");
+
+        var response = AuthorizationResponse.parse(landed);
+        assertThat(response.indicatesSuccess()).as(landed.toString()).isTrue();
+        assertThat(response.getState()).isEqualTo(start.state());
+        var code = response.toSuccessResponse().getAuthorizationCode();
+        assertThat(code).isNotNull();
+
+        var tokens = OIDCTokenResponseParser.parse(new TokenRequest(
+                        URI.create(server.base + "/oauth2/token"),
+                        new ClientSecretBasic(clientId, clientSecret),
+                        new AuthorizationCodeGrant(code, redirectUri, start.verifier()))
+                .toHTTPRequest()
+                .send());
+        assertThat(tokens.indicatesSuccess()).as(tokens.toString()).isTrue();
+        var ok = (OIDCTokenResponse) tokens.toSuccessResponse();
+        assertThat(ok.getOIDCTokens().getAccessToken().getValue()).isNotBlank();
+        var validator = new IDTokenValidator(
+                new Issuer(server.base),
+                clientId,
+                JWSAlgorithm.RS256,
+                URI.create(server.base + "/.well-known/jwks.json").toURL());
+        var claims = validator.validate(ok.getOIDCTokens().getIDToken(), start.nonce());
+        assertThat(claims.getSubject().getValue()).isNotBlank();
+    }
+
+    @Test
+    void whenUiLocalesIsGerman_thenChromiumShowsTheGermanPagesAllTheWayToTheClient() throws Exception {
+        String email = server.register("browser-de" + System.nanoTime() + "@example.com", PASSWORD);
+        var start = authorizationRequest("ui_locales=de");
+        driver.get(start.uri().toString());
+
+        waitForPath("/login");
+        assertThat(driver.findElement(By.tagName("html")).getAttribute("lang")).isEqualTo("de");
+        assertThat(driver.getTitle()).isEqualTo("Anmelden");
+        assertThat(driver.findElement(By.cssSelector("label[for=email]")).getText())
+                .isEqualTo("E-Mail-Adresse");
+
+        // A wrong password first: the error is German and announced (role=alert).
+        driver.findElement(By.id("email")).sendKeys(email);
+        driver.findElement(By.id("password")).sendKeys("not-the-password");
+        driver.findElement(By.cssSelector("button[type=submit]")).click();
+        new WebDriverWait(driver, WAIT)
+                .until(d -> !d.findElements(By.cssSelector("[role=alert]")).isEmpty());
+        assertThat(driver.findElement(By.cssSelector("[role=alert]")).getText())
+                .isEqualTo("E-Mail-Adresse oder Passwort ist nicht korrekt.");
+        assertThat(driver.findElement(By.tagName("html")).getAttribute("lang")).isEqualTo("de");
+
+        driver.findElement(By.id("password")).sendKeys(PASSWORD);
+        driver.findElement(By.cssSelector("button[type=submit]")).click();
+        waitForPath("/consent");
+        assertThat(driver.findElement(By.tagName("html")).getAttribute("lang")).isEqualTo("de");
+        assertThat(driver.findElement(By.tagName("body")).getText())
+                .contains("Browser App möchte:")
+                .contains("Ihre E-Mail-Adresse sehen");
+        driver.findElement(By.cssSelector("button[value=allow]")).click();
+
+        URI landed = received.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertThat(landed).as(this::whereIsTheBrowser).isNotNull();
+        var response = AuthorizationResponse.parse(landed);
+        assertThat(response.indicatesSuccess()).as(landed.toString()).isTrue();
+        assertThat(response.getState()).isEqualTo(start.state());
+    }
+}
