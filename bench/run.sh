@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # Gatehouse benchmark (docs/benchmarks.md): start-up to ready on the embedded database, resident memory, and wrk load
 # on PostgreSQL for POST /v1/auth/refresh (with rotation) and POST /v1/auth/login, the latter compared with the raw
-# Argon2id rate at the same parameters measured in the same run.
+# Argon2id rate at the same parameters measured in the same run; and the OAuth/OIDC endpoints of issue 3 on the same
+# PostgreSQL server (part "oauth"): POST /oauth2/token client_credentials (client_secret_basic, ES256 access tokens),
+# POST /oauth2/introspect over a pool of BENCH_POOL distinct valid access tokens, GET /oauth2/userinfo with a user
+# token (openid profile email) from the authorization code + PKCE flow (bench/oauth-setup.py), GET
+# /.well-known/jwks.json and /.well-known/openid-configuration. Each row: req/s, p50/p99, non-200 answers, then the
+# server's and PostgreSQL's CPU per request.
 #
 #   bench/run.sh                      # everything, defaults below
-#   BENCH_ONLY=refresh bench/run.sh   # some parts: startup, refresh, login, crypto (comma-separated)
+#   BENCH_ONLY=refresh bench/run.sh   # some parts: startup, refresh, login, oauth, crypto (comma-separated)
+#   BENCH_ONLY=oauth BENCH_DURATION=3 BENCH_WARMUP=2 bench/run.sh   # a quick check of the oauth part
 #   BENCH_THREADS=1 bench/run.sh      # also print the server's CPU by thread during the refresh run
 #
 # Needs: wrk, curl, python3, psql/createdb/dropdb reaching PostgreSQL (BENCH_PG_HOST, user postgres, trust auth).
@@ -24,7 +30,8 @@ CHAINS=${BENCH_CHAINS:-64}            # refresh-token chains (sessions) per refr
 USERS=${BENCH_USERS:-16}
 PG_HOST=${BENCH_PG_HOST:-127.0.0.1}
 PG_DB=${BENCH_PG_DB:-gatehouse_bench}
-ONLY=${BENCH_ONLY:-startup,refresh,login,crypto}
+ONLY=${BENCH_ONLY:-startup,refresh,login,oauth,crypto}
+POOL=${BENCH_POOL:-10000}             # distinct access tokens introspected in the oauth part
 PASSWORD='Quartz-otter-8f3k2-Zq!x'
 ADMIN_EMAIL=admin@bench.test
 ADMIN_PASSWORD='Bench-admin-9d7c1-Yw!'
@@ -121,7 +128,7 @@ if want startup; then
 fi
 
 # --- 2. PostgreSQL: start, RSS, load ---
-if want refresh || want login; then
+if want refresh || want login || want oauth; then
   dropdb -h "$PG_HOST" -U postgres --if-exists "$PG_DB"
   createdb -h "$PG_HOST" -U postgres "$PG_DB"
   start_server "$WORK/pg.log" GATEHOUSE_DATA_DIR="$WORK/pg-data" \
@@ -139,14 +146,16 @@ if want refresh || want login; then
   row "start-up PostgreSQL (restart)" "ready ${ms} ms, load $(load)"
   row "RSS after start (PostgreSQL)" "$(rss_mb "$SERVER_PID") MB"
 
-  # Users (default Argon2 cost: each registration and login below is one full hash).
+  # Users (default Argon2 cost: each registration and login below is one full hash); the oauth part needs none.
   : >"$WORK/users.txt"
-  for i in $(seq 1 "$USERS"); do
-    email="bench$i@bench.test"
-    code=$(post /v1/auth/register "{\"email\":\"$email\",\"password\":\"$PASSWORD\",\"first_name\":\"Load\",\"last_name\":\"Tester\"}")
-    [ "$code" = 202 ] || { echo "bench: register $email -> $code: $(cat "$WORK/last.json")" >&2; exit 1; }
-    echo "$email $PASSWORD" >>"$WORK/users.txt"
-  done
+  if want refresh || want login; then
+    for i in $(seq 1 "$USERS"); do
+      email="bench$i@bench.test"
+      code=$(post /v1/auth/register "{\"email\":\"$email\",\"password\":\"$PASSWORD\",\"first_name\":\"Load\",\"last_name\":\"Tester\"}")
+      [ "$code" = 202 ] || { echo "bench: register $email -> $code: $(cat "$WORK/last.json")" >&2; exit 1; }
+      echo "$email $PASSWORD" >>"$WORK/users.txt"
+    done
+  fi
   # chains <file> <n>: n sessions (logins spread over the users), one refresh token per line.
   chains() {
     local file=$1 n=$2
@@ -215,6 +224,61 @@ if want refresh || want login; then
     row "raw Argon2id, $THREADS threads, after (load $l)" "$a2 hashes/s"
     row "login / raw Argon2id (mean of before, after)" \
       "$(python3 -c "print(f'{100 * $(field ok_rps "$r") / (($a1 + $a2) / 2):.1f} %')")"
+  fi
+
+  # OAuth/OIDC endpoints (issue 3, "Performance"). bench/oauth-setup.py registers a machine client and a web client
+  # through /v1/admin/clients and runs the authorization code flow with PKCE for the administrator (openid profile
+  # email); every measured request is a fixed one from bench/simple.lua except introspection (bench/introspect.lua).
+  if want oauth; then
+    python3 bench/oauth-setup.py "$BASE" "$ADMIN_EMAIL" "$ADMIN_PASSWORD" >"$WORK/oauth.env"
+    # shellcheck disable=SC1091
+    . "$WORK/oauth.env"
+    form='Content-Type: application/x-www-form-urlencoded'
+    code=$(curl -s -o "$WORK/last.json" -w '%{http_code}' -X POST "$BASE/oauth2/token" -H "$form" \
+      -H "Authorization: $CC_AUTH" -d grant_type=client_credentials)
+    [ "$code" = 200 ] || { echo "bench: client_credentials -> $code: $(cat "$WORK/last.json")" >&2; exit 1; }
+    alg=$(python3 -c 'import base64, json, sys; h = json.load(sys.stdin)["access_token"].split(".")[0]
+print(json.loads(base64.urlsafe_b64decode(h + "=" * (-len(h) % 4)))["alg"])' <"$WORK/last.json")
+    cc=(POST /oauth2/token grant_type=client_credentials "$form" "Authorization: $CC_AUTH")
+    r=$(wrk_run cc-warmup "$WARMUP" bench/simple.lua cc-warmup "${cc[@]}")
+    row "client_credentials warm-up (${WARMUP} s, discarded)" "$(field rps "$r") req/s"
+    l=$(load)
+    r=$(wrk_run cc "$DURATION" bench/simple.lua client_credentials "${cc[@]}")
+    row "client_credentials ${alg:-?} ${DURATION} s (load before: $l)" "$(field rps "$r") req/s, p50 $(field p50_ms "$r") ms, p99 $(field p99_ms "$r") ms, non-200 $(field non200 "$r")"
+    row "client_credentials ${alg:-?} CPU cost" "$(cat "$WORK/cpu-cc.txt")"
+    # Issue 3 also asks for RS256 access tokens against the raw RS256 sign rate; AccessTokenService signs every access
+    # token with the one algorithm App gives it (ES256), and client metadata has no access-token alg to pick RS256.
+    row "client_credentials RS256" "skipped: no per-client access-token signing alg (all access tokens ES256)"
+
+    # A pool of distinct valid access tokens (not measured), then introspection cycling through it.
+    rm -f "$WORK"/pool-*
+    for _ in $(seq 1 40); do
+      [ "$(cat "$WORK"/pool-* 2>/dev/null | wc -l)" -lt "$POOL" ] || break
+      wrk -t"$THREADS" -c"$CONNECTIONS" -d5s --timeout 10s -s bench/collect-tokens.lua "$BASE" -- \
+        "$WORK/pool-" "$CC_AUTH" >"$WORK/wrk-collect.txt" 2>&1
+    done
+    cat "$WORK"/pool-* >"$WORK/pool.txt"
+    distinct=$(sort -u "$WORK/pool.txt" | wc -l)
+    [ "$distinct" -ge "$POOL" ] || { echo "bench: only $distinct of $POOL access tokens collected" >&2; exit 1; }
+    l=$(load)
+    r=$(wrk_run introspect "$DURATION" bench/introspect.lua "$WORK/pool.txt" "$CC_AUTH" "$THREADS")
+    row "introspect ${DURATION} s, pool $distinct (load before: $l)" "$(field rps "$r") req/s, p50 $(field p50_ms "$r") ms, p99 $(field p99_ms "$r") ms, active $(field active "$r"), inactive $(field inactive "$r"), non-200 $(field non200 "$r")"
+    row "introspect CPU cost" "$(cat "$WORK/cpu-introspect.txt")"
+
+    code=$(curl -s -o "$WORK/last.json" -w '%{http_code}' -H "Authorization: Bearer $USER_ACCESS_TOKEN" "$BASE/oauth2/userinfo")
+    [ "$code" = 200 ] || { echo "bench: userinfo -> $code: $(cat "$WORK/last.json")" >&2; exit 1; }
+    l=$(load)
+    r=$(wrk_run userinfo "$DURATION" bench/simple.lua userinfo GET /oauth2/userinfo "" \
+      "Authorization: Bearer $USER_ACCESS_TOKEN")
+    row "userinfo ($USER_SCOPE) ${DURATION} s (load before: $l)" "$(field rps "$r") req/s, p50 $(field p50_ms "$r") ms, p99 $(field p99_ms "$r") ms, non-200 $(field non200 "$r")"
+    row "userinfo CPU cost" "$(cat "$WORK/cpu-userinfo.txt")"
+
+    for doc in jwks.json openid-configuration; do
+      l=$(load)
+      r=$(wrk_run "$doc" "$DURATION" bench/simple.lua "$doc" GET "/.well-known/$doc")
+      row "/.well-known/$doc ${DURATION} s (load before: $l)" "$(field rps "$r") req/s, p50 $(field p50_ms "$r") ms, p99 $(field p99_ms "$r") ms, non-200 $(field non200 "$r")"
+      row "/.well-known/$doc CPU cost" "$(cat "$WORK/cpu-$doc.txt")"
+    done
   fi
   row "RSS after load" "$(rss_mb "$SERVER_PID") MB"
   # With JDK_JAVA_OPTIONS=-XX:NativeMemoryTracking=summary, keep the JVM's own account of where the memory went.
