@@ -178,6 +178,17 @@ public final class App implements AutoCloseable {
         groups.add(new dev.gatehouse.oauth.authorize.ConsentRoutes(authorize, consent, sso, web, secrets, https));
         groups.add(new dev.gatehouse.oidc.UserinfoRoutes(introspector, accounts, web));
         groups.add(new dev.gatehouse.oauth.DiscoveryRoutes(config.issuer(), tokenEndpoint, web));
+        var webauthn = new dev.gatehouse.webauthn.WebAuthnService(
+                db,
+                new dev.gatehouse.webauthn.JdbiWebAuthnStore(),
+                accounts,
+                auth,
+                audit,
+                secrets,
+                clock,
+                metrics,
+                config.issuer());
+        groups.add(new dev.gatehouse.webauthn.WebAuthnRoutes(webauthn, web, https));
         groups.add(new AdminRoutes(keyRing, outbox, accounts, audit, web, clock));
         groups.add(new DocsRoutes(config.issuer(), VERSION, mapper, () -> self[0].operations()));
         this.http = new HttpServer(config.httpHost(), config.httpPort(), config.issuer(), mapper, metrics, groups);
