@@ -60,12 +60,12 @@ public final class JdbiWebAuthnStore {
                     .bind("signCount", c.signCount())
                     .bind("name", c.name())
                     .bind("transports", String.join(",", c.transports()))
-                    .bind("discoverable", c.discoverable())
+                    .bindByType("discoverable", c.discoverable(), Boolean.class)
                     .bind("backupEligible", c.backupEligible())
                     .bind("backedUp", c.backedUp())
                     .bind("aaguid", c.aaguid())
                     .bind("createdAt", c.createdAt())
-                    .bind("lastUsedAt", c.lastUsedAt())
+                    .bindByType("lastUsedAt", c.lastUsedAt(), Instant.class)
                     .execute();
         } catch (RuntimeException e) {
             if (Database.isUniqueViolation(e)) throw new AlreadyExists("webauthn credential");
@@ -147,8 +147,8 @@ public final class JdbiWebAuthnStore {
                                 + " expires_at) VALUES (:hash, :purpose, :user, :binding, :request, :createdAt, :expiresAt)")
                 .bind("hash", c.challengeHash())
                 .bind("purpose", c.purpose())
-                .bind("user", c.userId())
-                .bind("binding", c.binding())
+                .bind("user", (Object) c.userId()) // an untyped null (Types.OTHER): PostgreSQL takes it as a uuid
+                .bindByType("binding", c.binding(), String.class)
                 .bind("request", c.request())
                 .bind("createdAt", c.createdAt())
                 .bind("expiresAt", c.expiresAt())
