@@ -5,6 +5,7 @@
 #
 #   bench/run.sh                      # everything, defaults below
 #   BENCH_ONLY=refresh bench/run.sh   # some parts: startup, refresh, login, crypto (comma-separated)
+#   BENCH_THREADS=1 bench/run.sh      # also print the server's CPU by thread during the refresh run
 #
 # Needs: wrk, curl, python3, psql/createdb/dropdb reaching PostgreSQL (BENCH_PG_HOST, user postgres, trust auth).
 # The server runs through bin/gatehouse, i.e. with the launcher's JVM options (override with GATEHOUSE_JVM_OPTS).
@@ -128,6 +129,14 @@ if want refresh || want login; then
   ms=$READY_MS
   sleep 2
   row "start-up PostgreSQL (empty database)" "ready ${ms} ms, load $(load)"
+  # The first start trains the launcher's AOT cache (JDK 25) and runs in that mode until it exits; the measured server
+  # is a restart, as in production.
+  stop_server
+  start_server "$WORK/pg2.log" GATEHOUSE_DATA_DIR="$WORK/pg-data" \
+    GATEHOUSE_DB_URL="jdbc:postgresql://$PG_HOST:5432/$PG_DB" GATEHOUSE_DB_USER=postgres
+  ms=$READY_MS
+  sleep 2
+  row "start-up PostgreSQL (restart)" "ready ${ms} ms, load $(load)"
   row "RSS after start (PostgreSQL)" "$(rss_mb "$SERVER_PID") MB"
 
   # Users (default Argon2 cost: each registration and login below is one full hash).
@@ -149,11 +158,30 @@ if want refresh || want login; then
     [ "$(grep -c '^rt_' "$file")" = "$n" ] || { echo "bench: only $(wc -l <"$file") of $n logins gave a token" >&2; exit 1; }
   }
 
-  wrk_run() { # wrk_run <name> <seconds> <script> <args...>
+  # CPU time (ms) of all PostgreSQL processes so far. With the server's, taken around a wrk run, it gives CPU per
+  # request: unlike req/s, it hardly moves when other work shares the cores.
+  pg_cpu_ms() {
+    local hz total=0 t; hz=$(getconf CLK_TCK)
+    for pid in $(pgrep -x postgres); do
+      t=$(awk -v hz="$hz" '{ print int(($14 + $15) * 1000 / hz) }' "/proc/$pid/stat" 2>/dev/null) || continue
+      total=$(( total + ${t:-0} ))
+    done
+    echo "$total"
+  }
+  wrk_run() { # wrk_run <name> <seconds> <script> <args...>; writes $WORK/cpu-<name>.txt (µs of CPU per request)
     local name=$1 secs=$2 script=$3; shift 3
     log "wrk $name ${secs}s, load $(load)"
+    local s0 p0; s0=$(cpu_ms "$SERVER_PID"); p0=$(pg_cpu_ms)
+    local tpid=
+    if [ -n "${BENCH_THREADS:-}" ]; then
+      python3 bench/thread-cpu.py "$SERVER_PID" "$((secs - 1))" >"$WORK/threads-$name.txt" & tpid=$!
+    fi
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"${secs}s" --timeout 10s -s "$script" "$BASE" -- "$@" \
       >"$WORK/wrk-$name.txt" 2>&1
+    [ -z "$tpid" ] || wait "$tpid"
+    local s1 p1 n; s1=$(cpu_ms "$SERVER_PID"); p1=$(pg_cpu_ms)
+    n=$(sed -nE 's/.* requests=([0-9]+).*/\1/p' "$WORK/wrk-$name.txt")
+    python3 -c "n=max(${n:-0},1); print(f'server {($s1-$s0)*1000/n:.0f} µs, PostgreSQL {($p1-$p0)*1000/n:.0f} µs CPU per request')" >"$WORK/cpu-$name.txt"
     grep '^RESULT' "$WORK/wrk-$name.txt"
   }
   field() { sed -nE "s/.* $1=([^ ]+).*/\1/p" <<<"$2"; }
@@ -166,6 +194,8 @@ if want refresh || want login; then
     l=$(load)
     r=$(wrk_run refresh "$DURATION" bench/refresh.lua "$WORK/chains.txt" "$THREADS")
     row "refresh ${DURATION} s (load before: $l)" "$(field rps "$r") req/s, p50 $(field p50_ms "$r") ms, p99 $(field p99_ms "$r") ms, non-200 $(field non200 "$r"), starved $(field starved "$r"), socket errors $(field socket_errors "$r")"
+    row "refresh CPU cost" "$(cat "$WORK/cpu-refresh.txt")"
+    [ -z "${BENCH_THREADS:-}" ] || { log "server CPU by thread during the refresh run:"; cat "$WORK/threads-refresh.txt" >&2; }
     row "RSS after refresh load" "$(rss_mb "$SERVER_PID") MB"
   fi
 

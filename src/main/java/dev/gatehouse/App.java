@@ -75,9 +75,10 @@ public final class App implements AutoCloseable {
         String url = config.dbUrl().orElseGet(() -> Database.embeddedUrl(config.dataDir()));
         this.db = Database.open(url, config.dbUser(), config.dbPassword(), url.startsWith("jdbc:postgresql:") ? 16 : 8);
         db.pool().setMetricRegistry(metrics);
+        var masterKey = MasterKey.load(config.masterKey(), config.dataDir(), secrets);
         this.keyRing = new KeyRing(
                 new JdbiSigningKeyStore(db),
-                MasterKey.load(config.masterKey(), config.dataDir(), secrets),
+                masterKey,
                 clock,
                 Duration.ofHours(1),
                 config.accessTokenTtl().plus(Duration.ofHours(1)));
@@ -115,6 +116,10 @@ public final class App implements AutoCloseable {
                 config.registrationEnabled());
         var accessTokens = new dev.gatehouse.tokens.AccessTokenService(
                 keyRing, config.issuer(), clock, config.accessTokenTtl(), JWSAlgorithm.ES256, metrics);
+        var mfaStore = new dev.gatehouse.mfa.JdbiMfaStore();
+        List<dev.gatehouse.mfa.ExtraFactor> extraFactors = List.of(); // WebAuthn plugs in here
+        var mfaGate =
+                new dev.gatehouse.mfa.MfaGate(mfaStore, audit, secrets, clock, config.mfaRequired(), extraFactors);
         var auth = new AuthService(
                 db,
                 accounts,
@@ -124,7 +129,23 @@ public final class App implements AutoCloseable {
                 secrets,
                 metrics,
                 config.apiAudience(),
-                config.requireVerifiedEmail());
+                config.requireVerifiedEmail(),
+                mfaGate);
+        var mfa = new dev.gatehouse.mfa.MfaService(
+                db,
+                mfaStore,
+                mfaGate,
+                auth,
+                accounts,
+                masterKey,
+                secrets,
+                clock,
+                audit,
+                metrics,
+                outbox,
+                mailWorker::nudge,
+                config.issuer(),
+                extraFactors);
 
         var mapper = Json.newMapper();
         var limiter = new RateLimiter(config.rateLimits(), clock);
@@ -132,11 +153,27 @@ public final class App implements AutoCloseable {
         var introspector =
                 new dev.gatehouse.tokens.TokenIntrospector(accessTokens, revocations, sessions, config.issuer());
         var web = new Web(mapper, List.of(new TokenAuthenticator(introspector, rbac)), limiter, metrics);
+        // Sender-constrained clients: private_key_jwt (RFC 7523) and DPoP (RFC 9449), one-time jti in the database.
+        var replays = new dev.gatehouse.platform.db.ReplayCache(db, clock);
+        var dpop = new dev.gatehouse.tokens.DpopProofs(replays, clock);
+        var dpopBindings = new dev.gatehouse.oauth.token.DpopSessionBindings(db);
         var clients = new dev.gatehouse.oauth.clients.ClientService(
-                db, new dev.gatehouse.oauth.clients.JdbiClientStore(), secrets, audit, clock);
+                db,
+                new dev.gatehouse.oauth.clients.JdbiClientStore(),
+                secrets,
+                audit,
+                clock,
+                new dev.gatehouse.oauth.clients.ClientAssertions(config.issuer(), replays, clock));
         boolean https = config.issuer().startsWith("https:");
         var sso = new dev.gatehouse.login.SsoService(
-                db, new dev.gatehouse.login.JdbiSsoStore(), accounts, audit, secrets, clock, config.refreshTokenTtl());
+                db,
+                new dev.gatehouse.login.JdbiSsoStore(),
+                accounts,
+                audit,
+                secrets,
+                clock,
+                config.refreshTokenTtl(),
+                mfaGate);
         var authorize = new dev.gatehouse.oauth.authorize.AuthorizeService(
                 db,
                 new dev.gatehouse.oauth.authorize.JdbiCodeStore(),
@@ -149,9 +186,9 @@ public final class App implements AutoCloseable {
         var idTokens = new dev.gatehouse.oidc.IdTokenService(keyRing, config.issuer(), clock, config.accessTokenTtl());
         var tokenEndpoint = new dev.gatehouse.oauth.token.TokenEndpoint(clients)
                 .register(new dev.gatehouse.oauth.token.AuthorizationCodeGrantHandler(
-                        authorize, accessTokens, idTokens, config.apiAudience()))
+                        authorize, accessTokens, idTokens, config.apiAudience(), dpopBindings))
                 .register(new dev.gatehouse.oauth.token.RefreshTokenGrantHandler(
-                        sessions, authorize, accessTokens, config.apiAudience()))
+                        sessions, authorize, accessTokens, config.apiAudience(), dpopBindings))
                 .register(new dev.gatehouse.oauth.token.ClientCredentialsGrantHandler(
                         accessTokens, config.apiAudience()));
 
@@ -167,16 +204,23 @@ public final class App implements AutoCloseable {
         groups.add(new JwksRoutes(keyRing));
         groups.add(new AuthRoutes(auth, accounts, web, https));
         groups.add(new SessionRoutes(sessions, auth, web));
+        groups.add(new dev.gatehouse.mfa.MfaRoutes(mfa, web, https));
+        groups.add(new dev.gatehouse.mfa.DeviceRoutes(
+                new dev.gatehouse.mfa.DeviceService(
+                        db, mfaStore, sessions, audit, clock, Duration.ofDays(config.mfaTrustDays())),
+                web));
         groups.add(new AuditRoutes(audit, web));
-        groups.add(new dev.gatehouse.oauth.TokenRoutes(tokenEndpoint, clients, introspector, sessions, web));
+        groups.add(new dev.gatehouse.oauth.TokenRoutes(
+                tokenEndpoint, clients, introspector, sessions, web, dpop, config.issuer()));
         groups.add(new dev.gatehouse.oauth.clients.ClientRoutes(clients, web));
         groups.add(new dev.gatehouse.oauth.clients.RegistrationRoutes(clients, web, config.issuer()));
         groups.add(new dev.gatehouse.login.LoginRoutes(sso, web, secrets, https));
+        groups.add(new dev.gatehouse.login.LoginMfaRoutes(sso, mfa, web, secrets, https));
         var consent = new dev.gatehouse.oauth.authorize.ConsentService(
                 db, new dev.gatehouse.oauth.authorize.JdbiConsentStore(), audit, clock);
         groups.add(new dev.gatehouse.oauth.authorize.AuthorizeRoutes(authorize, consent, sso, web));
         groups.add(new dev.gatehouse.oauth.authorize.ConsentRoutes(authorize, consent, sso, web, secrets, https));
-        groups.add(new dev.gatehouse.oidc.UserinfoRoutes(introspector, accounts, web));
+        groups.add(new dev.gatehouse.oidc.UserinfoRoutes(introspector, accounts, web, dpop, config.issuer()));
         groups.add(new dev.gatehouse.oauth.DiscoveryRoutes(config.issuer(), tokenEndpoint, web));
         var webauthn = new dev.gatehouse.webauthn.WebAuthnService(
                 db,

@@ -18,7 +18,7 @@ public final class Main {
             config = Config.fromEnv(System.getenv());
         } catch (ConfigException e) {
             System.err.println("gatehouse: configuration error: " + e.getMessage());
-            System.exit(2);
+            exit(2);
             return;
         }
         App app;
@@ -26,11 +26,11 @@ public final class Main {
             app = App.start(config);
         } catch (ConfigException e) {
             System.err.println("gatehouse: configuration error: " + e.getMessage());
-            System.exit(2);
+            exit(2);
             return;
         } catch (RuntimeException e) {
             System.err.println("gatehouse: could not start: " + rootMessage(e));
-            System.exit(1);
+            exit(1);
             return;
         }
         org.slf4j.LoggerFactory.getLogger(Main.class)
@@ -45,10 +45,23 @@ public final class Main {
                 .addShutdownHook(new Thread(
                         () -> {
                             app.close();
+                            flushLogs();
                             stopped.countDown();
                         },
                         "shutdown"));
         stopped.await();
+    }
+
+    private static void exit(int status) {
+        flushLogs();
+        System.exit(status);
+    }
+
+    /** Writes the log lines still queued in the asynchronous appender (logback.xml) and stops logging. */
+    private static void flushLogs() {
+        if (org.slf4j.LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext context) {
+            context.stop();
+        }
     }
 
     private static String rootMessage(Throwable e) {

@@ -321,7 +321,7 @@ public final class AccountService {
     public void requirePasswordChange(UUID userId, UUID actorId, RequestInfo info) {
         Instant now = clock.instant();
         db.useTransaction(h -> {
-            users.update(
+            var unused = users.update(
                             h,
                             userId,
                             x -> new User(

@@ -47,6 +47,14 @@ public final class AuthRoutes implements RouteGroup {
 
     public record LoginResponse(UserView user, AuthService.Tokens tokens, String deviceId) {}
 
+    /** The answer when a second factor is due: complete it at /v1/auth/login/mfa* with the mfa_token. */
+    public record MfaRequiredResponse(
+            boolean mfaRequired,
+            String mfaToken,
+            java.util.List<String> methods,
+            boolean mfaSetupRequired,
+            String deviceId) {}
+
     public record TokensResponse(AuthService.Tokens tokens) {}
 
     public record Message(String message) {}
@@ -89,7 +97,8 @@ public final class AuthRoutes implements RouteGroup {
                 .returns(429, "rate limited");
         api.post("/v1/auth/login", this::login)
                 .tag("auth")
-                .summary("Sign in with email and password")
+                .summary(
+                        "Sign in with email and password; answers mfa_required and an mfa_token when a second factor is due")
                 .body(LoginRequest.class)
                 .returns(200, LoginResponse.class)
                 .returns(401, "invalid credentials")
@@ -189,17 +198,35 @@ public final class AuthRoutes implements RouteGroup {
                 .text("password", r.password(), 1024)
                 .throwIfInvalid();
         web.limit(ctx, LOGIN, User.normalize(r.email()));
-        var signedIn = auth.login(r.email(), r.password(), web.info(ctx));
-        respondSignedIn(ctx, signedIn);
+        respond(ctx, web, secureCookies, auth.login(r.email(), r.password(), web.info(ctx)));
     }
 
-    private void respondSignedIn(Context ctx, AuthService.SignedIn s) {
+    /**
+     * Answers a sign-in: the user and tokens, or the pending second factor. Either way the device cookie is set, so a
+     * browser keeps the device id the pending login is bound to.
+     */
+    public static void respond(Context ctx, Web web, boolean secureCookies, AuthService.LoginResult result) {
+        String deviceId = switch (result) {
+            case AuthService.SignedIn s -> s.deviceId();
+            case AuthService.MfaPending p -> p.deviceId();
+        };
         var cookie = new Cookie(
-                Web.DEVICE_COOKIE, s.deviceId(), "/", (int) Duration.ofDays(400).toSeconds(), secureCookies);
+                Web.DEVICE_COOKIE, deviceId, "/", (int) Duration.ofDays(400).toSeconds(), secureCookies);
         cookie.setHttpOnly(true);
         cookie.setSameSite(SameSite.LAX);
         ctx.cookie(cookie);
-        web.ok(ctx, new LoginResponse(UserView.of(s.user()), s.tokens(), s.deviceId()));
+        switch (result) {
+            case AuthService.SignedIn s -> web.ok(ctx, new LoginResponse(UserView.of(s.user()), s.tokens(), deviceId));
+            case AuthService.MfaPending p ->
+                web.ok(
+                        ctx,
+                        new MfaRequiredResponse(
+                                true,
+                                p.required().mfaToken(),
+                                p.required().methods(),
+                                p.required().setupRequired(),
+                                deviceId));
+        }
     }
 
     private void refresh(Context ctx) {
@@ -227,7 +254,7 @@ public final class AuthRoutes implements RouteGroup {
                         accounts.registrationEnabled(),
                         auth.requireVerifiedEmail(),
                         true,
-                        false,
+                        true,
                         new PasswordRules(
                                 dev.gatehouse.accounts.PasswordPolicy.MIN_LENGTH,
                                 dev.gatehouse.accounts.PasswordPolicy.MAX_LENGTH,
@@ -299,7 +326,7 @@ public final class AuthRoutes implements RouteGroup {
         new Validator().text("token", r.token(), 200).throwIfInvalid();
         web.limit(ctx, TOKEN_REDEEM);
         boolean allow = Boolean.TRUE.equals(r.allowRegistration());
-        respondSignedIn(ctx, auth.loginWithMagicLink(r.token(), allow, web.info(ctx)));
+        respond(ctx, web, secureCookies, auth.loginWithMagicLink(r.token(), allow, web.info(ctx)));
     }
 
     private void revokeAll(Context ctx) {

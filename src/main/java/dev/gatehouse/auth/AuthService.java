@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import org.jdbi.v3.core.Handle;
 
 /**
  * Sign-in for the /v1 API: checks credentials, opens a session (one refresh-token family), mints an access token for
@@ -30,7 +31,12 @@ public final class AuthService {
 
     public record Tokens(String accessToken, String refreshToken, String tokenType, long expiresIn) {}
 
-    public record SignedIn(User user, Tokens tokens, String deviceId, UUID sessionId) {}
+    /** What a first-factor sign-in answers: a session, or a pending login that still needs its second factor. */
+    public sealed interface LoginResult {}
+
+    public record SignedIn(User user, Tokens tokens, String deviceId, UUID sessionId) implements LoginResult {}
+
+    public record MfaPending(SecondFactor.MfaRequired required, String deviceId) implements LoginResult {}
 
     private final Database db;
     private final AccountService accounts;
@@ -41,6 +47,7 @@ public final class AuthService {
     private final MeterRegistry metrics;
     private final String audience;
     private final boolean requireVerifiedEmail;
+    private final SecondFactor secondFactor;
 
     public AuthService(
             Database db,
@@ -51,7 +58,8 @@ public final class AuthService {
             Secrets secrets,
             MeterRegistry metrics,
             String audience,
-            boolean requireVerifiedEmail) {
+            boolean requireVerifiedEmail,
+            SecondFactor secondFactor) {
         this.db = db;
         this.accounts = accounts;
         this.sessions = sessions;
@@ -61,6 +69,7 @@ public final class AuthService {
         this.metrics = metrics;
         this.audience = audience;
         this.requireVerifiedEmail = requireVerifiedEmail;
+        this.secondFactor = secondFactor;
         // The common outcomes exist from the start, at zero, so dashboards and alerts see them before the first login.
         for (String method : new String[] {"password", "magic_link"}) counter("success", method);
         for (String reason : new String[] {"unknown_email", "wrong_password"}) counter("failure", reason);
@@ -71,7 +80,7 @@ public final class AuthService {
     }
 
     /** Password sign-in. Wrong password and unknown email are indistinguishable to the caller. */
-    public SignedIn login(String email, String password, RequestInfo info) {
+    public LoginResult login(String email, String password, RequestInfo info) {
         Authentication result = accounts.authenticate(email, password);
         switch (result) {
             case Authentication.Denied d -> {
@@ -87,15 +96,14 @@ public final class AuthService {
                     throw Problem.forbidden("Verify your email address before signing in")
                             .withHeader("X-Gatehouse-Reason", "email_not_verified");
                 }
-                count("success", "password");
                 return open(a.user(), "password", info);
             }
         }
     }
 
     /** Signs in with a magic link; may create the account when the caller allows it. */
-    public SignedIn loginWithMagicLink(String token, boolean allowRegistration, RequestInfo info) {
-        SignedIn signedIn;
+    public LoginResult loginWithMagicLink(String token, boolean allowRegistration, RequestInfo info) {
+        LoginResult signedIn;
         try {
             signedIn = redeemMagicLink(token, allowRegistration, info);
         } catch (AlreadyExists e) {
@@ -103,27 +111,17 @@ public final class AuthService {
             // included, so redeeming again signs into that account instead of failing.
             signedIn = redeemMagicLink(token, allowRegistration, info);
         }
-        count("success", "magic_link");
+        if (signedIn instanceof SignedIn) count("success", "magic_link");
         return signedIn;
     }
 
-    private SignedIn redeemMagicLink(String token, boolean allowRegistration, RequestInfo info) {
+    private LoginResult redeemMagicLink(String token, boolean allowRegistration, RequestInfo info) {
         String deviceId = info.deviceId().orElseGet(this::newDeviceId);
         return db.inTransaction(h -> {
             User user = accounts.redeemMagicLink(h, token, allowRegistration, info);
-            var started = sessions.start(h, user.id(), deviceId, FIRST_PARTY_CLIENT, "magic_link", info);
-            accounts.recordLogin(h, user.id());
-            audit.record(
-                    h,
-                    AuditEvent.success("login.success", user.id())
-                            .session(started.session().id())
-                            .details(Map.of("method", "magic_link")),
-                    info);
-            return new SignedIn(
-                    user,
-                    tokens(started.session(), started.refreshToken()),
-                    deviceId,
-                    started.session().id());
+            var pending = secondFactor.challenge(h, user, deviceId, "magic_link", info);
+            if (pending.isPresent()) return new MfaPending(pending.get(), deviceId);
+            return signIn(h, user, deviceId, "magic_link", info);
         });
     }
 
@@ -144,33 +142,52 @@ public final class AuthService {
             throw Problem.forbidden("Verify your email address before signing in")
                     .withHeader("X-Gatehouse-Reason", "email_not_verified");
         }
+        // The verified credential stands for every factor (a passkey with user verification): no second factor
+        // is asked for.
+        String deviceId = info.deviceId().orElseGet(this::newDeviceId);
+        SignedIn signedIn = db.inTransaction(h -> signIn(h, user, deviceId, method, details, info));
         count("success", method);
-        return open(user, method, details, info);
+        return signedIn;
     }
 
-    private SignedIn open(User user, String method, RequestInfo info) {
-        return open(user, method, Map.of(), info);
+    private LoginResult open(User user, String method, RequestInfo info) {
+        String deviceId = info.deviceId().orElseGet(this::newDeviceId);
+        LoginResult result = db.inTransaction(h -> {
+            var pending = secondFactor.challenge(h, user, deviceId, method, info);
+            if (pending.isPresent()) return new MfaPending(pending.get(), deviceId);
+            return signIn(h, user, deviceId, method, info);
+        });
+        if (result instanceof SignedIn) count("success", method);
+        return result;
     }
 
-    private SignedIn open(User user, String method, Map<String, Object> details, RequestInfo info) {
+    /**
+     * Opens a first-party session for a user whose sign-in is complete (all factors passed), inside the caller's
+     * transaction: the same answer as a password login. {@code method} is what the session records, such as
+     * {@code password+totp}.
+     */
+    public SignedIn signIn(Handle h, User user, String deviceId, String method, RequestInfo info) {
+        return signIn(h, user, deviceId, method, Map.of(), info);
+    }
+
+    /** As {@link #signIn(Handle, User, String, String, RequestInfo)}, with {@code details} joining the audit record. */
+    public SignedIn signIn(
+            Handle h, User user, String deviceId, String method, Map<String, Object> details, RequestInfo info) {
         var auditDetails = new java.util.LinkedHashMap<String, Object>(details);
         auditDetails.put("method", method);
-        String deviceId = info.deviceId().orElseGet(this::newDeviceId);
-        return db.inTransaction(h -> {
-            var started = sessions.start(h, user.id(), deviceId, FIRST_PARTY_CLIENT, method, info);
-            accounts.recordLogin(h, user.id());
-            audit.record(
-                    h,
-                    AuditEvent.success("login.success", user.id())
-                            .session(started.session().id())
-                            .details(auditDetails),
-                    info);
-            return new SignedIn(
-                    user,
-                    tokens(started.session(), started.refreshToken()),
-                    deviceId,
-                    started.session().id());
-        });
+        var started = sessions.start(h, user.id(), deviceId, FIRST_PARTY_CLIENT, method, info);
+        accounts.recordLogin(h, user.id());
+        audit.record(
+                h,
+                AuditEvent.success("login.success", user.id())
+                        .session(started.session().id())
+                        .details(auditDetails),
+                info);
+        return new SignedIn(
+                user,
+                tokens(started.session(), started.refreshToken()),
+                deviceId,
+                started.session().id());
     }
 
     public Tokens refresh(String refreshToken, RequestInfo info) {

@@ -29,6 +29,8 @@ public final class TokenAuthenticator implements Authenticator {
         // The /v1 API is Gatehouse's own: a token an OAuth client obtained for a user grants that client its scopes
         // at resource servers, never the user's whole account here.
         if (!AuthService.FIRST_PARTY_CLIENT.equals(c.clientId())) return Optional.empty();
+        // A DPoP-bound token (RFC 9449) is only good with a proof; the /v1 API takes bearer tokens only.
+        if (c.dpopJkt().isPresent()) return Optional.empty();
         UUID user;
         try {
             user = UUID.fromString(c.subject());

@@ -93,6 +93,8 @@ public final class LoginRoutes implements RouteGroup {
         switch (sso.login(email, ctx.formParam("password"), web.info(ctx))) {
             case SsoService.LoginOutcome.Refused r ->
                 render(ctx, 400, returnTo, email, "The email or password is not correct.");
+            case SsoService.LoginOutcome.MfaRequired m ->
+                LoginMfaRoutes.render(ctx, 200, presented, returnTo, m.mfaToken(), m.methods(), null);
             case SsoService.LoginOutcome.SignedIn s -> {
                 var cookie = new Cookie(
                         SSO_COOKIE, s.cookieValue(), "/", (int) sso.ttl().toSeconds(), secureCookies);

@@ -23,6 +23,9 @@ public final class SsoService {
         record SignedIn(SsoSession session, String cookieValue) implements LoginOutcome {}
 
         record Refused() implements LoginOutcome {}
+
+        /** The password was right and a second factor is due: the page asks for it with this mfa_token. */
+        record MfaRequired(String mfaToken, java.util.List<String> methods) implements LoginOutcome {}
     }
 
     private final Database db;
@@ -32,6 +35,7 @@ public final class SsoService {
     private final Secrets secrets;
     private final Clock clock;
     private final Duration ttl;
+    private final dev.gatehouse.auth.SecondFactor secondFactor;
 
     public SsoService(
             Database db,
@@ -40,7 +44,8 @@ public final class SsoService {
             AuditLog audit,
             Secrets secrets,
             Clock clock,
-            Duration ttl) {
+            Duration ttl,
+            dev.gatehouse.auth.SecondFactor secondFactor) {
         this.db = db;
         this.store = store;
         this.accounts = accounts;
@@ -48,6 +53,7 @@ public final class SsoService {
         this.secrets = secrets;
         this.clock = clock;
         this.ttl = ttl;
+        this.secondFactor = secondFactor;
     }
 
     public Duration ttl() {
@@ -66,14 +72,27 @@ public final class SsoService {
             return new LoginOutcome.Refused();
         }
         var user = ((Authentication.Authenticated) result).user();
-        Instant now = clock.instant();
-        var session = new SsoSession(UUID.randomUUID(), user.id(), now, now.plus(ttl));
-        String token = secrets.token("sso_");
-        db.useTransaction(h -> {
-            store.insert(h, session, Secrets.sha256(token));
-            accounts.recordLogin(h, user.id());
-            audit.record(h, AuditEvent.success("sso.login", user.id()), info);
+        String deviceId = info.deviceId().orElseGet(() -> secrets.token("").substring(0, 32));
+        return db.inTransaction(h -> {
+            var pending = secondFactor.challenge(h, user, deviceId, "password", info);
+            if (pending.isPresent())
+                return new LoginOutcome.MfaRequired(
+                        pending.get().mfaToken(), pending.get().methods());
+            return open(h, user.id(), "password", info);
         });
+    }
+
+    /**
+     * Opens the SSO session of a sign-in whose factors all passed, inside the caller's transaction ({@code method}
+     * such as {@code password+totp} is audited).
+     */
+    public LoginOutcome.SignedIn open(org.jdbi.v3.core.Handle h, UUID userId, String method, RequestInfo info) {
+        Instant now = clock.instant();
+        var session = new SsoSession(UUID.randomUUID(), userId, now, now.plus(ttl));
+        String token = secrets.token("sso_");
+        store.insert(h, session, Secrets.sha256(token));
+        accounts.recordLogin(h, userId);
+        audit.record(h, AuditEvent.success("sso.login", userId).details(java.util.Map.of("method", method)), info);
         return new LoginOutcome.SignedIn(session, token);
     }
 

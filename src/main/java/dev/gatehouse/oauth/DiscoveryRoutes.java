@@ -64,10 +64,16 @@ public final class DiscoveryRoutes implements RouteGroup {
         m.put("authorization_response_iss_parameter_supported", true);
         m.put("grant_types_supported", tokens.grantTypes());
         m.put("token_endpoint_auth_methods_supported", authMethods);
+        // private_key_jwt assertions (RFC 7523) and DPoP proofs (RFC 9449) are checked against the same list.
+        List<String> clientAlgs = dev.gatehouse.platform.crypto.PublicJwks.algNames();
+        m.put("token_endpoint_auth_signing_alg_values_supported", clientAlgs);
         m.put("introspection_endpoint", issuer + "/oauth2/introspect");
         m.put("introspection_endpoint_auth_methods_supported", confidentialMethods);
+        m.put("introspection_endpoint_auth_signing_alg_values_supported", clientAlgs);
         m.put("revocation_endpoint", issuer + "/oauth2/revoke");
         m.put("revocation_endpoint_auth_methods_supported", authMethods);
+        m.put("revocation_endpoint_auth_signing_alg_values_supported", clientAlgs);
+        m.put("dpop_signing_alg_values_supported", clientAlgs);
         m.put("registration_endpoint", issuer + "/oauth2/register");
         m.put("service_documentation", issuer + "/docs");
         return m;

@@ -20,6 +20,8 @@ public final class TokenRoutes implements RouteGroup {
     private final TokenIntrospector introspector;
     private final SessionService sessions;
     private final Web web;
+    private final dev.gatehouse.tokens.DpopProofs dpop;
+    private final String tokenUrl;
 
     public TokenRoutes(
             TokenEndpoint endpoint,
@@ -27,6 +29,20 @@ public final class TokenRoutes implements RouteGroup {
             TokenIntrospector introspector,
             SessionService sessions,
             Web web) {
+        this(endpoint, clients, introspector, sessions, web, null, null);
+    }
+
+    /** With {@code dpop}, token requests carrying a DPoP proof get tokens bound to its key (RFC 9449 §5). */
+    public TokenRoutes(
+            TokenEndpoint endpoint,
+            ClientService clients,
+            TokenIntrospector introspector,
+            SessionService sessions,
+            Web web,
+            dev.gatehouse.tokens.DpopProofs dpop,
+            String issuer) {
+        this.dpop = dpop;
+        this.tokenUrl = issuer + "/oauth2/token";
         this.endpoint = endpoint;
         this.clients = clients;
         this.introspector = introspector;
@@ -77,10 +93,21 @@ public final class TokenRoutes implements RouteGroup {
     private void token(Context ctx) {
         var params = form(ctx);
         var credentials = ClientAuthParser.parse(ctx.header("Authorization"), params);
-        var body = endpoint.handle(credentials, params, web.info(ctx));
+        var body = endpoint.handle(credentials, params, web.info(ctx), dpopKey(ctx));
         ctx.header("Cache-Control", "no-store");
         ctx.header("Pragma", "no-cache");
         web.ok(ctx, body);
+    }
+
+    /** The thumbprint of the request's valid DPoP proof; {@code invalid_dpop_proof} for an invalid one. */
+    private java.util.Optional<String> dpopKey(Context ctx) {
+        List<String> proofs = java.util.Collections.list(ctx.req().getHeaders("DPoP"));
+        if (dpop == null || proofs.isEmpty()) return java.util.Optional.empty();
+        try {
+            return java.util.Optional.of(dpop.verify(proofs, "POST", tokenUrl, java.util.Optional.empty()));
+        } catch (dev.gatehouse.tokens.DpopProofs.Invalid e) {
+            throw new OAuthError(400, "invalid_dpop_proof", e.getMessage());
+        }
     }
 
     private void introspect(Context ctx) {

@@ -31,8 +31,19 @@ import java.util.UUID;
 public final class AccessTokenService {
     public static final JOSEObjectType AT_JWT = new JOSEObjectType("at+jwt");
 
+    /** {@code dpopJkt}: bind the token to this DPoP key thumbprint ({@code cnf.jkt}, RFC 9449 §6). */
     public record Request(
-            String subject, Optional<UUID> sessionId, String clientId, List<String> audience, Set<String> scopes) {}
+            String subject,
+            Optional<UUID> sessionId,
+            String clientId,
+            List<String> audience,
+            Set<String> scopes,
+            Optional<String> dpopJkt) {
+        public Request(
+                String subject, Optional<UUID> sessionId, String clientId, List<String> audience, Set<String> scopes) {
+            this(subject, sessionId, clientId, audience, scopes, Optional.empty());
+        }
+    }
 
     public record Issued(String token, Instant expiresAt, long expiresIn, String jti) {}
 
@@ -70,6 +81,7 @@ public final class AccessTokenService {
                 .claim("client_id", r.clientId());
         if (!r.scopes().isEmpty()) claims.claim("scope", String.join(" ", r.scopes()));
         r.sessionId().ifPresent(sid -> claims.claim("sid", sid.toString()));
+        r.dpopJkt().ifPresent(jkt -> claims.claim("cnf", java.util.Map.of("jkt", jkt)));
         SigningKey key = keys.signingKey(alg);
         var jwt = new SignedJWT(
                 new JWSHeader.Builder(alg).type(AT_JWT).keyID(key.kid()).build(), claims.build());
@@ -106,6 +118,12 @@ public final class AccessTokenService {
             String scope = c.getStringClaim("scope");
             Set<String> scopes = scope == null ? Set.of() : new LinkedHashSet<>(Arrays.asList(scope.split(" ")));
             String sid = c.getStringClaim("sid");
+            Optional<String> jkt = Optional.empty();
+            if (c.getClaim("cnf") != null) {
+                Object value = c.getJSONObjectClaim("cnf").get("jkt");
+                if (!(value instanceof String s)) return Optional.empty(); // a confirmation we cannot check
+                jkt = Optional.of(s);
+            }
             return Optional.of(new AccessTokenClaims(
                     c.getJWTID(),
                     c.getSubject(),
@@ -114,7 +132,8 @@ public final class AccessTokenService {
                     scopes,
                     sid == null ? Optional.empty() : Optional.of(UUID.fromString(sid)),
                     c.getIssueTime() == null ? null : c.getIssueTime().toInstant(),
-                    c.getExpirationTime().toInstant()));
+                    c.getExpirationTime().toInstant(),
+                    jkt));
         } catch (ParseException | JOSEException | IllegalArgumentException e) {
             return Optional.empty();
         }

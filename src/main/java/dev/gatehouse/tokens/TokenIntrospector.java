@@ -39,7 +39,8 @@ public final class TokenIntrospector {
         active.ifPresent(c -> {
             if (!c.scopes().isEmpty()) body.put("scope", String.join(" ", c.scopes()));
             body.put("client_id", c.clientId());
-            body.put("token_type", "Bearer");
+            body.put("token_type", c.dpopJkt().isPresent() ? "DPoP" : "Bearer");
+            c.dpopJkt().ifPresent(jkt -> body.put("cnf", Map.of("jkt", jkt)));
             body.put("exp", c.expiresAt().getEpochSecond());
             if (c.issuedAt() != null) body.put("iat", c.issuedAt().getEpochSecond());
             body.put("sub", c.subject());

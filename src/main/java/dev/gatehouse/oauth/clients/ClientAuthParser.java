@@ -8,13 +8,31 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
-/** Reads client credentials from an Authorization: Basic header or the form body (RFC 6749 §2.3.1). */
+/**
+ * Reads client credentials from an Authorization: Basic header, the form body (RFC 6749 §2.3.1), or a JWT client
+ * assertion in the body (RFC 7521 §4.2, RFC 7523 §2.2).
+ */
 public final class ClientAuthParser {
     private ClientAuthParser() {}
 
     public static ClientCredentials parse(String authorization, Map<String, List<String>> form) {
         String postId = single(form, "client_id");
         String postSecret = single(form, "client_secret");
+        String assertionType = single(form, "client_assertion_type");
+        String assertion = single(form, "client_assertion");
+        if (assertionType != null || assertion != null) {
+            boolean basic = authorization != null && authorization.regionMatches(true, 0, "Basic ", 0, 6);
+            if (basic || postSecret != null)
+                throw OAuthError.invalidRequest("use one client authentication method, not two");
+            if (!ClientAssertions.TYPE.equals(assertionType))
+                throw OAuthError.invalidClient("client_assertion_type must be " + ClientAssertions.TYPE);
+            if (assertion == null) throw OAuthError.invalidClient("missing client_assertion");
+            String subject = ClientAssertions.subjectOf(assertion)
+                    .orElseThrow(() -> OAuthError.invalidClient("the client assertion is not a JWT with a sub"));
+            if (postId != null && !postId.equals(subject))
+                throw OAuthError.invalidClient("client_id does not match the client assertion");
+            return new ClientCredentials(subject, ClientAuthenticationMethod.PRIVATE_KEY_JWT, null, assertion);
+        }
         if (authorization != null && authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
             if (postSecret != null) throw OAuthError.invalidRequest("use one client authentication method, not two");
             String decoded;

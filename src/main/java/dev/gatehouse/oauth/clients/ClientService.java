@@ -33,6 +33,7 @@ public final class ClientService {
     public static final Set<ClientAuthenticationMethod> SUPPORTED_AUTH = Set.of(
             ClientAuthenticationMethod.CLIENT_SECRET_BASIC,
             ClientAuthenticationMethod.CLIENT_SECRET_POST,
+            ClientAuthenticationMethod.PRIVATE_KEY_JWT,
             ClientAuthenticationMethod.NONE);
 
     /** Algorithms the key ring can sign ID tokens with (OIDC Registration §2: RS256 by default). */
@@ -47,8 +48,16 @@ public final class ClientService {
     private final AuditLog audit;
     private final Clock clock;
     private final Map<String, OAuthClient> cache = new ConcurrentHashMap<>();
+    private final ClientAssertions assertions;
 
     public ClientService(Database db, ClientStore store, Secrets secrets, AuditLog audit, Clock clock) {
+        this(db, store, secrets, audit, clock, null);
+    }
+
+    /** With {@code assertions}, clients can authenticate with {@code private_key_jwt}. */
+    public ClientService(
+            Database db, ClientStore store, Secrets secrets, AuditLog audit, Clock clock, ClientAssertions assertions) {
+        this.assertions = assertions;
         this.db = db;
         this.store = store;
         this.secrets = secrets;
@@ -83,6 +92,7 @@ public final class ClientService {
                                     .toList(),
                     "token_endpoint_auth_method");
         }
+        checkKeys(m);
         for (GrantType g : m.getGrantTypes()) {
             if (!SUPPORTED_GRANTS.contains(g))
                 throw new OAuthError(400, "invalid_client_metadata", "unsupported grant type " + g, "grant_types");
@@ -124,9 +134,44 @@ public final class ClientService {
         return m;
     }
 
+    /** RFC 7523 clients register their public keys inline; Gatehouse does not fetch {@code jwks_uri}. */
+    private static void checkKeys(OIDCClientMetadata m) {
+        boolean keyAuth = ClientAuthenticationMethod.PRIVATE_KEY_JWT.equals(m.getTokenEndpointAuthMethod());
+        if (keyAuth && m.getJWKSetURI() != null) {
+            throw new OAuthError(
+                    400,
+                    "invalid_client_metadata",
+                    "jwks_uri is not supported for private_key_jwt: register the public keys inline as jwks",
+                    "jwks_uri");
+        }
+        if (keyAuth && (m.getJWKSet() == null || m.getJWKSet().isEmpty())) {
+            throw new OAuthError(
+                    400, "invalid_client_metadata", "private_key_jwt needs the client's public keys in jwks", "jwks");
+        }
+        if (m.getJWKSet() != null) {
+            if (m.getJWKSet().size() > 10)
+                throw new OAuthError(400, "invalid_client_metadata", "jwks may hold at most 10 keys", "jwks");
+            for (var key : m.getJWKSet().getKeys()) {
+                dev.gatehouse.platform.crypto.PublicJwks.problem(key).ifPresent(p -> {
+                    throw new OAuthError(400, "invalid_client_metadata", "jwks: " + p, "jwks");
+                });
+            }
+        }
+        if (m.getTokenEndpointAuthJWSAlg() != null
+                && !dev.gatehouse.platform.crypto.PublicJwks.ALGS.contains(m.getTokenEndpointAuthJWSAlg())) {
+            throw new OAuthError(
+                    400,
+                    "invalid_client_metadata",
+                    "token_endpoint_auth_signing_alg must be one of "
+                            + dev.gatehouse.platform.crypto.PublicJwks.algNames(),
+                    "token_endpoint_auth_signing_alg");
+        }
+    }
+
     private static final Set<String> TEXT_FIELDS = Set.of(
             "client_name",
             "token_endpoint_auth_method",
+            "token_endpoint_auth_signing_alg",
             "scope",
             "id_token_signed_response_alg",
             "client_uri",
@@ -227,9 +272,8 @@ public final class ClientService {
         Optional<String> rat = registrationToken ? Optional.of(secrets.token("grt_")) : Optional.empty();
         Instant now = clock.instant();
         String clientId = "gc_" + secrets.token("").substring(0, 22);
-        Optional<String> secret = ClientAuthenticationMethod.NONE.equals(m.getTokenEndpointAuthMethod())
-                ? Optional.empty()
-                : Optional.of(secrets.token("gcs_"));
+        Optional<String> secret =
+                usesSecret(m.getTokenEndpointAuthMethod()) ? Optional.of(secrets.token("gcs_")) : Optional.empty();
         var row = new ClientStore.Row(
                 clientId,
                 m.getName(),
@@ -321,7 +365,8 @@ public final class ClientService {
 
     public Issued regenerateSecret(String clientId, UUID actor, RequestInfo info) {
         OAuthClient c = find(clientId).orElseThrow(() -> new OAuthError(404, "invalid_client_id", "no such client"));
-        if (c.isPublic()) throw new OAuthError(400, "invalid_request", "public clients have no secret");
+        if (!usesSecret(c.authMethod()))
+            throw new OAuthError(400, "invalid_request", "clients using " + c.authMethod() + " have no secret");
         String secret = secrets.token("gcs_");
         Instant now = clock.instant();
         var row = new ClientStore.Row(
@@ -356,11 +401,21 @@ public final class ClientService {
         ClientAuthenticationMethod registered = c.authMethod();
         if (!registered.equals(presented.method())) throw OAuthError.invalidClient("client authentication failed");
         if (c.isPublic()) return c;
+        if (ClientAuthenticationMethod.PRIVATE_KEY_JWT.equals(registered)) {
+            if (assertions == null) throw OAuthError.invalidClient("client authentication failed");
+            assertions.verify(c, presented.assertion());
+            return c;
+        }
         String expected = c.secretHash().orElseThrow(() -> OAuthError.invalidClient("client authentication failed"));
         if (presented.secret() == null || !Secrets.constantTimeEquals(expected, Secrets.sha256(presented.secret()))) {
             throw OAuthError.invalidClient("client authentication failed");
         }
         return c;
+    }
+
+    private static boolean usesSecret(ClientAuthenticationMethod method) {
+        return ClientAuthenticationMethod.CLIENT_SECRET_BASIC.equals(method)
+                || ClientAuthenticationMethod.CLIENT_SECRET_POST.equals(method);
     }
 
     private static OAuthClient open(ClientStore.Row r) {

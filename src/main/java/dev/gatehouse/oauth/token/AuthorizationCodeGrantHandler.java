@@ -19,9 +19,15 @@ public final class AuthorizationCodeGrantHandler implements GrantHandler {
     private final AccessTokenService tokens;
     private final IdTokenService idTokens;
     private final String defaultAudience;
+    private final DpopSessionBindings dpopBindings;
 
     public AuthorizationCodeGrantHandler(
-            AuthorizeService authorize, AccessTokenService tokens, IdTokenService idTokens, String defaultAudience) {
+            AuthorizeService authorize,
+            AccessTokenService tokens,
+            IdTokenService idTokens,
+            String defaultAudience,
+            DpopSessionBindings dpopBindings) {
+        this.dpopBindings = dpopBindings;
         this.authorize = authorize;
         this.tokens = tokens;
         this.idTokens = idTokens;
@@ -44,15 +50,18 @@ public final class AuthorizationCodeGrantHandler implements GrantHandler {
         var grant = redeemed.grant();
         String subject = grant.userId().toString();
         List<String> audience = grant.resources().isEmpty() ? List.of(defaultAudience) : grant.resources();
-        var access = tokens.issue(new AccessTokenService.Request(
-                subject, Optional.of(redeemed.sessionId()), call.client().clientId(), audience, grant.scope()));
+        var access = tokens.issue(call.bind(new AccessTokenService.Request(
+                subject, Optional.of(redeemed.sessionId()), call.client().clientId(), audience, grant.scope())));
         var body = new LinkedHashMap<String, Object>();
         body.put("access_token", access.token());
-        body.put("token_type", "Bearer");
+        body.put("token_type", call.tokenType());
         body.put("expires_in", access.expiresIn());
         if (!grant.scope().isEmpty()) body.put("scope", String.join(" ", grant.scope()));
         if (grant.scope().contains("offline_access") || call.client().allows(GrantType.REFRESH_TOKEN)) {
             body.put("refresh_token", redeemed.refreshToken());
+            // RFC 9449 §5: a public client's refresh token is bound to the DPoP key (confidential clients
+            // authenticate).
+            if (call.client().isPublic()) call.dpopJkt().ifPresent(jkt -> dpopBindings.bind(redeemed.sessionId(), jkt));
         }
         if (grant.scope().contains("openid")) {
             body.put(

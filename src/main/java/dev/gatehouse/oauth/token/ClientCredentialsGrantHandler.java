@@ -39,15 +39,15 @@ public final class ClientCredentialsGrantHandler implements GrantHandler {
         Set<String> granted = requested.isEmpty() ? allowed : requested;
         if (!allowed.containsAll(granted)) throw OAuthError.invalidScope("the client may not request this scope");
         List<String> resources = call.resources();
-        var issued = tokens.issue(new AccessTokenService.Request(
+        var issued = tokens.issue(call.bind(new AccessTokenService.Request(
                 call.client().clientId(),
                 Optional.empty(),
                 call.client().clientId(),
                 resources.isEmpty() ? List.of(defaultAudience) : resources,
-                granted));
+                granted)));
         var body = new LinkedHashMap<String, Object>();
         body.put("access_token", issued.token());
-        body.put("token_type", "Bearer");
+        body.put("token_type", call.tokenType());
         body.put("expires_in", issued.expiresIn());
         if (!granted.isEmpty()) body.put("scope", String.join(" ", granted));
         return body;

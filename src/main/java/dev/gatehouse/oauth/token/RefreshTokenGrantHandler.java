@@ -21,9 +21,15 @@ public final class RefreshTokenGrantHandler implements GrantHandler {
     private final AuthorizeService authorize;
     private final AccessTokenService tokens;
     private final String defaultAudience;
+    private final DpopSessionBindings dpopBindings;
 
     public RefreshTokenGrantHandler(
-            SessionService sessions, AuthorizeService authorize, AccessTokenService tokens, String defaultAudience) {
+            SessionService sessions,
+            AuthorizeService authorize,
+            AccessTokenService tokens,
+            String defaultAudience,
+            DpopSessionBindings dpopBindings) {
+        this.dpopBindings = dpopBindings;
         this.sessions = sessions;
         this.authorize = authorize;
         this.tokens = tokens;
@@ -42,6 +48,12 @@ public final class RefreshTokenGrantHandler implements GrantHandler {
         Session owner = sessions.sessionOf(token).orElseThrow(() -> OAuthError.invalidGrant("invalid refresh token"));
         // RFC 6749 §6: the token must have been issued to the authenticated client.
         if (!owner.clientId().equals(clientId)) throw OAuthError.invalidGrant("invalid refresh token");
+        // RFC 9449 §5: a DPoP-bound refresh token is used only with a proof from the same key.
+        Optional<String> boundTo = dpopBindings.keyOf(owner.id());
+        if (boundTo.isPresent() && call.dpopJkt().isEmpty())
+            throw new OAuthError(400, "invalid_dpop_proof", "this refresh token needs a DPoP proof of its key");
+        if (boundTo.isPresent() && !boundTo.equals(call.dpopJkt()))
+            throw OAuthError.invalidGrant("the refresh token is bound to another DPoP key");
         var grant = authorize
                 .grantOfSession(owner.id())
                 .orElseThrow(() -> OAuthError.invalidGrant("invalid refresh token"));
@@ -56,11 +68,11 @@ public final class RefreshTokenGrantHandler implements GrantHandler {
             throw OAuthError.invalidGrant("invalid refresh token");
         }
         List<String> audience = grant.resources().isEmpty() ? List.of(defaultAudience) : grant.resources();
-        var access = tokens.issue(new AccessTokenService.Request(
-                grant.userId().toString(), Optional.of(refreshed.session().id()), clientId, audience, scope));
+        var access = tokens.issue(call.bind(new AccessTokenService.Request(
+                grant.userId().toString(), Optional.of(refreshed.session().id()), clientId, audience, scope)));
         var body = new LinkedHashMap<String, Object>();
         body.put("access_token", access.token());
-        body.put("token_type", "Bearer");
+        body.put("token_type", call.tokenType());
         body.put("expires_in", access.expiresIn());
         if (!scope.isEmpty()) body.put("scope", String.join(" ", scope));
         body.put("refresh_token", refreshed.refreshToken());

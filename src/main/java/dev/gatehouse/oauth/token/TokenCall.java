@@ -10,8 +10,27 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
-/** A token request after client authentication. */
-public record TokenCall(OAuthClient client, Map<String, List<String>> params, RequestInfo info) {
+/**
+ * A token request after client authentication; {@code dpopJkt} is the thumbprint of the key of a valid DPoP proof
+ * sent with it (RFC 9449 §5), which the issued access token is bound to.
+ */
+public record TokenCall(
+        OAuthClient client, Map<String, List<String>> params, RequestInfo info, Optional<String> dpopJkt) {
+    public TokenCall(OAuthClient client, Map<String, List<String>> params, RequestInfo info) {
+        this(client, params, info, Optional.empty());
+    }
+
+    /** The access token request, bound to the proof's key when there was one. */
+    public dev.gatehouse.tokens.AccessTokenService.Request bind(dev.gatehouse.tokens.AccessTokenService.Request r) {
+        return new dev.gatehouse.tokens.AccessTokenService.Request(
+                r.subject(), r.sessionId(), r.clientId(), r.audience(), r.scopes(), dpopJkt);
+    }
+
+    /** RFC 9449 §5.1: {@code DPoP} for a bound access token, otherwise {@code Bearer}. */
+    public String tokenType() {
+        return dpopJkt.isPresent() ? "DPoP" : "Bearer";
+    }
+
     public Optional<String> param(String name) {
         return Optional.ofNullable(ClientAuthParser.single(params, name));
     }

@@ -33,6 +33,15 @@ public final class TokenEndpoint {
 
     public Map<String, Object> handle(
             ClientCredentials credentials, Map<String, List<String>> params, RequestInfo info) {
+        return handle(credentials, params, info, java.util.Optional.empty());
+    }
+
+    /** {@code dpopJkt}: the key thumbprint of the request's verified DPoP proof, if it had one. */
+    public Map<String, Object> handle(
+            ClientCredentials credentials,
+            Map<String, List<String>> params,
+            RequestInfo info,
+            java.util.Optional<String> dpopJkt) {
         String grant = dev.gatehouse.oauth.clients.ClientAuthParser.single(params, "grant_type");
         if (grant == null) throw OAuthError.invalidRequest("missing parameter grant_type");
         GrantHandler handler = handlers.get(grant);
@@ -41,6 +50,9 @@ public final class TokenEndpoint {
         if (!client.allows(new GrantType(grant))) {
             throw OAuthError.unauthorizedClient("the client is not registered for " + grant);
         }
-        return handler.handle(new TokenCall(client, params, info));
+        // RFC 9449 §5.2: a client registered with dpop_bound_access_tokens always presents a proof.
+        if (dpopJkt.isEmpty() && client.metadata().getDPoPBoundAccessTokens())
+            throw new OAuthError(400, "invalid_dpop_proof", "this client must send a DPoP proof");
+        return handler.handle(new TokenCall(client, params, info, dpopJkt));
     }
 }

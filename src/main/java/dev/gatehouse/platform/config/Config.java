@@ -32,7 +32,9 @@ public record Config(
         Duration refreshTokenTtl,
         boolean requireVerifiedEmail,
         boolean registrationEnabled,
-        String apiAudience) {
+        String apiAudience,
+        int mfaTrustDays,
+        boolean mfaRequired) {
 
     public enum SmtpTls {
         NONE,
@@ -106,7 +108,9 @@ public record Config(
                 Duration.ofDays(r.intIn("GATEHOUSE_REFRESH_TOKEN_TTL_DAYS", 30, 1, 365)),
                 r.bool("GATEHOUSE_REQUIRE_VERIFIED_EMAIL", false),
                 r.bool("GATEHOUSE_REGISTRATION_ENABLED", true),
-                r.str("GATEHOUSE_API_AUDIENCE", issuer));
+                r.str("GATEHOUSE_API_AUDIENCE", issuer),
+                r.intIn("GATEHOUSE_MFA_TRUST_DAYS", 30, 1, 365),
+                r.bool("GATEHOUSE_MFA_REQUIRED", false));
     }
 
     private enum LogFormat {
@@ -188,7 +192,7 @@ public record Config(
             String v = str(name, dflt);
             try {
                 URI u = new URI(v);
-                if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme()) || u.getHost() == null) {
+                if ((!"http".equals(u.getScheme()) && !"https".equals(u.getScheme())) || u.getHost() == null) {
                     throw new ConfigException(name, "must be an http(s) URL, got '" + v + "'");
                 }
                 if (u.getQuery() != null || u.getFragment() != null) {

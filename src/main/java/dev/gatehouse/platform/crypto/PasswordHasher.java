@@ -129,7 +129,7 @@ public final class PasswordHasher {
 
     // PHC-style PBKDF2 as written by passlib: $pbkdf2-sha256$<iterations>$<salt b64>$<hash b64>
     private static boolean verifyPbkdf2(String password, String stored) {
-        String[] parts = stored.split("\\$");
+        String[] parts = stored.split("\\$", -1);
         if (parts.length != 5) return false;
         String alg = switch (parts[1]) {
             case "pbkdf2-sha256" -> "PBKDF2WithHmacSHA256";

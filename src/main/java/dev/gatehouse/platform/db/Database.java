@@ -114,13 +114,13 @@ public final class Database implements AutoCloseable {
      * HikariCP recognises; without this the pool keeps lending the dead connection after the server is back.
      */
     private static final class H2ConnectionLoss implements SQLExceptionOverride {
-        @java.lang.Override // the simple name means SQLExceptionOverride.Override in here
-        public Override adjudicate(SQLException e) {
+        @java.lang.Override
+        public SQLExceptionOverride.Override adjudicate(SQLException e) {
             return switch (e.getErrorCode()) {
                 case ErrorCode.CONNECTION_BROKEN_1,
                         ErrorCode.DATABASE_IS_CLOSED,
-                        ErrorCode.DATABASE_CALLED_AT_SHUTDOWN -> Override.MUST_EVICT;
-                default -> Override.CONTINUE_EVICT;
+                        ErrorCode.DATABASE_CALLED_AT_SHUTDOWN -> SQLExceptionOverride.Override.MUST_EVICT;
+                default -> SQLExceptionOverride.Override.CONTINUE_EVICT;
             };
         }
     }
@@ -137,7 +137,7 @@ public final class Database implements AutoCloseable {
         return false;
     }
 
-    @Override
+    @java.lang.Override
     public void close() {
         pool.close();
     }

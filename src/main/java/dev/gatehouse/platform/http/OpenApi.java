@@ -31,7 +31,7 @@ public final class OpenApi {
             o.put("summary", op.summaryText());
             o.put("operationId", op.method() + op.path().replaceAll("[^A-Za-z0-9]+", "_"));
             var params = new ArrayList<Map<String, Object>>();
-            for (String seg : op.path().split("/")) {
+            for (String seg : op.path().split("/", -1)) {
                 if (seg.startsWith("{") && seg.endsWith("}")) {
                     params.add(Map.of(
                             "name",

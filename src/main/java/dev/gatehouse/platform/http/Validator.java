@@ -13,7 +13,7 @@ public final class Validator {
     private final Map<String, String> errors = new LinkedHashMap<>();
 
     public Validator required(String field, Object value) {
-        if (value == null || value instanceof String s && s.isBlank()) errors.putIfAbsent(field, "is required");
+        if (value == null || (value instanceof String s && s.isBlank())) errors.putIfAbsent(field, "is required");
         return this;
     }
 

@@ -20,7 +20,7 @@ public final class MailWorker implements AutoCloseable {
     }
 
     public void start() {
-        executor.scheduleWithFixedDelay(this::drain, 200, 250, TimeUnit.MILLISECONDS);
+        var unused = executor.scheduleWithFixedDelay(this::drain, 200, 250, TimeUnit.MILLISECONDS);
     }
 
     /** Asks for a delivery round now (after a commit that enqueued mail). */

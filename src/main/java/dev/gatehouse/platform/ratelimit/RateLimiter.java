@@ -88,8 +88,8 @@ public final class RateLimiter {
                                                     .toSeconds()
                                             + 1));
             if (worst == null
-                    || !d.allowed() && worst.allowed()
-                    || d.allowed() == worst.allowed() && d.remaining() < worst.remaining()) {
+                    || (!d.allowed() && worst.allowed())
+                    || (d.allowed() == worst.allowed() && d.remaining() < worst.remaining())) {
                 worst = d;
             }
         }

@@ -1,0 +1,21 @@
+package dev.gatehouse.auth;
+
+import dev.gatehouse.accounts.User;
+import dev.gatehouse.platform.http.RequestInfo;
+import java.util.List;
+import java.util.Optional;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * Decides, inside the sign-in transaction, whether a user who passed the first factor still owes a second one. When
+ * so, it opens a pending login and answers its opaque {@code mfa_token}; no session exists until that is completed.
+ */
+@FunctionalInterface
+public interface SecondFactor {
+    /** The answer to a sign-in that needs a second factor ({@code setupRequired}: policy demands one, none enrolled). */
+    record MfaRequired(String mfaToken, List<String> methods, boolean setupRequired) {}
+
+    Optional<MfaRequired> challenge(Handle h, User user, String deviceId, String firstMethod, RequestInfo info);
+
+    SecondFactor NONE = (h, user, deviceId, firstMethod, info) -> Optional.empty();
+}

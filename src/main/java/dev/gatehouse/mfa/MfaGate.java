@@ -1,0 +1,89 @@
+package dev.gatehouse.mfa;
+
+import dev.gatehouse.accounts.User;
+import dev.gatehouse.audit.AuditEvent;
+import dev.gatehouse.audit.AuditLog;
+import dev.gatehouse.auth.SecondFactor;
+import dev.gatehouse.platform.crypto.Secrets;
+import dev.gatehouse.platform.http.RequestInfo;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * Called by every first-factor sign-in: when the user has a second factor (and the device is not trusted), or policy
+ * demands one, it opens a pending login and answers its {@code mfa_token} instead of a session.
+ */
+public final class MfaGate implements SecondFactor {
+    static final Duration TTL = Duration.ofMinutes(5);
+    static final int MAX_ATTEMPTS = 5;
+
+    private final JdbiMfaStore store;
+    private final AuditLog audit;
+    private final Secrets secrets;
+    private final Clock clock;
+    private final boolean required;
+    private final List<ExtraFactor> extra;
+
+    public MfaGate(
+            JdbiMfaStore store,
+            AuditLog audit,
+            Secrets secrets,
+            Clock clock,
+            boolean required,
+            List<ExtraFactor> extra) {
+        this.store = store;
+        this.audit = audit;
+        this.secrets = secrets;
+        this.clock = clock;
+        this.required = required;
+        this.extra = List.copyOf(extra);
+    }
+
+    public boolean required() {
+        return required;
+    }
+
+    @Override
+    public Optional<MfaRequired> challenge(Handle h, User user, String deviceId, String firstMethod, RequestInfo info) {
+        List<String> methods = methods(h, user.id());
+        if (methods.isEmpty() && !required) return Optional.empty();
+        Instant now = clock.instant();
+        if (!methods.isEmpty() && store.trusted(h, user.id(), deviceId, now)) {
+            audit.record(h, AuditEvent.success("mfa.skipped_trusted_device", user.id()), info);
+            return Optional.empty();
+        }
+        boolean setup = methods.isEmpty();
+        String token = secrets.token("mfa_");
+        store.deleteExpiredChallenges(h, now.minus(Duration.ofHours(1)));
+        store.insertChallenge(
+                h,
+                new JdbiMfaStore.Challenge(
+                        Secrets.sha256(token), user.id(), deviceId, firstMethod, setup, 0, null, 0, now.plus(TTL)),
+                now);
+        audit.record(
+                h,
+                AuditEvent.success("mfa.challenged", user.id())
+                        .details(Map.of("methods", String.join(",", methods), "setup_required", setup)),
+                info);
+        return Optional.of(new MfaRequired(token, setup ? List.of("totp") : methods, setup));
+    }
+
+    /** The methods that can complete a sign-in of this user, the preferred one first. */
+    List<String> methods(Handle h, UUID userId) {
+        var f = store.factors(h, userId);
+        var out = new ArrayList<String>();
+        if (f.totpEnabled()) out.add("totp");
+        if (f.emailEnabled()) out.add("email");
+        for (ExtraFactor x : extra) if (x.enrolled(h, userId)) out.add(x.method());
+        if (!out.isEmpty() && store.backupCodesLeft(h, userId) > 0) out.add("backup_code");
+        if (f.preferred() != null && out.remove(f.preferred())) out.addFirst(f.preferred());
+        return out;
+    }
+}

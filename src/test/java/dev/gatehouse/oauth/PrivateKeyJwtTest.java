@@ -1,0 +1,350 @@
+package dev.gatehouse.oauth;
+
+import static dev.gatehouse.testkit.HttpJson.map;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.Ed25519Signer;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.OctetKeyPair;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import com.nimbusds.jose.jwk.gen.OctetKeyPairGenerator;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.PlainJWT;
+import com.nimbusds.jwt.SignedJWT;
+import com.nimbusds.oauth2.sdk.ClientCredentialsGrant;
+import com.nimbusds.oauth2.sdk.TokenErrorResponse;
+import com.nimbusds.oauth2.sdk.TokenIntrospectionRequest;
+import com.nimbusds.oauth2.sdk.TokenIntrospectionResponse;
+import com.nimbusds.oauth2.sdk.TokenRequest;
+import com.nimbusds.oauth2.sdk.TokenResponse;
+import com.nimbusds.oauth2.sdk.TokenRevocationRequest;
+import com.nimbusds.oauth2.sdk.auth.ClientAuthentication;
+import com.nimbusds.oauth2.sdk.auth.JWTAuthenticationClaimsSet;
+import com.nimbusds.oauth2.sdk.auth.PrivateKeyJWT;
+import com.nimbusds.oauth2.sdk.id.Audience;
+import com.nimbusds.oauth2.sdk.id.ClientID;
+import com.nimbusds.oauth2.sdk.id.JWTID;
+import com.nimbusds.oauth2.sdk.token.AccessToken;
+import dev.gatehouse.testkit.HttpJson;
+import dev.gatehouse.testkit.ServerTest;
+import dev.gatehouse.testkit.TestServer;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** private_key_jwt (RFC 7523 §2.2, OIDC Core §9) with assertions built by the Nimbus SDK as an independent client. */
+@ServerTest
+class PrivateKeyJwtTest {
+    static final String ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+    static TestServer server;
+    static String admin;
+    static URI tokenUri;
+    static RSAKey rsa;
+    static ECKey ec;
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = TestServer.start();
+        admin = server.adminToken();
+        tokenUri = URI.create(server.base + "/oauth2/token");
+        rsa = new RSAKeyGenerator(2048).keyID("rsa-1").generate();
+        ec = new ECKeyGenerator(Curve.P_256).keyID("ec-1").generate();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    static HttpJson.Response registerRaw(Map<String, Object> extra) {
+        var body = new java.util.LinkedHashMap<String, Object>(map(
+                "client_name",
+                "signed job",
+                "grant_types",
+                List.of("client_credentials"),
+                "token_endpoint_auth_method",
+                "private_key_jwt",
+                "scope",
+                "jobs:run"));
+        body.putAll(extra);
+        return server.http.post("/v1/admin/clients").bearer(admin).json(body).send();
+    }
+
+    static Map<String, Object> jwks(JWK... keys) {
+        return Map.of(
+                "keys", java.util.Arrays.stream(keys).map(k -> k.toJSONObject()).toList());
+    }
+
+    static ClientID register() {
+        var r = registerRaw(Map.of("jwks", jwks(rsa.toPublicJWK(), ec.toPublicJWK())));
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        assertThat(r.json().has("client_secret"))
+                .as("no secret for a key-authenticated client")
+                .isFalse();
+        return new ClientID(r.text("client_id"));
+    }
+
+    static TokenResponse token(ClientAuthentication auth) throws Exception {
+        return TokenResponse.parse(new TokenRequest(tokenUri, auth, new ClientCredentialsGrant(), null)
+                .toHTTPRequest()
+                .send());
+    }
+
+    static JWTAuthenticationClaimsSet claims(ClientID id, String aud, Instant exp) {
+        Instant now = Instant.now();
+        return new JWTAuthenticationClaimsSet(
+                id, List.of(new Audience(aud)), Date.from(exp), null, Date.from(now), new JWTID());
+    }
+
+    static PrivateKeyJWT rs256(JWTAuthenticationClaimsSet claims, RSAKey key) throws Exception {
+        return new PrivateKeyJWT(claims, JWSAlgorithm.RS256, key.toPrivateKey(), key.getKeyID(), null);
+    }
+
+    static void assertInvalidClient(TokenResponse response, String hint) {
+        assertThat(response.indicatesSuccess()).isFalse();
+        TokenErrorResponse error = response.toErrorResponse();
+        assertThat(error.getErrorObject().getCode()).isEqualTo("invalid_client");
+        assertThat(error.getErrorObject().getHTTPStatusCode()).isEqualTo(401);
+        assertThat(error.getErrorObject().getDescription()).contains(hint);
+    }
+
+    /** Posts client_credentials with a hand-made assertion, as an attacker would. */
+    static HttpJson.Response postAssertion(String assertion) {
+        String form = "grant_type=client_credentials&client_assertion_type="
+                + URLEncoder.encode(ASSERTION_TYPE, StandardCharsets.UTF_8) + "&client_assertion="
+                + URLEncoder.encode(assertion, StandardCharsets.UTF_8);
+        return server.http
+                .post("/oauth2/token")
+                .raw("application/x-www-form-urlencoded", form)
+                .send();
+    }
+
+    @Test
+    void whenAssertionIsSignedWithARegisteredKey_thenTokenIntrospectAndRevokeAcceptIt() throws Exception {
+        ClientID id = register();
+        var response = token(new PrivateKeyJWT(id, tokenUri, JWSAlgorithm.RS256, rsa.toPrivateKey(), "rsa-1", null));
+        assertThat(response.indicatesSuccess())
+                .as(() -> response.toErrorResponse().toJSONObject().toString())
+                .isTrue();
+        AccessToken at = response.toSuccessResponse().getTokens().getAccessToken();
+        assertThat(SignedJWT.parse(at.getValue()).getJWTClaimsSet().getSubject())
+                .isEqualTo(id.getValue());
+
+        // ES256 with the introspection endpoint as audience, as Nimbus builds it for that endpoint.
+        URI introspect = URI.create(server.base + "/oauth2/introspect");
+        var es = new PrivateKeyJWT(id, introspect, JWSAlgorithm.ES256, ec.toPrivateKey(), "ec-1", null);
+        var ir = TokenIntrospectionResponse.parse(new TokenIntrospectionRequest(introspect, es, at)
+                .toHTTPRequest()
+                .send());
+        assertThat(ir.indicatesSuccess()).isTrue();
+        assertThat(ir.toSuccessResponse().isActive()).isTrue();
+
+        URI revoke = URI.create(server.base + "/oauth2/revoke");
+        var rv = new TokenRevocationRequest(
+                        revoke,
+                        new PrivateKeyJWT(id, revoke, JWSAlgorithm.RS256, rsa.toPrivateKey(), "rsa-1", null),
+                        at)
+                .toHTTPRequest()
+                .send();
+        assertThat(rv.getStatusCode()).isEqualTo(200);
+        var after = TokenIntrospectionResponse.parse(new TokenIntrospectionRequest(
+                        introspect,
+                        new PrivateKeyJWT(id, introspect, JWSAlgorithm.ES256, ec.toPrivateKey(), "ec-1", null),
+                        at)
+                .toHTTPRequest()
+                .send());
+        assertThat(after.toSuccessResponse().isActive()).isFalse();
+    }
+
+    @Test
+    void whenAssertionUsesPs256OrEdDsa_thenItIsAccepted() throws Exception {
+        OctetKeyPair ed = new OctetKeyPairGenerator(Curve.Ed25519).keyID("ed-1").generate();
+        var r = registerRaw(Map.of("jwks", jwks(rsa.toPublicJWK(), ed.toPublicJWK())));
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        ClientID id = new ClientID(r.text("client_id"));
+        assertThat(token(new PrivateKeyJWT(id, tokenUri, JWSAlgorithm.PS256, rsa.toPrivateKey(), "rsa-1", null))
+                        .indicatesSuccess())
+                .isTrue();
+        var claims = new JWTClaimsSet.Builder()
+                .issuer(id.getValue())
+                .subject(id.getValue())
+                .audience(tokenUri.toString())
+                .issueTime(new Date())
+                .expirationTime(Date.from(Instant.now().plusSeconds(60)))
+                .jwtID(UUID.randomUUID().toString())
+                .build();
+        var jwt = new SignedJWT(
+                new JWSHeader.Builder(JWSAlgorithm.EdDSA).keyID("ed-1").build(), claims);
+        jwt.sign(new Ed25519Signer(ed));
+        var ok = postAssertion(jwt.serialize());
+        assertThat(ok.status()).as(ok.body()).isEqualTo(200);
+    }
+
+    @Test
+    void whenAssertionIsSignedWithAnotherKey_thenInvalidClient() throws Exception {
+        ClientID id = register();
+        RSAKey stranger = new RSAKeyGenerator(2048).keyID("rsa-1").generate(); // same kid, other key
+        assertInvalidClient(
+                token(new PrivateKeyJWT(id, tokenUri, JWSAlgorithm.RS256, stranger.toPrivateKey(), "rsa-1", null)),
+                "signature");
+    }
+
+    @Test
+    void whenAssertionIsReplayed_thenTheSecondUseIsRefused() throws Exception {
+        ClientID id = register();
+        var auth = new PrivateKeyJWT(id, tokenUri, JWSAlgorithm.RS256, rsa.toPrivateKey(), "rsa-1", null);
+        assertThat(token(auth).indicatesSuccess()).isTrue();
+        assertInvalidClient(token(auth), "already used");
+    }
+
+    @Test
+    void whenAssertionHasExpiredOrLivesTooLong_thenInvalidClient() throws Exception {
+        ClientID id = register();
+        Instant now = Instant.now();
+        assertInvalidClient(
+                token(rs256(claims(id, tokenUri.toString(), now.minus(Duration.ofMinutes(3))), rsa)), "expired");
+        assertInvalidClient(
+                token(rs256(claims(id, tokenUri.toString(), now.plus(Duration.ofHours(1))), rsa)), "within 5 minutes");
+        // The issuer identifier is an accepted audience too (RFC 7523 §3).
+        assertThat(token(rs256(claims(id, server.base, now.plus(Duration.ofMinutes(2))), rsa))
+                        .indicatesSuccess())
+                .isTrue();
+    }
+
+    @Test
+    void whenServerClockPassesTheExpiry_thenTheSameShapeOfAssertionIsRefused() throws Exception {
+        ClientID id = register();
+        var auth = new PrivateKeyJWT(id, tokenUri, JWSAlgorithm.RS256, rsa.toPrivateKey(), "rsa-1", null);
+        server.clock.advance(Duration.ofMinutes(10));
+        try {
+            assertInvalidClient(token(auth), "expired");
+        } finally {
+            server.clock.advance(Duration.ofMinutes(-10));
+        }
+    }
+
+    @Test
+    void whenAudienceIsAnotherServer_thenInvalidClient() throws Exception {
+        ClientID id = register();
+        assertInvalidClient(
+                token(rs256(
+                        claims(
+                                id,
+                                "https://other.example/oauth2/token",
+                                Instant.now().plusSeconds(60)),
+                        rsa)),
+                "aud");
+    }
+
+    @Test
+    void whenIssuerIsNotTheClient_thenInvalidClient() throws Exception {
+        ClientID id = register();
+        var claims = new JWTClaimsSet.Builder()
+                .issuer("someone-else")
+                .subject(id.getValue())
+                .audience(tokenUri.toString())
+                .expirationTime(Date.from(Instant.now().plusSeconds(60)))
+                .jwtID(UUID.randomUUID().toString())
+                .build();
+        var jwt = new SignedJWT(
+                new JWSHeader.Builder(JWSAlgorithm.RS256).keyID("rsa-1").build(), claims);
+        jwt.sign(new RSASSASigner(rsa));
+        var r = postAssertion(jwt.serialize());
+        assertThat(r.status()).as(r.body()).isEqualTo(401);
+        assertThat(r.text("error_description")).contains("iss and sub");
+    }
+
+    @Test
+    void whenAlgIsNoneOrHmac_thenRefusedBeforeAnySignatureCheck() throws Exception {
+        ClientID id = register();
+        var claims = new JWTClaimsSet.Builder()
+                .issuer(id.getValue())
+                .subject(id.getValue())
+                .audience(tokenUri.toString())
+                .expirationTime(Date.from(Instant.now().plusSeconds(60)))
+                .jwtID(UUID.randomUUID().toString())
+                .build();
+        var none = postAssertion(new PlainJWT(claims).serialize());
+        assertThat(none.status()).as(none.body()).isEqualTo(401);
+        assertThat(none.text("error")).isEqualTo("invalid_client");
+
+        // HS256 keyed with the client's public RSA modulus bytes: the classic key-confusion attempt.
+        var hs = new SignedJWT(
+                new JWSHeader.Builder(JWSAlgorithm.HS256).keyID("rsa-1").build(), claims);
+        hs.sign(new MACSigner(rsa.toPublicJWK().toJSONString().getBytes(StandardCharsets.UTF_8)));
+        var hmac = postAssertion(hs.serialize());
+        assertThat(hmac.status()).as(hmac.body()).isEqualTo(401);
+        assertThat(hmac.text("error_description")).contains("must be signed with one of");
+    }
+
+    @Test
+    void whenRegistering_thenKeysMustBeInlinePublicAndStrong() throws Exception {
+        var uri = registerRaw(Map.of("jwks_uri", "https://client.example/jwks.json"));
+        assertThat(uri.status()).as(uri.body()).isEqualTo(422);
+        assertThat(uri.body()).contains("invalid_client_metadata", "jwks_uri is not supported");
+
+        var missing = registerRaw(Map.of());
+        assertThat(missing.status()).as(missing.body()).isEqualTo(422);
+        assertThat(missing.body()).contains("jwks");
+
+        var secretKey = registerRaw(Map.of("jwks", jwks(rsa)));
+        assertThat(secretKey.status()).as(secretKey.body()).isEqualTo(422);
+        assertThat(secretKey.body())
+                .contains("private part")
+                .doesNotContain(rsa.getPrivateExponent().toString());
+
+        var weak = registerRaw(
+                Map.of("jwks", jwks(new RSAKeyGenerator(1024, true).generate().toPublicJWK())));
+        assertThat(weak.status()).as(weak.body()).isEqualTo(422);
+        assertThat(weak.body()).contains("2048");
+
+        var hsAlg = registerRaw(Map.of("jwks", jwks(rsa.toPublicJWK()), "token_endpoint_auth_signing_alg", "HS256"));
+        assertThat(hsAlg.status()).as(hsAlg.body()).isEqualTo(422);
+    }
+
+    @Test
+    void whenClientPinsItsSigningAlg_thenOtherAlgsAreRefused() throws Exception {
+        var r = registerRaw(
+                Map.of("jwks", jwks(rsa.toPublicJWK(), ec.toPublicJWK()), "token_endpoint_auth_signing_alg", "ES256"));
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        ClientID id = new ClientID(r.text("client_id"));
+        assertInvalidClient(
+                token(new PrivateKeyJWT(id, tokenUri, JWSAlgorithm.RS256, rsa.toPrivateKey(), "rsa-1", null)),
+                "token_endpoint_auth_signing_alg");
+        assertThat(token(new PrivateKeyJWT(id, tokenUri, JWSAlgorithm.ES256, ec.toPrivateKey(), "ec-1", null))
+                        .indicatesSuccess())
+                .isTrue();
+    }
+
+    @Test
+    void whenDiscovering_thenPrivateKeyJwtAndItsAlgorithmsAreAdvertised() {
+        for (String path : List.of("/.well-known/openid-configuration", "/.well-known/oauth-authorization-server")) {
+            var d = server.http.get(path).send().json();
+            for (String endpoint : List.of("token", "revocation", "introspection")) {
+                assertThat(d.get(endpoint + "_endpoint_auth_methods_supported").toString())
+                        .contains("private_key_jwt");
+                assertThat(d.get(endpoint + "_endpoint_auth_signing_alg_values_supported")
+                                .toString())
+                        .contains("RS256", "PS256", "ES256", "EdDSA", "Ed25519")
+                        .doesNotContain("HS256", "none");
+            }
+        }
+    }
+}

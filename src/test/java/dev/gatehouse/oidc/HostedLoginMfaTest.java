@@ -1,0 +1,194 @@
+package dev.gatehouse.oidc;
+
+import static dev.gatehouse.testkit.HttpJson.map;
+import static dev.gatehouse.testkit.TestAccounts.PASSWORD;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.nimbusds.oauth2.sdk.AuthorizationResponse;
+import com.nimbusds.oauth2.sdk.ResponseType;
+import com.nimbusds.oauth2.sdk.Scope;
+import com.nimbusds.oauth2.sdk.id.ClientID;
+import com.nimbusds.oauth2.sdk.id.State;
+import com.nimbusds.oauth2.sdk.pkce.CodeChallengeMethod;
+import com.nimbusds.oauth2.sdk.pkce.CodeVerifier;
+import com.nimbusds.openid.connect.sdk.AuthenticationRequest;
+import com.nimbusds.openid.connect.sdk.Nonce;
+import dev.gatehouse.mfa.TotpCodes;
+import dev.gatehouse.testkit.ServerTest;
+import dev.gatehouse.testkit.TestAccounts;
+import dev.gatehouse.testkit.TestServer;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The hosted /login asks an account with TOTP for its second factor before any SSO session exists. */
+@ServerTest
+class HostedLoginMfaTest {
+    static final URI CALLBACK = URI.create("http://localhost:9999/cb");
+    static TestServer server;
+    static TestAccounts accounts;
+    static ClientID client;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start();
+        accounts = new TestAccounts(server);
+        var r = server.http
+                .post("/v1/admin/clients")
+                .bearer(server.adminToken())
+                .json(map(
+                        "client_name",
+                        "web app",
+                        "grant_types",
+                        List.of("authorization_code"),
+                        "redirect_uris",
+                        List.of(CALLBACK.toString()),
+                        "token_endpoint_auth_method",
+                        "client_secret_basic",
+                        "scope",
+                        "openid email"))
+                .send();
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        client = new ClientID(r.text("client_id"));
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    /** A user with TOTP on; answers [email, base32 secret, first backup code]. */
+    static String[] enrolled() {
+        String email = accounts.registered("hosted");
+        String token = accounts.signIn(email, PASSWORD).accessToken();
+        String secret =
+                server.http.post("/v1/auth/mfa/setup").bearer(token).send().text("secret");
+        var enable = server.http
+                .post("/v1/auth/mfa/enable")
+                .bearer(token)
+                .json(map("code", TotpCodes.at(secret, server.clock.instant())))
+                .send();
+        assertThat(enable.status()).isEqualTo(200);
+        server.clock.advance(Duration.ofSeconds(30));
+        return new String[] {
+            email, secret, enable.json().path("backup_codes").get(0).asText()
+        };
+    }
+
+    static URI authorizationRequest() {
+        return new AuthenticationRequest.Builder(ResponseType.CODE, new Scope("openid", "email"), client, CALLBACK)
+                .endpointURI(URI.create(server.base + "/oauth2/authorize"))
+                .state(new State())
+                .nonce(new Nonce())
+                .codeChallenge(new CodeVerifier(), CodeChallengeMethod.S256)
+                .build()
+                .toURI();
+    }
+
+    static HttpResponse<String> second(Browser b, HttpResponse<String> page, String method, String code)
+            throws Exception {
+        return b.post(
+                URI.create(server.base + "/login/mfa"),
+                Map.of(
+                        "csrf", Browser.hidden(page.body(), "csrf"),
+                        "return_to", Browser.hidden(page.body(), "return_to"),
+                        "mfa_token", Browser.hidden(page.body(), "mfa_token"),
+                        "methods", Browser.hidden(page.body(), "methods"),
+                        "method", method,
+                        "code", code));
+    }
+
+    static boolean hasSsoCookie(Browser b) {
+        return b.cookies.getCookieStore().getCookies().stream()
+                .anyMatch(c -> c.getName().equals("gh_sso"));
+    }
+
+    @Test
+    void whenThePasswordIsRight_thenTheSecondStepIsAskedAndNoSsoSessionExistsYet() throws Exception {
+        String[] u = enrolled();
+        var b = new Browser(server.base);
+        var login = b.follow(b.get(authorizationRequest()));
+
+        var page = b.signIn(login, u[0], PASSWORD);
+
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).contains("two-step sign-in").contains("name=\"mfa_token\"");
+        assertThat(page.body()).contains("value=\"totp\"").contains("value=\"backup_code\"");
+        assertThat(page.headers().firstValue("Cache-Control")).hasValue("no-store");
+        assertThat(hasSsoCookie(b)).isFalse();
+    }
+
+    @Test
+    void whenTheTotpCodeIsRight_thenTheBrowserReachesTheClientWithACode() throws Exception {
+        String[] u = enrolled();
+        var b = new Browser(server.base);
+        var page = b.signIn(b.follow(b.get(authorizationRequest())), u[0], PASSWORD);
+
+        var wrong =
+                second(b, page, "totp", "000000".equals(TotpCodes.at(u[1], server.clock.instant())) ? "1" : "000000");
+        assertThat(wrong.statusCode()).isEqualTo(400);
+        assertThat(wrong.body()).contains("The code is not correct.");
+        var r = b.follow(second(b, wrong, "totp", TotpCodes.at(u[1], server.clock.instant())));
+        if (r.statusCode() == 200 && r.body().contains("name=\"decision\"")) r = b.consent(r, "allow");
+
+        assertThat(r.statusCode()).as(r.body()).isIn(302, 303);
+        var response = AuthorizationResponse.parse(Browser.location(r));
+        assertThat(response.indicatesSuccess()).isTrue();
+        assertThat(hasSsoCookie(b)).isTrue();
+    }
+
+    @Test
+    void whenABackupCodeIsChosen_thenItCompletesTheSignIn() throws Exception {
+        String[] u = enrolled();
+        var b = new Browser(server.base);
+        var page = b.signIn(b.follow(b.get(authorizationRequest())), u[0], PASSWORD);
+
+        var r = second(b, page, "backup_code", u[2]);
+
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(303);
+        assertThat(hasSsoCookie(b)).isTrue();
+    }
+
+    @Test
+    void whenFiveWrongCodesAreTried_thenThePageSendsTheUserBackToTheStart() throws Exception {
+        String[] u = enrolled();
+        var b = new Browser(server.base);
+        var page = b.signIn(b.follow(b.get(authorizationRequest())), u[0], PASSWORD);
+        String good = TotpCodes.at(u[1], server.clock.instant());
+        String wrong = good.equals("000000") ? "111111" : "000000";
+        for (int i = 0; i < 5; i++) page = second(b, page, "totp", wrong);
+
+        var r = second(b, page, "totp", good);
+
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.body()).contains("Please start again");
+        assertThat(hasSsoCookie(b)).isFalse();
+    }
+
+    @Test
+    void whenTheCsrfTokenIsMissing_thenNothingIsChecked() throws Exception {
+        String[] u = enrolled();
+        var b = new Browser(server.base);
+        var page = b.signIn(b.follow(b.get(authorizationRequest())), u[0], PASSWORD);
+
+        var r = new Browser(server.base)
+                .post(
+                        URI.create(server.base + "/login/mfa"),
+                        Map.of(
+                                "mfa_token",
+                                Browser.hidden(page.body(), "mfa_token"),
+                                "code",
+                                TotpCodes.at(u[1], server.clock.instant())));
+
+        assertThat(r.statusCode()).isEqualTo(403);
+        // the token is still good in the real browser
+        assertThat(second(b, page, "totp", TotpCodes.at(u[1], server.clock.instant()))
+                        .statusCode())
+                .isEqualTo(303);
+    }
+}
