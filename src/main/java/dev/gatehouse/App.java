@@ -117,7 +117,9 @@ public final class App implements AutoCloseable {
         var accessTokens = new dev.gatehouse.tokens.AccessTokenService(
                 keyRing, config.issuer(), clock, config.accessTokenTtl(), JWSAlgorithm.ES256, metrics);
         var mfaStore = new dev.gatehouse.mfa.JdbiMfaStore();
-        List<dev.gatehouse.mfa.ExtraFactor> extraFactors = List.of(); // WebAuthn plugs in here
+        var webauthnStore = new dev.gatehouse.webauthn.JdbiWebAuthnStore();
+        List<dev.gatehouse.mfa.ExtraFactor> extraFactors =
+                List.of(new dev.gatehouse.webauthn.WebAuthnFactor(webauthnStore));
         var mfaGate =
                 new dev.gatehouse.mfa.MfaGate(mfaStore, audit, secrets, clock, config.mfaRequired(), extraFactors);
         var auth = new AuthService(
@@ -223,15 +225,7 @@ public final class App implements AutoCloseable {
         groups.add(new dev.gatehouse.oidc.UserinfoRoutes(introspector, accounts, web, dpop, config.issuer()));
         groups.add(new dev.gatehouse.oauth.DiscoveryRoutes(config.issuer(), tokenEndpoint, web));
         var webauthn = new dev.gatehouse.webauthn.WebAuthnService(
-                db,
-                new dev.gatehouse.webauthn.JdbiWebAuthnStore(),
-                accounts,
-                auth,
-                audit,
-                secrets,
-                clock,
-                metrics,
-                config.issuer());
+                db, webauthnStore, accounts, auth, mfa, audit, secrets, clock, metrics, config.issuer());
         groups.add(new dev.gatehouse.webauthn.WebAuthnRoutes(webauthn, web, https));
         groups.add(new AdminRoutes(keyRing, outbox, accounts, audit, web, clock));
         groups.add(new DocsRoutes(config.issuer(), VERSION, mapper, () -> self[0].operations()));

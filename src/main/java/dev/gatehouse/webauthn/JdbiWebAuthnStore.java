@@ -122,6 +122,13 @@ public final class JdbiWebAuthnStore {
                 == 1;
     }
 
+    /** Deletes every credential of the user (an administrator's MFA reset); returns how many. */
+    public int deleteAllForUser(Handle h, UUID userId) {
+        return h.createUpdate("DELETE FROM webauthn_credentials WHERE user_id = :user")
+                .bind("user", userId)
+                .execute();
+    }
+
     /**
      * Records a verified assertion: the new signature count, backup state and time of use. The count must grow (or stay
      * zero for an authenticator without a counter), checked in the UPDATE itself, so two nodes verifying copies of one

@@ -4,9 +4,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.gatehouse.accounts.UserView;
+import dev.gatehouse.auth.AuthRoutes;
 import dev.gatehouse.auth.AuthRoutes.LoginResponse;
-import dev.gatehouse.auth.AuthService;
 import dev.gatehouse.platform.http.Api;
 import dev.gatehouse.platform.http.Principal;
 import dev.gatehouse.platform.http.Problem;
@@ -15,8 +14,6 @@ import dev.gatehouse.platform.http.Validator;
 import dev.gatehouse.platform.http.Web;
 import dev.gatehouse.platform.ratelimit.RateLimiter.Rule;
 import io.javalin.http.Context;
-import io.javalin.http.Cookie;
-import io.javalin.http.SameSite;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -51,6 +48,19 @@ public final class WebAuthnRoutes implements RouteGroup {
             @JsonProperty("authenticatorAttachment") String authenticatorAttachment,
             @JsonProperty("clientExtensionResults") Map<String, Object> clientExtensionResults,
             String name) {}
+
+    /** A pending login's token, to begin its WebAuthn second factor. */
+    public record MfaTokenRequest(String mfaToken) {}
+
+    /** What {@code PublicKeyCredential.toJSON()} produces plus the pending login's {@code mfa_token}. */
+    public record MfaAssertion(
+            String mfaToken,
+            String id,
+            @JsonProperty("rawId") String rawId,
+            String type,
+            Map<String, Object> response,
+            @JsonProperty("authenticatorAttachment") String authenticatorAttachment,
+            @JsonProperty("clientExtensionResults") Map<String, Object> clientExtensionResults) {}
 
     public record CredentialList(List<WebAuthnService.CredentialView> credentials) {}
 
@@ -114,6 +124,22 @@ public final class WebAuthnRoutes implements RouteGroup {
                 .bearer()
                 .returns(204, "deleted")
                 .returns(404, "no such credential");
+        api.post("/v1/auth/login/mfa/webauthn/begin", this::mfaBegin)
+                .tag("webauthn")
+                .summary("Begin the WebAuthn second factor of a pending sign-in")
+                .body(MfaTokenRequest.class)
+                .returns(200, REQUEST_DOC)
+                .returns(401, "invalid mfa_token")
+                .returns(409, "no credential registered")
+                .returns(429, "rate limited");
+        api.post("/v1/auth/login/mfa/webauthn/finish", this::mfaFinish)
+                .tag("webauthn")
+                .summary("Complete a pending sign-in with a security key: PublicKeyCredential.toJSON() plus mfa_token")
+                .body(MfaAssertion.class)
+                .returns(200, LoginResponse.class)
+                .returns(400, "invalid response, or unknown or used challenge")
+                .returns(401, "invalid mfa_token or assertion refused")
+                .returns(429, "rate limited");
         api.post("/v1/auth/passkeys/login/begin", this::loginBegin)
                 .tag("webauthn")
                 .summary("Begin a passwordless sign-in with a passkey (discoverable credential)")
@@ -189,13 +215,24 @@ public final class WebAuthnRoutes implements RouteGroup {
     private void loginFinish(Context ctx) {
         ObjectNode body = credentialBody(ctx);
         web.limit(ctx, FINISH);
-        AuthService.SignedIn s = webauthn.finishPasskeyLogin(body.toString(), web.info(ctx));
-        var cookie = new Cookie(
-                Web.DEVICE_COOKIE, s.deviceId(), "/", (int) Duration.ofDays(400).toSeconds(), secureCookies);
-        cookie.setHttpOnly(true);
-        cookie.setSameSite(SameSite.LAX);
-        ctx.cookie(cookie);
-        web.ok(ctx, new LoginResponse(UserView.of(s.user()), s.tokens(), s.deviceId()));
+        AuthRoutes.respond(ctx, web, secureCookies, webauthn.finishPasskeyLogin(body.toString(), web.info(ctx)));
+    }
+
+    private void mfaBegin(Context ctx) {
+        var r = web.body(ctx, MfaTokenRequest.class);
+        new Validator().text("mfa_token", r.mfaToken(), 100).throwIfInvalid();
+        web.limit(ctx, BEGIN);
+        raw(ctx, 200, webauthn.beginSecondFactor(r.mfaToken()));
+    }
+
+    private void mfaFinish(Context ctx) {
+        ObjectNode body = credentialBody(ctx);
+        String mfaToken = textField(body, "mfa_token");
+        new Validator().text("mfa_token", mfaToken, 100).throwIfInvalid();
+        body.remove("mfa_token");
+        web.limit(ctx, FINISH);
+        AuthRoutes.respond(
+                ctx, web, secureCookies, webauthn.finishSecondFactor(mfaToken, body.toString(), web.info(ctx)));
     }
 
     /**

@@ -30,6 +30,7 @@ import dev.gatehouse.accounts.User;
 import dev.gatehouse.audit.AuditEvent;
 import dev.gatehouse.audit.AuditLog;
 import dev.gatehouse.auth.AuthService;
+import dev.gatehouse.mfa.MfaService;
 import dev.gatehouse.platform.crypto.Secrets;
 import dev.gatehouse.platform.db.AlreadyExists;
 import dev.gatehouse.platform.db.Database;
@@ -109,6 +110,7 @@ public final class WebAuthnService {
     private final RelyingParty rp;
     private final AccountService accounts;
     private final AuthService auth;
+    private final MfaService mfa;
     private final AuditLog audit;
     private final Secrets secrets;
     private final Clock clock;
@@ -121,6 +123,7 @@ public final class WebAuthnService {
             JdbiWebAuthnStore store,
             AccountService accounts,
             AuthService auth,
+            MfaService mfa,
             AuditLog audit,
             Secrets secrets,
             Clock clock,
@@ -131,6 +134,7 @@ public final class WebAuthnService {
         this.repository = new GatehouseCredentialRepository(db, store);
         this.accounts = accounts;
         this.auth = auth;
+        this.mfa = mfa;
         this.audit = audit;
         this.secrets = secrets;
         this.clock = clock;
@@ -334,19 +338,55 @@ public final class WebAuthnService {
     }
 
     /**
-     * Starts an assertion by the given user's credentials as a second factor, bound to {@code binding} (e.g. the hash of
-     * the pending login's token). User verification is preferred: the password was the first factor already.
+     * Starts the second factor of a pending login ({@code mfa_token} from {@code /v1/auth/login}): an assertion by one
+     * of that user's credentials, bound to the token. User verification is preferred: the password was the first
+     * factor already.
      */
-    public String beginSecondFactor(UUID userId, String binding) {
-        if (count(userId) == 0) {
-            throw Problem.badRequest("webauthn_not_enrolled", "No security key or passkey is registered");
+    public String beginSecondFactor(String mfaToken) {
+        var login = mfa.pending(mfaToken).orElseThrow(WebAuthnService::invalidMfaToken);
+        if (count(login.userId()) == 0) {
+            throw Problem.conflict("method_not_enabled", "No security key or passkey is registered for this account");
         }
-        return beginAssertion(SECOND_FACTOR, Optional.of(userId), binding, UserVerificationRequirement.PREFERRED);
+        return beginAssertion(
+                SECOND_FACTOR,
+                Optional.of(login.userId()),
+                Secrets.sha256(mfaToken),
+                UserVerificationRequirement.PREFERRED);
     }
 
-    /** Verifies a second-factor assertion begun with {@link #beginSecondFactor} for the same user and binding. */
-    public Verified finishSecondFactor(UUID userId, String binding, String credentialJson, RequestInfo info) {
-        return verifyAssertion(credentialJson, SECOND_FACTOR, Optional.of(userId), binding, info);
+    /**
+     * Completes a pending login with an assertion begun by {@link #beginSecondFactor}: the same answer as a password
+     * login, the session recording {@code <first method>+webauthn}. A refused assertion counts against the
+     * {@code mfa_token} like a wrong code (it dies after 5).
+     */
+    public AuthService.SignedIn finishSecondFactor(String mfaToken, String credentialJson, RequestInfo info) {
+        var login = mfa.pending(mfaToken).orElseThrow(WebAuthnService::invalidMfaToken);
+        Verified verified;
+        try {
+            verified = verifyAssertion(
+                    credentialJson, SECOND_FACTOR, Optional.of(login.userId()), Secrets.sha256(mfaToken), info);
+        } catch (Problem refused) {
+            try {
+                mfa.complete(mfaToken, WebAuthnFactor.METHOD, (h, pending) -> false, info);
+            } catch (Problem counted) {
+                if (!"invalid_mfa_code".equals(counted.code())) throw counted;
+            }
+            throw refused;
+        }
+        return mfa.complete(
+                mfaToken,
+                WebAuthnFactor.METHOD,
+                (h, pending) -> pending.userId().equals(verified.userId()),
+                info);
+    }
+
+    private static Problem invalidMfaToken() {
+        return new Problem(
+                401,
+                "invalid_mfa_token",
+                "Unauthorized",
+                "The MFA token is invalid, expired or used up; sign in again",
+                null);
     }
 
     private String beginAssertion(
