@@ -62,16 +62,14 @@ public final class WebAuthnRoutes implements RouteGroup {
             @JsonProperty("authenticatorAttachment") String authenticatorAttachment,
             @JsonProperty("clientExtensionResults") Map<String, Object> clientExtensionResults) {}
 
+    /** The options for navigator.credentials.create/get: W3C JSON (base64url) under {@code publicKey}. */
+    public record OptionsResponse(@JsonProperty("publicKey") Map<String, Object> publicKey) {}
+
     public record CredentialList(List<WebAuthnService.CredentialView> credentials) {}
 
     public record CredentialRef(String id) {}
 
     public record RenameRequest(String name) {}
-
-    private static final String OPTIONS_DOC =
-            "{\"publicKey\": PublicKeyCredentialCreationOptionsJSON} (W3C WebAuthn Level 3, base64url fields)";
-    private static final String REQUEST_DOC =
-            "{\"publicKey\": PublicKeyCredentialRequestOptionsJSON} (W3C WebAuthn Level 3, base64url fields)";
 
     private final WebAuthnService webauthn;
     private final Web web;
@@ -89,7 +87,7 @@ public final class WebAuthnRoutes implements RouteGroup {
                 .tag("webauthn")
                 .summary("Begin registering a security key or passkey")
                 .bearer()
-                .returns(200, OPTIONS_DOC)
+                .returns(200, OptionsResponse.class)
                 .returns(409, "too many credentials");
         api.post("/v1/auth/mfa/webauthn/register/finish", this::registerFinish)
                 .tag("webauthn")
@@ -128,7 +126,7 @@ public final class WebAuthnRoutes implements RouteGroup {
                 .tag("webauthn")
                 .summary("Begin the WebAuthn second factor of a pending sign-in")
                 .body(MfaTokenRequest.class)
-                .returns(200, REQUEST_DOC)
+                .returns(200, OptionsResponse.class)
                 .returns(401, "invalid mfa_token")
                 .returns(409, "no credential registered")
                 .returns(429, "rate limited");
@@ -143,7 +141,7 @@ public final class WebAuthnRoutes implements RouteGroup {
         api.post("/v1/auth/passkeys/login/begin", this::loginBegin)
                 .tag("webauthn")
                 .summary("Begin a passwordless sign-in with a passkey (discoverable credential)")
-                .returns(200, REQUEST_DOC)
+                .returns(200, OptionsResponse.class)
                 .returns(429, "rate limited");
         api.post("/v1/auth/passkeys/login/finish", this::loginFinish)
                 .tag("webauthn")
