@@ -162,7 +162,8 @@ public final class OpenApi {
             schemas.put(name, Map.of()); // placeholder against recursion
             var props = new LinkedHashMap<String, Object>();
             for (RecordComponent rc : type.getRecordComponents()) {
-                JsonProperty named = rc.getAnnotation(JsonProperty.class);
+                // @JsonProperty does not target record components; javac copies it to the accessor.
+                JsonProperty named = rc.getAccessor().getAnnotation(JsonProperty.class);
                 String prop = named != null
                         ? named.value()
                         : PropertyNamingStrategies.SnakeCaseStrategy.INSTANCE.translate(rc.getName());
