@@ -78,13 +78,15 @@ class RequestIdTest {
                         .send()
                         .header("X-Request-Id"))
                 .isEqualTo("err-422");
-        assertThat(server.http
-                        .post("/v1/auth/login")
+        // Over a raw socket: the server answers 413 before reading the body, and an HTTP client still writing it can
+        // see the connection close (broken pipe) before it reads the answer.
+        var tooBig = new dev.gatehouse.testkit.RawHttp(server.base)
+                .send(dev.gatehouse.testkit.RawHttp.request("POST", "/v1/auth/login")
+                        .header("Content-Type", "application/json")
                         .header("X-Request-Id", "err-413")
-                        .raw("application/json", "x".repeat(2 * 1024 * 1024))
-                        .send()
-                        .header("X-Request-Id"))
-                .isEqualTo("err-413");
+                        .body("x".repeat(2 * 1024 * 1024).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        assertThat(tooBig.status()).isEqualTo(413);
+        assertThat(tooBig.header("X-Request-Id")).isEqualTo("err-413");
     }
 
     @Test
