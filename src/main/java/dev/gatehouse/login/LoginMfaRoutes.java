@@ -30,6 +30,7 @@ public final class LoginMfaRoutes implements RouteGroup {
     private final SsoService sso;
     private final MfaService mfa;
     private final Web web;
+    private final Secrets secrets;
     private final boolean secureCookies;
     private final Function<String, Optional<URI>> redirectTarget;
 
@@ -44,6 +45,7 @@ public final class LoginMfaRoutes implements RouteGroup {
         this.sso = sso;
         this.mfa = mfa;
         this.web = web;
+        this.secrets = secrets;
         this.secureCookies = secureCookies;
         this.redirectTarget = redirectTarget;
     }
@@ -57,6 +59,33 @@ public final class LoginMfaRoutes implements RouteGroup {
                 .returns(400, "HTML form with an error")
                 .returns(403, "HTML page: the CSRF token did not match; start again")
                 .returns(429, "HTML form: too many attempts (Retry-After)");
+        api.get("/login/mfa/step-up", this::stepUp)
+                .tag("pages")
+                .summary("Hosted step-up: the signed-in browser gives a second factor a client asked for (acr_values)")
+                .returns(200, "HTML form for the second factor")
+                .returns(400, "HTML page: no open sign-in, or no second factor to give; start again");
+    }
+
+    /**
+     * Where {@code /oauth2/authorize} sends a password-only SSO session when the client demands
+     * {@code urn:gatehouse:acr:mfa}: the same second-step form as a sign-in, and on success the session records both
+     * factors ({@link SsoService#complete}) and the browser returns to the authorization request.
+     */
+    private void stepUp(Context ctx) {
+        String returnTo = LoginRoutes.safeReturn(ctx.queryParam("return_to"));
+        var session = sso.find(ctx.cookie(LoginRoutes.SSO_COOKIE));
+        var pending = session.flatMap(s -> sso.stepUp(s, web.info(ctx)));
+        if (pending.isEmpty()) {
+            startOver(ctx, returnTo, 400, "login.mfa.error.start_over");
+            return;
+        }
+        String csrf = secrets.token("");
+        var cookie = new Cookie(LoginRoutes.CSRF_COOKIE, csrf, "/login", -1, secureCookies);
+        cookie.setHttpOnly(true);
+        cookie.setSameSite(SameSite.STRICT);
+        ctx.cookie(cookie);
+        URI target = returnTo == null ? null : redirectTarget.apply(returnTo).orElse(null);
+        render(ctx, 200, csrf, returnTo, pending.get().mfaToken(), pending.get().methods(), null, target);
     }
 
     /**
@@ -152,13 +181,14 @@ public final class LoginMfaRoutes implements RouteGroup {
             return;
         }
         var info = web.info(ctx);
+        var current = sso.find(ctx.cookie(LoginRoutes.SSO_COOKIE));
         SsoService.LoginOutcome.SignedIn s;
         try {
             s = mfa.complete(
                     mfaToken,
                     method,
                     mfa.codeCheck(method, mfaToken, code.trim()),
-                    (h, user, login, m) -> sso.open(h, user.id(), login.firstMethod() + "+" + m, info),
+                    (h, user, login, m) -> sso.complete(h, user.id(), login.firstMethod() + "+" + m, current, info),
                     info);
         } catch (Problem p) {
             if (p.code().equals("invalid_mfa_code")) {
