@@ -28,6 +28,9 @@ public final class SsoService {
         record MfaRequired(String mfaToken, java.util.List<String> methods) implements LoginOutcome {}
     }
 
+    /** The second factors the hosted second step offers. */
+    static final java.util.List<String> HOSTED_METHODS = java.util.List.of("totp", "email", "backup_code");
+
     private final Database db;
     private final JdbiSsoStore store;
     private final AccountService accounts;
@@ -125,7 +128,7 @@ public final class SsoService {
     public boolean canStepUp(UUID userId) {
         // Only the factors the hosted second step offers.
         return db.withHandle(h -> secondFactor.enrolled(h, userId).stream()
-                .anyMatch(m -> m.equals("totp") || m.equals("backup_code")));
+                .anyMatch(HOSTED_METHODS::contains));
     }
 
     /**
