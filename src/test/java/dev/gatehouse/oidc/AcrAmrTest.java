@@ -278,6 +278,61 @@ class AcrAmrTest {
         assertThat(claims.getStringListClaim("amr")).containsExactly("pwd");
     }
 
+    /** The sign-in codes mailed to {@code email}, once {@code count} arrived. */
+    static List<String> mailedCodes(String email, int count) throws Exception {
+        var code = java.util.regex.Pattern.compile("\\b(\\d{6})\\b");
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (true) {
+            var out = new java.util.ArrayList<String>();
+            for (var m : accounts.matching(email, s -> s.contains("sign-in code"))) {
+                var c = code.matcher(com.icegreen.greenmail.util.GreenMailUtil.getBody(m));
+                if (c.find()) out.add(c.group(1));
+            }
+            if (out.size() >= count) return out;
+            if (System.nanoTime() > deadline) throw new AssertionError("only " + out.size() + " codes mailed");
+            Thread.sleep(25);
+        }
+    }
+
+    @Test
+    void whenTheEmailCodeIsChosenOnTheHostedStep_thenItIsMailedAndCompletesAnMfaSignIn() throws Exception {
+        String email = accounts.verified("emailcode");
+        String token = accounts.signIn(email, PASSWORD).accessToken();
+        assertThat(server.http.post("/v1/auth/mfa/email/enable").bearer(token).send().status())
+                .isEqualTo(200);
+        var b = new Browser(server.base);
+        var verifier = new CodeVerifier();
+        var page = b.signIn(b.follow(b.get(request(verifier).build().toURI())), email, PASSWORD);
+        assertThat(page.body()).contains("value=\"email\"").contains("name=\"send_email\"");
+
+        var sent = b.post(
+                URI.create(server.base + "/login/mfa"),
+                Map.of(
+                        "csrf", Browser.hidden(page.body(), "csrf"),
+                        "return_to", Browser.hidden(page.body(), "return_to"),
+                        "mfa_token", Browser.hidden(page.body(), "mfa_token"),
+                        "methods", Browser.hidden(page.body(), "methods"),
+                        "method", "email",
+                        "send_email", "1",
+                        "code", ""));
+        assertThat(sent.statusCode()).as(sent.body()).isEqualTo(200);
+        assertThat(sent.body()).contains("We sent a code").contains("value=\"email\" checked");
+        String code = mailedCodes(email, 1).get(0);
+        var done = b.follow(b.post(
+                URI.create(server.base + "/login/mfa"),
+                Map.of(
+                        "csrf", Browser.hidden(sent.body(), "csrf"),
+                        "return_to", Browser.hidden(sent.body(), "return_to"),
+                        "mfa_token", Browser.hidden(sent.body(), "mfa_token"),
+                        "methods", Browser.hidden(sent.body(), "methods"),
+                        "method", "email",
+                        "code", code)));
+
+        var claims = idClaims(exchange(back(b, done), verifier));
+        assertThat(claims.getStringClaim("acr")).isEqualTo(MFA);
+        assertThat(claims.getStringListClaim("amr")).containsExactlyInAnyOrder("pwd", "otp", "mfa");
+    }
+
     @Test
     void whenTheStepUpPageIsOpenedWithoutASignIn_thenItAsksToStartAgain() throws Exception {
         var r = new Browser(server.base).get(URI.create(server.base + "/login/mfa/step-up?return_to=%2Foauth2%2Fauthorize%3Fx%3D1"));
