@@ -236,17 +236,15 @@ class AcrAmrTest {
         // The same SSO session, with a new cookie token: one known before the step-up does not gain it.
         assertThat(ssoCookie(b)).isNotNull().isNotEqualTo(cookieBefore);
         var stale = new Browser(server.base);
-        stale.cookies
-                .getCookieStore()
-                .add(URI.create(server.base), new java.net.HttpCookie("gh_sso", cookieBefore) {
-                    {
-                        setPath("/");
-                    }
-                });
-        var staleAnswer = back(stale, stale.get(request(new CodeVerifier())
-                .prompt(Prompt.Type.NONE)
-                .build()
-                .toURI()));
+        var staleAnswer = AuthorizationResponse.parse(Browser.location(stale.http.send(
+                java.net.http.HttpRequest.newBuilder(request(new CodeVerifier())
+                                .prompt(Prompt.Type.NONE)
+                                .build()
+                                .toURI())
+                        .header("Cookie", "gh_sso=" + cookieBefore)
+                        .GET()
+                        .build(),
+                HttpResponse.BodyHandlers.ofString())));
         assertThat(staleAnswer.toErrorResponse().getErrorObject().getCode()).isEqualTo("login_required");
         // Now the session meets the class: prompt=none gets a code at once.
         var v3 = new CodeVerifier();
