@@ -28,6 +28,7 @@ public final class LoginMfaRoutes implements RouteGroup {
     static final Rule LOGIN_MFA = new Rule("login-mfa", 20, Duration.ofMinutes(15));
     /** As the API's {@code login/mfa/email/send}: 5 mails per address in 15 minutes, and 3 per pending login. */
     static final Rule LOGIN_MFA_EMAIL = new Rule("login-mfa-email", 5, Duration.ofMinutes(15));
+
     static final List<String> HOSTED_METHODS = SsoService.HOSTED_METHODS;
 
     private final SsoService sso;

@@ -127,8 +127,7 @@ public final class SsoService {
     /** Whether this user has a second factor the hosted step-up could ask for. */
     public boolean canStepUp(UUID userId) {
         // Only the factors the hosted second step offers.
-        return db.withHandle(h -> secondFactor.enrolled(h, userId).stream()
-                .anyMatch(HOSTED_METHODS::contains));
+        return db.withHandle(h -> secondFactor.enrolled(h, userId).stream().anyMatch(HOSTED_METHODS::contains));
     }
 
     /**

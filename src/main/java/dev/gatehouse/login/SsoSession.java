@@ -27,7 +27,7 @@ public record SsoSession(UUID id, UUID userId, Instant authTime, Instant expires
     public static List<String> amrOf(String method) {
         var out = new java.util.ArrayList<String>();
         int factors = 0;
-        for (String factor : method.split("\\+")) {
+        for (String factor : method.split("\\+", -1)) {
             String value = switch (factor) {
                 case "password" -> "pwd";
                 case "totp", "email", "backup_code" -> "otp";

@@ -84,7 +84,8 @@ class AcrAmrTest {
     /** Turns TOTP on for {@code email} through the API; answers the base32 secret. */
     static String enableTotp(String email) {
         String token = accounts.signIn(email, PASSWORD).accessToken();
-        String totp = server.http.post("/v1/auth/mfa/setup").bearer(token).send().text("secret");
+        String totp =
+                server.http.post("/v1/auth/mfa/setup").bearer(token).send().text("secret");
         var enable = server.http
                 .post("/v1/auth/mfa/enable")
                 .bearer(token)
@@ -214,16 +215,18 @@ class AcrAmrTest {
         String cookieBefore = ssoCookie(b);
 
         // Without interaction nothing can give the second factor.
-        var none = back(b, b.get(request(new CodeVerifier())
-                .acrValues(List.of(new ACR(MFA)))
-                .prompt(Prompt.Type.NONE)
-                .build()
-                .toURI()));
+        var none = back(
+                b,
+                b.get(request(new CodeVerifier())
+                        .acrValues(List.of(new ACR(MFA)))
+                        .prompt(Prompt.Type.NONE)
+                        .build()
+                        .toURI()));
         assertThat(none.toErrorResponse().getErrorObject().getCode()).isEqualTo("login_required");
 
         var verifier = new CodeVerifier();
-        var page = b.follow(b.get(
-                request(verifier).acrValues(List.of(new ACR(MFA))).build().toURI()));
+        var page = b.follow(
+                b.get(request(verifier).acrValues(List.of(new ACR(MFA))).build().toURI()));
         assertThat(isSecondStep(page)).as(page.body()).isTrue();
         assertThat(page.body()).doesNotContain("name=\"password\"");
         var wrong = second(b, page, TotpCodes.at(totp, server.clock.instant()).equals("000000") ? "1" : "000000");
@@ -248,7 +251,13 @@ class AcrAmrTest {
         assertThat(staleAnswer.toErrorResponse().getErrorObject().getCode()).isEqualTo("login_required");
         // Now the session meets the class: prompt=none gets a code at once.
         var v3 = new CodeVerifier();
-        var silent = back(b, b.get(request(v3).acrValues(List.of(new ACR(MFA))).prompt(Prompt.Type.NONE).build().toURI()));
+        var silent = back(
+                b,
+                b.get(request(v3)
+                        .acrValues(List.of(new ACR(MFA)))
+                        .prompt(Prompt.Type.NONE)
+                        .build()
+                        .toURI()));
         assertThat(idClaims(exchange(silent, v3)).getStringClaim("acr")).isEqualTo(MFA);
     }
 
@@ -260,17 +269,24 @@ class AcrAmrTest {
         var first = new CodeVerifier();
         exchange(back(b, b.signIn(b.follow(b.get(request(first).build().toURI())), email, PASSWORD)), first);
 
-        var unmet = back(b, b.get(request(new CodeVerifier())
-                .acrValues(List.of(new ACR(MFA)))
-                .prompt(Prompt.Type.NONE)
-                .build()
-                .toURI()));
+        var unmet = back(
+                b,
+                b.get(request(new CodeVerifier())
+                        .acrValues(List.of(new ACR(MFA)))
+                        .prompt(Prompt.Type.NONE)
+                        .build()
+                        .toURI()));
         assertThat(unmet.toErrorResponse().getErrorObject().getCode()).isEqualTo("unmet_authentication_requirements");
 
         // acr_values are voluntary (OIDC Core §5.5.1.1): the user gets in and the token says what was reached.
         var verifier = new CodeVerifier();
         var claims = idClaims(exchange(
-                back(b, b.follow(b.get(request(verifier).acrValues(List.of(new ACR(MFA))).build().toURI()))),
+                back(
+                        b,
+                        b.follow(b.get(request(verifier)
+                                .acrValues(List.of(new ACR(MFA)))
+                                .build()
+                                .toURI()))),
                 verifier));
         assertThat(claims.getStringClaim("acr")).isEqualTo(PWD);
         assertThat(claims.getStringListClaim("amr")).containsExactly("pwd");
@@ -296,7 +312,11 @@ class AcrAmrTest {
     void whenTheEmailCodeIsChosenOnTheHostedStep_thenItIsMailedAndCompletesAnMfaSignIn() throws Exception {
         String email = accounts.verified("emailcode");
         String token = accounts.signIn(email, PASSWORD).accessToken();
-        assertThat(server.http.post("/v1/auth/mfa/email/enable").bearer(token).send().status())
+        assertThat(server.http
+                        .post("/v1/auth/mfa/email/enable")
+                        .bearer(token)
+                        .send()
+                        .status())
                 .isEqualTo(200);
         var b = new Browser(server.base);
         var verifier = new CodeVerifier();
@@ -333,7 +353,8 @@ class AcrAmrTest {
 
     @Test
     void whenTheStepUpPageIsOpenedWithoutASignIn_thenItAsksToStartAgain() throws Exception {
-        var r = new Browser(server.base).get(URI.create(server.base + "/login/mfa/step-up?return_to=%2Foauth2%2Fauthorize%3Fx%3D1"));
+        var r = new Browser(server.base)
+                .get(URI.create(server.base + "/login/mfa/step-up?return_to=%2Foauth2%2Fauthorize%3Fx%3D1"));
 
         assertThat(r.statusCode()).isEqualTo(400);
         assertThat(r.body()).contains("start again").doesNotContain("name=\"mfa_token\"");

@@ -147,12 +147,7 @@ public final class DeviceService {
 
     /** The signed-in user approves or denies; false when the code is unknown, expired or already decided. */
     public boolean decide(
-            String userCode,
-            UUID userId,
-            Instant authTime,
-            List<String> amr,
-            boolean approve,
-            RequestInfo info) {
+            String userCode, UUID userId, Instant authTime, List<String> amr, boolean approve, RequestInfo info) {
         Optional<String> code = normalize(userCode);
         if (code.isEmpty()) return false;
         String hash = Secrets.sha256(code.get());

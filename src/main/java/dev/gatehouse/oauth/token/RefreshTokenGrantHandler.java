@@ -7,11 +7,11 @@ import dev.gatehouse.oidc.IdTokenService;
 import dev.gatehouse.sessions.Session;
 import dev.gatehouse.sessions.SessionService;
 import dev.gatehouse.tokens.AccessTokenService;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.time.Instant;
 import java.util.Set;
 import java.util.UUID;
 
@@ -112,6 +112,10 @@ public final class RefreshTokenGrantHandler implements GrantHandler {
                 .or(() -> devices.grantOfSession(sessionId)
                         .filter(g -> g.userId().isPresent() && g.authTime().isPresent())
                         .map(g -> new Granted(
-                                g.userId().get(), g.scope(), g.resources(), g.authTime().get(), g.amr())));
+                                g.userId().get(),
+                                g.scope(),
+                                g.resources(),
+                                g.authTime().get(),
+                                g.amr())));
     }
 }
