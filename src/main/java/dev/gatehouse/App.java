@@ -198,7 +198,7 @@ public final class App implements AutoCloseable {
                 .register(new dev.gatehouse.oauth.token.AuthorizationCodeGrantHandler(
                         authorize, accessTokens, idTokens, config.apiAudience(), dpopBindings))
                 .register(new dev.gatehouse.oauth.token.RefreshTokenGrantHandler(
-                        sessions, authorize, devices, accessTokens, config.apiAudience(), dpopBindings))
+                        sessions, authorize, devices, accessTokens, idTokens, config.apiAudience(), dpopBindings))
                 .register(new dev.gatehouse.oauth.token.ClientCredentialsGrantHandler(
                         accessTokens, config.apiAudience(), scopes))
                 .register(new dev.gatehouse.oauth.token.DeviceCodeGrantHandler(

@@ -17,5 +17,19 @@ public interface SecondFactor {
 
     Optional<MfaRequired> challenge(Handle h, User user, String deviceId, String firstMethod, RequestInfo info);
 
+    /**
+     * A step-up: a user already signed in with {@code firstMethod} is asked for a second factor because a client demands
+     * one ({@code acr_values}). Unlike {@link #challenge}, a trusted device does not skip it; empty when the user has no
+     * second factor to give.
+     */
+    default Optional<MfaRequired> stepUp(Handle h, User user, String deviceId, String firstMethod, RequestInfo info) {
+        return Optional.empty();
+    }
+
+    /** The second factors this user could give now (empty when none is enrolled). */
+    default List<String> enrolled(Handle h, java.util.UUID userId) {
+        return List.of();
+    }
+
     SecondFactor NONE = (h, user, deviceId, firstMethod, info) -> Optional.empty();
 }

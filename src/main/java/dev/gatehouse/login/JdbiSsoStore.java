@@ -9,18 +9,38 @@ import org.jdbi.v3.core.Handle;
 /** SSO sessions, found by the SHA-256 of their cookie value. */
 public final class JdbiSsoStore {
     public void insert(Handle h, SsoSession s, String tokenHash) {
-        h.createUpdate("INSERT INTO sso_sessions (id, token_hash, user_id, auth_time, expires_at)"
-                        + " VALUES (:id, :hash, :user, :auth, :exp)")
+        h.createUpdate("INSERT INTO sso_sessions (id, token_hash, user_id, auth_time, expires_at, amr)"
+                        + " VALUES (:id, :hash, :user, :auth, :exp, :amr)")
                 .bind("id", s.id())
                 .bind("hash", tokenHash)
                 .bind("user", s.userId())
                 .bind("auth", s.authTime())
                 .bind("exp", s.expiresAt())
+                .bind("amr", String.join(" ", s.amr()))
                 .execute();
     }
 
+    /**
+     * A second factor completed on top of an open session (a step-up): the same session, so its {@code sid} and the
+     * clients that took part stay, with the new sign-in's methods and time and a new cookie token, so a token known
+     * before the step-up (a planted cookie) does not gain the stronger sign-in. False when the session is not open or
+     * belongs to someone else.
+     */
+    public boolean upgrade(
+            Handle h, UUID id, UUID userId, String newTokenHash, java.util.List<String> amr, Instant authTime) {
+        return h.createUpdate("UPDATE sso_sessions SET token_hash = :hash, amr = :amr, auth_time = :auth"
+                                + " WHERE id = :id AND user_id = :user AND ended_at IS NULL AND expires_at > :auth")
+                        .bind("hash", newTokenHash)
+                        .bind("amr", String.join(" ", amr))
+                        .bind("auth", authTime)
+                        .bind("id", id)
+                        .bind("user", userId)
+                        .execute()
+                == 1;
+    }
+
     public Optional<SsoSession> active(Handle h, String tokenHash, Instant now) {
-        return h.createQuery("SELECT id, user_id, auth_time, expires_at FROM sso_sessions"
+        return h.createQuery("SELECT id, user_id, auth_time, expires_at, amr FROM sso_sessions"
                         + " WHERE token_hash = :hash AND ended_at IS NULL AND expires_at > :now")
                 .bind("hash", tokenHash)
                 .bind("now", now)
@@ -28,7 +48,8 @@ public final class JdbiSsoStore {
                         rs.getObject("id", UUID.class),
                         rs.getObject("user_id", UUID.class),
                         rs.getObject("auth_time", OffsetDateTime.class).toInstant(),
-                        rs.getObject("expires_at", OffsetDateTime.class).toInstant()))
+                        rs.getObject("expires_at", OffsetDateTime.class).toInstant(),
+                        java.util.List.of(rs.getString("amr").split(" "))))
                 .findOne();
     }
 

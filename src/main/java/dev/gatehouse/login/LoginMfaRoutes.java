@@ -20,16 +20,21 @@ import java.util.function.Function;
 
 /**
  * The second step of the hosted {@code /login}: after a right password, an account with a second factor is asked for
- * a TOTP or backup code (its choice). The pending login is the same {@code mfa_token} as in the API (5 minutes, 5
+ * a TOTP, emailed or backup code (its choice; the form's second button mails the code). The pending login is the same {@code mfa_token} as in the API (5 minutes, 5
  * attempts, single use); the form carries it and the CSRF token of the first step. Localized like the first step
  * ({@link Messages}).
  */
 public final class LoginMfaRoutes implements RouteGroup {
     static final Rule LOGIN_MFA = new Rule("login-mfa", 20, Duration.ofMinutes(15));
+    /** As the API's {@code login/mfa/email/send}: 5 mails per address in 15 minutes, and 3 per pending login. */
+    static final Rule LOGIN_MFA_EMAIL = new Rule("login-mfa-email", 5, Duration.ofMinutes(15));
+
+    static final List<String> HOSTED_METHODS = SsoService.HOSTED_METHODS;
 
     private final SsoService sso;
     private final MfaService mfa;
     private final Web web;
+    private final Secrets secrets;
     private final boolean secureCookies;
     private final Function<String, Optional<URI>> redirectTarget;
 
@@ -44,6 +49,7 @@ public final class LoginMfaRoutes implements RouteGroup {
         this.sso = sso;
         this.mfa = mfa;
         this.web = web;
+        this.secrets = secrets;
         this.secureCookies = secureCookies;
         this.redirectTarget = redirectTarget;
     }
@@ -57,6 +63,33 @@ public final class LoginMfaRoutes implements RouteGroup {
                 .returns(400, "HTML form with an error")
                 .returns(403, "HTML page: the CSRF token did not match; start again")
                 .returns(429, "HTML form: too many attempts (Retry-After)");
+        api.get("/login/mfa/step-up", this::stepUp)
+                .tag("pages")
+                .summary("Hosted step-up: the signed-in browser gives a second factor a client asked for (acr_values)")
+                .returns(200, "HTML form for the second factor")
+                .returns(400, "HTML page: no open sign-in, or no second factor to give; start again");
+    }
+
+    /**
+     * Where {@code /oauth2/authorize} sends a password-only SSO session when the client demands
+     * {@code urn:gatehouse:acr:mfa}: the same second-step form as a sign-in, and on success the session records both
+     * factors ({@link SsoService#complete}) and the browser returns to the authorization request.
+     */
+    private void stepUp(Context ctx) {
+        String returnTo = LoginRoutes.safeReturn(ctx.queryParam("return_to"));
+        var session = sso.find(ctx.cookie(LoginRoutes.SSO_COOKIE));
+        var pending = session.flatMap(s -> sso.stepUp(s, web.info(ctx)));
+        if (pending.isEmpty()) {
+            startOver(ctx, returnTo, 400, "login.mfa.error.start_over");
+            return;
+        }
+        String csrf = secrets.token("");
+        var cookie = new Cookie(LoginRoutes.CSRF_COOKIE, csrf, "/login", -1, secureCookies);
+        cookie.setHttpOnly(true);
+        cookie.setSameSite(SameSite.STRICT);
+        ctx.cookie(cookie);
+        URI target = returnTo == null ? null : redirectTarget.apply(returnTo).orElse(null);
+        render(ctx, 200, csrf, returnTo, pending.get().mfaToken(), pending.get().methods(), null, target);
     }
 
     /**
@@ -72,12 +105,30 @@ public final class LoginMfaRoutes implements RouteGroup {
             List<String> methods,
             String errorKey,
             URI formTarget) {
+        render(ctx, status, csrf, returnTo, mfaToken, methods, errorKey, null, null, formTarget);
+    }
+
+    /** As above, with {@code selected} the method chosen (or null: the first) and {@code noticeKey} a message or null. */
+    static void render(
+            Context ctx,
+            int status,
+            String csrf,
+            String returnTo,
+            String mfaToken,
+            List<String> methods,
+            String errorKey,
+            String selected,
+            String noticeKey,
+            URI formTarget) {
         var t = Messages.of(ctx);
+        String chosen = selected != null && methods.contains(selected)
+                ? selected
+                : methods.stream().filter(HOSTED_METHODS::contains).findFirst().orElse(null);
         var choices = new StringBuilder();
-        boolean first = true;
         for (String m : methods) {
             String label = switch (m) {
                 case "totp" -> t.get("login.mfa.method.totp");
+                case "email" -> t.get("login.mfa.method.email");
                 case "backup_code" -> t.get("login.mfa.method.backup_code");
                 default -> null;
             };
@@ -85,16 +136,21 @@ public final class LoginMfaRoutes implements RouteGroup {
             choices.append("<label><input type=\"radio\" name=\"method\" value=\"")
                     .append(Html.escape(m))
                     .append('"')
-                    .append(first ? " checked" : "")
+                    .append(m.equals(chosen) ? " checked" : "")
                     .append("> ")
                     .append(Html.escape(label))
                     .append("</label>\n");
-            first = false;
         }
+        // The email code is mailed on demand: a second button, which needs no code (formnovalidate).
+        String send = methods.contains("email")
+                ? "<button type=\"submit\" name=\"send_email\" value=\"1\" formnovalidate>"
+                        + t.html("login.mfa.email.send") + "</button>\n"
+                : "";
         String radios = choices.isEmpty()
                 ? ""
                 : "<fieldset>\n<legend>" + t.html("login.mfa.method") + "</legend>\n" + choices + "</fieldset>\n";
         String body = (errorKey == null ? "" : Html.alert(t.get(errorKey)))
+                + (noticeKey == null ? "" : "<p role=\"status\">" + t.html(noticeKey) + "</p>\n")
                 + """
                 <p>%s</p>
                 <form method="post" action="/login/mfa">
@@ -106,7 +162,7 @@ public final class LoginMfaRoutes implements RouteGroup {
                 %s<label for="code">%s</label>
                 <input id="code" name="code" autocomplete="one-time-code" inputmode="text" required autofocus%s>
                 <button type="submit">%s</button>
-                </form>
+                %s</form>
                 """.formatted(
                                 t.html("login.mfa.intro"),
                                 Html.escape(csrf),
@@ -117,7 +173,8 @@ public final class LoginMfaRoutes implements RouteGroup {
                                 radios,
                                 t.html("login.mfa.code"),
                                 errorKey == null ? "" : " aria-invalid=\"true\"",
-                                t.html("login.mfa.submit"));
+                                t.html("login.mfa.submit"),
+                                send);
         ctx.header("Cache-Control", "no-store");
         Html.send(ctx, status, Html.page(t, t.get("login.mfa.title"), body), formTarget);
     }
@@ -146,23 +203,28 @@ public final class LoginMfaRoutes implements RouteGroup {
             render(ctx, 429, presented, returnTo, mfaToken, methods, "login.error.too_many", target);
             return;
         }
-        if (method == null || !List.of("totp", "backup_code").contains(method)) method = "totp";
+        if (method == null || !HOSTED_METHODS.contains(method)) method = "totp";
+        if (ctx.formParam("send_email") != null) {
+            sendEmail(ctx, presented, returnTo, mfaToken, methods, target);
+            return;
+        }
         if (code == null || code.isBlank() || code.length() > 40) {
             render(ctx, 400, presented, returnTo, mfaToken, methods, "login.mfa.error.empty", target);
             return;
         }
         var info = web.info(ctx);
+        var current = sso.find(ctx.cookie(LoginRoutes.SSO_COOKIE));
         SsoService.LoginOutcome.SignedIn s;
         try {
             s = mfa.complete(
                     mfaToken,
                     method,
                     mfa.codeCheck(method, mfaToken, code.trim()),
-                    (h, user, login, m) -> sso.open(h, user.id(), login.firstMethod() + "+" + m, info),
+                    (h, user, login, m) -> sso.complete(h, user.id(), login.firstMethod() + "+" + m, current, info),
                     info);
         } catch (Problem p) {
             if (p.code().equals("invalid_mfa_code")) {
-                render(ctx, 400, presented, returnTo, mfaToken, methods, "login.mfa.error.wrong", target);
+                render(ctx, 400, presented, returnTo, mfaToken, methods, "login.mfa.error.wrong", method, null, target);
             } else {
                 startOver(ctx, returnTo, 400, "login.mfa.error.start_over");
             }
@@ -181,10 +243,41 @@ public final class LoginMfaRoutes implements RouteGroup {
         } else ctx.redirect(returnTo, io.javalin.http.HttpStatus.SEE_OTHER);
     }
 
+    /** Mails a code for the pending login (the form's "send" button) and shows the form again with email chosen. */
+    private void sendEmail(
+            Context ctx, String csrf, String returnTo, String mfaToken, List<String> methods, URI target) {
+        try {
+            web.limit(ctx, LOGIN_MFA_EMAIL);
+            mfa.sendEmailCode(mfaToken, web.info(ctx));
+        } catch (Problem p) {
+            switch (p.status()) {
+                case 429 -> {
+                    p.headers().forEach(ctx::header); // Retry-After
+                    render(ctx, 429, csrf, returnTo, mfaToken, methods, "login.error.too_many", "email", null, target);
+                }
+                case 409 ->
+                    render(
+                            ctx,
+                            400,
+                            csrf,
+                            returnTo,
+                            mfaToken,
+                            methods,
+                            "login.mfa.error.email_not_enabled",
+                            null,
+                            null,
+                            target);
+                default -> startOver(ctx, returnTo, 400, "login.mfa.error.start_over");
+            }
+            return;
+        }
+        render(ctx, 200, csrf, returnTo, mfaToken, methods, null, "email", "login.mfa.email.sent", target);
+    }
+
     private static List<String> methodsOf(String field) {
         if (field == null || field.length() > 200) return List.of("totp");
         return List.of(field.split(",")).stream()
-                .filter(m -> m.equals("totp") || m.equals("backup_code"))
+                .filter(HOSTED_METHODS::contains)
                 .toList();
     }
 

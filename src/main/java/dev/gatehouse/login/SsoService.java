@@ -28,6 +28,9 @@ public final class SsoService {
         record MfaRequired(String mfaToken, java.util.List<String> methods) implements LoginOutcome {}
     }
 
+    /** The second factors the hosted second step offers. */
+    static final java.util.List<String> HOSTED_METHODS = java.util.List.of("totp", "email", "backup_code");
+
     private final Database db;
     private final JdbiSsoStore store;
     private final AccountService accounts;
@@ -88,12 +91,56 @@ public final class SsoService {
      */
     public LoginOutcome.SignedIn open(org.jdbi.v3.core.Handle h, UUID userId, String method, RequestInfo info) {
         Instant now = clock.instant();
-        var session = new SsoSession(UUID.randomUUID(), userId, now, now.plus(ttl));
+        var session = new SsoSession(UUID.randomUUID(), userId, now, now.plus(ttl), SsoSession.amrOf(method));
         String token = secrets.token("sso_");
         store.insert(h, session, Secrets.sha256(token));
         accounts.recordLogin(h, userId);
         audit.record(h, AuditEvent.success("sso.login", userId).details(java.util.Map.of("method", method)), info);
         return new LoginOutcome.SignedIn(session, token);
+    }
+
+    /**
+     * Finishes a sign-in whose second factor just passed, inside the caller's transaction: when the browser already
+     * holds an open SSO session of the same user (a step-up for {@code acr_values}, or signing in again), that session
+     * is upgraded in place with a new cookie token ({@link JdbiSsoStore#upgrade}); otherwise a new one opens.
+     */
+    public LoginOutcome.SignedIn complete(
+            org.jdbi.v3.core.Handle h, UUID userId, String method, Optional<SsoSession> current, RequestInfo info) {
+        if (current.isPresent() && current.get().userId().equals(userId)) {
+            SsoSession s = current.get();
+            Instant now = clock.instant();
+            String token = secrets.token("sso_");
+            var amr = SsoSession.amrOf(method);
+            if (store.upgrade(h, s.id(), userId, Secrets.sha256(token), amr, now)) {
+                accounts.recordLogin(h, userId);
+                audit.record(
+                        h,
+                        AuditEvent.success("sso.login", userId)
+                                .details(java.util.Map.of("method", method, "step_up", true)),
+                        info);
+                return new LoginOutcome.SignedIn(new SsoSession(s.id(), userId, now, s.expiresAt(), amr), token);
+            }
+        }
+        return open(h, userId, method, info);
+    }
+
+    /** Whether this user has a second factor the hosted step-up could ask for. */
+    public boolean canStepUp(UUID userId) {
+        // Only the factors the hosted second step offers.
+        return db.withHandle(h -> secondFactor.enrolled(h, userId).stream().anyMatch(HOSTED_METHODS::contains));
+    }
+
+    /**
+     * Starts a step-up for an open password-only session: a pending login (mfa_token) for the second factor, which
+     * {@link #complete} then records on this session. Empty when the user has no second factor (or is gone).
+     */
+    public Optional<LoginOutcome.MfaRequired> stepUp(SsoSession session, RequestInfo info) {
+        var user = accounts.find(session.userId()).filter(dev.gatehouse.accounts.User::active);
+        if (user.isEmpty()) return Optional.empty();
+        String deviceId = info.deviceId().orElseGet(() -> secrets.token("").substring(0, 32));
+        return db.inTransaction(h -> secondFactor
+                .stepUp(h, user.get(), deviceId, "password", info)
+                .map(p -> new LoginOutcome.MfaRequired(p.mfaToken(), p.methods())));
     }
 
     public Optional<SsoSession> find(String cookieValue) {

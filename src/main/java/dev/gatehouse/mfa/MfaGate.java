@@ -59,6 +59,31 @@ public final class MfaGate implements SecondFactor {
             audit.record(h, AuditEvent.success("mfa.skipped_trusted_device", user.id()), info);
             return Optional.empty();
         }
+        return Optional.of(open(h, user, deviceId, firstMethod, methods, info, "mfa.challenged"));
+    }
+
+    @Override
+    public Optional<MfaRequired> stepUp(Handle h, User user, String deviceId, String firstMethod, RequestInfo info) {
+        List<String> methods = methods(h, user.id());
+        if (methods.isEmpty()) return Optional.empty();
+        return Optional.of(open(h, user, deviceId, firstMethod, methods, info, "mfa.step_up"));
+    }
+
+    @Override
+    public List<String> enrolled(Handle h, UUID userId) {
+        return methods(h, userId);
+    }
+
+    /** A pending login for these methods (none: policy demands a factor, set one up first). */
+    private MfaRequired open(
+            Handle h,
+            User user,
+            String deviceId,
+            String firstMethod,
+            List<String> methods,
+            RequestInfo info,
+            String event) {
+        Instant now = clock.instant();
         boolean setup = methods.isEmpty();
         String token = secrets.token("mfa_");
         store.deleteExpiredChallenges(h, now.minus(Duration.ofHours(1)));
@@ -69,10 +94,10 @@ public final class MfaGate implements SecondFactor {
                 now);
         audit.record(
                 h,
-                AuditEvent.success("mfa.challenged", user.id())
+                AuditEvent.success(event, user.id())
                         .details(Map.of("methods", String.join(",", methods), "setup_required", setup)),
                 info);
-        return Optional.of(new MfaRequired(token, setup ? List.of("totp") : methods, setup));
+        return new MfaRequired(token, setup ? List.of("totp") : methods, setup);
     }
 
     /** The methods that can complete a sign-in of this user, the preferred one first. */

@@ -198,6 +198,7 @@ public final class MfaService {
         return switch (method) {
             case "totp" -> (h, login) -> !login.setupRequired() && totpMatches(h, login.userId(), code, true);
             case "backup_code" -> (h, login) -> backupMatches(h, login.userId(), code);
+            case "email" -> emailCheck(mfaToken, code);
             default -> (h, login) -> false;
         };
     }
@@ -248,20 +249,21 @@ public final class MfaService {
     }
 
     public AuthService.SignedIn completeWithEmail(String mfaToken, String code, RequestInfo info) {
+        return complete(mfaToken, "email", emailCheck(mfaToken, code), info);
+    }
+
+    /** The last code mailed for this pending login ({@link #sendEmailCode}), while email codes are enabled. */
+    private FactorCheck emailCheck(String mfaToken, String code) {
         String hash = wellFormed(mfaToken) ? Secrets.sha256(mfaToken) : "";
-        return complete(
-                mfaToken,
-                "email",
-                (h, login) -> {
-                    var c = store.liveChallenge(h, hash, clock.instant(), MfaGate.MAX_ATTEMPTS, false)
-                            .orElseThrow();
-                    return c.emailCodeHash() != null
-                            && store.factors(h, login.userId()).emailEnabled()
-                            && code != null
-                            && code.matches("\\d{6}")
-                            && Secrets.constantTimeEquals(c.emailCodeHash(), emailCodeHash(hash, code));
-                },
-                info);
+        return (h, login) -> {
+            var c = store.liveChallenge(h, hash, clock.instant(), MfaGate.MAX_ATTEMPTS, false)
+                    .orElseThrow();
+            return c.emailCodeHash() != null
+                    && store.factors(h, login.userId()).emailEnabled()
+                    && code != null
+                    && code.matches("\\d{6}")
+                    && Secrets.constantTimeEquals(c.emailCodeHash(), emailCodeHash(hash, code));
+        };
     }
 
     /** Mails a 6-digit code for a pending login; at most 3 per mfa_token. */

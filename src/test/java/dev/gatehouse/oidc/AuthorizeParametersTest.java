@@ -433,7 +433,7 @@ class AuthorizeParametersTest {
         var meta = OIDCProviderMetadata.parse(b.get(URI.create(server.base + "/.well-known/openid-configuration"))
                 .body());
         assertThat(meta.getResponseModes()).contains(ResponseMode.QUERY, ResponseMode.FRAGMENT, ResponseMode.FORM_POST);
-        assertThat(meta.getACRs()).containsExactly(new ACR("urn:gatehouse:acr:pwd"));
+        assertThat(meta.getACRs()).containsExactly(new ACR("urn:gatehouse:acr:pwd"), new ACR("urn:gatehouse:acr:mfa"));
         assertThat(meta.getPushedAuthorizationRequestEndpointURI()).isEqualTo(URI.create(server.base + "/oauth2/par"));
         assertThat(meta.requiresPushedAuthorizationRequests()).isFalse();
         assertThat(meta.supportsClaimsParam()).isFalse();

@@ -6,7 +6,10 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
-/** What a user granted a client through one authorization code: the record the token endpoint redeems. */
+/**
+ * What a user granted a client through one authorization code: the record the token endpoint redeems. {@code amr} are
+ * the RFC 8176 authentication methods of the sign-in it was issued in, for the ID tokens issued from it.
+ */
 public record AuthorizationCode(
         String clientId,
         UUID userId,
@@ -18,4 +21,37 @@ public record AuthorizationCode(
         Instant authTime,
         Instant expiresAt,
         Optional<Instant> usedAt,
-        Optional<UUID> sessionId) {}
+        Optional<UUID> sessionId,
+        List<String> amr) {
+    public AuthorizationCode {
+        amr = List.copyOf(amr);
+    }
+
+    /** A grant from a password-only sign-in. */
+    public AuthorizationCode(
+            String clientId,
+            UUID userId,
+            String redirectUri,
+            String codeChallenge,
+            Set<String> scope,
+            List<String> resources,
+            Optional<String> nonce,
+            Instant authTime,
+            Instant expiresAt,
+            Optional<Instant> usedAt,
+            Optional<UUID> sessionId) {
+        this(
+                clientId,
+                userId,
+                redirectUri,
+                codeChallenge,
+                scope,
+                resources,
+                nonce,
+                authTime,
+                expiresAt,
+                usedAt,
+                sessionId,
+                List.of("pwd"));
+    }
+}

@@ -28,9 +28,9 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * {@code /oauth2/authorize} (GET and form POST, OIDC Core §3.1.2.1). Without an SSO session, with {@code prompt=login},
- * a sign-in older than {@code max_age} or weaker than a reachable {@code acr_values} class, the browser goes to the
- * hosted login page and comes back here; then the account choice for {@code prompt=select_account}; then consent, unless
+ * {@code /oauth2/authorize} (GET and form POST, OIDC Core §3.1.2.1). Without an SSO session, with {@code prompt=login} or
+ * a sign-in older than {@code max_age}, the browser goes to the hosted login page and comes back here; a password-only
+ * sign-in asked for {@code urn:gatehouse:acr:mfa} by a user with a second factor goes through the hosted second step; then the account choice for {@code prompt=select_account}; then consent, unless
  * remembered or first-party (and not {@code prompt=consent}). {@code prompt=none} answers the client with the OIDC error
  * for the first interaction it would need. Responses go back by query, fragment or form_post.
  */
@@ -97,13 +97,18 @@ public final class AuthorizeRoutes implements RouteGroup {
         }
         SsoSession s = session.get();
         boolean fresh = AuthorizeService.signedInForThisRequest(r, s);
-        String achieved = Acr.achievedBy(List.of("pwd"));
-        boolean acrUnmet = !r.acrValues().isEmpty()
-                && Acr.satisfied(achieved, r.acrValues()).isEmpty();
-        boolean stepUp = acrUnmet && Acr.reachableBySigningIn(achieved, r.acrValues());
-        if (!fresh && (r.prompt().contains("login") || authorize.tooOld(r, s) || stepUp)) {
+        if (!fresh && (r.prompt().contains("login") || authorize.tooOld(r, s))) {
             if (none) respond(ctx, authorize.refuse(r, OIDCError.LOGIN_REQUIRED), redirect);
             else toLogin(ctx, r, params, redirect);
+            return;
+        }
+        String achieved = Acr.achievedBy(s.amr());
+        boolean acrUnmet = !r.acrValues().isEmpty()
+                && Acr.satisfied(achieved, r.acrValues()).isEmpty();
+        if (acrUnmet && Acr.reachableBySigningIn(achieved, r.acrValues()) && sso.canStepUp(s.userId())) {
+            // A stronger class the user can reach: the hosted second step, then back here (ADR 0006).
+            if (none) respond(ctx, authorize.refuse(r, OIDCError.LOGIN_REQUIRED), redirect);
+            else ctx.redirect(stepUpUrl(r, params, authorize.now()), redirect);
             return;
         }
         if (none && acrUnmet) {
@@ -144,6 +149,13 @@ public final class AuthorizeRoutes implements RouteGroup {
         String back = back(params, AuthorizeService.SIGNED_IN_AFTER + "=" + now.toEpochMilli());
         String hint = r.loginHint().map(h -> "&login_hint=" + enc(h)).orElse("");
         return "/login?return_to=" + enc(back) + hint + locales(r);
+    }
+
+    /** To the hosted second step for this browser's SSO session; only that step (or a sign-in) after now counts. */
+    private String stepUpUrl(AuthorizeService.Request r, Map<String, List<String>> params, Instant now) {
+        authorize.requireReauthentication(r, now);
+        String back = back(params, AuthorizeService.SIGNED_IN_AFTER + "=" + now.toEpochMilli());
+        return "/login/mfa/step-up?return_to=" + enc(back) + locales(r);
     }
 
     /** OIDC Core §3.1.2.1 prompt=select_account: name the signed-in account; continue with it or sign in as another. */

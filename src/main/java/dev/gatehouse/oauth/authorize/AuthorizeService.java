@@ -556,7 +556,8 @@ public final class AuthorizeService {
                 authTime,
                 now.plus(CODE_TTL),
                 Optional.empty(),
-                Optional.empty());
+                Optional.empty(),
+                sso.map(SsoSession::amr).orElse(List.of("pwd")));
         boolean issued = db.inTransaction(h -> {
             // RFC 9126 §4: a pushed request answers once; a second browser racing with it gets an error.
             if (r.pushedHash().isPresent() && !pushed.consume(h, r.pushedHash().get(), now)) return false;

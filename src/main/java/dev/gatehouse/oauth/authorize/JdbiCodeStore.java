@@ -15,12 +15,12 @@ import org.jdbi.v3.core.statement.StatementContext;
 /** Authorization codes, keyed by the SHA-256 of the code (the code itself is never stored). */
 public final class JdbiCodeStore {
     private static final String COLUMNS = "client_id, user_id, redirect_uri, code_challenge, scope, resource, nonce,"
-            + " auth_time, expires_at, used_at, session_id";
+            + " auth_time, expires_at, used_at, session_id, amr";
 
     public void insert(Handle h, String codeHash, AuthorizationCode c, Instant now) {
         h.createUpdate("INSERT INTO authorization_codes (code_hash, created_at, " + COLUMNS
                         + ") VALUES (:hash, :now, :client, :user, :redirect, :challenge, :scope, :resource, :nonce,"
-                        + " :auth, :exp, NULL, NULL)")
+                        + " :auth, :exp, NULL, NULL, :amr)")
                 .bind("hash", codeHash)
                 .bind("now", now)
                 .bind("client", c.clientId())
@@ -32,6 +32,7 @@ public final class JdbiCodeStore {
                 .bind("nonce", c.nonce().orElse(null))
                 .bind("auth", c.authTime())
                 .bind("exp", c.expiresAt())
+                .bind("amr", String.join(" ", c.amr()))
                 .execute();
     }
 
@@ -119,6 +120,7 @@ public final class JdbiCodeStore {
                 rs.getObject("auth_time", OffsetDateTime.class).toInstant(),
                 rs.getObject("expires_at", OffsetDateTime.class).toInstant(),
                 Optional.ofNullable(used).map(OffsetDateTime::toInstant),
-                Optional.ofNullable(rs.getObject("session_id", UUID.class)));
+                Optional.ofNullable(rs.getObject("session_id", UUID.class)),
+                List.of(rs.getString("amr").split(" ")));
     }
 }

@@ -205,7 +205,7 @@ public final class DeviceRoutes implements RouteGroup {
             return;
         }
         boolean approve = "allow".equals(decision);
-        if (!devices.decide(code, s.userId(), s.authTime(), approve, web.info(ctx))) {
+        if (!devices.decide(code, s.userId(), s.authTime(), s.amr(), approve, web.info(ctx))) {
             renderEntry(ctx, 400, "", "That code is not valid or has expired. Check it and try again.");
             return;
         }

@@ -146,14 +146,15 @@ public final class DeviceService {
     }
 
     /** The signed-in user approves or denies; false when the code is unknown, expired or already decided. */
-    public boolean decide(String userCode, UUID userId, Instant authTime, boolean approve, RequestInfo info) {
+    public boolean decide(
+            String userCode, UUID userId, Instant authTime, List<String> amr, boolean approve, RequestInfo info) {
         Optional<String> code = normalize(userCode);
         if (code.isEmpty()) return false;
         String hash = Secrets.sha256(code.get());
         Instant now = clock.instant();
         return db.inTransaction(h -> {
             var status = approve ? DeviceGrant.Status.APPROVED : DeviceGrant.Status.DENIED;
-            if (!store.decide(h, hash, status, userId, authTime, now)) return false;
+            if (!store.decide(h, hash, status, userId, authTime, amr, now)) return false;
             String clientId =
                     store.byUserCode(h, hash).map(DeviceGrant::clientId).orElse("");
             audit.record(

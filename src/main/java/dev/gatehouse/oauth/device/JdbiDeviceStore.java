@@ -17,7 +17,7 @@ import org.jdbi.v3.core.statement.StatementContext;
 /** Device authorizations, keyed by the SHA-256 of the device code and found by the SHA-256 of the user code. */
 public final class JdbiDeviceStore {
     private static final String COLUMNS = "client_id, scope, resource, status, interval_seconds, expires_at,"
-            + " last_polled_at, user_id, auth_time, session_id";
+            + " last_polled_at, user_id, auth_time, session_id, amr";
 
     public void insert(Handle h, String deviceHash, String userHash, DeviceGrant g, Instant now) {
         h.createUpdate("INSERT INTO device_codes (device_code_hash, user_code_hash, client_id, scope, resource,"
@@ -83,13 +83,20 @@ public final class JdbiDeviceStore {
 
     /** Records the user's decision on a grant still pending and unexpired; false when it was not. */
     public boolean decide(
-            Handle h, String userHash, DeviceGrant.Status status, UUID userId, Instant authTime, Instant now) {
-        return h.createUpdate("UPDATE device_codes SET status = :status, user_id = :uid, auth_time = :auth,"
+            Handle h,
+            String userHash,
+            DeviceGrant.Status status,
+            UUID userId,
+            Instant authTime,
+            List<String> amr,
+            Instant now) {
+        return h.createUpdate("UPDATE device_codes SET status = :status, user_id = :uid, auth_time = :auth, amr = :amr,"
                                 + " decided_at = :now WHERE user_code_hash = :user AND status = 'pending'"
                                 + " AND expires_at > :now")
                         .bind("status", status.name().toLowerCase(Locale.ROOT))
                         .bind("uid", userId)
                         .bind("auth", authTime)
+                        .bind("amr", String.join(" ", amr))
                         .bind("now", now)
                         .bind("user", userHash)
                         .execute()
@@ -118,7 +125,10 @@ public final class JdbiDeviceStore {
                 instant(rs, "last_polled_at"),
                 Optional.ofNullable(rs.getObject("user_id", UUID.class)),
                 instant(rs, "auth_time"),
-                Optional.ofNullable(rs.getObject("session_id", UUID.class)));
+                Optional.ofNullable(rs.getObject("session_id", UUID.class)),
+                Optional.ofNullable(rs.getString("amr"))
+                        .map(a -> List.of(a.split(" ")))
+                        .orElse(List.of("pwd")));
     }
 
     private static Optional<Instant> instant(ResultSet rs, String column) throws SQLException {

@@ -73,7 +73,7 @@ public final class AuthorizationCodeGrantHandler implements GrantHandler {
                             grant.authTime(),
                             grant.nonce(),
                             access.token(),
-                            List.of("pwd"))));
+                            grant.amr())));
         }
         return body;
     }

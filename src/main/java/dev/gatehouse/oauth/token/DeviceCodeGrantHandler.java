@@ -68,7 +68,7 @@ public final class DeviceCodeGrantHandler implements GrantHandler {
                             grant.authTime().orElseThrow(),
                             Optional.empty(),
                             access.token(),
-                            List.of("pwd"))));
+                            grant.amr())));
         }
         return body;
     }

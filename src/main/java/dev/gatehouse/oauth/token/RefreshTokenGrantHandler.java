@@ -3,9 +3,11 @@ package dev.gatehouse.oauth.token;
 import dev.gatehouse.oauth.OAuthError;
 import dev.gatehouse.oauth.authorize.AuthorizeService;
 import dev.gatehouse.oauth.device.DeviceService;
+import dev.gatehouse.oidc.IdTokenService;
 import dev.gatehouse.sessions.Session;
 import dev.gatehouse.sessions.SessionService;
 import dev.gatehouse.tokens.AccessTokenService;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,13 +18,16 @@ import java.util.UUID;
 /**
  * RFC 6749 §6 for OAuth clients: the refresh token must belong to a session of the calling client, the scope may only
  * shrink, and every use rotates the token with family revocation on reuse ({@link SessionService#refresh}). Both
- * checks run before the rotation, so a refused request does not spend the owner's token.
+ * checks run before the rotation, so a refused request does not spend the owner's token. With {@code openid} in the
+ * scope a new ID token comes too (OIDC Core §12.2), stating the original sign-in: its {@code auth_time}, {@code amr}
+ * and {@code acr}, and no {@code nonce}.
  */
 public final class RefreshTokenGrantHandler implements GrantHandler {
     private final SessionService sessions;
     private final AuthorizeService authorize;
     private final DeviceService devices;
     private final AccessTokenService tokens;
+    private final IdTokenService idTokens;
     private final String defaultAudience;
     private final DpopSessionBindings dpopBindings;
 
@@ -31,6 +36,7 @@ public final class RefreshTokenGrantHandler implements GrantHandler {
             AuthorizeService authorize,
             DeviceService devices,
             AccessTokenService tokens,
+            IdTokenService idTokens,
             String defaultAudience,
             DpopSessionBindings dpopBindings) {
         this.dpopBindings = dpopBindings;
@@ -38,6 +44,7 @@ public final class RefreshTokenGrantHandler implements GrantHandler {
         this.authorize = authorize;
         this.devices = devices;
         this.tokens = tokens;
+        this.idTokens = idTokens;
         this.defaultAudience = defaultAudience;
     }
 
@@ -79,18 +86,36 @@ public final class RefreshTokenGrantHandler implements GrantHandler {
         body.put("expires_in", access.expiresIn());
         if (!scope.isEmpty()) body.put("scope", String.join(" ", scope));
         body.put("refresh_token", refreshed.refreshToken());
+        if (scope.contains("openid")) {
+            body.put(
+                    "id_token",
+                    idTokens.issue(new IdTokenService.Claims(
+                            call.client(),
+                            grant.userId().toString(),
+                            refreshed.session().id(),
+                            grant.authTime(),
+                            Optional.empty(),
+                            access.token(),
+                            grant.amr())));
+        }
         return body;
     }
 
     /** What the user granted: through an authorization code, or through the device grant (RFC 8628). */
-    private record Granted(UUID userId, Set<String> scope, List<String> resources) {}
+    private record Granted(
+            UUID userId, Set<String> scope, List<String> resources, Instant authTime, List<String> amr) {}
 
     private Optional<Granted> grantOf(UUID sessionId) {
         return authorize
                 .grantOfSession(sessionId)
-                .map(g -> new Granted(g.userId(), g.scope(), g.resources()))
+                .map(g -> new Granted(g.userId(), g.scope(), g.resources(), g.authTime(), g.amr()))
                 .or(() -> devices.grantOfSession(sessionId)
-                        .filter(g -> g.userId().isPresent())
-                        .map(g -> new Granted(g.userId().get(), g.scope(), g.resources())));
+                        .filter(g -> g.userId().isPresent() && g.authTime().isPresent())
+                        .map(g -> new Granted(
+                                g.userId().get(),
+                                g.scope(),
+                                g.resources(),
+                                g.authTime().get(),
+                                g.amr())));
     }
 }

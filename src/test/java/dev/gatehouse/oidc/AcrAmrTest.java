@@ -1,0 +1,371 @@
+package dev.gatehouse.oidc;
+
+import static dev.gatehouse.testkit.HttpJson.map;
+import static dev.gatehouse.testkit.TestAccounts.PASSWORD;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.oauth2.sdk.AuthorizationCodeGrant;
+import com.nimbusds.oauth2.sdk.AuthorizationResponse;
+import com.nimbusds.oauth2.sdk.RefreshTokenGrant;
+import com.nimbusds.oauth2.sdk.ResponseType;
+import com.nimbusds.oauth2.sdk.Scope;
+import com.nimbusds.oauth2.sdk.TokenRequest;
+import com.nimbusds.oauth2.sdk.auth.ClientSecretBasic;
+import com.nimbusds.oauth2.sdk.auth.Secret;
+import com.nimbusds.oauth2.sdk.id.ClientID;
+import com.nimbusds.oauth2.sdk.id.State;
+import com.nimbusds.oauth2.sdk.pkce.CodeChallengeMethod;
+import com.nimbusds.oauth2.sdk.pkce.CodeVerifier;
+import com.nimbusds.oauth2.sdk.token.RefreshToken;
+import com.nimbusds.openid.connect.sdk.AuthenticationRequest;
+import com.nimbusds.openid.connect.sdk.Nonce;
+import com.nimbusds.openid.connect.sdk.OIDCTokenResponse;
+import com.nimbusds.openid.connect.sdk.OIDCTokenResponseParser;
+import com.nimbusds.openid.connect.sdk.Prompt;
+import com.nimbusds.openid.connect.sdk.claims.ACR;
+import com.nimbusds.openid.connect.sdk.op.OIDCProviderMetadata;
+import dev.gatehouse.mfa.TotpCodes;
+import dev.gatehouse.testkit.ServerTest;
+import dev.gatehouse.testkit.TestAccounts;
+import dev.gatehouse.testkit.TestServer;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * ID tokens state the factors of the sign-in they come from ({@code amr}, RFC 8176) and its class ({@code acr}), also
+ * when refreshed; {@code acr_values=urn:gatehouse:acr:mfa} makes a password-only SSO session give its second factor.
+ */
+@ServerTest
+class AcrAmrTest {
+    static final URI CALLBACK = URI.create("http://localhost:9999/cb");
+    static final String MFA = "urn:gatehouse:acr:mfa";
+    static final String PWD = "urn:gatehouse:acr:pwd";
+    static TestServer server;
+    static TestAccounts accounts;
+    static ClientID client;
+    static Secret secret;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start();
+        accounts = new TestAccounts(server);
+        var r = server.http
+                .post("/v1/admin/clients")
+                .bearer(server.adminToken())
+                .json(map(
+                        "client_name",
+                        "web app",
+                        "grant_types",
+                        List.of("authorization_code", "refresh_token"),
+                        "redirect_uris",
+                        List.of(CALLBACK.toString()),
+                        "token_endpoint_auth_method",
+                        "client_secret_basic",
+                        "scope",
+                        "openid email offline_access"))
+                .send();
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        client = new ClientID(r.text("client_id"));
+        secret = new Secret(r.text("client_secret"));
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    /** Turns TOTP on for {@code email} through the API; answers the base32 secret. */
+    static String enableTotp(String email) {
+        String token = accounts.signIn(email, PASSWORD).accessToken();
+        String totp =
+                server.http.post("/v1/auth/mfa/setup").bearer(token).send().text("secret");
+        var enable = server.http
+                .post("/v1/auth/mfa/enable")
+                .bearer(token)
+                .json(map("code", TotpCodes.at(totp, server.clock.instant())))
+                .send();
+        assertThat(enable.status()).as(enable.body()).isEqualTo(200);
+        server.clock.advance(Duration.ofSeconds(30));
+        return totp;
+    }
+
+    static AuthenticationRequest.Builder request(CodeVerifier verifier) {
+        return new AuthenticationRequest.Builder(
+                        ResponseType.CODE, new Scope("openid", "email", "offline_access"), client, CALLBACK)
+                .endpointURI(URI.create(server.base + "/oauth2/authorize"))
+                .state(new State())
+                .nonce(new Nonce())
+                .codeChallenge(verifier, CodeChallengeMethod.S256);
+    }
+
+    static boolean isSecondStep(HttpResponse<String> r) {
+        return r.statusCode() == 200 && r.body().contains("name=\"mfa_token\"");
+    }
+
+    static HttpResponse<String> second(Browser b, HttpResponse<String> page, String code) throws Exception {
+        return b.follow(b.post(
+                URI.create(server.base + "/login/mfa"),
+                Map.of(
+                        "csrf", Browser.hidden(page.body(), "csrf"),
+                        "return_to", Browser.hidden(page.body(), "return_to"),
+                        "mfa_token", Browser.hidden(page.body(), "mfa_token"),
+                        "methods", Browser.hidden(page.body(), "methods"),
+                        "method", "totp",
+                        "code", code)));
+    }
+
+    /** Consents when asked; answers the authorization response the browser is sent back with. */
+    static AuthorizationResponse back(Browser b, HttpResponse<String> r) throws Exception {
+        if (r.statusCode() == 200 && r.body().contains("name=\"decision\"")) r = b.consent(r, "allow");
+        assertThat(r.statusCode()).as(r.body()).isIn(302, 303);
+        return AuthorizationResponse.parse(Browser.location(r));
+    }
+
+    static OIDCTokenResponse tokens(com.nimbusds.oauth2.sdk.AuthorizationGrant grant) throws Exception {
+        var response = OIDCTokenResponseParser.parse(new TokenRequest(
+                        URI.create(server.base + "/oauth2/token"), new ClientSecretBasic(client, secret), grant)
+                .toHTTPRequest()
+                .send());
+        assertThat(response.indicatesSuccess()).as(String.valueOf(response)).isTrue();
+        return (OIDCTokenResponse) response.toSuccessResponse();
+    }
+
+    static OIDCTokenResponse exchange(AuthorizationResponse r, CodeVerifier verifier) throws Exception {
+        assertThat(r.indicatesSuccess()).as(String.valueOf(r)).isTrue();
+        return tokens(new AuthorizationCodeGrant(r.toSuccessResponse().getAuthorizationCode(), CALLBACK, verifier));
+    }
+
+    static JWTClaimsSet idClaims(OIDCTokenResponse t) throws Exception {
+        return t.getOIDCTokens().getIDToken().getJWTClaimsSet();
+    }
+
+    static JWTClaimsSet refreshed(OIDCTokenResponse t) throws Exception {
+        RefreshToken rt = t.getOIDCTokens().getRefreshToken();
+        assertThat(rt).isNotNull();
+        return idClaims(tokens(new RefreshTokenGrant(rt)));
+    }
+
+    static String ssoCookie(Browser b) {
+        return b.cookies.getCookieStore().getCookies().stream()
+                .filter(c -> c.getName().equals("gh_sso"))
+                .map(java.net.HttpCookie::getValue)
+                .findFirst()
+                .orElse(null);
+    }
+
+    @Test
+    void whenThePasswordAloneSignsIn_thenThePasswordClassAndPwdAreStatedAlsoAfterRefresh() throws Exception {
+        String email = accounts.registered("pwd");
+        var b = new Browser(server.base);
+        var verifier = new CodeVerifier();
+        var login = b.follow(b.get(request(verifier).build().toURI()));
+
+        var t = exchange(back(b, b.signIn(login, email, PASSWORD)), verifier);
+
+        var claims = idClaims(t);
+        assertThat(claims.getStringClaim("acr")).isEqualTo(PWD);
+        assertThat(claims.getStringListClaim("amr")).containsExactly("pwd");
+        server.clock.advance(Duration.ofMinutes(2));
+        var again = refreshed(t);
+        assertThat(again.getStringClaim("acr")).isEqualTo(PWD);
+        assertThat(again.getStringListClaim("amr")).containsExactly("pwd");
+    }
+
+    @Test
+    void whenPasswordAndTotpSignIn_thenTheMfaClassAndBothFactorsAreStatedAlsoAfterRefresh() throws Exception {
+        String email = accounts.registered("totp");
+        String totp = enableTotp(email);
+        var b = new Browser(server.base);
+        var verifier = new CodeVerifier();
+        var page = b.signIn(b.follow(b.get(request(verifier).build().toURI())), email, PASSWORD);
+        assertThat(isSecondStep(page)).as(page.body()).isTrue();
+
+        var t = exchange(back(b, second(b, page, TotpCodes.at(totp, server.clock.instant()))), verifier);
+
+        var claims = idClaims(t);
+        assertThat(claims.getStringClaim("acr")).isEqualTo(MFA);
+        assertThat(claims.getStringListClaim("amr")).containsExactlyInAnyOrder("pwd", "otp", "mfa");
+        server.clock.advance(Duration.ofMinutes(2));
+        var again = refreshed(t);
+        assertThat(again.getStringClaim("acr")).isEqualTo(MFA);
+        assertThat(again.getStringListClaim("amr")).containsExactlyInAnyOrder("pwd", "otp", "mfa");
+        // OIDC Core §12.2: the original sign-in's time, the same subject and session, and no nonce.
+        assertThat(again.getLongClaim("auth_time")).isEqualTo(claims.getLongClaim("auth_time"));
+        assertThat(again.getSubject()).isEqualTo(claims.getSubject());
+        assertThat(again.getStringClaim("sid")).isEqualTo(claims.getStringClaim("sid"));
+        assertThat(again.getClaim("nonce")).isNull();
+    }
+
+    @Test
+    void whenMfaIsAskedOfAPasswordOnlySession_thenTheTotpStepIsShownAndUpgradesTheSameSession() throws Exception {
+        String email = accounts.registered("stepup");
+        var b = new Browser(server.base);
+        var first = new CodeVerifier();
+        var login = b.follow(b.get(request(first).build().toURI()));
+        var before = idClaims(exchange(back(b, b.signIn(login, email, PASSWORD)), first));
+        assertThat(before.getStringClaim("acr")).isEqualTo(PWD);
+        String totp = enableTotp(email); // after the browser signed in: its session stays password-only
+        String cookieBefore = ssoCookie(b);
+
+        // Without interaction nothing can give the second factor.
+        var none = back(
+                b,
+                b.get(request(new CodeVerifier())
+                        .acrValues(List.of(new ACR(MFA)))
+                        .prompt(Prompt.Type.NONE)
+                        .build()
+                        .toURI()));
+        assertThat(none.toErrorResponse().getErrorObject().getCode()).isEqualTo("login_required");
+
+        var verifier = new CodeVerifier();
+        var page = b.follow(
+                b.get(request(verifier).acrValues(List.of(new ACR(MFA))).build().toURI()));
+        assertThat(isSecondStep(page)).as(page.body()).isTrue();
+        assertThat(page.body()).doesNotContain("name=\"password\"");
+        var wrong = second(b, page, TotpCodes.at(totp, server.clock.instant()).equals("000000") ? "1" : "000000");
+        assertThat(wrong.statusCode()).isEqualTo(400);
+        var after = idClaims(exchange(back(b, second(b, wrong, TotpCodes.at(totp, server.clock.instant()))), verifier));
+
+        assertThat(after.getStringClaim("acr")).isEqualTo(MFA);
+        assertThat(after.getStringListClaim("amr")).containsExactlyInAnyOrder("pwd", "otp", "mfa");
+        assertThat(after.getSubject()).isEqualTo(before.getSubject());
+        // The same SSO session, with a new cookie token: one known before the step-up does not gain it.
+        assertThat(ssoCookie(b)).isNotNull().isNotEqualTo(cookieBefore);
+        var stale = new Browser(server.base);
+        var staleAnswer = AuthorizationResponse.parse(Browser.location(stale.http.send(
+                java.net.http.HttpRequest.newBuilder(request(new CodeVerifier())
+                                .prompt(Prompt.Type.NONE)
+                                .build()
+                                .toURI())
+                        .header("Cookie", "gh_sso=" + cookieBefore)
+                        .GET()
+                        .build(),
+                HttpResponse.BodyHandlers.ofString())));
+        assertThat(staleAnswer.toErrorResponse().getErrorObject().getCode()).isEqualTo("login_required");
+        // Now the session meets the class: prompt=none gets a code at once.
+        var v3 = new CodeVerifier();
+        var silent = back(
+                b,
+                b.get(request(v3)
+                        .acrValues(List.of(new ACR(MFA)))
+                        .prompt(Prompt.Type.NONE)
+                        .build()
+                        .toURI()));
+        assertThat(idClaims(exchange(silent, v3)).getStringClaim("acr")).isEqualTo(MFA);
+    }
+
+    @Test
+    void whenMfaIsAskedOfAUserWithoutASecondFactor_thenPromptNoneIsUnmetAndInteractiveGetsThePasswordClass()
+            throws Exception {
+        String email = accounts.registered("nofactor");
+        var b = new Browser(server.base);
+        var first = new CodeVerifier();
+        exchange(back(b, b.signIn(b.follow(b.get(request(first).build().toURI())), email, PASSWORD)), first);
+
+        var unmet = back(
+                b,
+                b.get(request(new CodeVerifier())
+                        .acrValues(List.of(new ACR(MFA)))
+                        .prompt(Prompt.Type.NONE)
+                        .build()
+                        .toURI()));
+        assertThat(unmet.toErrorResponse().getErrorObject().getCode()).isEqualTo("unmet_authentication_requirements");
+
+        // acr_values are voluntary (OIDC Core §5.5.1.1): the user gets in and the token says what was reached.
+        var verifier = new CodeVerifier();
+        var claims = idClaims(exchange(
+                back(
+                        b,
+                        b.follow(b.get(request(verifier)
+                                .acrValues(List.of(new ACR(MFA)))
+                                .build()
+                                .toURI()))),
+                verifier));
+        assertThat(claims.getStringClaim("acr")).isEqualTo(PWD);
+        assertThat(claims.getStringListClaim("amr")).containsExactly("pwd");
+    }
+
+    /** The sign-in codes mailed to {@code email}, once {@code count} arrived. */
+    static List<String> mailedCodes(String email, int count) throws Exception {
+        var code = java.util.regex.Pattern.compile("\\b(\\d{6})\\b");
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (true) {
+            var out = new java.util.ArrayList<String>();
+            for (var m : accounts.matching(email, s -> s.contains("sign-in code"))) {
+                var c = code.matcher(com.icegreen.greenmail.util.GreenMailUtil.getBody(m));
+                if (c.find()) out.add(c.group(1));
+            }
+            if (out.size() >= count) return out;
+            if (System.nanoTime() > deadline) throw new AssertionError("only " + out.size() + " codes mailed");
+            Thread.sleep(25);
+        }
+    }
+
+    @Test
+    void whenTheEmailCodeIsChosenOnTheHostedStep_thenItIsMailedAndCompletesAnMfaSignIn() throws Exception {
+        String email = accounts.verified("emailcode");
+        String token = accounts.signIn(email, PASSWORD).accessToken();
+        assertThat(server.http
+                        .post("/v1/auth/mfa/email/enable")
+                        .bearer(token)
+                        .send()
+                        .status())
+                .isEqualTo(200);
+        var b = new Browser(server.base);
+        var verifier = new CodeVerifier();
+        var page = b.signIn(b.follow(b.get(request(verifier).build().toURI())), email, PASSWORD);
+        assertThat(page.body()).contains("value=\"email\"").contains("name=\"send_email\"");
+
+        var sent = b.post(
+                URI.create(server.base + "/login/mfa"),
+                Map.of(
+                        "csrf", Browser.hidden(page.body(), "csrf"),
+                        "return_to", Browser.hidden(page.body(), "return_to"),
+                        "mfa_token", Browser.hidden(page.body(), "mfa_token"),
+                        "methods", Browser.hidden(page.body(), "methods"),
+                        "method", "email",
+                        "send_email", "1",
+                        "code", ""));
+        assertThat(sent.statusCode()).as(sent.body()).isEqualTo(200);
+        assertThat(sent.body()).contains("We sent a code").contains("value=\"email\" checked");
+        String code = mailedCodes(email, 1).get(0);
+        var done = b.follow(b.post(
+                URI.create(server.base + "/login/mfa"),
+                Map.of(
+                        "csrf", Browser.hidden(sent.body(), "csrf"),
+                        "return_to", Browser.hidden(sent.body(), "return_to"),
+                        "mfa_token", Browser.hidden(sent.body(), "mfa_token"),
+                        "methods", Browser.hidden(sent.body(), "methods"),
+                        "method", "email",
+                        "code", code)));
+
+        var claims = idClaims(exchange(back(b, done), verifier));
+        assertThat(claims.getStringClaim("acr")).isEqualTo(MFA);
+        assertThat(claims.getStringListClaim("amr")).containsExactlyInAnyOrder("pwd", "otp", "mfa");
+    }
+
+    @Test
+    void whenTheStepUpPageIsOpenedWithoutASignIn_thenItAsksToStartAgain() throws Exception {
+        var r = new Browser(server.base)
+                .get(URI.create(server.base + "/login/mfa/step-up?return_to=%2Foauth2%2Fauthorize%3Fx%3D1"));
+
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.body()).contains("start again").doesNotContain("name=\"mfa_token\"");
+    }
+
+    @Test
+    void whenDiscoveryIsRead_thenBothClassesAndTheirClaimsAreAdvertised() throws Exception {
+        var meta = OIDCProviderMetadata.parse(
+                server.http.get("/.well-known/openid-configuration").send().body());
+
+        assertThat(meta.getACRs()).containsExactly(new ACR(PWD), new ACR(MFA));
+        assertThat(meta.getClaims()).contains("acr", "amr");
+    }
+}
