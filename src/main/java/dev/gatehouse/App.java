@@ -119,7 +119,9 @@ public final class App implements AutoCloseable {
         var accessTokens = new dev.gatehouse.tokens.AccessTokenService(
                 keyRing, config.issuer(), clock, config.accessTokenTtl(), JWSAlgorithm.ES256, metrics);
         var mfaStore = new dev.gatehouse.mfa.JdbiMfaStore();
-        List<dev.gatehouse.mfa.ExtraFactor> extraFactors = List.of(); // WebAuthn plugs in here
+        var webauthnStore = new dev.gatehouse.webauthn.JdbiWebAuthnStore();
+        List<dev.gatehouse.mfa.ExtraFactor> extraFactors =
+                List.of(new dev.gatehouse.webauthn.WebAuthnFactor(webauthnStore));
         var mfaGate =
                 new dev.gatehouse.mfa.MfaGate(mfaStore, audit, secrets, clock, config.mfaRequired(), extraFactors);
         var auth = new AuthService(
@@ -256,6 +258,9 @@ public final class App implements AutoCloseable {
                         new dev.gatehouse.ops.Sweeper.Task("sso_sessions", sso::deleteExpired),
                         new dev.gatehouse.ops.Sweeper.Task("one_time_tokens", accounts::deleteExpiredTokens),
                         new dev.gatehouse.ops.Sweeper.Task("revoked_access_tokens", revocations::deleteExpired)));
+        var webauthn = new dev.gatehouse.webauthn.WebAuthnService(
+                db, webauthnStore, accounts, auth, mfa, audit, secrets, clock, metrics, config.issuer());
+        groups.add(new dev.gatehouse.webauthn.WebAuthnRoutes(webauthn, web, https));
         groups.add(new AdminRoutes(keyRing, outbox, accounts, audit, web, clock));
         groups.add(new DocsRoutes(config.issuer(), VERSION, mapper, () -> self[0].operations()));
         this.http = new HttpServer(config.httpHost(), config.httpPort(), config.issuer(), mapper, metrics, groups);

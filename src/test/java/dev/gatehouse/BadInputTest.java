@@ -303,6 +303,7 @@ class BadInputTest {
         var db = server.database;
         try (var c = DriverManager.getConnection(db.url(), db.user(), "")) {
             c.createStatement().executeUpdate("DELETE FROM mfa_factors");
+            c.createStatement().executeUpdate("DELETE FROM webauthn_credentials");
         } catch (java.sql.SQLException e) {
             throw new IllegalStateException(e);
         }

@@ -125,6 +125,31 @@ public final class AuthService {
         });
     }
 
+    /**
+     * Signs in an account whose authentication another feature has verified (a passkey): the same checks on the
+     * account, session, audit and metrics as a password sign-in. {@code details} joins the audit record.
+     */
+    public SignedIn loginVerified(UUID userId, String method, Map<String, Object> details, RequestInfo info) {
+        User user = accounts.find(userId).filter(User::active).orElse(null);
+        if (user == null) {
+            count("failure", method + "_account_inactive");
+            audit.record(AuditEvent.failure("login.failure", userId, "account_inactive"), info);
+            throw new Problem(401, "invalid_credentials", "Unauthorized", "This credential cannot sign in", null);
+        }
+        if (requireVerifiedEmail && !user.emailVerified()) {
+            count("failure", "email_not_verified");
+            audit.record(AuditEvent.failure("login.failure", user.id(), "email_not_verified"), info);
+            throw Problem.forbidden("Verify your email address before signing in")
+                    .withHeader("X-Gatehouse-Reason", "email_not_verified");
+        }
+        // The verified credential stands for every factor (a passkey with user verification): no second factor
+        // is asked for.
+        String deviceId = info.deviceId().orElseGet(this::newDeviceId);
+        SignedIn signedIn = db.inTransaction(h -> signIn(h, user, deviceId, method, details, info));
+        count("success", method);
+        return signedIn;
+    }
+
     private LoginResult open(User user, String method, RequestInfo info) {
         String deviceId = info.deviceId().orElseGet(this::newDeviceId);
         LoginResult result = db.inTransaction(h -> {
@@ -142,13 +167,21 @@ public final class AuthService {
      * {@code password+totp}.
      */
     public SignedIn signIn(Handle h, User user, String deviceId, String method, RequestInfo info) {
+        return signIn(h, user, deviceId, method, Map.of(), info);
+    }
+
+    /** As {@link #signIn(Handle, User, String, String, RequestInfo)}, with {@code details} joining the audit record. */
+    public SignedIn signIn(
+            Handle h, User user, String deviceId, String method, Map<String, Object> details, RequestInfo info) {
+        var auditDetails = new java.util.LinkedHashMap<String, Object>(details);
+        auditDetails.put("method", method);
         var started = sessions.start(h, user.id(), deviceId, FIRST_PARTY_CLIENT, method, info);
         accounts.recordLogin(h, user.id());
         audit.record(
                 h,
                 AuditEvent.success("login.success", user.id())
                         .session(started.session().id())
-                        .details(Map.of("method", method)),
+                        .details(auditDetails),
                 info);
         return new SignedIn(
                 user,
