@@ -5,12 +5,14 @@ import dev.gatehouse.oauth.scopes.ScopeService;
 import dev.gatehouse.oauth.token.TokenEndpoint;
 import dev.gatehouse.platform.http.Api;
 import dev.gatehouse.platform.http.Json;
+import dev.gatehouse.platform.http.Messages;
 import dev.gatehouse.platform.http.RouteGroup;
 import dev.gatehouse.platform.http.Web;
 import dev.gatehouse.platform.keys.KeyRing;
 import io.javalin.http.Context;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -84,6 +86,10 @@ public final class DiscoveryRoutes implements RouteGroup {
         m.put("pushed_authorization_request_endpoint", issuer + "/oauth2/par");
         m.put("require_pushed_authorization_requests", false);
         m.put("prompt_values_supported", List.of("none", "login", "consent", "select_account"));
+        // RFC 8414 §2 / OIDC Discovery §3: the languages of the hosted pages (chosen by ui_locales).
+        m.put(
+                "ui_locales_supported",
+                Messages.SUPPORTED.stream().map(Locale::toLanguageTag).toList());
         m.put("service_documentation", issuer + "/docs");
         return m;
     }

@@ -6,6 +6,7 @@ import dev.gatehouse.login.SsoService;
 import dev.gatehouse.platform.crypto.Secrets;
 import dev.gatehouse.platform.http.Api;
 import dev.gatehouse.platform.http.Html;
+import dev.gatehouse.platform.http.Messages;
 import dev.gatehouse.platform.http.RouteGroup;
 import dev.gatehouse.platform.http.Web;
 import io.javalin.http.Context;
@@ -73,7 +74,7 @@ public final class LogoutRoutes implements RouteGroup {
 
     private void endSession(Context ctx, Map<String, List<String>> params, HttpStatus redirect) {
         switch (logout.check(params)) {
-            case LogoutService.Checked.Invalid i -> invalid(ctx, i.message());
+            case LogoutService.Checked.Invalid i -> invalid(ctx, i);
             case LogoutService.Checked.Valid v -> {
                 var r = v.request();
                 var session = sso.find(ctx.cookie(LoginRoutes.SSO_COOKIE));
@@ -107,7 +108,7 @@ public final class LogoutRoutes implements RouteGroup {
 
     private void confirmPage(Context ctx) {
         switch (logout.check(ctx.queryParamMap())) {
-            case LogoutService.Checked.Invalid i -> invalid(ctx, i.message());
+            case LogoutService.Checked.Invalid i -> invalid(ctx, i);
             case LogoutService.Checked.Valid v -> {
                 var r = v.request();
                 if (sso.find(ctx.cookie(LoginRoutes.SSO_COOKIE)).isEmpty()) {
@@ -119,28 +120,32 @@ public final class LogoutRoutes implements RouteGroup {
                 cookie.setHttpOnly(true);
                 cookie.setSameSite(SameSite.STRICT);
                 ctx.cookie(cookie);
+                var t = Messages.of(ctx);
                 String app = r.client()
-                        .map(c -> "<p><strong>" + Html.escape(c.name()) + "</strong> asks to sign you out.</p>\n")
+                        .map(c -> "<p>" + t.markup("logout.confirm.client", Html.strong(c.name())) + "</p>\n")
                         .orElse("");
                 String body = app
                         + """
-                        <p>Do you want to sign out of this account? You will be signed out of the applications you used\
-                         with it.</p>
+                        <p>%s</p>
                         <form method="post" action="/logout">
                         <input type="hidden" name="csrf" value="%s">
                         <input type="hidden" name="client_id" value="%s">
                         <input type="hidden" name="post_logout_redirect_uri" value="%s">
                         <input type="hidden" name="state" value="%s">
-                        <button type="submit">Sign out</button>
+                        <input type="hidden" name="ui_locales" value="%s">
+                        <button type="submit">%s</button>
                         </form>
                         """.formatted(
+                                t.html("logout.confirm.text"),
                                 Html.escape(csrf),
                                 Html.escape(r.client().map(c -> c.clientId()).orElse("")),
                                 Html.escape(r.postLogoutRedirect()
                                         .map(Object::toString)
                                         .orElse("")),
-                                Html.escape(r.state().orElse("")));
-                Html.send(ctx, 200, Html.page("Sign out?", body));
+                                Html.escape(r.state().orElse("")),
+                                Html.escape(Messages.uiLocales(ctx)),
+                                t.html("logout.confirm.submit"));
+                Html.send(ctx, 200, Html.page(t, t.get("logout.confirm.title"), body));
             }
         }
     }
@@ -149,18 +154,22 @@ public final class LogoutRoutes implements RouteGroup {
         String expected = ctx.cookie(CSRF_COOKIE);
         String presented = ctx.formParam("csrf");
         if (expected == null || presented == null || !Secrets.constantTimeEquals(expected, presented)) {
-            Html.send(ctx, 403, Html.page("Sign-out expired", "<p>The sign-out form expired. Please start again.</p>"));
+            var t = Messages.of(ctx);
+            Html.send(
+                    ctx,
+                    403,
+                    Html.page(t, t.get("logout.expired.title"), "<p>" + t.html("logout.expired.text") + "</p>"));
             return;
         }
         ctx.removeCookie(CSRF_COOKIE, "/logout");
         // Empty hidden fields mean "not given"; the id_token_hint never reaches this form.
         var params = new LinkedHashMap<String, List<String>>();
-        for (String name : List.of("client_id", "post_logout_redirect_uri", "state")) {
+        for (String name : List.of("client_id", "post_logout_redirect_uri", "state", "ui_locales")) {
             String value = ctx.formParam(name);
             if (value != null && !value.isEmpty()) params.put(name, List.of(value));
         }
         switch (logout.check(params)) {
-            case LogoutService.Checked.Invalid i -> invalid(ctx, i.message());
+            case LogoutService.Checked.Invalid i -> invalid(ctx, i);
             case LogoutService.Checked.Valid v -> {
                 var r = v.request();
                 var session = sso.find(ctx.cookie(LoginRoutes.SSO_COOKIE));
@@ -186,15 +195,17 @@ public final class LogoutRoutes implements RouteGroup {
             ctx.redirect(back.get().toString(), s);
             return;
         }
+        var t = Messages.of(ctx);
         String iframes = frames.stream()
                 .map(f -> "<iframe src=\"" + Html.escape(f.uri().toString())
-                        + "\" width=\"0\" height=\"0\" style=\"display:none\" title=\"Signing out of "
-                        + Html.escape(f.clientId()) + "\"></iframe>")
+                        + "\" width=\"0\" height=\"0\" style=\"display:none\" title=\""
+                        + t.html("logout.done.frame", f.clientId()) + "\"></iframe>")
                 .collect(Collectors.joining("\n"));
-        String onward = back.map(u -> "<p><a href=\"" + Html.escape(u.toString()) + "\">Continue</a></p>\n")
+        String onward = back.map(u -> "<p><a href=\"" + Html.escape(u.toString()) + "\">"
+                        + t.html("logout.done.continue") + "</a></p>\n")
                 .orElse("");
-        String body = "<p>You are signed out.</p>\n" + onward + iframes;
-        String html = Html.page("Signed out", body);
+        String body = "<p>" + t.html("logout.done.text") + "</p>\n" + onward + iframes;
+        String html = Html.page(t, t.get("logout.done.title"), body);
         if (back.isPresent()) {
             html = html.replace(
                     "<meta charset=\"utf-8\">",
@@ -207,8 +218,10 @@ public final class LogoutRoutes implements RouteGroup {
         Html.send(ctx, 200, html, csp);
     }
 
-    private static void invalid(Context ctx, String message) {
-        Html.send(ctx, 400, Html.page("Sign-out request refused", "<p>" + Html.escape(message) + "</p>"));
+    private static void invalid(Context ctx, LogoutService.Checked.Invalid i) {
+        var t = Messages.of(ctx);
+        String text = t.get(i.key(), i.args().toArray());
+        Html.send(ctx, 400, Html.page(t, t.get("logout.error.title"), Html.alert(text)));
     }
 
     private static String query(Map<String, String> q) {

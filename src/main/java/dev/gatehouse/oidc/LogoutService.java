@@ -38,8 +38,15 @@ public final class LogoutService {
             Optional<String> uiLocales) {}
 
     public sealed interface Checked {
-        /** Not trustworthy: shown on an error page, the browser is sent nowhere. */
-        record Invalid(String message) implements Checked {}
+        /**
+         * Not trustworthy: shown on an error page, the browser is sent nowhere. The page shows {@code key} from the
+         * message bundle ({@code logout.error.*}) with {@code args}.
+         */
+        record Invalid(String key, List<String> args) implements Checked {
+            public Invalid(String key, String... args) {
+                this(key, List.of(args));
+            }
+        }
 
         record Valid(Request request) implements Checked {}
     }
@@ -102,30 +109,27 @@ public final class LogoutService {
             state = single(params, "state");
             uiLocales = single(params, "ui_locales");
         } catch (IllegalArgumentException e) {
-            return new Checked.Invalid("The sign-out request repeats the parameter " + e.getMessage() + ".");
+            return new Checked.Invalid("logout.error.repeated", e.getMessage());
         }
         Optional<JWTClaimsSet> hint = Optional.empty();
         Optional<OAuthClient> client = Optional.empty();
         if (hintParam != null && !hintParam.isEmpty()) {
             hint = idTokens.verifyHint(hintParam);
-            if (hint.isEmpty())
-                return new Checked.Invalid("The sign-out request carries an ID token that is not ours.");
+            if (hint.isEmpty()) return new Checked.Invalid("logout.error.foreign_id_token");
             List<String> aud = hint.get().getAudience();
             String azp = (String) hint.get().getClaim("azp");
             String hintClient = azp != null ? azp : aud != null && aud.size() == 1 ? aud.get(0) : null;
             client = Optional.ofNullable(hintClient).flatMap(clients::find);
-            if (client.isEmpty())
-                return new Checked.Invalid("The ID token in the sign-out request names no registered application.");
+            if (client.isEmpty()) return new Checked.Invalid("logout.error.id_token_no_client");
             if (clientId != null && !clientId.equals(hintClient))
-                return new Checked.Invalid("The sign-out request names two different applications.");
+                return new Checked.Invalid("logout.error.two_clients");
         } else if (clientId != null) {
             client = clients.find(clientId);
-            if (client.isEmpty()) return new Checked.Invalid("The application is not registered here.");
+            if (client.isEmpty()) return new Checked.Invalid("logout.error.unknown_client");
         }
         Optional<URI> target = Optional.empty();
         if (redirect != null) {
-            if (client.isEmpty())
-                return new Checked.Invalid("The sign-out request has a return address but names no application.");
+            if (client.isEmpty()) return new Checked.Invalid("logout.error.redirect_without_client");
             var registered = client.get().metadata().getPostLogoutRedirectionURIs();
             // RP-Initiated Logout §3: must exactly match a registered post_logout_redirect_uris value.
             target = registered == null
@@ -133,12 +137,11 @@ public final class LogoutService {
                     : registered.stream()
                             .filter(u -> u.toString().equals(redirect))
                             .findFirst();
-            if (target.isEmpty())
-                return new Checked.Invalid("The return address is not registered for this application.");
+            if (target.isEmpty()) return new Checked.Invalid("logout.error.redirect_mismatch");
         }
-        if (state != null && state.length() > 2000) return new Checked.Invalid("The state parameter is too long.");
+        if (state != null && state.length() > 2000) return new Checked.Invalid("logout.error.state_too_long");
         if (uiLocales != null && uiLocales.length() > 200)
-            return new Checked.Invalid("The ui_locales parameter is too long.");
+            return new Checked.Invalid("logout.error.ui_locales_too_long");
         return new Checked.Valid(
                 new Request(client, target, Optional.ofNullable(state), hint, Optional.ofNullable(uiLocales)));
     }

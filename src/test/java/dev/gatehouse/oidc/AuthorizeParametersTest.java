@@ -159,6 +159,9 @@ class AuthorizeParametersTest {
         assertThat(page.headers().firstValue("Cache-Control")).hasValue("no-store");
         assertThat(page.body()).contains("<form method=\"post\" action=\"http://localhost:9999/cb\">");
         assertThat(page.body()).containsPattern("(?s)<noscript>.*<button type=\"submit\">.*</noscript>");
+        assertThat(page.body())
+                .contains("<html lang=\"en\">")
+                .contains("JavaScript is off: press the button to continue to the application.");
         var csp = page.headers().firstValue("Content-Security-Policy").orElseThrow();
         assertThat(csp).contains("form-action http://localhost:9999/cb;", "frame-ancestors 'none'");
         var script = Pattern.compile("<script>(.*)</script>").matcher(page.body());
@@ -395,6 +398,71 @@ class AuthorizeParametersTest {
         assertThat(redirected(after).indicatesSuccess()).isTrue();
     }
 
+    @Test
+    void whenSelectAccountIsAskedInGerman_thenTheChoiceAndTheLoginBehindItAreGerman() throws Exception {
+        var client = register();
+        String email = newUser();
+        var b = signedIn(client, email);
+        var uri = URI.create(request(client, new CodeVerifier())
+                        .prompt(Prompt.Type.SELECT_ACCOUNT)
+                        .build()
+                        .toURI()
+                + "&ui_locales=de");
+        var page = b.follow(b.get(uri));
+        assertThat(page.statusCode()).isEqualTo(200);
+        HostedPagesTest.assertPageHeaders(page);
+        HostedPagesTest.assertAccessible(page.body(), "de");
+        assertThat(page.body())
+                .contains("<title>Konto auswählen</title>")
+                .contains("<strong>web app</strong> fragt, welches Konto verwendet werden soll.")
+                .contains("Sie sind als <strong>" + email + "</strong> angemeldet.")
+                .contains(">Weiter als " + email + "</a>")
+                .doesNotContain("Choose an account");
+        var login = b.follow(b.get(URI.create(server.base + link(page.body(), "Anderes Konto verwenden"))));
+        assertThat(isLogin(login)).isTrue();
+        assertThat(login.body()).contains("<html lang=\"de\">");
+        var cont = link(page.body(), "Weiter als");
+        assertThat(redirected(b.get(URI.create(server.base + cont))).indicatesSuccess())
+                .isTrue();
+    }
+
+    @Test
+    void whenFormPostIsAskedInGerman_thenTheNoscriptButtonIsGermanAndTheFormCarriesOnlyTheResponse() throws Exception {
+        var client = register();
+        var req = request(client, new CodeVerifier())
+                .responseMode(ResponseMode.FORM_POST)
+                .build();
+        var page = through(new Browser(server.base), URI.create(req.toURI() + "&ui_locales=de"), newUser());
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body())
+                .contains("<html lang=\"de\">")
+                .contains("<title>Weiter</title>")
+                .contains(
+                        "<p>JavaScript ist deaktiviert: Klicken Sie auf die Schaltfläche, um zur Anwendung zu gelangen.</p>")
+                .contains("<button type=\"submit\">Weiter</button>");
+        assertThat(formFields(page.body())).containsKeys("code", "state").doesNotContainKey("ui_locales");
+
+        // Accept-Language alone chooses it too (here for an error posted back with prompt=none).
+        var none = request(client, new CodeVerifier())
+                .responseMode(ResponseMode.FORM_POST)
+                .prompt(Prompt.Type.NONE)
+                .build();
+        var b = new Browser(server.base);
+        var german = b.http.send(
+                java.net.http.HttpRequest.newBuilder(none.toURI())
+                        .header("Accept-Language", "de-DE,de;q=0.9")
+                        .GET()
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(german.statusCode()).isEqualTo(200);
+        assertThat(german.body()).contains("<html lang=\"de\">").contains(">Weiter</button>");
+        assertThat(AuthorizationResponse.parse(CALLBACK, formFields(german.body()))
+                        .toErrorResponse()
+                        .getErrorObject()
+                        .getCode())
+                .isEqualTo("login_required");
+    }
+
     private static String link(String html, String text) {
         var m = Pattern.compile("<a href=\"([^\"]+)\">" + text).matcher(html);
         assertThat(m.find()).as(html).isTrue();
@@ -439,12 +507,14 @@ class AuthorizeParametersTest {
         assertThat(meta.supportsClaimsParam()).isFalse();
         JSONObject json = meta.toJSONObject();
         assertThat(json.toJSONString()).contains("\"prompt_values_supported\"");
+        assertThat(meta.getUILocales().stream().map(Object::toString)).containsExactly("en", "de");
         var oauth = b.get(URI.create(server.base + "/.well-known/oauth-authorization-server"))
                 .body();
         assertThat(oauth)
                 .contains(
                         "\"pushed_authorization_request_endpoint\"",
                         "\"require_pushed_authorization_requests\":false",
+                        "\"ui_locales_supported\":[\"en\",\"de\"]",
                         "\"form_post\"");
     }
 

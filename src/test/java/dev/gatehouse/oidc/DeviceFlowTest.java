@@ -115,7 +115,86 @@ class DeviceFlowTest {
         fields.put("csrf", Browser.hidden(page.body(), "csrf"));
         fields.put("user_code", code);
         if (decision != null) fields.put("decision", decision);
+        // As a browser would: the page's language travels in its hidden field.
+        if (page.body().contains("name=\"ui_locales\""))
+            fields.put("ui_locales", Browser.hidden(page.body(), "ui_locales"));
         return b.post(URI.create(server.base + "/device"), fields);
+    }
+
+    @Test
+    void whenTheDevicePageIsAskedInGerman_thenEveryStepIsGermanAndTheLanguageSurvivesTheSignIn() throws Exception {
+        var client = registerPublic("openid offline_access");
+        var d = authorize(client, new Scope("openid", "offline_access"));
+        String userCode = d.getUserCode().getValue();
+        var b = new Browser(server.base);
+        var first = b.get(URI.create(d.getVerificationURIComplete() + "&ui_locales=de"));
+        assertThat(first.statusCode()).isEqualTo(303);
+        var login = b.follow(first);
+        assertThat(login.body()).contains("<html lang=\"de\">").contains("<title>Anmelden</title>");
+
+        var form = b.signIn(login, newUser(), PASSWORD);
+        assertThat(form.statusCode()).as(form.body()).isEqualTo(200);
+        HostedPagesTest.assertPageHeaders(form);
+        HostedPagesTest.assertAccessible(form.body(), "de");
+        assertThat(form.body())
+                .contains("<title>Gerät verbinden</title>")
+                .contains("Geben Sie den Code ein, der auf Ihrem Gerät angezeigt wird.")
+                .contains("name=\"ui_locales\" value=\"de\"")
+                .contains("value=\"" + userCode + "\"")
+                .contains(">Weiter</button>")
+                .doesNotContain("Connect a device");
+
+        var wrong = submit(b, form, "BCDF-GHJK", null);
+        assertThat(wrong.statusCode()).isEqualTo(400);
+        HostedPagesTest.assertAccessible(wrong.body(), "de");
+        assertThat(wrong.body()).contains("role=\"alert\">Dieser Code ist ungültig oder abgelaufen.");
+
+        var confirm = submit(b, wrong, userCode, null);
+        assertThat(confirm.statusCode()).as(confirm.body()).isEqualTo(200);
+        HostedPagesTest.assertPageHeaders(confirm);
+        HostedPagesTest.assertAccessible(confirm.body(), "de");
+        assertThat(confirm.body())
+                .contains("<title>Zugriff erlauben?</title>")
+                .contains("Code <strong>" + userCode
+                        + "</strong>: <strong>Living room TV</strong> auf Ihrem Gerät möchte:")
+                .contains("<li>Sie mit Ihrem Konto anmelden</li>")
+                .contains("value=\"allow\">Erlauben</button>")
+                .contains("value=\"deny\">Ablehnen</button>")
+                .contains("name=\"ui_locales\" value=\"de\"");
+
+        var done = submit(b, confirm, Browser.hidden(confirm.body(), "user_code"), "allow");
+        assertThat(done.statusCode()).isEqualTo(200);
+        HostedPagesTest.assertAccessible(done.body(), "de");
+        assertThat(done.body())
+                .contains("<h1>Gerät verbunden</h1>")
+                .contains("Sie können zu Ihrem Gerät zurückkehren.");
+
+        // A form without its CSRF cookie: refused in the form's language, with a way back that keeps it.
+        var forged = new Browser(server.base)
+                .post(
+                        URI.create(server.base + "/device"),
+                        Map.of("csrf", "x", "user_code", userCode, "ui_locales", "de"));
+        assertThat(forged.statusCode()).isEqualTo(403);
+        HostedPagesTest.assertAccessible(forged.body(), "de");
+        assertThat(forged.body())
+                .contains("<h1>Bitte beginnen Sie erneut</h1>")
+                .contains("<a href=\"/device?ui_locales=de\">Code erneut eingeben</a>");
+    }
+
+    @Test
+    void whenTheBrowserPrefersGerman_thenTheDevicePageIsGermanWithoutUiLocales() throws Exception {
+        var b = new Browser(server.base);
+        var form = entryForm(b, URI.create(server.base + "/device"), newUser());
+        var req = java.net.http.HttpRequest.newBuilder(URI.create(server.base + "/device"))
+                .header("Accept-Language", "de-CH, en;q=0.5")
+                .GET()
+                .build();
+        var german = b.http.send(req, HttpResponse.BodyHandlers.ofString());
+        assertThat(german.statusCode()).isEqualTo(200);
+        HostedPagesTest.assertAccessible(german.body(), "de");
+        assertThat(german.body()).contains("<title>Gerät verbinden</title>").contains("name=\"ui_locales\" value=\"\"");
+        // Without a preference the page stays English.
+        assertThat(form.body()).contains("<html lang=\"en\">").contains("<title>Connect a device</title>");
     }
 
     @Test

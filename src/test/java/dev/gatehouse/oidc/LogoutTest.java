@@ -440,6 +440,64 @@ class LogoutTest {
     }
 
     @Test
+    void whenTheSignOutIsAskedInGerman_thenTheConfirmationAndSignedOutPagesAreGerman() throws Exception {
+        var client = register(map());
+        var browser = new Browser(server.base);
+        var tokens = signIn(browser, client, newUser()).tokens();
+        var r = browser.get(URI.create(
+                server.base + "/oauth2/logout?client_id=" + q(client.id().getValue()) + "&ui_locales=de"));
+        assertThat(r.statusCode()).isEqualTo(302);
+        var page = browser.follow(r);
+        assertThat(page.statusCode()).isEqualTo(200);
+        HostedPagesTest.assertPageHeaders(page);
+        HostedPagesTest.assertAccessible(page.body(), "de");
+        assertThat(page.body())
+                .contains("<title>Abmelden?</title>")
+                .contains("<strong>web app</strong> möchte Sie abmelden.")
+                .contains("Möchten Sie sich von diesem Konto abmelden?")
+                .contains("<button type=\"submit\">Abmelden</button>")
+                .contains("name=\"ui_locales\" value=\"de\"")
+                .doesNotContain("Sign out");
+
+        var forged = browser.post(URI.create(server.base + "/logout"), Map.of("csrf", "forged", "ui_locales", "de"));
+        assertThat(forged.statusCode()).isEqualTo(403);
+        HostedPagesTest.assertAccessible(forged.body(), "de");
+        assertThat(forged.body()).contains("<h1>Abmeldung abgelaufen</h1>");
+        assertThat(refreshes(client, tokens)).isTrue();
+
+        var done = browser.post(
+                URI.create(server.base + "/logout"),
+                Map.of(
+                        "csrf", Browser.hidden(page.body(), "csrf"),
+                        "client_id", Browser.hidden(page.body(), "client_id"),
+                        "ui_locales", Browser.hidden(page.body(), "ui_locales")));
+        assertThat(done.statusCode()).isEqualTo(200);
+        HostedPagesTest.assertAccessible(done.body(), "de");
+        assertThat(done.body()).contains("<title>Abgemeldet</title>").contains("<p>Sie sind abgemeldet.</p>");
+        assertThat(refreshes(client, tokens)).isFalse();
+    }
+
+    @Test
+    void whenTheBrowserPrefersGerman_thenTheSignOutErrorPageIsGermanAndAnnounced() throws Exception {
+        var req = java.net.http.HttpRequest.newBuilder(URI.create(server.base + "/oauth2/logout?client_id=nope"))
+                .header("Accept-Language", "de")
+                .GET()
+                .build();
+        var r = new Browser(server.base).http.send(req, HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.headers().firstValue("Location")).isEmpty();
+        HostedPagesTest.assertPageHeaders(r);
+        HostedPagesTest.assertAccessible(r.body(), "de");
+        assertThat(r.body())
+                .contains("<h1>Abmeldeanfrage abgelehnt</h1>")
+                .contains("role=\"alert\">Die Anwendung ist hier nicht registriert.</p>");
+        var english = new Browser(server.base).get(URI.create(server.base + "/oauth2/logout?client_id=nope"));
+        assertThat(english.body())
+                .contains("<html lang=\"en\">")
+                .contains("role=\"alert\">The application is not registered here.</p>");
+    }
+
+    @Test
     void whenTheRequestIsNotTrustworthy_thenAnErrorPageAndNoRedirect() throws Exception {
         var client = register(map("post_logout_redirect_uris", List.of(BYE)));
         var otherClient = register(map("post_logout_redirect_uris", List.of(BYE)));

@@ -326,6 +326,27 @@ class PushedAuthorizationRequestTest {
     }
 
     @Test
+    void whenThePushedRequestAsksForGerman_thenItsPagesAreGermanThoughTheUrlDoesNotSaySo() throws Exception {
+        var client = register(Map.of());
+        var pushed = push(
+                        client.auth(),
+                        request(client, new CodeVerifier())
+                                .responseMode(com.nimbusds.oauth2.sdk.ResponseMode.FORM_POST)
+                                .prompt(Prompt.Type.NONE)
+                                .uiLocales(List.of(new com.nimbusds.langtag.LangTag("de")))
+                                .build())
+                .toSuccessResponse();
+        URI uri = byReference(client, pushed.getRequestURI());
+        assertThat(uri.getQuery()).doesNotContain("ui_locales");
+        var page = new Browser(server.base).get(uri);
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body())
+                .contains("<html lang=\"de\">")
+                .contains("<button type=\"submit\">Weiter</button>")
+                .contains("name=\"error\" value=\"login_required\"");
+    }
+
+    @Test
     void whenTwoBrowsersRaceWithOneRequestUri_thenExactlyOneGetsACode() throws Exception {
         var client = register(Map.of());
         String email = newUser();

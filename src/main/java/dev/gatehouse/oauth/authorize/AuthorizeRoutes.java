@@ -25,6 +25,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -91,14 +92,14 @@ public final class AuthorizeRoutes implements RouteGroup {
         var session = sso.find(ctx.cookie(LoginRoutes.SSO_COOKIE));
         var user = session.flatMap(s -> accounts.find(s.userId()));
         if (session.isEmpty() || user.isEmpty()) {
-            if (none) respond(ctx, authorize.refuse(r, OIDCError.LOGIN_REQUIRED), redirect);
+            if (none) respond(ctx, authorize.refuse(r, OIDCError.LOGIN_REQUIRED), redirect, () -> messages(ctx, r));
             else toLogin(ctx, r, params, redirect);
             return;
         }
         SsoSession s = session.get();
         boolean fresh = AuthorizeService.signedInForThisRequest(r, s);
         if (!fresh && (r.prompt().contains("login") || authorize.tooOld(r, s))) {
-            if (none) respond(ctx, authorize.refuse(r, OIDCError.LOGIN_REQUIRED), redirect);
+            if (none) respond(ctx, authorize.refuse(r, OIDCError.LOGIN_REQUIRED), redirect, () -> messages(ctx, r));
             else toLogin(ctx, r, params, redirect);
             return;
         }
@@ -113,7 +114,7 @@ public final class AuthorizeRoutes implements RouteGroup {
         }
         if (none && acrUnmet) {
             // acr_values are voluntary (OIDC Core §5.5.1.1), but without interaction nothing can meet them.
-            respond(ctx, authorize.refuse(r, UNMET), redirect);
+            respond(ctx, authorize.refuse(r, UNMET), redirect, () -> messages(ctx, r));
             return;
         }
         if (r.prompt().contains("select_account") && !fresh && !r.interaction().accountSelected()) {
@@ -125,14 +126,18 @@ public final class AuthorizeRoutes implements RouteGroup {
                 : r.prompt();
         if (consent.needed(s.userId(), r.client(), r.scope(), prompt)) {
             if (none) {
-                respond(ctx, authorize.refuse(r, OIDCError.CONSENT_REQUIRED), redirect);
+                respond(ctx, authorize.refuse(r, OIDCError.CONSENT_REQUIRED), redirect, () -> messages(ctx, r));
             } else {
                 String back = back(params, AuthorizeService.CONSENT_SHOWN + "=1");
                 ctx.redirect("/consent?return_to=" + enc(back) + locales(r), redirect);
             }
             return;
         }
-        respond(ctx, authorize.issue(r, s.userId(), s.authTime(), java.util.Optional.of(s), web.info(ctx)), redirect);
+        respond(
+                ctx,
+                authorize.issue(r, s.userId(), s.authTime(), java.util.Optional.of(s), web.info(ctx)),
+                redirect,
+                () -> messages(ctx, r));
     }
 
     private static final ErrorObject UNMET = new ErrorObject(
@@ -162,18 +167,20 @@ public final class AuthorizeRoutes implements RouteGroup {
     private void selectAccount(Context ctx, AuthorizeService.Request r, Map<String, List<String>> params, User user) {
         String cont = back(params, AuthorizeService.ACCOUNT_SELECTED + "=1");
         String other = loginUrl(r, params, authorize.now());
+        var t = messages(ctx, r);
         String body = """
-                <p><strong>%s</strong> asks which account to use.</p>
-                <p>You are signed in as <strong>%s</strong>.</p>
-                <p><a href="%s">Continue as %s</a></p>
-                <p><a href="%s">Use another account</a></p>
+                <p>%s</p>
+                <p>%s</p>
+                <p><a href="%s">%s</a></p>
+                <p><a href="%s">%s</a></p>
                 """.formatted(
-                        Html.escape(r.client().name()),
-                        Html.escape(user.email()),
-                        Html.escape(cont),
-                        Html.escape(user.email()),
-                        Html.escape(other));
-        Html.send(ctx, 200, Html.page("Choose an account", body));
+                t.markup("authorize.account.intro", Html.strong(r.client().name())),
+                t.markup("authorize.account.current", Html.strong(user.email())),
+                Html.escape(cont),
+                t.html("authorize.account.continue", user.email()),
+                Html.escape(other),
+                t.html("authorize.account.other"));
+        Html.send(ctx, 200, Html.page(t, t.get("authorize.account.title"), body));
     }
 
     /**
@@ -182,12 +189,26 @@ public final class AuthorizeRoutes implements RouteGroup {
      * JavaScript too (OAuth 2.0 Form Post Response Mode §2).
      */
     static void respond(Context ctx, AuthorizationResponse response, HttpStatus redirect) {
+        respond(ctx, response, redirect, () -> Messages.of(ctx));
+    }
+
+    /**
+     * The pages of a checked request speak its {@code ui_locales}, which a pushed request (RFC 9126) keeps on the
+     * server rather than in the browser's URL; then the request's own parameter, then {@code Accept-Language}.
+     */
+    static Messages messages(Context ctx, AuthorizeService.Request r) {
+        return Messages.of(ctx, r.uiLocales().orElse(null));
+    }
+
+    /** Like {@link #respond(Context, AuthorizationResponse, HttpStatus)}; {@code words} for the form_post page. */
+    static void respond(Context ctx, AuthorizationResponse response, HttpStatus redirect, Supplier<Messages> words) {
         ctx.header("Cache-Control", "no-store");
         if (!ResponseMode.FORM_POST.equals(response.impliedResponseMode())) {
             ctx.redirect(response.toURI().toString(), redirect);
             return;
         }
         URI target = response.getRedirectionURI();
+        Messages t = words.get();
         String fields = response.toParameters().entrySet().stream()
                 .flatMap(e -> e.getValue().stream()
                         .map(v -> "<input type=\"hidden\" name=\"" + Html.escape(e.getKey()) + "\" value=\""
@@ -195,24 +216,31 @@ public final class AuthorizeRoutes implements RouteGroup {
                 .collect(Collectors.joining("\n"));
         String html = """
                 <!doctype html>
-                <html lang="en">
+                <html lang="%s">
                 <head>
                 <meta charset="utf-8">
                 <meta name="viewport" content="width=device-width, initial-scale=1">
-                <title>Continue</title>
+                <title>%s</title>
                 </head>
                 <body>
                 <form method="post" action="%s">
                 %s
                 <noscript>
-                <p>JavaScript is off: press the button to continue to the application.</p>
-                <button type="submit">Continue</button>
+                <p>%s</p>
+                <button type="submit">%s</button>
                 </noscript>
                 </form>
                 <script>%s</script>
                 </body>
                 </html>
-                """.formatted(Html.escape(target.toString()), fields, AUTO_SUBMIT);
+                """.formatted(
+                        Html.escape(t.lang()),
+                        t.html("authorize.form_post.title"),
+                        Html.escape(target.toString()),
+                        fields,
+                        t.html("authorize.form_post.noscript"),
+                        t.html("authorize.form_post.submit"),
+                        AUTO_SUBMIT);
         ctx.status(200);
         ctx.header(
                 "Content-Security-Policy",

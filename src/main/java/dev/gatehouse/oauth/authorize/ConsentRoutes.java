@@ -145,7 +145,11 @@ public final class ConsentRoutes implements RouteGroup {
             ctx.redirect(pending.returnTo(), HttpStatus.SEE_OTHER);
         } else {
             // OAuth 2.1 §4.1.2.1: the resource owner denied the request.
-            AuthorizeRoutes.respond(ctx, authorize.refuse(r, OAuth2Error.ACCESS_DENIED), HttpStatus.SEE_OTHER);
+            AuthorizeRoutes.respond(
+                    ctx,
+                    authorize.refuse(r, OAuth2Error.ACCESS_DENIED),
+                    HttpStatus.SEE_OTHER,
+                    () -> AuthorizeRoutes.messages(ctx, r));
         }
     }
 }

@@ -12,6 +12,7 @@ import dev.gatehouse.platform.crypto.Secrets;
 import dev.gatehouse.platform.http.Api;
 import dev.gatehouse.platform.http.Html;
 import dev.gatehouse.platform.http.Messages;
+import dev.gatehouse.platform.http.Problem;
 import dev.gatehouse.platform.http.RouteGroup;
 import dev.gatehouse.platform.http.Web;
 import dev.gatehouse.platform.ratelimit.RateLimiter.Rule;
@@ -149,27 +150,49 @@ public final class DeviceRoutes implements RouteGroup {
     private void form(Context ctx) {
         String code = shown(ctx.queryParam("user_code"));
         if (signedIn(ctx).isEmpty()) {
-            String back = code.isEmpty() ? "/device" : "/device?user_code=" + code;
+            // The way back carries the language, so the login page and this page after it speak it too.
+            var q = new java.util.ArrayList<String>();
+            if (!code.isEmpty()) q.add("user_code=" + code);
+            if (!uiLocales(ctx).isEmpty()) q.add("ui_locales=" + enc(uiLocales(ctx)));
+            String back = "/device" + (q.isEmpty() ? "" : "?" + String.join("&", q));
             ctx.header("Cache-Control", "no-store");
-            ctx.redirect("/login?return_to=" + URLEncoder.encode(back, StandardCharsets.UTF_8), HttpStatus.SEE_OTHER);
+            ctx.redirect("/login?return_to=" + enc(back), HttpStatus.SEE_OTHER);
             return;
         }
         renderEntry(ctx, 200, code, null);
     }
 
-    private void renderEntry(Context ctx, int status, String code, String error) {
-        String body = (error == null ? "" : "<p class=\"error\" role=\"alert\">" + Html.escape(error) + "</p>\n")
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    /** The request's {@code ui_locales} (checked by {@link Messages#uiLocales}), carried along in every form. */
+    private static String uiLocales(Context ctx) {
+        return Messages.uiLocales(ctx).trim();
+    }
+
+    private void renderEntry(Context ctx, int status, String code, String errorKey) {
+        var t = Messages.of(ctx);
+        String body = (errorKey == null ? "" : Html.alert(t.get(errorKey)))
                 + """
-                <p>Enter the code shown on your device.</p>
+                <p>%s</p>
                 <form method="post" action="/device">
                 <input type="hidden" name="csrf" value="%s">
-                <label for="user_code">Code</label>
+                <input type="hidden" name="ui_locales" value="%s">
+                <label for="user_code">%s</label>
                 <input id="user_code" name="user_code" autocomplete="off" autocapitalize="characters" \
-                spellcheck="false" required maxlength="32" value="%s">
-                <button type="submit">Continue</button>
+                spellcheck="false" required maxlength="32" value="%s"%s>
+                <button type="submit">%s</button>
                 </form>
-                """.formatted(Html.escape(csrf(ctx)), Html.escape(code));
-        Html.send(ctx, status, Html.page("Connect a device", body));
+                """.formatted(
+                                t.html("device.intro"),
+                                Html.escape(csrf(ctx)),
+                                Html.escape(uiLocales(ctx)),
+                                t.html("device.code"),
+                                Html.escape(code),
+                                errorKey == null ? "" : " aria-invalid=\"true\"",
+                                t.html("device.submit"));
+        Html.send(ctx, status, Html.page(t, t.get("device.title"), body));
     }
 
     private void submit(Context ctx) {
@@ -180,20 +203,31 @@ public final class DeviceRoutes implements RouteGroup {
                 || presented == null
                 || !Secrets.constantTimeEquals(expected, presented)
                 || session.isEmpty()) {
+            var t = Messages.of(ctx);
+            String again = "/device" + (uiLocales(ctx).isEmpty() ? "" : "?ui_locales=" + enc(uiLocales(ctx)));
             Html.send(
                     ctx,
                     403,
                     Html.page(
-                            "Please start again",
-                            "<p>This form has expired. <a href=\"/device\">Enter the code again</a>.</p>"));
+                            t,
+                            t.get("device.expired.title"),
+                            "<p>" + t.html("device.expired.text") + " <a href=\"" + Html.escape(again) + "\">"
+                                    + t.html("device.expired.link") + "</a>.</p>"));
             return;
         }
         SsoSession s = session.get();
-        web.limit(ctx, USER_CODE, s.userId().toString());
         String code = ctx.formParam("user_code");
+        try {
+            web.limit(ctx, USER_CODE, s.userId().toString());
+        } catch (Problem p) {
+            if (p.status() != 429) throw p;
+            p.headers().forEach(ctx::header); // Retry-After
+            renderEntry(ctx, 429, shown(code), "device.error.too_many");
+            return;
+        }
         var pending = devices.pending(code);
         if (pending.isEmpty()) {
-            renderEntry(ctx, 400, shown(code), "That code is not valid or has expired. Check it and try again.");
+            renderEntry(ctx, 400, shown(code), "device.error.invalid_code");
             return;
         }
         String decision = ctx.formParam("decision");
@@ -206,16 +240,13 @@ public final class DeviceRoutes implements RouteGroup {
         }
         boolean approve = "allow".equals(decision);
         if (!devices.decide(code, s.userId(), s.authTime(), s.amr(), approve, web.info(ctx))) {
-            renderEntry(ctx, 400, "", "That code is not valid or has expired. Check it and try again.");
+            renderEntry(ctx, 400, "", "device.error.invalid_code");
             return;
         }
         ctx.removeCookie(CSRF_COOKIE, "/device");
-        Html.send(
-                ctx,
-                200,
-                approve
-                        ? Html.page("Device connected", "<p>You can return to your device.</p>")
-                        : Html.page("Access denied", "<p>The device was not given access.</p>"));
+        var t = Messages.of(ctx);
+        String key = approve ? "device.done" : "device.denied";
+        Html.send(ctx, 200, Html.page(t, t.get(key + ".title"), "<p>" + t.html(key + ".text") + "</p>"));
     }
 
     private void renderConfirm(Context ctx, DeviceService.Pending p, String code) {
@@ -226,19 +257,30 @@ public final class DeviceRoutes implements RouteGroup {
                         + "</li>")
                 .collect(Collectors.joining("\n"));
         String body = """
-                <p>Code <strong>%s</strong>: <strong>%s</strong> on your device would like to:</p>
-                <ul>
+                <p id="device-intro">%s</p>
+                <ul aria-labelledby="device-intro">
                 %s
                 </ul>
-                <p>Only allow this if you started it on a device you are holding.</p>
+                <p>%s</p>
                 <form method="post" action="/device">
                 <input type="hidden" name="csrf" value="%s">
                 <input type="hidden" name="user_code" value="%s">
-                <button type="submit" name="decision" value="allow">Allow</button>
-                <button type="submit" name="decision" value="deny">Deny</button>
+                <input type="hidden" name="ui_locales" value="%s">
+                <button type="submit" name="decision" value="allow">%s</button>
+                <button type="submit" name="decision" value="deny">%s</button>
                 </form>
                 """.formatted(
-                Html.escape(code), Html.escape(p.client().name()), items, Html.escape(csrf(ctx)), Html.escape(code));
-        Html.send(ctx, 200, Html.page("Allow access?", body));
+                        t.markup(
+                                "device.confirm.intro",
+                                Html.strong(code),
+                                Html.strong(p.client().name())),
+                        items,
+                        t.html("device.confirm.warning"),
+                        Html.escape(csrf(ctx)),
+                        Html.escape(code),
+                        Html.escape(uiLocales(ctx)),
+                        t.html("device.allow"),
+                        t.html("device.deny"));
+        Html.send(ctx, 200, Html.page(t, t.get("device.confirm.title"), body));
     }
 }

@@ -64,6 +64,11 @@ public final class Html {
                 """.formatted(escape(t.lang()), escape(title), escape(title), body);
     }
 
+    /** Plain text in {@code <strong>}, escaped: an argument of {@link Messages#markup}. */
+    public static String strong(String text) {
+        return "<strong>" + escape(text) + "</strong>";
+    }
+
     /** An error message that screen readers announce; {@code text} is plain text. */
     public static String alert(String text) {
         return "<p class=\"error\" role=\"alert\">" + escape(text) + "</p>\n";

@@ -59,6 +59,15 @@ public final class Messages {
                 resolve(param(ctx, "ui_locales"), uiLocalesIn(param(ctx, "return_to")), ctx.header("Accept-Language")));
     }
 
+    /**
+     * The messages for this request when the server already holds the request's {@code ui_locales} (e.g. a pushed
+     * authorization request): its first supported language wins, else as {@link #of(Context)}.
+     */
+    public static Messages of(Context ctx, String uiLocales) {
+        Locale l = fromUiLocales(uiLocales);
+        return l != null ? of(l) : of(ctx);
+    }
+
     /** The language for the given {@code ui_locales} values (each may be null) and {@code Accept-Language}. */
     public static Locale resolve(String uiLocales, String returnToUiLocales, String acceptLanguage) {
         for (String ui : new String[] {uiLocales, returnToUiLocales}) {
@@ -172,6 +181,14 @@ public final class Messages {
         String[] values = new String[args.length];
         for (int i = 0; i < args.length; i++) values[i] = Html.escape(String.valueOf(args[i]));
         return fill(Html.escape(template(key)), values);
+    }
+
+    /**
+     * The HTML-escaped text with arguments that are already HTML, inserted as given (e.g.
+     * {@code t.markup("x", "<strong>" + Html.escape(name) + "</strong>")}): for text with emphasis inside it.
+     */
+    public String markup(String key, String... safeHtml) {
+        return fill(Html.escape(template(key)), safeHtml.clone());
     }
 
     private String template(String key) {

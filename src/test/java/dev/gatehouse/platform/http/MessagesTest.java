@@ -71,6 +71,15 @@ class MessagesTest {
     }
 
     @Test
+    void markupEscapesTheTextButInsertsItsHtmlArgumentsAsGiven() {
+        var t = Messages.of(Locale.GERMAN);
+        assertThat(t.markup("logout.confirm.client", Html.strong("<App> & Co")))
+                .isEqualTo("<strong>&lt;App&gt; &amp; Co</strong> möchte Sie abmelden.");
+        assertThat(Messages.of(Locale.ENGLISH).markup("authorize.account.current", Html.strong("a@b.example")))
+                .isEqualTo("You are signed in as <strong>a@b.example</strong>.");
+    }
+
+    @Test
     void whenTheJvmDefaultLocaleIsGerman_thenEnglishStaysEnglish() {
         Locale before = Locale.getDefault();
         try {
