@@ -246,14 +246,17 @@ public final class App implements AutoCloseable {
         groups.add(new dev.gatehouse.oauth.DiscoveryRoutes(config.issuer(), tokenEndpoint, web, scopes));
         groups.add(new dev.gatehouse.oauth.scopes.ScopeRoutes(scopes, web));
         groups.add(new dev.gatehouse.oauth.authorize.ConsentApiRoutes(consent, web));
-        var codes =
-                new dev.gatehouse.oauth.authorize.ExpiredCodes(db, new dev.gatehouse.oauth.authorize.JdbiCodeStore());
+        var codes = new dev.gatehouse.oauth.authorize.ExpiredCodes(
+                db,
+                new dev.gatehouse.oauth.authorize.JdbiCodeStore(),
+                new dev.gatehouse.oauth.authorize.JdbiParStore());
         this.sweeper = new dev.gatehouse.ops.Sweeper(
                 clock,
                 config.cleanupInterval(),
                 Duration.ofSeconds(1),
                 List.of(
                         new dev.gatehouse.ops.Sweeper.Task("authorization_codes", codes::deleteExpired),
+                        new dev.gatehouse.ops.Sweeper.Task("pushed_authorization_requests", codes::deleteExpiredPushed),
                         new dev.gatehouse.ops.Sweeper.Task("refresh_tokens", sessions::deleteExpiredRefreshTokens),
                         new dev.gatehouse.ops.Sweeper.Task("sso_sessions", sso::deleteExpired),
                         new dev.gatehouse.ops.Sweeper.Task("one_time_tokens", accounts::deleteExpiredTokens),
