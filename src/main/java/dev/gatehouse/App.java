@@ -180,6 +180,7 @@ public final class App implements AutoCloseable {
                 clock,
                 config.refreshTokenTtl(),
                 mfaGate);
+        var idTokens = new dev.gatehouse.oidc.IdTokenService(keyRing, config.issuer(), clock, config.accessTokenTtl());
         var authorize = new dev.gatehouse.oauth.authorize.AuthorizeService(
                 db,
                 new dev.gatehouse.oauth.authorize.JdbiCodeStore(),
@@ -190,8 +191,8 @@ public final class App implements AutoCloseable {
                 secrets,
                 clock,
                 config.issuer(),
-                scopes);
-        var idTokens = new dev.gatehouse.oidc.IdTokenService(keyRing, config.issuer(), clock, config.accessTokenTtl());
+                scopes,
+                idTokens::issueForCode);
         var devices = new dev.gatehouse.oauth.device.DeviceService(
                 db, new dev.gatehouse.oauth.device.JdbiDeviceStore(), clients, sessions, audit, secrets, clock);
         var tokenEndpoint = new dev.gatehouse.oauth.token.TokenEndpoint(clients)
