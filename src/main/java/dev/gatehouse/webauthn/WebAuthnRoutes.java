@@ -238,6 +238,11 @@ public final class WebAuthnRoutes implements RouteGroup {
      * naming the field), leaving the cryptographic checks to the library.
      */
     ObjectNode credentialBody(Context ctx) {
+        return credentialBody(web, ctx);
+    }
+
+    /** As {@link #credentialBody(Context)}, for other routes that take a {@code PublicKeyCredential.toJSON()}. */
+    public static ObjectNode credentialBody(Web web, Context ctx) {
         JsonNode node = web.body(ctx, JsonNode.class);
         if (!(node instanceof ObjectNode body)) {
             throw Problem.badRequest("malformed_json", "The body must be a JSON object");
@@ -261,7 +266,7 @@ public final class WebAuthnRoutes implements RouteGroup {
     }
 
     /** A member that must be a string when present; 422 naming it otherwise. */
-    private static String textField(ObjectNode body, String field) {
+    public static String textField(ObjectNode body, String field) {
         JsonNode n = body.get(field);
         if (n == null || n.isNull()) return null;
         if (!n.isTextual()) throw Problem.invalidField(field, "must be a string");
