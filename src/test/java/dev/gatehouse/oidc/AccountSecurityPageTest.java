@@ -331,6 +331,50 @@ class AccountSecurityPageTest {
     }
 
     @Test
+    void whenTheInputIsBad_thenThePageAnswers4xxAndNever500() throws Exception {
+        var v = signedIn(accounts.registered("acct-bad"));
+        String csrf = Browser.hidden(v.page().body(), "csrf");
+
+        var noSetup = v.b().get(URI.create(server.base + PAGE + "/totp"));
+        assertThat(noSetup.statusCode()).isEqualTo(303);
+        assertThat(Browser.location(noSetup).getPath()).isEqualTo(PAGE);
+        var notOn = submit(v.b(), v.page(), "/totp/disable", "code", "123456");
+        assertThat(notOn.statusCode()).isEqualTo(409);
+        assertThat(notOn.body()).contains("role=\"alert\"");
+        var longCode = submit(v.b(), v.page(), "/totp/disable", "code", "1".repeat(5000));
+        assertThat(longCode.statusCode()).isEqualTo(400);
+        var noFactor = submit(v.b(), v.page(), "/backup-codes");
+        assertThat(noFactor.statusCode()).isEqualTo(409);
+        assertThat(noFactor.body()).contains("Set up a second factor first.");
+        var unverified = submit(v.b(), v.page(), "/email/enable");
+        assertThat(unverified.statusCode()).isEqualTo(409);
+        assertThat(unverified.body()).contains("Verify your email address");
+        var notEnabled = submit(v.b(), v.page(), "/email/disable");
+        assertThat(notEnabled.statusCode()).isEqualTo(409);
+        var longName = submit(
+                v.b(), v.page(), "/passkeys/" + java.util.UUID.randomUUID() + "/rename", "name", "n".repeat(101));
+        assertThat(longName.statusCode()).isEqualTo(400);
+        var noSuchKey = submit(v.b(), v.page(), "/passkeys/" + java.util.UUID.randomUUID() + "/rename", "name", "x");
+        assertThat(noSuchKey.statusCode()).isEqualTo(404);
+
+        var malformed = v.b().http
+                .send(
+                        HttpRequest.newBuilder(URI.create(server.base + PAGE + "/totp/disable"))
+                                .header("Content-Type", "application/x-www-form-urlencoded")
+                                .POST(HttpRequest.BodyPublishers.ofString("csrf=" + csrf + "&code=%zz%"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertThat(malformed.statusCode()).isBetween(400, 499);
+        for (String body :
+                List.of("", "[]", "{", "{\"id\":1}", "{\"id\":\"a\",\"type\":\"public-key\",\"response\":{}}")) {
+            var r = json(v.b(), PAGE + "/passkeys/finish", csrf, body);
+            assertThat(r.statusCode()).as(body + " -> " + r.body()).isBetween(400, 499);
+        }
+        var notJson = v.b().post(URI.create(server.base + PAGE + "/passkeys/finish"), Map.of("csrf", csrf));
+        assertThat(notJson.statusCode()).isBetween(400, 499);
+    }
+
+    @Test
     void whenTheVisitorAsksForGerman_thenThePageAndItsFormsSpeakGerman() throws Exception {
         var v = signedIn(accounts.registered("acct-de"));
         var page = v.b().get(URI.create(server.base + PAGE + "?ui_locales=de"));
