@@ -23,6 +23,7 @@ import com.nimbusds.openid.connect.sdk.OIDCTokenResponseParser;
 import com.nimbusds.openid.connect.sdk.validators.IDTokenValidator;
 import com.sun.net.httpserver.HttpServer;
 import dev.gatehouse.mfa.TotpCodes;
+import dev.gatehouse.testkit.HttpJson;
 import dev.gatehouse.testkit.TestServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -33,6 +34,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -49,18 +51,27 @@ import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
+import org.openqa.selenium.virtualauthenticator.HasVirtualAuthenticator;
+import org.openqa.selenium.virtualauthenticator.VirtualAuthenticatorOptions;
 
 /**
- * TOTP end to end in Debian's chromium (started as in {@link RealBrowserTest}, skipped or failed by the same rules): a
- * user signs in on the hosted login, enrols an authenticator app on {@code /account/security} by reading the key shown
+ * {@code /account/security} in Debian's chromium (started as in {@link RealBrowserTest}, skipped or failed by the same
+ * rules). TOTP end to end: a user signs in on the hosted login, enrols an authenticator app by reading the key shown
  * next to the QR code, signs out, and then signs in to a client through {@code /oauth2/authorize} with password and
- * TOTP; the client redeems the code it lands with, and the ID token says two factors were used.
+ * TOTP; the client redeems the code it lands with, and the ID token says two factors were used. And the page's script
+ * registers a passkey with Chromium's virtual authenticator. The issuer is {@code http://localhost:<port>}: WebAuthn
+ * refuses an IP address as relying-party ID.
  */
-class AccountTotpBrowserTest {
+class AccountSecurityBrowserTest {
     static final String PASSWORD = RealBrowserTest.PASSWORD;
     static final Duration WAIT = RealBrowserTest.WAIT;
 
     static TestServer server;
+    /** Where the browser goes: the issuer, on localhost. */
+    static String issuer;
+    /** The test's own calls, to the port the issuer names (server.http knows only the port TestServer picked). */
+    static HttpJson api;
+
     static HttpServer callback;
     static final BlockingQueue<URI> received = new ArrayBlockingQueue<>(16);
     static URI redirectUri;
@@ -88,10 +99,21 @@ class AccountTotpBrowserTest {
         });
         callback.start();
         redirectUri = URI.create("http://127.0.0.1:" + callback.getAddress().getPort() + "/cb");
-        server = TestServer.start();
-        var r = server.http
-                .post("/v1/admin/clients")
-                .bearer(server.adminToken())
+        int port;
+        try (var socket = new java.net.ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
+            port = socket.getLocalPort();
+        }
+        issuer = "http://localhost:" + port;
+        server = TestServer.start(Map.of("GATEHOUSE_HTTP_PORT", Integer.toString(port), "GATEHOUSE_ISSUER", issuer));
+        api = new HttpJson("http://127.0.0.1:" + port);
+        String admin = api.post(
+                        "/v1/auth/login", map("email", TestServer.ADMIN_EMAIL, "password", TestServer.ADMIN_PASSWORD))
+                .json()
+                .path("tokens")
+                .path("access_token")
+                .asText();
+        var r = api.post("/v1/admin/clients")
+                .bearer(admin)
                 .json(map(
                         "client_name",
                         "TOTP App",
@@ -157,13 +179,20 @@ class AccountTotpBrowserTest {
         var verifier = new CodeVerifier();
         URI uri = new AuthenticationRequest.Builder(
                         ResponseType.CODE, new Scope("openid", "email"), clientId, redirectUri)
-                .endpointURI(URI.create(server.base + "/oauth2/authorize"))
+                .endpointURI(URI.create(issuer + "/oauth2/authorize"))
                 .state(state)
                 .nonce(nonce)
                 .codeChallenge(verifier, CodeChallengeMethod.S256)
                 .build()
                 .toURI();
         return new RealBrowserTest.Started(uri, state, nonce, verifier);
+    }
+
+    static String register(String label) {
+        String email = label + System.nanoTime() + "@example.com";
+        var r = api.post("/v1/auth/register", map("email", email, "password", PASSWORD));
+        assertThat(r.status()).as(r.body()).isEqualTo(202);
+        return email;
     }
 
     void waitForPath(String path) {
@@ -194,10 +223,10 @@ class AccountTotpBrowserTest {
 
     @Test
     void whenAUserEnrolsTotpOnTheAccountPage_thenTheHostedLoginAsksForItAndTheClientGetsItsCode() throws Exception {
-        String email = server.register("totp-browser" + System.nanoTime() + "@example.com", PASSWORD);
+        String email = register("totp-browser");
 
         // 1. The account page sends the browser to sign in, then back.
-        driver.get(server.base + "/account/security");
+        driver.get(issuer + "/account/security");
         signIn(email);
         waitForPath("/account/security");
         assertThat(driver.findElement(By.tagName("h1")).getText()).isEqualTo("Security");
@@ -219,7 +248,7 @@ class AccountTotpBrowserTest {
         waitForText("The authenticator app is set up.");
         assertThat(driver.findElements(By.cssSelector("#backup-codes li"))).hasSize(10);
 
-        driver.get(server.base + "/account/security");
+        driver.get(issuer + "/account/security");
         waitForText("An authenticator app is set up");
 
         // 3. Sign out through the page's link and the confirmation.
@@ -254,7 +283,7 @@ class AccountTotpBrowserTest {
         assertThat(response.getState()).isEqualTo(start.state());
 
         var tokens = OIDCTokenResponseParser.parse(new TokenRequest(
-                        URI.create(server.base + "/oauth2/token"),
+                        URI.create(issuer + "/oauth2/token"),
                         new ClientSecretBasic(clientId, clientSecret),
                         new AuthorizationCodeGrant(
                                 response.toSuccessResponse().getAuthorizationCode(), redirectUri, start.verifier()))
@@ -263,11 +292,45 @@ class AccountTotpBrowserTest {
         assertThat(tokens.indicatesSuccess()).as(tokens.toString()).isTrue();
         var ok = (OIDCTokenResponse) tokens.toSuccessResponse();
         var claims = new IDTokenValidator(
-                        new Issuer(server.base),
+                        new Issuer(issuer),
                         clientId,
                         JWSAlgorithm.RS256,
-                        URI.create(server.base + "/.well-known/jwks.json").toURL())
+                        URI.create(issuer + "/.well-known/jwks.json").toURL())
                 .validate(ok.getOIDCTokens().getIDToken(), start.nonce());
         assertThat(claims.getStringListClaim("amr")).contains("pwd", "otp", "mfa");
+    }
+
+    @Test
+    void whenAPasskeyIsAddedOnTheAccountPage_thenThePageScriptRegistersItAndItIsListed() throws Exception {
+        String email = register("passkey-browser");
+        var authenticator = ((HasVirtualAuthenticator) driver)
+                .addVirtualAuthenticator(new VirtualAuthenticatorOptions()
+                        .setProtocol(VirtualAuthenticatorOptions.Protocol.CTAP2)
+                        .setTransport(VirtualAuthenticatorOptions.Transport.INTERNAL)
+                        .setHasResidentKey(true)
+                        .setHasUserVerification(true)
+                        .setIsUserVerified(true));
+
+        driver.get(issuer + "/account/security");
+        signIn(email);
+        waitForPath("/account/security");
+        assertThat(driver.findElement(By.tagName("body")).getText()).contains("No passkey or security key yet.");
+        var form = driver.findElement(By.id("passkey-add"));
+        assertThat(form.isDisplayed()).as("the script shows the form").isTrue();
+        driver.findElement(By.id("passkey-name")).sendKeys("Chromium passkey");
+        driver.findElement(By.id("passkey-add-button")).click();
+
+        new WebDriverWait(driver, WAIT)
+                .until(d -> d.getCurrentUrl().contains("notice=passkey_added")
+                        || !d.findElement(By.id("passkey-status")).getText().isBlank()
+                                && !d.findElement(By.id("passkey-status"))
+                                        .getText()
+                                        .equals("Follow the instructions of your browser."));
+        assertThat(driver.getCurrentUrl()).as(this::page).contains("notice=passkey_added");
+        assertThat(driver.findElement(By.tagName("body")).getText())
+                .contains("The passkey was added.")
+                .contains("Chromium passkey");
+        assertThat(authenticator.getCredentials()).hasSize(1);
+        assertThat(authenticator.getCredentials().get(0).isResidentCredential()).isTrue();
     }
 }
