@@ -225,6 +225,29 @@ class AccountSecurityPageTest {
     }
 
     @Test
+    void whenEmailCodesAreTurnedOnAndOff_thenTheFirstFactorBringsBackupCodesShownOnce() throws Exception {
+        String email = accounts.verified("acct-email");
+        String userId = userOf(email);
+        var v = signedIn(email);
+        assertThat(v.page().body()).contains("Codes by email are off.");
+
+        var on = submit(v.b(), v.page(), "/email/enable");
+        assertThat(on.statusCode()).isEqualTo(200);
+        assertThat(on.body()).contains("Codes by email are on.");
+        assertThat(backupCodesOn(on)).hasSize(10);
+        assertSecurityHeaders(on);
+        var page = open(v.b());
+        assertThat(page.body()).contains("Signing in can send a code").contains("Unused backup codes left: 10");
+
+        var off = submit(v.b(), page, "/email/disable");
+        assertThat(off.statusCode()).isEqualTo(303);
+        assertThat(v.b().follow(off).body())
+                .contains("role=\"status\">Codes by email are off.")
+                .contains("You get backup codes when you set up a second factor.");
+        assertThat(events(userId)).contains("mfa.enabled:success", "mfa.disabled:success");
+    }
+
+    @Test
     void whenTheCsrfTokenIsMissingOrWrong_thenTheFormIsRefusedWith403() throws Exception {
         var v = signedIn(accounts.registered("acct-csrf"));
         var noToken = v.b().post(URI.create(server.base + PAGE + "/totp/setup"), Map.of());
