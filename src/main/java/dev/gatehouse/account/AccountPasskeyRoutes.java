@@ -1,6 +1,7 @@
 package dev.gatehouse.account;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.gatehouse.login.SsoSession;
 import dev.gatehouse.platform.http.Api;
 import dev.gatehouse.platform.http.Problem;
@@ -84,10 +85,12 @@ final class AccountPasskeyRoutes implements RouteGroup {
 
     private void finish(Context ctx) {
         SsoSession s = caller(ctx);
-        var body = WebAuthnRoutes.credentialBody(page.web(), ctx);
-        String name = WebAuthnRoutes.textField(body, "name");
+        var body = WebAuthnRoutes.credential(page.web().body(ctx, JsonNode.class));
+        JsonNode nameNode = body.remove("name");
+        if (nameNode != null && !nameNode.isNull() && !nameNode.isTextual())
+            throw Problem.invalidField("name", "must be a string");
+        String name = nameNode == null || nameNode.isNull() ? null : nameNode.asText();
         new Validator().optionalText("name", name, WebAuthnService.MAX_NAME).throwIfInvalid();
-        body.remove("name");
         page.web().limit(ctx, AccountSecurityRoutes.PASSKEY, s.userId().toString());
         page.web()
                 .json(

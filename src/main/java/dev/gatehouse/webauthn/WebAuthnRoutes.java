@@ -238,12 +238,14 @@ public final class WebAuthnRoutes implements RouteGroup {
      * naming the field), leaving the cryptographic checks to the library.
      */
     ObjectNode credentialBody(Context ctx) {
-        return credentialBody(web, ctx);
+        return credential(web.body(ctx, JsonNode.class));
     }
 
-    /** As {@link #credentialBody(Context)}, for other routes that take a {@code PublicKeyCredential.toJSON()}. */
-    public static ObjectNode credentialBody(Web web, Context ctx) {
-        JsonNode node = web.body(ctx, JsonNode.class);
+    /**
+     * A parsed {@code PublicKeyCredential.toJSON()} checked for its shape (a {@link Problem} naming the field otherwise)
+     * and normalised for the library; shared with the hosted login's pages, which receive it in a form field.
+     */
+    public static ObjectNode credential(JsonNode node) {
         if (!(node instanceof ObjectNode body)) {
             throw Problem.badRequest("malformed_json", "The body must be a JSON object");
         }
@@ -266,7 +268,7 @@ public final class WebAuthnRoutes implements RouteGroup {
     }
 
     /** A member that must be a string when present; 422 naming it otherwise. */
-    public static String textField(ObjectNode body, String field) {
+    private static String textField(ObjectNode body, String field) {
         JsonNode n = body.get(field);
         if (n == null || n.isNull()) return null;
         if (!n.isTextual()) throw Problem.invalidField(field, "must be a string");
