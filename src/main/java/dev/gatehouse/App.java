@@ -259,9 +259,9 @@ public final class App implements AutoCloseable {
                         new dev.gatehouse.ops.Sweeper.Task("revoked_access_tokens", revocations::deleteExpired)));
         var webauthn = new dev.gatehouse.webauthn.WebAuthnService(
                 db, webauthnStore, accounts, auth, mfa, audit, secrets, clock, metrics, config.issuer());
-        groups.add(new dev.gatehouse.webauthn.WebAuthnRoutes(webauthn, web, https));
         groups.add(new dev.gatehouse.account.AccountSecurityRoutes(
                 sso, accounts, mfa, mfaDevices, webauthn, web, secrets, clock, https));
+        groups.add(new dev.gatehouse.webauthn.WebAuthnRoutes(webauthn, web, https));
         groups.add(new AdminRoutes(keyRing, outbox, accounts, audit, web, clock));
         groups.add(new DocsRoutes(config.issuer(), VERSION, mapper, () -> self[0].operations()));
         this.http = new HttpServer(config.httpHost(), config.httpPort(), config.issuer(), mapper, metrics, groups);
