@@ -220,10 +220,9 @@ public final class App implements AutoCloseable {
         groups.add(new AuthRoutes(auth, accounts, web, https));
         groups.add(new SessionRoutes(sessions, auth, web));
         groups.add(new dev.gatehouse.mfa.MfaRoutes(mfa, web, https));
-        groups.add(new dev.gatehouse.mfa.DeviceRoutes(
-                new dev.gatehouse.mfa.DeviceService(
-                        db, mfaStore, sessions, audit, clock, Duration.ofDays(config.mfaTrustDays())),
-                web));
+        var mfaDevices = new dev.gatehouse.mfa.DeviceService(
+                db, mfaStore, sessions, audit, clock, Duration.ofDays(config.mfaTrustDays()));
+        groups.add(new dev.gatehouse.mfa.DeviceRoutes(mfaDevices, web));
         groups.add(new AuditRoutes(audit, web));
         groups.add(new dev.gatehouse.oauth.TokenRoutes(
                 tokenEndpoint, clients, introspector, sessions, web, dpop, config.issuer()));
@@ -264,6 +263,8 @@ public final class App implements AutoCloseable {
                         new dev.gatehouse.ops.Sweeper.Task("revoked_access_tokens", revocations::deleteExpired)));
         var webauthn = new dev.gatehouse.webauthn.WebAuthnService(
                 db, webauthnStore, accounts, auth, mfa, audit, secrets, clock, metrics, config.issuer());
+        groups.add(new dev.gatehouse.account.AccountSecurityRoutes(
+                sso, accounts, mfa, mfaDevices, webauthn, web, secrets, clock, https));
         groups.add(new dev.gatehouse.webauthn.WebAuthnRoutes(webauthn, web, https));
         groups.add(new AdminRoutes(keyRing, outbox, accounts, audit, web, clock));
         groups.add(new DocsRoutes(config.issuer(), VERSION, mapper, () -> self[0].operations()));
