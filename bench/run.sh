@@ -52,6 +52,8 @@ load() { cut -d' ' -f1-3 /proc/loadavg; }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 rss_mb() { echo $(( $(ps -o rss= -p "$1") / 1024 )); }
 # CPU time (user + system, all threads) a process has used so far, in ms: the load-independent part of start-up.
+# Minor page faults of a process so far: memory it maps fresh (zeroed pages) shows up here.
+minflt() { awk '{ print $10 }' "/proc/$1/stat"; }
 cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ print int(($14 + $15) * 1000 / hz) }' "/proc/$1/stat"; }
 
 for tool in wrk curl python3 psql createdb dropdb; do
@@ -123,7 +125,7 @@ pg_cpu_ms() {
 wrk_run() { # wrk_run <name> <seconds> <script> <args...>; writes $WORK/cpu-<name>.txt (µs of CPU per request)
   local name=$1 secs=$2 script=$3; shift 3
   log "wrk $name ${secs}s, load $(load)"
-  local s0 p0; s0=$(cpu_ms "$SERVER_PID"); p0=$(pg_cpu_ms)
+  local s0 p0 f0; s0=$(cpu_ms "$SERVER_PID"); p0=$(pg_cpu_ms); f0=$(minflt "$SERVER_PID")
   local tpid=
   if [ -n "${BENCH_THREADS:-}" ]; then
     python3 bench/thread-cpu.py "$SERVER_PID" "$((secs - 1))" >"$WORK/threads-$name.txt" & tpid=$!
@@ -131,9 +133,9 @@ wrk_run() { # wrk_run <name> <seconds> <script> <args...>; writes $WORK/cpu-<nam
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"${secs}s" --timeout 10s -s "$script" "$BASE" -- "$@" \
     >"$WORK/wrk-$name.txt" 2>&1
   [ -z "$tpid" ] || wait "$tpid"
-  local s1 p1 n; s1=$(cpu_ms "$SERVER_PID"); p1=$(pg_cpu_ms)
+  local s1 p1 f1 n; s1=$(cpu_ms "$SERVER_PID"); p1=$(pg_cpu_ms); f1=$(minflt "$SERVER_PID")
   n=$(sed -nE 's/.* requests=([0-9]+).*/\1/p' "$WORK/wrk-$name.txt")
-  python3 -c "n=max(${n:-0},1); print(f'server {($s1-$s0)*1000/n:.0f} µs, PostgreSQL {($p1-$p0)*1000/n:.0f} µs CPU per request')" >"$WORK/cpu-$name.txt"
+  python3 -c "n=max(${n:-0},1); print(f'server {($s1-$s0)*1000/n:.0f} µs, PostgreSQL {($p1-$p0)*1000/n:.0f} µs CPU per request; server page faults {($f1-$f0)/n:.0f} per request')" >"$WORK/cpu-$name.txt"
   grep '^RESULT' "$WORK/wrk-$name.txt"
 }
 field() { sed -nE "s/.* $1=([^ ]+).*/\1/p" <<<"$2"; }
@@ -223,6 +225,7 @@ if want refresh || want login || want oauth; then
     l=$(load)
     r=$(wrk_run login "$DURATION" bench/login.lua "$WORK/users.txt")
     row "login ${DURATION} s (load before: $l)" "$(field rps "$r") req/s, p50 $(field p50_ms "$r") ms, p99 $(field p99_ms "$r") ms, non-200 $(field non200 "$r")"
+    row "login CPU cost (hash included)" "$(cat "$WORK/cpu-login.txt")"
     l=$(load); a2=$(argon2)
     row "raw Argon2id, $THREADS threads, after (load $l)" "$a2 hashes/s"
     row "login / raw Argon2id (mean of before, after)" \
