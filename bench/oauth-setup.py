@@ -3,8 +3,9 @@
 
 Usage: bench/oauth-setup.py <base-url> <admin-email> <admin-password>
 
-Signs the administrator in (POST /v1/auth/login), registers two clients through POST /v1/admin/clients (a machine
-client for client_credentials and introspection, a web client for the authorization code flow), then runs the
+Signs the administrator in (POST /v1/auth/login), registers three clients through POST /v1/admin/clients (a machine
+client for client_credentials and introspection, the same with RS256 access tokens, a web client for the authorization
+code flow), then runs the
 authorization code flow with PKCE (S256) as a browser would, for the administrator's account: GET /oauth2/authorize,
 the /login form with its CSRF field, the consent page if shown, the code from the redirect to the client (never
 followed), and POST /oauth2/token. Prints shell assignments (KEY='value') for run.sh to source; errors go to stderr
@@ -116,6 +117,16 @@ def main():
             "scope": "bench:read",
         }
     )
+    # The same machine client with RS256 access tokens (access_token_signed_response_alg), for the RS256 row.
+    rs_id, rs_secret = register(
+        {
+            "client_name": "bench machine client RS256",
+            "grant_types": ["client_credentials"],
+            "token_endpoint_auth_method": "client_secret_basic",
+            "scope": "bench:read",
+            "access_token_signed_response_alg": "RS256",
+        }
+    )
     web_id, web_secret = register(
         {
             "client_name": "bench web client",
@@ -181,6 +192,7 @@ def main():
     for key, value in (
         ("CC_CLIENT_ID", cc_id),
         ("CC_AUTH", basic(cc_id, cc_secret)),
+        ("CC_RS256_AUTH", basic(rs_id, rs_secret)),
         ("USER_ACCESS_TOKEN", tokens["access_token"]),
         ("USER_SCOPE", tokens["scope"]),
     ):

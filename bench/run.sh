@@ -252,9 +252,30 @@ print(json.loads(base64.urlsafe_b64decode(h + "=" * (-len(h) % 4)))["alg"])' <"$
     r=$(wrk_run cc "$DURATION" bench/simple.lua client_credentials "${cc[@]}")
     row "client_credentials ${alg:-?} ${DURATION} s (load before: $l)" "$(field rps "$r") req/s, p50 $(field p50_ms "$r") ms, p99 $(field p99_ms "$r") ms, non-200 $(field non200 "$r")"
     row "client_credentials ${alg:-?} CPU cost" "$(cat "$WORK/cpu-cc.txt")"
-    # Issue 3 also asks for RS256 access tokens against the raw RS256 sign rate; AccessTokenService signs every access
-    # token with the one algorithm App gives it (ES256), and client metadata has no access-token alg to pick RS256.
-    row "client_credentials RS256" "skipped: no per-client access-token signing alg (all access tokens ES256)"
+    # RS256 access tokens (a client registered with access_token_signed_response_alg RS256) against the raw RS256
+    # signing rate of the server's provider on as many threads as wrk's, measured before and after in the same run.
+    rs256() {
+      "$JAVA" --enable-native-access=ALL-UNNAMED -cp target/test-classes:target/gatehouse.jar dev.gatehouse.bench.SignRate \
+        "$THREADS" "${BENCH_SIGN_SECONDS:-10}" | sed -nE 's/^RESULT rs256 signs_per_s=([0-9.]+).*/\1/p'
+    }
+    code=$(curl -s -o "$WORK/last.json" -w '%{http_code}' -X POST "$BASE/oauth2/token" -H "$form" \
+      -H "Authorization: $CC_RS256_AUTH" -d grant_type=client_credentials)
+    [ "$code" = 200 ] || { echo "bench: client_credentials RS256 -> $code: $(cat "$WORK/last.json")" >&2; exit 1; }
+    rs_alg=$(python3 -c 'import base64, json, sys; h = json.load(sys.stdin)["access_token"].split(".")[0]
+print(json.loads(base64.urlsafe_b64decode(h + "=" * (-len(h) % 4)))["alg"])' <"$WORK/last.json")
+    [ "$rs_alg" = RS256 ] || { echo "bench: the RS256 client got a $rs_alg access token" >&2; exit 1; }
+    rs=(POST /oauth2/token grant_type=client_credentials "$form" "Authorization: $CC_RS256_AUTH")
+    r=$(wrk_run cc-rs256-warmup "$WARMUP" bench/simple.lua cc-rs256-warmup "${rs[@]}")
+    l=$(load); s1=$(rs256)
+    row "raw RS256 sign, $THREADS threads, before (load $l)" "$s1 signs/s"
+    l=$(load)
+    r=$(wrk_run cc-rs256 "$DURATION" bench/simple.lua client_credentials_rs256 "${rs[@]}")
+    row "client_credentials RS256 ${DURATION} s (load before: $l)" "$(field rps "$r") req/s, p50 $(field p50_ms "$r") ms, p99 $(field p99_ms "$r") ms, non-200 $(field non200 "$r")"
+    row "client_credentials RS256 CPU cost" "$(cat "$WORK/cpu-cc-rs256.txt")"
+    l=$(load); s2=$(rs256)
+    row "raw RS256 sign, $THREADS threads, after (load $l)" "$s2 signs/s"
+    row "client_credentials RS256 / raw RS256 sign" \
+      "$(python3 -c "print(f'{100 * $(field ok_rps "$r") / (($s1 + $s2) / 2):.1f} %')")"
 
     # A pool of distinct valid access tokens (not measured), then introspection cycling through it.
     rm -f "$WORK"/pool-*

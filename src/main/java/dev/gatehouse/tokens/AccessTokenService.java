@@ -33,17 +33,21 @@ public final class AccessTokenService {
     private static final Set<String> REGISTERED =
             Set.of("iss", "sub", "aud", "iat", "exp", "nbf", "jti", "client_id", "scope", "sid", "cnf");
 
-    /** {@code dpopJkt}: bind the token to this DPoP key thumbprint ({@code cnf.jkt}, RFC 9449 §6). */
+    /**
+     * {@code dpopJkt}: bind the token to this DPoP key thumbprint ({@code cnf.jkt}, RFC 9449 §6). {@code alg}: the
+     * client's access-token signing algorithm when it registered one, else the server's default.
+     */
     public record Request(
             String subject,
             Optional<UUID> sessionId,
             String clientId,
             List<String> audience,
             Set<String> scopes,
-            Optional<String> dpopJkt) {
+            Optional<String> dpopJkt,
+            Optional<JWSAlgorithm> alg) {
         public Request(
                 String subject, Optional<UUID> sessionId, String clientId, List<String> audience, Set<String> scopes) {
-            this(subject, sessionId, clientId, audience, scopes, Optional.empty());
+            this(subject, sessionId, clientId, audience, scopes, Optional.empty(), Optional.empty());
         }
     }
 
@@ -94,9 +98,10 @@ public final class AccessTokenService {
         extra.forEach((name, value) -> {
             if (!REGISTERED.contains(name)) claims.claim(name, value);
         });
-        SigningKey key = keys.signingKey(alg);
+        JWSAlgorithm signWith = r.alg().orElse(alg);
+        SigningKey key = keys.signingKey(signWith);
         var jwt = new SignedJWT(
-                new JWSHeader.Builder(alg).type(AT_JWT).keyID(key.kid()).build(), claims.build());
+                new JWSHeader.Builder(signWith).type(AT_JWT).keyID(key.kid()).build(), claims.build());
         try {
             jwt.sign(keys.signer(key));
         } catch (JOSEException e) {

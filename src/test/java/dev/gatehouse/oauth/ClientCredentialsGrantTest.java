@@ -85,6 +85,57 @@ class ClientCredentialsGrantTest {
     }
 
     @Test
+    void whenAClientRegistersAnAccessTokenAlgorithm_thenItsTokensAreSignedWithItAndStillVerify() throws Exception {
+        for (String alg : List.of("RS256", "PS256", "EdDSA", "ES256")) {
+            var r = server.http
+                    .post("/v1/admin/clients")
+                    .bearer(admin)
+                    .json(map(
+                            "client_name",
+                            "resource server pinned to " + alg,
+                            "grant_types",
+                            List.of("client_credentials"),
+                            "scope",
+                            "a",
+                            "access_token_signed_response_alg",
+                            alg))
+                    .send();
+            assertThat(r.status()).as(r.body()).isEqualTo(201);
+            assertThat(r.text("access_token_signed_response_alg")).isEqualTo(alg);
+            var client = new Registered(new ClientID(r.text("client_id")), new Secret(r.text("client_secret")));
+            var at = token(client, null, false).toSuccessResponse().getTokens().getBearerAccessToken();
+            var jwt = SignedJWT.parse(at.getValue());
+            assertThat(jwt.getHeader().getAlgorithm().getName()).as(alg).isEqualTo(alg);
+            assertThat(jwt.getHeader().getType().toString()).isEqualTo("at+jwt");
+            // Signed by a key the JWKS publishes, so introspection (the server's own verification) accepts it.
+            var active = TokenIntrospectionResponse.parse(new TokenIntrospectionRequest(
+                            URI.create(server.base + "/oauth2/introspect"),
+                            new ClientSecretBasic(client.id(), client.secret()),
+                            at)
+                    .toHTTPRequest()
+                    .send());
+            assertThat(active.toSuccessResponse().isActive()).as(alg).isTrue();
+            assertThat(server.http.get("/.well-known/jwks.json").send().body())
+                    .contains("\"kid\":\"" + jwt.getHeader().getKeyID() + "\"");
+        }
+        for (Object bad : List.of("HS256", "none", "RS512", 256)) {
+            var r = server.http
+                    .post("/v1/admin/clients")
+                    .bearer(admin)
+                    .json(map(
+                            "client_name",
+                            "bad alg",
+                            "grant_types",
+                            List.of("client_credentials"),
+                            "access_token_signed_response_alg",
+                            bad))
+                    .send();
+            assertThat(r.status()).as(String.valueOf(bad)).isEqualTo(422);
+            assertThat(r.body()).contains("access_token_signed_response_alg");
+        }
+    }
+
+    @Test
     void whenClientRegisteredPostAuth_thenPostCredentialsWorkAndBasicIsRefused() throws Exception {
         var client = register("client_secret_post", "a");
         assertThat(token(client, null, true).indicatesSuccess()).isTrue();

@@ -217,6 +217,8 @@ public final class ClientService {
             if (v == null) continue;
             if (field.equals(OAuthClient.IMPERSONATION) && !(v instanceof Boolean))
                 throw metadataError(field, "must be true or false");
+            if (field.equals(OAuthClient.ACCESS_TOKEN_ALG) && !(v instanceof String s && ID_TOKEN_ALGS.contains(s)))
+                throw metadataError(field, "must be one of " + ID_TOKEN_ALGS);
             int max = field.equals("client_name") ? 200 : 2000;
             if (TEXT_FIELDS.contains(field)) {
                 if (!(v instanceof String s)) throw metadataError(field, "must be a string");

@@ -24,6 +24,19 @@ public record OAuthClient(
      */
     public static final String IMPERSONATION = "token_exchange_impersonation";
 
+    /**
+     * Gatehouse's client metadata naming the algorithm its access tokens are signed with (RS256, PS256, ES256, EdDSA),
+     * for resource servers that only verify one; without it, the server's default (ES256). RFC 9068 leaves the
+     * choice to the authorization server; the name follows {@code id_token_signed_response_alg}.
+     */
+    public static final String ACCESS_TOKEN_ALG = "access_token_signed_response_alg";
+
+    public Optional<com.nimbusds.jose.JWSAlgorithm> accessTokenAlg() {
+        return metadata.getCustomField(ACCESS_TOKEN_ALG) instanceof String s
+                ? Optional.of(com.nimbusds.jose.JWSAlgorithm.parse(s))
+                : Optional.empty();
+    }
+
     public boolean mayImpersonate() {
         return Boolean.TRUE.equals(metadata.getCustomField(IMPERSONATION));
     }

@@ -20,10 +20,13 @@ public record TokenCall(
         this(client, params, info, Optional.empty());
     }
 
-    /** The access token request, bound to the proof's key when there was one. */
+    /**
+     * The access token request, bound to the proof's key when there was one, signed with the client's
+     * {@code access_token_signed_response_alg} when it registered one.
+     */
     public dev.gatehouse.tokens.AccessTokenService.Request bind(dev.gatehouse.tokens.AccessTokenService.Request r) {
         return new dev.gatehouse.tokens.AccessTokenService.Request(
-                r.subject(), r.sessionId(), r.clientId(), r.audience(), r.scopes(), dpopJkt);
+                r.subject(), r.sessionId(), r.clientId(), r.audience(), r.scopes(), dpopJkt, client.accessTokenAlg());
     }
 
     /** RFC 9449 §5.1: {@code DPoP} for a bound access token, otherwise {@code Bearer}. */
