@@ -66,6 +66,7 @@ public final class App implements AutoCloseable {
     private final AccountService accounts;
     private final dev.gatehouse.oidc.BackChannelLogout backChannelLogout;
     private final dev.gatehouse.ops.Sweeper sweeper;
+    private final dev.gatehouse.platform.db.ClusterEvents clusterEvents;
 
     private App(Config config, Clock exactClock, Secrets secrets) {
         this.config = config;
@@ -153,7 +154,8 @@ public final class App implements AutoCloseable {
 
         var mapper = Json.newMapper();
         var limiter = new RateLimiter(config.rateLimits(), clock);
-        var revocations = new dev.gatehouse.tokens.RevocationList(db, clock, Duration.ofSeconds(1));
+        this.clusterEvents = new dev.gatehouse.platform.db.ClusterEvents(db);
+        var revocations = new dev.gatehouse.tokens.RevocationList(db, clock, Duration.ofSeconds(1), clusterEvents);
         var introspector =
                 new dev.gatehouse.tokens.TokenIntrospector(accessTokens, revocations, sessions, config.issuer());
         var web = new Web(mapper, List.of(new TokenAuthenticator(introspector, rbac)), limiter, metrics);
@@ -284,6 +286,7 @@ public final class App implements AutoCloseable {
         app.bootstrapAdmin(secrets);
         app.mailWorker.start();
         app.sweeper.start();
+        app.clusterEvents.start();
         app.http.start();
         return app;
     }
@@ -341,6 +344,7 @@ public final class App implements AutoCloseable {
     public void close() {
         http.stop(10_000);
         sweeper.close();
+        clusterEvents.close();
         mailWorker.close();
         backChannelLogout.close();
         db.close();

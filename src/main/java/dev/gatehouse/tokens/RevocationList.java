@@ -1,5 +1,6 @@
 package dev.gatehouse.tokens;
 
+import dev.gatehouse.platform.db.ClusterEvents;
 import dev.gatehouse.platform.db.Database;
 import java.time.Clock;
 import java.time.Duration;
@@ -9,21 +10,36 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Access tokens revoked before they expire (RFC 7009). Checks are a local map lookup; the map follows the table
- * (rows revoked on any node) at most {@code syncEvery} behind, and forgets tokens once they have expired anyway.
+ * Access tokens revoked before they expire (RFC 7009). Checks are a local map lookup. A revocation reaches the other
+ * nodes' maps when it commits, as a cluster event ({@link ClusterEvents}, PostgreSQL NOTIFY); in any case each map
+ * follows the table (rows revoked on any node) at most {@code syncEvery} behind, and forgets tokens once they have
+ * expired anyway.
  */
 public final class RevocationList {
     private final Database db;
     private final Clock clock;
     private final Duration syncEvery;
+    private final ClusterEvents events;
     private final Map<String, Instant> revoked = new ConcurrentHashMap<>();
     private volatile Instant syncedUpTo = Instant.EPOCH;
     private volatile Instant nextSync = Instant.EPOCH;
 
-    public RevocationList(Database db, Clock clock, Duration syncEvery) {
+    static final String TOPIC = "access_token_revoked";
+
+    public RevocationList(Database db, Clock clock, Duration syncEvery, ClusterEvents events) {
         this.db = db;
         this.clock = clock;
         this.syncEvery = syncEvery;
+        this.events = events;
+        // "<jti> <expiry, epoch seconds>" from whichever node revoked it.
+        events.subscribe(TOPIC, payload -> {
+            int space = payload.indexOf(' ');
+            if (space <= 0) return;
+            revoked.put(
+                    payload.substring(0, space), Instant.ofEpochSecond(Long.parseLong(payload.substring(space + 1))));
+        });
+        // Events missed while not listening: the next check reads the table.
+        events.onGap(() -> nextSync = Instant.EPOCH);
     }
 
     public void revoke(String jti, Instant expiresAt) {
@@ -40,6 +56,7 @@ public final class RevocationList {
                         .bind("now", now)
                         .bind("exp", expiresAt)
                         .execute();
+                events.publish(h, TOPIC, jti + " " + expiresAt.getEpochSecond());
             }
         });
         revoked.put(jti, expiresAt);

@@ -33,16 +33,24 @@ public final class TestServer implements AutoCloseable {
     public final GreenMail mail;
     public final TestDatabase database;
     private final Path dataDir;
+    private final boolean ownsDatabase;
 
     private TestServer(Map<String, String> overrides) {
-        this.database = TestDatabase.create();
-        this.clock = MutableClock.startingNow();
+        this(overrides, null);
+    }
+
+    /** With {@code cluster}: another node of it, on its database and data directory (master key). */
+    private TestServer(Map<String, String> overrides, TestServer cluster) {
+        this.ownsDatabase = cluster == null;
+        this.database = cluster == null ? TestDatabase.create() : cluster.database;
+        // Nodes of one cluster start at the same time, as synchronised clocks would.
+        this.clock = cluster == null ? MutableClock.startingNow() : new MutableClock(cluster.clock.instant());
         int port = freePort();
         int smtpPort = freePort();
         this.mail = new GreenMail(new ServerSetup(smtpPort, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
         mail.start();
         try {
-            this.dataDir = Files.createTempDirectory("gatehouse-test");
+            this.dataDir = cluster == null ? Files.createTempDirectory("gatehouse-test") : cluster.dataDir;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -50,7 +58,7 @@ public final class TestServer implements AutoCloseable {
         var env = new HashMap<String, String>();
         env.put("GATEHOUSE_HTTP_HOST", "127.0.0.1");
         env.put("GATEHOUSE_HTTP_PORT", Integer.toString(port));
-        env.put("GATEHOUSE_ISSUER", base);
+        env.put("GATEHOUSE_ISSUER", cluster == null ? base : cluster.base); // one issuer for the whole cluster
         env.put("GATEHOUSE_DATA_DIR", dataDir.toString());
         env.put("GATEHOUSE_DB_URL", database.url());
         env.put("GATEHOUSE_DB_USER", database.user());
@@ -76,6 +84,14 @@ public final class TestServer implements AutoCloseable {
     /** Starts with extra or replaced environment variables (a null value removes a default). */
     public static TestServer start(Map<String, String> overrides) {
         return new TestServer(overrides);
+    }
+
+    /**
+     * A second node of this server's cluster: the same database and master key, its own port, mail server and clock
+     * (which does not move unless the test moves it, so only what the nodes tell each other reaches its caches).
+     */
+    public TestServer otherNode() {
+        return new TestServer(Map.of(), this);
     }
 
     /** Registers an account, verifies nothing, and returns its email. */
@@ -157,6 +173,6 @@ public final class TestServer implements AutoCloseable {
     public void close() {
         app.close();
         mail.stop();
-        database.close();
+        if (ownsDatabase) database.close();
     }
 }

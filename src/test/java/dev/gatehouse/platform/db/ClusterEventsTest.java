@@ -1,0 +1,135 @@
+package dev.gatehouse.platform.db;
+
+import static dev.gatehouse.testkit.HttpJson.map;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gatehouse.testkit.ServerTest;
+import dev.gatehouse.testkit.TestServer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two nodes on one database. A revocation on one node reaches the other's revocation list as a cluster event when it
+ * commits (PostgreSQL NOTIFY), without waiting for that node's periodic sync: the second node's clock stands still,
+ * so its sync never comes due unless the test moves it. On H2 (one embedded node) no events are sent, and the sync is
+ * what a second node relies on; rows written straight to the table, which no event announces, show up on both engines
+ * once the sync is due.
+ */
+@ServerTest
+class ClusterEventsTest {
+    static TestServer a;
+    static TestServer b;
+    static String basic;
+
+    @BeforeAll
+    static void start() {
+        a = TestServer.start();
+        b = a.otherNode();
+        var r = a.http.post("/v1/admin/clients")
+                .bearer(a.adminToken())
+                .json(map("client_name", "api", "grant_types", List.of("client_credentials"), "scope", "read"))
+                .send();
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        basic = "Basic "
+                + Base64.getEncoder()
+                        .encodeToString((r.text("client_id") + ":" + r.text("client_secret"))
+                                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    @AfterAll
+    static void stop() {
+        b.close();
+        a.close();
+    }
+
+    static String token() {
+        var r = a.http.post("/oauth2/token")
+                .header("Authorization", basic)
+                .raw("application/x-www-form-urlencoded", "grant_type=client_credentials")
+                .send();
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        return r.text("access_token");
+    }
+
+    static boolean activeOn(TestServer node, String token) {
+        var r = node.http
+                .post("/oauth2/introspect")
+                .header("Authorization", basic)
+                .raw("application/x-www-form-urlencoded", "token=" + token)
+                .send();
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        return r.json().path("active").asBoolean();
+    }
+
+    static boolean postgres() {
+        return a.database.url().startsWith("jdbc:postgresql:");
+    }
+
+    @Test
+    void whenATokenIsRevokedOnOneNode_thenTheOtherNodeRefusesItWithoutWaitingForItsSync() throws Exception {
+        String token = token();
+        assertThat(activeOn(b, token)).isTrue();
+
+        var revoke = a.http.post("/oauth2/revoke")
+                .header("Authorization", basic)
+                .raw("application/x-www-form-urlencoded", "token=" + token)
+                .send();
+        assertThat(revoke.status()).isEqualTo(200);
+        assertThat(activeOn(a, token))
+                .as("on the node that revoked it: at once")
+                .isFalse();
+
+        if (postgres()) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            boolean active = true;
+            while (active && System.nanoTime() < deadline) {
+                active = activeOn(b, token);
+                if (active) Thread.sleep(20);
+            }
+            assertThat(active)
+                    .as("node B heard of the revocation (its clock never moved)")
+                    .isFalse();
+        } else {
+            assertThat(activeOn(b, token))
+                    .as("H2: no cluster events, B has not synced yet")
+                    .isTrue();
+            // Both clocks move together, as synchronised clocks do; B's sync reads what A revoked.
+            a.clock.advance(Duration.ofSeconds(2));
+            b.clock.advance(Duration.ofSeconds(2));
+            assertThat(activeOn(b, token)).as("H2: B's sync came due").isFalse();
+        }
+    }
+
+    @Test
+    void whenARevocationIsWrittenWithoutAnEvent_thenTheOtherNodeFindsItAtItsNextSync() {
+        String token = token();
+        assertThat(activeOn(b, token)).isTrue();
+        String jti = jtiOf(token);
+        try (var db = Database.open(
+                a.database.url(), java.util.Optional.ofNullable(a.database.user()), java.util.Optional.empty(), 1)) {
+            db.useTransaction(h -> h.createUpdate(
+                            "INSERT INTO revoked_access_tokens (jti, revoked_at, expires_at) VALUES (:j, :r, :e)")
+                    .bind("j", jti)
+                    .bind("r", b.clock.instant())
+                    .bind("e", Instant.now().plus(Duration.ofHours(1)))
+                    .execute());
+        }
+        assertThat(activeOn(b, token)).as("no event, sync not due").isTrue();
+        a.clock.advance(Duration.ofSeconds(2));
+        b.clock.advance(Duration.ofSeconds(2));
+        assertThat(activeOn(b, token)).as("the sync read the table").isFalse();
+    }
+
+    static String jtiOf(String token) {
+        try {
+            return com.nimbusds.jwt.JWTParser.parse(token).getJWTClaimsSet().getJWTID();
+        } catch (java.text.ParseException e) {
+            throw new AssertionError(e);
+        }
+    }
+}
