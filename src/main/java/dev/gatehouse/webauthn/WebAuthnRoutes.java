@@ -238,7 +238,14 @@ public final class WebAuthnRoutes implements RouteGroup {
      * naming the field), leaving the cryptographic checks to the library.
      */
     ObjectNode credentialBody(Context ctx) {
-        JsonNode node = web.body(ctx, JsonNode.class);
+        return credential(web.body(ctx, JsonNode.class));
+    }
+
+    /**
+     * A parsed {@code PublicKeyCredential.toJSON()} checked for its shape (a {@link Problem} naming the field otherwise)
+     * and normalised for the library; shared with the hosted login's pages, which receive it in a form field.
+     */
+    public static ObjectNode credential(JsonNode node) {
         if (!(node instanceof ObjectNode body)) {
             throw Problem.badRequest("malformed_json", "The body must be a JSON object");
         }
