@@ -35,6 +35,11 @@ public final class TestServer implements AutoCloseable {
     private final Path dataDir;
 
     private TestServer(Map<String, String> overrides) {
+        this(overrides, "127.0.0.1");
+    }
+
+    /** {@code publicHost} names the server in its issuer and base URL; it still listens on 127.0.0.1. */
+    private TestServer(Map<String, String> overrides, String publicHost) {
         this.database = TestDatabase.create();
         this.clock = MutableClock.startingNow();
         int port = freePort();
@@ -46,7 +51,7 @@ public final class TestServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        this.base = "http://127.0.0.1:" + port;
+        this.base = "http://" + publicHost + ":" + port;
         var env = new HashMap<String, String>();
         env.put("GATEHOUSE_HTTP_HOST", "127.0.0.1");
         env.put("GATEHOUSE_HTTP_PORT", Integer.toString(port));
@@ -71,6 +76,14 @@ public final class TestServer implements AutoCloseable {
 
     public static TestServer start() {
         return new TestServer(Map.of());
+    }
+
+    /**
+     * Starts with the issuer {@code http://localhost:<port>}: what a browser test of WebAuthn needs, since a relying
+     * party ID must be a domain (not an IP address) and http://localhost is a secure context.
+     */
+    public static TestServer startOnLocalhost() {
+        return new TestServer(Map.of(), "localhost");
     }
 
     /** Starts with extra or replaced environment variables (a null value removes a default). */
