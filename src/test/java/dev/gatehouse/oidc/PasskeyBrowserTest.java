@@ -295,4 +295,37 @@ class PasskeyBrowserTest {
         assertThat(claims.getStringClaim("acr")).isEqualTo("urn:gatehouse:acr:mfa");
         assertThat(claims.getSubject()).isNotBlank();
     }
+
+    @Test
+    void whenASecurityKeyIsTheSecondFactor_thenChromiumCompletesTheHostedStepWithIt() throws Exception {
+        String email = server.register("key" + System.nanoTime() + "@example.com", PASSWORD);
+        ((HasVirtualAuthenticator) driver)
+                .addVirtualAuthenticator(new VirtualAuthenticatorOptions()
+                        .setProtocol(VirtualAuthenticatorOptions.Protocol.CTAP2)
+                        .setTransport(VirtualAuthenticatorOptions.Transport.USB)
+                        .setHasResidentKey(true)
+                        .setHasUserVerification(true)
+                        .setIsUserVerified(true)
+                        .setIsUserConsenting(true));
+        assertThat(registerPasskey(server.accessToken(email, PASSWORD))).startsWith("201");
+
+        var start = authorizationRequest();
+        driver.get(start.uri().toString());
+        waitForPath("/login");
+        driver.findElement(By.id("email")).sendKeys(email);
+        driver.findElement(By.id("password")).sendKeys(PASSWORD);
+        driver.findElement(By.cssSelector("button[type=submit]")).click();
+        waitForPath("/login");
+        new WebDriverWait(driver, WAIT)
+                .until(d -> !d.findElements(By.cssSelector("form[action='/login/mfa/webauthn'] [data-webauthn-start]"))
+                        .isEmpty());
+        var button = driver.findElement(By.cssSelector("form[action='/login/mfa/webauthn'] [data-webauthn-start]"));
+        new WebDriverWait(driver, WAIT).until(d -> button.isDisplayed());
+        assertThat(button.getText()).isEqualTo("Use a security key or passkey");
+        button.click();
+
+        var claims = redeem(start, atTheClient());
+        assertThat(claims.getStringListClaim("amr")).contains("pwd", "mfa").containsAnyOf("hwk", "swk");
+        assertThat(claims.getStringClaim("acr")).isEqualTo("urn:gatehouse:acr:mfa");
+    }
 }
