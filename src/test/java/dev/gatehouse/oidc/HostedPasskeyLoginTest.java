@@ -190,6 +190,9 @@ class HostedPasskeyLoginTest {
                 .contains("data-webauthn-options=\"/login/passkey/options\"")
                 .contains("nonce=\"" + nonce.group(1) + "\"")
                 .doesNotContain("onclick");
+        HostedPagesTest.assertPageHeaders(page);
+        HostedPagesTest.assertAccessible(page.body(), "en");
+        assertThat(page.body()).contains("<section data-webauthn-section hidden aria-label=\"Passkey\">");
         var script = b.get(URI.create(server.base + "/assets/login-webauthn.js"));
         assertThat(script.statusCode()).isEqualTo(200);
         assertThat(script.headers().firstValue("Content-Type").orElse("")).startsWith("text/javascript");
@@ -242,6 +245,9 @@ class HostedPasskeyLoginTest {
         assertThat(replay.statusCode()).isEqualTo(400);
         assertThat(replay.headers().firstValue("Content-Type").orElse("")).startsWith("text/html");
         assertThat(replay.body()).contains("role=\"alert\"").contains("The passkey sign-in expired");
+        HostedPagesTest.assertPageHeaders(replay);
+        HostedPagesTest.assertAccessible(replay.body(), "en");
+        assertThat(replay.body()).doesNotContain("aria-invalid"); // the email and password were not at fault
         assertThat(hasSsoCookie(other)).isFalse();
     }
 
@@ -382,8 +388,9 @@ class HostedPasskeyLoginTest {
                 .contains("data-webauthn-options=\"/login/mfa/webauthn/options\"")
                 .contains("Use a security key or passkey")
                 .doesNotContain("name=\"code\""); // a key is this account's only factor
-        assertThat(step.headers().firstValue("Content-Security-Policy").orElse(""))
-                .contains("script-src 'nonce-");
+        HostedPagesTest.assertPageHeaders(step);
+        HostedPagesTest.assertAccessible(step.body(), "en");
+        assertThat(step.body()).contains("<noscript>");
         assertThat(hasSsoCookie(b)).isFalse();
 
         JsonNode options = json(keyOptions(b, step));
@@ -409,6 +416,8 @@ class HostedPasskeyLoginTest {
         var wrong = keyFinish(b, step, forged.toString());
         assertThat(wrong.statusCode()).isEqualTo(400);
         assertThat(wrong.body()).contains("The security key was not accepted.").contains("name=\"mfa_token\"");
+        HostedPagesTest.assertPageHeaders(wrong);
+        HostedPagesTest.assertAccessible(wrong.body(), "en");
 
         ObjectNode good = key.get(json(keyOptions(b, wrong)));
         assertThat(keyFinish(b, wrong, good.toString()).statusCode()).isEqualTo(303);
@@ -494,6 +503,10 @@ class HostedPasskeyLoginTest {
     void whenTheLoginPageIsShownInGerman_thenThePasskeyButtonIsGerman() throws Exception {
         var b = new Browser(server.base);
         var page = b.get(URI.create(server.base + "/login?ui_locales=de"));
-        assertThat(page.body()).contains("Mit einem Passkey anmelden").contains("<html lang=\"de\">");
+        assertThat(page.body())
+                .contains("Mit einem Passkey anmelden")
+                .contains("<html lang=\"de\">")
+                .contains("data-msg-cancelled=\"Die Anfrage wurde abgebrochen");
+        HostedPagesTest.assertAccessible(page.body(), "de");
     }
 }
