@@ -85,8 +85,14 @@ class HostedPasskeyLoginTest {
 
     /** Registers a credential of {@code key} for a new account through the API; answers the account's email. */
     static String withKey(String label, SoftAuthenticator key) {
+        return withKeyUser(label, key)[0];
+    }
+
+    /** As {@link #withKey}; answers the email and the user id. */
+    static String[] withKeyUser(String label, SoftAuthenticator key) {
         String email = accounts.registered(label);
-        String token = accounts.signIn(email, PASSWORD).accessToken();
+        var signedIn = accounts.signIn(email, PASSWORD);
+        String token = signedIn.accessToken();
         var begin = server.http
                 .post("/v1/auth/mfa/webauthn/register/begin")
                 .bearer(token)
@@ -97,7 +103,7 @@ class HostedPasskeyLoginTest {
                 .json(key.create(begin.json()))
                 .send();
         assertThat(finish.status()).as(finish.body()).isEqualTo(201);
-        return email;
+        return new String[] {email, signedIn.userId()};
     }
 
     static AuthenticationRequest.Builder request(CodeVerifier verifier) {
@@ -211,6 +217,46 @@ class HostedPasskeyLoginTest {
         assertThat(claims.getStringClaim("acr")).isEqualTo(MFA);
         assertThat(claims.getSubject()).isNotBlank();
         assertThat(email).isNotBlank();
+    }
+
+    @Test
+    void whenPromptLoginAsksAPasskeySessionToSignInAgain_thenThePasskeyDoesAndTheSignInIsAudited() throws Exception {
+        var key = new SoftAuthenticator(server.base);
+        String userId = withKeyUser("again", key)[1];
+        var b = new Browser(server.base);
+        var v1 = new CodeVerifier();
+        var page = loginPage(b, v1);
+        var first = idToken(
+                back(
+                        b,
+                        passkeyFinish(
+                                b, page, key.get(json(passkeyOptions(b, page))).toString())),
+                v1);
+        server.clock.advance(java.time.Duration.ofMinutes(3));
+
+        var v2 = new CodeVerifier();
+        var again = b.follow(b.get(request(v2)
+                .prompt(com.nimbusds.openid.connect.sdk.Prompt.Type.LOGIN)
+                .build()
+                .toURI()));
+        assertThat(again.body()).contains("Sign in with a passkey");
+        var second = idToken(
+                back(
+                        b,
+                        passkeyFinish(
+                                b,
+                                again,
+                                key.get(json(passkeyOptions(b, again))).toString())),
+                v2);
+
+        assertThat(second.getDateClaim("auth_time")).isAfter(first.getDateClaim("auth_time"));
+        assertThat(second.getStringClaim("sid")).isNotBlank();
+        assertThat(second.getStringListClaim("amr")).containsExactly("hwk", "user", "mfa");
+        assertThat(accounts.auditOf(userId).stream()
+                        .filter(e -> e.path("event_type").asText().equals("sso.login"))
+                        .map(e -> e.path("details").path("method").asText())
+                        .toList())
+                .contains("passkey");
     }
 
     @Test
