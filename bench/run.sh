@@ -7,9 +7,11 @@
 # token (openid profile email) from the authorization code + PKCE flow (bench/oauth-setup.py), GET
 # /.well-known/jwks.json and /.well-known/openid-configuration. Each row: req/s, p50/p99, non-200 answers, then the
 # server's and PostgreSQL's CPU per request.
+# Part "mfa" (issue 4): POST /v1/auth/login/mfa completing pending sign-ins with TOTP codes, on a server of its own
+# (bench/mfa-setup.py; BENCH_MFA_USERS accounts, BENCH_MFA_DURATION seconds).
 #
 #   bench/run.sh                      # everything, defaults below
-#   BENCH_ONLY=refresh bench/run.sh   # some parts: startup, refresh, login, oauth, crypto (comma-separated)
+#   BENCH_ONLY=refresh bench/run.sh   # some parts: startup, refresh, login, oauth, mfa, crypto (comma-separated)
 #   BENCH_ONLY=oauth BENCH_DURATION=3 BENCH_WARMUP=2 bench/run.sh   # a quick check of the oauth part
 #   BENCH_THREADS=1 bench/run.sh      # also print the server's CPU by thread during the refresh run
 #
@@ -30,7 +32,7 @@ CHAINS=${BENCH_CHAINS:-64}            # refresh-token chains (sessions) per refr
 USERS=${BENCH_USERS:-16}
 PG_HOST=${BENCH_PG_HOST:-127.0.0.1}
 PG_DB=${BENCH_PG_DB:-gatehouse_bench}
-ONLY=${BENCH_ONLY:-startup,refresh,login,oauth,crypto}
+ONLY=${BENCH_ONLY:-startup,refresh,login,oauth,mfa,crypto}
 POOL=${BENCH_POOL:-10000}             # distinct access tokens introspected in the oauth part
 PASSWORD='Quartz-otter-8f3k2-Zq!x'
 ADMIN_EMAIL=admin@bench.test
@@ -50,6 +52,8 @@ load() { cut -d' ' -f1-3 /proc/loadavg; }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 rss_mb() { echo $(( $(ps -o rss= -p "$1") / 1024 )); }
 # CPU time (user + system, all threads) a process has used so far, in ms: the load-independent part of start-up.
+# Minor page faults of a process so far: memory it maps fresh (zeroed pages) shows up here.
+minflt() { awk '{ print $10 }' "/proc/$1/stat"; }
 cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ print int(($14 + $15) * 1000 / hz) }' "/proc/$1/stat"; }
 
 for tool in wrk curl python3 psql createdb dropdb; do
@@ -107,6 +111,34 @@ row() { printf '%-46s %s\n' "$1" "$2" | tee -a "$SUMMARY" >&2; }
 log "machine: $(nproc) cores, $(free -m | awk '/Mem:/ {print $2}') MiB, $("${JAVA:-java}" -version 2>&1 | head -1)," \
   "$(psql -h "$PG_HOST" -U postgres -d postgres -tAc 'select version()' | cut -d' ' -f1-2), load $(load)"
 row "jvm options" "${GATEHOUSE_JVM_OPTS:-(bin/gatehouse defaults)}"
+
+# CPU time (ms) of all PostgreSQL processes so far. With the server's, taken around a wrk run, it gives CPU per
+# request: unlike req/s, it hardly moves when other work shares the cores.
+pg_cpu_ms() {
+  local hz total=0 t; hz=$(getconf CLK_TCK)
+  for pid in $(pgrep -x postgres); do
+    t=$(awk -v hz="$hz" '{ print int(($14 + $15) * 1000 / hz) }' "/proc/$pid/stat" 2>/dev/null) || continue
+    total=$(( total + ${t:-0} ))
+  done
+  echo "$total"
+}
+wrk_run() { # wrk_run <name> <seconds> <script> <args...>; writes $WORK/cpu-<name>.txt (µs of CPU per request)
+  local name=$1 secs=$2 script=$3; shift 3
+  log "wrk $name ${secs}s, load $(load)"
+  local s0 p0 f0; s0=$(cpu_ms "$SERVER_PID"); p0=$(pg_cpu_ms); f0=$(minflt "$SERVER_PID")
+  local tpid=
+  if [ -n "${BENCH_THREADS:-}" ]; then
+    python3 bench/thread-cpu.py "$SERVER_PID" "$((secs - 1))" >"$WORK/threads-$name.txt" & tpid=$!
+  fi
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${secs}s" --timeout 10s -s "$script" "$BASE" -- "$@" \
+    >"$WORK/wrk-$name.txt" 2>&1
+  [ -z "$tpid" ] || wait "$tpid"
+  local s1 p1 f1 n; s1=$(cpu_ms "$SERVER_PID"); p1=$(pg_cpu_ms); f1=$(minflt "$SERVER_PID")
+  n=$(sed -nE 's/.* requests=([0-9]+).*/\1/p' "$WORK/wrk-$name.txt")
+  python3 -c "n=max(${n:-0},1); print(f'server {($s1-$s0)*1000/n:.0f} µs, PostgreSQL {($p1-$p0)*1000/n:.0f} µs CPU per request; server page faults {($f1-$f0)/n:.0f} per request')" >"$WORK/cpu-$name.txt"
+  grep '^RESULT' "$WORK/wrk-$name.txt"
+}
+field() { sed -nE "s/.* $1=([^ ]+).*/\1/p" <<<"$2"; }
 
 # --- 1. start-up on the embedded database (H2 file) ---
 if want startup; then
@@ -167,33 +199,6 @@ if want refresh || want login || want oauth; then
     [ "$(grep -c '^rt_' "$file")" = "$n" ] || { echo "bench: only $(wc -l <"$file") of $n logins gave a token" >&2; exit 1; }
   }
 
-  # CPU time (ms) of all PostgreSQL processes so far. With the server's, taken around a wrk run, it gives CPU per
-  # request: unlike req/s, it hardly moves when other work shares the cores.
-  pg_cpu_ms() {
-    local hz total=0 t; hz=$(getconf CLK_TCK)
-    for pid in $(pgrep -x postgres); do
-      t=$(awk -v hz="$hz" '{ print int(($14 + $15) * 1000 / hz) }' "/proc/$pid/stat" 2>/dev/null) || continue
-      total=$(( total + ${t:-0} ))
-    done
-    echo "$total"
-  }
-  wrk_run() { # wrk_run <name> <seconds> <script> <args...>; writes $WORK/cpu-<name>.txt (µs of CPU per request)
-    local name=$1 secs=$2 script=$3; shift 3
-    log "wrk $name ${secs}s, load $(load)"
-    local s0 p0; s0=$(cpu_ms "$SERVER_PID"); p0=$(pg_cpu_ms)
-    local tpid=
-    if [ -n "${BENCH_THREADS:-}" ]; then
-      python3 bench/thread-cpu.py "$SERVER_PID" "$((secs - 1))" >"$WORK/threads-$name.txt" & tpid=$!
-    fi
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${secs}s" --timeout 10s -s "$script" "$BASE" -- "$@" \
-      >"$WORK/wrk-$name.txt" 2>&1
-    [ -z "$tpid" ] || wait "$tpid"
-    local s1 p1 n; s1=$(cpu_ms "$SERVER_PID"); p1=$(pg_cpu_ms)
-    n=$(sed -nE 's/.* requests=([0-9]+).*/\1/p' "$WORK/wrk-$name.txt")
-    python3 -c "n=max(${n:-0},1); print(f'server {($s1-$s0)*1000/n:.0f} µs, PostgreSQL {($p1-$p0)*1000/n:.0f} µs CPU per request')" >"$WORK/cpu-$name.txt"
-    grep '^RESULT' "$WORK/wrk-$name.txt"
-  }
-  field() { sed -nE "s/.* $1=([^ ]+).*/\1/p" <<<"$2"; }
 
   if want refresh; then
     chains "$WORK/chains-warmup.txt" "$CHAINS"
@@ -220,6 +225,7 @@ if want refresh || want login || want oauth; then
     l=$(load)
     r=$(wrk_run login "$DURATION" bench/login.lua "$WORK/users.txt")
     row "login ${DURATION} s (load before: $l)" "$(field rps "$r") req/s, p50 $(field p50_ms "$r") ms, p99 $(field p99_ms "$r") ms, non-200 $(field non200 "$r")"
+    row "login CPU cost (hash included)" "$(cat "$WORK/cpu-login.txt")"
     l=$(load); a2=$(argon2)
     row "raw Argon2id, $THREADS threads, after (load $l)" "$a2 hashes/s"
     row "login / raw Argon2id (mean of before, after)" \
@@ -290,7 +296,37 @@ print(json.loads(base64.urlsafe_b64decode(h + "=" * (-len(h) % 4)))["alg"])' <"$
   stop_server
 fi
 
-# --- 3. crypto: per-core sign/verify rates, JDK providers against ACCP; which provider the running server signs with ---
+# --- 3. MFA: completing a pending sign-in with a TOTP code (issue 4, "Performance") ---
+# A server of its own on a fresh PostgreSQL database, with a cheap Argon2 cost: bench/mfa-setup.py creates
+# BENCH_MFA_USERS accounts with TOTP through the API (three password hashes each) and one pending sign-in per
+# account; the measured call, POST /v1/auth/login/mfa, hashes no password (it checks the code, spends the pending
+# sign-in and the TOTP step, and issues the session's tokens), so the hash cost does not enter the measured numbers.
+if want mfa; then
+  MFA_DB=${PG_DB}_mfa
+  dropdb -h "$PG_HOST" -U postgres --if-exists "$MFA_DB"
+  createdb -h "$PG_HOST" -U postgres "$MFA_DB"
+  mfa_env=(GATEHOUSE_DATA_DIR="$WORK/mfa-data" GATEHOUSE_DB_URL="jdbc:postgresql://$PG_HOST:5432/$MFA_DB"
+    GATEHOUSE_DB_USER=postgres GATEHOUSE_ARGON2_MEMORY_KIB=1024 GATEHOUSE_ARGON2_ITERATIONS=1)
+  start_server "$WORK/mfa0.log" "${mfa_env[@]}"
+  stop_server # the first start trains the AOT cache, as in part 2
+  start_server "$WORK/mfa.log" "${mfa_env[@]}"
+  MFA_USERS=${BENCH_MFA_USERS:-36000}
+  MFA_WARMUP_USERS=$(( MFA_USERS / 6 ))
+  log "mfa: $MFA_USERS accounts with TOTP, then one pending sign-in each, load $(load)"
+  python3 bench/mfa-setup.py "$BASE" "$MFA_USERS" "$WORK/mfa-all.txt"
+  head -n "$MFA_WARMUP_USERS" "$WORK/mfa-all.txt" >"$WORK/mfa-warmup.txt"
+  tail -n +"$(( MFA_WARMUP_USERS + 1 ))" "$WORK/mfa-all.txt" >"$WORK/mfa.txt"
+  MFA_DURATION=${BENCH_MFA_DURATION:-10}
+  r=$(wrk_run mfa-warmup 3 bench/mfa.lua "$WORK/mfa-warmup.txt" "$THREADS")
+  row "login/mfa warm-up (3 s, discarded)" "$(field ok_rps "$r") completed/s"
+  l=$(load)
+  r=$(wrk_run mfa "$MFA_DURATION" bench/mfa.lua "$WORK/mfa.txt" "$THREADS")
+  row "login/mfa TOTP ${MFA_DURATION} s (load before: $l)" "$(field ok_rps "$r") completed/s, p50 $(field p50_ms "$r") ms, p99 $(field p99_ms "$r") ms, non-200 $(field non200 "$r"), starved $(field starved "$r")"
+  row "login/mfa CPU cost" "$(cat "$WORK/cpu-mfa.txt")"
+  stop_server
+fi
+
+# --- 4. crypto: per-core sign/verify rates, JDK providers against ACCP; which provider the running server signs with ---
 if want crypto; then
   log "CryptoRate, load $(load)"
   "$JAVA" --enable-native-access=ALL-UNNAMED -cp target/test-classes:target/gatehouse.jar dev.gatehouse.bench.CryptoRate \

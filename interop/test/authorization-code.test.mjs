@@ -245,3 +245,39 @@ describe('authorization code + PKCE (openid-client, headless browser)', () => {
     );
   });
 });
+
+describe('hybrid flow, response_type=code id_token (openid-client useCodeIdTokenResponseType)', () => {
+  test('the ID token in the fragment is validated with c_hash and s_hash, and the code redeems into its sid', async () => {
+    const registered = await registerClient({
+      client_name: 'interop hybrid app',
+      grant_types: ['authorization_code'],
+      response_types: ['code id_token'],
+      redirect_uris: [REDIRECT_URI],
+      token_endpoint_auth_method: 'client_secret_basic',
+      scope: 'openid email',
+    });
+    const config = await oidcConfig(registered);
+    client.useCodeIdTokenResponseType(config);
+    assert.ok(config.serverMetadata().response_types_supported.includes('code id_token'));
+    const req = await authorizationRequest(config, 'openid email');
+    assert.equal(req.url.searchParams.get('response_type'), 'code id_token');
+
+    const callback = await signIn(new Browser(), req.url, await newUser());
+    assert.equal(callback.search, '', 'nothing in the query');
+    const fragment = new URLSearchParams(callback.hash.slice(1));
+    assert.ok(fragment.get('id_token') && fragment.get('code'), `code and id_token in the fragment: ${callback.hash}`);
+    const front = JSON.parse(Buffer.from(fragment.get('id_token').split('.')[1], 'base64url'));
+
+    // openid-client checks the fragment's ID token (signature, iss, aud, nonce, c_hash, s_hash) before it redeems.
+    const tokens = await client.authorizationCodeGrant(config, callback, {
+      pkceCodeVerifier: req.codeVerifier,
+      expectedState: req.state,
+      expectedNonce: req.nonce,
+    });
+    assert.ok(tokens.access_token);
+    const claims = tokens.claims();
+    assert.equal(claims.sub, front.sub);
+    assert.equal(claims.sid, front.sid, 'the session the code opened is the one the first ID token named');
+    assert.ok(front.c_hash && front.s_hash && !front.at_hash);
+  });
+});

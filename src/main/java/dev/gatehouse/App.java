@@ -180,6 +180,7 @@ public final class App implements AutoCloseable {
                 clock,
                 config.refreshTokenTtl(),
                 mfaGate);
+        var idTokens = new dev.gatehouse.oidc.IdTokenService(keyRing, config.issuer(), clock, config.accessTokenTtl());
         var authorize = new dev.gatehouse.oauth.authorize.AuthorizeService(
                 db,
                 new dev.gatehouse.oauth.authorize.JdbiCodeStore(),
@@ -190,8 +191,8 @@ public final class App implements AutoCloseable {
                 secrets,
                 clock,
                 config.issuer(),
-                scopes);
-        var idTokens = new dev.gatehouse.oidc.IdTokenService(keyRing, config.issuer(), clock, config.accessTokenTtl());
+                scopes,
+                idTokens::issueForCode);
         var devices = new dev.gatehouse.oauth.device.DeviceService(
                 db, new dev.gatehouse.oauth.device.JdbiDeviceStore(), clients, sessions, audit, secrets, clock);
         var tokenEndpoint = new dev.gatehouse.oauth.token.TokenEndpoint(clients)
@@ -219,10 +220,9 @@ public final class App implements AutoCloseable {
         groups.add(new AuthRoutes(auth, accounts, web, https));
         groups.add(new SessionRoutes(sessions, auth, web));
         groups.add(new dev.gatehouse.mfa.MfaRoutes(mfa, web, https));
-        groups.add(new dev.gatehouse.mfa.DeviceRoutes(
-                new dev.gatehouse.mfa.DeviceService(
-                        db, mfaStore, sessions, audit, clock, Duration.ofDays(config.mfaTrustDays())),
-                web));
+        var mfaDevices = new dev.gatehouse.mfa.DeviceService(
+                db, mfaStore, sessions, audit, clock, Duration.ofDays(config.mfaTrustDays()));
+        groups.add(new dev.gatehouse.mfa.DeviceRoutes(mfaDevices, web));
         groups.add(new AuditRoutes(audit, web));
         groups.add(new dev.gatehouse.oauth.TokenRoutes(
                 tokenEndpoint, clients, introspector, sessions, web, dpop, config.issuer()));
@@ -247,20 +247,25 @@ public final class App implements AutoCloseable {
         groups.add(new dev.gatehouse.oauth.DiscoveryRoutes(config.issuer(), tokenEndpoint, web, scopes));
         groups.add(new dev.gatehouse.oauth.scopes.ScopeRoutes(scopes, web));
         groups.add(new dev.gatehouse.oauth.authorize.ConsentApiRoutes(consent, web));
-        var codes =
-                new dev.gatehouse.oauth.authorize.ExpiredCodes(db, new dev.gatehouse.oauth.authorize.JdbiCodeStore());
+        var codes = new dev.gatehouse.oauth.authorize.ExpiredCodes(
+                db,
+                new dev.gatehouse.oauth.authorize.JdbiCodeStore(),
+                new dev.gatehouse.oauth.authorize.JdbiParStore());
         this.sweeper = new dev.gatehouse.ops.Sweeper(
                 clock,
                 config.cleanupInterval(),
                 Duration.ofSeconds(1),
                 List.of(
                         new dev.gatehouse.ops.Sweeper.Task("authorization_codes", codes::deleteExpired),
+                        new dev.gatehouse.ops.Sweeper.Task("pushed_authorization_requests", codes::deleteExpiredPushed),
                         new dev.gatehouse.ops.Sweeper.Task("refresh_tokens", sessions::deleteExpiredRefreshTokens),
                         new dev.gatehouse.ops.Sweeper.Task("sso_sessions", sso::deleteExpired),
                         new dev.gatehouse.ops.Sweeper.Task("one_time_tokens", accounts::deleteExpiredTokens),
                         new dev.gatehouse.ops.Sweeper.Task("revoked_access_tokens", revocations::deleteExpired)));
         var webauthn = new dev.gatehouse.webauthn.WebAuthnService(
                 db, webauthnStore, accounts, auth, mfa, audit, secrets, clock, metrics, config.issuer());
+        groups.add(new dev.gatehouse.account.AccountSecurityRoutes(
+                sso, accounts, mfa, mfaDevices, webauthn, web, secrets, clock, https));
         groups.add(new dev.gatehouse.webauthn.WebAuthnRoutes(webauthn, web, https));
         groups.add(new dev.gatehouse.login.PasskeyLoginRoutes(loginRoutes, sso, webauthn, web, https));
         groups.add(new dev.gatehouse.login.LoginWebAuthnRoutes(sso, webauthn, web, https, authorize::redirectTarget));

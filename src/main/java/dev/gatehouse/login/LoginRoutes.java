@@ -66,10 +66,16 @@ public final class LoginRoutes implements RouteGroup {
                 .returns(429, "HTML form: too many attempts (Retry-After)");
     }
 
-    /** Only a path back to our own authorization endpoint or device page: never an open redirect. */
+    /** The account page a plain sign-in (no OAuth request) may return to. */
+    public static final String ACCOUNT_PAGE = "/account/security";
+
+    /**
+     * Only a path back to our own authorization endpoint, device page or account page: never an open redirect.
+     */
     static String safeReturn(String returnTo) {
         if (returnTo == null
                 || !(returnTo.startsWith("/oauth2/authorize?")
+                        || returnTo.equals(ACCOUNT_PAGE)
                         || returnTo.equals("/device")
                         || returnTo.startsWith("/device?"))
                 || returnTo.contains("\\")

@@ -315,6 +315,22 @@ public final class MfaService {
                     clock.instant());
             audit.record(h, AuditEvent.success("mfa.totp_setup", userId), info);
         });
+        return setupOf(user, secret);
+    }
+
+    /**
+     * The TOTP set-up begun by {@link #setupTotp} and not yet confirmed, so a page can show the same secret again (after
+     * a wrong code, say); empty when there is none or TOTP is already on.
+     */
+    public Optional<Setup> pendingTotpSetup(UUID userId) {
+        var user = accounts.find(userId);
+        if (user.isEmpty()) return Optional.empty();
+        var f = db.withHandle(h -> store.factors(h, userId));
+        if (f.totpEnabled() || f.totpSecret() == null) return Optional.empty();
+        return Optional.of(setupOf(user.get(), masterKey.decrypt(f.totpSecret(), context(userId))));
+    }
+
+    private Setup setupOf(User user, byte[] secret) {
         String b32 = Totp.base32(secret);
         String label = enc(issuerLabel) + ":" + enc(user.email());
         String url = "otpauth://totp/" + label + "?secret=" + b32 + "&issuer=" + enc(issuerLabel)

@@ -64,7 +64,7 @@ public final class DiscoveryRoutes implements RouteGroup {
         m.put("token_endpoint", issuer + "/oauth2/token");
         m.put("jwks_uri", issuer + "/.well-known/jwks.json");
         m.put("scopes_supported", scopes.snapshot().names().stream().sorted().toList());
-        m.put("response_types_supported", List.of("code"));
+        m.put("response_types_supported", List.of("code", "code id_token"));
         m.put("response_modes_supported", List.of("query", "fragment", "form_post"));
         m.put("code_challenge_methods_supported", List.of("S256"));
         m.put("authorization_response_iss_parameter_supported", true);

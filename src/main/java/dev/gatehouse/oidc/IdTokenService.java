@@ -7,8 +7,12 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import com.nimbusds.oauth2.sdk.AuthorizationCode;
+import com.nimbusds.oauth2.sdk.id.State;
 import com.nimbusds.oauth2.sdk.token.BearerAccessToken;
 import com.nimbusds.openid.connect.sdk.claims.AccessTokenHash;
+import com.nimbusds.openid.connect.sdk.claims.CodeHash;
+import com.nimbusds.openid.connect.sdk.claims.StateHash;
 import dev.gatehouse.oauth.clients.OAuthClient;
 import dev.gatehouse.platform.keys.KeyRing;
 import dev.gatehouse.platform.keys.SigningKey;
@@ -49,34 +53,77 @@ public final class IdTokenService {
         return alg != null && KeyRing.SUPPORTED.contains(alg) ? alg : JWSAlgorithm.RS256;
     }
 
+    /** The ID token of a token response (OIDC Core §3.1.3.3), with {@code at_hash} of its access token. */
     public String issue(Claims c) {
         JWSAlgorithm alg = algorithmFor(c.client());
-        Instant now = clock.instant();
-        SigningKey key = keys.signingKey(alg);
         Curve curve = JWSAlgorithm.EdDSA.equals(alg) ? Curve.Ed25519 : null;
-        var claims = new JWTClaimsSet.Builder()
-                .issuer(issuer)
-                .subject(c.subject())
-                .audience(c.client().clientId())
-                .issueTime(Date.from(now))
-                .expirationTime(Date.from(now.plus(ttl)))
-                .claim("auth_time", c.authTime().getEpochSecond())
-                .claim("sid", c.sessionId().toString())
-                .claim("amr", c.amr())
-                .claim("acr", dev.gatehouse.oauth.authorize.Acr.achievedBy(c.amr()))
-                .claim("azp", c.client().clientId())
+        var claims = common(c.client(), c.subject(), c.sessionId(), c.authTime(), c.nonce(), c.amr())
                 // OIDC Core §3.1.3.6: at_hash, the left half of the access token's hash.
                 .claim(
                         "at_hash",
                         AccessTokenHash.compute(new BearerAccessToken(c.accessToken()), alg, curve)
                                 .getValue());
-        c.nonce().ifPresent(n -> claims.claim("nonce", n));
+        return sign(alg, claims.build());
+    }
+
+    /**
+     * The ID token of a hybrid authorization response ({@code response_type=code id_token}, OIDC Core §3.3.2.11): no
+     * access token exists yet, so it carries {@code c_hash} of the code and, with a {@code state}, {@code s_hash}
+     * (FAPI 1.0 Advanced §5.2.2.1) instead of {@code at_hash}; profile claims come from userinfo (§5.4). {@code sid} is
+     * the session the code will open, the same as in the ID token of the code's token response.
+     */
+    public String issueForCode(
+            OAuthClient client,
+            String subject,
+            UUID sessionId,
+            Instant authTime,
+            String nonce,
+            List<String> amr,
+            String code,
+            Optional<String> state) {
+        JWSAlgorithm alg = algorithmFor(client);
+        Curve curve = JWSAlgorithm.EdDSA.equals(alg) ? Curve.Ed25519 : null;
+        var claims = common(client, subject, sessionId, authTime, Optional.of(nonce), amr)
+                .claim(
+                        "c_hash",
+                        CodeHash.compute(new AuthorizationCode(code), alg, curve)
+                                .getValue());
+        state.ifPresent(st -> claims.claim(
+                "s_hash", StateHash.compute(new State(st), alg, curve).getValue()));
+        return sign(alg, claims.build());
+    }
+
+    private JWTClaimsSet.Builder common(
+            OAuthClient client,
+            String subject,
+            UUID sessionId,
+            Instant authTime,
+            Optional<String> nonce,
+            List<String> amr) {
+        Instant now = clock.instant();
+        var claims = new JWTClaimsSet.Builder()
+                .issuer(issuer)
+                .subject(subject)
+                .audience(client.clientId())
+                .issueTime(Date.from(now))
+                .expirationTime(Date.from(now.plus(ttl)))
+                .claim("auth_time", authTime.getEpochSecond())
+                .claim("sid", sessionId.toString())
+                .claim("amr", amr)
+                .claim("acr", dev.gatehouse.oauth.authorize.Acr.achievedBy(amr))
+                .claim("azp", client.clientId());
+        nonce.ifPresent(n -> claims.claim("nonce", n));
+        return claims;
+    }
+
+    private String sign(JWSAlgorithm alg, JWTClaimsSet claims) {
+        return sign(alg, claims, JOSEObjectType.JWT);
+    }
+
+    private String sign(JWSAlgorithm alg, JWTClaimsSet claims, JOSEObjectType type) {
+        SigningKey key = keys.signingKey(alg);
         var jwt = new SignedJWT(
-                new JWSHeader.Builder(alg)
-                        .type(JOSEObjectType.JWT)
-                        .keyID(key.kid())
-                        .build(),
-                claims.build());
+                new JWSHeader.Builder(alg).type(type).keyID(key.kid()).build(), claims);
         try {
             jwt.sign(keys.signer(key));
         } catch (JOSEException e) {
@@ -90,9 +137,7 @@ public final class IdTokenService {
      * {@code sub} and {@code sid}, the back-channel logout event, a short lifetime and no nonce.
      */
     public String logoutToken(OAuthClient client, String subject, UUID sessionId, String jti) {
-        JWSAlgorithm alg = algorithmFor(client);
         Instant now = clock.instant();
-        SigningKey key = keys.signingKey(alg);
         var claims = new JWTClaimsSet.Builder()
                 .issuer(issuer)
                 .subject(subject)
@@ -105,18 +150,7 @@ public final class IdTokenService {
                         "events",
                         java.util.Map.of("http://schemas.openid.net/event/backchannel-logout", java.util.Map.of()))
                 .build();
-        var jwt = new SignedJWT(
-                new JWSHeader.Builder(alg)
-                        .type(new JOSEObjectType("logout+jwt"))
-                        .keyID(key.kid())
-                        .build(),
-                claims);
-        try {
-            jwt.sign(keys.signer(key));
-        } catch (JOSEException e) {
-            throw new IllegalStateException("signing failed", e);
-        }
-        return jwt.serialize();
+        return sign(algorithmFor(client), claims, new JOSEObjectType("logout+jwt"));
     }
 
     /**

@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The cleanup job: every {@code interval} of the injected clock it deletes rows that can no longer be used (expired
- * authorization codes, one-time tokens, refresh tokens, SSO sessions, revoked-token records). One virtual thread
+ * authorization codes, pushed authorization requests, one-time tokens, refresh tokens, SSO sessions, revoked-token
+ * records). One virtual thread
  * checks the clock every {@code tick}; the work runs when the clock says it is due, so a test moves it with its
  * clock. Several nodes sweeping at once is harmless: every task is an idempotent DELETE.
  */

@@ -59,9 +59,15 @@ public final class SessionService {
 
     /** Opens a session with its first refresh token, inside the caller's transaction (the sign-in). */
     public Started start(Handle h, UUID userId, String deviceId, String clientId, String method, RequestInfo info) {
+        return start(h, UUID.randomUUID(), userId, deviceId, clientId, method, info);
+    }
+
+    /** As {@link #start(Handle, UUID, String, String, String, RequestInfo)}, with an id chosen in advance. */
+    public Started start(
+            Handle h, UUID id, UUID userId, String deviceId, String clientId, String method, RequestInfo info) {
         Instant now = clock.instant();
         var session = new Session(
-                UUID.randomUUID(),
+                id,
                 userId,
                 deviceId,
                 clientId,

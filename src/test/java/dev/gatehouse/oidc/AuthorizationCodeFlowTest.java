@@ -511,7 +511,7 @@ class AuthorizationCodeFlowTest {
         assertThat(meta.getAuthorizationEndpointURI()).isEqualTo(authorizeUri);
         assertThat(meta.getUserInfoEndpointURI().toString()).isEqualTo(server.base + "/oauth2/userinfo");
         assertThat(meta.getCodeChallengeMethods()).containsExactly(CodeChallengeMethod.S256);
-        assertThat(meta.getResponseTypes()).containsExactly(ResponseType.CODE);
+        assertThat(meta.getResponseTypes()).containsExactly(ResponseType.CODE, ResponseType.CODE_IDTOKEN);
         assertThat(meta.getGrantTypes().stream().map(Object::toString))
                 .contains("authorization_code", "refresh_token", "client_credentials");
         var oauth = new Browser(server.base).get(URI.create(server.base + "/.well-known/oauth-authorization-server"));

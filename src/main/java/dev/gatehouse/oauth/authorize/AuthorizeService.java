@@ -1,11 +1,14 @@
 package dev.gatehouse.oauth.authorize;
 
+import com.nimbusds.jwt.JWT;
+import com.nimbusds.jwt.SignedJWT;
 import com.nimbusds.oauth2.sdk.AuthorizationErrorResponse;
 import com.nimbusds.oauth2.sdk.AuthorizationResponse;
 import com.nimbusds.oauth2.sdk.ErrorObject;
 import com.nimbusds.oauth2.sdk.GrantType;
 import com.nimbusds.oauth2.sdk.OAuth2Error;
 import com.nimbusds.oauth2.sdk.ResponseMode;
+import com.nimbusds.oauth2.sdk.ResponseType;
 import com.nimbusds.oauth2.sdk.id.Issuer;
 import com.nimbusds.oauth2.sdk.id.State;
 import com.nimbusds.oauth2.sdk.util.URLUtils;
@@ -59,6 +62,7 @@ public final class AuthorizeService {
             URI redirectUri,
             Optional<String> state,
             ResponseMode responseMode,
+            boolean hybrid,
             Set<String> scope,
             String codeChallenge,
             Optional<String> nonce,
@@ -70,6 +74,24 @@ public final class AuthorizeService {
             List<String> acrValues,
             Optional<String> pushedHash,
             Interaction interaction) {}
+
+    /**
+     * Signs the ID token of a hybrid response ({@code response_type=code id_token}): for {@code client}, the user
+     * {@code subject}, the session {@code sessionId} the code will open, with {@code c_hash} of {@code code} and
+     * {@code s_hash} of the state.
+     */
+    @FunctionalInterface
+    public interface CodeIdTokens {
+        String issue(
+                OAuthClient client,
+                String subject,
+                UUID sessionId,
+                Instant authTime,
+                String nonce,
+                List<String> amr,
+                String code,
+                Optional<String> state);
+    }
 
     /**
      * What already happened in this browser for this request, from markers this server adds when it sends the browser
@@ -130,6 +152,7 @@ public final class AuthorizeService {
     private final Issuer issuer;
     private final ScopeService scopes;
     private final JdbiParStore pushed;
+    private final CodeIdTokens idTokens;
 
     public AuthorizeService(
             Database db,
@@ -141,8 +164,10 @@ public final class AuthorizeService {
             Secrets secrets,
             Clock clock,
             String issuer,
-            ScopeService scopes) {
+            ScopeService scopes,
+            CodeIdTokens idTokens) {
         this.db = db;
+        this.idTokens = idTokens;
         this.store = store;
         this.pushed = pushed;
         this.clients = clients;
@@ -353,25 +378,45 @@ public final class AuthorizeService {
             Interaction seen) {
         Optional<String> state = Optional.ofNullable(single(params, "state"));
         State s = state.map(State::new).orElse(null);
+        String responseType = single(params, "response_type");
+        ResponseType type = parseResponseType(responseType);
+        // OIDC Core §3.3.2.5 and OAuth 2.0 Multiple Response Types §5: an ID token in the response is never put in
+        // the query; fragment is the default.
+        boolean hybrid = ResponseType.CODE_IDTOKEN.equals(type);
+        ResponseMode defaultMode = hybrid ? ResponseMode.FRAGMENT : ResponseMode.QUERY;
         String mode = single(params, "response_mode");
-        ResponseMode responseMode = ResponseMode.QUERY;
+        ResponseMode responseMode = defaultMode;
         if (mode != null) {
             responseMode = switch (mode) {
                 case "query" -> ResponseMode.QUERY;
                 case "fragment" -> ResponseMode.FRAGMENT;
                 case "form_post" -> ResponseMode.FORM_POST;
-                default ->
-                    throw new Refusal(OAuth2Error.INVALID_REQUEST, "unsupported response_mode", s, ResponseMode.QUERY);
+                default -> throw new Refusal(OAuth2Error.INVALID_REQUEST, "unsupported response_mode", s, defaultMode);
             };
         }
+        if (hybrid && ResponseMode.QUERY.equals(responseMode)) {
+            throw new Refusal(
+                    OAuth2Error.INVALID_REQUEST,
+                    "response_mode query cannot carry an ID token; use fragment or form_post",
+                    s,
+                    defaultMode);
+        }
         ResponseMode rm = responseMode;
-        String responseType = single(params, "response_type");
         if (responseType == null) throw new Refusal(OAuth2Error.INVALID_REQUEST, "missing response_type", s, rm);
-        if (!responseType.equals("code"))
-            throw new Refusal(OAuth2Error.UNSUPPORTED_RESPONSE_TYPE, "only response_type code is supported", s, rm);
+        if (type == null || !(hybrid || ResponseType.CODE.equals(type))) {
+            throw new Refusal(
+                    OAuth2Error.UNSUPPORTED_RESPONSE_TYPE, "response_type must be code or code id_token", s, rm);
+        }
         if (!client.allows(GrantType.AUTHORIZATION_CODE)) {
             throw new Refusal(
                     OAuth2Error.UNAUTHORIZED_CLIENT, "the client is not registered for authorization_code", s, rm);
+        }
+        if (hybrid && !client.metadata().getResponseTypes().contains(ResponseType.CODE_IDTOKEN)) {
+            throw new Refusal(
+                    OAuth2Error.UNAUTHORIZED_CLIENT,
+                    "the client is not registered for response_type code id_token",
+                    s,
+                    rm);
         }
         // OAuth 2.1 §4.1.1 and RFC 7636: PKCE for every client, and only S256 (plain protects nothing).
         String challenge = single(params, "code_challenge");
@@ -391,6 +436,8 @@ public final class AuthorizeService {
                 : new LinkedHashSet<>(List.of(scopeParam.trim().split(" +")));
         if (!allowed.containsAll(scope))
             throw new Refusal(OAuth2Error.INVALID_SCOPE, "the client may not request this scope", s, rm);
+        if (hybrid && !scope.contains("openid"))
+            throw new Refusal(OAuth2Error.INVALID_REQUEST, "response_type code id_token needs the openid scope", s, rm);
         String prompt = single(params, "prompt");
         // Values this server does not know (e.g. prompt=create) are ignored, as for any unknown parameter.
         Set<String> prompts = prompt == null || prompt.isBlank()
@@ -428,6 +475,9 @@ public final class AuthorizeService {
         String nonce = single(params, "nonce");
         if (nonce != null && nonce.length() > 512)
             throw new Refusal(OAuth2Error.INVALID_REQUEST, "nonce must be at most 512 characters", s, rm);
+        // OIDC Core §3.3.2.11: the nonce is required when the ID token comes from the authorization endpoint.
+        if (hybrid && (nonce == null || nonce.isEmpty()))
+            throw new Refusal(OAuth2Error.INVALID_REQUEST, "nonce is required with response_type code id_token", s, rm);
         List<String> resources = params.getOrDefault("resource", List.of());
         if (String.join(" ", resources).length() > 2000)
             throw new Refusal(INVALID_TARGET, "too many or too long resource indicators", s, rm);
@@ -446,6 +496,7 @@ public final class AuthorizeService {
                 redirectUri,
                 state,
                 rm,
+                hybrid,
                 scope,
                 challenge,
                 Optional.ofNullable(nonce),
@@ -460,6 +511,17 @@ public final class AuthorizeService {
     }
 
     private static final Set<String> PROMPTS = Set.of("none", "login", "consent", "select_account");
+
+    /** The response type, its values in any order (RFC 6749 §3.1.1); null when absent or malformed. */
+    private static ResponseType parseResponseType(String value) {
+        if (value == null || value.length() > 100) return null;
+        try {
+            return ResponseType.parse(value);
+        } catch (com.nimbusds.oauth2.sdk.ParseException e) {
+            return null;
+        }
+    }
+
     private static final Pattern UI_LOCALES =
             Pattern.compile("[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*( +[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*){0,9}");
 
@@ -545,6 +607,9 @@ public final class AuthorizeService {
                 : Optional.empty();
         Instant now = clock.instant();
         String code = secrets.token("ac_");
+        // A hybrid response's ID token names the session the code will open (sid), so its id is fixed now.
+        Optional<UUID> plannedSession = r.hybrid() ? Optional.of(UUID.randomUUID()) : Optional.empty();
+        List<String> amr = sso.map(SsoSession::amr).orElse(List.of("pwd"));
         var grant = new AuthorizationCode(
                 r.client().clientId(),
                 userId,
@@ -556,8 +621,8 @@ public final class AuthorizeService {
                 authTime,
                 now.plus(CODE_TTL),
                 Optional.empty(),
-                Optional.empty(),
-                sso.map(SsoSession::amr).orElse(List.of("pwd")));
+                plannedSession,
+                amr);
         boolean issued = db.inTransaction(h -> {
             // RFC 9126 §4: a pushed request answers once; a second browser racing with it gets an error.
             if (r.pushedHash().isPresent() && !pushed.consume(h, r.pushedHash().get(), now)) return false;
@@ -573,10 +638,27 @@ public final class AuthorizeService {
         if (!issued) {
             return respondError(r, new ErrorObject("invalid_request_uri", "the request_uri was already used", 400));
         }
+        JWT idToken = null;
+        if (r.hybrid()) {
+            String signed = idTokens.issue(
+                    r.client(),
+                    userId.toString(),
+                    plannedSession.orElseThrow(),
+                    authTime,
+                    r.nonce().orElseThrow(),
+                    amr,
+                    code,
+                    r.state());
+            try {
+                idToken = SignedJWT.parse(signed);
+            } catch (java.text.ParseException e) {
+                throw new IllegalStateException("an ID token just signed does not parse", e);
+            }
+        }
         return new AuthenticationSuccessResponse(
                 r.redirectUri(),
                 new com.nimbusds.oauth2.sdk.AuthorizationCode(code),
-                null,
+                idToken,
                 null,
                 r.state().map(State::new).orElse(null),
                 sessionState.map(State::new).orElse(null),
@@ -629,7 +711,15 @@ public final class AuthorizeService {
                 return new Redemption.Refused("redirect_uri does not match the authorization request");
             if (verifier.isEmpty() || !pkceMatches(verifier.get(), g.codeChallenge()))
                 return new Redemption.Refused("code_verifier does not match the code_challenge");
-            var started = sessions.start(h, g.userId(), info.deviceId().orElse("oauth"), clientId, "pwd", info);
+            // A hybrid response already named the session in its ID token (sid); other codes get a new id here.
+            var started = sessions.start(
+                    h,
+                    g.sessionId().orElseGet(UUID::randomUUID),
+                    g.userId(),
+                    info.deviceId().orElse("oauth"),
+                    clientId,
+                    "pwd",
+                    info);
             store.linkSession(h, hash, started.session().id());
             audit.record(
                     h,

@@ -18,9 +18,11 @@ public final class JdbiCodeStore {
             + " auth_time, expires_at, used_at, session_id, amr";
 
     public void insert(Handle h, String codeHash, AuthorizationCode c, Instant now) {
+        // Bound as an Object: a null UUID would go out typed as varchar, which PostgreSQL refuses for a uuid column.
+        Object sessionId = c.sessionId().orElse(null);
         h.createUpdate("INSERT INTO authorization_codes (code_hash, created_at, " + COLUMNS
                         + ") VALUES (:hash, :now, :client, :user, :redirect, :challenge, :scope, :resource, :nonce,"
-                        + " :auth, :exp, NULL, NULL, :amr)")
+                        + " :auth, :exp, NULL, :session, :amr)")
                 .bind("hash", codeHash)
                 .bind("now", now)
                 .bind("client", c.clientId())
@@ -33,6 +35,7 @@ public final class JdbiCodeStore {
                 .bind("auth", c.authTime())
                 .bind("exp", c.expiresAt())
                 .bind("amr", String.join(" ", c.amr()))
+                .bind("session", sessionId)
                 .execute();
     }
 

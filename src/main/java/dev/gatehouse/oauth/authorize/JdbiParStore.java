@@ -71,4 +71,11 @@ public final class JdbiParStore {
                         .execute()
                 == 1;
     }
+
+    /** Deletes the requests that expired before {@code cutoff}; returns how many. */
+    public int deleteExpired(Handle h, Instant cutoff) {
+        return h.createUpdate("DELETE FROM pushed_authorization_requests WHERE expires_at < :cutoff")
+                .bind("cutoff", cutoff)
+                .execute();
+    }
 }

@@ -102,9 +102,12 @@ public final class ClientService {
                 throw new OAuthError(400, "invalid_client_metadata", "unsupported grant type " + g, "grant_types");
         }
         for (ResponseType rt : m.getResponseTypes()) {
-            if (!rt.equals(ResponseType.CODE))
+            if (!rt.equals(ResponseType.CODE) && !rt.equals(ResponseType.CODE_IDTOKEN))
                 throw new OAuthError(
-                        400, "invalid_client_metadata", "only response type code is supported", "response_types");
+                        400,
+                        "invalid_client_metadata",
+                        "response types must be code or code id_token",
+                        "response_types");
         }
         if (m.getIDTokenJWSAlg() != null
                 && !ID_TOKEN_ALGS.contains(m.getIDTokenJWSAlg().getName())) {

@@ -1,0 +1,251 @@
+package dev.gatehouse.account;
+
+import dev.gatehouse.mfa.DeviceService;
+import dev.gatehouse.mfa.MfaService;
+import dev.gatehouse.platform.http.Html;
+import dev.gatehouse.platform.http.Messages;
+import dev.gatehouse.webauthn.WebAuthnService;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+
+/**
+ * The HTML of {@code /account/security} and its one-time pages (TOTP set-up, new backup codes). Every form posts the
+ * CSRF token and the visitor's {@code ui_locales}; text goes through {@link Messages} and is escaped here.
+ */
+final class AccountPage {
+    static final String PATH = "/account/security";
+    private static final DateTimeFormatter WHEN =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC);
+
+    /** What the overview shows. */
+    record Overview(
+            String email,
+            MfaService.Status mfa,
+            boolean totpPending,
+            List<WebAuthnService.CredentialView> passkeys,
+            List<DeviceService.Device> devices) {}
+
+    /** The visitor's form context: CSRF token, {@code ui_locales} to carry, and the message to show (keys or null). */
+    record Form(String csrf, String uiLocales, String noticeKey, String errorKey) {}
+
+    private AccountPage() {}
+
+    static String overview(Messages t, Form f, Overview o) {
+        var b = new StringBuilder(banner(t, f));
+        b.append("<p>")
+                .append(t.html("account.signed_in_as", o.email()))
+                .append(" <a href=\"/logout\">")
+                .append(t.html("account.sign_out"))
+                .append("</a></p>\n");
+        totp(b, t, f, o);
+        backupCodes(b, t, f, o);
+        email(b, t, f, o);
+        passkeys(b, t, f, o);
+        devices(b, t, f, o);
+        return Html.page(t, t.get("account.title"), b.toString());
+    }
+
+    private static void totp(StringBuilder b, Messages t, Form f, Overview o) {
+        b.append("<section aria-labelledby=\"totp-h\">\n<h2 id=\"totp-h\">")
+                .append(t.html("account.totp.heading"))
+                .append("</h2>\n");
+        if (o.mfa().totpEnabled()) {
+            b.append("<p>").append(t.html("account.totp.on")).append("</p>\n");
+            b.append(form(f, "/totp/disable"))
+                    .append("<label for=\"totp-off-code\">")
+                    .append(t.html("account.totp.disable.code"))
+                    .append("</label>\n<input id=\"totp-off-code\" name=\"code\" autocomplete=\"one-time-code\"")
+                    .append(" required maxlength=\"40\">\n<button type=\"submit\">")
+                    .append(t.html("account.totp.disable"))
+                    .append("</button>\n</form>\n");
+        } else {
+            b.append("<p>").append(t.html("account.totp.off")).append("</p>\n");
+            if (o.totpPending())
+                b.append("<p><a href=\"")
+                        .append(Html.escape(link(PATH + "/totp", f)))
+                        .append("\">")
+                        .append(t.html("account.totp.continue"))
+                        .append("</a></p>\n");
+            b.append(form(f, "/totp/setup"))
+                    .append(button(t, "account.totp.setup"))
+                    .append("</form>\n");
+        }
+        b.append("</section>\n");
+    }
+
+    private static void backupCodes(StringBuilder b, Messages t, Form f, Overview o) {
+        b.append("<section aria-labelledby=\"backup-h\">\n<h2 id=\"backup-h\">")
+                .append(t.html("account.backup.heading"))
+                .append("</h2>\n");
+        if (!o.mfa().mfaEnabled()) {
+            b.append("<p>").append(t.html("account.backup.none")).append("</p>\n</section>\n");
+            return;
+        }
+        b.append("<p id=\"backup-count\">")
+                .append(t.html("account.backup.count", o.mfa().backupCodesRemaining()))
+                .append("</p>\n")
+                .append(form(f, "/backup-codes"))
+                .append("<p>")
+                .append(t.html("account.backup.regenerate.hint"))
+                .append("</p>\n")
+                .append(button(t, "account.backup.regenerate"))
+                .append("</form>\n</section>\n");
+    }
+
+    private static void email(StringBuilder b, Messages t, Form f, Overview o) {
+        boolean on = o.mfa().emailEnabled();
+        b.append("<section aria-labelledby=\"email-h\">\n<h2 id=\"email-h\">")
+                .append(t.html("account.email.heading"))
+                .append("</h2>\n<p>")
+                .append(t.html(on ? "account.email.on" : "account.email.off"))
+                .append("</p>\n")
+                .append(form(f, on ? "/email/disable" : "/email/enable"))
+                .append(button(t, on ? "account.email.disable" : "account.email.enable"))
+                .append("</form>\n</section>\n");
+    }
+
+    private static void passkeys(StringBuilder b, Messages t, Form f, Overview o) {
+        b.append("<section aria-labelledby=\"passkeys-h\">\n<h2 id=\"passkeys-h\">")
+                .append(t.html("account.passkeys.heading"))
+                .append("</h2>\n");
+        if (o.passkeys().isEmpty())
+            b.append("<p>").append(t.html("account.passkeys.none")).append("</p>\n");
+        else b.append("<ul>\n");
+        for (var c : o.passkeys()) {
+            String id = c.id().toString();
+            String base = "/passkeys/" + id;
+            b.append("<li>\n<h3>")
+                    .append(Html.escape(c.name()))
+                    .append("</h3>\n<p>")
+                    .append(t.html("account.passkeys.created", when(c.createdAt())));
+            if (c.lastUsedAt() != null)
+                b.append(", ").append(t.html("account.passkeys.last_used", when(c.lastUsedAt())));
+            b.append("</p>\n")
+                    .append(form(f, base + "/rename"))
+                    .append("<label for=\"name-")
+                    .append(id)
+                    .append("\">")
+                    .append(t.html("account.passkeys.name"))
+                    .append("</label>\n<input id=\"name-")
+                    .append(id)
+                    .append("\" name=\"name\" required maxlength=\"100\" value=\"")
+                    .append(Html.escape(c.name()))
+                    .append("\">\n")
+                    .append(button(t, "account.passkeys.rename"))
+                    .append("</form>\n")
+                    .append(form(f, base + "/delete"))
+                    .append(button(t, "account.passkeys.delete"))
+                    .append("</form>\n</li>\n");
+        }
+        if (!o.passkeys().isEmpty()) b.append("</ul>\n");
+        // Registration needs navigator.credentials: the script (same origin, no inline code) shows this form.
+        b.append("<form id=\"passkey-add\" hidden data-failed=\"")
+                .append(t.html("account.passkeys.failed"))
+                .append("\" data-working=\"")
+                .append(t.html("account.passkeys.working"))
+                .append("\">\n<input type=\"hidden\" name=\"csrf\" value=\"")
+                .append(Html.escape(f.csrf()))
+                .append("\">\n<label for=\"passkey-name\">")
+                .append(t.html("account.passkeys.add.name"))
+                .append("</label>\n<input id=\"passkey-name\" name=\"name\" maxlength=\"100\">\n")
+                .append("<button type=\"submit\" id=\"passkey-add-button\">")
+                .append(t.html("account.passkeys.add"))
+                .append("</button>\n<p id=\"passkey-status\" role=\"status\"></p>\n</form>\n")
+                .append("<noscript><p>")
+                .append(t.html("account.passkeys.needs_js"))
+                .append("</p></noscript>\n<script src=\"")
+                .append(PATH)
+                .append("/passkeys.js\" defer></script>\n</section>\n");
+    }
+
+    private static void devices(StringBuilder b, Messages t, Form f, Overview o) {
+        b.append("<section aria-labelledby=\"devices-h\">\n<h2 id=\"devices-h\">")
+                .append(t.html("account.devices.heading"))
+                .append("</h2>\n");
+        if (o.devices().isEmpty()) {
+            b.append("<p>").append(t.html("account.devices.none")).append("</p>\n</section>\n");
+            return;
+        }
+        b.append("<ul>\n");
+        for (var d : o.devices()) {
+            String base = "/devices/" + d.id();
+            b.append("<li>\n<h3>")
+                    .append(Html.escape(d.userAgent() == null || d.userAgent().isBlank() ? d.id() : d.userAgent()))
+                    .append(d.current() ? " " + t.html("account.devices.this") : "")
+                    .append("</h3>\n<p>")
+                    .append(t.html("account.devices.seen", when(d.lastSeenAt()), d.ip() == null ? "-" : d.ip()))
+                    .append("</p>\n");
+            if (d.trusted())
+                b.append("<p>")
+                        .append(t.html("account.devices.trusted_until", when(d.trustedUntil())))
+                        .append("</p>\n")
+                        .append(form(f, base + "/untrust"))
+                        .append(button(t, "account.devices.untrust"))
+                        .append("</form>\n");
+            b.append(form(f, base + "/remove"))
+                    .append(button(t, "account.devices.remove"))
+                    .append("</form>\n</li>\n");
+        }
+        b.append("</ul>\n</section>\n");
+    }
+
+    /** The pending TOTP set-up: QR code (an SVG data URL, allowed by the page's img-src), the key, the confirm form. */
+    static String totpSetup(Messages t, Form f, MfaService.Setup s) {
+        String body = banner(t, f)
+                + "<p>" + t.html("account.totp.setup.scan") + "</p>\n"
+                + "<p><img id=\"totp-qr\" src=\"" + Html.escape(s.qrCode()) + "\" alt=\""
+                + t.html("account.totp.setup.qr_alt") + "\" width=\"220\" height=\"220\"></p>\n"
+                + "<p>" + t.html("account.totp.setup.manual") + "</p>\n"
+                + "<p><code id=\"totp-secret\">" + Html.escape(s.secret()) + "</code></p>\n"
+                + form(f, "/totp/enable")
+                + "<label for=\"totp-code\">" + t.html("account.totp.setup.code") + "</label>\n"
+                + "<input id=\"totp-code\" name=\"code\" autocomplete=\"one-time-code\" inputmode=\"numeric\""
+                + " pattern=\"[0-9]{6}\" maxlength=\"6\" required autofocus"
+                + (f.errorKey() == null ? "" : " aria-invalid=\"true\"") + ">\n"
+                + button(t, "account.totp.setup.confirm") + "</form>\n"
+                + back(t, f);
+        return Html.page(t, t.get("account.totp.setup.title"), body);
+    }
+
+    /** New backup codes, shown on this response only. */
+    static String backupCodesShown(Messages t, Form f, List<String> codes) {
+        var b = new StringBuilder(banner(t, f));
+        b.append("<p>").append(t.html("account.backup.shown.text")).append("</p>\n<ul id=\"backup-codes\">\n");
+        for (String c : codes) b.append("<li><code>").append(Html.escape(c)).append("</code></li>\n");
+        b.append("</ul>\n").append(back(t, f));
+        return Html.page(t, t.get("account.backup.shown.title"), b.toString());
+    }
+
+    /** The path of this page with the visitor's {@code ui_locales}, so the language survives redirects and links. */
+    static String link(String path, Form f) {
+        return f.uiLocales().isEmpty()
+                ? path
+                : path + "?ui_locales="
+                        + java.net.URLEncoder.encode(f.uiLocales(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    private static String back(Messages t, Form f) {
+        return "<p><a href=\"" + Html.escape(link(PATH, f)) + "\">" + t.html("account.back") + "</a></p>\n";
+    }
+
+    private static String banner(Messages t, Form f) {
+        return (f.errorKey() == null ? "" : Html.alert(t.get(f.errorKey())))
+                + (f.noticeKey() == null ? "" : "<p role=\"status\">" + t.html(f.noticeKey()) + "</p>\n");
+    }
+
+    private static String form(Form f, String action) {
+        return "<form method=\"post\" action=\"" + Html.escape(PATH + action) + "\">\n"
+                + "<input type=\"hidden\" name=\"csrf\" value=\"" + Html.escape(f.csrf()) + "\">\n"
+                + "<input type=\"hidden\" name=\"ui_locales\" value=\"" + Html.escape(f.uiLocales()) + "\">\n";
+    }
+
+    private static String button(Messages t, String key) {
+        return "<button type=\"submit\">" + t.html(key) + "</button>\n";
+    }
+
+    private static String when(Instant at) {
+        return at == null ? "-" : WHEN.format(at);
+    }
+}

@@ -1,0 +1,336 @@
+package dev.gatehouse.oidc;
+
+import static dev.gatehouse.testkit.HttpJson.map;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.oauth2.sdk.AuthorizationCodeGrant;
+import com.nimbusds.oauth2.sdk.AuthorizationResponse;
+import com.nimbusds.oauth2.sdk.ResponseType;
+import com.nimbusds.oauth2.sdk.Scope;
+import com.nimbusds.oauth2.sdk.TokenRequest;
+import com.nimbusds.oauth2.sdk.auth.ClientSecretBasic;
+import com.nimbusds.oauth2.sdk.auth.Secret;
+import com.nimbusds.oauth2.sdk.id.ClientID;
+import com.nimbusds.oauth2.sdk.id.Issuer;
+import com.nimbusds.oauth2.sdk.id.State;
+import com.nimbusds.oauth2.sdk.pkce.CodeChallengeMethod;
+import com.nimbusds.oauth2.sdk.pkce.CodeVerifier;
+import com.nimbusds.openid.connect.sdk.AuthenticationRequest;
+import com.nimbusds.openid.connect.sdk.Nonce;
+import com.nimbusds.openid.connect.sdk.OIDCTokenResponse;
+import com.nimbusds.openid.connect.sdk.OIDCTokenResponseParser;
+import com.nimbusds.openid.connect.sdk.validators.IDTokenValidator;
+import com.sun.net.httpserver.HttpServer;
+import dev.gatehouse.mfa.TotpCodes;
+import dev.gatehouse.testkit.HttpJson;
+import dev.gatehouse.testkit.TestServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+import org.openqa.selenium.virtualauthenticator.HasVirtualAuthenticator;
+import org.openqa.selenium.virtualauthenticator.VirtualAuthenticatorOptions;
+
+/**
+ * {@code /account/security} in Debian's chromium (started as in {@link RealBrowserTest}, skipped or failed by the same
+ * rules). TOTP end to end: a user signs in on the hosted login, enrols an authenticator app by reading the key shown
+ * next to the QR code, signs out, and then signs in to a client through {@code /oauth2/authorize} with password and
+ * TOTP; the client redeems the code it lands with, and the ID token says two factors were used. And the page's script
+ * registers a passkey with Chromium's virtual authenticator. The issuer is {@code http://localhost:<port>}: WebAuthn
+ * refuses an IP address as relying-party ID.
+ */
+class AccountSecurityBrowserTest {
+    static final String PASSWORD = RealBrowserTest.PASSWORD;
+    static final Duration WAIT = RealBrowserTest.WAIT;
+
+    static TestServer server;
+    /** Where the browser goes: the issuer, on localhost. */
+    static String issuer;
+    /** The test's own calls, to the port the issuer names (server.http knows only the port TestServer picked). */
+    static HttpJson api;
+
+    static HttpServer callback;
+    static final BlockingQueue<URI> received = new ArrayBlockingQueue<>(16);
+    static URI redirectUri;
+    static ClientID clientId;
+    static Secret clientSecret;
+
+    Path profile;
+    ChromeDriverService service;
+    WebDriver driver;
+
+    @BeforeAll
+    static void start() throws IOException {
+        RealBrowserTest.requireBrowser();
+        callback = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        callback.createContext("/cb", exchange -> {
+            received.offer(
+                    URI.create("http://127.0.0.1:" + callback.getAddress().getPort() + exchange.getRequestURI()));
+            byte[] body =
+                    "<!doctype html><title>client</title><p>Back at the client.</p>".getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
+            exchange.sendResponseHeaders(200, body.length);
+            try (var out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        callback.start();
+        redirectUri = URI.create("http://127.0.0.1:" + callback.getAddress().getPort() + "/cb");
+        int port;
+        try (var socket = new java.net.ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
+            port = socket.getLocalPort();
+        }
+        issuer = "http://localhost:" + port;
+        server = TestServer.start(Map.of("GATEHOUSE_HTTP_PORT", Integer.toString(port), "GATEHOUSE_ISSUER", issuer));
+        api = new HttpJson("http://127.0.0.1:" + port);
+        String admin = api.post(
+                        "/v1/auth/login", map("email", TestServer.ADMIN_EMAIL, "password", TestServer.ADMIN_PASSWORD))
+                .json()
+                .path("tokens")
+                .path("access_token")
+                .asText();
+        var r = api.post("/v1/admin/clients")
+                .bearer(admin)
+                .json(map(
+                        "client_name",
+                        "TOTP App",
+                        "grant_types",
+                        List.of("authorization_code"),
+                        "redirect_uris",
+                        List.of(redirectUri.toString()),
+                        "token_endpoint_auth_method",
+                        "client_secret_basic",
+                        "scope",
+                        "openid email"))
+                .send();
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        clientId = new ClientID(r.text("client_id"));
+        clientSecret = new Secret(r.text("client_secret"));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (server != null) server.close();
+        if (callback != null) callback.stop(0);
+    }
+
+    @BeforeEach
+    void openBrowser() throws IOException {
+        received.clear();
+        profile = Files.createTempDirectory("gatehouse-chromium");
+        System.setProperty(ChromeDriverService.CHROME_DRIVER_EXE_PROPERTY, RealBrowserTest.CHROMEDRIVER.getPath());
+        service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(RealBrowserTest.CHROMEDRIVER)
+                .usingAnyFreePort()
+                .build();
+        var options = new ChromeOptions();
+        options.setBinary(RealBrowserTest.CHROMIUM);
+        options.addArguments(
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--user-data-dir=" + profile);
+        driver = new ChromeDriver(service, options);
+        driver.manage().timeouts().pageLoadTimeout(WAIT);
+    }
+
+    @AfterEach
+    void closeBrowser() throws IOException {
+        if (driver != null) driver.quit();
+        if (service != null) service.stop();
+        if (profile != null) {
+            try (Stream<Path> files = Files.walk(profile)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    static RealBrowserTest.Started authorizationRequest() {
+        var state = new State();
+        var nonce = new Nonce();
+        var verifier = new CodeVerifier();
+        URI uri = new AuthenticationRequest.Builder(
+                        ResponseType.CODE, new Scope("openid", "email"), clientId, redirectUri)
+                .endpointURI(URI.create(issuer + "/oauth2/authorize"))
+                .state(state)
+                .nonce(nonce)
+                .codeChallenge(verifier, CodeChallengeMethod.S256)
+                .build()
+                .toURI();
+        return new RealBrowserTest.Started(uri, state, nonce, verifier);
+    }
+
+    static String register(String label) {
+        String email = label + System.nanoTime() + "@example.com";
+        var r = api.post("/v1/auth/register", map("email", email, "password", PASSWORD));
+        assertThat(r.status()).as(r.body()).isEqualTo(202);
+        return email;
+    }
+
+    void waitForPath(String path) {
+        new WebDriverWait(driver, WAIT)
+                .until(d -> URI.create(d.getCurrentUrl()).getPath().equals(path));
+    }
+
+    void waitForText(String text) {
+        new WebDriverWait(driver, WAIT)
+                .until(d -> d.findElement(By.tagName("body")).getText().contains(text));
+    }
+
+    String page() {
+        return "the browser is at " + driver.getCurrentUrl() + "\n" + driver.getPageSource();
+    }
+
+    void signIn(String email) {
+        waitForPath("/login");
+        driver.findElement(By.id("email")).sendKeys(email);
+        driver.findElement(By.id("password")).sendKeys(PASSWORD);
+        driver.findElement(By.cssSelector("button[type=submit]")).click();
+    }
+
+    void press(String formAction) {
+        driver.findElement(By.cssSelector("form[action='" + formAction + "'] button[type=submit]"))
+                .click();
+    }
+
+    @Test
+    void whenAUserEnrolsTotpOnTheAccountPage_thenTheHostedLoginAsksForItAndTheClientGetsItsCode() throws Exception {
+        String email = register("totp-browser");
+
+        // 1. The account page sends the browser to sign in, then back.
+        driver.get(issuer + "/account/security");
+        signIn(email);
+        waitForPath("/account/security");
+        assertThat(driver.findElement(By.tagName("h1")).getText()).isEqualTo("Security");
+        assertThat(driver.findElement(By.tagName("body")).getText()).contains("No authenticator app is set up.");
+
+        // 2. Set up: the QR code renders (the CSP allows the data: image) and the key is shown as text.
+        press("/account/security/totp/setup");
+        waitForPath("/account/security/totp");
+        var qr = driver.findElement(By.id("totp-qr"));
+        new WebDriverWait(driver, WAIT)
+                .until(d -> ((Number) ((JavascriptExecutor) d)
+                                        .executeScript("return arguments[0].complete && arguments[0].naturalWidth", qr))
+                                .intValue()
+                        > 0);
+        String secret = driver.findElement(By.id("totp-secret")).getText().trim();
+        assertThat(secret).matches("[A-Z2-7]{32}");
+        driver.findElement(By.id("totp-code")).sendKeys(TotpCodes.at(secret, server.clock.instant()));
+        press("/account/security/totp/enable");
+        waitForText("The authenticator app is set up.");
+        assertThat(driver.findElements(By.cssSelector("#backup-codes li"))).hasSize(10);
+
+        driver.get(issuer + "/account/security");
+        waitForText("An authenticator app is set up");
+
+        // 3. Sign out through the page's link and the confirmation.
+        driver.findElement(By.linkText("Sign out")).click();
+        waitForPath("/logout");
+        driver.findElement(By.cssSelector("form[action='/logout'] button[type=submit]"))
+                .click();
+        waitForText("You are signed out.");
+        // The next code must come from a later 30-second step: a used step is never accepted again.
+        server.clock.advance(Duration.ofSeconds(30));
+
+        // 4. A client sends the browser to sign in: password, then the TOTP code on the hosted second step.
+        var start = authorizationRequest();
+        driver.get(start.uri().toString());
+        signIn(email);
+        new WebDriverWait(driver, WAIT)
+                .until(d -> !d.findElements(By.id("code")).isEmpty());
+        assertThat(driver.findElement(By.tagName("h1")).getText()).isEqualTo("Two-step sign-in");
+        driver.findElement(By.id("code")).sendKeys(TotpCodes.at(secret, server.clock.instant()));
+        driver.findElement(By.cssSelector("form[action='/login/mfa'] button[type=submit]:not([name])"))
+                .click();
+        new WebDriverWait(driver, WAIT)
+                .until(d -> d.getCurrentUrl().startsWith(redirectUri.toString())
+                        || URI.create(d.getCurrentUrl()).getPath().equals("/consent"));
+        if (URI.create(driver.getCurrentUrl()).getPath().equals("/consent"))
+            driver.findElement(By.cssSelector("button[value=allow]")).click();
+
+        URI landed = received.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertThat(landed).as(this::page).isNotNull();
+        var response = AuthorizationResponse.parse(landed);
+        assertThat(response.indicatesSuccess()).as(landed.toString()).isTrue();
+        assertThat(response.getState()).isEqualTo(start.state());
+
+        var tokens = OIDCTokenResponseParser.parse(new TokenRequest(
+                        URI.create(issuer + "/oauth2/token"),
+                        new ClientSecretBasic(clientId, clientSecret),
+                        new AuthorizationCodeGrant(
+                                response.toSuccessResponse().getAuthorizationCode(), redirectUri, start.verifier()))
+                .toHTTPRequest()
+                .send());
+        assertThat(tokens.indicatesSuccess()).as(tokens.toString()).isTrue();
+        var ok = (OIDCTokenResponse) tokens.toSuccessResponse();
+        var claims = new IDTokenValidator(
+                        new Issuer(issuer),
+                        clientId,
+                        JWSAlgorithm.RS256,
+                        URI.create(issuer + "/.well-known/jwks.json").toURL())
+                .validate(ok.getOIDCTokens().getIDToken(), start.nonce());
+        assertThat(claims.getStringListClaim("amr")).contains("pwd", "otp", "mfa");
+    }
+
+    @Test
+    void whenAPasskeyIsAddedOnTheAccountPage_thenThePageScriptRegistersItAndItIsListed() throws Exception {
+        String email = register("passkey-browser");
+        var authenticator = ((HasVirtualAuthenticator) driver)
+                .addVirtualAuthenticator(new VirtualAuthenticatorOptions()
+                        .setProtocol(VirtualAuthenticatorOptions.Protocol.CTAP2)
+                        .setTransport(VirtualAuthenticatorOptions.Transport.INTERNAL)
+                        .setHasResidentKey(true)
+                        .setHasUserVerification(true)
+                        .setIsUserVerified(true));
+
+        driver.get(issuer + "/account/security");
+        signIn(email);
+        waitForPath("/account/security");
+        assertThat(driver.findElement(By.tagName("body")).getText()).contains("No passkey or security key yet.");
+        var form = driver.findElement(By.id("passkey-add"));
+        assertThat(form.isDisplayed()).as("the script shows the form").isTrue();
+        driver.findElement(By.id("passkey-name")).sendKeys("Chromium passkey");
+        driver.findElement(By.id("passkey-add-button")).click();
+
+        new WebDriverWait(driver, WAIT)
+                .until(d -> d.getCurrentUrl().contains("notice=passkey_added")
+                        || !d.findElement(By.id("passkey-status")).getText().isBlank()
+                                && !d.findElement(By.id("passkey-status"))
+                                        .getText()
+                                        .equals("Follow the instructions of your browser."));
+        assertThat(driver.getCurrentUrl()).as(this::page).contains("notice=passkey_added");
+        assertThat(driver.findElement(By.tagName("body")).getText())
+                .contains("The passkey was added.")
+                .contains("Chromium passkey");
+        assertThat(authenticator.getCredentials()).hasSize(1);
+        assertThat(authenticator.getCredentials().get(0).isResidentCredential()).isTrue();
+    }
+}

@@ -1,0 +1,436 @@
+package dev.gatehouse.oidc;
+
+import static dev.gatehouse.testkit.TestAccounts.PASSWORD;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gatehouse.mfa.TotpCodes;
+import dev.gatehouse.testkit.ServerTest;
+import dev.gatehouse.testkit.SoftAuthenticator;
+import dev.gatehouse.testkit.TestAccounts;
+import dev.gatehouse.testkit.TestServer;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The hosted account page {@code /account/security} driven over real HTTP like a browser without JavaScript. */
+@ServerTest
+class AccountSecurityPageTest {
+    static final String PAGE = "/account/security";
+    static final ObjectMapper JSON = new ObjectMapper();
+    static TestServer server;
+    static TestAccounts accounts;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start();
+        accounts = new TestAccounts(server);
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    /** A browser signed in through the hosted /login, which returned it to the account page (shown in {@code page}). */
+    record Visitor(Browser b, String email, HttpResponse<String> page) {}
+
+    static Visitor signedIn(String email) throws Exception {
+        var b = new Browser(server.base);
+        var login = b.follow(b.get(URI.create(server.base + PAGE)));
+        assertThat(login.request().uri().getPath()).isEqualTo("/login");
+        var page = b.signIn(login, email, PASSWORD);
+        assertThat(page.statusCode()).as(page.body()).isEqualTo(200);
+        return new Visitor(b, email, page);
+    }
+
+    static HttpResponse<String> open(Browser b) throws Exception {
+        return b.get(URI.create(server.base + PAGE));
+    }
+
+    /** Posts one of the page's forms with the CSRF token shown in {@code page}. */
+    static HttpResponse<String> submit(Browser b, HttpResponse<String> page, String action, String... fields)
+            throws Exception {
+        var form = new HashMap<String, String>();
+        form.put("csrf", Browser.hidden(page.body(), "csrf"));
+        for (int i = 0; i < fields.length; i += 2) form.put(fields[i], fields[i + 1]);
+        return b.post(URI.create(server.base + PAGE + action), form);
+    }
+
+    static HttpResponse<String> json(Browser b, String path, String csrf, String body) throws Exception {
+        var req = HttpRequest.newBuilder(URI.create(server.base + path))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (csrf != null) req.header("X-CSRF-Token", csrf);
+        return b.http.send(req.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static String secretOn(HttpResponse<String> page) {
+        var m = Pattern.compile("<code id=\"totp-secret\">([A-Z2-7]+)</code>").matcher(page.body());
+        assertThat(m.find()).as(page.body()).isTrue();
+        return m.group(1);
+    }
+
+    static List<String> backupCodesOn(HttpResponse<String> page) {
+        var m = Pattern.compile("<li><code>([0-9a-z-]{19})</code></li>").matcher(page.body());
+        var out = new ArrayList<String>();
+        while (m.find()) out.add(m.group(1));
+        return out;
+    }
+
+    static String notWanted(String secret) {
+        return "000000".equals(TotpCodes.at(secret, server.clock.instant())) ? "111111" : "000000";
+    }
+
+    static void assertSecurityHeaders(HttpResponse<String> r) {
+        assertThat(r.headers().firstValue("Cache-Control")).hasValue("no-store");
+        assertThat(r.headers().firstValue("X-Frame-Options")).hasValue("DENY");
+        assertThat(r.headers().firstValue("Content-Security-Policy").orElseThrow())
+                .contains("default-src 'none'")
+                .contains("script-src 'self'")
+                .contains("img-src data:")
+                .contains("frame-ancestors 'none'");
+    }
+
+    @Test
+    void whenNotSignedIn_thenThePageSendsTheBrowserToSignInAndBack() throws Exception {
+        var b = new Browser(server.base);
+        var r = open(b);
+        assertThat(r.statusCode()).isEqualTo(303);
+        assertThat(Browser.location(r).getPath()).isEqualTo("/login");
+        assertThat(Browser.location(r).getQuery()).isEqualTo("return_to=" + PAGE);
+
+        var v = signedIn(accounts.registered("acct-login"));
+        assertThat(v.page().request().uri().getPath()).isEqualTo(PAGE);
+        assertThat(v.page().body())
+                .contains("<html lang=\"en\">")
+                .contains("<h1>Security</h1>")
+                .contains("Signed in as " + v.email())
+                .contains("href=\"/logout\"")
+                .contains("<h2 id=\"totp-h\">Authenticator app</h2>")
+                .contains("<label for=\"passkey-name\">")
+                .contains("<script src=\"/account/security/passkeys.js\" defer></script>")
+                .doesNotContain("onclick");
+        assertSecurityHeaders(v.page());
+
+        var script = v.b().get(URI.create(server.base + PAGE + "/passkeys.js"));
+        assertThat(script.statusCode()).isEqualTo(200);
+        assertThat(script.headers().firstValue("Content-Type").orElseThrow()).startsWith("text/javascript");
+        assertThat(script.body()).contains("navigator.credentials.create").contains("X-CSRF-Token");
+    }
+
+    @Test
+    void whenTotpIsSetUpWithAWrongThenTheRightCode_thenItIsOnAndBackupCodesAreShownOnce() throws Exception {
+        String email = accounts.registered("acct-totp");
+        String userId = userOf(email);
+        var v = signedIn(email);
+        var setup = submit(v.b(), v.page(), "/totp/setup");
+        assertThat(setup.statusCode()).isEqualTo(303);
+        var shown = v.b().follow(setup);
+        assertThat(shown.request().uri().getPath()).isEqualTo(PAGE + "/totp");
+        assertThat(shown.body()).contains("<img id=\"totp-qr\" src=\"data:image/svg+xml;base64,");
+        assertSecurityHeaders(shown);
+        String secret = secretOn(shown);
+
+        var wrong = submit(v.b(), shown, "/totp/enable", "code", notWanted(secret));
+        assertThat(wrong.statusCode()).isEqualTo(400);
+        assertThat(wrong.body()).contains("role=\"alert\">The code is not correct.");
+        assertThat(secretOn(wrong)).as("the same key is shown again").isEqualTo(secret);
+        var empty = submit(v.b(), wrong, "/totp/enable", "code", " ");
+        assertThat(empty.statusCode()).isEqualTo(400);
+        assertThat(empty.body()).contains("Enter the code.");
+
+        var ok = submit(v.b(), wrong, "/totp/enable", "code", TotpCodes.at(secret, server.clock.instant()));
+        assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+        assertThat(ok.body()).contains("The authenticator app is set up.");
+        assertThat(backupCodesOn(ok)).hasSize(10);
+        assertSecurityHeaders(ok);
+
+        var page = open(v.b());
+        assertThat(page.body())
+                .contains("An authenticator app is set up")
+                .contains("Unused backup codes left: 10")
+                .doesNotContain(secret);
+        assertThat(events(userId))
+                .contains("mfa.totp_setup:success", "mfa.enable_failed:failure", "mfa.enabled:success");
+
+        // Turning it off needs a current code too.
+        server.clock.advance(Duration.ofSeconds(30));
+        var off = submit(v.b(), page, "/totp/disable", "code", notWanted(secret));
+        assertThat(off.statusCode()).isEqualTo(400);
+        assertThat(off.body()).contains("The code is not correct.").contains("An authenticator app is set up");
+        off = submit(v.b(), page, "/totp/disable", "code", TotpCodes.at(secret, server.clock.instant()));
+        assertThat(off.statusCode()).isEqualTo(303);
+        var after = v.b().follow(off);
+        assertThat(after.body())
+                .contains("role=\"status\">The authenticator app is turned off.")
+                .contains("No authenticator app is set up.");
+    }
+
+    @Test
+    void whenBackupCodesAreRegenerated_thenTheNewSetIsShownOnceAndTheOldSetStopsWorking() throws Exception {
+        var v = signedIn(accounts.registered("acct-backup"));
+        var shown = v.b().follow(submit(v.b(), v.page(), "/totp/setup"));
+        String secret = secretOn(shown);
+        var enabled = submit(v.b(), shown, "/totp/enable", "code", TotpCodes.at(secret, server.clock.instant()));
+        List<String> first = backupCodesOn(enabled);
+        assertThat(first).hasSize(10);
+
+        var page = open(v.b());
+        var again = submit(v.b(), page, "/backup-codes");
+        assertThat(again.statusCode()).isEqualTo(200);
+        assertSecurityHeaders(again);
+        List<String> second = backupCodesOn(again);
+        assertThat(second).hasSize(10).doesNotContainAnyElementsOf(first);
+        assertThat(open(v.b()).body()).doesNotContain(second.get(0)).contains("Unused backup codes left: 10");
+
+        // The old set is gone: turning TOTP off with an old backup code fails, with a new one it works.
+        var old = submit(v.b(), page, "/totp/disable", "code", first.get(0));
+        assertThat(old.statusCode()).isEqualTo(400);
+        var fresh = submit(v.b(), page, "/totp/disable", "code", second.get(0));
+        assertThat(fresh.statusCode()).isEqualTo(303);
+    }
+
+    @Test
+    void whenTheSignInIsOld_thenAddingAFactorSendsTheBrowserToSignInAgain() throws Exception {
+        var v = signedIn(accounts.registered("acct-stale"));
+        server.clock.advance(Duration.ofMinutes(16));
+        var page = open(v.b());
+        assertThat(page.statusCode()).isEqualTo(200);
+
+        var r = submit(v.b(), page, "/totp/setup");
+        assertThat(r.statusCode()).isEqualTo(303);
+        assertThat(Browser.location(r).getPath()).isEqualTo("/login");
+        var begin = json(v.b(), PAGE + "/passkeys/begin", Browser.hidden(page.body(), "csrf"), "{}");
+        assertThat(begin.statusCode()).isEqualTo(401);
+        assertThat(begin.body()).contains("login_required");
+
+        // Signing in again makes it recent.
+        var back = v.b().signIn(v.b().follow(r), v.email(), PASSWORD);
+        assertThat(back.request().uri().getPath()).isEqualTo(PAGE);
+        var setup = submit(v.b(), back, "/totp/setup");
+        assertThat(setup.statusCode()).isEqualTo(303);
+        assertThat(v.b().follow(setup).body()).contains("totp-secret");
+    }
+
+    @Test
+    void whenEmailCodesAreTurnedOnAndOff_thenTheFirstFactorBringsBackupCodesShownOnce() throws Exception {
+        String email = accounts.verified("acct-email");
+        String userId = userOf(email);
+        var v = signedIn(email);
+        assertThat(v.page().body()).contains("Codes by email are off.");
+
+        var on = submit(v.b(), v.page(), "/email/enable");
+        assertThat(on.statusCode()).isEqualTo(200);
+        assertThat(on.body()).contains("Codes by email are on.");
+        assertThat(backupCodesOn(on)).hasSize(10);
+        assertSecurityHeaders(on);
+        var page = open(v.b());
+        assertThat(page.body()).contains("Signing in can send a code").contains("Unused backup codes left: 10");
+
+        var off = submit(v.b(), page, "/email/disable");
+        assertThat(off.statusCode()).isEqualTo(303);
+        assertThat(v.b().follow(off).body())
+                .contains("role=\"status\">Codes by email are off.")
+                .contains("You get backup codes when you set up a second factor.");
+        assertThat(events(userId)).contains("mfa.enabled:success", "mfa.disabled:success");
+    }
+
+    @Test
+    void whenTheCsrfTokenIsMissingOrWrong_thenTheFormIsRefusedWith403() throws Exception {
+        var v = signedIn(accounts.registered("acct-csrf"));
+        var noToken = v.b().post(URI.create(server.base + PAGE + "/totp/setup"), Map.of());
+        assertThat(noToken.statusCode()).isEqualTo(403);
+        assertThat(noToken.body()).contains("This form expired.");
+        var wrong = v.b().post(URI.create(server.base + PAGE + "/email/enable"), Map.of("csrf", "x".repeat(43)));
+        assertThat(wrong.statusCode()).isEqualTo(403);
+        // Another browser's token (the cookie is per browser) does not work either.
+        var other = signedIn(accounts.registered("acct-csrf2"));
+        var foreign = submit(v.b(), other.page(), "/totp/setup");
+        assertThat(foreign.statusCode()).isEqualTo(403);
+        assertThat(open(v.b()).body()).doesNotContain("Continue the set-up");
+        var json = json(v.b(), PAGE + "/passkeys/begin", null, "{}");
+        assertThat(json.statusCode()).isEqualTo(403);
+    }
+
+    @Test
+    void whenAPasskeyIsRegisteredOnThePage_thenItIsListedRenamedAndDeletedThroughTheForms() throws Exception {
+        String email = accounts.registered("acct-passkey");
+        String userId = userOf(email);
+        var v = signedIn(email);
+        String csrf = Browser.hidden(v.page().body(), "csrf");
+        var begin = json(v.b(), PAGE + "/passkeys/begin", csrf, "{}");
+        assertThat(begin.statusCode()).as(begin.body()).isEqualTo(200);
+        JsonNode options = JSON.readTree(begin.body());
+        assertThat(options.path("publicKey").path("challenge").asText()).isNotBlank();
+        ObjectNode credential = new SoftAuthenticator(server.base).create(options);
+        credential.put("name", "Laptop <key>");
+        var finish = json(v.b(), PAGE + "/passkeys/finish", csrf, credential.toString());
+        assertThat(finish.statusCode()).as(finish.body()).isEqualTo(201);
+        String id = JSON.readTree(finish.body()).path("id").asText();
+
+        var page = open(v.b());
+        assertThat(page.body()).contains("<h3>Laptop &lt;key&gt;</h3>").contains(PAGE + "/passkeys/" + id + "/delete");
+
+        var blank = submit(v.b(), page, "/passkeys/" + id + "/rename", "name", "  ");
+        assertThat(blank.statusCode()).isEqualTo(400);
+        assertThat(blank.body()).contains("Enter a name of at most 100 characters.");
+        var renamed = submit(v.b(), page, "/passkeys/" + id + "/rename", "name", "Phone");
+        assertThat(renamed.statusCode()).isEqualTo(303);
+        assertThat(v.b().follow(renamed).body())
+                .contains("The passkey was renamed.")
+                .contains("<h3>Phone</h3>");
+
+        var unknown = submit(v.b(), page, "/passkeys/not-a-uuid/delete");
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(unknown.body()).contains("That item does not exist");
+        var deleted = submit(v.b(), page, "/passkeys/" + id + "/delete");
+        assertThat(deleted.statusCode()).isEqualTo(303);
+        assertThat(v.b().follow(deleted).body())
+                .contains("The passkey was removed.")
+                .contains("No passkey or security key yet.");
+        assertThat(events(userId))
+                .contains("webauthn.registered:success", "webauthn.renamed:success", "webauthn.deleted:success");
+    }
+
+    @Test
+    void whenDevicesAreListed_thenOneCanBeUntrustedAndAnotherRemovedWithItsSessions() throws Exception {
+        String email = accounts.registered("acct-devices");
+        var phone = accounts.signIn(email, PASSWORD, "X-Device-Id", "phone-device-0001");
+        var tablet = accounts.signIn(email, PASSWORD, "X-Device-Id", "tablet-device-0002");
+        var trust = server.http
+                .post("/v1/devices/phone-device-0001/trust")
+                .bearer(phone.accessToken())
+                .send();
+        assertThat(trust.status()).as(trust.body()).isEqualTo(200);
+
+        var v = signedIn(email);
+        assertThat(v.page().body())
+                .contains(PAGE + "/devices/phone-device-0001/untrust")
+                .contains(PAGE + "/devices/tablet-device-0002/remove")
+                .doesNotContain(PAGE + "/devices/tablet-device-0002/untrust");
+
+        var untrust = submit(v.b(), v.page(), "/devices/phone-device-0001/untrust");
+        assertThat(untrust.statusCode()).isEqualTo(303);
+        assertThat(v.b().follow(untrust).body()).contains("The device is no longer trusted.");
+        var device = server.http
+                .get("/v1/devices/phone-device-0001")
+                .bearer(phone.accessToken())
+                .send();
+        assertThat(device.json().path("trusted").asBoolean()).isFalse();
+
+        var remove = submit(v.b(), v.page(), "/devices/tablet-device-0002/remove");
+        assertThat(remove.statusCode()).isEqualTo(303);
+        assertThat(v.b().follow(remove).body()).contains("The device was removed and signed out.");
+        assertThat(server.http
+                        .get("/v1/devices")
+                        .bearer(tablet.accessToken())
+                        .send()
+                        .status())
+                .isEqualTo(401);
+        assertThat(server.http
+                        .get("/v1/devices")
+                        .bearer(phone.accessToken())
+                        .send()
+                        .status())
+                .isEqualTo(200);
+
+        var unknown = submit(v.b(), v.page(), "/devices/nobody-device-9999/remove");
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        var bad = submit(v.b(), v.page(), "/devices/%3Cscript%3E/untrust");
+        assertThat(bad.statusCode()).isEqualTo(404);
+        assertThat(bad.body()).doesNotContain("<script>");
+    }
+
+    @Test
+    void whenTheInputIsBad_thenThePageAnswers4xxAndNever500() throws Exception {
+        var v = signedIn(accounts.registered("acct-bad"));
+        String csrf = Browser.hidden(v.page().body(), "csrf");
+
+        var noSetup = v.b().get(URI.create(server.base + PAGE + "/totp"));
+        assertThat(noSetup.statusCode()).isEqualTo(303);
+        assertThat(Browser.location(noSetup).getPath()).isEqualTo(PAGE);
+        var notOn = submit(v.b(), v.page(), "/totp/disable", "code", "123456");
+        assertThat(notOn.statusCode()).isEqualTo(409);
+        assertThat(notOn.body()).contains("role=\"alert\"");
+        var longCode = submit(v.b(), v.page(), "/totp/disable", "code", "1".repeat(5000));
+        assertThat(longCode.statusCode()).isEqualTo(400);
+        var noFactor = submit(v.b(), v.page(), "/backup-codes");
+        assertThat(noFactor.statusCode()).isEqualTo(409);
+        assertThat(noFactor.body()).contains("Set up a second factor first.");
+        var unverified = submit(v.b(), v.page(), "/email/enable");
+        assertThat(unverified.statusCode()).isEqualTo(409);
+        assertThat(unverified.body()).contains("Verify your email address");
+        var notEnabled = submit(v.b(), v.page(), "/email/disable");
+        assertThat(notEnabled.statusCode()).isEqualTo(409);
+        var longName = submit(
+                v.b(), v.page(), "/passkeys/" + java.util.UUID.randomUUID() + "/rename", "name", "n".repeat(101));
+        assertThat(longName.statusCode()).isEqualTo(400);
+        var noSuchKey = submit(v.b(), v.page(), "/passkeys/" + java.util.UUID.randomUUID() + "/rename", "name", "x");
+        assertThat(noSuchKey.statusCode()).isEqualTo(404);
+
+        var malformed = v.b().http
+                .send(
+                        HttpRequest.newBuilder(URI.create(server.base + PAGE + "/totp/disable"))
+                                .header("Content-Type", "application/x-www-form-urlencoded")
+                                .POST(HttpRequest.BodyPublishers.ofString("csrf=" + csrf + "&code=%zz%"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertThat(malformed.statusCode()).isBetween(400, 499);
+        for (String body :
+                List.of("", "[]", "{", "{\"id\":1}", "{\"id\":\"a\",\"type\":\"public-key\",\"response\":{}}")) {
+            var r = json(v.b(), PAGE + "/passkeys/finish", csrf, body);
+            assertThat(r.statusCode()).as(body + " -> " + r.body()).isBetween(400, 499);
+        }
+        var notJson = v.b().post(URI.create(server.base + PAGE + "/passkeys/finish"), Map.of("csrf", csrf));
+        assertThat(notJson.statusCode()).isBetween(400, 499);
+    }
+
+    @Test
+    void whenTheVisitorAsksForGerman_thenThePageAndItsFormsSpeakGerman() throws Exception {
+        var v = signedIn(accounts.registered("acct-de"));
+        var page = v.b().get(URI.create(server.base + PAGE + "?ui_locales=de"));
+        assertThat(page.body())
+                .contains("<html lang=\"de\">")
+                .contains("<h1>Sicherheit</h1>")
+                .contains("Authenticator-App einrichten")
+                .contains("Passkeys und Sicherheitsschlüssel")
+                .contains("name=\"ui_locales\" value=\"de\"");
+        var setup = submit(v.b(), page, "/totp/setup", "ui_locales", "de");
+        assertThat(Browser.location(setup).getQuery()).isEqualTo("ui_locales=de");
+        var shown = v.b().follow(setup);
+        assertThat(shown.body()).contains("Scannen Sie diesen QR-Code");
+        var wrong = submit(v.b(), shown, "/totp/enable", "code", notWanted(secretOn(shown)), "ui_locales", "de");
+        assertThat(wrong.body()).contains("Der Code ist nicht korrekt.");
+
+        var byHeader = v.b().http
+                .send(
+                        HttpRequest.newBuilder(URI.create(server.base + PAGE))
+                                .header("Accept-Language", "de-DE,de;q=0.9")
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertThat(byHeader.body()).contains("<html lang=\"de\">").contains("Abmelden");
+    }
+
+    static String userOf(String email) {
+        return accounts.signIn(email, PASSWORD).userId();
+    }
+
+    static List<String> events(String userId) {
+        return accounts.auditOf(userId).stream()
+                .map(e ->
+                        e.path("event_type").asText() + ":" + e.path("outcome").asText())
+                .toList();
+    }
+}
