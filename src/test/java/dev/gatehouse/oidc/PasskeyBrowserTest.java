@@ -53,8 +53,8 @@ import org.openqa.selenium.virtualauthenticator.VirtualAuthenticatorOptions;
 
 /**
  * A passkey in Debian's chromium with WebDriver's virtual authenticator (a platform authenticator that keeps resident
- * keys and verifies the user): a user signs in with a password through {@code /oauth2/authorize}, registers a passkey,
- * signs out, and then signs in with the passkey alone through {@code /oauth2/authorize}, reaching the client's redirect
+ * keys and verifies the user): a user signs in with a password through {@code /oauth2/authorize}, adds a passkey on
+ * the account page ({@code /account/security}), signs out, and then signs in with the passkey alone through {@code /oauth2/authorize}, reaching the client's redirect
  * URI with a code the client redeems for an ID token that states the key and {@code mfa}.
  *
  * <p>The server's issuer is {@code http://localhost:<port>}: an RP ID must be a domain, and http://localhost is a
@@ -222,10 +222,10 @@ class PasskeyBrowserTest {
     }
 
     /**
-     * Registers a passkey from a page of the server's origin with the /v1 WebAuthn API: what the account page does.
-     * TODO(issue 4): register on /account/security (branch `account`) once it is on main.
+     * Registers a passkey from a page of the server's origin with the /v1 WebAuthn API (as a security key for the
+     * second-factor test; the passkey test uses the account page).
      */
-    String registerPasskey(String accessToken) {
+    String registerThroughTheApi(String accessToken) {
         driver.get(server.base + "/login");
         Object result = ((JavascriptExecutor) driver).executeAsyncScript("""
                         const done = arguments[arguments.length - 1];
@@ -235,13 +235,31 @@ class PasskeyBrowserTest {
                           const options = await begin.json();
                           const credential = await navigator.credentials.create(
                               {publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(options.publicKey)});
-                          const body = Object.assign(credential.toJSON(), {name: 'Chromium passkey'});
+                          const body = Object.assign(credential.toJSON(), {name: 'Chromium key'});
                           const finish = await fetch('/v1/auth/mfa/webauthn/register/finish', {method: 'POST',
                               headers: Object.assign({'Content-Type': 'application/json'}, auth), body: JSON.stringify(body)});
                           done(finish.status + ' ' + await finish.text());
                         })().catch(e => done('error ' + e));
                         """, accessToken);
         return String.valueOf(result);
+    }
+
+    /** Adds a passkey on the account page (/account/security) of the signed-in browser, through its own script. */
+    void registerOnTheAccountPage() {
+        driver.get(server.base + "/account/security");
+        waitForPath("/account/security");
+        var form = driver.findElement(By.id("passkey-add"));
+        new WebDriverWait(driver, WAIT).until(d -> form.isDisplayed());
+        driver.findElement(By.id("passkey-name")).sendKeys("Chromium passkey");
+        driver.findElement(By.id("passkey-add-button")).click();
+        new WebDriverWait(driver, WAIT)
+                .until(d -> d.getCurrentUrl().contains("notice=passkey_added")
+                        || !d.findElement(By.id("passkey-status")).getText().isBlank()
+                                && !d.findElement(By.id("passkey-status"))
+                                        .getText()
+                                        .equals("Follow the instructions of your browser."));
+        assertThat(driver.getCurrentUrl()).as(driver::getPageSource).contains("notice=passkey_added");
+        assertThat(driver.findElement(By.tagName("body")).getText()).contains("Chromium passkey");
     }
 
     @Test
@@ -266,9 +284,8 @@ class PasskeyBrowserTest {
         driver.findElement(By.cssSelector("button[type=submit]")).click();
         assertThat(redeem(first, atTheClient()).getStringListClaim("amr")).containsExactly("pwd");
 
-        // 2. Register a passkey (a resident key in the virtual authenticator).
-        String registered = registerPasskey(server.accessToken(email, PASSWORD));
-        assertThat(registered).startsWith("201");
+        // 2. Register a passkey on the account page (a resident key in the virtual authenticator).
+        registerOnTheAccountPage();
         assertThat(authenticator.getCredentials()).hasSize(1);
         assertThat(authenticator.getCredentials().getFirst().isResidentCredential())
                 .isTrue();
@@ -307,7 +324,7 @@ class PasskeyBrowserTest {
                         .setHasUserVerification(true)
                         .setIsUserVerified(true)
                         .setIsUserConsenting(true));
-        assertThat(registerPasskey(server.accessToken(email, PASSWORD))).startsWith("201");
+        assertThat(registerThroughTheApi(server.accessToken(email, PASSWORD))).startsWith("201");
 
         var start = authorizationRequest();
         driver.get(start.uri().toString());
