@@ -230,7 +230,8 @@ public final class App implements AutoCloseable {
                 tokenEndpoint, clients, introspector, sessions, web, dpop, config.issuer()));
         groups.add(new dev.gatehouse.oauth.clients.ClientRoutes(clients, web));
         groups.add(new dev.gatehouse.oauth.clients.RegistrationRoutes(clients, web, config.issuer()));
-        groups.add(new dev.gatehouse.login.LoginRoutes(sso, web, secrets, https, authorize::redirectTarget));
+        var loginRoutes = new dev.gatehouse.login.LoginRoutes(sso, web, secrets, https, authorize::redirectTarget);
+        groups.add(loginRoutes);
         groups.add(new dev.gatehouse.login.LoginMfaRoutes(sso, mfa, web, secrets, https, authorize::redirectTarget));
         var consent = new dev.gatehouse.oauth.authorize.ConsentService(
                 db, new dev.gatehouse.oauth.authorize.JdbiConsentStore(), audit, clock, sessions);
@@ -268,6 +269,8 @@ public final class App implements AutoCloseable {
         groups.add(new dev.gatehouse.account.AccountSecurityRoutes(
                 sso, accounts, mfa, mfaDevices, webauthn, web, secrets, clock, https));
         groups.add(new dev.gatehouse.webauthn.WebAuthnRoutes(webauthn, web, https));
+        groups.add(new dev.gatehouse.login.PasskeyLoginRoutes(loginRoutes, sso, webauthn, web, https));
+        groups.add(new dev.gatehouse.login.LoginWebAuthnRoutes(sso, webauthn, web, https, authorize::redirectTarget));
         groups.add(new AdminRoutes(keyRing, outbox, accounts, audit, web, clock));
         groups.add(new DocsRoutes(config.issuer(), VERSION, mapper, () -> self[0].operations()));
         this.http = new HttpServer(config.httpHost(), config.httpPort(), config.issuer(), mapper, metrics, groups);

@@ -20,7 +20,8 @@ import java.util.function.Function;
 
 /**
  * The second step of the hosted {@code /login}: after a right password, an account with a second factor is asked for
- * a TOTP, emailed or backup code (its choice; the form's second button mails the code). The pending login is the same {@code mfa_token} as in the API (5 minutes, 5
+ * a TOTP, emailed or backup code (its choice; the form's second button mails the code) or, with a script, a security
+ * key or passkey ({@link LoginWebAuthnRoutes}). The pending login is the same {@code mfa_token} as in the API (5 minutes, 5
  * attempts, single use); the form carries it and the CSRF token of the first step. Localized like the first step
  * ({@link Messages}).
  */
@@ -30,6 +31,8 @@ public final class LoginMfaRoutes implements RouteGroup {
     static final Rule LOGIN_MFA_EMAIL = new Rule("login-mfa-email", 5, Duration.ofMinutes(15));
 
     static final List<String> HOSTED_METHODS = SsoService.HOSTED_METHODS;
+    /** The methods this form's code field completes; {@code webauthn} has its own form ({@link LoginWebAuthnRoutes}). */
+    static final List<String> CODE_METHODS = List.of("totp", "email", "backup_code");
 
     private final SsoService sso;
     private final MfaService mfa;
@@ -123,7 +126,7 @@ public final class LoginMfaRoutes implements RouteGroup {
         var t = Messages.of(ctx);
         String chosen = selected != null && methods.contains(selected)
                 ? selected
-                : methods.stream().filter(HOSTED_METHODS::contains).findFirst().orElse(null);
+                : methods.stream().filter(CODE_METHODS::contains).findFirst().orElse(null);
         var choices = new StringBuilder();
         for (String m : methods) {
             String label = switch (m) {
@@ -149,10 +152,18 @@ public final class LoginMfaRoutes implements RouteGroup {
         String radios = choices.isEmpty()
                 ? ""
                 : "<fieldset>\n<legend>" + t.html("login.mfa.method") + "</legend>\n" + choices + "</fieldset>\n";
-        String body = (errorKey == null ? "" : Html.alert(t.get(errorKey)))
-                + (noticeKey == null ? "" : "<p role=\"status\">" + t.html(noticeKey) + "</p>\n")
-                + """
-                <p>%s</p>
+        boolean key = methods.contains("webauthn");
+        boolean codes = methods.stream().anyMatch(CODE_METHODS::contains) || !key;
+        String nonce = key ? Html.nonce() : null;
+        // A security key is asked for by the script (hidden without WebAuthn); codes by the plain form below.
+        String keySection = key
+                ? WebAuthnMarkup.securityKeySection(
+                                t, csrf, returnTo, mfaToken, String.join(",", methods), Messages.uiLocales(ctx), !codes)
+                        + WebAuthnMarkup.scriptTag(nonce)
+                : "";
+        String codeForm = !codes
+                ? ""
+                : """
                 <form method="post" action="/login/mfa">
                 <input type="hidden" name="csrf" value="%s">
                 <input type="hidden" name="return_to" value="%s">
@@ -164,19 +175,26 @@ public final class LoginMfaRoutes implements RouteGroup {
                 <button type="submit">%s</button>
                 %s</form>
                 """.formatted(
-                                t.html("login.mfa.intro"),
-                                Html.escape(csrf),
-                                Html.escape(returnTo == null ? "" : returnTo),
-                                Html.escape(mfaToken),
-                                Html.escape(String.join(",", methods)),
-                                Html.escape(Messages.uiLocales(ctx)),
-                                radios,
-                                t.html("login.mfa.code"),
-                                errorKey == null ? "" : " aria-invalid=\"true\"",
-                                t.html("login.mfa.submit"),
-                                send);
+                        Html.escape(csrf),
+                        Html.escape(returnTo == null ? "" : returnTo),
+                        Html.escape(mfaToken),
+                        Html.escape(String.join(",", methods)),
+                        Html.escape(Messages.uiLocales(ctx)),
+                        radios,
+                        t.html("login.mfa.code"),
+                        errorKey == null || errorKey.startsWith("login.mfa.webauthn.") ? "" : " aria-invalid=\"true\"",
+                        t.html("login.mfa.submit"),
+                        send);
+        String body = (errorKey == null ? "" : Html.alert(t.get(errorKey)))
+                + (noticeKey == null ? "" : "<p role=\"status\">" + t.html(noticeKey) + "</p>\n")
+                + "<p>" + t.html("login.mfa.intro") + "</p>\n"
+                // The preferred method (listed first) comes first.
+                + (!methods.isEmpty() && "webauthn".equals(methods.getFirst())
+                        ? keySection + codeForm
+                        : codeForm + keySection);
         ctx.header("Cache-Control", "no-store");
-        Html.send(ctx, status, Html.page(t, t.get("login.mfa.title"), body), formTarget);
+        if (nonce == null) Html.send(ctx, status, Html.page(t, t.get("login.mfa.title"), body), formTarget);
+        else Html.send(ctx, status, Html.page(t, t.get("login.mfa.title"), body), formTarget, nonce);
     }
 
     private void submit(Context ctx) {
@@ -203,7 +221,7 @@ public final class LoginMfaRoutes implements RouteGroup {
             render(ctx, 429, presented, returnTo, mfaToken, methods, "login.error.too_many", target);
             return;
         }
-        if (method == null || !HOSTED_METHODS.contains(method)) method = "totp";
+        if (method == null || !CODE_METHODS.contains(method)) method = "totp";
         if (ctx.formParam("send_email") != null) {
             sendEmail(ctx, presented, returnTo, mfaToken, methods, target);
             return;
@@ -281,7 +299,7 @@ public final class LoginMfaRoutes implements RouteGroup {
                 .toList();
     }
 
-    private static void startOver(Context ctx, String returnTo, int status, String messageKey) {
+    static void startOver(Context ctx, String returnTo, int status, String messageKey) {
         var t = Messages.of(ctx);
         String uiLocales = Messages.uiLocales(ctx);
         String again = "/login"

@@ -17,7 +17,8 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * The hosted {@code /login} page: a plain HTML form (no JavaScript), CSRF-protected by a double-submit token (a random
+ * The hosted {@code /login} page: a plain HTML form (no JavaScript needed; a passkey button is added by
+ * {@link PasskeyLoginRoutes}' script where WebAuthn works), CSRF-protected by a double-submit token (a random
  * value in a SameSite=Strict HttpOnly cookie that must match the hidden field), rate limited like the /v1 login, and
  * on success an SSO cookie and a redirect back to the pending authorization request. Its language follows
  * {@link Messages#of(Context)}; a {@code ui_locales} parameter is carried along in a hidden field.
@@ -89,13 +90,17 @@ public final class LoginRoutes implements RouteGroup {
         render(ctx, 200, safeReturn(ctx.queryParam("return_to")), hint, null);
     }
 
-    private void render(Context ctx, int status, String returnTo, String email, String errorKey) {
+    /** The sign-in page; {@code errorKey} a message key or null. Also the passkey endpoints' answer to a failure. */
+    void render(Context ctx, int status, String returnTo, String email, String errorKey) {
         var t = Messages.of(ctx);
         String csrf = secrets.token("");
+        String nonce = Html.nonce();
         var cookie = new Cookie(CSRF_COOKIE, csrf, "/login", -1, secureCookies);
         cookie.setHttpOnly(true);
         cookie.setSameSite(SameSite.STRICT);
         ctx.cookie(cookie);
+        // A refused passkey says nothing about the email and password fields.
+        String invalid = errorKey == null || errorKey.startsWith("login.passkey.") ? "" : " aria-invalid=\"true\"";
         String body = (errorKey == null ? "" : Html.alert(t.get(errorKey)))
                 + """
                 <form method="post" action="/login">
@@ -108,18 +113,21 @@ public final class LoginRoutes implements RouteGroup {
                 <input id="password" name="password" type="password" autocomplete="current-password" required%s>
                 <button type="submit">%s</button>
                 </form>
-                """.formatted(
+                %s""".formatted(
                                 Html.escape(csrf),
                                 Html.escape(returnTo == null ? "" : returnTo),
                                 Html.escape(Messages.uiLocales(ctx)),
                                 t.html("login.email"),
                                 Html.escape(email),
-                                errorKey == null ? "" : " aria-invalid=\"true\"",
+                                invalid,
                                 t.html("login.password"),
-                                errorKey == null ? "" : " aria-invalid=\"true\"",
-                                t.html("login.submit"));
+                                invalid,
+                                t.html("login.submit"),
+                                // Passwordless: hidden until the script finds WebAuthn (ADR 0010).
+                                WebAuthnMarkup.passkeySection(t, csrf, returnTo, Messages.uiLocales(ctx))
+                                        + WebAuthnMarkup.scriptTag(nonce));
         URI target = returnTo == null ? null : redirectTarget.apply(returnTo).orElse(null);
-        Html.send(ctx, status, Html.page(t, t.get("login.title"), body), target);
+        Html.send(ctx, status, Html.page(t, t.get("login.title"), body), target, nonce);
     }
 
     private void submit(Context ctx) {

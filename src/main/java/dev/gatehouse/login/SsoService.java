@@ -29,7 +29,7 @@ public final class SsoService {
     }
 
     /** The second factors the hosted second step offers. */
-    static final java.util.List<String> HOSTED_METHODS = java.util.List.of("totp", "email", "backup_code");
+    static final java.util.List<String> HOSTED_METHODS = java.util.List.of("totp", "email", "backup_code", "webauthn");
 
     private final Database db;
     private final JdbiSsoStore store;
@@ -90,8 +90,14 @@ public final class SsoService {
      * such as {@code password+totp} is audited).
      */
     public LoginOutcome.SignedIn open(org.jdbi.v3.core.Handle h, UUID userId, String method, RequestInfo info) {
+        return open(h, userId, method, SsoSession.amrOf(method), info);
+    }
+
+    /** As {@link #open(org.jdbi.v3.core.Handle, UUID, String, RequestInfo)} with the RFC 8176 {@code amr} given. */
+    LoginOutcome.SignedIn open(
+            org.jdbi.v3.core.Handle h, UUID userId, String method, java.util.List<String> amr, RequestInfo info) {
         Instant now = clock.instant();
-        var session = new SsoSession(UUID.randomUUID(), userId, now, now.plus(ttl), SsoSession.amrOf(method));
+        var session = new SsoSession(UUID.randomUUID(), userId, now, now.plus(ttl), amr);
         String token = secrets.token("sso_");
         store.insert(h, session, Secrets.sha256(token));
         accounts.recordLogin(h, userId);
@@ -106,11 +112,24 @@ public final class SsoService {
      */
     public LoginOutcome.SignedIn complete(
             org.jdbi.v3.core.Handle h, UUID userId, String method, Optional<SsoSession> current, RequestInfo info) {
+        return complete(h, userId, method, SsoSession.amrOf(method), current, info);
+    }
+
+    /**
+     * As {@link #complete(org.jdbi.v3.core.Handle, UUID, String, Optional, RequestInfo)} with the RFC 8176 {@code amr}
+     * given (a WebAuthn factor's values come from the verified assertion: {@link SsoSession#amrOf(String, java.util.List)}).
+     */
+    public LoginOutcome.SignedIn complete(
+            org.jdbi.v3.core.Handle h,
+            UUID userId,
+            String method,
+            java.util.List<String> amr,
+            Optional<SsoSession> current,
+            RequestInfo info) {
         if (current.isPresent() && current.get().userId().equals(userId)) {
             SsoSession s = current.get();
             Instant now = clock.instant();
             String token = secrets.token("sso_");
-            var amr = SsoSession.amrOf(method);
             if (store.upgrade(h, s.id(), userId, Secrets.sha256(token), amr, now)) {
                 accounts.recordLogin(h, userId);
                 audit.record(
@@ -121,7 +140,23 @@ public final class SsoService {
                 return new LoginOutcome.SignedIn(new SsoSession(s.id(), userId, now, s.expiresAt(), amr), token);
             }
         }
-        return open(h, userId, method, info);
+        return open(h, userId, method, amr, info);
+    }
+
+    /**
+     * Signs in with a credential that stands for every factor by itself (a passkey whose authenticator verified the
+     * user, already checked by the caller): the session is opened, or the browser's session of the same user upgraded,
+     * as after a password and a second factor. Empty (and audited) when the account cannot sign in.
+     */
+    public Optional<LoginOutcome.SignedIn> signInVerified(
+            UUID userId, String method, java.util.List<String> amr, Optional<SsoSession> current, RequestInfo info) {
+        var user = accounts.find(userId).filter(dev.gatehouse.accounts.User::active);
+        if (user.isEmpty()) {
+            db.useTransaction(
+                    h -> audit.record(h, AuditEvent.failure("sso.login_failed", userId, "account_inactive"), info));
+            return Optional.empty();
+        }
+        return Optional.of(db.inTransaction(h -> complete(h, userId, method, amr, current, info)));
     }
 
     /** Whether this user has a second factor the hosted step-up could ask for. */

@@ -25,20 +25,38 @@ public record SsoSession(UUID id, UUID userId, Instant authTime, Instant expires
      * two factors were used.
      */
     public static List<String> amrOf(String method) {
+        return amrOf(method, List.of());
+    }
+
+    /**
+     * As {@link #amrOf(String)}, for a sign-in that may include a WebAuthn assertion: {@code keyAmr} are the values the
+     * verified assertion proves ({@code hwk} or {@code swk}, {@code user}, and {@code mfa} when the authenticator
+     * verified the user; ADR 0010). A {@code webauthn} second factor adds them as one more factor; a {@code passkey}
+     * sign-in is one factor, or two when the authenticator verified the user.
+     */
+    public static List<String> amrOf(String method, List<String> keyAmr) {
         var out = new java.util.ArrayList<String>();
         int factors = 0;
         for (String factor : method.split("\\+", -1)) {
-            String value = switch (factor) {
-                case "password" -> "pwd";
-                case "totp", "email", "backup_code" -> "otp";
-                default -> null;
-            };
-            if (value == null) continue;
+            switch (factor) {
+                case "password" -> add(out, "pwd");
+                case "totp", "email", "backup_code" -> add(out, "otp");
+                case "webauthn", "passkey" -> {
+                    keyAmr.stream().filter(v -> !v.equals("mfa")).forEach(v -> add(out, v));
+                    if (factor.equals("passkey") && keyAmr.contains("mfa")) factors++;
+                }
+                default -> {
+                    continue;
+                }
+            }
             factors++;
-            if (!out.contains(value)) out.add(value);
         }
         if (out.isEmpty()) out.add("pwd");
         if (factors >= 2) out.add("mfa");
         return List.copyOf(out);
+    }
+
+    private static void add(List<String> out, String value) {
+        if (!out.contains(value)) out.add(value);
     }
 }

@@ -325,7 +325,24 @@ public final class WebAuthnService {
      * proves possession and a PIN or biometric, two factors.
      */
     public String beginPasskeyLogin() {
-        return beginAssertion(LOGIN, Optional.empty(), null, UserVerificationRequirement.REQUIRED);
+        return beginPasskeyLogin(null);
+    }
+
+    /**
+     * As {@link #beginPasskeyLogin()}, the ceremony bound to {@code binding} (a hash of what ties it to one page, such
+     * as the hosted login's CSRF token and pending authorization request): only {@link #verifyPasskeyLogin} with the
+     * same binding can finish it, and a ceremony begun without one cannot be finished with one, nor the reverse.
+     */
+    public String beginPasskeyLogin(String binding) {
+        return beginAssertion(LOGIN, Optional.empty(), binding, UserVerificationRequirement.REQUIRED);
+    }
+
+    /**
+     * Verifies a passkey sign-in begun with {@link #beginPasskeyLogin(String)} and answers whose it was, opening no
+     * session: the hosted login opens its own SSO session. Refusals are audited and counted as for the API.
+     */
+    public Verified verifyPasskeyLogin(String credentialJson, String binding, RequestInfo info) {
+        return verifyAssertion(credentialJson, LOGIN, Optional.empty(), binding, info);
     }
 
     /** Verifies a passkey sign-in and opens a session just like a password sign-in. */
@@ -360,6 +377,23 @@ public final class WebAuthnService {
      * {@code mfa_token} like a wrong code (it dies after 5).
      */
     public AuthService.SignedIn finishSecondFactor(String mfaToken, String credentialJson, RequestInfo info) {
+        return finishSecondFactor(
+                mfaToken,
+                credentialJson,
+                verified -> (h, user, login, m) ->
+                        auth.signIn(h, user, login.deviceId(), login.firstMethod() + "+" + m, info),
+                info);
+    }
+
+    /**
+     * As {@link #finishSecondFactor(String, String, RequestInfo)} with another kind of session at the end (the hosted
+     * login's SSO session): {@code finisher} gets the verified assertion, whose {@code amr} the session records.
+     */
+    public <T> T finishSecondFactor(
+            String mfaToken,
+            String credentialJson,
+            java.util.function.Function<Verified, MfaService.Finisher<T>> finisher,
+            RequestInfo info) {
         var login = mfa.pending(mfaToken).orElseThrow(WebAuthnService::invalidMfaToken);
         Verified verified;
         try {
@@ -377,6 +411,7 @@ public final class WebAuthnService {
                 mfaToken,
                 WebAuthnFactor.METHOD,
                 (h, pending) -> pending.userId().equals(verified.userId()),
+                finisher.apply(verified),
                 info);
     }
 

@@ -293,9 +293,9 @@ class AuthorizeParametersTest {
         assertThat(consent.uri().toString()).contains("ui_locales=fr-CA+en");
     }
 
-    /** The page without its per-request values (CSRF token, return path, prefilled email). */
+    /** The page without its per-request values (CSRF token, return path, prefilled email, script nonce). */
     private static String strip(String html) {
-        return html.replaceAll("value=\"[^\"]*\"", "value=\"\"");
+        return html.replaceAll("value=\"[^\"]*\"", "value=\"\"").replaceAll("nonce=\"[^\"]*\"", "nonce=\"\"");
     }
 
     @Test

@@ -113,7 +113,15 @@ class HostedPagesTest {
                         .contains("default-src 'none'")
                         .contains("frame-ancestors 'none'")
                         .contains("form-action 'self'")
-                        .doesNotContain("script-src"));
+                        .doesNotContain("unsafe-eval")
+                        .satisfies(csp -> {
+                            // The sign-in pages may run their one static script, by a per-response nonce only.
+                            if (csp.contains("script-src"))
+                                assertThat(csp).containsPattern("script-src 'nonce-[A-Za-z0-9_-]{16,}'(;|$)");
+                        }));
+        String csp = h.firstValue("Content-Security-Policy").orElseThrow();
+        var nonce = Pattern.compile("'nonce-([A-Za-z0-9_-]+)'").matcher(csp);
+        if (nonce.find()) assertThat(r.body()).contains(" nonce=\"" + nonce.group(1) + "\"");
         assertThat(h.firstValue("X-Content-Type-Options")).hasValue("nosniff");
         assertThat(h.firstValue("Referrer-Policy")).hasValue("no-referrer");
         assertThat(h.firstValue("X-Frame-Options")).hasValue("DENY");
@@ -123,12 +131,23 @@ class HostedPagesTest {
     private static final Pattern INPUT = Pattern.compile("<input ([^>]*)>");
     private static final Pattern ATTR = Pattern.compile("(\\w[\\w-]*)=\"([^\"]*)\"");
 
-    /** Every visible input labelled and with autocomplete; the page has a language, a heading and no script. */
+    /** The sign-in pages' one script element: the static WebAuthn script, pinned by integrity, run by nonce. */
+    static final Pattern SIGN_IN_SCRIPT = Pattern.compile(
+            "<script src=\"/assets/login-webauthn\\.js\\?v=[0-9a-f]+\" integrity=\"sha256-[A-Za-z0-9+/=]+\""
+                    + " nonce=\"[A-Za-z0-9_-]+\" defer></script>");
+
+    /** The page without its sign-in script element: what is left must hold no script at all. */
+    static String withoutSignInScript(String html) {
+        return SIGN_IN_SCRIPT.matcher(html).replaceAll("");
+    }
+
+    /**
+     * Every visible input labelled and with autocomplete; the page has a language, a heading and no script but the
+     * sign-in pages' static one (no inline script, no inline handlers).
+     */
     static void assertAccessible(String html, String lang) {
-        assertThat(html)
-                .contains("<html lang=\"" + lang + "\">")
-                .contains("<h1>")
-                .doesNotContain("<script");
+        assertThat(html).contains("<html lang=\"" + lang + "\">").contains("<h1>");
+        assertThat(withoutSignInScript(html)).doesNotContain("<script").doesNotContainPattern(" on[a-z]+=");
         assertThat(html).doesNotContain("tabindex=\"-");
         var inputs = INPUT.matcher(html);
         while (inputs.find()) {
@@ -147,12 +166,16 @@ class HostedPagesTest {
         assertButtons(html);
     }
 
-    /** Buttons are real, focusable submit buttons with a visible name. */
+    /**
+     * Buttons are real, focusable buttons with a visible name: submit buttons, or a script's {@code type="button"} (the
+     * passkey button, in a section hidden until the script runs).
+     */
     static void assertButtons(String html) {
-        var m = Pattern.compile("<button type=\"submit\"[^>]*>([^<]+)</button>").matcher(html);
+        var m = Pattern.compile("<button type=\"(submit|button)\"[^>]*>([^<]+)</button>")
+                .matcher(html);
         int n = 0;
         while (m.find()) {
-            assertThat(m.group(1)).isNotBlank();
+            assertThat(m.group(2)).isNotBlank();
             n++;
         }
         assertThat(html.split("<button", -1).length - 1).isEqualTo(n);
@@ -385,10 +408,8 @@ class HostedPagesTest {
         var evil = b.get(URI.create(server.base + "/login?ui_locales="
                 + URLEncoder.encode("\"><script>x</script>", StandardCharsets.UTF_8)));
         assertThat(evil.statusCode()).isEqualTo(200);
-        assertThat(evil.body())
-                .contains("<html lang=\"en\">")
-                .contains("name=\"ui_locales\" value=\"\"")
-                .doesNotContain("<script");
+        assertThat(evil.body()).contains("<html lang=\"en\">").contains("name=\"ui_locales\" value=\"\"");
+        assertThat(withoutSignInScript(evil.body())).doesNotContain("<script");
     }
 
     static String csp(HttpResponse<String> r) {

@@ -36,11 +36,14 @@ public final class TestServer implements AutoCloseable {
     private final boolean ownsDatabase;
 
     private TestServer(Map<String, String> overrides) {
-        this(overrides, null);
+        this(overrides, "127.0.0.1", null);
     }
 
-    /** With {@code cluster}: another node of it, on its database and data directory (master key). */
-    private TestServer(Map<String, String> overrides, TestServer cluster) {
+    /**
+     * {@code publicHost} names the server in its issuer and base URL; it still listens on 127.0.0.1. With
+     * {@code cluster}: another node of it, on its database and data directory (master key).
+     */
+    private TestServer(Map<String, String> overrides, String publicHost, TestServer cluster) {
         this.ownsDatabase = cluster == null;
         this.database = cluster == null ? TestDatabase.create() : cluster.database;
         // Nodes of one cluster start at the same time, as synchronised clocks would.
@@ -54,7 +57,7 @@ public final class TestServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        this.base = "http://127.0.0.1:" + port;
+        this.base = "http://" + publicHost + ":" + port;
         var env = new HashMap<String, String>();
         env.put("GATEHOUSE_HTTP_HOST", "127.0.0.1");
         env.put("GATEHOUSE_HTTP_PORT", Integer.toString(port));
@@ -81,6 +84,14 @@ public final class TestServer implements AutoCloseable {
         return new TestServer(Map.of());
     }
 
+    /**
+     * Starts with the issuer {@code http://localhost:<port>}: what a browser test of WebAuthn needs, since a relying
+     * party ID must be a domain (not an IP address) and http://localhost is a secure context.
+     */
+    public static TestServer startOnLocalhost() {
+        return new TestServer(Map.of(), "localhost", null);
+    }
+
     /** Starts with extra or replaced environment variables (a null value removes a default). */
     public static TestServer start(Map<String, String> overrides) {
         return new TestServer(overrides);
@@ -91,7 +102,7 @@ public final class TestServer implements AutoCloseable {
      * (which does not move unless the test moves it, so only what the nodes tell each other reaches its caches).
      */
     public TestServer otherNode() {
-        return new TestServer(Map.of(), this);
+        return new TestServer(Map.of(), "127.0.0.1", this);
     }
 
     /** Registers an account, verifies nothing, and returns its email. */

@@ -98,6 +98,26 @@ public final class Html {
     }
 
     /**
+     * Like {@link #send(Context, int, String, java.net.URI)} for a page that runs a script: only a script element
+     * carrying {@code scriptNonce} ({@link #nonce()}, fresh for each response) may run, and it may fetch from the page's
+     * own origin (e.g. WebAuthn options). Inline handlers and every other script stay forbidden.
+     */
+    public static void send(Context ctx, int status, String html, java.net.URI formTarget, String scriptNonce) {
+        String source = formTarget == null ? null : sourceOf(formTarget);
+        String csp = source == null ? PAGE_CSP : PAGE_CSP.replace("form-action 'self'", "form-action 'self' " + source);
+        send(ctx, status, html, csp + "; script-src 'nonce-" + scriptNonce + "'; connect-src 'self'");
+    }
+
+    private static final java.security.SecureRandom NONCES = new java.security.SecureRandom();
+
+    /** A fresh CSP nonce: 128 random bits, base64url (a CSP base64-value). */
+    public static String nonce() {
+        byte[] b = new byte[16];
+        NONCES.nextBytes(b);
+        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+    }
+
+    /**
      * A page with its own Content-Security-Policy (e.g. one that frames or is framed by known origins). Framing is
      * refused by X-Frame-Options too unless the policy names who may frame the page.
      */

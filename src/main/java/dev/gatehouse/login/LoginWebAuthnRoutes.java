@@ -1,0 +1,125 @@
+package dev.gatehouse.login;
+
+import dev.gatehouse.platform.http.Api;
+import dev.gatehouse.platform.http.Problem;
+import dev.gatehouse.platform.http.RouteGroup;
+import dev.gatehouse.platform.http.Web;
+import dev.gatehouse.webauthn.WebAuthnRoutes;
+import dev.gatehouse.webauthn.WebAuthnService;
+import io.javalin.http.Context;
+import java.net.URI;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * A security key or passkey as the second factor of the hosted sign-in ({@link LoginMfaRoutes}'s page, also for a
+ * step-up): the page's script gets request options bound to the pending login ({@code mfa_token}, through
+ * {@link WebAuthnService#beginSecondFactor}) and posts {@code PublicKeyCredential.toJSON()} with the form. A refused
+ * assertion counts against the pending login like a wrong code; success records {@code pwd}, the key's {@code hwk} or
+ * {@code swk} and {@code mfa} on the SSO session (ADR 0010).
+ */
+public final class LoginWebAuthnRoutes implements RouteGroup {
+    private final SsoService sso;
+    private final WebAuthnService webauthn;
+    private final Web web;
+    private final boolean secureCookies;
+    private final Function<String, Optional<URI>> redirectTarget;
+
+    /** {@code redirectTarget} as for {@link LoginRoutes}: the checked client redirect the form may end at. */
+    public LoginWebAuthnRoutes(
+            SsoService sso,
+            WebAuthnService webauthn,
+            Web web,
+            boolean secureCookies,
+            Function<String, Optional<URI>> redirectTarget) {
+        this.sso = sso;
+        this.webauthn = webauthn;
+        this.web = web;
+        this.secureCookies = secureCookies;
+        this.redirectTarget = redirectTarget;
+    }
+
+    @Override
+    public void routes(Api api) {
+        api.post("/login/mfa/webauthn/options", this::options)
+                .tag("pages")
+                .summary("Hosted second step: WebAuthn request options for the pending login's security keys (form:"
+                        + " csrf, mfa_token)")
+                .returns(200, WebAuthnRoutes.OptionsResponse.class)
+                .returns(401, "problem: the pending login is unknown, expired or used up")
+                .returns(403, "problem: the CSRF token did not match")
+                .returns(409, "problem: no security key is registered")
+                .returns(429, "problem: too many attempts (Retry-After)");
+        api.post("/login/mfa/webauthn", this::finish)
+                .tag("pages")
+                .summary("Hosted second step with a security key (form: csrf, return_to, mfa_token, credential ="
+                        + " PublicKeyCredential.toJSON())")
+                .returns(303, "signed in; back to the authorization request")
+                .returns(400, "HTML second-step page: the key was not accepted, or the sign-in must start again")
+                .returns(403, "HTML page: the CSRF token did not match; start again")
+                .returns(429, "HTML second-step page: too many attempts (Retry-After)");
+    }
+
+    private void options(Context ctx) {
+        if (PasskeyLoginRoutes.checkedCsrf(ctx) == null)
+            throw Problem.forbidden("The CSRF token did not match; reload the sign-in page");
+        String mfaToken = ctx.formParam("mfa_token");
+        if (mfaToken == null || mfaToken.length() > 100)
+            throw Problem.invalidField("mfa_token", "is required (at most 100 characters)");
+        web.limit(ctx, PasskeyLoginRoutes.BEGIN);
+        PasskeyLoginRoutes.options(ctx, web, webauthn.beginSecondFactor(mfaToken));
+    }
+
+    private void finish(Context ctx) {
+        String returnTo = LoginRoutes.safeReturn(ctx.formParam("return_to"));
+        String csrf = PasskeyLoginRoutes.checkedCsrf(ctx);
+        String mfaToken = ctx.formParam("mfa_token");
+        if (csrf == null || mfaToken == null || mfaToken.length() > 100) {
+            LoginMfaRoutes.startOver(ctx, returnTo, 403, "login.error.expired");
+            return;
+        }
+        List<String> methods = methodsOf(ctx.formParam("methods"));
+        URI target = returnTo == null ? null : redirectTarget.apply(returnTo).orElse(null);
+        try {
+            web.limit(ctx, LoginMfaRoutes.LOGIN_MFA);
+        } catch (Problem p) {
+            if (p.status() != 429) throw p;
+            p.headers().forEach(ctx::header); // Retry-After
+            LoginMfaRoutes.render(ctx, 429, csrf, returnTo, mfaToken, methods, "login.error.too_many", target);
+            return;
+        }
+        var info = web.info(ctx);
+        var current = sso.find(ctx.cookie(LoginRoutes.SSO_COOKIE));
+        SsoService.LoginOutcome.SignedIn s;
+        try {
+            String credential = PasskeyLoginRoutes.credential(web, ctx.formParam("credential"));
+            s = webauthn.finishSecondFactor(
+                    mfaToken,
+                    credential,
+                    verified -> (h, user, login, m) -> {
+                        String method = login.firstMethod() + "+" + m;
+                        return sso.complete(
+                                h, user.id(), method, SsoSession.amrOf(method, verified.amr()), current, info);
+                    },
+                    info);
+        } catch (Problem p) {
+            if ("invalid_mfa_token".equals(p.code())) {
+                LoginMfaRoutes.startOver(ctx, returnTo, 400, "login.mfa.error.start_over");
+            } else {
+                LoginMfaRoutes.render(
+                        ctx, 400, csrf, returnTo, mfaToken, methods, "login.mfa.webauthn.error.refused", target);
+            }
+            return;
+        }
+        PasskeyLoginRoutes.signedIn(ctx, s, returnTo, sso.ttl(), secureCookies);
+    }
+
+    private static List<String> methodsOf(String field) {
+        if (field == null || field.length() > 200) return List.of("webauthn");
+        List<String> methods = List.of(field.split(",")).stream()
+                .filter(LoginMfaRoutes.HOSTED_METHODS::contains)
+                .toList();
+        return methods.contains("webauthn") ? methods : List.of("webauthn");
+    }
+}
