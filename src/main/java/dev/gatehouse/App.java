@@ -181,7 +181,8 @@ public final class App implements AutoCloseable {
                 secrets,
                 clock,
                 config.refreshTokenTtl(),
-                mfaGate);
+                mfaGate,
+                config.requireVerifiedEmail());
         var idTokens = new dev.gatehouse.oidc.IdTokenService(keyRing, config.issuer(), clock, config.accessTokenTtl());
         var authorize = new dev.gatehouse.oauth.authorize.AuthorizeService(
                 db,

@@ -149,6 +149,8 @@ public final class LoginRoutes implements RouteGroup {
         }
         switch (sso.login(email, ctx.formParam("password"), web.info(ctx))) {
             case SsoService.LoginOutcome.Refused r -> render(ctx, 400, returnTo, email, "login.error.refused");
+            case SsoService.LoginOutcome.EmailNotVerified n ->
+                render(ctx, 403, returnTo, email, "login.error.unverified");
             case SsoService.LoginOutcome.MfaRequired m ->
                 LoginMfaRoutes.render(
                         ctx,

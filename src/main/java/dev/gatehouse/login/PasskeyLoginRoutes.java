@@ -110,11 +110,12 @@ public final class PasskeyLoginRoutes implements RouteGroup {
                 SsoSession.amrOf("passkey", verified.amr()),
                 sso.find(ctx.cookie(LoginRoutes.SSO_COOKIE)),
                 info);
-        if (signedIn.isEmpty()) {
-            login.render(ctx, 400, returnTo, "", "login.passkey.error.refused");
-            return;
+        switch (signedIn) {
+            case SsoService.LoginOutcome.SignedIn s -> signedIn(ctx, s, returnTo, sso.ttl(), secureCookies);
+            case SsoService.LoginOutcome.EmailNotVerified n ->
+                login.render(ctx, 403, returnTo, "", "login.error.unverified");
+            default -> login.render(ctx, 400, returnTo, "", "login.passkey.error.refused");
         }
-        signedIn(ctx, signedIn.get(), returnTo, sso.ttl(), secureCookies);
     }
 
     /** The page's CSRF token when the form repeats the cookie's value; null otherwise. */

@@ -24,6 +24,9 @@ public final class SsoService {
 
         record Refused() implements LoginOutcome {}
 
+        /** The credentials were right, but {@code GATEHOUSE_REQUIRE_VERIFIED_EMAIL} holds back an unverified account. */
+        record EmailNotVerified() implements LoginOutcome {}
+
         /** The password was right and a second factor is due: the page asks for it with this mfa_token. */
         record MfaRequired(String mfaToken, java.util.List<String> methods) implements LoginOutcome {}
     }
@@ -39,6 +42,7 @@ public final class SsoService {
     private final Clock clock;
     private final Duration ttl;
     private final dev.gatehouse.auth.SecondFactor secondFactor;
+    private final boolean requireVerifiedEmail;
 
     public SsoService(
             Database db,
@@ -48,7 +52,9 @@ public final class SsoService {
             Secrets secrets,
             Clock clock,
             Duration ttl,
-            dev.gatehouse.auth.SecondFactor secondFactor) {
+            dev.gatehouse.auth.SecondFactor secondFactor,
+            boolean requireVerifiedEmail) {
+        this.requireVerifiedEmail = requireVerifiedEmail;
         this.db = db;
         this.store = store;
         this.accounts = accounts;
@@ -75,6 +81,12 @@ public final class SsoService {
             return new LoginOutcome.Refused();
         }
         var user = ((Authentication.Authenticated) result).user();
+        // As the API's login: with the policy on, an unverified account does not sign in (nor reach a second factor).
+        if (requireVerifiedEmail && !user.emailVerified()) {
+            db.useTransaction(h ->
+                    audit.record(h, AuditEvent.failure("sso.login_failed", user.id(), "email_not_verified"), info));
+            return new LoginOutcome.EmailNotVerified();
+        }
         String deviceId = info.deviceId().orElseGet(() -> secrets.token("").substring(0, 32));
         return db.inTransaction(h -> {
             var pending = secondFactor.challenge(h, user, deviceId, "password", info);
@@ -148,15 +160,20 @@ public final class SsoService {
      * user, already checked by the caller): the session is opened, or the browser's session of the same user upgraded,
      * as after a password and a second factor. Empty (and audited) when the account cannot sign in.
      */
-    public Optional<LoginOutcome.SignedIn> signInVerified(
+    public LoginOutcome signInVerified(
             UUID userId, String method, java.util.List<String> amr, Optional<SsoSession> current, RequestInfo info) {
         var user = accounts.find(userId).filter(dev.gatehouse.accounts.User::active);
         if (user.isEmpty()) {
             db.useTransaction(
                     h -> audit.record(h, AuditEvent.failure("sso.login_failed", userId, "account_inactive"), info));
-            return Optional.empty();
+            return new LoginOutcome.Refused();
         }
-        return Optional.of(db.inTransaction(h -> complete(h, userId, method, amr, current, info)));
+        if (requireVerifiedEmail && !user.get().emailVerified()) {
+            db.useTransaction(
+                    h -> audit.record(h, AuditEvent.failure("sso.login_failed", userId, "email_not_verified"), info));
+            return new LoginOutcome.EmailNotVerified();
+        }
+        return db.inTransaction(h -> complete(h, userId, method, amr, current, info));
     }
 
     /** Whether this user has a second factor the hosted step-up could ask for. */
