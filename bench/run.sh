@@ -258,7 +258,8 @@ print(json.loads(base64.urlsafe_b64decode(h + "=" * (-len(h) % 4)))["alg"])' <"$
         "$WORK/pool-" "$CC_AUTH" >"$WORK/wrk-collect.txt" 2>&1
     done
     # Exactly BENCH_POOL distinct tokens (a 5 s collection run gives many more): the row measures that pool size.
-    sort -u "$WORK"/pool-* | head -n "$POOL" >"$WORK/pool.txt"
+    sort -u "$WORK"/pool-* >"$WORK/tokens-collected.txt"
+    head -n "$POOL" "$WORK/tokens-collected.txt" >"$WORK/pool.txt"
     distinct=$(wc -l <"$WORK/pool.txt")
     [ "$distinct" -ge "$POOL" ] || { echo "bench: only $distinct of $POOL access tokens collected" >&2; exit 1; }
     l=$(load)
