@@ -82,7 +82,7 @@ public final class AccessTokenService {
     /** A verified token's claims with the key that signed it, still checked on every hit (rotation, withdrawal). */
     private record Verified(String kid, JWSAlgorithm alg, AccessTokenClaims claims) {}
 
-    /** Default size of the verified-token cache (entries); at roughly 300 bytes each, about 15 MB when full. */
+    /** Default size of the verified-token cache (entries); estimated at roughly 300 bytes each, ~15 MB when full. */
     public static final int DEFAULT_CACHE_SIZE = 50_000;
 
     public AccessTokenService(
