@@ -11,8 +11,8 @@ import org.jdbi.v3.core.Handle;
 
 /**
  * Rows read from the database, reused for at most {@code maxAge} by the application's clock and bounded in number.
- * Writers on this node call {@link #invalidate(Handle, Object)} in their transaction, so the next read here sees
- * their change; a change made on another node shows here within {@code maxAge} (docs/adr/0010).
+ * Writers on this node call {@link #invalidate(Handle, Object)} in their transaction, so the next read here after
+ * their commit sees their change; a change made on another node shows here within {@code maxAge} (docs/adr/0010).
  *
  * <p>A load runs under the key's lock, and an invalidation waits for a load in progress, so a read that began before
  * a writer committed cannot stay cached after that writer's after-commit invalidation.
@@ -52,9 +52,12 @@ public final class RecentReads<K, V> {
                 && now.isBefore(e.loadedAt().plus(maxAge));
     }
 
-    /** Forgets {@code key} now and, when {@code h} is in a transaction, again once it commits. */
+    /**
+     * Forgets {@code key} once {@code h}'s transaction commits (at once outside a transaction). Not before: a reader
+     * in between would read the old row again, and waiting here for its load would hold the writer's locks longer.
+     */
     public void invalidate(Handle h, K key) {
-        cache.invalidate(key);
         if (h.isInTransaction()) h.afterCommit(() -> cache.invalidate(key));
+        else cache.invalidate(key);
     }
 }
