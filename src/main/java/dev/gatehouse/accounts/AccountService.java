@@ -6,6 +6,7 @@ import dev.gatehouse.platform.crypto.PasswordHasher;
 import dev.gatehouse.platform.crypto.Secrets;
 import dev.gatehouse.platform.db.AlreadyExists;
 import dev.gatehouse.platform.db.Database;
+import dev.gatehouse.platform.db.RecentReads;
 import dev.gatehouse.platform.http.Problem;
 import dev.gatehouse.platform.http.RequestInfo;
 import dev.gatehouse.platform.mail.MailMessage;
@@ -13,10 +14,12 @@ import dev.gatehouse.platform.mail.MailOutbox;
 import dev.gatehouse.rbac.RbacService;
 import dev.gatehouse.sessions.SessionService;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.UnaryOperator;
 import org.jdbi.v3.core.Handle;
 
 /**
@@ -31,7 +34,11 @@ public final class AccountService {
         record Denied(String reason, UUID userId) implements Authentication {}
     }
 
+    /** How long {@link #findRecent} may reuse a user read: the bound on seeing another node's change. */
+    public static final Duration RECENT = Duration.ofSeconds(5);
+
     private final Database db;
+    private final RecentReads<UUID, User> recent;
     private final UserStore users;
     private final OneTimeTokens tokens;
     private final PasswordHasher hasher;
@@ -60,7 +67,8 @@ public final class AccountService {
             String issuer,
             boolean registrationEnabled) {
         this.db = db;
-        this.users = users;
+        this.recent = new RecentReads<>(clock, RECENT, 10_000);
+        this.users = new Invalidating(users, recent);
         this.tokens = new OneTimeTokens(secrets);
         this.hasher = hasher;
         this.policy = policy;
@@ -80,6 +88,15 @@ public final class AccountService {
 
     public Optional<User> find(UUID id) {
         return db.withHandle(h -> users.byId(h, id));
+    }
+
+    /**
+     * The user as {@link #find} would return it, or as read at most {@link #RECENT} ago: for the hot read paths
+     * (userinfo). Every change through this service shows on the next call on this node; a change made on another
+     * node within {@link #RECENT} (docs/adr/0010).
+     */
+    public Optional<User> findRecent(UUID id) {
+        return recent.get(id, k -> db.withHandle(h -> users.byId(h, k)));
     }
 
     /**
@@ -443,5 +460,41 @@ public final class AccountService {
             u.ifPresent(x -> audit.record(h, AuditEvent.success("user.profile_updated", x.id()), info));
             return u;
         });
+    }
+
+    /** The store as this service sees it: every write also drops the user from {@link #recent}. */
+    private record Invalidating(UserStore store, RecentReads<UUID, User> recent) implements UserStore {
+        @Override
+        public Optional<User> byId(Handle h, UUID id) {
+            return store.byId(h, id);
+        }
+
+        @Override
+        public Optional<User> byEmail(Handle h, String email) {
+            return store.byEmail(h, email);
+        }
+
+        @Override
+        public void insert(Handle h, User user) {
+            store.insert(h, user);
+            recent.invalidate(h, user.id());
+        }
+
+        @Override
+        public Optional<User> update(Handle h, UUID id, UnaryOperator<User> change) {
+            var updated = store.update(h, id, change);
+            recent.invalidate(h, id);
+            return updated;
+        }
+
+        @Override
+        public void touchLogin(Handle h, UUID id, Instant at) {
+            store.touchLogin(h, id, at);
+        }
+
+        @Override
+        public long count(Handle h) {
+            return store.count(h);
+        }
     }
 }

@@ -196,8 +196,9 @@ public final class UserinfoRoutes implements RouteGroup {
         var caller = caller(ctx);
         if (caller.isEmpty()) return;
         boolean dpopScheme = caller.get().dpop();
-        var user =
-                parse(caller.get().claims().subject()).flatMap(accounts::find).filter(u -> u.active());
+        var user = parse(caller.get().claims().subject())
+                .flatMap(accounts::findRecent)
+                .filter(u -> u.active());
         if (user.isEmpty()) {
             refuse(ctx, dpopScheme, "invalid_token", "the access token is not valid");
             return;

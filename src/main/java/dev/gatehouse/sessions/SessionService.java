@@ -4,6 +4,7 @@ import dev.gatehouse.audit.AuditEvent;
 import dev.gatehouse.audit.AuditLog;
 import dev.gatehouse.platform.crypto.Secrets;
 import dev.gatehouse.platform.db.Database;
+import dev.gatehouse.platform.db.RecentReads;
 import dev.gatehouse.platform.http.RequestInfo;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -37,6 +38,10 @@ public final class SessionService {
     private final Clock clock;
     private final Duration refreshTtl;
     private final Counter reuseDetected;
+    private final RecentReads<UUID, Session> recent;
+
+    /** How long {@link #isActive} may reuse a session read: the bound on seeing a session ended on another node. */
+    public static final Duration RECENT = Duration.ofSeconds(1);
 
     public SessionService(
             Database db,
@@ -51,6 +56,7 @@ public final class SessionService {
         this.audit = audit;
         this.secrets = secrets;
         this.clock = clock;
+        this.recent = new RecentReads<>(clock, RECENT, 50_000);
         this.refreshTtl = refreshTtl;
         this.reuseDetected = Counter.builder("gatehouse.refresh.reuse_detected")
                 .description("Rotated refresh tokens presented again; each revoked its family")
@@ -122,6 +128,7 @@ public final class SessionService {
                 case ALREADY_USED -> {
                     Optional<Session> s = store.byId(h, claim.sessionId());
                     if (s.isPresent() && !s.get().clientId().equals(clientId)) throw new OtherClient();
+                    recent.invalidate(h, claim.sessionId());
                     if (store.end(h, claim.sessionId(), now, "refresh_token_reuse")) {
                         reuseDetected.increment();
                         audit.record(
@@ -165,6 +172,7 @@ public final class SessionService {
                 .flatMap(id -> store.byId(h, id))
                 .filter(s -> s.clientId().equals(clientId))
                 .ifPresent(s -> {
+                    recent.invalidate(h, s.id());
                     if (store.end(h, s.id(), clock.instant(), "revoked_by_client")) {
                         audit.record(
                                 h,
@@ -186,16 +194,22 @@ public final class SessionService {
     }
 
     public boolean end(Handle h, UUID sessionId, String reason) {
-        return store.end(h, sessionId, clock.instant(), reason);
+        boolean ended = store.end(h, sessionId, clock.instant(), reason);
+        recent.invalidate(h, sessionId);
+        return ended;
     }
 
     public List<UUID> endAll(Handle h, UUID userId, Optional<UUID> keep, String reason) {
-        return store.endAllForUser(h, userId, keep, clock.instant(), reason);
+        List<UUID> ended = store.endAllForUser(h, userId, keep, clock.instant(), reason);
+        ended.forEach(id -> recent.invalidate(h, id));
+        return ended;
     }
 
     /** Ends the sessions (and so the refresh tokens) the user holds through one OAuth client. */
     public List<UUID> endAllForClient(Handle h, UUID userId, String clientId, String reason) {
-        return store.endAllForClient(h, userId, clientId, clock.instant(), reason);
+        List<UUID> ended = store.endAllForClient(h, userId, clientId, clock.instant(), reason);
+        ended.forEach(id -> recent.invalidate(h, id));
+        return ended;
     }
 
     /** Deletes refresh tokens past their expiry (the cleanup job); returns how many. */
@@ -207,9 +221,15 @@ public final class SessionService {
         return db.withHandle(h -> store.byId(h, sessionId));
     }
 
+    /**
+     * Whether the session still lives, for checking session-bound access tokens on every call: from a read at most
+     * {@link #RECENT} old. A session ended through this service is inactive on the next call on this node; one ended
+     * on another node within {@link #RECENT}, like a revoked access token (RevocationList). Expiry is exact.
+     */
     public boolean isActive(UUID sessionId) {
-        Instant now = clock.instant();
-        return find(sessionId).map(s -> s.activeAt(now)).orElse(false);
+        return recent.get(sessionId, this::find)
+                .map(s -> s.activeAt(clock.instant()))
+                .orElse(false);
     }
 
     public List<Session> active(UUID userId, int limit, int offset) {

@@ -9,11 +9,12 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.List;
-import java.util.Optional;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -25,12 +26,16 @@ import org.slf4j.MDC;
 public final class HttpServer {
     private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
     private static final Logger access = LoggerFactory.getLogger("gatehouse.access");
-    private static final Pattern REQUEST_ID = Pattern.compile("^[A-Za-z0-9._:-]{1,128}$");
     public static final long MAX_BODY_BYTES = 1024 * 1024;
 
     private final Javalin app;
     private final List<Operation> operations;
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final Map<TimerKey, Timer> timers = new ConcurrentHashMap<>();
+
+    /** The labels of one request-latency timer: the route template (bounded), the method and the status. */
+    private record TimerKey(String route, String method, int status) {}
+
     private volatile boolean draining;
 
     public HttpServer(
@@ -54,9 +59,8 @@ public final class HttpServer {
             });
 
             config.routes.before(ctx -> {
-                String rid = Optional.ofNullable(ctx.header("X-Request-Id"))
-                        .filter(v -> REQUEST_ID.matcher(v).matches())
-                        .orElseGet(() -> UUID.randomUUID().toString());
+                String presented = ctx.header("X-Request-Id");
+                String rid = presented != null && saneRequestId(presented) ? presented : newRequestId();
                 inFlight.incrementAndGet();
                 ctx.attribute("requestId", rid);
                 ctx.attribute("startNanos", System.nanoTime());
@@ -130,24 +134,22 @@ public final class HttpServer {
             config.requestLogger.http((ctx, ms) -> {
                 // The route template, never the raw path (bounded label values); ctx.endpoint() would be the
                 // wildcard before-handler when nothing matched.
-                String route = Optional.ofNullable(ctx.endpoints().matchedHttpEndpoint())
-                        .map(e -> e.path)
-                        .orElse("unmatched");
-                Timer.builder("http.server.requests")
-                        .tag("route", route)
-                        .tag("method", ctx.method().name())
-                        .tag("status", Integer.toString(ctx.statusCode()))
-                        .publishPercentileHistogram()
-                        .register(metrics)
+                var matched = ctx.endpoints().matchedHttpEndpoint();
+                String route = matched == null ? "unmatched" : matched.path;
+                String method = ctx.method().name();
+                int status = ctx.statusCode();
+                // Registering a meter builds and sorts its id on every call: keep one Timer per label set instead.
+                timers.computeIfAbsent(
+                                new TimerKey(route, method, status),
+                                k -> Timer.builder("http.server.requests")
+                                        .tag("route", k.route())
+                                        .tag("method", k.method())
+                                        .tag("status", Integer.toString(k.status()))
+                                        .publishPercentileHistogram()
+                                        .register(metrics))
                         .record((long) (ms * 1_000_000), TimeUnit.NANOSECONDS);
                 if (access.isInfoEnabled()) {
-                    access.info(
-                            "{} {} {} {}ms ip={}",
-                            ctx.method(),
-                            ctx.path(),
-                            ctx.statusCode(),
-                            String.format(java.util.Locale.ROOT, "%.1f", ms),
-                            ctx.ip());
+                    access.info("{} {} {} {}ms ip={}", method, ctx.path(), status, tenths(ms), ctx.ip());
                 }
                 inFlight.decrementAndGet();
                 MDC.remove("request_id");
@@ -203,6 +205,41 @@ public final class HttpServer {
                                 "The request could not be processed",
                                 null);
         };
+    }
+
+    static boolean saneRequestId(String v) {
+        int n = v.length();
+        if (n == 0 || n > 128) return false;
+        for (int i = 0; i < n; i++) {
+            char c = v.charAt(i);
+            boolean ok = (c >= 'A' && c <= 'Z')
+                    || (c >= 'a' && c <= 'z')
+                    || (c >= '0' && c <= '9')
+                    || c == '.'
+                    || c == '_'
+                    || c == ':'
+                    || c == '-';
+            if (!ok) return false;
+        }
+        return true;
+    }
+
+    /**
+     * A random UUID-shaped id. A request id only has to be unique in the logs, not unguessable, so it comes from the
+     * thread's fast generator rather than {@link UUID#randomUUID()}'s SecureRandom (a shared, locked source).
+     */
+    static String newRequestId() {
+        var random = ThreadLocalRandom.current();
+        long msb = (random.nextLong() & ~0xF000L) | 0x4000L; // version 4
+        long lsb = (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L; // IETF variant
+        return new UUID(msb, lsb).toString();
+    }
+
+    /** {@code ms} with one decimal, like {@code %.1f} in the root locale, without a Formatter per request. */
+    static String tenths(double ms) {
+        long t = Math.round(ms * 10);
+        if (t < 0) return String.format(java.util.Locale.ROOT, "%.1f", ms);
+        return (t / 10) + "." + (t % 10);
     }
 
     private static boolean wellFormedEscapes(String path) {

@@ -1,0 +1,63 @@
+package dev.gatehouse.platform.db;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.function.Function;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * Rows read from the database, reused for at most {@code maxAge} by the application's clock and bounded in number.
+ * Writers on this node call {@link #invalidate(Handle, Object)} in their transaction, so the next read here after
+ * their commit sees their change; a change made on another node shows here within {@code maxAge} (docs/adr/0010).
+ *
+ * <p>A load runs under the key's lock, and an invalidation waits for a load in progress, so a read that began before
+ * a writer committed cannot stay cached after that writer's after-commit invalidation.
+ */
+public final class RecentReads<K, V> {
+    private record Entry<V>(V value, Instant loadedAt) {}
+
+    private final Cache<K, Entry<V>> cache;
+    private final Clock clock;
+    private final Duration maxAge;
+
+    public RecentReads(Clock clock, Duration maxAge, int maxEntries) {
+        this.clock = clock;
+        this.maxAge = maxAge;
+        this.cache = Caffeine.newBuilder()
+                .maximumSize(maxEntries)
+                .expireAfterWrite(maxAge.plusSeconds(1)) // memory only: freshness is checked by the clock below
+                .executor(Runnable::run)
+                .build();
+    }
+
+    /** The cached value when it was read at most {@code maxAge} ago, else what {@code load} finds (empty is not kept). */
+    public Optional<V> get(K key, Function<K, Optional<V>> load) {
+        Entry<V> e = cache.getIfPresent(key);
+        if (fresh(e, clock.instant())) return Optional.of(e.value());
+        Entry<V> loaded = cache.asMap().compute(key, (k, old) -> {
+            Instant t = clock.instant(); // before the read: the entry is never younger than the row it holds
+            if (fresh(old, t)) return old;
+            return load.apply(k).map(v -> new Entry<>(v, t)).orElse(null);
+        });
+        return loaded == null ? Optional.empty() : Optional.of(loaded.value());
+    }
+
+    private boolean fresh(Entry<V> e, Instant now) {
+        return e != null
+                && !now.isBefore(e.loadedAt())
+                && now.isBefore(e.loadedAt().plus(maxAge));
+    }
+
+    /**
+     * Forgets {@code key} once {@code h}'s transaction commits (at once outside a transaction). Not before: a reader
+     * in between would read the old row again, and waiting here for its load would hold the writer's locks longer.
+     */
+    public void invalidate(Handle h, K key) {
+        if (h.isInTransaction()) h.afterCommit(() -> cache.invalidate(key));
+        else cache.invalidate(key);
+    }
+}

@@ -1,0 +1,47 @@
+package dev.gatehouse.platform.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Locale;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/** The per-request helpers that replaced String.format and UUID.randomUUID on the hot path. */
+class HttpServerHelpersTest {
+    @Test
+    void whenFormattingDurations_thenTenthsMatchTheFormatterItReplaced() {
+        double[] samples = {0, 0.04, 0.05, 0.06, 0.95, 1, 1.25, 9.99, 12.345, 123.449, 1234.56, 99999.94};
+        for (double ms : samples) {
+            assertThat(HttpServer.tenths(ms)).as("%s", ms).isEqualTo(String.format(Locale.ROOT, "%.1f", ms));
+        }
+        var random = new java.util.Random(42);
+        for (int i = 0; i < 10_000; i++) {
+            double ms = random.nextDouble() * 5_000;
+            assertThat(HttpServer.tenths(ms)).as("%s", ms).isEqualTo(String.format(Locale.ROOT, "%.1f", ms));
+        }
+    }
+
+    @Test
+    void whenGeneratingRequestIds_thenTheyAreDistinctVersion4UuidsThatPassTheirOwnCheck() {
+        var seen = new java.util.HashSet<String>();
+        for (int i = 0; i < 10_000; i++) {
+            String id = HttpServer.newRequestId();
+            UUID u = UUID.fromString(id);
+            assertThat(u.version()).isEqualTo(4);
+            assertThat(u.variant()).isEqualTo(2);
+            assertThat(HttpServer.saneRequestId(id)).isTrue();
+            assertThat(seen.add(id)).isTrue();
+        }
+    }
+
+    @Test
+    void whenCheckingPresentedRequestIds_thenOnlyShortTokenCharactersPass() {
+        assertThat(HttpServer.saneRequestId("req-42.a:B_c")).isTrue();
+        assertThat(HttpServer.saneRequestId("x".repeat(128))).isTrue();
+        assertThat(HttpServer.saneRequestId("x".repeat(129))).isFalse();
+        assertThat(HttpServer.saneRequestId("")).isFalse();
+        for (String bad : new String[] {"a b", "a\nb", "a/b", "ä", "a\"b", "<script>"}) {
+            assertThat(HttpServer.saneRequestId(bad)).as(bad).isFalse();
+        }
+    }
+}
