@@ -44,8 +44,15 @@ class Client:
         headers = {"Content-Type": "application/json"}
         if token:
             headers["Authorization"] = "Bearer " + token
-        self.conn.request("POST", path, json.dumps(body), headers)
-        response = self.conn.getresponse()
+        try:
+            self.conn.request("POST", path, json.dumps(body), headers)
+            response = self.conn.getresponse()
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            # The server closed this keep-alive connection before reading the request (an idle timeout racing with
+            # it): nothing was processed, so the request is sent again on a new connection.
+            self.conn.close()
+            self.conn.request("POST", path, json.dumps(body), headers)
+            response = self.conn.getresponse()
         data = response.read()
         if response.status not in expect:
             raise RuntimeError(f"{path} -> {response.status}: {data[:300]!r}")

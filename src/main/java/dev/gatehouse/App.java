@@ -101,8 +101,10 @@ public final class App implements AutoCloseable {
         var audit = new AuditLog(db, clock);
         var rbac = new RbacService(db, clock);
         var hasher = new PasswordHasher(config.argon2(), secrets);
+        this.clusterEvents = new dev.gatehouse.platform.db.ClusterEvents(db);
         var sessions = new SessionService(
                 db, new JdbiSessionStore(), audit, secrets, clock, config.refreshTokenTtl(), metrics);
+        sessions.shareCacheInvalidations(clusterEvents);
         this.accounts = new AccountService(
                 db,
                 new JdbiUserStore(),
@@ -117,6 +119,7 @@ public final class App implements AutoCloseable {
                 clock,
                 config.issuer(),
                 config.registrationEnabled());
+        accounts.shareCacheInvalidations(clusterEvents);
         var accessTokens = new dev.gatehouse.tokens.AccessTokenService(
                 keyRing, config.issuer(), clock, config.accessTokenTtl(), JWSAlgorithm.ES256, metrics);
         var mfaStore = new dev.gatehouse.mfa.JdbiMfaStore();
@@ -154,7 +157,6 @@ public final class App implements AutoCloseable {
 
         var mapper = Json.newMapper();
         var limiter = new RateLimiter(config.rateLimits(), clock);
-        this.clusterEvents = new dev.gatehouse.platform.db.ClusterEvents(db);
         var revocations = new dev.gatehouse.tokens.RevocationList(db, clock, Duration.ofSeconds(1), clusterEvents);
         var introspector =
                 new dev.gatehouse.tokens.TokenIntrospector(accessTokens, revocations, sessions, config.issuer());

@@ -93,7 +93,7 @@ public final class AccountService {
     /**
      * The user as {@link #find} would return it, or as read at most {@link #RECENT} ago: for the hot read paths
      * (userinfo). Every change through this service shows on the next call on this node; a change made on another
-     * node within {@link #RECENT} (docs/adr/0010).
+     * node within {@link #RECENT} (docs/adr/0013).
      */
     public Optional<User> findRecent(UUID id) {
         return recent.get(id, k -> db.withHandle(h -> users.byId(h, k)));
@@ -162,6 +162,11 @@ public final class AccountService {
             db.useTransaction(h -> users.update(h, u.id(), x -> withPassword(x, fresh, x.passwordChangedAt())));
         }
         return new Authentication.Authenticated(u);
+    }
+
+    /** Changes to users reach the other nodes' caches when they commit ({@link RecentReads#shareInvalidations}). */
+    public void shareCacheInvalidations(dev.gatehouse.platform.db.ClusterEvents events) {
+        recent.shareInvalidations(events, "user_changed", UUID::fromString);
     }
 
     public void recordLogin(Handle h, UUID userId) {

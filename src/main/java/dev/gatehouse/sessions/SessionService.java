@@ -193,6 +193,11 @@ public final class SessionService {
                 store.sessionOfRefreshToken(h, Secrets.sha256(refreshToken)).flatMap(id -> store.byId(h, id)));
     }
 
+    /** Ends of sessions reach the other nodes' caches when they commit ({@link RecentReads#shareInvalidations}). */
+    public void shareCacheInvalidations(dev.gatehouse.platform.db.ClusterEvents events) {
+        recent.shareInvalidations(events, "session_changed", UUID::fromString);
+    }
+
     public boolean end(Handle h, UUID sessionId, String reason) {
         boolean ended = store.end(h, sessionId, clock.instant(), reason);
         recent.invalidate(h, sessionId);

@@ -27,6 +27,7 @@ public final class PasswordHasher {
     // there are cores is no faster; on virtual threads a login burst would hold burst x 19 MiB and drive the heap into
     // back-to-back full collections (or out of memory). Callers queue here instead, first come first served.
     private final Semaphore slots;
+    private final int slotCount;
     // libargon2 when it loads (-Dgatehouse.argon2=auto|native|java), else password4j; resolved on first use so that
     // start-up does not pay for loading native code.
     private final String nativeChoice = System.getProperty("gatehouse.argon2", "auto");
@@ -35,8 +36,8 @@ public final class PasswordHasher {
     public PasswordHasher(Config.Argon2 params, Secrets secrets) {
         this.params = params;
         this.secrets = secrets;
-        this.slots =
-                new Semaphore(Math.max(1, Runtime.getRuntime().availableProcessors() / params.parallelism()), true);
+        this.slotCount = Math.max(1, Runtime.getRuntime().availableProcessors() / params.parallelism());
+        this.slots = new Semaphore(slotCount, true);
         this.argon2 = Argon2Function.getInstance(
                 params.memoryKib(), params.iterations(), params.parallelism(), 32, Argon2.ID);
         // A well-formed hash of nothing: verifying against it costs one full Argon2id at the configured parameters,
@@ -106,7 +107,8 @@ public final class PasswordHasher {
     private Optional<NativeArgon2> nativeArgon2() {
         Optional<NativeArgon2> n = nativeArgon2;
         if (n == null) {
-            n = NativeArgon2.load(nativeChoice);
+            // As many working-memory blocks kept as hashes may run at once (the slots).
+            n = NativeArgon2.load(nativeChoice, slotCount);
             nativeArgon2 = n;
             log.info(
                     "Passwords: Argon2id m={} KiB, t={}, p={} with {}",

@@ -12,7 +12,9 @@ import org.jdbi.v3.core.Handle;
 /**
  * Rows read from the database, reused for at most {@code maxAge} by the application's clock and bounded in number.
  * Writers on this node call {@link #invalidate(Handle, Object)} in their transaction, so the next read here after
- * their commit sees their change; a change made on another node shows here within {@code maxAge} (docs/adr/0010).
+ * their commit sees their change. With {@link #shareInvalidations} the invalidation also reaches the other nodes when
+ * the writer commits ({@link ClusterEvents}); a change they miss (a lost listener connection, a row written by hand)
+ * still shows within {@code maxAge} (docs/adr/0013).
  *
  * <p>A load runs under the key's lock, and an invalidation waits for a load in progress, so a read that began before
  * a writer committed cannot stay cached after that writer's after-commit invalidation.
@@ -23,6 +25,8 @@ public final class RecentReads<K, V> {
     private final Cache<K, Entry<V>> cache;
     private final Clock clock;
     private final Duration maxAge;
+    private volatile ClusterEvents events;
+    private volatile String topic;
 
     public RecentReads(Clock clock, Duration maxAge, int maxEntries) {
         this.clock = clock;
@@ -57,7 +61,22 @@ public final class RecentReads<K, V> {
      * in between would read the old row again, and waiting here for its load would hold the writer's locks longer.
      */
     public void invalidate(Handle h, K key) {
+        ClusterEvents e = events;
+        if (e != null) e.publish(h, topic, key.toString());
         if (h.isInTransaction()) h.afterCommit(() -> cache.invalidate(key));
         else cache.invalidate(key);
+    }
+
+    /**
+     * Sends every {@link #invalidate} to the other nodes on {@code topic} (delivered when the writer commits), and
+     * applies theirs here; {@code parse} turns an event's payload back into a key. After a gap in the events, everything
+     * cached is dropped.
+     */
+    public RecentReads<K, V> shareInvalidations(ClusterEvents events, String topic, Function<String, K> parse) {
+        events.subscribe(topic, payload -> cache.invalidate(parse.apply(payload)));
+        events.onGap(cache::invalidateAll);
+        this.topic = topic;
+        this.events = events;
+        return this;
     }
 }

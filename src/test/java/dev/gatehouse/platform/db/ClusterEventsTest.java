@@ -14,8 +14,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Two nodes on one database. A revocation on one node reaches the other's revocation list as a cluster event when it
- * commits (PostgreSQL NOTIFY), without waiting for that node's periodic sync: the second node's clock stands still,
+ * Two nodes on one database. A revocation, or the end of a session, on one node reaches the other's caches as a
+ * cluster event when it commits (PostgreSQL NOTIFY), without waiting for that node's periodic sync: the second node's clock stands still,
  * so its sync never comes due unless the test moves it. On H2 (one embedded node) no events are sent, and the sync is
  * what a second node relies on; rows written straight to the table, which no event announces, show up on both engines
  * once the sync is due.
@@ -123,6 +123,56 @@ class ClusterEventsTest {
         a.clock.advance(Duration.ofSeconds(2));
         b.clock.advance(Duration.ofSeconds(2));
         assertThat(activeOn(b, token)).as("the sync read the table").isFalse();
+    }
+
+    @Test
+    void whenASessionEndsOnOneNode_thenItsAccessTokenStopsOnTheOtherAtOnce() throws Exception {
+        String email = a.register("cluster" + System.nanoTime() + "@example.com", "Correct-Horse-Battery-9");
+        String first = a.accessToken(email, "Correct-Horse-Battery-9");
+        String second = a.accessToken(email, "Correct-Horse-Battery-9");
+        String secondSession = claim(second, "sid");
+        // Node B reads the second session once and keeps it (its clock never moves, so only an event can drop it).
+        assertThat(b.http.get("/v1/auth/me").bearer(second).send().status()).isEqualTo(200);
+        assertThat(b.http.get("/v1/auth/me").bearer(second).send().status()).isEqualTo(200);
+
+        // The first session ends the second on node A. Its access token is not revoked, only its session ended.
+        assertThat(a.http.delete("/v1/sessions/" + secondSession)
+                        .bearer(first)
+                        .send()
+                        .status())
+                .isEqualTo(204);
+        assertThat(a.http.get("/v1/auth/me").bearer(second).send().status()).isEqualTo(401);
+
+        if (postgres()) {
+            // Well inside the 2 s of wall time after which B's cache forgets the entry anyway (RecentReads).
+            long deadline = System.nanoTime() + Duration.ofMillis(800).toNanos();
+            int status = 200;
+            while (status == 200 && System.nanoTime() < deadline) {
+                status = b.http.get("/v1/auth/me").bearer(second).send().status();
+                if (status == 200) Thread.sleep(20);
+            }
+            assertThat(status)
+                    .as("node B dropped the ended session (its clock never moved)")
+                    .isEqualTo(401);
+        } else {
+            assertThat(b.http.get("/v1/auth/me").bearer(second).send().status())
+                    .as("H2: no events, B still holds the session it read")
+                    .isEqualTo(200);
+            a.clock.advance(Duration.ofSeconds(2));
+            b.clock.advance(Duration.ofSeconds(2));
+            assertThat(b.http.get("/v1/auth/me").bearer(second).send().status())
+                    .as("H2: B's cached session aged out")
+                    .isEqualTo(401);
+        }
+        assertThat(b.http.get("/v1/auth/me").bearer(first).send().status()).isEqualTo(200);
+    }
+
+    static String claim(String token, String name) {
+        try {
+            return com.nimbusds.jwt.JWTParser.parse(token).getJWTClaimsSet().getStringClaim(name);
+        } catch (java.text.ParseException e) {
+            throw new AssertionError(e);
+        }
     }
 
     static String jtiOf(String token) {
