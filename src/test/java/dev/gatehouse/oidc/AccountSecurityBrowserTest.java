@@ -201,8 +201,21 @@ class AccountSecurityBrowserTest {
     }
 
     void waitForText(String text) {
-        new WebDriverWait(driver, WAIT)
-                .until(d -> d.findElement(By.tagName("body")).getText().contains(text));
+        until(d -> d.findElement(By.tagName("body")).getText().contains(text));
+    }
+
+    /**
+     * Waits for {@code condition}, reading the page as it is at each poll: an element found just before the browser
+     * navigated is gone a moment later (stale, or "does not belong to the document"), which counts as not yet.
+     */
+    void until(java.util.function.Function<org.openqa.selenium.WebDriver, Boolean> condition) {
+        new WebDriverWait(driver, WAIT).until(d -> {
+            try {
+                return condition.apply(d);
+            } catch (org.openqa.selenium.WebDriverException e) {
+                return false;
+            }
+        });
     }
 
     String page() {
@@ -320,12 +333,11 @@ class AccountSecurityBrowserTest {
         driver.findElement(By.id("passkey-name")).sendKeys("Chromium passkey");
         driver.findElement(By.id("passkey-add-button")).click();
 
-        new WebDriverWait(driver, WAIT)
-                .until(d -> d.getCurrentUrl().contains("notice=passkey_added")
-                        || !d.findElement(By.id("passkey-status")).getText().isBlank()
-                                && !d.findElement(By.id("passkey-status"))
-                                        .getText()
-                                        .equals("Follow the instructions of your browser."));
+        until(d -> d.getCurrentUrl().contains("notice=passkey_added")
+                || !d.findElement(By.id("passkey-status")).getText().isBlank()
+                        && !d.findElement(By.id("passkey-status"))
+                                .getText()
+                                .equals("Follow the instructions of your browser."));
         assertThat(driver.getCurrentUrl()).as(this::page).contains("notice=passkey_added");
         assertThat(driver.findElement(By.tagName("body")).getText())
                 .contains("The passkey was added.")

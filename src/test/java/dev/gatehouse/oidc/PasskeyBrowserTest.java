@@ -173,6 +173,20 @@ class PasskeyBrowserTest {
         return new Started(uri, state, nonce, verifier);
     }
 
+    /**
+     * Waits for {@code condition}, reading the page as it is at each poll: an element found just before the browser
+     * navigated is gone a moment later (stale, or "does not belong to the document"), which counts as not yet.
+     */
+    void until(java.util.function.Function<org.openqa.selenium.WebDriver, Boolean> condition) {
+        new WebDriverWait(driver, WAIT).until(d -> {
+            try {
+                return condition.apply(d);
+            } catch (org.openqa.selenium.WebDriverException e) {
+                return false;
+            }
+        });
+    }
+
     void waitForPath(String path) {
         new WebDriverWait(driver, WAIT)
                 .until(d -> URI.create(d.getCurrentUrl()).getPath().equals(path));
@@ -252,12 +266,11 @@ class PasskeyBrowserTest {
         new WebDriverWait(driver, WAIT).until(d -> form.isDisplayed());
         driver.findElement(By.id("passkey-name")).sendKeys("Chromium passkey");
         driver.findElement(By.id("passkey-add-button")).click();
-        new WebDriverWait(driver, WAIT)
-                .until(d -> d.getCurrentUrl().contains("notice=passkey_added")
-                        || !d.findElement(By.id("passkey-status")).getText().isBlank()
-                                && !d.findElement(By.id("passkey-status"))
-                                        .getText()
-                                        .equals("Follow the instructions of your browser."));
+        until(d -> d.getCurrentUrl().contains("notice=passkey_added")
+                || !d.findElement(By.id("passkey-status")).getText().isBlank()
+                        && !d.findElement(By.id("passkey-status"))
+                                .getText()
+                                .equals("Follow the instructions of your browser."));
         assertThat(driver.getCurrentUrl()).as(driver::getPageSource).contains("notice=passkey_added");
         assertThat(driver.findElement(By.tagName("body")).getText()).contains("Chromium passkey");
     }
