@@ -129,8 +129,10 @@ class RequestIdTest {
             assertThat(r.body()).doesNotContain("Exception").doesNotContain("jdbc");
 
             logs.await(e -> e.getLoggerName().equals("gatehouse.access") && "log-5xx-1".equals(requestId(e)));
-            // Only this request ran meanwhile; the mail worker (its own thread, no request) also fails while cut.
-            var ofRequest = logs.events(e -> !e.getThreadName().equals("mail-worker"));
+            // Only this request ran meanwhile; the mail worker and the cluster-event listener (their own threads, no
+            // request) also fail while cut.
+            var ofRequest = logs.events(e -> !e.getThreadName().equals("mail-worker")
+                    && !e.getThreadName().equals("gatehouse-cluster-events"));
             assertThat(ofRequest)
                     .extracting(ILoggingEvent::getLoggerName)
                     .contains(HttpServer.class.getName(), "gatehouse.access");
