@@ -25,7 +25,8 @@ public final class ClientRoutes implements RouteGroup {
             String tokenEndpointAuthMethod,
             String scope,
             List<String> postLogoutRedirectUris,
-            String idTokenSignedResponseAlg) {}
+            String idTokenSignedResponseAlg,
+            String accessTokenSignedResponseAlg) {}
 
     public record ClientPage(List<Map<String, Object>> clients, int limit, int offset, int count) {}
 
