@@ -29,16 +29,11 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -47,9 +42,6 @@ import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import org.openqa.selenium.virtualauthenticator.HasVirtualAuthenticator;
 import org.openqa.selenium.virtualauthenticator.VirtualAuthenticatorOptions;
@@ -78,8 +70,7 @@ class AccountSecurityBrowserTest {
     static ClientID clientId;
     static Secret clientSecret;
 
-    Path profile;
-    ChromeDriverService service;
+    Chromium chromium;
     WebDriver driver;
 
     @BeforeAll
@@ -99,13 +90,10 @@ class AccountSecurityBrowserTest {
         });
         callback.start();
         redirectUri = URI.create("http://127.0.0.1:" + callback.getAddress().getPort() + "/cb");
-        int port;
-        try (var socket = new java.net.ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
-            port = socket.getLocalPort();
-        }
-        issuer = "http://localhost:" + port;
-        server = TestServer.start(Map.of("GATEHOUSE_HTTP_PORT", Integer.toString(port), "GATEHOUSE_ISSUER", issuer));
-        api = new HttpJson("http://127.0.0.1:" + port);
+        // WebAuthn needs a domain as the relying party's id, not an IP address.
+        server = TestServer.startOnLocalhost();
+        issuer = server.base;
+        api = server.http;
         String admin = api.post(
                         "/v1/auth/login", map("email", TestServer.ADMIN_EMAIL, "password", TestServer.ADMIN_PASSWORD))
                 .json()
@@ -140,37 +128,13 @@ class AccountSecurityBrowserTest {
     @BeforeEach
     void openBrowser() throws IOException {
         received.clear();
-        profile = Files.createTempDirectory("gatehouse-chromium");
-        System.setProperty(ChromeDriverService.CHROME_DRIVER_EXE_PROPERTY, RealBrowserTest.CHROMEDRIVER.getPath());
-        service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(RealBrowserTest.CHROMEDRIVER)
-                .usingAnyFreePort()
-                .build();
-        var options = new ChromeOptions();
-        options.setBinary(RealBrowserTest.CHROMIUM);
-        options.addArguments(
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--user-data-dir=" + profile);
-        driver = new ChromeDriver(service, options);
-        driver.manage().timeouts().pageLoadTimeout(WAIT);
+        chromium = Chromium.start(WAIT);
+        driver = chromium.driver;
     }
 
     @AfterEach
     void closeBrowser() throws IOException {
-        if (driver != null) driver.quit();
-        if (service != null) service.stop();
-        if (profile != null) {
-            try (Stream<Path> files = Files.walk(profile)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
+        if (chromium != null) chromium.close();
     }
 
     static RealBrowserTest.Started authorizationRequest() {
@@ -196,26 +160,15 @@ class AccountSecurityBrowserTest {
     }
 
     void waitForPath(String path) {
-        new WebDriverWait(driver, WAIT)
-                .until(d -> URI.create(d.getCurrentUrl()).getPath().equals(path));
+        chromium.waitForPath(path);
     }
 
     void waitForText(String text) {
         until(d -> d.findElement(By.tagName("body")).getText().contains(text));
     }
 
-    /**
-     * Waits for {@code condition}, reading the page as it is at each poll: an element found just before the browser
-     * navigated is gone a moment later (stale, or "does not belong to the document"), which counts as not yet.
-     */
     void until(java.util.function.Function<org.openqa.selenium.WebDriver, Boolean> condition) {
-        new WebDriverWait(driver, WAIT).until(d -> {
-            try {
-                return condition.apply(d);
-            } catch (org.openqa.selenium.WebDriverException e) {
-                return false;
-            }
-        });
+        chromium.until(condition);
     }
 
     String page() {

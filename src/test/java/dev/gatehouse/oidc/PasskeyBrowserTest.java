@@ -27,14 +27,10 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -43,9 +39,6 @@ import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import org.openqa.selenium.virtualauthenticator.HasVirtualAuthenticator;
 import org.openqa.selenium.virtualauthenticator.VirtualAuthenticator;
@@ -71,8 +64,7 @@ class PasskeyBrowserTest {
     static ClientID clientId;
     static Secret clientSecret;
 
-    Path profile;
-    ChromeDriverService service;
+    Chromium chromium;
     WebDriver driver;
 
     @BeforeAll
@@ -122,38 +114,13 @@ class PasskeyBrowserTest {
     @BeforeEach
     void openBrowser() throws IOException {
         received.clear();
-        profile = Files.createTempDirectory("gatehouse-chromium");
-        System.setProperty(ChromeDriverService.CHROME_DRIVER_EXE_PROPERTY, RealBrowserTest.CHROMEDRIVER.getPath());
-        service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(RealBrowserTest.CHROMEDRIVER)
-                .usingAnyFreePort()
-                .build();
-        var options = new ChromeOptions();
-        options.setBinary(RealBrowserTest.CHROMIUM);
-        options.addArguments(
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--user-data-dir=" + profile);
-        driver = new ChromeDriver(service, options);
-        driver.manage().timeouts().pageLoadTimeout(WAIT);
-        driver.manage().timeouts().scriptTimeout(WAIT);
+        chromium = Chromium.start(WAIT);
+        driver = chromium.driver;
     }
 
     @AfterEach
     void closeBrowser() throws IOException {
-        if (driver != null) driver.quit();
-        if (service != null) service.stop();
-        if (profile != null) {
-            try (Stream<Path> files = Files.walk(profile)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
+        if (chromium != null) chromium.close();
     }
 
     record Started(URI uri, State state, Nonce nonce, CodeVerifier verifier) {}
@@ -173,23 +140,12 @@ class PasskeyBrowserTest {
         return new Started(uri, state, nonce, verifier);
     }
 
-    /**
-     * Waits for {@code condition}, reading the page as it is at each poll: an element found just before the browser
-     * navigated is gone a moment later (stale, or "does not belong to the document"), which counts as not yet.
-     */
     void until(java.util.function.Function<org.openqa.selenium.WebDriver, Boolean> condition) {
-        new WebDriverWait(driver, WAIT).until(d -> {
-            try {
-                return condition.apply(d);
-            } catch (org.openqa.selenium.WebDriverException e) {
-                return false;
-            }
-        });
+        chromium.until(condition);
     }
 
     void waitForPath(String path) {
-        new WebDriverWait(driver, WAIT)
-                .until(d -> URI.create(d.getCurrentUrl()).getPath().equals(path));
+        chromium.waitForPath(path);
     }
 
     String whereIsTheBrowser() {

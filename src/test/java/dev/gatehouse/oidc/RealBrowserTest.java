@@ -28,15 +28,11 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -45,9 +41,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -59,8 +52,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * under {@code CI=true}, where it fails ({@code .ci/run} installs both).
  */
 class RealBrowserTest {
-    static final File CHROMIUM = new File("/usr/bin/chromium");
-    static final File CHROMEDRIVER = new File("/usr/bin/chromedriver");
+    static final File CHROMIUM = Chromium.BINARY;
+    static final File CHROMEDRIVER = Chromium.DRIVER;
     static final String PASSWORD = "Correct-Horse-Battery-9";
     static final Duration WAIT = Duration.ofSeconds(20);
 
@@ -73,8 +66,7 @@ class RealBrowserTest {
     static ClientID clientId;
     static Secret clientSecret;
 
-    Path profile;
-    ChromeDriverService service;
+    Chromium chromium;
     WebDriver driver;
 
     @BeforeAll
@@ -135,38 +127,13 @@ class RealBrowserTest {
     @BeforeEach
     void openBrowser() throws IOException {
         received.clear();
-        profile = Files.createTempDirectory("gatehouse-chromium");
-        // The explicit driver file keeps Selenium Manager (which would download a driver) out of the picture.
-        System.setProperty(ChromeDriverService.CHROME_DRIVER_EXE_PROPERTY, CHROMEDRIVER.getPath());
-        service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(CHROMEDRIVER)
-                .usingAnyFreePort()
-                .build();
-        var options = new ChromeOptions();
-        options.setBinary(CHROMIUM);
-        options.addArguments(
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--user-data-dir=" + profile);
-        driver = new ChromeDriver(service, options);
-        driver.manage().timeouts().pageLoadTimeout(WAIT);
+        chromium = Chromium.start(WAIT);
+        driver = chromium.driver;
     }
 
     @AfterEach
     void closeBrowser() throws IOException {
-        if (driver != null) driver.quit();
-        if (service != null) service.stop();
-        if (profile != null) {
-            try (Stream<Path> files = Files.walk(profile)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
+        if (chromium != null) chromium.close();
     }
 
     record Started(URI uri, State state, Nonce nonce, CodeVerifier verifier) {}
@@ -187,8 +154,7 @@ class RealBrowserTest {
     }
 
     void waitForPath(String path) {
-        new WebDriverWait(driver, WAIT)
-                .until(d -> URI.create(d.getCurrentUrl()).getPath().equals(path));
+        chromium.waitForPath(path);
     }
 
     String whereIsTheBrowser() {
