@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """Set-up for the mfa part of bench/run.sh (docs/benchmarks.md); standard library only.
 
-Usage: bench/mfa-setup.py <base-url> <users> <out-file>
+Usage: bench/mfa-setup.py accounts <base-url> <users> <accounts-file>
+       bench/mfa-setup.py pending <base-url> <accounts-file> <out-file>
 
-Phase 1 creates <users> accounts with TOTP turned on, each through the public API as a person would: POST
+"accounts" creates <users> accounts with TOTP turned on, each through the public API as a person would: POST
 /v1/auth/register, POST /v1/auth/login, POST /v1/auth/mfa/setup (the secret), POST /v1/auth/mfa/enable with the
-current code. Phase 2 signs each account in again with its password (POST /v1/auth/login answers mfa_required and an
-mfa_token) and writes one line per pending login, "<mfa_token> <code>", where <code> is the TOTP code of the step ten
-seconds from the end of phase 2: the server accepts it for 90 s around that step (one step either side), which covers
-the wrk runs that follow. A TOTP step can be spent only once per account, so each account completes one sign-in.
+current code, and writes "<email> <secret> <last spent step>" per account. "pending" signs each account in again
+with its password (POST /v1/auth/login answers mfa_required and an mfa_token) and writes one line per pending login,
+"<mfa_token> <code>", where <code> is the TOTP code of the step ten seconds from the end of the round (and later
+than the step each account last spent): the server accepts it for 90 s around that step (one step either side),
+which covers the wrk run that follows. A TOTP step can be spent only once per account, so each account completes
+one sign-in per round; a later round (the measured run after the warm-up) takes a later step.
 
 The server is started by run.sh with a cheap Argon2 cost for this part only: every account costs three password
 hashes here, and the measured call (POST /v1/auth/login/mfa) hashes nothing.
@@ -88,32 +91,54 @@ def enrol(client, i):
                 expect=(202,))
     token = client.post("/v1/auth/login", {"email": email, "password": PASSWORD})["tokens"]["access_token"]
     secret = client.post("/v1/auth/mfa/setup", {}, token)["secret"]
-    client.post("/v1/auth/mfa/enable", {"code": totp(secret, int(time.time()) // 30)}, token)
-    return email, secret
+    step = int(time.time()) // 30
+    client.post("/v1/auth/mfa/enable", {"code": totp(secret, step)}, token)
+    return email, secret, step
 
 
 def pending(client, i, accounts):
-    email, _ = accounts[i]
+    email = accounts[i][0]
     answer = client.post("/v1/auth/login", {"email": email, "password": PASSWORD})
     if not answer.get("mfa_required"):
         raise RuntimeError(f"login of {email} did not ask for a second factor: {answer}")
     return answer["mfa_token"]
 
 
-def main():
-    base, users, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+def create_accounts(base, users, accounts_file):
     t0 = time.time()
     accounts = parallel(base, users, enrol)
-    t1 = time.time()
-    tokens = parallel(base, users, lambda c, i: pending(c, i, accounts))
-    # Enabling spent the step of its code, so the sign-ins take a later one; one that the server already accepts (at
-    # most one step ahead) and that stays accepted for the runs that follow.
-    step = max(int(time.time() + 10) // 30, int(t1) // 30 + 1)
+    with open(accounts_file, "w") as f:
+        for email, secret, step in accounts:
+            f.write(f"{email} {secret} {step}\n")
+    print(f"mfa-setup: {users} accounts with TOTP in {time.time() - t0:.0f} s", file=sys.stderr)
+
+
+def create_pending(base, accounts_file, out):
+    with open(accounts_file) as f:
+        accounts = [(e, s, int(st)) for e, s, st in (line.split() for line in f if line.strip())]
+    t0 = time.time()
+    tokens = parallel(base, len(accounts), lambda c, i: pending(c, i, accounts))
+    # Each account's last spent step (enabling, or the previous round) is in the file, so the sign-ins take a later
+    # one: one the server already accepts (at most one step ahead) and that stays accepted for the wrk run that
+    # follows (90 s around it).
+    step = max(int(time.time() + 10) // 30, max(st for _, _, st in accounts) + 1)
     with open(out, "w") as f:
-        for (_, secret), token in zip(accounts, tokens):
+        for (_, secret, _), token in zip(accounts, tokens):
             f.write(f"{token} {totp(secret, step)}\n")
-    print(f"mfa-setup: {users} accounts with TOTP in {t1 - t0:.0f} s, {users} pending sign-ins in {time.time() - t1:.0f} s",
-          file=sys.stderr)
+    with open(accounts_file, "w") as f:
+        for email, secret, _ in accounts:
+            f.write(f"{email} {secret} {step}\n")
+    print(f"mfa-setup: {len(accounts)} pending sign-ins in {time.time() - t0:.0f} s (step {step})", file=sys.stderr)
+
+
+def main():
+    mode, base = sys.argv[1], sys.argv[2]
+    if mode == "accounts":
+        create_accounts(base, int(sys.argv[3]), sys.argv[4])
+    elif mode == "pending":
+        create_pending(base, sys.argv[3], sys.argv[4])
+    else:
+        sys.exit(__doc__)
 
 
 if __name__ == "__main__":

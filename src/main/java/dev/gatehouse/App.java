@@ -198,8 +198,9 @@ public final class App implements AutoCloseable {
                 config.issuer(),
                 scopes,
                 idTokens::issueForCode);
-        var devices = new dev.gatehouse.oauth.device.DeviceService(
-                db, new dev.gatehouse.oauth.device.JdbiDeviceStore(), clients, sessions, audit, secrets, clock);
+        var deviceStore = new dev.gatehouse.oauth.device.JdbiDeviceStore();
+        var devices =
+                new dev.gatehouse.oauth.device.DeviceService(db, deviceStore, clients, sessions, audit, secrets, clock);
         var tokenEndpoint = new dev.gatehouse.oauth.token.TokenEndpoint(clients)
                 .register(new dev.gatehouse.oauth.token.AuthorizationCodeGrantHandler(
                         authorize, accessTokens, idTokens, config.apiAudience(), dpopBindings))
@@ -266,7 +267,20 @@ public final class App implements AutoCloseable {
                         new dev.gatehouse.ops.Sweeper.Task("refresh_tokens", sessions::deleteExpiredRefreshTokens),
                         new dev.gatehouse.ops.Sweeper.Task("sso_sessions", sso::deleteExpired),
                         new dev.gatehouse.ops.Sweeper.Task("one_time_tokens", accounts::deleteExpiredTokens),
-                        new dev.gatehouse.ops.Sweeper.Task("revoked_access_tokens", revocations::deleteExpired)));
+                        new dev.gatehouse.ops.Sweeper.Task("revoked_access_tokens", revocations::deleteExpired),
+                        // Pending sign-ins and ceremonies: kept an hour past expiry, so a late answer still finds
+                        // its row and is refused as expired rather than unknown; device codes a day.
+                        new dev.gatehouse.ops.Sweeper.Task(
+                                "mfa_challenges",
+                                now -> db.inTransaction(
+                                        h -> mfaStore.deleteExpiredChallenges(h, now.minus(Duration.ofHours(1))))),
+                        new dev.gatehouse.ops.Sweeper.Task(
+                                "webauthn_challenges",
+                                now -> db.inTransaction(h -> webauthnStore.purgeExpired(h, now))),
+                        new dev.gatehouse.ops.Sweeper.Task(
+                                "device_codes",
+                                now -> db.inTransaction(
+                                        h -> deviceStore.purgeExpired(h, now.minus(Duration.ofDays(1)))))));
         var webauthn = new dev.gatehouse.webauthn.WebAuthnService(
                 db, webauthnStore, accounts, auth, mfa, audit, secrets, clock, metrics, config.issuer());
         groups.add(new dev.gatehouse.account.AccountSecurityRoutes(

@@ -2,6 +2,7 @@ package dev.gatehouse.accounts;
 
 import dev.gatehouse.platform.db.AlreadyExists;
 import dev.gatehouse.platform.db.Database;
+import dev.gatehouse.platform.db.Writes;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -98,10 +99,7 @@ public final class JdbiUserStore implements UserStore {
 
     @Override
     public void touchLogin(Handle h, UUID id, Instant at) {
-        h.createUpdate("UPDATE users SET last_login_at = :at WHERE id = :id")
-                .bind("at", at)
-                .bind("id", id)
-                .execute();
+        Writes.later(h, "UPDATE users SET last_login_at = ? WHERE id = ?", at, id);
     }
 
     @Override

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gatehouse.platform.db.Database;
+import dev.gatehouse.platform.db.Writes;
 import dev.gatehouse.platform.http.RequestInfo;
 import java.time.Clock;
 import java.time.OffsetDateTime;
@@ -34,22 +35,23 @@ public final class AuditLog {
         } catch (JsonProcessingException ex) {
             details = null;
         }
-        h.createUpdate("INSERT INTO audit_events (id, event_type, outcome, user_id, actor_id, session_id, reason, ip,"
-                        + " user_agent, request_id, details, created_at) VALUES (:id, :type, :outcome, :user, :actor,"
-                        + " :session, :reason, :ip, :ua, :rid, :details, :at)")
-                .bind("id", UUID.randomUUID())
-                .bind("type", e.type())
-                .bind("outcome", e.outcome())
-                .bind("user", (Object) e.userId())
-                .bind("actor", (Object) e.actorId())
-                .bind("session", (Object) e.sessionId())
-                .bindByType("reason", e.reason(), String.class)
-                .bind("ip", info.ip())
-                .bind("ua", info.userAgent())
-                .bind("rid", info.requestId())
-                .bindByType("details", details, String.class)
-                .bind("at", clock.instant())
-                .execute();
+        // Sent with the transaction's next round trip: the record commits or rolls back with what it records.
+        Writes.later(
+                h,
+                "INSERT INTO audit_events (id, event_type, outcome, user_id, actor_id, session_id, reason, ip,"
+                        + " user_agent, request_id, details, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                UUID.randomUUID(),
+                e.type(),
+                e.outcome(),
+                e.userId(),
+                e.actorId(),
+                e.sessionId(),
+                e.reason(),
+                info.ip(),
+                info.userAgent(),
+                info.requestId(),
+                details,
+                clock.instant());
     }
 
     /** Records an event in a transaction of its own (for refusals, which change nothing else). */

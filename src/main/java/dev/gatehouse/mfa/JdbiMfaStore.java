@@ -1,5 +1,6 @@
 package dev.gatehouse.mfa;
 
+import dev.gatehouse.platform.db.Writes;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.List;
@@ -49,8 +50,20 @@ public final class JdbiMfaStore {
             boolean active) {}
 
     public Factors factors(Handle h, UUID userId) {
+        return factors(h, userId, " FOR UPDATE");
+    }
+
+    /**
+     * The user's factors with their row locked until the transaction ends (no row: none, nothing locked), so that a
+     * TOTP step checked against {@code totp_last_step} can be spent with {@link #spendStepLater}.
+     */
+    public Factors lockedFactors(Handle h, UUID userId) {
+        return factors(h, userId, " FOR UPDATE");
+    }
+
+    private Factors factors(Handle h, UUID userId, String lock) {
         return h.createQuery("SELECT user_id, totp_secret, totp_enabled, totp_last_step, email_enabled, preferred"
-                        + " FROM mfa_factors WHERE user_id = :u")
+                        + " FROM mfa_factors WHERE user_id = :u" + lock)
                 .bind("u", userId)
                 .map((rs, ctx) -> new Factors(
                         rs.getObject("user_id", UUID.class),
@@ -90,15 +103,13 @@ public final class JdbiMfaStore {
                 .execute();
     }
 
-    /** Records {@code step} as the last accepted one, unless that step or a later one was already used. */
-    public boolean spendStep(Handle h, UUID userId, long step, Instant now) {
-        return h.createUpdate("UPDATE mfa_factors SET totp_last_step = :step, updated_at = :now"
-                                + " WHERE user_id = :u AND (totp_last_step IS NULL OR totp_last_step < :step)")
-                        .bind("u", userId)
-                        .bind("step", step)
-                        .bind("now", now)
-                        .execute()
-                == 1;
+    /**
+     * Records {@code step} as the last TOTP step spent, with the transaction's next round trip ({@link Writes}); the
+     * caller holds the row's lock ({@link #lockedFactors}) and has checked that the step is later than the last one.
+     */
+    public void spendStepLater(Handle h, UUID userId, long step, Instant now) {
+        Writes.later(
+                h, "UPDATE mfa_factors SET totp_last_step = ?, updated_at = ? WHERE user_id = ?", step, now, userId);
     }
 
     public void replaceBackupCodes(Handle h, UUID userId, List<String> hashes, Instant now) {
@@ -177,10 +188,7 @@ public final class JdbiMfaStore {
     }
 
     public void useChallenge(Handle h, String tokenHash, Instant now) {
-        h.createUpdate("UPDATE mfa_challenges SET used_at = :now WHERE token_hash = :hash")
-                .bind("hash", tokenHash)
-                .bind("now", now)
-                .execute();
+        Writes.later(h, "UPDATE mfa_challenges SET used_at = ? WHERE token_hash = ?", now, tokenHash);
     }
 
     public void setEmailCode(Handle h, String tokenHash, String codeHash) {
@@ -191,8 +199,8 @@ public final class JdbiMfaStore {
                 .execute();
     }
 
-    public void deleteExpiredChallenges(Handle h, Instant before) {
-        h.createUpdate("DELETE FROM mfa_challenges WHERE expires_at < :before")
+    public int deleteExpiredChallenges(Handle h, Instant before) {
+        return h.createUpdate("DELETE FROM mfa_challenges WHERE expires_at < :before")
                 .bind("before", before)
                 .execute();
     }

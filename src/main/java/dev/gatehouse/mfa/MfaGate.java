@@ -86,7 +86,6 @@ public final class MfaGate implements SecondFactor {
         Instant now = clock.instant();
         boolean setup = methods.isEmpty();
         String token = secrets.token("mfa_");
-        store.deleteExpiredChallenges(h, now.minus(Duration.ofHours(1)));
         store.insertChallenge(
                 h,
                 new JdbiMfaStore.Challenge(

@@ -170,8 +170,8 @@ public final class MfaService {
                         info);
                 return new Outcome.Wrong<T>();
             }
-            store.useChallenge(h, hash, now);
             Optional<User> user = accounts.find(c.userId()).filter(User::active);
+            store.useChallenge(h, hash, now); // queued after the read, so it goes with the commit
             if (user.isEmpty()) return new Outcome.Invalid<T>();
             T result = finisher.finish(h, user.get(), login, method);
             audit.record(h, AuditEvent.success("mfa.success", c.userId()).details(Map.of("method", method)), info);
@@ -531,14 +531,18 @@ public final class MfaService {
     /** A TOTP code of the current step or one step either side, never one of an already used step. */
     private boolean totpMatches(Handle h, UUID userId, String code, boolean requireEnabled) {
         if (code == null || !code.matches("\\d{6}")) return false;
-        var f = store.factors(h, userId);
+        // Locked until the transaction ends: no concurrent check can pass with the same step before this one commits.
+        var f = store.lockedFactors(h, userId);
         if (f.totpSecret() == null || (requireEnabled && !f.totpEnabled())) return false;
         byte[] secret = masterKey.decrypt(f.totpSecret(), context(userId));
         Instant now = clock.instant();
         long current = Totp.step(now.getEpochSecond());
         for (long step = current - 1; step <= current + 1; step++) {
             if (f.totpLastStep() != null && step <= f.totpLastStep()) continue;
-            if (Secrets.constantTimeEquals(Totp.code(secret, step), code)) return store.spendStep(h, userId, step, now);
+            if (Secrets.constantTimeEquals(Totp.code(secret, step), code)) {
+                store.spendStepLater(h, userId, step, now);
+                return true;
+            }
         }
         return false;
     }

@@ -1,5 +1,6 @@
 package dev.gatehouse.sessions;
 
+import dev.gatehouse.platform.db.Writes;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -17,19 +18,19 @@ public final class JdbiSessionStore implements SessionStore {
 
     @Override
     public void insert(Handle h, Session s) {
-        h.createUpdate("INSERT INTO sessions (" + COLUMNS + ") VALUES (:id, :user, :device, :client, :method, :ip, :ua,"
-                        + " :created, :used, :expires, NULL, NULL)")
-                .bind("id", s.id())
-                .bind("user", s.userId())
-                .bind("device", s.deviceId())
-                .bind("client", s.clientId())
-                .bind("method", s.authMethod())
-                .bind("ip", s.ip())
-                .bind("ua", s.userAgent())
-                .bind("created", s.createdAt())
-                .bind("used", s.lastUsedAt())
-                .bind("expires", s.expiresAt())
-                .execute();
+        Writes.later(
+                h,
+                "INSERT INTO sessions (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
+                s.id(),
+                s.userId(),
+                s.deviceId(),
+                s.clientId(),
+                s.authMethod(),
+                s.ip(),
+                s.userAgent(),
+                s.createdAt(),
+                s.lastUsedAt(),
+                s.expiresAt());
     }
 
     @Override
@@ -42,13 +43,13 @@ public final class JdbiSessionStore implements SessionStore {
 
     @Override
     public void addRefreshToken(Handle h, String hash, UUID sessionId, Instant createdAt, Instant expiresAt) {
-        h.createUpdate("INSERT INTO refresh_tokens (token_hash, session_id, created_at, expires_at)"
-                        + " VALUES (:hash, :sid, :created, :expires)")
-                .bind("hash", hash)
-                .bind("sid", sessionId)
-                .bind("created", createdAt)
-                .bind("expires", expiresAt)
-                .execute();
+        Writes.later(
+                h,
+                "INSERT INTO refresh_tokens (token_hash, session_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+                hash,
+                sessionId,
+                createdAt,
+                expiresAt);
     }
 
     @Override

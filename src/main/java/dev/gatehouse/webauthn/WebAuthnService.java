@@ -544,7 +544,6 @@ public final class WebAuthnService {
 
     private void save(String purpose, UUID userId, String binding, ByteArray challenge, String request, Instant now) {
         db.useTransaction(h -> {
-            store.purgeExpired(h, now);
             store.insertCeremony(
                     h,
                     new PendingCeremony(

@@ -206,6 +206,19 @@ class MfaTotpTest {
     }
 
     @Test
+    void whenOneCodeRacesOnSeveralPendingSignIns_thenExactlyOneSignInCompletes() {
+        var e = enrolled("coderace");
+        String code = now(e);
+        var tokens = new java.util.concurrent.ConcurrentLinkedQueue<String>();
+        for (int i = 0; i < 6; i++) tokens.add(mfaToken(e.email()));
+
+        var statuses = Race.run(6, () -> loginMfa(tokens.poll(), code).status());
+
+        assertThat(statuses).containsOnlyOnce(200);
+        assertThat(statuses.stream().filter(s -> s == 401).count()).isEqualTo(5);
+    }
+
+    @Test
     void whenTheCodeIsOneStepOff_thenItIsAcceptedButTwoStepsOffIsNot() {
         var e = enrolled("drift");
         var t = server.clock.instant();

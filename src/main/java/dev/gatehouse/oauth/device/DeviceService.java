@@ -93,7 +93,6 @@ public final class DeviceService {
                 Optional.empty(),
                 Optional.empty());
         String userCode = db.inTransaction(h -> {
-            store.purgeExpired(h, now.minus(Duration.ofDays(1)));
             String code;
             do code = newUserCode();
             while (store.userCodeTaken(h, Secrets.sha256(code)));

@@ -36,8 +36,8 @@ public final class JdbiDeviceStore {
     }
 
     /** Forgets codes that expired before {@code cutoff} without being redeemed (a redeemed row records a grant). */
-    public void purgeExpired(Handle h, Instant cutoff) {
-        h.createUpdate("DELETE FROM device_codes WHERE expires_at < :cutoff AND session_id IS NULL")
+    public int purgeExpired(Handle h, Instant cutoff) {
+        return h.createUpdate("DELETE FROM device_codes WHERE expires_at < :cutoff AND session_id IS NULL")
                 .bind("cutoff", cutoff)
                 .execute();
     }

@@ -27,6 +27,7 @@ public final class Database implements AutoCloseable {
         // A null of unknown type (a nullable UUID column, say) is sent untyped, so PostgreSQL infers the column's type.
         jdbi.getConfig(org.jdbi.v3.core.argument.Arguments.class)
                 .setUntypedNullArgument(new org.jdbi.v3.core.argument.NullArgument(java.sql.Types.OTHER));
+        jdbi.addCustomizer(Writes.FLUSH_FIRST);
     }
 
     /** The embedded default: an H2 file under the data directory, in PostgreSQL compatibility mode. */
@@ -82,13 +83,24 @@ public final class Database implements AutoCloseable {
         return postgres;
     }
 
-    /** A READ COMMITTED transaction (every pooled connection is at that level). */
+    /**
+     * A READ COMMITTED transaction (every pooled connection is at that level), with a queue for {@link Writes#later}
+     * sent before the commit.
+     */
     public <T> T inTransaction(org.jdbi.v3.core.HandleCallback<T, RuntimeException> work) {
-        return jdbi.inTransaction(work);
+        return jdbi.inTransaction(h -> {
+            var writes = Writes.open(h, postgres);
+            T result = work.withHandle(h);
+            writes.flushAndCommit();
+            return result;
+        });
     }
 
     public void useTransaction(org.jdbi.v3.core.HandleConsumer<RuntimeException> work) {
-        jdbi.useTransaction(work);
+        inTransaction(h -> {
+            work.useHandle(h);
+            return null;
+        });
     }
 
     public <T> T withHandle(org.jdbi.v3.core.HandleCallback<T, RuntimeException> work) {

@@ -1,0 +1,111 @@
+package dev.gatehouse.platform.db;
+
+import java.sql.PreparedStatement;
+import java.util.ArrayList;
+import java.util.List;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.SqlStatements;
+import org.jdbi.v3.core.statement.StatementContext;
+import org.jdbi.v3.core.statement.StatementCustomizer;
+
+/**
+ * Writes a transaction does not look at the outcome of (an audit row, a new session, the time of the last sign-in):
+ * queued and sent together, right before the transaction's next statement or its commit. On PostgreSQL they go as
+ * one multi-statement request, so a sign-in's five writes cost one round trip instead of five; on the embedded H2,
+ * where a statement costs no round trip, they run one by one at the same point. Reads in the transaction always see
+ * the queued writes: every statement first flushes the queue ({@link #FLUSH_FIRST}). Outside a
+ * {@link Database#inTransaction} transaction a write runs at once. See ADR 0014.
+ *
+ * <p>Only for writes whose failure nobody handles on the spot and whose row count nobody reads: a failure surfaces
+ * at the flush and rolls the whole transaction back, as it would have from the write itself.
+ */
+public final class Writes {
+    private static final String ATTRIBUTE = "gatehouse.writes";
+
+    /** Registered on the Jdbi instance: any statement of a transaction first sends the writes queued before it. */
+    static final StatementCustomizer FLUSH_FIRST = new StatementCustomizer() {
+        @Override
+        public void beforeExecution(PreparedStatement stmt, StatementContext ctx) {
+            if (ctx.getAttribute(ATTRIBUTE) instanceof Writes w) w.flush();
+        }
+    };
+
+    private final Handle handle;
+    private final boolean oneRequest;
+    private final List<String> statements = new ArrayList<>();
+    private final List<Object[]> arguments = new ArrayList<>();
+    private boolean flushing;
+
+    private Writes(Handle handle, boolean oneRequest) {
+        this.handle = handle;
+        this.oneRequest = oneRequest;
+    }
+
+    /** Attaches a queue to a transaction's handle. */
+    static Writes open(Handle h, boolean oneRequest) {
+        var w = new Writes(h, oneRequest);
+        h.define(ATTRIBUTE, w);
+        return w;
+    }
+
+    /**
+     * Runs {@code sql} (positional {@code ?} parameters, no trailing semicolon) with the transaction's next round trip,
+     * or at once when {@code h} is not in a {@link Database#inTransaction} transaction.
+     */
+    public static void later(Handle h, String sql, Object... args) {
+        if (h.getConfig(SqlStatements.class).getAttribute(ATTRIBUTE) instanceof Writes w) {
+            w.statements.add(sql);
+            w.arguments.add(args.clone());
+        } else {
+            var update = h.createUpdate(sql);
+            for (int i = 0; i < args.length; i++) update.bind(i, args[i]);
+            update.execute();
+        }
+    }
+
+    /** Sends what is queued; the statements sent here do not flush again. */
+    void flush() {
+        send(false);
+    }
+
+    /**
+     * The end of a transaction that commits: on PostgreSQL the queued writes and the {@code COMMIT} go as one request
+     * (pgjdbc then knows the transaction is over, and the connection's own commit sends nothing); otherwise as
+     * {@link #flush}, the caller committing.
+     */
+    void flushAndCommit() {
+        send(oneRequest);
+    }
+
+    private void send(boolean commit) {
+        if (flushing || statements.isEmpty()) return;
+        if (commit) {
+            statements.add("COMMIT");
+            arguments.add(new Object[0]);
+        }
+        var sql = List.copyOf(statements);
+        var args = List.copyOf(arguments);
+        statements.clear();
+        arguments.clear();
+        flushing = true;
+        try {
+            if (oneRequest) {
+                var update = handle.createUpdate(String.join(";\n", sql));
+                int position = 0;
+                for (Object[] a : args) {
+                    for (Object value : a) update.bind(position++, value);
+                }
+                update.execute();
+            } else {
+                for (int i = 0; i < sql.size(); i++) {
+                    var update = handle.createUpdate(sql.get(i));
+                    Object[] a = args.get(i);
+                    for (int j = 0; j < a.length; j++) update.bind(j, a[j]);
+                    update.execute();
+                }
+            }
+        } finally {
+            flushing = false;
+        }
+    }
+}

@@ -1,0 +1,145 @@
+package dev.gatehouse.platform.db;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.gatehouse.testkit.MigratedDatabase;
+import dev.gatehouse.testkit.ServerTest;
+import java.time.Instant;
+import java.util.UUID;
+import org.jdbi.v3.core.Handle;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link Writes}: queued writes reach the database with the transaction's next statement or its commit, in order,
+ * and share its fate (on H2 one by one, on PostgreSQL as one request).
+ */
+@ServerTest
+class WritesContractTest {
+    static MigratedDatabase database;
+    static final Instant AT = Instant.parse("2030-01-02T03:04:05Z");
+
+    @BeforeAll
+    static void open() {
+        database = MigratedDatabase.create();
+    }
+
+    @AfterAll
+    static void close() {
+        database.close();
+    }
+
+    private static void insert(Handle h, String id) {
+        Writes.later(h, "INSERT INTO used_jtis (id, expires_at) VALUES (?, ?)", id, AT);
+    }
+
+    private static long count(String... ids) {
+        return database.db()
+                .withHandle(h -> h.createQuery("SELECT COUNT(*) FROM used_jtis WHERE id IN (<ids>)")
+                        .bindList("ids", (Object[]) ids)
+                        .mapTo(Long.class)
+                        .one());
+    }
+
+    private static String id() {
+        return UUID.randomUUID().toString();
+    }
+
+    @Test
+    void whenTheTransactionCommits_thenEveryQueuedWriteIsStored() {
+        String a = id(), b = id(), c = id();
+        database.db().useTransaction(h -> {
+            insert(h, a);
+            insert(h, b);
+            Writes.later(h, "UPDATE used_jtis SET expires_at = ? WHERE id = ?", AT.plusSeconds(60), a);
+            insert(h, c);
+        });
+        assertThat(count(a, b, c)).isEqualTo(3);
+        // The update queued after the first insert ran after it.
+        Instant expires = database.db()
+                .withHandle(h -> h.createQuery("SELECT expires_at FROM used_jtis WHERE id = :id")
+                        .bind("id", a)
+                        .mapTo(Instant.class)
+                        .one());
+        assertThat(expires).isEqualTo(AT.plusSeconds(60));
+    }
+
+    @Test
+    void whenTheTransactionReadsAfterQueuing_thenItSeesItsOwnWrites() {
+        String a = id();
+        long seen = database.db().inTransaction(h -> {
+            insert(h, a);
+            return h.createQuery("SELECT COUNT(*) FROM used_jtis WHERE id = :id")
+                    .bind("id", a)
+                    .mapTo(Long.class)
+                    .one();
+        });
+        assertThat(seen).isEqualTo(1);
+    }
+
+    @Test
+    void whenTheTransactionFailsAfterQueuing_thenNothingIsStored() {
+        String a = id();
+        assertThatThrownBy(() -> database.db().useTransaction(h -> {
+                    insert(h, a);
+                    throw new IllegalStateException("boom");
+                }))
+                .isInstanceOf(IllegalStateException.class);
+        assertThat(count(a)).isZero();
+    }
+
+    @Test
+    void whenAQueuedWriteFails_thenTheWholeTransactionRollsBack() {
+        String a = id(), taken = id();
+        database.db().useTransaction(h -> insert(h, taken));
+        assertThatThrownBy(() -> database.db().useTransaction(h -> {
+                    insert(h, a);
+                    insert(h, taken); // duplicate key, found at the flush before commit
+                }))
+                .satisfies(e -> assertThat(Database.isUniqueViolation(e)).isTrue());
+        assertThat(count(a)).isZero();
+    }
+
+    @Test
+    void whenNoTransactionIsOpen_thenTheWriteRunsAtOnce() {
+        String a = id();
+        database.db().withHandle(h -> {
+            insert(h, a);
+            return null;
+        });
+        assertThat(count(a)).isEqualTo(1);
+    }
+
+    @Test
+    void whenValuesAreNull_thenTheyAreBoundAsNull() {
+        UUID user = database.insertUser("writes-" + UUID.randomUUID() + "@example.test");
+        UUID event = UUID.randomUUID();
+        database.db()
+                .useTransaction(h -> Writes.later(
+                        h,
+                        "INSERT INTO audit_events (id, event_type, outcome, user_id, actor_id, session_id, reason, ip,"
+                                + " user_agent, request_id, details, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        event,
+                        "test.event",
+                        "success",
+                        user,
+                        null,
+                        null,
+                        null,
+                        "127.0.0.1",
+                        null,
+                        "req-1",
+                        null,
+                        AT));
+        long stored = database.db()
+                .withHandle(h -> h.createQuery("SELECT COUNT(*) FROM audit_events WHERE id = :id AND actor_id IS NULL"
+                                + " AND details IS NULL AND user_id = :u")
+                        .bind("id", event)
+                        .bind("u", user)
+                        .mapTo(Long.class)
+                        .one());
+        assertThat(stored).isEqualTo(1);
+    }
+}
