@@ -26,7 +26,7 @@ ROOT=$(pwd)
 DURATION=${BENCH_DURATION:-30}        # seconds per measured wrk run
 WARMUP=${BENCH_WARMUP:-10}            # seconds of refresh load before the measured runs (JIT, pools), discarded
 STARTS=${BENCH_STARTS:-5}             # start-ups on the embedded database
-ARGON2_SECONDS=${BENCH_ARGON2_SECONDS:-20}
+ARGON2_SECONDS=${BENCH_ARGON2_SECONDS:-8}   # per raw Argon2id measurement (the login part takes BENCH_LOGIN_SLICES + 1)
 THREADS=2
 CONNECTIONS=16
 CHAINS=${BENCH_CHAINS:-64}            # refresh-token chains (sessions) per refresh run; must be >= CONNECTIONS
@@ -221,16 +221,27 @@ if want refresh || want login || want oauth; then
     }
     r=$(wrk_run login-warmup "$WARMUP" bench/login.lua "$WORK/users.txt")
     row "login warm-up (${WARMUP} s, discarded)" "$(field rps "$r") req/s"
-    l=$(load); a1=$(argon2)
-    row "raw Argon2id, $THREADS threads, before (load $l)" "$a1 hashes/s"
-    l=$(load)
-    r=$(wrk_run login "$DURATION" bench/login.lua "$WORK/users.txt")
-    row "login ${DURATION} s (load before: $l)" "$(field rps "$r") req/s, p50 $(field p50_ms "$r") ms, p99 $(field p99_ms "$r") ms, non-200 $(field non200 "$r")"
-    row "login CPU cost (hash included)" "$(cat "$WORK/cpu-login.txt")"
-    l=$(load); a2=$(argon2)
-    row "raw Argon2id, $THREADS threads, after (load $l)" "$a2 hashes/s"
-    row "login / raw Argon2id (mean of before, after)" \
-      "$(python3 -c "print(f'{100 * $(field ok_rps "$r") / (($a1 + $a2) / 2):.1f} %')")"
+    # Raw hashing and logins alternate in slices, each login slice compared with the raw rate measured just before
+    # and just after it: the host's memory bandwidth (which Argon2 is bound by) drifts by 10-20 % within a minute on
+    # this machine, so one raw measurement on each side of a long run compared unlike moments.
+    SLICES=${BENCH_LOGIN_SLICES:-3}
+    LOGIN_SLICE=${BENCH_LOGIN_SLICE:-$(( DURATION / SLICES ))}
+    l=$(load); a_prev=$(argon2)
+    row "raw Argon2id, $THREADS threads, before slice 1 (load $l)" "$a_prev hashes/s"
+    ratios=()
+    for i in $(seq 1 "$SLICES"); do
+      l=$(load)
+      r=$(wrk_run login "$LOGIN_SLICE" bench/login.lua "$WORK/users.txt")
+      row "login slice $i, ${LOGIN_SLICE} s (load before: $l)" "$(field rps "$r") req/s, p50 $(field p50_ms "$r") ms, p99 $(field p99_ms "$r") ms, non-200 $(field non200 "$r")"
+      row "login slice $i CPU cost (hash included)" "$(cat "$WORK/cpu-login.txt")"
+      l=$(load); a_next=$(argon2)
+      row "raw Argon2id, $THREADS threads, after slice $i (load $l)" "$a_next hashes/s"
+      ratio=$(python3 -c "print(f'{100 * $(field ok_rps "$r") / (($a_prev + $a_next) / 2):.1f}')")
+      row "login slice $i / raw Argon2id around it" "$ratio %"
+      ratios+=("$ratio"); a_prev=$a_next
+    done
+    row "login / raw Argon2id (mean of $SLICES slices)" \
+      "$(python3 -c "r=[$(IFS=,; echo "${ratios[*]}")]; print(f'{sum(r) / len(r):.1f} % (slices: ' + ', '.join(f'{x:.1f}' for x in r) + ')')")"
   fi
 
   # OAuth/OIDC endpoints (issue 3, "Performance"). bench/oauth-setup.py registers a machine client and a web client
