@@ -157,6 +157,13 @@ public final class MfaService {
             if (found.isEmpty()) return new Outcome.Invalid<T>();
             var c = found.get();
             var login = pendingOf(c);
+            // Read before the check: the check may queue writes (the spent TOTP step), which a later read would send
+            // in a round trip of their own instead of with the commit (Writes).
+            Optional<User> user = accounts.find(c.userId()).filter(User::active);
+            if (user.isEmpty()) {
+                store.useChallenge(h, hash, now); // the account was disabled or deleted meanwhile: the token dies
+                return new Outcome.Invalid<T>();
+            }
             if (!check.verify(h, login)) {
                 store.failChallenge(h, hash);
                 audit.record(
@@ -170,9 +177,7 @@ public final class MfaService {
                         info);
                 return new Outcome.Wrong<T>();
             }
-            Optional<User> user = accounts.find(c.userId()).filter(User::active);
-            store.useChallenge(h, hash, now); // queued after the read, so it goes with the commit
-            if (user.isEmpty()) return new Outcome.Invalid<T>();
+            store.useChallenge(h, hash, now);
             T result = finisher.finish(h, user.get(), login, method);
             audit.record(h, AuditEvent.success("mfa.success", c.userId()).details(Map.of("method", method)), info);
             return new Outcome.Done<T>(result);

@@ -219,6 +219,33 @@ class MfaTotpTest {
     }
 
     @Test
+    void whenTheAccountIsDisabledWhileTheSignInWaits_thenTheRightCodeIsRefusedAndTheTokenDies() {
+        var e = enrolled("disabled");
+        String mfaToken = mfaToken(e.email());
+        setStatus(e.email(), "disabled");
+
+        var r = loginMfa(mfaToken, now(e));
+
+        assertThat(r.status()).isEqualTo(401);
+        assertThat(r.text("code")).isEqualTo("invalid_mfa_token");
+        setStatus(e.email(), "active");
+        assertThat(loginMfa(mfaToken, now(e)).text("code")).isEqualTo("invalid_mfa_token");
+    }
+
+    /** An operator's change in the database: the API has no call that disables an account yet. */
+    static void setStatus(String email, String status) {
+        var db = server.database;
+        try (var c = java.sql.DriverManager.getConnection(db.url(), db.user(), "");
+                var ps = c.prepareStatement("UPDATE users SET status = ? WHERE email = ?")) {
+            ps.setString(1, status);
+            ps.setString(2, email);
+            assertThat(ps.executeUpdate()).isEqualTo(1);
+        } catch (java.sql.SQLException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    @Test
     void whenTheCodeIsOneStepOff_thenItIsAcceptedButTwoStepsOffIsNot() {
         var e = enrolled("drift");
         var t = server.clock.instant();
