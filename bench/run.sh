@@ -338,6 +338,9 @@ fi
 # sign-in and the TOTP step, and issues the session's tokens), so the hash cost does not enter the measured numbers.
 if want mfa; then
   MFA_DB=${PG_DB}_mfa
+  # The database of parts 1-2 is done with: dropped, so that PostgreSQL's clean-up of its rows (autovacuum of the
+  # refresh tokens, sessions and audit rows of the runs above) does not share the cores with this part.
+  dropdb -h "$PG_HOST" -U postgres --if-exists "$PG_DB"
   dropdb -h "$PG_HOST" -U postgres --if-exists "$MFA_DB"
   createdb -h "$PG_HOST" -U postgres "$MFA_DB"
   mfa_env=(GATEHOUSE_DATA_DIR="$WORK/mfa-data" GATEHOUSE_DB_URL="jdbc:postgresql://$PG_HOST:5432/$MFA_DB"
