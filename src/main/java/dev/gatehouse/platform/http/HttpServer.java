@@ -166,12 +166,17 @@ public final class HttpServer {
 
     /** True when {@code e} comes from losing the database connection (SQLState class 08), not from a bad query. */
     static boolean databaseUnreachable(Throwable e) {
+        boolean inDriver = false;
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof java.sql.SQLTransientConnectionException
                     || t instanceof java.sql.SQLNonTransientConnectionException) return true;
             if (t instanceof java.sql.SQLException s
                     && s.getSQLState() != null
                     && s.getSQLState().startsWith("08")) return true;
+            // H2's server mode reports a connection cut mid-statement as a general "IO Exception" (90028) caused by
+            // the socket's EOFException, without a connection SQLState.
+            if (inDriver && t instanceof java.io.IOException) return true;
+            inDriver |= t instanceof java.sql.SQLException;
         }
         return false;
     }

@@ -44,4 +44,18 @@ class HttpServerHelpersTest {
             assertThat(HttpServer.saneRequestId(bad)).as(bad).isFalse();
         }
     }
+
+    @Test
+    void whenASqlErrorIsCausedByTheSocket_thenTheDatabaseCountsAsUnreachable_butAPlainIoErrorDoesNot() {
+        var cut = new java.sql.SQLException("IO Exception", "90028", new java.io.EOFException());
+        assertThat(HttpServer.databaseUnreachable(new RuntimeException(cut))).isTrue();
+        assertThat(HttpServer.databaseUnreachable(new java.sql.SQLException("08006")))
+                .isFalse();
+        assertThat(HttpServer.databaseUnreachable(new java.sql.SQLException("x", "08006")))
+                .isTrue();
+        assertThat(HttpServer.databaseUnreachable(new java.io.UncheckedIOException(new java.io.EOFException())))
+                .isFalse();
+        assertThat(HttpServer.databaseUnreachable(new java.sql.SQLException("duplicate key", "23505")))
+                .isFalse();
+    }
 }
