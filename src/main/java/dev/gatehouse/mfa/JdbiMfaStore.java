@@ -83,11 +83,7 @@ public final class JdbiMfaStore {
                 .bind("u", userId)
                 .bind("now", now)
                 .execute();
-        h.createQuery("SELECT user_id FROM mfa_factors WHERE user_id = :u FOR UPDATE")
-                .bind("u", userId)
-                .mapTo(UUID.class)
-                .one();
-        return factors(h, userId);
+        return lockedFactors(h, userId);
     }
 
     public void save(Handle h, Factors f, Instant now) {

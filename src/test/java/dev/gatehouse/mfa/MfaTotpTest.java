@@ -234,15 +234,8 @@ class MfaTotpTest {
 
     /** An operator's change in the database: the API has no call that disables an account yet. */
     static void setStatus(String email, String status) {
-        var db = server.database;
-        try (var c = java.sql.DriverManager.getConnection(db.url(), db.user(), "");
-                var ps = c.prepareStatement("UPDATE users SET status = ? WHERE email = ?")) {
-            ps.setString(1, status);
-            ps.setString(2, email);
-            assertThat(ps.executeUpdate()).isEqualTo(1);
-        } catch (java.sql.SQLException ex) {
-            throw new IllegalStateException(ex);
-        }
+        assertThat(server.database.update("UPDATE users SET status = ? WHERE email = ?", status, email))
+                .isEqualTo(1);
     }
 
     @Test

@@ -24,8 +24,6 @@ import dev.gatehouse.testkit.HttpJson;
 import dev.gatehouse.testkit.ServerTest;
 import dev.gatehouse.testkit.TestServer;
 import java.net.URI;
-import java.sql.DriverManager;
-import java.sql.SQLException;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
@@ -139,14 +137,7 @@ class VerificationCachesTest {
     }
 
     static void sql(String statement, Object... args) {
-        var db = server.database;
-        try (var c = DriverManager.getConnection(db.url(), db.user(), "");
-                var ps = c.prepareStatement(statement)) {
-            for (int i = 0; i < args.length; i++) ps.setObject(i + 1, args[i]);
-            assertThat(ps.executeUpdate()).as(statement).isEqualTo(1);
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
+        assertThat(server.database.update(statement, args)).as(statement).isEqualTo(1);
     }
 
     @Test

@@ -103,6 +103,29 @@ class CleanupJobTest {
                     .bind("c", expiresAt.minusSeconds(60))
                     .bind("e", expiresAt)
                     .execute();
+            // Pending sign-ins are kept an hour past expiry, unredeemed device codes a day (the server's Sweeper
+            // tasks).
+            h.createUpdate("INSERT INTO mfa_challenges (token_hash, user_id, device_id, first_method, created_at,"
+                            + " expires_at) VALUES (:h, :u, 'd', 'password', :c, :e)")
+                    .bind("h", hash)
+                    .bind("u", user)
+                    .bind("c", expiresAt.minus(Duration.ofMinutes(65)))
+                    .bind("e", expiresAt.minus(Duration.ofHours(1)))
+                    .execute();
+            h.createUpdate("INSERT INTO webauthn_challenges (challenge_hash, purpose, user_id, request, created_at,"
+                            + " expires_at) VALUES (:h, 'login', :u, '{}', :c, :e)")
+                    .bind("h", hash)
+                    .bind("u", user)
+                    .bind("c", expiresAt.minusSeconds(60))
+                    .bind("e", expiresAt)
+                    .execute();
+            h.createUpdate("INSERT INTO device_codes (device_code_hash, user_code_hash, client_id, scope, status,"
+                            + " interval_seconds, created_at, expires_at) VALUES (:h, :h, 'c', 'openid', 'pending', 5,"
+                            + " :c, :e)")
+                    .bind("h", hash)
+                    .bind("c", expiresAt.minus(Duration.ofDays(1)).minusSeconds(60))
+                    .bind("e", expiresAt.minus(Duration.ofDays(1)))
+                    .execute();
             // A pushed request stays usable for 10 minutes after its first presentation, which precedes expires_at.
             h.createUpdate("INSERT INTO pushed_authorization_requests (request_hash, client_id, params, created_at,"
                             + " expires_at, started_at) VALUES (:h, 'c', 'response_type=code', :c, :e, :c)")
@@ -119,7 +142,10 @@ class CleanupJobTest {
         {"sso_sessions", "token_hash"},
         {"authorization_codes", "code_hash"},
         {"refresh_tokens", "token_hash"},
-        {"pushed_authorization_requests", "request_hash"}
+        {"pushed_authorization_requests", "request_hash"},
+        {"mfa_challenges", "token_hash"},
+        {"webauthn_challenges", "challenge_hash"},
+        {"device_codes", "device_code_hash"}
     };
 
     int rows(String tag) {

@@ -40,7 +40,6 @@ public final class Writes {
     private final boolean oneRequest;
     private final List<String> statements = new ArrayList<>();
     private final List<Object[]> arguments = new ArrayList<>();
-    private boolean flushing;
 
     private Writes(Handle handle, boolean oneRequest) {
         this.handle = handle;
@@ -63,13 +62,11 @@ public final class Writes {
             w.statements.add(sql);
             w.arguments.add(args.clone());
         } else {
-            var update = h.createUpdate(sql);
-            for (int i = 0; i < args.length; i++) update.bind(i, args[i]);
-            update.execute();
+            execute(h, sql, args);
         }
     }
 
-    /** Sends what is queued; the statements sent here do not flush again. */
+    /** Sends what is queued. */
     void flush() {
         send(false);
     }
@@ -84,33 +81,29 @@ public final class Writes {
     }
 
     private void send(boolean commit) {
-        if (flushing || statements.isEmpty()) return;
+        if (statements.isEmpty()) return;
         if (commit) {
             statements.add("COMMIT");
             arguments.add(new Object[0]);
         }
-        var sql = List.copyOf(statements);
-        var args = List.copyOf(arguments);
-        statements.clear();
-        arguments.clear();
-        flushing = true;
         try {
             if (oneRequest) {
-                execute(String.join(";\n", sql), args.toArray(Object[][]::new));
+                execute(handle, String.join(";\n", statements), arguments.toArray(Object[][]::new));
             } else {
-                for (int i = 0; i < sql.size(); i++) execute(sql.get(i), args.get(i));
+                for (int i = 0; i < statements.size(); i++) execute(handle, statements.get(i), arguments.get(i));
             }
         } finally {
-            flushing = false;
+            statements.clear();
+            arguments.clear();
         }
     }
 
     /**
-     * Plain JDBC on the transaction's connection: binding through Jdbi's argument factories cost more than the rest of
-     * the flush. The values are the few types queued writes carry.
+     * Plain JDBC on the handle's connection (raw statements do not pass {@link #FLUSH_FIRST}): binding through Jdbi's
+     * argument factories cost more than the rest of the flush. The values are the few types queued writes carry.
      */
-    private void execute(String sql, Object[]... args) {
-        try (PreparedStatement ps = handle.getConnection().prepareStatement(sql)) {
+    private static void execute(Handle h, String sql, Object[]... args) {
+        try (PreparedStatement ps = h.getConnection().prepareStatement(sql)) {
             int position = 1;
             for (Object[] a : args) {
                 for (Object value : a) bind(ps, position++, value);
