@@ -6,10 +6,10 @@ import dev.gatehouse.oauth.token.TokenEndpoint;
 import dev.gatehouse.platform.http.Api;
 import dev.gatehouse.platform.http.Json;
 import dev.gatehouse.platform.http.Messages;
+import dev.gatehouse.platform.http.PublicDocument;
 import dev.gatehouse.platform.http.RouteGroup;
 import dev.gatehouse.platform.http.Web;
 import dev.gatehouse.platform.keys.KeyRing;
-import io.javalin.http.Context;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -30,7 +30,7 @@ public final class DiscoveryRoutes implements RouteGroup {
 
     private volatile Cached cachedOidc;
 
-    private record Cached(long scopesVersion, String json) {}
+    private record Cached(long scopesVersion, PublicDocument document) {}
 
     public DiscoveryRoutes(String issuer, TokenEndpoint tokens, Web web, ScopeService scopes) {
         this.issuer = issuer;
@@ -41,11 +41,11 @@ public final class DiscoveryRoutes implements RouteGroup {
 
     @Override
     public void routes(Api api) {
-        api.get("/.well-known/oauth-authorization-server", this::metadata)
+        api.document("/.well-known/oauth-authorization-server", this::metadata)
                 .tag("oauth")
                 .summary("Authorization server metadata (RFC 8414)")
                 .returns(200, "metadata document");
-        api.get("/.well-known/openid-configuration", this::openidConfiguration)
+        api.document("/.well-known/openid-configuration", this::openidConfiguration)
                 .tag("oidc")
                 .summary("OpenID Provider metadata (OIDC Discovery 1.0)")
                 .returns(200, "metadata document");
@@ -135,23 +135,21 @@ public final class DiscoveryRoutes implements RouteGroup {
         return m;
     }
 
-    private void openidConfiguration(Context ctx) {
+    private PublicDocument openidConfiguration() {
         long version = scopes.snapshot().version();
         Cached c = cachedOidc;
-        if (c == null || c.scopesVersion() != version)
-            cachedOidc = c = new Cached(version, Json.write(web.mapper(), openidDocument()));
-        ctx.header("Cache-Control", "public, max-age=300");
-        ctx.header("Access-Control-Allow-Origin", "*");
-        ctx.contentType("application/json").result(c.json());
+        if (c == null || c.scopesVersion() != version) cachedOidc = c = new Cached(version, render(openidDocument()));
+        return c.document();
     }
 
-    private void metadata(Context ctx) {
+    private PublicDocument metadata() {
         long version = scopes.snapshot().version();
         Cached c = cached;
-        if (c == null || c.scopesVersion() != version)
-            cached = c = new Cached(version, Json.write(web.mapper(), document()));
-        ctx.header("Cache-Control", "public, max-age=300");
-        ctx.header("Access-Control-Allow-Origin", "*");
-        ctx.contentType("application/json").result(c.json());
+        if (c == null || c.scopesVersion() != version) cached = c = new Cached(version, render(document()));
+        return c.document();
+    }
+
+    private PublicDocument render(Map<String, Object> document) {
+        return PublicDocument.json("application/json", Json.write(web.mapper(), document));
     }
 }

@@ -5,14 +5,18 @@ import io.javalin.http.Handler;
 import io.javalin.http.HandlerType;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 
 /** Declares routes on the server and remembers each one for the OpenAPI document. */
 public final class Api {
     private final RoutesConfig routes;
     private final List<Operation> operations = new ArrayList<>();
+    private final Map<String, Supplier<PublicDocument>> documents;
 
-    Api(RoutesConfig routes) {
+    Api(RoutesConfig routes, Map<String, Supplier<PublicDocument>> documents) {
         this.routes = routes;
+        this.documents = documents;
     }
 
     public Operation get(String path, Handler handler) {
@@ -33,6 +37,22 @@ public final class Api {
 
     public Operation delete(String path, Handler handler) {
         return add(HandlerType.DELETE, path, handler);
+    }
+
+    /**
+     * A public document at {@code path}, {@code current} giving its latest rendering (cached by the caller): served
+     * by the server's fast path for a plain GET or HEAD of exactly this path, and by this route otherwise, with the
+     * same headers and bytes either way.
+     */
+    public Operation document(String path, Supplier<PublicDocument> current) {
+        documents.put(path, current);
+        return get(path, ctx -> {
+            PublicDocument d = current.get();
+            boolean gzip = d.servesGzip(ctx.header("Accept-Encoding"));
+            ctx.disableCompression(); // the document brings its own gzipped form
+            d.headers(ctx::header, gzip);
+            ctx.result(d.bytes(gzip));
+        });
     }
 
     private Operation add(HandlerType type, String path, Handler handler) {

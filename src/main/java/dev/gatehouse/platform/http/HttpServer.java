@@ -15,13 +15,16 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
  * The HTTP front: Javalin on Jetty with virtual threads, plus what every request gets — a request id, security
- * headers, a size limit, RFC 9457 errors, an access log and latency metrics by route.
+ * headers, a size limit, RFC 9457 errors, latency metrics by route and an access log (off by default, ADR 0015);
+ * public documents answered on a fast path ({@link DocumentHandler}).
  */
 public final class HttpServer {
     private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
@@ -32,6 +35,7 @@ public final class HttpServer {
     private final List<Operation> operations;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Map<TimerKey, Timer> timers = new ConcurrentHashMap<>();
+    private final MeterRegistry metrics;
 
     /** The labels of one request-latency timer: the route template (bounded), the method and the status. */
     private record TimerKey(String route, String method, int status) {}
@@ -40,8 +44,23 @@ public final class HttpServer {
 
     public HttpServer(
             String host, int port, String issuer, ObjectMapper mapper, MeterRegistry metrics, List<RouteGroup> groups) {
+        this.metrics = metrics;
         boolean https = issuer.startsWith("https:");
         Api[] api = new Api[1];
+        Map<String, Supplier<PublicDocument>> documents = new ConcurrentHashMap<>();
+        DocumentHandler.Served served = new DocumentHandler.Served() {
+            @Override
+            public void started() {
+                inFlight.incrementAndGet();
+            }
+
+            @Override
+            public void finished(
+                    String route, String method, int status, long nanos, String path, String ip, String requestId) {
+                logServed(route, method, status, nanos, path, ip, requestId);
+                inFlight.decrementAndGet();
+            }
+        };
         this.app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.startup.showOldJavalinVersionWarning = false;
@@ -56,17 +75,18 @@ public final class HttpServer {
             config.jetty.modifyServer(server -> {
                 server.setStopAtShutdown(false);
                 server.setErrorHandler(new ProblemErrorHandler(mapper, issuer));
+                // Javalin mounts its servlet context inside this wrapper: documents are answered before it.
+                server.setHandler(new DocumentHandler(documents, https, served));
             });
 
             config.routes.before(ctx -> {
-                String presented = ctx.header("X-Request-Id");
-                String rid = presented != null && saneRequestId(presented) ? presented : newRequestId();
+                String rid = requestId(ctx.header("X-Request-Id"));
                 inFlight.incrementAndGet();
                 ctx.attribute("requestId", rid);
                 ctx.attribute("startNanos", System.nanoTime());
                 MDC.put("request_id", rid);
                 ctx.header("X-Request-Id", rid);
-                securityHeaders(ctx, https);
+                securityHeaders(ctx::header, https);
                 // Javalin decodes path parameters with URLDecoder, which throws on a stray '%' (say "%u0041").
                 if (!wellFormedEscapes(ctx.req().getRequestURI())) {
                     throw Problem.badRequest("malformed_uri", "The request path has a malformed percent-encoding");
@@ -136,32 +156,54 @@ public final class HttpServer {
                 // wildcard before-handler when nothing matched.
                 var matched = ctx.endpoints().matchedHttpEndpoint();
                 String route = matched == null ? "unmatched" : matched.path;
-                String method = ctx.method().name();
-                int status = ctx.statusCode();
-                // Registering a meter builds and sorts its id on every call: keep one Timer per label set instead.
-                timers.computeIfAbsent(
-                                new TimerKey(route, method, status),
-                                k -> Timer.builder("http.server.requests")
-                                        .tag("route", k.route())
-                                        .tag("method", k.method())
-                                        .tag("status", Integer.toString(k.status()))
-                                        .publishPercentileHistogram()
-                                        .register(metrics))
-                        .record((long) (ms * 1_000_000), TimeUnit.NANOSECONDS);
-                if (access.isInfoEnabled()) {
-                    access.info("{} {} {} {}ms ip={}", method, ctx.path(), status, tenths(ms), ctx.ip());
-                }
+                logServed(
+                        route,
+                        ctx.method().name(),
+                        ctx.statusCode(),
+                        (long) (ms * 1_000_000),
+                        ctx.path(),
+                        ctx.ip(),
+                        null);
                 inFlight.decrementAndGet();
                 MDC.remove("request_id");
             });
 
-            api[0] = new Api(config.routes);
+            api[0] = new Api(config.routes, documents);
             for (RouteGroup g : groups) g.routes(api[0]);
         });
         this.operations = api[0].operations();
         Gauge.builder("gatehouse.http.in_flight", inFlight, AtomicInteger::get)
                 .description("Requests being served now; shutdown waits for them")
                 .register(metrics);
+    }
+
+    /**
+     * The end of every request, on either path: the latency timer of its route template (bounded labels), and the
+     * access log line when that log is on. {@code requestId} is put in the MDC for the line unless it is there
+     * already (the Javalin path keeps it there for the whole request).
+     */
+    private void logServed(
+            String route, String method, int status, long nanos, String path, String ip, String requestId) {
+        // Registering a meter builds and sorts its id on every call: keep one Timer per label set instead.
+        timers.computeIfAbsent(
+                        new TimerKey(route, method, status),
+                        k -> Timer.builder("http.server.requests")
+                                .tag("route", k.route())
+                                .tag("method", k.method())
+                                .tag("status", Integer.toString(k.status()))
+                                .publishPercentileHistogram()
+                                .register(metrics))
+                .record(nanos, TimeUnit.NANOSECONDS);
+        if (access.isInfoEnabled()) {
+            if (requestId != null) MDC.put("request_id", requestId);
+            access.info("{} {} {} {}ms ip={}", method, path, status, tenths(nanos / 1e6), ip);
+            if (requestId != null) MDC.remove("request_id");
+        }
+    }
+
+    /** The caller's {@code X-Request-Id} when it is a sane one, else a new id. */
+    static String requestId(String presented) {
+        return presented != null && saneRequestId(presented) ? presented : newRequestId();
     }
 
     /** True when {@code e} comes from losing the database connection (SQLState class 08), not from a bad query. */
@@ -256,13 +298,14 @@ public final class HttpServer {
         return true;
     }
 
-    private static void securityHeaders(Context ctx, boolean https) {
-        ctx.header("X-Content-Type-Options", "nosniff");
-        ctx.header("Referrer-Policy", "no-referrer");
-        ctx.header("X-Frame-Options", "DENY");
-        ctx.header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
-        ctx.header("Cache-Control", "no-store");
-        if (https) ctx.header("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+    /** The headers every answer carries unless its route sets its own (pages set their CSP, documents caching). */
+    static void securityHeaders(BiConsumer<String, String> put, boolean https) {
+        put.accept("X-Content-Type-Options", "nosniff");
+        put.accept("Referrer-Policy", "no-referrer");
+        put.accept("X-Frame-Options", "DENY");
+        put.accept("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+        put.accept("Cache-Control", "no-store");
+        if (https) put.accept("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
     }
 
     static void writeProblem(Context ctx, ObjectMapper mapper, String issuer, Problem p) {
