@@ -1,5 +1,7 @@
 package dev.gatehouse.tokens;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
@@ -10,6 +12,7 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.JWSVerifier;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import dev.gatehouse.platform.keys.CompactJws;
 import dev.gatehouse.platform.keys.KeyRing;
 import dev.gatehouse.platform.keys.SigningKey;
 import io.micrometer.core.instrument.Counter;
@@ -24,7 +27,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.Date;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -79,6 +82,11 @@ public final class AccessTokenService {
     private final Map<String, Set<String>> scopeSets = new ConcurrentHashMap<>();
 
     private final MessageDigest sha256;
+
+    /** The header of each signing key's tokens, the same for all of them. */
+    private final Map<String, CompactJws.Header> headers = new ConcurrentHashMap<>();
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** The SHA-256 of a token: the cache key binds the whole token, header, claims and signature. */
     private record Digest(long a, long b, long c, long d) {}
@@ -153,31 +161,35 @@ public final class AccessTokenService {
         Instant now = clock.instant();
         Instant exp = now.plus(ttl);
         String jti = UUID.randomUUID().toString();
-        var claims = new JWTClaimsSet.Builder()
-                .issuer(issuer)
-                .subject(r.subject())
-                .audience(r.audience())
-                .issueTime(Date.from(now))
-                .expirationTime(Date.from(exp))
-                .jwtID(jti)
-                .claim("client_id", r.clientId());
-        if (!r.scopes().isEmpty()) claims.claim("scope", String.join(" ", r.scopes()));
-        r.sessionId().ifPresent(sid -> claims.claim("sid", sid.toString()));
-        r.dpopJkt().ifPresent(jkt -> claims.claim("cnf", java.util.Map.of("jkt", jkt)));
+        var claims = new LinkedHashMap<String, Object>();
+        claims.put("iss", issuer);
+        claims.put("sub", r.subject());
+        // RFC 7519 §4.1.3: a single audience may be a string, as Nimbus writes it
+        claims.put("aud", r.audience().size() == 1 ? r.audience().get(0) : r.audience());
+        claims.put("iat", now.getEpochSecond());
+        claims.put("exp", exp.getEpochSecond());
+        claims.put("jti", jti);
+        claims.put("client_id", r.clientId());
+        if (!r.scopes().isEmpty()) claims.put("scope", String.join(" ", r.scopes()));
+        r.sessionId().ifPresent(sid -> claims.put("sid", sid.toString()));
+        r.dpopJkt().ifPresent(jkt -> claims.put("cnf", Map.of("jkt", jkt)));
         extra.forEach((name, value) -> {
-            if (!REGISTERED.contains(name)) claims.claim(name, value);
+            if (!REGISTERED.contains(name)) claims.put(name, value);
         });
         JWSAlgorithm signWith = r.alg().orElse(alg);
         SigningKey key = keys.signingKey(signWith);
-        var jwt = new SignedJWT(
-                new JWSHeader.Builder(signWith).type(AT_JWT).keyID(key.kid()).build(), claims.build());
+        CompactJws.Header header = headers.computeIfAbsent(
+                key.kid(),
+                kid -> CompactJws.Header.of(
+                        new JWSHeader.Builder(signWith).type(AT_JWT).keyID(kid).build()));
+        String token;
         try {
-            jwt.sign(keys.signer(key));
-        } catch (JOSEException e) {
+            token = CompactJws.sign(keys.signer(key), header, JSON.writeValueAsBytes(claims));
+        } catch (JOSEException | JsonProcessingException e) {
             throw new IllegalStateException("signing failed", e);
         }
         issued.increment();
-        return new Issued(jwt.serialize(), exp, ttl.toSeconds(), jti);
+        return new Issued(token, exp, ttl.toSeconds(), jti);
     }
 
     /**
