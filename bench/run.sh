@@ -5,8 +5,9 @@
 # PostgreSQL server (part "oauth"): POST /oauth2/token client_credentials (client_secret_basic, ES256 access tokens),
 # POST /oauth2/introspect over a pool of BENCH_POOL distinct valid access tokens, GET /oauth2/userinfo with a user
 # token (openid profile email) from the authorization code + PKCE flow (bench/oauth-setup.py), GET
-# /.well-known/jwks.json and /.well-known/openid-configuration. Each row: req/s, p50/p99, non-200 answers, then the
-# server's and PostgreSQL's CPU per request.
+# /.well-known/jwks.json and /.well-known/openid-configuration. RS256 client_credentials runs in BENCH_RS256_SLICES
+# (3) slices, each compared with the raw RS256 signing rate measured just before and after it (BENCH_SIGN_SECONDS
+# each). Each row: req/s, p50/p99, non-200 answers, then the server's and PostgreSQL's CPU per request.
 # Part "mfa" (issue 4): POST /v1/auth/login/mfa completing pending sign-ins with TOTP codes, on a server of its own
 # (bench/mfa-setup.py; BENCH_MFA_USERS accounts, BENCH_MFA_WARMUP_ROUNDS x BENCH_MFA_WARMUP seconds of warm-up,
 # BENCH_MFA_DURATION seconds measured).
@@ -278,16 +279,26 @@ print(json.loads(base64.urlsafe_b64decode(h + "=" * (-len(h) % 4)))["alg"])' <"$
     [ "$rs_alg" = RS256 ] || { echo "bench: the RS256 client got a $rs_alg access token" >&2; exit 1; }
     rs=(POST /oauth2/token grant_type=client_credentials "$form" "Authorization: $CC_RS256_AUTH")
     r=$(wrk_run cc-rs256-warmup "$WARMUP" bench/simple.lua cc-rs256-warmup "${rs[@]}")
-    l=$(load); s1=$(rs256)
-    row "raw RS256 sign, $THREADS threads, before (load $l)" "$s1 signs/s"
-    l=$(load)
-    r=$(wrk_run cc-rs256 "$DURATION" bench/simple.lua client_credentials_rs256 "${rs[@]}")
-    row "client_credentials RS256 ${DURATION} s (load before: $l)" "$(field rps "$r") req/s, p50 $(field p50_ms "$r") ms, p99 $(field p99_ms "$r") ms, non-200 $(field non200 "$r")"
-    row "client_credentials RS256 CPU cost" "$(cat "$WORK/cpu-cc-rs256.txt")"
-    l=$(load); s2=$(rs256)
-    row "raw RS256 sign, $THREADS threads, after (load $l)" "$s2 signs/s"
-    row "client_credentials RS256 / raw RS256 sign" \
-      "$(python3 -c "print(f'{100 * $(field ok_rps "$r") / (($s1 + $s2) / 2):.1f} %')")"
+    # Like login: BENCH_RS256_SLICES runs of DURATION / slices seconds, each compared with the raw rate measured just
+    # before and just after it (the raw rate moves by a few percent within a minute here).
+    RS_SLICES=${BENCH_RS256_SLICES:-3}
+    RS_SLICE=$(( DURATION / RS_SLICES ))
+    l=$(load); s_prev=$(rs256)
+    row "raw RS256 sign, $THREADS threads, before slice 1 (load $l)" "$s_prev signs/s"
+    rs_ratios=()
+    for i in $(seq 1 "$RS_SLICES"); do
+      l=$(load)
+      r=$(wrk_run cc-rs256 "$RS_SLICE" bench/simple.lua client_credentials_rs256 "${rs[@]}")
+      row "client_credentials RS256 slice $i, ${RS_SLICE} s (load before: $l)" "$(field rps "$r") req/s, p50 $(field p50_ms "$r") ms, p99 $(field p99_ms "$r") ms, non-200 $(field non200 "$r")"
+      row "client_credentials RS256 slice $i CPU cost" "$(cat "$WORK/cpu-cc-rs256.txt")"
+      l=$(load); s_next=$(rs256)
+      row "raw RS256 sign, $THREADS threads, after slice $i (load $l)" "$s_next signs/s"
+      ratio=$(python3 -c "print(f'{100 * $(field ok_rps "$r") / (($s_prev + $s_next) / 2):.1f}')")
+      row "client_credentials RS256 slice $i / raw around it" "$ratio %"
+      rs_ratios+=("$ratio"); s_prev=$s_next
+    done
+    row "client_credentials RS256 / raw RS256 sign (mean of $RS_SLICES slices)" \
+      "$(python3 -c "r=[$(IFS=,; echo "${rs_ratios[*]}")]; print(f'{sum(r) / len(r):.1f} % (slices: ' + ', '.join(f'{x:.1f}' for x in r) + ')')")"
 
     # A pool of distinct valid access tokens (not measured), then introspection cycling through it.
     rm -f "$WORK"/pool-*
