@@ -142,6 +142,29 @@ wrk_run() { # wrk_run <name> <seconds> <script> <args...>; writes $WORK/cpu-<nam
 }
 field() { sed -nE "s/.* $1=([^ ]+).*/\1/p" <<<"$2"; }
 
+# sliced <label> <raw label> <unit> <slices> <seconds> <raw command> <wrk name> <wrk script> <args...>: raw rates and
+# wrk slices alternate, each slice compared with the mean of the raw rates measured just before and just after it
+# (the raw rate drifts within a minute on this host); a row per measurement, then the mean of the slice ratios.
+sliced() {
+  local label=$1 raw_label=$2 unit=$3 n=$4 secs=$5 raw=$6 name=$7; shift 7
+  local l prev next r ratio ratios=()
+  l=$(load); prev=$($raw)
+  row "$raw_label, before slice 1 (load $l)" "$prev $unit"
+  for i in $(seq 1 "$n"); do
+    l=$(load)
+    r=$(wrk_run "$name" "$secs" "$@")
+    row "$label slice $i, ${secs} s (load before: $l)" "$(field rps "$r") req/s, p50 $(field p50_ms "$r") ms, p99 $(field p99_ms "$r") ms, non-200 $(field non200 "$r")"
+    row "$label slice $i CPU cost" "$(cat "$WORK/cpu-$name.txt")"
+    l=$(load); next=$($raw)
+    row "$raw_label, after slice $i (load $l)" "$next $unit"
+    ratio=$(python3 -c "print(f'{100 * $(field ok_rps "$r") / (($prev + $next) / 2):.1f}')")
+    row "$label slice $i / raw around it" "$ratio %"
+    ratios+=("$ratio"); prev=$next
+  done
+  row "$label / $raw_label (mean of $n slices)" \
+    "$(python3 -c "r=[$(IFS=,; echo "${ratios[*]}")]; print(f'{sum(r) / len(r):.1f} % (slices: ' + ', '.join(f'{x:.1f}' for x in r) + ')')")"
+}
+
 # --- 1. start-up on the embedded database (H2 file) ---
 if want startup; then
   data=$WORK/h2
@@ -227,22 +250,8 @@ if want refresh || want login || want oauth; then
     # this machine, so one raw measurement on each side of a long run compared unlike moments.
     SLICES=${BENCH_LOGIN_SLICES:-3}
     LOGIN_SLICE=${BENCH_LOGIN_SLICE:-$(( DURATION / SLICES ))}
-    l=$(load); a_prev=$(argon2)
-    row "raw Argon2id, $THREADS threads, before slice 1 (load $l)" "$a_prev hashes/s"
-    ratios=()
-    for i in $(seq 1 "$SLICES"); do
-      l=$(load)
-      r=$(wrk_run login "$LOGIN_SLICE" bench/login.lua "$WORK/users.txt")
-      row "login slice $i, ${LOGIN_SLICE} s (load before: $l)" "$(field rps "$r") req/s, p50 $(field p50_ms "$r") ms, p99 $(field p99_ms "$r") ms, non-200 $(field non200 "$r")"
-      row "login slice $i CPU cost (hash included)" "$(cat "$WORK/cpu-login.txt")"
-      l=$(load); a_next=$(argon2)
-      row "raw Argon2id, $THREADS threads, after slice $i (load $l)" "$a_next hashes/s"
-      ratio=$(python3 -c "print(f'{100 * $(field ok_rps "$r") / (($a_prev + $a_next) / 2):.1f}')")
-      row "login slice $i / raw Argon2id around it" "$ratio %"
-      ratios+=("$ratio"); a_prev=$a_next
-    done
-    row "login / raw Argon2id (mean of $SLICES slices)" \
-      "$(python3 -c "r=[$(IFS=,; echo "${ratios[*]}")]; print(f'{sum(r) / len(r):.1f} % (slices: ' + ', '.join(f'{x:.1f}' for x in r) + ')')")"
+    sliced login "raw Argon2id, $THREADS threads" hashes/s "$SLICES" "$LOGIN_SLICE" argon2 login bench/login.lua \
+      "$WORK/users.txt"
   fi
 
   # OAuth/OIDC endpoints (issue 3, "Performance"). bench/oauth-setup.py registers a machine client and a web client
@@ -283,22 +292,8 @@ print(json.loads(base64.urlsafe_b64decode(h + "=" * (-len(h) % 4)))["alg"])' <"$
     # before and just after it (the raw rate moves by a few percent within a minute here).
     RS_SLICES=${BENCH_RS256_SLICES:-3}
     RS_SLICE=$(( DURATION / RS_SLICES ))
-    l=$(load); s_prev=$(rs256)
-    row "raw RS256 sign, $THREADS threads, before slice 1 (load $l)" "$s_prev signs/s"
-    rs_ratios=()
-    for i in $(seq 1 "$RS_SLICES"); do
-      l=$(load)
-      r=$(wrk_run cc-rs256 "$RS_SLICE" bench/simple.lua client_credentials_rs256 "${rs[@]}")
-      row "client_credentials RS256 slice $i, ${RS_SLICE} s (load before: $l)" "$(field rps "$r") req/s, p50 $(field p50_ms "$r") ms, p99 $(field p99_ms "$r") ms, non-200 $(field non200 "$r")"
-      row "client_credentials RS256 slice $i CPU cost" "$(cat "$WORK/cpu-cc-rs256.txt")"
-      l=$(load); s_next=$(rs256)
-      row "raw RS256 sign, $THREADS threads, after slice $i (load $l)" "$s_next signs/s"
-      ratio=$(python3 -c "print(f'{100 * $(field ok_rps "$r") / (($s_prev + $s_next) / 2):.1f}')")
-      row "client_credentials RS256 slice $i / raw around it" "$ratio %"
-      rs_ratios+=("$ratio"); s_prev=$s_next
-    done
-    row "client_credentials RS256 / raw RS256 sign (mean of $RS_SLICES slices)" \
-      "$(python3 -c "r=[$(IFS=,; echo "${rs_ratios[*]}")]; print(f'{sum(r) / len(r):.1f} % (slices: ' + ', '.join(f'{x:.1f}' for x in r) + ')')")"
+    sliced "client_credentials RS256" "raw RS256 sign, $THREADS threads" signs/s "$RS_SLICES" "$RS_SLICE" rs256 cc-rs256 \
+      bench/simple.lua client_credentials_rs256 "${rs[@]}"
 
     # A pool of distinct valid access tokens (not measured), then introspection cycling through it.
     rm -f "$WORK"/pool-*
