@@ -195,6 +195,12 @@ def main():
         ("CC_RS256_AUTH", basic(rs_id, rs_secret)),
         ("USER_ACCESS_TOKEN", tokens["access_token"]),
         ("USER_SCOPE", tokens["scope"]),
+        # for the code-flow row: the web client (its consent for the administrator now remembered) and a PKCE pair
+        ("WEB_CLIENT_ID", web_id),
+        ("WEB_AUTH", basic(web_id, web_secret)),
+        ("WEB_REDIRECT_URI", REDIRECT_URI),
+        ("PKCE_VERIFIER", verifier),
+        ("PKCE_CHALLENGE", challenge),
     ):
         print(f"{key}={shlex.quote(value)}")
 

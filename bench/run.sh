@@ -7,7 +7,8 @@
 # token (openid profile email) from the authorization code + PKCE flow (bench/oauth-setup.py), GET
 # /.well-known/jwks.json and /.well-known/openid-configuration. RS256 client_credentials runs in BENCH_RS256_SLICES
 # (3) slices, each compared with the raw RS256 signing rate measured just before and after it (BENCH_SIGN_SECONDS
-# each). Each row: req/s, p50/p99, non-200 answers, then the server's and PostgreSQL's CPU per request.
+# each). Each row: req/s, p50/p99, non-200 answers, then the server's and PostgreSQL's CPU per request. Last, complete
+# authorization code + PKCE sign-ins (src/test/java/dev/gatehouse/bench/CodeFlowRate.java) against the raw Argon2id rate.
 # Part "mfa" (issue 4): POST /v1/auth/login/mfa completing pending sign-ins with TOTP codes, on a server of its own
 # (bench/mfa-setup.py; BENCH_MFA_USERS accounts, BENCH_MFA_WARMUP_ROUNDS x BENCH_MFA_WARMUP seconds of warm-up,
 # BENCH_MFA_DURATION seconds measured).
@@ -142,6 +143,12 @@ wrk_run() { # wrk_run <name> <seconds> <script> <args...>; writes $WORK/cpu-<nam
 }
 field() { sed -nE "s/.* $1=([^ ]+).*/\1/p" <<<"$2"; }
 
+# The raw Argon2id rate at the server's parameters on THREADS threads (login and code-flow rows compare with it).
+argon2() {
+  "$JAVA" -cp target/test-classes:target/gatehouse.jar dev.gatehouse.bench.Argon2Rate "$THREADS" "$ARGON2_SECONDS" \
+    | sed -nE 's/^RESULT argon2 hashes_per_s=([0-9.]+).*/\1/p'
+}
+
 # sliced <label> <raw label> <unit> <slices> <seconds> <raw command> <wrk name> <wrk script> <args...>: raw rates and
 # wrk slices alternate, each slice compared with the mean of the raw rates measured just before and just after it
 # (the raw rate drifts within a minute on this host); a row per measurement, then the mean of the slice ratios.
@@ -239,10 +246,6 @@ if want refresh || want login || want oauth; then
   fi
 
   if want login; then
-    argon2() {
-      "$JAVA" -cp target/test-classes:target/gatehouse.jar dev.gatehouse.bench.Argon2Rate "$THREADS" "$ARGON2_SECONDS" \
-        | sed -nE 's/^RESULT argon2 hashes_per_s=([0-9.]+).*/\1/p'
-    }
     r=$(wrk_run login-warmup "$WARMUP" bench/login.lua "$WORK/users.txt")
     row "login warm-up (${WARMUP} s, discarded)" "$(field rps "$r") req/s"
     # Raw hashing and logins alternate in slices, each login slice compared with the raw rate measured just before
@@ -326,6 +329,26 @@ print(json.loads(base64.urlsafe_b64decode(h + "=" * (-len(h) % 4)))["alg"])' <"$
       row "/.well-known/$doc ${DURATION} s (load before: $l)" "$(field rps "$r") req/s, p50 $(field p50_ms "$r") ms, p99 $(field p99_ms "$r") ms, non-200 $(field non200 "$r")"
       row "/.well-known/$doc CPU cost" "$(cat "$WORK/cpu-$doc.txt")"
     done
+
+    # Complete authorization code + PKCE sign-ins (CodeFlowRate: authorize, the login form with the password,
+    # remembered consent, the code exchange), BENCH_FLOW_BROWSERS (4) at once, each from an empty cookie jar, after a
+    # BENCH_WARMUP warm-up in the same client JVM; compared with the raw Argon2id rate just before and after. The
+    # client is Java's HttpClient on the same cores, so its CPU per sign-in is reported too.
+    browsers=${BENCH_FLOW_BROWSERS:-4}
+    l=$(load); a1=$(argon2)
+    row "raw Argon2id, $THREADS threads, before code flows (load $l)" "$a1 hashes/s"
+    l=$(load)
+    log "code flows ${WARMUP} s warm-up + ${DURATION} s, load $l"
+    r=$("$JAVA" -cp target/test-classes:target/gatehouse.jar dev.gatehouse.bench.CodeFlowRate "$BASE" "$WEB_CLIENT_ID" \
+      "$WEB_AUTH" "$WEB_REDIRECT_URI" "$PKCE_CHALLENGE" "$PKCE_VERIFIER" "$ADMIN_EMAIL" "$ADMIN_PASSWORD" "$browsers" \
+      "$WARMUP" "$DURATION" "$SERVER_PID" | grep '^RESULT')
+    row "code flow sign-ins ${DURATION} s, $browsers browsers (load before: $l)" "$(field ok_rps "$r") sign-ins/s, p50 $(field p50_ms "$r") ms, p99 $(field p99_ms "$r") ms, failed $(field non200 "$r")"
+    row "code flow CPU per sign-in" "server $(field server_ms "$r") ms, PostgreSQL $(field pg_ms "$r") ms, client $(field client_ms "$r") ms"
+    l=$(load); a2=$(argon2)
+    row "raw Argon2id, $THREADS threads, after code flows (load $l)" "$a2 hashes/s"
+    row "code flow sign-ins / raw Argon2id" "$(python3 -c "print(f'{100 * $(field ok_rps "$r") / (($a1 + $a2) / 2):.1f} %')")"
+    row "raw hash CPU / server + PostgreSQL CPU per sign-in" \
+      "$(python3 -c "h = $THREADS * 1000 / (($a1 + $a2) / 2); print(f'{h:.1f} ms / {$(field server_ms "$r") + $(field pg_ms "$r"):.1f} ms = {100 * h / ($(field server_ms "$r") + $(field pg_ms "$r")):.1f} %')")"
   fi
   row "RSS after load" "$(rss_mb "$SERVER_PID") MB"
   # With JDK_JAVA_OPTIONS=-XX:NativeMemoryTracking=summary, keep the JVM's own account of where the memory went.
