@@ -216,8 +216,11 @@ public final class HttpServer {
                     && s.getSQLState() != null
                     && s.getSQLState().startsWith("08")) return true;
             // H2's server mode reports a connection cut mid-statement as a general "IO Exception" (90028) caused by
-            // the socket's EOFException, without a connection SQLState.
+            // the socket's EOFException, without a connection SQLState; when the H2 server saw the cut first, the
+            // client gets its 90028 or "connection broken" (90067) with no cause at all (the trace travels as text).
             if (inDriver && t instanceof java.io.IOException) return true;
+            if (t instanceof java.sql.SQLException s
+                    && ("90028".equals(s.getSQLState()) || "90067".equals(s.getSQLState()))) return true;
             inDriver |= t instanceof java.sql.SQLException;
         }
         return false;

@@ -58,4 +58,17 @@ class HttpServerHelpersTest {
         assertThat(HttpServer.databaseUnreachable(new java.sql.SQLException("duplicate key", "23505")))
                 .isFalse();
     }
+
+    @Test
+    void whenH2sServerReportsItsOwnSocketError_thenTheDatabaseCountsAsUnreachable() {
+        // The H2 server's IO error (90028) or broken connection (90067) reaches the client without a cause: the
+        // server's stack trace travels as text.
+        var fromServer = new java.sql.SQLException("IO Exception: \"java.io.EOFException\"", "90028", 90028);
+        assertThat(HttpServer.databaseUnreachable(new RuntimeException(fromServer)))
+                .isTrue();
+        assertThat(HttpServer.databaseUnreachable(new java.sql.SQLException("Connection is broken", "90067", 90067)))
+                .isTrue();
+        assertThat(HttpServer.databaseUnreachable(new java.sql.SQLException("Syntax error", "42000", 42000)))
+                .isFalse();
+    }
 }
