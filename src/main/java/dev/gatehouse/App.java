@@ -303,11 +303,16 @@ public final class App implements AutoCloseable {
 
     public static App start(Config config, Clock clock, Secrets secrets) {
         var app = new App(config, clock, secrets);
-        app.bootstrapAdmin(secrets);
-        app.mailWorker.start();
-        app.sweeper.start();
-        app.clusterEvents.start();
-        app.http.start();
+        try {
+            app.bootstrapAdmin(secrets);
+            app.mailWorker.start();
+            app.sweeper.start();
+            app.clusterEvents.start();
+            app.http.start();
+        } catch (RuntimeException e) {
+            app.close(); // e.g. the port is taken: stop the background work and the pool started so far
+            throw e;
+        }
         return app;
     }
 

@@ -48,20 +48,42 @@ public final class TestServer implements AutoCloseable {
         this.database = cluster == null ? TestDatabase.create() : cluster.database;
         // Nodes of one cluster start at the same time, as synchronised clocks would.
         this.clock = cluster == null ? MutableClock.startingNow() : new MutableClock(cluster.clock.instant());
-        int port = freePort();
-        int smtpPort = freePort();
-        this.mail = new GreenMail(new ServerSetup(smtpPort, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
-        mail.start();
         try {
             this.dataDir = cluster == null ? Files.createTempDirectory("gatehouse-test") : cluster.dataDir;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        this.base = "http://" + publicHost + ":" + port;
+        // A port found free can be taken (by any socket's ephemeral port) before the server binds it: try others.
+        App started;
+        GreenMail startedMail;
+        String startedBase;
+        for (int attempt = 1; ; attempt++) {
+            int port = freePort();
+            int smtpPort = freePort();
+            var greenMail = new GreenMail(new ServerSetup(smtpPort, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
+            String url = "http://" + publicHost + ":" + port;
+            try {
+                greenMail.start();
+                started = App.start(config(overrides, cluster, port, smtpPort, url), clock, Secrets.system());
+                startedMail = greenMail;
+                startedBase = url;
+                break;
+            } catch (RuntimeException e) {
+                greenMail.stop();
+                if (attempt == 5 || !portTaken(e)) throw e;
+            }
+        }
+        this.app = started;
+        this.mail = startedMail;
+        this.base = startedBase;
+        this.http = new HttpJson(base);
+    }
+
+    private Config config(Map<String, String> overrides, TestServer cluster, int port, int smtpPort, String url) {
         var env = new HashMap<String, String>();
         env.put("GATEHOUSE_HTTP_HOST", "127.0.0.1");
         env.put("GATEHOUSE_HTTP_PORT", Integer.toString(port));
-        env.put("GATEHOUSE_ISSUER", cluster == null ? base : cluster.base); // one issuer for the whole cluster
+        env.put("GATEHOUSE_ISSUER", cluster == null ? url : cluster.base); // one issuer for the whole cluster
         env.put("GATEHOUSE_DATA_DIR", dataDir.toString());
         env.put("GATEHOUSE_DB_URL", database.url());
         env.put("GATEHOUSE_DB_USER", database.user());
@@ -76,8 +98,14 @@ public final class TestServer implements AutoCloseable {
         env.put("GATEHOUSE_SMTP_FROM", "Gatehouse <no-reply@example.com>");
         env.putAll(overrides);
         env.values().removeIf(v -> v == null);
-        this.app = App.start(Config.fromEnv(env), clock, Secrets.system());
-        this.http = new HttpJson(base);
+        return Config.fromEnv(env);
+    }
+
+    private static boolean portTaken(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.BindException) return true;
+        }
+        return false;
     }
 
     public static TestServer start() {
