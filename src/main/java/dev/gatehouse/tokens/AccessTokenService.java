@@ -12,6 +12,7 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.JWSVerifier;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import dev.gatehouse.platform.http.Json;
 import dev.gatehouse.platform.keys.CompactJws;
 import dev.gatehouse.platform.keys.KeyRing;
 import dev.gatehouse.platform.keys.SigningKey;
@@ -86,7 +87,8 @@ public final class AccessTokenService {
     /** The header of each signing key's tokens, the same for all of them. */
     private final Map<String, CompactJws.Header> headers = new ConcurrentHashMap<>();
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** The project's JSON settings: absent values (a null extra claim) are left out, as Nimbus did. */
+    private static final ObjectMapper JSON = Json.newMapper();
 
     /** The SHA-256 of a token: the cache key binds the whole token, header, claims and signature. */
     private record Digest(long a, long b, long c, long d) {}

@@ -91,6 +91,40 @@ class JsonLogsTest {
         }
     }
 
+    @Test
+    void whenTheAccessLogLevelIsNotSet_thenRequestsLogNoAccessLine() throws IOException {
+        int port;
+        try (var s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        // GatehouseProcess passes on none of the build's GATEHOUSE_ variables: this is the shipped default (ADR 0015).
+        var env = Map.of(
+                "GATEHOUSE_HTTP_HOST", "127.0.0.1",
+                "GATEHOUSE_HTTP_PORT", Integer.toString(port),
+                "GATEHOUSE_DATA_DIR", dataDir.toString(),
+                "GATEHOUSE_ARGON2_MEMORY_KIB", "1024",
+                "GATEHOUSE_ARGON2_ITERATIONS", "1");
+        try (var process = GatehouseProcess.start(env)) {
+            process.awaitStdout(l -> l.contains("ready on"), Duration.ofSeconds(60));
+            var http = new HttpJson("http://127.0.0.1:" + port);
+            assertThat(http.get("/v1/auth/settings")
+                            .header("X-Request-Id", "quiet-1")
+                            .send()
+                            .status())
+                    .isEqualTo(200);
+            assertThat(http.get("/.well-known/jwks.json")
+                            .header("X-Request-Id", "quiet-2")
+                            .send()
+                            .status())
+                    .isEqualTo(200);
+
+            process.terminate();
+            process.waitFor(Duration.ofSeconds(30)); // a clean stop writes out what the logger had queued
+            assertThat(process.stdout()).anySatisfy(l -> assertThat(l).contains("ready on"));
+            assertThat(process.stdout()).noneSatisfy(l -> assertThat(l).contains("gatehouse.access"));
+        }
+    }
+
     private static JsonNode find(List<JsonNode> lines, String text) {
         return lines.stream()
                 .filter(n -> message(n).contains(text))

@@ -101,7 +101,8 @@ public final class TestServer implements AutoCloseable {
         return Config.fromEnv(env);
     }
 
-    private static boolean portTaken(Throwable e) {
+    /** {@code e} comes from a port another socket holds. */
+    public static boolean portTaken(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof java.net.BindException) return true;
         }

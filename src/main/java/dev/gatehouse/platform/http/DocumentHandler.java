@@ -22,8 +22,8 @@ final class DocumentHandler extends Handler.Wrapper {
     interface Served {
         void started();
 
-        /** After the answer was written (or failed to be). */
-        void finished(String route, String method, int status, long nanos, String path, String ip, String requestId);
+        /** After the 200 answer for the document at {@code path} was written (or failed to be). */
+        void finished(String path, String method, long nanos, String ip, String requestId);
     }
 
     private final Map<String, Supplier<PublicDocument>> documents;
@@ -66,9 +66,7 @@ final class DocumentHandler extends Handler.Wrapper {
         response.write(
                 true,
                 head ? null : body,
-                Callback.from(
-                        callback,
-                        () -> served.finished(path, method, 200, System.nanoTime() - start, path, ip, requestId)));
+                Callback.from(callback, () -> served.finished(path, method, System.nanoTime() - start, ip, requestId)));
         return true;
     }
 
