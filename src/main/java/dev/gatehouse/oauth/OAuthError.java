@@ -1,5 +1,6 @@
 package dev.gatehouse.oauth;
 
+import dev.gatehouse.platform.http.FormAnswer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -68,6 +69,15 @@ public final class OAuthError extends RuntimeException {
 
     public String description() {
         return description;
+    }
+
+    /** The RFC 6749 §5.2 answer: this error's body, no-store, and on a 401 the challenge (§5.2, RFC 6750 §3). */
+    public FormAnswer answer() {
+        var answer = new FormAnswer(status, Map.of("Cache-Control", "no-store"), body());
+        if (status != 401) return answer;
+        return answer.with(
+                "WWW-Authenticate",
+                error.equals("invalid_token") ? "Bearer error=\"invalid_token\"" : "Basic realm=\"gatehouse\"");
     }
 
     public Map<String, Object> body() {

@@ -626,8 +626,7 @@ public final class AuthorizeService {
         boolean issued = db.inTransaction(h -> {
             // RFC 9126 §4: a pushed request answers once; a second browser racing with it gets an error.
             if (r.pushedHash().isPresent() && !pushed.consume(h, r.pushedHash().get(), now)) return false;
-            store.insert(h, Secrets.sha256(code), grant, now);
-            ssoSessionId.ifPresent(id -> store.linkSso(h, Secrets.sha256(code), id));
+            store.insert(h, Secrets.sha256(code), grant, ssoSessionId, now);
             audit.record(
                     h,
                     AuditEvent.success("oauth.code_issued", userId)

@@ -17,12 +17,14 @@ public final class JdbiCodeStore {
     private static final String COLUMNS = "client_id, user_id, redirect_uri, code_challenge, scope, resource, nonce,"
             + " auth_time, expires_at, used_at, session_id, amr";
 
-    public void insert(Handle h, String codeHash, AuthorizationCode c, Instant now) {
-        // Bound as an Object: a null UUID would go out typed as varchar, which PostgreSQL refuses for a uuid column.
+    /** Stores a new code, with the SSO session (browser sign-in) it was issued in when there is one. */
+    public void insert(Handle h, String codeHash, AuthorizationCode c, Optional<UUID> ssoSessionId, Instant now) {
+        // Bound as Objects: a null UUID would go out typed as varchar, which PostgreSQL refuses for a uuid column.
         Object sessionId = c.sessionId().orElse(null);
-        h.createUpdate("INSERT INTO authorization_codes (code_hash, created_at, " + COLUMNS
-                        + ") VALUES (:hash, :now, :client, :user, :redirect, :challenge, :scope, :resource, :nonce,"
-                        + " :auth, :exp, NULL, :session, :amr)")
+        Object sso = ssoSessionId.orElse(null);
+        h.createUpdate("INSERT INTO authorization_codes (code_hash, created_at, sso_session_id, " + COLUMNS
+                        + ") VALUES (:hash, :now, :sso, :client, :user, :redirect, :challenge, :scope, :resource,"
+                        + " :nonce, :auth, :exp, NULL, :session, :amr)")
                 .bind("hash", codeHash)
                 .bind("now", now)
                 .bind("client", c.clientId())
@@ -36,6 +38,7 @@ public final class JdbiCodeStore {
                 .bind("exp", c.expiresAt())
                 .bind("amr", String.join(" ", c.amr()))
                 .bind("session", sessionId)
+                .bind("sso", sso)
                 .execute();
     }
 
@@ -67,14 +70,6 @@ public final class JdbiCodeStore {
         h.createUpdate("UPDATE authorization_codes SET session_id = :sid WHERE code_hash = :hash")
                 .bind("hash", codeHash)
                 .bind("sid", sessionId)
-                .execute();
-    }
-
-    /** Records the SSO session (browser sign-in) a code was issued in. */
-    public void linkSso(Handle h, String codeHash, UUID ssoSessionId) {
-        h.createUpdate("UPDATE authorization_codes SET sso_session_id = :sso WHERE code_hash = :hash")
-                .bind("hash", codeHash)
-                .bind("sso", ssoSessionId)
                 .execute();
     }
 

@@ -1,6 +1,8 @@
 package dev.gatehouse.platform.http;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import io.javalin.http.HandlerType;
 import java.util.ArrayList;
@@ -13,10 +15,18 @@ public final class Api {
     private final RoutesConfig routes;
     private final List<Operation> operations = new ArrayList<>();
     private final Map<String, Supplier<PublicDocument>> documents;
+    private final Map<String, FormEndpoint> forms;
+    private final ObjectMapper mapper;
 
-    Api(RoutesConfig routes, Map<String, Supplier<PublicDocument>> documents) {
+    Api(
+            RoutesConfig routes,
+            Map<String, Supplier<PublicDocument>> documents,
+            Map<String, FormEndpoint> forms,
+            ObjectMapper mapper) {
         this.routes = routes;
         this.documents = documents;
+        this.forms = forms;
+        this.mapper = mapper;
     }
 
     public Operation get(String path, Handler handler) {
@@ -53,6 +63,60 @@ public final class Api {
             d.headers(ctx::header, gzip);
             ctx.result(d.bytes(gzip));
         });
+    }
+
+    /**
+     * A form endpoint at {@code path}: a POST with a form body is answered by the server's fast path, anything else
+     * by this route, with the same answer either way (ADR 0016). Answers are never compressed: they carry secrets,
+     * and compressing secrets next to attacker-chosen text leaks them (BREACH).
+     */
+    public Operation form(String path, FormEndpoint endpoint) {
+        forms.put(path, endpoint);
+        return post(path, ctx -> {
+            FormAnswer answer = answer(endpoint, ctx);
+            ctx.disableCompression();
+            ctx.status(answer.status());
+            if (answer.body() != null) {
+                ctx.contentType(answer.contentType());
+                ctx.result(Json.write(mapper, answer.body()));
+            }
+            answer.headers().forEach(ctx::header);
+        });
+    }
+
+    private static FormAnswer answer(FormEndpoint endpoint, Context ctx) {
+        if (!FormEndpoint.isForm(ctx.contentType()))
+            return endpoint.malformed("the body must be application/x-www-form-urlencoded");
+        // Jetty's strict decoder, as on the fast path (Javalin's would drop a field with a broken escape).
+        Map<String, List<String>> form = new java.util.LinkedHashMap<>();
+        try {
+            var charset = java.nio.charset.Charset.forName(ctx.characterEncoding());
+            org.eclipse.jetty.util.UrlEncoded.decodeTo(
+                    ctx.body(),
+                    (k, v) -> form.computeIfAbsent(k, x -> new java.util.ArrayList<>())
+                            .add(v),
+                    charset);
+        } catch (RuntimeException e) {
+            return endpoint.malformed(FormEndpoint.MALFORMED);
+        }
+        var info = Web.info(
+                ctx.ip(),
+                ctx.userAgent(),
+                ctx.header("X-Device-Id"),
+                () -> ctx.cookie(Web.DEVICE_COOKIE),
+                java.util.Objects.toString(ctx.attribute("requestId"), "-"));
+        var headers = new FormCall.Headers() {
+            @Override
+            public String first(String name) {
+                return ctx.header(name);
+            }
+
+            @Override
+            public List<String> all(String name) {
+                return java.util.Collections.list(ctx.req().getHeaders(name));
+            }
+        };
+        return endpoint.handle(new FormCall(form, headers, info));
     }
 
     private Operation add(HandlerType type, String path, Handler handler) {

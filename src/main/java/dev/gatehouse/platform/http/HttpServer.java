@@ -24,7 +24,7 @@ import org.slf4j.MDC;
 /**
  * The HTTP front: Javalin on Jetty with virtual threads, plus what every request gets — a request id, security
  * headers, a size limit, RFC 9457 errors, latency metrics by route and an access log (off by default, ADR 0015);
- * public documents answered on a fast path ({@link DocumentHandler}).
+ * public documents and form endpoints answered on a fast path ({@link FastPath}).
  */
 public final class HttpServer {
     private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
@@ -48,15 +48,16 @@ public final class HttpServer {
         boolean https = issuer.startsWith("https:");
         Api[] api = new Api[1];
         Map<String, Supplier<PublicDocument>> documents = new ConcurrentHashMap<>();
-        DocumentHandler.Served served = new DocumentHandler.Served() {
+        Map<String, FormEndpoint> forms = new ConcurrentHashMap<>();
+        FastPath.Served served = new FastPath.Served() {
             @Override
             public void started() {
                 inFlight.incrementAndGet();
             }
 
             @Override
-            public void finished(String path, String method, long nanos, String ip, String requestId) {
-                logServed(path, method, 200, nanos, path, ip, requestId); // the route template is the path
+            public void finished(String route, String method, int status, long nanos, String ip, String requestId) {
+                logServed(route, method, status, nanos, route, ip, requestId); // the fast path's routes are exact
                 inFlight.decrementAndGet();
             }
         };
@@ -74,8 +75,10 @@ public final class HttpServer {
             config.jetty.modifyServer(server -> {
                 server.setStopAtShutdown(false);
                 server.setErrorHandler(new ProblemErrorHandler(mapper, issuer));
-                // Javalin mounts its servlet context inside this wrapper: documents are answered before it.
-                server.setHandler(new DocumentHandler(documents, https, served));
+                // Javalin mounts its servlet context inside this wrapper: documents and forms are answered before it.
+                server.setHandler(new FastPath(List.of(
+                        new DocumentRoute(documents, https, served),
+                        new FormRoute(forms, https, served, mapper, issuer))));
             });
 
             config.routes.before(ctx -> {
@@ -101,36 +104,13 @@ public final class HttpServer {
             config.routes.exception(
                     HttpResponseException.class,
                     (e, ctx) -> writeProblem(ctx, mapper, issuer, fromJavalin(e, ctx.path())));
-            config.routes.exception(Exception.class, (e, ctx) -> {
-                if (databaseUnreachable(e)) {
-                    // An outage, not a bug: no stack trace per request, and an answer clients know to retry.
-                    log.warn("Database unreachable on {} {}: {}", ctx.method(), ctx.path(), rootCause(e));
-                    writeProblem(
+            config.routes.exception(
+                    Exception.class,
+                    (e, ctx) -> writeProblem(
                             ctx,
                             mapper,
                             issuer,
-                            new Problem(
-                                            503,
-                                            "service_unavailable",
-                                            "Service Unavailable",
-                                            "The service is temporarily unavailable; retry shortly (request id "
-                                                    + ctx.attribute("requestId") + ")",
-                                            null)
-                                    .withHeader("Retry-After", "5"));
-                    return;
-                }
-                log.error("Unhandled error on {} {}", ctx.method(), ctx.path(), e);
-                writeProblem(
-                        ctx,
-                        mapper,
-                        issuer,
-                        new Problem(
-                                500,
-                                "internal_error",
-                                "Internal Server Error",
-                                "Something went wrong on our side; quote request id " + ctx.attribute("requestId"),
-                                null));
-            });
+                            unexpected(e, ctx.method().name(), ctx.path(), ctx.attribute("requestId"))));
             config.routes.error(404, "*", ctx -> {
                 if (ctx.result() == null || ctx.result().isEmpty()) {
                     writeProblem(ctx, mapper, issuer, Problem.notFound("The resource " + ctx.path()));
@@ -167,7 +147,7 @@ public final class HttpServer {
                 MDC.remove("request_id");
             });
 
-            api[0] = new Api(config.routes, documents);
+            api[0] = new Api(config.routes, documents, forms, mapper);
             for (RouteGroup g : groups) g.routes(api[0]);
         });
         this.operations = api[0].operations();
@@ -198,6 +178,30 @@ public final class HttpServer {
             access.info("{} {} {} {}ms ip={}", method, path, status, tenths(nanos / 1e6), ip);
             if (requestId != null) MDC.remove("request_id");
         }
+    }
+
+    /**
+     * The answer to an exception no route handled, logged: 503 with Retry-After when the database is unreachable (an
+     * outage, not a bug: no stack trace per request), else 500 with the request id to quote.
+     */
+    static Problem unexpected(Exception e, String method, String path, Object requestId) {
+        if (databaseUnreachable(e)) {
+            log.warn("Database unreachable on {} {}: {}", method, path, rootCause(e));
+            return new Problem(
+                            503,
+                            "service_unavailable",
+                            "Service Unavailable",
+                            "The service is temporarily unavailable; retry shortly (request id " + requestId + ")",
+                            null)
+                    .withHeader("Retry-After", "5");
+        }
+        log.error("Unhandled error on {} {}", method, path, e);
+        return new Problem(
+                500,
+                "internal_error",
+                "Internal Server Error",
+                "Something went wrong on our side; quote request id " + requestId,
+                null);
     }
 
     /** The caller's {@code X-Request-Id} when it is a sane one, else a new id. */

@@ -131,21 +131,35 @@ public final class Web {
     }
 
     public RequestInfo info(Context ctx) {
-        String ua = Optional.ofNullable(ctx.userAgent()).orElse("");
-        if (ua.length() > 512) ua = ua.substring(0, 512);
-        return new RequestInfo(
+        return info(
                 ctx.ip(),
-                ua,
-                deviceId(ctx),
+                ctx.userAgent(),
+                ctx.header("X-Device-Id"),
+                () -> ctx.cookie(DEVICE_COOKIE),
                 Optional.ofNullable(ctx.attribute("requestId"))
                         .map(Object::toString)
                         .orElse("-"));
     }
 
+    /** The facts recorded about a caller, from the parts of the request; both HTTP paths build them here. */
+    static RequestInfo info(
+            String ip,
+            String userAgent,
+            String deviceHeader,
+            java.util.function.Supplier<String> deviceCookie,
+            String requestId) {
+        String ua = userAgent == null ? "" : userAgent;
+        if (ua.length() > 512) ua = ua.substring(0, 512);
+        return new RequestInfo(ip, ua, deviceId(deviceHeader, deviceCookie), requestId);
+    }
+
     /** The device id an API client sends back (X-Device-Id) or a browser holds as a cookie. */
     public Optional<String> deviceId(Context ctx) {
-        String v = ctx.header("X-Device-Id");
-        if (v == null) v = ctx.cookie(DEVICE_COOKIE);
+        return deviceId(ctx.header("X-Device-Id"), () -> ctx.cookie(DEVICE_COOKIE));
+    }
+
+    private static Optional<String> deviceId(String header, java.util.function.Supplier<String> cookie) {
+        String v = header != null ? header : cookie.get();
         return v != null && DEVICE_ID.matcher(v).matches() ? Optional.of(v) : Optional.empty();
     }
 

@@ -60,7 +60,7 @@ class CodeStoreContractTest {
 
     String insert(AuthorizationCode c) {
         String hash = newHash();
-        db.useTransaction(h -> store.insert(h, hash, c, T0));
+        db.useTransaction(h -> store.insert(h, hash, c, Optional.empty(), T0));
         return hash;
     }
 
@@ -108,6 +108,30 @@ class CodeStoreContractTest {
                 Optional.empty());
 
         assertThat(byHash(insert(c))).contains(c);
+    }
+
+    @Test
+    void whenIssuedInAnSsoSession_thenItsRedeemedCodesNameTheParticipants_andLogoutSpendsTheUnused() {
+        UUID user = database.insertUser("c" + UUID.randomUUID() + "@example.com");
+        UUID sso = UUID.randomUUID();
+        String redeemed = newHash();
+        String pending = newHash();
+        String elsewhere = newHash();
+        UUID sid = session(user, T0.plusSeconds(3600), null);
+        db.useTransaction(h -> {
+            store.insert(h, redeemed, code(user, T0.plusSeconds(60)), Optional.of(sso), T0);
+            store.insert(h, pending, code(user, T0.plusSeconds(60)), Optional.of(sso), T0);
+            store.insert(h, elsewhere, code(user, T0.plusSeconds(60)), Optional.empty(), T0);
+            store.claim(h, redeemed, T0);
+            store.linkSession(h, redeemed, sid);
+        });
+
+        assertThat(db.<List<AuthorizeService.Participant>>withHandle(h -> store.participants(h, sso)))
+                .containsExactly(new AuthorizeService.Participant("client-1", sid));
+        db.useTransaction(h -> store.spendUnused(h, sso, T0.plusSeconds(1)));
+        assertThat(byHash(pending).orElseThrow().usedAt()).contains(T0.plusSeconds(1));
+        assertThat(byHash(elsewhere).orElseThrow().usedAt()).isEmpty();
+        assertThat(byHash(redeemed).orElseThrow().usedAt()).contains(T0);
     }
 
     @Test

@@ -144,6 +144,42 @@ class RequestIdTest {
         }
     }
 
+    @Test
+    void whenTheDatabaseIsLostDuringAFormRequestOnTheFastPath_then503_andItsLogLinesCarryTheId() {
+        // An unknown client is looked up in the database, which is gone: the same 503 as on the Javalin routes.
+        String unknown = java.util.Base64.getEncoder()
+                .encodeToString(
+                        "gc_unknown-client-0000000:some-secret".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        try (var logs = new LogCapture("gatehouse.access")) {
+            db.cut();
+            var r = server.http
+                    .post("/oauth2/token")
+                    .header("X-Request-Id", "log-5xx-2")
+                    .header("Authorization", "Basic " + unknown)
+                    .raw("application/x-www-form-urlencoded", "grant_type=client_credentials")
+                    .send();
+            db.restore();
+
+            assertThat(r.status()).as(r.body()).isEqualTo(503);
+            assertThat(r.header("Retry-After")).isEqualTo("5");
+            assertThat(r.header("X-Request-Id")).isEqualTo("log-5xx-2");
+            assertThat(r.header("Content-Type")).startsWith("application/problem+json");
+            assertThat(r.json().path("detail").asText()).contains("log-5xx-2");
+            assertThat(r.body())
+                    .doesNotContain("Exception")
+                    .doesNotContain("jdbc")
+                    .doesNotContain("some-secret");
+
+            logs.await(e -> e.getLoggerName().equals("gatehouse.access") && "log-5xx-2".equals(requestId(e)));
+            assertThat(logs.events(e -> e.getLoggerName().equals(HttpServer.class.getName())))
+                    .isNotEmpty()
+                    .allSatisfy(e ->
+                            assertThat(requestId(e)).as(e.getFormattedMessage()).isEqualTo("log-5xx-2"));
+        } finally {
+            db.restore();
+        }
+    }
+
     private static String requestId(ILoggingEvent e) {
         return e.getMDCPropertyMap().get("request_id");
     }

@@ -4,51 +4,41 @@ import java.util.Map;
 import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * The fast path for {@link PublicDocument}s: a plain GET or HEAD of a document's exact path is answered here, in
- * Jetty's core handler, before the servlet layer and Javalin's pipeline, which cost as much again as the rest of the
- * request (docs/benchmarks.md). The answer is the one the route would give: the same request id, security headers,
+ * The fast path for {@link PublicDocument}s ({@link FastPath}, ADR 0015): a plain GET or HEAD of a document's exact
+ * path is answered here. The answer is the one the route would give: the same request id, security headers,
  * document headers and bytes, and the same metrics and access log. Anything else (another method, a body, a path
  * the route matches only loosely, a document that cannot be rendered now) goes on to the route, which answers or
  * reports the problem as usual.
  */
-final class DocumentHandler extends Handler.Wrapper {
-    /** What the server does around every request it serves, whichever path served it. */
-    interface Served {
-        void started();
-
-        /** After the 200 answer for the document at {@code path} was written (or failed to be). */
-        void finished(String path, String method, long nanos, String ip, String requestId);
-    }
-
+final class DocumentRoute implements FastPath.Route {
     private final Map<String, Supplier<PublicDocument>> documents;
     private final boolean https;
-    private final Served served;
+    private final FastPath.Served served;
 
-    DocumentHandler(Map<String, Supplier<PublicDocument>> documents, boolean https, Served served) {
+    DocumentRoute(Map<String, Supplier<PublicDocument>> documents, boolean https, FastPath.Served served) {
         this.documents = documents;
         this.https = https;
         this.served = served;
     }
 
     @Override
-    public boolean handle(Request request, Response response, Callback callback) throws Exception {
+    public boolean serve(Request request, Response response, Callback callback) {
         String method = request.getMethod();
         boolean head = "HEAD".equals(method);
-        if (!head && !"GET".equals(method)) return super.handle(request, response, callback);
+        if (!head && !"GET".equals(method)) return false;
         String path = request.getHttpURI().getPath();
         Supplier<PublicDocument> source = path == null ? null : documents.get(path);
-        if (source == null || hasBody(request.getHeaders())) return super.handle(request, response, callback);
+        if (source == null || hasBody(request.getHeaders())) return false;
         PublicDocument document;
         try {
             document = source.get();
         } catch (RuntimeException e) {
-            return super.handle(request, response, callback); // the route reports it (e.g. 503 without a database)
+            return false; // the route reports it (e.g. 503 without a database)
         }
 
         long start = System.nanoTime();
@@ -66,7 +56,8 @@ final class DocumentHandler extends Handler.Wrapper {
         response.write(
                 true,
                 head ? null : body,
-                Callback.from(callback, () -> served.finished(path, method, System.nanoTime() - start, ip, requestId)));
+                FastPath.finishing(
+                        callback, () -> served.finished(path, method, 200, System.nanoTime() - start, ip, requestId)));
         return true;
     }
 

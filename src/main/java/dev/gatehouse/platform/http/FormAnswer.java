@@ -1,0 +1,30 @@
+package dev.gatehouse.platform.http;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What a {@link FormEndpoint} answers: a status, headers of its own (on top of the security headers every answer
+ * carries) and a body written as JSON, or no body when {@code body} is null. A {@code Content-Type} in
+ * {@code headers} replaces {@code application/json}.
+ */
+public record FormAnswer(int status, Map<String, String> headers, Object body) {
+    public FormAnswer {
+        headers = Map.copyOf(headers);
+    }
+
+    public static FormAnswer ok(Object body) {
+        return new FormAnswer(200, Map.of(), body);
+    }
+
+    /** This answer with one more header. */
+    public FormAnswer with(String name, String value) {
+        var h = new LinkedHashMap<>(headers);
+        h.put(name, value);
+        return new FormAnswer(status, h, body);
+    }
+
+    String contentType() {
+        return headers.getOrDefault("Content-Type", "application/json");
+    }
+}

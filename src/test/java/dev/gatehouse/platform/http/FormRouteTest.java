@@ -1,0 +1,163 @@
+package dev.gatehouse.platform.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gatehouse.testkit.RawHttp;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link FormRoute} on a bare Jetty server: it answers a form POST to its endpoint's exact path itself, and passes
+ * everything else on untouched (here to a handler that answers 599, standing in for Javalin).
+ */
+class FormRouteTest {
+    static Server server;
+    static RawHttp raw;
+    static final List<String> finished = new ArrayList<>();
+
+    /** Echoes the form and the caller's facts; a field named "fail" throws, one named "bad" is an error answer. */
+    static final FormEndpoint ECHO = new FormEndpoint() {
+        @Override
+        public FormAnswer handle(FormCall call) {
+            if (call.form().containsKey("fail")) throw new IllegalStateException("boom");
+            if (call.form().containsKey("bad")) return new FormAnswer(400, Map.of("X-Why", "bad"), Map.of("e", "bad"));
+            return FormAnswer.ok(Map.of(
+                            "form", call.form(),
+                            "ua", call.info().userAgent(),
+                            "device", call.info().deviceId().orElse("-"),
+                            "request_id", call.info().requestId(),
+                            "x", call.headers().all("X-Multi")))
+                    .with("X-Echo", "1");
+        }
+
+        @Override
+        public FormAnswer malformed(String reason) {
+            return new FormAnswer(400, Map.of(), Map.of("malformed", reason));
+        }
+    };
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = new Server();
+        var connector = new ServerConnector(server);
+        connector.setHost("127.0.0.1");
+        connector.setPort(0);
+        server.addConnector(connector);
+        FastPath.Served served = new FastPath.Served() {
+            @Override
+            public void started() {}
+
+            @Override
+            public void finished(String route, String method, int status, long nanos, String ip, String requestId) {
+                synchronized (finished) {
+                    finished.add(route + " " + method + " " + status + " " + requestId);
+                }
+            }
+        };
+        var fast = new FastPath(List.of(
+                new FormRoute(Map.of("/echo", ECHO), false, served, Json.newMapper(), "http://issuer.example")));
+        fast.setHandler(new Handler.Abstract() {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) {
+                response.setStatus(599);
+                callback.succeeded();
+                return true;
+            }
+        });
+        server.setHandler(fast);
+        server.start();
+        raw = new RawHttp("http://127.0.0.1:" + connector.getLocalPort());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        server.stop();
+    }
+
+    private static RawHttp.Response post(String path, String contentType, String body, String... headers) {
+        var r = RawHttp.request("POST", path).body(body.getBytes(StandardCharsets.UTF_8));
+        if (contentType != null) r.header("Content-Type", contentType);
+        for (int i = 0; i < headers.length; i += 2) r.header(headers[i], headers[i + 1]);
+        return raw.send(r);
+    }
+
+    @Test
+    void whenAFormIsPostedToTheExactPath_thenTheRouteAnswersIt_withTheFieldsInOrderAndTheCallersFacts() {
+        var r = post(
+                "/echo",
+                "application/x-www-form-urlencoded; charset=UTF-8",
+                "b=2&a=1&a=%C3%A9+x&empty=",
+                "User-Agent",
+                "tester",
+                "Cookie",
+                "gh_device=device-12345",
+                "X-Multi",
+                "one",
+                "X-Multi",
+                "two",
+                "X-Request-Id",
+                "form-route-1");
+
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.header("Content-Type")).isEqualTo("application/json");
+        assertThat(r.header("X-Echo")).isEqualTo("1");
+        assertThat(r.header("X-Request-Id")).isEqualTo("form-route-1");
+        assertThat(r.header("Cache-Control")).isEqualTo("no-store");
+        assertThat(r.header("X-Content-Type-Options")).isEqualTo("nosniff");
+        assertThat(r.body())
+                .contains("\"form\":{\"b\":[\"2\"],\"a\":[\"1\",\"é x\"],\"empty\":[\"\"]}")
+                .contains("\"ua\":\"tester\"")
+                .contains("\"device\":\"device-12345\"")
+                .contains("\"request_id\":\"form-route-1\"")
+                .contains("\"x\":[\"one\",\"two\"]");
+        synchronized (finished) {
+            assertThat(finished).contains("/echo POST 200 form-route-1");
+        }
+    }
+
+    @Test
+    void whenTheEndpointAnswersAnErrorOrTheBodyIsBroken_thenThoseAreTheAnswers() {
+        var bad = post("/echo", "application/x-www-form-urlencoded", "bad=1");
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.header("X-Why")).isEqualTo("bad");
+
+        var broken = post("/echo", "application/x-www-form-urlencoded", "a=%zz");
+        assertThat(broken.status()).isEqualTo(400);
+        assertThat(broken.body()).contains("\"malformed\":\"" + FormEndpoint.MALFORMED + "\"");
+    }
+
+    @Test
+    void whenTheEndpointThrows_thenA500ProblemQuotesTheRequestId_andTellsNothingMore() {
+        var r = post("/echo", "application/x-www-form-urlencoded", "fail=1", "X-Request-Id", "form-route-500");
+
+        assertThat(r.status()).isEqualTo(500);
+        assertThat(r.header("Content-Type")).isEqualTo("application/problem+json");
+        assertThat(r.body()).contains("form-route-500").doesNotContain("boom").doesNotContain("IllegalState");
+    }
+
+    @Test
+    void whenTheRequestIsAnythingElse_thenItGoesOnUntouched() {
+        assertThat(raw.send(RawHttp.request("GET", "/echo")).status()).isEqualTo(599);
+        assertThat(post("/echo/", "application/x-www-form-urlencoded", "a=1").status())
+                .isEqualTo(599);
+        assertThat(post("/other", "application/x-www-form-urlencoded", "a=1").status())
+                .isEqualTo(599);
+        assertThat(post("/echo", "application/json", "{}").status()).isEqualTo(599);
+        assertThat(post("/echo", null, "a=1").status()).isEqualTo(599);
+        var tooBig = RawHttp.request("POST", "/echo")
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .body(new byte[(int) HttpServer.MAX_BODY_BYTES + 1]);
+        assertThat(raw.send(tooBig).status()).isEqualTo(599);
+    }
+}
