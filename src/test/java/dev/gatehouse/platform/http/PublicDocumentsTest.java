@@ -18,7 +18,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The discovery documents and the JWK Set are answered by the fast path ({@link DocumentHandler}) for a plain GET or
+ * The discovery documents and the JWK Set are answered by the fast path ({@link DocumentRoute}) for a plain GET or
  * HEAD, and by their Javalin route otherwise (here: the same path with a trailing slash, which only the route
  * matches). Both must give the same answer, with the request id, security headers, metrics and access log every
  * request gets.
