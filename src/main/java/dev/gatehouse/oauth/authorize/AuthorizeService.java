@@ -686,22 +686,25 @@ public final class AuthorizeService {
         String hash = Secrets.sha256(code);
         Instant now = clock.instant();
         Redemption outcome = db.inTransaction(h -> {
-            boolean claimed = store.claim(h, hash, now);
-            Optional<AuthorizationCode> found = store.byHash(h, hash);
-            if (found.isEmpty()) return new Redemption.Refused("invalid code");
-            AuthorizationCode g = found.get();
-            if (!claimed) {
-                g.sessionId().ifPresent(sid -> {
+            Optional<AuthorizationCode> claimed = store.claim(h, hash, now);
+            if (claimed.isEmpty()) {
+                Optional<AuthorizationCode> found = store.byHash(h, hash);
+                if (found.isEmpty()) return new Redemption.Refused("invalid code");
+                found.get().sessionId().ifPresent(sid -> {
                     if (sessions.end(h, sid, "authorization_code_reuse")) {
                         audit.record(
                                 h,
-                                AuditEvent.failure("oauth.code_reuse_detected", g.userId(), "code presented again")
+                                AuditEvent.failure(
+                                                "oauth.code_reuse_detected",
+                                                found.get().userId(),
+                                                "code presented again")
                                         .session(sid),
                                 info);
                     }
                 });
                 return new Redemption.Refused("invalid code");
             }
+            AuthorizationCode g = claimed.get();
             // Every check below runs after the claim: a failed attempt spends the code too.
             if (!g.expiresAt().isAfter(now)) return new Redemption.Refused("the code has expired");
             if (!g.clientId().equals(clientId)) return new Redemption.Refused("the code was issued to another client");

@@ -1,5 +1,6 @@
 package dev.gatehouse.oauth.authorize;
 
+import dev.gatehouse.platform.db.Writes;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -16,40 +17,45 @@ import org.jdbi.v3.core.statement.StatementContext;
 public final class JdbiCodeStore {
     private static final String COLUMNS = "client_id, user_id, redirect_uri, code_challenge, scope, resource, nonce,"
             + " auth_time, expires_at, used_at, session_id, amr";
+    private static final String[] COLUMN_NAMES = COLUMNS.split(", ?");
 
-    /** Stores a new code, with the SSO session (browser sign-in) it was issued in when there is one. */
+    /**
+     * Stores a new code, with the SSO session (browser sign-in) it was issued in when there is one. Queued
+     * ({@link Writes#later}): nothing reads it back in the transaction, and its key is the hash of a random code.
+     */
     public void insert(Handle h, String codeHash, AuthorizationCode c, Optional<UUID> ssoSessionId, Instant now) {
-        // Bound as Objects: a null UUID would go out typed as varchar, which PostgreSQL refuses for a uuid column.
-        Object sessionId = c.sessionId().orElse(null);
-        Object sso = ssoSessionId.orElse(null);
-        h.createUpdate("INSERT INTO authorization_codes (code_hash, created_at, sso_session_id, " + COLUMNS
-                        + ") VALUES (:hash, :now, :sso, :client, :user, :redirect, :challenge, :scope, :resource,"
-                        + " :nonce, :auth, :exp, NULL, :session, :amr)")
-                .bind("hash", codeHash)
-                .bind("now", now)
-                .bind("client", c.clientId())
-                .bind("user", c.userId())
-                .bind("redirect", c.redirectUri())
-                .bind("challenge", c.codeChallenge())
-                .bind("scope", String.join(" ", c.scope()))
-                .bind("resource", c.resources().isEmpty() ? null : String.join(" ", c.resources()))
-                .bind("nonce", c.nonce().orElse(null))
-                .bind("auth", c.authTime())
-                .bind("exp", c.expiresAt())
-                .bind("amr", String.join(" ", c.amr()))
-                .bind("session", sessionId)
-                .bind("sso", sso)
-                .execute();
+        Writes.later(
+                h,
+                "INSERT INTO authorization_codes (code_hash, created_at, sso_session_id, " + COLUMNS
+                        + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)",
+                codeHash,
+                now,
+                ssoSessionId.orElse(null),
+                c.clientId(),
+                c.userId(),
+                c.redirectUri(),
+                c.codeChallenge(),
+                String.join(" ", c.scope()),
+                c.resources().isEmpty() ? null : String.join(" ", c.resources()),
+                c.nonce().orElse(null),
+                c.authTime(),
+                c.expiresAt(),
+                c.sessionId().orElse(null),
+                String.join(" ", c.amr()));
     }
 
-    /** Marks the code used; true only for the one caller that got there first. */
-    public boolean claim(Handle h, String codeHash, Instant now) {
+    /**
+     * Marks the code used and returns it, for the one caller that got there first; empty for every other caller and
+     * for an unknown code. The update returns the row (RETURNING on PostgreSQL, generated keys on H2): one round trip.
+     */
+    public Optional<AuthorizationCode> claim(Handle h, String codeHash, Instant now) {
         return h.createUpdate(
-                                "UPDATE authorization_codes SET used_at = :now WHERE code_hash = :hash AND used_at IS NULL")
-                        .bind("hash", codeHash)
-                        .bind("now", now)
-                        .execute()
-                == 1;
+                        "UPDATE authorization_codes SET used_at = :now WHERE code_hash = :hash AND used_at IS NULL")
+                .bind("hash", codeHash)
+                .bind("now", now)
+                .executeAndReturnGeneratedKeys(COLUMN_NAMES)
+                .map(JdbiCodeStore::map)
+                .findOne();
     }
 
     public Optional<AuthorizationCode> byHash(Handle h, String codeHash) {
@@ -66,11 +72,9 @@ public final class JdbiCodeStore {
                 .findFirst();
     }
 
+    /** Records the session a redeemed code opened; queued ({@link Writes#later}) like the session's own rows. */
     public void linkSession(Handle h, String codeHash, UUID sessionId) {
-        h.createUpdate("UPDATE authorization_codes SET session_id = :sid WHERE code_hash = :hash")
-                .bind("hash", codeHash)
-                .bind("sid", sessionId)
-                .execute();
+        Writes.later(h, "UPDATE authorization_codes SET session_id = ? WHERE code_hash = ?", sessionId, codeHash);
     }
 
     /** The (client, session) pairs whose tokens came from codes issued in an SSO session. */

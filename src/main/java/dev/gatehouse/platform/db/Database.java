@@ -85,14 +85,20 @@ public final class Database implements AutoCloseable {
 
     /**
      * A READ COMMITTED transaction (every pooled connection is at that level), with a queue for {@link Writes#later}
-     * sent before the commit.
+     * sent before the commit. Called inside another one on the same thread, Jdbi hands it the outer handle and
+     * transaction: it then queues into the outer queue, which the outer transaction sends with its commit.
      */
     public <T> T inTransaction(org.jdbi.v3.core.HandleCallback<T, RuntimeException> work) {
         return jdbi.inTransaction(h -> {
+            if (Writes.queueing(h)) return work.withHandle(h);
             var writes = Writes.open(h, postgres);
-            T result = work.withHandle(h);
-            writes.flushAndCommit();
-            return result;
+            try {
+                T result = work.withHandle(h);
+                writes.flushAndCommit();
+                return result;
+            } finally {
+                writes.close();
+            }
         });
     }
 

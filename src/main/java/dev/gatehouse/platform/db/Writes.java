@@ -32,12 +32,13 @@ public final class Writes {
     static final StatementCustomizer FLUSH_FIRST = new StatementCustomizer() {
         @Override
         public void beforeExecution(PreparedStatement stmt, StatementContext ctx) {
-            if (ctx.getAttribute(ATTRIBUTE) instanceof Writes w) w.flush();
+            if (ctx.getAttribute(ATTRIBUTE) instanceof Writes w && w.open) w.flush();
         }
     };
 
     private final Handle handle;
     private final boolean oneRequest;
+    private boolean open = true;
     private final List<String> statements = new ArrayList<>();
     private final List<Object[]> arguments = new ArrayList<>();
 
@@ -58,12 +59,24 @@ public final class Writes {
      * or at once when {@code h} is not in a {@link Database#inTransaction} transaction.
      */
     public static void later(Handle h, String sql, Object... args) {
-        if (h.getConfig(SqlStatements.class).getAttribute(ATTRIBUTE) instanceof Writes w) {
+        if (h.getConfig(SqlStatements.class).getAttribute(ATTRIBUTE) instanceof Writes w && w.open) {
             w.statements.add(sql);
             w.arguments.add(args.clone());
         } else {
             execute(h, sql, args);
         }
+    }
+
+    /** True while {@code h} is in a transaction that queues writes (a nested transaction then joins it). */
+    static boolean queueing(Handle h) {
+        return h.getConfig(SqlStatements.class).getAttribute(ATTRIBUTE) instanceof Writes w && w.open;
+    }
+
+    /** The transaction is over (committed or rolled back): later writes on the handle run at once. */
+    void close() {
+        open = false;
+        statements.clear();
+        arguments.clear();
     }
 
     /** Sends what is queued. */

@@ -142,17 +142,24 @@ class CodeStoreContractTest {
     }
 
     @Test
-    void whenClaimedTwice_thenTrueOnceAndUsedAtRecorded() {
+    void whenClaimedTwice_thenTheCodeComesBackOnce_andUsedAtIsRecorded() {
         var c = code(database.insertUser("c" + UUID.randomUUID() + "@example.com"), T0.plusSeconds(60));
         String hash = insert(c);
 
-        assertThat(db.<Boolean>inTransaction(h -> store.claim(h, hash, T0.plusSeconds(1))))
-                .isTrue();
-        assertThat(db.<Boolean>inTransaction(h -> store.claim(h, hash, T0.plusSeconds(2))))
-                .isFalse();
+        var first = db.<Optional<AuthorizationCode>>inTransaction(h -> store.claim(h, hash, T0.plusSeconds(1)));
+        // every field as stored, marked used
+        assertThat(first).hasValueSatisfying(claimed -> {
+            assertThat(claimed.usedAt()).contains(T0.plusSeconds(1));
+            assertThat(claimed)
+                    .usingRecursiveComparison()
+                    .ignoringFields("usedAt")
+                    .isEqualTo(c);
+        });
+        assertThat(db.<Optional<AuthorizationCode>>inTransaction(h -> store.claim(h, hash, T0.plusSeconds(2))))
+                .isEmpty();
         assertThat(byHash(hash).orElseThrow().usedAt()).contains(T0.plusSeconds(1));
-        assertThat(db.<Boolean>inTransaction(h -> store.claim(h, "1".repeat(64), T0)))
-                .isFalse();
+        assertThat(db.<Optional<AuthorizationCode>>inTransaction(h -> store.claim(h, "1".repeat(64), T0)))
+                .isEmpty();
     }
 
     @Test
@@ -160,7 +167,10 @@ class CodeStoreContractTest {
         var c = code(database.insertUser("c" + UUID.randomUUID() + "@example.com"), T0.plusSeconds(60));
         String hash = insert(c);
 
-        List<Boolean> outcomes = Race.run(8, () -> db.inTransaction(h -> store.claim(h, hash, T0.plusSeconds(1))));
+        List<Boolean> outcomes = Race.run(
+                8,
+                () -> db.inTransaction(
+                        h -> store.claim(h, hash, T0.plusSeconds(1)).isPresent()));
 
         assertThat(outcomes).containsOnlyOnce(true);
     }

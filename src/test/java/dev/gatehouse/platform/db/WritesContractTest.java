@@ -67,6 +67,40 @@ class WritesContractTest {
     }
 
     @Test
+    void whenATransactionRunsInsideAnother_thenTheWritesQueuedAroundAndInsideItAreAllStored_atTheOuterCommit() {
+        // Jdbi hands a nested inTransaction the outer handle: the inner one must neither replace the outer queue
+        // (the writes queued after it were lost) nor commit the outer transaction's writes early.
+        String before = id(), inside = id(), after = id();
+        database.db().useTransaction(h -> {
+            insert(h, before);
+            database.db().useTransaction(inner -> insert(inner, inside));
+            insert(h, after);
+        });
+        assertThat(count(before, inside, after)).isEqualTo(3);
+
+        String rolledBack = id(), alsoRolledBack = id();
+        assertThatThrownBy(() -> database.db().useTransaction(h -> {
+                    insert(h, rolledBack);
+                    database.db().useTransaction(inner -> insert(inner, alsoRolledBack));
+                    throw new IllegalStateException("abort");
+                }))
+                .isInstanceOf(IllegalStateException.class);
+        assertThat(count(rolledBack, alsoRolledBack)).isZero();
+    }
+
+    @Test
+    void whenAHandleOutlivesItsTransaction_thenLaterWritesOnItRunAtOnce() {
+        String inTransaction = id(), afterwards = id();
+        database.db().withHandle(h -> {
+            database.db().useTransaction(tx -> insert(tx, inTransaction));
+            insert(h, afterwards); // no transaction any more: not queued, written now
+            assertThat(count(afterwards)).isEqualTo(1);
+            return null;
+        });
+        assertThat(count(inTransaction, afterwards)).isEqualTo(2);
+    }
+
+    @Test
     void whenTheTransactionReadsAfterQueuing_thenItSeesItsOwnWrites() {
         String a = id();
         long seen = database.db().inTransaction(h -> {
