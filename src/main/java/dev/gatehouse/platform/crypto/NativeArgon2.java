@@ -15,6 +15,7 @@ import de.mkammerer.argon2.jna.Size_t;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Base64;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.regex.Matcher;
@@ -157,15 +158,20 @@ final class NativeArgon2 {
             this.keep = keep;
         }
 
-        private int allocate(PointerByReference memory, Size_t bytes) {
+        int allocate(PointerByReference memory, Size_t bytes) {
             long size = bytes.longValue();
             Memory block = null;
             for (var it = idle.iterator(); it.hasNext(); ) {
                 Memory m = it.next();
-                if (m.size() == size && idle.remove(m)) {
+                if (!idle.remove(m)) continue; // another hash took it
+                if (m.size() == size) {
                     block = m;
                     break;
                 }
+                // A block of other parameters (the start-up self-test's 8 KiB, or the cost before a change) would
+                // hold one of the kept places for good, and a block of the size in use would be freed and mapped
+                // afresh on every other hash.
+                m.close();
             }
             if (block == null) block = new Memory(size);
             lent.put(Pointer.nativeValue(block), block);
@@ -173,11 +179,16 @@ final class NativeArgon2 {
             return 0; // ARGON2_OK
         }
 
-        private void free(Pointer memory, Size_t bytes) {
+        void free(Pointer memory, Size_t bytes) {
             Memory block = lent.remove(Pointer.nativeValue(memory));
             if (block == null) return;
             if (idle.size() < keep) idle.push(block);
             else block.close();
+        }
+
+        /** The sizes of the blocks kept for reuse now. */
+        List<Long> idleSizes() {
+            return idle.stream().map(Memory::size).toList();
         }
     }
 }
