@@ -88,6 +88,19 @@ public final class RawHttp {
         public String body() {
             return new String(bytes, StandardCharsets.UTF_8);
         }
+
+        /**
+         * The headers (names in any case, repeated values joined by commas) without the ones that differ between
+         * equal answers: the date and the per-request id. For comparing two paths that must answer alike.
+         */
+        public Map<String, String> comparableHeaders() {
+            var m = new java.util.TreeMap<String, String>(String.CASE_INSENSITIVE_ORDER);
+            headers.forEach((k, v) -> {
+                if (k != null && !k.equalsIgnoreCase("Date") && !k.equalsIgnoreCase("X-Request-Id"))
+                    m.put(k, String.join(",", v));
+            });
+            return m;
+        }
     }
 
     public static Request request(String method, String target) {
