@@ -33,8 +33,8 @@ import org.slf4j.LoggerFactory;
  * <p>The working memory comes from a small pool through libargon2's allocation callbacks instead of malloc: a block
  * handed back is reused by the next hash, already mapped and touched. Fresh memory for every hash (malloc of 19 MiB
  * either maps new pages or, shared with every other thread's allocations, fragments) costs the kernel a few
- * milliseconds of page faults and zeroing per hash, 10-15 % of a login. The pool keeps at most as many blocks as hashes
- * may run at once ({@link PasswordHasher}'s slots).
+ * milliseconds of page faults and zeroing per hash, 10-15 % of a login. The pool keeps at most the number of blocks
+ * {@link PasswordHasher} asks for (one: resident memory), so a hash running beside another pays for fresh memory.
  */
 final class NativeArgon2 {
     private static final Logger log = LoggerFactory.getLogger(NativeArgon2.class);
