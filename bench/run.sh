@@ -332,26 +332,45 @@ print(json.loads(base64.urlsafe_b64decode(h + "=" * (-len(h) % 4)))["alg"])' <"$
 
     # Complete authorization code + PKCE sign-ins (CodeFlowRate: authorize, the login form with the password,
     # remembered consent, the code exchange), BENCH_FLOW_BROWSERS (4) at once, each from an empty cookie jar on one
-    # keep-alive connection, after BENCH_FLOW_WARMUP (60) seconds of the same load in the same client JVM (at ~60
-    # sign-ins/s the server's JIT is still compiling the flow's code after 10 s: 12 % of its CPU then, 1 % after
-    # 60 s); compared with the raw Argon2id rate just before and after. The client runs on the same cores, so its CPU
-    # per sign-in is reported too.
+    # keep-alive connection. First BENCH_FLOW_WARMUP (60) seconds of the same load, discarded (at ~60 sign-ins/s the
+    # server's JIT is still compiling the flow's code after 10 s: 12 % of its CPU then, 1-4 % after 60 s); then
+    # BENCH_FLOW_SLICES (3) slices of DURATION / slices seconds, each after 3 s of client warm-up and between two raw
+    # Argon2id measurements, as for login (the raw rate drifts by ±5 % within a minute here). The client runs on the
+    # same cores, so its CPU per sign-in is reported too.
     browsers=${BENCH_FLOW_BROWSERS:-4}
     flow_warmup=${BENCH_FLOW_WARMUP:-60}
-    l=$(load); a1=$(argon2)
-    row "raw Argon2id, $THREADS threads, before code flows (load $l)" "$a1 hashes/s"
-    l=$(load)
-    log "code flows ${flow_warmup} s warm-up + ${DURATION} s, load $l"
-    r=$("$JAVA" -cp target/test-classes:target/gatehouse.jar dev.gatehouse.bench.CodeFlowRate "$BASE" "$WEB_CLIENT_ID" \
-      "$WEB_AUTH" "$WEB_REDIRECT_URI" "$PKCE_CHALLENGE" "$PKCE_VERIFIER" "$ADMIN_EMAIL" "$ADMIN_PASSWORD" "$browsers" \
-      "$flow_warmup" "$DURATION" "$SERVER_PID" | grep '^RESULT')
-    row "code flow sign-ins ${DURATION} s, $browsers browsers (load before: $l)" "$(field ok_rps "$r") sign-ins/s, p50 $(field p50_ms "$r") ms, p99 $(field p99_ms "$r") ms, failed $(field non200 "$r")"
-    row "code flow CPU per sign-in" "server $(field server_ms "$r") ms, PostgreSQL $(field pg_ms "$r") ms, client $(field client_ms "$r") ms"
-    l=$(load); a2=$(argon2)
-    row "raw Argon2id, $THREADS threads, after code flows (load $l)" "$a2 hashes/s"
-    row "code flow sign-ins / raw Argon2id" "$(python3 -c "print(f'{100 * $(field ok_rps "$r") / (($a1 + $a2) / 2):.1f} %')")"
-    row "raw hash CPU / server + PostgreSQL CPU per sign-in" \
-      "$(python3 -c "h = $THREADS * 1000 / (($a1 + $a2) / 2); print(f'{h:.1f} ms / {$(field server_ms "$r") + $(field pg_ms "$r"):.1f} ms = {100 * h / ($(field server_ms "$r") + $(field pg_ms "$r")):.1f} %')")"
+    flow_slices=${BENCH_FLOW_SLICES:-3}
+    flow_secs=$(( DURATION / flow_slices ))
+    flow() { # flow <warm-up seconds> <seconds>: one CodeFlowRate run, its RESULT line
+      "$JAVA" -cp target/test-classes:target/gatehouse.jar dev.gatehouse.bench.CodeFlowRate "$BASE" "$WEB_CLIENT_ID" \
+        "$WEB_AUTH" "$WEB_REDIRECT_URI" "$PKCE_CHALLENGE" "$PKCE_VERIFIER" "$ADMIN_EMAIL" "$ADMIN_PASSWORD" \
+        "$browsers" "$1" "$2" "$SERVER_PID" | grep '^RESULT'
+    }
+    log "code flows: ${flow_warmup} s warm-up, load $(load)"
+    r=$(flow "$flow_warmup" 1)
+    row "code flow warm-up (${flow_warmup} s, discarded)" "$(field ok_rps "$r") sign-ins/s, failed $(field non200 "$r")"
+    l=$(load); prev=$(argon2)
+    row "raw Argon2id, $THREADS threads, before code-flow slice 1 (load $l)" "$prev hashes/s"
+    ratios=(); raws=("$prev"); server_ms=(); pg_ms=()
+    for i in $(seq 1 "$flow_slices"); do
+      l=$(load)
+      r=$(flow 3 "$flow_secs")
+      row "code flow slice $i, ${flow_secs} s, $browsers browsers (load before: $l)" "$(field ok_rps "$r") sign-ins/s, p50 $(field p50_ms "$r") ms, p99 $(field p99_ms "$r") ms, failed $(field non200 "$r")"
+      row "code flow slice $i CPU per sign-in" "server $(field server_ms "$r") ms, PostgreSQL $(field pg_ms "$r") ms, client $(field client_ms "$r") ms"
+      l=$(load); next=$(argon2)
+      row "raw Argon2id, $THREADS threads, after code-flow slice $i (load $l)" "$next hashes/s"
+      ratio=$(python3 -c "print(f'{100 * $(field ok_rps "$r") / (($prev + $next) / 2):.1f}')")
+      row "code flow slice $i / raw around it" "$ratio %"
+      ratios+=("$ratio"); raws+=("$next"); server_ms+=("$(field server_ms "$r")"); pg_ms+=("$(field pg_ms "$r")")
+      prev=$next
+    done
+    row "code flow sign-ins / raw Argon2id (mean of $flow_slices slices)" \
+      "$(python3 -c "r=[$(IFS=,; echo "${ratios[*]}")]; print(f'{sum(r) / len(r):.1f} % (slices: ' + ', '.join(f'{x:.1f}' for x in r) + ')')")"
+    row "raw hash CPU / server + PostgreSQL CPU per sign-in (means)" \
+      "$(python3 -c "
+a = [$(IFS=,; echo "${raws[*]}")]; s = [$(IFS=,; echo "${server_ms[*]}")]; p = [$(IFS=,; echo "${pg_ms[*]}")]
+h = $THREADS * 1000 / (sum(a) / len(a)); c = sum(s) / len(s) + sum(p) / len(p)
+print(f'{h:.1f} ms / {c:.1f} ms = {100 * h / c:.1f} %')")"
   fi
   row "RSS after load" "$(rss_mb "$SERVER_PID") MB"
   # With JDK_JAVA_OPTIONS=-XX:NativeMemoryTracking=summary, keep the JVM's own account of where the memory went.
