@@ -121,9 +121,19 @@ class FormRouteTest {
                 .contains("\"device\":\"device-12345\"")
                 .contains("\"request_id\":\"form-route-1\"")
                 .contains("\"x\":[\"one\",\"two\"]");
-        synchronized (finished) {
-            assertThat(finished).contains("/echo POST 200 form-route-1");
+        // reported once the answer has been written, which may be just after the client read it
+        assertThat(awaitFinished("/echo POST 200 form-route-1")).isTrue();
+    }
+
+    private static boolean awaitFinished(String entry) {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            synchronized (finished) {
+                if (finished.contains(entry)) return true;
+            }
+            Thread.onSpinWait();
         }
+        return false;
     }
 
     @Test
