@@ -73,11 +73,10 @@ public final class OAuthError extends RuntimeException {
 
     /** The RFC 6749 §5.2 answer: this error's body, no-store, and on a 401 the challenge (§5.2, RFC 6750 §3). */
     public FormAnswer answer() {
-        var answer = new FormAnswer(status, Map.of("Cache-Control", "no-store"), body());
-        if (status != 401) return answer;
-        return answer.with(
-                "WWW-Authenticate",
-                error.equals("invalid_token") ? "Bearer error=\"invalid_token\"" : "Basic realm=\"gatehouse\"");
+        if (status != 401) return new FormAnswer(status, Map.of("Cache-Control", "no-store"), body());
+        String challenge =
+                error.equals("invalid_token") ? "Bearer error=\"invalid_token\"" : "Basic realm=\"gatehouse\"";
+        return new FormAnswer(status, Map.of("Cache-Control", "no-store", "WWW-Authenticate", challenge), body());
     }
 
     public Map<String, Object> body() {

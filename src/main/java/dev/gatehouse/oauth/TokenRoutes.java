@@ -16,6 +16,9 @@ import java.util.Optional;
 
 /** /oauth2/token, /oauth2/introspect (RFC 7662) and /oauth2/revoke (RFC 7009): form in, RFC 6749 JSON out. */
 public final class TokenRoutes implements RouteGroup {
+    /** RFC 6749 §5.1: token answers are not to be cached. */
+    private static final Map<String, String> NOT_CACHED = Map.of("Cache-Control", "no-store", "Pragma", "no-cache");
+
     private final TokenEndpoint endpoint;
     private final ClientService clients;
     private final TokenIntrospector introspector;
@@ -81,7 +84,7 @@ public final class TokenRoutes implements RouteGroup {
         var credentials = ClientAuthParser.parse(call.header("Authorization"), params);
         var body = endpoint.handle(
                 credentials, params, call.info(), dpopKey(call.headers().all("DPoP")));
-        return FormAnswer.ok(body).with("Cache-Control", "no-store").with("Pragma", "no-cache");
+        return new FormAnswer(200, NOT_CACHED, body);
     }
 
     /** The thumbprint of the request's valid DPoP proof; {@code invalid_dpop_proof} for an invalid one. */

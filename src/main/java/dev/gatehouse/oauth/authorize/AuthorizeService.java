@@ -688,16 +688,14 @@ public final class AuthorizeService {
         Redemption outcome = db.inTransaction(h -> {
             Optional<AuthorizationCode> claimed = store.claim(h, hash, now);
             if (claimed.isEmpty()) {
-                Optional<AuthorizationCode> found = store.byHash(h, hash);
-                if (found.isEmpty()) return new Redemption.Refused("invalid code");
-                found.get().sessionId().ifPresent(sid -> {
+                Optional<AuthorizationCode> spent = store.byHash(h, hash);
+                if (spent.isEmpty()) return new Redemption.Refused("invalid code");
+                UUID userId = spent.get().userId();
+                spent.get().sessionId().ifPresent(sid -> {
                     if (sessions.end(h, sid, "authorization_code_reuse")) {
                         audit.record(
                                 h,
-                                AuditEvent.failure(
-                                                "oauth.code_reuse_detected",
-                                                found.get().userId(),
-                                                "code presented again")
+                                AuditEvent.failure("oauth.code_reuse_detected", userId, "code presented again")
                                         .session(sid),
                                 info);
                     }

@@ -59,7 +59,8 @@ public final class Writes {
      * or at once when {@code h} is not in a {@link Database#inTransaction} transaction.
      */
     public static void later(Handle h, String sql, Object... args) {
-        if (h.getConfig(SqlStatements.class).getAttribute(ATTRIBUTE) instanceof Writes w && w.open) {
+        Writes w = current(h);
+        if (w != null) {
             w.statements.add(sql);
             w.arguments.add(args.clone());
         } else {
@@ -69,7 +70,12 @@ public final class Writes {
 
     /** True while {@code h} is in a transaction that queues writes (a nested transaction then joins it). */
     static boolean queueing(Handle h) {
-        return h.getConfig(SqlStatements.class).getAttribute(ATTRIBUTE) instanceof Writes w && w.open;
+        return current(h) != null;
+    }
+
+    /** The open queue of the transaction {@code h} is in, or null. */
+    private static Writes current(Handle h) {
+        return h.getConfig(SqlStatements.class).getAttribute(ATTRIBUTE) instanceof Writes w && w.open ? w : null;
     }
 
     /** The transaction is over (committed or rolled back): later writes on the handle run at once. */

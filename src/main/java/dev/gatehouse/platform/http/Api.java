@@ -99,12 +99,6 @@ public final class Api {
         } catch (RuntimeException e) {
             return endpoint.malformed(FormEndpoint.MALFORMED);
         }
-        var info = Web.info(
-                ctx.ip(),
-                ctx.userAgent(),
-                ctx.header("X-Device-Id"),
-                () -> ctx.cookie(Web.DEVICE_COOKIE),
-                java.util.Objects.toString(ctx.attribute("requestId"), "-"));
         var headers = new FormCall.Headers() {
             @Override
             public String first(String name) {
@@ -116,7 +110,7 @@ public final class Api {
                 return java.util.Collections.list(ctx.req().getHeaders(name));
             }
         };
-        return endpoint.handle(new FormCall(form, headers, info));
+        return endpoint.handle(new FormCall(form, headers, Web.requestInfo(ctx)));
     }
 
     private Operation add(HandlerType type, String path, Handler handler) {

@@ -41,23 +41,9 @@ final class DocumentRoute implements FastPath.Route {
             return false; // the route reports it (e.g. 503 without a database)
         }
 
-        long start = System.nanoTime();
-        served.started();
-        String requestId = HttpServer.requestId(request.getHeaders().get("X-Request-Id"));
+        var exchange = new FastPath.Exchange(request, path, https, served);
         boolean gzip = document.servesGzip(request.getHeaders().get(HttpHeader.ACCEPT_ENCODING));
-        HttpFields.Mutable headers = response.getHeaders();
-        headers.put("X-Request-Id", requestId);
-        HttpServer.securityHeaders(headers::put, https);
-        document.headers(headers::put, gzip);
-        var body = document.body(gzip);
-        headers.put(HttpHeader.CONTENT_LENGTH, body.remaining());
-        response.setStatus(200);
-        String ip = Request.getRemoteAddr(request);
-        response.write(
-                true,
-                head ? null : body,
-                FastPath.finishing(
-                        callback, () -> served.finished(path, method, 200, System.nanoTime() - start, ip, requestId)));
+        exchange.answer(response, callback, 200, h -> document.headers(h::put, gzip), document.body(gzip), head);
         return true;
     }
 

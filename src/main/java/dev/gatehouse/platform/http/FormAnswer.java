@@ -1,6 +1,5 @@
 package dev.gatehouse.platform.http;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -15,13 +14,6 @@ public record FormAnswer(int status, Map<String, String> headers, Object body) {
 
     public static FormAnswer ok(Object body) {
         return new FormAnswer(200, Map.of(), body);
-    }
-
-    /** This answer with one more header. */
-    public FormAnswer with(String name, String value) {
-        var h = new LinkedHashMap<>(headers);
-        h.put(name, value);
-        return new FormAnswer(status, h, body);
     }
 
     String contentType() {

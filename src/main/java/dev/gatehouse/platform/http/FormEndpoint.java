@@ -1,7 +1,5 @@
 package dev.gatehouse.platform.http;
 
-import java.util.Locale;
-
 /**
  * A POST endpoint that takes an {@code application/x-www-form-urlencoded} body and answers JSON: the OAuth token,
  * introspection and revocation endpoints. Declared with {@link Api#form}, it is answered by the server's fast path
@@ -20,7 +18,7 @@ public interface FormEndpoint {
 
     /** True for an {@code application/x-www-form-urlencoded} content type (any parameters). */
     static boolean isForm(String contentType) {
-        return contentType != null
-                && contentType.toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded");
+        String form = "application/x-www-form-urlencoded";
+        return contentType != null && contentType.regionMatches(true, 0, form, 0, form.length());
     }
 }

@@ -55,35 +55,27 @@ final class FormRoute implements FastPath.Route {
                 || !FormEndpoint.isForm(in.get(HttpHeader.CONTENT_TYPE))
                 || in.getLongField(HttpHeader.CONTENT_LENGTH) > HttpServer.MAX_BODY_BYTES) return false;
 
-        long start = System.nanoTime();
-        served.started();
-        String requestId = HttpServer.requestId(in.get("X-Request-Id"));
-        String ip = Request.getRemoteAddr(request);
+        var exchange = new FastPath.Exchange(request, path, https, served);
         FormAnswer answer;
-        MDC.put("request_id", requestId);
+        MDC.put("request_id", exchange.requestId);
         try {
-            answer = answer(endpoint, request, path, ip, requestId);
+            answer = answer(endpoint, request, path, exchange.ip, exchange.requestId);
         } finally {
             MDC.remove("request_id");
         }
-
-        HttpFields.Mutable out = response.getHeaders();
-        out.put("X-Request-Id", requestId);
-        HttpServer.securityHeaders(out::put, https);
         byte[] body = answer.body() == null
                 ? new byte[0]
                 : Json.write(mapper, answer.body()).getBytes(StandardCharsets.UTF_8);
-        out.put(HttpHeader.CONTENT_TYPE, answer.contentType()); // as Javalin does, even without a body
-        answer.headers().forEach(out::put);
-        out.put(HttpHeader.CONTENT_LENGTH, body.length);
-        response.setStatus(answer.status());
-        int status = answer.status();
-        response.write(
-                true,
+        exchange.answer(
+                response,
+                callback,
+                answer.status(),
+                h -> {
+                    h.put(HttpHeader.CONTENT_TYPE, answer.contentType()); // as Javalin does, even without a body
+                    answer.headers().forEach(h::put);
+                },
                 ByteBuffer.wrap(body),
-                FastPath.finishing(
-                        callback,
-                        () -> served.finished(path, "POST", status, System.nanoTime() - start, ip, requestId)));
+                false);
         return true;
     }
 
@@ -124,7 +116,7 @@ final class FormRoute implements FastPath.Route {
         return null;
     }
 
-    static FormCall.Headers headers(HttpFields in) {
+    private static FormCall.Headers headers(HttpFields in) {
         return new FormCall.Headers() {
             @Override
             public String first(String name) {

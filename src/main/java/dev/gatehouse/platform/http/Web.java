@@ -131,6 +131,11 @@ public final class Web {
     }
 
     public RequestInfo info(Context ctx) {
+        return requestInfo(ctx);
+    }
+
+    /** {@link #info(Context)} for the platform's own adapters, which hold no {@code Web}. */
+    static RequestInfo requestInfo(Context ctx) {
         return info(
                 ctx.ip(),
                 ctx.userAgent(),

@@ -32,13 +32,15 @@ class FormRouteTest {
         public FormAnswer handle(FormCall call) {
             if (call.form().containsKey("fail")) throw new IllegalStateException("boom");
             if (call.form().containsKey("bad")) return new FormAnswer(400, Map.of("X-Why", "bad"), Map.of("e", "bad"));
-            return FormAnswer.ok(Map.of(
+            return new FormAnswer(
+                    200,
+                    Map.of("X-Echo", "1"),
+                    Map.of(
                             "form", call.form(),
                             "ua", call.info().userAgent(),
                             "device", call.info().deviceId().orElse("-"),
                             "request_id", call.info().requestId(),
-                            "x", call.headers().all("X-Multi")))
-                    .with("X-Echo", "1");
+                            "x", call.headers().all("X-Multi")));
         }
 
         @Override
