@@ -244,7 +244,7 @@ public final class App implements AutoCloseable {
         groups.add(new dev.gatehouse.oauth.authorize.ConsentRoutes(authorize, consent, sso, web, secrets, https));
         groups.add(new dev.gatehouse.oauth.device.DeviceRoutes(
                 devices, clients, consent, sso, web, secrets, config.issuer(), https));
-        groups.add(new dev.gatehouse.oidc.UserinfoRoutes(introspector, accounts, web, dpop, config.issuer()));
+        groups.add(new dev.gatehouse.oidc.UserinfoRoutes(introspector, accounts, clients, web, dpop, config.issuer()));
         this.backChannelLogout = new dev.gatehouse.oidc.BackChannelLogout();
         var logout = new dev.gatehouse.oidc.LogoutService(
                 db, sso, authorize, sessions, clients, idTokens, backChannelLogout, audit, secrets, config.issuer());

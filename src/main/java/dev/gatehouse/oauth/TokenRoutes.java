@@ -2,8 +2,10 @@ package dev.gatehouse.oauth;
 
 import dev.gatehouse.oauth.clients.ClientAuthParser;
 import dev.gatehouse.oauth.clients.ClientService;
+import dev.gatehouse.oauth.clients.OAuthClient;
 import dev.gatehouse.oauth.token.TokenEndpoint;
 import dev.gatehouse.platform.http.Api;
+import dev.gatehouse.platform.http.Cors;
 import dev.gatehouse.platform.http.FormAnswer;
 import dev.gatehouse.platform.http.FormCall;
 import dev.gatehouse.platform.http.RouteGroup;
@@ -61,7 +63,7 @@ public final class TokenRoutes implements RouteGroup {
             answer.headers().forEach(ctx::header);
             web.json(ctx, answer.status(), answer.body());
         });
-        api.form("/oauth2/token", OAuthForm.of(this::token))
+        api.form("/oauth2/token", OAuthForm.of(this::token).withCors(this::cors))
                 .tag("oauth")
                 .summary("OAuth 2.1 token endpoint (RFC 6749 §3.2)")
                 .returns(200, "token response")
@@ -72,11 +74,33 @@ public final class TokenRoutes implements RouteGroup {
                 .summary("Token introspection (RFC 7662)")
                 .returns(200, "introspection response")
                 .returns(401, "invalid_client");
-        api.form("/oauth2/revoke", OAuthForm.of(this::revoke))
+        api.form("/oauth2/revoke", OAuthForm.of(this::revoke).withCors(this::cors))
                 .tag("oauth")
                 .summary("Token revocation (RFC 7009)")
                 .returns(200, "revoked, or nothing to revoke")
                 .returns(401, "invalid_client");
+        api.preflight("/oauth2/token", "POST");
+        api.preflight("/oauth2/revoke", "POST");
+    }
+
+    /**
+     * ADR 0017: the answers to a browser-based client are readable by the origins of its redirect URIs, refusals too.
+     * The client is the one the request names; an answer to a request naming no registered client is not readable.
+     */
+    private Map<String, String> cors(FormCall call) {
+        String origin = call.header("Origin");
+        if (origin == null) return Map.of();
+        return Cors.answer(
+                origin, named(call).filter(c -> c.allowsOrigin(origin)).isPresent());
+    }
+
+    private Optional<OAuthClient> named(FormCall call) {
+        try {
+            return clients.find(ClientAuthParser.parse(call.header("Authorization"), call.form())
+                    .clientId());
+        } catch (OAuthError e) {
+            return Optional.empty();
+        }
     }
 
     private FormAnswer token(FormCall call) {

@@ -2,8 +2,10 @@ package dev.gatehouse.oidc;
 
 import dev.gatehouse.accounts.AccountService;
 import dev.gatehouse.accounts.User;
+import dev.gatehouse.oauth.clients.ClientService;
 import dev.gatehouse.platform.crypto.PublicJwks;
 import dev.gatehouse.platform.http.Api;
+import dev.gatehouse.platform.http.Cors;
 import dev.gatehouse.platform.http.RouteGroup;
 import dev.gatehouse.platform.http.Web;
 import dev.gatehouse.tokens.AccessTokenClaims;
@@ -24,20 +26,23 @@ import java.util.UUID;
 public final class UserinfoRoutes implements RouteGroup {
     private final TokenIntrospector introspector;
     private final AccountService accounts;
+    private final ClientService clients;
     private final Web web;
     private final DpopProofs dpop;
     private final String userinfoUrl;
 
-    public UserinfoRoutes(TokenIntrospector introspector, AccountService accounts, Web web) {
-        this(introspector, accounts, web, null, null);
-    }
-
     public UserinfoRoutes(
-            TokenIntrospector introspector, AccountService accounts, Web web, DpopProofs dpop, String issuer) {
+            TokenIntrospector introspector,
+            AccountService accounts,
+            ClientService clients,
+            Web web,
+            DpopProofs dpop,
+            String issuer) {
         this.dpop = dpop;
         this.userinfoUrl = issuer + "/oauth2/userinfo";
         this.introspector = introspector;
         this.accounts = accounts;
+        this.clients = clients;
         this.web = web;
     }
 
@@ -63,6 +68,7 @@ public final class UserinfoRoutes implements RouteGroup {
                 .returns(400, "invalid_request")
                 .returns(401, "invalid_token")
                 .returns(403, "insufficient_scope");
+        api.preflight("/oauth2/userinfo", "GET, POST, PUT");
     }
 
     /** The profile claims PUT /oauth2/userinfo can change; the others come from elsewhere (email, sub) or are derived. */
@@ -188,6 +194,13 @@ public final class UserinfoRoutes implements RouteGroup {
             refuse(ctx, dpopScheme, "invalid_token", "the access token is not valid");
             return Optional.empty();
         }
+        String origin = ctx.header("Origin");
+        Cors.answer(
+                        origin,
+                        clients.find(claims.get().clientId())
+                                .filter(c -> c.allowsOrigin(origin))
+                                .isPresent())
+                .forEach(ctx::header);
         return Optional.of(new Caller(claims.get(), dpopScheme));
     }
 
@@ -232,8 +245,14 @@ public final class UserinfoRoutes implements RouteGroup {
         return body;
     }
 
-    /** RFC 6750 §3.1 or RFC 9449 §7.1 challenge; a Bearer refusal also names the DPoP scheme and its algorithms. */
+    /**
+     * RFC 6750 §3.1 or RFC 9449 §7.1 challenge; a Bearer refusal also names the DPoP scheme and its algorithms. Any
+     * origin may read it (ADR 0017): it tells a browser-based client, whose token names no client it can trust here,
+     * nothing but that the token it sent is not good, and it needs to know that to get a new one.
+     */
     private void refuse(Context ctx, boolean dpopChallenge, String error, String description) {
+        String origin = ctx.header("Origin");
+        if (origin != null && !origin.equals("null")) Cors.readableBy(origin).forEach(ctx::header);
         String algs = "algs=\"" + String.join(" ", PublicJwks.algNames()) + "\"";
         if (dpopChallenge) {
             ctx.header("WWW-Authenticate", "DPoP error=\"" + error + "\", " + algs);

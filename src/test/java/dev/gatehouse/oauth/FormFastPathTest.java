@@ -215,6 +215,62 @@ class FormFastPathTest {
     }
 
     @Test
+    void whenABrowserClientCallsFromItsOrigin_thenBothPathsLetItReadTheAnswer() throws Exception {
+        var r = server.http
+                .post("/v1/admin/clients")
+                .bearer(server.adminToken())
+                .json(map(
+                        "client_name",
+                        "browser-based",
+                        "grant_types",
+                        List.of("client_credentials", "authorization_code"),
+                        "redirect_uris",
+                        List.of("https://app.example/cb"),
+                        "token_endpoint_auth_method",
+                        "client_secret_basic",
+                        "scope",
+                        "reports:read"))
+                .send();
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        String auth = basic(r.text("client_id"), r.text("client_secret"));
+
+        var refused = alike(
+                "/oauth2/token",
+                FORM,
+                "grant_type=urn:example:nothing",
+                "Authorization",
+                auth,
+                "Origin",
+                "https://app.example");
+        assertThat(refused.status()).isEqualTo(400);
+        assertThat(refused.header("Access-Control-Allow-Origin")).isEqualTo("https://app.example");
+        assertThat(refused.header("Vary")).isEqualTo("Origin");
+
+        var other = alike(
+                "/oauth2/token",
+                FORM,
+                "grant_type=urn:example:nothing",
+                "Authorization",
+                auth,
+                "Origin",
+                "https://other.example");
+        assertThat(other.header("Access-Control-Allow-Origin")).isNull();
+        assertThat(other.header("Vary")).isEqualTo("Origin");
+
+        var issued = post(
+                "/oauth2/token",
+                FORM,
+                "grant_type=client_credentials",
+                "Authorization",
+                auth,
+                "Origin",
+                "https://app.example");
+        assertThat(issued.status()).as(issued.body()).isEqualTo(200);
+        assertThat(issued.header("Access-Control-Allow-Origin")).isEqualTo("https://app.example");
+        assertThat(issued.header("Access-Control-Expose-Headers")).isEqualTo("WWW-Authenticate");
+    }
+
+    @Test
     void whenAnotherMethodIsUsed_thenTheRouteAnswers405() {
         var r = raw.send(RawHttp.request("GET", "/oauth2/token"));
 

@@ -144,6 +144,10 @@ public final class HttpJson {
         return new Call("DELETE", path);
     }
 
+    public Call options(String path) {
+        return new Call("OPTIONS", path);
+    }
+
     public Response post(String path, Object body) {
         return post(path).json(body).send();
     }

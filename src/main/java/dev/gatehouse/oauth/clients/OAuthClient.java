@@ -60,6 +60,34 @@ public record OAuthClient(
         return s == null ? Set.of() : new LinkedHashSet<>(s.toStringList());
     }
 
+    /**
+     * True when {@code origin} (a request's {@code Origin} header) is the origin of one of the client's redirect URIs:
+     * a browser-based client calls the token, revocation and userinfo endpoints from the pages that receive its codes
+     * (ADR 0017).
+     */
+    public boolean allowsOrigin(String origin) {
+        if (origin == null || metadata.getRedirectionURIs() == null) return false;
+        for (java.net.URI uri : metadata.getRedirectionURIs()) {
+            String own = originOf(uri);
+            if (own != null && own.equalsIgnoreCase(origin)) return true;
+        }
+        return false;
+    }
+
+    /** The origin (RFC 6454) of an http or https URI, as browsers send it; null for other schemes. */
+    static String originOf(java.net.URI uri) {
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+        int defaultPort = switch (scheme) {
+            case "https" -> 443;
+            case "http" -> 80;
+            default -> -2;
+        };
+        if (defaultPort == -2 || uri.getHost() == null) return null;
+        int port = uri.getPort();
+        return scheme + "://" + uri.getHost().toLowerCase(java.util.Locale.ROOT)
+                + (port == -1 || port == defaultPort ? "" : ":" + port);
+    }
+
     public String name() {
         return Optional.ofNullable(metadata.getName()).orElse(clientId);
     }

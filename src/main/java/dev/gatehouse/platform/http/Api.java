@@ -113,6 +113,14 @@ public final class Api {
         return endpoint.handle(new FormCall(form, headers, Web.requestInfo(ctx)));
     }
 
+    /**
+     * Answers CORS preflights (and plain {@code OPTIONS}) for {@code path}, whose routes allow {@code methods} to
+     * browser-based clients of any origin; each answer then says which origin may read it ({@link Cors}, ADR 0017).
+     */
+    public void preflight(String path, String methods) {
+        routes.addHttpHandler(HandlerType.OPTIONS, path, ctx -> Cors.preflight(ctx, methods));
+    }
+
     private Operation add(HandlerType type, String path, Handler handler) {
         routes.addHttpHandler(type, path, handler);
         var op = new Operation(type.name().toLowerCase(java.util.Locale.ROOT), path);

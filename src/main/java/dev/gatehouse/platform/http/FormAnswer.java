@@ -16,6 +16,14 @@ public record FormAnswer(int status, Map<String, String> headers, Object body) {
         return new FormAnswer(200, Map.of(), body);
     }
 
+    /** This answer with {@code more} headers, which replace any of the same name. */
+    public FormAnswer plus(Map<String, String> more) {
+        if (more.isEmpty()) return this;
+        var all = new java.util.LinkedHashMap<>(headers);
+        all.putAll(more);
+        return new FormAnswer(status, all, body);
+    }
+
     String contentType() {
         return headers.getOrDefault("Content-Type", "application/json");
     }

@@ -1,0 +1,250 @@
+package dev.gatehouse.oidc;
+
+import static dev.gatehouse.testkit.HttpJson.map;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.nimbusds.oauth2.sdk.ResponseType;
+import com.nimbusds.oauth2.sdk.Scope;
+import com.nimbusds.oauth2.sdk.id.ClientID;
+import com.nimbusds.oauth2.sdk.id.State;
+import com.nimbusds.oauth2.sdk.pkce.CodeChallengeMethod;
+import com.nimbusds.oauth2.sdk.pkce.CodeVerifier;
+import com.nimbusds.openid.connect.sdk.AuthenticationRequest;
+import com.nimbusds.openid.connect.sdk.Nonce;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.gatehouse.testkit.TestServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+
+/**
+ * A single-page app in Debian's chromium (ADR 0017): a public client whose pages live on another origin than
+ * Gatehouse redeems its code with {@code fetch}, reads userinfo and revokes its refresh token, all cross-origin under
+ * the browser's own CORS checks. A page on a third origin, holding the same app's access token, cannot read the
+ * answers. Skipped without chromium as {@link RealBrowserTest} is, and failed instead under {@code CI=true}.
+ */
+class SinglePageAppBrowserTest {
+    static final String PASSWORD = "Correct-Horse-Battery-9";
+    static final Duration WAIT = Duration.ofSeconds(20);
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    static TestServer server;
+    /** The app's own web server: its pages are on http://127.0.0.1:port, another origin than Gatehouse's. */
+    static HttpServer app;
+
+    static String appOrigin;
+    static ClientID clientId;
+    /** What the app's callback page redeems the code with; set by each test before it sends the browser. */
+    static volatile String verifier = "";
+    /** The access token the page on another origin tries to use. */
+    static volatile String stolenToken = "";
+    /** The refresh token the app's revocation page revokes. */
+    static volatile String refreshToken = "";
+
+    Chromium chromium;
+
+    @BeforeAll
+    static void start() throws IOException {
+        RealBrowserTest.requireBrowser();
+        server = TestServer.start();
+        app = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        app.createContext("/cb", exchange -> page(exchange, callbackScript()));
+        app.createContext("/elsewhere", exchange -> page(exchange, elsewhereScript()));
+        app.createContext("/revoke", exchange -> page(exchange, revokeScript()));
+        app.start();
+        appOrigin = "http://127.0.0.1:" + app.getAddress().getPort();
+        var r = server.http
+                .post("/v1/admin/clients")
+                .bearer(server.adminToken())
+                .json(map(
+                        "client_name",
+                        "Single-Page App",
+                        "grant_types",
+                        List.of("authorization_code", "refresh_token"),
+                        "redirect_uris",
+                        List.of(appOrigin + "/cb"),
+                        "token_endpoint_auth_method",
+                        "none",
+                        "scope",
+                        "openid email offline_access"))
+                .send();
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        clientId = new ClientID(r.text("client_id"));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (server != null) server.close();
+        if (app != null) app.stop(0);
+    }
+
+    @BeforeEach
+    void openBrowser() throws IOException {
+        chromium = Chromium.start(WAIT);
+    }
+
+    @AfterEach
+    void closeBrowser() throws IOException {
+        if (chromium != null) chromium.close();
+    }
+
+    static void page(HttpExchange exchange, String script) throws IOException {
+        byte[] body = ("<!doctype html><title>app</title><pre id=out></pre><script>" + script + "</script>")
+                .getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
+        exchange.sendResponseHeaders(200, body.length);
+        try (var out = exchange.getResponseBody()) {
+            out.write(body);
+        }
+    }
+
+    static String js(String s) {
+        try {
+            return JSON.writeValueAsString(s);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Redeems the code of the URL it is opened with, then calls userinfo and revocation; writes what it read. */
+    static String callbackScript() {
+        return "const GH = " + js(server.base) + ", CLIENT = " + js(clientId.getValue()) + ", VERIFIER = "
+                + js(verifier) + ";\n"
+                + """
+                const form = fields => ({method: 'POST', body: new URLSearchParams(fields),
+                    headers: {'Content-Type': 'application/x-www-form-urlencoded'}});
+                (async () => {
+                  const out = {};
+                  try {
+                    const code = new URLSearchParams(location.search).get('code');
+                    const t = await fetch(GH + '/oauth2/token', form({grant_type: 'authorization_code', code,
+                        redirect_uri: location.origin + '/cb', client_id: CLIENT, code_verifier: VERIFIER}));
+                    out.token = t.status;
+                    const tokens = await t.json();
+                    out.tokenType = tokens.token_type;
+                    out.access = tokens.access_token;
+                    const u = await fetch(GH + '/oauth2/userinfo', {headers: {Authorization: 'Bearer ' + tokens.access_token}});
+                    out.userinfo = u.status;
+                    out.email = (await u.json()).email;
+                    const bad = await fetch(GH + '/oauth2/userinfo', {headers: {Authorization: 'Bearer expired'}});
+                    out.badToken = bad.status;
+                    out.challenge = bad.headers.get('WWW-Authenticate');
+                    out.refresh = tokens.refresh_token;
+                  } catch (e) { out.failed = String(e); }
+                  document.getElementById('out').textContent = JSON.stringify(out);
+                })();
+                """;
+    }
+
+    /** Back on the app's origin: revokes the refresh token it is given, then tries to use it. */
+    static String revokeScript() {
+        return "const GH = " + js(server.base) + ", CLIENT = " + js(clientId.getValue()) + ", REFRESH = "
+                + js(refreshToken) + ";\n"
+                + """
+                const form = fields => ({method: 'POST', body: new URLSearchParams(fields),
+                    headers: {'Content-Type': 'application/x-www-form-urlencoded'}});
+                (async () => {
+                  const out = {};
+                  try {
+                    const r = await fetch(GH + '/oauth2/revoke', form({token: REFRESH, client_id: CLIENT}));
+                    out.revoke = r.status;
+                    const again = await fetch(GH + '/oauth2/token', form({grant_type: 'refresh_token',
+                        refresh_token: REFRESH, client_id: CLIENT}));
+                    out.refreshAfterRevoke = again.status;
+                    out.refreshError = (await again.json()).error;
+                  } catch (e) { out.failed = String(e); }
+                  document.getElementById('out').textContent = JSON.stringify(out);
+                })();
+                """;
+    }
+
+    /** On another origin: tries the app's access token at userinfo; writes whether it could read the answer. */
+    static String elsewhereScript() {
+        return "const GH = " + js(server.base) + ", TOKEN = " + js(stolenToken) + ";\n" + """
+                (async () => {
+                  const out = {};
+                  try {
+                    const u = await fetch(GH + '/oauth2/userinfo', {headers: {Authorization: 'Bearer ' + TOKEN}});
+                    out.userinfo = u.status;
+                    out.body = await u.text();
+                  } catch (e) { out.failed = e.name; }
+                  document.getElementById('out').textContent = JSON.stringify(out);
+                })();
+                """;
+    }
+
+    JsonNode result() throws IOException {
+        chromium.until(d -> !d.findElement(By.id("out")).getText().isEmpty());
+        return JSON.readTree(chromium.driver.findElement(By.id("out")).getText());
+    }
+
+    @Test
+    void whenTheAppRedeemsItsCodeWithFetch_thenTheBrowserLetsItReadTokensUserinfoAndRevocation() throws Exception {
+        String email = server.register("spa" + System.nanoTime() + "@example.com", PASSWORD);
+        var pkce = new CodeVerifier();
+        verifier = pkce.getValue();
+        URI authorize = new AuthenticationRequest.Builder(
+                        ResponseType.CODE,
+                        new Scope("openid", "email", "offline_access"),
+                        clientId,
+                        URI.create(appOrigin + "/cb"))
+                .endpointURI(URI.create(server.base + "/oauth2/authorize"))
+                .state(new State())
+                .nonce(new Nonce())
+                .codeChallenge(pkce, CodeChallengeMethod.S256)
+                .build()
+                .toURI();
+        var driver = chromium.driver;
+        driver.get(authorize.toString());
+        chromium.waitForPath("/login");
+        driver.findElement(By.id("email")).sendKeys(email);
+        driver.findElement(By.id("password")).sendKeys(PASSWORD);
+        driver.findElement(By.cssSelector("button[type=submit]")).click();
+        chromium.waitForPath("/consent");
+        driver.findElement(By.cssSelector("button[value=allow]")).click();
+        chromium.waitForPath("/cb");
+
+        JsonNode out = result();
+        assertThat(out.path("failed").isMissingNode()).as(out.toString()).isTrue();
+        assertThat(out.path("token").asInt()).as(out.toString()).isEqualTo(200);
+        assertThat(out.path("tokenType").asText()).isEqualTo("Bearer");
+        assertThat(out.path("userinfo").asInt()).isEqualTo(200);
+        assertThat(out.path("email").asText()).isEqualTo(email);
+        // a refusal is readable too, challenge and all: the app can tell an expired token from a network failure
+        assertThat(out.path("badToken").asInt()).isEqualTo(401);
+        assertThat(out.path("challenge").asText()).startsWith("Bearer error=\"invalid_token\"");
+
+        // A page on another origin (localhost is not 127.0.0.1) with the app's still valid access token: the browser
+        // sends the request but keeps the answer from the page.
+        stolenToken = out.path("access").asText();
+        var check = server.http.get("/oauth2/userinfo").bearer(stolenToken).send();
+        assertThat(check.status()).as("the token itself is still good").isEqualTo(200);
+        driver.get("http://localhost:" + app.getAddress().getPort() + "/elsewhere");
+        JsonNode elsewhere = result();
+        assertThat(elsewhere.path("failed").asText()).as(elsewhere.toString()).isEqualTo("TypeError");
+        assertThat(elsewhere.path("body").isMissingNode()).isTrue();
+
+        // Back at the app: it revokes its refresh token, and can read that it is gone.
+        refreshToken = out.path("refresh").asText();
+        driver.get(appOrigin + "/revoke");
+        JsonNode revoked = result();
+        assertThat(revoked.path("failed").isMissingNode())
+                .as(revoked.toString())
+                .isTrue();
+        assertThat(revoked.path("revoke").asInt()).isEqualTo(200);
+        assertThat(revoked.path("refreshAfterRevoke").asInt()).isEqualTo(400);
+        assertThat(revoked.path("refreshError").asText()).isEqualTo("invalid_grant");
+    }
+}
