@@ -33,8 +33,9 @@ import org.slf4j.LoggerFactory;
  * <p>The working memory comes from a small pool through libargon2's allocation callbacks instead of malloc: a block
  * handed back is reused by the next hash, already mapped and touched. Fresh memory for every hash (malloc of 19 MiB
  * either maps new pages or, shared with every other thread's allocations, fragments) costs the kernel a few
- * milliseconds of page faults and zeroing per hash, 10-15 % of a login. The pool keeps at most the number of blocks
- * {@link PasswordHasher} asks for (one: resident memory), so a hash running beside another pays for fresh memory.
+ * milliseconds of page faults and zeroing per hash, 10-15 % of a login. While hashes run side by side the pool keeps
+ * as many blocks as {@link PasswordHasher} runs at once; after {@link #LINGER} without two at once it gives back all
+ * but one, so a server at rest holds a single block (resident memory).
  */
 final class NativeArgon2 {
     private static final Logger log = LoggerFactory.getLogger(NativeArgon2.class);
@@ -45,12 +46,18 @@ final class NativeArgon2 {
     private final Argon2Library lib = Argon2Library.INSTANCE;
     private final BlockPool pool;
 
+    /** How long the pool keeps more than one block after the last time two hashes ran at once. */
+    static final java.time.Duration LINGER = java.time.Duration.ofSeconds(1);
+
     private NativeArgon2(Argon2Advanced argon2, int pooled) {
         this.argon2 = argon2;
-        this.pool = new BlockPool(pooled);
+        this.pool = new BlockPool(pooled, LINGER);
     }
 
-    /** {@code choice}: auto (native when it loads), native (must load), java (never). {@code pooled}: blocks kept. */
+    /**
+     * {@code choice}: auto (native when it loads), native (must load), java (never). {@code pooled}: blocks kept while
+     * hashes run side by side.
+     */
     static Optional<NativeArgon2> load(String choice, int pooled) {
         if ("java".equals(choice)) return Optional.empty();
         try {
@@ -135,7 +142,10 @@ final class NativeArgon2 {
         }
     }
 
-    /** Working-memory blocks for libargon2, handed back and reused; at most {@code keep} are kept between hashes. */
+    /**
+     * Working-memory blocks for libargon2, handed back and reused. At most {@code keep} are kept between hashes, and
+     * only one once {@code linger} has passed since two blocks were last lent at once.
+     */
     static final class BlockPool {
         interface Allocate extends Callback {
             int invoke(PointerByReference memory, Size_t bytes);
@@ -146,16 +156,22 @@ final class NativeArgon2 {
         }
 
         private final int keep;
+        private final long lingerNanos;
         private final ConcurrentLinkedDeque<Memory> idle = new ConcurrentLinkedDeque<>();
         private final java.util.Map<Long, Memory> lent = new java.util.concurrent.ConcurrentHashMap<>();
+        private final java.util.concurrent.atomic.AtomicBoolean trimScheduled =
+                new java.util.concurrent.atomic.AtomicBoolean();
+        /** {@link System#nanoTime} when two or more blocks were last lent at once. */
+        private volatile long lastSideBySide = System.nanoTime();
         // Strong references: the native side holds only the function pointers.
         private final Allocate allocateCallback = this::allocate;
         private final Free freeCallback = this::free;
         final Pointer allocate = CallbackReference.getFunctionPointer(allocateCallback);
         final Pointer free = CallbackReference.getFunctionPointer(freeCallback);
 
-        BlockPool(int keep) {
+        BlockPool(int keep, java.time.Duration linger) {
             this.keep = keep;
+            this.lingerNanos = linger.toNanos();
         }
 
         int allocate(PointerByReference memory, Size_t bytes) {
@@ -175,6 +191,7 @@ final class NativeArgon2 {
             }
             if (block == null) block = new Memory(size);
             lent.put(Pointer.nativeValue(block), block);
+            if (lent.size() > 1) lastSideBySide = System.nanoTime();
             memory.setValue(block);
             return 0; // ARGON2_OK
         }
@@ -182,8 +199,34 @@ final class NativeArgon2 {
         void free(Pointer memory, Size_t bytes) {
             Memory block = lent.remove(Pointer.nativeValue(memory));
             if (block == null) return;
-            if (idle.size() < keep) idle.push(block);
-            else block.close();
+            if (idle.size() < keep) {
+                idle.push(block);
+                if (idle.size() > 1) trimLater(lingerNanos);
+            } else {
+                block.close();
+            }
+        }
+
+        private void trimLater(long delayNanos) {
+            if (!trimScheduled.compareAndSet(false, true)) return;
+            java.util.concurrent.CompletableFuture.delayedExecutor(
+                            delayNanos, java.util.concurrent.TimeUnit.NANOSECONDS)
+                    .execute(this::trim);
+        }
+
+        /** Gives back all idle blocks but one, unless two hashes ran at once within the last {@code linger}. */
+        private void trim() {
+            trimScheduled.set(false);
+            long quiet = System.nanoTime() - lastSideBySide;
+            if (quiet < lingerNanos) {
+                trimLater(lingerNanos - quiet);
+                return;
+            }
+            while (idle.size() > 1) {
+                Memory m = idle.pollLast();
+                if (m == null) break;
+                m.close();
+            }
         }
 
         /** The sizes of the blocks kept for reuse now. */

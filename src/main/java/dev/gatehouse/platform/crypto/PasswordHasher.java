@@ -27,7 +27,6 @@ public final class PasswordHasher {
     // there are cores is no faster; on virtual threads a login burst would hold burst x 19 MiB and drive the heap into
     // back-to-back full collections (or out of memory). Callers queue here instead, first come first served.
     private final Semaphore slots;
-    private static final int KEPT_BLOCKS = 1;
     private final int slotCount;
     // libargon2 when it loads (-Dgatehouse.argon2=auto|native|java), else password4j; resolved on first use so that
     // start-up does not pay for loading native code.
@@ -108,10 +107,10 @@ public final class PasswordHasher {
     private Optional<NativeArgon2> nativeArgon2() {
         Optional<NativeArgon2> n = nativeArgon2;
         if (n == null) {
-            // One working-memory block kept between hashes, not one per slot: a second 19 MiB block held for good
-            // takes the resident memory after load past the 300 MB budget (300 against 283 MB after the refresh
-            // bench); a hash running beside another maps its own block and gives it back (docs/benchmarks.md).
-            n = NativeArgon2.load(nativeChoice, KEPT_BLOCKS);
+            // A working-memory block per slot while hashes run side by side, one at rest: a second 19 MiB block held
+            // for good takes the resident memory after load past the 300 MB budget, and mapping it afresh for every
+            // other hash under load costs ~1 ms of CPU per hash (docs/benchmarks.md).
+            n = NativeArgon2.load(nativeChoice, slotCount);
             nativeArgon2 = n;
             log.info(
                     "Passwords: Argon2id m={} KiB, t={}, p={} with {}",

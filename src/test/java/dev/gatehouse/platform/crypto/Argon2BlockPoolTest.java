@@ -22,7 +22,7 @@ class Argon2BlockPoolTest {
 
     @Test
     void whenABlockOfAnotherSizeIsIdle_thenItGivesWayToTheSizeInUse_andBothKeptBlocksAreReused() {
-        var pool = new NativeArgon2.BlockPool(2);
+        var pool = new NativeArgon2.BlockPool(2, java.time.Duration.ofHours(1));
         // The start-up self-test hashes with 8 KiB: its block must not hold one of the two places for good.
         free(pool, allocate(pool, 8 * 1024), 8 * 1024);
 
@@ -41,12 +41,41 @@ class Argon2BlockPoolTest {
 
     @Test
     void whenMoreBlocksComeBackThanItKeeps_thenTheRestAreReleased() {
-        var pool = new NativeArgon2.BlockPool(1);
+        var pool = new NativeArgon2.BlockPool(1, java.time.Duration.ofHours(1));
         var a = allocate(pool, SIZE);
         var b = allocate(pool, SIZE);
         free(pool, a, SIZE);
         free(pool, b, SIZE);
 
         assertThat(pool.idleSizes()).containsExactly(SIZE);
+    }
+
+    @Test
+    void whenNoTwoHashesRanAtOnceForTheLingerTime_thenAllButOneIdleBlockAreReleased() throws InterruptedException {
+        var pool = new NativeArgon2.BlockPool(2, java.time.Duration.ofMillis(200));
+        var a = allocate(pool, SIZE);
+        var b = allocate(pool, SIZE);
+        free(pool, a, SIZE);
+        free(pool, b, SIZE);
+        assertThat(pool.idleSizes()).as("both kept right after").hasSize(2);
+
+        // One hash at a time within the linger time does not count as side by side, and does not delay the release.
+        free(pool, allocate(pool, SIZE), SIZE);
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (pool.idleSizes().size() > 1 && System.nanoTime() < deadline) Thread.sleep(20);
+        assertThat(pool.idleSizes()).containsExactly(SIZE);
+    }
+
+    @Test
+    void whenHashesKeepRunningSideBySide_thenBothBlocksStay() throws InterruptedException {
+        var pool = new NativeArgon2.BlockPool(2, java.time.Duration.ofMillis(300));
+        for (int i = 0; i < 10; i++) {
+            var a = allocate(pool, SIZE);
+            var b = allocate(pool, SIZE);
+            free(pool, a, SIZE);
+            free(pool, b, SIZE);
+            assertThat(pool.idleSizes()).hasSize(2);
+            Thread.sleep(60); // 600 ms in all: past the linger time, but never 300 ms without two at once
+        }
     }
 }
