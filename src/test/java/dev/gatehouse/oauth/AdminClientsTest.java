@@ -152,4 +152,176 @@ class AdminClientsTest {
                         .status())
                 .isEqualTo(403);
     }
+
+    @Test
+    void whenAdministratorReadsAndChangesOidcSettings_thenOnlyThoseChangeAndDefaultsShow() {
+        var created = server.http
+                .post("/v1/admin/clients")
+                .bearer(admin)
+                .json(map(
+                        "client_name",
+                        "Portal",
+                        "redirect_uris",
+                        List.of("https://portal.example.com/cb"),
+                        "grant_types",
+                        List.of("authorization_code"),
+                        "scope",
+                        "openid email",
+                        "access_token_signed_response_alg",
+                        "RS256"))
+                .send();
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        String id = created.text("client_id");
+
+        var defaults = server.http
+                .get("/v1/admin/clients/" + id + "/oidc")
+                .bearer(admin)
+                .send();
+        assertThat(defaults.status()).as(defaults.body()).isEqualTo(200);
+        assertThat(defaults.text("client_id")).isEqualTo(id);
+        assertThat(defaults.text("id_token_signed_response_alg")).isEqualTo("RS256");
+        assertThat(defaults.text("subject_type")).isEqualTo("public");
+        assertThat(defaults.json().path("require_auth_time").asBoolean()).isFalse();
+        assertThat(defaults.json().path("default_max_age").isNull()
+                        || defaults.json().path("default_max_age").isMissingNode())
+                .isTrue();
+        assertThat(defaults.json().path("response_types").get(0).asText()).isEqualTo("code");
+        assertThat(defaults.json().path("post_logout_redirect_uris")).isEmpty();
+
+        var changed = server.http
+                .put("/v1/admin/clients/" + id + "/oidc")
+                .bearer(admin)
+                .json(map(
+                        "id_token_signed_response_alg",
+                        "ES256",
+                        "default_max_age",
+                        600,
+                        "post_logout_redirect_uris",
+                        List.of("https://portal.example.com/bye"),
+                        "backchannel_logout_uri",
+                        "https://portal.example.com/logout",
+                        "backchannel_logout_session_required",
+                        true))
+                .send();
+        assertThat(changed.status()).as(changed.body()).isEqualTo(200);
+        assertThat(changed.text("id_token_signed_response_alg")).isEqualTo("ES256");
+        assertThat(changed.json().path("default_max_age").asInt()).isEqualTo(600);
+        assertThat(changed.json().path("post_logout_redirect_uris").get(0).asText())
+                .isEqualTo("https://portal.example.com/bye");
+        assertThat(changed.text("backchannel_logout_uri")).isEqualTo("https://portal.example.com/logout");
+        assertThat(changed.json().path("backchannel_logout_session_required").asBoolean())
+                .isTrue();
+
+        // The rest of the metadata is untouched.
+        var whole = server.http.get("/v1/admin/clients/" + id).bearer(admin).send();
+        assertThat(whole.text("client_name")).isEqualTo("Portal");
+        assertThat(whole.text("access_token_signed_response_alg")).isEqualTo("RS256");
+        assertThat(whole.json().path("redirect_uris").get(0).asText()).isEqualTo("https://portal.example.com/cb");
+        assertThat(whole.text("id_token_signed_response_alg")).isEqualTo("ES256");
+
+        // null restores the default
+        var reset = server.http
+                .put("/v1/admin/clients/" + id + "/oidc")
+                .bearer(admin)
+                .json("{\"id_token_signed_response_alg\":null,\"default_max_age\":null}")
+                .send();
+        assertThat(reset.status()).as(reset.body()).isEqualTo(200);
+        assertThat(reset.text("id_token_signed_response_alg")).isEqualTo("RS256");
+        assertThat(reset.json().path("default_max_age").isNull()
+                        || reset.json().path("default_max_age").isMissingNode())
+                .isTrue();
+        assertThat(reset.text("backchannel_logout_uri")).isEqualTo("https://portal.example.com/logout");
+    }
+
+    @Test
+    void whenOidcSettingsAreWrong_thenTheyAreRefusedAndNothingChanges() {
+        var created = server.http
+                .post("/v1/admin/clients")
+                .bearer(admin)
+                .json(map(
+                        "client_name",
+                        "Strict",
+                        "redirect_uris",
+                        List.of("https://strict.example.com/cb"),
+                        "grant_types",
+                        List.of("authorization_code")))
+                .send();
+        String id = created.text("client_id");
+        String path = "/v1/admin/clients/" + id + "/oidc";
+        for (var body : List.of(
+                map("client_name", "not an OIDC setting"),
+                map("id_token_signed_response_alg", "HS256"),
+                map("subject_type", "pairwise"),
+                map("default_max_age", -5),
+                map("default_max_age", "soon"),
+                map("backchannel_logout_uri", "not a uri"),
+                map("post_logout_redirect_uris", "https://strict.example.com/bye"))) {
+            var r = server.http.put(path).bearer(admin).json(body).send();
+            assertThat(r.status()).as(body + " -> " + r.body()).isEqualTo(422);
+            assertThat(r.header("Content-Type")).startsWith("application/problem+json");
+        }
+        assertThat(server.http.put(path).bearer(admin).json("{}").send().status())
+                .isEqualTo(400);
+        assertThat(server.http.put(path).bearer(admin).json("[1]").send().status())
+                .isEqualTo(400);
+        assertThat(server.http
+                        .put("/v1/admin/clients/gc_nope/oidc")
+                        .bearer(admin)
+                        .json(map("default_max_age", 60))
+                        .send()
+                        .status())
+                .isEqualTo(404);
+        assertThat(server.http
+                        .get("/v1/admin/clients/gc_nope/oidc")
+                        .bearer(admin)
+                        .send()
+                        .status())
+                .isEqualTo(404);
+
+        var after = server.http.get(path).bearer(admin).send();
+        assertThat(after.text("id_token_signed_response_alg")).isEqualTo("RS256");
+        assertThat(after.text("subject_type")).isEqualTo("public");
+
+        String user = server.register("oidc-settings@example.com", "Correct-Horse-Battery-9");
+        String token = server.accessToken(user, "Correct-Horse-Battery-9");
+        assertThat(server.http.get(path).bearer(token).send().status()).isEqualTo(403);
+        assertThat(server.http
+                        .put(path)
+                        .bearer(token)
+                        .json(map("default_max_age", 60))
+                        .send()
+                        .status())
+                .isEqualTo(403);
+    }
+
+    @Test
+    void whenAClientRegistersSettingsGatehouseCannotHonour_thenRegistrationIsRefused() {
+        for (var extra : List.of(
+                map("subject_type", "pairwise"),
+                map("userinfo_signed_response_alg", "RS256"),
+                map("id_token_encrypted_response_alg", "RSA-OAEP-256"),
+                map("userinfo_encrypted_response_alg", "RSA-OAEP-256"))) {
+            var body = new java.util.LinkedHashMap<String, Object>(map(
+                    "client_name",
+                    "Asks too much",
+                    "redirect_uris",
+                    List.of("https://much.example.com/cb"),
+                    "grant_types",
+                    List.of("authorization_code")));
+            body.putAll(extra);
+            var admin422 = server.http
+                    .post("/v1/admin/clients")
+                    .bearer(admin)
+                    .json(body)
+                    .send();
+            assertThat(admin422.status()).as(extra + " -> " + admin422.body()).isEqualTo(422);
+            var dynamic = server.http
+                    .post("/oauth2/register")
+                    .bearer(admin)
+                    .json(body)
+                    .send();
+            assertThat(dynamic.status()).as(extra + " -> " + dynamic.body()).isEqualTo(400);
+            assertThat(dynamic.text("error")).isEqualTo("invalid_client_metadata");
+        }
+    }
 }

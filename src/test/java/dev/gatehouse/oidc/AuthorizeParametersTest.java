@@ -238,6 +238,44 @@ class AuthorizeParametersTest {
     }
 
     @Test
+    void whenTheClientRegisteredADefaultMaxAge_thenItAppliesToRequestsWithoutOne() throws Exception {
+        var client = register();
+        var set = server.http
+                .put("/v1/admin/clients/" + client.id() + "/oidc")
+                .bearer(admin)
+                .json(map("default_max_age", 60))
+                .send();
+        assertThat(set.status()).as(set.body()).isEqualTo(200);
+        String email = newUser();
+        var b = signedIn(client, email);
+
+        // Within the default max_age: no password.
+        server.clock.advance(Duration.ofSeconds(30));
+        assertThat(redirected(b.get(request(client, new CodeVerifier()).build().toURI()))
+                        .indicatesSuccess())
+                .isTrue();
+
+        // Past it: the user signs in again, as with max_age=60 in the request.
+        server.clock.advance(Duration.ofSeconds(60));
+        var silent = redirected(b.get(request(client, new CodeVerifier())
+                .prompt(Prompt.Type.NONE)
+                .build()
+                .toURI()));
+        assertThat(silent.toErrorResponse().getErrorObject().getCode()).isEqualTo("login_required");
+        assertThat(isLogin(b.follow(
+                        b.get(request(client, new CodeVerifier()).build().toURI()))))
+                .isTrue();
+
+        // A max_age in the request wins over the default.
+        assertThat(redirected(b.get(request(client, new CodeVerifier())
+                                .maxAge(3600)
+                                .build()
+                                .toURI()))
+                        .indicatesSuccess())
+                .isTrue();
+    }
+
+    @Test
     void whenMaxAgeIsZero_thenEveryRequestSignsInOnceWithoutLooping() throws Exception {
         var client = register();
         String email = newUser();

@@ -458,6 +458,9 @@ public final class AuthorizeService {
                 throw new Refusal(
                         OAuth2Error.INVALID_REQUEST, "max_age must be a non-negative number of seconds", s, rm);
             maxAge = Optional.of(Long.parseLong(maxAgeParam));
+        } else if (client.metadata().getDefaultMaxAge() >= 0) {
+            // OIDC Registration §2 default_max_age: the client's max_age when the request names none.
+            maxAge = Optional.of((long) client.metadata().getDefaultMaxAge());
         }
         // Hints and preferences (OIDC Core §3.1.2.1): one that is not usable is ignored, not an error.
         Optional<String> loginHint = Optional.ofNullable(single(params, "login_hint"))

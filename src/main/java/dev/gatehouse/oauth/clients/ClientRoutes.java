@@ -28,6 +28,35 @@ public final class ClientRoutes implements RouteGroup {
             String idTokenSignedResponseAlg,
             String accessTokenSignedResponseAlg) {}
 
+    /**
+     * A client's OpenID Connect settings (OIDC Registration §2, Front- and Back-Channel Logout), the part of its
+     * metadata /v1/admin/clients/{client_id}/oidc shows and changes.
+     */
+    public record OidcSettings(
+            String idTokenSignedResponseAlg,
+            String subjectType,
+            Integer defaultMaxAge,
+            Boolean requireAuthTime,
+            List<String> responseTypes,
+            List<String> postLogoutRedirectUris,
+            String frontchannelLogoutUri,
+            Boolean frontchannelLogoutSessionRequired,
+            String backchannelLogoutUri,
+            Boolean backchannelLogoutSessionRequired) {}
+
+    /** The metadata fields of {@link OidcSettings}, in its order. */
+    static final List<String> OIDC_FIELDS = List.of(
+            "id_token_signed_response_alg",
+            "subject_type",
+            "default_max_age",
+            "require_auth_time",
+            "response_types",
+            "post_logout_redirect_uris",
+            "frontchannel_logout_uri",
+            "frontchannel_logout_session_required",
+            "backchannel_logout_uri",
+            "backchannel_logout_session_required");
+
     public record ClientPage(List<Map<String, Object>> clients, int limit, int offset, int count) {}
 
     public record Algorithms(
@@ -80,6 +109,21 @@ public final class ClientRoutes implements RouteGroup {
                 .permission("clients:write")
                 .returns(204, "deleted")
                 .returns(404, "no such client");
+        api.get("/v1/admin/clients/{client_id}/oidc", this::oidc)
+                .tag("clients")
+                .summary("A client's OpenID Connect settings, defaults filled in")
+                .permission("clients:read")
+                .returns(200, OidcSettings.class)
+                .returns(404, "no such client");
+        api.put("/v1/admin/clients/{client_id}/oidc", this::updateOidc)
+                .tag("clients")
+                .summary("Change some of a client's OpenID Connect settings (null restores the default); its other"
+                        + " metadata stays")
+                .permission("clients:write")
+                .body(OidcSettings.class)
+                .returns(200, OidcSettings.class)
+                .returns(404, "no such client")
+                .returns(422, "a field that is not an OIDC setting, or a value Gatehouse does not support");
         api.post("/v1/admin/clients/{client_id}/regenerate-secret", this::regenerate)
                 .tag("clients")
                 .summary("Issue a new client secret (shown once); the old one stops working")
@@ -129,6 +173,56 @@ public final class ClientRoutes implements RouteGroup {
         Principal p = web.require(ctx, "clients:write");
         var issued = translate(() -> clients.regenerateSecret(ctx.pathParam("client_id"), p.userId(), web.info(ctx)));
         web.ok(ctx, view(issued.client(), issued.secret().orElse(null)));
+    }
+
+    private void oidc(Context ctx) {
+        web.require(ctx, "clients:read");
+        var c = clients.find(ctx.pathParam("client_id")).orElseThrow(() -> Problem.notFound("The client"));
+        web.ok(ctx, oidcView(c));
+    }
+
+    private void updateOidc(Context ctx) {
+        Principal p = web.require(ctx, "clients:write");
+        String id = ctx.pathParam("client_id");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> body = web.body(ctx, Map.class);
+        if (body == null || body.isEmpty())
+            throw Problem.badRequest("invalid_body", "The body must be a JSON object with the settings to change");
+        for (String field : body.keySet()) {
+            if (!OIDC_FIELDS.contains(field))
+                throw new Problem(
+                        422,
+                        "invalid_client_metadata",
+                        "Invalid client metadata",
+                        "not an OIDC setting; use PUT /v1/admin/clients/{client_id} for the rest of the metadata",
+                        Map.of(field, "not an OIDC setting"));
+        }
+        var current = clients.find(id).orElseThrow(() -> Problem.notFound("The client"));
+        Map<String, Object> metadata = new LinkedHashMap<>(current.metadata().toJSONObject());
+        body.forEach((field, value) -> {
+            if (value == null) metadata.remove(field);
+            else metadata.put(field, value);
+        });
+        var updated = translate(() -> clients.update(id, metadata, p.userId(), web.info(ctx)));
+        web.ok(ctx, oidcView(updated));
+    }
+
+    /** The client's OIDC settings with the defaults Gatehouse applies when a field is absent. */
+    static Map<String, Object> oidcView(OAuthClient c) {
+        Map<String, Object> json = c.metadata().toJSONObject();
+        var m = new LinkedHashMap<String, Object>();
+        m.put("client_id", c.clientId());
+        m.put("id_token_signed_response_alg", json.getOrDefault("id_token_signed_response_alg", "RS256"));
+        m.put("subject_type", "public");
+        m.put("default_max_age", json.get("default_max_age"));
+        m.put("require_auth_time", json.getOrDefault("require_auth_time", false));
+        m.put("response_types", json.getOrDefault("response_types", List.of()));
+        m.put("post_logout_redirect_uris", json.getOrDefault("post_logout_redirect_uris", List.of()));
+        m.put("frontchannel_logout_uri", json.get("frontchannel_logout_uri"));
+        m.put("frontchannel_logout_session_required", json.getOrDefault("frontchannel_logout_session_required", false));
+        m.put("backchannel_logout_uri", json.get("backchannel_logout_uri"));
+        m.put("backchannel_logout_session_required", json.getOrDefault("backchannel_logout_session_required", false));
+        return m;
     }
 
     private void algorithms(Context ctx) {

@@ -139,11 +139,42 @@ public final class ClientService {
             m.setResponseTypes(Set.of()); // no browser flow: clients without redirects need no response type
         }
         checkLogoutMetadata(m);
+        checkOidcSettings(m);
         if (m.getName() != null && m.getName().length() > 200) {
             throw new OAuthError(
                     400, "invalid_client_metadata", "client_name must be at most 200 characters", "client_name");
         }
         return m;
+    }
+
+    /**
+     * OIDC Registration §2 settings Gatehouse cannot honour are refused rather than ignored: a client asking for
+     * pairwise subjects, signed or encrypted userinfo, or encrypted ID tokens would otherwise get what it did not ask
+     * for without being told. Discovery advertises the same (public subjects, plain-JSON userinfo, signed ID tokens).
+     */
+    private static void checkOidcSettings(OIDCClientMetadata m) {
+        if (m.getSubjectType() != null && m.getSubjectType() != com.nimbusds.openid.connect.sdk.SubjectType.PUBLIC)
+            throw new OAuthError(400, "invalid_client_metadata", "subject_type must be public", "subject_type");
+        if (m.getUserInfoJWSAlg() != null)
+            throw new OAuthError(
+                    400,
+                    "invalid_client_metadata",
+                    "userinfo answers are plain JSON: userinfo_signed_response_alg is not supported",
+                    "userinfo_signed_response_alg");
+        if (m.getUserInfoJWEAlg() != null || m.getIDTokenJWEAlg() != null)
+            throw new OAuthError(
+                    400,
+                    "invalid_client_metadata",
+                    "encrypted ID tokens and userinfo answers are not supported",
+                    m.getIDTokenJWEAlg() != null
+                            ? "id_token_encrypted_response_alg"
+                            : "userinfo_encrypted_response_alg");
+        if (m.getDefaultMaxAge() < -1 || m.getDefaultMaxAge() > 999_999_999)
+            throw new OAuthError(
+                    400,
+                    "invalid_client_metadata",
+                    "default_max_age must be a non-negative number of seconds",
+                    "default_max_age");
     }
 
     /** RFC 7523 clients register their public keys inline; Gatehouse does not fetch {@code jwks_uri}. */
