@@ -250,6 +250,7 @@ public final class App implements AutoCloseable {
                 db, sso, authorize, sessions, clients, idTokens, backChannelLogout, audit, secrets, config.issuer());
         groups.add(new dev.gatehouse.oidc.LogoutRoutes(logout, sso, web, https));
         groups.add(new dev.gatehouse.oidc.SessionManagementRoutes(clients, sso, web));
+        groups.add(new dev.gatehouse.oidc.BrowserSessionRoutes(sso, accounts, web));
         groups.add(new dev.gatehouse.oauth.DiscoveryRoutes(config.issuer(), tokenEndpoint, web, scopes));
         groups.add(new dev.gatehouse.oauth.scopes.ScopeRoutes(scopes, web));
         groups.add(new dev.gatehouse.oauth.authorize.ConsentApiRoutes(consent, web));
