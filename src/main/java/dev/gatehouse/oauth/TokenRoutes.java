@@ -79,8 +79,8 @@ public final class TokenRoutes implements RouteGroup {
                 .summary("Token revocation (RFC 7009)")
                 .returns(200, "revoked, or nothing to revoke")
                 .returns(401, "invalid_client");
-        api.preflight("/oauth2/token", "POST");
-        api.preflight("/oauth2/revoke", "POST");
+        api.preflight("/oauth2/token", "POST").tag("oauth");
+        api.preflight("/oauth2/revoke", "POST").tag("oauth");
     }
 
     /**

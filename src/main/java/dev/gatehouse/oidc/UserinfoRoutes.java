@@ -68,7 +68,7 @@ public final class UserinfoRoutes implements RouteGroup {
                 .returns(400, "invalid_request")
                 .returns(401, "invalid_token")
                 .returns(403, "insufficient_scope");
-        api.preflight("/oauth2/userinfo", "GET, POST, PUT");
+        api.preflight("/oauth2/userinfo", "GET, POST, PUT").tag("oidc");
     }
 
     /** The profile claims PUT /oauth2/userinfo can change; the others come from elsewhere (email, sub) or are derived. */

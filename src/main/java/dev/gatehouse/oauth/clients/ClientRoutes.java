@@ -197,6 +197,11 @@ public final class ClientRoutes implements RouteGroup {
                         "not an OIDC setting; use PUT /v1/admin/clients/{client_id} for the rest of the metadata",
                         Map.of(field, "not an OIDC setting"));
         }
+        translate(() -> {
+            ClientService.checkShapes(body);
+            checkOidcValues(body);
+            return null;
+        });
         var current = clients.find(id).orElseThrow(() -> Problem.notFound("The client"));
         Map<String, Object> metadata = new LinkedHashMap<>(current.metadata().toJSONObject());
         body.forEach((field, value) -> {
@@ -205,6 +210,23 @@ public final class ClientRoutes implements RouteGroup {
         });
         var updated = translate(() -> clients.update(id, metadata, p.userId(), web.info(ctx)));
         web.ok(ctx, oidcView(updated));
+    }
+
+    /** The types {@link ClientService#checkShapes} leaves to the SDK: the flags and {@code default_max_age}. */
+    private static void checkOidcValues(Map<String, Object> body) {
+        for (String flag : List.of(
+                "require_auth_time", "frontchannel_logout_session_required", "backchannel_logout_session_required")) {
+            Object v = body.get(flag);
+            if (v != null && !(v instanceof Boolean))
+                throw new OAuthError(400, "invalid_client_metadata", flag + " must be true or false", flag);
+        }
+        Object age = body.get("default_max_age");
+        if (age != null && !(age instanceof Integer i && i >= 0))
+            throw new OAuthError(
+                    400,
+                    "invalid_client_metadata",
+                    "default_max_age must be a non-negative number of seconds",
+                    "default_max_age");
     }
 
     /** The client's OIDC settings with the defaults Gatehouse applies when a field is absent. */

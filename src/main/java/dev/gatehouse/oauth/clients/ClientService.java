@@ -241,7 +241,7 @@ public final class ClientService {
             "default_acr_values");
 
     /** Types and text hygiene of the metadata Gatehouse knows, checked before the SDK sees it, naming the field. */
-    private static void checkShapes(Map<String, Object> json) {
+    static void checkShapes(Map<String, Object> json) {
         for (var e : json.entrySet()) {
             String field = e.getKey();
             Object v = e.getValue();

@@ -117,8 +117,10 @@ public final class Api {
      * Answers CORS preflights (and plain {@code OPTIONS}) for {@code path}, whose routes allow {@code methods} to
      * browser-based clients of any origin; each answer then says which origin may read it ({@link Cors}, ADR 0017).
      */
-    public void preflight(String path, String methods) {
-        routes.addHttpHandler(HandlerType.OPTIONS, path, ctx -> Cors.preflight(ctx, methods));
+    public Operation preflight(String path, String methods) {
+        return add(HandlerType.OPTIONS, path, ctx -> Cors.preflight(ctx, methods))
+                .summary("CORS preflight: " + methods + " from a browser-based client's origin (ADR 0017)")
+                .returns(204, "the methods and headers allowed");
     }
 
     private Operation add(HandlerType type, String path, Handler handler) {
