@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.function.Consumer;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -37,12 +38,64 @@ final class FastPath extends Handler.Wrapper {
         this.routes = List.copyOf(routes);
     }
 
+    /** The request attribute that tells the server's logs a GET was a HEAD (see {@link #handle}). */
+    static final String HEAD = "gatehouse.head";
+
+    /**
+     * Tries the fast-path routes, then Javalin. Javalin answers a HEAD on a GET route with 200 and no body without
+     * running the route (so a protected or missing resource looked present); here a HEAD reaches Javalin as the GET
+     * it stands for, and only the answer's content is dropped: same status and headers, {@code Content-Length} the
+     * GET's (RFC 9110 §9.3.2, §8.6).
+     */
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
         for (Route route : routes) {
             if (route.serve(request, response, callback)) return true;
         }
+        if (HttpMethod.HEAD.is(request.getMethod())) {
+            request.setAttribute(HEAD, true);
+            return super.handle(new AsGet(request), new WithoutContent(response), callback);
+        }
         return super.handle(request, response, callback);
+    }
+
+    /** A HEAD request as the GET it stands for. */
+    private static final class AsGet extends Request.Wrapper {
+        AsGet(Request request) {
+            super(request);
+        }
+
+        @Override
+        public String getMethod() {
+            return HttpMethod.GET.asString();
+        }
+    }
+
+    /**
+     * The answer to a HEAD: whatever the GET route writes is dropped, and nothing goes out until its last write, so
+     * {@code Content-Length} can be the GET's: the one the route declared, else the length it wrote.
+     */
+    private static final class WithoutContent extends Response.Wrapper {
+        private long written;
+
+        WithoutContent(Response response) {
+            super(response.getRequest(), response);
+        }
+
+        @Override
+        public void write(boolean last, ByteBuffer content, Callback callback) {
+            if (content != null) {
+                written += content.remaining();
+                content.position(content.limit());
+            }
+            if (!last) {
+                callback.succeeded();
+                return;
+            }
+            if (!isCommitted() && !getHeaders().contains(HttpHeader.CONTENT_LENGTH))
+                getHeaders().put(HttpHeader.CONTENT_LENGTH, written);
+            super.write(true, null, callback);
+        }
     }
 
     /** A request a fast-path route has taken: counted in flight from here, reported once its answer is written. */

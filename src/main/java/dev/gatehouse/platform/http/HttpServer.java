@@ -137,7 +137,9 @@ public final class HttpServer {
                 String route = matched == null ? "unmatched" : matched.path;
                 logServed(
                         route,
-                        ctx.method().name(),
+                        ctx.attribute(FastPath.HEAD) != null
+                                ? "HEAD"
+                                : ctx.method().name(),
                         ctx.statusCode(),
                         (long) (ms * 1_000_000),
                         ctx.path(),
