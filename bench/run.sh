@@ -341,8 +341,10 @@ print(json.loads(base64.urlsafe_b64decode(h + "=" * (-len(h) % 4)))["alg"])' <"$
     flow_warmup=${BENCH_FLOW_WARMUP:-60}
     flow_slices=${BENCH_FLOW_SLICES:-3}
     flow_secs=$(( DURATION / flow_slices ))
+    # The client JVM compiles with C1 only: a slice is too short for C2 to pay off, and C2 compiling the client's code
+    # during the measured seconds took ~0.5 ms of the shared cores per sign-in (0.9-1.2 against 0.5 ms).
     flow() { # flow <warm-up seconds> <seconds>: one CodeFlowRate run, its RESULT line
-      "$JAVA" -cp target/test-classes:target/gatehouse.jar dev.gatehouse.bench.CodeFlowRate "$BASE" "$WEB_CLIENT_ID" \
+      "$JAVA" -XX:TieredStopAtLevel=1 -cp target/test-classes:target/gatehouse.jar dev.gatehouse.bench.CodeFlowRate "$BASE" "$WEB_CLIENT_ID" \
         "$WEB_AUTH" "$WEB_REDIRECT_URI" "$PKCE_CHALLENGE" "$PKCE_VERIFIER" "$ADMIN_EMAIL" "$ADMIN_PASSWORD" \
         "$browsers" "$1" "$2" "$SERVER_PID" | grep '^RESULT'
     }
