@@ -291,7 +291,14 @@ public final class App implements AutoCloseable {
         groups.add(new dev.gatehouse.login.LoginWebAuthnRoutes(sso, webauthn, web, https, authorize::redirectTarget));
         groups.add(new AdminRoutes(keyRing, outbox, accounts, audit, web, clock));
         groups.add(new DocsRoutes(config.issuer(), VERSION, mapper, () -> self[0].operations()));
-        this.http = new HttpServer(config.httpHost(), config.httpPort(), config.issuer(), mapper, metrics, groups);
+        this.http = new HttpServer(
+                config.httpHost(),
+                config.httpPort(),
+                config.issuer(),
+                mapper,
+                metrics,
+                groups,
+                dev.gatehouse.platform.http.ClientAddress.trusting(config.trustedProxies()));
         self[0] = http;
         new DatabaseTableMetrics(db.dataSource(), "gatehouse", "users", List.of()).bindTo(metrics);
         log.info("Crypto provider: {}; mail: {}", provider, mailWorker.describe());

@@ -35,7 +35,8 @@ public record Config(
         String apiAudience,
         int mfaTrustDays,
         boolean mfaRequired,
-        Duration cleanupInterval) {
+        Duration cleanupInterval,
+        java.util.List<String> trustedProxies) {
 
     public enum SmtpTls {
         NONE,
@@ -112,7 +113,22 @@ public record Config(
                 r.str("GATEHOUSE_API_AUDIENCE", issuer),
                 r.intIn("GATEHOUSE_MFA_TRUST_DAYS", 30, 1, 365),
                 r.bool("GATEHOUSE_MFA_REQUIRED", false),
-                Duration.ofSeconds(r.intIn("GATEHOUSE_CLEANUP_INTERVAL_SECONDS", 3600, 1, 604_800)));
+                Duration.ofSeconds(r.intIn("GATEHOUSE_CLEANUP_INTERVAL_SECONDS", 3600, 1, 604_800)),
+                trustedProxies(r.str("GATEHOUSE_TRUSTED_PROXIES", "")));
+    }
+
+    /** Comma-separated IP addresses, CIDR prefixes or ranges of the reverse proxies in front (ADR 0018). */
+    private static java.util.List<String> trustedProxies(String value) {
+        var list = java.util.Arrays.stream(value.split(","))
+                .map(String::trim)
+                .filter(v -> !v.isEmpty())
+                .toList();
+        try {
+            dev.gatehouse.platform.http.ClientAddress.trusting(list);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("GATEHOUSE_TRUSTED_PROXIES", "has " + e.getMessage());
+        }
+        return list;
     }
 
     private enum LogFormat {

@@ -33,22 +33,26 @@ final class FastPath extends Handler.Wrapper {
     }
 
     private final List<Route> routes;
+    private final ClientAddress clients;
 
-    FastPath(List<Route> routes) {
+    /** {@code clients}: who the client of a request is behind trusted proxies (ADR 0018). */
+    FastPath(List<Route> routes, ClientAddress clients) {
         this.routes = List.copyOf(routes);
+        this.clients = clients;
     }
 
     /** The request attribute that tells the server's logs a GET was a HEAD (see {@link #handle}). */
     static final String HEAD = "gatehouse.head";
 
     /**
-     * Tries the fast-path routes, then Javalin. Javalin answers a HEAD on a GET route with 200 and no body without
+     * Tries the fast-path routes, then Javalin, with the request as from its client behind trusted proxies. Javalin answers a HEAD on a GET route with 200 and no body without
      * running the route (so a protected or missing resource looked present); here a HEAD reaches Javalin as the GET
      * it stands for, and only the answer's content is dropped: same status and headers, {@code Content-Length} the
      * GET's (RFC 9110 §9.3.2, §8.6).
      */
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
+        if (clients.trustsAny()) request = clients.resolve(request);
         for (Route route : routes) {
             if (route.serve(request, response, callback)) return true;
         }

@@ -43,7 +43,13 @@ public final class HttpServer {
     private volatile boolean draining;
 
     public HttpServer(
-            String host, int port, String issuer, ObjectMapper mapper, MeterRegistry metrics, List<RouteGroup> groups) {
+            String host,
+            int port,
+            String issuer,
+            ObjectMapper mapper,
+            MeterRegistry metrics,
+            List<RouteGroup> groups,
+            ClientAddress clients) {
         this.metrics = metrics;
         boolean https = issuer.startsWith("https:");
         Api[] api = new Api[1];
@@ -76,9 +82,11 @@ public final class HttpServer {
                 server.setStopAtShutdown(false);
                 server.setErrorHandler(new ProblemErrorHandler(mapper, issuer));
                 // Javalin mounts its servlet context inside this wrapper: documents and forms are answered before it.
-                server.setHandler(new FastPath(List.of(
-                        new DocumentRoute(documents, https, served),
-                        new FormRoute(forms, https, served, mapper, issuer))));
+                server.setHandler(new FastPath(
+                        List.of(
+                                new DocumentRoute(documents, https, served),
+                                new FormRoute(forms, https, served, mapper, issuer)),
+                        clients));
             });
 
             config.routes.before(ctx -> {

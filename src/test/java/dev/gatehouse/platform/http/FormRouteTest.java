@@ -67,8 +67,9 @@ class FormRouteTest {
                 }
             }
         };
-        var fast = new FastPath(List.of(
-                new FormRoute(Map.of("/echo", ECHO), false, served, Json.newMapper(), "http://issuer.example")));
+        var fast = new FastPath(
+                List.of(new FormRoute(Map.of("/echo", ECHO), false, served, Json.newMapper(), "http://issuer.example")),
+                ClientAddress.trusting(List.of()));
         fast.setHandler(new Handler.Abstract() {
             @Override
             public boolean handle(Request request, Response response, Callback callback) {
