@@ -1,6 +1,7 @@
 package dev.gatehouse.oidc;
 
 import dev.gatehouse.accounts.AccountService;
+import dev.gatehouse.accounts.User;
 import dev.gatehouse.login.LoginRoutes;
 import dev.gatehouse.login.SsoService;
 import dev.gatehouse.login.SsoSession;
@@ -57,26 +58,28 @@ public final class BrowserSessionRoutes implements RouteGroup {
                 .returns(200, Validity.class);
     }
 
-    /** The browser's SSO session, if it is valid and its user can still sign in. */
-    private Optional<SsoSession> current(Context ctx) {
+    /** A valid sign-in of this browser and its user, who can still sign in. */
+    private record SignedIn(SsoSession session, User user) {}
+
+    private Optional<SignedIn> current(Context ctx) {
         return sso.find(ctx.cookie(LoginRoutes.SSO_COOKIE))
-                .filter(s -> accounts.find(s.userId()).filter(u -> u.active()).isPresent());
+                .flatMap(s -> accounts.find(s.userId()).filter(User::active).map(u -> new SignedIn(s, u)));
     }
 
     private void info(Context ctx) {
         var found = current(ctx);
-        var user = found.flatMap(s -> accounts.find(s.userId()));
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("authenticated", user.isPresent());
-        if (user.isEmpty()) {
+        body.put("authenticated", found.isPresent());
+        if (found.isEmpty()) {
             // Not a 401: there is no credential a caller could send, and a page script asks in order to know.
             web.ok(ctx, body);
             return;
         }
-        var session = found.get();
+        var session = found.get().session();
+        var user = found.get().user();
         body.put("session_id", session.id().toString());
-        body.put("sub", user.get().id().toString());
-        body.put("email", user.get().email());
+        body.put("sub", user.id().toString());
+        body.put("email", user.email());
         body.put("auth_time", session.authTime().getEpochSecond());
         body.put("expires_at", session.expiresAt().getEpochSecond());
         body.put("amr", session.amr());
@@ -88,7 +91,7 @@ public final class BrowserSessionRoutes implements RouteGroup {
         var session = current(ctx);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("valid", session.isPresent());
-        session.ifPresent(s -> body.put("expires_at", s.expiresAt().getEpochSecond()));
+        session.ifPresent(s -> body.put("expires_at", s.session().expiresAt().getEpochSecond()));
         web.ok(ctx, body);
     }
 }

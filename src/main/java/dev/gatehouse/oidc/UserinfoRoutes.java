@@ -195,12 +195,12 @@ public final class UserinfoRoutes implements RouteGroup {
             return Optional.empty();
         }
         String origin = ctx.header("Origin");
-        Cors.answer(
-                        origin,
-                        clients.find(claims.get().clientId())
-                                .filter(c -> c.allowsOrigin(origin))
-                                .isPresent())
-                .forEach(ctx::header);
+        if (origin != null) {
+            boolean readable = clients.find(claims.get().clientId())
+                    .filter(c -> c.allowsOrigin(origin))
+                    .isPresent();
+            Cors.answer(origin, readable).forEach(ctx::header);
+        }
         return Optional.of(new Caller(claims.get(), dpopScheme));
     }
 

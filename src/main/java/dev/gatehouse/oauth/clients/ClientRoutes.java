@@ -195,7 +195,7 @@ public final class ClientRoutes implements RouteGroup {
                         "invalid_client_metadata",
                         "Invalid client metadata",
                         "not an OIDC setting; use PUT /v1/admin/clients/{client_id} for the rest of the metadata",
-                        Map.of(field, "not an OIDC setting"));
+                        Map.of(field.length() <= 64 ? field : "body", "not an OIDC setting"));
         }
         translate(() -> {
             ClientService.checkShapes(body);
