@@ -2,7 +2,6 @@ package dev.gatehouse.oauth;
 
 import dev.gatehouse.oauth.clients.ClientAuthParser;
 import dev.gatehouse.oauth.clients.ClientService;
-import dev.gatehouse.oauth.clients.OAuthClient;
 import dev.gatehouse.oauth.token.TokenEndpoint;
 import dev.gatehouse.platform.http.Api;
 import dev.gatehouse.platform.http.Cors;
@@ -90,17 +89,14 @@ public final class TokenRoutes implements RouteGroup {
     private Map<String, String> cors(FormCall call) {
         String origin = call.header("Origin");
         if (origin == null) return Map.of();
-        return Cors.answer(
-                origin, named(call).filter(c -> c.allowsOrigin(origin)).isPresent());
-    }
-
-    private Optional<OAuthClient> named(FormCall call) {
+        String clientId;
         try {
-            return clients.find(ClientAuthParser.parse(call.header("Authorization"), call.form())
-                    .clientId());
+            clientId = ClientAuthParser.parse(call.header("Authorization"), call.form())
+                    .clientId();
         } catch (OAuthError e) {
-            return Optional.empty();
+            return Cors.answer(origin, false);
         }
+        return clients.cors(clientId, origin);
     }
 
     private FormAnswer token(FormCall call) {

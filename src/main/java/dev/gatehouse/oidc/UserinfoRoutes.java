@@ -194,13 +194,7 @@ public final class UserinfoRoutes implements RouteGroup {
             refuse(ctx, dpopScheme, "invalid_token", "the access token is not valid");
             return Optional.empty();
         }
-        String origin = ctx.header("Origin");
-        if (origin != null) {
-            boolean readable = clients.find(claims.get().clientId())
-                    .filter(c -> c.allowsOrigin(origin))
-                    .isPresent();
-            Cors.answer(origin, readable).forEach(ctx::header);
-        }
+        clients.cors(claims.get().clientId(), ctx.header("Origin")).forEach(ctx::header);
         return Optional.of(new Caller(claims.get(), dpopScheme));
     }
 
@@ -251,8 +245,7 @@ public final class UserinfoRoutes implements RouteGroup {
      * nothing but that the token it sent is not good, and it needs to know that to get a new one.
      */
     private void refuse(Context ctx, boolean dpopChallenge, String error, String description) {
-        String origin = ctx.header("Origin");
-        if (origin != null && !origin.equals("null")) Cors.readableBy(origin).forEach(ctx::header);
+        Cors.answer(ctx.header("Origin"), true).forEach(ctx::header);
         String algs = "algs=\"" + String.join(" ", PublicJwks.algNames()) + "\"";
         if (dpopChallenge) {
             ctx.header("WWW-Authenticate", "DPoP error=\"" + error + "\", " + algs);

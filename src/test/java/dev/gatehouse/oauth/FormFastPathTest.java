@@ -216,22 +216,17 @@ class FormFastPathTest {
 
     @Test
     void whenABrowserClientCallsFromItsOrigin_thenBothPathsLetItReadTheAnswer() throws Exception {
-        var r = server.http
-                .post("/v1/admin/clients")
-                .bearer(server.adminToken())
-                .json(map(
-                        "client_name",
-                        "browser-based",
-                        "grant_types",
-                        List.of("client_credentials", "authorization_code"),
-                        "redirect_uris",
-                        List.of("https://app.example/cb"),
-                        "token_endpoint_auth_method",
-                        "client_secret_basic",
-                        "scope",
-                        "reports:read"))
-                .send();
-        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        var r = server.registerClient(
+                "client_name",
+                "browser-based",
+                "grant_types",
+                List.of("client_credentials", "authorization_code"),
+                "redirect_uris",
+                List.of("https://app.example/cb"),
+                "token_endpoint_auth_method",
+                "client_secret_basic",
+                "scope",
+                "reports:read");
         String auth = basic(r.text("client_id"), r.text("client_secret"));
 
         var refused = alike(

@@ -1,6 +1,5 @@
 package dev.gatehouse.oidc;
 
-import static dev.gatehouse.testkit.HttpJson.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.nimbusds.oauth2.sdk.AuthorizationResponse;
@@ -43,22 +42,17 @@ class BrowserClientCorsTest {
     @BeforeAll
     static void start() {
         server = TestServer.start();
-        var r = server.http
-                .post("/v1/admin/clients")
-                .bearer(server.adminToken())
-                .json(map(
-                        "client_name",
-                        "single-page app",
-                        "grant_types",
-                        List.of("authorization_code", "refresh_token"),
-                        "redirect_uris",
-                        List.of(CALLBACK.toString(), "com.example.app:/cb"),
-                        "token_endpoint_auth_method",
-                        "none",
-                        "scope",
-                        "openid email offline_access"))
-                .send();
-        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        var r = server.registerClient(
+                "client_name",
+                "single-page app",
+                "grant_types",
+                List.of("authorization_code", "refresh_token"),
+                "redirect_uris",
+                List.of(CALLBACK.toString(), "com.example.app:/cb"),
+                "token_endpoint_auth_method",
+                "none",
+                "scope",
+                "openid email offline_access");
         spa = new ClientID(r.text("client_id"));
     }
 
@@ -210,6 +204,15 @@ class BrowserClientCorsTest {
         assertThat(badToken.status()).isEqualTo(401);
         assertThat(badToken.header("WWW-Authenticate")).startsWith("Bearer error=\"invalid_token\"");
         assertReadableBy(badToken, APP);
+
+        // The opaque origin of a sandboxed frame or a local file is anyone's: never readable.
+        var opaque = server.http
+                .get("/oauth2/userinfo")
+                .bearer("not-a-token")
+                .header("Origin", "null")
+                .send();
+        assertThat(opaque.status()).isEqualTo(401);
+        assertNotReadable(opaque);
     }
 
     @Test

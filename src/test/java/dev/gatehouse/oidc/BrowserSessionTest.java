@@ -1,6 +1,5 @@
 package dev.gatehouse.oidc;
 
-import static dev.gatehouse.testkit.HttpJson.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -39,22 +38,17 @@ class BrowserSessionTest {
     @BeforeAll
     static void start() {
         server = TestServer.start();
-        var r = server.http
-                .post("/v1/admin/clients")
-                .bearer(server.adminToken())
-                .json(map(
-                        "client_name",
-                        "app",
-                        "grant_types",
-                        List.of("authorization_code"),
-                        "redirect_uris",
-                        List.of(CALLBACK.toString()),
-                        "token_endpoint_auth_method",
-                        "none",
-                        "scope",
-                        "openid email"))
-                .send();
-        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        var r = server.registerClient(
+                "client_name",
+                "app",
+                "grant_types",
+                List.of("authorization_code"),
+                "redirect_uris",
+                List.of(CALLBACK.toString()),
+                "token_endpoint_auth_method",
+                "none",
+                "scope",
+                "openid email");
         client = new ClientID(r.text("client_id"));
     }
 

@@ -1,6 +1,5 @@
 package dev.gatehouse.oidc;
 
-import static dev.gatehouse.testkit.HttpJson.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -65,22 +64,17 @@ class SinglePageAppBrowserTest {
         app.createContext("/revoke", exchange -> page(exchange, revokeScript()));
         app.start();
         appOrigin = "http://127.0.0.1:" + app.getAddress().getPort();
-        var r = server.http
-                .post("/v1/admin/clients")
-                .bearer(server.adminToken())
-                .json(map(
-                        "client_name",
-                        "Single-Page App",
-                        "grant_types",
-                        List.of("authorization_code", "refresh_token"),
-                        "redirect_uris",
-                        List.of(appOrigin + "/cb"),
-                        "token_endpoint_auth_method",
-                        "none",
-                        "scope",
-                        "openid email offline_access"))
-                .send();
-        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        var r = server.registerClient(
+                "client_name",
+                "Single-Page App",
+                "grant_types",
+                List.of("authorization_code", "refresh_token"),
+                "redirect_uris",
+                List.of(appOrigin + "/cb"),
+                "token_endpoint_auth_method",
+                "none",
+                "scope",
+                "openid email offline_access");
         clientId = new ClientID(r.text("client_id"));
     }
 

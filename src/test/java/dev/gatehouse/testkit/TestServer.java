@@ -152,6 +152,16 @@ public final class TestServer implements AutoCloseable {
         return r.json().path("tokens").path("access_token").asText();
     }
 
+    /** Registers an OAuth client through /v1/admin/clients ({@code kv}: metadata names and values); fails unless created. */
+    public HttpJson.Response registerClient(Object... kv) {
+        var r = http.post("/v1/admin/clients")
+                .bearer(adminToken())
+                .json(HttpJson.map(kv))
+                .send();
+        if (r.status() != 201) throw new AssertionError("client registration failed: " + r.status() + " " + r.body());
+        return r;
+    }
+
     public String adminToken() {
         return accessToken(ADMIN_EMAIL, ADMIN_PASSWORD);
     }

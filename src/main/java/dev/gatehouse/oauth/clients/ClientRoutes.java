@@ -198,8 +198,7 @@ public final class ClientRoutes implements RouteGroup {
                         Map.of(field.length() <= 64 ? field : "body", "not an OIDC setting"));
         }
         translate(() -> {
-            ClientService.checkShapes(body);
-            checkOidcValues(body);
+            ClientService.checkShapes(body); // before looking the client up: a malformed body is 422 either way
             return null;
         });
         var current = clients.find(id).orElseThrow(() -> Problem.notFound("The client"));
@@ -210,23 +209,6 @@ public final class ClientRoutes implements RouteGroup {
         });
         var updated = translate(() -> clients.update(id, metadata, p.userId(), web.info(ctx)));
         web.ok(ctx, oidcView(updated));
-    }
-
-    /** The types {@link ClientService#checkShapes} leaves to the SDK: the flags and {@code default_max_age}. */
-    private static void checkOidcValues(Map<String, Object> body) {
-        for (String flag : List.of(
-                "require_auth_time", "frontchannel_logout_session_required", "backchannel_logout_session_required")) {
-            Object v = body.get(flag);
-            if (v != null && !(v instanceof Boolean))
-                throw new OAuthError(400, "invalid_client_metadata", flag + " must be true or false", flag);
-        }
-        Object age = body.get("default_max_age");
-        if (age != null && !(age instanceof Integer i && i >= 0))
-            throw new OAuthError(
-                    400,
-                    "invalid_client_metadata",
-                    "default_max_age must be a non-negative number of seconds",
-                    "default_max_age");
     }
 
     /** The client's OIDC settings with the defaults Gatehouse applies when a field is absent. */

@@ -169,12 +169,6 @@ public final class ClientService {
                     m.getIDTokenJWEAlg() != null
                             ? "id_token_encrypted_response_alg"
                             : "userinfo_encrypted_response_alg");
-        if (m.getDefaultMaxAge() < -1 || m.getDefaultMaxAge() > 999_999_999)
-            throw new OAuthError(
-                    400,
-                    "invalid_client_metadata",
-                    "default_max_age must be a non-negative number of seconds",
-                    "default_max_age");
     }
 
     /** RFC 7523 clients register their public keys inline; Gatehouse does not fetch {@code jwks_uri}. */
@@ -231,6 +225,11 @@ public final class ClientService {
             "userinfo_signed_response_alg",
             "application_type",
             "initiate_login_uri");
+    private static final Set<String> BOOLEAN_FIELDS = Set.of(
+            OAuthClient.IMPERSONATION,
+            "require_auth_time",
+            "frontchannel_logout_session_required",
+            "backchannel_logout_session_required");
     private static final Set<String> LIST_FIELDS = Set.of(
             "redirect_uris",
             "grant_types",
@@ -246,8 +245,10 @@ public final class ClientService {
             String field = e.getKey();
             Object v = e.getValue();
             if (v == null) continue;
-            if (field.equals(OAuthClient.IMPERSONATION) && !(v instanceof Boolean))
+            if (BOOLEAN_FIELDS.contains(field) && !(v instanceof Boolean))
                 throw metadataError(field, "must be true or false");
+            if (field.equals("default_max_age") && !(v instanceof Integer i && i >= 0))
+                throw metadataError(field, "must be a non-negative number of seconds");
             if (field.equals(OAuthClient.ACCESS_TOKEN_ALG) && !(v instanceof String s && ID_TOKEN_ALGS.contains(s)))
                 throw metadataError(field, "must be one of " + ID_TOKEN_ALGS);
             int max = field.equals("client_name") ? 200 : 2000;
@@ -402,6 +403,16 @@ public final class ClientService {
                 db.withHandle(h -> store.byId(h, clientId)).map(ClientService::open);
         loaded.ifPresent(c -> cache.put(clientId, c));
         return loaded;
+    }
+
+    /**
+     * The CORS headers of an answer for client {@code clientId} to a request from {@code origin} (null without one):
+     * readable by the origins of its redirect URIs only (ADR 0017).
+     */
+    public Map<String, String> cors(String clientId, String origin) {
+        if (origin == null) return Map.of();
+        return dev.gatehouse.platform.http.Cors.answer(
+                origin, find(clientId).filter(c -> c.allowsOrigin(origin)).isPresent());
     }
 
     public List<OAuthClient> list(int limit, int offset) {

@@ -6,7 +6,7 @@ import java.util.Map;
 /**
  * CORS (the Fetch standard) for the endpoints a browser-based client calls with its own credentials and no cookies:
  * the token, revocation and userinfo endpoints (ADR 0017). The preflight lets any origin ask; whether an origin may
- * read an answer is decided per answer, by the route that knows the client ({@link #readableBy}). Nothing here sends
+ * read an answer is decided per answer, by the route that knows the client ({@link #answer}). Nothing here sends
  * {@code Access-Control-Allow-Credentials}: these endpoints never read cookies.
  */
 public final class Cors {
@@ -22,7 +22,7 @@ public final class Cors {
      * The headers of an answer that {@code origin} (the request's {@code Origin} header) may read: the challenge of a
      * refusal is exposed too, so the client can tell an expired token from a network failure.
      */
-    public static Map<String, String> readableBy(String origin) {
+    static Map<String, String> readableBy(String origin) {
         return Map.of(
                 "Access-Control-Allow-Origin", origin,
                 "Access-Control-Expose-Headers", "WWW-Authenticate",
@@ -32,10 +32,13 @@ public final class Cors {
     /** The headers of an answer to a request with an {@code Origin} that may not read it. */
     public static final Map<String, String> NOT_READABLE = Map.of("Vary", "Origin");
 
-    /** The headers of an answer to a request from {@code origin} (null without one), readable or not. */
+    /**
+     * The headers of an answer to a request from {@code origin} (null without one), readable or not. The opaque origin
+     * {@code null} (sandboxed frames, local files) is never readable: anyone can send it.
+     */
     public static Map<String, String> answer(String origin, boolean readable) {
         if (origin == null) return Map.of();
-        return readable ? readableBy(origin) : NOT_READABLE;
+        return readable && !origin.equals("null") ? readableBy(origin) : NOT_READABLE;
     }
 
     /**

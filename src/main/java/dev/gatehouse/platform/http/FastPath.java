@@ -45,10 +45,10 @@ final class FastPath extends Handler.Wrapper {
     static final String HEAD = "gatehouse.head";
 
     /**
-     * Tries the fast-path routes, then Javalin, with the request as from its client behind trusted proxies. Javalin answers a HEAD on a GET route with 200 and no body without
-     * running the route (so a protected or missing resource looked present); here a HEAD reaches Javalin as the GET
-     * it stands for, and only the answer's content is dropped: same status and headers, {@code Content-Length} the
-     * GET's (RFC 9110 §9.3.2, §8.6).
+     * Tries the fast-path routes, then Javalin, with the request as from its client behind trusted proxies. Javalin
+     * answers a HEAD on a GET route with 200 and no body without running the route (so a protected or missing
+     * resource looked present); here a HEAD reaches Javalin as the GET it stands for, and only the answer's content is
+     * dropped: same status and headers, {@code Content-Length} the GET's (RFC 9110 §9.3.2, §8.6).
      */
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
