@@ -7,7 +7,7 @@
 # token (openid profile email) from the authorization code + PKCE flow (bench/oauth-setup.py), GET
 # /.well-known/jwks.json and /.well-known/openid-configuration. RS256 client_credentials runs in BENCH_RS256_SLICES
 # (3) slices, each compared with the raw RS256 signing rate measured just before and after it (BENCH_SIGN_SECONDS
-# each). Each row: req/s, p50/p99, non-200 answers, then the server's and PostgreSQL's CPU per request. Last, complete
+# each). Each row: req/s, p50/p99, failed answers, then the CPU per request of the server, PostgreSQL and wrk. Last, complete
 # authorization code + PKCE sign-ins (src/test/java/dev/gatehouse/bench/CodeFlowRate.java) against the raw Argon2id rate.
 # Part "mfa" (issue 4): POST /v1/auth/login/mfa completing pending sign-ins with TOTP codes, on a server of its own
 # (bench/mfa-setup.py; BENCH_MFA_USERS accounts, BENCH_MFA_WARMUP_ROUNDS x BENCH_MFA_WARMUP seconds of warm-up,
@@ -18,7 +18,8 @@
 #   BENCH_ONLY=oauth BENCH_DURATION=3 BENCH_WARMUP=2 bench/run.sh   # a quick check of the oauth part
 #   BENCH_THREADS=1 bench/run.sh      # also print the server's CPU by thread during the refresh run
 #
-# Needs: wrk, curl, python3, psql/createdb/dropdb reaching PostgreSQL (BENCH_PG_HOST, user postgres, trust auth).
+# Needs: wrk, curl, python3, time(1) at /usr/bin/time (wrk's CPU), psql/createdb/dropdb reaching PostgreSQL (BENCH_PG_HOST, user
+# postgres, trust auth).
 # The server runs through bin/gatehouse, i.e. with the launcher's JVM options (override with GATEHOUSE_JVM_OPTS).
 # Argon2 runs at the server's default cost (OWASP: m=19456 KiB, t=2, p=1) unless GATEHOUSE_ARGON2_* are set.
 set -euo pipefail
@@ -59,7 +60,7 @@ rss_mb() { echo $(( $(ps -o rss= -p "$1") / 1024 )); }
 minflt() { awk '{ print $10 }' "/proc/$1/stat"; }
 cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ print int(($14 + $15) * 1000 / hz) }' "/proc/$1/stat"; }
 
-for tool in wrk curl python3 psql createdb dropdb; do
+for tool in wrk curl python3 psql createdb dropdb /usr/bin/time; do
   command -v "$tool" >/dev/null || { echo "bench: $tool is missing" >&2; exit 1; }
 done
 
@@ -133,15 +134,20 @@ wrk_run() { # wrk_run <name> <seconds> <script> <args...>; writes $WORK/cpu-<nam
   if [ -n "${BENCH_THREADS:-}" ]; then
     python3 bench/thread-cpu.py "$SERVER_PID" "$((secs - 1))" >"$WORK/threads-$name.txt" & tpid=$!
   fi
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${secs}s" --timeout 10s -s "$script" "$BASE" -- "$@" \
-    >"$WORK/wrk-$name.txt" 2>&1
+  # wrk's own CPU (user + system) from time(1): the load generator shares the cores with the server.
+  /usr/bin/time -f 'WRKCPU %U %S' -o "$WORK/wrktime-$name.txt" \
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${secs}s" --timeout 10s -s "$script" "$BASE" -- "$@" >"$WORK/wrk-$name.txt" 2>&1
   [ -z "$tpid" ] || wait "$tpid"
   local s1 p1 f1 n; s1=$(cpu_ms "$SERVER_PID"); p1=$(pg_cpu_ms); f1=$(minflt "$SERVER_PID")
   n=$(sed -nE 's/.* requests=([0-9]+).*/\1/p' "$WORK/wrk-$name.txt")
-  python3 -c "n=max(${n:-0},1); print(f'server {($s1-$s0)*1000/n:.0f} µs, PostgreSQL {($p1-$p0)*1000/n:.0f} µs CPU per request; server page faults {($f1-$f0)/n:.0f} per request')" >"$WORK/cpu-$name.txt"
+  local w; w=$(sed -nE 's/^WRKCPU ([0-9.]+) ([0-9.]+)$/\1 + \2/p' "$WORK/wrktime-$name.txt")
+  python3 -c "n=max(${n:-0},1); print(f'server {($s1-$s0)*1000/n:.0f} µs, PostgreSQL {($p1-$p0)*1000/n:.0f} µs, wrk {(${w:-0})*1e6/n:.0f} µs CPU per request; server page faults {($f1-$f0)/n:.0f} per request')" >"$WORK/cpu-$name.txt"
   grep '^RESULT' "$WORK/wrk-$name.txt"
 }
 field() { sed -nE "s/.* $1=([^ ]+).*/\1/p" <<<"$2"; }
+# The failed answers of a RESULT line: bench/simple.lua reports wrk's own count of statuses >= 400 ("errors"), the
+# other scripts check each answer themselves ("non200").
+failures() { if [ -n "$(field errors "$1")" ]; then echo "status >= 400: $(field errors "$1")"; else echo "non-200 $(field non200 "$1")"; fi; }
 
 # The raw Argon2id rate at the server's parameters on THREADS threads (login and code-flow rows compare with it).
 argon2() {
@@ -160,7 +166,7 @@ sliced() {
   for i in $(seq 1 "$n"); do
     l=$(load)
     r=$(wrk_run "$name" "$secs" "$@")
-    row "$label slice $i, ${secs} s (load before: $l)" "$(field rps "$r") req/s, p50 $(field p50_ms "$r") ms, p99 $(field p99_ms "$r") ms, non-200 $(field non200 "$r")"
+    row "$label slice $i, ${secs} s (load before: $l)" "$(field rps "$r") req/s, p50 $(field p50_ms "$r") ms, p99 $(field p99_ms "$r") ms, $(failures "$r")"
     row "$label slice $i CPU cost" "$(cat "$WORK/cpu-$name.txt")"
     l=$(load); next=$($raw)
     row "$raw_label, after slice $i (load $l)" "$next $unit"
@@ -275,7 +281,7 @@ print(json.loads(base64.urlsafe_b64decode(h + "=" * (-len(h) % 4)))["alg"])' <"$
     row "client_credentials warm-up (${WARMUP} s, discarded)" "$(field rps "$r") req/s"
     l=$(load)
     r=$(wrk_run cc "$DURATION" bench/simple.lua client_credentials "${cc[@]}")
-    row "client_credentials ${alg:-?} ${DURATION} s (load before: $l)" "$(field rps "$r") req/s, p50 $(field p50_ms "$r") ms, p99 $(field p99_ms "$r") ms, non-200 $(field non200 "$r")"
+    row "client_credentials ${alg:-?} ${DURATION} s (load before: $l)" "$(field rps "$r") req/s, p50 $(field p50_ms "$r") ms, p99 $(field p99_ms "$r") ms, $(failures "$r")"
     row "client_credentials ${alg:-?} CPU cost" "$(cat "$WORK/cpu-cc.txt")"
     # RS256 access tokens (a client registered with access_token_signed_response_alg RS256) against the raw RS256
     # signing rate of the server's provider on as many threads as wrk's, measured before and after in the same run.
@@ -312,7 +318,7 @@ print(json.loads(base64.urlsafe_b64decode(h + "=" * (-len(h) % 4)))["alg"])' <"$
     [ "$distinct" -ge "$POOL" ] || { echo "bench: only $distinct of $POOL access tokens collected" >&2; exit 1; }
     l=$(load)
     r=$(wrk_run introspect "$DURATION" bench/introspect.lua "$WORK/pool.txt" "$CC_AUTH" "$THREADS")
-    row "introspect ${DURATION} s, pool $distinct (load before: $l)" "$(field rps "$r") req/s, p50 $(field p50_ms "$r") ms, p99 $(field p99_ms "$r") ms, active $(field active "$r"), inactive $(field inactive "$r"), non-200 $(field non200 "$r")"
+    row "introspect ${DURATION} s, pool $distinct (load before: $l)" "$(field rps "$r") req/s, p50 $(field p50_ms "$r") ms, p99 $(field p99_ms "$r") ms, active $(field active "$r"), inactive $(field inactive "$r"), $(failures "$r")"
     row "introspect CPU cost" "$(cat "$WORK/cpu-introspect.txt")"
 
     code=$(curl -s -o "$WORK/last.json" -w '%{http_code}' -H "Authorization: Bearer $USER_ACCESS_TOKEN" "$BASE/oauth2/userinfo")
@@ -320,13 +326,13 @@ print(json.loads(base64.urlsafe_b64decode(h + "=" * (-len(h) % 4)))["alg"])' <"$
     l=$(load)
     r=$(wrk_run userinfo "$DURATION" bench/simple.lua userinfo GET /oauth2/userinfo "" \
       "Authorization: Bearer $USER_ACCESS_TOKEN")
-    row "userinfo ($USER_SCOPE) ${DURATION} s (load before: $l)" "$(field rps "$r") req/s, p50 $(field p50_ms "$r") ms, p99 $(field p99_ms "$r") ms, non-200 $(field non200 "$r")"
+    row "userinfo ($USER_SCOPE) ${DURATION} s (load before: $l)" "$(field rps "$r") req/s, p50 $(field p50_ms "$r") ms, p99 $(field p99_ms "$r") ms, $(failures "$r")"
     row "userinfo CPU cost" "$(cat "$WORK/cpu-userinfo.txt")"
 
     for doc in jwks.json openid-configuration; do
       l=$(load)
       r=$(wrk_run "$doc" "$DURATION" bench/simple.lua "$doc" GET "/.well-known/$doc")
-      row "/.well-known/$doc ${DURATION} s (load before: $l)" "$(field rps "$r") req/s, p50 $(field p50_ms "$r") ms, p99 $(field p99_ms "$r") ms, non-200 $(field non200 "$r")"
+      row "/.well-known/$doc ${DURATION} s (load before: $l)" "$(field rps "$r") req/s, p50 $(field p50_ms "$r") ms, p99 $(field p99_ms "$r") ms, $(failures "$r")"
       row "/.well-known/$doc CPU cost" "$(cat "$WORK/cpu-$doc.txt")"
     done
 
