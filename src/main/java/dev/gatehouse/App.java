@@ -67,6 +67,7 @@ public final class App implements AutoCloseable {
     private final dev.gatehouse.oidc.BackChannelLogout backChannelLogout;
     private final dev.gatehouse.ops.Sweeper sweeper;
     private final dev.gatehouse.platform.db.ClusterEvents clusterEvents;
+    private final RateLimiter limiter;
 
     private App(Config config, Clock exactClock, Secrets secrets) {
         this.config = config;
@@ -156,7 +157,9 @@ public final class App implements AutoCloseable {
                 extraFactors);
 
         var mapper = Json.newMapper();
-        var limiter = new RateLimiter(config.rateLimits(), clock);
+        this.limiter = config.redisUrl()
+                .map(redis -> new RateLimiter(config.rateLimits(), clock, redis, masterKey.derive("rate-limit keys")))
+                .orElseGet(() -> new RateLimiter(config.rateLimits(), clock));
         var revocations = new dev.gatehouse.tokens.RevocationList(db, clock, Duration.ofSeconds(1), clusterEvents);
         var introspector =
                 new dev.gatehouse.tokens.TokenIntrospector(accessTokens, revocations, sessions, config.issuer());
@@ -218,9 +221,17 @@ public final class App implements AutoCloseable {
         Map<String, Object> components = new LinkedHashMap<>();
         components.put("crypto_provider", provider);
         components.put("mail", mailWorker.describe());
-        components.put("rate_limits", config.rateLimits() ? "on" : "off");
         groups.add(new HealthRoutes(
-                db, web, VERSION, () -> self[0] != null && self[0].draining(), () -> components, clock));
+                db,
+                web,
+                VERSION,
+                () -> self[0] != null && self[0].draining(),
+                () -> {
+                    var now = new java.util.LinkedHashMap<>(components);
+                    now.put("rate_limits", limiter.describe());
+                    return now;
+                },
+                clock));
         groups.add(new MetricsRoutes(metrics));
         groups.add(new JwksRoutes(keyRing));
         groups.add(new AuthRoutes(auth, accounts, web, https));
@@ -303,6 +314,9 @@ public final class App implements AutoCloseable {
         new DatabaseTableMetrics(db.dataSource(), "gatehouse", "users", List.of()).bindTo(metrics);
         log.info("Crypto provider: {}; mail: {}", provider, mailWorker.describe());
         if (!config.rateLimits()) log.warn("GATEHOUSE_RATE_LIMITS=off: every rate limit is disabled");
+        else if (config.redisUrl().isEmpty())
+            log.info(
+                    "Rate limits: buckets in memory on this node (set GATEHOUSE_REDIS_URL to share them in a cluster)");
     }
 
     public static App start(Config config) {
@@ -380,6 +394,7 @@ public final class App implements AutoCloseable {
         clusterEvents.close();
         mailWorker.close();
         backChannelLogout.close();
+        limiter.close();
         db.close();
     }
 }

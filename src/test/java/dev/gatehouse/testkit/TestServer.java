@@ -34,6 +34,7 @@ public final class TestServer implements AutoCloseable {
     public final TestDatabase database;
     private final Path dataDir;
     private final boolean ownsDatabase;
+    private final Map<String, String> overrides;
 
     private TestServer(Map<String, String> overrides) {
         this(overrides, "127.0.0.1", null);
@@ -45,6 +46,7 @@ public final class TestServer implements AutoCloseable {
      */
     private TestServer(Map<String, String> overrides, String publicHost, TestServer cluster) {
         this.ownsDatabase = cluster == null;
+        this.overrides = overrides;
         this.database = cluster == null ? TestDatabase.create() : cluster.database;
         // Nodes of one cluster start at the same time, as synchronised clocks would.
         this.clock = cluster == null ? MutableClock.startingNow() : new MutableClock(cluster.clock.instant());
@@ -127,11 +129,12 @@ public final class TestServer implements AutoCloseable {
     }
 
     /**
-     * A second node of this server's cluster: the same database and master key, its own port, mail server and clock
-     * (which does not move unless the test moves it, so only what the nodes tell each other reaches its caches).
+     * A second node of this server's cluster: the same database, master key and configuration, its own port, mail
+     * server and clock (which does not move unless the test moves it, so only what the nodes tell each other reaches
+     * its caches).
      */
     public TestServer otherNode() {
-        return new TestServer(Map.of(), "127.0.0.1", this);
+        return new TestServer(overrides, "127.0.0.1", this);
     }
 
     /** Registers an account, verifies nothing, and returns its email. */

@@ -95,7 +95,7 @@ public record Config(
                 dbUrl,
                 r.opt("GATEHOUSE_DB_USER"),
                 r.opt("GATEHOUSE_DB_PASSWORD"),
-                r.opt("GATEHOUSE_REDIS_URL"),
+                redisUrl(r.opt("GATEHOUSE_REDIS_URL")),
                 masterKey,
                 adminEmail,
                 r.opt("GATEHOUSE_ADMIN_PASSWORD"),
@@ -115,6 +115,18 @@ public record Config(
                 r.bool("GATEHOUSE_MFA_REQUIRED", false),
                 Duration.ofSeconds(r.intIn("GATEHOUSE_CLEANUP_INTERVAL_SECONDS", 3600, 1, 604_800)),
                 trustedProxies(r.str("GATEHOUSE_TRUSTED_PROXIES", "")));
+    }
+
+    /** Where rate-limit buckets are shared in a cluster (ADR 0019); checked here, connected on first use. */
+    private static Optional<String> redisUrl(Optional<String> value) {
+        value.ifPresent(url -> {
+            try {
+                dev.gatehouse.platform.ratelimit.RedisBuckets.parse(url);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("GATEHOUSE_REDIS_URL", e.getMessage());
+            }
+        });
+        return value;
     }
 
     /** Comma-separated IP addresses, CIDR prefixes or ranges of the reverse proxies in front (ADR 0018). */

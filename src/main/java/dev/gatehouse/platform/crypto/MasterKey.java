@@ -12,6 +12,7 @@ import java.security.GeneralSecurityException;
 import java.util.Base64;
 import java.util.Optional;
 import javax.crypto.Cipher;
+import javax.crypto.Mac;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
@@ -62,6 +63,20 @@ public final class MasterKey {
             return new MasterKey(raw, secrets);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * A 32-byte key for one {@code purpose}, derived from the master key (HMAC-SHA256): the same on every node that
+     * shares the master key, unrelated to it for anyone who lacks it.
+     */
+    public byte[] derive(String purpose) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key.getEncoded(), "HmacSHA256"));
+            return mac.doFinal(("gatehouse derived key: " + purpose).getBytes(StandardCharsets.UTF_8));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("key derivation failed", e);
         }
     }
 

@@ -2,8 +2,10 @@ package dev.gatehouse.platform.ratelimit;
 
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
+import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.TimeMeter;
+import io.github.bucket4j.VerboseResult;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -11,10 +13,12 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Per-key token buckets (Bucket4j), in memory on this node. Each rule allows {@code limit} calls per {@code window},
- * refilled all at once when the window ends, which is what X-RateLimit-Reset reports.
+ * Per-key token buckets (Bucket4j). Each rule allows {@code limit} calls per {@code window}, refilled all at once when
+ * the window ends, which is what X-RateLimit-Reset reports. The buckets are in memory on this node, or in Redis when
+ * {@code GATEHOUSE_REDIS_URL} is set ({@link RedisBuckets}), where every node of a cluster shares them. While Redis does
+ * not answer, each node counts on its own buckets: limits still hold per node, and no call fails for it.
  */
-public final class RateLimiter {
+public final class RateLimiter implements AutoCloseable {
     public record Rule(String name, int limit, Duration window) {}
 
     public record Decision(
@@ -25,11 +29,25 @@ public final class RateLimiter {
     private final Clock clock;
     private final TimeMeter time;
     private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
+    private final RedisBuckets shared;
 
+    /** Buckets in memory on this node. */
     public RateLimiter(boolean enabled, Clock clock) {
         this.enabled = enabled;
         this.clock = clock;
         this.time = new ClockTimeMeter(clock);
+        this.shared = null;
+    }
+
+    /**
+     * Buckets in the Redis at {@code redisUrl}, named under {@code namingKey} (32 bytes the nodes of one deployment
+     * share: derived from the master key). Nothing connects before the first limited call.
+     */
+    public RateLimiter(boolean enabled, Clock clock, String redisUrl, byte[] namingKey) {
+        this.enabled = enabled;
+        this.clock = clock;
+        this.time = new ClockTimeMeter(clock);
+        this.shared = enabled ? new RedisBuckets(redisUrl, namingKey, time, clock) : null;
     }
 
     /** Bucket4j reads time from the injected clock, so windows follow it (and tests can move it). */
@@ -50,6 +68,18 @@ public final class RateLimiter {
         return enabled;
     }
 
+    /** For /health/detailed: on or off, where the buckets are, and whether Redis answers. */
+    public Map<String, String> describe() {
+        if (!enabled) return Map.of("status", "off");
+        if (shared == null) return Map.of("status", "on", "store", "memory");
+        return Map.of("status", "on", "store", "redis", "redis", shared.status(), "redis_at", shared.where());
+    }
+
+    @Override
+    public void close() {
+        if (shared != null) shared.close();
+    }
+
     /** Takes one call from each key's bucket; the answer is the most restrictive of them. */
     public Decision consume(Rule rule, String... keys) {
         long nowSeconds = clock.instant().getEpochSecond();
@@ -59,34 +89,7 @@ public final class RateLimiter {
         if (buckets.size() > MAX_BUCKETS) buckets.clear(); // bounded memory under a key-spraying attack
         Decision worst = null;
         for (String key : keys) {
-            Bucket bucket = buckets.computeIfAbsent(
-                    rule.name() + "|" + key,
-                    k -> Bucket.builder()
-                            .withCustomTimePrecision(time)
-                            .addLimit(Bandwidth.builder()
-                                    .capacity(rule.limit())
-                                    .refillIntervally(rule.limit(), rule.window())
-                                    .build())
-                            .build());
-            ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
-            long toRefill = probe.isConsumed()
-                    ? (probe.getRemainingTokens() == rule.limit() - 1
-                            ? rule.window().toNanos()
-                            : nanosToFull(bucket, rule))
-                    : probe.getNanosToWaitForRefill();
-            long reset = nowSeconds + Math.max(1, Duration.ofNanos(toRefill).toSeconds());
-            var d = new Decision(
-                    probe.isConsumed(),
-                    rule.limit(),
-                    probe.getRemainingTokens(),
-                    reset,
-                    probe.isConsumed()
-                            ? 0
-                            : Math.max(
-                                    1,
-                                    Duration.ofNanos(probe.getNanosToWaitForRefill())
-                                                    .toSeconds()
-                                            + 1));
+            var d = take(rule, key, nowSeconds);
             if (worst == null
                     || (!d.allowed() && worst.allowed())
                     || (d.allowed() == worst.allowed() && d.remaining() < worst.remaining())) {
@@ -96,8 +99,52 @@ public final class RateLimiter {
         return worst;
     }
 
-    private static long nanosToFull(Bucket bucket, Rule rule) {
-        var probe = bucket.estimateAbilityToConsume(rule.limit());
-        return probe.getNanosToWaitForRefill();
+    /** One call from the rule's bucket for {@code key}: the shared one when Redis answers, else this node's. */
+    private Decision take(Rule rule, String key, long nowSeconds) {
+        if (shared != null) {
+            Bucket bucket = shared.bucket(rule.name(), key, () -> configuration(rule));
+            if (bucket != null) {
+                try {
+                    var d = take(bucket, rule, nowSeconds);
+                    shared.answered(true, null);
+                    return d;
+                } catch (RuntimeException e) { // Lettuce's connection and timeout errors, Bucket4j's wrappers of them
+                    shared.answered(false, e);
+                }
+            }
+        }
+        return take(
+                buckets.computeIfAbsent(
+                        rule.name() + "|" + key,
+                        k -> Bucket.builder()
+                                .withCustomTimePrecision(time)
+                                .addLimit(bandwidth(rule))
+                                .build()),
+                rule,
+                nowSeconds);
+    }
+
+    private static BucketConfiguration configuration(Rule rule) {
+        return BucketConfiguration.builder().addLimit(bandwidth(rule)).build();
+    }
+
+    private static Bandwidth bandwidth(Rule rule) {
+        return Bandwidth.builder()
+                .capacity(rule.limit())
+                .refillIntervally(rule.limit(), rule.window())
+                .build();
+    }
+
+    private static Decision take(Bucket bucket, Rule rule, long nowSeconds) {
+        VerboseResult<ConsumptionProbe> result = bucket.asVerbose().tryConsumeAndReturnRemaining(1);
+        ConsumptionProbe probe = result.getValue();
+        long toRefill = probe.isConsumed()
+                ? result.getDiagnostics().calculateFullRefillingTime()
+                : probe.getNanosToWaitForRefill();
+        long reset = nowSeconds + Math.max(1, Duration.ofNanos(toRefill).toSeconds());
+        long retryAfter = probe.isConsumed()
+                ? 0
+                : Math.max(1, Duration.ofNanos(probe.getNanosToWaitForRefill()).toSeconds() + 1);
+        return new Decision(probe.isConsumed(), rule.limit(), probe.getRemainingTokens(), reset, retryAfter);
     }
 }

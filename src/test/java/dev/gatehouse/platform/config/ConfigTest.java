@@ -42,12 +42,26 @@ class ConfigTest {
                 "GATEHOUSE_WEBHOOK_ALLOW_PRIVATE | perhaps",
                 "GATEHOUSE_LOG_FORMAT | xml",
                 "GATEHOUSE_ADMIN_EMAIL | nobody",
+                "GATEHOUSE_REDIS_URL | http://127.0.0.1:6379",
+                "GATEHOUSE_REDIS_URL | not a url",
+                "GATEHOUSE_REDIS_URL | redis://:Secret-Pw-1@127.0.0.1:port",
             })
     void whenVariableHasBadValue_thenConfigExceptionNamesTheVariable(String variable, String value) {
         assertThatThrownBy(() -> Config.fromEnv(Map.of(variable, value)))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageStartingWith(variable + ": ")
                 .hasNoCause();
+    }
+
+    @Test
+    void whenTheRedisUrlIsBad_thenTheMessageDoesNotRepeatItsPassword() {
+        assertThatThrownBy(() -> Config.fromEnv(Map.of("GATEHOUSE_REDIS_URL", "rediss://:Secret-Pw-1@[::1")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("GATEHOUSE_REDIS_URL: ")
+                .hasMessageNotContaining("Secret-Pw-1");
+        assertThat(Config.fromEnv(Map.of("GATEHOUSE_REDIS_URL", "redis://:pw@10.0.0.5:6380/2"))
+                        .redisUrl())
+                .contains("redis://:pw@10.0.0.5:6380/2");
     }
 
     @Test
