@@ -47,7 +47,7 @@ public final class RateLimiter implements AutoCloseable {
         this.enabled = enabled;
         this.clock = clock;
         this.time = new ClockTimeMeter(clock);
-        this.shared = enabled ? new RedisBuckets(redisUrl, namingKey, time, clock) : null;
+        this.shared = enabled ? new RedisBuckets(redisUrl, namingKey, time) : null;
     }
 
     /** Bucket4j reads time from the injected clock, so windows follow it (and tests can move it). */

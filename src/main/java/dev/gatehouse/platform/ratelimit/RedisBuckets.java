@@ -19,9 +19,7 @@ import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Base64;
 import java.util.function.Supplier;
 import javax.crypto.Mac;
@@ -50,20 +48,18 @@ public final class RedisBuckets implements AutoCloseable {
     private final RedisURI uri;
     private final SecretKeySpec naming;
     private final TimeMeter time;
-    private final Clock clock;
     private final ClientResources resources;
     private final RedisClient client;
     private volatile StatefulRedisConnection<String, byte[]> connection;
     private volatile ProxyManager<String> proxies;
-    private volatile Instant nextAttempt = Instant.MIN;
+    private volatile long nextAttemptNanos = System.nanoTime();
     private volatile Boolean up; // null until the first shared bucket answered or failed
 
-    RedisBuckets(String url, byte[] namingKey, TimeMeter time, Clock clock) {
+    RedisBuckets(String url, byte[] namingKey, TimeMeter time) {
         this.uri = parse(url);
         if (uri.getTimeout().compareTo(TIMEOUT) > 0) uri.setTimeout(TIMEOUT);
         this.naming = new SecretKeySpec(namingKey, "HmacSHA256");
         this.time = time;
-        this.clock = clock;
         this.resources = DefaultClientResources.builder()
                 .ioThreadPoolSize(2)
                 .computationThreadPoolSize(1)
@@ -129,8 +125,8 @@ public final class RedisBuckets implements AutoCloseable {
         if (p != null) return p;
         synchronized (this) {
             if (proxies != null) return proxies;
-            Instant now = clock.instant();
-            if (now.isBefore(nextAttempt)) return null;
+            long now = System.nanoTime(); // a timer, not the time of day: the injected clock may stand still
+            if (now - nextAttemptNanos < 0) return null;
             try {
                 connection = client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
                 proxies = Bucket4jLettuce.casBasedBuilder(connection)
@@ -140,7 +136,7 @@ public final class RedisBuckets implements AutoCloseable {
                         .build();
                 return proxies;
             } catch (RuntimeException e) {
-                nextAttempt = now.plus(RETRY);
+                nextAttemptNanos = now + RETRY.toNanos();
                 answered(false, e);
                 return null;
             }
