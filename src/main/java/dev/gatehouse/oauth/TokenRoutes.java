@@ -4,7 +4,6 @@ import dev.gatehouse.oauth.clients.ClientAuthParser;
 import dev.gatehouse.oauth.clients.ClientService;
 import dev.gatehouse.oauth.token.TokenEndpoint;
 import dev.gatehouse.platform.http.Api;
-import dev.gatehouse.platform.http.Cors;
 import dev.gatehouse.platform.http.FormAnswer;
 import dev.gatehouse.platform.http.FormCall;
 import dev.gatehouse.platform.http.RouteGroup;
@@ -82,21 +81,9 @@ public final class TokenRoutes implements RouteGroup {
         api.preflight("/oauth2/revoke", "POST").tag("oauth");
     }
 
-    /**
-     * ADR 0017: the answers to a browser-based client are readable by the origins of its redirect URIs, refusals too.
-     * The client is the one the request names; an answer to a request naming no registered client is not readable.
-     */
+    /** ADR 0017: the answers to a browser-based client are readable by the origins of its redirect URIs, refusals too. */
     private Map<String, String> cors(FormCall call) {
-        String origin = call.header("Origin");
-        if (origin == null) return Map.of();
-        String clientId;
-        try {
-            clientId = ClientAuthParser.parse(call.header("Authorization"), call.form())
-                    .clientId();
-        } catch (OAuthError e) {
-            return Cors.answer(origin, false);
-        }
-        return clients.cors(clientId, origin);
+        return clients.cors(call.header("Origin"), call.header("Authorization"), call.form());
     }
 
     private FormAnswer token(FormCall call) {

@@ -121,7 +121,7 @@ class BrowserClientCorsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"/oauth2/token", "/oauth2/revoke", "/oauth2/userinfo"})
+    @ValueSource(strings = {"/oauth2/token", "/oauth2/revoke", "/oauth2/userinfo", "/oauth2/par"})
     void whenABrowserAsksBeforeSending_thenThePreflightAllowsTheMethodsAndHeadersAClientSends(String path) {
         var r = server.http
                 .options(path)
@@ -187,6 +187,36 @@ class BrowserClientCorsTest {
                 "/oauth2/revoke", APP, Map.of("token", refreshed.text("refresh_token"), "client_id", spa.getValue()));
         assertThat(revoked.status()).isEqualTo(200);
         assertReadableBy(revoked, APP);
+    }
+
+    @Test
+    void whenTheAppPushesItsRequestFromItsOrigin_thenItCanReadTheRequestUriAndItsRefusals() {
+        var verifier = new CodeVerifier();
+        var push = new java.util.HashMap<>(Map.of(
+                "client_id", spa.getValue(),
+                "response_type", "code",
+                "redirect_uri", CALLBACK.toString(),
+                "scope", "openid email",
+                "state", "s1",
+                "code_challenge",
+                        com.nimbusds.oauth2.sdk.pkce.CodeChallenge.compute(CodeChallengeMethod.S256, verifier)
+                                .getValue(),
+                "code_challenge_method", "S256"));
+
+        var pushed = post("/oauth2/par", APP, push);
+        assertThat(pushed.status()).as(pushed.body()).isEqualTo(201);
+        assertThat(pushed.text("request_uri")).startsWith("urn:ietf:params:oauth:request_uri:");
+        assertReadableBy(pushed, APP);
+
+        var fromElsewhere = post("/oauth2/par", OTHER, push);
+        assertThat(fromElsewhere.status()).isEqualTo(201);
+        assertNotReadable(fromElsewhere);
+
+        push.put("redirect_uri", APP + "/not-registered");
+        var refused = post("/oauth2/par", APP, push);
+        assertThat(refused.status()).isEqualTo(400);
+        assertThat(refused.text("error")).isEqualTo("invalid_request");
+        assertReadableBy(refused, APP);
     }
 
     @Test

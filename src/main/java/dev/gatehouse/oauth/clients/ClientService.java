@@ -415,6 +415,21 @@ public final class ClientService {
                 origin, find(clientId).filter(c -> c.allowsOrigin(origin)).isPresent());
     }
 
+    /**
+     * The same for a client-authenticated request (token, revocation, PAR): the client is the one its
+     * {@code Authorization} header or {@code client_id} names; an answer to a request naming no client is not readable.
+     */
+    public Map<String, String> cors(String origin, String authorization, Map<String, List<String>> form) {
+        if (origin == null) return Map.of();
+        String clientId;
+        try {
+            clientId = ClientAuthParser.parse(authorization, form).clientId();
+        } catch (OAuthError e) {
+            return dev.gatehouse.platform.http.Cors.answer(origin, false);
+        }
+        return cors(clientId, origin);
+    }
+
     public List<OAuthClient> list(int limit, int offset) {
         return db.withHandle(h -> store.list(h, limit, offset)).stream()
                 .map(ClientService::open)
