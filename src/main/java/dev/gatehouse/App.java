@@ -204,15 +204,15 @@ public final class App implements AutoCloseable {
         var deviceStore = new dev.gatehouse.oauth.device.JdbiDeviceStore();
         var devices =
                 new dev.gatehouse.oauth.device.DeviceService(db, deviceStore, clients, sessions, audit, secrets, clock);
+        var userTokens =
+                new dev.gatehouse.oauth.token.UserTokens(accessTokens, idTokens, config.apiAudience(), dpopBindings);
         var tokenEndpoint = new dev.gatehouse.oauth.token.TokenEndpoint(clients)
-                .register(new dev.gatehouse.oauth.token.AuthorizationCodeGrantHandler(
-                        authorize, accessTokens, idTokens, config.apiAudience(), dpopBindings))
+                .register(new dev.gatehouse.oauth.token.AuthorizationCodeGrantHandler(authorize, userTokens))
                 .register(new dev.gatehouse.oauth.token.RefreshTokenGrantHandler(
-                        sessions, authorize, devices, accessTokens, idTokens, config.apiAudience(), dpopBindings))
+                        sessions, authorize, devices, userTokens, dpopBindings))
                 .register(new dev.gatehouse.oauth.token.ClientCredentialsGrantHandler(
                         accessTokens, config.apiAudience(), scopes))
-                .register(new dev.gatehouse.oauth.token.DeviceCodeGrantHandler(
-                        devices, accessTokens, idTokens, config.apiAudience(), dpopBindings))
+                .register(new dev.gatehouse.oauth.token.DeviceCodeGrantHandler(devices, userTokens))
                 .register(new dev.gatehouse.oauth.token.TokenExchangeGrantHandler(
                         introspector, accessTokens, audit, config.apiAudience()));
 

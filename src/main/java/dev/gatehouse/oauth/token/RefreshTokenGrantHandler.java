@@ -3,13 +3,8 @@ package dev.gatehouse.oauth.token;
 import dev.gatehouse.oauth.OAuthError;
 import dev.gatehouse.oauth.authorize.AuthorizeService;
 import dev.gatehouse.oauth.device.DeviceService;
-import dev.gatehouse.oidc.IdTokenService;
 import dev.gatehouse.sessions.Session;
 import dev.gatehouse.sessions.SessionService;
-import dev.gatehouse.tokens.AccessTokenService;
-import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -26,26 +21,20 @@ public final class RefreshTokenGrantHandler implements GrantHandler {
     private final SessionService sessions;
     private final AuthorizeService authorize;
     private final DeviceService devices;
-    private final AccessTokenService tokens;
-    private final IdTokenService idTokens;
-    private final String defaultAudience;
+    private final UserTokens userTokens;
     private final DpopSessionBindings dpopBindings;
 
     public RefreshTokenGrantHandler(
             SessionService sessions,
             AuthorizeService authorize,
             DeviceService devices,
-            AccessTokenService tokens,
-            IdTokenService idTokens,
-            String defaultAudience,
+            UserTokens userTokens,
             DpopSessionBindings dpopBindings) {
-        this.dpopBindings = dpopBindings;
         this.sessions = sessions;
         this.authorize = authorize;
         this.devices = devices;
-        this.tokens = tokens;
-        this.idTokens = idTokens;
-        this.defaultAudience = defaultAudience;
+        this.userTokens = userTokens;
+        this.dpopBindings = dpopBindings;
     }
 
     @Override
@@ -77,45 +66,23 @@ public final class RefreshTokenGrantHandler implements GrantHandler {
                 || !refreshed.session().clientId().equals(clientId)) {
             throw OAuthError.invalidGrant("invalid refresh token");
         }
-        List<String> audience = grant.resources().isEmpty() ? List.of(defaultAudience) : grant.resources();
-        var access = tokens.issue(call.bind(new AccessTokenService.Request(
-                grant.userId().toString(), Optional.of(refreshed.session().id()), clientId, audience, scope)));
-        var body = new LinkedHashMap<String, Object>();
-        body.put("access_token", access.token());
-        body.put("token_type", call.tokenType());
-        body.put("expires_in", access.expiresIn());
-        if (!scope.isEmpty()) body.put("scope", String.join(" ", scope));
-        body.put("refresh_token", refreshed.refreshToken());
-        if (scope.contains("openid")) {
-            body.put(
-                    "id_token",
-                    idTokens.issue(new IdTokenService.Claims(
-                            call.client(),
-                            grant.userId().toString(),
-                            refreshed.session().id(),
-                            grant.authTime(),
-                            Optional.empty(),
-                            access.token(),
-                            grant.amr())));
-        }
-        return body;
+        return userTokens.answer(call, grant, scope, refreshed.session().id(), Optional.of(refreshed.refreshToken()));
     }
 
     /** What the user granted: through an authorization code, or through the device grant (RFC 8628). */
-    private record Granted(
-            UUID userId, Set<String> scope, List<String> resources, Instant authTime, List<String> amr) {}
-
-    private Optional<Granted> grantOf(UUID sessionId) {
+    private Optional<UserTokens.Grant> grantOf(UUID sessionId) {
         return authorize
                 .grantOfSession(sessionId)
-                .map(g -> new Granted(g.userId(), g.scope(), g.resources(), g.authTime(), g.amr()))
+                .map(g -> new UserTokens.Grant(
+                        g.userId(), g.scope(), g.resources(), g.authTime(), g.amr(), Optional.empty()))
                 .or(() -> devices.grantOfSession(sessionId)
                         .filter(g -> g.userId().isPresent() && g.authTime().isPresent())
-                        .map(g -> new Granted(
+                        .map(g -> new UserTokens.Grant(
                                 g.userId().get(),
                                 g.scope(),
                                 g.resources(),
                                 g.authTime().get(),
-                                g.amr())));
+                                g.amr(),
+                                Optional.empty())));
     }
 }
