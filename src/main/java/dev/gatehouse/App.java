@@ -160,6 +160,7 @@ public final class App implements AutoCloseable {
         this.limiter = config.redisUrl()
                 .map(redis -> new RateLimiter(config.rateLimits(), clock, redis, masterKey.derive("rate-limit keys")))
                 .orElseGet(() -> new RateLimiter(config.rateLimits(), clock));
+        limiter.bindTo(metrics);
         var revocations = new dev.gatehouse.tokens.RevocationList(db, clock, Duration.ofSeconds(1), clusterEvents);
         var introspector =
                 new dev.gatehouse.tokens.TokenIntrospector(accessTokens, revocations, sessions, config.issuer());

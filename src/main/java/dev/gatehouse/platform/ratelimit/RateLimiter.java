@@ -6,11 +6,15 @@ import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.TimeMeter;
 import io.github.bucket4j.VerboseResult;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Per-key token buckets (Bucket4j). Each rule allows {@code limit} calls per {@code window}, refilled all at once when
@@ -30,6 +34,7 @@ public final class RateLimiter implements AutoCloseable {
     private final TimeMeter time;
     private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
     private final RedisBuckets shared;
+    private final LongAdder fallbacks = new LongAdder(); // calls limited by this node alone because Redis failed
 
     /** Buckets in memory on this node. */
     public RateLimiter(boolean enabled, Clock clock) {
@@ -75,6 +80,21 @@ public final class RateLimiter implements AutoCloseable {
         return Map.of("status", "on", "store", "redis", "redis", shared.status(), "redis_at", shared.where());
     }
 
+    /**
+     * With Redis: {@code gatehouse.rate_limit.redis.up} (1 while the shared buckets answer) and {@code
+     * gatehouse.rate_limit.redis.fallbacks} (calls this node limited on its own because Redis did not answer), to
+     * alert on.
+     */
+    public void bindTo(MeterRegistry metrics) {
+        if (shared == null) return;
+        Gauge.builder("gatehouse.rate_limit.redis.up", shared, s -> "up".equals(s.status()) ? 1 : 0)
+                .description("1 while rate-limit buckets in Redis answer, 0 while this node limits on its own")
+                .register(metrics);
+        FunctionCounter.builder("gatehouse.rate_limit.redis.fallbacks", fallbacks, LongAdder::doubleValue)
+                .description("Rate-limited calls counted in this node's own buckets because Redis did not answer")
+                .register(metrics);
+    }
+
     @Override
     public void close() {
         if (shared != null) shared.close();
@@ -88,40 +108,45 @@ public final class RateLimiter implements AutoCloseable {
                     true, rule.limit(), rule.limit(), nowSeconds + rule.window().toSeconds(), 0);
         if (buckets.size() > MAX_BUCKETS) buckets.clear(); // bounded memory under a key-spraying attack
         Decision worst = null;
+        boolean alone = false;
         for (String key : keys) {
-            var d = take(rule, key, nowSeconds);
+            Decision d = null;
+            if (shared != null) {
+                d = takeShared(rule, key, nowSeconds);
+                alone |= d == null;
+            }
+            if (d == null) d = take(local(rule, key), rule, nowSeconds);
             if (worst == null
                     || (!d.allowed() && worst.allowed())
                     || (d.allowed() == worst.allowed() && d.remaining() < worst.remaining())) {
                 worst = d;
             }
         }
+        if (alone) fallbacks.increment();
         return worst;
     }
 
-    /** One call from the rule's bucket for {@code key}: the shared one when Redis answers, else this node's. */
-    private Decision take(Rule rule, String key, long nowSeconds) {
-        if (shared != null) {
-            Bucket bucket = shared.bucket(rule.name(), key, () -> configuration(rule));
-            if (bucket != null) {
-                try {
-                    var d = take(bucket, rule, nowSeconds);
-                    shared.answered(true, null);
-                    return d;
-                } catch (RuntimeException e) { // Lettuce's connection and timeout errors, Bucket4j's wrappers of them
-                    shared.answered(false, e);
-                }
-            }
+    /** One call from the shared bucket for {@code key}; null when Redis does not answer. */
+    private Decision takeShared(Rule rule, String key, long nowSeconds) {
+        Bucket bucket = shared.bucket(rule.name(), key, () -> configuration(rule));
+        if (bucket == null) return null;
+        try {
+            var d = take(bucket, rule, nowSeconds);
+            shared.answered(true, null);
+            return d;
+        } catch (RuntimeException e) { // Lettuce's connection and timeout errors, Bucket4j's wrappers of them
+            shared.answered(false, e);
+            return null;
         }
-        return take(
-                buckets.computeIfAbsent(
-                        rule.name() + "|" + key,
-                        k -> Bucket.builder()
-                                .withCustomTimePrecision(time)
-                                .addLimit(bandwidth(rule))
-                                .build()),
-                rule,
-                nowSeconds);
+    }
+
+    private Bucket local(Rule rule, String key) {
+        return buckets.computeIfAbsent(
+                rule.name() + "|" + key,
+                k -> Bucket.builder()
+                        .withCustomTimePrecision(time)
+                        .addLimit(bandwidth(rule))
+                        .build());
     }
 
     private static BucketConfiguration configuration(Rule rule) {

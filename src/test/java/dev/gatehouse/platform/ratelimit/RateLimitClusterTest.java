@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gatehouse.testkit.HttpJson;
+import dev.gatehouse.testkit.Prometheus;
 import dev.gatehouse.testkit.ServerTest;
 import dev.gatehouse.testkit.TestRedis;
 import dev.gatehouse.testkit.TestServer;
@@ -81,6 +82,12 @@ class RateLimitClusterTest {
             JsonNode limits = detailed(alone).path("components").path("rate_limits");
             assertThat(limits.path("store").asText()).isEqualTo("redis");
             assertThat(limits.path("redis").asText()).isEqualTo("down");
+            var metrics = Prometheus.parse(alone.http.get("/metrics").send().body());
+            assertThat(metrics.value("gatehouse_rate_limit_redis_up", Map.of())).hasValue(0.0);
+            // The eleven logins above and the administrator's sign-in for the health check (one per call, though a
+            // login takes from two buckets: its address's and its account's).
+            assertThat(metrics.value("gatehouse_rate_limit_redis_fallbacks_total", Map.of()))
+                    .hasValue(12.0);
         }
     }
 

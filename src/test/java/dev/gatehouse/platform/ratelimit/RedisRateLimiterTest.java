@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gatehouse.testkit.TcpProxy;
 import dev.gatehouse.testkit.TestRedis;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -47,6 +48,14 @@ class RedisRateLimiterTest extends RateLimiterContract {
             assertThat(refused.retryAfterSeconds()).isBetween(1L, RULE.window().toSeconds() + 1);
             assertThat(otherDeployment.consume(RULE, "ip:shared").remaining()).isEqualTo(2);
             assertThat(limiter.describe()).containsEntry("store", "redis").containsEntry("redis", "up");
+            var metrics = new SimpleMeterRegistry();
+            limiter.bindTo(metrics);
+            assertThat(metrics.get("gatehouse.rate_limit.redis.up").gauge().value())
+                    .isEqualTo(1);
+            assertThat(metrics.get("gatehouse.rate_limit.redis.fallbacks")
+                            .functionCounter()
+                            .count())
+                    .isZero();
         }
     }
 
@@ -75,10 +84,18 @@ class RedisRateLimiterTest extends RateLimiterContract {
             closed = s.getLocalPort();
         }
         try (var alone = new RateLimiter(true, clock, "redis://127.0.0.1:" + closed, namingKey)) {
+            var metrics = new SimpleMeterRegistry();
+            alone.bindTo(metrics);
             for (int i = 0; i < 3; i++)
                 assertThat(alone.consume(RULE, "ip:alone").allowed()).isTrue();
             assertThat(alone.consume(RULE, "ip:alone").allowed()).isFalse();
             assertThat(alone.describe()).containsEntry("redis", "down");
+            assertThat(metrics.get("gatehouse.rate_limit.redis.up").gauge().value())
+                    .isZero();
+            assertThat(metrics.get("gatehouse.rate_limit.redis.fallbacks")
+                            .functionCounter()
+                            .count())
+                    .isEqualTo(4);
         }
     }
 
