@@ -155,10 +155,9 @@ class AdminClientsTest {
 
     @Test
     void whenAdministratorReadsAndChangesOidcSettings_thenOnlyThoseChangeAndDefaultsShow() {
-        var created = server.http
-                .post("/v1/admin/clients")
-                .bearer(admin)
-                .json(map(
+        var created = server.registerClient(
+                admin,
+                map(
                         "client_name",
                         "Portal",
                         "redirect_uris",
@@ -168,9 +167,7 @@ class AdminClientsTest {
                         "scope",
                         "openid email",
                         "access_token_signed_response_alg",
-                        "RS256"))
-                .send();
-        assertThat(created.status()).as(created.body()).isEqualTo(201);
+                        "RS256"));
         String id = created.text("client_id");
 
         var defaults = server.http
@@ -235,17 +232,15 @@ class AdminClientsTest {
 
     @Test
     void whenOidcSettingsAreWrong_thenTheyAreRefusedAndNothingChanges() {
-        var created = server.http
-                .post("/v1/admin/clients")
-                .bearer(admin)
-                .json(map(
+        var created = server.registerClient(
+                admin,
+                map(
                         "client_name",
                         "Strict",
                         "redirect_uris",
                         List.of("https://strict.example.com/cb"),
                         "grant_types",
-                        List.of("authorization_code")))
-                .send();
+                        List.of("authorization_code")));
         String id = created.text("client_id");
         String path = "/v1/admin/clients/" + id + "/oidc";
         for (var body : List.of(

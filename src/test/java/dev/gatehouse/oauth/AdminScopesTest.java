@@ -235,18 +235,15 @@ class AdminScopesTest {
                 .json(map("name", "jobs:run", "description", "Run jobs", "is_default", true))
                 .send();
         assertThat(created.status()).as(created.body()).isEqualTo(201);
-        var c = server.http
-                .post("/v1/admin/clients")
-                .bearer(admin)
-                .json(map(
+        var c = server.registerClient(
+                admin,
+                map(
                         "grant_types",
                         List.of("client_credentials"),
                         "token_endpoint_auth_method",
                         "client_secret_basic",
                         "scope",
-                        "jobs:run jobs:admin"))
-                .send();
-        assertThat(c.status()).as(c.body()).isEqualTo(201);
+                        "jobs:run jobs:admin"));
         var auth = new ClientSecretBasic(new ClientID(c.text("client_id")), new Secret(c.text("client_secret")));
         var token = URI.create(server.base + "/oauth2/token");
 

@@ -46,10 +46,9 @@ class ClientCredentialsGrantTest {
     record Registered(ClientID id, Secret secret) {}
 
     static Registered register(String authMethod, String scope) {
-        var r = server.http
-                .post("/v1/admin/clients")
-                .bearer(admin)
-                .json(map(
+        var r = server.registerClient(
+                admin,
+                map(
                         "client_name",
                         "backend job",
                         "grant_types",
@@ -57,9 +56,7 @@ class ClientCredentialsGrantTest {
                         "token_endpoint_auth_method",
                         authMethod,
                         "scope",
-                        scope))
-                .send();
-        assertThat(r.status()).as(r.body()).isEqualTo(201);
+                        scope));
         assertThat(r.json().has("client_secret")).isTrue();
         return new Registered(new ClientID(r.text("client_id")), new Secret(r.text("client_secret")));
     }
@@ -87,10 +84,9 @@ class ClientCredentialsGrantTest {
     @Test
     void whenAClientRegistersAnAccessTokenAlgorithm_thenItsTokensAreSignedWithItAndStillVerify() throws Exception {
         for (String alg : List.of("RS256", "PS256", "EdDSA", "ES256")) {
-            var r = server.http
-                    .post("/v1/admin/clients")
-                    .bearer(admin)
-                    .json(map(
+            var r = server.registerClient(
+                    admin,
+                    map(
                             "client_name",
                             "resource server pinned to " + alg,
                             "grant_types",
@@ -98,9 +94,7 @@ class ClientCredentialsGrantTest {
                             "scope",
                             "a",
                             "access_token_signed_response_alg",
-                            alg))
-                    .send();
-            assertThat(r.status()).as(r.body()).isEqualTo(201);
+                            alg));
             assertThat(r.text("access_token_signed_response_alg")).isEqualTo(alg);
             var client = new Registered(new ClientID(r.text("client_id")), new Secret(r.text("client_secret")));
             var at = token(client, null, false).toSuccessResponse().getTokens().getBearerAccessToken();

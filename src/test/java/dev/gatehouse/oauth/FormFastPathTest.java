@@ -1,6 +1,5 @@
 package dev.gatehouse.oauth;
 
-import static dev.gatehouse.testkit.HttpJson.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -46,20 +45,15 @@ class FormFastPathTest {
 
     /** A client_credentials client with {@code scope}: its id and secret. */
     private static String[] register(String scope) {
-        var r = server.http
-                .post("/v1/admin/clients")
-                .bearer(server.adminToken())
-                .json(map(
-                        "client_name",
-                        "fast path",
-                        "grant_types",
-                        List.of("client_credentials"),
-                        "token_endpoint_auth_method",
-                        "client_secret_basic",
-                        "scope",
-                        scope))
-                .send();
-        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        var r = server.registerClient(
+                "client_name",
+                "fast path",
+                "grant_types",
+                List.of("client_credentials"),
+                "token_endpoint_auth_method",
+                "client_secret_basic",
+                "scope",
+                scope);
         return new String[] {r.text("client_id"), r.text("client_secret")};
     }
 

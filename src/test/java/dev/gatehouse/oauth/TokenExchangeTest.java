@@ -62,12 +62,7 @@ class TokenExchangeTest {
     }
 
     static Client register(Map<String, Object> metadata) {
-        var r = server.http
-                .post("/v1/admin/clients")
-                .bearer(admin)
-                .json(metadata)
-                .send();
-        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        var r = server.registerClient(admin, metadata);
         return new Client(new ClientID(r.text("client_id")), new Secret(r.text("client_secret")));
     }
 

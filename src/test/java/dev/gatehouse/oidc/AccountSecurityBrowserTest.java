@@ -94,27 +94,17 @@ class AccountSecurityBrowserTest {
         server = TestServer.startOnLocalhost();
         issuer = server.base;
         api = server.http;
-        String admin = api.post(
-                        "/v1/auth/login", map("email", TestServer.ADMIN_EMAIL, "password", TestServer.ADMIN_PASSWORD))
-                .json()
-                .path("tokens")
-                .path("access_token")
-                .asText();
-        var r = api.post("/v1/admin/clients")
-                .bearer(admin)
-                .json(map(
-                        "client_name",
-                        "TOTP App",
-                        "grant_types",
-                        List.of("authorization_code"),
-                        "redirect_uris",
-                        List.of(redirectUri.toString()),
-                        "token_endpoint_auth_method",
-                        "client_secret_basic",
-                        "scope",
-                        "openid email"))
-                .send();
-        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        var r = server.registerClient(
+                "client_name",
+                "TOTP App",
+                "grant_types",
+                List.of("authorization_code"),
+                "redirect_uris",
+                List.of(redirectUri.toString()),
+                "token_endpoint_auth_method",
+                "client_secret_basic",
+                "scope",
+                "openid email");
         clientId = new ClientID(r.text("client_id"));
         clientSecret = new Secret(r.text("client_secret"));
     }

@@ -56,22 +56,17 @@ class AcrAmrTest {
     static void start() {
         server = TestServer.start();
         accounts = new TestAccounts(server);
-        var r = server.http
-                .post("/v1/admin/clients")
-                .bearer(server.adminToken())
-                .json(map(
-                        "client_name",
-                        "web app",
-                        "grant_types",
-                        List.of("authorization_code", "refresh_token"),
-                        "redirect_uris",
-                        List.of(CALLBACK.toString()),
-                        "token_endpoint_auth_method",
-                        "client_secret_basic",
-                        "scope",
-                        "openid email offline_access"))
-                .send();
-        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        var r = server.registerClient(
+                "client_name",
+                "web app",
+                "grant_types",
+                List.of("authorization_code", "refresh_token"),
+                "redirect_uris",
+                List.of(CALLBACK.toString()),
+                "token_endpoint_auth_method",
+                "client_secret_basic",
+                "scope",
+                "openid email offline_access");
         client = new ClientID(r.text("client_id"));
         secret = new Secret(r.text("client_secret"));
     }

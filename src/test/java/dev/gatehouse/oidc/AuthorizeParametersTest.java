@@ -66,10 +66,9 @@ class AuthorizeParametersTest {
     record Client(ClientID id, Secret secret) {}
 
     static Client register() {
-        var r = server.http
-                .post("/v1/admin/clients")
-                .bearer(admin)
-                .json(map(
+        var r = server.registerClient(
+                admin,
+                map(
                         "client_name",
                         "web app",
                         "grant_types",
@@ -79,9 +78,7 @@ class AuthorizeParametersTest {
                         "token_endpoint_auth_method",
                         "client_secret_basic",
                         "scope",
-                        "openid profile email offline_access"))
-                .send();
-        assertThat(r.status()).as(r.body()).isEqualTo(201);
+                        "openid profile email offline_access"));
         return new Client(new ClientID(r.text("client_id")), new Secret(r.text("client_secret")));
     }
 

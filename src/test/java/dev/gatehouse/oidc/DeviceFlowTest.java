@@ -56,10 +56,9 @@ class DeviceFlowTest {
 
     /** A TV app: public, device grant only, and no redirect URIs at all. */
     static ClientID registerPublic(String scope) {
-        var r = server.http
-                .post("/v1/admin/clients")
-                .bearer(admin)
-                .json(map(
+        var r = server.registerClient(
+                admin,
+                map(
                         "client_name",
                         "Living room TV",
                         "grant_types",
@@ -67,9 +66,7 @@ class DeviceFlowTest {
                         "token_endpoint_auth_method",
                         "none",
                         "scope",
-                        scope))
-                .send();
-        assertThat(r.status()).as(r.body()).isEqualTo(201);
+                        scope));
         assertThat(r.json().has("redirect_uris")).isFalse();
         return new ClientID(r.text("client_id"));
     }
@@ -325,18 +322,15 @@ class DeviceFlowTest {
 
     @Test
     void whenClientIsConfidentialOrNotRegisteredForTheGrant_thenDeviceAuthorizationChecksIt() throws Exception {
-        var r = server.http
-                .post("/v1/admin/clients")
-                .bearer(admin)
-                .json(map(
+        var r = server.registerClient(
+                admin,
+                map(
                         "client_name",
                         "kiosk",
                         "grant_types",
                         List.of(DEVICE_GRANT),
                         "token_endpoint_auth_method",
-                        "client_secret_basic"))
-                .send();
-        assertThat(r.status()).as(r.body()).isEqualTo(201);
+                        "client_secret_basic"));
         var id = new ClientID(r.text("client_id"));
         var secret = new Secret(r.text("client_secret"));
         var unauthenticated = server.http
@@ -351,15 +345,9 @@ class DeviceFlowTest {
                         .send());
         assertThat(ok.indicatesSuccess()).isTrue();
 
-        var cc = server.http
-                .post("/v1/admin/clients")
-                .bearer(admin)
-                .json(map(
-                        "grant_types",
-                        List.of("client_credentials"),
-                        "token_endpoint_auth_method",
-                        "client_secret_basic"))
-                .send();
+        var cc = server.registerClient(
+                admin,
+                map("grant_types", List.of("client_credentials"), "token_endpoint_auth_method", "client_secret_basic"));
         var notDevice = DeviceAuthorizationResponse.parse(new DeviceAuthorizationRequest(
                         deviceUri,
                         new ClientSecretBasic(new ClientID(cc.text("client_id")), new Secret(cc.text("client_secret"))),

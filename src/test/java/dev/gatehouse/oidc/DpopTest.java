@@ -98,16 +98,14 @@ class DpopTest {
                 "scope",
                 "jobs:run"));
         body.putAll(extra);
-        var r = server.http.post("/v1/admin/clients").bearer(admin).json(body).send();
-        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        var r = server.registerClient(admin, body);
         return new ClientSecretBasic(new ClientID(r.text("client_id")), new Secret(r.text("client_secret")));
     }
 
     static ClientID publicClient() {
-        var r = server.http
-                .post("/v1/admin/clients")
-                .bearer(admin)
-                .json(map(
+        var r = server.registerClient(
+                admin,
+                map(
                         "client_name",
                         "spa",
                         "grant_types",
@@ -117,9 +115,7 @@ class DpopTest {
                         "token_endpoint_auth_method",
                         "none",
                         "scope",
-                        "openid email offline_access"))
-                .send();
-        assertThat(r.status()).as(r.body()).isEqualTo(201);
+                        "openid email offline_access"));
         return new ClientID(r.text("client_id"));
     }
 

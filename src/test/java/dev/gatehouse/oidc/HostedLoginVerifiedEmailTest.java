@@ -30,20 +30,15 @@ class HostedLoginVerifiedEmailTest {
     static void start() {
         server = TestServer.start(Map.of("GATEHOUSE_REQUIRE_VERIFIED_EMAIL", "true"));
         accounts = new TestAccounts(server);
-        var r = server.http
-                .post("/v1/admin/clients")
-                .bearer(server.adminToken())
-                .json(map(
-                        "client_name",
-                        "web",
-                        "grant_types",
-                        List.of("authorization_code"),
-                        "redirect_uris",
-                        List.of(CALLBACK),
-                        "scope",
-                        "openid email"))
-                .send();
-        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        var r = server.registerClient(
+                "client_name",
+                "web",
+                "grant_types",
+                List.of("authorization_code"),
+                "redirect_uris",
+                List.of(CALLBACK),
+                "scope",
+                "openid email");
         clientId = r.text("client_id");
     }
 

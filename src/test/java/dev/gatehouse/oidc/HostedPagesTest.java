@@ -41,22 +41,17 @@ class HostedPagesTest {
     @BeforeAll
     static void start() {
         server = TestServer.start();
-        var r = server.http
-                .post("/v1/admin/clients")
-                .bearer(server.adminToken())
-                .json(map(
-                        "client_name",
-                        "Täst <App>",
-                        "grant_types",
-                        List.of("authorization_code"),
-                        "redirect_uris",
-                        List.of(CALLBACK.toString()),
-                        "token_endpoint_auth_method",
-                        "client_secret_basic",
-                        "scope",
-                        "openid profile email offline_access"))
-                .send();
-        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        var r = server.registerClient(
+                "client_name",
+                "Täst <App>",
+                "grant_types",
+                List.of("authorization_code"),
+                "redirect_uris",
+                List.of(CALLBACK.toString()),
+                "token_endpoint_auth_method",
+                "client_secret_basic",
+                "scope",
+                "openid profile email offline_access");
         client = new ClientID(r.text("client_id"));
     }
 

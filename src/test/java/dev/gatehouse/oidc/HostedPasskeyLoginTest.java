@@ -1,6 +1,5 @@
 package dev.gatehouse.oidc;
 
-import static dev.gatehouse.testkit.HttpJson.map;
 import static dev.gatehouse.testkit.TestAccounts.PASSWORD;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -58,22 +57,17 @@ class HostedPasskeyLoginTest {
     static void start() {
         server = TestServer.start();
         accounts = new TestAccounts(server);
-        var r = server.http
-                .post("/v1/admin/clients")
-                .bearer(server.adminToken())
-                .json(map(
-                        "client_name",
-                        "web app",
-                        "grant_types",
-                        List.of("authorization_code"),
-                        "redirect_uris",
-                        List.of(CALLBACK.toString()),
-                        "token_endpoint_auth_method",
-                        "client_secret_basic",
-                        "scope",
-                        "openid email"))
-                .send();
-        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        var r = server.registerClient(
+                "client_name",
+                "web app",
+                "grant_types",
+                List.of("authorization_code"),
+                "redirect_uris",
+                List.of(CALLBACK.toString()),
+                "token_endpoint_auth_method",
+                "client_secret_basic",
+                "scope",
+                "openid email");
         client = new ClientID(r.text("client_id"));
         secret = new Secret(r.text("client_secret"));
     }

@@ -80,8 +80,7 @@ class HybridFlowTest {
                 "client_secret_basic",
                 "scope",
                 "openid email"));
-        var r = server.http.post("/v1/admin/clients").bearer(admin).json(body).send();
-        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        var r = server.registerClient(admin, body);
         return new Client(new ClientID(r.text("client_id")), new Secret(r.text("client_secret")));
     }
 

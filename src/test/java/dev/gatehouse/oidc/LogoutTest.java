@@ -131,7 +131,8 @@ class LogoutTest {
         }
     }
 
-    static HttpJsonResponse registerRaw(Map<String, Object> extra) {
+    /** The web app's metadata with {@code extra} added. */
+    static Map<String, Object> metadata(Map<String, Object> extra) {
         var body = new LinkedHashMap<String, Object>(map(
                 "client_name",
                 "web app",
@@ -144,10 +145,14 @@ class LogoutTest {
                 "scope",
                 "openid email offline_access"));
         body.putAll(extra);
+        return body;
+    }
+
+    static HttpJsonResponse registerRaw(Map<String, Object> extra) {
         var r = server.http
                 .post("/v1/admin/clients")
                 .bearer(adminToken())
-                .json(body)
+                .json(metadata(extra))
                 .send();
         return new HttpJsonResponse(
                 r.status(),
@@ -164,9 +169,8 @@ class LogoutTest {
     record HttpJsonResponse(int status, String body, String clientId, String secret) {}
 
     static Client register(Map<String, Object> extra) {
-        var r = registerRaw(extra);
-        assertThat(r.status()).as(r.body()).isEqualTo(201);
-        return new Client(new ClientID(r.clientId()), new Secret(r.secret()));
+        var r = server.registerClient(metadata(extra)); // signs the admin in afresh, as adminToken() does
+        return new Client(new ClientID(r.text("client_id")), new Secret(r.text("client_secret")));
     }
 
     static String newUser() {

@@ -55,10 +55,9 @@ class ProfileAndConsentTest {
     }
 
     static Client register() {
-        var r = server.http
-                .post("/v1/admin/clients")
-                .bearer(admin)
-                .json(map(
+        var r = server.registerClient(
+                admin,
+                map(
                         "client_name",
                         "Photo app",
                         "grant_types",
@@ -68,9 +67,7 @@ class ProfileAndConsentTest {
                         "token_endpoint_auth_method",
                         "client_secret_basic",
                         "scope",
-                        "openid profile email offline_access"))
-                .send();
-        assertThat(r.status()).as(r.body()).isEqualTo(201);
+                        "openid profile email offline_access"));
         return new Client(new ClientID(r.text("client_id")), new Secret(r.text("client_secret")));
     }
 

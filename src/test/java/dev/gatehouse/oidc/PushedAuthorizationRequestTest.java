@@ -77,8 +77,7 @@ class PushedAuthorizationRequestTest {
                 "scope",
                 "openid email"));
         body.putAll(extra);
-        var r = server.http.post("/v1/admin/clients").bearer(admin).json(body).send();
-        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        var r = server.registerClient(admin, body);
         return new Client(new ClientID(r.text("client_id")), new Secret(r.text("client_secret")));
     }
 

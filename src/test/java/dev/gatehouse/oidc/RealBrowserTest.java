@@ -1,6 +1,5 @@
 package dev.gatehouse.oidc;
 
-import static dev.gatehouse.testkit.HttpJson.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.nimbusds.jose.JWSAlgorithm;
@@ -87,22 +86,17 @@ class RealBrowserTest {
         callback.start();
         redirectUri = URI.create("http://127.0.0.1:" + callback.getAddress().getPort() + "/cb");
         server = TestServer.start();
-        var r = server.http
-                .post("/v1/admin/clients")
-                .bearer(server.adminToken())
-                .json(map(
-                        "client_name",
-                        "Browser App",
-                        "grant_types",
-                        List.of("authorization_code"),
-                        "redirect_uris",
-                        List.of(redirectUri.toString()),
-                        "token_endpoint_auth_method",
-                        "client_secret_basic",
-                        "scope",
-                        "openid profile email"))
-                .send();
-        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        var r = server.registerClient(
+                "client_name",
+                "Browser App",
+                "grant_types",
+                List.of("authorization_code"),
+                "redirect_uris",
+                List.of(redirectUri.toString()),
+                "token_endpoint_auth_method",
+                "client_secret_basic",
+                "scope",
+                "openid profile email");
         clientId = new ClientID(r.text("client_id"));
         clientSecret = new Secret(r.text("client_secret"));
     }

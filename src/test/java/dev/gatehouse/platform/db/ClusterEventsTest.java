@@ -1,6 +1,5 @@
 package dev.gatehouse.platform.db;
 
-import static dev.gatehouse.testkit.HttpJson.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gatehouse.testkit.ServerTest;
@@ -30,11 +29,7 @@ class ClusterEventsTest {
     static void start() {
         a = TestServer.start();
         b = a.otherNode();
-        var r = a.http.post("/v1/admin/clients")
-                .bearer(a.adminToken())
-                .json(map("client_name", "api", "grant_types", List.of("client_credentials"), "scope", "read"))
-                .send();
-        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        var r = a.registerClient("client_name", "api", "grant_types", List.of("client_credentials"), "scope", "read");
         basic = "Basic "
                 + Base64.getEncoder()
                         .encodeToString((r.text("client_id") + ":" + r.text("client_secret"))
