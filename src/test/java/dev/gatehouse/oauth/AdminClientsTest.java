@@ -155,7 +155,7 @@ class AdminClientsTest {
 
     @Test
     void whenAdministratorReadsAndChangesOidcSettings_thenOnlyThoseChangeAndDefaultsShow() {
-        var created = server.registerClient(
+        var created = server.registerClientAs(
                 admin,
                 map(
                         "client_name",
@@ -232,7 +232,7 @@ class AdminClientsTest {
 
     @Test
     void whenOidcSettingsAreWrong_thenTheyAreRefusedAndNothingChanges() {
-        var created = server.registerClient(
+        var created = server.registerClientAs(
                 admin,
                 map(
                         "client_name",

@@ -235,7 +235,7 @@ class AdminScopesTest {
                 .json(map("name", "jobs:run", "description", "Run jobs", "is_default", true))
                 .send();
         assertThat(created.status()).as(created.body()).isEqualTo(201);
-        var c = server.registerClient(
+        var c = server.registerClientAs(
                 admin,
                 map(
                         "grant_types",

@@ -46,7 +46,7 @@ class ClientCredentialsGrantTest {
     record Registered(ClientID id, Secret secret) {}
 
     static Registered register(String authMethod, String scope) {
-        var r = server.registerClient(
+        var r = server.registerClientAs(
                 admin,
                 map(
                         "client_name",
@@ -84,7 +84,7 @@ class ClientCredentialsGrantTest {
     @Test
     void whenAClientRegistersAnAccessTokenAlgorithm_thenItsTokensAreSignedWithItAndStillVerify() throws Exception {
         for (String alg : List.of("RS256", "PS256", "EdDSA", "ES256")) {
-            var r = server.registerClient(
+            var r = server.registerClientAs(
                     admin,
                     map(
                             "client_name",

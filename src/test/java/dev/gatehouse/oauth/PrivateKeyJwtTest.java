@@ -99,7 +99,7 @@ class PrivateKeyJwtTest {
 
     /** A registered client's answer; fails unless created. */
     static HttpJson.Response registerCreated(Map<String, Object> extra) {
-        return server.registerClient(admin, metadata(extra));
+        return server.registerClientAs(admin, metadata(extra));
     }
 
     static Map<String, Object> jwks(JWK... keys) {

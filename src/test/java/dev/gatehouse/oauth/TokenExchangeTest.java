@@ -62,7 +62,7 @@ class TokenExchangeTest {
     }
 
     static Client register(Map<String, Object> metadata) {
-        var r = server.registerClient(admin, metadata);
+        var r = server.registerClientAs(admin, metadata);
         return new Client(new ClientID(r.text("client_id")), new Secret(r.text("client_secret")));
     }
 

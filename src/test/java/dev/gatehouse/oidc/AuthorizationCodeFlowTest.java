@@ -86,7 +86,7 @@ class AuthorizationCodeFlowTest {
                 "scope",
                 "openid profile email offline_access"));
         body.putAll(extra);
-        var r = server.registerClient(admin, body);
+        var r = server.registerClientAs(admin, body);
         return new Client(new ClientID(r.text("client_id")), new Secret(r.text("client_secret")));
     }
 

@@ -66,7 +66,7 @@ class AuthorizeParametersTest {
     record Client(ClientID id, Secret secret) {}
 
     static Client register() {
-        var r = server.registerClient(
+        var r = server.registerClientAs(
                 admin,
                 map(
                         "client_name",

@@ -56,7 +56,7 @@ class DeviceFlowTest {
 
     /** A TV app: public, device grant only, and no redirect URIs at all. */
     static ClientID registerPublic(String scope) {
-        var r = server.registerClient(
+        var r = server.registerClientAs(
                 admin,
                 map(
                         "client_name",
@@ -322,7 +322,7 @@ class DeviceFlowTest {
 
     @Test
     void whenClientIsConfidentialOrNotRegisteredForTheGrant_thenDeviceAuthorizationChecksIt() throws Exception {
-        var r = server.registerClient(
+        var r = server.registerClientAs(
                 admin,
                 map(
                         "client_name",
@@ -345,7 +345,7 @@ class DeviceFlowTest {
                         .send());
         assertThat(ok.indicatesSuccess()).isTrue();
 
-        var cc = server.registerClient(
+        var cc = server.registerClientAs(
                 admin,
                 map("grant_types", List.of("client_credentials"), "token_endpoint_auth_method", "client_secret_basic"));
         var notDevice = DeviceAuthorizationResponse.parse(new DeviceAuthorizationRequest(

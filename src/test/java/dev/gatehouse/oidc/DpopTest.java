@@ -98,12 +98,12 @@ class DpopTest {
                 "scope",
                 "jobs:run"));
         body.putAll(extra);
-        var r = server.registerClient(admin, body);
+        var r = server.registerClientAs(admin, body);
         return new ClientSecretBasic(new ClientID(r.text("client_id")), new Secret(r.text("client_secret")));
     }
 
     static ClientID publicClient() {
-        var r = server.registerClient(
+        var r = server.registerClientAs(
                 admin,
                 map(
                         "client_name",

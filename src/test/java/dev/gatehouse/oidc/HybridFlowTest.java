@@ -80,7 +80,7 @@ class HybridFlowTest {
                 "client_secret_basic",
                 "scope",
                 "openid email"));
-        var r = server.registerClient(admin, body);
+        var r = server.registerClientAs(admin, body);
         return new Client(new ClientID(r.text("client_id")), new Secret(r.text("client_secret")));
     }
 

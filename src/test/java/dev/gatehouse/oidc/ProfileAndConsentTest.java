@@ -55,7 +55,7 @@ class ProfileAndConsentTest {
     }
 
     static Client register() {
-        var r = server.registerClient(
+        var r = server.registerClientAs(
                 admin,
                 map(
                         "client_name",

@@ -77,7 +77,7 @@ class PushedAuthorizationRequestTest {
                 "scope",
                 "openid email"));
         body.putAll(extra);
-        var r = server.registerClient(admin, body);
+        var r = server.registerClientAs(admin, body);
         return new Client(new ClientID(r.text("client_id")), new Secret(r.text("client_secret")));
     }
 

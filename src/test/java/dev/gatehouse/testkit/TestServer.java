@@ -162,14 +162,14 @@ public final class TestServer implements AutoCloseable {
 
     /** Registers an OAuth client through /v1/admin/clients with this metadata; fails unless created. */
     public HttpJson.Response registerClient(Map<String, ?> metadata) {
-        return registerClient(adminToken(), metadata);
+        return registerClientAs(adminToken(), metadata);
     }
 
     /**
      * Registers an OAuth client through /v1/admin/clients with an admin's {@code adminToken} (for tests that reuse one
      * sign-in across many registrations); fails unless created.
      */
-    public HttpJson.Response registerClient(String adminToken, Map<String, ?> metadata) {
+    public HttpJson.Response registerClientAs(String adminToken, Map<String, ?> metadata) {
         var r = http.post("/v1/admin/clients").bearer(adminToken).json(metadata).send();
         if (r.status() != 201) throw new AssertionError("client registration failed: " + r.status() + " " + r.body());
         return r;
