@@ -116,8 +116,11 @@ public final class RedisBuckets implements AutoCloseable {
         return Boolean.TRUE.equals(up) ? "up" : "down";
     }
 
+    /** Where the buckets are, for logs and health: host and port, socket path, or the Sentinel master's name. */
     String where() {
-        return uri.getSocket() != null ? uri.getSocket() : uri.getHost() + ":" + uri.getPort();
+        if (uri.getSocket() != null) return uri.getSocket();
+        if (!uri.getSentinels().isEmpty()) return "Sentinel master " + uri.getSentinelMasterId();
+        return uri.getHost() + ":" + uri.getPort();
     }
 
     private ProxyManager<String> proxies() {

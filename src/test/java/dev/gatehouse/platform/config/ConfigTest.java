@@ -62,6 +62,9 @@ class ConfigTest {
         assertThat(Config.fromEnv(Map.of("GATEHOUSE_REDIS_URL", "redis://:pw@10.0.0.5:6380/2"))
                         .redisUrl())
                 .contains("redis://:pw@10.0.0.5:6380/2");
+        String sentinels = "redis-sentinel://10.0.0.5:26379,10.0.0.6:26379/0#buckets";
+        assertThat(Config.fromEnv(Map.of("GATEHOUSE_REDIS_URL", sentinels)).redisUrl())
+                .contains(sentinels);
     }
 
     @Test

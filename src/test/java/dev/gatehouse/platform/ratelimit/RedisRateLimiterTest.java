@@ -78,6 +78,20 @@ class RedisRateLimiterTest extends RateLimiterContract {
     }
 
     @Test
+    void whenHealthNamesWhereTheBucketsAre_thenItIsHostAndPortOrTheSentinelMasterAndNeverThePassword() {
+        try (var plain = new RateLimiter(true, clock, "redis://:Secret-Pw-1@10.0.0.5:6380/2", namingKey);
+                var sentinel = new RateLimiter(
+                        true,
+                        clock,
+                        "redis-sentinel://:Secret-Pw-1@10.0.0.5:26379,10.0.0.6:26379#buckets",
+                        namingKey)) {
+            assertThat(plain.describe()).containsEntry("redis_at", "10.0.0.5:6380");
+            assertThat(sentinel.describe()).containsEntry("redis_at", "Sentinel master buckets");
+            assertThat(plain.describe().toString() + sentinel.describe()).doesNotContain("Secret-Pw-1");
+        }
+    }
+
+    @Test
     void whenRedisIsUnreachableFromTheStart_thenTheNodeLimitsOnItsOwnAndNothingFails() throws IOException {
         int closed;
         try (var s = new ServerSocket(0)) {
