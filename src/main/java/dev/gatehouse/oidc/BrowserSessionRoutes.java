@@ -10,9 +10,7 @@ import dev.gatehouse.platform.http.Api;
 import dev.gatehouse.platform.http.RouteGroup;
 import dev.gatehouse.platform.http.Web;
 import io.javalin.http.Context;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -28,10 +26,12 @@ public final class BrowserSessionRoutes implements RouteGroup {
             String sessionId,
             String sub,
             String email,
-            long authTime,
-            long expiresAt,
+            Long authTime,
+            Long expiresAt,
             List<String> amr,
-            String acr) {}
+            String acr) {
+        static final SessionInfo NONE = new SessionInfo(false, null, null, null, null, null, null, null);
+    }
 
     /** What {@code POST /session/validate} answers. */
     public record Validity(boolean valid, Long expiresAt) {}
@@ -67,31 +67,30 @@ public final class BrowserSessionRoutes implements RouteGroup {
     }
 
     private void info(Context ctx) {
-        var found = current(ctx);
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("authenticated", found.isPresent());
-        if (found.isEmpty()) {
-            // Not a 401: there is no credential a caller could send, and a page script asks in order to know.
-            web.ok(ctx, body);
-            return;
-        }
-        var session = found.get().session();
-        var user = found.get().user();
-        body.put("session_id", session.id().toString());
-        body.put("sub", user.id().toString());
-        body.put("email", user.email());
-        body.put("auth_time", session.authTime().getEpochSecond());
-        body.put("expires_at", session.expiresAt().getEpochSecond());
-        body.put("amr", session.amr());
-        body.put("acr", Acr.achievedBy(session.amr()));
-        web.ok(ctx, body);
+        // Nobody signed in is not a 401: there is no credential a caller could send, and a page script asks to know.
+        web.ok(ctx, current(ctx).map(BrowserSessionRoutes::info).orElse(SessionInfo.NONE));
+    }
+
+    private static SessionInfo info(SignedIn signedIn) {
+        var session = signedIn.session();
+        return new SessionInfo(
+                true,
+                session.id().toString(),
+                signedIn.user().id().toString(),
+                signedIn.user().email(),
+                session.authTime().getEpochSecond(),
+                session.expiresAt().getEpochSecond(),
+                session.amr(),
+                Acr.achievedBy(session.amr()));
     }
 
     private void validate(Context ctx) {
         var session = current(ctx);
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("valid", session.isPresent());
-        session.ifPresent(s -> body.put("expires_at", s.session().expiresAt().getEpochSecond()));
-        web.ok(ctx, body);
+        web.ok(
+                ctx,
+                new Validity(
+                        session.isPresent(),
+                        session.map(s -> s.session().expiresAt().getEpochSecond())
+                                .orElse(null)));
     }
 }

@@ -194,7 +194,7 @@ public final class UserinfoRoutes implements RouteGroup {
             refuse(ctx, dpopScheme, "invalid_token", "the access token is not valid");
             return Optional.empty();
         }
-        clients.cors(claims.get().clientId(), ctx.header("Origin")).forEach(ctx::header);
+        clients.cors(ctx.header("Origin"), claims.get().clientId()).forEach(ctx::header);
         return Optional.of(new Caller(claims.get(), dpopScheme));
     }
 

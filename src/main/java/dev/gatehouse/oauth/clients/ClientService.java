@@ -406,10 +406,10 @@ public final class ClientService {
     }
 
     /**
-     * The CORS headers of an answer for client {@code clientId} to a request from {@code origin} (null without one):
+     * The CORS headers of an answer to a request from {@code origin} (null without one) for client {@code clientId}:
      * readable by the origins of its redirect URIs only (ADR 0017).
      */
-    public Map<String, String> cors(String clientId, String origin) {
+    public Map<String, String> cors(String origin, String clientId) {
         if (origin == null) return Map.of();
         return dev.gatehouse.platform.http.Cors.answer(
                 origin, find(clientId).filter(c -> c.allowsOrigin(origin)).isPresent());
@@ -427,7 +427,7 @@ public final class ClientService {
         } catch (OAuthError e) {
             return dev.gatehouse.platform.http.Cors.answer(origin, false);
         }
-        return cors(clientId, origin);
+        return cors(origin, clientId);
     }
 
     public List<OAuthClient> list(int limit, int offset) {

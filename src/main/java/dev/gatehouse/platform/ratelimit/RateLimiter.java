@@ -81,13 +81,18 @@ public final class RateLimiter implements AutoCloseable {
     }
 
     /**
-     * With Redis: {@code gatehouse.rate_limit.redis.up} (1 while the shared buckets answer) and {@code
+     * With Redis: {@code gatehouse.rate_limit.redis.up} (1 while the shared buckets answer, 0 while they do not, NaN
+     * before the first limited call) and {@code
      * gatehouse.rate_limit.redis.fallbacks} (calls this node limited on its own because Redis did not answer), to
      * alert on.
      */
     public void bindTo(MeterRegistry metrics) {
         if (shared == null) return;
-        Gauge.builder("gatehouse.rate_limit.redis.up", shared, s -> "up".equals(s.status()) ? 1 : 0)
+        Gauge.builder("gatehouse.rate_limit.redis.up", shared, s -> switch (s.status()) {
+                    case "up" -> 1;
+                    case "down" -> 0;
+                    default -> Double.NaN;
+                })
                 .description("1 while rate-limit buckets in Redis answer, 0 while this node limits on its own")
                 .register(metrics);
         FunctionCounter.builder("gatehouse.rate_limit.redis.fallbacks", fallbacks, LongAdder::doubleValue)

@@ -111,9 +111,13 @@ public final class RedisBuckets implements AutoCloseable {
         }
     }
 
-    /** "up" when the last shared bucket answered, else "down". */
+    /**
+     * "up" when the last shared bucket answered, "down" when it failed, "unknown" before the first limited call (which
+     * is when the node first connects): a node that has not needed Redis yet does not claim it is away.
+     */
     String status() {
-        return Boolean.TRUE.equals(up) ? "up" : "down";
+        Boolean u = up;
+        return u == null ? "unknown" : u ? "up" : "down";
     }
 
     /** Where the buckets are, for logs and health: host and port, socket path, or the Sentinel master's name. */

@@ -78,6 +78,18 @@ class RedisRateLimiterTest extends RateLimiterContract {
     }
 
     @Test
+    void whenNoLimitedCallHasBeenMadeYet_thenRedisIsNeitherUpNorDown() {
+        var metrics = new SimpleMeterRegistry();
+        limiter.bindTo(metrics);
+        assertThat(limiter.describe()).containsEntry("redis", "unknown");
+        assertThat(metrics.get("gatehouse.rate_limit.redis.up").gauge().value()).isNaN();
+
+        limiter.consume(RULE, "ip:first");
+        assertThat(limiter.describe()).containsEntry("redis", "up");
+        assertThat(metrics.get("gatehouse.rate_limit.redis.up").gauge().value()).isEqualTo(1);
+    }
+
+    @Test
     void whenHealthNamesWhereTheBucketsAre_thenItIsHostAndPortOrTheSentinelMasterAndNeverThePassword() {
         try (var plain = new RateLimiter(true, clock, "redis://:Secret-Pw-1@10.0.0.5:6380/2", namingKey);
                 var sentinel = new RateLimiter(
