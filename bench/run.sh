@@ -385,6 +385,9 @@ print(f'{h:.1f} ms / {c:.1f} ms = {100 * h / c:.1f} %')")"
   if [ -n "${BENCH_NMT:-}" ]; then
     "$(dirname "$JAVA")/jcmd" "$SERVER_PID" VM.native_memory summary >"$WORK/nmt.txt" 2>&1 || true
     "$(dirname "$JAVA")/jcmd" "$SERVER_PID" GC.heap_info >>"$WORK/nmt.txt" 2>&1 || true
+    # The kernel's side of the same: resident memory by kind, and the largest mappings (file-backed or not).
+    { cat "/proc/$SERVER_PID/smaps_rollup"; echo; pmap -x "$SERVER_PID" | sort -k3 -n -r | head -25; } \
+      >>"$WORK/nmt.txt" 2>&1 || true
     log "native memory summary: $WORK/nmt.txt"
   fi
   stop_server
