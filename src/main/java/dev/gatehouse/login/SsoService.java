@@ -88,7 +88,10 @@ public final class SsoService {
             return new LoginOutcome.EmailNotVerified();
         }
         String deviceId = info.deviceId().orElseGet(() -> secrets.token("").substring(0, 32));
-        return db.inTransaction(h -> {
+        // Asynchronous commit (ADR 0020): a database crash within ~200 ms loses the new session, or the pending second
+        // step, whole; the browser then signs in again. Nothing this grants outlives it: whatever later uses the
+        // session (a code redeemed, a second factor spent) commits durably, and that makes this commit durable too.
+        return db.inTransaction(Database.Commit.ASYNC, h -> {
             var pending = secondFactor.challenge(h, user, deviceId, "password", info);
             if (pending.isPresent())
                 return new LoginOutcome.MfaRequired(

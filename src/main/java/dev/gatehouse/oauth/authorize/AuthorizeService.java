@@ -626,7 +626,11 @@ public final class AuthorizeService {
                 Optional.empty(),
                 plannedSession,
                 amr);
-        boolean issued = db.inTransaction(h -> {
+        // A plain code commits asynchronously (ADR 0020): a database crash within ~200 ms loses it, and its redemption
+        // then fails with invalid_grant. Not so when a pushed request is spent here (single use) or an ID token leaves
+        // with the code (hybrid): those must not outlive a lost record.
+        var commit = r.pushedHash().isEmpty() && !r.hybrid() ? Database.Commit.ASYNC : Database.Commit.DURABLE;
+        boolean issued = db.inTransaction(commit, h -> {
             // RFC 9126 §4: a pushed request answers once; a second browser racing with it gets an error.
             if (r.pushedHash().isPresent() && !pushed.consume(h, r.pushedHash().get(), now)) return false;
             store.insert(h, Secrets.sha256(code), grant, ssoSessionId, now);

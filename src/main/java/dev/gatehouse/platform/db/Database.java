@@ -89,9 +89,31 @@ public final class Database implements AutoCloseable {
      * transaction: it then queues into the outer queue, which the outer transaction sends with its commit.
      */
     public <T> T inTransaction(org.jdbi.v3.core.HandleCallback<T, RuntimeException> work) {
+        return inTransaction(Commit.DURABLE, work);
+    }
+
+    /** How the commit of a transaction waits; see ADR 0020. */
+    public enum Commit {
+        /** The commit returns once the transaction is on disk (and on synchronous standbys): the default. */
+        DURABLE,
+        /**
+         * On PostgreSQL the commit returns without waiting for the disk ({@code synchronous_commit = off} for this
+         * transaction): the WAL writer flushes it within {@code wal_writer_delay} (200 ms by default). A database
+         * crash inside that window loses the whole transaction, never part of it, and any later durable commit makes
+         * it durable too. Only for rows whose loss grants nothing and costs the user no more than signing in again:
+         * an SSO session and its sign-in, an authorization code nothing has redeemed. No effect on H2.
+         */
+        ASYNC
+    }
+
+    /**
+     * As {@link #inTransaction(org.jdbi.v3.core.HandleCallback)}, committing as {@code commit} says. Inside another
+     * transaction the outer one's commit decides.
+     */
+    public <T> T inTransaction(Commit commit, org.jdbi.v3.core.HandleCallback<T, RuntimeException> work) {
         return jdbi.inTransaction(h -> {
             if (Writes.queueing(h)) return work.withHandle(h);
-            var writes = Writes.open(h, postgres);
+            var writes = Writes.open(h, postgres, postgres && commit == Commit.ASYNC);
             try {
                 T result = work.withHandle(h);
                 writes.flushAndCommit();

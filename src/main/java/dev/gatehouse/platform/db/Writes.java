@@ -38,18 +38,23 @@ public final class Writes {
 
     private final Handle handle;
     private final boolean oneRequest;
+    private final boolean asyncCommit;
     private boolean open = true;
     private final List<String> statements = new ArrayList<>();
     private final List<Object[]> arguments = new ArrayList<>();
 
-    private Writes(Handle handle, boolean oneRequest) {
+    private Writes(Handle handle, boolean oneRequest, boolean asyncCommit) {
         this.handle = handle;
         this.oneRequest = oneRequest;
+        this.asyncCommit = asyncCommit;
     }
 
-    /** Attaches a queue to a transaction's handle. */
-    static Writes open(Handle h, boolean oneRequest) {
-        var w = new Writes(h, oneRequest);
+    /**
+     * Attaches a queue to a transaction's handle. {@code asyncCommit} (PostgreSQL, with {@code oneRequest}): the
+     * commit does not wait for the WAL flush ({@link Database.Commit#ASYNC}).
+     */
+    static Writes open(Handle h, boolean oneRequest, boolean asyncCommit) {
+        var w = new Writes(h, oneRequest, asyncCommit);
         h.define(ATTRIBUTE, w);
         return w;
     }
@@ -93,9 +98,14 @@ public final class Writes {
     /**
      * The end of a transaction that commits: on PostgreSQL the queued writes and the {@code COMMIT} go as one request
      * (pgjdbc then knows the transaction is over, and the connection's own commit sends nothing); otherwise as
-     * {@link #flush}, the caller committing.
+     * {@link #flush}, the caller committing. An asynchronous commit sets {@code synchronous_commit} for this
+     * transaction alone in the same request, so it costs no round trip.
      */
     void flushAndCommit() {
+        if (asyncCommit) {
+            statements.add("SET LOCAL synchronous_commit TO OFF");
+            arguments.add(new Object[0]);
+        }
         send(oneRequest);
     }
 

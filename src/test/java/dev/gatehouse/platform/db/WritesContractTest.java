@@ -2,6 +2,7 @@ package dev.gatehouse.platform.db;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.gatehouse.testkit.MigratedDatabase;
 import dev.gatehouse.testkit.ServerTest;
@@ -134,6 +135,74 @@ class WritesContractTest {
                 }))
                 .satisfies(e -> assertThat(Database.isUniqueViolation(e)).isTrue());
         assertThat(count(a)).isZero();
+    }
+
+    @Test
+    void whenTheCommitIsAsync_thenTheWritesAreStoredAsAfterAnyCommit_andAFailureStillRollsThemBack() {
+        String a = id(), b = id();
+        long seen = database.db().inTransaction(Database.Commit.ASYNC, h -> {
+            insert(h, a);
+            insert(h, b);
+            return 1L;
+        });
+        assertThat(seen).isEqualTo(1);
+        assertThat(count(a, b)).isEqualTo(2);
+
+        String rolledBack = id();
+        assertThatThrownBy(() -> database.db().inTransaction(Database.Commit.ASYNC, h -> {
+                    insert(h, rolledBack);
+                    throw new IllegalStateException("abort");
+                }))
+                .isInstanceOf(IllegalStateException.class);
+        assertThat(count(rolledBack)).isZero();
+    }
+
+    @Test
+    void whenTheCommitIsAsync_thenItReturnsBeforeTheWalIsFlushed_whileADurableOneReturnsAfter() {
+        assumeTrue(database.db().isPostgres(), "asynchronous commit is PostgreSQL's; H2 commits as before");
+        // Durable: once the commit returns, the WAL is on disk at least up to the transaction's own write.
+        for (int i = 0; i < 5; i++) {
+            assertThat(flushedUpTo(writeAndReadLsn(Database.Commit.DURABLE))).isTrue();
+        }
+        // Async: the commit returns before the WAL writer's next flush (every 200 ms). That flush, or another backend's
+        // durable commit, can fall between the commit and the check, so one try in five must see the WAL unflushed.
+        boolean seenUnflushed = false;
+        for (int i = 0; i < 5 && !seenUnflushed; i++) {
+            seenUnflushed = !flushedUpTo(writeAndReadLsn(Database.Commit.ASYNC));
+        }
+        assertThat(seenUnflushed).isTrue();
+    }
+
+    @Test
+    void whenAnAsyncCommitIsDone_thenTheConnectionCommitsDurablyAgain() {
+        assumeTrue(database.db().isPostgres(), "asynchronous commit is PostgreSQL's");
+        // The same connection throughout: the setting lasted only for the one transaction (SET LOCAL).
+        String after = database.db().withHandle(h -> {
+            database.db().inTransaction(Database.Commit.ASYNC, tx -> {
+                insert(tx, id());
+                return null;
+            });
+            return h.createQuery("SHOW synchronous_commit").mapTo(String.class).one();
+        });
+        assertThat(after).isEqualTo("on");
+    }
+
+    /** A queued write, then the WAL insert position after it; the commit follows as {@code commit} says. */
+    private static String writeAndReadLsn(Database.Commit commit) {
+        return database.db().inTransaction(commit, h -> {
+            insert(h, id());
+            return h.createQuery("SELECT CAST(pg_current_wal_insert_lsn() AS text)")
+                    .mapTo(String.class)
+                    .one();
+        });
+    }
+
+    private static boolean flushedUpTo(String lsn) {
+        return database.db()
+                .withHandle(h -> h.createQuery("SELECT pg_current_wal_flush_lsn() >= CAST(:lsn AS pg_lsn)")
+                        .bind("lsn", lsn)
+                        .mapTo(Boolean.class)
+                        .one());
     }
 
     @Test
