@@ -338,13 +338,15 @@ print(json.loads(base64.urlsafe_b64decode(h + "=" * (-len(h) % 4)))["alg"])' <"$
 
     # Complete authorization code + PKCE sign-ins (CodeFlowRate: authorize, the login form with the password,
     # remembered consent, the code exchange), BENCH_FLOW_BROWSERS (4) at once, each from an empty cookie jar on one
-    # keep-alive connection. First BENCH_FLOW_WARMUP (60) seconds of the same load, discarded (at ~60 sign-ins/s the
-    # server's JIT is still compiling the flow's code after 10 s: 12 % of its CPU then, 1-4 % after 60 s); then
+    # keep-alive connection. First BENCH_FLOW_WARMUP (150) seconds of the same load, discarded: at ~80 sign-ins/s
+    # each of the flow's methods runs a few hundred times a second, so C2 is still compiling them for minutes (12 % of
+    # the server's CPU after 10 s, 4 % after 60 s in a profile; compilations per 10 s fell from 1,500 at 10-20 s to
+    # ~60 at 100-150 s, docs/benchmarks.md 2026-12-06); then
     # BENCH_FLOW_SLICES (3) slices of DURATION / slices seconds, each after 3 s of client warm-up and between two raw
     # Argon2id measurements, as for login (the raw rate drifts by ±5 % within a minute here). The client runs on the
     # same cores, so its CPU per sign-in is reported too.
     browsers=${BENCH_FLOW_BROWSERS:-4}
-    flow_warmup=${BENCH_FLOW_WARMUP:-60}
+    flow_warmup=${BENCH_FLOW_WARMUP:-150}
     flow_slices=${BENCH_FLOW_SLICES:-3}
     flow_secs=$(( DURATION / flow_slices ))
     # The client JVM compiles with C1 only: a slice is too short for C2 to pay off, and C2 compiling the client's code
