@@ -39,18 +39,38 @@ public final class JdbiSsoStore {
                 == 1;
     }
 
+    /**
+     * The open, unexpired session with this token hash, when its account is active too: a session of an account
+     * disabled or deleted since its sign-in signs nothing in any more (same round trip, by the users table's key).
+     */
     public Optional<SsoSession> active(Handle h, String tokenHash, Instant now) {
+        return h.createQuery("SELECT s.id, s.user_id, s.auth_time, s.expires_at, s.amr FROM sso_sessions s"
+                        + " JOIN users u ON u.id = s.user_id AND u.status = 'active'"
+                        + " WHERE s.token_hash = :hash AND s.ended_at IS NULL AND s.expires_at > :now")
+                .bind("hash", tokenHash)
+                .bind("now", now)
+                .map(JdbiSsoStore::map)
+                .findOne();
+    }
+
+    /** The open, unexpired session with this token hash, whatever its account's state: for ending it. */
+    public Optional<SsoSession> open(Handle h, String tokenHash, Instant now) {
         return h.createQuery("SELECT id, user_id, auth_time, expires_at, amr FROM sso_sessions"
                         + " WHERE token_hash = :hash AND ended_at IS NULL AND expires_at > :now")
                 .bind("hash", tokenHash)
                 .bind("now", now)
-                .map((rs, ctx) -> new SsoSession(
-                        rs.getObject("id", UUID.class),
-                        rs.getObject("user_id", UUID.class),
-                        rs.getObject("auth_time", OffsetDateTime.class).toInstant(),
-                        rs.getObject("expires_at", OffsetDateTime.class).toInstant(),
-                        java.util.List.of(rs.getString("amr").split(" "))))
+                .map(JdbiSsoStore::map)
                 .findOne();
+    }
+
+    private static SsoSession map(java.sql.ResultSet rs, org.jdbi.v3.core.statement.StatementContext ctx)
+            throws java.sql.SQLException {
+        return new SsoSession(
+                rs.getObject("id", UUID.class),
+                rs.getObject("user_id", UUID.class),
+                rs.getObject("auth_time", OffsetDateTime.class).toInstant(),
+                rs.getObject("expires_at", OffsetDateTime.class).toInstant(),
+                java.util.List.of(rs.getString("amr").split(" ")));
     }
 
     public void end(Handle h, String tokenHash, Instant now) {

@@ -198,10 +198,23 @@ public final class SsoService {
                 .map(p -> new LoginOutcome.MfaRequired(p.mfaToken(), p.methods())));
     }
 
+    /** The browser's signed-in session: open, unexpired, and of an account that is still active. */
     public Optional<SsoSession> find(String cookieValue) {
-        if (cookieValue == null || !cookieValue.startsWith("sso_") || cookieValue.length() > 100)
-            return Optional.empty();
+        if (!wellFormed(cookieValue)) return Optional.empty();
         return db.withHandle(h -> store.active(h, Secrets.sha256(cookieValue), clock.instant()));
+    }
+
+    /**
+     * The browser's open session whatever its account's state: logout ends a disabled account's session too (and
+     * tells its clients), though {@link #find} no longer signs anything in with it.
+     */
+    public Optional<SsoSession> findToEnd(String cookieValue) {
+        if (!wellFormed(cookieValue)) return Optional.empty();
+        return db.withHandle(h -> store.open(h, Secrets.sha256(cookieValue), clock.instant()));
+    }
+
+    private static boolean wellFormed(String cookieValue) {
+        return cookieValue != null && cookieValue.startsWith("sso_") && cookieValue.length() <= 100;
     }
 
     /** Ends an SSO session inside the caller's transaction (logout); true when it was still open. */

@@ -77,7 +77,7 @@ public final class LogoutRoutes implements RouteGroup {
             case LogoutService.Checked.Invalid i -> invalid(ctx, i);
             case LogoutService.Checked.Valid v -> {
                 var r = v.request();
-                var session = sso.find(ctx.cookie(LoginRoutes.SSO_COOKIE));
+                var session = sso.findToEnd(ctx.cookie(LoginRoutes.SSO_COOKIE));
                 if (session.isEmpty() && redirect == HttpStatus.SEE_OTHER) {
                     // A form POST from the client's site carries no SameSite=Lax SSO cookie; the same request as a
                     // top-level GET does, so the browser is sent there once (the GET never redirects to itself).
@@ -111,7 +111,7 @@ public final class LogoutRoutes implements RouteGroup {
             case LogoutService.Checked.Invalid i -> invalid(ctx, i);
             case LogoutService.Checked.Valid v -> {
                 var r = v.request();
-                if (sso.find(ctx.cookie(LoginRoutes.SSO_COOKIE)).isEmpty()) {
+                if (sso.findToEnd(ctx.cookie(LoginRoutes.SSO_COOKIE)).isEmpty()) {
                     finish(ctx, r, List.of(), HttpStatus.FOUND);
                     return;
                 }
@@ -172,7 +172,7 @@ public final class LogoutRoutes implements RouteGroup {
             case LogoutService.Checked.Invalid i -> invalid(ctx, i);
             case LogoutService.Checked.Valid v -> {
                 var r = v.request();
-                var session = sso.find(ctx.cookie(LoginRoutes.SSO_COOKIE));
+                var session = sso.findToEnd(ctx.cookie(LoginRoutes.SSO_COOKIE));
                 List<LogoutService.FrontChannel> frames = List.of();
                 if (session.isPresent()) {
                     frames = logout.logout(session.get(), r.client(), web.info(ctx));

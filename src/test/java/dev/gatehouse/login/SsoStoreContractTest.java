@@ -55,6 +55,20 @@ class SsoStoreContractTest {
     }
 
     @Test
+    void whenTheAccountIsNoLongerActive_thenItsSessionSignsNothingInButCanStillBeEnded() {
+        var i = insert(Duration.ofDays(1));
+        database.db()
+                .useTransaction(h -> h.createUpdate("UPDATE users SET status = 'disabled' WHERE id = :id")
+                        .bind("id", i.session().userId())
+                        .execute());
+
+        assertThat(db.<Optional<SsoSession>>withHandle(h -> store.active(h, i.hash(), T0)))
+                .isEmpty();
+        assertThat(db.<Optional<SsoSession>>withHandle(h -> store.open(h, i.hash(), T0)))
+                .contains(i.session());
+    }
+
+    @Test
     void whenUnknownHash_thenEmpty() {
         assertThat(db.<Optional<SsoSession>>withHandle(h -> store.active(h, "e".repeat(64), T0)))
                 .isEmpty();

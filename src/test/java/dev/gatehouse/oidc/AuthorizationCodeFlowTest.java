@@ -226,6 +226,33 @@ class AuthorizationCodeFlowTest {
     }
 
     @Test
+    void whenTheAccountIsDisabledAfterSigningIn_thenItsSsoSessionNoLongerGetsCodes() throws Exception {
+        var first = register();
+        String email = newUser();
+        var browser = new Browser(server.base);
+        authorize(
+                browser, request(first, new CodeVerifier(), new Nonce()).build().toURI(), email);
+        // An operator's change in the database: the API has no call that disables an account yet.
+        assertThat(server.database.update("UPDATE users SET status = ? WHERE email = ?", "disabled", email))
+                .isEqualTo(1);
+
+        var silent = request(first, new CodeVerifier(), new Nonce())
+                .prompt(com.nimbusds.openid.connect.sdk.Prompt.Type.NONE)
+                .build();
+        var none = AuthorizationResponse.parse(Browser.location(browser.get(silent.toURI())));
+        assertThat(none.indicatesSuccess()).isFalse();
+        assertThat(none.toErrorResponse().getErrorObject().getCode()).isEqualTo("login_required");
+
+        // Without prompt=none: the sign-in page, whose password check then refuses the disabled account.
+        var page = browser.follow(browser.get(
+                request(first, new CodeVerifier(), new Nonce()).build().toURI()));
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).contains("name=\"password\"");
+        var refused = browser.signIn(page, email, PASSWORD);
+        assertThat(refused.statusCode()).isEqualTo(400);
+    }
+
+    @Test
     void whenPromptIsNoneWithoutASession_thenLoginRequiredGoesBackToTheClient() throws Exception {
         var client = register();
         var req = request(client, new CodeVerifier(), new Nonce())

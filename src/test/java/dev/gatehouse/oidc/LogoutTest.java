@@ -407,6 +407,24 @@ class LogoutTest {
     }
 
     @Test
+    void whenTheAccountWasDisabledSinceSigningIn_thenLogoutStillEndsItsSession() throws Exception {
+        var client = register(map());
+        var browser = new Browser(server.base);
+        String email = newUser();
+        var tokens = signIn(browser, client, email).tokens();
+        // An operator's change in the database: the API has no call that disables an account yet.
+        assertThat(server.database.update("UPDATE users SET status = ? WHERE email = ?", "disabled", email))
+                .isEqualTo(1);
+        // The session signs nothing in any more, but the browser can still end it (and its clients hear of it).
+        var page = browser.follow(browser.post(URI.create(server.base + "/oauth2/logout"), Map.of()));
+        assertThat(page.statusCode()).isEqualTo(200);
+        var done =
+                browser.post(URI.create(server.base + "/logout"), Map.of("csrf", Browser.hidden(page.body(), "csrf")));
+        assertThat(done.body()).contains("You are signed out.");
+        assertThat(refreshes(client, tokens)).isFalse();
+    }
+
+    @Test
     void whenTheClientPostsWithoutTheSsoCookie_thenTheBrowserIsSentToTheSameRequestAsAGet() throws Exception {
         var client = register(map("post_logout_redirect_uris", List.of(BYE)));
         var browser = new Browser(server.base);

@@ -89,9 +89,9 @@ public final class AuthorizeRoutes implements RouteGroup {
     private void decide(
             Context ctx, AuthorizeService.Request r, Map<String, List<String>> params, HttpStatus redirect) {
         boolean none = r.prompt().contains("none");
+        // Only a session of an active account (SsoService.find): a disabled account signs in again, and is refused.
         var session = sso.find(ctx.cookie(LoginRoutes.SSO_COOKIE));
-        var user = session.flatMap(s -> accounts.find(s.userId()));
-        if (session.isEmpty() || user.isEmpty()) {
+        if (session.isEmpty()) {
             if (none) respond(ctx, authorize.refuse(r, OIDCError.LOGIN_REQUIRED), redirect, () -> messages(ctx, r));
             else toLogin(ctx, r, params, redirect);
             return;
@@ -118,7 +118,9 @@ public final class AuthorizeRoutes implements RouteGroup {
             return;
         }
         if (r.prompt().contains("select_account") && !fresh && !r.interaction().accountSelected()) {
-            selectAccount(ctx, r, params, user.get());
+            // The choice names the user; an account gone since the session was read signs in again.
+            accounts.find(s.userId())
+                    .ifPresentOrElse(u -> selectAccount(ctx, r, params, u), () -> toLogin(ctx, r, params, redirect));
             return;
         }
         var prompt = r.interaction().consentShown()
