@@ -96,9 +96,10 @@ public final class JdbiSessionStore implements SessionStore {
     @Override
     public Optional<Session> touchIfActive(Handle h, UUID sessionId, Instant now) {
         // The update returns the row (RETURNING on PostgreSQL, generated keys on H2): one round trip, not a read and a
-        // write.
+        // write. A session of an account disabled or deleted since its sign-in is not active.
         return h.createUpdate("UPDATE sessions SET last_used_at = :now WHERE id = :id AND ended_at IS NULL"
-                        + " AND expires_at > :now")
+                        + " AND expires_at > :now"
+                        + " AND EXISTS (SELECT 1 FROM users u WHERE u.id = sessions.user_id AND u.status = 'active')")
                 .bind("now", now)
                 .bind("id", sessionId)
                 .executeAndReturnGeneratedKeys(COLUMN_NAMES)

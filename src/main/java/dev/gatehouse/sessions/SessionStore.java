@@ -31,7 +31,10 @@ public interface SessionStore {
     /** The session a refresh token (by hash) belongs to, whether or not the token was used. */
     Optional<UUID> sessionOfRefreshToken(Handle h, String hash);
 
-    /** Marks the session used at {@code now} if it is still active and returns it so; empty if ended or expired. */
+    /**
+     * Marks the session used at {@code now} if it is still active and returns it so; empty if ended, expired, or its
+     * account is no longer active.
+     */
     Optional<Session> touchIfActive(Handle h, UUID sessionId, Instant now);
 
     /** Ends the session if still open; true when this call ended it. */

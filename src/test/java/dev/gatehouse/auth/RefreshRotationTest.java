@@ -124,6 +124,17 @@ class RefreshRotationTest {
     }
 
     @Test
+    void whenTheAccountWasDisabledSinceSigningIn_thenRefreshIs401() {
+        var me = accounts.newUser("disabled");
+        // An operator's change in the database: the API has no call that disables an account yet.
+        assertThat(server.database.update(
+                        "UPDATE users SET status = ? WHERE id = ?", "disabled", java.util.UUID.fromString(me.userId())))
+                .isEqualTo(1);
+
+        assertThat(accounts.refresh(me.refreshToken()).status()).isEqualTo(401);
+    }
+
+    @Test
     void whenTheSessionExpired_thenRefreshIs401() {
         var me = accounts.newUser("expiry");
 
