@@ -295,6 +295,23 @@ class DeviceFlowTest {
     }
 
     @Test
+    void whenTheAccountIsDisabledBeforeApproving_thenTheDeviceGetsNoTokens() throws Exception {
+        var client = registerPublic("profile");
+        var d = authorize(client, null);
+        var b = new Browser(server.base);
+        String email = newUser();
+        var form = entryForm(b, URI.create(server.base + "/device"), email);
+        var confirm = submit(b, form, d.getUserCode().getValue(), null);
+        // An operator's change in the database: the API has no call that disables an account yet.
+        assertThat(server.database.update("UPDATE users SET status = ? WHERE email = ?", "disabled", email))
+                .isEqualTo(1);
+
+        var done = submit(b, confirm, d.getUserCode().getValue(), "allow");
+        assertThat(done.statusCode()).isEqualTo(403);
+        assertThat(error(poll(client, d))).isEqualTo("authorization_pending");
+    }
+
+    @Test
     void whenTheCodeExpires_thenPollingSaysExpiredTokenAndThePageRefusesIt() throws Exception {
         var client = registerPublic("profile");
         var d = authorize(client, null);
