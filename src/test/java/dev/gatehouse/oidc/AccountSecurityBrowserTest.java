@@ -30,7 +30,6 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -95,16 +94,7 @@ class AccountSecurityBrowserTest {
         issuer = server.base;
         api = server.http;
         var r = server.registerClient(
-                "client_name",
-                "TOTP App",
-                "grant_types",
-                List.of("authorization_code"),
-                "redirect_uris",
-                List.of(redirectUri.toString()),
-                "token_endpoint_auth_method",
-                "client_secret_basic",
-                "scope",
-                "openid email");
+                TestServer.webClient("TOTP App", redirectUri, "openid email", "authorization_code"));
         clientId = new ClientID(r.text("client_id"));
         clientSecret = new Secret(r.text("client_secret"));
     }

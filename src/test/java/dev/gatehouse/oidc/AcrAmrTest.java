@@ -56,17 +56,8 @@ class AcrAmrTest {
     static void start() {
         server = TestServer.start();
         accounts = new TestAccounts(server);
-        var r = server.registerClient(
-                "client_name",
-                "web app",
-                "grant_types",
-                List.of("authorization_code", "refresh_token"),
-                "redirect_uris",
-                List.of(CALLBACK.toString()),
-                "token_endpoint_auth_method",
-                "client_secret_basic",
-                "scope",
-                "openid email offline_access");
+        var r = server.registerClient(TestServer.webClient(
+                "web app", CALLBACK, "openid email offline_access", "authorization_code", "refresh_token"));
         client = new ClientID(r.text("client_id"));
         secret = new Secret(r.text("client_secret"));
     }

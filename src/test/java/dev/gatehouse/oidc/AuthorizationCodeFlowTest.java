@@ -74,17 +74,8 @@ class AuthorizationCodeFlowTest {
     }
 
     static Client register(Map<String, Object> extra) {
-        var body = new java.util.LinkedHashMap<String, Object>(map(
-                "client_name",
-                "web app",
-                "grant_types",
-                List.of("authorization_code", "refresh_token"),
-                "redirect_uris",
-                List.of(CALLBACK.toString()),
-                "token_endpoint_auth_method",
-                "client_secret_basic",
-                "scope",
-                "openid profile email offline_access"));
+        var body = TestServer.webClient(
+                "web app", CALLBACK, "openid profile email offline_access", "authorization_code", "refresh_token");
         body.putAll(extra);
         var r = server.registerClientAs(admin, body);
         return new Client(new ClientID(r.text("client_id")), new Secret(r.text("client_secret")));

@@ -68,17 +68,12 @@ class AuthorizeParametersTest {
     static Client register() {
         var r = server.registerClientAs(
                 admin,
-                map(
-                        "client_name",
+                TestServer.webClient(
                         "web app",
-                        "grant_types",
-                        List.of("authorization_code", "refresh_token"),
-                        "redirect_uris",
-                        List.of(CALLBACK.toString()),
-                        "token_endpoint_auth_method",
-                        "client_secret_basic",
-                        "scope",
-                        "openid profile email offline_access"));
+                        CALLBACK,
+                        "openid profile email offline_access",
+                        "authorization_code",
+                        "refresh_token"));
         return new Client(new ClientID(r.text("client_id")), new Secret(r.text("client_secret")));
     }
 

@@ -20,7 +20,6 @@ import dev.gatehouse.testkit.TestServer;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -38,17 +37,7 @@ class HostedLoginMfaTest {
     static void start() {
         server = TestServer.start();
         accounts = new TestAccounts(server);
-        var r = server.registerClient(
-                "client_name",
-                "web app",
-                "grant_types",
-                List.of("authorization_code"),
-                "redirect_uris",
-                List.of(CALLBACK.toString()),
-                "token_endpoint_auth_method",
-                "client_secret_basic",
-                "scope",
-                "openid email");
+        var r = server.registerClient(TestServer.webClient("web app", CALLBACK, "openid email", "authorization_code"));
         client = new ClientID(r.text("client_id"));
     }
 

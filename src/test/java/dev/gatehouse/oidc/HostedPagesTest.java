@@ -41,17 +41,8 @@ class HostedPagesTest {
     @BeforeAll
     static void start() {
         server = TestServer.start();
-        var r = server.registerClient(
-                "client_name",
-                "Täst <App>",
-                "grant_types",
-                List.of("authorization_code"),
-                "redirect_uris",
-                List.of(CALLBACK.toString()),
-                "token_endpoint_auth_method",
-                "client_secret_basic",
-                "scope",
-                "openid profile email offline_access");
+        var r = server.registerClient(TestServer.webClient(
+                "Täst <App>", CALLBACK, "openid profile email offline_access", "authorization_code"));
         client = new ClientID(r.text("client_id"));
     }
 

@@ -57,17 +57,7 @@ class HostedPasskeyLoginTest {
     static void start() {
         server = TestServer.start();
         accounts = new TestAccounts(server);
-        var r = server.registerClient(
-                "client_name",
-                "web app",
-                "grant_types",
-                List.of("authorization_code"),
-                "redirect_uris",
-                List.of(CALLBACK.toString()),
-                "token_endpoint_auth_method",
-                "client_secret_basic",
-                "scope",
-                "openid email");
+        var r = server.registerClient(TestServer.webClient("web app", CALLBACK, "openid email", "authorization_code"));
         client = new ClientID(r.text("client_id"));
         secret = new Secret(r.text("client_secret"));
     }

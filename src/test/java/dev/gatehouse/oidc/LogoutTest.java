@@ -133,17 +133,8 @@ class LogoutTest {
 
     /** The web app's metadata with {@code extra} added. */
     static Map<String, Object> metadata(Map<String, Object> extra) {
-        var body = new LinkedHashMap<String, Object>(map(
-                "client_name",
-                "web app",
-                "grant_types",
-                List.of("authorization_code", "refresh_token"),
-                "redirect_uris",
-                List.of(CALLBACK.toString()),
-                "token_endpoint_auth_method",
-                "client_secret_basic",
-                "scope",
-                "openid email offline_access"));
+        var body = TestServer.webClient(
+                "web app", CALLBACK, "openid email offline_access", "authorization_code", "refresh_token");
         body.putAll(extra);
         return body;
     }

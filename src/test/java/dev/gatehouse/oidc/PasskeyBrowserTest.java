@@ -26,7 +26,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -85,16 +84,7 @@ class PasskeyBrowserTest {
         redirectUri = URI.create("http://127.0.0.1:" + callback.getAddress().getPort() + "/cb");
         server = TestServer.startOnLocalhost();
         var r = server.registerClient(
-                "client_name",
-                "Passkey App",
-                "grant_types",
-                List.of("authorization_code"),
-                "redirect_uris",
-                List.of(redirectUri.toString()),
-                "token_endpoint_auth_method",
-                "client_secret_basic",
-                "scope",
-                "openid email");
+                TestServer.webClient("Passkey App", redirectUri, "openid email", "authorization_code"));
         clientId = new ClientID(r.text("client_id"));
         clientSecret = new Secret(r.text("client_secret"));
     }

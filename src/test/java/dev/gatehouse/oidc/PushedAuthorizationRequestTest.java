@@ -28,7 +28,6 @@ import dev.gatehouse.testkit.TestServer;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -65,17 +64,7 @@ class PushedAuthorizationRequestTest {
     }
 
     static Client register(Map<String, Object> extra) {
-        var body = new LinkedHashMap<String, Object>(map(
-                "client_name",
-                "par app",
-                "grant_types",
-                List.of("authorization_code"),
-                "redirect_uris",
-                List.of(CALLBACK.toString()),
-                "token_endpoint_auth_method",
-                "client_secret_basic",
-                "scope",
-                "openid email"));
+        var body = TestServer.webClient("par app", CALLBACK, "openid email", "authorization_code");
         body.putAll(extra);
         var r = server.registerClientAs(admin, body);
         return new Client(new ClientID(r.text("client_id")), new Secret(r.text("client_secret")));

@@ -87,16 +87,7 @@ class RealBrowserTest {
         redirectUri = URI.create("http://127.0.0.1:" + callback.getAddress().getPort() + "/cb");
         server = TestServer.start();
         var r = server.registerClient(
-                "client_name",
-                "Browser App",
-                "grant_types",
-                List.of("authorization_code"),
-                "redirect_uris",
-                List.of(redirectUri.toString()),
-                "token_endpoint_auth_method",
-                "client_secret_basic",
-                "scope",
-                "openid profile email");
+                TestServer.webClient("Browser App", redirectUri, "openid profile email", "authorization_code"));
         clientId = new ClientID(r.text("client_id"));
         clientSecret = new Secret(r.text("client_secret"));
     }

@@ -160,6 +160,22 @@ public final class TestServer implements AutoCloseable {
         return registerClient(HttpJson.map(kv));
     }
 
+    /**
+     * The metadata of a confidential web client ({@code client_secret_basic}) named {@code name}, redirecting to
+     * {@code redirectUri}, with {@code scope} and these grant types; a mutable map, for tests that add to it or replace
+     * an entry before {@link #registerClient(Map)}.
+     */
+    public static Map<String, Object> webClient(
+            String name, java.net.URI redirectUri, String scope, String... grantTypes) {
+        var metadata = new java.util.LinkedHashMap<String, Object>();
+        metadata.put("client_name", name);
+        metadata.put("grant_types", java.util.List.of(grantTypes));
+        metadata.put("redirect_uris", java.util.List.of(redirectUri.toString()));
+        metadata.put("token_endpoint_auth_method", "client_secret_basic");
+        metadata.put("scope", scope);
+        return metadata;
+    }
+
     /** Registers an OAuth client through /v1/admin/clients with this metadata; fails unless created. */
     public HttpJson.Response registerClient(Map<String, ?> metadata) {
         return registerClientAs(adminToken(), metadata);
