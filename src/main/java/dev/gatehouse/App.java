@@ -246,12 +246,17 @@ public final class App implements AutoCloseable {
                 tokenEndpoint, clients, introspector, sessions, web, dpop, config.issuer()));
         groups.add(new dev.gatehouse.oauth.clients.ClientRoutes(clients, web));
         groups.add(new dev.gatehouse.oauth.clients.RegistrationRoutes(clients, web, config.issuer()));
-        var loginRoutes = new dev.gatehouse.login.LoginRoutes(sso, web, secrets, https, authorize::redirectTarget);
-        groups.add(loginRoutes);
-        groups.add(new dev.gatehouse.login.LoginMfaRoutes(sso, mfa, web, secrets, https, authorize::redirectTarget));
         var consent = new dev.gatehouse.oauth.authorize.ConsentService(
                 db, new dev.gatehouse.oauth.authorize.JdbiConsentStore(), audit, clock, sessions);
-        groups.add(new dev.gatehouse.oauth.authorize.AuthorizeRoutes(authorize, consent, sso, accounts, web));
+        var authorizeRoutes = new dev.gatehouse.oauth.authorize.AuthorizeRoutes(authorize, consent, sso, accounts, web);
+        groups.add(authorizeRoutes);
+        // Every hosted sign-in step answers the authorization request it was for in place (ADR 0021).
+        var signedIn = new dev.gatehouse.login.LoginRoutes.SignedInAnswer(sso.ttl(), https, authorizeRoutes::resume);
+        var loginRoutes =
+                new dev.gatehouse.login.LoginRoutes(sso, web, secrets, https, authorize::redirectTarget, signedIn);
+        groups.add(loginRoutes);
+        groups.add(new dev.gatehouse.login.LoginMfaRoutes(
+                sso, mfa, web, secrets, https, authorize::redirectTarget, signedIn));
         groups.add(new dev.gatehouse.oauth.authorize.ParRoutes(authorize, clients, web));
         groups.add(new dev.gatehouse.oauth.authorize.ConsentRoutes(authorize, consent, sso, web, secrets, https));
         groups.add(new dev.gatehouse.oauth.device.DeviceRoutes(
@@ -299,8 +304,9 @@ public final class App implements AutoCloseable {
         groups.add(new dev.gatehouse.account.AccountSecurityRoutes(
                 sso, accounts, mfa, mfaDevices, webauthn, web, secrets, clock, https));
         groups.add(new dev.gatehouse.webauthn.WebAuthnRoutes(webauthn, web, https));
-        groups.add(new dev.gatehouse.login.PasskeyLoginRoutes(loginRoutes, sso, webauthn, web, https));
-        groups.add(new dev.gatehouse.login.LoginWebAuthnRoutes(sso, webauthn, web, https, authorize::redirectTarget));
+        groups.add(new dev.gatehouse.login.PasskeyLoginRoutes(loginRoutes, sso, webauthn, web, signedIn));
+        groups.add(
+                new dev.gatehouse.login.LoginWebAuthnRoutes(sso, webauthn, web, signedIn, authorize::redirectTarget));
         groups.add(new AdminRoutes(keyRing, outbox, accounts, audit, web, clock));
         groups.add(new DocsRoutes(config.issuer(), VERSION, mapper, () -> self[0].operations()));
         this.http = new HttpServer(

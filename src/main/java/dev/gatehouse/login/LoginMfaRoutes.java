@@ -40,6 +40,7 @@ public final class LoginMfaRoutes implements RouteGroup {
     private final Secrets secrets;
     private final boolean secureCookies;
     private final Function<String, Optional<URI>> redirectTarget;
+    private final LoginRoutes.SignedInAnswer signedIn;
 
     /** {@code redirectTarget} as for {@link LoginRoutes}: the checked client redirect the form may end at. */
     public LoginMfaRoutes(
@@ -48,13 +49,15 @@ public final class LoginMfaRoutes implements RouteGroup {
             Web web,
             Secrets secrets,
             boolean secureCookies,
-            Function<String, Optional<URI>> redirectTarget) {
+            Function<String, Optional<URI>> redirectTarget,
+            LoginRoutes.SignedInAnswer signedIn) {
         this.sso = sso;
         this.mfa = mfa;
         this.web = web;
         this.secrets = secrets;
         this.secureCookies = secureCookies;
         this.redirectTarget = redirectTarget;
+        this.signedIn = signedIn;
     }
 
     @Override
@@ -62,7 +65,8 @@ public final class LoginMfaRoutes implements RouteGroup {
         api.post("/login/mfa", this::submit)
                 .tag("pages")
                 .summary("Hosted sign-in, second step: a TOTP or backup code")
-                .returns(303, "signed in; back to the authorization request")
+                .returns(200, LoginRoutes.SignedInAnswer.PAGE)
+                .returns(303, LoginRoutes.SignedInAnswer.REDIRECTED)
                 .returns(400, "HTML form with an error")
                 .returns(403, "HTML page: the CSRF token did not match; start again")
                 .returns(429, "HTML form: too many attempts (Retry-After)");
@@ -248,17 +252,7 @@ public final class LoginMfaRoutes implements RouteGroup {
             }
             return;
         }
-        var cookie = new Cookie(
-                LoginRoutes.SSO_COOKIE, s.cookieValue(), "/", (int) sso.ttl().toSeconds(), secureCookies);
-        cookie.setHttpOnly(true);
-        cookie.setSameSite(SameSite.LAX);
-        ctx.cookie(cookie);
-        ctx.removeCookie(LoginRoutes.CSRF_COOKIE, "/login");
-        ctx.header("Cache-Control", "no-store");
-        if (returnTo == null) {
-            var t = Messages.of(ctx);
-            Html.send(ctx, 200, Html.page(t, t.get("login.done.title"), "<p>" + t.html("login.done.text") + "</p>"));
-        } else ctx.redirect(returnTo, io.javalin.http.HttpStatus.SEE_OTHER);
+        signedIn.send(ctx, s, returnTo);
     }
 
     /** Mails a code for the pending login (the form's "send" button) and shows the form again with email chosen. */

@@ -20,8 +20,8 @@ import java.util.function.Function;
  * The hosted {@code /login} page: a plain HTML form (no JavaScript needed; a passkey button is added by
  * {@link PasskeyLoginRoutes}' script where WebAuthn works), CSRF-protected by a double-submit token (a random
  * value in a SameSite=Strict HttpOnly cookie that must match the hidden field), rate limited like the /v1 login, and
- * on success an SSO cookie and a redirect back to the pending authorization request. Its language follows
- * {@link Messages#of(Context)}; a {@code ui_locales} parameter is carried along in a hidden field.
+ * on success an SSO cookie and the answer to the pending authorization request ({@link SignedInAnswer}). Its
+ * language follows {@link Messages#of(Context)}; a {@code ui_locales} parameter is carried along in a hidden field.
  */
 public final class LoginRoutes implements RouteGroup {
     public static final String SSO_COOKIE = "gh_sso";
@@ -33,6 +33,7 @@ public final class LoginRoutes implements RouteGroup {
     private final Secrets secrets;
     private final boolean secureCookies;
     private final Function<String, Optional<URI>> redirectTarget;
+    private final SignedInAnswer signedIn;
 
     /**
      * {@code redirectTarget} gives the client redirect URI a checked {@code return_to} ends at (the page's CSP must
@@ -43,12 +44,14 @@ public final class LoginRoutes implements RouteGroup {
             Web web,
             Secrets secrets,
             boolean secureCookies,
-            Function<String, Optional<URI>> redirectTarget) {
+            Function<String, Optional<URI>> redirectTarget,
+            SignedInAnswer signedIn) {
         this.sso = sso;
         this.web = web;
         this.secrets = secrets;
         this.secureCookies = secureCookies;
         this.redirectTarget = redirectTarget;
+        this.signedIn = signedIn;
     }
 
     @Override
@@ -60,7 +63,8 @@ public final class LoginRoutes implements RouteGroup {
         api.post("/login", this::submit)
                 .tag("pages")
                 .summary("Hosted sign-in form submission")
-                .returns(303, "signed in; back to the authorization request")
+                .returns(200, "the second step's form when the account has a second factor; " + SignedInAnswer.PAGE)
+                .returns(303, SignedInAnswer.REDIRECTED)
                 .returns(400, "HTML form with an error")
                 .returns(403, "HTML form: the CSRF token did not match")
                 .returns(429, "HTML form: too many attempts (Retry-After)");
@@ -68,6 +72,9 @@ public final class LoginRoutes implements RouteGroup {
 
     /** The account page a plain sign-in (no OAuth request) may return to. */
     public static final String ACCOUNT_PAGE = "/account/security";
+
+    /** The authorization endpoint, whose requests come here to sign in and are answered by {@link SignedInAnswer}. */
+    static final String AUTHORIZE = "/oauth2/authorize";
 
     /**
      * Only a path back to our own authorization endpoint, device page or account page: never an open redirect.
@@ -161,21 +168,63 @@ public final class LoginRoutes implements RouteGroup {
                         m.methods(),
                         null,
                         returnTo == null ? null : redirectTarget.apply(returnTo).orElse(null));
-            case SsoService.LoginOutcome.SignedIn s -> {
-                var cookie = new Cookie(
-                        SSO_COOKIE, s.cookieValue(), "/", (int) sso.ttl().toSeconds(), secureCookies);
-                cookie.setHttpOnly(true);
-                cookie.setSameSite(SameSite.LAX);
-                ctx.cookie(cookie);
-                ctx.removeCookie(CSRF_COOKIE, "/login");
-                ctx.header("Cache-Control", "no-store");
-                if (returnTo == null) {
-                    var t = Messages.of(ctx);
-                    Html.send(
-                            ctx,
-                            200,
-                            Html.page(t, t.get("login.done.title"), "<p>" + t.html("login.done.text") + "</p>"));
-                } else ctx.redirect(returnTo, io.javalin.http.HttpStatus.SEE_OTHER);
+            case SsoService.LoginOutcome.SignedIn s -> signedIn.send(ctx, s, returnTo);
+        }
+    }
+
+    /**
+     * What every hosted sign-in step answers once the browser is signed in (the password form, the second step, the
+     * step-up, a passkey): the SSO cookie, the page's CSRF cookie dropped, and then the request the sign-in was for. A
+     * pending authorization request is answered in this same response through {@link Resume} (ADR 0021): the browser
+     * goes straight to the client with its code, or on to the consent page, instead of back through the authorization
+     * endpoint first. Other return paths (the device page, the account page) are redirected to; without one, a short
+     * "signed in" page.
+     */
+    public static final class SignedInAnswer {
+        /** Answers the authorization request a browser has just signed in for. */
+        @FunctionalInterface
+        public interface Resume {
+            /**
+             * {@code returnTo} is a path back to the authorization endpoint that {@link #safeReturn} accepted (so still
+             * the browser's word, not trusted beyond that); {@code session} is the SSO session the sign-in opened or
+             * raised, whose cookie is already set on {@code ctx}.
+             */
+            void answer(Context ctx, String returnTo, SsoSession session);
+        }
+
+        /** The OpenAPI descriptions of the answers below, for each route that signs a browser in. */
+        static final String REDIRECTED =
+                "signed in: the client's redirect with the authorization response, or the consent"
+                        + " page, the second step, the device page or the account page";
+
+        static final String PAGE = "signed in: the form_post authorization response, or a page saying so";
+
+        private final Duration ttl;
+        private final boolean secureCookies;
+        private final Resume resume;
+
+        public SignedInAnswer(Duration ttl, boolean secureCookies, Resume resume) {
+            this.ttl = ttl;
+            this.secureCookies = secureCookies;
+            this.resume = resume;
+        }
+
+        /** Sets the SSO cookie of {@code s}, drops the CSRF cookie, answers for {@code returnTo} (checked, or null). */
+        void send(Context ctx, SsoService.LoginOutcome.SignedIn s, String returnTo) {
+            var cookie = new Cookie(SSO_COOKIE, s.cookieValue(), "/", (int) ttl.toSeconds(), secureCookies);
+            cookie.setHttpOnly(true);
+            cookie.setSameSite(SameSite.LAX);
+            ctx.cookie(cookie);
+            ctx.removeCookie(CSRF_COOKIE, "/login");
+            ctx.header("Cache-Control", "no-store");
+            if (returnTo == null) {
+                var t = Messages.of(ctx);
+                Html.send(
+                        ctx, 200, Html.page(t, t.get("login.done.title"), "<p>" + t.html("login.done.text") + "</p>"));
+            } else if (returnTo.startsWith(AUTHORIZE + "?")) {
+                resume.answer(ctx, returnTo, s.session());
+            } else {
+                ctx.redirect(returnTo, io.javalin.http.HttpStatus.SEE_OTHER);
             }
         }
     }

@@ -23,7 +23,7 @@ public final class LoginWebAuthnRoutes implements RouteGroup {
     private final SsoService sso;
     private final WebAuthnService webauthn;
     private final Web web;
-    private final boolean secureCookies;
+    private final LoginRoutes.SignedInAnswer signedIn;
     private final Function<String, Optional<URI>> redirectTarget;
 
     /** {@code redirectTarget} as for {@link LoginRoutes}: the checked client redirect the form may end at. */
@@ -31,12 +31,12 @@ public final class LoginWebAuthnRoutes implements RouteGroup {
             SsoService sso,
             WebAuthnService webauthn,
             Web web,
-            boolean secureCookies,
+            LoginRoutes.SignedInAnswer signedIn,
             Function<String, Optional<URI>> redirectTarget) {
         this.sso = sso;
         this.webauthn = webauthn;
         this.web = web;
-        this.secureCookies = secureCookies;
+        this.signedIn = signedIn;
         this.redirectTarget = redirectTarget;
     }
 
@@ -55,7 +55,8 @@ public final class LoginWebAuthnRoutes implements RouteGroup {
                 .tag("pages")
                 .summary("Hosted second step with a security key (form: csrf, return_to, mfa_token, credential ="
                         + " PublicKeyCredential.toJSON())")
-                .returns(303, "signed in; back to the authorization request")
+                .returns(200, LoginRoutes.SignedInAnswer.PAGE)
+                .returns(303, LoginRoutes.SignedInAnswer.REDIRECTED)
                 .returns(400, "HTML second-step page: the key was not accepted, or the sign-in must start again")
                 .returns(403, "HTML page: the CSRF token did not match; start again")
                 .returns(429, "HTML second-step page: too many attempts (Retry-After)");
@@ -112,7 +113,7 @@ public final class LoginWebAuthnRoutes implements RouteGroup {
             }
             return;
         }
-        PasskeyLoginRoutes.signedIn(ctx, s, returnTo, sso.ttl(), secureCookies);
+        signedIn.send(ctx, s, returnTo);
     }
 
     private static List<String> methodsOf(String field) {

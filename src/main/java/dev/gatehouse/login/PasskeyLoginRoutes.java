@@ -3,7 +3,6 @@ package dev.gatehouse.login;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.gatehouse.platform.crypto.Secrets;
 import dev.gatehouse.platform.http.Api;
-import dev.gatehouse.platform.http.Messages;
 import dev.gatehouse.platform.http.Problem;
 import dev.gatehouse.platform.http.RouteGroup;
 import dev.gatehouse.platform.http.Web;
@@ -11,8 +10,6 @@ import dev.gatehouse.platform.ratelimit.RateLimiter.Rule;
 import dev.gatehouse.webauthn.WebAuthnRoutes;
 import dev.gatehouse.webauthn.WebAuthnService;
 import io.javalin.http.Context;
-import io.javalin.http.Cookie;
-import io.javalin.http.SameSite;
 import java.time.Duration;
 
 /**
@@ -32,15 +29,15 @@ public final class PasskeyLoginRoutes implements RouteGroup {
     private final SsoService sso;
     private final WebAuthnService webauthn;
     private final Web web;
-    private final boolean secureCookies;
+    private final LoginRoutes.SignedInAnswer signedIn;
 
     public PasskeyLoginRoutes(
-            LoginRoutes login, SsoService sso, WebAuthnService webauthn, Web web, boolean secureCookies) {
+            LoginRoutes login, SsoService sso, WebAuthnService webauthn, Web web, LoginRoutes.SignedInAnswer signedIn) {
         this.login = login;
         this.sso = sso;
         this.webauthn = webauthn;
         this.web = web;
-        this.secureCookies = secureCookies;
+        this.signedIn = signedIn;
     }
 
     @Override
@@ -60,7 +57,8 @@ public final class PasskeyLoginRoutes implements RouteGroup {
                 .tag("pages")
                 .summary(
                         "Hosted sign-in with a passkey (form: csrf, return_to, credential = PublicKeyCredential.toJSON())")
-                .returns(303, "signed in; back to the authorization request")
+                .returns(200, LoginRoutes.SignedInAnswer.PAGE)
+                .returns(303, LoginRoutes.SignedInAnswer.REDIRECTED)
                 .returns(400, "HTML sign-in page: the passkey was not accepted or the attempt expired")
                 .returns(403, "HTML sign-in page: the CSRF token did not match")
                 .returns(429, "HTML sign-in page: too many attempts (Retry-After)");
@@ -104,14 +102,14 @@ public final class PasskeyLoginRoutes implements RouteGroup {
             login.render(ctx, 400, returnTo, "", errorKey(p));
             return;
         }
-        var signedIn = sso.signInVerified(
+        var outcome = sso.signInVerified(
                 verified.userId(),
                 "passkey",
                 SsoSession.amrOf("passkey", verified.amr()),
                 sso.find(ctx.cookie(LoginRoutes.SSO_COOKIE)),
                 info);
-        switch (signedIn) {
-            case SsoService.LoginOutcome.SignedIn s -> signedIn(ctx, s, returnTo, sso.ttl(), secureCookies);
+        switch (outcome) {
+            case SsoService.LoginOutcome.SignedIn s -> signedIn.send(ctx, s, returnTo);
             case SsoService.LoginOutcome.EmailNotVerified n ->
                 login.render(ctx, 403, returnTo, "", "login.error.unverified");
             default -> login.render(ctx, 400, returnTo, "", "login.passkey.error.refused");
@@ -157,24 +155,5 @@ public final class PasskeyLoginRoutes implements RouteGroup {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("the library wrote invalid JSON", e);
         }
-    }
-
-    /** Sets the SSO cookie, drops the page's CSRF cookie, and goes back to the authorization request. */
-    static void signedIn(
-            Context ctx, SsoService.LoginOutcome.SignedIn s, String returnTo, Duration ttl, boolean secureCookies) {
-        var cookie = new Cookie(LoginRoutes.SSO_COOKIE, s.cookieValue(), "/", (int) ttl.toSeconds(), secureCookies);
-        cookie.setHttpOnly(true);
-        cookie.setSameSite(SameSite.LAX);
-        ctx.cookie(cookie);
-        ctx.removeCookie(LoginRoutes.CSRF_COOKIE, "/login");
-        ctx.header("Cache-Control", "no-store");
-        if (returnTo == null) {
-            var t = Messages.of(ctx);
-            dev.gatehouse.platform.http.Html.send(
-                    ctx,
-                    200,
-                    dev.gatehouse.platform.http.Html.page(
-                            t, t.get("login.done.title"), "<p>" + t.html("login.done.text") + "</p>"));
-        } else ctx.redirect(returnTo, io.javalin.http.HttpStatus.SEE_OTHER);
     }
 }

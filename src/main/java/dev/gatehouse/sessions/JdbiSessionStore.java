@@ -42,6 +42,15 @@ public final class JdbiSessionStore implements SessionStore {
     }
 
     @Override
+    public Optional<Session> byIdOfActiveAccount(Handle h, UUID id) {
+        return h.createQuery("SELECT " + COLUMNS + " FROM sessions WHERE id = :id"
+                        + " AND EXISTS (SELECT 1 FROM users u WHERE u.id = sessions.user_id AND u.status = 'active')")
+                .bind("id", id)
+                .map(JdbiSessionStore::map)
+                .findOne();
+    }
+
+    @Override
     public void addRefreshToken(Handle h, String hash, UUID sessionId, Instant createdAt, Instant expiresAt) {
         Writes.later(
                 h,

@@ -229,10 +229,12 @@ public final class SessionService {
     /**
      * Whether the session still lives, for checking session-bound access tokens on every call: from a read at most
      * {@link #RECENT} old. A session ended through this service is inactive on the next call on this node; one ended
-     * on another node within {@link #RECENT}, like a revoked access token (RevocationList). Expiry is exact.
+     * on another node within {@link #RECENT}, like a revoked access token (RevocationList). Expiry is exact. A session
+     * whose account is no longer active (disabled or deleted since the sign-in) is not live either, so its access
+     * tokens stop within the same bound.
      */
     public boolean isActive(UUID sessionId) {
-        return recent.get(sessionId, this::find)
+        return recent.get(sessionId, id -> db.withHandle(h -> store.byIdOfActiveAccount(h, id)))
                 .map(s -> s.activeAt(clock.instant()))
                 .orElse(false);
     }

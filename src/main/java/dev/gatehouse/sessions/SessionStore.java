@@ -21,6 +21,9 @@ public interface SessionStore {
 
     Optional<Session> byId(Handle h, UUID id);
 
+    /** The session, only while its account is active (not disabled or deleted since the sign-in). */
+    Optional<Session> byIdOfActiveAccount(Handle h, UUID id);
+
     void addRefreshToken(Handle h, String hash, UUID sessionId, Instant createdAt, Instant expiresAt);
 
     /** Marks the token used iff it is unused and unexpired; one caller wins a race, the others see ALREADY_USED. */

@@ -217,6 +217,118 @@ class AuthorizationCodeFlowTest {
     }
 
     @Test
+    void whenTheUserSignsIn_thenThatAnswerIsTheRedirectToTheClientWithTheCode() throws Exception {
+        var client = register();
+        String email = newUser();
+        codeFor(client, email); // consents: remembered from here on
+        var browser = new Browser(server.base);
+        var verifier = new CodeVerifier();
+        var nonce = new Nonce();
+        var req = request(client, verifier, nonce).build();
+        var page = browser.follow(browser.get(req.toURI()));
+        assertThat(page.body()).contains("name=\"password\"");
+
+        var answer = browser.submitSignIn(page, email, PASSWORD);
+
+        // ADR 0021: one redirect, straight to the client, from the answer that also sets the SSO cookie.
+        assertThat(answer.statusCode()).isEqualTo(303);
+        assertThat(answer.headers().firstValue("Cache-Control")).hasValue("no-store");
+        assertThat(answer.headers().allValues("Set-Cookie")).anyMatch(c -> c.startsWith("gh_sso="));
+        var response = AuthorizationResponse.parse(Browser.location(answer));
+        assertThat(response.getRedirectionURI()).isEqualTo(CALLBACK);
+        assertThat(response.indicatesSuccess()).isTrue();
+        assertThat(response.getState()).isEqualTo(req.getState());
+        var tokens = exchange(client, response.toSuccessResponse().getAuthorizationCode(), CALLBACK, verifier);
+        assertThat(tokens.indicatesSuccess()).isTrue();
+        var claims = ((OIDCTokenResponse) tokens.toSuccessResponse())
+                .getOIDCTokens()
+                .getIDToken()
+                .getJWTClaimsSet();
+        assertThat(claims.getStringClaim("nonce")).isEqualTo(nonce.getValue());
+        assertThat(claims.getStringClaim("sid")).isNotBlank();
+
+        // That cookie is the session: the next request needs no password.
+        var silent = request(client, new CodeVerifier(), new Nonce())
+                .prompt(com.nimbusds.openid.connect.sdk.Prompt.Type.NONE)
+                .build();
+        assertThat(AuthorizationResponse.parse(Browser.location(browser.get(silent.toURI())))
+                        .indicatesSuccess())
+                .isTrue();
+
+        // Consent not yet given: the sign-in's answer is the way to the consent page.
+        var other = register();
+        var fresh = new Browser(server.base);
+        var toConsent = fresh.submitSignIn(
+                fresh.follow(fresh.get(
+                        request(other, new CodeVerifier(), new Nonce()).build().toURI())),
+                email,
+                PASSWORD);
+        assertThat(toConsent.statusCode()).isEqualTo(303);
+        assertThat(Browser.location(toConsent).getPath()).isEqualTo("/consent");
+        assertThat(fresh.follow(toConsent).body()).contains("name=\"decision\"");
+    }
+
+    @Test
+    void whenFormPostIsAsked_thenTheSignInAnswerIsTheAutoSubmittingForm() throws Exception {
+        var client = register();
+        String email = newUser();
+        codeFor(client, email);
+        var browser = new Browser(server.base);
+        var verifier = new CodeVerifier();
+        var req = request(client, verifier, new Nonce())
+                .responseMode(com.nimbusds.oauth2.sdk.ResponseMode.FORM_POST)
+                .build();
+
+        var answer = browser.submitSignIn(browser.follow(browser.get(req.toURI())), email, PASSWORD);
+
+        assertThat(answer.statusCode()).isEqualTo(200);
+        assertThat(answer.headers().allValues("Set-Cookie")).anyMatch(c -> c.startsWith("gh_sso="));
+        assertThat(answer.headers().firstValue("Content-Security-Policy").orElseThrow())
+                .contains("form-action " + CALLBACK + ";");
+        assertThat(answer.body()).contains("<form method=\"post\" action=\"" + CALLBACK + "\">");
+        var response = AuthorizationResponse.parse(CALLBACK, AuthorizeParametersTest.formFields(answer.body()));
+        assertThat(response.getState()).isEqualTo(req.getState());
+        var code = response.toSuccessResponse().getAuthorizationCode();
+        assertThat(exchange(client, code, CALLBACK, verifier).indicatesSuccess())
+                .isTrue();
+    }
+
+    @Test
+    void whenTheReturnPathIsEdited_thenTheSignInStandsAndTheRequestIsCheckedAsAtTheEndpoint() throws Exception {
+        String email = newUser();
+        String foreign = "/oauth2/authorize?response_type=code&client_id=nobody&redirect_uri="
+                + java.net.URLEncoder.encode("https://evil.example/cb", java.nio.charset.StandardCharsets.UTF_8)
+                + "&code_challenge=" + new CodeVerifier().getValue() + "&code_challenge_method=S256";
+        var browser = new Browser(server.base);
+
+        var answer = signInReturningTo(browser, foreign, email);
+
+        // The error page, as the endpoint shows it: nothing is sent to an unchecked redirect URI.
+        assertThat(answer.statusCode()).isEqualTo(400);
+        assertThat(answer.headers().firstValue("Location")).isEmpty();
+        assertThat(answer.body()).doesNotContain("evil.example");
+        assertThat(answer.headers().allValues("Set-Cookie")).anyMatch(c -> c.startsWith("gh_sso="));
+        var client = register();
+        var next = browser.follow(browser.get(
+                request(client, new CodeVerifier(), new Nonce()).build().toURI()));
+        assertThat(next.body()).contains("name=\"decision\"").doesNotContain("name=\"password\"");
+
+        // Not valid percent-encoding: redirected to as it stands, and refused by the endpoint there.
+        var undecodable = signInReturningTo(new Browser(server.base), "/oauth2/authorize?client_id=%zz", email);
+        assertThat(undecodable.statusCode()).isEqualTo(303);
+        assertThat(undecodable.headers().firstValue("Location").orElseThrow())
+                .endsWith("/oauth2/authorize?client_id=%zz");
+    }
+
+    /** The login page for {@code returnTo} (as a browser could edit it), submitted with the right password. */
+    static HttpResponse<String> signInReturningTo(Browser b, String returnTo, String email) throws Exception {
+        var page = b.get(URI.create(server.base + "/login?return_to="
+                + java.net.URLEncoder.encode(returnTo, java.nio.charset.StandardCharsets.UTF_8)));
+        assertThat(Browser.hidden(page.body(), "return_to")).isEqualTo(returnTo);
+        return b.submitSignIn(page, email, PASSWORD);
+    }
+
+    @Test
     void whenTheAccountIsDisabledAfterSigningIn_thenItsSsoSessionNoLongerGetsCodes() throws Exception {
         var first = register();
         String email = newUser();
@@ -241,6 +353,36 @@ class AuthorizationCodeFlowTest {
         assertThat(page.body()).contains("name=\"password\"");
         var refused = browser.signIn(page, email, PASSWORD);
         assertThat(refused.statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void whenTheAccountIsDisabled_thenItsAccessTokensStopAtIntrospectionUserinfoAndTheV1Api() throws Exception {
+        var client = register();
+        String email = newUser();
+        String bystander = newUser();
+        var flow = codeFor(client, email);
+        var token = exchange(client, flow.code(), CALLBACK, flow.verifier())
+                .toSuccessResponse()
+                .getTokens()
+                .getBearerAccessToken();
+        String api = server.accessToken(email, PASSWORD);
+        String other = server.accessToken(bystander, PASSWORD);
+        assertThat(active(client, token)).isTrue();
+        assertThat(server.http.get("/v1/auth/me").bearer(api).send().status()).isEqualTo(200);
+
+        // An operator's change in the database: the API has no call that disables an account yet.
+        assertThat(server.database.update("UPDATE users SET status = ? WHERE email = ?", "disabled", email))
+                .isEqualTo(1);
+        // Sessions are re-read at most SessionService.RECENT (1 s) after the last read (ADR 0013).
+        server.clock.advance(Duration.ofSeconds(2));
+
+        assertThat(active(client, token)).isFalse();
+        assertThat(server.http.get("/v1/auth/me").bearer(api).send().status()).isEqualTo(401);
+        var info = UserInfoResponse.parse(new UserInfoRequest(URI.create(server.base + "/oauth2/userinfo"), token)
+                .toHTTPRequest()
+                .send());
+        assertThat(info.indicatesSuccess()).isFalse();
+        assertThat(server.http.get("/v1/auth/me").bearer(other).send().status()).isEqualTo(200);
     }
 
     @Test

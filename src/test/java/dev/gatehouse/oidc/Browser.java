@@ -80,8 +80,13 @@ final class Browser {
 
     /** Submits the login form shown in {@code page} and follows the redirects that come back. */
     HttpResponse<String> signIn(HttpResponse<String> page, String email, String password) throws Exception {
+        return follow(submitSignIn(page, email, password));
+    }
+
+    /** Submits the login form shown in {@code page}; the server's answer, not followed. */
+    HttpResponse<String> submitSignIn(HttpResponse<String> page, String email, String password) throws Exception {
         String html = page.body();
-        var r = post(
+        return post(
                 URI.create(base + "/login"),
                 Map.of(
                         "csrf",
@@ -92,6 +97,5 @@ final class Browser {
                         email,
                         "password",
                         password));
-        return follow(r);
     }
 }

@@ -136,6 +136,8 @@ class HostedLoginMfaTest {
 
         assertThat(r.statusCode()).as(r.body()).isEqualTo(303);
         assertThat(hasSsoCookie(b)).isTrue();
+        // The authorization request answered in place (ADR 0021): no consent yet for this user, so on to it.
+        assertThat(Browser.location(r).getPath()).isEqualTo("/consent");
     }
 
     @Test

@@ -18,6 +18,7 @@ import dev.gatehouse.platform.http.Web;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import java.net.URI;
+import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -30,12 +31,14 @@ import java.util.stream.Collectors;
 
 /**
  * {@code /oauth2/authorize} (GET and form POST, OIDC Core §3.1.2.1). Without an SSO session, with {@code prompt=login} or
- * a sign-in older than {@code max_age}, the browser goes to the hosted login page and comes back here; a password-only
- * sign-in asked for {@code urn:gatehouse:acr:mfa} by a user with a second factor goes through the hosted second step; then the account choice for {@code prompt=select_account}; then consent, unless
+ * a sign-in older than {@code max_age}, the browser goes to the hosted login page, whose sign-in answers the request in
+ * its own response through {@link #resume} (ADR 0021); a password-only sign-in asked for {@code urn:gatehouse:acr:mfa} by a user with a second factor goes through the hosted second step; then the account choice for {@code prompt=select_account}; then consent, unless
  * remembered or first-party (and not {@code prompt=consent}). {@code prompt=none} answers the client with the OIDC error
  * for the first interaction it would need. Responses go back by query, fragment or form_post.
  */
 public final class AuthorizeRoutes implements RouteGroup {
+    private static final String PATH = "/oauth2/authorize";
+
     /** OAuth 2.0 Form Post Response Mode: the page's only script, allowed by its hash in the CSP. */
     private static final String AUTO_SUBMIT = "document.forms[0].submit();";
 
@@ -59,13 +62,13 @@ public final class AuthorizeRoutes implements RouteGroup {
 
     @Override
     public void routes(Api api) {
-        api.get("/oauth2/authorize", ctx -> handle(ctx, ctx.queryParamMap(), HttpStatus.FOUND))
+        api.get(PATH, ctx -> handle(ctx, ctx.queryParamMap(), HttpStatus.FOUND, () -> browserSession(ctx)))
                 .tag("oauth")
                 .summary("Authorization endpoint (RFC 6749 §3.1, PKCE S256 required; RFC 9126 request_uri)")
                 .returns(200, "form_post response, or the account choice for prompt=select_account")
                 .returns(302, "to the login page or back to the client")
                 .returns(400, "error page when the client, redirect URI or request_uri is not valid");
-        api.post("/oauth2/authorize", ctx -> handle(ctx, ctx.formParamMap(), HttpStatus.SEE_OTHER))
+        api.post(PATH, ctx -> handle(ctx, ctx.formParamMap(), HttpStatus.SEE_OTHER, () -> browserSession(ctx)))
                 .tag("oauth")
                 .summary("Authorization endpoint, form POST")
                 .returns(200, "form_post response, or the account choice for prompt=select_account")
@@ -73,7 +76,51 @@ public final class AuthorizeRoutes implements RouteGroup {
                 .returns(400, "error page when the client, redirect URI or request_uri is not valid");
     }
 
-    private void handle(Context ctx, Map<String, List<String>> params, HttpStatus redirect) {
+    /**
+     * Answers, in the sign-in's own response, the authorization request a browser has just signed in for at the hosted
+     * login (ADR 0021): {@code returnTo} is the request's way back here as the login page carried it ({@link
+     * #loginUrl}), checked again from the start like any request; {@code session} is the SSO session the sign-in opened
+     * or raised. A {@code returnTo} whose query cannot be decoded is redirected to, and answered there as before.
+     */
+    public void resume(Context ctx, String returnTo, SsoSession session) {
+        var params = returnTo.startsWith(PATH + "?") ? query(returnTo.substring(PATH.length() + 1)) : null;
+        if (params == null) ctx.redirect(returnTo, HttpStatus.SEE_OTHER);
+        else handle(ctx, params, HttpStatus.SEE_OTHER, () -> Optional.of(session));
+    }
+
+    /** The browser's SSO session, only of an active account ({@link SsoService#find}). */
+    private Optional<SsoSession> browserSession(Context ctx) {
+        return sso.find(ctx.cookie(LoginRoutes.SSO_COOKIE));
+    }
+
+    /**
+     * The parameters of a query string as the servlet container reads them ({@code application/x-www-form-urlencoded}:
+     * {@code +} is a space, a name without {@code =} has an empty value, repeated names keep every value), or null when
+     * one is not valid percent-encoding. Anything after a {@code #} is not part of it.
+     */
+    static Map<String, List<String>> query(String query) {
+        int hash = query.indexOf('#');
+        if (hash >= 0) query = query.substring(0, hash);
+        var params = new java.util.LinkedHashMap<String, List<String>>();
+        try {
+            for (String pair : query.split("&", -1)) {
+                if (pair.isEmpty()) continue;
+                int eq = pair.indexOf('=');
+                String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+                String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+                params.computeIfAbsent(name, k -> new java.util.ArrayList<>()).add(value);
+            }
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        return params;
+    }
+
+    private void handle(
+            Context ctx,
+            Map<String, List<String>> params,
+            HttpStatus redirect,
+            Supplier<Optional<SsoSession>> browserSession) {
         switch (authorize.check(params)) {
             case AuthorizeService.Checked.ShowError e -> {
                 var t = Messages.of(ctx);
@@ -81,16 +128,18 @@ public final class AuthorizeRoutes implements RouteGroup {
                 Html.send(ctx, 400, Html.page(t, t.get("authorize.error.title"), Html.alert(text)));
             }
             case AuthorizeService.Checked.RedirectError e -> respond(ctx, e.response(), redirect);
-            case AuthorizeService.Checked.Valid v -> decide(ctx, v.request(), params, redirect);
+            case AuthorizeService.Checked.Valid v -> decide(ctx, v.request(), params, redirect, browserSession.get());
         }
         ctx.header("Cache-Control", "no-store");
     }
 
     private void decide(
-            Context ctx, AuthorizeService.Request r, Map<String, List<String>> params, HttpStatus redirect) {
+            Context ctx,
+            AuthorizeService.Request r,
+            Map<String, List<String>> params,
+            HttpStatus redirect,
+            Optional<SsoSession> session) {
         boolean none = r.prompt().contains("none");
-        // Only a session of an active account (SsoService.find): a disabled account signs in again, and is refused.
-        var session = sso.find(ctx.cookie(LoginRoutes.SSO_COOKIE));
         if (session.isEmpty()) {
             if (none) respond(ctx, authorize.refuse(r, OIDCError.LOGIN_REQUIRED), redirect, () -> messages(ctx, r));
             else toLogin(ctx, r, params, redirect);
@@ -276,6 +325,6 @@ public final class AuthorizeRoutes implements RouteGroup {
                 .filter(e -> !e.getKey().equals(name))
                 .flatMap(e -> e.getValue().stream().map(v -> enc(e.getKey()) + "=" + enc(v)))
                 .collect(Collectors.joining("&"));
-        return "/oauth2/authorize?" + q + (q.isEmpty() ? "" : "&") + marker;
+        return PATH + "?" + q + (q.isEmpty() ? "" : "&") + marker;
     }
 }
