@@ -258,7 +258,8 @@ public final class App implements AutoCloseable {
         groups.add(new dev.gatehouse.login.LoginMfaRoutes(
                 sso, mfa, web, secrets, https, authorize::redirectTarget, signedIn));
         groups.add(new dev.gatehouse.oauth.authorize.ParRoutes(authorize, clients, web));
-        groups.add(new dev.gatehouse.oauth.authorize.ConsentRoutes(authorize, consent, sso, web, secrets, https));
+        groups.add(new dev.gatehouse.oauth.authorize.ConsentRoutes(
+                authorize, authorizeRoutes, consent, sso, web, secrets, https));
         groups.add(new dev.gatehouse.oauth.device.DeviceRoutes(
                 devices, clients, consent, sso, web, secrets, config.issuer(), https));
         groups.add(new dev.gatehouse.oidc.UserinfoRoutes(introspector, accounts, clients, web, dpop, config.issuer()));

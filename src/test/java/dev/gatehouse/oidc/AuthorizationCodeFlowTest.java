@@ -203,7 +203,7 @@ class AuthorizationCodeFlowTest {
                 request(second, new CodeVerifier(), new Nonce()).build().toURI()));
         assertThat(consentPage.body()).contains("name=\"decision\"").doesNotContain("name=\"password\"");
         var r = browser.consent(consentPage, "allow");
-        assertThat(r.statusCode()).isEqualTo(302);
+        assertThat(r.statusCode()).isEqualTo(303);
         assertThat(AuthorizationResponse.parse(Browser.location(r)).indicatesSuccess())
                 .isTrue();
 
@@ -313,11 +313,10 @@ class AuthorizationCodeFlowTest {
                 request(client, new CodeVerifier(), new Nonce()).build().toURI()));
         assertThat(next.body()).contains("name=\"decision\"").doesNotContain("name=\"password\"");
 
-        // Not valid percent-encoding: redirected to as it stands, and refused by the endpoint there.
+        // A parameter that is not valid percent-encoding is left out, and the request is refused for the lack of it.
         var undecodable = signInReturningTo(new Browser(server.base), "/oauth2/authorize?client_id=%zz", email);
-        assertThat(undecodable.statusCode()).isEqualTo(303);
-        assertThat(undecodable.headers().firstValue("Location").orElseThrow())
-                .endsWith("/oauth2/authorize?client_id=%zz");
+        assertThat(undecodable.statusCode()).isEqualTo(400);
+        assertThat(undecodable.headers().firstValue("Location")).isEmpty();
     }
 
     /** The login page for {@code returnTo} (as a browser could edit it), submitted with the right password. */
@@ -383,6 +382,32 @@ class AuthorizationCodeFlowTest {
                 .send());
         assertThat(info.indicatesSuccess()).isFalse();
         assertThat(server.http.get("/v1/auth/me").bearer(other).send().status()).isEqualTo(200);
+    }
+
+    @Test
+    void whenTheAccountIsDisabledWhileTheConsentPageIsOpen_thenAllowingGrantsNothing() throws Exception {
+        var client = register();
+        String email = newUser();
+        var b = new Browser(server.base);
+        var page = b.signIn(
+                b.follow(b.get(
+                        request(client, new CodeVerifier(), new Nonce()).build().toURI())),
+                email,
+                PASSWORD);
+        assertThat(page.body()).contains("name=\"decision\"");
+        assertThat(server.database.update("UPDATE users SET status = ? WHERE email = ?", "disabled", email))
+                .isEqualTo(1);
+
+        var answer = b.submitConsent(page, "allow");
+
+        assertThat(answer.statusCode()).isEqualTo(403);
+        assertThat(answer.headers().firstValue("Location")).isEmpty();
+        // Enabled again, the same browser is asked again: nothing was remembered.
+        assertThat(server.database.update("UPDATE users SET status = ? WHERE email = ?", "active", email))
+                .isEqualTo(1);
+        var again = b.follow(
+                b.get(request(client, new CodeVerifier(), new Nonce()).build().toURI()));
+        assertThat(again.body()).contains("name=\"decision\"");
     }
 
     @Test
@@ -582,9 +607,12 @@ class AuthorizationCodeFlowTest {
                 .hasValue(
                         "default-src 'none'; style-src 'self' 'unsafe-inline'; form-action 'self' http://localhost:9999;"
                                 + " frame-ancestors 'none'");
-        assertThat(AuthorizationResponse.parse(Browser.location(b.consent(page, "allow")))
-                        .indicatesSuccess())
-                .isTrue();
+        // Allowing answers the request in place (ADR 0021): one redirect, straight to the client.
+        var allowed = b.submitConsent(page, "allow");
+        assertThat(allowed.statusCode()).isEqualTo(303);
+        var response = AuthorizationResponse.parse(Browser.location(allowed));
+        assertThat(response.getRedirectionURI()).isEqualTo(CALLBACK);
+        assertThat(response.indicatesSuccess()).isTrue();
 
         var again = b.follow(
                 b.get(request(client, new CodeVerifier(), new Nonce()).build().toURI()));

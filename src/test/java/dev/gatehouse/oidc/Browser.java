@@ -66,7 +66,12 @@ final class Browser {
 
     /** Answers the consent page shown in {@code page} and follows the redirects that come back. */
     HttpResponse<String> consent(HttpResponse<String> page, String decision) throws Exception {
-        var r = post(
+        return follow(submitConsent(page, decision));
+    }
+
+    /** Answers the consent page shown in {@code page}; the server's answer, not followed. */
+    HttpResponse<String> submitConsent(HttpResponse<String> page, String decision) throws Exception {
+        return post(
                 URI.create(base + "/consent"),
                 Map.of(
                         "csrf",
@@ -75,7 +80,6 @@ final class Browser {
                         hidden(page.body(), "return_to"),
                         "decision",
                         decision));
-        return follow(r);
     }
 
     /** Submits the login form shown in {@code page} and follows the redirects that come back. */

@@ -3,6 +3,7 @@ package dev.gatehouse.oauth.authorize;
 import com.nimbusds.oauth2.sdk.AuthorizationResponse;
 import com.nimbusds.oauth2.sdk.ErrorObject;
 import com.nimbusds.oauth2.sdk.ResponseMode;
+import com.nimbusds.oauth2.sdk.util.URLUtils;
 import com.nimbusds.openid.connect.sdk.OIDCError;
 import dev.gatehouse.accounts.AccountService;
 import dev.gatehouse.accounts.User;
@@ -18,7 +19,6 @@ import dev.gatehouse.platform.http.Web;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import java.net.URI;
-import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -37,7 +37,7 @@ import java.util.stream.Collectors;
  * for the first interaction it would need. Responses go back by query, fragment or form_post.
  */
 public final class AuthorizeRoutes implements RouteGroup {
-    private static final String PATH = "/oauth2/authorize";
+    static final String PATH = "/oauth2/authorize";
 
     /** OAuth 2.0 Form Post Response Mode: the page's only script, allowed by its hash in the CSP. */
     private static final String AUTO_SUBMIT = "document.forms[0].submit();";
@@ -80,12 +80,13 @@ public final class AuthorizeRoutes implements RouteGroup {
      * Answers, in the sign-in's own response, the authorization request a browser has just signed in for at the hosted
      * login (ADR 0021): {@code returnTo} is the request's way back here as the login page carried it ({@link
      * #loginUrl}), checked again from the start like any request; {@code session} is the SSO session the sign-in opened
-     * or raised. A {@code returnTo} whose query cannot be decoded is redirected to, and answered there as before.
+     * or raised. Also the consent page's answer once the user allows.
      */
     public void resume(Context ctx, String returnTo, SsoSession session) {
-        var params = returnTo.startsWith(PATH + "?") ? query(returnTo.substring(PATH.length() + 1)) : null;
-        if (params == null) ctx.redirect(returnTo, HttpStatus.SEE_OTHER);
-        else handle(ctx, params, HttpStatus.SEE_OTHER, () -> Optional.of(session));
+        returnParams(returnTo)
+                .ifPresentOrElse(
+                        params -> handle(ctx, params, HttpStatus.SEE_OTHER, () -> Optional.of(session)),
+                        () -> ctx.redirect(returnTo, HttpStatus.SEE_OTHER));
     }
 
     /** The browser's SSO session, only of an active account ({@link SsoService#find}). */
@@ -94,26 +95,17 @@ public final class AuthorizeRoutes implements RouteGroup {
     }
 
     /**
-     * The parameters of a query string as the servlet container reads them ({@code application/x-www-form-urlencoded}:
-     * {@code +} is a space, a name without {@code =} has an empty value, repeated names keep every value), or null when
-     * one is not valid percent-encoding. Anything after a {@code #} is not part of it.
+     * The parameters of a path back to this endpoint ({@code /oauth2/authorize?...}, at most 8,000 characters) as the
+     * browser's request would carry them; empty for anything else. A parameter that is not valid percent-encoding is
+     * left out (Nimbus' {@code URLUtils}), and the request's check then refuses what is missing.
      */
-    static Map<String, List<String>> query(String query) {
-        int hash = query.indexOf('#');
-        if (hash >= 0) query = query.substring(0, hash);
-        var params = new java.util.LinkedHashMap<String, List<String>>();
+    static Optional<Map<String, List<String>>> returnParams(String returnTo) {
+        if (returnTo == null || !returnTo.startsWith(PATH + "?") || returnTo.length() > 8000) return Optional.empty();
         try {
-            for (String pair : query.split("&", -1)) {
-                if (pair.isEmpty()) continue;
-                int eq = pair.indexOf('=');
-                String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-                String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-                params.computeIfAbsent(name, k -> new java.util.ArrayList<>()).add(value);
-            }
-        } catch (IllegalArgumentException e) {
-            return null;
+            return Optional.of(URLUtils.parseParameters(returnTo.substring(PATH.length() + 1)));
+        } catch (RuntimeException e) {
+            return Optional.empty();
         }
-        return params;
     }
 
     private void handle(

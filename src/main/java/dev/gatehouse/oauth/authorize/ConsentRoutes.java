@@ -1,7 +1,6 @@
 package dev.gatehouse.oauth.authorize;
 
 import com.nimbusds.oauth2.sdk.OAuth2Error;
-import com.nimbusds.oauth2.sdk.util.URLUtils;
 import dev.gatehouse.login.LoginRoutes;
 import dev.gatehouse.login.SsoService;
 import dev.gatehouse.login.SsoSession;
@@ -27,6 +26,7 @@ public final class ConsentRoutes implements RouteGroup {
     static final String CSRF_COOKIE = "gh_consent_csrf";
 
     private final AuthorizeService authorize;
+    private final AuthorizeRoutes authorizeRoutes;
     private final ConsentService consent;
     private final SsoService sso;
     private final Web web;
@@ -35,12 +35,14 @@ public final class ConsentRoutes implements RouteGroup {
 
     public ConsentRoutes(
             AuthorizeService authorize,
+            AuthorizeRoutes authorizeRoutes,
             ConsentService consent,
             SsoService sso,
             Web web,
             Secrets secrets,
             boolean secureCookies) {
         this.authorize = authorize;
+        this.authorizeRoutes = authorizeRoutes;
         this.consent = consent;
         this.sso = sso;
         this.web = web;
@@ -57,24 +59,22 @@ public final class ConsentRoutes implements RouteGroup {
         api.post("/consent", this::decide)
                 .tag("pages")
                 .summary("Consent decision")
-                .returns(303, "back to the authorization request, or access_denied to the client");
+                .returns(200, "allowed: the form_post authorization response")
+                .returns(
+                        303,
+                        "allowed: the client's redirect with the authorization response; denied: access_denied to"
+                                + " the client");
     }
 
     private record Pending(String returnTo, SsoSession session, AuthorizeService.Request request) {}
 
     /** The request to consent to, when the browser is signed in and the request is valid; else back to authorize. */
     private Optional<Pending> pending(Context ctx, String returnTo) {
-        if (returnTo == null || !returnTo.startsWith("/oauth2/authorize?") || returnTo.length() > 8000)
-            return Optional.empty();
+        var params = AuthorizeRoutes.returnParams(returnTo);
+        if (params.isEmpty()) return Optional.empty();
         var session = sso.find(ctx.cookie(LoginRoutes.SSO_COOKIE));
         if (session.isEmpty()) return Optional.empty();
-        java.util.Map<String, java.util.List<String>> params;
-        try {
-            params = URLUtils.parseParameters(returnTo.substring("/oauth2/authorize?".length()));
-        } catch (RuntimeException e) {
-            return Optional.empty();
-        }
-        if (!(authorize.check(params) instanceof AuthorizeService.Checked.Valid v)) return Optional.empty();
+        if (!(authorize.check(params.get()) instanceof AuthorizeService.Checked.Valid v)) return Optional.empty();
         return Optional.of(new Pending(returnTo, session.get(), v.request()));
     }
 
@@ -142,7 +142,8 @@ public final class ConsentRoutes implements RouteGroup {
         var r = pending.request();
         if ("allow".equals(ctx.formParam("decision"))) {
             consent.grant(pending.session().userId(), r.client(), r.scope(), web.info(ctx));
-            ctx.redirect(pending.returnTo(), HttpStatus.SEE_OTHER);
+            // The request answered in place, as after a sign-in (ADR 0021).
+            authorizeRoutes.resume(ctx, pending.returnTo(), pending.session());
         } else {
             // OAuth 2.1 §4.1.2.1: the resource owner denied the request.
             AuthorizeRoutes.respond(
