@@ -30,11 +30,13 @@ import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
- * {@code /oauth2/authorize} (GET and form POST, OIDC Core §3.1.2.1). Without an SSO session, with {@code prompt=login} or
- * a sign-in older than {@code max_age}, the browser goes to the hosted login page, whose sign-in answers the request in
- * its own response through {@link #resume} (ADR 0021); a password-only sign-in asked for {@code urn:gatehouse:acr:mfa} by a user with a second factor goes through the hosted second step; then the account choice for {@code prompt=select_account}; then consent, unless
- * remembered or first-party (and not {@code prompt=consent}). {@code prompt=none} answers the client with the OIDC error
- * for the first interaction it would need. Responses go back by query, fragment or form_post.
+ * {@code /oauth2/authorize} (GET and form POST, OIDC Core §3.1.2.1). Without an SSO session, with {@code prompt=login}
+ * or a sign-in older than {@code max_age}, the browser goes to the hosted login page, whose sign-in answers the request
+ * in its own response through {@link #resume} (ADR 0021); a password-only sign-in asked for
+ * {@code urn:gatehouse:acr:mfa} by a user with a second factor goes through the hosted second step; then the account
+ * choice for {@code prompt=select_account}; then consent, unless remembered or first-party (and not
+ * {@code prompt=consent}). {@code prompt=none} answers the client with the OIDC error for the first interaction it
+ * would need. Responses go back by query, fragment or form_post.
  */
 public final class AuthorizeRoutes implements RouteGroup {
     static final String PATH = "/oauth2/authorize";
