@@ -85,6 +85,14 @@ class AuthorizationCodeFlowTest {
         return register(Map.of());
     }
 
+    /**
+     * An operator's change of an account's status in the database: the API has no call that disables an account yet.
+     */
+    static void setStatus(String email, String status) {
+        assertThat(server.database.update("UPDATE users SET status = ? WHERE email = ?", status, email))
+                .isEqualTo(1);
+    }
+
     static String newUser() {
         return server.register("u" + System.nanoTime() + "@example.com", PASSWORD);
     }
@@ -334,9 +342,7 @@ class AuthorizationCodeFlowTest {
         var browser = new Browser(server.base);
         authorize(
                 browser, request(first, new CodeVerifier(), new Nonce()).build().toURI(), email);
-        // An operator's change in the database: the API has no call that disables an account yet.
-        assertThat(server.database.update("UPDATE users SET status = ? WHERE email = ?", "disabled", email))
-                .isEqualTo(1);
+        setStatus(email, "disabled");
 
         var silent = request(first, new CodeVerifier(), new Nonce())
                 .prompt(com.nimbusds.openid.connect.sdk.Prompt.Type.NONE)
@@ -369,9 +375,7 @@ class AuthorizationCodeFlowTest {
         assertThat(active(client, token)).isTrue();
         assertThat(server.http.get("/v1/auth/me").bearer(api).send().status()).isEqualTo(200);
 
-        // An operator's change in the database: the API has no call that disables an account yet.
-        assertThat(server.database.update("UPDATE users SET status = ? WHERE email = ?", "disabled", email))
-                .isEqualTo(1);
+        setStatus(email, "disabled");
         // Sessions are re-read at most SessionService.RECENT (1 s) after the last read (ADR 0013).
         server.clock.advance(Duration.ofSeconds(2));
 
@@ -395,16 +399,14 @@ class AuthorizationCodeFlowTest {
                 email,
                 PASSWORD);
         assertThat(page.body()).contains("name=\"decision\"");
-        assertThat(server.database.update("UPDATE users SET status = ? WHERE email = ?", "disabled", email))
-                .isEqualTo(1);
+        setStatus(email, "disabled");
 
         var answer = b.submitConsent(page, "allow");
 
         assertThat(answer.statusCode()).isEqualTo(403);
         assertThat(answer.headers().firstValue("Location")).isEmpty();
         // Enabled again, the same browser is asked again: nothing was remembered.
-        assertThat(server.database.update("UPDATE users SET status = ? WHERE email = ?", "active", email))
-                .isEqualTo(1);
+        setStatus(email, "active");
         var again = b.follow(
                 b.get(request(client, new CodeVerifier(), new Nonce()).build().toURI()));
         assertThat(again.body()).contains("name=\"decision\"");
