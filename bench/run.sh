@@ -27,7 +27,10 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
 DURATION=${BENCH_DURATION:-30}        # seconds per measured wrk run
-WARMUP=${BENCH_WARMUP:-10}            # seconds of refresh load before the measured runs (JIT, pools), discarded
+WARMUP=${BENCH_WARMUP:-10}            # seconds of load before the login and client_credentials runs, discarded
+# Seconds of refresh load before the refresh run, discarded: the refresh path's CPU per request was still falling
+# (JIT) for a minute after start (~850 -> ~290 µs over four 15 s runs, docs/benchmarks.md 2026-12-06).
+REFRESH_WARMUP=${BENCH_REFRESH_WARMUP:-60}
 STARTS=${BENCH_STARTS:-5}             # start-ups on the embedded database
 ARGON2_SECONDS=${BENCH_ARGON2_SECONDS:-8}   # per raw Argon2id measurement (the login part takes BENCH_LOGIN_SLICES + 1)
 THREADS=2
@@ -241,8 +244,8 @@ if want refresh || want login || want oauth; then
   if want refresh; then
     chains "$WORK/chains-warmup.txt" "$CHAINS"
     chains "$WORK/chains.txt" "$CHAINS"
-    r=$(wrk_run refresh-warmup "$WARMUP" bench/refresh.lua "$WORK/chains-warmup.txt" "$THREADS")
-    row "refresh warm-up (${WARMUP} s, discarded)" "$(field rps "$r") req/s"
+    r=$(wrk_run refresh-warmup "$REFRESH_WARMUP" bench/refresh.lua "$WORK/chains-warmup.txt" "$THREADS")
+    row "refresh warm-up (${REFRESH_WARMUP} s, discarded)" "$(field rps "$r") req/s"
     l=$(load)
     r=$(wrk_run refresh "$DURATION" bench/refresh.lua "$WORK/chains.txt" "$THREADS")
     row "refresh ${DURATION} s (load before: $l)" "$(field rps "$r") req/s, p50 $(field p50_ms "$r") ms, p99 $(field p99_ms "$r") ms, non-200 $(field non200 "$r"), starved $(field starved "$r"), socket errors $(field socket_errors "$r")"
