@@ -15,6 +15,9 @@ public final class JdbiSessionStore implements SessionStore {
     private static final String COLUMNS = "id, user_id, device_id, client_id, auth_method, ip, user_agent, created_at,"
             + " last_used_at, expires_at, ended_at, end_reason";
     private static final String[] COLUMN_NAMES = COLUMNS.split(",\\s*");
+    /** The condition that a session's account is still active (not disabled or deleted since the sign-in). */
+    private static final String ACCOUNT_ACTIVE =
+            " AND EXISTS (SELECT 1 FROM users u WHERE u.id = sessions.user_id AND u.status = 'active')";
 
     @Override
     public void insert(Handle h, Session s) {
@@ -43,8 +46,7 @@ public final class JdbiSessionStore implements SessionStore {
 
     @Override
     public Optional<Session> byIdOfActiveAccount(Handle h, UUID id) {
-        return h.createQuery("SELECT " + COLUMNS + " FROM sessions WHERE id = :id"
-                        + " AND EXISTS (SELECT 1 FROM users u WHERE u.id = sessions.user_id AND u.status = 'active')")
+        return h.createQuery("SELECT " + COLUMNS + " FROM sessions WHERE id = :id" + ACCOUNT_ACTIVE)
                 .bind("id", id)
                 .map(JdbiSessionStore::map)
                 .findOne();
@@ -108,7 +110,7 @@ public final class JdbiSessionStore implements SessionStore {
         // write. A session of an account disabled or deleted since its sign-in is not active.
         return h.createUpdate("UPDATE sessions SET last_used_at = :now WHERE id = :id AND ended_at IS NULL"
                         + " AND expires_at > :now"
-                        + " AND EXISTS (SELECT 1 FROM users u WHERE u.id = sessions.user_id AND u.status = 'active')")
+                        + ACCOUNT_ACTIVE)
                 .bind("now", now)
                 .bind("id", sessionId)
                 .executeAndReturnGeneratedKeys(COLUMN_NAMES)

@@ -81,14 +81,20 @@ public final class AuthorizeRoutes implements RouteGroup {
     /**
      * Answers, in the sign-in's own response, the authorization request a browser has just signed in for at the hosted
      * login (ADR 0021): {@code returnTo} is the request's way back here as the login page carried it ({@link
-     * #loginUrl}), checked again from the start like any request; {@code session} is the SSO session the sign-in opened
-     * or raised. Also the consent page's answer once the user allows.
+     * #loginUrl}), checked again from the start like any request (one that is not a way back here has no parameters,
+     * and is refused as such a request is); {@code session} is the SSO session the sign-in opened or raised.
      */
     public void resume(Context ctx, String returnTo, SsoSession session) {
-        returnParams(returnTo)
-                .ifPresentOrElse(
-                        params -> handle(ctx, params, HttpStatus.SEE_OTHER, () -> Optional.of(session)),
-                        () -> ctx.redirect(returnTo, HttpStatus.SEE_OTHER));
+        handle(ctx, returnParams(returnTo).orElseGet(Map::of), HttpStatus.SEE_OTHER, () -> Optional.of(session));
+    }
+
+    /**
+     * The consent page's answer once the user allows: the request it checked ({@code r}, from {@code params}), decided
+     * in place with the browser's {@code session} as after a sign-in.
+     */
+    void answer(Context ctx, AuthorizeService.Request r, Map<String, List<String>> params, SsoSession session) {
+        decide(ctx, r, params, HttpStatus.SEE_OTHER, Optional.of(session));
+        ctx.header("Cache-Control", "no-store");
     }
 
     /** The browser's SSO session, only of an active account ({@link SsoService#find}). */

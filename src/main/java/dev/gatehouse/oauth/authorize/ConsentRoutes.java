@@ -14,6 +14,8 @@ import io.javalin.http.Context;
 import io.javalin.http.Cookie;
 import io.javalin.http.HttpStatus;
 import io.javalin.http.SameSite;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
@@ -66,7 +68,8 @@ public final class ConsentRoutes implements RouteGroup {
                                 + " the client");
     }
 
-    private record Pending(String returnTo, SsoSession session, AuthorizeService.Request request) {}
+    /** A checked request to consent to: its parameters as the return path carries them, and the browser's session. */
+    private record Pending(Map<String, List<String>> params, SsoSession session, AuthorizeService.Request request) {}
 
     /** The request to consent to, when the browser is signed in and the request is valid; else back to authorize. */
     private Optional<Pending> pending(Context ctx, String returnTo) {
@@ -75,7 +78,7 @@ public final class ConsentRoutes implements RouteGroup {
         var session = sso.find(ctx.cookie(LoginRoutes.SSO_COOKIE));
         if (session.isEmpty()) return Optional.empty();
         if (!(authorize.check(params.get()) instanceof AuthorizeService.Checked.Valid v)) return Optional.empty();
-        return Optional.of(new Pending(returnTo, session.get(), v.request()));
+        return Optional.of(new Pending(params.get(), session.get(), v.request()));
     }
 
     private void page(Context ctx) {
@@ -142,8 +145,8 @@ public final class ConsentRoutes implements RouteGroup {
         var r = pending.request();
         if ("allow".equals(ctx.formParam("decision"))) {
             consent.grant(pending.session().userId(), r.client(), r.scope(), web.info(ctx));
-            // The request answered in place, as after a sign-in (ADR 0021).
-            authorizeRoutes.resume(ctx, pending.returnTo(), pending.session());
+            // The request answered in place, as after a sign-in (ADR 0021), without checking it a second time.
+            authorizeRoutes.answer(ctx, r, pending.params(), pending.session());
         } else {
             // OAuth 2.1 §4.1.2.1: the resource owner denied the request.
             AuthorizeRoutes.respond(
