@@ -266,6 +266,7 @@ public final class App implements AutoCloseable {
         this.backChannelLogout = new dev.gatehouse.oidc.BackChannelLogout();
         var logout = new dev.gatehouse.oidc.LogoutService(
                 db, sso, authorize, sessions, clients, idTokens, backChannelLogout, audit, secrets, config.issuer());
+        sessions.whenEndedEverywhere(logout::endedEverywhere); // the browser sign-ins end too, and clients are told
         groups.add(new dev.gatehouse.oidc.LogoutRoutes(logout, sso, web, https));
         groups.add(new dev.gatehouse.oidc.SessionManagementRoutes(clients, sso, web));
         groups.add(new dev.gatehouse.oidc.BrowserSessionRoutes(sso, accounts, web));

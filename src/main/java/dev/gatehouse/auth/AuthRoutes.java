@@ -170,7 +170,7 @@ public final class AuthRoutes implements RouteGroup {
                 .returns(400, "invalid token");
         api.post("/v1/auth/revoke-all-sessions", this::revokeAll)
                 .tag("auth")
-                .summary("End every session of the user")
+                .summary("End every session of the user, browser sign-ins included")
                 .bearer()
                 .returns(200, RevokedResponse.class);
     }

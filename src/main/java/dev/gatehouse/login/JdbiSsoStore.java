@@ -89,6 +89,16 @@ public final class JdbiSsoStore {
                 == 1;
     }
 
+    /** Ends every open session of the account; returns their ids. */
+    public java.util.List<UUID> endAllOfUser(Handle h, UUID userId, Instant now) {
+        return h.createUpdate("UPDATE sso_sessions SET ended_at = :now WHERE user_id = :user AND ended_at IS NULL")
+                .bind("user", userId)
+                .bind("now", now)
+                .executeAndReturnGeneratedKeys("id")
+                .mapTo(UUID.class)
+                .list();
+    }
+
     /** Deletes SSO sessions that expired before {@code now}; an expired cookie finds nothing either way. */
     public int deleteExpired(Handle h, Instant now) {
         return h.createUpdate("DELETE FROM sso_sessions WHERE expires_at < :now")

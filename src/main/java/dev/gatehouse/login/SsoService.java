@@ -222,6 +222,11 @@ public final class SsoService {
         return store.endById(h, ssoSessionId, clock.instant());
     }
 
+    /** Ends every open SSO session of the account inside the caller's transaction; returns their ids. */
+    public java.util.List<UUID> endAll(org.jdbi.v3.core.Handle h, UUID userId) {
+        return store.endAllOfUser(h, userId, clock.instant());
+    }
+
     /** Deletes expired SSO sessions (the cleanup job); returns how many. */
     public int deleteExpired(Instant now) {
         return db.inTransaction(h -> store.deleteExpired(h, now));

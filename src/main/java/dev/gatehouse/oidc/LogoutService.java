@@ -11,6 +11,7 @@ import dev.gatehouse.oauth.clients.OAuthClient;
 import dev.gatehouse.platform.crypto.Secrets;
 import dev.gatehouse.platform.db.Database;
 import dev.gatehouse.platform.http.RequestInfo;
+import dev.gatehouse.sessions.EndedSession;
 import dev.gatehouse.sessions.SessionService;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.jdbi.v3.core.Handle;
 
 /**
  * OpenID Connect logout: RP-Initiated Logout 1.0 (which client asks, where to send the browser afterwards), ending the
@@ -186,14 +188,7 @@ public final class LogoutService {
             Optional<OAuthClient> found = clients.find(p.clientId());
             if (found.isEmpty()) continue;
             var meta = found.get().metadata();
-            if (meta.getBackChannelLogoutURI() != null) {
-                String token = idTokens.logoutToken(
-                        found.get(),
-                        session.userId().toString(),
-                        p.sessionId(),
-                        UUID.randomUUID().toString());
-                backChannel.send(p.clientId(), meta.getBackChannelLogoutURI(), token);
-            }
+            tellBackChannel(found.get(), session.userId(), p.sessionId());
             URI front = meta.getFrontChannelLogoutURI();
             if (front != null) {
                 if (meta.requiresFrontChannelLogoutSession()) {
@@ -209,6 +204,32 @@ public final class LogoutService {
             }
         }
         return frames;
+    }
+
+    /**
+     * When every session of a user ends at once ({@link SessionService#endAll}: password reset or change, "sign out
+     * everywhere", an address proven by its owner), the browser sign-ins end too, so that no browser gets new tokens
+     * without signing in again; their codes not yet redeemed are spent; and once the transaction commits, each client
+     * with a back-channel logout URI is told of its sessions that ended (Back-Channel Logout 1.0 §2.5: the OP's session
+     * ended, whatever ended it).
+     */
+    public void endedEverywhere(Handle h, UUID userId, List<EndedSession> ended) {
+        for (UUID ssoSession : sso.endAll(h, userId)) authorize.spendUnusedCodes(h, ssoSession);
+        if (ended.isEmpty()) return;
+        h.afterCommit(() -> {
+            for (EndedSession s : ended) {
+                clients.find(s.clientId()).ifPresent(c -> tellBackChannel(c, userId, s.id()));
+            }
+        });
+    }
+
+    /** Queues a logout token for the session to the client's back-channel logout URI, if it has one. */
+    private void tellBackChannel(OAuthClient client, UUID userId, UUID sessionId) {
+        URI uri = client.metadata().getBackChannelLogoutURI();
+        if (uri == null) return;
+        String token = idTokens.logoutToken(
+                client, userId.toString(), sessionId, UUID.randomUUID().toString());
+        backChannel.send(client.clientId(), uri, token);
     }
 
     /** Where the browser goes after logout: the registered URI with {@code state} added (RP-Initiated Logout §3). */

@@ -130,14 +130,17 @@ public final class JdbiSessionStore implements SessionStore {
     }
 
     @Override
-    public List<UUID> endAllForUser(Handle h, UUID userId, Optional<UUID> keep, Instant now, String reason) {
+    public List<EndedSession> endAllForUser(Handle h, UUID userId, Optional<UUID> keep, Instant now, String reason) {
         String except = keep.isPresent() ? " AND id <> :keep" : "";
-        var select = h.createQuery("SELECT id FROM sessions WHERE user_id = :user AND ended_at IS NULL" + except)
+        var select = h.createQuery(
+                        "SELECT id, client_id FROM sessions WHERE user_id = :user AND ended_at IS NULL" + except)
                 .bind("user", userId);
         keep.ifPresent(k -> select.bind("keep", k));
-        List<UUID> ids = select.mapTo(UUID.class).list();
-        for (UUID id : ids) end(h, id, now, reason);
-        return ids;
+        List<EndedSession> open = select.map(
+                        (rs, ctx) -> new EndedSession(rs.getObject("id", UUID.class), rs.getString("client_id")))
+                .list();
+        for (EndedSession s : open) end(h, s.id(), now, reason);
+        return open;
     }
 
     @Override

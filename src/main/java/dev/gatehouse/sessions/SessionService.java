@@ -39,6 +39,7 @@ public final class SessionService {
     private final Duration refreshTtl;
     private final Counter reuseDetected;
     private final RecentReads<UUID, Session> recent;
+    private volatile EndedEverywhere endedEverywhere = (h, userId, sessions) -> {};
 
     /** How long {@link #isActive} may reuse a session read: the bound on seeing a session ended on another node. */
     public static final Duration RECENT = Duration.ofSeconds(1);
@@ -204,10 +205,29 @@ public final class SessionService {
         return ended;
     }
 
+    /**
+     * Ends every session of the user but {@code keep} (password reset or change, "sign out everywhere", an address
+     * proven by its owner) and tells the {@link #whenEndedEverywhere listener}, in the same transaction; returns the
+     * ended ids.
+     */
     public List<UUID> endAll(Handle h, UUID userId, Optional<UUID> keep, String reason) {
-        List<UUID> ended = store.endAllForUser(h, userId, keep, clock.instant(), reason);
-        ended.forEach(id -> recent.invalidate(h, id));
-        return ended;
+        List<EndedSession> ended = store.endAllForUser(h, userId, keep, clock.instant(), reason);
+        ended.forEach(s -> recent.invalidate(h, s.id()));
+        endedEverywhere.ended(h, userId, ended);
+        return ended.stream().map(EndedSession::id).toList();
+    }
+
+    /** What else ends when all of a user's sessions end at once; called inside the ending transaction. */
+    public interface EndedEverywhere {
+        void ended(Handle h, UUID userId, List<EndedSession> sessions);
+    }
+
+    /**
+     * Sets what else ends with {@link #endAll}: App wires the browser's SSO sessions and the clients' back-channel
+     * logout here, which live in features that build on this one. Set once, while the application is assembled.
+     */
+    public void whenEndedEverywhere(EndedEverywhere listener) {
+        this.endedEverywhere = java.util.Objects.requireNonNull(listener);
     }
 
     /** Ends the sessions (and so the refresh tokens) the user holds through one OAuth client. */

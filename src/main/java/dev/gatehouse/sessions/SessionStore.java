@@ -43,8 +43,8 @@ public interface SessionStore {
     /** Ends the session if still open; true when this call ended it. */
     boolean end(Handle h, UUID sessionId, Instant now, String reason);
 
-    /** Ends the user's open sessions except {@code keep}; returns the ended ids. */
-    List<UUID> endAllForUser(Handle h, UUID userId, Optional<UUID> keep, Instant now, String reason);
+    /** Ends the user's open sessions except {@code keep}; returns the ended ones. */
+    List<EndedSession> endAllForUser(Handle h, UUID userId, Optional<UUID> keep, Instant now, String reason);
 
     List<Session> listActive(Handle h, UUID userId, Instant now, int limit, int offset);
 

@@ -9,6 +9,7 @@ import com.nimbusds.jose.crypto.RSASSASigner;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import com.nimbusds.oauth2.sdk.AuthorizationCode;
 import com.nimbusds.oauth2.sdk.AuthorizationCodeGrant;
 import com.nimbusds.oauth2.sdk.RefreshTokenGrant;
 import com.nimbusds.oauth2.sdk.ResponseType;
@@ -306,6 +307,110 @@ class LogoutTest {
                 .send();
         assertThat(audit.body())
                 .contains("sso.logout", "sessions_ended", front.id().getValue());
+    }
+
+    /** A code from the authorization endpoint in {@code browser}, already signed in and consented, not yet redeemed. */
+    static AuthorizationCode codeOnly(Browser browser, Client c, CodeVerifier verifier) throws Exception {
+        var req = new AuthenticationRequest.Builder(
+                        ResponseType.CODE, new Scope("openid", "email", "offline_access"), c.id(), CALLBACK)
+                .endpointURI(URI.create(server.base + "/oauth2/authorize"))
+                .state(new State())
+                .nonce(new Nonce())
+                .codeChallenge(verifier, CodeChallengeMethod.S256)
+                .build();
+        var r = browser.get(req.toURI());
+        assertThat(r.statusCode()).as(r.body()).isIn(302, 303);
+        return AuthenticationResponseParser.parse(Browser.location(r))
+                .toSuccessResponse()
+                .getAuthorizationCode();
+    }
+
+    static boolean redeems(Client c, AuthorizationCode code, CodeVerifier verifier) throws Exception {
+        return TokenResponse.parse(new TokenRequest(
+                                URI.create(server.base + "/oauth2/token"),
+                                c.auth(),
+                                new AuthorizationCodeGrant(code, CALLBACK, verifier))
+                        .toHTTPRequest()
+                        .send())
+                .indicatesSuccess();
+    }
+
+    /**
+     * Two browsers signed in to two clients (one told through the back channel), and a code not yet redeemed; then
+     * {@code everywhere} ends every session of the account. Asserts that both browsers must sign in again, that the
+     * code and the refresh tokens are dead, and that the told client got a valid logout token for its session.
+     */
+    void assertEndsBrowsersAndTellsClients(String email, java.util.function.Consumer<String> everywhere)
+            throws Exception {
+        received.clear();
+        var told = register(map("backchannel_logout_uri", backChannelUri));
+        var other = register(map());
+        var browser = new Browser(server.base);
+        var secondBrowser = new Browser(server.base);
+        var first = signIn(browser, told, email);
+        var second = signIn(secondBrowser, other, email);
+        var verifier = new CodeVerifier();
+        var pending = codeOnly(browser, other, verifier);
+
+        everywhere.accept(email);
+
+        assertThat(signedIn(browser, told)).as("first browser still signed in").isFalse();
+        assertThat(signedIn(secondBrowser, other))
+                .as("second browser still signed in")
+                .isFalse();
+        assertThat(redeems(other, pending, verifier))
+                .as("a code of the ended sign-in redeems")
+                .isFalse();
+        assertThat(refreshes(told, first.tokens())).isFalse();
+        assertThat(refreshes(other, second.tokens())).isFalse();
+        var tokens = logoutTokens(1, told);
+        assertThat(tokens.get(told.id().getValue()).getStringClaim("sid")).isEqualTo(sid(first.tokens()));
+        assertThat(tokens.get(told.id().getValue()).getSubject())
+                .isEqualTo(first.tokens().getIDToken().getJWTClaimsSet().getSubject());
+        assertThat(received.poll(500, TimeUnit.MILLISECONDS))
+                .as("nothing for a client without a back-channel URI")
+                .isNull();
+    }
+
+    @Test
+    void whenTheUserSignsOutEverywhere_thenBrowserSignInsEndAndClientsAreTold() throws Exception {
+        assertEndsBrowsersAndTellsClients(newUser(), email -> {
+            var r = server.http
+                    .post("/v1/auth/revoke-all-sessions")
+                    .bearer(server.accessToken(email, PASSWORD))
+                    .send();
+            assertThat(r.status()).as(r.body()).isEqualTo(200);
+        });
+    }
+
+    @Test
+    void whenThePasswordIsReset_thenBrowserSignInsEndAndClientsAreTold() throws Exception {
+        assertEndsBrowsersAndTellsClients(newUser(), email -> {
+            assertThat(server.http
+                            .post("/v1/auth/forgot-password", map("email", email))
+                            .status())
+                    .isEqualTo(202);
+            String token = server.tokenFromMail(email, dev.gatehouse.testkit.TestAccounts.isReset());
+            var r = server.http.post(
+                    "/v1/auth/reset-password", map("token", token, "new_password", "Another-Horse-Battery-7"));
+            assertThat(r.status()).as(r.body()).isEqualTo(200);
+        });
+    }
+
+    @Test
+    void whenThePasswordIsChanged_thenBrowserSignInsEndButTheCallingSessionStays() throws Exception {
+        String[] caller = new String[1];
+        assertEndsBrowsersAndTellsClients(newUser(), email -> {
+            caller[0] = server.accessToken(email, PASSWORD);
+            var r = server.http
+                    .post("/v1/auth/change-password")
+                    .bearer(caller[0])
+                    .json(map("current_password", PASSWORD, "new_password", "Another-Horse-Battery-7"))
+                    .send();
+            assertThat(r.status()).as(r.body()).isEqualTo(200);
+        });
+        assertThat(server.http.get("/v1/auth/me").bearer(caller[0]).send().status())
+                .isEqualTo(200);
     }
 
     @Test

@@ -207,8 +207,11 @@ class SessionStoreContractTest {
         end(alreadyEnded.id(), T0.plusSeconds(4), "logout");
         Instant at = T0.plusSeconds(5);
 
-        List<UUID> ended =
-                db.inTransaction(h -> store.endAllForUser(h, user, Optional.of(keep.id()), at, "password_changed"));
+        List<UUID> ended = db
+                .inTransaction(h -> store.endAllForUser(h, user, Optional.of(keep.id()), at, "password_changed"))
+                .stream()
+                .map(EndedSession::id)
+                .toList();
 
         assertThat(ended).containsExactlyInAnyOrder(a.id(), b.id());
         assertThat(byId(a.id()).orElseThrow().endReason()).isEqualTo("password_changed");
@@ -219,15 +222,16 @@ class SessionStoreContractTest {
     }
 
     @Test
-    void whenEndingAllForUserWithoutKeep_thenEveryOpenSessionEnds() {
+    void whenEndingAllForUserWithoutKeep_thenEveryOpenSessionEndsAndItsClientIsReturned() {
         UUID user = newUser();
         var a = session(user, T0);
-        var b = session(user, T0.plusSeconds(1));
+        var b = sessionFor(user, "client-b");
 
-        List<UUID> ended =
+        List<EndedSession> ended =
                 db.inTransaction(h -> store.endAllForUser(h, user, Optional.empty(), T0.plusSeconds(2), "revoke_all"));
 
-        assertThat(ended).containsExactlyInAnyOrder(a.id(), b.id());
+        assertThat(ended)
+                .containsExactlyInAnyOrder(new EndedSession(a.id(), "gatehouse"), new EndedSession(b.id(), "client-b"));
         assertThat(listActive(user, T0.plusSeconds(2), 10, 0)).isEmpty();
     }
 
