@@ -171,17 +171,22 @@ class LogoutTest {
 
     record SignIn(OIDCTokens tokens, State sessionState) {}
 
-    /** Authorization code + PKCE in {@code browser} (signing in or consenting when asked), then the token exchange. */
-    static SignIn signIn(Browser browser, Client c, String email) throws Exception {
-        var verifier = new CodeVerifier();
-        var req = new AuthenticationRequest.Builder(
+    /** An authorization request of {@code c} for openid, email and offline_access, with PKCE S256 and a nonce. */
+    static URI authorizationRequest(Client c, CodeVerifier verifier) {
+        return new AuthenticationRequest.Builder(
                         ResponseType.CODE, new Scope("openid", "email", "offline_access"), c.id(), CALLBACK)
                 .endpointURI(URI.create(server.base + "/oauth2/authorize"))
                 .state(new State())
                 .nonce(new Nonce())
                 .codeChallenge(verifier, CodeChallengeMethod.S256)
-                .build();
-        var r = browser.follow(browser.get(req.toURI()));
+                .build()
+                .toURI();
+    }
+
+    /** Authorization code + PKCE in {@code browser} (signing in or consenting when asked), then the token exchange. */
+    static SignIn signIn(Browser browser, Client c, String email) throws Exception {
+        var verifier = new CodeVerifier();
+        var r = browser.follow(browser.get(authorizationRequest(c, verifier)));
         if (r.statusCode() == 200 && r.body().contains("name=\"password\"")) r = browser.signIn(r, email, PASSWORD);
         if (r.statusCode() == 200 && r.body().contains("name=\"decision\"")) r = browser.consent(r, "allow");
         assertThat(r.statusCode()).as(r.body()).isIn(302, 303);
@@ -311,14 +316,7 @@ class LogoutTest {
 
     /** A code from the authorization endpoint in {@code browser}, already signed in and consented, not yet redeemed. */
     static AuthorizationCode codeOnly(Browser browser, Client c, CodeVerifier verifier) throws Exception {
-        var req = new AuthenticationRequest.Builder(
-                        ResponseType.CODE, new Scope("openid", "email", "offline_access"), c.id(), CALLBACK)
-                .endpointURI(URI.create(server.base + "/oauth2/authorize"))
-                .state(new State())
-                .nonce(new Nonce())
-                .codeChallenge(verifier, CodeChallengeMethod.S256)
-                .build();
-        var r = browser.get(req.toURI());
+        var r = browser.get(authorizationRequest(c, verifier));
         assertThat(r.statusCode()).as(r.body()).isIn(302, 303);
         return AuthenticationResponseParser.parse(Browser.location(r))
                 .toSuccessResponse()
