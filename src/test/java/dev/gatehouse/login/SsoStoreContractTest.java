@@ -103,6 +103,34 @@ class SsoStoreContractTest {
     }
 
     @Test
+    void whenEndingAllOfAUser_thenOnlyTheirOpenSessionsEndAndTheirIdsAreReturned() {
+        var a = insert(Duration.ofDays(1));
+        UUID user = a.session().userId();
+        var b = new SsoSession(UUID.randomUUID(), user, T0.minusSeconds(5), T0.plus(Duration.ofDays(1)));
+        var ended = new SsoSession(UUID.randomUUID(), user, T0.minusSeconds(5), T0.plus(Duration.ofDays(1)));
+        String bHash = "%064x".formatted(hashes.incrementAndGet());
+        String endedHash = "%064x".formatted(hashes.incrementAndGet());
+        db.useTransaction(h -> {
+            store.insert(h, b, bHash);
+            store.insert(h, ended, endedHash);
+            store.end(h, endedHash, T0);
+        });
+        var stranger = insert(Duration.ofDays(1));
+
+        java.util.List<UUID> ids = db.inTransaction(h -> store.endAllOfUser(h, user, T0.plusSeconds(1)));
+
+        assertThat(ids).containsExactlyInAnyOrder(a.session().id(), b.id());
+        assertThat(db.<Optional<SsoSession>>withHandle(h -> store.active(h, a.hash(), T0.plusSeconds(2))))
+                .isEmpty();
+        assertThat(db.<Optional<SsoSession>>withHandle(h -> store.active(h, bHash, T0.plusSeconds(2))))
+                .isEmpty();
+        assertThat(db.<Optional<SsoSession>>withHandle(h -> store.active(h, stranger.hash(), T0.plusSeconds(2))))
+                .contains(stranger.session());
+        assertThat(db.<java.util.List<UUID>>inTransaction(h -> store.endAllOfUser(h, user, T0.plusSeconds(3))))
+                .isEmpty();
+    }
+
+    @Test
     void whenTheSameTokenHashIsInsertedTwice_thenTheSecondFails() {
         var i = insert(Duration.ofDays(1));
         var again = new SsoSession(UUID.randomUUID(), i.session().userId(), T0, T0.plusSeconds(60));
