@@ -216,11 +216,13 @@ public final class LogoutService {
     public void endedEverywhere(Handle h, UUID userId, List<EndedSession> ended) {
         for (UUID ssoSession : sso.endAll(h, userId)) authorize.spendUnusedCodes(h, ssoSession);
         if (ended.isEmpty()) return;
-        h.afterCommit(() -> {
+        Runnable tell = () -> {
             for (EndedSession s : ended) {
                 clients.find(s.clientId()).ifPresent(c -> tellBackChannel(c, userId, s.id()));
             }
-        });
+        };
+        if (h.isInTransaction()) h.afterCommit(tell);
+        else tell.run();
     }
 
     /** Queues a logout token for the session to the client's back-channel logout URI, if it has one. */
