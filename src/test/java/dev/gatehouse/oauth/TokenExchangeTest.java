@@ -3,6 +3,9 @@ package dev.gatehouse.oauth;
 import static dev.gatehouse.testkit.HttpJson.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import com.nimbusds.oauth2.sdk.AccessTokenResponse;
@@ -16,8 +19,10 @@ import com.nimbusds.oauth2.sdk.TokenResponse;
 import com.nimbusds.oauth2.sdk.TokenRevocationRequest;
 import com.nimbusds.oauth2.sdk.auth.ClientSecretBasic;
 import com.nimbusds.oauth2.sdk.auth.Secret;
+import com.nimbusds.oauth2.sdk.dpop.DefaultDPoPProofFactory;
 import com.nimbusds.oauth2.sdk.id.Audience;
 import com.nimbusds.oauth2.sdk.id.ClientID;
+import com.nimbusds.oauth2.sdk.token.AccessTokenType;
 import com.nimbusds.oauth2.sdk.token.BearerAccessToken;
 import com.nimbusds.oauth2.sdk.token.TokenTypeURI;
 import com.nimbusds.oauth2.sdk.tokenexchange.TokenExchangeGrant;
@@ -242,6 +247,48 @@ class TokenExchangeTest {
         assertThat(error(exchange(gateway, serviceToken(owner), actor, List.of(), null)))
                 .as("an expired actor token")
                 .isEqualTo("invalid_request");
+    }
+
+    static TokenResponse exchangeWithProof(Client as, BearerAccessToken subject, DefaultDPoPProofFactory proofs)
+            throws Exception {
+        var grant = new TokenExchangeGrant(subject, TokenTypeURI.ACCESS_TOKEN);
+        var http = new TokenRequest(tokenUri, as.auth(), grant, null).toHTTPRequest();
+        http.setDPoP(proofs.createDPoPJWT("POST", tokenUri));
+        return TokenResponse.parse(http.send());
+    }
+
+    @Test
+    void whenATokenIsBoundToADpopKey_thenOnlyAProofOfThatKeyExchangesIt() throws Exception {
+        var key = new ECKeyGenerator(Curve.P_256).generate();
+        var proofs = new DefaultDPoPProofFactory(key, JWSAlgorithm.ES256);
+        String jkt = key.computeThumbprint().toString();
+        var http = new TokenRequest(tokenUri, service("orders:read").auth(), new ClientCredentialsGrant(), null)
+                .toHTTPRequest();
+        http.setDPoP(proofs.createDPoPJWT("POST", tokenUri));
+        var bound = new BearerAccessToken(TokenResponse.parse(http.send())
+                .toSuccessResponse()
+                .getTokens()
+                .getAccessToken()
+                .getValue());
+        assertThat(SignedJWT.parse(bound.getValue()).getJWTClaimsSet().getJSONObjectClaim("cnf"))
+                .containsEntry("jkt", jkt);
+        var gateway = exchanger(true);
+
+        assertThat(error(exchange(gateway, bound, null, List.of(), null)))
+                .as("no proof: a bound token is not laundered into a bearer token")
+                .isEqualTo("invalid_request");
+        var stranger = new DefaultDPoPProofFactory(new ECKeyGenerator(Curve.P_256).generate(), JWSAlgorithm.ES256);
+        assertThat(error(exchangeWithProof(gateway, bound, stranger)))
+                .as("a proof of another key")
+                .isEqualTo("invalid_request");
+        assertThat(error(exchange(exchanger(false), userToken(), bound, List.of(), null)))
+                .as("a bound actor token without a proof")
+                .isEqualTo("invalid_request");
+
+        var ok = exchangeWithProof(gateway, bound, proofs);
+        assertThat(claims(ok).getJSONObjectClaim("cnf")).containsEntry("jkt", jkt);
+        assertThat(ok.toSuccessResponse().getTokens().getAccessToken().getType())
+                .isEqualTo(AccessTokenType.DPOP);
     }
 
     @Test

@@ -23,7 +23,8 @@ import java.util.UUID;
  * {@code act: {sub: <actor>}}, with any earlier actor nested inside (§4.1). Without one it is impersonation, which only
  * clients an administrator marked {@code token_exchange_impersonation: true} may do. Only access tokens are issued: no
  * refresh token, so an exchanged token never outlives the subject token's own session or a revocation of it. Invalid
- * or unacceptable tokens answer {@code invalid_request} (§2.2.2), an unacceptable audience {@code invalid_target}.
+ * or unacceptable tokens answer {@code invalid_request} (§2.2.2), an unacceptable audience {@code invalid_target}. A
+ * DPoP-bound subject or actor token is exchanged only with a DPoP proof of its key (RFC 9449).
  */
 public final class TokenExchangeGrantHandler implements GrantHandler {
     public static final String GRANT = "urn:ietf:params:oauth:grant-type:token-exchange";
@@ -71,6 +72,8 @@ public final class TokenExchangeGrantHandler implements GrantHandler {
                 .orElseThrow(() -> OAuthError.invalidRequest("the subject_token is not active"));
         Optional<AccessTokenClaims> actor = actorToken.map(t ->
                 introspector.active(t).orElseThrow(() -> OAuthError.invalidRequest("the actor_token is not active")));
+        requireProofOfBinding(subject, call, "subject_token");
+        actor.ifPresent(a -> requireProofOfBinding(a, call, "actor_token"));
         if (actor.isEmpty() && !call.client().mayImpersonate())
             throw OAuthError.invalidRequest("this client may not impersonate; present an actor_token");
         // The exchanged token may not grant more than the subject token did.
@@ -109,6 +112,17 @@ public final class TokenExchangeGrantHandler implements GrantHandler {
         body.put("expires_in", issued.expiresIn());
         if (!scope.isEmpty()) body.put("scope", String.join(" ", scope));
         return body;
+    }
+
+    /**
+     * RFC 9449: a token bound to a key is good only with a proof made with that key, so an exchange needs that proof
+     * too (and its new token is bound to the same key). Otherwise a sender-constrained token could be exchanged for a
+     * bearer token by whoever holds it.
+     */
+    private static void requireProofOfBinding(AccessTokenClaims token, TokenCall call, String name) {
+        if (token.dpopJkt().isPresent() && !token.dpopJkt().equals(call.dpopJkt()))
+            throw OAuthError.invalidRequest(
+                    "the " + name + " is bound to a DPoP key; send a DPoP proof made with that key");
     }
 
     /** RFC 8693 §2.1: {@code resource} (absolute URIs, RFC 8707) and {@code audience} (logical names) both set aud. */
