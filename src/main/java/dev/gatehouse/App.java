@@ -266,7 +266,11 @@ public final class App implements AutoCloseable {
         this.backChannelLogout = new dev.gatehouse.oidc.BackChannelLogout();
         var logout = new dev.gatehouse.oidc.LogoutService(
                 db, sso, authorize, sessions, clients, idTokens, backChannelLogout, audit, secrets, config.issuer());
-        sessions.whenEndedEverywhere(logout::endedEverywhere); // the browser sign-ins end too, and clients are told
+        // When every session of an account ends, its browser sign-ins and unredeemed device approvals end too.
+        sessions.whenEndedEverywhere((h, user, ended) -> {
+            logout.endedEverywhere(h, user, ended);
+            devices.withdrawApproved(h, user);
+        });
         groups.add(new dev.gatehouse.oidc.LogoutRoutes(logout, sso, web, https));
         groups.add(new dev.gatehouse.oidc.SessionManagementRoutes(clients, sso, web));
         groups.add(new dev.gatehouse.oidc.BrowserSessionRoutes(sso, accounts, web));

@@ -295,6 +295,26 @@ class DeviceFlowTest {
     }
 
     @Test
+    void whenEverySessionEndsAfterApprovingButBeforeThePoll_thenTheDeviceIsToldAccessDenied() throws Exception {
+        var client = registerPublic("profile");
+        var d = authorize(client, null);
+        var b = new Browser(server.base);
+        String email = newUser();
+        var form = entryForm(b, URI.create(server.base + "/device"), email);
+        var confirm = submit(b, form, d.getUserCode().getValue(), null);
+        assertThat(submit(b, confirm, d.getUserCode().getValue(), "allow").statusCode())
+                .isEqualTo(200);
+
+        var revoked = server.http
+                .post("/v1/auth/revoke-all-sessions")
+                .bearer(server.accessToken(email, PASSWORD))
+                .send();
+        assertThat(revoked.status()).as(revoked.body()).isEqualTo(200);
+
+        assertThat(error(poll(client, d))).isEqualTo("access_denied");
+    }
+
+    @Test
     void whenTheAccountIsDisabledBeforeApproving_thenTheDeviceGetsNoTokens() throws Exception {
         var client = registerPublic("profile");
         var d = authorize(client, null);

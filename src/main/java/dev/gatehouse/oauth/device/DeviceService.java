@@ -166,6 +166,14 @@ public final class DeviceService {
     }
 
     /**
+     * Inside the caller's transaction, withdraws the approvals the account gave that no device has redeemed yet: when
+     * every session of the account ends, a device that polls afterwards is told {@code access_denied}.
+     */
+    public int withdrawApproved(org.jdbi.v3.core.Handle h, UUID userId) {
+        return store.withdrawApproved(h, userId);
+    }
+
+    /**
      * The token endpoint's poll (§3.4–3.5). Every answer but a malformed code records the poll, so slow_down holds
      * across answers; the approved grant is redeemed once, opening the session its tokens belong to.
      */

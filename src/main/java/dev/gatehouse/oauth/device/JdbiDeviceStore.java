@@ -103,6 +103,13 @@ public final class JdbiDeviceStore {
                 == 1;
     }
 
+    /** Turns the account's approved, not yet redeemed grants into denied ones; returns how many. */
+    public int withdrawApproved(Handle h, UUID userId) {
+        return h.createUpdate("UPDATE device_codes SET status = 'denied' WHERE user_id = :uid AND status = 'approved'")
+                .bind("uid", userId)
+                .execute();
+    }
+
     public void redeemed(Handle h, String deviceHash, UUID sessionId) {
         h.createUpdate("UPDATE device_codes SET status = 'redeemed', session_id = :sid"
                         + " WHERE device_code_hash = :device")
