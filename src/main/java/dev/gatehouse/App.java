@@ -266,9 +266,11 @@ public final class App implements AutoCloseable {
         this.backChannelLogout = new dev.gatehouse.oidc.BackChannelLogout();
         var logout = new dev.gatehouse.oidc.LogoutService(
                 db, sso, authorize, sessions, clients, idTokens, backChannelLogout, audit, secrets, config.issuer());
-        // When every session of an account ends, its browser sign-ins and unredeemed device approvals end too.
+        // When every session of an account ends, so do its browser sign-ins, the sign-ins waiting for a second factor
+        // and the device approvals not yet redeemed.
         sessions.whenEndedEverywhere((h, user, ended) -> {
             logout.endedEverywhere(h, user, ended);
+            mfa.abandonPendingSignIns(h, user);
             devices.withdrawApproved(h, user);
         });
         groups.add(new dev.gatehouse.oidc.LogoutRoutes(logout, sso, web, https));

@@ -195,6 +195,15 @@ public final class JdbiMfaStore {
                 .execute();
     }
 
+    /** Spends the account's sign-ins still waiting for their second factor; returns how many. */
+    public int spendPendingChallenges(Handle h, UUID userId, Instant now) {
+        return h.createUpdate("UPDATE mfa_challenges SET used_at = :now"
+                        + " WHERE user_id = :u AND used_at IS NULL AND expires_at > :now")
+                .bind("u", userId)
+                .bind("now", now)
+                .execute();
+    }
+
     public int deleteExpiredChallenges(Handle h, Instant before) {
         return h.createUpdate("DELETE FROM mfa_challenges WHERE expires_at < :before")
                 .bind("before", before)

@@ -508,6 +508,15 @@ public final class MfaService {
         return status(userId);
     }
 
+    /**
+     * Inside the caller's transaction, abandons the account's sign-ins that are waiting for their second factor: when
+     * every session of the account ends (a password reset, say), a sign-in begun before with the old password cannot
+     * be completed afterwards.
+     */
+    public int abandonPendingSignIns(Handle h, UUID userId) {
+        return store.spendPendingChallenges(h, userId, clock.instant());
+    }
+
     /** An administrator removes every second factor of a user, trusted devices included. */
     public void reset(UUID actorId, UUID userId, RequestInfo info) {
         if (accounts.find(userId).isEmpty()) throw Problem.notFound("The user");

@@ -232,6 +232,26 @@ class MfaTotpTest {
         assertThat(loginMfa(mfaToken, now(e)).text("code")).isEqualTo("invalid_mfa_token");
     }
 
+    @Test
+    void whenEverySessionEndsWhileTheSignInWaits_thenTheRightCodeIsRefused() {
+        var e = enrolled("everywhere");
+        String mfaToken = mfaToken(e.email());
+        var revoked = server.http
+                .post("/v1/auth/revoke-all-sessions")
+                .bearer(e.accessToken())
+                .send();
+        assertThat(revoked.status()).as(revoked.body()).isEqualTo(200);
+
+        var r = loginMfa(mfaToken, now(e));
+
+        assertThat(r.status()).isEqualTo(401);
+        assertThat(r.text("code")).isEqualTo("invalid_mfa_token");
+        server.clock.advance(Duration.ofSeconds(30)); // a fresh code, whatever became of the refused one
+        assertThat(loginMfa(mfaToken(e.email()), now(e)).status())
+                .as("a sign-in begun afterwards completes")
+                .isEqualTo(200);
+    }
+
     /** An operator's change in the database: the API has no call that disables an account yet. */
     static void setStatus(String email, String status) {
         assertThat(server.database.update("UPDATE users SET status = ? WHERE email = ?", status, email))
