@@ -294,41 +294,52 @@ class DeviceFlowTest {
         assertThat(error(poll(client, d))).isEqualTo("access_denied");
     }
 
-    @Test
-    void whenEverySessionEndsAfterApprovingButBeforeThePoll_thenTheDeviceIsToldAccessDenied() throws Exception {
+    /** A device waiting for its code, and a new user signed in on the device page, at the confirmation step. */
+    record Confirming(
+            ClientID client,
+            DeviceAuthorizationSuccessResponse d,
+            Browser b,
+            String email,
+            HttpResponse<String> confirm) {
+        HttpResponse<String> decide(String decision) throws Exception {
+            return submit(b, confirm, d.getUserCode().getValue(), decision);
+        }
+    }
+
+    static Confirming confirming() throws Exception {
         var client = registerPublic("profile");
         var d = authorize(client, null);
         var b = new Browser(server.base);
         String email = newUser();
         var form = entryForm(b, URI.create(server.base + "/device"), email);
-        var confirm = submit(b, form, d.getUserCode().getValue(), null);
-        assertThat(submit(b, confirm, d.getUserCode().getValue(), "allow").statusCode())
-                .isEqualTo(200);
+        return new Confirming(
+                client, d, b, email, submit(b, form, d.getUserCode().getValue(), null));
+    }
+
+    @Test
+    void whenEverySessionEndsAfterApprovingButBeforeThePoll_thenTheDeviceIsToldAccessDenied() throws Exception {
+        var c = confirming();
+        assertThat(c.decide("allow").statusCode()).isEqualTo(200);
 
         var revoked = server.http
                 .post("/v1/auth/revoke-all-sessions")
-                .bearer(server.accessToken(email, PASSWORD))
+                .bearer(server.accessToken(c.email(), PASSWORD))
                 .send();
         assertThat(revoked.status()).as(revoked.body()).isEqualTo(200);
 
-        assertThat(error(poll(client, d))).isEqualTo("access_denied");
+        assertThat(error(poll(c.client(), c.d()))).isEqualTo("access_denied");
     }
 
     @Test
     void whenTheAccountIsDisabledBeforeApproving_thenTheDeviceGetsNoTokens() throws Exception {
-        var client = registerPublic("profile");
-        var d = authorize(client, null);
-        var b = new Browser(server.base);
-        String email = newUser();
-        var form = entryForm(b, URI.create(server.base + "/device"), email);
-        var confirm = submit(b, form, d.getUserCode().getValue(), null);
+        var c = confirming();
         // An operator's change in the database: the API has no call that disables an account yet.
-        assertThat(server.database.update("UPDATE users SET status = ? WHERE email = ?", "disabled", email))
+        assertThat(server.database.update("UPDATE users SET status = ? WHERE email = ?", "disabled", c.email()))
                 .isEqualTo(1);
 
-        var done = submit(b, confirm, d.getUserCode().getValue(), "allow");
+        var done = c.decide("allow");
         assertThat(done.statusCode()).isEqualTo(403);
-        assertThat(error(poll(client, d))).isEqualTo("authorization_pending");
+        assertThat(error(poll(c.client(), c.d()))).isEqualTo("authorization_pending");
     }
 
     @Test
