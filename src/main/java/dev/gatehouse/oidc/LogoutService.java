@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import org.jdbi.v3.core.Handle;
 
 /**
@@ -215,14 +216,16 @@ public final class LogoutService {
      */
     public void endedEverywhere(Handle h, UUID userId, List<EndedSession> ended) {
         for (UUID ssoSession : sso.endAll(h, userId)) authorize.spendUnusedCodes(h, ssoSession);
-        if (ended.isEmpty()) return;
-        Runnable tell = () -> {
-            for (EndedSession s : ended) {
-                clients.find(s.clientId()).ifPresent(c -> tellBackChannel(c, userId, s.id()));
+        // One client lookup per client: the /v1 API's sessions all name the same id, which no registered client has.
+        Map<String, List<EndedSession>> byClient = ended.stream()
+                .collect(Collectors.groupingBy(EndedSession::clientId, LinkedHashMap::new, Collectors.toList()));
+        Database.afterCommit(h, () -> {
+            for (var e : byClient.entrySet()) {
+                Optional<OAuthClient> client = clients.find(e.getKey());
+                if (client.isEmpty()) continue;
+                for (EndedSession s : e.getValue()) tellBackChannel(client.get(), userId, s.id());
             }
-        };
-        if (h.isInTransaction()) h.afterCommit(tell);
-        else tell.run();
+        });
     }
 
     /** Queues a logout token for the session to the client's back-channel logout URI, if it has one. */

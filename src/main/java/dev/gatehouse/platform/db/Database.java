@@ -131,6 +131,12 @@ public final class Database implements AutoCloseable {
         });
     }
 
+    /** Runs {@code work} once {@code h}'s transaction commits (never if it rolls back), or at once outside one. */
+    public static void afterCommit(org.jdbi.v3.core.Handle h, Runnable work) {
+        if (h.isInTransaction()) h.afterCommit(work);
+        else work.run();
+    }
+
     public <T> T withHandle(org.jdbi.v3.core.HandleCallback<T, RuntimeException> work) {
         return jdbi.withHandle(work);
     }

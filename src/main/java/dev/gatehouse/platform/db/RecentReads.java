@@ -63,8 +63,7 @@ public final class RecentReads<K, V> {
     public void invalidate(Handle h, K key) {
         ClusterEvents e = events;
         if (e != null) e.publish(h, topic, key.toString());
-        if (h.isInTransaction()) h.afterCommit(() -> cache.invalidate(key));
-        else cache.invalidate(key);
+        Database.afterCommit(h, () -> cache.invalidate(key));
     }
 
     /**
