@@ -4,6 +4,7 @@
 // userinfo is read, the refresh token is rotated, and the OpenID Provider metadata is discovered.
 import assert from 'node:assert/strict';
 import { describe, test, before } from 'node:test';
+import { createServer } from 'node:http';
 import * as client from 'openid-client';
 import { ISSUER, registerClient } from '../lib/gatehouse.mjs';
 
@@ -57,7 +58,7 @@ function field(html, name) {
 }
 
 /** Runs the browser part of the flow; returns the redirect to the client (signing in and consenting when asked). */
-async function signIn(browser, authorizationUrl, email, { consent = 'allow' } = {}) {
+async function signIn(browser, authorizationUrl, email, { consent = 'allow', redirectUri = REDIRECT_URI } = {}) {
   let page = await browser.follow(authorizationUrl);
   if (page.status === 200 && page.html.includes('name="password"')) {
     page = await browser.follow(new URL('/login', ISSUER), {
@@ -73,7 +74,7 @@ async function signIn(browser, authorizationUrl, email, { consent = 'allow' } = 
   }
   assert.ok(page.status === 302 || page.status === 303, `a redirect to the client, got ${page.status}\n${page.html.slice(0, 500)}`);
   const location = new URL(page.location, page.url);
-  assert.ok(location.href.startsWith(REDIRECT_URI), `redirect to the client: ${location}`);
+  assert.equal(`${location.origin}${location.pathname}`, redirectUri, `redirect to the client: ${location}`);
   return location;
 }
 
@@ -279,5 +280,49 @@ describe('hybrid flow, response_type=code id_token (openid-client useCodeIdToken
     assert.equal(claims.sub, front.sub);
     assert.equal(claims.sid, front.sid, 'the session the code opened is the one the first ID token named');
     assert.ok(front.c_hash && front.s_hash && !front.at_hash);
+  });
+});
+
+describe('native app on the loopback port the system gave it (RFC 8252 §7.3)', () => {
+  test('a public client registered with http://127.0.0.1/callback signs in on an ephemeral port and redeems there', async () => {
+    const registered = await registerClient({
+      client_name: 'interop native app',
+      application_type: 'native',
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      redirect_uris: ['http://127.0.0.1/callback'],
+      token_endpoint_auth_method: 'none',
+      scope: 'openid email',
+    });
+    const config = await client.discovery(new URL(ISSUER), registered.client_id, undefined, client.None(), oidcInsecure);
+
+    // The port a listener gets from the system, as a CLI opens one for its callback.
+    const listener = createServer();
+    await new Promise((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    const redirectUri = `http://127.0.0.1:${listener.address().port}/callback`;
+    listener.close();
+
+    const codeVerifier = client.randomPKCECodeVerifier();
+    const state = client.randomState();
+    const nonce = client.randomNonce();
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: redirectUri,
+      scope: 'openid email',
+      code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+      code_challenge_method: 'S256',
+      state,
+      nonce,
+    });
+    const callback = await signIn(new Browser(), url, await newUser(), { redirectUri });
+
+    // openid-client sends the callback's own address (port included) as redirect_uri at the token endpoint.
+    const tokens = await client.authorizationCodeGrant(config, callback, {
+      pkceCodeVerifier: codeVerifier,
+      expectedState: state,
+      expectedNonce: nonce,
+    });
+    assert.ok(tokens.access_token);
+    assert.equal(tokens.claims().aud, registered.client_id);
+    assert.equal(tokens.claims().nonce, nonce);
   });
 });

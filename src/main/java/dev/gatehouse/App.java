@@ -175,7 +175,8 @@ public final class App implements AutoCloseable {
                 secrets,
                 audit,
                 clock,
-                new dev.gatehouse.oauth.clients.ClientAssertions(config.issuer(), replays, clock));
+                new dev.gatehouse.oauth.clients.ClientAssertions(
+                        config.issuer(), config.clientAssertionEndpointAudience(), replays, clock));
         boolean https = config.issuer().startsWith("https:");
         var scopes = new dev.gatehouse.oauth.scopes.ScopeService(
                 db, new dev.gatehouse.oauth.scopes.JdbiScopeStore(), audit, clock, Duration.ofSeconds(30));

@@ -66,7 +66,7 @@ public final class TokenRoutes implements RouteGroup {
                 .summary("OAuth 2.1 token endpoint (RFC 6749 §3.2)")
                 .returns(200, "token response")
                 .returns(400, "RFC 6749 error")
-                .returns(401, "invalid_client");
+                .returns(401, "invalid_client (a private_key_jwt assertion's aud must be the issuer alone)");
         api.form("/oauth2/introspect", OAuthForm.of(this::introspect))
                 .tag("oauth")
                 .summary("Token introspection (RFC 7662)")

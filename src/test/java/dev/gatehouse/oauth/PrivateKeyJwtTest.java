@@ -3,6 +3,7 @@ package dev.gatehouse.oauth;
 import static dev.gatehouse.testkit.HttpJson.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.Ed25519Signer;
@@ -56,6 +57,9 @@ class PrivateKeyJwtTest {
     static TestServer server;
     static String admin;
     static URI tokenUri;
+    /** The audience of every assertion: the issuer identifier alone (draft-ietf-oauth-rfc7523bis). */
+    static URI issuer;
+
     static RSAKey rsa;
     static ECKey ec;
 
@@ -64,6 +68,7 @@ class PrivateKeyJwtTest {
         server = TestServer.start();
         admin = server.adminToken();
         tokenUri = URI.create(server.base + "/oauth2/token");
+        issuer = URI.create(server.base);
         rsa = new RSAKeyGenerator(2048).keyID("rsa-1").generate();
         ec = new ECKeyGenerator(Curve.P_256).keyID("ec-1").generate();
     }
@@ -122,9 +127,13 @@ class PrivateKeyJwtTest {
     }
 
     static JWTAuthenticationClaimsSet claims(ClientID id, String aud, Instant exp) {
+        return claims(id, List.of(aud), exp);
+    }
+
+    static JWTAuthenticationClaimsSet claims(ClientID id, List<String> aud, Instant exp) {
         Instant now = Instant.now();
         return new JWTAuthenticationClaimsSet(
-                id, List.of(new Audience(aud)), Date.from(exp), null, Date.from(now), new JWTID());
+                id, aud.stream().map(Audience::new).toList(), Date.from(exp), null, Date.from(now), new JWTID());
     }
 
     static PrivateKeyJWT rs256(JWTAuthenticationClaimsSet claims, RSAKey key) throws Exception {
@@ -153,7 +162,7 @@ class PrivateKeyJwtTest {
     @Test
     void whenAssertionIsSignedWithARegisteredKey_thenTokenIntrospectAndRevokeAcceptIt() throws Exception {
         ClientID id = register();
-        var response = token(new PrivateKeyJWT(id, tokenUri, JWSAlgorithm.RS256, rsa.toPrivateKey(), "rsa-1", null));
+        var response = token(new PrivateKeyJWT(id, issuer, JWSAlgorithm.RS256, rsa.toPrivateKey(), "rsa-1", null));
         assertThat(response.indicatesSuccess())
                 .as(() -> response.toErrorResponse().toJSONObject().toString())
                 .isTrue();
@@ -161,9 +170,9 @@ class PrivateKeyJwtTest {
         assertThat(SignedJWT.parse(at.getValue()).getJWTClaimsSet().getSubject())
                 .isEqualTo(id.getValue());
 
-        // ES256 with the introspection endpoint as audience, as Nimbus builds it for that endpoint.
+        // ES256 at the introspection endpoint, with the same audience.
         URI introspect = URI.create(server.base + "/oauth2/introspect");
-        var es = new PrivateKeyJWT(id, introspect, JWSAlgorithm.ES256, ec.toPrivateKey(), "ec-1", null);
+        var es = new PrivateKeyJWT(id, issuer, JWSAlgorithm.ES256, ec.toPrivateKey(), "ec-1", null);
         var ir = TokenIntrospectionResponse.parse(new TokenIntrospectionRequest(introspect, es, at)
                 .toHTTPRequest()
                 .send());
@@ -173,14 +182,14 @@ class PrivateKeyJwtTest {
         URI revoke = URI.create(server.base + "/oauth2/revoke");
         var rv = new TokenRevocationRequest(
                         revoke,
-                        new PrivateKeyJWT(id, revoke, JWSAlgorithm.RS256, rsa.toPrivateKey(), "rsa-1", null),
+                        new PrivateKeyJWT(id, issuer, JWSAlgorithm.RS256, rsa.toPrivateKey(), "rsa-1", null),
                         at)
                 .toHTTPRequest()
                 .send();
         assertThat(rv.getStatusCode()).isEqualTo(200);
         var after = TokenIntrospectionResponse.parse(new TokenIntrospectionRequest(
                         introspect,
-                        new PrivateKeyJWT(id, introspect, JWSAlgorithm.ES256, ec.toPrivateKey(), "ec-1", null),
+                        new PrivateKeyJWT(id, issuer, JWSAlgorithm.ES256, ec.toPrivateKey(), "ec-1", null),
                         at)
                 .toHTTPRequest()
                 .send());
@@ -192,13 +201,13 @@ class PrivateKeyJwtTest {
         OctetKeyPair ed = new OctetKeyPairGenerator(Curve.Ed25519).keyID("ed-1").generate();
         var r = registerCreated(Map.of("jwks", jwks(rsa.toPublicJWK(), ed.toPublicJWK())));
         ClientID id = new ClientID(r.text("client_id"));
-        assertThat(token(new PrivateKeyJWT(id, tokenUri, JWSAlgorithm.PS256, rsa.toPrivateKey(), "rsa-1", null))
+        assertThat(token(new PrivateKeyJWT(id, issuer, JWSAlgorithm.PS256, rsa.toPrivateKey(), "rsa-1", null))
                         .indicatesSuccess())
                 .isTrue();
         var claims = new JWTClaimsSet.Builder()
                 .issuer(id.getValue())
                 .subject(id.getValue())
-                .audience(tokenUri.toString())
+                .audience(server.base)
                 .issueTime(new Date())
                 .expirationTime(Date.from(Instant.now().plusSeconds(60)))
                 .jwtID(UUID.randomUUID().toString())
@@ -215,14 +224,14 @@ class PrivateKeyJwtTest {
         ClientID id = register();
         RSAKey stranger = new RSAKeyGenerator(2048).keyID("rsa-1").generate(); // same kid, other key
         assertInvalidClient(
-                token(new PrivateKeyJWT(id, tokenUri, JWSAlgorithm.RS256, stranger.toPrivateKey(), "rsa-1", null)),
+                token(new PrivateKeyJWT(id, issuer, JWSAlgorithm.RS256, stranger.toPrivateKey(), "rsa-1", null)),
                 "signature");
     }
 
     @Test
     void whenAssertionIsReplayed_thenTheSecondUseIsRefused() throws Exception {
         ClientID id = register();
-        var auth = new PrivateKeyJWT(id, tokenUri, JWSAlgorithm.RS256, rsa.toPrivateKey(), "rsa-1", null);
+        var auth = new PrivateKeyJWT(id, issuer, JWSAlgorithm.RS256, rsa.toPrivateKey(), "rsa-1", null);
         assertThat(token(auth).indicatesSuccess()).isTrue();
         assertInvalidClient(token(auth), "already used");
     }
@@ -231,11 +240,10 @@ class PrivateKeyJwtTest {
     void whenAssertionHasExpiredOrLivesTooLong_thenInvalidClient() throws Exception {
         ClientID id = register();
         Instant now = Instant.now();
+        assertInvalidClient(token(rs256(claims(id, server.base, now.minus(Duration.ofMinutes(3))), rsa)), "expired");
         assertInvalidClient(
-                token(rs256(claims(id, tokenUri.toString(), now.minus(Duration.ofMinutes(3))), rsa)), "expired");
-        assertInvalidClient(
-                token(rs256(claims(id, tokenUri.toString(), now.plus(Duration.ofHours(1))), rsa)), "within 5 minutes");
-        // The issuer identifier is an accepted audience too (RFC 7523 §3).
+                token(rs256(claims(id, server.base, now.plus(Duration.ofHours(1))), rsa)), "within 5 minutes");
+        // Within five minutes it is accepted.
         assertThat(token(rs256(claims(id, server.base, now.plus(Duration.ofMinutes(2))), rsa))
                         .indicatesSuccess())
                 .isTrue();
@@ -244,7 +252,7 @@ class PrivateKeyJwtTest {
     @Test
     void whenServerClockPassesTheExpiry_thenTheSameShapeOfAssertionIsRefused() throws Exception {
         ClientID id = register();
-        var auth = new PrivateKeyJWT(id, tokenUri, JWSAlgorithm.RS256, rsa.toPrivateKey(), "rsa-1", null);
+        var auth = new PrivateKeyJWT(id, issuer, JWSAlgorithm.RS256, rsa.toPrivateKey(), "rsa-1", null);
         server.clock.advance(Duration.ofMinutes(10));
         try {
             assertInvalidClient(token(auth), "expired");
@@ -254,16 +262,85 @@ class PrivateKeyJwtTest {
     }
 
     @Test
-    void whenAudienceIsAnotherServer_thenInvalidClient() throws Exception {
+    void whenTheAudienceIsNotTheIssuerAlone_thenInvalidClient() throws Exception {
         ClientID id = register();
-        assertInvalidClient(
-                token(rs256(
-                        claims(
-                                id,
-                                "https://other.example/oauth2/token",
-                                Instant.now().plusSeconds(60)),
-                        rsa)),
-                "aud");
+        Instant exp = Instant.now().plusSeconds(60);
+        for (List<String> aud : List.of(
+                List.of("https://other.example/oauth2/token"),
+                // What a server that also trusts the client's key could collect by naming these as its own endpoints
+                // (audience injection): refused, so such an assertion is worth nothing here.
+                List.of(server.base + "/oauth2/token"),
+                List.of(server.base + "/oauth2/introspect"),
+                List.of(server.base + "/oauth2/par"),
+                List.of(server.base, server.base + "/oauth2/token"),
+                List.of(server.base + "/"))) {
+            assertInvalidClient(token(rs256(claims(id, aud, exp), rsa)), "issuer identifier alone");
+        }
+        assertThat(token(rs256(claims(id, List.of(server.base), exp), rsa)).indicatesSuccess())
+                .isTrue();
+    }
+
+    @Test
+    void whenTheTypNamesAnotherKindOfJwt_thenInvalidClient() throws Exception {
+        ClientID id = register();
+        for (String typ : List.of("dpop+jwt", "at+jwt", "logout+jwt", "oauth-authz-req+jwt")) {
+            var r = postAssertion(typed(id, typ));
+            assertThat(r.status()).as(typ + ": " + r.body()).isEqualTo(401);
+            assertThat(r.text("error")).isEqualTo("invalid_client");
+            assertThat(r.text("error_description")).contains("typ");
+        }
+        for (String typ : List.of("client-authentication+jwt", "JWT")) {
+            var r = postAssertion(typed(id, typ));
+            assertThat(r.status()).as(typ + ": " + r.body()).isEqualTo(200);
+        }
+    }
+
+    /** A well-formed assertion with the issuer as audience, signed with the client's RSA key, with {@code typ}. */
+    static String typed(ClientID id, String typ) throws Exception {
+        var claims = new JWTClaimsSet.Builder()
+                .issuer(id.getValue())
+                .subject(id.getValue())
+                .audience(server.base)
+                .expirationTime(Date.from(Instant.now().plusSeconds(60)))
+                .jwtID(UUID.randomUUID().toString())
+                .build();
+        var jwt = new SignedJWT(
+                new JWSHeader.Builder(JWSAlgorithm.RS256)
+                        .keyID("rsa-1")
+                        .type(new JOSEObjectType(typ))
+                        .build(),
+                claims);
+        jwt.sign(new RSASSASigner(rsa));
+        return jwt.serialize();
+    }
+
+    @Test
+    void whenEndpointAudiencesAreSwitchedOn_thenTheOldAudiencesAreAcceptedButNoOtherServers() throws Exception {
+        try (var old = TestServer.start(Map.of("GATEHOUSE_CLIENT_ASSERTION_ENDPOINT_AUDIENCE", "true"))) {
+            var r = old.registerClientAs(old.adminToken(), metadata(Map.of("jwks", jwks(rsa.toPublicJWK()))));
+            ClientID id = new ClientID(r.text("client_id"));
+            URI oldToken = URI.create(old.base + "/oauth2/token");
+            Instant exp = Instant.now().plusSeconds(60);
+            for (List<String> aud : List.of(
+                    List.of(oldToken.toString()),
+                    List.of(old.base),
+                    List.of(old.base + "/oauth2/introspect"),
+                    List.of(old.base, oldToken.toString()))) {
+                var ok = TokenResponse.parse(
+                        new TokenRequest(oldToken, rs256(claims(id, aud, exp), rsa), new ClientCredentialsGrant(), null)
+                                .toHTTPRequest()
+                                .send());
+                assertThat(ok.indicatesSuccess()).as(aud.toString()).isTrue();
+            }
+            var other = TokenResponse.parse(new TokenRequest(
+                            oldToken,
+                            rs256(claims(id, List.of("https://other.example/oauth2/token"), exp), rsa),
+                            new ClientCredentialsGrant(),
+                            null)
+                    .toHTTPRequest()
+                    .send());
+            assertInvalidClient(other, "issuer or one of its endpoints");
+        }
     }
 
     @Test
@@ -272,7 +349,7 @@ class PrivateKeyJwtTest {
         var claims = new JWTClaimsSet.Builder()
                 .issuer("someone-else")
                 .subject(id.getValue())
-                .audience(tokenUri.toString())
+                .audience(server.base)
                 .expirationTime(Date.from(Instant.now().plusSeconds(60)))
                 .jwtID(UUID.randomUUID().toString())
                 .build();
@@ -290,7 +367,7 @@ class PrivateKeyJwtTest {
         var claims = new JWTClaimsSet.Builder()
                 .issuer(id.getValue())
                 .subject(id.getValue())
-                .audience(tokenUri.toString())
+                .audience(server.base)
                 .expirationTime(Date.from(Instant.now().plusSeconds(60)))
                 .jwtID(UUID.randomUUID().toString())
                 .build();
@@ -338,9 +415,9 @@ class PrivateKeyJwtTest {
                 Map.of("jwks", jwks(rsa.toPublicJWK(), ec.toPublicJWK()), "token_endpoint_auth_signing_alg", "ES256"));
         ClientID id = new ClientID(r.text("client_id"));
         assertInvalidClient(
-                token(new PrivateKeyJWT(id, tokenUri, JWSAlgorithm.RS256, rsa.toPrivateKey(), "rsa-1", null)),
+                token(new PrivateKeyJWT(id, issuer, JWSAlgorithm.RS256, rsa.toPrivateKey(), "rsa-1", null)),
                 "token_endpoint_auth_signing_alg");
-        assertThat(token(new PrivateKeyJWT(id, tokenUri, JWSAlgorithm.ES256, ec.toPrivateKey(), "ec-1", null))
+        assertThat(token(new PrivateKeyJWT(id, issuer, JWSAlgorithm.ES256, ec.toPrivateKey(), "ec-1", null))
                         .indicatesSuccess())
                 .isTrue();
     }

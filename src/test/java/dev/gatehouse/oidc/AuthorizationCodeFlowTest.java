@@ -507,6 +507,63 @@ class AuthorizationCodeFlowTest {
         assertThat(r.body()).contains("redirect URI is not registered");
     }
 
+    static AuthenticationRequest loopbackRequest(Client c, String redirect, CodeVerifier verifier) {
+        return new AuthenticationRequest.Builder(ResponseType.CODE, new Scope("openid"), c.id(), URI.create(redirect))
+                .endpointURI(authorizeUri)
+                .state(new State())
+                .nonce(new Nonce())
+                .codeChallenge(verifier, CodeChallengeMethod.S256)
+                .build();
+    }
+
+    @Test
+    void whenANativeAppListensOnAnotherLoopbackPort_thenItsLoopbackIpRedirectMatchesOnAnyPort() throws Exception {
+        var client = register(Map.of(
+                "redirect_uris",
+                List.of("http://127.0.0.1/callback", "http://[::1]:8400/callback", "http://localhost/named")));
+        String email = newUser();
+        for (String requested : List.of(
+                "http://127.0.0.1:53682/callback", "http://[::1]:61011/callback", "http://127.0.0.1/callback")) {
+            var verifier = new CodeVerifier();
+            URI location = authorize(
+                    new Browser(server.base),
+                    loopbackRequest(client, requested, verifier).toURI(),
+                    email);
+            assertThat(location.toString()).startsWith(requested + "?");
+            var code = AuthorizationResponse.parse(location).toSuccessResponse().getAuthorizationCode();
+            assertThat(exchange(client, code, URI.create(requested), verifier).indicatesSuccess())
+                    .as(requested)
+                    .isTrue();
+        }
+
+        // The token request names the port the code went to, not another one.
+        var verifier = new CodeVerifier();
+        URI location = authorize(
+                new Browser(server.base),
+                loopbackRequest(client, "http://127.0.0.1:53682/callback", verifier)
+                        .toURI(),
+                email);
+        var code = AuthorizationResponse.parse(location).toSuccessResponse().getAuthorizationCode();
+        assertThat(error(exchange(client, code, URI.create("http://127.0.0.1:53683/callback"), verifier)))
+                .isEqualTo("invalid_grant");
+
+        // Only the port is free: path, query, scheme, user info and host names are still compared exactly.
+        for (String refused : List.of(
+                "http://127.0.0.1:53682/callback/evil",
+                "http://127.0.0.1:53682/callback?next=x",
+                "https://127.0.0.1:53682/callback",
+                "http://user@127.0.0.1:53682/callback",
+                "http://127.0.0.2:53682/callback",
+                "http://localhost:53682/named",
+                "http://localhost:53682/callback")) {
+            HttpResponse<String> r = new Browser(server.base)
+                    .get(loopbackRequest(client, refused, new CodeVerifier()).toURI());
+            assertThat(r.statusCode()).as(refused).isEqualTo(400);
+            assertThat(r.headers().firstValue("Location")).as(refused).isEmpty();
+            assertThat(r.body()).as(refused).contains("redirect URI is not registered");
+        }
+    }
+
     @Test
     void whenACodeIsReplayed_thenInvalidGrantAndTheFirstTokensStopWorking() throws Exception {
         var client = register();

@@ -69,7 +69,10 @@ public final class AuthorizeRoutes implements RouteGroup {
                 .summary("Authorization endpoint (RFC 6749 §3.1, PKCE S256 required; RFC 9126 request_uri)")
                 .returns(200, "form_post response, or the account choice for prompt=select_account")
                 .returns(302, "to the login page or back to the client")
-                .returns(400, "error page when the client, redirect URI or request_uri is not valid");
+                .returns(
+                        400,
+                        "error page when the client, redirect URI (exact, but any port for a loopback IP) or"
+                                + " request_uri is not valid");
         api.post(PATH, ctx -> handle(ctx, ctx.formParamMap(), HttpStatus.SEE_OTHER, () -> browserSession(ctx)))
                 .tag("oauth")
                 .summary("Authorization endpoint, form POST")

@@ -323,11 +323,8 @@ public final class AuthorizeService {
             if (registered.size() != 1) return new Checked.ShowError("authorize.error.no_redirect_uri");
             redirectUri = registered.iterator().next();
         } else {
-            // OAuth 2.1 §4.1.1: exact string comparison with a registered URI.
-            redirectUri = registered.stream()
-                    .filter(u -> u.toString().equals(redirect))
-                    .findFirst()
-                    .orElse(null);
+            // OAuth 2.1 §4.1.1: exact string comparison, but any port for a loopback IP redirect URI (§8.4.2).
+            redirectUri = client.registeredRedirect(redirect).orElse(null);
             if (redirectUri == null) return new Checked.ShowError("authorize.error.redirect_uri_mismatch");
         }
         try {

@@ -1,6 +1,7 @@
 package dev.gatehouse.oauth.clients;
 
 import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.JWSVerifier;
@@ -21,22 +22,40 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * {@code private_key_jwt} (RFC 7523 §2.2 and §3, OIDC Core §9): a JWT the client signed with a key from its registered
- * {@code jwks}. Checked: an allowed asymmetric algorithm (the client's {@code token_endpoint_auth_signing_alg} when it
- * registered one), the signature, {@code iss} = {@code sub} = client id, an {@code aud} naming this server (its
- * issuer or one of its client-authenticated endpoints), a short {@code exp}, sane {@code iat}/{@code nbf}, and a
- * {@code jti} never seen before on any node.
+ * {@code private_key_jwt} (RFC 7523 §2.2 and §3 as updated by draft-ietf-oauth-rfc7523bis, OIDC Core §9): a JWT the
+ * client signed with a key from its registered {@code jwks}. Checked: an allowed asymmetric algorithm (the client's
+ * {@code token_endpoint_auth_signing_alg} when it registered one), a {@code typ} that is absent, {@code JWT} or
+ * {@code client-authentication+jwt}, the signature, {@code iss} = {@code sub} = client id, this server's issuer
+ * identifier as the sole {@code aud}, a short {@code exp}, sane {@code iat}/{@code nbf}, and a {@code jti} never seen
+ * before on any node.
+ *
+ * <p>The audience is the issuer alone because an endpoint URL as audience let a malicious server that a client also
+ * trusts collect assertions for this one (audience injection, CVE-2025-27370/27371): it only has to name this server's
+ * token endpoint as its own. {@code GATEHOUSE_CLIENT_ASSERTION_ENDPOINT_AUDIENCE=true} also accepts the URLs of the
+ * endpoints a client authenticates at, as RFC 7523 and OIDC Core used to advise, for clients not yet updated (ADR
+ * 0022).
  */
 public final class ClientAssertions {
     public static final String TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
     static final Duration MAX_AHEAD = Duration.ofMinutes(5);
     static final Duration SKEW = Duration.ofSeconds(60);
 
+    /** The media type of an explicitly typed client assertion (draft-ietf-oauth-rfc7523bis §4). */
+    static final JOSEObjectType EXPLICIT_TYPE = new JOSEObjectType("client-authentication+jwt");
+
+    private final String issuer;
+    private final boolean endpointAudiences;
     private final Set<String> audiences;
     private final ReplayCache replays;
     private final Clock clock;
 
-    public ClientAssertions(String issuer, ReplayCache replays, Clock clock) {
+    /**
+     * {@code endpointAudiences}: also accept the URL of an endpoint a client authenticates at as the audience (the old
+     * rule; open to audience injection).
+     */
+    public ClientAssertions(String issuer, boolean endpointAudiences, ReplayCache replays, Clock clock) {
+        this.issuer = issuer;
+        this.endpointAudiences = endpointAudiences;
         this.audiences = Set.of(
                 issuer,
                 issuer + "/oauth2/token",
@@ -76,6 +95,9 @@ public final class ClientAssertions {
         JWSAlgorithm registered = client.metadata().getTokenEndpointAuthJWSAlg();
         if (registered != null && !registered.equals(alg))
             throw fail("the client registered token_endpoint_auth_signing_alg " + registered);
+        JOSEObjectType typ = header.getType();
+        if (typ != null && !JOSEObjectType.JWT.equals(typ) && !EXPLICIT_TYPE.equals(typ))
+            throw fail("a client assertion's typ must be JWT or " + EXPLICIT_TYPE + ", not " + typ);
         if (!verified(jwt, client.metadata().getJWKSet(), header))
             throw fail("the client assertion signature does not verify with the client's registered keys");
 
@@ -83,8 +105,12 @@ public final class ClientAssertions {
         if (!id.equals(claims.getIssuer()) || !id.equals(claims.getSubject()))
             throw fail("iss and sub of the client assertion must be the client id");
         List<String> aud = claims.getAudience();
-        if (aud == null || aud.stream().noneMatch(audiences::contains))
-            throw fail("aud of the client assertion must be this server's issuer or token endpoint");
+        if (aud == null || !namesThisServer(aud)) {
+            throw fail(
+                    endpointAudiences
+                            ? "aud of the client assertion must name this server's issuer or one of its endpoints"
+                            : "aud of the client assertion must be this server's issuer identifier alone: " + issuer);
+        }
         Instant now = clock.instant();
         Instant exp = instant(claims.getExpirationTime());
         if (exp == null) throw fail("the client assertion has no exp");
@@ -99,6 +125,12 @@ public final class ClientAssertions {
         if (jti == null || jti.isEmpty() || jti.length() > 256) throw fail("the client assertion needs a jti");
         if (!replays.firstUse("client_assertion:" + id, jti, exp.plus(SKEW)))
             throw fail("the client assertion was already used (jti replay)");
+    }
+
+    /** The old rule: any value naming this server. The new one: the issuer identifier as the only value. */
+    private boolean namesThisServer(List<String> aud) {
+        if (endpointAudiences) return aud.stream().anyMatch(audiences::contains);
+        return aud.size() == 1 && issuer.equals(aud.get(0));
     }
 
     private static boolean verified(SignedJWT jwt, JWKSet keys, JWSHeader header) {

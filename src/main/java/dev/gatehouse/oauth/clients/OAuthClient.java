@@ -4,6 +4,8 @@ import com.nimbusds.oauth2.sdk.GrantType;
 import com.nimbusds.oauth2.sdk.Scope;
 import com.nimbusds.oauth2.sdk.auth.ClientAuthenticationMethod;
 import com.nimbusds.openid.connect.sdk.rp.OIDCClientMetadata;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.Optional;
@@ -67,15 +69,54 @@ public record OAuthClient(
      */
     public boolean allowsOrigin(String origin) {
         if (origin == null || metadata.getRedirectionURIs() == null) return false;
-        for (java.net.URI uri : metadata.getRedirectionURIs()) {
+        for (URI uri : metadata.getRedirectionURIs()) {
             String own = originOf(uri);
             if (own != null && own.equalsIgnoreCase(origin)) return true;
         }
         return false;
     }
 
+    /**
+     * The redirect URI an authorization request names, when the client registered it: the same string (OAuth 2.1
+     * §4.1.1), or, for a loopback IP redirect URI ({@code http://127.0.0.1} or {@code http://[::1]}), the same URI on
+     * any port, because a native app listens on whatever port the system gives it at the time of the request (RFC 8252
+     * §7.3, OAuth 2.1 §8.4.2). Names such as {@code localhost} are compared exactly, as RFC 8252 §8.3 advises against
+     * them. The answer is the URI as requested, port included: the code goes there, and the token request must name it.
+     */
+    public Optional<URI> registeredRedirect(String requested) {
+        Set<URI> registered = metadata.getRedirectionURIs() == null ? Set.of() : metadata.getRedirectionURIs();
+        for (URI uri : registered) {
+            if (uri.toString().equals(requested)) return Optional.of(uri);
+        }
+        Optional<String> portless = loopbackWithoutPort(requested);
+        if (portless.isEmpty()) return Optional.empty();
+        for (URI uri : registered) {
+            if (loopbackWithoutPort(uri.toString()).equals(portless)) return Optional.of(URI.create(requested));
+        }
+        return Optional.empty();
+    }
+
+    /** A loopback IP redirect URI without its port; empty for any other URI. */
+    static Optional<String> loopbackWithoutPort(String uri) {
+        URI u;
+        try {
+            u = new URI(uri);
+        } catch (URISyntaxException e) {
+            return Optional.empty();
+        }
+        String host = u.getHost();
+        boolean loopback = "127.0.0.1".equals(host) || "[::1]".equals(host);
+        if (!"http".equals(u.getScheme())
+                || !loopback
+                || u.getRawUserInfo() != null
+                || u.getRawFragment() != null
+                || u.getPort() > 65535) return Optional.empty();
+        String path = u.getRawPath() == null ? "" : u.getRawPath();
+        return Optional.of("http://" + host + path + (u.getRawQuery() == null ? "" : "?" + u.getRawQuery()));
+    }
+
     /** The origin (RFC 6454) of an http or https URI, as browsers send it; null for other schemes. */
-    static String originOf(java.net.URI uri) {
+    static String originOf(URI uri) {
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
         int defaultPort = switch (scheme) {
             case "https" -> 443;

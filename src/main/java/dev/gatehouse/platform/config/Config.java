@@ -36,7 +36,8 @@ public record Config(
         int mfaTrustDays,
         boolean mfaRequired,
         Duration cleanupInterval,
-        java.util.List<String> trustedProxies) {
+        java.util.List<String> trustedProxies,
+        boolean clientAssertionEndpointAudience) {
 
     public enum SmtpTls {
         NONE,
@@ -114,7 +115,8 @@ public record Config(
                 r.intIn("GATEHOUSE_MFA_TRUST_DAYS", 30, 1, 365),
                 r.bool("GATEHOUSE_MFA_REQUIRED", false),
                 Duration.ofSeconds(r.intIn("GATEHOUSE_CLEANUP_INTERVAL_SECONDS", 3600, 1, 604_800)),
-                trustedProxies(r.str("GATEHOUSE_TRUSTED_PROXIES", "")));
+                trustedProxies(r.str("GATEHOUSE_TRUSTED_PROXIES", "")),
+                r.bool("GATEHOUSE_CLIENT_ASSERTION_ENDPOINT_AUDIENCE", false));
     }
 
     /** Where rate-limit buckets are shared in a cluster (ADR 0019); checked here, connected on first use. */
