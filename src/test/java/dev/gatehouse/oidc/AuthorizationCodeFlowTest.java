@@ -507,6 +507,41 @@ class AuthorizationCodeFlowTest {
         assertThat(r.body()).contains("redirect URI is not registered");
     }
 
+    @Test
+    void whenTheAuthorizationRequestNamesNoRedirectUri_thenTheTokenRequestMayLeaveItOutToo() throws Exception {
+        var client = register();
+        String email = newUser();
+        // RFC 6749 §3.1.2.3: a client with one registered redirect URI may leave it out of the request (plain OAuth).
+        java.util.function.Function<CodeVerifier, URI> request = verifier -> URI.create(authorizeUri
+                + "?response_type=code&scope=email&state=s1&code_challenge_method=S256&client_id="
+                + client.id().getValue() + "&code_challenge="
+                + com.nimbusds.oauth2.sdk.pkce.CodeChallenge.compute(CodeChallengeMethod.S256, verifier)
+                        .getValue());
+
+        var verifier = new CodeVerifier();
+        URI location = authorize(new Browser(server.base), request.apply(verifier), email);
+        assertThat(location.toString()).startsWith(CALLBACK + "?");
+        var code = AuthorizationResponse.parse(location).toSuccessResponse().getAuthorizationCode();
+        assertThat(exchange(client, code, null, verifier).indicatesSuccess()).isTrue();
+
+        // Sent anyway, it must be the registered URI the code went to.
+        var second = new CodeVerifier();
+        var other = AuthorizationResponse.parse(authorize(new Browser(server.base), request.apply(second), email))
+                .toSuccessResponse()
+                .getAuthorizationCode();
+        assertThat(error(exchange(client, other, URI.create("http://localhost:9999/other"), second)))
+                .isEqualTo("invalid_grant");
+        var third = new CodeVerifier();
+        var named = AuthorizationResponse.parse(authorize(new Browser(server.base), request.apply(third), email))
+                .toSuccessResponse()
+                .getAuthorizationCode();
+        assertThat(exchange(client, named, CALLBACK, third).indicatesSuccess()).isTrue();
+
+        // A request that named it needs it named again at the token endpoint.
+        var flow = codeFor(client, email);
+        assertThat(error(exchange(client, flow.code(), null, flow.verifier()))).isEqualTo("invalid_grant");
+    }
+
     static AuthenticationRequest loopbackRequest(Client c, String redirect, CodeVerifier verifier) {
         return new AuthenticationRequest.Builder(ResponseType.CODE, new Scope("openid"), c.id(), URI.create(redirect))
                 .endpointURI(authorizeUri)

@@ -7,13 +7,17 @@ import java.util.Set;
 import java.util.UUID;
 
 /**
- * What a user granted a client through one authorization code: the record the token endpoint redeems. {@code amr} are
- * the RFC 8176 authentication methods of the sign-in it was issued in, for the ID tokens issued from it.
+ * What a user granted a client through one authorization code: the record the token endpoint redeems. {@code
+ * redirectUri} is where the code went; {@code redirectUriNamed} whether the authorization request named it (it may be
+ * left out when the client registered one), which decides whether the token request must name it too (RFC 6749
+ * §4.1.3). {@code amr} are the RFC 8176 authentication methods of the sign-in it was issued in, for the ID tokens
+ * issued from it.
  */
 public record AuthorizationCode(
         String clientId,
         UUID userId,
         String redirectUri,
+        boolean redirectUriNamed,
         String codeChallenge,
         Set<String> scope,
         List<String> resources,
@@ -27,7 +31,7 @@ public record AuthorizationCode(
         amr = List.copyOf(amr);
     }
 
-    /** A grant from a password-only sign-in. */
+    /** A grant from a password-only sign-in, for a request that named its redirect URI. */
     public AuthorizationCode(
             String clientId,
             UUID userId,
@@ -44,6 +48,7 @@ public record AuthorizationCode(
                 clientId,
                 userId,
                 redirectUri,
+                true,
                 codeChallenge,
                 scope,
                 resources,

@@ -60,6 +60,7 @@ public final class AuthorizeService {
     public record Request(
             OAuthClient client,
             URI redirectUri,
+            boolean redirectUriNamed,
             Optional<String> state,
             ResponseMode responseMode,
             boolean hybrid,
@@ -335,7 +336,8 @@ public final class AuthorizeService {
                         stateOf(params),
                         ResponseMode.QUERY);
             }
-            return new Checked.Valid(checkTrusted(client, redirectUri, params, backChannel, pushedHash, seen));
+            return new Checked.Valid(
+                    checkTrusted(client, redirectUri, redirect != null, params, backChannel, pushedHash, seen));
         } catch (Refusal r) {
             return new Checked.RedirectError(errorResponse(redirectUri, r.error, r.state, r.mode));
         } catch (IllegalArgumentException e) {
@@ -369,6 +371,7 @@ public final class AuthorizeService {
     private Request checkTrusted(
             OAuthClient client,
             URI redirectUri,
+            boolean redirectUriNamed,
             Map<String, List<String>> params,
             boolean backChannel,
             Optional<String> pushedHash,
@@ -494,6 +497,7 @@ public final class AuthorizeService {
         return new Request(
                 client,
                 redirectUri,
+                redirectUriNamed,
                 state,
                 rm,
                 hybrid,
@@ -614,6 +618,7 @@ public final class AuthorizeService {
                 r.client().clientId(),
                 userId,
                 r.redirectUri().toString(),
+                r.redirectUriNamed(),
                 r.codeChallenge(),
                 r.scope(),
                 r.resources(),
@@ -710,8 +715,11 @@ public final class AuthorizeService {
             // Every check below runs after the claim: a failed attempt spends the code too.
             if (!g.expiresAt().isAfter(now)) return new Redemption.Refused("the code has expired");
             if (!g.clientId().equals(clientId)) return new Redemption.Refused("the code was issued to another client");
-            // RFC 6749 §4.1.3: redirect_uri must be identical to the one in the authorization request.
-            if (redirectUri.isEmpty() || !redirectUri.get().equals(g.redirectUri()))
+            // RFC 6749 §4.1.3, OAuth 2.1 §4.1.3: required and identical when the authorization request named one;
+            // otherwise it may be left out, and if sent it must be the registered URI the code went to.
+            if (redirectUri.isEmpty()
+                    ? g.redirectUriNamed()
+                    : !redirectUri.get().equals(g.redirectUri()))
                 return new Redemption.Refused("redirect_uri does not match the authorization request");
             if (verifier.isEmpty() || !pkceMatches(verifier.get(), g.codeChallenge()))
                 return new Redemption.Refused("code_verifier does not match the code_challenge");

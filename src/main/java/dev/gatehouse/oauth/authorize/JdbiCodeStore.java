@@ -15,8 +15,8 @@ import org.jdbi.v3.core.statement.StatementContext;
 
 /** Authorization codes, keyed by the SHA-256 of the code (the code itself is never stored). */
 public final class JdbiCodeStore {
-    private static final String COLUMNS = "client_id, user_id, redirect_uri, code_challenge, scope, resource, nonce,"
-            + " auth_time, expires_at, used_at, session_id, amr";
+    private static final String COLUMNS = "client_id, user_id, redirect_uri, redirect_uri_named, code_challenge, scope,"
+            + " resource, nonce, auth_time, expires_at, used_at, session_id, amr";
     private static final String[] COLUMN_NAMES = COLUMNS.split(", ?");
 
     /**
@@ -27,13 +27,14 @@ public final class JdbiCodeStore {
         Writes.later(
                 h,
                 "INSERT INTO authorization_codes (code_hash, created_at, sso_session_id, " + COLUMNS
-                        + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)",
+                        + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)",
                 codeHash,
                 now,
                 ssoSessionId.orElse(null),
                 c.clientId(),
                 c.userId(),
                 c.redirectUri(),
+                c.redirectUriNamed(),
                 c.codeChallenge(),
                 String.join(" ", c.scope()),
                 c.resources().isEmpty() ? null : String.join(" ", c.resources()),
@@ -115,6 +116,7 @@ public final class JdbiCodeStore {
                 rs.getString("client_id"),
                 rs.getObject("user_id", UUID.class),
                 rs.getString("redirect_uri"),
+                rs.getBoolean("redirect_uri_named"),
                 rs.getString("code_challenge"),
                 scope.isEmpty() ? java.util.Set.of() : new LinkedHashSet<>(Arrays.asList(scope.split(" "))),
                 resource == null ? List.of() : List.of(resource.split(" ")),

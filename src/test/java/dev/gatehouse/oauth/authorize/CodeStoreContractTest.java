@@ -92,12 +92,13 @@ class CodeStoreContractTest {
     }
 
     @Test
-    void whenNoNonceNoResourceAndNoScope_thenEmptiesComeBack() {
+    void whenNoNonceNoResourceNoScopeAndNoNamedRedirect_thenEmptiesComeBack() {
         UUID user = database.insertUser("c" + UUID.randomUUID() + "@example.com");
         var c = new AuthorizationCode(
                 "client-1",
                 user,
                 "https://app.example/cb",
+                false,
                 "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
                 Set.of(),
                 List.of(),
@@ -105,7 +106,8 @@ class CodeStoreContractTest {
                 T0,
                 T0.plusSeconds(60),
                 Optional.empty(),
-                Optional.empty());
+                Optional.empty(),
+                List.of("pwd"));
 
         assertThat(byHash(insert(c))).contains(c);
     }
