@@ -202,7 +202,8 @@ public final class App implements AutoCloseable {
                 clock,
                 config.issuer(),
                 scopes,
-                idTokens::issueForCode);
+                idTokens::issueForCode,
+                idTokens::verifyHint);
         var deviceStore = new dev.gatehouse.oauth.device.JdbiDeviceStore();
         var devices =
                 new dev.gatehouse.oauth.device.DeviceService(db, deviceStore, clients, sessions, audit, secrets, clock);

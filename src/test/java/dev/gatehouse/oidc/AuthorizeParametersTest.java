@@ -499,6 +499,87 @@ class AuthorizeParametersTest {
         return m.group(1).replace("&amp;", "&");
     }
 
+    /** The ID token of a sign-in of {@code email} through {@code client}, in a browser of its own. */
+    static com.nimbusds.jwt.JWT idTokenOf(Client client, String email) throws Exception {
+        var verifier = new CodeVerifier();
+        var response = redirected(through(
+                new Browser(server.base), request(client, verifier).build().toURI(), email));
+        return exchange(client, response.toSuccessResponse().getAuthorizationCode(), verifier)
+                .getOIDCTokens()
+                .getIDToken();
+    }
+
+    static String subjectOfCode(Client client, HttpResponse<String> r, CodeVerifier verifier) throws Exception {
+        var code = redirected(r).toSuccessResponse().getAuthorizationCode();
+        return exchange(client, code, verifier)
+                .getOIDCTokens()
+                .getIDToken()
+                .getJWTClaimsSet()
+                .getSubject();
+    }
+
+    @Test
+    void whenAnIdTokenHintNamesTheUser_thenOnlyThatUserGetsACodeAndAnyoneElseHearsLoginRequired() throws Exception {
+        var client = register();
+        String alice = newUser();
+        String bob = newUser();
+        var hint = idTokenOf(client, alice);
+        String aliceSub = hint.getJWTClaimsSet().getSubject();
+        var none = new com.nimbusds.openid.connect.sdk.Prompt("none");
+
+        // Alice's browser, silently: a code for Alice.
+        var aliceBrowser = signedIn(client, alice);
+        var v1 = new CodeVerifier();
+        var silent = aliceBrowser.get(
+                request(client, v1).prompt(none).idTokenHint(hint).build().toURI());
+        assertThat(subjectOfCode(client, silent, v1)).isEqualTo(aliceSub);
+
+        // Bob's browser, silently, with Alice's hint: login_required, and no code for Bob.
+        var bobBrowser = signedIn(client, bob);
+        var refused = redirected(bobBrowser.get(request(client, new CodeVerifier())
+                .prompt(none)
+                .idTokenHint(hint)
+                .build()
+                .toURI()));
+        assertThat(refused.indicatesSuccess()).as("no code for Bob").isFalse();
+        assertThat(refused.toErrorResponse().getErrorObject().getCode()).isEqualTo("login_required");
+
+        // With interaction, Bob's browser is asked to sign in: as Bob again it is login_required, as Alice a code.
+        var page = bobBrowser.follow(bobBrowser.get(
+                request(client, new CodeVerifier()).idTokenHint(hint).build().toURI()));
+        assertThat(isLogin(page)).as(page.body()).isTrue();
+        var asBob = redirected(bobBrowser.signIn(page, bob, PASSWORD));
+        assertThat(asBob.indicatesSuccess()).as("no code for Bob").isFalse();
+        assertThat(asBob.toErrorResponse().getErrorObject().getCode()).isEqualTo("login_required");
+        var v2 = new CodeVerifier();
+        page = bobBrowser.follow(
+                bobBrowser.get(request(client, v2).idTokenHint(hint).build().toURI()));
+        assertThat(isLogin(page)).isTrue();
+        assertThat(subjectOfCode(client, bobBrowser.signIn(page, alice, PASSWORD), v2))
+                .isEqualTo(aliceSub);
+    }
+
+    @Test
+    void whenTheIdTokenHintIsForgedOrAnotherClients_thenInvalidRequestGoesBackToTheClient() throws Exception {
+        var client = register();
+        var other = register();
+        String email = newUser();
+        var browser = signedIn(client, email);
+        var othersToken = idTokenOf(other, email);
+        var forged = com.nimbusds.jwt.JWTParser.parse(new com.nimbusds.jose.PlainObject(new com.nimbusds.jose.Payload(
+                        othersToken.getJWTClaimsSet().toJSONObject()))
+                .serialize());
+        for (var hint : List.of(othersToken, forged)) {
+            var r = redirected(browser.get(request(client, new CodeVerifier())
+                    .idTokenHint(hint)
+                    .build()
+                    .toURI()));
+            assertThat(r.indicatesSuccess()).as("no code").isFalse();
+            assertThat(r.toErrorResponse().getErrorObject().getCode()).isEqualTo("invalid_request");
+            assertThat(r.toErrorResponse().getErrorObject().getDescription()).contains("id_token_hint");
+        }
+    }
+
     @Test
     void whenPromptNoneIsCombined_thenInvalidRequest() throws Exception {
         var client = register();
@@ -507,6 +588,7 @@ class AuthorizeParametersTest {
             var uri = URI.create(
                     request(client, new CodeVerifier()).build().toURI() + "&prompt=none+" + other.toString());
             var r = redirected(b.get(uri));
+            assertThat(r.indicatesSuccess()).as("no code").isFalse();
             assertThat(r.toErrorResponse().getErrorObject().getCode()).isEqualTo("invalid_request");
         }
     }

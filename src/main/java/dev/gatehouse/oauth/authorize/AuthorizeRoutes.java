@@ -150,6 +150,15 @@ public final class AuthorizeRoutes implements RouteGroup {
         }
         SsoSession s = session.get();
         boolean fresh = AuthorizeService.signedInForThisRequest(r, s);
+        if (r.hintedSubject().isPresent()
+                && !r.hintedSubject().get().equals(s.userId().toString())) {
+            // OIDC Core §3.1.2.1 id_token_hint: another user is signed in here. The hinted user signs in; without
+            // interaction, or when this request's own sign-in was someone else's, the client hears login_required.
+            if (none || fresh)
+                respond(ctx, authorize.refuse(r, OIDCError.LOGIN_REQUIRED), redirect, () -> messages(ctx, r));
+            else toLogin(ctx, r, params, redirect);
+            return;
+        }
         if (!fresh && (r.prompt().contains("login") || authorize.tooOld(r, s))) {
             if (none) respond(ctx, authorize.refuse(r, OIDCError.LOGIN_REQUIRED), redirect, () -> messages(ctx, r));
             else toLogin(ctx, r, params, redirect);

@@ -71,10 +71,20 @@ public final class AuthorizeService {
             List<String> resources,
             Optional<Long> maxAge,
             Optional<String> loginHint,
+            Optional<String> hintedSubject,
             Optional<String> uiLocales,
             List<String> acrValues,
             Optional<String> pushedHash,
             Interaction interaction) {}
+
+    /**
+     * Reads an {@code id_token_hint}: an ID token this server issued (an expired one too, OIDC Core §3.1.2.1), its
+     * claims; empty for anything else.
+     */
+    @FunctionalInterface
+    public interface IdTokenHints {
+        Optional<com.nimbusds.jwt.JWTClaimsSet> verify(String idToken);
+    }
 
     /**
      * Signs the ID token of a hybrid response ({@code response_type=code id_token}): for {@code client}, the user
@@ -154,6 +164,7 @@ public final class AuthorizeService {
     private final ScopeService scopes;
     private final JdbiParStore pushed;
     private final CodeIdTokens idTokens;
+    private final IdTokenHints hints;
 
     public AuthorizeService(
             Database db,
@@ -166,9 +177,11 @@ public final class AuthorizeService {
             Clock clock,
             String issuer,
             ScopeService scopes,
-            CodeIdTokens idTokens) {
+            CodeIdTokens idTokens,
+            IdTokenHints hints) {
         this.db = db;
         this.idTokens = idTokens;
+        this.hints = hints;
         this.store = store;
         this.pushed = pushed;
         this.clients = clients;
@@ -465,6 +478,21 @@ public final class AuthorizeService {
         // Hints and preferences (OIDC Core §3.1.2.1): one that is not usable is ignored, not an error.
         Optional<String> loginHint = Optional.ofNullable(single(params, "login_hint"))
                 .filter(h -> Validator.textProblem(h, 320).isEmpty());
+        // id_token_hint: the user the client expects. It must be an ID token this server issued to this client; the
+        // decision (AuthorizeRoutes) then needs that user signed in, or answers login_required.
+        String idTokenHint = single(params, "id_token_hint");
+        Optional<String> hintedSubject = Optional.empty();
+        if (idTokenHint != null) {
+            hintedSubject = hints.verify(idTokenHint)
+                    .filter(c -> c.getAudience() != null && c.getAudience().contains(client.clientId()))
+                    .map(com.nimbusds.jwt.JWTClaimsSet::getSubject);
+            if (hintedSubject.isEmpty())
+                throw new Refusal(
+                        OAuth2Error.INVALID_REQUEST,
+                        "id_token_hint is not an ID token this server issued to the client",
+                        s,
+                        rm);
+        }
         Optional<String> uiLocales = Optional.ofNullable(single(params, "ui_locales"))
                 .map(String::trim)
                 .filter(l -> UI_LOCALES.matcher(l).matches());
@@ -508,6 +536,7 @@ public final class AuthorizeService {
                 List.copyOf(resources),
                 maxAge,
                 loginHint,
+                hintedSubject,
                 uiLocales,
                 acrValues,
                 pushedHash,
