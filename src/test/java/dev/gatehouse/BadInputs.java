@@ -372,6 +372,8 @@ final class BadInputs {
                 "Bearer {{user}} extra",
                 "Bearer {{user}},Bearer {{admin}}",
                 "Basic dXNlcjpwYXNz",
+                "Basic JXo6eA==", // "%z:x": not form-urlencoded (RFC 6749 §2.3.1)
+                "Basic JTp4", // "%:x"
                 "Negotiate abc",
                 "Bearer ünïcödé",
                 "Bearer !!!.@@@.###",

@@ -13,6 +13,7 @@ import io.javalin.http.Cookie;
 import io.javalin.http.SameSite;
 import java.net.URI;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -147,7 +148,10 @@ public final class LoginRoutes implements RouteGroup {
             return;
         }
         try {
-            web.limit(ctx, LOGIN, email == null ? "" : email.trim().toLowerCase(java.util.Locale.ROOT));
+            // The account's bucket is keyed by the address as typed; nothing longer than an address can be is one.
+            String account =
+                    email == null || email.length() > 320 ? "" : email.trim().toLowerCase(Locale.ROOT);
+            web.limit(ctx, LOGIN, account);
         } catch (Problem p) {
             if (p.status() != 429) throw p;
             p.headers().forEach(ctx::header); // Retry-After

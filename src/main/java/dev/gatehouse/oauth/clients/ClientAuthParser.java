@@ -35,18 +35,19 @@ public final class ClientAuthParser {
         }
         if (authorization != null && authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
             if (postSecret != null) throw OAuthError.invalidRequest("use one client authentication method, not two");
-            String decoded;
+            String id;
+            String secret;
             try {
-                decoded = new String(
+                String decoded = new String(
                         Base64.getDecoder().decode(authorization.substring(6).trim()), StandardCharsets.UTF_8);
+                int colon = decoded.indexOf(':');
+                if (colon < 0) throw OAuthError.invalidClient("malformed Basic credentials");
+                // §2.3.1: client id and secret are form-urlencoded before Base64 (a stray '%' is malformed).
+                id = URLDecoder.decode(decoded.substring(0, colon), StandardCharsets.UTF_8);
+                secret = URLDecoder.decode(decoded.substring(colon + 1), StandardCharsets.UTF_8);
             } catch (IllegalArgumentException e) {
                 throw OAuthError.invalidClient("malformed Basic credentials");
             }
-            int colon = decoded.indexOf(':');
-            if (colon < 0) throw OAuthError.invalidClient("malformed Basic credentials");
-            // §2.3.1: client id and secret are form-urlencoded before Base64.
-            String id = URLDecoder.decode(decoded.substring(0, colon), StandardCharsets.UTF_8);
-            String secret = URLDecoder.decode(decoded.substring(colon + 1), StandardCharsets.UTF_8);
             if (postId != null && !postId.equals(id))
                 throw OAuthError.invalidRequest("client_id does not match the credentials");
             return new ClientCredentials(id, ClientAuthenticationMethod.CLIENT_SECRET_BASIC, secret);

@@ -1,5 +1,8 @@
 package dev.gatehouse.platform.ratelimit;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.gatehouse.platform.crypto.Secrets;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.BucketConfiguration;
@@ -13,7 +16,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -23,16 +25,37 @@ import java.util.concurrent.atomic.LongAdder;
  * not answer, each node counts on its own buckets: limits still hold per node, and no call fails for it.
  */
 public final class RateLimiter implements AutoCloseable {
-    public record Rule(String name, int limit, Duration window) {}
+    /** A bucket idle this long is full again, so dropping it loses nothing: no rule's window may be longer. */
+    static final Duration MAX_WINDOW = Duration.ofHours(1);
+
+    public record Rule(String name, int limit, Duration window) {
+        public Rule {
+            if (window.compareTo(MAX_WINDOW) > 0)
+                throw new IllegalArgumentException("rate-limit windows are at most " + MAX_WINDOW);
+        }
+    }
 
     public record Decision(
             boolean allowed, int limit, long remaining, long resetEpochSeconds, long retryAfterSeconds) {}
 
-    private static final int MAX_BUCKETS = 200_000;
+    /**
+     * Local buckets kept at most (a few hundred bytes each). Under a key-spraying attack Caffeine's frequency-based
+     * admission keeps the buckets in use and turns away keys seen once, so a spray can neither exhaust the heap nor
+     * reset someone else's bucket.
+     */
+    static final int MAX_BUCKETS = 50_000;
+
+    /** Keys longer than this (an e-mail address as typed, say) are kept as their SHA-256. */
+    static final int MAX_KEY_CHARS = 64;
+
     private final boolean enabled;
     private final Clock clock;
     private final TimeMeter time;
-    private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
+    private final Cache<String, Bucket> buckets = Caffeine.newBuilder()
+            .maximumSize(MAX_BUCKETS)
+            .expireAfterAccess(MAX_WINDOW)
+            .executor(Runnable::run)
+            .build();
     private final RedisBuckets shared;
     private final LongAdder fallbacks = new LongAdder(); // calls limited by this node alone because Redis failed
 
@@ -105,22 +128,31 @@ public final class RateLimiter implements AutoCloseable {
         if (shared != null) shared.close();
     }
 
-    /** Takes one call from each key's bucket; the answer is the most restrictive of them. */
+    /**
+     * Takes one call from each key's bucket, in order, and stops at the first that refuses: the answer is the most
+     * restrictive. Callers name the client's address first, so an address that is refused creates no bucket for the
+     * account keys it sends (a spray of made-up accounts from one address costs one bucket) and spends nothing of
+     * theirs.
+     */
     public Decision consume(Rule rule, String... keys) {
         long nowSeconds = clock.instant().getEpochSecond();
         if (!enabled)
             return new Decision(
                     true, rule.limit(), rule.limit(), nowSeconds + rule.window().toSeconds(), 0);
-        if (buckets.size() > MAX_BUCKETS) buckets.clear(); // bounded memory under a key-spraying attack
         Decision worst = null;
         boolean alone = false;
-        for (String key : keys) {
+        for (String given : keys) {
+            String key = bounded(given);
             Decision d = null;
             if (shared != null) {
                 d = takeShared(rule, key, nowSeconds);
                 alone |= d == null;
             }
             if (d == null) d = take(local(rule, key), rule, nowSeconds);
+            if (!d.allowed()) {
+                worst = d;
+                break;
+            }
             if (worst == null
                     || (!d.allowed() && worst.allowed())
                     || (d.allowed() == worst.allowed() && d.remaining() < worst.remaining())) {
@@ -145,8 +177,19 @@ public final class RateLimiter implements AutoCloseable {
         }
     }
 
+    /** A key of bounded size: long ones (they come from the caller, up to a whole request body) by their hash. */
+    static String bounded(String key) {
+        return key.length() <= MAX_KEY_CHARS ? key : "sha256:" + Secrets.sha256(key);
+    }
+
+    /** The local buckets' keys, for tests. */
+    java.util.Set<String> localKeys() {
+        buckets.cleanUp();
+        return java.util.Set.copyOf(buckets.asMap().keySet());
+    }
+
     private Bucket local(Rule rule, String key) {
-        return buckets.computeIfAbsent(
+        return buckets.get(
                 rule.name() + "|" + key,
                 k -> Bucket.builder()
                         .withCustomTimePrecision(time)

@@ -76,6 +76,16 @@ abstract class RateLimiterContract {
     }
 
     @Test
+    void whenKeysAreLong_thenEachStillHasItsOwnBucket() {
+        String a = "acct:" + "a".repeat(500_000) + "@example.com";
+        String b = "acct:" + "a".repeat(500_000) + "@example.org";
+        for (int i = 0; i < 3; i++)
+            assertThat(limiter.consume(RULE, a).allowed()).isTrue();
+        assertThat(limiter.consume(RULE, a).allowed()).isFalse();
+        assertThat(limiter.consume(RULE, b).allowed()).isTrue();
+    }
+
+    @Test
     void whenDisabled_thenEverythingIsAllowed() {
         try (var off = limiter(false)) {
             for (int i = 0; i < 10; i++)
