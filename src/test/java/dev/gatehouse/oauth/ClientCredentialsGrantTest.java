@@ -164,6 +164,22 @@ class ClientCredentialsGrantTest {
     }
 
     @Test
+    void whenBasicCredentialsAreNotFormUrlEncoded_thenInvalidClientAtEveryClientEndpoint() {
+        // RFC 6749 §2.3.1: id and secret are form-urlencoded before Base64; "%z:x" and "%:x" are not.
+        for (String basic : List.of("Basic JXo6eA==", "Basic JTp4")) {
+            for (String path : List.of("/oauth2/token", "/oauth2/introspect", "/oauth2/revoke", "/oauth2/par")) {
+                var r = server.http
+                        .post(path)
+                        .raw("application/x-www-form-urlencoded", "grant_type=client_credentials&token=x")
+                        .header("Authorization", basic)
+                        .send();
+                assertThat(r.status()).as(path + " " + r.body()).isEqualTo(401);
+                assertThat(r.text("error")).isEqualTo("invalid_client");
+            }
+        }
+    }
+
+    @Test
     void whenTokenIsRevoked_thenIntrospectionSaysInactive() throws Exception {
         var client = register("client_secret_basic", "a");
         var at = token(client, null, false).toSuccessResponse().getTokens().getBearerAccessToken();
