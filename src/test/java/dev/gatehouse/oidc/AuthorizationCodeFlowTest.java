@@ -542,6 +542,17 @@ class AuthorizationCodeFlowTest {
         assertThat(error(exchange(client, flow.code(), null, flow.verifier()))).isEqualTo("invalid_grant");
     }
 
+    @Test
+    void whenTheClientIsNotRegisteredForRefresh_thenOfflineAccessGivesNoRefreshTokenItCouldNotUse() throws Exception {
+        var client = register(Map.of("grant_types", List.of("authorization_code")));
+        var flow = codeFor(client, newUser());
+        var tokens = exchange(client, flow.code(), CALLBACK, flow.verifier())
+                .toSuccessResponse()
+                .getTokens();
+        assertThat(tokens.getAccessToken()).isNotNull();
+        assertThat(tokens.getRefreshToken()).isNull();
+    }
+
     static AuthenticationRequest loopbackRequest(Client c, String redirect, CodeVerifier verifier) {
         return new AuthenticationRequest.Builder(ResponseType.CODE, new Scope("openid"), c.id(), URI.create(redirect))
                 .endpointURI(authorizeUri)

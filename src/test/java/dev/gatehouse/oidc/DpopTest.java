@@ -293,6 +293,11 @@ class DpopTest {
 
     /** A public client's sign-in through the hosted pages, redeeming the code with a DPoP proof. */
     static Signed signIn() throws Exception {
+        return signIn(true);
+    }
+
+    /** The same, redeeming the code with a DPoP proof or without one. */
+    static Signed signIn(boolean proofAtRedemption) throws Exception {
         ClientID client = publicClient();
         String email = "u" + System.nanoTime() + "@example.com";
         server.register(email, PASSWORD);
@@ -313,8 +318,9 @@ class DpopTest {
                 .toSuccessResponse()
                 .getAuthorizationCode();
         AuthorizationGrant grant = new AuthorizationCodeGrant(code, CALLBACK, verifier);
-        var response = TokenResponse.parse(
-                send(new TokenRequest(tokenUri, client, grant), proofs.createDPoPJWT("POST", tokenUri)));
+        var response = TokenResponse.parse(send(
+                new TokenRequest(tokenUri, client, grant),
+                proofAtRedemption ? proofs.createDPoPJWT("POST", tokenUri) : null));
         assertThat(response.indicatesSuccess()).isTrue();
         return new Signed(client, response.toSuccessResponse().getTokens());
     }
@@ -378,6 +384,27 @@ class DpopTest {
         assertThat(at.getType()).isEqualTo(AccessTokenType.DPOP);
         assertThat(SignedJWT.parse(at.getValue()).getJWTClaimsSet().getJSONObjectClaim("cnf"))
                 .containsEntry("jkt", jkt(key));
+    }
+
+    @Test
+    void whenAPublicClientFirstProvesAKeyAtARefresh_thenItsNextRefreshTokenIsBoundToThatKey() throws Exception {
+        var signed = signIn(false);
+        assertThat(signed.tokens().getAccessToken().getType()).isEqualTo(AccessTokenType.BEARER);
+        var first = new TokenRequest(
+                tokenUri, signed.client(), new RefreshTokenGrant(signed.tokens().getRefreshToken()), null);
+        var proven = TokenResponse.parse(send(first, proofs.createDPoPJWT("POST", tokenUri)));
+        assertThat(proven.indicatesSuccess()).isTrue();
+        var tokens = proven.toSuccessResponse().getTokens();
+        assertThat(tokens.getAccessToken().getType()).isEqualTo(AccessTokenType.DPOP);
+
+        // RFC 9449 §5: the refresh token a public client got with a proof is bound to that key from then on.
+        var next = new TokenRequest(tokenUri, signed.client(), new RefreshTokenGrant(tokens.getRefreshToken()), null);
+        assertTokenError(send(next, null), "invalid_dpop_proof", "needs a DPoP proof");
+        var otherKey = new DefaultDPoPProofFactory(new ECKeyGenerator(Curve.P_256).generate(), JWSAlgorithm.ES256);
+        assertTokenError(send(next, otherKey.createDPoPJWT("POST", tokenUri)), "invalid_grant", "another DPoP key");
+        assertThat(TokenResponse.parse(send(next, proofs.createDPoPJWT("POST", tokenUri)))
+                        .indicatesSuccess())
+                .isTrue();
     }
 
     @Test

@@ -66,6 +66,11 @@ public final class RefreshTokenGrantHandler implements GrantHandler {
                 || !refreshed.session().clientId().equals(clientId)) {
             throw OAuthError.invalidGrant("invalid refresh token");
         }
+        // RFC 9449 §5: a public client that proves a key for the first time at a refresh gets a refresh token bound to
+        // it, as if it had proved it at the code.
+        if (boundTo.isEmpty() && call.client().isPublic())
+            call.dpopJkt()
+                    .ifPresent(jkt -> dpopBindings.bind(refreshed.session().id(), jkt));
         return userTokens.answer(call, grant, scope, refreshed.session().id(), Optional.of(refreshed.refreshToken()));
     }
 

@@ -44,13 +44,12 @@ public final class UserTokens {
     }
 
     /**
-     * The first tokens of a new session (code and device grants). Its refresh token is given when {@code
-     * offline_access} was granted or the client is registered for refresh; a public client's is bound to the call's
-     * DPoP key (RFC 9449 §5: confidential clients authenticate instead).
+     * The first tokens of a new session (code and device grants). Its refresh token is given when the client is
+     * registered for the refresh grant: one it could not use would only be a secret to leak. A public client's is
+     * bound to the call's DPoP key (RFC 9449 §5: confidential clients authenticate instead).
      */
     Map<String, Object> first(TokenCall call, Grant grant, UUID sessionId, String refreshToken) {
-        boolean refresh =
-                grant.scope().contains("offline_access") || call.client().allows(GrantType.REFRESH_TOKEN);
+        boolean refresh = call.client().allows(GrantType.REFRESH_TOKEN);
         if (refresh && call.client().isPublic()) call.dpopJkt().ifPresent(jkt -> dpopBindings.bind(sessionId, jkt));
         return answer(call, grant, grant.scope(), sessionId, refresh ? Optional.of(refreshToken) : Optional.empty());
     }
