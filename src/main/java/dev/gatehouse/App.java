@@ -177,6 +177,7 @@ public final class App implements AutoCloseable {
                 clock,
                 new dev.gatehouse.oauth.clients.ClientAssertions(
                         config.issuer(), config.clientAssertionEndpointAudience(), replays, clock));
+        clients.shareCacheInvalidations(clusterEvents);
         boolean https = config.issuer().startsWith("https:");
         var scopes = new dev.gatehouse.oauth.scopes.ScopeService(
                 db, new dev.gatehouse.oauth.scopes.JdbiScopeStore(), audit, clock, Duration.ofSeconds(30));

@@ -10,17 +10,19 @@ import dev.gatehouse.audit.AuditEvent;
 import dev.gatehouse.audit.AuditLog;
 import dev.gatehouse.oauth.OAuthError;
 import dev.gatehouse.platform.crypto.Secrets;
+import dev.gatehouse.platform.db.ClusterEvents;
 import dev.gatehouse.platform.db.Database;
+import dev.gatehouse.platform.db.RecentReads;
 import dev.gatehouse.platform.http.RequestInfo;
 import java.net.URI;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * OAuth clients: registration with RFC 7591 metadata (validated by the Nimbus SDK plus Gatehouse's rules), secrets
@@ -51,7 +53,14 @@ public final class ClientService {
     private final Secrets secrets;
     private final AuditLog audit;
     private final Clock clock;
-    private final Map<String, OAuthClient> cache = new ConcurrentHashMap<>();
+    /**
+     * How long a client read from the table is used without reading it again. A change on this node shows at once,
+     * and on the other nodes of a cluster when its event arrives ({@link #shareCacheInvalidations}); one they miss
+     * still shows within this (ADR 0013).
+     */
+    static final Duration RECENT = Duration.ofSeconds(30);
+
+    private final RecentReads<String, OAuthClient> recent;
     private final ClientAssertions assertions;
 
     public ClientService(Database db, ClientStore store, Secrets secrets, AuditLog audit, Clock clock) {
@@ -62,6 +71,7 @@ public final class ClientService {
     public ClientService(
             Database db, ClientStore store, Secrets secrets, AuditLog audit, Clock clock, ClientAssertions assertions) {
         this.assertions = assertions;
+        this.recent = new RecentReads<>(clock, RECENT, 10_000);
         this.db = db;
         this.store = store;
         this.secrets = secrets;
@@ -396,13 +406,13 @@ public final class ClientService {
 
     public Optional<OAuthClient> find(String clientId) {
         if (clientId == null || clientId.length() > 64) return Optional.empty();
-        OAuthClient cached = cache.get(clientId);
-        if (cached != null) return Optional.of(cached);
         // Only found clients are cached, so random ids cannot grow the cache.
-        Optional<OAuthClient> loaded =
-                db.withHandle(h -> store.byId(h, clientId)).map(ClientService::open);
-        loaded.ifPresent(c -> cache.put(clientId, c));
-        return loaded;
+        return recent.get(clientId, id -> db.withHandle(h -> store.byId(h, id)).map(ClientService::open));
+    }
+
+    /** Sends this node's client changes to the other nodes of a cluster, and applies theirs here (ADR 0013). */
+    public void shareCacheInvalidations(ClusterEvents events) {
+        recent.shareInvalidations(events, "client_changed", id -> id);
     }
 
     /**
@@ -457,18 +467,19 @@ public final class ClientService {
                 now);
         db.useTransaction(h -> {
             store.update(h, row);
+            recent.invalidate(h, clientId);
             audit.record(
                     h,
                     AuditEvent.success("client.updated", null).actor(actor).details(Map.of("client_id", clientId)),
                     info);
         });
-        cache.remove(clientId);
         return open(row);
     }
 
     public boolean delete(String clientId, UUID actor, RequestInfo info) {
         boolean deleted = db.inTransaction(h -> {
             boolean d = store.delete(h, clientId);
+            recent.invalidate(h, clientId);
             if (d)
                 audit.record(
                         h,
@@ -476,7 +487,6 @@ public final class ClientService {
                         info);
             return d;
         });
-        cache.remove(clientId);
         return deleted;
     }
 
@@ -497,6 +507,7 @@ public final class ClientService {
                 now);
         db.useTransaction(h -> {
             store.update(h, row);
+            recent.invalidate(h, clientId);
             audit.record(
                     h,
                     AuditEvent.success("client.secret_regenerated", null)
@@ -504,7 +515,6 @@ public final class ClientService {
                             .details(Map.of("client_id", clientId)),
                     info);
         });
-        cache.remove(clientId);
         return new Issued(open(row), Optional.of(secret), Optional.empty());
     }
 

@@ -121,6 +121,53 @@ class ClusterEventsTest {
     }
 
     @Test
+    void whenAClientSecretIsRegeneratedOnOneNode_thenTheOtherNodeRefusesTheOldOneAtOnce() throws Exception {
+        var r = a.registerClient(
+                "client_name", "rotating", "grant_types", List.of("client_credentials"), "scope", "read");
+        String id = r.text("client_id");
+        String old = "Basic "
+                + Base64.getEncoder()
+                        .encodeToString(
+                                (id + ":" + r.text("client_secret")).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        java.util.function.Function<String, Integer> tokenOnB = auth -> b.http.post("/oauth2/token")
+                .header("Authorization", auth)
+                .raw("application/x-www-form-urlencoded", "grant_type=client_credentials")
+                .send()
+                .status();
+        // Node B reads the client once and keeps it (its clock never moves, so only an event can drop it).
+        assertThat(tokenOnB.apply(old)).isEqualTo(200);
+
+        var rotated = a.http.post("/v1/admin/clients/" + id + "/regenerate-secret")
+                .bearer(a.adminToken())
+                .send();
+        assertThat(rotated.status()).as(rotated.body()).isEqualTo(200);
+
+        if (postgres()) {
+            long deadline = System.nanoTime() + Duration.ofMillis(800).toNanos();
+            int status = 200;
+            while (status == 200 && System.nanoTime() < deadline) {
+                status = tokenOnB.apply(old);
+                if (status == 200) Thread.sleep(20);
+            }
+            assertThat(status)
+                    .as("node B dropped the client with the old secret")
+                    .isEqualTo(401);
+        } else {
+            assertThat(tokenOnB.apply(old))
+                    .as("H2: no events, B still holds the client it read")
+                    .isEqualTo(200);
+            b.clock.advance(Duration.ofSeconds(31));
+            a.clock.advance(Duration.ofSeconds(31));
+            assertThat(tokenOnB.apply(old)).as("H2: B's cached client aged out").isEqualTo(401);
+        }
+        String fresh = "Basic "
+                + Base64.getEncoder()
+                        .encodeToString((id + ":" + rotated.text("client_secret"))
+                                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(tokenOnB.apply(fresh)).isEqualTo(200);
+    }
+
+    @Test
     void whenASessionEndsOnOneNode_thenItsAccessTokenStopsOnTheOtherAtOnce() throws Exception {
         String email = a.register("cluster" + System.nanoTime() + "@example.com", "Correct-Horse-Battery-9");
         String first = a.accessToken(email, "Correct-Horse-Battery-9");
