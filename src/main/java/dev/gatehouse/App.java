@@ -140,6 +140,10 @@ public final class App implements AutoCloseable {
                 config.apiAudience(),
                 config.requireVerifiedEmail(),
                 mfaGate);
+        this.limiter = config.redisUrl()
+                .map(redis -> new RateLimiter(config.rateLimits(), clock, redis, masterKey.derive("rate-limit keys")))
+                .orElseGet(() -> new RateLimiter(config.rateLimits(), clock));
+        limiter.bindTo(metrics);
         var mfa = new dev.gatehouse.mfa.MfaService(
                 db,
                 mfaStore,
@@ -154,13 +158,10 @@ public final class App implements AutoCloseable {
                 outbox,
                 mailWorker::nudge,
                 config.issuer(),
-                extraFactors);
+                extraFactors,
+                limiter);
 
         var mapper = Json.newMapper();
-        this.limiter = config.redisUrl()
-                .map(redis -> new RateLimiter(config.rateLimits(), clock, redis, masterKey.derive("rate-limit keys")))
-                .orElseGet(() -> new RateLimiter(config.rateLimits(), clock));
-        limiter.bindTo(metrics);
         var revocations = new dev.gatehouse.tokens.RevocationList(db, clock, Duration.ofSeconds(1), clusterEvents);
         var introspector =
                 new dev.gatehouse.tokens.TokenIntrospector(accessTokens, revocations, sessions, config.issuer());

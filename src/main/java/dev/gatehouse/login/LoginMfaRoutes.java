@@ -84,6 +84,14 @@ public final class LoginMfaRoutes implements RouteGroup {
      */
     private void stepUp(Context ctx) {
         String returnTo = LoginRoutes.safeReturn(ctx.queryParam("return_to"));
+        try {
+            web.limit(ctx, LOGIN_MFA); // each visit opens a pending sign-in
+        } catch (Problem p) {
+            if (p.status() != 429) throw p;
+            p.headers().forEach(ctx::header); // Retry-After
+            startOver(ctx, returnTo, 429, "login.error.too_many");
+            return;
+        }
         var session = sso.find(ctx.cookie(LoginRoutes.SSO_COOKIE));
         var pending = session.flatMap(s -> sso.stepUp(s, web.info(ctx)));
         if (pending.isEmpty()) {
@@ -245,7 +253,10 @@ public final class LoginMfaRoutes implements RouteGroup {
                     (h, user, login, m) -> sso.complete(h, user.id(), login.firstMethod() + "+" + m, current, info),
                     info);
         } catch (Problem p) {
-            if (p.code().equals("invalid_mfa_code")) {
+            if (p.status() == 429) {
+                p.headers().forEach(ctx::header); // Retry-After: the account's attempts (MfaService.ACCOUNT_ATTEMPTS)
+                render(ctx, 429, presented, returnTo, mfaToken, methods, "login.error.too_many", method, null, target);
+            } else if (p.code().equals("invalid_mfa_code")) {
                 render(ctx, 400, presented, returnTo, mfaToken, methods, "login.mfa.error.wrong", method, null, target);
             } else {
                 startOver(ctx, returnTo, 400, "login.mfa.error.start_over");

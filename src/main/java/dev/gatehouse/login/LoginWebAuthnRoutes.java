@@ -105,7 +105,10 @@ public final class LoginWebAuthnRoutes implements RouteGroup {
                     },
                     info);
         } catch (Problem p) {
-            if ("invalid_mfa_token".equals(p.code())) {
+            if (p.status() == 429) {
+                p.headers().forEach(ctx::header); // Retry-After: the account's attempts (MfaService.ACCOUNT_ATTEMPTS)
+                LoginMfaRoutes.render(ctx, 429, csrf, returnTo, mfaToken, methods, "login.error.too_many", target);
+            } else if ("invalid_mfa_token".equals(p.code())) {
                 LoginMfaRoutes.startOver(ctx, returnTo, 400, "login.mfa.error.start_over");
             } else {
                 LoginMfaRoutes.render(

@@ -12,12 +12,15 @@ import dev.gatehouse.platform.http.Problem;
 import dev.gatehouse.platform.http.RequestInfo;
 import dev.gatehouse.platform.mail.MailMessage;
 import dev.gatehouse.platform.mail.MailOutbox;
+import dev.gatehouse.platform.ratelimit.RateLimiter;
+import dev.gatehouse.platform.ratelimit.RateLimiter.Rule;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -71,6 +74,14 @@ public final class MfaService {
     private final Runnable mailNudge;
     private final String issuerLabel;
     private final List<ExtraFactor> extra;
+    private final RateLimiter limiter;
+
+    /**
+     * Second-factor attempts per account, whatever the pending sign-in, address or route: each password sign-in or
+     * step-up gives a fresh mfa_token with {@link MfaGate#MAX_ATTEMPTS} tries, so without this an attacker who has the
+     * password could guess codes at the pace of the password limit times five, from any number of addresses.
+     */
+    public static final Rule ACCOUNT_ATTEMPTS = new Rule("mfa-account", 20, Duration.ofMinutes(15));
 
     public MfaService(
             Database db,
@@ -86,7 +97,9 @@ public final class MfaService {
             MailOutbox outbox,
             Runnable mailNudge,
             String issuer,
-            List<ExtraFactor> extra) {
+            List<ExtraFactor> extra,
+            RateLimiter limiter) {
+        this.limiter = limiter;
         this.db = db;
         this.store = store;
         this.gate = gate;
@@ -122,6 +135,8 @@ public final class MfaService {
         record Wrong<T>() implements Outcome<T> {}
 
         record Invalid<T>() implements Outcome<T> {}
+
+        record Limited<T>(long retryAfterSeconds) implements Outcome<T> {}
     }
 
     /** Opens whatever the completed sign-in yields (an API session, a hosted-login SSO session), in its transaction. */
@@ -164,6 +179,8 @@ public final class MfaService {
                 store.useChallenge(h, hash, now); // the account was disabled or deleted meanwhile: the token dies
                 return new Outcome.Invalid<T>();
             }
+            var allowed = limiter.consume(ACCOUNT_ATTEMPTS, "acct:" + c.userId());
+            if (!allowed.allowed()) return new Outcome.Limited<T>(allowed.retryAfterSeconds());
             if (!check.verify(h, login)) {
                 store.failChallenge(h, hash);
                 audit.record(
@@ -194,6 +211,10 @@ public final class MfaService {
             case Outcome.Invalid<T> i -> {
                 counter(method, "failure").increment();
                 throw invalidToken();
+            }
+            case Outcome.Limited<T> l -> {
+                counter(method, "failure").increment();
+                throw Problem.tooManyRequests(l.retryAfterSeconds());
             }
         };
     }

@@ -141,6 +141,55 @@ class RateLimitTest {
         }
     }
 
+    @Test
+    void whenWrongSecondFactorsComeFromManyAddressesAndSignIns_thenTheAccountStopsAtTwentyAttempts() {
+        String email = "mfa-acct@example.com";
+        String password = "Correct-Horse-Battery-9";
+        server.register(email, password);
+        var first = server.http.from(61).post("/v1/auth/login", map("email", email, "password", password));
+        String token = first.json().path("tokens").path("access_token").asText();
+        String secret = server.http
+                .from(61)
+                .post("/v1/auth/mfa/setup")
+                .bearer(token)
+                .send()
+                .text("secret");
+        var enable = server.http
+                .from(61)
+                .post("/v1/auth/mfa/enable")
+                .bearer(token)
+                .json(map("code", dev.gatehouse.mfa.TotpCodes.at(secret, server.clock.instant())))
+                .send();
+        assertThat(enable.status()).as(enable.body()).isEqualTo(200);
+        server.clock.advance(Duration.ofSeconds(30)); // the enabling code is spent
+        String good = dev.gatehouse.mfa.TotpCodes.at(secret, server.clock.instant());
+        String wrong = String.format("%06d", (Integer.parseInt(good) + 1) % 1_000_000);
+        IntFunction<String> signIn = n -> server.http
+                .from(n)
+                .post("/v1/auth/login", map("email", email, "password", password))
+                .text("mfa_token");
+
+        // Four sign-ins, five wrong codes each (all a token allows), each sign-in's codes from an address of its own.
+        for (int i = 0; i < 4; i++) {
+            String mfaToken = signIn.apply(62 + i);
+            for (int j = 0; j < 5; j++) {
+                var r = server.http.from(70 + i).post("/v1/auth/login/mfa", map("mfa_token", mfaToken, "code", wrong));
+                assertThat(r.status()).as("attempt %d", i * 5 + j + 1).isEqualTo(401);
+            }
+        }
+        // The 21st attempt on the account, from a new address with a fresh token and the right code: 429.
+        String fifth = signIn.apply(66);
+        var refused = server.http.from(75).post("/v1/auth/login/mfa", map("mfa_token", fifth, "code", good));
+        assertThat(refused.status()).as(refused.body()).isEqualTo(429);
+        assertThat(refused.header("Retry-After")).isNotNull();
+
+        // After the window the right code completes a sign-in.
+        server.clock.advance(Duration.ofMinutes(15));
+        String later = dev.gatehouse.mfa.TotpCodes.at(secret, server.clock.instant());
+        var ok = server.http.from(76).post("/v1/auth/login/mfa", map("mfa_token", signIn.apply(67), "code", later));
+        assertThat(ok.status()).as(ok.body()).isEqualTo(200);
+    }
+
     private static HttpJson.Response login(HttpJson http, String email) {
         return http.post("/v1/auth/login", map("email", email, "password", "Not-The-Password-1"));
     }
