@@ -319,4 +319,60 @@ class AdminClientsTest {
             assertThat(dynamic.text("error")).isEqualTo("invalid_client_metadata");
         }
     }
+
+    @Test
+    void whenAnAdministratorSendsResponseOnlyFields_thenCreateAndUpdateIgnoreThem() {
+        var created = server.http
+                .post("/v1/admin/clients")
+                .bearer(admin)
+                .json(map(
+                        "client_name",
+                        "Chooser",
+                        "grant_types",
+                        List.of("client_credentials"),
+                        "client_id",
+                        "x",
+                        "client_secret",
+                        "chosen",
+                        "client_id_issued_at",
+                        1,
+                        "client_secret_expires_at",
+                        1))
+                .send();
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        String id = created.text("client_id");
+        assertThat(id).startsWith("gc_");
+        assertThat(created.text("client_secret")).startsWith("gcs_");
+        assertThat(created.json().path("client_secret_expires_at").asInt()).isZero();
+        assertThat(created.json().path("client_id_issued_at").asLong()).isGreaterThan(1);
+
+        var one = server.http.get("/v1/admin/clients/" + id).bearer(admin).send();
+        assertThat(one.text("client_id")).isEqualTo(id);
+        assertThat(one.body()).doesNotContain("chosen", "\"client_secret\"", "client_secret_expires_at");
+
+        var updated = server.http
+                .put("/v1/admin/clients/" + id)
+                .bearer(admin)
+                .json(map(
+                        "client_name", "Chooser 2",
+                        "grant_types", List.of("client_credentials"),
+                        "client_id", "y",
+                        "client_secret", "chosen2",
+                        "registration_access_token", "grt_chosen",
+                        "registration_client_uri", "https://evil.example/"))
+                .send();
+        assertThat(updated.status()).as(updated.body()).isEqualTo(200);
+        assertThat(updated.text("client_id")).isEqualTo(id);
+        var after = server.http.get("/v1/admin/clients/" + id).bearer(admin).send();
+        assertThat(after.text("client_id")).isEqualTo(id);
+        assertThat(after.text("client_name")).isEqualTo("Chooser 2");
+        assertThat(after.body())
+                .doesNotContain("chosen", "\"client_secret\"", "registration_access_token", "evil.example");
+        assertThat(server.http
+                        .get("/v1/admin/clients?limit=100")
+                        .bearer(admin)
+                        .send()
+                        .body())
+                .doesNotContain("chosen");
+    }
 }

@@ -15,9 +15,12 @@ import com.nimbusds.openid.connect.sdk.rp.OIDCClientInformationResponse;
 import com.nimbusds.openid.connect.sdk.rp.OIDCClientMetadata;
 import com.nimbusds.openid.connect.sdk.rp.OIDCClientRegistrationRequest;
 import com.nimbusds.openid.connect.sdk.rp.OIDCClientRegistrationResponseParser;
+import dev.gatehouse.testkit.HttpJson;
 import dev.gatehouse.testkit.ServerTest;
 import dev.gatehouse.testkit.TestServer;
 import java.net.URI;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -139,5 +142,44 @@ class DynamicRegistrationTest {
                 .send();
         assertThat(fragment.status()).isEqualTo(400);
         assertThat(fragment.text("error")).isEqualTo("invalid_redirect_uri");
+    }
+
+    HttpJson.Response registerRaw(Map<String, Object> body) {
+        return server.http
+                .post("/oauth2/register")
+                .bearer(server.adminToken())
+                .json(body)
+                .send();
+    }
+
+    @Test
+    void whenARegistrationNamesResponseOnlyFields_thenTheyAreIgnoredAndTheServerIssuesItsOwn() {
+        // RFC 7591 §2 and §3.2.1: client_id, the secret and the registration token are the server's, not metadata.
+        var created = registerRaw(HttpJson.map(
+                "client_name", "chooser",
+                "redirect_uris", List.of("https://app.example.com/callback"),
+                "client_id", "x",
+                "client_secret", "chosen",
+                "client_id_issued_at", 1,
+                "client_secret_expires_at", 1,
+                "registration_access_token", "grt_chosen",
+                "registration_client_uri", "https://evil.example/"));
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        String id = created.text("client_id");
+        assertThat(id).startsWith("gc_");
+        assertThat(created.text("client_secret")).startsWith("gcs_");
+        assertThat(created.json().path("client_secret_expires_at").asInt()).isZero();
+        assertThat(created.json().path("client_id_issued_at").asLong()).isGreaterThan(1);
+        assertThat(created.text("registration_access_token")).startsWith("grt_").isNotEqualTo("grt_chosen");
+        assertThat(created.text("registration_client_uri")).isEqualTo(server.base + "/oauth2/register/" + id);
+
+        var read = server.http
+                .get("/oauth2/register/" + id)
+                .bearer(created.text("registration_access_token"))
+                .send();
+        assertThat(read.status()).as(read.body()).isEqualTo(200);
+        assertThat(read.text("client_id")).isEqualTo(id);
+        assertThat(read.text("registration_client_uri")).isEqualTo(server.base + "/oauth2/register/" + id);
+        assertThat(read.body()).doesNotContain("chosen", "\"client_secret\"", "evil.example");
     }
 }

@@ -241,7 +241,10 @@ public final class ClientRoutes implements RouteGroup {
                                 .toList()));
     }
 
-    /** RFC 7591 §3.2.1 response: the metadata plus client_id, and the secret only when just issued. */
+    /**
+     * RFC 7591 §3.2.1 response: the metadata plus client_id, and the secret only when just issued. The server's fields
+     * always win: metadata under their names is not the client's to set, so it is left out rather than echoed.
+     */
     static Map<String, Object> view(OAuthClient c, String secret) {
         var m = new LinkedHashMap<String, Object>();
         m.put("client_id", c.clientId());
@@ -250,7 +253,9 @@ public final class ClientRoutes implements RouteGroup {
             m.put("client_secret_expires_at", 0);
         }
         m.put("client_id_issued_at", c.createdAt().getEpochSecond());
-        m.putAll(c.metadata().toJSONObject());
+        c.metadata().toJSONObject().forEach((field, value) -> {
+            if (!ClientService.RESPONSE_ONLY.contains(field)) m.put(field, value);
+        });
         return m;
     }
 

@@ -18,6 +18,7 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -79,8 +80,23 @@ public final class ClientService {
         this.clock = clock;
     }
 
+    /**
+     * The fields of a registration response (RFC 7591 §3.2.1, RFC 7592 §3) that are the server's, not client metadata:
+     * a caller sending them is ignored (RFC 7591 §2), so they are never stored nor echoed as the caller wrote them.
+     */
+    static final Set<String> RESPONSE_ONLY = Set.of(
+            "client_id",
+            "client_secret",
+            "client_id_issued_at",
+            "client_secret_expires_at",
+            "registration_access_token",
+            "registration_client_uri");
+
     /** Parses and checks RFC 7591 metadata; throws {@code invalid_client_metadata} or {@code invalid_redirect_uri}. */
-    public static OIDCClientMetadata validate(Map<String, Object> json) {
+    public static OIDCClientMetadata validate(Map<String, Object> request) {
+        // The SDK drops these too; not relying on it keeps a chosen secret out of the database whatever its version.
+        var json = new LinkedHashMap<>(request);
+        json.keySet().removeAll(RESPONSE_ONLY);
         checkShapes(json);
         OIDCClientMetadata m;
         try {
