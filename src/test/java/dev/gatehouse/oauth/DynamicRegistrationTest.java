@@ -2,13 +2,19 @@ package dev.gatehouse.oauth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.nimbusds.oauth2.sdk.ClientCredentialsGrant;
 import com.nimbusds.oauth2.sdk.GrantType;
 import com.nimbusds.oauth2.sdk.Scope;
+import com.nimbusds.oauth2.sdk.TokenRequest;
+import com.nimbusds.oauth2.sdk.TokenResponse;
+import com.nimbusds.oauth2.sdk.auth.ClientSecretBasic;
+import com.nimbusds.oauth2.sdk.auth.Secret;
 import com.nimbusds.oauth2.sdk.client.ClientDeleteRequest;
 import com.nimbusds.oauth2.sdk.client.ClientReadRequest;
 import com.nimbusds.oauth2.sdk.client.ClientRegistrationErrorResponse;
 import com.nimbusds.oauth2.sdk.client.ClientRegistrationResponse;
 import com.nimbusds.oauth2.sdk.client.ClientUpdateRequest;
+import com.nimbusds.oauth2.sdk.id.ClientID;
 import com.nimbusds.oauth2.sdk.token.BearerAccessToken;
 import com.nimbusds.openid.connect.sdk.rp.OIDCClientInformation;
 import com.nimbusds.openid.connect.sdk.rp.OIDCClientInformationResponse;
@@ -19,6 +25,7 @@ import dev.gatehouse.testkit.HttpJson;
 import dev.gatehouse.testkit.ServerTest;
 import dev.gatehouse.testkit.TestServer;
 import java.net.URI;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -181,5 +188,56 @@ class DynamicRegistrationTest {
         assertThat(read.text("client_id")).isEqualTo(id);
         assertThat(read.text("registration_client_uri")).isEqualTo(server.base + "/oauth2/register/" + id);
         assertThat(read.body()).doesNotContain("chosen", "\"client_secret\"", "evil.example");
+    }
+
+    @Test
+    void whenAClientUpdatesItsRegistration_thenItMustNameItsIdAndAnySecretItSendsMustBeItsOwn() throws Exception {
+        var created = registerRaw(HttpJson.map(
+                "client_name", "self-managed",
+                "redirect_uris", List.of("https://app.example.com/callback"),
+                "grant_types", List.of("authorization_code", "client_credentials")));
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        String id = created.text("client_id");
+        String secret = created.text("client_secret");
+        String rat = created.text("registration_access_token");
+        String self = "/oauth2/register/" + id;
+        Map<String, Object> metadata = HttpJson.map(
+                "client_name", "renamed",
+                "redirect_uris", List.of("https://app.example.com/callback"),
+                "grant_types", List.of("authorization_code", "client_credentials"));
+
+        // RFC 7592 §2.2: client_id MUST be present and equal to the path's; a client_secret MUST be the current one.
+        for (var wrong : List.of(
+                HttpJson.map(),
+                HttpJson.map("client_id", "gc_someone_else"),
+                HttpJson.map("client_id", id, "client_secret", "gcs_wrong"),
+                HttpJson.map("client_id", id, "client_secret", 7))) {
+            var body = new LinkedHashMap<>(metadata);
+            body.putAll(wrong);
+            var r = server.http.put(self).bearer(rat).json(body).send();
+            assertThat(r.status()).as(wrong + " -> " + r.body()).isEqualTo(400);
+            assertThat(r.text("error")).isEqualTo("invalid_client_metadata");
+        }
+        assertThat(server.http.get(self).bearer(rat).send().text("client_name")).isEqualTo("self-managed");
+
+        var body = new LinkedHashMap<>(metadata);
+        body.put("client_id", id);
+        body.put("client_secret", secret);
+        var updated = server.http.put(self).bearer(rat).json(body).send();
+        assertThat(updated.status()).as(updated.body()).isEqualTo(200);
+        assertThat(updated.text("client_id")).isEqualTo(id);
+        assertThat(updated.text("client_name")).isEqualTo("renamed");
+        assertThat(updated.json().has("client_secret")).isFalse();
+        assertThat(server.http.get(self).bearer(rat).send().body()).doesNotContain(secret);
+
+        // The secret is unchanged: the client still authenticates with it.
+        var token = TokenResponse.parse(new TokenRequest(
+                        URI.create(server.base + "/oauth2/token"),
+                        new ClientSecretBasic(new ClientID(id), new Secret(secret)),
+                        new ClientCredentialsGrant(),
+                        null)
+                .toHTTPRequest()
+                .send());
+        assertThat(token.indicatesSuccess()).isTrue();
     }
 }

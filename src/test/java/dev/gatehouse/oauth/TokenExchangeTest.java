@@ -359,7 +359,15 @@ class TokenExchangeTest {
         var update = server.http
                 .put("/oauth2/register/" + registered.text("client_id"))
                 .bearer(registered.text("registration_access_token"))
-                .json(map("client_name", "self", "grant_types", List.of(GRANT), "token_exchange_impersonation", true))
+                .json(map(
+                        "client_id",
+                        registered.text("client_id"),
+                        "client_name",
+                        "self",
+                        "grant_types",
+                        List.of(GRANT),
+                        "token_exchange_impersonation",
+                        true))
                 .send();
         assertThat(update.status()).as(update.body()).isEqualTo(200);
         assertThat(update.json().has("token_exchange_impersonation")).isFalse();

@@ -492,6 +492,28 @@ public final class ClientService {
         return open(row);
     }
 
+    /**
+     * RFC 7592 §2.2: a client replacing its own registration names its client_id, and a client_secret it includes must
+     * be its current one (checked as at the token endpoint, never stored). Impersonation is an administrator's
+     * decision, so the stored value stays whatever the request says.
+     */
+    public OAuthClient updateOwn(OAuthClient self, Map<String, Object> request, RequestInfo info) {
+        if (!self.clientId().equals(request.get("client_id")))
+            throw new OAuthError(
+                    400, "invalid_client_metadata", "client_id must be present and name this client", "client_id");
+        Object secret = request.get("client_secret");
+        if (secret != null && !(secret instanceof String s && secretMatches(self, s)))
+            throw new OAuthError(
+                    400,
+                    "invalid_client_metadata",
+                    "client_secret is not this client's current secret",
+                    "client_secret");
+        var metadata = new LinkedHashMap<>(request);
+        metadata.remove(OAuthClient.IMPERSONATION);
+        if (self.mayImpersonate()) metadata.put(OAuthClient.IMPERSONATION, true);
+        return update(self.clientId(), metadata, null, info);
+    }
+
     public boolean delete(String clientId, UUID actor, RequestInfo info) {
         boolean deleted = db.inTransaction(h -> {
             boolean d = store.delete(h, clientId);
@@ -549,11 +571,16 @@ public final class ClientService {
             assertions.verify(c, presented.assertion());
             return c;
         }
-        String expected = c.secretHash().orElseThrow(() -> OAuthError.invalidClient("client authentication failed"));
-        if (presented.secret() == null || !Secrets.constantTimeEquals(expected, Secrets.sha256(presented.secret()))) {
-            throw OAuthError.invalidClient("client authentication failed");
-        }
+        if (!secretMatches(c, presented.secret())) throw OAuthError.invalidClient("client authentication failed");
         return c;
+    }
+
+    /** True when {@code secret} is the client's current one, compared as hashes in constant time. */
+    private static boolean secretMatches(OAuthClient c, String secret) {
+        return secret != null
+                && c.secretHash()
+                        .filter(expected -> Secrets.constantTimeEquals(expected, Secrets.sha256(secret)))
+                        .isPresent();
     }
 
     private static boolean usesSecret(ClientAuthenticationMethod method) {

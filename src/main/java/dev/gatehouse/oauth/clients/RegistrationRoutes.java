@@ -72,20 +72,7 @@ public final class RegistrationRoutes implements RouteGroup {
 
     private void update(Context ctx) {
         OAuthClient c = self(ctx);
-        Map<String, Object> body = oauthBody(ctx);
-        Object claimedId = body.remove("client_id");
-        if (claimedId != null && !c.clientId().equals(claimedId)) {
-            throw new OAuthError(400, "invalid_client_metadata", "client_id does not match");
-        }
-        body.remove("client_secret");
-        body.remove("registration_access_token");
-        body.remove("registration_client_uri");
-        body.remove("client_id_issued_at");
-        body.remove("client_secret_expires_at");
-        // Impersonation is an administrator's decision, not the client's own.
-        body.remove(OAuthClient.IMPERSONATION);
-        if (c.mayImpersonate()) body.put(OAuthClient.IMPERSONATION, true);
-        var updated = clients.update(c.clientId(), body, null, web.info(ctx));
+        var updated = clients.updateOwn(c, oauthBody(ctx), web.info(ctx));
         var view = ClientRoutes.view(updated, null);
         view.put("registration_client_uri", issuer + "/oauth2/register/" + c.clientId());
         web.ok(ctx, view);
