@@ -240,4 +240,45 @@ class DynamicRegistrationTest {
                 .send());
         assertThat(token.indicatesSuccess()).isTrue();
     }
+
+    @Test
+    void whenAClientWithoutAuthorizationCodeRegistersRedirectUris_thenTheyAreCheckedToo() {
+        var backend = registerRaw(HttpJson.map(
+                "grant_types", List.of("client_credentials"), "redirect_uris", List.of("http://evil.example/")));
+        assertThat(backend.status()).as(backend.body()).isEqualTo(400);
+        assertThat(backend.text("error")).isEqualTo("invalid_redirect_uri");
+
+        var admin = server.http
+                .post("/v1/admin/clients")
+                .bearer(server.adminToken())
+                .json(HttpJson.map(
+                        "grant_types", List.of("client_credentials"), "redirect_uris", List.of("http://evil.example/")))
+                .send();
+        assertThat(admin.status()).as(admin.body()).isEqualTo(422);
+        assertThat(admin.body()).contains("invalid_redirect_uri");
+    }
+
+    @Test
+    void whenARedirectUriHasNoHostOrCarriesUserInfo_thenInvalidRedirectUriIsReturned() {
+        for (String uri : List.of(
+                "https://app.example@evil.example/cb",
+                "https:///cb",
+                "https:foo",
+                "http://user@127.0.0.1/cb",
+                "http:///cb",
+                "com.example.app://user@host/cb")) {
+            var r = registerRaw(HttpJson.map("redirect_uris", List.of(uri)));
+            assertThat(r.status()).as(uri + " -> " + r.body()).isEqualTo(400);
+            assertThat(r.text("error")).as(uri).isEqualTo("invalid_redirect_uri");
+        }
+        // RFC 8252 §7: a native app may use a private-use scheme, loopback http, or a claimed https URI.
+        var nativeApp = registerRaw(HttpJson.map(
+                "application_type",
+                "native",
+                "token_endpoint_auth_method",
+                "none",
+                "redirect_uris",
+                List.of("com.example.app:/cb", "http://127.0.0.1/cb", "https://app.example.com/cb")));
+        assertThat(nativeApp.status()).as(nativeApp.body()).isEqualTo(201);
+    }
 }

@@ -152,16 +152,16 @@ public final class ClientService {
             throw new OAuthError(
                     400, "invalid_client_metadata", "public clients cannot use token exchange", "grant_types");
         }
-        if (m.getGrantTypes().contains(GrantType.AUTHORIZATION_CODE)) {
-            if (m.getRedirectionURIs() == null || m.getRedirectionURIs().isEmpty()) {
-                throw new OAuthError(
-                        400,
-                        "invalid_redirect_uri",
-                        "redirect_uris are required for authorization_code",
-                        "redirect_uris");
-            }
-            for (URI uri : m.getRedirectionURIs()) checkRedirect(uri);
-        } else if (!m.getResponseTypes().isEmpty() && m.getRedirectionURIs() == null) {
+        boolean browserFlow = m.getGrantTypes().contains(GrantType.AUTHORIZATION_CODE);
+        if (browserFlow
+                && (m.getRedirectionURIs() == null || m.getRedirectionURIs().isEmpty())) {
+            throw new OAuthError(
+                    400, "invalid_redirect_uri", "redirect_uris are required for authorization_code", "redirect_uris");
+        }
+        // Whatever the grant types: the authorization endpoint sends even its refusals to a registered redirect URI
+        // (RFC 6749 §4.1.2.1), so a client_credentials client must not register one that is not checked.
+        if (m.getRedirectionURIs() != null) for (URI uri : m.getRedirectionURIs()) checkRedirect(uri);
+        if (!browserFlow && !m.getResponseTypes().isEmpty() && m.getRedirectionURIs() == null) {
             m.setResponseTypes(Set.of()); // no browser flow: clients without redirects need no response type
         }
         checkLogoutMetadata(m);
@@ -351,7 +351,8 @@ public final class ClientService {
         if (!"https".equals(scheme) && !loopback) throw metadataError(field, "must use https (or loopback http)");
     }
 
-    // OAuth 2.1 §2.3.1 / RFC 8252: https, loopback http, or a private-use scheme; never a fragment.
+    // OAuth 2.1 §2.3.1 / RFC 8252: https, loopback http, or a private-use scheme; never a fragment. An http(s) URI
+    // names a host, and no URI carries user info: https://app.example@evil.example/cb goes to evil.example.
     private static void checkRedirect(URI uri) {
         String scheme = uri.getScheme();
         if (scheme == null || !uri.isAbsolute() || uri.getFragment() != null) {
@@ -359,6 +360,15 @@ public final class ClientService {
                     400,
                     "invalid_redirect_uri",
                     "redirect URIs must be absolute and have no fragment: " + uri,
+                    "redirect_uris");
+        }
+        boolean web = "http".equals(scheme) || "https".equals(scheme);
+        if (uri.getRawUserInfo() != null
+                || (web && (uri.getHost() == null || uri.getHost().isEmpty()))) {
+            throw new OAuthError(
+                    400,
+                    "invalid_redirect_uri",
+                    "redirect URIs must have no user info, and http(s) ones a host: " + uri,
                     "redirect_uris");
         }
         boolean loopback = "http".equals(scheme)
