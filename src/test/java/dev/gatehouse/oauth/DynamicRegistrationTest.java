@@ -2,6 +2,8 @@ package dev.gatehouse.oauth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.oauth2.sdk.ClientCredentialsGrant;
 import com.nimbusds.oauth2.sdk.GrantType;
 import com.nimbusds.oauth2.sdk.Scope;
@@ -280,5 +282,24 @@ class DynamicRegistrationTest {
                 "redirect_uris",
                 List.of("com.example.app:/cb", "http://127.0.0.1/cb", "https://app.example.com/cb")));
         assertThat(nativeApp.status()).as(nativeApp.body()).isEqualTo(201);
+    }
+
+    @Test
+    void whenAClientRegistersBothJwksAndJwksUri_thenInvalidClientMetadataIsReturned() throws Exception {
+        var key = new ECKeyGenerator(Curve.P_256).generate().toPublicJWK();
+        // RFC 7591 §2: jwks_uri and jwks MUST NOT both be present, whatever the authentication method.
+        for (String method : List.of("client_secret_basic", "none")) {
+            var r = registerRaw(HttpJson.map(
+                    "token_endpoint_auth_method",
+                    method,
+                    "redirect_uris",
+                    List.of("https://app.example.com/callback"),
+                    "jwks",
+                    Map.of("keys", List.of(key.toJSONObject())),
+                    "jwks_uri",
+                    "https://app.example.com/jwks.json"));
+            assertThat(r.status()).as(method + " -> " + r.body()).isEqualTo(400);
+            assertThat(r.text("error")).isEqualTo("invalid_client_metadata");
+        }
     }
 }

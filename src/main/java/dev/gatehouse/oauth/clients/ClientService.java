@@ -199,6 +199,11 @@ public final class ClientService {
 
     /** RFC 7523 clients register their public keys inline; Gatehouse does not fetch {@code jwks_uri}. */
     private static void checkKeys(OIDCClientMetadata m) {
+        // RFC 7591 §2: jwks_uri and jwks "MUST NOT both be present", whatever the authentication method.
+        if (m.getJWKSetURI() != null && m.getJWKSet() != null) {
+            throw new OAuthError(
+                    400, "invalid_client_metadata", "jwks_uri and jwks must not both be present", "jwks_uri");
+        }
         boolean keyAuth = ClientAuthenticationMethod.PRIVATE_KEY_JWT.equals(m.getTokenEndpointAuthMethod());
         if (keyAuth && m.getJWKSetURI() != null) {
             throw new OAuthError(
