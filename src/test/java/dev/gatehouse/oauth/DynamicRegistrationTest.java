@@ -244,6 +244,56 @@ class DynamicRegistrationTest {
     }
 
     @Test
+    void whenAClientUpdatesItself_thenItMayNarrowButNotWidenWhatAnAdministratorRegistered() throws Exception {
+        var created = registerRaw(HttpJson.map(
+                "client_name",
+                "job",
+                "grant_types",
+                List.of("client_credentials"),
+                "scope",
+                "openid email",
+                "dpop_bound_access_tokens",
+                true));
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        String id = created.text("client_id");
+        String rat = created.text("registration_access_token");
+        String self = "/oauth2/register/" + id;
+
+        for (var widening : List.of(
+                HttpJson.map("scope", "openid email profile"),
+                HttpJson.map(
+                        "grant_types",
+                        List.of("client_credentials", "authorization_code"),
+                        "redirect_uris",
+                        List.of("https://app.example.com/callback")))) {
+            var body = new LinkedHashMap<String, Object>(HttpJson.map("client_id", id, "client_name", "job"));
+            body.putAll(widening);
+            var r = server.http.put(self).bearer(rat).json(body).send();
+            assertThat(r.status()).as(widening + " -> " + r.body()).isEqualTo(400);
+            assertThat(r.text("error")).isEqualTo("invalid_client_metadata");
+        }
+
+        // Leaving them out keeps them (not the wider defaults), and the DPoP requirement cannot be lifted.
+        var kept = server.http
+                .put(self)
+                .bearer(rat)
+                .json(HttpJson.map("client_id", id, "client_name", "job", "dpop_bound_access_tokens", false))
+                .send();
+        assertThat(kept.status()).as(kept.body()).isEqualTo(200);
+        assertThat(kept.text("scope")).isEqualTo("openid email");
+        assertThat(kept.json().path("grant_types").toString()).isEqualTo("[\"client_credentials\"]");
+        assertThat(kept.json().path("dpop_bound_access_tokens").asBoolean()).isTrue();
+
+        var narrowed = server.http
+                .put(self)
+                .bearer(rat)
+                .json(HttpJson.map("client_id", id, "client_name", "job", "scope", "email"))
+                .send();
+        assertThat(narrowed.status()).as(narrowed.body()).isEqualTo(200);
+        assertThat(narrowed.text("scope")).isEqualTo("email");
+    }
+
+    @Test
     void whenAClientWithoutAuthorizationCodeRegistersRedirectUris_thenTheyAreCheckedToo() {
         var backend = registerRaw(HttpJson.map(
                 "grant_types", List.of("client_credentials"), "redirect_uris", List.of("http://evil.example/")));

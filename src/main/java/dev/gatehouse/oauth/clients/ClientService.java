@@ -526,7 +526,37 @@ public final class ClientService {
         var metadata = new LinkedHashMap<>(request);
         metadata.remove(OAuthClient.IMPERSONATION);
         if (self.mayImpersonate()) metadata.put(OAuthClient.IMPERSONATION, true);
+        keepWhatOnlyAnAdministratorGrants(self, metadata);
         return update(self.clientId(), metadata, null, info);
+    }
+
+    /**
+     * RFC 7592 §2.2 lets the server refuse or replace values. A client managing itself may narrow what an administrator
+     * registered, never widen it: its scope and grant types stay within the current ones (left out, they stay as they
+     * are, rather than fall back to defaults that could be wider), and a PAR or DPoP requirement stays on.
+     */
+    private static void keepWhatOnlyAnAdministratorGrants(OAuthClient self, Map<String, Object> metadata) {
+        Set<String> scopeNow = self.allowedScopes();
+        Object scopeAsked = metadata.get("scope");
+        if (!scopeNow.isEmpty()) {
+            if (scopeAsked == null) metadata.put("scope", String.join(" ", scopeNow));
+            else if (!(scopeAsked instanceof String s)
+                    || !scopeNow.containsAll(List.of(s.trim().split(" +"))))
+                throw metadataError(
+                        "scope", "may only narrow the registered scope (" + String.join(" ", scopeNow) + ")");
+        }
+        List<String> grantsNow = self.metadata().getGrantTypes() == null
+                ? List.of()
+                : self.metadata().getGrantTypes().stream()
+                        .map(GrantType::getValue)
+                        .toList();
+        Object grantsAsked = metadata.get("grant_types");
+        if (grantsAsked == null) metadata.put("grant_types", grantsNow);
+        else if (!(grantsAsked instanceof List<?> l) || !grantsNow.containsAll(l))
+            throw metadataError("grant_types", "may only narrow the registered grant types " + grantsNow);
+        if (self.metadata().requiresPushedAuthorizationRequests())
+            metadata.put("require_pushed_authorization_requests", true);
+        if (self.metadata().getDPoPBoundAccessTokens()) metadata.put("dpop_bound_access_tokens", true);
     }
 
     public boolean delete(String clientId, UUID actor, RequestInfo info) {
