@@ -267,7 +267,7 @@ public final class App implements AutoCloseable {
         groups.add(new dev.gatehouse.oauth.device.DeviceRoutes(
                 devices, clients, consent, sso, web, secrets, config.issuer(), https));
         groups.add(new dev.gatehouse.oidc.UserinfoRoutes(introspector, accounts, clients, web, dpop, config.issuer()));
-        this.backChannelLogout = new dev.gatehouse.oidc.BackChannelLogout();
+        this.backChannelLogout = new dev.gatehouse.oidc.BackChannelLogout(config.webhookAllowPrivate());
         var logout = new dev.gatehouse.oidc.LogoutService(
                 db, sso, authorize, sessions, clients, idTokens, backChannelLogout, audit, secrets, config.issuer());
         // When every session of an account ends, so do its browser sign-ins, the sign-ins waiting for a second factor

@@ -1,7 +1,9 @@
 package dev.gatehouse.oidc;
 
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.URLEncoder;
+import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -21,6 +23,12 @@ import org.slf4j.LoggerFactory;
  * seconds, any other answer is final (a 400 means the client refused the token, and resending will not change that).
  * Redirects are not followed. Deliveries live in memory: a restart drops the ones still pending (a logout token is
  * valid for two minutes, so a durable outbox table would buy little).
+ *
+ * <p>A client names the address, so the server never calls one that resolves to a loopback, private, link-local or
+ * otherwise internal address unless {@code GATEHOUSE_WEBHOOK_ALLOW_PRIVATE} is set: otherwise whoever holds a
+ * registration access token could make Gatehouse POST to services beside it (server-side request forgery). The
+ * address is checked when each attempt starts; a name that resolves differently between that check and the connection
+ * (DNS rebinding) is not caught.
  */
 public final class BackChannelLogout implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BackChannelLogout.class);
@@ -34,6 +42,12 @@ public final class BackChannelLogout implements AutoCloseable {
             .build();
     private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("backchannel-logout").daemon().factory());
+    private final boolean allowPrivate;
+
+    /** {@code allowPrivate}: also call loopback and private addresses (development, or clients inside the network). */
+    public BackChannelLogout(boolean allowPrivate) {
+        this.allowPrivate = allowPrivate;
+    }
 
     /** Queues delivery of {@code logoutToken} to {@code uri}; returns at once. */
     public void send(String clientId, URI uri, String logoutToken) {
@@ -41,6 +55,13 @@ public final class BackChannelLogout implements AutoCloseable {
     }
 
     private void attempt(String clientId, URI uri, String logoutToken, int attempt) {
+        if (!allowPrivate && internal(uri.getHost())) {
+            log.warn(
+                    "Back-channel logout to client {} not sent: its backchannel_logout_uri resolves to an internal"
+                            + " address (set GATEHOUSE_WEBHOOK_ALLOW_PRIVATE=true to allow)",
+                    clientId);
+            return;
+        }
         var request = HttpRequest.newBuilder(uri)
                 .timeout(TIMEOUT)
                 .header("Content-Type", "application/x-www-form-urlencoded")
@@ -70,6 +91,31 @@ public final class BackChannelLogout implements AutoCloseable {
                         log.warn("Back-channel logout to client {} not delivered ({})", clientId, outcome);
                     }
                 });
+    }
+
+    /** True when {@code host} does not resolve, or resolves to any address that is not a public unicast one. */
+    static boolean internal(String host) {
+        if (host == null) return true;
+        try {
+            for (InetAddress a : InetAddress.getAllByName(host)) {
+                if (a.isLoopbackAddress()
+                        || a.isAnyLocalAddress()
+                        || a.isSiteLocalAddress()
+                        || a.isLinkLocalAddress()
+                        || a.isMulticastAddress()
+                        || uniqueLocalOrShared(a)) return true;
+            }
+            return false;
+        } catch (UnknownHostException e) {
+            return true;
+        }
+    }
+
+    /** IPv6 unique local addresses (fc00::/7) and IPv4 shared address space (100.64.0.0/10, RFC 6598). */
+    private static boolean uniqueLocalOrShared(InetAddress a) {
+        byte[] b = a.getAddress();
+        if (b.length == 16) return (b[0] & 0xfe) == 0xfc;
+        return (b[0] & 0xff) == 100 && (b[1] & 0xc0) == 64;
     }
 
     @Override
