@@ -164,6 +164,12 @@ public final class UserinfoRoutes implements RouteGroup {
         String authorization = ctx.header("Authorization");
         boolean dpopScheme =
                 dpop != null && authorization != null && authorization.regionMatches(true, 0, "DPoP ", 0, 5);
+        if (!dpopScheme && (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7))) {
+            // RFC 6750 §3.1: a request without credentials (or with a scheme this endpoint does not take) gets the
+            // challenge without an error code.
+            refuse(ctx, false, null, "an access token is required (Bearer or DPoP)");
+            return Optional.empty();
+        }
         Optional<AccessTokenClaims> claims;
         if (dpopScheme) {
             String token = authorization.substring(5).trim();
@@ -247,6 +253,13 @@ public final class UserinfoRoutes implements RouteGroup {
     private void refuse(Context ctx, boolean dpopChallenge, String error, String description) {
         Cors.answer(ctx.header("Origin"), true).forEach(ctx::header);
         String algs = "algs=\"" + String.join(" ", PublicJwks.algNames()) + "\"";
+        if (error == null) {
+            ctx.header("WWW-Authenticate", "Bearer realm=\"gatehouse\"");
+            if (dpop != null) ctx.res().addHeader("WWW-Authenticate", "DPoP " + algs);
+            // The body keeps the OAuth surface's error field; only the challenge is bare.
+            web.json(ctx, 401, Map.of("error", "invalid_token", "error_description", description));
+            return;
+        }
         if (dpopChallenge) {
             ctx.header("WWW-Authenticate", "DPoP error=\"" + error + "\", " + algs);
         } else {

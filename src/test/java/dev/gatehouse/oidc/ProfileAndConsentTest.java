@@ -188,7 +188,14 @@ class ProfileAndConsentTest {
         var noToken =
                 server.http.put("/oauth2/userinfo").json(map("given_name", "X")).send();
         assertThat(noToken.status()).isEqualTo(401);
-        assertThat(noToken.header("WWW-Authenticate")).contains("invalid_token");
+        // RFC 6750 §3.1: no credentials, so a challenge without an error code.
+        assertThat(noToken.header("WWW-Authenticate")).isEqualTo("Bearer realm=\"gatehouse\"");
+        var otherScheme = server.http
+                .get("/oauth2/userinfo")
+                .header("Authorization", "Basic dXNlcjpwYXNz")
+                .send();
+        assertThat(otherScheme.status()).isEqualTo(401);
+        assertThat(otherScheme.header("WWW-Authenticate")).doesNotContain("error=");
         var badToken = server.http
                 .put("/oauth2/userinfo")
                 .bearer("not-a-token")
