@@ -553,6 +553,69 @@ class AuthorizationCodeFlowTest {
         assertThat(tokens.getRefreshToken()).isNull();
     }
 
+    static TokenResponse withResources(Client as, com.nimbusds.oauth2.sdk.AuthorizationGrant grant, URI... resources)
+            throws Exception {
+        return OIDCTokenResponseParser.parse(
+                new TokenRequest(tokenUri, as.auth(), grant, null, List.of(resources), null)
+                        .toHTTPRequest()
+                        .send());
+    }
+
+    static List<String> audience(TokenResponse r) throws Exception {
+        assertThat(r.indicatesSuccess())
+                .as(() -> r.toErrorResponse().toJSONObject().toString())
+                .isTrue();
+        return com.nimbusds.jwt.SignedJWT.parse(
+                        r.toSuccessResponse().getTokens().getAccessToken().getValue())
+                .getJWTClaimsSet()
+                .getAudience();
+    }
+
+    @Test
+    void whenTheTokenRequestNamesAGrantedResource_thenTheTokenIsForItAloneAndAnotherIsInvalidTarget() throws Exception {
+        URI orders = URI.create("https://orders.example/");
+        URI billing = URI.create("https://billing.example/");
+        URI elsewhere = URI.create("https://elsewhere.example/");
+        var client = register();
+        String email = newUser();
+        var verifier = new CodeVerifier();
+        var req = request(client, verifier, new Nonce())
+                .resources(orders, billing)
+                .build();
+        var code = AuthorizationResponse.parse(authorize(new Browser(server.base), req.toURI(), email))
+                .toSuccessResponse()
+                .getAuthorizationCode();
+
+        // RFC 8707 §2.2: one of the granted resources at the token endpoint narrows the audience to it.
+        var first = withResources(client, new AuthorizationCodeGrant(code, CALLBACK, verifier), orders);
+        assertThat(audience(first)).containsExactly(orders.toString());
+        RefreshToken rt = first.toSuccessResponse().getTokens().getRefreshToken();
+
+        // A refresh for a resource outside the grant is invalid_target and does not spend the refresh token.
+        assertThat(error(withResources(client, new RefreshTokenGrant(rt), elsewhere)))
+                .isEqualTo("invalid_target");
+        var second = withResources(client, new RefreshTokenGrant(rt), billing);
+        assertThat(audience(second)).containsExactly(billing.toString());
+        var third = withResources(
+                client,
+                new RefreshTokenGrant(second.toSuccessResponse().getTokens().getRefreshToken()));
+        assertThat(audience(third)).containsExactlyInAnyOrder(orders.toString(), billing.toString());
+
+        // At the code: a resource the user never granted is invalid_target.
+        var v2 = new CodeVerifier();
+        var code2 = AuthorizationResponse.parse(authorize(
+                        new Browser(server.base),
+                        request(client, v2, new Nonce())
+                                .resources(orders)
+                                .build()
+                                .toURI(),
+                        email))
+                .toSuccessResponse()
+                .getAuthorizationCode();
+        assertThat(error(withResources(client, new AuthorizationCodeGrant(code2, CALLBACK, v2), billing)))
+                .isEqualTo("invalid_target");
+    }
+
     static AuthenticationRequest loopbackRequest(Client c, String redirect, CodeVerifier verifier) {
         return new AuthenticationRequest.Builder(ResponseType.CODE, new Scope("openid"), c.id(), URI.create(redirect))
                 .endpointURI(authorizeUri)

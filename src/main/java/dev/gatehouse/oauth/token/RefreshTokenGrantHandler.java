@@ -61,6 +61,7 @@ public final class RefreshTokenGrantHandler implements GrantHandler {
         if (!grant.scope().containsAll(requested))
             throw OAuthError.invalidScope("the scope exceeds what was originally granted");
         Set<String> scope = requested.isEmpty() ? grant.scope() : requested;
+        userTokens.audience(call, grant); // RFC 8707: refused before the rotation, so the owner keeps its token
         var outcome = sessions.refresh(token, clientId, call.info());
         if (!(outcome instanceof SessionService.RefreshOutcome.Refreshed refreshed)
                 || !refreshed.session().clientId().equals(clientId)) {

@@ -1,6 +1,7 @@
 package dev.gatehouse.oauth.token;
 
 import com.nimbusds.oauth2.sdk.GrantType;
+import dev.gatehouse.oauth.OAuthError;
 import dev.gatehouse.oidc.IdTokenService;
 import dev.gatehouse.tokens.AccessTokenService;
 import java.time.Instant;
@@ -54,11 +55,26 @@ public final class UserTokens {
         return answer(call, grant, grant.scope(), sessionId, refresh ? Optional.of(refreshToken) : Optional.empty());
     }
 
+    /**
+     * The access token's audience (RFC 8707 §2.2): the resources the token request names, each one the user granted;
+     * without any, every granted resource, or the default audience when none was. A resource outside the grant is
+     * {@code invalid_target}: a token request narrows what was granted, never widens it.
+     */
+    List<String> audience(TokenCall call, Grant grant) {
+        List<String> requested = call.resources();
+        if (requested.isEmpty()) return grant.resources().isEmpty() ? List.of(defaultAudience) : grant.resources();
+        for (String r : requested) {
+            if (!grant.resources().contains(r))
+                throw OAuthError.invalidTarget("the grant does not include the resource " + r);
+        }
+        return List.copyOf(new java.util.LinkedHashSet<>(requested));
+    }
+
     /** The tokens for {@code scope} (the grant's or, on refresh, a part of it) in session {@code sessionId}. */
     Map<String, Object> answer(
             TokenCall call, Grant grant, Set<String> scope, UUID sessionId, Optional<String> refreshToken) {
         String subject = grant.userId().toString();
-        List<String> audience = grant.resources().isEmpty() ? List.of(defaultAudience) : grant.resources();
+        List<String> audience = audience(call, grant);
         var access = tokens.issue(call.bind(new AccessTokenService.Request(
                 subject, Optional.of(sessionId), call.client().clientId(), audience, scope)));
         var body = new LinkedHashMap<String, Object>();
