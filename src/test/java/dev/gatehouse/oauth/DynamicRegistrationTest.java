@@ -294,6 +294,23 @@ class DynamicRegistrationTest {
     }
 
     @Test
+    void whenAClientAsksForSomethingThisServerCannotHonour_thenItIsRefusedNotIgnored() {
+        for (var unsupported : List.of(
+                HttpJson.map("sector_identifier_uri", "https://app.example.com/sector.json"),
+                HttpJson.map("request_uris", List.of("https://app.example.com/request.jwt")),
+                HttpJson.map("request_object_signing_alg", "RS256"),
+                HttpJson.map("authorization_signed_response_alg", "RS256"),
+                HttpJson.map("tls_client_certificate_bound_access_tokens", true))) {
+            var body = new LinkedHashMap<String, Object>(HttpJson.map(
+                    "client_name", "demanding", "redirect_uris", List.of("https://app.example.com/callback")));
+            body.putAll(unsupported);
+            var r = registerRaw(body);
+            assertThat(r.status()).as(unsupported + " -> " + r.body()).isEqualTo(400);
+            assertThat(r.text("error")).isEqualTo("invalid_client_metadata");
+        }
+    }
+
+    @Test
     void whenAClientWithoutAuthorizationCodeRegistersRedirectUris_thenTheyAreCheckedToo() {
         var backend = registerRaw(HttpJson.map(
                 "grant_types", List.of("client_credentials"), "redirect_uris", List.of("http://evil.example/")));

@@ -338,6 +338,31 @@ class AcrAmrTest {
     }
 
     @Test
+    void whenTheClientRegisteredDefaultAcrValues_thenTheyApplyToRequestsWithoutAcrValues() throws Exception {
+        var body = TestServer.webClient("strict app", CALLBACK, "openid email", "authorization_code");
+        body.put("default_acr_values", List.of(MFA));
+        var strict = new ClientID(server.registerClient(body).text("client_id"));
+        String email = accounts.registered("default-acr");
+        var b = new Browser(server.base);
+        var login = b.follow(b.get(request(new CodeVerifier()).build().toURI()));
+        back(b, b.signIn(login, email, PASSWORD)); // a password-only session
+        enableTotp(email);
+
+        // OIDC Registration §2: the strict client's request names no acr_values, so its default asks for MFA.
+        var strictRequest = new AuthenticationRequest.Builder(ResponseType.CODE, new Scope("openid"), strict, CALLBACK)
+                .endpointURI(URI.create(server.base + "/oauth2/authorize"))
+                .state(new State())
+                .nonce(new Nonce())
+                .codeChallenge(new CodeVerifier(), CodeChallengeMethod.S256);
+        var page = b.follow(b.get(strictRequest.build().toURI()));
+        assertThat(isSecondStep(page)).as(page.body()).isTrue();
+        // The client without a default is answered from the password-only session as before.
+        var verifier = new CodeVerifier();
+        var plain = back(b, b.get(request(verifier).build().toURI()));
+        assertThat(idClaims(exchange(plain, verifier)).getStringClaim("acr")).isEqualTo(PWD);
+    }
+
+    @Test
     void whenTheStepUpPageIsOpenedWithoutASignIn_thenItAsksToStartAgain() throws Exception {
         var r = new Browser(server.base)
                 .get(URI.create(server.base + "/login/mfa/step-up?return_to=%2Foauth2%2Fauthorize%3Fx%3D1"));

@@ -500,8 +500,9 @@ public final class AuthorizeService {
         if (acr != null
                 && (acr.length() > 1000 || Validator.textProblem(acr, 1000).isPresent()))
             throw new Refusal(OAuth2Error.INVALID_REQUEST, "acr_values is malformed", s, rm);
-        List<String> acrValues =
-                acr == null || acr.isBlank() ? List.of() : List.of(acr.trim().split(" +"));
+        List<String> acrValues = acr == null || acr.isBlank()
+                ? defaultAcrValues(client)
+                : List.of(acr.trim().split(" +"));
         Interaction interaction = backChannel ? seen : markersOf(params);
         String nonce = single(params, "nonce");
         if (nonce != null && nonce.length() > 512)
@@ -544,6 +545,14 @@ public final class AuthorizeService {
     }
 
     private static final Set<String> PROMPTS = Set.of("none", "login", "consent", "select_account");
+
+    /** OIDC Registration §2 default_acr_values: the client's acr_values when the request names none. */
+    private static List<String> defaultAcrValues(OAuthClient client) {
+        var defaults = client.metadata().getDefaultACRs();
+        return defaults == null
+                ? List.of()
+                : defaults.stream().map(a -> a.getValue()).toList();
+    }
 
     /** The response type, its values in any order (RFC 6749 §3.1.1); null when absent or malformed. */
     private static ResponseType parseResponseType(String value) {

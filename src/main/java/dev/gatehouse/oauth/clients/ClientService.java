@@ -174,9 +174,10 @@ public final class ClientService {
     }
 
     /**
-     * OIDC Registration §2 settings Gatehouse cannot honour are refused rather than ignored: a client asking for
-     * pairwise subjects, signed or encrypted userinfo, or encrypted ID tokens would otherwise get what it did not ask
-     * for without being told. Discovery advertises the same (public subjects, plain-JSON userinfo, signed ID tokens).
+     * OIDC Registration §2 and RFC 7591 settings Gatehouse cannot honour are refused rather than ignored: a client
+     * asking for pairwise subjects (or their sector identifier), signed or encrypted userinfo, encrypted ID tokens,
+     * request objects, JWT authorization responses (JARM) or mutual-TLS bound tokens (RFC 8705) would otherwise get
+     * what it did not ask for without being told. Discovery advertises the same (public subjects, plain-JSON userinfo, signed ID tokens).
      */
     private static void checkOidcSettings(OIDCClientMetadata m) {
         if (m.getSubjectType() != null && m.getSubjectType() != com.nimbusds.openid.connect.sdk.SubjectType.PUBLIC)
@@ -195,6 +196,22 @@ public final class ClientService {
                     m.getIDTokenJWEAlg() != null
                             ? "id_token_encrypted_response_alg"
                             : "userinfo_encrypted_response_alg");
+        if (m.getSectorIDURI() != null)
+            throw metadataError("sector_identifier_uri", "is only for pairwise subjects, and subjects here are public");
+        if (m.getRequestObjectURIs() != null
+                || m.getRequestObjectJWSAlg() != null
+                || m.getRequestObjectJWEAlg() != null)
+            throw metadataError(
+                    m.getRequestObjectURIs() != null ? "request_uris" : "request_object_signing_alg",
+                    "is not supported: request objects are not (use pushed authorization requests)");
+        if (m.getAuthorizationJWSAlg() != null || m.getAuthorizationJWEAlg() != null)
+            throw metadataError(
+                    "authorization_signed_response_alg",
+                    "is not supported: authorization responses are not JWTs (JARM)");
+        if (m.getTLSClientCertificateBoundAccessTokens())
+            throw metadataError(
+                    "tls_client_certificate_bound_access_tokens",
+                    "is not supported: tokens are sender-constrained with DPoP (dpop_bound_access_tokens)");
     }
 
     /** RFC 7523 clients register their public keys inline; Gatehouse does not fetch {@code jwks_uri}. */
