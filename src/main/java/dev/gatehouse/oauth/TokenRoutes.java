@@ -76,6 +76,7 @@ public final class TokenRoutes implements RouteGroup {
                 .tag("oauth")
                 .summary("Token revocation (RFC 7009)")
                 .returns(200, "revoked, or nothing to revoke")
+                .returns(400, "unauthorized_client: the token was issued to another client (it stays valid)")
                 .returns(401, "invalid_client");
         api.preflight("/oauth2/token", "POST").tag("oauth");
         api.preflight("/oauth2/revoke", "POST").tag("oauth");
@@ -118,8 +119,11 @@ public final class TokenRoutes implements RouteGroup {
         var client = clients.authenticate(ClientAuthParser.parse(call.header("Authorization"), params));
         String token = ClientAuthParser.single(params, "token");
         if (token == null) throw OAuthError.invalidRequest("missing parameter token");
-        if (token.startsWith("rt_")) sessions.revokeByRefreshToken(token, client.clientId(), call.info());
-        else introspector.revokeAccessToken(token, client.clientId());
+        boolean own = token.startsWith("rt_")
+                ? sessions.revokeByRefreshToken(token, client.clientId(), call.info())
+                : introspector.revokeAccessToken(token, client.clientId());
+        // RFC 7009 §2.1: a token issued to another client is refused, and the caller told so; it stays valid.
+        if (!own) throw new OAuthError(400, "unauthorized_client", "the token was not issued to this client");
         return new FormAnswer(200, Map.of(), null);
     }
 }

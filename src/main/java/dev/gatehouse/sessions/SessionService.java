@@ -165,24 +165,28 @@ public final class SessionService {
 
     /**
      * RFC 7009 revocation of a refresh token: ends its session (the whole family) when it belongs to {@code clientId}.
-     * Unknown tokens and tokens of other clients change nothing.
+     * False only when the token belongs to another client (§2.1: that request is refused, and changes nothing); an
+     * unknown token is nothing to revoke.
      */
-    public void revokeByRefreshToken(String refreshToken, String clientId, RequestInfo info) {
-        if (refreshToken == null || !refreshToken.startsWith("rt_") || refreshToken.length() > 100) return;
-        db.useTransaction(h -> store.sessionOfRefreshToken(h, Secrets.sha256(refreshToken))
-                .flatMap(id -> store.byId(h, id))
-                .filter(s -> s.clientId().equals(clientId))
-                .ifPresent(s -> {
-                    recent.invalidate(h, s.id());
-                    if (store.end(h, s.id(), clock.instant(), "revoked_by_client")) {
-                        audit.record(
-                                h,
-                                AuditEvent.success("session.revoked", s.userId())
-                                        .session(s.id())
-                                        .details(Map.of("client_id", clientId)),
-                                info);
-                    }
-                }));
+    public boolean revokeByRefreshToken(String refreshToken, String clientId, RequestInfo info) {
+        if (refreshToken == null || !refreshToken.startsWith("rt_") || refreshToken.length() > 100) return true;
+        return db.inTransaction(h -> {
+            var session =
+                    store.sessionOfRefreshToken(h, Secrets.sha256(refreshToken)).flatMap(id -> store.byId(h, id));
+            if (session.isPresent() && !session.get().clientId().equals(clientId)) return false;
+            session.ifPresent(s -> {
+                recent.invalidate(h, s.id());
+                if (store.end(h, s.id(), clock.instant(), "revoked_by_client")) {
+                    audit.record(
+                            h,
+                            AuditEvent.success("session.revoked", s.userId())
+                                    .session(s.id())
+                                    .details(Map.of("client_id", clientId)),
+                            info);
+                }
+            });
+            return true;
+        });
     }
 
     /** The session a refresh token belongs to, without spending the token (to check its client before rotating). */

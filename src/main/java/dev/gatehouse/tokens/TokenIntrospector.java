@@ -51,10 +51,14 @@ public final class TokenIntrospector {
         return body;
     }
 
-    /** Revokes an access token the client itself was issued; anything else is silently ignored (RFC 7009 §2.2). */
-    public void revokeAccessToken(String token, String clientId) {
-        tokens.verify(token)
-                .filter(c -> clientId.equals(c.clientId()))
-                .ifPresent(c -> revocations.revoke(c.jti(), c.expiresAt()));
+    /**
+     * Revokes an access token of {@code clientId}. False only when it is a valid token of another client (RFC 7009
+     * §2.1: that request is refused); anything that is not a token of this server is nothing to revoke.
+     */
+    public boolean revokeAccessToken(String token, String clientId) {
+        var claims = tokens.verify(token);
+        if (claims.isPresent() && !clientId.equals(claims.get().clientId())) return false;
+        claims.ifPresent(c -> revocations.revoke(c.jti(), c.expiresAt()));
+        return true;
     }
 }

@@ -193,6 +193,23 @@ class ClientCredentialsGrantTest {
         assertThat(active.toSuccessResponse().getClientID()).isEqualTo(client.id());
         assertThat(active.toSuccessResponse().getScope().toStringList()).containsExactly("a");
 
+        // RFC 7009 §2.1: another client's request is refused, and it revokes nothing.
+        var other = register("client_secret_basic", "a");
+        var foreign = new TokenRevocationRequest(
+                        URI.create(server.base + "/oauth2/revoke"),
+                        new ClientSecretBasic(other.id(), other.secret()),
+                        at)
+                .toHTTPRequest()
+                .send();
+        assertThat(foreign.getStatusCode()).isEqualTo(400);
+        assertThat(foreign.getBodyAsJSONObject()).containsEntry("error", "unauthorized_client");
+        assertThat(TokenIntrospectionResponse.parse(new TokenIntrospectionRequest(introspect, auth, at)
+                                .toHTTPRequest()
+                                .send())
+                        .toSuccessResponse()
+                        .isActive())
+                .isTrue();
+
         var revoke = new TokenRevocationRequest(URI.create(server.base + "/oauth2/revoke"), auth, at)
                 .toHTTPRequest()
                 .send();

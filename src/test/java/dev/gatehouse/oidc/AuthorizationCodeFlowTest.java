@@ -736,6 +736,13 @@ class AuthorizationCodeFlowTest {
                 .toSuccessResponse()
                 .getTokens();
         assertThat(error(refresh(thief, tokens.getRefreshToken(), null))).isEqualTo("invalid_grant");
+        // RFC 7009 §2.1: nor may it revoke it; the request is refused and the token lives on.
+        var revoke = new com.nimbusds.oauth2.sdk.TokenRevocationRequest(
+                        URI.create(server.base + "/oauth2/revoke"), thief.auth(), tokens.getRefreshToken())
+                .toHTTPRequest()
+                .send();
+        assertThat(revoke.getStatusCode()).isEqualTo(400);
+        assertThat(revoke.getBodyAsJSONObject()).containsEntry("error", "unauthorized_client");
         assertThat(refresh(owner, tokens.getRefreshToken(), null).indicatesSuccess())
                 .isTrue();
     }
