@@ -294,13 +294,15 @@ class DynamicRegistrationTest {
     }
 
     @Test
-    void whenAClientAsksForSomethingThisServerCannotHonour_thenItIsRefusedNotIgnored() {
+    void whenAClientAsksForSomethingThisServerCannotHonourOrAMisleadingName_thenItIsRefused() {
         for (var unsupported : List.of(
                 HttpJson.map("sector_identifier_uri", "https://app.example.com/sector.json"),
                 HttpJson.map("request_uris", List.of("https://app.example.com/request.jwt")),
                 HttpJson.map("request_object_signing_alg", "RS256"),
                 HttpJson.map("authorization_signed_response_alg", "RS256"),
-                HttpJson.map("tls_client_certificate_bound_access_tokens", true))) {
+                HttpJson.map("tls_client_certificate_bound_access_tokens", true),
+                HttpJson.map("client_name", "Pay\u202Eelpmaxe.live"),
+                HttpJson.map("client_name", "line\nbreak"))) {
             var body = new LinkedHashMap<String, Object>(HttpJson.map(
                     "client_name", "demanding", "redirect_uris", List.of("https://app.example.com/callback")));
             body.putAll(unsupported);

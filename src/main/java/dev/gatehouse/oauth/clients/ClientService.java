@@ -170,6 +170,11 @@ public final class ClientService {
             throw new OAuthError(
                     400, "invalid_client_metadata", "client_name must be at most 200 characters", "client_name");
         }
+        // The consent, device and logout pages show the name to users: no control characters, and no bidirectional
+        // overrides, which could make "evil.example" read as something else.
+        if (m.getName() != null && m.getName().codePoints().anyMatch(ClientService::misleading)) {
+            throw metadataError("client_name", "must not contain control or bidirectional formatting characters");
+        }
         return m;
     }
 
@@ -322,6 +327,15 @@ public final class ClientService {
     private static String fieldNamedIn(String message) {
         var m = java.util.regex.Pattern.compile("\"([a-z_]+)\"").matcher(message == null ? "" : message);
         return m.find() ? m.group(1) : null;
+    }
+
+    private static boolean misleading(int c) {
+        return Character.isISOControl(c)
+                || c == 0x061C
+                || c == 0x200E
+                || c == 0x200F
+                || (c >= 0x202A && c <= 0x202E)
+                || (c >= 0x2066 && c <= 0x2069);
     }
 
     private static OAuthError metadataError(String field, String message) {
