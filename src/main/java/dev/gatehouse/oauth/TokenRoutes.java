@@ -26,6 +26,7 @@ public final class TokenRoutes implements RouteGroup {
     private final Web web;
     private final dev.gatehouse.tokens.DpopProofs dpop;
     private final String tokenUrl;
+    private final String issuer;
 
     public TokenRoutes(
             TokenEndpoint endpoint,
@@ -46,6 +47,7 @@ public final class TokenRoutes implements RouteGroup {
             dev.gatehouse.tokens.DpopProofs dpop,
             String issuer) {
         this.dpop = dpop;
+        this.issuer = issuer;
         this.tokenUrl = issuer + "/oauth2/token";
         this.endpoint = endpoint;
         this.clients = clients;
@@ -111,7 +113,28 @@ public final class TokenRoutes implements RouteGroup {
         if (client.isPublic()) throw OAuthError.unauthorizedClient("introspection needs a confidential client");
         String token = ClientAuthParser.single(params, "token");
         if (token == null) throw OAuthError.invalidRequest("missing parameter token");
+        if (token.startsWith("rt_")) return FormAnswer.ok(refreshTokenIntrospection(token, client.clientId()));
         return FormAnswer.ok(introspector.introspect(token));
+    }
+
+    /**
+     * RFC 7662 for refresh tokens: active only for the client they were issued to, while the refresh grant would
+     * accept them (unused, unexpired, in a live session); to anyone else, inactive.
+     */
+    private Map<String, Object> refreshTokenIntrospection(String token, String clientId) {
+        var body = new java.util.LinkedHashMap<String, Object>();
+        var live = sessions.liveRefreshToken(token, clientId);
+        body.put("active", live.isPresent());
+        live.ifPresent(r -> {
+            body.put("token_type", "refresh_token");
+            body.put("client_id", clientId);
+            body.put("sub", r.session().userId().toString());
+            body.put("iat", r.issuedAt().getEpochSecond());
+            body.put("exp", r.expiresAt().getEpochSecond());
+            body.put("iss", issuer);
+            body.put("sid", r.session().id().toString());
+        });
+        return body;
     }
 
     private FormAnswer revoke(FormCall call) {

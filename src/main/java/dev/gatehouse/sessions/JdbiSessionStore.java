@@ -64,6 +64,22 @@ public final class JdbiSessionStore implements SessionStore {
     }
 
     @Override
+    public Optional<LiveRefreshToken> liveRefreshToken(Handle h, String hash, Instant now) {
+        return h.createQuery("SELECT r.session_id, r.created_at, r.expires_at FROM refresh_tokens r"
+                        + " JOIN sessions s ON s.id = r.session_id WHERE r.token_hash = :hash AND r.used_at IS NULL"
+                        + " AND r.expires_at > :now AND s.ended_at IS NULL AND s.expires_at > :now")
+                .bind("hash", hash)
+                .bind("now", now)
+                .map((rs, ctx) -> new LiveRefreshToken(
+                        rs.getObject("session_id", UUID.class),
+                        rs.getObject("created_at", java.time.OffsetDateTime.class)
+                                .toInstant(),
+                        rs.getObject("expires_at", java.time.OffsetDateTime.class)
+                                .toInstant()))
+                .findOne();
+    }
+
+    @Override
     public ClaimResult claimRefreshToken(Handle h, String hash, Instant now) {
         // The winning claim returns its session id (RETURNING on PostgreSQL, generated keys on H2): one round trip.
         Optional<UUID> claimed = h.createUpdate("UPDATE refresh_tokens SET used_at = :now WHERE token_hash = :hash"

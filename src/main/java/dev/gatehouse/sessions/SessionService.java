@@ -189,6 +189,23 @@ public final class SessionService {
         });
     }
 
+    /** What introspection tells a client about one of its own refresh tokens (RFC 7662 §2.2). */
+    public record RefreshTokenInfo(Session session, Instant issuedAt, Instant expiresAt) {}
+
+    /**
+     * A refresh token of {@code clientId} that would be accepted now, for introspection; empty for anything else,
+     * another client's token included (refresh tokens are the client's own credential, not a resource server's).
+     */
+    public Optional<RefreshTokenInfo> liveRefreshToken(String refreshToken, String clientId) {
+        if (refreshToken == null || !refreshToken.startsWith("rt_") || refreshToken.length() > 100) {
+            return Optional.empty();
+        }
+        return db.withHandle(h -> store.liveRefreshToken(h, Secrets.sha256(refreshToken), clock.instant())
+                .flatMap(live -> store.byId(h, live.sessionId())
+                        .filter(s -> s.clientId().equals(clientId))
+                        .map(s -> new RefreshTokenInfo(s, live.issuedAt(), live.expiresAt()))));
+    }
+
     /** The session a refresh token belongs to, without spending the token (to check its client before rotating). */
     public Optional<Session> sessionOf(String refreshToken) {
         if (refreshToken == null || !refreshToken.startsWith("rt_") || refreshToken.length() > 100) {

@@ -34,6 +34,12 @@ public interface SessionStore {
     /** The session a refresh token (by hash) belongs to, whether or not the token was used. */
     Optional<UUID> sessionOfRefreshToken(Handle h, String hash);
 
+    /** A refresh token that would be accepted now: unused, unexpired, in a session neither ended nor expired. */
+    record LiveRefreshToken(UUID sessionId, Instant issuedAt, Instant expiresAt) {}
+
+    /** The refresh token (by hash) if it is live at {@code now}; empty when unknown, used, expired or ended. */
+    Optional<LiveRefreshToken> liveRefreshToken(Handle h, String hash, Instant now);
+
     /**
      * Marks the session used at {@code now} if it is still active and returns it so; empty if ended, expired, or its
      * account is no longer active.

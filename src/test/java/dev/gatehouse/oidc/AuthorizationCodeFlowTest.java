@@ -727,6 +727,47 @@ class AuthorizationCodeFlowTest {
                 .isTrue();
     }
 
+    static com.nimbusds.oauth2.sdk.TokenIntrospectionSuccessResponse introspect(Client as, RefreshToken token)
+            throws Exception {
+        return TokenIntrospectionResponse.parse(
+                        new TokenIntrospectionRequest(URI.create(server.base + "/oauth2/introspect"), as.auth(), token)
+                                .toHTTPRequest()
+                                .send())
+                .toSuccessResponse();
+    }
+
+    @Test
+    void whenAClientIntrospectsItsRefreshToken_thenItIsActiveUntilRotatedAndInactiveToOthers() throws Exception {
+        var owner = register();
+        var other = register();
+        String email = newUser();
+        var flow = codeFor(owner, email);
+        var tokens = exchange(owner, flow.code(), CALLBACK, flow.verifier())
+                .toSuccessResponse()
+                .getTokens();
+        RefreshToken rt = tokens.getRefreshToken();
+
+        var mine = introspect(owner, rt);
+        assertThat(mine.isActive()).isTrue();
+        assertThat(mine.getStringParameter("token_type")).isEqualTo("refresh_token");
+        assertThat(mine.getClientID()).isEqualTo(owner.id());
+        assertThat(mine.getSubject().getValue())
+                .isEqualTo(
+                        com.nimbusds.jwt.SignedJWT.parse(tokens.getAccessToken().getValue())
+                                .getJWTClaimsSet()
+                                .getSubject());
+        assertThat(mine.getExpirationTime()).isInTheFuture();
+        // Refresh tokens are the client's own credential: to another client it is inactive, and says nothing more.
+        var theirs = introspect(other, rt);
+        assertThat(theirs.isActive()).isFalse();
+        assertThat(theirs.toJSONObject()).containsOnlyKeys("active");
+
+        RefreshToken next =
+                refresh(owner, rt, null).toSuccessResponse().getTokens().getRefreshToken();
+        assertThat(introspect(owner, rt).isActive()).as("rotated away").isFalse();
+        assertThat(introspect(owner, next).isActive()).isTrue();
+    }
+
     @Test
     void whenAnotherClientPresentsTheRefreshToken_thenInvalidGrantAndTheOwnerKeepsIt() throws Exception {
         var owner = register();

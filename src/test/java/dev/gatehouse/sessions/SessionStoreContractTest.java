@@ -137,6 +137,28 @@ class SessionStoreContractTest {
                 .isEqualTo(Claim.CLAIMED);
     }
 
+    Optional<SessionStore.LiveRefreshToken> live(String hash, Instant at) {
+        return db.withHandle(h -> store.liveRefreshToken(h, hash, at));
+    }
+
+    @Test
+    void whenARefreshTokenIsLive_thenItIsFoundUntilUsedExpiredOrItsSessionEnds() {
+        var s = session(newUser(), T0);
+        String hash = refreshToken(s.id(), Duration.ofHours(1));
+
+        assertThat(live(hash, T0.plusSeconds(1)))
+                .contains(new SessionStore.LiveRefreshToken(s.id(), T0, T0.plus(Duration.ofHours(1))));
+        assertThat(live(hash, T0.plus(Duration.ofHours(1)))).as("expired").isEmpty();
+        assertThat(live("f".repeat(64), T0)).as("unknown").isEmpty();
+
+        String used = refreshToken(s.id(), Duration.ofHours(1));
+        claim(used, T0.plusSeconds(1));
+        assertThat(live(used, T0.plusSeconds(2))).as("used").isEmpty();
+
+        end(s.id(), T0.plusSeconds(3), "logout");
+        assertThat(live(hash, T0.plusSeconds(4))).as("session ended").isEmpty();
+    }
+
     @Test
     void whenRefreshTokenIsUnknown_thenUnknownWithoutSession() {
         assertThat(claim("f".repeat(64), T0)).isEqualTo(new ClaimResult(Claim.UNKNOWN, null));
