@@ -295,15 +295,20 @@ class PrivateKeyJwtTest {
         }
     }
 
-    /** A well-formed assertion with the issuer as audience, signed with the client's RSA key, with {@code typ}. */
-    static String typed(ClientID id, String typ) throws Exception {
-        var claims = new JWTClaimsSet.Builder()
+    /** The claims of a well-formed assertion of {@code id}: iss = sub = client id, the issuer as audience. */
+    static JWTClaimsSet assertionClaims(ClientID id) {
+        return new JWTClaimsSet.Builder()
                 .issuer(id.getValue())
                 .subject(id.getValue())
                 .audience(server.base)
                 .expirationTime(Date.from(Instant.now().plusSeconds(60)))
                 .jwtID(UUID.randomUUID().toString())
                 .build();
+    }
+
+    /** A well-formed assertion with the issuer as audience, signed with the client's RSA key, with {@code typ}. */
+    static String typed(ClientID id, String typ) throws Exception {
+        var claims = assertionClaims(id);
         var jwt = new SignedJWT(
                 new JWSHeader.Builder(JWSAlgorithm.RS256)
                         .keyID("rsa-1")
@@ -364,13 +369,7 @@ class PrivateKeyJwtTest {
     @Test
     void whenAlgIsNoneOrHmac_thenRefusedBeforeAnySignatureCheck() throws Exception {
         ClientID id = register();
-        var claims = new JWTClaimsSet.Builder()
-                .issuer(id.getValue())
-                .subject(id.getValue())
-                .audience(server.base)
-                .expirationTime(Date.from(Instant.now().plusSeconds(60)))
-                .jwtID(UUID.randomUUID().toString())
-                .build();
+        var claims = assertionClaims(id);
         var none = postAssertion(new PlainJWT(claims).serialize());
         assertThat(none.status()).as(none.body()).isEqualTo(401);
         assertThat(none.text("error")).isEqualTo("invalid_client");
