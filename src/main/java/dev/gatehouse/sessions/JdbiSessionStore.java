@@ -67,7 +67,8 @@ public final class JdbiSessionStore implements SessionStore {
     public Optional<LiveRefreshToken> liveRefreshToken(Handle h, String hash, Instant now) {
         return h.createQuery("SELECT r.session_id, r.created_at, r.expires_at FROM refresh_tokens r"
                         + " JOIN sessions s ON s.id = r.session_id WHERE r.token_hash = :hash AND r.used_at IS NULL"
-                        + " AND r.expires_at > :now AND s.ended_at IS NULL AND s.expires_at > :now")
+                        + " AND r.expires_at > :now AND s.ended_at IS NULL AND s.expires_at > :now"
+                        + " AND EXISTS (SELECT 1 FROM users u WHERE u.id = s.user_id AND u.status = 'active')")
                 .bind("hash", hash)
                 .bind("now", now)
                 .map((rs, ctx) -> new LiveRefreshToken(

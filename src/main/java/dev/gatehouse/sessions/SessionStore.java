@@ -34,7 +34,10 @@ public interface SessionStore {
     /** The session a refresh token (by hash) belongs to, whether or not the token was used. */
     Optional<UUID> sessionOfRefreshToken(Handle h, String hash);
 
-    /** A refresh token that would be accepted now: unused, unexpired, in a session neither ended nor expired. */
+    /**
+     * A refresh token that would be accepted now: unused, unexpired, in a session neither ended nor expired, of an
+     * account still active.
+     */
     record LiveRefreshToken(UUID sessionId, Instant issuedAt, Instant expiresAt) {}
 
     /** The refresh token (by hash) if it is live at {@code now}; empty when unknown, used, expired or ended. */

@@ -157,6 +157,12 @@ class SessionStoreContractTest {
 
         end(s.id(), T0.plusSeconds(3), "logout");
         assertThat(live(hash, T0.plusSeconds(4))).as("session ended").isEmpty();
+
+        UUID disabled = newUser();
+        String other = refreshToken(session(disabled, T0).id(), Duration.ofHours(1));
+        assertThat(live(other, T0.plusSeconds(1))).isPresent();
+        db.useTransaction(h -> h.execute("UPDATE users SET status = 'disabled' WHERE id = ?", disabled));
+        assertThat(live(other, T0.plusSeconds(1))).as("account disabled").isEmpty();
     }
 
     @Test
