@@ -87,6 +87,11 @@ class DynamicRegistrationTest {
         assertThat(readHttp.getStatusCode()).as(readHttp.getBody()).isEqualTo(200);
         var read = OIDCClientRegistrationResponseParser.parse(readHttp);
         assertThat(read.indicatesSuccess()).isTrue();
+        // RFC 7592 §3: the read carries the registration access token and configuration URI, and is not cached.
+        var readInfo = ((OIDCClientInformationResponse) read).getOIDCClientInformation();
+        assertThat(readInfo.getRegistrationAccessToken()).isEqualTo(info.getRegistrationAccessToken());
+        assertThat(readInfo.getRegistrationURI()).isEqualTo(self);
+        assertThat(readHttp.getHeaderValue("Cache-Control")).isEqualTo("no-store");
 
         var changed = metadata();
         changed.setName("renamed");
@@ -98,6 +103,10 @@ class DynamicRegistrationTest {
                         .getOIDCMetadata()
                         .getName())
                 .isEqualTo("renamed");
+        assertThat(((OIDCClientInformationResponse) updated)
+                        .getOIDCClientInformation()
+                        .getRegistrationAccessToken())
+                .isEqualTo(info.getRegistrationAccessToken());
 
         var wrongToken = new ClientReadRequest(self, new BearerAccessToken("grt_wrong"))
                 .toHTTPRequest()

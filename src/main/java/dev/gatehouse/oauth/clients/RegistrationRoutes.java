@@ -65,17 +65,26 @@ public final class RegistrationRoutes implements RouteGroup {
 
     private void read(Context ctx) {
         OAuthClient c = self(ctx);
-        var view = ClientRoutes.view(c, null);
-        view.put("registration_client_uri", issuer + "/oauth2/register/" + c.clientId());
-        web.ok(ctx, view);
+        web.ok(ctx, managementView(ctx, c));
     }
 
     private void update(Context ctx) {
         OAuthClient c = self(ctx);
         var updated = clients.updateOwn(c, oauthBody(ctx), web.info(ctx));
-        var view = ClientRoutes.view(updated, null);
+        web.ok(ctx, managementView(ctx, updated));
+    }
+
+    /**
+     * RFC 7592 §3: the answer to a read or update carries the registration access token and the configuration URI.
+     * Only the token's hash is stored, so the token is the one the client just presented (still valid: it is not
+     * rotated), and the secret, stored as a hash too, is not repeated.
+     */
+    private Map<String, Object> managementView(Context ctx, OAuthClient c) {
+        var view = ClientRoutes.view(c, null);
+        view.put("registration_access_token", web.bearer(ctx).orElseThrow());
         view.put("registration_client_uri", issuer + "/oauth2/register/" + c.clientId());
-        web.ok(ctx, view);
+        ctx.header("Cache-Control", "no-store");
+        return view;
     }
 
     private void delete(Context ctx) {
