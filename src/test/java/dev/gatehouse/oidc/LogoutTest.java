@@ -691,6 +691,8 @@ class LogoutTest {
     void whenTheOpIframeIsLoaded_thenOnlyItsOwnScriptRunsAndClientOriginsMayFrameIt() throws Exception {
         var r = new Browser(server.base).get(URI.create(server.base + "/oauth2/session/iframe"));
         assertThat(r.statusCode()).isEqualTo(200);
+        // Framing is governed by the CSP's frame-ancestors alone: the default X-Frame-Options DENY is taken off.
+        assertThat(r.headers().firstValue("X-Frame-Options")).isEmpty();
         var m = SCRIPT.matcher(r.body());
         assertThat(m.find()).isTrue();
         String hash = Base64.getEncoder()

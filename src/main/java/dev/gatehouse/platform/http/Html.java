@@ -127,6 +127,8 @@ public final class Html {
         ctx.header("X-Content-Type-Options", "nosniff");
         ctx.header("Referrer-Policy", "no-referrer");
         if (csp.contains("frame-ancestors 'none'")) ctx.header("X-Frame-Options", "DENY");
+        // A policy naming who may frame the page replaces the default DENY (older browsers would obey that instead).
+        else if (csp.contains("frame-ancestors")) ctx.res().setHeader("X-Frame-Options", null);
         ctx.header("Cache-Control", "no-store");
         ctx.header("Pragma", "no-cache");
         ctx.contentType("text/html; charset=utf-8").result(html);
