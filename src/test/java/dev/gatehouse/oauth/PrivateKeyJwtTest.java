@@ -367,6 +367,44 @@ class PrivateKeyJwtTest {
     }
 
     @Test
+    void whenAnAdministratorSwitchesTheClientToASecret_thenOneIsIssuedOnceAndWorks() throws Exception {
+        ClientID id = register();
+        var switched = server.http
+                .put("/v1/admin/clients/" + id.getValue())
+                .bearer(admin)
+                .json(metadata(Map.of("token_endpoint_auth_method", "client_secret_basic")))
+                .send();
+        assertThat(switched.status()).as(switched.body()).isEqualTo(200);
+        String secret = switched.text("client_secret");
+        assertThat(secret).startsWith("gcs_");
+        assertThat(token(new com.nimbusds.oauth2.sdk.auth.ClientSecretBasic(
+                                id, new com.nimbusds.oauth2.sdk.auth.Secret(secret)))
+                        .indicatesSuccess())
+                .isTrue();
+        // Shown once: a read does not repeat it, and an update that keeps the method keeps the secret.
+        assertThat(server.http
+                        .get("/v1/admin/clients/" + id.getValue())
+                        .bearer(admin)
+                        .send()
+                        .json()
+                        .has("client_secret"))
+                .isFalse();
+
+        // Back to keys: the secret stops authenticating.
+        var back = server.http
+                .put("/v1/admin/clients/" + id.getValue())
+                .bearer(admin)
+                .json(metadata(Map.of("jwks", jwks(rsa.toPublicJWK()))))
+                .send();
+        assertThat(back.status()).as(back.body()).isEqualTo(200);
+        assertThat(back.json().has("client_secret")).isFalse();
+        assertInvalidClient(
+                token(new com.nimbusds.oauth2.sdk.auth.ClientSecretBasic(
+                        id, new com.nimbusds.oauth2.sdk.auth.Secret(secret))),
+                "");
+    }
+
+    @Test
     void whenAlgIsNoneOrHmac_thenRefusedBeforeAnySignatureCheck() throws Exception {
         ClientID id = register();
         var claims = assertionClaims(id);

@@ -158,8 +158,8 @@ public final class ClientRoutes implements RouteGroup {
         Principal p = web.require(ctx, "clients:write");
         @SuppressWarnings("unchecked")
         Map<String, Object> body = web.body(ctx, Map.class);
-        var c = translate(() -> clients.update(ctx.pathParam("client_id"), body, p.userId(), web.info(ctx)));
-        web.ok(ctx, view(c, null));
+        var issued = translate(() -> clients.update(ctx.pathParam("client_id"), body, p.userId(), web.info(ctx)));
+        web.ok(ctx, view(issued.client(), issued.secret().orElse(null)));
     }
 
     private void delete(Context ctx) {
@@ -208,7 +208,9 @@ public final class ClientRoutes implements RouteGroup {
             else metadata.put(field, value);
         });
         var updated = translate(() -> clients.update(id, metadata, p.userId(), web.info(ctx)));
-        web.ok(ctx, oidcView(updated));
+        var view = oidcView(updated.client());
+        updated.secret().ifPresent(secret -> view.put("client_secret", secret)); // a switch to a secret method
+        web.ok(ctx, view);
     }
 
     /** The client's OIDC settings with the defaults Gatehouse applies when a field is absent. */

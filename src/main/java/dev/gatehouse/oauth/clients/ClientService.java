@@ -508,7 +508,11 @@ public final class ClientService {
                 .toList();
     }
 
-    public OAuthClient update(String clientId, Map<String, Object> metadataJson, UUID actor, RequestInfo info) {
+    /**
+     * Replaces a client's metadata. A switch to a secret method (from {@code private_key_jwt}) issues a secret, shown
+     * once in the answer, since the client had none; a switch away from one drops the secret's hash.
+     */
+    public Issued update(String clientId, Map<String, Object> metadataJson, UUID actor, RequestInfo info) {
         OIDCClientMetadata m = validate(metadataJson);
         OAuthClient current =
                 find(clientId).orElseThrow(() -> new OAuthError(404, "invalid_client_id", "no such client"));
@@ -518,10 +522,18 @@ public final class ClientService {
                     400, "invalid_client_metadata", "a client cannot switch between public and confidential");
         }
         Instant now = clock.instant();
+        boolean secretMethod = usesSecret(Optional.ofNullable(m.getTokenEndpointAuthMethod())
+                .orElse(ClientAuthenticationMethod.CLIENT_SECRET_BASIC));
+        String newSecret = secretMethod && current.secretHash().isEmpty() ? secrets.token("gcs_") : null;
+        String secretHash = !secretMethod
+                ? null
+                : newSecret != null
+                        ? Secrets.sha256(newSecret)
+                        : current.secretHash().get();
         var row = new ClientStore.Row(
                 clientId,
                 m.getName(),
-                current.secretHash().orElse(null),
+                secretHash,
                 m.toJSONObject().toJSONString(),
                 current.firstParty(),
                 null,
@@ -535,7 +547,7 @@ public final class ClientService {
                     AuditEvent.success("client.updated", null).actor(actor).details(Map.of("client_id", clientId)),
                     info);
         });
-        return open(row);
+        return new Issued(open(row), Optional.ofNullable(newSecret), Optional.empty());
     }
 
     /**
@@ -543,7 +555,7 @@ public final class ClientService {
      * be its current one (checked as at the token endpoint, never stored). Impersonation is an administrator's
      * decision, so the stored value stays whatever the request says.
      */
-    public OAuthClient updateOwn(OAuthClient self, Map<String, Object> request, RequestInfo info) {
+    public Issued updateOwn(OAuthClient self, Map<String, Object> request, RequestInfo info) {
         if (!self.clientId().equals(request.get("client_id")))
             throw new OAuthError(
                     400, "invalid_client_metadata", "client_id must be present and name this client", "client_id");

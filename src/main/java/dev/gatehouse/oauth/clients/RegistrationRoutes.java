@@ -71,7 +71,12 @@ public final class RegistrationRoutes implements RouteGroup {
     private void update(Context ctx) {
         OAuthClient c = self(ctx);
         var updated = clients.updateOwn(c, oauthBody(ctx), web.info(ctx));
-        web.ok(ctx, managementView(ctx, updated));
+        var view = managementView(ctx, updated.client());
+        updated.secret().ifPresent(secret -> {
+            view.put("client_secret", secret); // RFC 7592 §2.2: a switch to a secret method gets one, shown once
+            view.put("client_secret_expires_at", 0);
+        });
+        web.ok(ctx, view);
     }
 
     /**
