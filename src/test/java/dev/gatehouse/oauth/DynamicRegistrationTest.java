@@ -322,6 +322,24 @@ class DynamicRegistrationTest {
     }
 
     @Test
+    void whenAHybridClientListsImplicitAsOidcRegistrationAsks_thenItRegistersButImplicitAloneIsRefused() {
+        var hybrid = registerRaw(HttpJson.map(
+                "client_name", "hybrid",
+                "redirect_uris", List.of("https://app.example.com/callback"),
+                "grant_types", List.of("authorization_code", "implicit"),
+                "response_types", List.of("code", "code id_token")));
+        assertThat(hybrid.status()).as(hybrid.body()).isEqualTo(201);
+
+        var implicitOnly = registerRaw(HttpJson.map(
+                "client_name", "implicit",
+                "redirect_uris", List.of("https://app.example.com/callback"),
+                "grant_types", List.of("implicit"),
+                "response_types", List.of("code")));
+        assertThat(implicitOnly.status()).as(implicitOnly.body()).isEqualTo(400);
+        assertThat(implicitOnly.text("error")).isEqualTo("invalid_client_metadata");
+    }
+
+    @Test
     void whenAClientWithoutAuthorizationCodeRegistersRedirectUris_thenTheyAreCheckedToo() {
         var backend = registerRaw(HttpJson.map(
                 "grant_types", List.of("client_credentials"), "redirect_uris", List.of("http://evil.example/")));

@@ -124,7 +124,12 @@ public final class ClientService {
         }
         checkKeys(m);
         for (GrantType g : m.getGrantTypes()) {
-            if (!SUPPORTED_GRANTS.contains(g))
+            // OIDC Registration §2: a client using code id_token lists implicit among its grant types, for the ID
+            // token the authorization endpoint returns; it is accepted with that response type, and means nothing more
+            // (no token response type exists here).
+            boolean hybridImplicit =
+                    GrantType.IMPLICIT.equals(g) && m.getResponseTypes().contains(ResponseType.CODE_IDTOKEN);
+            if (!SUPPORTED_GRANTS.contains(g) && !hybridImplicit)
                 throw new OAuthError(400, "invalid_client_metadata", "unsupported grant type " + g, "grant_types");
         }
         for (ResponseType rt : m.getResponseTypes()) {
