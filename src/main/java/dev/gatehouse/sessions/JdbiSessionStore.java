@@ -15,6 +15,9 @@ public final class JdbiSessionStore implements SessionStore {
     private static final String COLUMNS = "id, user_id, device_id, client_id, auth_method, ip, user_agent, created_at,"
             + " last_used_at, expires_at, ended_at, end_reason";
     private static final String[] COLUMN_NAMES = COLUMNS.split(",\\s*");
+    /** The session's columns in a query that joins it as {@code s}. */
+    private static final String SESSION_COLUMNS = String.join(
+            ", ", java.util.Arrays.stream(COLUMN_NAMES).map(c -> "s." + c).toList());
     /** The condition that a session's account is still active (not disabled or deleted since the sign-in). */
     private static final String ACCOUNT_ACTIVE =
             " AND EXISTS (SELECT 1 FROM users u WHERE u.id = sessions.user_id AND u.status = 'active')";
@@ -65,17 +68,18 @@ public final class JdbiSessionStore implements SessionStore {
 
     @Override
     public Optional<LiveRefreshToken> liveRefreshToken(Handle h, String hash, Instant now) {
-        return h.createQuery("SELECT r.session_id, r.created_at, r.expires_at FROM refresh_tokens r"
+        return h.createQuery("SELECT " + SESSION_COLUMNS
+                        + ", r.created_at AS token_created_at, r.expires_at AS token_expires_at FROM refresh_tokens r"
                         + " JOIN sessions s ON s.id = r.session_id WHERE r.token_hash = :hash AND r.used_at IS NULL"
                         + " AND r.expires_at > :now AND s.ended_at IS NULL AND s.expires_at > :now"
                         + " AND EXISTS (SELECT 1 FROM users u WHERE u.id = s.user_id AND u.status = 'active')")
                 .bind("hash", hash)
                 .bind("now", now)
                 .map((rs, ctx) -> new LiveRefreshToken(
-                        rs.getObject("session_id", UUID.class),
-                        rs.getObject("created_at", java.time.OffsetDateTime.class)
+                        map(rs, ctx),
+                        rs.getObject("token_created_at", java.time.OffsetDateTime.class)
                                 .toInstant(),
-                        rs.getObject("expires_at", java.time.OffsetDateTime.class)
+                        rs.getObject("token_expires_at", java.time.OffsetDateTime.class)
                                 .toInstant()))
                 .findOne();
     }

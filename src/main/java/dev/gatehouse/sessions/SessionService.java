@@ -200,10 +200,9 @@ public final class SessionService {
         if (refreshToken == null || !refreshToken.startsWith("rt_") || refreshToken.length() > 100) {
             return Optional.empty();
         }
-        return db.withHandle(h -> store.liveRefreshToken(h, Secrets.sha256(refreshToken), clock.instant())
-                .flatMap(live -> store.byId(h, live.sessionId())
-                        .filter(s -> s.clientId().equals(clientId))
-                        .map(s -> new RefreshTokenInfo(s, live.issuedAt(), live.expiresAt()))));
+        return db.withHandle(h -> store.liveRefreshToken(h, Secrets.sha256(refreshToken), clock.instant()))
+                .filter(live -> live.session().clientId().equals(clientId))
+                .map(live -> new RefreshTokenInfo(live.session(), live.issuedAt(), live.expiresAt()));
     }
 
     /** The session a refresh token belongs to, without spending the token (to check its client before rotating). */

@@ -38,9 +38,12 @@ public interface SessionStore {
      * A refresh token that would be accepted now: unused, unexpired, in a session neither ended nor expired, of an
      * account still active.
      */
-    record LiveRefreshToken(UUID sessionId, Instant issuedAt, Instant expiresAt) {}
+    record LiveRefreshToken(Session session, Instant issuedAt, Instant expiresAt) {}
 
-    /** The refresh token (by hash) if it is live at {@code now}; empty when unknown, used, expired or ended. */
+    /**
+     * The refresh token (by hash) with its session, in one round trip, if it is live at {@code now}; empty when
+     * unknown, used, expired or ended.
+     */
     Optional<LiveRefreshToken> liveRefreshToken(Handle h, String hash, Instant now);
 
     /**

@@ -147,7 +147,7 @@ class SessionStoreContractTest {
         String hash = refreshToken(s.id(), Duration.ofHours(1));
 
         assertThat(live(hash, T0.plusSeconds(1)))
-                .contains(new SessionStore.LiveRefreshToken(s.id(), T0, T0.plus(Duration.ofHours(1))));
+                .contains(new SessionStore.LiveRefreshToken(s, T0, T0.plus(Duration.ofHours(1))));
         assertThat(live(hash, T0.plus(Duration.ofHours(1)))).as("expired").isEmpty();
         assertThat(live("f".repeat(64), T0)).as("unknown").isEmpty();
 

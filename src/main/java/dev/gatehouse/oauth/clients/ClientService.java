@@ -527,14 +527,10 @@ public final class ClientService {
                     400, "invalid_client_metadata", "a client cannot switch between public and confidential");
         }
         Instant now = clock.instant();
-        boolean secretMethod = usesSecret(Optional.ofNullable(m.getTokenEndpointAuthMethod())
-                .orElse(ClientAuthenticationMethod.CLIENT_SECRET_BASIC));
+        // validate() applied the defaults, so the method is set (client_secret_basic unless named).
+        boolean secretMethod = usesSecret(m.getTokenEndpointAuthMethod());
         String newSecret = secretMethod && current.secretHash().isEmpty() ? secrets.token("gcs_") : null;
-        String secretHash = !secretMethod
-                ? null
-                : newSecret != null
-                        ? Secrets.sha256(newSecret)
-                        : current.secretHash().get();
+        String secretHash = !secretMethod ? null : current.secretHash().orElseGet(() -> Secrets.sha256(newSecret));
         var row = new ClientStore.Row(
                 clientId,
                 m.getName(),
