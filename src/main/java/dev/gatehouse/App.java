@@ -252,20 +252,25 @@ public final class App implements AutoCloseable {
         groups.add(new dev.gatehouse.oauth.clients.RegistrationRoutes(clients, web, config.issuer()));
         var consent = new dev.gatehouse.oauth.authorize.ConsentService(
                 db, new dev.gatehouse.oauth.authorize.JdbiConsentStore(), audit, clock, sessions);
-        var authorizeRoutes = new dev.gatehouse.oauth.authorize.AuthorizeRoutes(authorize, consent, sso, accounts, web);
+        // The browser's sign-in, and the CSRF protection of the hosted sign-in's forms (ADR 0023).
+        var ssoCookie = dev.gatehouse.login.LoginRoutes.ssoCookie(https);
+        var loginCsrf = dev.gatehouse.login.LoginRoutes.csrf(https);
+        var authorizeRoutes =
+                new dev.gatehouse.oauth.authorize.AuthorizeRoutes(authorize, consent, sso, ssoCookie, accounts, web);
         groups.add(authorizeRoutes);
         // Every hosted sign-in step answers the authorization request it was for in place (ADR 0021).
-        var signedIn = new dev.gatehouse.login.LoginRoutes.SignedInAnswer(sso.ttl(), https, authorizeRoutes::resume);
+        var signedIn = new dev.gatehouse.login.LoginRoutes.SignedInAnswer(
+                sso.ttl(), ssoCookie, loginCsrf, authorizeRoutes::resume);
         var loginRoutes =
-                new dev.gatehouse.login.LoginRoutes(sso, web, secrets, https, authorize::redirectTarget, signedIn);
+                new dev.gatehouse.login.LoginRoutes(sso, web, secrets, loginCsrf, authorize::redirectTarget, signedIn);
         groups.add(loginRoutes);
         groups.add(new dev.gatehouse.login.LoginMfaRoutes(
-                sso, mfa, web, secrets, https, authorize::redirectTarget, signedIn));
+                sso, mfa, web, secrets, loginCsrf, ssoCookie, authorize::redirectTarget, signedIn));
         groups.add(new dev.gatehouse.oauth.authorize.ParRoutes(authorize, clients, web));
         groups.add(new dev.gatehouse.oauth.authorize.ConsentRoutes(
-                authorize, authorizeRoutes, consent, sso, web, secrets, https));
+                authorize, authorizeRoutes, consent, sso, web, secrets, ssoCookie, https));
         groups.add(new dev.gatehouse.oauth.device.DeviceRoutes(
-                devices, clients, consent, sso, web, secrets, config.issuer(), https));
+                devices, clients, consent, sso, web, secrets, config.issuer(), ssoCookie, https));
         groups.add(new dev.gatehouse.oidc.UserinfoRoutes(introspector, accounts, clients, web, dpop, config.issuer()));
         this.backChannelLogout = new dev.gatehouse.oidc.BackChannelLogout(config.webhookAllowPrivate());
         var logout = new dev.gatehouse.oidc.LogoutService(
@@ -277,9 +282,9 @@ public final class App implements AutoCloseable {
             mfa.abandonPendingSignIns(h, user);
             devices.withdrawApproved(h, user);
         });
-        groups.add(new dev.gatehouse.oidc.LogoutRoutes(logout, sso, web, https));
-        groups.add(new dev.gatehouse.oidc.SessionManagementRoutes(clients, sso, web));
-        groups.add(new dev.gatehouse.oidc.BrowserSessionRoutes(sso, accounts, web));
+        groups.add(new dev.gatehouse.oidc.LogoutRoutes(logout, sso, web, ssoCookie, https));
+        groups.add(new dev.gatehouse.oidc.SessionManagementRoutes(clients, sso, ssoCookie, web));
+        groups.add(new dev.gatehouse.oidc.BrowserSessionRoutes(sso, ssoCookie, accounts, web));
         groups.add(new dev.gatehouse.oauth.DiscoveryRoutes(config.issuer(), tokenEndpoint, web, scopes));
         groups.add(new dev.gatehouse.oauth.scopes.ScopeRoutes(scopes, web));
         groups.add(new dev.gatehouse.oauth.authorize.ConsentApiRoutes(consent, web));
@@ -314,11 +319,12 @@ public final class App implements AutoCloseable {
         var webauthn = new dev.gatehouse.webauthn.WebAuthnService(
                 db, webauthnStore, accounts, auth, mfa, audit, secrets, clock, metrics, config.issuer());
         groups.add(new dev.gatehouse.account.AccountSecurityRoutes(
-                sso, accounts, mfa, mfaDevices, webauthn, web, secrets, clock, https));
+                sso, accounts, mfa, mfaDevices, webauthn, web, secrets, clock, ssoCookie, https));
         groups.add(new dev.gatehouse.webauthn.WebAuthnRoutes(webauthn, web, https));
-        groups.add(new dev.gatehouse.login.PasskeyLoginRoutes(loginRoutes, sso, webauthn, web, signedIn));
-        groups.add(
-                new dev.gatehouse.login.LoginWebAuthnRoutes(sso, webauthn, web, signedIn, authorize::redirectTarget));
+        groups.add(new dev.gatehouse.login.PasskeyLoginRoutes(
+                loginRoutes, sso, webauthn, web, signedIn, loginCsrf, ssoCookie));
+        groups.add(new dev.gatehouse.login.LoginWebAuthnRoutes(
+                sso, webauthn, web, signedIn, authorize::redirectTarget, loginCsrf, ssoCookie));
         groups.add(new AdminRoutes(keyRing, outbox, accounts, audit, web, clock));
         groups.add(new DocsRoutes(config.issuer(), VERSION, mapper, () -> self[0].operations()));
         this.http = new HttpServer(

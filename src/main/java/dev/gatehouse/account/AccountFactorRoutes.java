@@ -43,7 +43,7 @@ final class AccountFactorRoutes implements RouteGroup {
                 .summary("Account page: " + summary)
                 .returns(redirect == null ? 200 : 303, redirect == null ? "HTML page" : "back to the page: " + redirect)
                 .returns(400, "HTML page with an error")
-                .returns(403, "HTML page: the CSRF token did not match");
+                .returns(403, "HTML page: the CSRF token did not match, or the browser called the post cross-site");
         if (redirect == null) op.returns(303, "not signed in (recently): to /login");
     }
 

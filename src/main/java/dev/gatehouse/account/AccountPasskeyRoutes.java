@@ -48,7 +48,7 @@ final class AccountPasskeyRoutes implements RouteGroup {
                         "Account page: creation options for navigator.credentials.create (CSRF header, recent sign-in)")
                 .returns(200, WebAuthnRoutes.OptionsResponse.class)
                 .returns(401, "not signed in (recently): sign in again")
-                .returns(403, "the CSRF token did not match")
+                .returns(403, "the CSRF token did not match, or the browser called the post cross-site")
                 .returns(409, "too many credentials");
         api.post(P + "/finish", this::finish)
                 .tag("pages")
@@ -57,7 +57,7 @@ final class AccountPasskeyRoutes implements RouteGroup {
                 .returns(201, WebAuthnService.CredentialView.class)
                 .returns(400, "invalid response, unknown or used challenge, or failed verification")
                 .returns(401, "not signed in (recently): sign in again")
-                .returns(403, "the CSRF token did not match");
+                .returns(403, "the CSRF token did not match, or the browser called the post cross-site");
         AccountFactorRoutes.post(api, "/passkeys/{id}/rename", this::rename, "Rename a passkey", "renamed");
         AccountFactorRoutes.post(
                 api, "/passkeys/{id}/delete", this::delete, "Remove a passkey (recent sign-in)", "removed");

@@ -1,13 +1,14 @@
 package dev.gatehouse.account;
 
 import dev.gatehouse.accounts.AccountService;
-import dev.gatehouse.login.LoginRoutes;
 import dev.gatehouse.login.SsoService;
 import dev.gatehouse.login.SsoSession;
 import dev.gatehouse.mfa.DeviceService;
 import dev.gatehouse.mfa.MfaService;
 import dev.gatehouse.platform.crypto.Secrets;
 import dev.gatehouse.platform.http.Api;
+import dev.gatehouse.platform.http.FormCsrf;
+import dev.gatehouse.platform.http.HostCookie;
 import dev.gatehouse.platform.http.Html;
 import dev.gatehouse.platform.http.Messages;
 import dev.gatehouse.platform.http.Problem;
@@ -16,9 +17,7 @@ import dev.gatehouse.platform.http.Web;
 import dev.gatehouse.platform.ratelimit.RateLimiter.Rule;
 import dev.gatehouse.webauthn.WebAuthnService;
 import io.javalin.http.Context;
-import io.javalin.http.Cookie;
 import io.javalin.http.HttpStatus;
-import io.javalin.http.SameSite;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -67,7 +66,8 @@ public final class AccountSecurityRoutes implements RouteGroup {
     private final Web web;
     private final Secrets secrets;
     private final Clock clock;
-    private final boolean secureCookies;
+    private final HostCookie ssoCookie;
+    private final FormCsrf csrf;
 
     public AccountSecurityRoutes(
             SsoService sso,
@@ -78,6 +78,7 @@ public final class AccountSecurityRoutes implements RouteGroup {
             Web web,
             Secrets secrets,
             Clock clock,
+            HostCookie ssoCookie,
             boolean secureCookies) {
         this.sso = sso;
         this.accounts = accounts;
@@ -87,7 +88,8 @@ public final class AccountSecurityRoutes implements RouteGroup {
         this.web = web;
         this.secrets = secrets;
         this.clock = clock;
-        this.secureCookies = secureCookies;
+        this.ssoCookie = ssoCookie;
+        this.csrf = new FormCsrf(CSRF_COOKIE, AccountPage.PATH, secureCookies);
     }
 
     @Override
@@ -113,7 +115,7 @@ public final class AccountSecurityRoutes implements RouteGroup {
 
     /** The browser's open SSO session, if any. */
     Optional<SsoSession> session(Context ctx) {
-        return sso.find(ctx.cookie(LoginRoutes.SSO_COOKIE));
+        return sso.find(ssoCookie.read(ctx));
     }
 
     /**
@@ -135,8 +137,7 @@ public final class AccountSecurityRoutes implements RouteGroup {
     }
 
     boolean csrfMatches(Context ctx, String presented) {
-        String expected = ctx.cookie(CSRF_COOKIE);
-        return expected != null && presented != null && Secrets.constantTimeEquals(expected, presented);
+        return csrf.matches(ctx, presented);
     }
 
     boolean recent(SsoSession s) {
@@ -162,15 +163,9 @@ public final class AccountSecurityRoutes implements RouteGroup {
 
     /** The form context of a response: the CSRF token (kept while the cookie holds a well-formed one) and language. */
     AccountPage.Form form(Context ctx, String noticeKey, String errorKey) {
-        String csrf = ctx.cookie(CSRF_COOKIE);
-        if (csrf == null || !TOKEN.matcher(csrf).matches()) {
-            csrf = secrets.token("");
-            var cookie = new Cookie(CSRF_COOKIE, csrf, AccountPage.PATH, -1, secureCookies);
-            cookie.setHttpOnly(true);
-            cookie.setSameSite(SameSite.STRICT);
-            ctx.cookie(cookie);
-        }
-        return new AccountPage.Form(csrf, Messages.uiLocales(ctx), noticeKey, errorKey);
+        String token = csrf.current(ctx);
+        if (token == null || !TOKEN.matcher(token).matches()) token = csrf.issue(ctx, secrets.token(""));
+        return new AccountPage.Form(token, Messages.uiLocales(ctx), noticeKey, errorKey);
     }
 
     void send(Context ctx, int status, String html) {

@@ -3,6 +3,8 @@ package dev.gatehouse.login;
 import dev.gatehouse.mfa.MfaService;
 import dev.gatehouse.platform.crypto.Secrets;
 import dev.gatehouse.platform.http.Api;
+import dev.gatehouse.platform.http.FormCsrf;
+import dev.gatehouse.platform.http.HostCookie;
 import dev.gatehouse.platform.http.Html;
 import dev.gatehouse.platform.http.Messages;
 import dev.gatehouse.platform.http.Problem;
@@ -10,8 +12,6 @@ import dev.gatehouse.platform.http.RouteGroup;
 import dev.gatehouse.platform.http.Web;
 import dev.gatehouse.platform.ratelimit.RateLimiter.Rule;
 import io.javalin.http.Context;
-import io.javalin.http.Cookie;
-import io.javalin.http.SameSite;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -38,7 +38,8 @@ public final class LoginMfaRoutes implements RouteGroup {
     private final MfaService mfa;
     private final Web web;
     private final Secrets secrets;
-    private final boolean secureCookies;
+    private final FormCsrf csrf;
+    private final HostCookie ssoCookie;
     private final Function<String, Optional<URI>> redirectTarget;
     private final LoginRoutes.SignedInAnswer signedIn;
 
@@ -48,14 +49,16 @@ public final class LoginMfaRoutes implements RouteGroup {
             MfaService mfa,
             Web web,
             Secrets secrets,
-            boolean secureCookies,
+            FormCsrf csrf,
+            HostCookie ssoCookie,
             Function<String, Optional<URI>> redirectTarget,
             LoginRoutes.SignedInAnswer signedIn) {
         this.sso = sso;
         this.mfa = mfa;
         this.web = web;
         this.secrets = secrets;
-        this.secureCookies = secureCookies;
+        this.csrf = csrf;
+        this.ssoCookie = ssoCookie;
         this.redirectTarget = redirectTarget;
         this.signedIn = signedIn;
     }
@@ -68,7 +71,9 @@ public final class LoginMfaRoutes implements RouteGroup {
                 .returns(200, LoginRoutes.SignedInAnswer.PAGE)
                 .returns(303, LoginRoutes.SignedInAnswer.REDIRECTED)
                 .returns(400, "HTML form with an error")
-                .returns(403, "HTML page: the CSRF token did not match; start again")
+                .returns(
+                        403,
+                        "HTML page: the CSRF token did not match, or the browser called the post cross-site; start again")
                 .returns(429, "HTML form: too many attempts (Retry-After)");
         api.get("/login/mfa/step-up", this::stepUp)
                 .tag("pages")
@@ -92,17 +97,13 @@ public final class LoginMfaRoutes implements RouteGroup {
             startOver(ctx, returnTo, 429, "login.error.too_many");
             return;
         }
-        var session = sso.find(ctx.cookie(LoginRoutes.SSO_COOKIE));
+        var session = sso.find(ssoCookie.read(ctx));
         var pending = session.flatMap(s -> sso.stepUp(s, web.info(ctx)));
         if (pending.isEmpty()) {
             startOver(ctx, returnTo, 400, "login.mfa.error.start_over");
             return;
         }
-        String csrf = secrets.token("");
-        var cookie = new Cookie(LoginRoutes.CSRF_COOKIE, csrf, "/login", -1, secureCookies);
-        cookie.setHttpOnly(true);
-        cookie.setSameSite(SameSite.STRICT);
-        ctx.cookie(cookie);
+        String csrf = this.csrf.issue(ctx, secrets.token(""));
         URI target = returnTo == null ? null : redirectTarget.apply(returnTo).orElse(null);
         render(ctx, 200, csrf, returnTo, pending.get().mfaToken(), pending.get().methods(), null, target);
     }
@@ -211,16 +212,12 @@ public final class LoginMfaRoutes implements RouteGroup {
 
     private void submit(Context ctx) {
         String returnTo = LoginRoutes.safeReturn(ctx.formParam("return_to"));
-        String expected = ctx.cookie(LoginRoutes.CSRF_COOKIE);
-        String presented = ctx.formParam("csrf");
+        String presented = csrf.checked(ctx);
         String mfaToken = ctx.formParam("mfa_token");
         String code = ctx.formParam("code");
         String method = ctx.formParam("method");
         List<String> methods = methodsOf(ctx.formParam("methods"));
-        if (expected == null
-                || presented == null
-                || !Secrets.constantTimeEquals(expected, presented)
-                || mfaToken == null) {
+        if (presented == null || mfaToken == null) {
             startOver(ctx, returnTo, 403, "login.error.expired");
             return;
         }
@@ -243,7 +240,7 @@ public final class LoginMfaRoutes implements RouteGroup {
             return;
         }
         var info = web.info(ctx);
-        var current = sso.find(ctx.cookie(LoginRoutes.SSO_COOKIE));
+        var current = sso.find(ssoCookie.read(ctx));
         SsoService.LoginOutcome.SignedIn s;
         try {
             s = mfa.complete(

@@ -2,6 +2,8 @@ package dev.gatehouse.login;
 
 import dev.gatehouse.platform.crypto.Secrets;
 import dev.gatehouse.platform.http.Api;
+import dev.gatehouse.platform.http.FormCsrf;
+import dev.gatehouse.platform.http.HostCookie;
 import dev.gatehouse.platform.http.Html;
 import dev.gatehouse.platform.http.Messages;
 import dev.gatehouse.platform.http.Problem;
@@ -9,7 +11,6 @@ import dev.gatehouse.platform.http.RouteGroup;
 import dev.gatehouse.platform.http.Web;
 import dev.gatehouse.platform.ratelimit.RateLimiter.Rule;
 import io.javalin.http.Context;
-import io.javalin.http.Cookie;
 import io.javalin.http.SameSite;
 import java.net.URI;
 import java.time.Duration;
@@ -25,14 +26,14 @@ import java.util.function.Function;
  * language follows {@link Messages#of(Context)}; a {@code ui_locales} parameter is carried along in a hidden field.
  */
 public final class LoginRoutes implements RouteGroup {
-    public static final String SSO_COOKIE = "gh_sso";
+    static final String SSO_COOKIE = "gh_sso";
     static final String CSRF_COOKIE = "gh_csrf";
     static final Rule LOGIN = new Rule("login", 10, Duration.ofMinutes(15));
 
     private final SsoService sso;
     private final Web web;
     private final Secrets secrets;
-    private final boolean secureCookies;
+    private final FormCsrf csrf;
     private final Function<String, Optional<URI>> redirectTarget;
     private final SignedInAnswer signedIn;
 
@@ -44,13 +45,13 @@ public final class LoginRoutes implements RouteGroup {
             SsoService sso,
             Web web,
             Secrets secrets,
-            boolean secureCookies,
+            FormCsrf csrf,
             Function<String, Optional<URI>> redirectTarget,
             SignedInAnswer signedIn) {
         this.sso = sso;
         this.web = web;
         this.secrets = secrets;
-        this.secureCookies = secureCookies;
+        this.csrf = csrf;
         this.redirectTarget = redirectTarget;
         this.signedIn = signedIn;
     }
@@ -67,8 +68,21 @@ public final class LoginRoutes implements RouteGroup {
                 .returns(200, "the second step's form when the account has a second factor; " + SignedInAnswer.PAGE)
                 .returns(303, SignedInAnswer.REDIRECTED)
                 .returns(400, "HTML form with an error")
-                .returns(403, "HTML form: the CSRF token did not match")
+                .returns(403, "HTML form: the CSRF token did not match, or the browser called the post cross-site")
                 .returns(429, "HTML form: too many attempts (Retry-After)");
+    }
+
+    /**
+     * The SSO cookie: {@code SameSite=Lax}, as a client sends the browser here by a top-level cross-site navigation;
+     * {@code __Host-} over HTTPS (ADR 0023).
+     */
+    public static HostCookie ssoCookie(boolean https) {
+        return new HostCookie(SSO_COOKIE, https, SameSite.LAX);
+    }
+
+    /** The CSRF protection shared by every form of the hosted sign-in ({@code /login} and its further steps). */
+    public static FormCsrf csrf(boolean https) {
+        return new FormCsrf(CSRF_COOKIE, "/login", https);
     }
 
     /** The account page a plain sign-in (no OAuth request) may return to. */
@@ -101,12 +115,8 @@ public final class LoginRoutes implements RouteGroup {
     /** The sign-in page; {@code errorKey} a message key or null. Also the passkey endpoints' answer to a failure. */
     void render(Context ctx, int status, String returnTo, String email, String errorKey) {
         var t = Messages.of(ctx);
-        String csrf = secrets.token("");
+        String csrf = this.csrf.issue(ctx, secrets.token(""));
         String nonce = Html.nonce();
-        var cookie = new Cookie(CSRF_COOKIE, csrf, "/login", -1, secureCookies);
-        cookie.setHttpOnly(true);
-        cookie.setSameSite(SameSite.STRICT);
-        ctx.cookie(cookie);
         // A refused passkey says nothing about the email and password fields.
         String invalid = errorKey == null || errorKey.startsWith("login.passkey.") ? "" : " aria-invalid=\"true\"";
         String body = (errorKey == null ? "" : Html.alert(t.get(errorKey)))
@@ -141,9 +151,8 @@ public final class LoginRoutes implements RouteGroup {
     private void submit(Context ctx) {
         String returnTo = safeReturn(ctx.formParam("return_to"));
         String email = ctx.formParam("email");
-        String expected = ctx.cookie(CSRF_COOKIE);
-        String presented = ctx.formParam("csrf");
-        if (expected == null || presented == null || !Secrets.constantTimeEquals(expected, presented)) {
+        String presented = csrf.checked(ctx);
+        if (presented == null) {
             render(ctx, 403, returnTo, email, "login.error.expired");
             return;
         }
@@ -204,22 +213,21 @@ public final class LoginRoutes implements RouteGroup {
         static final String PAGE = "signed in: the form_post authorization response, or a page saying so";
 
         private final Duration ttl;
-        private final boolean secureCookies;
+        private final HostCookie ssoCookie;
+        private final FormCsrf csrf;
         private final Resume resume;
 
-        public SignedInAnswer(Duration ttl, boolean secureCookies, Resume resume) {
+        public SignedInAnswer(Duration ttl, HostCookie ssoCookie, FormCsrf csrf, Resume resume) {
             this.ttl = ttl;
-            this.secureCookies = secureCookies;
+            this.ssoCookie = ssoCookie;
+            this.csrf = csrf;
             this.resume = resume;
         }
 
         /** Sets the SSO cookie of {@code s}, drops the CSRF cookie, answers for {@code returnTo} (checked, or null). */
         void send(Context ctx, SsoService.LoginOutcome.SignedIn s, String returnTo) {
-            var cookie = new Cookie(SSO_COOKIE, s.cookieValue(), "/", (int) ttl.toSeconds(), secureCookies);
-            cookie.setHttpOnly(true);
-            cookie.setSameSite(SameSite.LAX);
-            ctx.cookie(cookie);
-            ctx.removeCookie(CSRF_COOKIE, "/login");
+            ssoCookie.set(ctx, s.cookieValue(), (int) ttl.toSeconds());
+            csrf.clear(ctx);
             ctx.header("Cache-Control", "no-store");
             if (returnTo == null) {
                 var t = Messages.of(ctx);

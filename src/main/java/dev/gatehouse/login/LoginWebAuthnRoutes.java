@@ -1,6 +1,8 @@
 package dev.gatehouse.login;
 
 import dev.gatehouse.platform.http.Api;
+import dev.gatehouse.platform.http.FormCsrf;
+import dev.gatehouse.platform.http.HostCookie;
 import dev.gatehouse.platform.http.Problem;
 import dev.gatehouse.platform.http.RouteGroup;
 import dev.gatehouse.platform.http.Web;
@@ -25,6 +27,8 @@ public final class LoginWebAuthnRoutes implements RouteGroup {
     private final Web web;
     private final LoginRoutes.SignedInAnswer signedIn;
     private final Function<String, Optional<URI>> redirectTarget;
+    private final FormCsrf csrf;
+    private final HostCookie ssoCookie;
 
     /** {@code redirectTarget} as for {@link LoginRoutes}: the checked client redirect the form may end at. */
     public LoginWebAuthnRoutes(
@@ -32,12 +36,16 @@ public final class LoginWebAuthnRoutes implements RouteGroup {
             WebAuthnService webauthn,
             Web web,
             LoginRoutes.SignedInAnswer signedIn,
-            Function<String, Optional<URI>> redirectTarget) {
+            Function<String, Optional<URI>> redirectTarget,
+            FormCsrf csrf,
+            HostCookie ssoCookie) {
         this.sso = sso;
         this.webauthn = webauthn;
         this.web = web;
         this.signedIn = signedIn;
         this.redirectTarget = redirectTarget;
+        this.csrf = csrf;
+        this.ssoCookie = ssoCookie;
     }
 
     @Override
@@ -48,7 +56,7 @@ public final class LoginWebAuthnRoutes implements RouteGroup {
                         + " csrf, mfa_token)")
                 .returns(200, WebAuthnRoutes.OptionsResponse.class)
                 .returns(401, "problem: the pending login is unknown, expired or used up")
-                .returns(403, "problem: the CSRF token did not match")
+                .returns(403, "problem: the CSRF token did not match, or the browser called the post cross-site")
                 .returns(409, "problem: no security key is registered")
                 .returns(429, "problem: too many attempts (Retry-After)");
         api.post("/login/mfa/webauthn", this::finish)
@@ -58,13 +66,16 @@ public final class LoginWebAuthnRoutes implements RouteGroup {
                 .returns(200, LoginRoutes.SignedInAnswer.PAGE)
                 .returns(303, LoginRoutes.SignedInAnswer.REDIRECTED)
                 .returns(400, "HTML second-step page: the key was not accepted, or the sign-in must start again")
-                .returns(403, "HTML page: the CSRF token did not match; start again")
+                .returns(
+                        403,
+                        "HTML page: the CSRF token did not match, or the browser called the post cross-site; start again")
                 .returns(429, "HTML second-step page: too many attempts (Retry-After)");
     }
 
     private void options(Context ctx) {
-        if (PasskeyLoginRoutes.checkedCsrf(ctx) == null)
-            throw Problem.forbidden("The CSRF token did not match; reload the sign-in page");
+        if (csrf.checked(ctx) == null)
+            throw Problem.forbidden(
+                    "The CSRF check failed (token, or a post from another site); reload the sign-in page");
         String mfaToken = ctx.formParam("mfa_token");
         if (mfaToken == null || mfaToken.length() > 100)
             throw Problem.invalidField("mfa_token", "is required (at most 100 characters)");
@@ -74,7 +85,7 @@ public final class LoginWebAuthnRoutes implements RouteGroup {
 
     private void finish(Context ctx) {
         String returnTo = LoginRoutes.safeReturn(ctx.formParam("return_to"));
-        String csrf = PasskeyLoginRoutes.checkedCsrf(ctx);
+        String csrf = this.csrf.checked(ctx);
         String mfaToken = ctx.formParam("mfa_token");
         if (csrf == null || mfaToken == null || mfaToken.length() > 100) {
             LoginMfaRoutes.startOver(ctx, returnTo, 403, "login.error.expired");
@@ -91,7 +102,7 @@ public final class LoginWebAuthnRoutes implements RouteGroup {
             return;
         }
         var info = web.info(ctx);
-        var current = sso.find(ctx.cookie(LoginRoutes.SSO_COOKIE));
+        var current = sso.find(ssoCookie.read(ctx));
         SsoService.LoginOutcome.SignedIn s;
         try {
             String credential = PasskeyLoginRoutes.credential(web, ctx.formParam("credential"));

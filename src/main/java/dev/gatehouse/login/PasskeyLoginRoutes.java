@@ -3,6 +3,8 @@ package dev.gatehouse.login;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.gatehouse.platform.crypto.Secrets;
 import dev.gatehouse.platform.http.Api;
+import dev.gatehouse.platform.http.FormCsrf;
+import dev.gatehouse.platform.http.HostCookie;
 import dev.gatehouse.platform.http.Problem;
 import dev.gatehouse.platform.http.RouteGroup;
 import dev.gatehouse.platform.http.Web;
@@ -30,14 +32,24 @@ public final class PasskeyLoginRoutes implements RouteGroup {
     private final WebAuthnService webauthn;
     private final Web web;
     private final LoginRoutes.SignedInAnswer signedIn;
+    private final FormCsrf csrf;
+    private final HostCookie ssoCookie;
 
     public PasskeyLoginRoutes(
-            LoginRoutes login, SsoService sso, WebAuthnService webauthn, Web web, LoginRoutes.SignedInAnswer signedIn) {
+            LoginRoutes login,
+            SsoService sso,
+            WebAuthnService webauthn,
+            Web web,
+            LoginRoutes.SignedInAnswer signedIn,
+            FormCsrf csrf,
+            HostCookie ssoCookie) {
         this.login = login;
         this.sso = sso;
         this.webauthn = webauthn;
         this.web = web;
         this.signedIn = signedIn;
+        this.csrf = csrf;
+        this.ssoCookie = ssoCookie;
     }
 
     @Override
@@ -51,7 +63,7 @@ public final class PasskeyLoginRoutes implements RouteGroup {
                 .summary("Hosted sign-in: WebAuthn request options for a passkey, bound to the page (form: csrf,"
                         + " return_to)")
                 .returns(200, WebAuthnRoutes.OptionsResponse.class)
-                .returns(403, "problem: the CSRF token did not match")
+                .returns(403, "problem: the CSRF token did not match, or the browser called the post cross-site")
                 .returns(429, "problem: too many attempts (Retry-After)");
         api.post("/login/passkey", this::finish)
                 .tag("pages")
@@ -60,7 +72,9 @@ public final class PasskeyLoginRoutes implements RouteGroup {
                 .returns(200, LoginRoutes.SignedInAnswer.PAGE)
                 .returns(303, LoginRoutes.SignedInAnswer.REDIRECTED)
                 .returns(400, "HTML sign-in page: the passkey was not accepted or the attempt expired")
-                .returns(403, "HTML sign-in page: the CSRF token did not match")
+                .returns(
+                        403,
+                        "HTML sign-in page: the CSRF token did not match, or the browser called the post cross-site")
                 .returns(429, "HTML sign-in page: too many attempts (Retry-After)");
     }
 
@@ -71,8 +85,10 @@ public final class PasskeyLoginRoutes implements RouteGroup {
     }
 
     private void options(Context ctx) {
-        String csrf = checkedCsrf(ctx);
-        if (csrf == null) throw Problem.forbidden("The CSRF token did not match; reload the sign-in page");
+        String csrf = this.csrf.checked(ctx);
+        if (csrf == null)
+            throw Problem.forbidden(
+                    "The CSRF check failed (token, or a post from another site); reload the sign-in page");
         String returnTo = LoginRoutes.safeReturn(ctx.formParam("return_to"));
         web.limit(ctx, BEGIN);
         options(ctx, web, webauthn.beginPasskeyLogin(binding(csrf, returnTo)));
@@ -80,7 +96,7 @@ public final class PasskeyLoginRoutes implements RouteGroup {
 
     private void finish(Context ctx) {
         String returnTo = LoginRoutes.safeReturn(ctx.formParam("return_to"));
-        String csrf = checkedCsrf(ctx);
+        String csrf = this.csrf.checked(ctx);
         if (csrf == null) {
             login.render(ctx, 403, returnTo, "", "login.error.expired");
             return;
@@ -106,7 +122,7 @@ public final class PasskeyLoginRoutes implements RouteGroup {
                 verified.userId(),
                 "passkey",
                 SsoSession.amrOf("passkey", verified.amr()),
-                sso.find(ctx.cookie(LoginRoutes.SSO_COOKIE)),
+                sso.find(ssoCookie.read(ctx)),
                 info);
         switch (outcome) {
             case SsoService.LoginOutcome.SignedIn s -> signedIn.send(ctx, s, returnTo);
@@ -114,14 +130,6 @@ public final class PasskeyLoginRoutes implements RouteGroup {
                 login.render(ctx, 403, returnTo, "", "login.error.unverified");
             default -> login.render(ctx, 400, returnTo, "", "login.passkey.error.refused");
         }
-    }
-
-    /** The page's CSRF token when the form repeats the cookie's value; null otherwise. */
-    static String checkedCsrf(Context ctx) {
-        String expected = ctx.cookie(LoginRoutes.CSRF_COOKIE);
-        String presented = ctx.formParam("csrf");
-        if (expected == null || presented == null || !Secrets.constantTimeEquals(expected, presented)) return null;
-        return presented;
     }
 
     /** What a page's passkey ceremony is bound to: this browser's CSRF token and the pending authorization request. */

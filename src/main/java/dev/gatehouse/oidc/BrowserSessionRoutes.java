@@ -2,11 +2,11 @@ package dev.gatehouse.oidc;
 
 import dev.gatehouse.accounts.AccountService;
 import dev.gatehouse.accounts.User;
-import dev.gatehouse.login.LoginRoutes;
 import dev.gatehouse.login.SsoService;
 import dev.gatehouse.login.SsoSession;
 import dev.gatehouse.oauth.authorize.Acr;
 import dev.gatehouse.platform.http.Api;
+import dev.gatehouse.platform.http.HostCookie;
 import dev.gatehouse.platform.http.RouteGroup;
 import dev.gatehouse.platform.http.Web;
 import io.javalin.http.Context;
@@ -37,11 +37,13 @@ public final class BrowserSessionRoutes implements RouteGroup {
     public record Validity(boolean valid, Long expiresAt) {}
 
     private final SsoService sso;
+    private final HostCookie ssoCookie;
     private final AccountService accounts;
     private final Web web;
 
-    public BrowserSessionRoutes(SsoService sso, AccountService accounts, Web web) {
+    public BrowserSessionRoutes(SsoService sso, HostCookie ssoCookie, AccountService accounts, Web web) {
         this.sso = sso;
+        this.ssoCookie = ssoCookie;
         this.accounts = accounts;
         this.web = web;
     }
@@ -62,7 +64,7 @@ public final class BrowserSessionRoutes implements RouteGroup {
     private record SignedIn(SsoSession session, User user) {}
 
     private Optional<SignedIn> current(Context ctx) {
-        return sso.find(ctx.cookie(LoginRoutes.SSO_COOKIE))
+        return sso.find(ssoCookie.read(ctx))
                 .flatMap(s -> accounts.find(s.userId()).filter(User::active).map(u -> new SignedIn(s, u)));
     }
 

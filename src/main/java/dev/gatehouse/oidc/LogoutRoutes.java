@@ -1,18 +1,16 @@
 package dev.gatehouse.oidc;
 
-import dev.gatehouse.login.LoginRoutes;
 import dev.gatehouse.login.SessionState;
 import dev.gatehouse.login.SsoService;
-import dev.gatehouse.platform.crypto.Secrets;
 import dev.gatehouse.platform.http.Api;
+import dev.gatehouse.platform.http.FormCsrf;
+import dev.gatehouse.platform.http.HostCookie;
 import dev.gatehouse.platform.http.Html;
 import dev.gatehouse.platform.http.Messages;
 import dev.gatehouse.platform.http.RouteGroup;
 import dev.gatehouse.platform.http.Web;
 import io.javalin.http.Context;
-import io.javalin.http.Cookie;
 import io.javalin.http.HttpStatus;
-import io.javalin.http.SameSite;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -36,13 +34,15 @@ public final class LogoutRoutes implements RouteGroup {
     private final LogoutService logout;
     private final SsoService sso;
     private final Web web;
-    private final boolean secureCookies;
+    private final HostCookie ssoCookie;
+    private final FormCsrf csrf;
 
-    public LogoutRoutes(LogoutService logout, SsoService sso, Web web, boolean secureCookies) {
+    public LogoutRoutes(LogoutService logout, SsoService sso, Web web, HostCookie ssoCookie, boolean secureCookies) {
         this.logout = logout;
         this.sso = sso;
         this.web = web;
-        this.secureCookies = secureCookies;
+        this.ssoCookie = ssoCookie;
+        this.csrf = new FormCsrf(CSRF_COOKIE, "/logout", secureCookies);
     }
 
     @Override
@@ -77,7 +77,7 @@ public final class LogoutRoutes implements RouteGroup {
             case LogoutService.Checked.Invalid i -> invalid(ctx, i);
             case LogoutService.Checked.Valid v -> {
                 var r = v.request();
-                var session = sso.findToEnd(ctx.cookie(LoginRoutes.SSO_COOKIE));
+                var session = sso.findToEnd(ssoCookie.read(ctx));
                 if (session.isEmpty() && redirect == HttpStatus.SEE_OTHER) {
                     // A form POST from the client's site carries no SameSite=Lax SSO cookie; the same request as a
                     // top-level GET does, so the browser is sent there once (the GET never redirects to itself).
@@ -91,7 +91,7 @@ public final class LogoutRoutes implements RouteGroup {
                     finish(ctx, r, List.of(), redirect); // already signed out: nothing to confirm
                 } else if (!logout.needsConfirmation(r, session.get())) {
                     var frames = logout.logout(session.get(), r.client(), web.info(ctx));
-                    ctx.removeCookie(LoginRoutes.SSO_COOKIE, "/");
+                    ssoCookie.clear(ctx);
                     finish(ctx, r, frames, redirect);
                 } else {
                     var q = new LinkedHashMap<String, String>();
@@ -111,15 +111,11 @@ public final class LogoutRoutes implements RouteGroup {
             case LogoutService.Checked.Invalid i -> invalid(ctx, i);
             case LogoutService.Checked.Valid v -> {
                 var r = v.request();
-                if (sso.findToEnd(ctx.cookie(LoginRoutes.SSO_COOKIE)).isEmpty()) {
+                if (sso.findToEnd(ssoCookie.read(ctx)).isEmpty()) {
                     finish(ctx, r, List.of(), HttpStatus.FOUND);
                     return;
                 }
-                String csrf = logout.csrfToken();
-                var cookie = new Cookie(CSRF_COOKIE, csrf, "/logout", -1, secureCookies);
-                cookie.setHttpOnly(true);
-                cookie.setSameSite(SameSite.STRICT);
-                ctx.cookie(cookie);
+                String csrf = this.csrf.issue(ctx, logout.csrfToken());
                 var t = Messages.of(ctx);
                 String app = r.client()
                         .map(c -> "<p>" + t.markup("logout.confirm.client", Html.strong(c.name())) + "</p>\n")
@@ -151,9 +147,7 @@ public final class LogoutRoutes implements RouteGroup {
     }
 
     private void confirmed(Context ctx) {
-        String expected = ctx.cookie(CSRF_COOKIE);
-        String presented = ctx.formParam("csrf");
-        if (expected == null || presented == null || !Secrets.constantTimeEquals(expected, presented)) {
+        if (csrf.checked(ctx) == null) {
             var t = Messages.of(ctx);
             Html.send(
                     ctx,
@@ -161,7 +155,7 @@ public final class LogoutRoutes implements RouteGroup {
                     Html.page(t, t.get("logout.expired.title"), "<p>" + t.html("logout.expired.text") + "</p>"));
             return;
         }
-        ctx.removeCookie(CSRF_COOKIE, "/logout");
+        csrf.clear(ctx);
         // Empty hidden fields mean "not given"; the id_token_hint never reaches this form.
         var params = new LinkedHashMap<String, List<String>>();
         for (String name : List.of("client_id", "post_logout_redirect_uri", "state", "ui_locales")) {
@@ -172,11 +166,11 @@ public final class LogoutRoutes implements RouteGroup {
             case LogoutService.Checked.Invalid i -> invalid(ctx, i);
             case LogoutService.Checked.Valid v -> {
                 var r = v.request();
-                var session = sso.findToEnd(ctx.cookie(LoginRoutes.SSO_COOKIE));
+                var session = sso.findToEnd(ssoCookie.read(ctx));
                 List<LogoutService.FrontChannel> frames = List.of();
                 if (session.isPresent()) {
                     frames = logout.logout(session.get(), r.client(), web.info(ctx));
-                    ctx.removeCookie(LoginRoutes.SSO_COOKIE, "/");
+                    ssoCookie.clear(ctx);
                 }
                 finish(ctx, r, frames, HttpStatus.SEE_OTHER);
             }

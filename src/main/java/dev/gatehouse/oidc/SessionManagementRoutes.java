@@ -1,12 +1,12 @@
 package dev.gatehouse.oidc;
 
-import dev.gatehouse.login.LoginRoutes;
 import dev.gatehouse.login.SessionState;
 import dev.gatehouse.login.SsoService;
 import dev.gatehouse.oauth.clients.ClientService;
 import dev.gatehouse.oauth.clients.OAuthClient;
 import dev.gatehouse.platform.crypto.Secrets;
 import dev.gatehouse.platform.http.Api;
+import dev.gatehouse.platform.http.HostCookie;
 import dev.gatehouse.platform.http.Html;
 import dev.gatehouse.platform.http.RouteGroup;
 import dev.gatehouse.platform.http.Web;
@@ -51,11 +51,13 @@ public final class SessionManagementRoutes implements RouteGroup {
 
     private final ClientService clients;
     private final SsoService sso;
+    private final HostCookie ssoCookie;
     private final Web web;
 
-    public SessionManagementRoutes(ClientService clients, SsoService sso, Web web) {
+    public SessionManagementRoutes(ClientService clients, SsoService sso, HostCookie ssoCookie, Web web) {
         this.clients = clients;
         this.sso = sso;
+        this.ssoCookie = ssoCookie;
         this.web = web;
     }
 
@@ -86,7 +88,7 @@ public final class SessionManagementRoutes implements RouteGroup {
             error(ctx, "the origin is not one of the client's");
             return;
         }
-        String browserState = SessionState.browserState(sso.find(ctx.cookie(LoginRoutes.SSO_COOKIE)));
+        String browserState = SessionState.browserState(sso.find(ssoCookie.read(ctx)));
         boolean same = SessionState.matches(sessionState, clientId, origin, browserState);
         web.json(ctx, 200, Map.of("status", same ? "unchanged" : "changed"));
     }

@@ -265,6 +265,30 @@ class AccountSecurityPageTest {
     }
 
     @Test
+    void whenTheBrowserSaysAFormCameFromAnotherSite_thenItIsRefusedDespiteItsOwnToken() throws Exception {
+        var v = signedIn(accounts.registered("acct-fetch-site"));
+        v.b().fetchSite = "same-site";
+        var form = submit(v.b(), v.page(), "/totp/setup");
+        assertThat(form.statusCode()).isEqualTo(403);
+        assertThat(form.body()).contains("This form expired.");
+        assertThat(open(v.b()).body()).doesNotContain("Continue the set-up");
+        // The page script's calls carry the token in a header; the browser's word counts there too.
+        var req = HttpRequest.newBuilder(URI.create(server.base + PAGE + "/passkeys/begin"))
+                .header("Content-Type", "application/json")
+                .header("X-CSRF-Token", Browser.hidden(v.page().body(), "csrf"))
+                .header("Sec-Fetch-Site", "cross-site")
+                .POST(HttpRequest.BodyPublishers.ofString("{}"));
+        assertThat(v.b().http
+                        .send(req.build(), HttpResponse.BodyHandlers.ofString())
+                        .statusCode())
+                .isEqualTo(403);
+        v.b().fetchSite = "same-origin";
+        var setup = submit(v.b(), v.page(), "/totp/setup");
+        assertThat(setup.statusCode()).isEqualTo(303);
+        assertThat(Browser.location(setup).getPath()).isEqualTo(PAGE + "/totp");
+    }
+
+    @Test
     void whenAPasskeyIsRegisteredOnThePage_thenItIsListedRenamedAndDeletedThroughTheForms() throws Exception {
         String email = accounts.registered("acct-passkey");
         String userId = userOf(email);

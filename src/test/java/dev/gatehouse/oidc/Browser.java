@@ -18,6 +18,11 @@ final class Browser {
     final String base;
     final CookieManager cookies = new CookieManager(null, CookiePolicy.ACCEPT_ALL);
     final HttpClient http;
+    /**
+     * What the browser says of the pages its posts come from ({@code Sec-Fetch-Site}); null sends nothing, as a
+     * browser without Fetch Metadata would.
+     */
+    String fetchSite;
 
     Browser(String base) {
         this.base = base;
@@ -36,12 +41,11 @@ final class Browser {
                 .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "="
                         + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
                 .collect(Collectors.joining("&"));
-        return http.send(
-                HttpRequest.newBuilder(uri)
-                        .header("Content-Type", "application/x-www-form-urlencoded")
-                        .POST(HttpRequest.BodyPublishers.ofString(body))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
+        var request = HttpRequest.newBuilder(uri)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (fetchSite != null) request.header("Sec-Fetch-Site", fetchSite);
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     static URI location(HttpResponse<String> r) {

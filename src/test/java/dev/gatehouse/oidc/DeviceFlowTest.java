@@ -223,6 +223,11 @@ class DeviceFlowTest {
         assertThat(confirm.statusCode()).as(confirm.body()).isEqualTo(200);
         assertThat(confirm.body()).contains("Living room TV", "name=\"decision\"");
         assertThat(confirm.headers().firstValue("Cache-Control")).hasValue("no-store");
+        // The page's own token in an approval the browser says came from another site (ADR 0023): refused.
+        b.fetchSite = "cross-site";
+        var crossSite = submit(b, confirm, Browser.hidden(confirm.body(), "user_code"), "allow");
+        assertThat(crossSite.statusCode()).isEqualTo(403);
+        b.fetchSite = "same-origin";
         var done = submit(b, confirm, Browser.hidden(confirm.body(), "user_code"), "allow");
         assertThat(done.statusCode()).isEqualTo(200);
         assertThat(done.body()).contains("Device connected");

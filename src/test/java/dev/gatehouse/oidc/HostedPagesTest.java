@@ -26,6 +26,8 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The hosted pages (sign-in, consent, authorization error): security headers, accessible markup, CSRF, and their
@@ -302,6 +304,51 @@ class HostedPagesTest {
                 .contains("name=\"ui_locales\" value=\"de\"");
         assertThat(b.cookies.getCookieStore().getCookies())
                 .noneMatch(c -> c.getName().equals("gh_sso"));
+    }
+
+    /**
+     * A sibling host of the same site can plant a CSRF cookie and post its value in the form (a login CSRF: the victim
+     * signed in to the attacker's account); the browser still says where the post came from (ADR 0023).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"cross-site", "same-site"})
+    void whenTheBrowserSaysTheLoginFormCameFromAnotherSite_thenRefusedDespiteAMatchingToken(String site)
+            throws Exception {
+        var b = new Browser(server.base);
+        String email = newUser();
+        var page = b.follow(b.get(authorizeUri(null)));
+        b.fetchSite = site;
+        var refused = b.submitSignIn(page, email, PASSWORD);
+        assertThat(refused.statusCode()).isEqualTo(403);
+        assertThat(refused.body()).contains("role=\"alert\">Your session expired. Please sign in again.</p>");
+        assertThat(b.cookies.getCookieStore().getCookies())
+                .noneMatch(c -> c.getName().equals("gh_sso"));
+
+        // The same form from the page itself (or from a browser that sends no Fetch Metadata) signs in.
+        b.fetchSite = "same-origin";
+        var consent = b.signIn(b.follow(b.get(authorizeUri(null))), email, PASSWORD);
+        assertThat(consent.statusCode()).isEqualTo(200);
+        assertThat(consent.body()).contains("name=\"decision\"");
+        assertThat(b.cookies.getCookieStore().getCookies())
+                .anyMatch(c -> c.getName().equals("gh_sso"));
+    }
+
+    @Test
+    void whenTheBrowserSaysTheConsentCameFromAnotherSite_thenNoConsentIsRecorded() throws Exception {
+        var b = new Browser(server.base);
+        var consent = b.signIn(b.follow(b.get(authorizeUri(null))), newUser(), PASSWORD);
+        assertThat(consent.body()).contains("name=\"decision\"");
+        b.fetchSite = "same-site";
+        var refused = b.submitConsent(consent, "allow");
+        assertThat(refused.statusCode()).isEqualTo(403);
+        // Nothing remembered: the next request asks again, and from the page itself the answer goes to the client.
+        b.fetchSite = "same-origin";
+        var again = b.follow(b.get(authorizeUri(null)));
+        assertThat(again.statusCode()).isEqualTo(200);
+        assertThat(again.body()).contains("name=\"decision\"");
+        var allowed = b.submitConsent(again, "allow");
+        assertThat(allowed.statusCode() / 100).isEqualTo(3);
+        assertThat(Browser.location(allowed).toString()).startsWith(CALLBACK + "?code=");
     }
 
     @Test

@@ -473,7 +473,19 @@ class LogoutTest {
                 Map.of("csrf", "forged", "client_id", client.id().getValue(), "post_logout_redirect_uri", BYE));
         assertThat(forged.statusCode()).isEqualTo(403);
         assertThat(refreshes(client, tokens)).isTrue();
+        // The page's own token, in a post the browser says came from another site (ADR 0023).
+        browser.fetchSite = "cross-site";
+        var crossSite = browser.post(
+                URI.create(server.base + "/logout"),
+                Map.of(
+                        "csrf",
+                        Browser.hidden(page.body(), "csrf"),
+                        "client_id",
+                        client.id().getValue()));
+        assertThat(crossSite.statusCode()).isEqualTo(403);
+        assertThat(signedIn(browser, client)).isTrue();
 
+        browser.fetchSite = "same-origin";
         var done = browser.post(
                 URI.create(server.base + "/logout"),
                 Map.of(

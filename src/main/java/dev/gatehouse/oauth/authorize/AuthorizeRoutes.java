@@ -7,11 +7,11 @@ import com.nimbusds.oauth2.sdk.util.URLUtils;
 import com.nimbusds.openid.connect.sdk.OIDCError;
 import dev.gatehouse.accounts.AccountService;
 import dev.gatehouse.accounts.User;
-import dev.gatehouse.login.LoginRoutes;
 import dev.gatehouse.login.SsoService;
 import dev.gatehouse.login.SsoSession;
 import dev.gatehouse.platform.crypto.Secrets;
 import dev.gatehouse.platform.http.Api;
+import dev.gatehouse.platform.http.HostCookie;
 import dev.gatehouse.platform.http.Html;
 import dev.gatehouse.platform.http.Messages;
 import dev.gatehouse.platform.http.RouteGroup;
@@ -50,12 +50,19 @@ public final class AuthorizeRoutes implements RouteGroup {
     private final AuthorizeService authorize;
     private final ConsentService consent;
     private final SsoService sso;
+    private final HostCookie ssoCookie;
     private final AccountService accounts;
     private final Web web;
 
     public AuthorizeRoutes(
-            AuthorizeService authorize, ConsentService consent, SsoService sso, AccountService accounts, Web web) {
+            AuthorizeService authorize,
+            ConsentService consent,
+            SsoService sso,
+            HostCookie ssoCookie,
+            AccountService accounts,
+            Web web) {
         this.authorize = authorize;
+        this.ssoCookie = ssoCookie;
         this.consent = consent;
         this.sso = sso;
         this.accounts = accounts;
@@ -102,7 +109,7 @@ public final class AuthorizeRoutes implements RouteGroup {
 
     /** The browser's SSO session, only of an active account ({@link SsoService#find}). */
     private Optional<SsoSession> browserSession(Context ctx) {
-        return sso.find(ctx.cookie(LoginRoutes.SSO_COOKIE));
+        return sso.find(ssoCookie.read(ctx));
     }
 
     /**

@@ -1,19 +1,18 @@
 package dev.gatehouse.oauth.authorize;
 
 import com.nimbusds.oauth2.sdk.OAuth2Error;
-import dev.gatehouse.login.LoginRoutes;
 import dev.gatehouse.login.SsoService;
 import dev.gatehouse.login.SsoSession;
 import dev.gatehouse.platform.crypto.Secrets;
 import dev.gatehouse.platform.http.Api;
+import dev.gatehouse.platform.http.FormCsrf;
+import dev.gatehouse.platform.http.HostCookie;
 import dev.gatehouse.platform.http.Html;
 import dev.gatehouse.platform.http.Messages;
 import dev.gatehouse.platform.http.RouteGroup;
 import dev.gatehouse.platform.http.Web;
 import io.javalin.http.Context;
-import io.javalin.http.Cookie;
 import io.javalin.http.HttpStatus;
-import io.javalin.http.SameSite;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -33,7 +32,8 @@ public final class ConsentRoutes implements RouteGroup {
     private final SsoService sso;
     private final Web web;
     private final Secrets secrets;
-    private final boolean secureCookies;
+    private final HostCookie ssoCookie;
+    private final FormCsrf csrf;
 
     public ConsentRoutes(
             AuthorizeService authorize,
@@ -42,6 +42,7 @@ public final class ConsentRoutes implements RouteGroup {
             SsoService sso,
             Web web,
             Secrets secrets,
+            HostCookie ssoCookie,
             boolean secureCookies) {
         this.authorize = authorize;
         this.authorizeRoutes = authorizeRoutes;
@@ -49,7 +50,8 @@ public final class ConsentRoutes implements RouteGroup {
         this.sso = sso;
         this.web = web;
         this.secrets = secrets;
-        this.secureCookies = secureCookies;
+        this.ssoCookie = ssoCookie;
+        this.csrf = new FormCsrf(CSRF_COOKIE, "/consent", secureCookies);
     }
 
     @Override
@@ -75,7 +77,7 @@ public final class ConsentRoutes implements RouteGroup {
     private Optional<Pending> pending(Context ctx, String returnTo) {
         var params = AuthorizeRoutes.returnParams(returnTo);
         if (params.isEmpty()) return Optional.empty();
-        var session = sso.find(ctx.cookie(LoginRoutes.SSO_COOKIE));
+        var session = sso.find(ssoCookie.read(ctx));
         if (session.isEmpty()) return Optional.empty();
         if (!(authorize.check(params.get()) instanceof AuthorizeService.Checked.Valid v)) return Optional.empty();
         return Optional.of(new Pending(params.get(), session.get(), v.request()));
@@ -92,11 +94,7 @@ public final class ConsentRoutes implements RouteGroup {
                     Html.page(t, t.get("consent.invalid.title"), "<p>" + t.html("consent.invalid.text") + "</p>"));
             return;
         }
-        String csrf = secrets.token("");
-        var cookie = new Cookie(CSRF_COOKIE, csrf, "/consent", -1, secureCookies);
-        cookie.setHttpOnly(true);
-        cookie.setSameSite(SameSite.STRICT);
-        ctx.cookie(cookie);
+        String csrf = this.csrf.issue(ctx, secrets.token(""));
         var r = p.get().request();
         var t = Messages.of(ctx);
         // Standard scopes in the visitor's language; others as the administrator described them, or by name.
@@ -129,10 +127,8 @@ public final class ConsentRoutes implements RouteGroup {
     }
 
     private void decide(Context ctx) {
-        String expected = ctx.cookie(CSRF_COOKIE);
-        String presented = ctx.formParam("csrf");
         var p = pending(ctx, ctx.formParam("return_to"));
-        if (expected == null || presented == null || !Secrets.constantTimeEquals(expected, presented) || p.isEmpty()) {
+        if (csrf.checked(ctx) == null || p.isEmpty()) {
             var t = Messages.of(ctx);
             Html.send(
                     ctx,
@@ -140,7 +136,7 @@ public final class ConsentRoutes implements RouteGroup {
                     Html.page(t, t.get("consent.expired.title"), "<p>" + t.html("consent.expired.text") + "</p>"));
             return;
         }
-        ctx.removeCookie(CSRF_COOKIE, "/consent");
+        csrf.clear(ctx);
         var pending = p.get();
         var r = pending.request();
         if ("allow".equals(ctx.formParam("decision"))) {

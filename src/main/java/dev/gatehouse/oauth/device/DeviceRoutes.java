@@ -1,7 +1,6 @@
 package dev.gatehouse.oauth.device;
 
 import com.nimbusds.oauth2.sdk.GrantType;
-import dev.gatehouse.login.LoginRoutes;
 import dev.gatehouse.login.SsoService;
 import dev.gatehouse.login.SsoSession;
 import dev.gatehouse.oauth.OAuthError;
@@ -10,6 +9,8 @@ import dev.gatehouse.oauth.clients.ClientAuthParser;
 import dev.gatehouse.oauth.clients.ClientService;
 import dev.gatehouse.platform.crypto.Secrets;
 import dev.gatehouse.platform.http.Api;
+import dev.gatehouse.platform.http.FormCsrf;
+import dev.gatehouse.platform.http.HostCookie;
 import dev.gatehouse.platform.http.Html;
 import dev.gatehouse.platform.http.Messages;
 import dev.gatehouse.platform.http.Problem;
@@ -17,9 +18,7 @@ import dev.gatehouse.platform.http.RouteGroup;
 import dev.gatehouse.platform.http.Web;
 import dev.gatehouse.platform.ratelimit.RateLimiter.Rule;
 import io.javalin.http.Context;
-import io.javalin.http.Cookie;
 import io.javalin.http.HttpStatus;
-import io.javalin.http.SameSite;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -50,7 +49,8 @@ public final class DeviceRoutes implements RouteGroup {
     private final Web web;
     private final Secrets secrets;
     private final String issuer;
-    private final boolean secureCookies;
+    private final HostCookie ssoCookie;
+    private final FormCsrf csrf;
 
     public DeviceRoutes(
             DeviceService devices,
@@ -60,6 +60,7 @@ public final class DeviceRoutes implements RouteGroup {
             Web web,
             Secrets secrets,
             String issuer,
+            HostCookie ssoCookie,
             boolean secureCookies) {
         this.devices = devices;
         this.clients = clients;
@@ -68,7 +69,8 @@ public final class DeviceRoutes implements RouteGroup {
         this.web = web;
         this.secrets = secrets;
         this.issuer = issuer;
-        this.secureCookies = secureCookies;
+        this.ssoCookie = ssoCookie;
+        this.csrf = new FormCsrf(CSRF_COOKIE, "/device", secureCookies);
     }
 
     @Override
@@ -130,16 +132,11 @@ public final class DeviceRoutes implements RouteGroup {
     }
 
     private Optional<SsoSession> signedIn(Context ctx) {
-        return sso.find(ctx.cookie(LoginRoutes.SSO_COOKIE));
+        return sso.find(ssoCookie.read(ctx));
     }
 
     private String csrf(Context ctx) {
-        String csrf = secrets.token("");
-        var cookie = new Cookie(CSRF_COOKIE, csrf, "/device", -1, secureCookies);
-        cookie.setHttpOnly(true);
-        cookie.setSameSite(SameSite.STRICT);
-        ctx.cookie(cookie);
-        return csrf;
+        return csrf.issue(ctx, secrets.token(""));
     }
 
     /** A prefilled code is only echoed back when it looks like one. */
@@ -196,13 +193,8 @@ public final class DeviceRoutes implements RouteGroup {
     }
 
     private void submit(Context ctx) {
-        String expected = ctx.cookie(CSRF_COOKIE);
-        String presented = ctx.formParam("csrf");
         var session = signedIn(ctx);
-        if (expected == null
-                || presented == null
-                || !Secrets.constantTimeEquals(expected, presented)
-                || session.isEmpty()) {
+        if (csrf.checked(ctx) == null || session.isEmpty()) {
             var t = Messages.of(ctx);
             String again = "/device" + (uiLocales(ctx).isEmpty() ? "" : "?ui_locales=" + enc(uiLocales(ctx)));
             Html.send(
@@ -243,7 +235,7 @@ public final class DeviceRoutes implements RouteGroup {
             renderEntry(ctx, 400, "", "device.error.invalid_code");
             return;
         }
-        ctx.removeCookie(CSRF_COOKIE, "/device");
+        csrf.clear(ctx);
         var t = Messages.of(ctx);
         String key = approve ? "device.done" : "device.denied";
         Html.send(ctx, 200, Html.page(t, t.get(key + ".title"), "<p>" + t.html(key + ".text") + "</p>"));
