@@ -271,7 +271,8 @@ public final class App implements AutoCloseable {
                 authorize, authorizeRoutes, consent, sso, web, secrets, ssoCookie, https));
         groups.add(new dev.gatehouse.oauth.device.DeviceRoutes(
                 devices, clients, consent, sso, web, secrets, config.issuer(), ssoCookie, https));
-        groups.add(new dev.gatehouse.oidc.UserinfoRoutes(introspector, accounts, clients, web, dpop, config.issuer()));
+        groups.add(new dev.gatehouse.oidc.UserinfoRoutes(
+                introspector, accounts, clients, web, dpop, config.issuer(), config.apiAudience()));
         this.backChannelLogout = new dev.gatehouse.oidc.BackChannelLogout(config.webhookAllowPrivate());
         var logout = new dev.gatehouse.oidc.LogoutService(
                 db, sso, authorize, sessions, clients, idTokens, backChannelLogout, audit, secrets, config.issuer());

@@ -21,7 +21,9 @@ import java.util.UUID;
 /**
  * OIDC Core §5.3 UserInfo, GET and POST, with the claims of the scopes the access token carries (§5.4). A DPoP-bound
  * access token (RFC 9449 §7) is accepted only as {@code Authorization: DPoP} with a proof of its key; as Bearer it is
- * refused.
+ * refused. This endpoint is a resource server of the issuer: a token whose audience was narrowed to other resources
+ * (RFC 8707) is not for it (RFC 9068 §4), so its {@code aud} must name the issuer, this endpoint or the default
+ * audience of tokens asked for no resource.
  */
 public final class UserinfoRoutes implements RouteGroup {
     private final TokenIntrospector introspector;
@@ -30,6 +32,7 @@ public final class UserinfoRoutes implements RouteGroup {
     private final Web web;
     private final DpopProofs dpop;
     private final String userinfoUrl;
+    private final Set<String> audiences;
 
     public UserinfoRoutes(
             TokenIntrospector introspector,
@@ -37,9 +40,12 @@ public final class UserinfoRoutes implements RouteGroup {
             ClientService clients,
             Web web,
             DpopProofs dpop,
-            String issuer) {
+            String issuer,
+            String defaultAudience) {
         this.dpop = dpop;
         this.userinfoUrl = issuer + "/oauth2/userinfo";
+        this.audiences =
+                Set.copyOf(java.util.List.of(issuer, userinfoUrl, defaultAudience)); // the last is often the first
         this.introspector = introspector;
         this.accounts = accounts;
         this.clients = clients;
@@ -198,6 +204,14 @@ public final class UserinfoRoutes implements RouteGroup {
         }
         if (claims.isEmpty()) {
             refuse(ctx, dpopScheme, "invalid_token", "the access token is not valid");
+            return Optional.empty();
+        }
+        if (claims.get().audience().stream().noneMatch(audiences::contains)) {
+            refuse(
+                    ctx,
+                    dpopScheme,
+                    "invalid_token",
+                    "the access token is for another audience; to call userinfo, ask for the issuer as a resource too");
             return Optional.empty();
         }
         clients.cors(ctx.header("Origin"), claims.get().clientId()).forEach(ctx::header);

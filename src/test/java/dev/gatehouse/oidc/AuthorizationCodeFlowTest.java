@@ -616,6 +616,39 @@ class AuthorizationCodeFlowTest {
                 .isEqualTo("invalid_target");
     }
 
+    static int userinfoStatus(TokenResponse r) throws Exception {
+        var token = (BearerAccessToken) r.toSuccessResponse().getTokens().getAccessToken();
+        return new UserInfoRequest(URI.create(server.base + "/oauth2/userinfo"), token)
+                .toHTTPRequest()
+                .send()
+                .getStatusCode();
+    }
+
+    @Test
+    void whenTheTokenIsForAnotherResourceOnly_thenUserinfoRefusesItAndTheIssuerAsAResourceKeepsItOpen()
+            throws Exception {
+        URI orders = URI.create("https://orders.example/");
+        URI issuer = URI.create(server.base);
+        var client = register();
+        var verifier = new CodeVerifier();
+        var req =
+                request(client, verifier, new Nonce()).resources(orders, issuer).build();
+        var code = AuthorizationResponse.parse(authorize(new Browser(server.base), req.toURI(), newUser()))
+                .toSuccessResponse()
+                .getAuthorizationCode();
+
+        // RFC 9068 §4: userinfo is a resource server of the issuer, and this token is for the orders API alone.
+        var forOrders = withResources(client, new AuthorizationCodeGrant(code, CALLBACK, verifier), orders);
+        assertThat(audience(forOrders)).containsExactly(orders.toString());
+        assertThat(userinfoStatus(forOrders)).isEqualTo(401);
+
+        var both = withResources(
+                client,
+                new RefreshTokenGrant(forOrders.toSuccessResponse().getTokens().getRefreshToken()));
+        assertThat(audience(both)).containsExactlyInAnyOrder(orders.toString(), issuer.toString());
+        assertThat(userinfoStatus(both)).isEqualTo(200);
+    }
+
     static AuthenticationRequest loopbackRequest(Client c, String redirect, CodeVerifier verifier) {
         return new AuthenticationRequest.Builder(ResponseType.CODE, new Scope("openid"), c.id(), URI.create(redirect))
                 .endpointURI(authorizeUri)
