@@ -2,8 +2,13 @@ package dev.gatehouse.oauth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
 import com.nimbusds.oauth2.sdk.ClientCredentialsGrant;
 import com.nimbusds.oauth2.sdk.GrantType;
 import com.nimbusds.oauth2.sdk.Scope;
@@ -397,5 +402,92 @@ class DynamicRegistrationTest {
             assertThat(r.status()).as(method + " -> " + r.body()).isEqualTo(400);
             assertThat(r.text("error")).isEqualTo("invalid_client_metadata");
         }
+    }
+
+    /** A well-formed signed software statement (RFC 7591 §2.3), so that refusing it is not about its syntax. */
+    static String softwareStatement() throws Exception {
+        var statement = new SignedJWT(
+                new JWSHeader(JWSAlgorithm.ES256),
+                new JWTClaimsSet.Builder().claim("software_id", "sw-1").build());
+        statement.sign(new ECDSASigner(new ECKeyGenerator(Curve.P_256).generate()));
+        return statement.serialize();
+    }
+
+    @Test
+    void whenARegistrationCarriesASoftwareStatement_thenUnapprovedSoftwareStatementIsReturned() throws Exception {
+        // RFC 7591 §3.1.1 and §3.2.2: this server accepts no software statement, and says so, rather than store one
+        // it never verified and echo it back as if its claims had been accepted.
+        Map<String, Object> body = HttpJson.map(
+                "client_name",
+                "with statement",
+                "redirect_uris",
+                List.of("https://app.example.com/callback"),
+                "software_statement",
+                softwareStatement());
+        var dynamic = registerRaw(body);
+        assertThat(dynamic.status()).as(dynamic.body()).isEqualTo(400);
+        assertThat(dynamic.text("error")).isEqualTo("unapproved_software_statement");
+        assertThat(dynamic.text("error_description")).contains("software statements are not accepted");
+        var admin = server.http
+                .post("/v1/admin/clients")
+                .bearer(server.adminToken())
+                .json(body)
+                .send();
+        assertThat(admin.status()).as(admin.body()).isEqualTo(422);
+        assertThat(admin.text("code")).isEqualTo("unapproved_software_statement");
+
+        // RFC 7592: nor can a client add one to its registration.
+        var created = registerRaw(
+                HttpJson.map("client_name", "plain", "redirect_uris", List.of("https://app.example.com/callback")));
+        String id = created.text("client_id");
+        String rat = created.text("registration_access_token");
+        var withStatement = new LinkedHashMap<>(body);
+        withStatement.put("client_id", id);
+        var update = server.http
+                .put("/oauth2/register/" + id)
+                .bearer(rat)
+                .json(withStatement)
+                .send();
+        assertThat(update.status()).as(update.body()).isEqualTo(400);
+        assertThat(update.text("error")).isEqualTo("unapproved_software_statement");
+        assertThat(server.http.get("/oauth2/register/" + id).bearer(rat).send().body())
+                .doesNotContain("software_statement");
+    }
+
+    @Test
+    void whenAStoredRegistrationHoldsASoftwareStatement_thenItIsNeitherShownNorKept() throws Exception {
+        var created = registerRaw(HttpJson.map(
+                "client_name", "stored before", "redirect_uris", List.of("https://app.example.com/callback")));
+        String id = created.text("client_id");
+        String rat = created.text("registration_access_token");
+        // As a registration from before statements were refused holds one (the client was not read yet: no cache).
+        assertThat(server.database.update(
+                        "UPDATE oauth_clients SET metadata = CONCAT(?, SUBSTRING(metadata, 2)) WHERE client_id = ?",
+                        "{\"software_statement\":\"" + softwareStatement() + "\",",
+                        id))
+                .isEqualTo(1);
+
+        var read = server.http.get("/oauth2/register/" + id).bearer(rat).send();
+        assertThat(read.status()).as(read.body()).isEqualTo(200);
+        assertThat(read.body()).doesNotContain("software_statement");
+        var admin = server.http
+                .get("/v1/admin/clients/" + id)
+                .bearer(server.adminToken())
+                .send();
+        assertThat(admin.status()).as(admin.body()).isEqualTo(200);
+        assertThat(admin.body()).doesNotContain("software_statement");
+
+        // The next change of its settings stores the metadata without it.
+        var changed = server.http
+                .put("/v1/admin/clients/" + id + "/oidc")
+                .bearer(server.adminToken())
+                .json(HttpJson.map("default_max_age", 600))
+                .send();
+        assertThat(changed.status()).as(changed.body()).isEqualTo(200);
+        assertThat(server.database.update(
+                        "UPDATE oauth_clients SET client_name = client_name WHERE client_id = ?"
+                                + " AND metadata LIKE '%software_statement%'",
+                        id))
+                .isZero();
     }
 }

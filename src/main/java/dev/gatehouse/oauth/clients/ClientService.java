@@ -97,6 +97,14 @@ public final class ClientService {
         // The SDK drops these too; not relying on it keeps a chosen secret out of the database whatever its version.
         var json = new LinkedHashMap<>(request);
         json.keySet().removeAll(RESPONSE_ONLY);
+        // RFC 7591 §3.1.1 lets a server that does not support software statements ignore them; it refuses them instead
+        // (§3.2.2), since one stored and echoed back unverified would read as if its claims had been accepted.
+        if (json.remove("software_statement") != null)
+            throw new OAuthError(
+                    400,
+                    "unapproved_software_statement",
+                    "software statements are not accepted by this server: send the metadata as plain JSON",
+                    "software_statement");
         checkShapes(json);
         OIDCClientMetadata m;
         try {
@@ -680,6 +688,8 @@ public final class ClientService {
     private static OAuthClient open(ClientStore.Row r) {
         try {
             var m = OIDCClientMetadata.parse(JSONObjectUtils.parse(r.metadataJson()));
+            // A registration from before software statements were refused may hold one, never verified: not shown.
+            m.setSoftwareStatement(null);
             return new OAuthClient(
                     r.clientId(), Optional.ofNullable(r.secretHash()), m, r.firstParty(), r.createdAt(), r.updatedAt());
         } catch (ParseException e) {

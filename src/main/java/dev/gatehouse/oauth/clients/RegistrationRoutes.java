@@ -15,6 +15,10 @@ import java.util.Map;
  * access token issued at registration.
  */
 public final class RegistrationRoutes implements RouteGroup {
+    /** The RFC 7591 §3.2.2 errors of a registration or an update; software statements are not accepted at all. */
+    private static final String REFUSALS =
+            "invalid_client_metadata, invalid_redirect_uri, or unapproved_software_statement (any software_statement)";
+
     private final ClientService clients;
     private final Web web;
     private final String issuer;
@@ -33,7 +37,7 @@ public final class RegistrationRoutes implements RouteGroup {
                 .permission("clients:write")
                 .body(ClientRoutes.ClientMetadata.class)
                 .returns(201, ClientRoutes.ClientMetadata.class)
-                .returns(400, "invalid_client_metadata or invalid_redirect_uri");
+                .returns(400, REFUSALS);
         api.get("/oauth2/register/{client_id}", this::read)
                 .tag("oauth")
                 .summary("Read a registration (RFC 7592), with the registration access token")
@@ -42,7 +46,8 @@ public final class RegistrationRoutes implements RouteGroup {
                 .tag("oauth")
                 .summary("Update a registration (RFC 7592)")
                 .body(ClientRoutes.ClientMetadata.class)
-                .returns(200, ClientRoutes.ClientMetadata.class);
+                .returns(200, ClientRoutes.ClientMetadata.class)
+                .returns(400, REFUSALS);
         api.delete("/oauth2/register/{client_id}", this::delete)
                 .tag("oauth")
                 .summary("Delete a registration (RFC 7592)")
