@@ -490,4 +490,89 @@ class DynamicRegistrationTest {
                         id))
                 .isZero();
     }
+
+    @Test
+    void whenGrantTypesAndResponseTypesDoNotMatch_thenInvalidClientMetadataIsReturned() {
+        // RFC 7591 §2.1, OIDC Registration §2: each response type needs its grant types (code: authorization_code;
+        // code id_token: authorization_code and implicit), and each browser grant type a response type that uses it.
+        record Case(Map<String, Object> metadata, String refusal) {}
+        for (var c : List.of(
+                new Case(
+                        HttpJson.map(
+                                "grant_types",
+                                List.of("authorization_code"),
+                                "response_types",
+                                List.of("code id_token")),
+                        "grant_types must include implicit for the response type code id_token"),
+                new Case( // grant_types left out: authorization_code alone (RFC 7591 §2)
+                        HttpJson.map("response_types", List.of("code", "code id_token")),
+                        "grant_types must include implicit for the response type code id_token"),
+                new Case(
+                        HttpJson.map("grant_types", List.of("client_credentials"), "response_types", List.of("code")),
+                        "grant_types must include authorization_code for the response type code"),
+                new Case(
+                        HttpJson.map("grant_types", List.of("authorization_code"), "response_types", List.of()),
+                        "response_types must include code for the grant type authorization_code"),
+                new Case( // response_types left out: code (RFC 7591 §2)
+                        HttpJson.map("grant_types", List.of("authorization_code", "implicit")),
+                        "response_types must include code id_token for the grant type implicit"))) {
+            var body = new LinkedHashMap<String, Object>(HttpJson.map(
+                    "client_name", "mismatched", "redirect_uris", List.of("https://app.example.com/callback")));
+            body.putAll(c.metadata());
+            var r = registerRaw(body);
+            assertThat(r.status()).as(c.metadata() + " -> " + r.body()).isEqualTo(400);
+            assertThat(r.text("error")).isEqualTo("invalid_client_metadata");
+            assertThat(r.text("error_description")).isEqualTo(c.refusal());
+        }
+        var admin = server.http
+                .post("/v1/admin/clients")
+                .bearer(server.adminToken())
+                .json(HttpJson.map(
+                        "redirect_uris",
+                        List.of("https://app.example.com/callback"),
+                        "response_types",
+                        List.of("code id_token")))
+                .send();
+        assertThat(admin.status()).as(admin.body()).isEqualTo(422);
+        assertThat(admin.text("code")).isEqualTo("invalid_client_metadata");
+
+        // Left out, response_types follow the grant types: none without authorization_code, redirect URIs or not.
+        for (var machine : List.of(
+                HttpJson.map("grant_types", List.of("client_credentials")),
+                HttpJson.map(
+                        "grant_types",
+                        List.of("client_credentials"),
+                        "redirect_uris",
+                        List.of("https://app.example.com/callback")),
+                HttpJson.map(
+                        "grant_types",
+                        List.of(GrantType.DEVICE_CODE.getValue(), "refresh_token"),
+                        "token_endpoint_auth_method",
+                        "none"))) {
+            var r = registerRaw(machine);
+            assertThat(r.status()).as(machine + " -> " + r.body()).isEqualTo(201);
+            assertThat(r.json().path("response_types").isEmpty()).as(r.body()).isTrue();
+        }
+
+        // RFC 7592: a hybrid client cannot drop implicit and keep code id_token.
+        var hybrid = registerRaw(HttpJson.map(
+                "client_name", "hybrid",
+                "redirect_uris", List.of("https://app.example.com/callback"),
+                "grant_types", List.of("authorization_code", "implicit"),
+                "response_types", List.of("code id_token")));
+        assertThat(hybrid.status()).as(hybrid.body()).isEqualTo(201);
+        String id = hybrid.text("client_id");
+        var narrowed = server.http
+                .put("/oauth2/register/" + id)
+                .bearer(hybrid.text("registration_access_token"))
+                .json(HttpJson.map(
+                        "client_id", id,
+                        "redirect_uris", List.of("https://app.example.com/callback"),
+                        "grant_types", List.of("authorization_code"),
+                        "response_types", List.of("code id_token")))
+                .send();
+        assertThat(narrowed.status()).as(narrowed.body()).isEqualTo(400);
+        assertThat(narrowed.text("error_description"))
+                .isEqualTo("grant_types must include implicit for the response type code id_token");
+    }
 }

@@ -67,11 +67,15 @@ class HybridFlowTest {
     record Client(ClientID id, Secret secret) {}
 
     static Client register(List<String> responseTypes) {
+        // OIDC Registration §2: code id_token needs implicit beside authorization_code in grant_types.
+        var grantTypes = responseTypes.contains("code id_token")
+                ? List.of("authorization_code", "implicit")
+                : List.of("authorization_code");
         var body = new LinkedHashMap<String, Object>(map(
                 "client_name",
                 "hybrid app",
                 "grant_types",
-                List.of("authorization_code"),
+                grantTypes,
                 "response_types",
                 responseTypes,
                 "redirect_uris",
@@ -275,7 +279,7 @@ class HybridFlowTest {
         assertThat(dynamic400.text("error")).isEqualTo("invalid_client_metadata");
         Map<String, Object> ok = map(
                 "client_name", "hybrid",
-                "grant_types", List.of("authorization_code"),
+                "grant_types", List.of("authorization_code", "implicit"),
                 "response_types", List.of("code id_token"),
                 "redirect_uris", List.of(CALLBACK.toString()));
         var created =

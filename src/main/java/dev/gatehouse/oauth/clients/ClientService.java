@@ -106,6 +106,7 @@ public final class ClientService {
                     "software statements are not accepted by this server: send the metadata as plain JSON",
                     "software_statement");
         checkShapes(json);
+        boolean responseTypesSent = json.get("response_types") != null;
         OIDCClientMetadata m;
         try {
             m = OIDCClientMetadata.parse(JSONObjectUtils.parse(net.minidev.json.JSONValue.toJSONString(json)));
@@ -119,6 +120,7 @@ public final class ClientService {
             throw new OAuthError(400, "invalid_client_metadata", "the client metadata is malformed");
         }
         m.applyDefaults();
+        ResponseAndGrantTypes.defaultResponseTypes(m, responseTypesSent);
         if (!SUPPORTED_AUTH.contains(m.getTokenEndpointAuthMethod())) {
             throw new OAuthError(
                     400,
@@ -133,11 +135,9 @@ public final class ClientService {
         checkKeys(m);
         for (GrantType g : m.getGrantTypes()) {
             // OIDC Registration §2: a client using code id_token lists implicit among its grant types, for the ID
-            // token the authorization endpoint returns; it is accepted with that response type, and means nothing more
-            // (no token response type exists here).
-            boolean hybridImplicit =
-                    GrantType.IMPLICIT.equals(g) && m.getResponseTypes().contains(ResponseType.CODE_IDTOKEN);
-            if (!SUPPORTED_GRANTS.contains(g) && !hybridImplicit)
+            // token the authorization endpoint returns; ResponseAndGrantTypes accepts it only with that response type,
+            // and it means nothing more (no token response type exists here).
+            if (!SUPPORTED_GRANTS.contains(g) && !GrantType.IMPLICIT.equals(g))
                 throw new OAuthError(400, "invalid_client_metadata", "unsupported grant type " + g, "grant_types");
         }
         for (ResponseType rt : m.getResponseTypes()) {
@@ -148,6 +148,7 @@ public final class ClientService {
                         "response types must be code or code id_token",
                         "response_types");
         }
+        ResponseAndGrantTypes.check(m);
         if (m.getIDTokenJWSAlg() != null
                 && !ID_TOKEN_ALGS.contains(m.getIDTokenJWSAlg().getName())) {
             throw new OAuthError(
@@ -174,9 +175,6 @@ public final class ClientService {
         // Whatever the grant types: the authorization endpoint sends even its refusals to a registered redirect URI
         // (RFC 6749 §4.1.2.1), so a client_credentials client must not register one that is not checked.
         if (m.getRedirectionURIs() != null) for (URI uri : m.getRedirectionURIs()) checkRedirect(uri);
-        if (!browserFlow && !m.getResponseTypes().isEmpty() && m.getRedirectionURIs() == null) {
-            m.setResponseTypes(Set.of()); // no browser flow: clients without redirects need no response type
-        }
         checkLogoutMetadata(m);
         checkOidcSettings(m);
         if (m.getName() != null && m.getName().length() > 200) {
@@ -351,7 +349,7 @@ public final class ClientService {
                 || (c >= 0x2066 && c <= 0x2069);
     }
 
-    private static OAuthError metadataError(String field, String message) {
+    static OAuthError metadataError(String field, String message) {
         String code = field.equals("redirect_uris") ? "invalid_redirect_uri" : "invalid_client_metadata";
         return new OAuthError(400, code, field + " " + message, field);
     }
