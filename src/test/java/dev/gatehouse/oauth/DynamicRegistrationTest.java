@@ -575,4 +575,95 @@ class DynamicRegistrationTest {
         assertThat(narrowed.text("error_description"))
                 .isEqualTo("grant_types must include implicit for the response type code id_token");
     }
+
+    @Test
+    void whenARedirectUriDoesNotSuitTheApplicationType_thenInvalidRedirectUriIsReturned() {
+        // OIDC Registration §2: a web client (the default) registers no private-use scheme; a native one may.
+        Map<String, Object> app = HttpJson.map(
+                "client_name",
+                "app",
+                "token_endpoint_auth_method",
+                "none",
+                "redirect_uris",
+                List.of("com.example.app:/cb", "http://127.0.0.1/cb"));
+        var web = registerRaw(app);
+        assertThat(web.status()).as(web.body()).isEqualTo(400);
+        assertThat(web.text("error")).isEqualTo("invalid_redirect_uri");
+        assertThat(web.text("error_description")).contains("com.example.app:/cb", "application_type native");
+        var admin = server.http
+                .post("/v1/admin/clients")
+                .bearer(server.adminToken())
+                .json(app)
+                .send();
+        assertThat(admin.status()).as(admin.body()).isEqualTo(422);
+        assertThat(admin.text("code")).isEqualTo("invalid_redirect_uri");
+        var nativeApp = new LinkedHashMap<>(app);
+        nativeApp.put("application_type", "native");
+        var created = registerRaw(nativeApp);
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        assertThat(created.text("application_type")).isEqualTo("native");
+
+        // Updates are checked alike: a native client that leaves application_type out becomes a web client.
+        String id = created.text("client_id");
+        String rat = created.text("registration_access_token");
+        var asWeb = new LinkedHashMap<>(app);
+        asWeb.put("client_id", id);
+        var ownUpdate = server.http
+                .put("/oauth2/register/" + id)
+                .bearer(rat)
+                .json(asWeb)
+                .send();
+        assertThat(ownUpdate.status()).as(ownUpdate.body()).isEqualTo(400);
+        assertThat(ownUpdate.text("error")).isEqualTo("invalid_redirect_uri");
+        var adminUpdate = server.http
+                .put("/v1/admin/clients/" + id)
+                .bearer(server.adminToken())
+                .json(app)
+                .send();
+        assertThat(adminUpdate.status()).as(adminUpdate.body()).isEqualTo(422);
+        assertThat(adminUpdate.text("code")).isEqualTo("invalid_redirect_uri");
+        nativeApp.put("client_id", id);
+        var kept = server.http
+                .put("/oauth2/register/" + id)
+                .bearer(rat)
+                .json(nativeApp)
+                .send();
+        assertThat(kept.status()).as(kept.body()).isEqualTo(200);
+
+        // A web client may use http on a loopback host (development) for the code flow...
+        var loopback = registerRaw(HttpJson.map(
+                "redirect_uris", List.of("http://127.0.0.1:9999/cb", "http://localhost:9999/cb", "http://[::1]/cb")));
+        assertThat(loopback.status()).as(loopback.body()).isEqualTo(201);
+        assertThat(loopback.text("application_type")).isEqualTo("web");
+        // ...but with the implicit grant (code id_token) only https, and never localhost.
+        for (String uri : List.of(
+                "http://127.0.0.1:9999/cb", "https://localhost/cb", "https://LocalHost./cb", "https://127.0.0.1/cb")) {
+            var hybrid = registerRaw(HttpJson.map(
+                    "redirect_uris", List.of("https://app.example.com/callback", uri),
+                    "grant_types", List.of("authorization_code", "implicit"),
+                    "response_types", List.of("code id_token")));
+            assertThat(hybrid.status()).as(uri + " -> " + hybrid.body()).isEqualTo(400);
+            assertThat(hybrid.text("error")).isEqualTo("invalid_redirect_uri");
+            assertThat(hybrid.text("error_description")).contains("implicit grant", uri);
+        }
+        // A native hybrid client keeps the native rules.
+        var nativeHybrid = registerRaw(HttpJson.map(
+                "application_type", "native",
+                "redirect_uris", List.of("http://127.0.0.1/cb"),
+                "grant_types", List.of("authorization_code", "implicit"),
+                "response_types", List.of("code id_token")));
+        assertThat(nativeHybrid.status()).as(nativeHybrid.body()).isEqualTo(201);
+    }
+
+    @Test
+    void whenTheApplicationTypeIsUnknown_thenInvalidClientMetadataIsReturned() {
+        // OIDC Registration §2 defines web and native, nothing else, in lower case.
+        for (Object unknown : List.of("desktop", "NATIVE", 7)) {
+            var r = registerRaw(HttpJson.map(
+                    "application_type", unknown, "redirect_uris", List.of("https://app.example.com/callback")));
+            assertThat(r.status()).as(unknown + " -> " + r.body()).isEqualTo(400);
+            assertThat(r.text("error")).isEqualTo("invalid_client_metadata");
+            assertThat(r.text("error_description")).isEqualTo("application_type must be web or native");
+        }
+    }
 }

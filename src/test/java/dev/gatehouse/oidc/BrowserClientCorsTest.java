@@ -45,6 +45,8 @@ class BrowserClientCorsTest {
         var r = server.registerClient(
                 "client_name",
                 "single-page app",
+                "application_type", // it also registers an app's private-use scheme, which only a native client may
+                "native",
                 "grant_types",
                 List.of("authorization_code", "refresh_token"),
                 "redirect_uris",

@@ -47,7 +47,9 @@ import org.junit.jupiter.api.Test;
  */
 @ServerTest
 class HybridFlowTest {
-    static final URI CALLBACK = URI.create("http://localhost:9999/cb");
+    /** OIDC Registration §2: a web client using the implicit grant (code id_token here) redirects to https only. */
+    static final URI CALLBACK = URI.create("https://app.example.com/cb");
+
     static final String PASSWORD = "Correct-Horse-Battery-9";
     static final ResponseType CODE_ID_TOKEN = ResponseType.CODE_IDTOKEN;
     static TestServer server;

@@ -175,6 +175,7 @@ public final class ClientService {
         // Whatever the grant types: the authorization endpoint sends even its refusals to a registered redirect URI
         // (RFC 6749 §4.1.2.1), so a client_credentials client must not register one that is not checked.
         if (m.getRedirectionURIs() != null) for (URI uri : m.getRedirectionURIs()) checkRedirect(uri);
+        ApplicationTypeRule.check(m);
         checkLogoutMetadata(m);
         checkOidcSettings(m);
         if (m.getName() != null && m.getName().length() > 200) {
@@ -313,6 +314,9 @@ public final class ClientService {
                 throw metadataError(field, "must be true or false");
             if (field.equals("default_max_age") && !(v instanceof Integer i && i >= 0))
                 throw metadataError(field, "must be a non-negative number of seconds");
+            // OIDC Registration §2 defines these two; the SDK would also take other spellings, such as NATIVE.
+            if (field.equals("application_type") && !(v instanceof String s && (s.equals("web") || s.equals("native"))))
+                throw metadataError(field, "must be web or native");
             if (field.equals(OAuthClient.ACCESS_TOKEN_ALG) && !(v instanceof String s && ID_TOKEN_ALGS.contains(s)))
                 throw metadataError(field, "must be one of " + ID_TOKEN_ALGS);
             int max = field.equals("client_name") ? 200 : 2000;
