@@ -9,6 +9,8 @@ import * as client from 'openid-client';
 import { ISSUER, registerClient } from '../lib/gatehouse.mjs';
 
 const REDIRECT_URI = 'http://127.0.0.1:9999/cb';
+/** A web client using code id_token (the implicit grant) redirects to https, not localhost (OIDC Registration §2). */
+const HYBRID_REDIRECT_URI = 'https://app.example.com/cb';
 const PASSWORD = 'Correct-Horse-Battery-9';
 /** OIDC discovery (the /.well-known/openid-configuration document), over plain http on loopback only. */
 const oidcInsecure = { execute: [client.allowInsecureRequests] };
@@ -114,12 +116,12 @@ async function oidcConfig(registered) {
 }
 
 /** A fresh authorization request: PKCE S256, state and nonce. */
-async function authorizationRequest(config, scope = 'openid profile email offline_access') {
+async function authorizationRequest(config, scope = 'openid profile email offline_access', redirectUri = REDIRECT_URI) {
   const codeVerifier = client.randomPKCECodeVerifier();
   const state = client.randomState();
   const nonce = client.randomNonce();
   const url = client.buildAuthorizationUrl(config, {
-    redirect_uri: REDIRECT_URI,
+    redirect_uri: redirectUri,
     scope,
     code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
     code_challenge_method: 'S256',
@@ -251,19 +253,20 @@ describe('hybrid flow, response_type=code id_token (openid-client useCodeIdToken
   test('the ID token in the fragment is validated with c_hash and s_hash, and the code redeems into its sid', async () => {
     const registered = await registerClient({
       client_name: 'interop hybrid app',
-      grant_types: ['authorization_code'],
+      // OIDC Registration §2: code id_token needs implicit beside authorization_code.
+      grant_types: ['authorization_code', 'implicit'],
       response_types: ['code id_token'],
-      redirect_uris: [REDIRECT_URI],
+      redirect_uris: [HYBRID_REDIRECT_URI],
       token_endpoint_auth_method: 'client_secret_basic',
       scope: 'openid email',
     });
     const config = await oidcConfig(registered);
     client.useCodeIdTokenResponseType(config);
     assert.ok(config.serverMetadata().response_types_supported.includes('code id_token'));
-    const req = await authorizationRequest(config, 'openid email');
+    const req = await authorizationRequest(config, 'openid email', HYBRID_REDIRECT_URI);
     assert.equal(req.url.searchParams.get('response_type'), 'code id_token');
 
-    const callback = await signIn(new Browser(), req.url, await newUser());
+    const callback = await signIn(new Browser(), req.url, await newUser(), { redirectUri: HYBRID_REDIRECT_URI });
     assert.equal(callback.search, '', 'nothing in the query');
     const fragment = new URLSearchParams(callback.hash.slice(1));
     assert.ok(fragment.get('id_token') && fragment.get('code'), `code and id_token in the fragment: ${callback.hash}`);
