@@ -68,7 +68,11 @@ public final class DiscoveryRoutes implements RouteGroup {
         m.put("response_modes_supported", List.of("query", "fragment", "form_post"));
         m.put("code_challenge_methods_supported", List.of("S256"));
         m.put("authorization_response_iss_parameter_supported", true);
-        m.put("grant_types_supported", tokens.grantTypes());
+        // The values registration's grant_types takes (RFC 8414 §2): the token endpoint's grants, and implicit, which a
+        // code id_token client registers for the ID token from the authorization endpoint (OIDC Registration §2).
+        var grantTypes = new java.util.ArrayList<>(tokens.grantTypes());
+        grantTypes.add("implicit");
+        m.put("grant_types_supported", List.copyOf(grantTypes));
         if (tokens.grantTypes().contains("urn:ietf:params:oauth:grant-type:device_code"))
             m.put("device_authorization_endpoint", issuer + "/oauth2/device_authorization");
         m.put("token_endpoint_auth_methods_supported", authMethods);

@@ -292,7 +292,9 @@ class ClientCredentialsGrantTest {
                         "refresh_token",
                         "client_credentials",
                         "urn:ietf:params:oauth:grant-type:device_code",
-                        "urn:ietf:params:oauth:grant-type:token-exchange");
+                        "urn:ietf:params:oauth:grant-type:token-exchange",
+                        // Not a token endpoint grant: what a code id_token client registers (OIDC Registration §2).
+                        "implicit");
         assertThat(metadata.getAuthorizationEndpointURI()).isEqualTo(URI.create(server.base + "/oauth2/authorize"));
         for (URI endpoint : List.of(
                 metadata.getTokenEndpointURI(),
