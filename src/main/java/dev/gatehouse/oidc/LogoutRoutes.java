@@ -141,7 +141,13 @@ public final class LogoutRoutes implements RouteGroup {
                                 Html.escape(r.state().orElse("")),
                                 Html.escape(Messages.uiLocales(ctx)),
                                 t.html("logout.confirm.submit"));
-                Html.send(ctx, 200, Html.page(t, t.get("logout.confirm.title"), body));
+                // The form ends, through a redirect, at the client's post-logout URI: browsers apply form-action to
+                // that redirect too (ADR 0004), so the page's policy names it.
+                Html.send(
+                        ctx,
+                        200,
+                        Html.page(t, t.get("logout.confirm.title"), body),
+                        r.postLogoutRedirect().orElse(null));
             }
         }
     }

@@ -62,6 +62,9 @@ class RealBrowserTest {
 
     static final BlockingQueue<URI> received = new ArrayBlockingQueue<>(16);
     static URI redirectUri;
+    /** The client's post_logout_redirect_uri, on the same loopback server. */
+    static URI signedOutUri;
+
     static ClientID clientId;
     static Secret clientSecret;
 
@@ -72,7 +75,7 @@ class RealBrowserTest {
     static void start() throws IOException {
         requireBrowser();
         callback = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        callback.createContext("/cb", exchange -> {
+        com.sun.net.httpserver.HttpHandler record = exchange -> {
             received.offer(
                     URI.create("http://127.0.0.1:" + callback.getAddress().getPort() + exchange.getRequestURI()));
             byte[] body =
@@ -82,12 +85,17 @@ class RealBrowserTest {
             try (var out = exchange.getResponseBody()) {
                 out.write(body);
             }
-        });
+        };
+        callback.createContext("/cb", record);
+        callback.createContext("/signed-out", record);
         callback.start();
         redirectUri = URI.create("http://127.0.0.1:" + callback.getAddress().getPort() + "/cb");
+        signedOutUri = URI.create("http://127.0.0.1:" + callback.getAddress().getPort() + "/signed-out");
         server = TestServer.start();
-        var r = server.registerClient(
+        var metadata = new java.util.HashMap<String, Object>(
                 TestServer.webClient("Browser App", redirectUri, "openid profile email", "authorization_code"));
+        metadata.put("post_logout_redirect_uris", List.of(signedOutUri.toString()));
+        var r = server.registerClient(metadata);
         clientId = new ClientID(r.text("client_id"));
         clientSecret = new Secret(r.text("client_secret"));
     }
@@ -195,6 +203,33 @@ class RealBrowserTest {
                 URI.create(server.base + "/.well-known/jwks.json").toURL());
         var claims = validator.validate(ok.getOIDCTokens().getIDToken(), start.nonce());
         assertThat(claims.getSubject().getValue()).isNotBlank();
+    }
+
+    /**
+     * RP-initiated logout without an ID token: the user confirms on the hosted page, whose form answers with a redirect
+     * to the client's post-logout URI. Chromium applies the page's form-action to that redirect (ADR 0004).
+     */
+    @Test
+    void whenTheUserConfirmsASignOutInChromium_thenTheBrowserReachesThePostLogoutRedirectUri() throws Exception {
+        String email = server.register("browser-out" + System.nanoTime() + "@example.com", PASSWORD);
+        driver.get(authorizationRequest(null).uri().toString());
+        signIn(email);
+        waitForPath("/consent");
+        driver.findElement(By.cssSelector("button[value=allow]")).click();
+        assertThat(received.poll(WAIT.toSeconds(), TimeUnit.SECONDS))
+                .as(this::whereIsTheBrowser)
+                .isNotNull();
+
+        driver.get(server.base + "/oauth2/logout?client_id=" + clientId.getValue() + "&post_logout_redirect_uri="
+                + java.net.URLEncoder.encode(signedOutUri.toString(), StandardCharsets.UTF_8) + "&state=out-1");
+        waitForPath("/logout");
+        driver.findElement(By.cssSelector("button[type=submit]")).click();
+
+        URI landed = received.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertThat(landed).as(this::whereIsTheBrowser).isEqualTo(URI.create(signedOutUri + "?state=out-1"));
+        // Signed out: a new authorization request asks for the password again.
+        driver.get(authorizationRequest(null).uri().toString());
+        waitForPath("/login");
     }
 
     @Test
