@@ -272,13 +272,52 @@ class AuthorizeParametersTest {
         var client = register();
         String email = newUser();
         var b = signedIn(client, email);
-        server.clock.advance(Duration.ofSeconds(5));
+        // Even within the second of the last sign-in: max_age=0 is prompt=login (OIDC Core §3.1.2.1, errata set 2).
         var login = b.follow(
                 b.get(request(client, new CodeVerifier()).maxAge(0).build().toURI()));
         assertThat(isLogin(login)).isTrue();
         server.clock.advance(Duration.ofSeconds(3)); // the user types slowly
         var after = b.signIn(login, email, PASSWORD);
         assertThat(redirected(after).indicatesSuccess()).isTrue();
+    }
+
+    /** RFC 6749 §3.1: "Parameters sent without a value MUST be treated as if they were omitted from the request." */
+    @Test
+    void whenParametersAreSentWithoutAValue_thenTheyCountAsOmittedAndNothingFails() throws Exception {
+        var client = register();
+        var b = signedIn(client, newUser());
+        // A request without state (an empty or blank one cannot be echoed), whose other empty parameters change
+        // nothing.
+        var plain = new AuthenticationRequest.Builder(ResponseType.CODE, new Scope("openid"), client.id(), CALLBACK)
+                .endpointURI(URI.create(server.base + "/oauth2/authorize"))
+                .codeChallenge(new CodeVerifier(), CodeChallengeMethod.S256)
+                .build()
+                .toURI();
+        for (String empty : List.of(
+                "state=",
+                "state=%20",
+                "state=%09",
+                "state=%E2%80%A8",
+                "max_age=&response_mode=&id_token_hint=&resource=&request=&request_uri=&prompt=",
+                "redirect_uri=")) {
+            var r = redirected(b.get(URI.create(plain + "&" + empty)));
+            assertThat(r.indicatesSuccess()).as(empty).isTrue();
+            assertThat(r.getState()).as(empty).isNull();
+        }
+        // The same through the sign-in page and the pushed authorization endpoint: no 500 anywhere.
+        String returnTo = "/oauth2/authorize?" + plain.getRawQuery() + "&state=%20";
+        var login = new Browser(server.base)
+                .get(URI.create(server.base + "/login?return_to="
+                        + java.net.URLEncoder.encode(returnTo, java.nio.charset.StandardCharsets.UTF_8)));
+        assertThat(isLogin(login)).isTrue();
+        var pushed = server.http
+                .post("/oauth2/par")
+                .header(
+                        "Authorization",
+                        new ClientSecretBasic(client.id(), client.secret()).toHTTPAuthorizationHeader())
+                .raw("application/x-www-form-urlencoded", plain.getRawQuery() + "&state=&nonce=%20")
+                .send();
+        assertThat(pushed.status()).as(pushed.body()).isEqualTo(201);
     }
 
     @Test

@@ -196,11 +196,33 @@ public final class AuthorizeService {
     private static String single(Map<String, List<String>> params, String name) {
         List<String> v = params.get(name);
         if (v == null || v.isEmpty()) return null;
-        if (v.size() > 1) throw new IllegalArgumentException(name); // RFC 6749 §3.1: no repeated parameters
+        if (v.size() > 1) throw new RepeatedParameter(name); // RFC 6749 §3.1: no repeated parameters
         return v.get(0);
     }
 
-    public Checked check(Map<String, List<String>> params) {
+    /** A parameter sent more than once (RFC 6749 §3.1); its message is the parameter's name. */
+    private static final class RepeatedParameter extends RuntimeException {
+        RepeatedParameter(String name) {
+            super(name, null, false, false);
+        }
+    }
+
+    /**
+     * RFC 6749 §3.1: "Parameters sent without a value MUST be treated as if they were omitted from the request." So is
+     * a value of only whitespace, which no parameter here can use (a blank {@code state} could not be echoed).
+     */
+    static Map<String, List<String>> withoutEmptyValues(Map<String, List<String>> params) {
+        var out = new java.util.LinkedHashMap<String, List<String>>();
+        params.forEach((name, values) -> {
+            List<String> kept =
+                    values.stream().filter(v -> v != null && !v.isBlank()).toList();
+            if (!kept.isEmpty()) out.put(name, kept);
+        });
+        return out;
+    }
+
+    public Checked check(Map<String, List<String>> raw) {
+        var params = withoutEmptyValues(raw);
         if (params.containsKey("request_uri")) return checkPushed(params);
         return checkDirect(params, false, Optional.empty(), Interaction.NONE);
     }
@@ -212,7 +234,7 @@ public final class AuthorizeService {
         try {
             clientId = single(params, "client_id");
             requestUri = single(params, "request_uri");
-        } catch (IllegalArgumentException e) {
+        } catch (RepeatedParameter e) {
             return new Checked.ShowError("authorize.error.repeated", e.getMessage());
         }
         if (clientId == null) return new Checked.ShowError("authorize.error.no_client");
@@ -272,7 +294,7 @@ public final class AuthorizeService {
      * request_uri that stands for it. Errors are token-endpoint style (RFC 9126 §2.3).
      */
     public Map<String, Object> push(OAuthClient client, Map<String, List<String>> form, RequestInfo info) {
-        var params = new java.util.LinkedHashMap<String, List<String>>(form);
+        var params = new java.util.LinkedHashMap<String, List<String>>(withoutEmptyValues(form));
         CLIENT_AUTH_PARAMS.forEach(params::remove);
         if (params.containsKey("request_uri"))
             throw OAuthError.invalidRequest("request_uri must not be sent to the pushed authorization endpoint");
@@ -321,7 +343,7 @@ public final class AuthorizeService {
         try {
             clientId = single(params, "client_id");
             redirect = single(params, "redirect_uri");
-        } catch (IllegalArgumentException e) {
+        } catch (RepeatedParameter e) {
             return new Checked.ShowError("authorize.error.repeated", e.getMessage());
         }
         if (clientId == null) return new Checked.ShowError("authorize.error.no_client");
@@ -353,7 +375,7 @@ public final class AuthorizeService {
                     checkTrusted(client, redirectUri, redirect != null, params, backChannel, pushedHash, seen));
         } catch (Refusal r) {
             return new Checked.RedirectError(errorResponse(redirectUri, r.error, r.state, r.mode));
-        } catch (IllegalArgumentException e) {
+        } catch (RepeatedParameter e) {
             State state = stateOf(params);
             return new Checked.RedirectError(errorResponse(
                     redirectUri,
@@ -610,9 +632,10 @@ public final class AuthorizeService {
 
     /** OIDC Core §3.1.2.1 max_age: the sign-in is older than the client accepts. */
     public boolean tooOld(Request r, SsoSession session) {
+        // OIDC Core §3.1.2.1 (errata set 2): max_age=0 is prompt=login, even for a sign-in of this very second.
         return r.maxAge()
-                .map(max ->
-                        Duration.between(session.authTime(), clock.instant()).toSeconds() > max)
+                .map(max -> max == 0
+                        || Duration.between(session.authTime(), clock.instant()).compareTo(Duration.ofSeconds(max)) > 0)
                 .orElse(false);
     }
 
