@@ -160,8 +160,14 @@ public final class AccessTokenService {
      * With claims beyond RFC 9068's (e.g. RFC 8693 {@code act}); they cannot replace the registered ones set here.
      */
     public Issued issue(Request r, java.util.Map<String, Object> extra) {
+        return issue(r, extra, Instant.MAX);
+    }
+
+    /** Expiring no later than {@code notAfter} (a token derived from others outlives none of them, RFC 8693). */
+    public Issued issue(Request r, java.util.Map<String, Object> extra, Instant notAfter) {
         Instant now = clock.instant();
         Instant exp = now.plus(ttl);
+        if (notAfter.isBefore(exp)) exp = notAfter;
         String jti = UUID.randomUUID().toString();
         var claims = new LinkedHashMap<String, Object>();
         claims.put("iss", issuer);
@@ -191,7 +197,7 @@ public final class AccessTokenService {
             throw new IllegalStateException("signing failed", e);
         }
         issued.increment();
-        return new Issued(token, exp, ttl.toSeconds(), jti);
+        return new Issued(token, exp, Math.max(0, Duration.between(now, exp).toSeconds()), jti);
     }
 
     /**

@@ -32,6 +32,7 @@ import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -194,6 +195,51 @@ class TokenExchangeTest {
                 .bearer(admin)
                 .send();
         assertThat(audit.body()).contains("delegation", actor.id().getValue());
+    }
+
+    @Test
+    void whenTheSubjectIsPresentedAsItsOwnActor_thenItIsRefusedAsTheImpersonationItWouldBe() throws Exception {
+        var gateway = exchanger(false);
+        var user = userToken();
+        assertThat(error(exchange(gateway, user, user, List.of(new Audience("https://payments.example/")), null)))
+                .isEqualTo("invalid_request");
+        // Nor another token of the same user.
+        String sub = SignedJWT.parse(user.getValue()).getJWTClaimsSet().getSubject();
+        var service = service("");
+        var delegated = exchange(gateway, user, serviceToken(service), List.of(), null)
+                .toSuccessResponse()
+                .getTokens()
+                .getBearerAccessToken();
+        assertThat(SignedJWT.parse(delegated.getValue()).getJWTClaimsSet().getSubject())
+                .isEqualTo(sub);
+        assertThat(error(exchange(gateway, user, delegated, List.of(), null))).isEqualTo("invalid_request");
+    }
+
+    @Test
+    void whenTheSubjectTokenExpiresSooner_thenTheExchangedTokenExpiresWithIt() throws Exception {
+        var gateway = exchanger(false);
+        var actor = serviceToken(service(""));
+        var user = userToken();
+        Instant subjectExpiry = SignedJWT.parse(user.getValue())
+                .getJWTClaimsSet()
+                .getExpirationTime()
+                .toInstant();
+        // Later in the subject token's life, a full lifetime would reach past it.
+        server.clock.advance(Duration.ofMinutes(10));
+        try {
+            var response = exchange(gateway, user, actor, List.of(), null);
+            var c = claims(response);
+            assertThat(c.getExpirationTime().toInstant()).isEqualTo(subjectExpiry);
+            assertThat(((AccessTokenResponse) response.toSuccessResponse())
+                            .getTokens()
+                            .getAccessToken()
+                            .getLifetime())
+                    .isEqualTo(Duration.between(server.clock.instant(), subjectExpiry)
+                            .toSeconds());
+        } finally {
+            // Back to the wall clock's time: the DPoP test's proofs carry the real iat.
+            server.clock.advance(Duration.ofMinutes(-10));
+        }
     }
 
     @Test

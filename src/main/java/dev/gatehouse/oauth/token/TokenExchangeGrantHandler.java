@@ -8,6 +8,7 @@ import dev.gatehouse.tokens.AccessTokenClaims;
 import dev.gatehouse.tokens.AccessTokenService;
 import dev.gatehouse.tokens.TokenIntrospector;
 import java.text.ParseException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,8 +22,10 @@ import java.util.UUID;
  * {@link TokenIntrospector}) becomes a new access token for the same subject with a narrower or equal scope and the
  * audience the client names. With an actor token it is delegation: the new token says who acts,
  * {@code act: {sub: <actor>}}, with any earlier actor nested inside (§4.1). Without one it is impersonation, which only
- * clients an administrator marked {@code token_exchange_impersonation: true} may do. Only access tokens are issued: no
- * refresh token, so an exchanged token never outlives the subject token's own session or a revocation of it. Invalid
+ * clients an administrator marked {@code token_exchange_impersonation: true} may do. The actor must be someone other
+ * than the subject: passing the subject token (or another of the subject's) as the actor would name the user as acting
+ * for themselves, an impersonation in effect. Only access tokens are issued, with no refresh token, and one expires no
+ * later than the subject and actor tokens it came from. Invalid
  * or unacceptable tokens answer {@code invalid_request} (§2.2.2), an unacceptable audience {@code invalid_target}. A
  * DPoP-bound subject or actor token is exchanged only with a DPoP proof of its key (RFC 9449).
  */
@@ -74,6 +77,9 @@ public final class TokenExchangeGrantHandler implements GrantHandler {
                 introspector.active(t).orElseThrow(() -> OAuthError.invalidRequest("the actor_token is not active")));
         requireProofOfBinding(subject, call, "subject_token");
         actor.ifPresent(a -> requireProofOfBinding(a, call, "actor_token"));
+        if (actor.isPresent() && actor.get().subject().equals(subject.subject()))
+            throw OAuthError.invalidRequest(
+                    "the actor_token is for the subject itself; an actor acts for someone else");
         if (actor.isEmpty() && !call.client().mayImpersonate())
             throw OAuthError.invalidRequest("this client may not impersonate; present an actor_token");
         // The exchanged token may not grant more than the subject token did.
@@ -89,10 +95,14 @@ public final class TokenExchangeGrantHandler implements GrantHandler {
                     return (Map<String, Object>) m;
                 })
                 .or(() -> earlierActor);
+        Instant notAfter = actor.map(AccessTokenClaims::expiresAt)
+                .filter(e -> e.isBefore(subject.expiresAt()))
+                .orElse(subject.expiresAt());
         var issued = tokens.issue(
                 call.bind(new AccessTokenService.Request(
                         subject.subject(), subject.sessionId(), call.client().clientId(), audience, scope)),
-                act.map(a -> Map.<String, Object>of("act", a)).orElse(Map.of()));
+                act.map(a -> Map.<String, Object>of("act", a)).orElse(Map.of()),
+                notAfter);
 
         var details = new LinkedHashMap<String, Object>();
         details.put("client_id", call.client().clientId());
