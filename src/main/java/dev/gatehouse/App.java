@@ -261,8 +261,8 @@ public final class App implements AutoCloseable {
         // Every hosted sign-in step answers the authorization request it was for in place (ADR 0021).
         var signedIn = new dev.gatehouse.login.LoginRoutes.SignedInAnswer(
                 sso.ttl(), ssoCookie, loginCsrf, authorizeRoutes::resume);
-        var loginRoutes =
-                new dev.gatehouse.login.LoginRoutes(sso, web, secrets, loginCsrf, authorize::redirectTarget, signedIn);
+        var loginRoutes = new dev.gatehouse.login.LoginRoutes(
+                sso, web, secrets, loginCsrf, ssoCookie, authorize::redirectTarget, signedIn);
         groups.add(loginRoutes);
         groups.add(new dev.gatehouse.login.LoginMfaRoutes(
                 sso, mfa, web, secrets, loginCsrf, ssoCookie, authorize::redirectTarget, signedIn));

@@ -34,6 +34,7 @@ public final class LoginRoutes implements RouteGroup {
     private final Web web;
     private final Secrets secrets;
     private final FormCsrf csrf;
+    private final HostCookie ssoCookie;
     private final Function<String, Optional<URI>> redirectTarget;
     private final SignedInAnswer signedIn;
 
@@ -46,12 +47,14 @@ public final class LoginRoutes implements RouteGroup {
             Web web,
             Secrets secrets,
             FormCsrf csrf,
+            HostCookie ssoCookie,
             Function<String, Optional<URI>> redirectTarget,
             SignedInAnswer signedIn) {
         this.sso = sso;
         this.web = web;
         this.secrets = secrets;
         this.csrf = csrf;
+        this.ssoCookie = ssoCookie;
         this.redirectTarget = redirectTarget;
         this.signedIn = signedIn;
     }
@@ -167,7 +170,7 @@ public final class LoginRoutes implements RouteGroup {
             render(ctx, 429, returnTo, email, "login.error.too_many");
             return;
         }
-        switch (sso.login(email, ctx.formParam("password"), web.info(ctx))) {
+        switch (sso.login(email, ctx.formParam("password"), sso.find(ssoCookie.read(ctx)), web.info(ctx))) {
             case SsoService.LoginOutcome.Refused r -> render(ctx, 400, returnTo, email, "login.error.refused");
             case SsoService.LoginOutcome.EmailNotVerified n ->
                 render(ctx, 403, returnTo, email, "login.error.unverified");

@@ -69,8 +69,13 @@ public final class SsoService {
         return ttl;
     }
 
-    /** Password sign-in. Every refusal looks the same to the browser, so the page cannot reveal which emails exist. */
-    public LoginOutcome login(String email, String password, RequestInfo info) {
+    /**
+     * A password sign-in. Every refusal looks the same to the browser, so the page cannot reveal which emails exist.
+     * {@code current}: the browser's open SSO session, if any; signing in again as its user (for
+     * {@code prompt=login} or {@code max_age}) renews that session in place, so the clients already signed in under it
+     * keep their {@code sid} and a logout still reaches them. A sign-in as someone else opens a new session.
+     */
+    public LoginOutcome login(String email, String password, Optional<SsoSession> current, RequestInfo info) {
         if (email == null || password == null || email.isBlank() || password.isEmpty() || password.length() > 1024) {
             return new LoginOutcome.Refused();
         }
@@ -96,7 +101,7 @@ public final class SsoService {
             if (pending.isPresent())
                 return new LoginOutcome.MfaRequired(
                         pending.get().mfaToken(), pending.get().methods());
-            return open(h, user.id(), "password", info);
+            return complete(h, user.id(), "password", current, info);
         });
     }
 
@@ -121,9 +126,10 @@ public final class SsoService {
     }
 
     /**
-     * Finishes a sign-in whose second factor just passed, inside the caller's transaction: when the browser already
-     * holds an open SSO session of the same user (a step-up for {@code acr_values}, or signing in again), that session
-     * is upgraded in place with a new cookie token ({@link JdbiSsoStore#upgrade}); otherwise a new one opens.
+     * Finishes a sign-in whose factors all passed, inside the caller's transaction: when the browser already holds an
+     * open SSO session of the same user (a step-up for {@code acr_values}, or signing in again), that session is renewed
+     * in place with a new cookie token, sign-in time and {@code amr} ({@link JdbiSsoStore#upgrade}), audited with
+     * {@code renewed_session}; otherwise a new one opens.
      */
     public LoginOutcome.SignedIn complete(
             org.jdbi.v3.core.Handle h, UUID userId, String method, Optional<SsoSession> current, RequestInfo info) {
@@ -150,7 +156,7 @@ public final class SsoService {
                 audit.record(
                         h,
                         AuditEvent.success("sso.login", userId)
-                                .details(java.util.Map.of("method", method, "step_up", true)),
+                                .details(java.util.Map.of("method", method, "renewed_session", true)),
                         info);
                 return new LoginOutcome.SignedIn(new SsoSession(s.id(), userId, now, s.expiresAt(), amr), token);
             }

@@ -185,8 +185,13 @@ class LogoutTest {
 
     /** Authorization code + PKCE in {@code browser} (signing in or consenting when asked), then the token exchange. */
     static SignIn signIn(Browser browser, Client c, String email) throws Exception {
+        return signIn(browser, c, email, "");
+    }
+
+    /** As {@link #signIn(Browser, Client, String)} with {@code extraQuery} (such as {@code &prompt=login}) added. */
+    static SignIn signIn(Browser browser, Client c, String email, String extraQuery) throws Exception {
         var verifier = new CodeVerifier();
-        var r = browser.follow(browser.get(authorizationRequest(c, verifier)));
+        var r = browser.follow(browser.get(URI.create(authorizationRequest(c, verifier) + extraQuery)));
         if (r.statusCode() == 200 && r.body().contains("name=\"password\"")) r = browser.signIn(r, email, PASSWORD);
         if (r.statusCode() == 200 && r.body().contains("name=\"decision\"")) r = browser.consent(r, "allow");
         assertThat(r.statusCode()).as(r.body()).isIn(302, 303);
@@ -368,6 +373,28 @@ class LogoutTest {
         assertThat(received.poll(500, TimeUnit.MILLISECONDS))
                 .as("nothing for a client without a back-channel URI")
                 .isNull();
+    }
+
+    @Test
+    void whenTheUserSignsInAgainInTheSameBrowser_thenOneLogoutStillEndsEveryClientSignedInThere() throws Exception {
+        var a = register(map());
+        var b = register(map());
+        String email = newUser();
+        var browser = new Browser(server.base);
+        var first = signIn(browser, a, email);
+        server.clock.advance(Duration.ofSeconds(5));
+        // prompt=login: the password again, in the same browser, renews its session instead of opening a second one.
+        var second = signIn(browser, b, email, "&prompt=login");
+        assertThat(second.tokens().getIDToken().getJWTClaimsSet().getLongClaim("auth_time"))
+                .isGreaterThan(first.tokens().getIDToken().getJWTClaimsSet().getLongClaim("auth_time"));
+
+        // The first client's ID token still names the browser's session: no confirmation, and both clients are out.
+        var r = browser.get(URI.create(
+                server.base + "/oauth2/logout?id_token_hint=" + q(first.tokens().getIDTokenString())));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(r.body()).contains("You are signed out.");
+        assertThat(refreshes(a, first.tokens())).isFalse();
+        assertThat(refreshes(b, second.tokens())).isFalse();
     }
 
     @Test
