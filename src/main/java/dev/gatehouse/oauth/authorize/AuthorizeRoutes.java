@@ -80,10 +80,13 @@ public final class AuthorizeRoutes implements RouteGroup {
                         400,
                         "error page when the client, redirect URI (exact, but any port for a loopback IP) or"
                                 + " request_uri is not valid");
-        api.post(PATH, ctx -> handle(ctx, ctx.formParamMap(), HttpStatus.SEE_OTHER, () -> browserSession(ctx)))
+        api.post(PATH, this::posted)
                 .tag("oauth")
                 .summary("Authorization endpoint, form POST")
-                .returns(200, "form_post response, or the account choice for prompt=select_account")
+                .returns(
+                        200,
+                        "form_post response, the account choice for prompt=select_account, or (a cross-site post"
+                                + " without the SSO cookie) a page that posts the request again from this origin")
                 .returns(303, "to the login page or back to the client")
                 .returns(400, "error page when the client, redirect URI or request_uri is not valid");
     }
@@ -105,6 +108,29 @@ public final class AuthorizeRoutes implements RouteGroup {
     void answer(Context ctx, AuthorizeService.Request r, Map<String, List<String>> params, SsoSession session) {
         decide(ctx, r, params, HttpStatus.SEE_OTHER, Optional.of(session));
         ctx.header("Cache-Control", "no-store");
+    }
+
+    /**
+     * OIDC Core §3.1.2.1 lets a client POST the request. A browser keeps the SSO cookie ({@code SameSite=Lax}) out of
+     * a cross-site POST, so such a request would never see the user's sign-in (a password asked again, and
+     * {@code prompt=none} always {@code login_required}). The browser is given the request as a form that posts itself
+     * here once more: same-origin then, so with the cookie. The parameters stay out of URLs and logs, as the client
+     * wanted by posting; without JavaScript the user presses Continue. Only a valid request the browser calls
+     * {@code cross-site} is sent round (an invalid one is answered at once, with no sign-in needed), so the second post
+     * is handled as it comes.
+     */
+    private void posted(Context ctx) {
+        var params = ctx.formParamMap();
+        if (ssoCookie.read(ctx) == null
+                && "cross-site".equals(ctx.header("Sec-Fetch-Site"))
+                && authorize.check(params) instanceof AuthorizeService.Checked.Valid v) {
+            // The answer to the second post redirects to the client, and browsers apply form-action to that too.
+            String formAction = "'self' " + formActionSource(v.request().redirectUri());
+            autoPost(
+                    ctx, URI.create(PATH), params, messages(ctx, v.request()), formAction, "authorize.repost.noscript");
+            return;
+        }
+        handle(ctx, params, HttpStatus.SEE_OTHER, () -> browserSession(ctx));
     }
 
     /** The browser's SSO session, only of an active account ({@link SsoService#find}). */
@@ -278,8 +304,29 @@ public final class AuthorizeRoutes implements RouteGroup {
             return;
         }
         URI target = response.getRedirectionURI();
-        Messages t = words.get();
-        String fields = response.toParameters().entrySet().stream()
+        autoPost(
+                ctx,
+                target,
+                response.toParameters(),
+                words.get(),
+                formActionSource(target),
+                "authorize.form_post.noscript");
+    }
+
+    /**
+     * A page whose form posts {@code params} to {@code target} by itself (a script allowed by its hash alone), or when
+     * the user presses its button without JavaScript; {@code formAction} is the CSP source that allows the target,
+     * {@code noscriptKey} the message shown then.
+     */
+    private static void autoPost(
+            Context ctx,
+            URI target,
+            Map<String, List<String>> params,
+            Messages t,
+            String formAction,
+            String noscriptKey) {
+        ctx.header("Cache-Control", "no-store");
+        String fields = params.entrySet().stream()
                 .flatMap(e -> e.getValue().stream()
                         .map(v -> "<input type=\"hidden\" name=\"" + Html.escape(e.getKey()) + "\" value=\""
                                 + Html.escape(v) + "\">"))
@@ -308,13 +355,13 @@ public final class AuthorizeRoutes implements RouteGroup {
                         t.html("authorize.form_post.title"),
                         Html.escape(target.toString()),
                         fields,
-                        t.html("authorize.form_post.noscript"),
+                        t.html(noscriptKey),
                         t.html("authorize.form_post.submit"),
                         AUTO_SUBMIT);
         ctx.status(200);
         ctx.header(
                 "Content-Security-Policy",
-                "default-src 'none'; script-src " + AUTO_SUBMIT_HASH + "; form-action " + formActionSource(target)
+                "default-src 'none'; script-src " + AUTO_SUBMIT_HASH + "; form-action " + formAction
                         + "; frame-ancestors 'none'");
         ctx.header("Pragma", "no-cache");
         ctx.header("Referrer-Policy", "no-referrer");
