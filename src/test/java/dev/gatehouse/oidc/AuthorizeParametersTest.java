@@ -321,6 +321,34 @@ class AuthorizeParametersTest {
     }
 
     @Test
+    void whenAnOpenIdRequestLeavesOutTheRedirectUri_thenAnErrorPageAndAPlainOAuthRequestStillDefaultsIt()
+            throws Exception {
+        var client = register();
+        var uri = request(client, new CodeVerifier()).build().toURI();
+        String withoutRedirect = uri.toString().replaceAll("&?redirect_uri=[^&]*", "");
+        // OIDC Core §3.1.2.1: redirect_uri is REQUIRED in an OpenID request.
+        var page = new Browser(server.base).get(URI.create(withoutRedirect));
+        assertThat(page.statusCode()).isEqualTo(400);
+        assertThat(page.headers().firstValue("Location")).isEmpty();
+        assertThat(page.body()).contains("An OpenID Connect request must name its redirect URI.");
+        // RFC 6749 §3.1.2.3: without openid, the one registered redirect URI is the default.
+        var b = signedIn(client, newUser());
+        var plain = withoutRedirect.replaceAll("scope=[^&]*", "scope=email");
+        assertThat(redirected(b.get(URI.create(plain))).indicatesSuccess()).isTrue();
+    }
+
+    @Test
+    void whenARequestObjectIsSent_thenRequestNotSupportedBeforeAnythingItCouldHaveCarried() throws Exception {
+        var client = register();
+        // Only client_id, redirect_uri and a request object: everything else would be inside it (OIDC Core §6.1).
+        var uri = URI.create(server.base + "/oauth2/authorize?client_id=" + client.id() + "&redirect_uri="
+                + java.net.URLEncoder.encode(CALLBACK.toString(), java.nio.charset.StandardCharsets.UTF_8)
+                + "&request=eyJhbGciOiJub25lIn0.e30.");
+        var r = redirected(new Browser(server.base).get(uri));
+        assertThat(r.toErrorResponse().getErrorObject().getCode()).isEqualTo("request_not_supported");
+    }
+
+    @Test
     void whenMaxAgeIsNotANumber_thenInvalidRequestGoesBackToTheClient() throws Exception {
         var client = register();
         var uri = URI.create(request(client, new CodeVerifier()).build().toURI() + "&max_age=-5");

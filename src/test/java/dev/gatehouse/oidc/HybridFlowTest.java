@@ -117,6 +117,39 @@ class HybridFlowTest {
     }
 
     @Test
+    void whenAClientRegisteredOnlyForCodeIdTokenAsksForCode_thenItIsUnauthorizedClient() throws Exception {
+        // RFC 7591 §2: a client restricts itself to the response types it registered.
+        var client = register(List.of("code id_token"));
+        var r = new Browser(server.base)
+                .get(request(client, ResponseType.CODE, new CodeVerifier())
+                        .build()
+                        .toURI());
+        assertThat(r.statusCode()).isEqualTo(302);
+        var error = AuthorizationResponse.parse(Browser.location(r)).toErrorResponse();
+        assertThat(error.getErrorObject().getCode()).isEqualTo("unauthorized_client");
+    }
+
+    @Test
+    void whenAHybridRequestRepeatsAParameter_thenTheErrorGoesInTheFragmentOrTheFormAsAsked() throws Exception {
+        var client = register(List.of("code", "code id_token"));
+        URI uri = request(client, CODE_ID_TOKEN, new CodeVerifier())
+                .nonce(new Nonce())
+                .build()
+                .toURI();
+        // OIDC Core §3.3.2.6: a hybrid request's error never goes in the query, even one found before the rest.
+        var repeated = new Browser(server.base).get(URI.create(uri + "&nonce=again"));
+        URI location = Browser.location(repeated);
+        assertThat(location.getRawQuery()).isNull();
+        assertThat(location.getRawFragment()).contains("error=invalid_request");
+        // Form Post Response Mode §2: a requested form_post carries the error too.
+        var posted = new Browser(server.base).get(URI.create(uri + "&response_mode=form_post&scope=again"));
+        assertThat(posted.statusCode()).isEqualTo(200);
+        assertThat(posted.body())
+                .contains("<form method=\"post\" action=\"" + CALLBACK + "\">")
+                .contains("name=\"error\" value=\"invalid_request\"");
+    }
+
+    @Test
     void whenARegisteredClientAsksForCodeIdToken_thenTheFragmentCarriesAnIdTokenBoundToCodeAndState() throws Exception {
         var client = register(List.of("code", "code id_token"));
         String email = newUser();

@@ -162,13 +162,17 @@ class PushedAuthorizationRequestTest {
                 push(owner.auth(), request(owner, new CodeVerifier()).build()).toSuccessResponse();
         for (URI uri : List.of(
                 byReference(other, pushed.getRequestURI()),
-                byReference(owner, URI.create("urn:ietf:params:oauth:request_uri:unknown")),
-                byReference(owner, URI.create("https://evil.example/request")))) {
+                byReference(owner, URI.create("urn:ietf:params:oauth:request_uri:unknown")))) {
             var r = new Browser(server.base).get(uri);
             assertThat(r.statusCode()).isEqualTo(400);
             assertThat(r.headers().firstValue("Location")).isEmpty();
             assertThat(r.body()).contains("invalid_request_uri");
         }
+        // Not one of ours: a request object by reference (OIDC Core §6.2), which the client is told is not supported,
+        // at its one registered redirect URI.
+        var byValue = redirected(
+                new Browser(server.base).get(byReference(owner, URI.create("https://evil.example/request"))));
+        assertThat(byValue.toErrorResponse().getErrorObject().getCode()).isEqualTo("request_uri_not_supported");
         // The owner can still use it: the foreign attempt did not spend it.
         var r = redirected(through(new Browser(server.base), byReference(owner, pushed.getRequestURI()), newUser()));
         assertThat(r.indicatesSuccess()).isTrue();

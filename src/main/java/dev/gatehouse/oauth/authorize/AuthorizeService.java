@@ -223,7 +223,11 @@ public final class AuthorizeService {
 
     public Checked check(Map<String, List<String>> raw) {
         var params = withoutEmptyValues(raw);
-        if (params.containsKey("request_uri")) return checkPushed(params);
+        // Our own request_uris (RFC 9126); any other is a request object by reference (OIDC Core §6.2), refused once
+        // the
+        // client and redirect URI are known, so the client hears why.
+        if (params.getOrDefault("request_uri", List.of()).stream().anyMatch(u -> u.startsWith(REQUEST_URI_PREFIX)))
+            return checkPushed(params);
         return checkDirect(params, false, Optional.empty(), Interaction.NONE);
     }
 
@@ -355,8 +359,11 @@ public final class AuthorizeService {
                 : client.metadata().getRedirectionURIs();
         URI redirectUri;
         if (redirect == null) {
-            // RFC 6749 §3.1.2.3: may be left out only when exactly one is registered.
+            // RFC 6749 §3.1.2.3: may be left out only when exactly one is registered; OIDC Core §3.1.2.1 requires it.
             if (registered.size() != 1) return new Checked.ShowError("authorize.error.no_redirect_uri");
+            boolean openid = params.getOrDefault("scope", List.of()).stream()
+                    .anyMatch(v -> List.of(v.trim().split(" +")).contains("openid"));
+            if (openid) return new Checked.ShowError("authorize.error.redirect_uri_required");
             redirectUri = registered.iterator().next();
         } else {
             // OAuth 2.1 §4.1.1: exact string comparison, but any port for a loopback IP redirect URI (§8.4.2).
@@ -369,7 +376,7 @@ public final class AuthorizeService {
                         OAuth2Error.INVALID_REQUEST,
                         "this client must use pushed authorization requests",
                         stateOf(params),
-                        ResponseMode.QUERY);
+                        refusalMode(params));
             }
             return new Checked.Valid(
                     checkTrusted(client, redirectUri, redirect != null, params, backChannel, pushedHash, seen));
@@ -381,8 +388,26 @@ public final class AuthorizeService {
                     redirectUri,
                     OAuth2Error.INVALID_REQUEST.setDescription("repeated parameter " + e.getMessage()),
                     state,
-                    ResponseMode.QUERY));
+                    refusalMode(params)));
         }
+    }
+
+    /**
+     * How a refusal goes back before the request could be read in full (a repeated parameter, PAR required): the
+     * response mode asked for when it is one value and usable, else the response type's default. An ID token's
+     * response type never answers in the query (OIDC Core §3.3.2.6, OAuth 2.0 Multiple Response Types §5), and a
+     * requested form_post is honoured for errors too (Form Post Response Mode §2).
+     */
+    static ResponseMode refusalMode(Map<String, List<String>> params) {
+        List<String> types = params.getOrDefault("response_type", List.of());
+        boolean frontChannelToken = types.size() == 1
+                && List.of(types.get(0).trim().split(" +")).stream()
+                        .anyMatch(t -> t.equals("id_token") || t.equals("token"));
+        List<String> modes = params.getOrDefault("response_mode", List.of());
+        String mode = modes.size() == 1 ? modes.get(0) : "";
+        if (mode.equals("form_post")) return ResponseMode.FORM_POST;
+        if (mode.equals("fragment") || frontChannelToken) return ResponseMode.FRAGMENT;
+        return ResponseMode.QUERY;
     }
 
     private static State stateOf(Map<String, List<String>> params) {
@@ -413,6 +438,20 @@ public final class AuthorizeService {
             Interaction seen) {
         Optional<String> state = Optional.ofNullable(single(params, "state"));
         State s = state.map(State::new).orElse(null);
+        // OIDC Core §6: request objects, by value or by reference, are not supported; said before anything they hold
+        // could be missed (a request object may carry every other parameter).
+        if (params.containsKey("request"))
+            throw new Refusal(
+                    new ErrorObject("request_not_supported", null, 302),
+                    "request objects are not supported",
+                    s,
+                    refusalMode(params));
+        if (params.containsKey("request_uri"))
+            throw new Refusal(
+                    new ErrorObject("request_uri_not_supported", null, 302),
+                    "request_uri is only for this server's pushed authorization requests (RFC 9126)",
+                    s,
+                    refusalMode(params));
         String responseType = single(params, "response_type");
         ResponseType type = parseResponseType(responseType);
         // OIDC Core §3.3.2.5 and OAuth 2.0 Multiple Response Types §5: an ID token in the response is never put in
@@ -446,10 +485,13 @@ public final class AuthorizeService {
             throw new Refusal(
                     OAuth2Error.UNAUTHORIZED_CLIENT, "the client is not registered for authorization_code", s, rm);
         }
-        if (hybrid && !client.metadata().getResponseTypes().contains(ResponseType.CODE_IDTOKEN)) {
+        // RFC 7591 §2: a client restricts itself to the response types it registered (code when it named none).
+        Set<ResponseType> registeredTypes =
+                Optional.ofNullable(client.metadata().getResponseTypes()).orElse(Set.of(ResponseType.CODE));
+        if (!registeredTypes.contains(type)) {
             throw new Refusal(
                     OAuth2Error.UNAUTHORIZED_CLIENT,
-                    "the client is not registered for response_type code id_token",
+                    "the client is not registered for response_type " + responseType,
                     s,
                     rm);
         }
@@ -483,9 +525,6 @@ public final class AuthorizeService {
         // OIDC Core §3.1.2.1: none with any other value is an error.
         if (prompts.contains("none") && prompts.size() > 1)
             throw new Refusal(OAuth2Error.INVALID_REQUEST, "prompt=none cannot be combined", s, rm);
-        if (params.containsKey("request"))
-            throw new Refusal(
-                    new ErrorObject("request_not_supported", null, 302), "request objects are not supported", s, rm);
         String maxAgeParam = single(params, "max_age");
         Optional<Long> maxAge = Optional.empty();
         if (maxAgeParam != null) {
