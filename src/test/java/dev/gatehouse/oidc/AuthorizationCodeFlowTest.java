@@ -612,8 +612,18 @@ class AuthorizationCodeFlowTest {
                         email))
                 .toSuccessResponse()
                 .getAuthorizationCode();
+        long sessionsBefore = server.database.count(
+                "SELECT COUNT(*) FROM sessions WHERE client_id = ?", client.id().getValue());
         assertThat(error(withResources(client, new AuthorizationCodeGrant(code2, CALLBACK, v2), billing)))
                 .isEqualTo("invalid_target");
+        // Refused before any session opened for tokens that were never sent; like any failed redemption, it spends
+        // the code.
+        assertThat(server.database.count(
+                        "SELECT COUNT(*) FROM sessions WHERE client_id = ?",
+                        client.id().getValue()))
+                .isEqualTo(sessionsBefore);
+        assertThat(error(withResources(client, new AuthorizationCodeGrant(code2, CALLBACK, v2), orders)))
+                .isEqualTo("invalid_grant");
     }
 
     static int userinfoStatus(TokenResponse r) throws Exception {

@@ -268,6 +268,49 @@ class DeviceFlowTest {
     }
 
     @Test
+    void whenThePollNamesAResourceTheUserDidNotApprove_thenInvalidTargetAndTheApprovalWaits() throws Exception {
+        var client = registerPublic("openid");
+        String tvApi = "https://tv-api.example/";
+        var started = server.http
+                .post("/oauth2/device_authorization")
+                .raw(
+                        "application/x-www-form-urlencoded",
+                        "client_id=" + client.getValue() + "&scope=openid&resource=" + q(tvApi))
+                .send();
+        assertThat(started.status()).as(started.body()).isEqualTo(200);
+        String deviceCode = started.text("device_code");
+        var b = new Browser(server.base);
+        var form = entryForm(b, URI.create(started.text("verification_uri_complete")), newUser());
+        var confirm = submit(b, form, started.text("user_code"), null);
+        assertThat(submit(b, confirm, Browser.hidden(confirm.body(), "user_code"), "allow")
+                        .statusCode())
+                .isEqualTo(200);
+
+        // RFC 8707 §2.2: the poll may only narrow to what was approved.
+        String poll =
+                "grant_type=" + q(DEVICE_GRANT) + "&device_code=" + deviceCode + "&client_id=" + client.getValue();
+        var elsewhere = server.http
+                .post("/oauth2/token")
+                .raw("application/x-www-form-urlencoded", poll + "&resource=" + q("https://elsewhere.example/"))
+                .send();
+        assertThat(elsewhere.status()).isEqualTo(400);
+        assertThat(elsewhere.text("error")).isEqualTo("invalid_target");
+        // The approval is still there: the next poll, with the approved resource, gets the token.
+        server.clock.advance(Duration.ofSeconds(6));
+        var ok = server.http
+                .post("/oauth2/token")
+                .raw("application/x-www-form-urlencoded", poll + "&resource=" + q(tvApi))
+                .send();
+        assertThat(ok.status()).as(ok.body()).isEqualTo(200);
+        assertThat(SignedJWT.parse(ok.text("access_token")).getJWTClaimsSet().getAudience())
+                .containsExactly(tvApi);
+    }
+
+    static String q(String s) {
+        return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    @Test
     void whenAnApprovedCodeIsPolledConcurrently_thenExactlyOnePollGetsTokens() throws Exception {
         var client = registerPublic("profile");
         var d = authorize(client, null);

@@ -48,6 +48,20 @@ public record TestDatabase(String engine, String url, String user, String schema
         }
     }
 
+    /** The single number a query such as {@code SELECT COUNT(*) ...} answers, on its own connection. */
+    public long count(String sql, Object... args) {
+        try (Connection c = DriverManager.getConnection(url, user, "");
+                var ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) ps.setObject(i + 1, args[i]);
+            try (var rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Override
     public void close() {
         if (schema == null) return;

@@ -150,7 +150,11 @@ public final class AuthorizeService {
     private sealed interface Redemption {
         record Ok(Redeemed redeemed) implements Redemption {}
 
-        record Refused(String description) implements Redemption {}
+        record Refused(OAuthError error) implements Redemption {
+            Refused(String description) {
+                this(OAuthError.invalidGrant(description));
+            }
+        }
     }
 
     private final Database db;
@@ -789,7 +793,12 @@ public final class AuthorizeService {
      * presented a second time ends that session, so the tokens issued from it stop working (RFC 6749 §4.1.2).
      */
     public Redeemed redeem(
-            String code, String clientId, Optional<String> redirectUri, Optional<String> verifier, RequestInfo info) {
+            String code,
+            String clientId,
+            Optional<String> redirectUri,
+            Optional<String> verifier,
+            List<String> resources,
+            RequestInfo info) {
         if (code == null || !code.startsWith("ac_") || code.length() > 100)
             throw OAuthError.invalidGrant("invalid code");
         String hash = Secrets.sha256(code);
@@ -823,6 +832,12 @@ public final class AuthorizeService {
                 return new Redemption.Refused("redirect_uri does not match the authorization request");
             if (verifier.isEmpty() || !pkceMatches(verifier.get(), g.codeChallenge()))
                 return new Redemption.Refused("code_verifier does not match the code_challenge");
+            // RFC 8707 §2.2: a resource the user did not grant; refused before a session opens for tokens never sent.
+            for (String r : resources) {
+                if (!g.resources().contains(r))
+                    return new Redemption.Refused(
+                            OAuthError.invalidTarget("the grant does not include the resource " + r));
+            }
             // A hybrid response already named the session in its ID token (sid); other codes get a new id here.
             var started = sessions.start(
                     h,
@@ -843,7 +858,7 @@ public final class AuthorizeService {
         });
         return switch (outcome) {
             case Redemption.Ok ok -> ok.redeemed();
-            case Redemption.Refused r -> throw OAuthError.invalidGrant(r.description());
+            case Redemption.Refused r -> throw r.error();
         };
     }
 

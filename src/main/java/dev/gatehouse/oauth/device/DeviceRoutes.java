@@ -41,6 +41,11 @@ import java.util.stream.Collectors;
 public final class DeviceRoutes implements RouteGroup {
     static final String CSRF_COOKIE = "gh_device_csrf";
     static final Rule USER_CODE = new Rule("device_user_code", 20, Duration.ofMinutes(15));
+    /**
+     * Device authorizations per address: each one stores a pending code for a day, and public device clients need no
+     * secret to ask, so without a bound anyone could fill the table.
+     */
+    static final Rule DEVICE_AUTHORIZATION = new Rule("device_authorization", 60, Duration.ofMinutes(15));
 
     private final DeviceService devices;
     private final ClientService clients;
@@ -80,7 +85,8 @@ public final class DeviceRoutes implements RouteGroup {
                 .summary("Device authorization endpoint (RFC 8628 §3.1)")
                 .returns(200, "device_code, user_code and verification_uri")
                 .returns(400, "RFC 6749 error")
-                .returns(401, "invalid_client");
+                .returns(401, "invalid_client")
+                .returns(429, "slow_down: too many device authorizations from this address (Retry-After)");
         api.get("/device", this::form)
                 .tag("pages")
                 .summary("Hosted page where a user enters a device's user code")
@@ -117,6 +123,14 @@ public final class DeviceRoutes implements RouteGroup {
             }
             if (!uri.isAbsolute() || uri.getFragment() != null)
                 throw OAuthError.invalidTarget("resource must be an absolute URI without fragment");
+        }
+        try {
+            web.limit(ctx, DEVICE_AUTHORIZATION);
+        } catch (Problem p) {
+            if (p.status() != 429) throw p;
+            p.headers().forEach(ctx::header); // Retry-After
+            // The OAuth surface's error shape; slow_down is RFC 8628's word for a device asking too often.
+            throw new OAuthError(429, "slow_down", "too many device authorizations from this address; retry later");
         }
         var started = devices.start(client, scope, resources, web.info(ctx));
         var body = new LinkedHashMap<String, Object>();

@@ -177,7 +177,7 @@ public final class DeviceService {
      * The token endpoint's poll (§3.4–3.5). Every answer but a malformed code records the poll, so slow_down holds
      * across answers; the approved grant is redeemed once, opening the session its tokens belong to.
      */
-    public Redeemed poll(String deviceCode, String clientId, RequestInfo info) {
+    public Redeemed poll(String deviceCode, String clientId, List<String> resources, RequestInfo info) {
         if (deviceCode == null || !deviceCode.startsWith("dc_") || deviceCode.length() > 100)
             throw OAuthError.invalidGrant("invalid device code");
         String hash = Secrets.sha256(deviceCode);
@@ -203,6 +203,13 @@ public final class DeviceService {
                     new Poll.Refused(new OAuthError(400, "authorization_pending", "the user has not decided yet"));
                 case DENIED -> new Poll.Refused(new OAuthError(400, "access_denied", "the user denied the request"));
                 default -> {
+                    // RFC 8707 §2.2: a resource the user did not approve; the approval stays for a corrected poll.
+                    var outside = resources.stream()
+                            .filter(r -> !g.resources().contains(r))
+                            .findFirst();
+                    if (outside.isPresent())
+                        yield new Poll.Refused(
+                                OAuthError.invalidTarget("the grant does not include the resource " + outside.get()));
                     UUID userId = g.userId().orElseThrow();
                     var started = sessions.start(h, userId, "device", clientId, "pwd", info);
                     store.redeemed(h, hash, started.session().id());

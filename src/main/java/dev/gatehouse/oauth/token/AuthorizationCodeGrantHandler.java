@@ -30,6 +30,7 @@ public final class AuthorizationCodeGrantHandler implements GrantHandler {
                 call.client().clientId(),
                 call.param("redirect_uri"),
                 call.param("code_verifier"),
+                call.resources(),
                 call.info());
         var code = redeemed.grant();
         var grant = new UserTokens.Grant(

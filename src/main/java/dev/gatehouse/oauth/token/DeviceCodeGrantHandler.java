@@ -27,7 +27,8 @@ public final class DeviceCodeGrantHandler implements GrantHandler {
 
     @Override
     public Map<String, Object> handle(TokenCall call) {
-        var redeemed = devices.poll(call.required("device_code"), call.client().clientId(), call.info());
+        var redeemed =
+                devices.poll(call.required("device_code"), call.client().clientId(), call.resources(), call.info());
         var device = redeemed.grant();
         var grant = new UserTokens.Grant(
                 device.userId().orElseThrow(),

@@ -126,6 +126,41 @@ class RateLimitTest {
     }
 
     @Test
+    void whenAnAddressAsksForA61stDeviceAuthorizationIn15Minutes_thenSlowDownAndNoCodeIsStored() {
+        var tv = server.registerClient(map(
+                "client_name",
+                "TV",
+                "grant_types",
+                java.util.List.of("urn:ietf:params:oauth:grant-type:device_code"),
+                "token_endpoint_auth_method",
+                "none"));
+        String form = "client_id=" + tv.text("client_id");
+        var from = server.http.from(37);
+        for (int i = 0; i < 60; i++) {
+            var r = from.post("/oauth2/device_authorization")
+                    .raw("application/x-www-form-urlencoded", form)
+                    .send();
+            assertThat(r.status()).as("request " + (i + 1)).isEqualTo(200);
+        }
+        long stored = server.database.count("SELECT COUNT(*) FROM device_codes");
+        var refused = from.post("/oauth2/device_authorization")
+                .raw("application/x-www-form-urlencoded", form)
+                .send();
+        assertThat(refused.status()).isEqualTo(429);
+        assertThat(refused.text("error")).isEqualTo("slow_down");
+        assertThat(refused.header("Retry-After")).isNotNull();
+        assertThat(server.database.count("SELECT COUNT(*) FROM device_codes")).isEqualTo(stored);
+        // Another address is not held back.
+        assertThat(server.http
+                        .from(38)
+                        .post("/oauth2/device_authorization")
+                        .raw("application/x-www-form-urlencoded", form)
+                        .send()
+                        .status())
+                .isEqualTo(200);
+    }
+
+    @Test
     void whenRateLimitsAreOff_thenNothingIsRefused() {
         try (var off = TestServer.start(Map.of("GATEHOUSE_RATE_LIMITS", "off"))) {
             for (int i = 0; i < 12; i++) {
