@@ -17,6 +17,7 @@ import com.nimbusds.oauth2.sdk.id.ClientID;
 import com.nimbusds.oauth2.sdk.id.State;
 import com.nimbusds.oauth2.sdk.pkce.CodeChallengeMethod;
 import com.nimbusds.oauth2.sdk.pkce.CodeVerifier;
+import com.nimbusds.oauth2.sdk.util.URLUtils;
 import com.nimbusds.openid.connect.sdk.AuthenticationRequest;
 import com.nimbusds.openid.connect.sdk.Nonce;
 import com.nimbusds.openid.connect.sdk.OIDCTokenResponse;
@@ -335,6 +336,40 @@ class AuthorizeParametersTest {
         var b = signedIn(client, newUser());
         var plain = withoutRedirect.replaceAll("scope=[^&]*", "scope=email");
         assertThat(redirected(b.get(URI.create(plain))).indicatesSuccess()).isTrue();
+    }
+
+    @Test
+    void whenAPostedRequestIsTooLargeToCarryThroughSignIn_thenTheClientIsToldAtOnceAndAPushedOneStillWorks()
+            throws Exception {
+        var client = register();
+        var verifier = new CodeVerifier();
+        // A 5,800-character state: posted, it fits the body, but not the sign-in page's URL after it.
+        var state = new State("s".repeat(5800));
+        var request = request(client, verifier).state(state).build();
+        var posted = new Browser(server.base)
+                .post(
+                        URI.create(server.base + "/oauth2/authorize"),
+                        request.toParameters().entrySet().stream()
+                                .collect(java.util.stream.Collectors.toMap(
+                                        Map.Entry::getKey, e -> e.getValue().get(0))));
+        var refused = redirected(posted);
+        assertThat(refused.toErrorResponse().getErrorObject().getCode()).isEqualTo("invalid_request");
+        assertThat(refused.toErrorResponse().getErrorObject().getDescription()).contains("RFC 9126");
+        assertThat(refused.getState()).isEqualTo(state);
+        // Pushed, the same request keeps its parameters on the server, and the browser carries only the reference.
+        var pushed = server.http
+                .post("/oauth2/par")
+                .header(
+                        "Authorization",
+                        new ClientSecretBasic(client.id(), client.secret()).toHTTPAuthorizationHeader())
+                .raw("application/x-www-form-urlencoded", URLUtils.serializeParameters(request.toParameters()))
+                .send();
+        assertThat(pushed.status()).as(pushed.body()).isEqualTo(201);
+        var byReference = URI.create(server.base + "/oauth2/authorize?client_id=" + client.id() + "&request_uri="
+                + java.net.URLEncoder.encode(pushed.text("request_uri"), java.nio.charset.StandardCharsets.UTF_8));
+        var done = redirected(through(new Browser(server.base), byReference, newUser()));
+        assertThat(done.indicatesSuccess()).isTrue();
+        assertThat(done.getState()).isEqualTo(state);
     }
 
     @Test

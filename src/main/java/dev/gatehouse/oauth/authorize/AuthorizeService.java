@@ -204,6 +204,9 @@ public final class AuthorizeService {
         return v.get(0);
     }
 
+    /** The longest direct request, encoded as a return path, that the sign-in page's URL can still carry. */
+    static final int MAX_RETURN_PATH = 6000;
+
     /** A parameter sent more than once (RFC 6749 §3.1); its message is the parameter's name. */
     private static final class RepeatedParameter extends RuntimeException {
         RepeatedParameter(String name) {
@@ -375,6 +378,18 @@ public final class AuthorizeService {
             if (redirectUri == null) return new Checked.ShowError("authorize.error.redirect_uri_mismatch");
         }
         try {
+            // A direct request travels through the sign-in and consent pages in their URLs (return_to, encoded once
+            // more): one too large for a URL the server takes (8 KiB of request head) would end in a 414 there, so the
+            // client hears it now and can push the request instead (RFC 9126), which keeps it on the server.
+            if (!backChannel
+                    && java.net.URLEncoder.encode(URLUtils.serializeParameters(params), StandardCharsets.UTF_8)
+                                    .length()
+                            > MAX_RETURN_PATH)
+                throw new Refusal(
+                        OAuth2Error.INVALID_REQUEST,
+                        "the request is too large to carry through sign-in; push it first (RFC 9126)",
+                        stateOf(params),
+                        refusalMode(params));
             if (!backChannel && client.metadata().requiresPushedAuthorizationRequests()) {
                 throw new Refusal(
                         OAuth2Error.INVALID_REQUEST,
