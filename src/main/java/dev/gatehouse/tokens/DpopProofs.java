@@ -129,16 +129,44 @@ public final class DpopProofs {
 
     private static Optional<String> normalise(String s) {
         try {
-            URI u = new URI(s);
+            // RFC 3986 §6.2.2.3: dot segments removed.
+            URI u = new URI(s).normalize();
             if (u.getScheme() == null || u.getHost() == null) return Optional.empty();
             String scheme = u.getScheme().toLowerCase(Locale.ROOT);
             int port = u.getPort();
             if ((scheme.equals("https") && port == 443) || (scheme.equals("http") && port == 80)) port = -1;
-            String path = u.getRawPath() == null || u.getRawPath().isEmpty() ? "/" : u.getRawPath();
+            String path = u.getRawPath() == null || u.getRawPath().isEmpty() ? "/" : percentNormalised(u.getRawPath());
             return Optional.of(
                     scheme + "://" + u.getHost().toLowerCase(Locale.ROOT) + (port == -1 ? "" : ":" + port) + path);
         } catch (java.net.URISyntaxException e) {
             return Optional.empty();
         }
+    }
+
+    /**
+     * RFC 3986 §6.2.2.1-2: percent-encodings in upper case, and those of unreserved characters decoded; a reserved
+     * character stays encoded ({@code %2F} is not {@code /}).
+     */
+    static String percentNormalised(String rawPath) {
+        var out = new StringBuilder(rawPath.length());
+        for (int i = 0; i < rawPath.length(); i++) {
+            char c = rawPath.charAt(i);
+            // java.net.URI has checked that every '%' starts a well-formed %HH.
+            if (c == '%' && i + 2 < rawPath.length()) {
+                int v = Integer.parseInt(rawPath.substring(i + 1, i + 3), 16);
+                boolean unreserved = (v >= 'a' && v <= 'z')
+                        || (v >= 'A' && v <= 'Z')
+                        || (v >= '0' && v <= '9')
+                        || v == '-'
+                        || v == '.'
+                        || v == '_'
+                        || v == '~';
+                out.append(unreserved ? String.valueOf((char) v) : "%" + String.format(Locale.ROOT, "%02X", v));
+                i += 2;
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
     }
 }
