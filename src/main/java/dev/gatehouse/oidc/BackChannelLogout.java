@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * otherwise internal address unless {@code GATEHOUSE_WEBHOOK_ALLOW_PRIVATE} is set: otherwise whoever holds a
  * registration access token could make Gatehouse POST to services beside it (server-side request forgery). The
  * address is checked when each attempt starts; a name that resolves differently between that check and the connection
- * (DNS rebinding) is not caught.
+ * (DNS rebinding) is not caught. A name that does not resolve is retried like a network error (DNS fails for a
+ * while too). Names are looked up on virtual threads, so one client's slow DNS holds up no other delivery.
  */
 public final class BackChannelLogout implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BackChannelLogout.class);
@@ -42,6 +43,10 @@ public final class BackChannelLogout implements AutoCloseable {
             .build();
     private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("backchannel-logout").daemon().factory());
+    /** Runs each attempt, whose address lookup may block. */
+    private final java.util.concurrent.ExecutorService attempts = Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("backchannel-logout-", 0).factory());
+
     private final boolean allowPrivate;
 
     /** {@code allowPrivate}: also call loopback and private addresses (development, or clients inside the network). */
@@ -51,16 +56,33 @@ public final class BackChannelLogout implements AutoCloseable {
 
     /** Queues delivery of {@code logoutToken} to {@code uri}; returns at once. */
     public void send(String clientId, URI uri, String logoutToken) {
-        if (!retries.isShutdown()) retries.execute(() -> attempt(clientId, uri, logoutToken, 0));
+        start(() -> attempt(clientId, uri, logoutToken, 0));
+    }
+
+    private void start(Runnable attempt) {
+        try {
+            attempts.execute(attempt);
+        } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+            // stopping: the delivery is dropped
+        }
     }
 
     private void attempt(String clientId, URI uri, String logoutToken, int attempt) {
-        if (!allowPrivate && internal(uri.getHost())) {
-            log.warn(
-                    "Back-channel logout to client {} not sent: its backchannel_logout_uri resolves to an internal"
-                            + " address (set GATEHOUSE_WEBHOOK_ALLOW_PRIVATE=true to allow)",
-                    clientId);
-            return;
+        if (!allowPrivate) {
+            switch (reach(uri.getHost())) {
+                case INTERNAL -> {
+                    log.warn(
+                            "Back-channel logout to client {} not sent: its backchannel_logout_uri resolves to an"
+                                    + " internal address (set GATEHOUSE_WEBHOOK_ALLOW_PRIVATE=true to allow)",
+                            clientId);
+                    return;
+                }
+                case UNRESOLVED -> {
+                    retryOrGiveUp(clientId, uri, logoutToken, attempt, "the host does not resolve");
+                    return;
+                }
+                case PUBLIC -> {}
+            }
         }
         var request = HttpRequest.newBuilder(uri)
                 .timeout(TIMEOUT)
@@ -77,25 +99,39 @@ public final class BackChannelLogout implements AutoCloseable {
                     }
                     boolean retryable = error != null || response.statusCode() >= 500 || response.statusCode() == 429;
                     String outcome = error != null ? error.getClass().getSimpleName() : "HTTP " + response.statusCode();
-                    if (retryable && attempt < RETRY_DELAYS.size() && !retries.isShutdown()) {
-                        log.info("Back-channel logout to client {} failed ({}); retrying", clientId, outcome);
-                        try {
-                            var unusedRetry = retries.schedule(
-                                    () -> attempt(clientId, uri, logoutToken, attempt + 1),
-                                    RETRY_DELAYS.get(attempt).toMillis(),
-                                    TimeUnit.MILLISECONDS);
-                        } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
-                            // stopping: the pending delivery is dropped
-                        }
-                    } else {
-                        log.warn("Back-channel logout to client {} not delivered ({})", clientId, outcome);
-                    }
+                    if (retryable) retryOrGiveUp(clientId, uri, logoutToken, attempt, outcome);
+                    else log.warn("Back-channel logout to client {} not delivered ({})", clientId, outcome);
                 });
     }
 
-    /** True when {@code host} does not resolve, or resolves to any address that is not a public unicast one. */
-    static boolean internal(String host) {
-        if (host == null) return true;
+    private void retryOrGiveUp(String clientId, URI uri, String logoutToken, int attempt, String outcome) {
+        if (attempt >= RETRY_DELAYS.size() || retries.isShutdown()) {
+            log.warn("Back-channel logout to client {} not delivered ({})", clientId, outcome);
+            return;
+        }
+        log.info("Back-channel logout to client {} failed ({}); retrying", clientId, outcome);
+        try {
+            var unusedRetry = retries.schedule(
+                    () -> start(() -> attempt(clientId, uri, logoutToken, attempt + 1)),
+                    RETRY_DELAYS.get(attempt).toMillis(),
+                    TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+            // stopping: the pending delivery is dropped
+        }
+    }
+
+    /** Where a client's host leads. */
+    enum Reach {
+        /** Every address it resolves to is a public unicast one. */
+        PUBLIC,
+        /** One of its addresses is loopback, private, link-local, shared, unique-local or multicast (or no host). */
+        INTERNAL,
+        /** It does not resolve (now). */
+        UNRESOLVED
+    }
+
+    static Reach reach(String host) {
+        if (host == null) return Reach.INTERNAL;
         try {
             for (InetAddress a : InetAddress.getAllByName(host)) {
                 if (a.isLoopbackAddress()
@@ -103,11 +139,11 @@ public final class BackChannelLogout implements AutoCloseable {
                         || a.isSiteLocalAddress()
                         || a.isLinkLocalAddress()
                         || a.isMulticastAddress()
-                        || uniqueLocalOrShared(a)) return true;
+                        || uniqueLocalOrShared(a)) return Reach.INTERNAL;
             }
-            return false;
+            return Reach.PUBLIC;
         } catch (UnknownHostException e) {
-            return true;
+            return Reach.UNRESOLVED;
         }
     }
 
@@ -121,6 +157,7 @@ public final class BackChannelLogout implements AutoCloseable {
     @Override
     public void close() {
         retries.shutdownNow();
+        attempts.shutdownNow();
         http.shutdownNow();
     }
 }

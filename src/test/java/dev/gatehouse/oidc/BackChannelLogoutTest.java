@@ -50,7 +50,20 @@ class BackChannelLogoutTest {
     }
 
     @Test
-    void whenAHostIsClassified_thenLoopbackPrivateLinkLocalAndUnresolvableAreInternal() {
+    void whenTheClientsHostDoesNotResolve_thenTheDeliveryIsRetriedNotDropped() throws Exception {
+        try (var logs = new dev.gatehouse.testkit.LogCapture(BackChannelLogout.class.getName());
+                var sender = new BackChannelLogout(false)) {
+            sender.send("gc_dns", URI.create("https://no-such-host.invalid/bc"), "a.b.c");
+            var retried = logs.await(e -> e.getFormattedMessage()
+                    .equals("Back-channel logout to client gc_dns failed (the host does not resolve); retrying"));
+            assertThat(retried).hasSize(1);
+            assertThat(logs.events(e -> e.getFormattedMessage().contains("not sent")))
+                    .isEmpty();
+        }
+    }
+
+    @Test
+    void whenAHostIsClassified_thenLoopbackPrivateAndLinkLocalAreInternalAndANameThatDoesNotResolveIsUnresolved() {
         for (String host : List.of(
                 "127.0.0.1",
                 "localhost",
@@ -63,12 +76,13 @@ class BackChannelLogoutTest {
                 "100.64.0.1",
                 "[fd00::1]",
                 "[fe80::1]",
-                "224.0.0.1",
-                "no-such-host.invalid")) {
-            assertThat(BackChannelLogout.internal(host)).as(host).isTrue();
+                "224.0.0.1")) {
+            assertThat(BackChannelLogout.reach(host)).as(host).isEqualTo(BackChannelLogout.Reach.INTERNAL);
         }
         for (String host : List.of("93.184.215.14", "[2606:2800:21f:cb07:6820:80da:af6b:8b2c]", "8.8.8.8")) {
-            assertThat(BackChannelLogout.internal(host)).as(host).isFalse();
+            assertThat(BackChannelLogout.reach(host)).as(host).isEqualTo(BackChannelLogout.Reach.PUBLIC);
         }
+        // RFC 6761 §6.4: .invalid never resolves. Such a delivery is retried later, as a network error is.
+        assertThat(BackChannelLogout.reach("no-such-host.invalid")).isEqualTo(BackChannelLogout.Reach.UNRESOLVED);
     }
 }
