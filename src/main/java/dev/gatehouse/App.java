@@ -252,6 +252,9 @@ public final class App implements AutoCloseable {
         groups.add(new dev.gatehouse.oauth.clients.RegistrationRoutes(clients, web, config.issuer()));
         var consent = new dev.gatehouse.oauth.authorize.ConsentService(
                 db, new dev.gatehouse.oauth.authorize.JdbiConsentStore(), audit, clock, sessions);
+        this.backChannelLogout = new dev.gatehouse.oidc.BackChannelLogout(config.webhookAllowPrivate());
+        var logout = new dev.gatehouse.oidc.LogoutService(
+                db, sso, authorize, sessions, clients, idTokens, backChannelLogout, audit, secrets, config.issuer());
         // The browser's sign-in, and the CSRF protection of the hosted sign-in's forms (ADR 0023).
         var ssoCookie = dev.gatehouse.login.LoginRoutes.ssoCookie(https);
         var loginCsrf = dev.gatehouse.login.LoginRoutes.csrf(https);
@@ -260,7 +263,12 @@ public final class App implements AutoCloseable {
         groups.add(authorizeRoutes);
         // Every hosted sign-in step answers the authorization request it was for in place (ADR 0021).
         var signedIn = new dev.gatehouse.login.LoginRoutes.SignedInAnswer(
-                sso.ttl(), ssoCookie, loginCsrf, authorizeRoutes::resume);
+                sso,
+                web,
+                ssoCookie,
+                loginCsrf,
+                authorizeRoutes::resume,
+                (previous, info) -> logout.logout(previous, Optional.empty(), info));
         var loginRoutes = new dev.gatehouse.login.LoginRoutes(
                 sso, web, secrets, loginCsrf, ssoCookie, authorize::redirectTarget, signedIn);
         groups.add(loginRoutes);
@@ -273,9 +281,6 @@ public final class App implements AutoCloseable {
                 devices, clients, consent, sso, web, secrets, config.issuer(), ssoCookie, https));
         groups.add(new dev.gatehouse.oidc.UserinfoRoutes(
                 introspector, accounts, clients, web, dpop, config.issuer(), config.apiAudience()));
-        this.backChannelLogout = new dev.gatehouse.oidc.BackChannelLogout(config.webhookAllowPrivate());
-        var logout = new dev.gatehouse.oidc.LogoutService(
-                db, sso, authorize, sessions, clients, idTokens, backChannelLogout, audit, secrets, config.issuer());
         // When every session of an account ends, so do its browser sign-ins, the sign-ins waiting for a second factor
         // and the device approvals not yet redeemed.
         sessions.whenEndedEverywhere((h, user, ended) -> {

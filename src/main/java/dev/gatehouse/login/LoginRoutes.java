@@ -208,6 +208,16 @@ public final class LoginRoutes implements RouteGroup {
             void answer(Context ctx, String returnTo, SsoSession session);
         }
 
+        /**
+         * Ends the SSO session a browser held before it signed in as someone else (or into another session): with its
+         * cookie replaced nothing could reach it any more, so its clients would stay signed in with no way out. It ends
+         * as a logout does, and its clients hear of it by back-channel.
+         */
+        @FunctionalInterface
+        public interface EndReplaced {
+            void end(SsoSession previous, dev.gatehouse.platform.http.RequestInfo info);
+        }
+
         /** The OpenAPI descriptions of the answers below, for each route that signs a browser in. */
         static final String REDIRECTED =
                 "signed in: the client's redirect with the authorization response, or the consent"
@@ -215,20 +225,34 @@ public final class LoginRoutes implements RouteGroup {
 
         static final String PAGE = "signed in: the form_post authorization response, or a page saying so";
 
+        private final SsoService sso;
+        private final Web web;
         private final Duration ttl;
         private final HostCookie ssoCookie;
         private final FormCsrf csrf;
         private final Resume resume;
+        private final EndReplaced endReplaced;
 
-        public SignedInAnswer(Duration ttl, HostCookie ssoCookie, FormCsrf csrf, Resume resume) {
-            this.ttl = ttl;
+        public SignedInAnswer(
+                SsoService sso, Web web, HostCookie ssoCookie, FormCsrf csrf, Resume resume, EndReplaced endReplaced) {
+            this.sso = sso;
+            this.web = web;
+            this.ttl = sso.ttl();
             this.ssoCookie = ssoCookie;
             this.csrf = csrf;
             this.resume = resume;
+            this.endReplaced = endReplaced;
         }
 
-        /** Sets the SSO cookie of {@code s}, drops the CSRF cookie, answers for {@code returnTo} (checked, or null). */
+        /**
+         * Sets the SSO cookie of {@code s}, drops the CSRF cookie, ends the session the browser's old cookie held when it
+         * is another one ({@link EndReplaced}), answers for {@code returnTo} (checked, or null).
+         */
         void send(Context ctx, SsoService.LoginOutcome.SignedIn s, String returnTo) {
+            // A session renewed in place got a new cookie token, so the old cookie finds nothing then.
+            sso.findToEnd(ssoCookie.read(ctx))
+                    .filter(previous -> !previous.id().equals(s.session().id()))
+                    .ifPresent(previous -> endReplaced.end(previous, web.info(ctx)));
             ssoCookie.set(ctx, s.cookieValue(), (int) ttl.toSeconds());
             csrf.clear(ctx);
             ctx.header("Cache-Control", "no-store");

@@ -398,6 +398,22 @@ class LogoutTest {
     }
 
     @Test
+    void whenSomeoneElseSignsInInTheSameBrowser_thenThePreviousUsersSessionEndsAndItsClientsAreTold() throws Exception {
+        received.clear();
+        var a = register(map("backchannel_logout_uri", backChannelUri));
+        var b = register(map());
+        var browser = new Browser(server.base);
+        var first = signIn(browser, a, newUser());
+        // Another person at the same browser: prompt=login, and a different account.
+        var second = signIn(browser, b, newUser(), "&prompt=login");
+        // The first user's browser session could no longer be reached (its cookie was replaced): it ended, as a logout.
+        assertThat(refreshes(a, first.tokens())).isFalse();
+        assertThat(refreshes(b, second.tokens())).isTrue();
+        assertThat(logoutTokens(1, a).get(a.id().getValue()).getStringClaim("sid"))
+                .isEqualTo(sid(first.tokens()));
+    }
+
+    @Test
     void whenTheUserSignsOutEverywhere_thenBrowserSignInsEndAndClientsAreTold() throws Exception {
         assertEndsBrowsersAndTellsClients(newUser(), email -> {
             var r = server.http
