@@ -207,8 +207,8 @@ public final class App implements AutoCloseable {
                 idTokens::issueForCode,
                 idTokens::verifyHint);
         var deviceStore = new dev.gatehouse.oauth.device.JdbiDeviceStore();
-        var devices =
-                new dev.gatehouse.oauth.device.DeviceService(db, deviceStore, clients, sessions, audit, secrets, clock);
+        var devices = new dev.gatehouse.oauth.device.DeviceService(
+                db, deviceStore, clients, sessions, audit, secrets, clock, scopes);
         var userTokens =
                 new dev.gatehouse.oauth.token.UserTokens(accessTokens, idTokens, config.apiAudience(), dpopBindings);
         var tokenEndpoint = new dev.gatehouse.oauth.token.TokenEndpoint(clients)

@@ -116,6 +116,8 @@ public final class DiscoveryRoutes implements RouteGroup {
                         "auth_time",
                         "nonce",
                         "at_hash",
+                        "c_hash",
+                        "s_hash",
                         "sid",
                         "amr",
                         "acr",

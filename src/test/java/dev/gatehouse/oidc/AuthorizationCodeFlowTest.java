@@ -551,6 +551,10 @@ class AuthorizationCodeFlowTest {
                 .getTokens();
         assertThat(tokens.getAccessToken()).isNotNull();
         assertThat(tokens.getRefreshToken()).isNull();
+        // OIDC Core §11: the request for offline access is ignored, so nothing claims it was granted.
+        assertThat(tokens.getAccessToken().getScope().toStringList())
+                .contains("openid")
+                .doesNotContain("offline_access");
     }
 
     static TokenResponse withResources(Client as, com.nimbusds.oauth2.sdk.AuthorizationGrant grant, URI... resources)
@@ -958,6 +962,8 @@ class AuthorizationCodeFlowTest {
         assertThat(meta.getUserInfoEndpointURI().toString()).isEqualTo(server.base + "/oauth2/userinfo");
         assertThat(meta.getCodeChallengeMethods()).containsExactly(CodeChallengeMethod.S256);
         assertThat(meta.getResponseTypes()).containsExactly(ResponseType.CODE, ResponseType.CODE_IDTOKEN);
+        // Hybrid ID tokens carry c_hash and s_hash (OIDC Core §3.3.2.11, FAPI's s_hash): listed with the other claims.
+        assertThat(meta.getClaims()).contains("at_hash", "c_hash", "s_hash", "sid", "auth_time");
         assertThat(meta.getGrantTypes().stream().map(Object::toString))
                 .contains("authorization_code", "refresh_token", "client_credentials");
         var oauth = new Browser(server.base).get(URI.create(server.base + "/.well-known/oauth-authorization-server"));

@@ -461,6 +461,29 @@ class DeviceFlowTest {
     }
 
     @Test
+    void whenAClientRegisteredNoScope_thenItMayAskForAnyScopeInTheTableAsAtTheAuthorizationEndpoint() throws Exception {
+        var r = server.registerClientAs(
+                admin,
+                map(
+                        "client_name",
+                        "Kitchen TV",
+                        "grant_types",
+                        List.of(DEVICE_GRANT),
+                        "token_endpoint_auth_method",
+                        "none"));
+        var client = new ClientID(r.text("client_id"));
+        // address is in the scope table (and in discovery's scopes_supported), though not among openid profile email.
+        var d = authorize(client, new Scope("openid", "address"));
+        assertThat(d.getUserCode()).isNotNull();
+        var unknown = DeviceAuthorizationResponse.parse(
+                new DeviceAuthorizationRequest(deviceUri, client, new Scope("openid", "no-such-scope"))
+                        .toHTTPRequest()
+                        .send());
+        assertThat(unknown.indicatesSuccess()).isFalse();
+        assertThat(unknown.toErrorResponse().getErrorObject().getCode()).isEqualTo("invalid_scope");
+    }
+
+    @Test
     void whenDiscoveryIsRead_thenTheDeviceEndpointAndGrantAreAdvertised() throws Exception {
         var r = new Browser(server.base).get(URI.create(server.base + "/.well-known/oauth-authorization-server"));
         var meta = AuthorizationServerMetadata.parse(r.body());

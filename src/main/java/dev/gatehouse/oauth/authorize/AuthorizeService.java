@@ -48,8 +48,6 @@ import java.util.regex.Pattern;
  */
 public final class AuthorizeService {
     static final Duration CODE_TTL = Duration.ofSeconds(60);
-    /** Scopes a client that registered none may ask for: the ones whose claims Gatehouse serves. */
-    public static final Set<String> STANDARD_SCOPES = Set.of("openid", "profile", "email", "offline_access");
 
     /** RFC 8707 §2. */
     private static final ErrorObject INVALID_TARGET = new ErrorObject("invalid_target", null, 400);
@@ -527,11 +525,15 @@ public final class AuthorizeService {
         // A client that registered no scope may request any scope in the table (/v1/admin/scopes); one that asks for
         // none gets the default scopes (RFC 6749 §3.3).
         Set<String> allowed = client.allowedScopes().isEmpty() ? scopes.names() : client.allowedScopes();
-        Set<String> scope = scopeParam == null || scopeParam.isBlank()
-                ? scopes.defaultsFor(client.allowedScopes(), allowed, true)
-                : new LinkedHashSet<>(List.of(scopeParam.trim().split(" +")));
+        Set<String> scope = new LinkedHashSet<>(
+                scopeParam == null || scopeParam.isBlank()
+                        ? scopes.defaultsFor(client.allowedScopes(), allowed, true)
+                        : List.of(scopeParam.trim().split(" +")));
         if (!allowed.containsAll(scope))
             throw new Refusal(OAuth2Error.INVALID_SCOPE, "the client may not request this scope", s, rm);
+        // OIDC Core §11: offline_access asks for a refresh token, which only a client registered for the refresh_token
+        // grant gets; for any other it is ignored, so that consent does not promise what the tokens will not do.
+        if (!client.allows(GrantType.REFRESH_TOKEN)) scope.remove("offline_access");
         if (hybrid && !scope.contains("openid"))
             throw new Refusal(OAuth2Error.INVALID_REQUEST, "response_type code id_token needs the openid scope", s, rm);
         String prompt = single(params, "prompt");

@@ -3,9 +3,9 @@ package dev.gatehouse.oauth.device;
 import dev.gatehouse.audit.AuditEvent;
 import dev.gatehouse.audit.AuditLog;
 import dev.gatehouse.oauth.OAuthError;
-import dev.gatehouse.oauth.authorize.AuthorizeService;
 import dev.gatehouse.oauth.clients.ClientService;
 import dev.gatehouse.oauth.clients.OAuthClient;
+import dev.gatehouse.oauth.scopes.ScopeService;
 import dev.gatehouse.platform.crypto.Secrets;
 import dev.gatehouse.platform.db.Database;
 import dev.gatehouse.platform.http.RequestInfo;
@@ -13,6 +13,7 @@ import dev.gatehouse.sessions.SessionService;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -53,6 +54,7 @@ public final class DeviceService {
     private final AuditLog audit;
     private final Secrets secrets;
     private final Clock clock;
+    private final ScopeService scopes;
 
     public DeviceService(
             Database db,
@@ -61,7 +63,9 @@ public final class DeviceService {
             SessionService sessions,
             AuditLog audit,
             Secrets secrets,
-            Clock clock) {
+            Clock clock,
+            ScopeService scopes) {
+        this.scopes = scopes;
         this.db = db;
         this.store = store;
         this.clients = clients;
@@ -73,10 +77,14 @@ public final class DeviceService {
 
     /** RFC 8628 §3.1–3.2 for an authenticated client registered for the device grant. */
     public Started start(OAuthClient client, Set<String> requested, List<String> resources, RequestInfo info) {
-        Set<String> allowed =
-                client.allowedScopes().isEmpty() ? AuthorizeService.STANDARD_SCOPES : client.allowedScopes();
-        Set<String> scope = requested.isEmpty() ? client.allowedScopes() : requested;
+        // As at the authorization endpoint: a client that registered no scope may ask for any in the scope table, and
+        // one that asks for none gets the default scopes (RFC 6749 §3.3).
+        Set<String> allowed = client.allowedScopes().isEmpty() ? scopes.names() : client.allowedScopes();
+        Set<String> scope = new LinkedHashSet<>(
+                requested.isEmpty() ? scopes.defaultsFor(client.allowedScopes(), allowed, true) : requested);
         if (!allowed.containsAll(scope)) throw OAuthError.invalidScope("the client may not request this scope");
+        // OIDC Core §11: offline_access means a refresh token, which only a client registered for that grant gets.
+        if (!client.allows(com.nimbusds.oauth2.sdk.GrantType.REFRESH_TOKEN)) scope.remove("offline_access");
         if (String.join(" ", resources).length() > 2000)
             throw OAuthError.invalidTarget("too many or too long resource indicators");
         Instant now = clock.instant();

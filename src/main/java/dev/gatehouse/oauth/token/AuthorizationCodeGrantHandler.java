@@ -6,8 +6,8 @@ import java.util.Map;
 /**
  * RFC 6749 §4.1.3 with RFC 7636 §4.6: the code, its client, its redirect URI and the PKCE verifier are checked by
  * {@link AuthorizeService#redeem}; this handler turns the grant into the first tokens of a new session
- * ({@link UserTokens#first}: access token, refresh token when the client may refresh or {@code offline_access} was
- * granted, ID token with the request's nonce when {@code openid} was).
+ * ({@link UserTokens#first}: access token, refresh token when the client is registered for the refresh_token grant,
+ * ID token with the request's nonce when {@code openid} was granted).
  */
 public final class AuthorizationCodeGrantHandler implements GrantHandler {
     private final AuthorizeService authorize;

@@ -8,8 +8,8 @@ import java.util.Optional;
 /**
  * RFC 8628 §3.4–3.5: the device polls with its device code. {@link DeviceService#poll} answers
  * {@code authorization_pending}, {@code slow_down}, {@code access_denied} or {@code expired_token} until the user
- * approved; then, once, the same tokens the code grant gives (refresh token with {@code offline_access} or a client
- * registered for refresh, ID token with {@code openid}).
+ * approved; then, once, the same tokens the code grant gives (refresh token for a client registered for the
+ * refresh_token grant, ID token with {@code openid}).
  */
 public final class DeviceCodeGrantHandler implements GrantHandler {
     private final DeviceService devices;
