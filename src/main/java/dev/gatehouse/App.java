@@ -88,7 +88,10 @@ public final class App implements AutoCloseable {
                 config.accessTokenTtl().plus(Duration.ofHours(1)));
         try {
             db.migrate();
-            keyRing.init(Set.of(JWSAlgorithm.ES256));
+            // ES256 signs access tokens, RS256 ID tokens by default: both published from the start (a client that
+            // cached the
+            // key set before a first RS256 sign-in would miss the key). Other algorithms get theirs when first used.
+            keyRing.init(Set.of(JWSAlgorithm.ES256, JWSAlgorithm.RS256));
         } catch (RuntimeException e) {
             db.close(); // a failed start (wrong master key, say) leaves no pool behind
             throw e;

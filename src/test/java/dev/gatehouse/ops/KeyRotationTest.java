@@ -39,9 +39,14 @@ class KeyRotationTest {
     }
 
     @Test
-    void whenTheServerStartsTheFirstTime_thenJwksPublishesOneEs256PublicKey() {
-        assertThat(jwksAtStart.path("keys")).hasSize(1);
-        JsonNode key = jwksAtStart.path("keys").get(0);
+    void whenTheServerStartsTheFirstTime_thenJwksPublishesAnEs256AndAnRs256PublicKey() {
+        // ES256 for access tokens, RS256 for ID tokens by default: published before anything is signed with them.
+        assertThat(jwksAtStart.path("keys")).hasSize(2);
+        var algs = new ArrayList<String>();
+        jwksAtStart.path("keys").forEach(k -> algs.add(k.path("alg").asText()));
+        assertThat(algs).containsExactlyInAnyOrder("ES256", "RS256");
+        JsonNode key = null;
+        for (JsonNode k : jwksAtStart.path("keys")) if (k.path("alg").asText().equals("ES256")) key = k;
         assertThat(key.path("kty").asText()).isEqualTo("EC");
         assertThat(key.path("crv").asText()).isEqualTo("P-256");
         assertThat(key.path("use").asText()).isEqualTo("sig");

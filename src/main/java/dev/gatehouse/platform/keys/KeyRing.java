@@ -48,6 +48,20 @@ public final class KeyRing {
     private final Map<String, JWSVerifier> verifiers = new ConcurrentHashMap<>();
     private volatile JWKSet published = new JWKSet();
     private volatile Instant nextChange = Instant.MAX;
+    private volatile Instant unknownKidReloadAt = Instant.MIN;
+
+    /**
+     * How often the keys are read again in any case: another node of the cluster may have created or rotated one. A
+     * rotated key is published {@code publishAhead} (an hour) before it signs, so every node has it by then.
+     */
+    static final Duration RELOAD_EVERY = Duration.ofMinutes(5);
+
+    /**
+     * The least time between two reloads for a token whose kid this node does not know: a key another node has just
+     * created signs at once (a first key of an algorithm), and such tokens come from outside, so they may not make a
+     * database read each.
+     */
+    static final Duration UNKNOWN_KID_RELOAD = Duration.ofSeconds(10);
 
     public KeyRing(
             SigningKeyStore store, MasterKey masterKey, Clock clock, Duration publishAhead, Duration retainAfter) {
@@ -81,7 +95,7 @@ public final class KeyRing {
                 next = k.expiresAt().get();
             }
         }
-        nextChange = next;
+        nextChange = next.isBefore(now.plus(RELOAD_EVERY)) ? next : now.plus(RELOAD_EVERY);
         published = new JWKSet(keys.stream()
                 .filter(k -> k.publishedAt(now))
                 .map(k -> k.jwk().toPublicJWK())
@@ -89,6 +103,11 @@ public final class KeyRing {
     }
 
     private void refreshIfDue() {
+        if (!clock.instant().isBefore(nextChange)) reloadIfStillDue();
+    }
+
+    /** One reload for all the callers that found it due at once. */
+    private synchronized void reloadIfStillDue() {
         if (!clock.instant().isBefore(nextChange)) reload();
     }
 
@@ -120,13 +139,30 @@ public final class KeyRing {
         });
     }
 
-    /** The verifier for a published key, or empty for an unknown or withdrawn kid. */
+    private Optional<SigningKey> published(String kid, JWSAlgorithm alg, Instant now) {
+        return keys.stream()
+                .filter(k -> k.kid().equals(kid) && k.alg().equals(alg) && k.publishedAt(now))
+                .findFirst();
+    }
+
+    /** Reloads for a kid not known here, at most once per {@link #UNKNOWN_KID_RELOAD}; true when it did. */
+    private synchronized boolean reloadForUnknownKid(Instant now) {
+        if (now.isBefore(unknownKidReloadAt.plus(UNKNOWN_KID_RELOAD))) return false;
+        unknownKidReloadAt = now;
+        reload();
+        return true;
+    }
+
+    /**
+     * The verifier for a published key, or empty for an unknown or withdrawn kid. A kid this node does not know may be
+     * a key another node has just created, so the keys are read again (at most every {@link #UNKNOWN_KID_RELOAD}).
+     */
     public Optional<JWSVerifier> verifier(String kid, JWSAlgorithm alg) {
         refreshIfDue();
         Instant now = clock.instant();
-        Optional<SigningKey> key = keys.stream()
-                .filter(k -> k.kid().equals(kid) && k.alg().equals(alg) && k.publishedAt(now))
-                .findFirst();
+        Optional<SigningKey> key = published(kid, alg, now);
+        if (key.isEmpty() && keys.stream().noneMatch(k -> k.kid().equals(kid)) && reloadForUnknownKid(now))
+            key = published(kid, alg, now);
         return key.map(k -> verifiers.computeIfAbsent(k.kid(), id -> {
             try {
                 JWK pub = k.jwk().toPublicJWK();

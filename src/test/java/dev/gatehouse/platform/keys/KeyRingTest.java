@@ -140,6 +140,37 @@ class KeyRingTest {
         assertThat(ring.verifier(old, JWSAlgorithm.ES256)).isEmpty();
     }
 
+    /** Two nodes of a cluster: two rings on one store, each with its own view of the keys. */
+    @Test
+    void whenAnotherNodeRotates_thenThisNodePublishesTheNewKeyWithinTheReloadPeriodLongBeforeItSigns() {
+        ring.init(Set.of(JWSAlgorithm.ES256));
+        KeyRing other = ring(masterKeyText);
+        other.init(Set.of(JWSAlgorithm.ES256));
+        String old = ring.signingKey(JWSAlgorithm.ES256).kid();
+        assertThat(other.signingKey(JWSAlgorithm.ES256).kid()).isEqualTo(old);
+
+        String next = other.rotate(JWSAlgorithm.ES256, false).kid();
+        assertThat(kids()).containsExactly(old);
+        clock.advance(KeyRing.RELOAD_EVERY);
+        assertThat(kids()).containsExactlyInAnyOrder(old, next);
+        assertThat(KeyRing.RELOAD_EVERY).isLessThan(PUBLISH_AHEAD);
+    }
+
+    @Test
+    void whenAnotherNodeCreatesAKeyThatSignsAtOnce_thenAnUnknownKidMakesThisNodeLookAgainAtMostEveryTenSeconds() {
+        ring.init(Set.of(JWSAlgorithm.ES256));
+        KeyRing other = ring(masterKeyText);
+        other.init(Set.of(JWSAlgorithm.ES256));
+        // The first PS256 key, made on the other node when its first PS256 token is signed, signs at once.
+        String created = other.signingKey(JWSAlgorithm.PS256).kid();
+        assertThat(ring.verifier(created, JWSAlgorithm.PS256)).isPresent();
+        // Unknown kids (anyone can send one) read the store again at most every UNKNOWN_KID_RELOAD.
+        String second = other.rotate(JWSAlgorithm.PS256, true).kid();
+        assertThat(ring.verifier(second, JWSAlgorithm.PS256)).isEmpty();
+        clock.advance(KeyRing.UNKNOWN_KID_RELOAD);
+        assertThat(ring.verifier(second, JWSAlgorithm.PS256)).isPresent();
+    }
+
     @Test
     void whenRotatedImmediately_thenTheNewKeySignsAtOnceAndTheOldOneStaysPublished() {
         ring.init(Set.of(JWSAlgorithm.ES256));
