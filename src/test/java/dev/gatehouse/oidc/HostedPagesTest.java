@@ -43,8 +43,9 @@ class HostedPagesTest {
     @BeforeAll
     static void start() {
         server = TestServer.start();
+        // Registered for refresh too: offline_access is only asked (and shown on the consent page) for such a client.
         var r = server.registerClient(TestServer.webClient(
-                "Täst <App>", CALLBACK, "openid profile email offline_access", "authorization_code"));
+                "Täst <App>", CALLBACK, "openid profile email offline_access", "authorization_code", "refresh_token"));
         client = new ClientID(r.text("client_id"));
     }
 
