@@ -236,7 +236,7 @@ public final class ClientRoutes implements RouteGroup {
         web.ok(
                 ctx,
                 new Algorithms(
-                        List.of("RS256", "PS256", "ES256", "EdDSA"),
+                        ClientService.ID_TOKEN_ALGS,
                         ClientService.SUPPORTED_AUTH.stream()
                                 .map(Object::toString)
                                 .sorted()

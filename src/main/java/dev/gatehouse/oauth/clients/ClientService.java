@@ -43,7 +43,10 @@ public final class ClientService {
             ClientAuthenticationMethod.PRIVATE_KEY_JWT,
             ClientAuthenticationMethod.NONE);
 
-    /** Algorithms the key ring can sign ID tokens with (OIDC Registration §2: RS256 by default). */
+    /**
+     * Algorithms the key ring can sign a client's ID and access tokens with ({@code KeyRing.SUPPORTED}, which a test
+     * holds this to), RS256 first as OIDC Registration §2's default.
+     */
     public static final List<String> ID_TOKEN_ALGS = List.of("RS256", "PS256", "ES256", "EdDSA");
 
     /** A client as just created or re-keyed: the only moment its secret exists in plain text. */
