@@ -240,7 +240,7 @@ public final class LoginMfaRoutes implements RouteGroup {
             return;
         }
         var info = web.info(ctx);
-        var current = sso.find(ssoCookie.read(ctx));
+        var current = sso.findToEnd(ssoCookie.read(ctx));
         SsoService.LoginOutcome.SignedIn s;
         try {
             s = mfa.complete(
@@ -260,7 +260,7 @@ public final class LoginMfaRoutes implements RouteGroup {
             }
             return;
         }
-        signedIn.send(ctx, s, returnTo);
+        signedIn.send(ctx, s, current, returnTo);
     }
 
     /** Mails a code for the pending login (the form's "send" button) and shows the form again with email chosen. */

@@ -170,7 +170,8 @@ public final class LoginRoutes implements RouteGroup {
             render(ctx, 429, returnTo, email, "login.error.too_many");
             return;
         }
-        switch (sso.login(email, ctx.formParam("password"), sso.find(ssoCookie.read(ctx)), web.info(ctx))) {
+        var current = sso.findToEnd(ssoCookie.read(ctx));
+        switch (sso.login(email, ctx.formParam("password"), current, web.info(ctx))) {
             case SsoService.LoginOutcome.Refused r -> render(ctx, 400, returnTo, email, "login.error.refused");
             case SsoService.LoginOutcome.EmailNotVerified n ->
                 render(ctx, 403, returnTo, email, "login.error.unverified");
@@ -184,7 +185,7 @@ public final class LoginRoutes implements RouteGroup {
                         m.methods(),
                         null,
                         returnTo == null ? null : redirectTarget.apply(returnTo).orElse(null));
-            case SsoService.LoginOutcome.SignedIn s -> signedIn.send(ctx, s, returnTo);
+            case SsoService.LoginOutcome.SignedIn s -> signedIn.send(ctx, s, current, returnTo);
         }
     }
 
@@ -225,7 +226,6 @@ public final class LoginRoutes implements RouteGroup {
 
         static final String PAGE = "signed in: the form_post authorization response, or a page saying so";
 
-        private final SsoService sso;
         private final Web web;
         private final Duration ttl;
         private final HostCookie ssoCookie;
@@ -235,7 +235,6 @@ public final class LoginRoutes implements RouteGroup {
 
         public SignedInAnswer(
                 SsoService sso, Web web, HostCookie ssoCookie, FormCsrf csrf, Resume resume, EndReplaced endReplaced) {
-            this.sso = sso;
             this.web = web;
             this.ttl = sso.ttl();
             this.ssoCookie = ssoCookie;
@@ -245,14 +244,12 @@ public final class LoginRoutes implements RouteGroup {
         }
 
         /**
-         * Sets the SSO cookie of {@code s}, drops the CSRF cookie, ends the session the browser's old cookie held when it
-         * is another one ({@link EndReplaced}), answers for {@code returnTo} (checked, or null).
+         * Sets the SSO cookie of {@code s}, drops the CSRF cookie, ends {@code previous} (the session the browser's old
+         * cookie held, as the caller read it before signing in) when it is another one ({@link EndReplaced}), answers
+         * for {@code returnTo} (checked, or null).
          */
-        void send(Context ctx, SsoService.LoginOutcome.SignedIn s, String returnTo) {
-            // A session renewed in place got a new cookie token, so the old cookie finds nothing then.
-            sso.findToEnd(ssoCookie.read(ctx))
-                    .filter(previous -> !previous.id().equals(s.session().id()))
-                    .ifPresent(previous -> endReplaced.end(previous, web.info(ctx)));
+        void send(Context ctx, SsoService.LoginOutcome.SignedIn s, Optional<SsoSession> previous, String returnTo) {
+            previous.filter(p -> !p.id().equals(s.session().id())).ifPresent(p -> endReplaced.end(p, web.info(ctx)));
             ssoCookie.set(ctx, s.cookieValue(), (int) ttl.toSeconds());
             csrf.clear(ctx);
             ctx.header("Cache-Control", "no-store");

@@ -102,7 +102,7 @@ public final class LoginWebAuthnRoutes implements RouteGroup {
             return;
         }
         var info = web.info(ctx);
-        var current = sso.find(ssoCookie.read(ctx));
+        var current = sso.findToEnd(ssoCookie.read(ctx));
         SsoService.LoginOutcome.SignedIn s;
         try {
             String credential = PasskeyLoginRoutes.credential(web, ctx.formParam("credential"));
@@ -127,7 +127,7 @@ public final class LoginWebAuthnRoutes implements RouteGroup {
             }
             return;
         }
-        signedIn.send(ctx, s, returnTo);
+        signedIn.send(ctx, s, current, returnTo);
     }
 
     private static List<String> methodsOf(String field) {

@@ -118,14 +118,11 @@ public final class PasskeyLoginRoutes implements RouteGroup {
             login.render(ctx, 400, returnTo, "", errorKey(p));
             return;
         }
+        var current = sso.findToEnd(ssoCookie.read(ctx));
         var outcome = sso.signInVerified(
-                verified.userId(),
-                "passkey",
-                SsoSession.amrOf("passkey", verified.amr()),
-                sso.find(ssoCookie.read(ctx)),
-                info);
+                verified.userId(), "passkey", SsoSession.amrOf("passkey", verified.amr()), current, info);
         switch (outcome) {
-            case SsoService.LoginOutcome.SignedIn s -> signedIn.send(ctx, s, returnTo);
+            case SsoService.LoginOutcome.SignedIn s -> signedIn.send(ctx, s, current, returnTo);
             case SsoService.LoginOutcome.EmailNotVerified n ->
                 login.render(ctx, 403, returnTo, "", "login.error.unverified");
             default -> login.render(ctx, 400, returnTo, "", "login.passkey.error.refused");

@@ -43,9 +43,6 @@ public final class HostCookie {
 
     /** Expires it; with the attributes it was set with, as browsers only drop a {@code __Host-} cookie that way. */
     public void clear(Context ctx) {
-        var c = new Cookie(name, "", "/", 0, secure);
-        c.setHttpOnly(true);
-        c.setSameSite(sameSite);
-        ctx.cookie(c);
+        set(ctx, "", 0);
     }
 }
