@@ -283,7 +283,7 @@ public final class App implements AutoCloseable {
         groups.add(new dev.gatehouse.oauth.device.DeviceRoutes(
                 devices, clients, consent, sso, web, secrets, config.issuer(), ssoCookie, https));
         groups.add(new dev.gatehouse.oidc.UserinfoRoutes(
-                introspector, accounts, clients, web, dpop, config.issuer(), config.apiAudience()));
+                introspector, accounts, clients, scopes, web, dpop, config.issuer(), config.apiAudience()));
         // When every session of an account ends, so do its browser sign-ins, the sign-ins waiting for a second factor
         // and the device approvals not yet redeemed.
         sessions.whenEndedEverywhere((h, user, ended) -> {

@@ -16,8 +16,11 @@ import dev.gatehouse.sessions.SessionService;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.function.UnaryOperator;
 import org.jdbi.v3.core.Handle;
@@ -128,7 +131,8 @@ public final class AccountService {
                     now,
                     now,
                     now,
-                    null);
+                    null,
+                    UserProfile.EMPTY);
             try {
                 users.insert(h, user);
             } catch (AlreadyExists e) {
@@ -209,7 +213,8 @@ public final class AccountService {
                                             x.createdAt(),
                                             now,
                                             x.passwordChangedAt(),
-                                            x.lastLoginAt())
+                                            x.lastLoginAt(),
+                                            x.profile())
                                     : x)
                     .orElseThrow(() ->
                             Problem.badRequest("invalid_token", "The verification token is invalid, used or expired"));
@@ -333,7 +338,19 @@ public final class AccountService {
                     "registration_required", "No account uses this address; set allow_registration to create one");
         }
         var user = new User(
-                UUID.randomUUID(), redeemed.email(), true, null, null, null, "active", false, now, now, null, null);
+                UUID.randomUUID(),
+                redeemed.email(),
+                true,
+                null,
+                null,
+                null,
+                "active",
+                false,
+                now,
+                now,
+                null,
+                null,
+                UserProfile.EMPTY);
         users.insert(h, user);
         rbac.assign(h, user.id(), RbacService.USER);
         audit.record(h, AuditEvent.success("user.registered", user.id()).details(Map.of("method", "magic_link")), info);
@@ -358,7 +375,8 @@ public final class AccountService {
                                     x.createdAt(),
                                     now,
                                     x.passwordChangedAt(),
-                                    x.lastLoginAt()))
+                                    x.lastLoginAt(),
+                                    x.profile()))
                     .orElseThrow(() -> Problem.notFound("The user"));
             audit.record(
                     h, AuditEvent.success("password.change_required", userId).actor(actorId), info);
@@ -373,8 +391,20 @@ public final class AccountService {
         String hash = hasher.hash(password);
         return db.inTransaction(h -> {
             if (rbac.holders(h, RbacService.ADMIN) > 0 || users.count(h) > 0) return false;
-            var admin =
-                    new User(UUID.randomUUID(), email, true, hash, null, null, "active", false, now, now, now, null);
+            var admin = new User(
+                    UUID.randomUUID(),
+                    email,
+                    true,
+                    hash,
+                    null,
+                    null,
+                    "active",
+                    false,
+                    now,
+                    now,
+                    now,
+                    null,
+                    UserProfile.EMPTY);
             users.insert(h, admin);
             rbac.assign(h, admin.id(), RbacService.ADMIN);
             rbac.assign(h, admin.id(), RbacService.USER);
@@ -407,7 +437,8 @@ public final class AccountService {
                 x.createdAt(),
                 changedAt == null ? x.updatedAt() : changedAt,
                 changedAt,
-                x.lastLoginAt());
+                x.lastLoginAt(),
+                x.profile());
     }
 
     /** A link mailed to the account's current address proves the address. */
@@ -425,7 +456,8 @@ public final class AccountService {
                 x.createdAt(),
                 now,
                 x.passwordChangedAt(),
-                x.lastLoginAt());
+                x.lastLoginAt(),
+                x.profile());
     }
 
     private static String blankToNull(String s) {
@@ -438,13 +470,17 @@ public final class AccountService {
     }
 
     /**
-     * Sets the user's given and family name (OIDC {@code given_name}, {@code family_name}); an absent value keeps the
-     * current one, a blank one clears it. The caller has checked the values (at most 100 characters, no control
-     * characters). Empty when the account is gone.
+     * Changes the owner-settable OIDC claims of an account ({@link UserClaims#UPDATABLE}), checked by {@link
+     * UserClaims#check}: a value sets its claim, an empty one clears it, claims not named stay. The audit event names
+     * the claims changed, never their values. Empty when the account is gone.
      */
-    public Optional<User> updateProfile(
-            UUID userId, Optional<String> givenName, Optional<String> familyName, RequestInfo info) {
+    public Optional<User> updateProfile(UUID userId, Map<String, Optional<Object>> changes, RequestInfo info) {
+        if (!UserClaims.UPDATABLE.containsAll(changes.keySet()))
+            throw new IllegalArgumentException("not updatable: " + changes.keySet());
         Instant now = clock.instant();
+        var profileChanges = new LinkedHashMap<>(changes);
+        var given = profileChanges.remove("given_name");
+        var family = profileChanges.remove("family_name");
         return db.inTransaction(h -> {
             var u = users.update(
                     h,
@@ -454,15 +490,20 @@ public final class AccountService {
                             x.email(),
                             x.emailVerified(),
                             x.passwordHash(),
-                            givenName.isPresent() ? blankToNull(givenName.get()) : x.firstName(),
-                            familyName.isPresent() ? blankToNull(familyName.get()) : x.lastName(),
+                            given == null ? x.firstName() : (String) given.orElse(null),
+                            family == null ? x.lastName() : (String) family.orElse(null),
                             x.status(),
                             x.passwordChangeRequired(),
                             x.createdAt(),
                             now,
                             x.passwordChangedAt(),
-                            x.lastLoginAt()));
-            u.ifPresent(x -> audit.record(h, AuditEvent.success("user.profile_updated", x.id()), info));
+                            x.lastLoginAt(),
+                            x.profile().with(profileChanges)));
+            u.ifPresent(x -> audit.record(
+                    h,
+                    AuditEvent.success("user.profile_updated", x.id())
+                            .details(Map.of("claims", List.copyOf(new TreeSet<>(changes.keySet())))),
+                    info));
             return u;
         });
     }

@@ -15,7 +15,7 @@ import org.jdbi.v3.core.statement.StatementContext;
 
 public final class JdbiUserStore implements UserStore {
     private static final String COLUMNS = "id, email, email_verified, password_hash, first_name, last_name, status,"
-            + " password_change_required, created_at, updated_at, password_changed_at, last_login_at";
+            + " password_change_required, created_at, updated_at, password_changed_at, last_login_at, profile_claims";
 
     @Override
     public Optional<User> byId(Handle h, UUID id) {
@@ -36,9 +36,10 @@ public final class JdbiUserStore implements UserStore {
     @Override
     public void insert(Handle h, User u) {
         try {
-            h.createUpdate("INSERT INTO users (" + COLUMNS
-                            + ", email_normalized) VALUES (:id, :email, :verified, :hash,"
-                            + " :first, :last, :status, :pcr, :created, :updated, :pwchanged, :lastlogin, :norm)")
+            h.createUpdate(
+                            "INSERT INTO users (" + COLUMNS
+                                    + ", email_normalized) VALUES (:id, :email, :verified, :hash,"
+                                    + " :first, :last, :status, :pcr, :created, :updated, :pwchanged, :lastlogin, :profile, :norm)")
                     .bind("id", u.id())
                     .bind("email", u.email())
                     .bind("verified", u.emailVerified())
@@ -51,6 +52,7 @@ public final class JdbiUserStore implements UserStore {
                     .bind("updated", u.updatedAt())
                     .bindByType("pwchanged", u.passwordChangedAt(), Instant.class)
                     .bindByType("lastlogin", u.lastLoginAt(), Instant.class)
+                    .bindByType("profile", u.profile().toJson(), String.class)
                     .bind("norm", User.normalize(u.email()))
                     .execute();
         } catch (RuntimeException e) {
@@ -81,7 +83,7 @@ public final class JdbiUserStore implements UserStore {
         h.createUpdate("UPDATE users SET email = :email, email_normalized = :norm, email_verified = :verified,"
                         + " password_hash = :hash, first_name = :first, last_name = :last, status = :status,"
                         + " password_change_required = :pcr, updated_at = :updated, password_changed_at = :pwchanged,"
-                        + " last_login_at = :lastlogin WHERE id = :id")
+                        + " last_login_at = :lastlogin, profile_claims = :profile WHERE id = :id")
                 .bind("id", id)
                 .bind("email", u.email())
                 .bind("norm", User.normalize(u.email()))
@@ -94,6 +96,7 @@ public final class JdbiUserStore implements UserStore {
                 .bind("updated", u.updatedAt())
                 .bindByType("pwchanged", u.passwordChangedAt(), Instant.class)
                 .bindByType("lastlogin", u.lastLoginAt(), Instant.class)
+                .bindByType("profile", u.profile().toJson(), String.class)
                 .execute();
     }
 
@@ -120,7 +123,8 @@ public final class JdbiUserStore implements UserStore {
                 instant(rs, "created_at"),
                 instant(rs, "updated_at"),
                 instant(rs, "password_changed_at"),
-                instant(rs, "last_login_at"));
+                instant(rs, "last_login_at"),
+                UserProfile.fromJson(rs.getString("profile_claims")));
     }
 
     static Instant instant(ResultSet rs, String column) throws SQLException {

@@ -4,7 +4,7 @@ import java.time.Instant;
 import java.util.Locale;
 import java.util.UUID;
 
-/** An account. The password hash never leaves the accounts feature. */
+/** An account. The password hash never leaves the accounts feature; {@code profile} holds its other OIDC claims. */
 public record User(
         UUID id,
         String email,
@@ -17,7 +17,12 @@ public record User(
         Instant createdAt,
         Instant updatedAt,
         Instant passwordChangedAt,
-        Instant lastLoginAt) {
+        Instant lastLoginAt,
+        UserProfile profile) {
+
+    public User {
+        if (profile == null) profile = UserProfile.EMPTY;
+    }
 
     public boolean active() {
         return "active".equals(status);

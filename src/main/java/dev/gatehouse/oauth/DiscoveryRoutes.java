@@ -105,28 +105,24 @@ public final class DiscoveryRoutes implements RouteGroup {
         m.put(
                 "id_token_signing_alg_values_supported",
                 KeyRing.SUPPORTED.stream().map(Object::toString).sorted().toList());
-        m.put(
-                "claims_supported",
-                List.of(
-                        "iss",
-                        "sub",
-                        "aud",
-                        "exp",
-                        "iat",
-                        "auth_time",
-                        "nonce",
-                        "at_hash",
-                        "c_hash",
-                        "s_hash",
-                        "sid",
-                        "amr",
-                        "acr",
-                        "azp",
-                        "email",
-                        "email_verified",
-                        "name",
-                        "given_name",
-                        "family_name"));
+        // The ID token's claims (OIDC Core §2), then every claim of an account that a scope can release (§5.1).
+        var claims = new java.util.LinkedHashSet<>(List.of(
+                "iss",
+                "sub",
+                "aud",
+                "exp",
+                "iat",
+                "auth_time",
+                "nonce",
+                "at_hash",
+                "c_hash",
+                "s_hash",
+                "sid",
+                "amr",
+                "acr",
+                "azp"));
+        claims.addAll(dev.gatehouse.accounts.UserClaims.NAMES);
+        m.put("claims_supported", List.copyOf(claims));
         m.put("acr_values_supported", dev.gatehouse.oauth.authorize.Acr.SUPPORTED);
         m.put("claims_parameter_supported", false);
         m.put("request_parameter_supported", false);

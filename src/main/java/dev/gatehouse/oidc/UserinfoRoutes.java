@@ -2,7 +2,9 @@ package dev.gatehouse.oidc;
 
 import dev.gatehouse.accounts.AccountService;
 import dev.gatehouse.accounts.User;
+import dev.gatehouse.accounts.UserClaims;
 import dev.gatehouse.oauth.clients.ClientService;
+import dev.gatehouse.oauth.scopes.ScopeService;
 import dev.gatehouse.platform.crypto.PublicJwks;
 import dev.gatehouse.platform.http.Api;
 import dev.gatehouse.platform.http.Cors;
@@ -16,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 
 /**
@@ -33,11 +36,13 @@ public final class UserinfoRoutes implements RouteGroup {
     private final DpopProofs dpop;
     private final String userinfoUrl;
     private final Set<String> audiences;
+    private final ScopeService scopes;
 
     public UserinfoRoutes(
             TokenIntrospector introspector,
             AccountService accounts,
             ClientService clients,
+            ScopeService scopes,
             Web web,
             DpopProofs dpop,
             String issuer,
@@ -49,6 +54,7 @@ public final class UserinfoRoutes implements RouteGroup {
         this.introspector = introspector;
         this.accounts = accounts;
         this.clients = clients;
+        this.scopes = scopes;
         this.web = web;
     }
 
@@ -68,7 +74,7 @@ public final class UserinfoRoutes implements RouteGroup {
                 .returns(403, "insufficient_scope");
         api.put("/oauth2/userinfo", this::update)
                 .tag("oidc")
-                .summary("Update the caller's profile claims (given_name, family_name); needs the profile scope")
+                .summary("Update the caller's claims: each needs the scope that releases it (profile, phone, address)")
                 .body(ProfileUpdate.class)
                 .returns(200, "claims after the update")
                 .returns(400, "invalid_request")
@@ -77,10 +83,34 @@ public final class UserinfoRoutes implements RouteGroup {
         api.preflight("/oauth2/userinfo", "GET, POST, PUT").tag("oidc");
     }
 
-    /** The profile claims PUT /oauth2/userinfo can change; the others come from elsewhere (email, sub) or are derived. */
-    public record ProfileUpdate(String givenName, String familyName) {}
+    /**
+     * The claims PUT /oauth2/userinfo can change: a string sets one, null or "" clears it, absent ones stay. The
+     * others come from elsewhere (sub, email, the verified flags) or are derived (name, updated_at).
+     */
+    public record ProfileUpdate(
+            String givenName,
+            String familyName,
+            String middleName,
+            String nickname,
+            String preferredUsername,
+            String profile,
+            String picture,
+            String website,
+            String gender,
+            String birthdate,
+            String zoneinfo,
+            String locale,
+            String phoneNumber,
+            Address address) {}
 
-    private static final Set<String> UPDATABLE = Set.of("given_name", "family_name");
+    /** OIDC Core §5.1.1. */
+    public record Address(
+            String formatted,
+            String streetAddress,
+            String locality,
+            String region,
+            String postalCode,
+            String country) {}
 
     private void update(Context ctx) {
         ctx.header("Cache-Control", "no-store");
@@ -92,20 +122,7 @@ public final class UserinfoRoutes implements RouteGroup {
             refuse(ctx, caller.get().dpop(), "invalid_token", "the access token is not valid");
             return;
         }
-        var scopes = claims.scopes();
-        if (!scopes.contains("openid") || !scopes.contains("profile")) {
-            // RFC 6750 §3.1: the token lacks the scope the call needs.
-            ctx.header(
-                    "WWW-Authenticate",
-                    (caller.get().dpop() ? "DPoP" : "Bearer")
-                            + " error=\"insufficient_scope\", scope=\"openid profile\"");
-            web.json(
-                    ctx,
-                    403,
-                    Map.of("error", "insufficient_scope", "error_description", "openid and profile scopes required"));
-            return;
-        }
-        Map<String, Optional<String>> changes;
+        Map<String, Optional<Object>> changes;
         try {
             changes = changes(ctx);
         } catch (IllegalArgumentException e) {
@@ -113,17 +130,44 @@ public final class UserinfoRoutes implements RouteGroup {
             web.json(ctx, 400, Map.of("error", "invalid_request", "error_description", e.getMessage()));
             return;
         }
-        var updated = accounts.updateProfile(
-                        user.get().id(),
-                        changes.getOrDefault("given_name", Optional.empty()),
-                        changes.getOrDefault("family_name", Optional.empty()),
-                        web.info(ctx))
-                .orElseThrow();
-        web.ok(ctx, claimsOf(updated, scopes));
+        var granted = claims.scopes();
+        var released = granted.contains("openid") ? scopes.claimsOf(granted) : Set.<String>of();
+        var withheld = new TreeSet<>(changes.keySet());
+        withheld.removeAll(released);
+        if (!withheld.isEmpty()) {
+            // RFC 6750 §3.1: the token lacks the scope the call needs; a claim is changed only by a token that can
+            // read it.
+            String needed = "openid " + scopeFor(withheld.first());
+            ctx.header(
+                    "WWW-Authenticate",
+                    (caller.get().dpop() ? "DPoP" : "Bearer") + " error=\"insufficient_scope\", scope=\"" + needed
+                            + "\"");
+            web.json(
+                    ctx,
+                    403,
+                    Map.of(
+                            "error",
+                            "insufficient_scope",
+                            "error_description",
+                            "the access token's scopes do not release " + String.join(", ", withheld)));
+            return;
+        }
+        var updated =
+                accounts.updateProfile(user.get().id(), changes, web.info(ctx)).orElseThrow();
+        web.ok(ctx, claimsOf(updated, granted));
     }
 
-    /** The claims to change: a string sets it, null or "" clears it; absent ones stay. */
-    private Map<String, Optional<String>> changes(Context ctx) {
+    /** The standard scope that releases an updatable claim (OIDC Core §5.4). */
+    private static String scopeFor(String claim) {
+        return switch (claim) {
+            case "phone_number" -> "phone";
+            case "address" -> "address";
+            default -> "profile";
+        };
+    }
+
+    /** The claims to change, each checked; at least one. */
+    private Map<String, Optional<Object>> changes(Context ctx) {
         String mediaType = Optional.ofNullable(ctx.header("Content-Type"))
                 .map(v -> v.split(";", 2)[0].trim().toLowerCase(java.util.Locale.ROOT))
                 .orElse("");
@@ -136,31 +180,13 @@ public final class UserinfoRoutes implements RouteGroup {
             throw new IllegalArgumentException("the body is not valid JSON");
         }
         if (body == null || !body.isObject() || body.isEmpty())
-            throw new IllegalArgumentException("the body must be a JSON object with given_name and/or family_name");
-        var out = new LinkedHashMap<String, Optional<String>>();
+            throw new IllegalArgumentException("the body must be a JSON object of the claims to change");
+        var out = new LinkedHashMap<String, Optional<Object>>();
         for (var it = body.properties().iterator(); it.hasNext(); ) {
             var e = it.next();
-            if (!UPDATABLE.contains(e.getKey()))
-                throw new IllegalArgumentException("the claim " + safe(e.getKey())
-                        + " cannot be changed here; updatable claims: family_name, given_name");
-            var v = e.getValue();
-            if (v.isNull()) {
-                out.put(e.getKey(), Optional.of(""));
-                continue;
-            }
-            if (!v.isTextual()) throw new IllegalArgumentException(e.getKey() + " must be a string or null");
-            String s = v.asText().strip();
-            if (s.length() > 100 || s.chars().anyMatch(Character::isISOControl))
-                throw new IllegalArgumentException(
-                        e.getKey() + " must be at most 100 characters, no control characters");
-            out.put(e.getKey(), Optional.of(s));
+            out.put(e.getKey(), UserClaims.check(e.getKey(), e.getValue()));
         }
         return out;
-    }
-
-    /** A claim name as it may be echoed in an error: short, and only characters that need no escaping. */
-    private static String safe(String name) {
-        return name.length() <= 40 && name.matches("[A-Za-z0-9_]+") ? name : "in the body";
     }
 
     /** The access token of a userinfo call, checked as Bearer or DPoP (RFC 9449 §7); empty once refused. */
@@ -241,21 +267,13 @@ public final class UserinfoRoutes implements RouteGroup {
         web.ok(ctx, claimsOf(user.get(), scopes));
     }
 
-    private static Map<String, Object> claimsOf(User u, Set<String> scopes) {
+    /** OIDC Core §5.3.2: {@code sub}, and the user's claims that the granted scopes release and that have a value. */
+    private Map<String, Object> claimsOf(User u, Set<String> granted) {
+        var released = scopes.claimsOf(granted);
         var body = new LinkedHashMap<String, Object>();
-        body.put("sub", u.id().toString());
-        if (scopes.contains("email")) {
-            body.put("email", u.email());
-            body.put("email_verified", u.emailVerified());
-        }
-        if (scopes.contains("profile")) {
-            String first = u.firstName() == null ? "" : u.firstName();
-            String last = u.lastName() == null ? "" : u.lastName();
-            String name = (first + " " + last).trim();
-            if (!name.isEmpty()) body.put("name", name);
-            if (!first.isEmpty()) body.put("given_name", first);
-            if (!last.isEmpty()) body.put("family_name", last);
-        }
+        UserClaims.of(u).forEach((claim, value) -> {
+            if (claim.equals("sub") || released.contains(claim)) body.put(claim, value);
+        });
         return body;
     }
 

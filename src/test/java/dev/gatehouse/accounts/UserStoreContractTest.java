@@ -10,6 +10,7 @@ import dev.gatehouse.testkit.Race;
 import dev.gatehouse.testkit.ServerTest;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -51,7 +52,8 @@ class UserStoreContractTest {
                 T0,
                 T0,
                 T0,
-                null);
+                null,
+                UserProfile.EMPTY);
     }
 
     void insert(User u) {
@@ -90,9 +92,30 @@ class UserStoreContractTest {
                 T0,
                 T0.plusSeconds(1),
                 T0.plusSeconds(2),
-                T0.plusSeconds(3));
+                T0.plusSeconds(3),
+                new UserProfile(Map.of(
+                        "nickname",
+                        "Amazing Grace",
+                        "zoneinfo",
+                        "America/New_York",
+                        "phone_number",
+                        "+12025550143",
+                        "address",
+                        Map.of("street_address", "1 Navy Yard\nBuilding 2", "country", "US"))));
         var sparse = new User(
-                UUID.randomUUID(), "sparse@example.com", false, null, null, null, "active", false, T0, T0, null, null);
+                UUID.randomUUID(),
+                "sparse@example.com",
+                false,
+                null,
+                null,
+                null,
+                "active",
+                false,
+                T0,
+                T0,
+                null,
+                null,
+                UserProfile.EMPTY);
         insert(full);
         insert(sparse);
 
@@ -151,12 +174,19 @@ class UserStoreContractTest {
                         x.createdAt(),
                         T0.plusSeconds(60),
                         T0.plusSeconds(60),
-                        T0.plusSeconds(30))));
+                        T0.plusSeconds(30),
+                        new UserProfile(Map.of("locale", "fr-CA")))));
 
         assertThat(changed).isPresent();
         assertThat(byId(u.id())).isEqualTo(changed);
         assertThat(changed.get().firstName()).isNull();
         assertThat(changed.get().passwordHash()).isEqualTo("new-hash");
+        assertThat(changed.get().profile().get("locale")).contains("fr-CA");
+
+        var cleared = db.inTransaction(h ->
+                store.update(h, u.id(), x -> withProfile(x, x.profile().with(Map.of("locale", Optional.empty())))));
+        assertThat(cleared.orElseThrow().profile()).isEqualTo(UserProfile.EMPTY);
+        assertThat(byId(u.id()).orElseThrow().profile()).isEqualTo(UserProfile.EMPTY);
     }
 
     @Test
@@ -188,7 +218,7 @@ class UserStoreContractTest {
     @Test
     void whenUpdatesRaceOnOneRow_thenNoneIsLost() {
         var u = user("counter@example.com");
-        insert(new User(u.id(), u.email(), false, null, "0", null, "active", false, T0, T0, null, null));
+        insert(new User(u.id(), u.email(), false, null, "0", null, "active", false, T0, T0, null, null, null));
         int threads = 4;
         int rounds = 10;
         var calls = new AtomicInteger();
@@ -229,7 +259,8 @@ class UserStoreContractTest {
                 u.createdAt(),
                 u.updatedAt(),
                 u.passwordChangedAt(),
-                at);
+                at,
+                u.profile());
         assertThat(byId(u.id())).contains(expected);
     }
 
@@ -256,7 +287,25 @@ class UserStoreContractTest {
                 x.createdAt(),
                 x.updatedAt(),
                 x.passwordChangedAt(),
-                x.lastLoginAt());
+                x.lastLoginAt(),
+                x.profile());
+    }
+
+    private static User withProfile(User x, UserProfile profile) {
+        return new User(
+                x.id(),
+                x.email(),
+                x.emailVerified(),
+                x.passwordHash(),
+                x.firstName(),
+                x.lastName(),
+                x.status(),
+                x.passwordChangeRequired(),
+                x.createdAt(),
+                x.updatedAt(),
+                x.passwordChangedAt(),
+                x.lastLoginAt(),
+                profile);
     }
 
     private static User withFirstName(User x, String firstName) {
@@ -272,7 +321,8 @@ class UserStoreContractTest {
                 x.createdAt(),
                 x.updatedAt(),
                 x.passwordChangedAt(),
-                x.lastLoginAt());
+                x.lastLoginAt(),
+                x.profile());
     }
 
     private static void pause() {

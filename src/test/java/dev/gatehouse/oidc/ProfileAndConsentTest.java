@@ -55,14 +55,12 @@ class ProfileAndConsentTest {
     }
 
     static Client register() {
+        return register("openid profile email offline_access");
+    }
+
+    static Client register(String scope) {
         var r = server.registerClientAs(
-                admin,
-                TestServer.webClient(
-                        "Photo app",
-                        CALLBACK,
-                        "openid profile email offline_access",
-                        "authorization_code",
-                        "refresh_token"));
+                admin, TestServer.webClient("Photo app", CALLBACK, scope, "authorization_code", "refresh_token"));
         return new Client(new ClientID(r.text("client_id")), new Secret(r.text("client_secret")));
     }
 
@@ -223,6 +221,193 @@ class ProfileAndConsentTest {
         assertThat(after.json().has("family_name")).isFalse();
         assertThat(server.http.get("/oauth2/userinfo").bearer(emailOnly).send().text("email"))
                 .isEqualTo(email);
+    }
+
+    @Test
+    void whenPhoneAddressAndProfileClaimsAreSet_thenUserinfoReleasesEachOnlyWithItsScope() throws Exception {
+        var client = register("openid profile email address phone");
+        String email = newUser();
+        var b = new Browser(server.base);
+        String all = tokens(b, client, email, new Scope("openid", "profile", "email", "address", "phone"))
+                .getAccessToken()
+                .getValue();
+
+        var put = server.http
+                .put("/oauth2/userinfo")
+                .bearer(all)
+                .raw("application/json", """
+                        {"nickname": "Ada", "preferred_username": "ada", "birthdate": "0000-12-10",
+                         "zoneinfo": "Europe/London", "locale": "en-GB", "website": "https://ada.example/",
+                         "picture": "https://ada.example/ada.png", "phone_number": "+442071234567",
+                         "address": {"country": "UK", "street_address": "12 St James's Square\\r\\nSt James's",
+                                     "locality": "London", "postal_code": "SW1Y 4JH"}}
+                        """)
+                .send();
+        assertThat(put.status()).as(put.body()).isEqualTo(200);
+
+        var full = server.http.get("/oauth2/userinfo").bearer(all).send().json();
+        assertThat(full.path("nickname").asText()).isEqualTo("Ada");
+        assertThat(full.path("preferred_username").asText()).isEqualTo("ada");
+        assertThat(full.path("birthdate").asText()).isEqualTo("0000-12-10");
+        assertThat(full.path("zoneinfo").asText()).isEqualTo("Europe/London");
+        assertThat(full.path("locale").asText()).isEqualTo("en-GB");
+        assertThat(full.path("website").asText()).isEqualTo("https://ada.example/");
+        assertThat(full.path("picture").asText()).isEqualTo("https://ada.example/ada.png");
+        assertThat(full.path("phone_number").asText()).isEqualTo("+442071234567");
+        // Gatehouse sends no text messages, so it has verified no phone number.
+        assertThat(full.path("phone_number_verified").isBoolean()).isTrue();
+        assertThat(full.path("phone_number_verified").asBoolean()).isFalse();
+        assertThat(full.path("updated_at").isNumber()).isTrue();
+        // OIDC Core §5.1.1: the address is an object of its members, line breaks as \n.
+        var address = full.path("address");
+        assertThat(names(address)).containsExactly("street_address", "locality", "postal_code", "country");
+        assertThat(address.path("street_address").asText()).isEqualTo("12 St James's Square\nSt James's");
+        assertThat(full.path("email").asText()).isEqualTo(email);
+
+        // Each scope releases its own claims and no others (OIDC Core §5.4).
+        String phoneOnly = tokens(b, client, email, new Scope("openid", "phone"))
+                .getAccessToken()
+                .getValue();
+        var phone = server.http.get("/oauth2/userinfo").bearer(phoneOnly).send().json();
+        assertThat(names(phone)).containsExactly("sub", "phone_number", "phone_number_verified");
+        String addressOnly = tokens(b, client, email, new Scope("openid", "address"))
+                .getAccessToken()
+                .getValue();
+        assertThat(names(server.http
+                        .get("/oauth2/userinfo")
+                        .bearer(addressOnly)
+                        .send()
+                        .json()))
+                .containsExactly("sub", "address");
+
+        // A claim is changed only by a token that can read it: the phone token cannot change the address.
+        var refused = server.http
+                .put("/oauth2/userinfo")
+                .bearer(phoneOnly)
+                .json(map("address", map("locality", "Paris")))
+                .send();
+        assertThat(refused.status()).isEqualTo(403);
+        assertThat(refused.text("error")).isEqualTo("insufficient_scope");
+        assertThat(refused.header("WWW-Authenticate")).contains("scope=\"openid address\"");
+        var cleared = server.http
+                .put("/oauth2/userinfo")
+                .bearer(phoneOnly)
+                .raw("application/json", "{\"phone_number\": null}")
+                .send();
+        assertThat(cleared.status()).as(cleared.body()).isEqualTo(200);
+        assertThat(names(cleared.json())).containsExactly("sub");
+        var after = server.http.get("/oauth2/userinfo").bearer(all).send().json();
+        assertThat(after.has("phone_number")).isFalse();
+        assertThat(after.has("phone_number_verified")).isFalse();
+        assertThat(after.path("address").path("locality").asText()).isEqualTo("London");
+    }
+
+    @Test
+    void whenAStandardClaimIsMalformed_thenInvalidRequestNamesItAndNothingChanges() throws Exception {
+        var client = register("openid profile address phone");
+        String email = newUser();
+        String at = tokens(new Browser(server.base), client, email, new Scope("openid", "profile", "address", "phone"))
+                .getAccessToken()
+                .getValue();
+        var ok = server.http
+                .put("/oauth2/userinfo")
+                .bearer(at)
+                .json(map("phone_number", "+33142685300", "zoneinfo", "UTC", "birthdate", "1815"))
+                .send();
+        assertThat(ok.status()).as(ok.body()).isEqualTo(200);
+
+        for (String body : List.of(
+                "{\"phone_number\":\"01 42 68 53 00\"}",
+                "{\"phone_number\":\"+0142685300\"}",
+                "{\"birthdate\":\"2020-02-30\"}",
+                "{\"birthdate\":\"0000\"}",
+                "{\"birthdate\":\"10/12/1815\"}",
+                "{\"zoneinfo\":\"Mars/Olympus_Mons\"}",
+                "{\"locale\":\"en_GB\"}",
+                "{\"website\":\"javascript:alert(1)\"}",
+                "{\"picture\":\"/relative.png\"}",
+                "{\"nickname\":\"" + "n".repeat(101) + "\"}",
+                "{\"address\":\"1 Main Street\"}",
+                "{\"address\":{\"planet\":\"Earth\"}}",
+                "{\"address\":{\"country\":7}}",
+                "{\"address\":{\"locality\":\"a\\nb\"}}",
+                "{\"phone_number_verified\":true}",
+                "{\"updated_at\":0}",
+                "{\"name\":\"Ada Lovelace\"}")) {
+            var r = server.http
+                    .put("/oauth2/userinfo")
+                    .bearer(at)
+                    .raw("application/json", body)
+                    .send();
+            assertThat(r.status()).as(body).isEqualTo(400);
+            assertThat(r.text("error")).as(body).isEqualTo("invalid_request");
+            String claim = body.substring(2, body.indexOf('"', 2));
+            assertThat(r.text("error_description")).as(body).contains(claim);
+        }
+        var after = server.http.get("/oauth2/userinfo").bearer(at).send().json();
+        assertThat(after.path("phone_number").asText()).isEqualTo("+33142685300");
+        assertThat(after.path("zoneinfo").asText()).isEqualTo("UTC");
+        assertThat(after.path("birthdate").asText()).isEqualTo("1815");
+        assertThat(after.has("address")).isFalse();
+        assertThat(after.has("locale")).isFalse();
+    }
+
+    @Test
+    void whenAnAdministratorMapsClaimsToACustomScope_thenUserinfoReleasesThemForIt() throws Exception {
+        String scope = "contact" + System.nanoTime();
+        var created = server.http
+                .post("/v1/admin/scopes")
+                .bearer(admin)
+                .json(map("name", scope, "description", "Contact you", "claims", List.of("email", "phone_number")))
+                .send();
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        var client = register("openid phone " + scope);
+        String email = newUser();
+        var b = new Browser(server.base);
+        String phone = tokens(b, client, email, new Scope("openid", "phone"))
+                .getAccessToken()
+                .getValue();
+        assertThat(server.http
+                        .put("/oauth2/userinfo")
+                        .bearer(phone)
+                        .json(map("phone_number", "+14155550100"))
+                        .send()
+                        .status())
+                .isEqualTo(200);
+
+        String contact = tokens(b, client, email, new Scope("openid", scope))
+                .getAccessToken()
+                .getValue();
+        var info = server.http.get("/oauth2/userinfo").bearer(contact).send().json();
+        assertThat(names(info)).containsExactly("sub", "email", "phone_number");
+        assertThat(info.path("email").asText()).isEqualTo(email);
+        assertThat(info.path("phone_number").asText()).isEqualTo("+14155550100");
+
+        // Discovery lists every claim a scope can release.
+        var discovery =
+                server.http.get("/.well-known/openid-configuration").send().json();
+        var supported = new java.util.ArrayList<String>();
+        discovery.path("claims_supported").forEach(n -> supported.add(n.asText()));
+        assertThat(supported)
+                .contains(
+                        "sub",
+                        "name",
+                        "nickname",
+                        "birthdate",
+                        "zoneinfo",
+                        "locale",
+                        "phone_number",
+                        "phone_number_verified",
+                        "address",
+                        "updated_at",
+                        "at_hash")
+                .doesNotHaveDuplicates();
+    }
+
+    static List<String> names(com.fasterxml.jackson.databind.JsonNode object) {
+        var names = new java.util.ArrayList<String>();
+        object.fieldNames().forEachRemaining(names::add);
+        return names;
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.gatehouse.oauth.scopes;
 
+import dev.gatehouse.accounts.UserClaims;
 import dev.gatehouse.audit.AuditEvent;
 import dev.gatehouse.audit.AuditLog;
 import dev.gatehouse.platform.db.Database;
@@ -9,6 +10,7 @@ import dev.gatehouse.platform.http.Validator;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -23,7 +25,7 @@ import java.util.regex.Pattern;
  * The scopes clients may request, administered at /v1/admin/scopes. Reads come from an in-memory snapshot (the
  * authorize endpoint and discovery never hit the database per request): a change on this node replaces it at once,
  * a change on another node is picked up within {@code refreshEvery}. The six OpenID Connect scopes are system scopes:
- * they cannot be deleted or renamed, and their claims are fixed (userinfo releases exactly those).
+ * they cannot be deleted or renamed, and their claims are fixed (userinfo releases exactly those, ADR 0024).
  */
 public final class ScopeService {
     /** RFC 6749 §3.3 scope-token, narrowed to characters that are safe in a URL path segment. */
@@ -100,6 +102,13 @@ public final class ScopeService {
         for (Scope s : snapshot().scopes())
             if (s.isDefault() && allowed.contains(s.name()) && (forUser || !s.isSystem())) d.add(s.name());
         return d.isEmpty() ? registered : d;
+    }
+
+    /** The claims the named scopes release (the table's claims of each; OIDC Core §5.4 for the system scopes). */
+    public Set<String> claimsOf(Set<String> scopes) {
+        var claims = new HashSet<String>();
+        for (Scope s : snapshot().scopes()) if (scopes.contains(s.name())) claims.addAll(s.claims());
+        return claims;
     }
 
     public List<Scope> list() {
@@ -217,5 +226,13 @@ public final class ScopeService {
                                 !(x instanceof String s) || !CLAIM.matcher(s).matches())
                 || claims.stream().mapToInt(x -> String.valueOf(x).length() + 1).sum() > 501)
             errors.put("claims", "up to 30 claim names of letters, digits, '_', '.', ':' or '-'");
+        else
+            claims.stream()
+                    .filter(x -> !UserClaims.NAMES.contains(x))
+                    .findFirst()
+                    .ifPresent(x -> errors.put(
+                            "claims",
+                            "Gatehouse has no claim " + x + "; the claims a scope can release are "
+                                    + String.join(", ", UserClaims.NAMES)));
     }
 }

@@ -1,0 +1,74 @@
+package dev.gatehouse.accounts;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * An account as OIDC Core §5.1 standard claims: every claim Gatehouse can release about a user, which scopes map to
+ * (the scopes table), userinfo releases, and discovery lists as {@code claims_supported}.
+ */
+public final class UserClaims {
+    /** Every claim an account can have, in OIDC Core §5.1's order. */
+    public static final List<String> NAMES = Stream.of(
+                    List.of("sub", "name", "given_name", "family_name"),
+                    UserProfile.NAMES.subList(0, UserProfile.NAMES.indexOf("phone_number")),
+                    List.of(
+                            "email",
+                            "email_verified",
+                            "phone_number",
+                            "phone_number_verified",
+                            "address",
+                            "updated_at"))
+            .flatMap(List::stream)
+            .toList();
+
+    /** The claims the account's owner may set (PUT /oauth2/userinfo); the others are derived or proven elsewhere. */
+    public static final List<String> UPDATABLE = Stream.concat(
+                    Stream.of("given_name", "family_name"), UserProfile.NAMES.stream())
+            .toList();
+
+    private UserClaims() {}
+
+    /** The user's claims that have a value, in {@link #NAMES} order. */
+    public static Map<String, Object> of(User u) {
+        var all = new LinkedHashMap<String, Object>();
+        String first = u.firstName() == null ? "" : u.firstName();
+        String last = u.lastName() == null ? "" : u.lastName();
+        String name = (first + " " + last).trim();
+        all.put("sub", u.id().toString());
+        if (!name.isEmpty()) all.put("name", name);
+        if (!first.isEmpty()) all.put("given_name", first);
+        if (!last.isEmpty()) all.put("family_name", last);
+        u.profile().claims().forEach(all::put);
+        all.put("email", u.email());
+        all.put("email_verified", u.emailVerified());
+        // Gatehouse sends no text messages, so a phone number is never one it has verified.
+        if (u.profile().get("phone_number").isPresent()) all.put("phone_number_verified", false);
+        if (u.updatedAt() != null) all.put("updated_at", u.updatedAt().getEpochSecond());
+        var ordered = new LinkedHashMap<String, Object>();
+        NAMES.stream().filter(all::containsKey).forEach(n -> ordered.put(n, all.get(n)));
+        return ordered;
+    }
+
+    /**
+     * The value to store for an {@link #UPDATABLE} claim: empty to clear it (null or ""), else the checked value.
+     *
+     * @throws IllegalArgumentException naming the claim and what it must be
+     */
+    public static Optional<Object> check(String claim, JsonNode v) {
+        if (!UPDATABLE.contains(claim))
+            throw new IllegalArgumentException("the claim " + UserProfile.safe(claim)
+                    + " cannot be changed here; updatable claims: " + String.join(", ", UPDATABLE));
+        if (!claim.equals("given_name") && !claim.equals("family_name")) return UserProfile.check(claim, v);
+        if (v == null || v.isNull()) return Optional.empty();
+        if (!v.isTextual()) throw new IllegalArgumentException(claim + " must be a string or null");
+        String s = v.asText().strip();
+        if (s.length() > 100 || s.chars().anyMatch(Character::isISOControl))
+            throw new IllegalArgumentException(claim + " must be at most 100 characters, no control characters");
+        return s.isEmpty() ? Optional.empty() : Optional.of(s);
+    }
+}
