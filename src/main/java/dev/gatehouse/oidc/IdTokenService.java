@@ -158,6 +158,19 @@ public final class IdTokenService {
      * RP-Initiated Logout §2 accepts an expired {@code id_token_hint}. Empty for anything else.
      */
     public Optional<JWTClaimsSet> verifyHint(String idToken) {
+        return readHint(idToken, true);
+    }
+
+    /**
+     * The claims of an ID token that names this issuer but whose key is no longer published (rotated and retired since
+     * it was issued), so its signature cannot be checked: not to be trusted, only to tell which client a logout request
+     * comes from. Empty for anything else, including a token whose key is published (use {@link #verifyHint}).
+     */
+    public Optional<JWTClaimsSet> staleHint(String idToken) {
+        return readHint(idToken, false);
+    }
+
+    private Optional<JWTClaimsSet> readHint(String idToken, boolean verified) {
         if (idToken == null || idToken.length() > 16_384) return Optional.empty();
         try {
             SignedJWT jwt = SignedJWT.parse(idToken);
@@ -167,7 +180,8 @@ public final class IdTokenService {
             // Only ID tokens: access and logout tokens are signed by the same keys but carry their own typ.
             if (header.getType() != null && !JOSEObjectType.JWT.equals(header.getType())) return Optional.empty();
             var verifier = keys.verifier(header.getKeyID(), header.getAlgorithm());
-            if (verifier.isEmpty() || !jwt.verify(verifier.get())) return Optional.empty();
+            if (verified ? verifier.isEmpty() || !jwt.verify(verifier.get()) : verifier.isPresent())
+                return Optional.empty();
             JWTClaimsSet claims = jwt.getJWTClaimsSet();
             if (!issuer.equals(claims.getIssuer()) || claims.getSubject() == null) return Optional.empty();
             return Optional.of(claims);

@@ -118,9 +118,13 @@ public final class LogoutService {
         Optional<OAuthClient> client = Optional.empty();
         if (hintParam != null && !hintParam.isEmpty()) {
             hint = idTokens.verifyHint(hintParam);
-            if (hint.isEmpty()) return new Checked.Invalid("logout.error.foreign_id_token");
-            List<String> aud = hint.get().getAudience();
-            String azp = (String) hint.get().getClaim("azp");
+            // An ID token of ours whose key has since been retired (the client kept it longer than the key was
+            // published) still names its client, for the post-logout redirect; but, unverified, it is no hint: the
+            // user confirms, as without one.
+            var named = hint.isPresent() ? hint : idTokens.staleHint(hintParam);
+            if (named.isEmpty()) return new Checked.Invalid("logout.error.foreign_id_token");
+            List<String> aud = named.get().getAudience();
+            String azp = (String) named.get().getClaim("azp");
             String hintClient = azp != null ? azp : aud != null && aud.size() == 1 ? aud.get(0) : null;
             client = Optional.ofNullable(hintClient).flatMap(clients::find);
             if (client.isEmpty()) return new Checked.Invalid("logout.error.id_token_no_client");

@@ -611,6 +611,53 @@ class LogoutTest {
     }
 
     @Test
+    void whenTheIdTokenHintsKeyHasBeenRetired_thenItStillNamesTheClientButTheUserConfirms() throws Exception {
+        var client = register(map("post_logout_redirect_uris", List.of(BYE)));
+        var browser = new Browser(server.base);
+        var tokens = signIn(browser, client, newUser()).tokens();
+        String kid =
+                ((com.nimbusds.jwt.SignedJWT) tokens.getIDToken()).getHeader().getKeyID();
+        var rotated = server.http
+                .post("/v1/admin/keys/rotate")
+                .bearer(server.adminToken())
+                .json(map("alg", "RS256", "immediate", true))
+                .send();
+        assertThat(rotated.status()).as(rotated.body()).isEqualTo(201);
+        server.clock.advance(Duration.ofHours(3)); // past the old key's retention
+        assertThat(server.http.get("/.well-known/jwks.json").send().body()).doesNotContain(kid);
+
+        var r = browser.get(URI.create(server.base + "/oauth2/logout?id_token_hint=" + q(tokens.getIDTokenString())
+                + "&post_logout_redirect_uri=" + q(BYE) + "&state=s1"));
+        // Its signature can no longer be checked: no error page, but no sign-out without the user's word either.
+        assertThat(r.statusCode()).isEqualTo(302);
+        assertThat(Browser.location(r).getPath()).isEqualTo("/logout");
+        var page = browser.follow(r);
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(signedIn(browser, client)).isTrue();
+        var done = browser.post(
+                URI.create(server.base + "/logout"),
+                Map.of(
+                        "csrf", Browser.hidden(page.body(), "csrf"),
+                        "client_id", Browser.hidden(page.body(), "client_id"),
+                        "post_logout_redirect_uri", Browser.hidden(page.body(), "post_logout_redirect_uri"),
+                        "state", Browser.hidden(page.body(), "state")));
+        assertThat(done.statusCode()).isEqualTo(303);
+        assertThat(done.headers().firstValue("Location")).hasValue(BYE + "?state=s1");
+        assertThat(signedIn(browser, client)).isFalse();
+
+        // A token with a published key is still checked: altered claims are not ours.
+        var fresh = signIn(new Browser(server.base), client, newUser()).tokens().getIDTokenString();
+        String[] parts = fresh.split("\\.");
+        String altered = parts[0] + "."
+                + java.util.Base64.getUrlEncoder()
+                        .withoutPadding()
+                        .encodeToString("{\"iss\":\"x\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                + "." + parts[2];
+        var refused = browser.get(URI.create(server.base + "/oauth2/logout?id_token_hint=" + q(altered)));
+        assertThat(refused.statusCode()).isEqualTo(400);
+    }
+
+    @Test
     void whenTheSignOutIsAskedInGerman_thenTheConfirmationAndSignedOutPagesAreGerman() throws Exception {
         var client = register(map());
         var browser = new Browser(server.base);
