@@ -630,6 +630,27 @@ class DynamicRegistrationTest {
                 .send();
         assertThat(kept.status()).as(kept.body()).isEqualTo(200);
 
+        // The same for where the user returns after signing out (RP-Initiated Logout §3.1).
+        var webLogout = registerRaw(HttpJson.map(
+                "redirect_uris",
+                List.of("https://app.example.com/callback"),
+                "post_logout_redirect_uris",
+                List.of("https://app.example.com/bye", "com.example.app:/bye")));
+        assertThat(webLogout.status()).as(webLogout.body()).isEqualTo(400);
+        assertThat(webLogout.text("error")).isEqualTo("invalid_client_metadata");
+        assertThat(webLogout.text("error_description"))
+                .contains("post_logout_redirect_uris", "com.example.app:/bye", "application_type native");
+        var nativeLogout = registerRaw(HttpJson.map(
+                "application_type",
+                "native",
+                "token_endpoint_auth_method",
+                "none",
+                "redirect_uris",
+                List.of("com.example.app:/cb"),
+                "post_logout_redirect_uris",
+                List.of("com.example.app:/bye")));
+        assertThat(nativeLogout.status()).as(nativeLogout.body()).isEqualTo(201);
+
         // A web client may use http on a loopback host (development) for the code flow...
         var loopback = registerRaw(HttpJson.map(
                 "redirect_uris", List.of("http://127.0.0.1:9999/cb", "http://localhost:9999/cb", "http://[::1]/cb")));

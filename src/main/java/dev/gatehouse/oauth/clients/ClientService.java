@@ -178,8 +178,8 @@ public final class ClientService {
         // Whatever the grant types: the authorization endpoint sends even its refusals to a registered redirect URI
         // (RFC 6749 §4.1.2.1), so a client_credentials client must not register one that is not checked.
         if (m.getRedirectionURIs() != null) for (URI uri : m.getRedirectionURIs()) checkRedirect(uri);
-        ApplicationTypeRule.check(m);
         checkLogoutMetadata(m);
+        ApplicationTypeRule.check(m);
         checkOidcSettings(m);
         if (m.getName() != null && m.getName().length() > 200) {
             throw new OAuthError(
