@@ -529,16 +529,21 @@ class LogoutTest {
         assertThat(signedIn(browser, client)).isTrue();
 
         browser.fetchSite = "same-origin";
-        var done = browser.post(
+        var done = confirm(browser, page);
+        assertThat(done.statusCode()).isEqualTo(303);
+        assertThat(done.headers().firstValue("Location")).hasValue(BYE + "?state=abc");
+        assertThat(signedIn(browser, client)).isFalse();
+    }
+
+    /** Posts the confirmation page's form as the user's button does: every hidden field as the page holds it. */
+    static HttpResponse<String> confirm(Browser browser, HttpResponse<String> page) throws Exception {
+        return browser.post(
                 URI.create(server.base + "/logout"),
                 Map.of(
                         "csrf", Browser.hidden(page.body(), "csrf"),
                         "client_id", Browser.hidden(page.body(), "client_id"),
                         "post_logout_redirect_uri", Browser.hidden(page.body(), "post_logout_redirect_uri"),
                         "state", Browser.hidden(page.body(), "state")));
-        assertThat(done.statusCode()).isEqualTo(303);
-        assertThat(done.headers().firstValue("Location")).hasValue(BYE + "?state=abc");
-        assertThat(signedIn(browser, client)).isFalse();
     }
 
     @Test
@@ -634,13 +639,7 @@ class LogoutTest {
         var page = browser.follow(r);
         assertThat(page.statusCode()).isEqualTo(200);
         assertThat(signedIn(browser, client)).isTrue();
-        var done = browser.post(
-                URI.create(server.base + "/logout"),
-                Map.of(
-                        "csrf", Browser.hidden(page.body(), "csrf"),
-                        "client_id", Browser.hidden(page.body(), "client_id"),
-                        "post_logout_redirect_uri", Browser.hidden(page.body(), "post_logout_redirect_uri"),
-                        "state", Browser.hidden(page.body(), "state")));
+        var done = confirm(browser, page);
         assertThat(done.statusCode()).isEqualTo(303);
         assertThat(done.headers().firstValue("Location")).hasValue(BYE + "?state=s1");
         assertThat(signedIn(browser, client)).isFalse();
