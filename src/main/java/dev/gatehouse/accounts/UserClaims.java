@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -33,25 +34,41 @@ public final class UserClaims {
 
     private UserClaims() {}
 
-    /** The user's claims that have a value, in {@link #NAMES} order. */
-    public static Map<String, Object> of(User u) {
-        var all = new LinkedHashMap<String, Object>();
-        String first = u.firstName() == null ? "" : u.firstName();
-        String last = u.lastName() == null ? "" : u.lastName();
-        String name = (first + " " + last).trim();
-        all.put("sub", u.id().toString());
-        if (!name.isEmpty()) all.put("name", name);
-        if (!first.isEmpty()) all.put("given_name", first);
-        if (!last.isEmpty()) all.put("family_name", last);
-        u.profile().claims().forEach(all::put);
-        all.put("email", u.email());
-        all.put("email_verified", u.emailVerified());
-        // Gatehouse sends no text messages, so a phone number is never one it has verified.
-        if (u.profile().get("phone_number").isPresent()) all.put("phone_number_verified", false);
-        if (u.updatedAt() != null) all.put("updated_at", u.updatedAt().getEpochSecond());
-        var ordered = new LinkedHashMap<String, Object>();
-        NAMES.stream().filter(all::containsKey).forEach(n -> ordered.put(n, all.get(n)));
-        return ordered;
+    /** The user's {@code wanted} claims that have a value, in {@link #NAMES} order. */
+    public static Map<String, Object> of(User u, Predicate<String> wanted) {
+        var claims = new LinkedHashMap<String, Object>();
+        for (String claim : NAMES) {
+            if (!wanted.test(claim)) continue;
+            Object value = value(u, claim);
+            if (value != null) claims.put(claim, value);
+        }
+        return claims;
+    }
+
+    private static Object value(User u, String claim) {
+        return switch (claim) {
+            case "sub" -> u.id().toString();
+            case "name" -> {
+                String name = (nullToEmpty(u.firstName()) + " " + nullToEmpty(u.lastName())).trim();
+                yield name.isEmpty() ? null : name;
+            }
+            case "given_name" -> emptyToNull(u.firstName());
+            case "family_name" -> emptyToNull(u.lastName());
+            case "email" -> u.email();
+            case "email_verified" -> u.emailVerified();
+            // Gatehouse sends no text messages, so a phone number is never one it has verified.
+            case "phone_number_verified" -> u.profile().get("phone_number").isPresent() ? Boolean.FALSE : null;
+            case "updated_at" -> u.updatedAt() == null ? null : u.updatedAt().getEpochSecond();
+            default -> u.profile().get(claim).orElse(null);
+        };
+    }
+
+    private static String nullToEmpty(String s) {
+        return s == null ? "" : s;
+    }
+
+    private static String emptyToNull(String s) {
+        return s == null || s.isEmpty() ? null : s;
     }
 
     /**

@@ -270,11 +270,7 @@ public final class UserinfoRoutes implements RouteGroup {
     /** OIDC Core §5.3.2: {@code sub}, and the user's claims that the granted scopes release and that have a value. */
     private Map<String, Object> claimsOf(User u, Set<String> granted) {
         var released = scopes.claimsOf(granted);
-        var body = new LinkedHashMap<String, Object>();
-        UserClaims.of(u).forEach((claim, value) -> {
-            if (claim.equals("sub") || released.contains(claim)) body.put(claim, value);
-        });
-        return body;
+        return UserClaims.of(u, claim -> claim.equals("sub") || released.contains(claim));
     }
 
     /**
