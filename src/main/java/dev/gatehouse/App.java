@@ -212,8 +212,9 @@ public final class App implements AutoCloseable {
         var deviceStore = new dev.gatehouse.oauth.device.JdbiDeviceStore();
         var devices = new dev.gatehouse.oauth.device.DeviceService(
                 db, deviceStore, clients, sessions, audit, secrets, clock, scopes);
-        var userTokens =
-                new dev.gatehouse.oauth.token.UserTokens(accessTokens, idTokens, config.apiAudience(), dpopBindings);
+        var releasedClaims = new dev.gatehouse.oidc.ReleasedClaims(accounts, scopes);
+        var userTokens = new dev.gatehouse.oauth.token.UserTokens(
+                accessTokens, idTokens, releasedClaims, config.apiAudience(), dpopBindings);
         var tokenEndpoint = new dev.gatehouse.oauth.token.TokenEndpoint(clients)
                 .register(new dev.gatehouse.oauth.token.AuthorizationCodeGrantHandler(authorize, userTokens))
                 .register(new dev.gatehouse.oauth.token.RefreshTokenGrantHandler(
@@ -283,7 +284,15 @@ public final class App implements AutoCloseable {
         groups.add(new dev.gatehouse.oauth.device.DeviceRoutes(
                 devices, clients, consent, sso, web, secrets, config.issuer(), ssoCookie, https));
         groups.add(new dev.gatehouse.oidc.UserinfoRoutes(
-                introspector, accounts, clients, scopes, web, dpop, config.issuer(), config.apiAudience()));
+                introspector,
+                accounts,
+                clients,
+                scopes,
+                releasedClaims,
+                web,
+                dpop,
+                config.issuer(),
+                config.apiAudience()));
         // When every session of an account ends, so do its browser sign-ins, the sign-ins waiting for a second factor
         // and the device approvals not yet redeemed.
         sessions.whenEndedEverywhere((h, user, ended) -> {

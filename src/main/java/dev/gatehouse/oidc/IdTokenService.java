@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -33,7 +34,8 @@ public final class IdTokenService {
             Instant authTime,
             Optional<String> nonce,
             String accessToken,
-            List<String> amr) {}
+            List<String> amr,
+            Map<String, Object> userClaims) {}
 
     private final KeyRing keys;
     private final String issuer;
@@ -57,12 +59,17 @@ public final class IdTokenService {
     public String issue(Claims c) {
         JWSAlgorithm alg = algorithmFor(c.client());
         Curve curve = JWSAlgorithm.EdDSA.equals(alg) ? Curve.Ed25519 : null;
-        var claims = common(c.client(), c.subject(), c.sessionId(), c.authTime(), c.nonce(), c.amr())
-                // OIDC Core §3.1.3.6: at_hash, the left half of the access token's hash.
-                .claim(
-                        "at_hash",
-                        AccessTokenHash.compute(new BearerAccessToken(c.accessToken()), alg, curve)
-                                .getValue());
+        var claims = common(c.client(), c.subject(), c.sessionId(), c.authTime(), c.nonce(), c.amr());
+        // The claims the granted scopes release, as userinfo gives them (ADR 0024): many clients read the ID token
+        // only.
+        c.userClaims().forEach((name, value) -> {
+            if (!name.equals("sub")) claims.claim(name, value);
+        });
+        // OIDC Core §3.1.3.6: at_hash, the left half of the access token's hash.
+        claims.claim(
+                "at_hash",
+                AccessTokenHash.compute(new BearerAccessToken(c.accessToken()), alg, curve)
+                        .getValue());
         return sign(alg, claims.build());
     }
 

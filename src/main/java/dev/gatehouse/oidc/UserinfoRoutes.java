@@ -1,7 +1,6 @@
 package dev.gatehouse.oidc;
 
 import dev.gatehouse.accounts.AccountService;
-import dev.gatehouse.accounts.User;
 import dev.gatehouse.accounts.UserClaims;
 import dev.gatehouse.oauth.clients.ClientService;
 import dev.gatehouse.oauth.scopes.ScopeService;
@@ -37,12 +36,14 @@ public final class UserinfoRoutes implements RouteGroup {
     private final String userinfoUrl;
     private final Set<String> audiences;
     private final ScopeService scopes;
+    private final ReleasedClaims released;
 
     public UserinfoRoutes(
             TokenIntrospector introspector,
             AccountService accounts,
             ClientService clients,
             ScopeService scopes,
+            ReleasedClaims released,
             Web web,
             DpopProofs dpop,
             String issuer,
@@ -55,6 +56,7 @@ public final class UserinfoRoutes implements RouteGroup {
         this.accounts = accounts;
         this.clients = clients;
         this.scopes = scopes;
+        this.released = released;
         this.web = web;
     }
 
@@ -131,9 +133,9 @@ public final class UserinfoRoutes implements RouteGroup {
             return;
         }
         var granted = claims.scopes();
-        var released = granted.contains("openid") ? scopes.claimsOf(granted) : Set.<String>of();
+        var readable = granted.contains("openid") ? scopes.claimsOf(granted) : Set.<String>of();
         var withheld = new TreeSet<>(changes.keySet());
-        withheld.removeAll(released);
+        withheld.removeAll(readable);
         if (!withheld.isEmpty()) {
             // RFC 6750 §3.1: the token lacks the scope the call needs; a claim is changed only by a token that can
             // read it.
@@ -154,7 +156,7 @@ public final class UserinfoRoutes implements RouteGroup {
         }
         var updated =
                 accounts.updateProfile(user.get().id(), changes, web.info(ctx)).orElseThrow();
-        web.ok(ctx, claimsOf(updated, granted));
+        web.ok(ctx, released.of(updated, granted));
     }
 
     /** The standard scope that releases an updatable claim (OIDC Core §5.4). */
@@ -264,13 +266,7 @@ public final class UserinfoRoutes implements RouteGroup {
             web.json(ctx, 403, Map.of("error", "insufficient_scope", "error_description", "openid scope required"));
             return;
         }
-        web.ok(ctx, claimsOf(user.get(), scopes));
-    }
-
-    /** OIDC Core §5.3.2: {@code sub}, and the user's claims that the granted scopes release and that have a value. */
-    private Map<String, Object> claimsOf(User u, Set<String> granted) {
-        var released = scopes.claimsOf(granted);
-        return UserClaims.of(u, claim -> claim.equals("sub") || released.contains(claim));
+        web.ok(ctx, released.of(user.get(), scopes));
     }
 
     /**

@@ -280,6 +280,23 @@ class ProfileAndConsentTest {
                         .json()))
                 .containsExactly("sub", "address");
 
+        // The ID token of a token response carries the same claims as userinfo (many clients read only that).
+        var idToken = tokens(b, client, email, new Scope("openid", "phone", "address"))
+                .toOIDCTokens()
+                .getIDToken()
+                .getJWTClaimsSet();
+        assertThat(idToken.getStringClaim("phone_number")).isEqualTo("+442071234567");
+        assertThat(idToken.getBooleanClaim("phone_number_verified")).isFalse();
+        assertThat(idToken.getJSONObjectClaim("address")).containsEntry("locality", "London");
+        assertThat(idToken.getClaims()).doesNotContainKeys("email", "nickname", "name", "updated_at");
+        var withProfile = tokens(b, client, email, new Scope("openid", "profile", "email"))
+                .toOIDCTokens()
+                .getIDToken()
+                .getJWTClaimsSet();
+        assertThat(withProfile.getStringClaim("nickname")).isEqualTo("Ada");
+        assertThat(withProfile.getStringClaim("email")).isEqualTo(email);
+        assertThat(withProfile.getClaims()).doesNotContainKeys("phone_number", "address");
+
         // A claim is changed only by a token that can read it: the phone token cannot change the address.
         var refused = server.http
                 .put("/oauth2/userinfo")

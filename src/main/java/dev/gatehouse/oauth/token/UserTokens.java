@@ -3,6 +3,7 @@ package dev.gatehouse.oauth.token;
 import com.nimbusds.oauth2.sdk.GrantType;
 import dev.gatehouse.oauth.OAuthError;
 import dev.gatehouse.oidc.IdTokenService;
+import dev.gatehouse.oidc.ReleasedClaims;
 import dev.gatehouse.tokens.AccessTokenService;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -16,7 +17,7 @@ import java.util.UUID;
  * The token response for what a user granted a client, shared by the grants that answer with one: the authorization
  * code and device grants (a new session) and the refresh grant (the same session, rotated). An access token for the
  * grant's resources (RFC 8707; else the default audience), bound to the call's DPoP key if it has one; the refresh
- * token when there is one to give; an ID token when {@code openid} is in the scope.
+ * token when there is one to give; an ID token when {@code openid} is in the scope, with the claims the scope releases.
  */
 public final class UserTokens {
     /** What the user granted: who, which scope and resources, when they signed in, how, and the request's nonce. */
@@ -32,14 +33,17 @@ public final class UserTokens {
     private final IdTokenService idTokens;
     private final String defaultAudience;
     private final DpopSessionBindings dpopBindings;
+    private final ReleasedClaims claims;
 
     public UserTokens(
             AccessTokenService tokens,
             IdTokenService idTokens,
+            ReleasedClaims claims,
             String defaultAudience,
             DpopSessionBindings dpopBindings) {
         this.tokens = tokens;
         this.idTokens = idTokens;
+        this.claims = claims;
         this.defaultAudience = defaultAudience;
         this.dpopBindings = dpopBindings;
     }
@@ -93,7 +97,8 @@ public final class UserTokens {
                             grant.authTime(),
                             grant.nonce(),
                             access.token(),
-                            grant.amr())));
+                            grant.amr(),
+                            claims.of(grant.userId(), scope))));
         }
         return body;
     }
