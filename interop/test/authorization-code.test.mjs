@@ -178,6 +178,9 @@ describe('authorization code + PKCE (openid-client, headless browser)', () => {
     assert.ok(claims.sub);
     assert.ok(claims.auth_time, 'auth_time');
     assert.ok(claims.at_hash, 'at_hash');
+    // The scopes' claims are in the ID token too, for clients that read only it.
+    assert.equal(claims.email, email);
+    assert.equal(claims.given_name, 'Ada');
 
     const info = await client.fetchUserInfo(config, tokens.access_token, claims.sub);
     assert.equal(info.sub, claims.sub);
