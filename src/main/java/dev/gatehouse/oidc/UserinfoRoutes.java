@@ -103,10 +103,10 @@ public final class UserinfoRoutes implements RouteGroup {
             String zoneinfo,
             String locale,
             String phoneNumber,
-            Address address) {}
+            AddressClaim address) {}
 
     /** OIDC Core §5.1.1. */
-    public record Address(
+    public record AddressClaim(
             String formatted,
             String streetAddress,
             String locality,
