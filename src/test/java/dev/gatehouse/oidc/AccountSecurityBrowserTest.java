@@ -21,18 +21,12 @@ import com.nimbusds.openid.connect.sdk.Nonce;
 import com.nimbusds.openid.connect.sdk.OIDCTokenResponse;
 import com.nimbusds.openid.connect.sdk.OIDCTokenResponseParser;
 import com.nimbusds.openid.connect.sdk.validators.IDTokenValidator;
-import com.sun.net.httpserver.HttpServer;
 import dev.gatehouse.mfa.TotpCodes;
 import dev.gatehouse.testkit.HttpJson;
 import dev.gatehouse.testkit.TestServer;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -63,8 +57,7 @@ class AccountSecurityBrowserTest {
     /** The test's own calls, to the port the issuer names (server.http knows only the port TestServer picked). */
     static HttpJson api;
 
-    static HttpServer callback;
-    static final BlockingQueue<URI> received = new ArrayBlockingQueue<>(16);
+    static ClientCallback callback;
     static URI redirectUri;
     static ClientID clientId;
     static Secret clientSecret;
@@ -75,20 +68,8 @@ class AccountSecurityBrowserTest {
     @BeforeAll
     static void start() throws IOException {
         RealBrowserTest.requireBrowser();
-        callback = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        callback.createContext("/cb", exchange -> {
-            received.offer(
-                    URI.create("http://127.0.0.1:" + callback.getAddress().getPort() + exchange.getRequestURI()));
-            byte[] body =
-                    "<!doctype html><title>client</title><p>Back at the client.</p>".getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
-            exchange.sendResponseHeaders(200, body.length);
-            try (var out = exchange.getResponseBody()) {
-                out.write(body);
-            }
-        });
-        callback.start();
-        redirectUri = URI.create("http://127.0.0.1:" + callback.getAddress().getPort() + "/cb");
+        callback = ClientCallback.start();
+        redirectUri = callback.redirectUri();
         // WebAuthn needs a domain as the relying party's id, not an IP address.
         server = TestServer.startOnLocalhost();
         issuer = server.base;
@@ -102,12 +83,12 @@ class AccountSecurityBrowserTest {
     @AfterAll
     static void stop() {
         if (server != null) server.close();
-        if (callback != null) callback.stop(0);
+        if (callback != null) callback.close();
     }
 
     @BeforeEach
     void openBrowser() throws IOException {
-        received.clear();
+        callback.clear();
         chromium = Chromium.start(WAIT);
         driver = chromium.driver;
     }
@@ -222,7 +203,7 @@ class AccountSecurityBrowserTest {
         if (URI.create(driver.getCurrentUrl()).getPath().equals("/consent"))
             driver.findElement(By.cssSelector("button[value=allow]")).click();
 
-        URI landed = received.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+        URI landed = callback.next(WAIT);
         assertThat(landed).as(this::page).isNotNull();
         var response = AuthorizationResponse.parse(landed);
         assertThat(response.indicatesSuccess()).as(landed.toString()).isTrue();

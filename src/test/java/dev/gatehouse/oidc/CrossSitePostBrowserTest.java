@@ -12,18 +12,12 @@ import com.nimbusds.oauth2.sdk.pkce.CodeVerifier;
 import com.nimbusds.openid.connect.sdk.AuthenticationRequest;
 import com.nimbusds.openid.connect.sdk.Nonce;
 import com.nimbusds.openid.connect.sdk.Prompt;
-import com.sun.net.httpserver.HttpServer;
 import dev.gatehouse.testkit.TestServer;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -46,10 +40,12 @@ class CrossSitePostBrowserTest {
 
     static TestServer server;
     /** The client's site: its redirect URI and the page that posts the authorization request. */
-    static HttpServer client;
+    static ClientCallback client;
 
-    static final BlockingQueue<URI> received = new ArrayBlockingQueue<>(16);
     static URI redirectUri;
+    /** The client's page that posts {@link #form} to the authorization endpoint as soon as it loads. */
+    static URI startPage;
+
     static ClientID clientId;
     /** The form the client's page posts; set by each test before the browser opens the page. */
     static volatile Map<String, List<String>> form = Map.of();
@@ -60,47 +56,31 @@ class CrossSitePostBrowserTest {
     @BeforeAll
     static void start() throws IOException {
         RealBrowserTest.requireBrowser();
-        client = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        client.createContext("/cb", exchange -> {
-            received.offer(URI.create("http://127.0.0.1:" + client.getAddress().getPort() + exchange.getRequestURI()));
-            send(exchange, "<!doctype html><title>client</title><p>Back at the client.</p>");
-        });
-        client.createContext("/start", exchange -> {
+        client = ClientCallback.start();
+        startPage = client.serve("/start", () -> {
             String fields = form.entrySet().stream()
                     .flatMap(e -> e.getValue().stream()
                             .map(v -> "<input type=\"hidden\" name=\"" + e.getKey() + "\" value=\"" + v + "\">"))
                     .collect(Collectors.joining());
-            send(
-                    exchange,
-                    "<!doctype html><title>client</title><form method=\"post\" action=\"" + server.base
-                            + "/oauth2/authorize\">" + fields + "</form><script>document.forms[0].submit()</script>");
+            return "<!doctype html><title>client</title><form method=\"post\" action=\"" + server.base
+                    + "/oauth2/authorize\">" + fields + "</form><script>document.forms[0].submit()</script>";
         });
-        client.start();
-        redirectUri = URI.create("http://127.0.0.1:" + client.getAddress().getPort() + "/cb");
+        redirectUri = client.redirectUri();
         server = TestServer.startOnLocalhost();
         var r = server.registerClient(
                 TestServer.webClient("Posting App", redirectUri, "openid email", "authorization_code"));
         clientId = new ClientID(r.text("client_id"));
     }
 
-    static void send(com.sun.net.httpserver.HttpExchange exchange, String html) throws IOException {
-        byte[] body = html.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
-        exchange.sendResponseHeaders(200, body.length);
-        try (var out = exchange.getResponseBody()) {
-            out.write(body);
-        }
-    }
-
     @AfterAll
     static void stop() {
         if (server != null) server.close();
-        if (client != null) client.stop(0);
+        if (client != null) client.close();
     }
 
     @BeforeEach
     void openBrowser() throws IOException {
-        received.clear();
+        client.clear();
         chromium = Chromium.start(WAIT);
         driver = chromium.driver;
     }
@@ -122,7 +102,7 @@ class CrossSitePostBrowserTest {
     }
 
     AuthorizationResponse landed() throws Exception {
-        URI landed = received.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+        URI landed = client.next(WAIT);
         assertThat(landed)
                 .as(() -> "the browser is at " + driver.getCurrentUrl() + "\n" + driver.getPageSource())
                 .isNotNull();
@@ -145,7 +125,7 @@ class CrossSitePostBrowserTest {
         // Now the client's page posts a request with prompt=none from its own site.
         var state = new State();
         form = request(state, new Prompt(Prompt.Type.NONE)).toParameters();
-        driver.get("http://127.0.0.1:" + client.getAddress().getPort() + "/start");
+        driver.get(startPage.toString());
         var silent = landed();
         assertThat(silent.indicatesSuccess())
                 .as(() -> silent.toErrorResponse().getErrorObject().toString())
@@ -155,7 +135,7 @@ class CrossSitePostBrowserTest {
         // And without prompt: still no password asked.
         var second = new State();
         form = request(second, null).toParameters();
-        driver.get("http://127.0.0.1:" + client.getAddress().getPort() + "/start");
+        driver.get(startPage.toString());
         var again = landed();
         assertThat(again.indicatesSuccess()).isTrue();
         assertThat(again.getState()).isEqualTo(second);

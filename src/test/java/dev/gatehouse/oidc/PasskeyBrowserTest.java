@@ -20,15 +20,9 @@ import com.nimbusds.openid.connect.sdk.Nonce;
 import com.nimbusds.openid.connect.sdk.OIDCTokenResponse;
 import com.nimbusds.openid.connect.sdk.OIDCTokenResponseParser;
 import com.nimbusds.openid.connect.sdk.validators.IDTokenValidator;
-import com.sun.net.httpserver.HttpServer;
 import dev.gatehouse.testkit.TestServer;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -56,8 +50,7 @@ class PasskeyBrowserTest {
     static final java.time.Duration WAIT = RealBrowserTest.WAIT;
 
     static TestServer server;
-    static HttpServer callback;
-    static final BlockingQueue<URI> received = new ArrayBlockingQueue<>(16);
+    static ClientCallback callback;
     static URI redirectUri;
     static ClientID clientId;
     static Secret clientSecret;
@@ -68,20 +61,8 @@ class PasskeyBrowserTest {
     @BeforeAll
     static void start() throws IOException {
         RealBrowserTest.requireBrowser();
-        callback = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        callback.createContext("/cb", exchange -> {
-            received.offer(
-                    URI.create("http://127.0.0.1:" + callback.getAddress().getPort() + exchange.getRequestURI()));
-            byte[] body =
-                    "<!doctype html><title>client</title><p>Back at the client.</p>".getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
-            exchange.sendResponseHeaders(200, body.length);
-            try (var out = exchange.getResponseBody()) {
-                out.write(body);
-            }
-        });
-        callback.start();
-        redirectUri = URI.create("http://127.0.0.1:" + callback.getAddress().getPort() + "/cb");
+        callback = ClientCallback.start();
+        redirectUri = callback.redirectUri();
         server = TestServer.startOnLocalhost();
         var r = server.registerClient(
                 TestServer.webClient("Passkey App", redirectUri, "openid email", "authorization_code"));
@@ -92,12 +73,12 @@ class PasskeyBrowserTest {
     @AfterAll
     static void stop() {
         if (server != null) server.close();
-        if (callback != null) callback.stop(0);
+        if (callback != null) callback.close();
     }
 
     @BeforeEach
     void openBrowser() throws IOException {
-        received.clear();
+        callback.clear();
         chromium = Chromium.start(WAIT);
         driver = chromium.driver;
     }
@@ -140,11 +121,11 @@ class PasskeyBrowserTest {
     /** Waits for the browser at the client (consenting on the way when asked); answers the URI it arrived with. */
     URI atTheClient() throws Exception {
         new WebDriverWait(driver, WAIT)
-                .until(d -> !received.isEmpty()
+                .until(d -> !callback.isEmpty()
                         || URI.create(d.getCurrentUrl()).getPath().equals("/consent"));
-        if (received.isEmpty())
+        if (callback.isEmpty())
             driver.findElement(By.cssSelector("button[value=allow]")).click();
-        URI landed = received.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+        URI landed = callback.next(WAIT);
         assertThat(landed).as(this::whereIsTheBrowser).isNotNull();
         return landed;
     }

@@ -20,18 +20,13 @@ import com.nimbusds.openid.connect.sdk.Nonce;
 import com.nimbusds.openid.connect.sdk.OIDCTokenResponse;
 import com.nimbusds.openid.connect.sdk.OIDCTokenResponseParser;
 import com.nimbusds.openid.connect.sdk.validators.IDTokenValidator;
-import com.sun.net.httpserver.HttpServer;
 import dev.gatehouse.testkit.TestServer;
 import java.io.File;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -58,9 +53,8 @@ class RealBrowserTest {
 
     static TestServer server;
     /** The client's redirect URI: a tiny loopback server that records each request it gets. */
-    static HttpServer callback;
+    static ClientCallback callback;
 
-    static final BlockingQueue<URI> received = new ArrayBlockingQueue<>(16);
     static URI redirectUri;
     /** The client's post_logout_redirect_uri, on the same loopback server. */
     static URI signedOutUri;
@@ -74,23 +68,9 @@ class RealBrowserTest {
     @BeforeAll
     static void start() throws IOException {
         requireBrowser();
-        callback = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        com.sun.net.httpserver.HttpHandler record = exchange -> {
-            received.offer(
-                    URI.create("http://127.0.0.1:" + callback.getAddress().getPort() + exchange.getRequestURI()));
-            byte[] body =
-                    "<!doctype html><title>client</title><p>Back at the client.</p>".getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
-            exchange.sendResponseHeaders(200, body.length);
-            try (var out = exchange.getResponseBody()) {
-                out.write(body);
-            }
-        };
-        callback.createContext("/cb", record);
-        callback.createContext("/signed-out", record);
-        callback.start();
-        redirectUri = URI.create("http://127.0.0.1:" + callback.getAddress().getPort() + "/cb");
-        signedOutUri = URI.create("http://127.0.0.1:" + callback.getAddress().getPort() + "/signed-out");
+        callback = ClientCallback.start();
+        redirectUri = callback.redirectUri();
+        signedOutUri = callback.alsoRecord("/signed-out");
         server = TestServer.start();
         var metadata = new java.util.HashMap<String, Object>(
                 TestServer.webClient("Browser App", redirectUri, "openid profile email", "authorization_code"));
@@ -114,12 +94,12 @@ class RealBrowserTest {
     @AfterAll
     static void stop() {
         if (server != null) server.close();
-        if (callback != null) callback.stop(0);
+        if (callback != null) callback.close();
     }
 
     @BeforeEach
     void openBrowser() throws IOException {
-        received.clear();
+        callback.clear();
         chromium = Chromium.start(WAIT);
         driver = chromium.driver;
     }
@@ -176,7 +156,7 @@ class RealBrowserTest {
                 .contains("See your email address");
         driver.findElement(By.cssSelector("button[value=allow]")).click();
 
-        URI landed = received.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+        URI landed = callback.next(WAIT);
         assertThat(landed).as(this::whereIsTheBrowser).isNotNull();
         new WebDriverWait(driver, WAIT).until(d -> d.getCurrentUrl().startsWith(redirectUri.toString()));
         assertThat(driver.findElement(By.tagName("body")).getText()).contains("Back at the client.");
@@ -216,16 +196,14 @@ class RealBrowserTest {
         signIn(email);
         waitForPath("/consent");
         driver.findElement(By.cssSelector("button[value=allow]")).click();
-        assertThat(received.poll(WAIT.toSeconds(), TimeUnit.SECONDS))
-                .as(this::whereIsTheBrowser)
-                .isNotNull();
+        assertThat(callback.next(WAIT)).as(this::whereIsTheBrowser).isNotNull();
 
         driver.get(server.base + "/oauth2/logout?client_id=" + clientId.getValue() + "&post_logout_redirect_uri="
                 + java.net.URLEncoder.encode(signedOutUri.toString(), StandardCharsets.UTF_8) + "&state=out-1");
         waitForPath("/logout");
         driver.findElement(By.cssSelector("button[type=submit]")).click();
 
-        URI landed = received.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+        URI landed = callback.next(WAIT);
         assertThat(landed).as(this::whereIsTheBrowser).isEqualTo(URI.create(signedOutUri + "?state=out-1"));
         // Signed out: a new authorization request asks for the password again.
         driver.get(authorizationRequest(null).uri().toString());
@@ -263,7 +241,7 @@ class RealBrowserTest {
                 .contains("Ihre E-Mail-Adresse sehen");
         driver.findElement(By.cssSelector("button[value=allow]")).click();
 
-        URI landed = received.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+        URI landed = callback.next(WAIT);
         assertThat(landed).as(this::whereIsTheBrowser).isNotNull();
         var response = AuthorizationResponse.parse(landed);
         assertThat(response.indicatesSuccess()).as(landed.toString()).isTrue();

@@ -12,13 +12,9 @@ import com.nimbusds.oauth2.sdk.pkce.CodeChallengeMethod;
 import com.nimbusds.oauth2.sdk.pkce.CodeVerifier;
 import com.nimbusds.openid.connect.sdk.AuthenticationRequest;
 import com.nimbusds.openid.connect.sdk.Nonce;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.gatehouse.testkit.TestServer;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -41,9 +37,8 @@ class SinglePageAppBrowserTest {
 
     static TestServer server;
     /** The app's own web server: its pages are on http://127.0.0.1:port, another origin than Gatehouse's. */
-    static HttpServer app;
+    static ClientCallback app;
 
-    static String appOrigin;
     static ClientID clientId;
     /** What the app's callback page redeems the code with; set by each test before it sends the browser. */
     static volatile String verifier = "";
@@ -58,19 +53,16 @@ class SinglePageAppBrowserTest {
     static void start() throws IOException {
         RealBrowserTest.requireBrowser();
         server = TestServer.start();
-        app = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        app.createContext("/cb", exchange -> page(exchange, callbackScript()));
-        app.createContext("/elsewhere", exchange -> page(exchange, elsewhereScript()));
-        app.createContext("/revoke", exchange -> page(exchange, revokeScript()));
-        app.start();
-        appOrigin = "http://127.0.0.1:" + app.getAddress().getPort();
+        app = ClientCallback.start(() -> page(callbackScript()));
+        app.serve("/elsewhere", () -> page(elsewhereScript()));
+        app.serve("/revoke", () -> page(revokeScript()));
         var r = server.registerClient(
                 "client_name",
                 "Single-Page App",
                 "grant_types",
                 List.of("authorization_code", "refresh_token"),
                 "redirect_uris",
-                List.of(appOrigin + "/cb"),
+                List.of(app.redirectUri().toString()),
                 "token_endpoint_auth_method",
                 "none",
                 "scope",
@@ -81,7 +73,7 @@ class SinglePageAppBrowserTest {
     @AfterAll
     static void stop() {
         if (server != null) server.close();
-        if (app != null) app.stop(0);
+        if (app != null) app.close();
     }
 
     @BeforeEach
@@ -94,14 +86,9 @@ class SinglePageAppBrowserTest {
         if (chromium != null) chromium.close();
     }
 
-    static void page(HttpExchange exchange, String script) throws IOException {
-        byte[] body = ("<!doctype html><title>app</title><pre id=out></pre><script>" + script + "</script>")
-                .getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
-        exchange.sendResponseHeaders(200, body.length);
-        try (var out = exchange.getResponseBody()) {
-            out.write(body);
-        }
+    /** A page of the app that runs {@code script}; what it read goes to {@code <pre id=out>}. */
+    static String page(String script) {
+        return "<!doctype html><title>app</title><pre id=out></pre><script>" + script + "</script>";
     }
 
     static String js(String s) {
@@ -186,10 +173,7 @@ class SinglePageAppBrowserTest {
         var pkce = new CodeVerifier();
         verifier = pkce.getValue();
         URI authorize = new AuthenticationRequest.Builder(
-                        ResponseType.CODE,
-                        new Scope("openid", "email", "offline_access"),
-                        clientId,
-                        URI.create(appOrigin + "/cb"))
+                        ResponseType.CODE, new Scope("openid", "email", "offline_access"), clientId, app.redirectUri())
                 .endpointURI(URI.create(server.base + "/oauth2/authorize"))
                 .state(new State())
                 .nonce(new Nonce())
@@ -221,14 +205,14 @@ class SinglePageAppBrowserTest {
         stolenToken = out.path("access").asText();
         var check = server.http.get("/oauth2/userinfo").bearer(stolenToken).send();
         assertThat(check.status()).as("the token itself is still good").isEqualTo(200);
-        driver.get("http://localhost:" + app.getAddress().getPort() + "/elsewhere");
+        driver.get("http://localhost:" + app.port() + "/elsewhere");
         JsonNode elsewhere = result();
         assertThat(elsewhere.path("failed").asText()).as(elsewhere.toString()).startsWith("TypeError");
         assertThat(elsewhere.path("body").isMissingNode()).isTrue();
 
         // Back at the app: it revokes its refresh token, and can read that it is gone.
         refreshToken = out.path("refresh").asText();
-        driver.get(appOrigin + "/revoke");
+        driver.get(app.uri("/revoke").toString());
         JsonNode revoked = result();
         assertThat(revoked.path("failed").isMissingNode())
                 .as(revoked.toString())
