@@ -3,24 +3,6 @@ package dev.gatehouse.oidc;
 import static dev.gatehouse.testkit.HttpJson.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.oauth2.sdk.AuthorizationCodeGrant;
-import com.nimbusds.oauth2.sdk.AuthorizationResponse;
-import com.nimbusds.oauth2.sdk.ResponseType;
-import com.nimbusds.oauth2.sdk.Scope;
-import com.nimbusds.oauth2.sdk.TokenRequest;
-import com.nimbusds.oauth2.sdk.auth.ClientSecretBasic;
-import com.nimbusds.oauth2.sdk.auth.Secret;
-import com.nimbusds.oauth2.sdk.id.ClientID;
-import com.nimbusds.oauth2.sdk.id.Issuer;
-import com.nimbusds.oauth2.sdk.id.State;
-import com.nimbusds.oauth2.sdk.pkce.CodeChallengeMethod;
-import com.nimbusds.oauth2.sdk.pkce.CodeVerifier;
-import com.nimbusds.openid.connect.sdk.AuthenticationRequest;
-import com.nimbusds.openid.connect.sdk.Nonce;
-import com.nimbusds.openid.connect.sdk.OIDCTokenResponse;
-import com.nimbusds.openid.connect.sdk.OIDCTokenResponseParser;
-import com.nimbusds.openid.connect.sdk.validators.IDTokenValidator;
 import dev.gatehouse.mfa.TotpCodes;
 import dev.gatehouse.testkit.HttpJson;
 import dev.gatehouse.testkit.TestServer;
@@ -59,8 +41,7 @@ class AccountSecurityBrowserTest {
 
     static ClientCallback callback;
     static URI redirectUri;
-    static ClientID clientId;
-    static Secret clientSecret;
+    static BrowserFlow flow;
 
     Chromium chromium;
     WebDriver driver;
@@ -74,10 +55,11 @@ class AccountSecurityBrowserTest {
         server = TestServer.startOnLocalhost();
         issuer = server.base;
         api = server.http;
-        var r = server.registerClient(
-                TestServer.webClient("TOTP App", redirectUri, "openid email", "authorization_code"));
-        clientId = new ClientID(r.text("client_id"));
-        clientSecret = new Secret(r.text("client_secret"));
+        flow = BrowserFlow.webClient(
+                issuer,
+                server.registerClient(
+                        TestServer.webClient("TOTP App", redirectUri, "openid email", "authorization_code")),
+                redirectUri);
     }
 
     @AfterAll
@@ -96,21 +78,6 @@ class AccountSecurityBrowserTest {
     @AfterEach
     void closeBrowser() throws IOException {
         if (chromium != null) chromium.close();
-    }
-
-    static RealBrowserTest.Started authorizationRequest() {
-        var state = new State();
-        var nonce = new Nonce();
-        var verifier = new CodeVerifier();
-        URI uri = new AuthenticationRequest.Builder(
-                        ResponseType.CODE, new Scope("openid", "email"), clientId, redirectUri)
-                .endpointURI(URI.create(issuer + "/oauth2/authorize"))
-                .state(state)
-                .nonce(nonce)
-                .codeChallenge(verifier, CodeChallengeMethod.S256)
-                .build()
-                .toURI();
-        return new RealBrowserTest.Started(uri, state, nonce, verifier);
     }
 
     static String register(String label) {
@@ -188,7 +155,7 @@ class AccountSecurityBrowserTest {
         server.clock.advance(Duration.ofSeconds(30));
 
         // 4. A client sends the browser to sign in: password, then the TOTP code on the hosted second step.
-        var start = authorizationRequest();
+        var start = flow.start();
         driver.get(start.uri().toString());
         signIn(email);
         new WebDriverWait(driver, WAIT)
@@ -205,25 +172,7 @@ class AccountSecurityBrowserTest {
 
         URI landed = callback.next(WAIT);
         assertThat(landed).as(this::page).isNotNull();
-        var response = AuthorizationResponse.parse(landed);
-        assertThat(response.indicatesSuccess()).as(landed.toString()).isTrue();
-        assertThat(response.getState()).isEqualTo(start.state());
-
-        var tokens = OIDCTokenResponseParser.parse(new TokenRequest(
-                        URI.create(issuer + "/oauth2/token"),
-                        new ClientSecretBasic(clientId, clientSecret),
-                        new AuthorizationCodeGrant(
-                                response.toSuccessResponse().getAuthorizationCode(), redirectUri, start.verifier()))
-                .toHTTPRequest()
-                .send());
-        assertThat(tokens.indicatesSuccess()).as(tokens.toString()).isTrue();
-        var ok = (OIDCTokenResponse) tokens.toSuccessResponse();
-        var claims = new IDTokenValidator(
-                        new Issuer(issuer),
-                        clientId,
-                        JWSAlgorithm.RS256,
-                        URI.create(issuer + "/.well-known/jwks.json").toURL())
-                .validate(ok.getOIDCTokens().getIDToken(), start.nonce());
+        var claims = flow.redeem(start, landed).idToken();
         assertThat(claims.getStringListClaim("amr")).contains("pwd", "otp", "mfa");
     }
 

@@ -3,14 +3,6 @@ package dev.gatehouse.oidc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.nimbusds.oauth2.sdk.AuthorizationResponse;
-import com.nimbusds.oauth2.sdk.ResponseType;
-import com.nimbusds.oauth2.sdk.Scope;
-import com.nimbusds.oauth2.sdk.id.ClientID;
-import com.nimbusds.oauth2.sdk.id.State;
-import com.nimbusds.oauth2.sdk.pkce.CodeChallengeMethod;
-import com.nimbusds.oauth2.sdk.pkce.CodeVerifier;
-import com.nimbusds.openid.connect.sdk.AuthenticationRequest;
-import com.nimbusds.openid.connect.sdk.Nonce;
 import com.nimbusds.openid.connect.sdk.Prompt;
 import dev.gatehouse.testkit.TestServer;
 import java.io.IOException;
@@ -46,7 +38,7 @@ class CrossSitePostBrowserTest {
     /** The client's page that posts {@link #form} to the authorization endpoint as soon as it loads. */
     static URI startPage;
 
-    static ClientID clientId;
+    static BrowserFlow flow;
     /** The form the client's page posts; set by each test before the browser opens the page. */
     static volatile Map<String, List<String>> form = Map.of();
 
@@ -67,9 +59,11 @@ class CrossSitePostBrowserTest {
         });
         redirectUri = client.redirectUri();
         server = TestServer.startOnLocalhost();
-        var r = server.registerClient(
-                TestServer.webClient("Posting App", redirectUri, "openid email", "authorization_code"));
-        clientId = new ClientID(r.text("client_id"));
+        flow = BrowserFlow.webClient(
+                server.base,
+                server.registerClient(
+                        TestServer.webClient("Posting App", redirectUri, "openid email", "authorization_code")),
+                redirectUri);
     }
 
     @AfterAll
@@ -90,17 +84,6 @@ class CrossSitePostBrowserTest {
         if (chromium != null) chromium.close();
     }
 
-    static AuthenticationRequest request(State state, Prompt prompt) {
-        var b = new AuthenticationRequest.Builder(
-                        ResponseType.CODE, new Scope("openid", "email"), clientId, redirectUri)
-                .endpointURI(URI.create(server.base + "/oauth2/authorize"))
-                .state(state)
-                .nonce(new Nonce())
-                .codeChallenge(new CodeVerifier(), CodeChallengeMethod.S256);
-        if (prompt != null) b.prompt(prompt);
-        return b.build();
-    }
-
     AuthorizationResponse landed() throws Exception {
         URI landed = client.next(WAIT);
         assertThat(landed)
@@ -113,7 +96,7 @@ class CrossSitePostBrowserTest {
     void whenASignedInBrowserPostsTheRequestFromTheClientsSite_thenItGetsACodeWithoutThePassword() throws Exception {
         String email = server.register("poster" + System.nanoTime() + "@example.com", PASSWORD);
         // Signed in and consented once, by the usual GET.
-        driver.get(request(new State(), null).toURI().toString());
+        driver.get(flow.start().uri().toString());
         chromium.waitForPath("/login");
         driver.findElement(By.id("email")).sendKeys(email);
         driver.findElement(By.id("password")).sendKeys(PASSWORD);
@@ -123,21 +106,21 @@ class CrossSitePostBrowserTest {
         assertThat(landed().indicatesSuccess()).isTrue();
 
         // Now the client's page posts a request with prompt=none from its own site.
-        var state = new State();
-        form = request(state, new Prompt(Prompt.Type.NONE)).toParameters();
+        var silentRequest = flow.start(request -> request.prompt(new Prompt(Prompt.Type.NONE)));
+        form = silentRequest.request().toParameters();
         driver.get(startPage.toString());
         var silent = landed();
         assertThat(silent.indicatesSuccess())
                 .as(() -> silent.toErrorResponse().getErrorObject().toString())
                 .isTrue();
-        assertThat(silent.getState()).isEqualTo(state);
+        assertThat(silent.getState()).isEqualTo(silentRequest.state());
 
         // And without prompt: still no password asked.
-        var second = new State();
-        form = request(second, null).toParameters();
+        var second = flow.start();
+        form = second.request().toParameters();
         driver.get(startPage.toString());
         var again = landed();
         assertThat(again.indicatesSuccess()).isTrue();
-        assertThat(again.getState()).isEqualTo(second);
+        assertThat(again.getState()).isEqualTo(second.state());
     }
 }

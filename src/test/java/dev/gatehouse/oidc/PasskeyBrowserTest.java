@@ -2,24 +2,6 @@ package dev.gatehouse.oidc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.oauth2.sdk.AuthorizationCodeGrant;
-import com.nimbusds.oauth2.sdk.AuthorizationResponse;
-import com.nimbusds.oauth2.sdk.ResponseType;
-import com.nimbusds.oauth2.sdk.Scope;
-import com.nimbusds.oauth2.sdk.TokenRequest;
-import com.nimbusds.oauth2.sdk.auth.ClientSecretBasic;
-import com.nimbusds.oauth2.sdk.auth.Secret;
-import com.nimbusds.oauth2.sdk.id.ClientID;
-import com.nimbusds.oauth2.sdk.id.Issuer;
-import com.nimbusds.oauth2.sdk.id.State;
-import com.nimbusds.oauth2.sdk.pkce.CodeChallengeMethod;
-import com.nimbusds.oauth2.sdk.pkce.CodeVerifier;
-import com.nimbusds.openid.connect.sdk.AuthenticationRequest;
-import com.nimbusds.openid.connect.sdk.Nonce;
-import com.nimbusds.openid.connect.sdk.OIDCTokenResponse;
-import com.nimbusds.openid.connect.sdk.OIDCTokenResponseParser;
-import com.nimbusds.openid.connect.sdk.validators.IDTokenValidator;
 import dev.gatehouse.testkit.TestServer;
 import java.io.IOException;
 import java.net.URI;
@@ -52,8 +34,7 @@ class PasskeyBrowserTest {
     static TestServer server;
     static ClientCallback callback;
     static URI redirectUri;
-    static ClientID clientId;
-    static Secret clientSecret;
+    static BrowserFlow flow;
 
     Chromium chromium;
     WebDriver driver;
@@ -64,10 +45,11 @@ class PasskeyBrowserTest {
         callback = ClientCallback.start();
         redirectUri = callback.redirectUri();
         server = TestServer.startOnLocalhost();
-        var r = server.registerClient(
-                TestServer.webClient("Passkey App", redirectUri, "openid email", "authorization_code"));
-        clientId = new ClientID(r.text("client_id"));
-        clientSecret = new Secret(r.text("client_secret"));
+        flow = BrowserFlow.webClient(
+                server.base,
+                server.registerClient(
+                        TestServer.webClient("Passkey App", redirectUri, "openid email", "authorization_code")),
+                redirectUri);
     }
 
     @AfterAll
@@ -86,23 +68,6 @@ class PasskeyBrowserTest {
     @AfterEach
     void closeBrowser() throws IOException {
         if (chromium != null) chromium.close();
-    }
-
-    record Started(URI uri, State state, Nonce nonce, CodeVerifier verifier) {}
-
-    static Started authorizationRequest() {
-        var state = new State();
-        var nonce = new Nonce();
-        var verifier = new CodeVerifier();
-        URI uri = new AuthenticationRequest.Builder(
-                        ResponseType.CODE, new Scope("openid", "email"), clientId, redirectUri)
-                .endpointURI(URI.create(server.base + "/oauth2/authorize"))
-                .state(state)
-                .nonce(nonce)
-                .codeChallenge(verifier, CodeChallengeMethod.S256)
-                .build()
-                .toURI();
-        return new Started(uri, state, nonce, verifier);
     }
 
     void until(java.util.function.Function<org.openqa.selenium.WebDriver, Boolean> condition) {
@@ -128,32 +93,6 @@ class PasskeyBrowserTest {
         URI landed = callback.next(WAIT);
         assertThat(landed).as(this::whereIsTheBrowser).isNotNull();
         return landed;
-    }
-
-    com.nimbusds.jwt.JWTClaimsSet redeem(Started start, URI landed) throws Exception {
-        var response = AuthorizationResponse.parse(landed);
-        assertThat(response.indicatesSuccess()).as(landed.toString()).isTrue();
-        assertThat(response.getState()).isEqualTo(start.state());
-        var tokens = OIDCTokenResponseParser.parse(new TokenRequest(
-                        URI.create(server.base + "/oauth2/token"),
-                        new ClientSecretBasic(clientId, clientSecret),
-                        new AuthorizationCodeGrant(
-                                response.toSuccessResponse().getAuthorizationCode(), redirectUri, start.verifier()))
-                .toHTTPRequest()
-                .send());
-        assertThat(tokens.indicatesSuccess()).as(tokens.toString()).isTrue();
-        var validator = new IDTokenValidator(
-                new Issuer(server.base),
-                clientId,
-                JWSAlgorithm.RS256,
-                URI.create(server.base + "/.well-known/jwks.json").toURL());
-        return validator
-                .validate(
-                        ((OIDCTokenResponse) tokens.toSuccessResponse())
-                                .getOIDCTokens()
-                                .getIDToken(),
-                        start.nonce())
-                .toJWTClaimsSet();
     }
 
     /**
@@ -210,13 +149,14 @@ class PasskeyBrowserTest {
                         .setIsUserConsenting(true));
 
         // 1. Sign in with the password through the authorization endpoint.
-        var first = authorizationRequest();
+        var first = flow.start();
         driver.get(first.uri().toString());
         waitForPath("/login");
         driver.findElement(By.id("email")).sendKeys(email);
         driver.findElement(By.id("password")).sendKeys(PASSWORD);
         driver.findElement(By.cssSelector("button[type=submit]")).click();
-        assertThat(redeem(first, atTheClient()).getStringListClaim("amr")).containsExactly("pwd");
+        assertThat(flow.redeem(first, atTheClient()).idToken().getStringListClaim("amr"))
+                .containsExactly("pwd");
 
         // 2. Register a passkey on the account page (a resident key in the virtual authenticator).
         registerOnTheAccountPage();
@@ -231,7 +171,7 @@ class PasskeyBrowserTest {
         new WebDriverWait(driver, WAIT).until(d -> d.manage().getCookieNamed("gh_sso") == null);
 
         // 4. Sign in with the passkey alone: no email, no password.
-        var second = authorizationRequest();
+        var second = flow.start();
         driver.get(second.uri().toString());
         waitForPath("/login");
         var button = driver.findElement(By.cssSelector("[data-webauthn-start]"));
@@ -241,10 +181,10 @@ class PasskeyBrowserTest {
 
         URI landed = atTheClient();
         new WebDriverWait(driver, WAIT).until(d -> d.getCurrentUrl().startsWith(redirectUri.toString()));
-        var claims = redeem(second, landed);
+        var claims = flow.redeem(second, landed).idToken();
         assertThat(claims.getStringListClaim("amr")).contains("user", "mfa").containsAnyOf("hwk", "swk");
         assertThat(claims.getStringClaim("acr")).isEqualTo("urn:gatehouse:acr:mfa");
-        assertThat(claims.getSubject()).isNotBlank();
+        assertThat(claims.getSubject().getValue()).isNotBlank();
     }
 
     @Test
@@ -260,7 +200,7 @@ class PasskeyBrowserTest {
                         .setIsUserConsenting(true));
         assertThat(registerThroughTheApi(server.accessToken(email, PASSWORD))).startsWith("201");
 
-        var start = authorizationRequest();
+        var start = flow.start();
         driver.get(start.uri().toString());
         waitForPath("/login");
         driver.findElement(By.id("email")).sendKeys(email);
@@ -275,7 +215,7 @@ class PasskeyBrowserTest {
         assertThat(button.getText()).isEqualTo("Use a security key or passkey");
         button.click();
 
-        var claims = redeem(start, atTheClient());
+        var claims = flow.redeem(start, atTheClient()).idToken();
         assertThat(claims.getStringListClaim("amr")).contains("pwd", "mfa").containsAnyOf("hwk", "swk");
         assertThat(claims.getStringClaim("acr")).isEqualTo("urn:gatehouse:acr:mfa");
     }

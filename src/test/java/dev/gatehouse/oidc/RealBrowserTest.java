@@ -2,24 +2,6 @@ package dev.gatehouse.oidc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.oauth2.sdk.AuthorizationCodeGrant;
-import com.nimbusds.oauth2.sdk.AuthorizationResponse;
-import com.nimbusds.oauth2.sdk.ResponseType;
-import com.nimbusds.oauth2.sdk.Scope;
-import com.nimbusds.oauth2.sdk.TokenRequest;
-import com.nimbusds.oauth2.sdk.auth.ClientSecretBasic;
-import com.nimbusds.oauth2.sdk.auth.Secret;
-import com.nimbusds.oauth2.sdk.id.ClientID;
-import com.nimbusds.oauth2.sdk.id.Issuer;
-import com.nimbusds.oauth2.sdk.id.State;
-import com.nimbusds.oauth2.sdk.pkce.CodeChallengeMethod;
-import com.nimbusds.oauth2.sdk.pkce.CodeVerifier;
-import com.nimbusds.openid.connect.sdk.AuthenticationRequest;
-import com.nimbusds.openid.connect.sdk.Nonce;
-import com.nimbusds.openid.connect.sdk.OIDCTokenResponse;
-import com.nimbusds.openid.connect.sdk.OIDCTokenResponseParser;
-import com.nimbusds.openid.connect.sdk.validators.IDTokenValidator;
 import dev.gatehouse.testkit.TestServer;
 import java.io.File;
 import java.io.IOException;
@@ -59,8 +41,8 @@ class RealBrowserTest {
     /** The client's post_logout_redirect_uri, on the same loopback server. */
     static URI signedOutUri;
 
-    static ClientID clientId;
-    static Secret clientSecret;
+    /** The client: "Browser App", registered for the code flow. */
+    static BrowserFlow flow;
 
     Chromium chromium;
     WebDriver driver;
@@ -75,9 +57,7 @@ class RealBrowserTest {
         var metadata = new java.util.HashMap<String, Object>(
                 TestServer.webClient("Browser App", redirectUri, "openid profile email", "authorization_code"));
         metadata.put("post_logout_redirect_uris", List.of(signedOutUri.toString()));
-        var r = server.registerClient(metadata);
-        clientId = new ClientID(r.text("client_id"));
-        clientSecret = new Secret(r.text("client_secret"));
+        flow = BrowserFlow.webClient(server.base, server.registerClient(metadata), redirectUri);
     }
 
     static void requireBrowser() {
@@ -109,23 +89,6 @@ class RealBrowserTest {
         if (chromium != null) chromium.close();
     }
 
-    record Started(URI uri, State state, Nonce nonce, CodeVerifier verifier) {}
-
-    static Started authorizationRequest(String extraQuery) {
-        var state = new State();
-        var nonce = new Nonce();
-        var verifier = new CodeVerifier();
-        URI uri = new AuthenticationRequest.Builder(
-                        ResponseType.CODE, new Scope("openid", "email"), clientId, redirectUri)
-                .endpointURI(URI.create(server.base + "/oauth2/authorize"))
-                .state(state)
-                .nonce(nonce)
-                .codeChallenge(verifier, CodeChallengeMethod.S256)
-                .build()
-                .toURI();
-        return new Started(extraQuery == null ? uri : URI.create(uri + "&" + extraQuery), state, nonce, verifier);
-    }
-
     void waitForPath(String path) {
         chromium.waitForPath(path);
     }
@@ -145,7 +108,7 @@ class RealBrowserTest {
     @Test
     void whenAUserSignsInAndConsentsInChromium_thenTheClientGetsACodeAndRedeemsItForTokens() throws Exception {
         String email = server.register("browser" + System.nanoTime() + "@example.com", PASSWORD);
-        var start = authorizationRequest(null);
+        var start = flow.start();
         driver.get(start.uri().toString());
 
         signIn(email);
@@ -161,28 +124,9 @@ class RealBrowserTest {
         new WebDriverWait(driver, WAIT).until(d -> d.getCurrentUrl().startsWith(redirectUri.toString()));
         assertThat(driver.findElement(By.tagName("body")).getText()).contains("Back at the client.");
 
-        var response = AuthorizationResponse.parse(landed);
-        assertThat(response.indicatesSuccess()).as(landed.toString()).isTrue();
-        assertThat(response.getState()).isEqualTo(start.state());
-        var code = response.toSuccessResponse().getAuthorizationCode();
-        assertThat(code).isNotNull();
-
-        var tokens = OIDCTokenResponseParser.parse(new TokenRequest(
-                        URI.create(server.base + "/oauth2/token"),
-                        new ClientSecretBasic(clientId, clientSecret),
-                        new AuthorizationCodeGrant(code, redirectUri, start.verifier()))
-                .toHTTPRequest()
-                .send());
-        assertThat(tokens.indicatesSuccess()).as(tokens.toString()).isTrue();
-        var ok = (OIDCTokenResponse) tokens.toSuccessResponse();
-        assertThat(ok.getOIDCTokens().getAccessToken().getValue()).isNotBlank();
-        var validator = new IDTokenValidator(
-                new Issuer(server.base),
-                clientId,
-                JWSAlgorithm.RS256,
-                URI.create(server.base + "/.well-known/jwks.json").toURL());
-        var claims = validator.validate(ok.getOIDCTokens().getIDToken(), start.nonce());
-        assertThat(claims.getSubject().getValue()).isNotBlank();
+        var redeemed = flow.redeem(start, landed);
+        assertThat(redeemed.tokens().getAccessToken().getValue()).isNotBlank();
+        assertThat(redeemed.idToken().getSubject().getValue()).isNotBlank();
     }
 
     /**
@@ -192,13 +136,13 @@ class RealBrowserTest {
     @Test
     void whenTheUserConfirmsASignOutInChromium_thenTheBrowserReachesThePostLogoutRedirectUri() throws Exception {
         String email = server.register("browser-out" + System.nanoTime() + "@example.com", PASSWORD);
-        driver.get(authorizationRequest(null).uri().toString());
+        driver.get(flow.start().uri().toString());
         signIn(email);
         waitForPath("/consent");
         driver.findElement(By.cssSelector("button[value=allow]")).click();
         assertThat(callback.next(WAIT)).as(this::whereIsTheBrowser).isNotNull();
 
-        driver.get(server.base + "/oauth2/logout?client_id=" + clientId.getValue() + "&post_logout_redirect_uri="
+        driver.get(server.base + "/oauth2/logout?client_id=" + flow.clientId.getValue() + "&post_logout_redirect_uri="
                 + java.net.URLEncoder.encode(signedOutUri.toString(), StandardCharsets.UTF_8) + "&state=out-1");
         waitForPath("/logout");
         driver.findElement(By.cssSelector("button[type=submit]")).click();
@@ -206,15 +150,15 @@ class RealBrowserTest {
         URI landed = callback.next(WAIT);
         assertThat(landed).as(this::whereIsTheBrowser).isEqualTo(URI.create(signedOutUri + "?state=out-1"));
         // Signed out: a new authorization request asks for the password again.
-        driver.get(authorizationRequest(null).uri().toString());
+        driver.get(flow.start().uri().toString());
         waitForPath("/login");
     }
 
     @Test
     void whenUiLocalesIsGerman_thenChromiumShowsTheGermanPagesAllTheWayToTheClient() throws Exception {
         String email = server.register("browser-de" + System.nanoTime() + "@example.com", PASSWORD);
-        var start = authorizationRequest("ui_locales=de");
-        driver.get(start.uri().toString());
+        var start = flow.start();
+        driver.get(start.uri() + "&ui_locales=de");
 
         waitForPath("/login");
         assertThat(driver.findElement(By.tagName("html")).getAttribute("lang")).isEqualTo("de");
@@ -243,8 +187,6 @@ class RealBrowserTest {
 
         URI landed = callback.next(WAIT);
         assertThat(landed).as(this::whereIsTheBrowser).isNotNull();
-        var response = AuthorizationResponse.parse(landed);
-        assertThat(response.indicatesSuccess()).as(landed.toString()).isTrue();
-        assertThat(response.getState()).isEqualTo(start.state());
+        flow.code(start, landed); // a success that answers this request
     }
 }

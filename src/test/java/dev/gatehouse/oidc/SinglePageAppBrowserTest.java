@@ -4,17 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.nimbusds.oauth2.sdk.ResponseType;
 import com.nimbusds.oauth2.sdk.Scope;
 import com.nimbusds.oauth2.sdk.id.ClientID;
-import com.nimbusds.oauth2.sdk.id.State;
-import com.nimbusds.oauth2.sdk.pkce.CodeChallengeMethod;
-import com.nimbusds.oauth2.sdk.pkce.CodeVerifier;
-import com.nimbusds.openid.connect.sdk.AuthenticationRequest;
-import com.nimbusds.openid.connect.sdk.Nonce;
 import dev.gatehouse.testkit.TestServer;
 import java.io.IOException;
-import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -39,7 +32,8 @@ class SinglePageAppBrowserTest {
     /** The app's own web server: its pages are on http://127.0.0.1:port, another origin than Gatehouse's. */
     static ClientCallback app;
 
-    static ClientID clientId;
+    /** The app as a client: public, so its page redeems the code itself. */
+    static BrowserFlow flow;
     /** What the app's callback page redeems the code with; set by each test before it sends the browser. */
     static volatile String verifier = "";
     /** The access token the page on another origin tries to use. */
@@ -67,7 +61,12 @@ class SinglePageAppBrowserTest {
                 "none",
                 "scope",
                 "openid email offline_access");
-        clientId = new ClientID(r.text("client_id"));
+        flow = new BrowserFlow(
+                server.base,
+                new ClientID(r.text("client_id")),
+                null,
+                app.redirectUri(),
+                new Scope("openid", "email", "offline_access"));
     }
 
     @AfterAll
@@ -105,7 +104,7 @@ class SinglePageAppBrowserTest {
      * page as JSON, with {@code failed} naming the error that stopped the steps, if one did.
      */
     static String script(String constants, String steps) {
-        return "const GH = " + js(server.base) + ", CLIENT = " + js(clientId.getValue()) + ";\n" + constants + "\n"
+        return "const GH = " + js(server.base) + ", CLIENT = " + js(flow.clientId.getValue()) + ";\n" + constants + "\n"
                 + """
                 const form = fields => ({method: 'POST', body: new URLSearchParams(fields),
                     headers: {'Content-Type': 'application/x-www-form-urlencoded'}});
@@ -170,18 +169,10 @@ class SinglePageAppBrowserTest {
     @Test
     void whenTheAppRedeemsItsCodeWithFetch_thenTheBrowserLetsItReadTokensUserinfoAndRevocation() throws Exception {
         String email = server.register("spa" + System.nanoTime() + "@example.com", PASSWORD);
-        var pkce = new CodeVerifier();
-        verifier = pkce.getValue();
-        URI authorize = new AuthenticationRequest.Builder(
-                        ResponseType.CODE, new Scope("openid", "email", "offline_access"), clientId, app.redirectUri())
-                .endpointURI(URI.create(server.base + "/oauth2/authorize"))
-                .state(new State())
-                .nonce(new Nonce())
-                .codeChallenge(pkce, CodeChallengeMethod.S256)
-                .build()
-                .toURI();
+        var start = flow.start();
+        verifier = start.verifier().getValue();
         var driver = chromium.driver;
-        driver.get(authorize.toString());
+        driver.get(start.uri().toString());
         chromium.waitForPath("/login");
         driver.findElement(By.id("email")).sendKeys(email);
         driver.findElement(By.id("password")).sendKeys(PASSWORD);
