@@ -6,32 +6,29 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.gatehouse.mfa.TotpCodes;
 import dev.gatehouse.testkit.HttpJson;
 import dev.gatehouse.testkit.TestServer;
-import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import org.openqa.selenium.virtualauthenticator.HasVirtualAuthenticator;
 import org.openqa.selenium.virtualauthenticator.VirtualAuthenticatorOptions;
 
 /**
- * {@code /account/security} in Debian's chromium (started as in {@link RealBrowserTest}, skipped or failed by the same
- * rules). TOTP end to end: a user signs in on the hosted login, enrols an authenticator app by reading the key shown
- * next to the QR code, signs out, and then signs in to a client through {@code /oauth2/authorize} with password and
- * TOTP; the client redeems the code it lands with, and the ID token says two factors were used. And the page's script
- * registers a passkey with Chromium's virtual authenticator. The issuer is {@code http://localhost:<port>}: WebAuthn
- * refuses an IP address as relying-party ID.
+ * {@code /account/security} in Debian's chromium (skipped without it, or failed under {@code CI=true}, as every
+ * {@link ChromiumTest}). TOTP end to end: a user signs in on the hosted login, enrols an authenticator app by reading
+ * the key shown next to the QR code, signs out, and then signs in to a client through {@code /oauth2/authorize} with
+ * password and TOTP; the client redeems the code it lands with, and the ID token says two factors were used. And the
+ * page's script registers a passkey with Chromium's virtual authenticator. The issuer is
+ * {@code http://localhost:<port>}: WebAuthn refuses an IP address as relying-party ID.
  */
-class AccountSecurityBrowserTest {
-    static final String PASSWORD = RealBrowserTest.PASSWORD;
-    static final Duration WAIT = RealBrowserTest.WAIT;
+class AccountSecurityBrowserTest extends ChromiumTest {
+    @RegisterExtension
+    static final ClientCallback callback = ClientCallback.start();
 
     static TestServer server;
     /** Where the browser goes: the issuer, on localhost. */
@@ -39,45 +36,20 @@ class AccountSecurityBrowserTest {
     /** The test's own calls, to the port the issuer names (server.http knows only the port TestServer picked). */
     static HttpJson api;
 
-    static ClientCallback callback;
-    static URI redirectUri;
     static BrowserFlow flow;
 
-    Chromium chromium;
-    WebDriver driver;
-
     @BeforeAll
-    static void start() throws IOException {
-        RealBrowserTest.requireBrowser();
-        callback = ClientCallback.start();
-        redirectUri = callback.redirectUri();
+    static void start() {
         // WebAuthn needs a domain as the relying party's id, not an IP address.
         server = TestServer.startOnLocalhost();
         issuer = server.base;
         api = server.http;
-        flow = BrowserFlow.webClient(
-                issuer,
-                server.registerClient(
-                        TestServer.webClient("TOTP App", redirectUri, "openid email", "authorization_code")),
-                redirectUri);
+        flow = BrowserFlow.register(server, "TOTP App", callback.redirectUri());
     }
 
     @AfterAll
     static void stop() {
         if (server != null) server.close();
-        if (callback != null) callback.close();
-    }
-
-    @BeforeEach
-    void openBrowser() throws IOException {
-        callback.clear();
-        chromium = Chromium.start(WAIT);
-        driver = chromium.driver;
-    }
-
-    @AfterEach
-    void closeBrowser() throws IOException {
-        if (chromium != null) chromium.close();
     }
 
     static String register(String label) {
@@ -87,27 +59,12 @@ class AccountSecurityBrowserTest {
         return email;
     }
 
-    void waitForPath(String path) {
-        chromium.waitForPath(path);
-    }
-
     void waitForText(String text) {
         until(d -> d.findElement(By.tagName("body")).getText().contains(text));
     }
 
-    void until(java.util.function.Function<org.openqa.selenium.WebDriver, Boolean> condition) {
-        chromium.until(condition);
-    }
-
     String page() {
         return "the browser is at " + driver.getCurrentUrl() + "\n" + driver.getPageSource();
-    }
-
-    void signIn(String email) {
-        waitForPath("/login");
-        driver.findElement(By.id("email")).sendKeys(email);
-        driver.findElement(By.id("password")).sendKeys(PASSWORD);
-        driver.findElement(By.cssSelector("button[type=submit]")).click();
     }
 
     void press(String formAction) {
@@ -165,13 +122,12 @@ class AccountSecurityBrowserTest {
         driver.findElement(By.cssSelector("form[action='/login/mfa'] button[type=submit]:not([name])"))
                 .click();
         new WebDriverWait(driver, WAIT)
-                .until(d -> d.getCurrentUrl().startsWith(redirectUri.toString())
+                .until(d -> d.getCurrentUrl().startsWith(callback.redirectUri().toString())
                         || URI.create(d.getCurrentUrl()).getPath().equals("/consent"));
         if (URI.create(driver.getCurrentUrl()).getPath().equals("/consent"))
             driver.findElement(By.cssSelector("button[value=allow]")).click();
 
-        URI landed = callback.next(WAIT);
-        assertThat(landed).as(this::page).isNotNull();
+        URI landed = landedAt(callback);
         var claims = flow.redeem(start, landed).idToken();
         assertThat(claims.getStringListClaim("amr")).contains("pwd", "otp", "mfa");
     }
@@ -193,14 +149,7 @@ class AccountSecurityBrowserTest {
         assertThat(driver.findElement(By.tagName("body")).getText()).contains("No passkey or security key yet.");
         var form = driver.findElement(By.id("passkey-add"));
         assertThat(form.isDisplayed()).as("the script shows the form").isTrue();
-        driver.findElement(By.id("passkey-name")).sendKeys("Chromium passkey");
-        driver.findElement(By.id("passkey-add-button")).click();
-
-        until(d -> d.getCurrentUrl().contains("notice=passkey_added")
-                || !d.findElement(By.id("passkey-status")).getText().isBlank()
-                        && !d.findElement(By.id("passkey-status"))
-                                .getText()
-                                .equals("Follow the instructions of your browser."));
+        addPasskey("Chromium passkey");
         assertThat(driver.getCurrentUrl()).as(this::page).contains("notice=passkey_added");
         assertThat(driver.findElement(By.tagName("body")).getText())
                 .contains("The passkey was added.")

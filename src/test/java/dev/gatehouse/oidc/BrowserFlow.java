@@ -25,6 +25,7 @@ import com.nimbusds.openid.connect.sdk.claims.IDTokenClaimsSet;
 import com.nimbusds.openid.connect.sdk.token.OIDCTokens;
 import com.nimbusds.openid.connect.sdk.validators.IDTokenValidator;
 import dev.gatehouse.testkit.HttpJson;
+import dev.gatehouse.testkit.TestServer;
 import java.net.URI;
 import java.util.function.UnaryOperator;
 
@@ -75,6 +76,15 @@ final class BrowserFlow {
                 new Scope("openid", "email"));
     }
 
+    /**
+     * Registers on {@code server} a confidential web client named {@code name} for the code flow, redirecting to
+     * {@code redirectUri} and asking for {@code openid email}.
+     */
+    static BrowserFlow register(TestServer server, String name, URI redirectUri) {
+        var metadata = TestServer.webClient(name, redirectUri, "openid email", "authorization_code");
+        return webClient(server.base, server.registerClient(metadata), redirectUri);
+    }
+
     /** A new authorization request: response type code, a new state and nonce, an S256 challenge of a new verifier. */
     Started start() {
         return start(request -> request);
@@ -109,7 +119,8 @@ final class BrowserFlow {
 
     /**
      * Redeems the {@link #code} in {@code landed} at the token endpoint (client_secret_basic, with the PKCE verifier)
-     * and validates the ID token it gets: signed with a key of the issuer's JWKS, for this client, with the request's nonce.
+     * and validates the ID token it gets: signed with a key of the issuer's JWKS, for this client, with the request's
+     * nonce.
      */
     Redeemed redeem(Started started, URI landed) throws Exception {
         var tokens = OIDCTokenResponseParser.parse(new TokenRequest(

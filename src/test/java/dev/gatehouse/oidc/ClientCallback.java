@@ -3,6 +3,7 @@ package dev.gatehouse.oidc;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -11,13 +12,19 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A client's web server for the real-browser tests, on a free loopback port: its redirect URI {@code /cb} records the
  * URI of each request it gets and answers a small HTML page, so a test can wait for the browser to come back to the
  * client and read the authorization response from the URI it came back with.
+ *
+ * <p>Registered as a static {@code @RegisterExtension} field, it forgets before each test what it recorded and not
+ * handed out, and stops after the test class.
  */
-final class ClientCallback implements AutoCloseable {
+final class ClientCallback implements BeforeEachCallback, AfterAllCallback {
     /** The page {@code /cb} answers unless the test gives its own. */
     static final String BACK_AT_THE_CLIENT = "<!doctype html><title>client</title><p>Back at the client.</p>";
 
@@ -31,15 +38,21 @@ final class ClientCallback implements AutoCloseable {
     }
 
     /** Starts the server; {@code /cb} answers {@link #BACK_AT_THE_CLIENT}. */
-    static ClientCallback start() throws IOException {
+    static ClientCallback start() {
         return start(() -> BACK_AT_THE_CLIENT);
     }
 
     /** Starts the server; {@code /cb} answers the HTML {@code page} gives at each request. */
-    static ClientCallback start(Supplier<String> page) throws IOException {
-        var callback = new ClientCallback(HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0), page);
-        callback.server.createContext("/cb", callback::recordAndAnswer);
-        callback.server.start();
+    static ClientCallback start(Supplier<String> page) {
+        HttpServer server;
+        try {
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        var callback = new ClientCallback(server, page);
+        server.createContext("/cb", callback::recordAndAnswer);
+        server.start();
         return callback;
     }
 
@@ -84,9 +97,18 @@ final class ClientCallback implements AutoCloseable {
         received.clear();
     }
 
-    @Override
-    public void close() {
+    void close() {
         server.stop(0);
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        clear();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        close();
     }
 
     private void recordAndAnswer(HttpExchange exchange) throws IOException {

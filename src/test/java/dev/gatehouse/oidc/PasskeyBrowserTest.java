@@ -3,16 +3,13 @@ package dev.gatehouse.oidc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gatehouse.testkit.TestServer;
-import java.io.IOException;
 import java.net.URI;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import org.openqa.selenium.virtualauthenticator.HasVirtualAuthenticator;
 import org.openqa.selenium.virtualauthenticator.VirtualAuthenticator;
@@ -25,62 +22,24 @@ import org.openqa.selenium.virtualauthenticator.VirtualAuthenticatorOptions;
  * URI with a code the client redeems for an ID token that states the key and {@code mfa}.
  *
  * <p>The server's issuer is {@code http://localhost:<port>}: an RP ID must be a domain, and http://localhost is a
- * secure context. Skipped (failed under {@code CI=true}) without chromium, as {@link RealBrowserTest}.
+ * secure context. Skipped (failed under {@code CI=true}) without chromium, as every {@link ChromiumTest}.
  */
-class PasskeyBrowserTest {
-    static final String PASSWORD = RealBrowserTest.PASSWORD;
-    static final java.time.Duration WAIT = RealBrowserTest.WAIT;
+class PasskeyBrowserTest extends ChromiumTest {
+    @RegisterExtension
+    static final ClientCallback callback = ClientCallback.start();
 
     static TestServer server;
-    static ClientCallback callback;
-    static URI redirectUri;
     static BrowserFlow flow;
 
-    Chromium chromium;
-    WebDriver driver;
-
     @BeforeAll
-    static void start() throws IOException {
-        RealBrowserTest.requireBrowser();
-        callback = ClientCallback.start();
-        redirectUri = callback.redirectUri();
+    static void start() {
         server = TestServer.startOnLocalhost();
-        flow = BrowserFlow.webClient(
-                server.base,
-                server.registerClient(
-                        TestServer.webClient("Passkey App", redirectUri, "openid email", "authorization_code")),
-                redirectUri);
+        flow = BrowserFlow.register(server, "Passkey App", callback.redirectUri());
     }
 
     @AfterAll
     static void stop() {
         if (server != null) server.close();
-        if (callback != null) callback.close();
-    }
-
-    @BeforeEach
-    void openBrowser() throws IOException {
-        callback.clear();
-        chromium = Chromium.start(WAIT);
-        driver = chromium.driver;
-    }
-
-    @AfterEach
-    void closeBrowser() throws IOException {
-        if (chromium != null) chromium.close();
-    }
-
-    void until(java.util.function.Function<org.openqa.selenium.WebDriver, Boolean> condition) {
-        chromium.until(condition);
-    }
-
-    void waitForPath(String path) {
-        chromium.waitForPath(path);
-    }
-
-    String whereIsTheBrowser() {
-        return "the browser should have reached the client's redirect URI; it is at " + driver.getCurrentUrl() + "\n"
-                + driver.getPageSource();
     }
 
     /** Waits for the browser at the client (consenting on the way when asked); answers the URI it arrived with. */
@@ -90,9 +49,7 @@ class PasskeyBrowserTest {
                         || URI.create(d.getCurrentUrl()).getPath().equals("/consent"));
         if (callback.isEmpty())
             driver.findElement(By.cssSelector("button[value=allow]")).click();
-        URI landed = callback.next(WAIT);
-        assertThat(landed).as(this::whereIsTheBrowser).isNotNull();
-        return landed;
+        return landedAt(callback);
     }
 
     /**
@@ -124,13 +81,7 @@ class PasskeyBrowserTest {
         waitForPath("/account/security");
         var form = driver.findElement(By.id("passkey-add"));
         new WebDriverWait(driver, WAIT).until(d -> form.isDisplayed());
-        driver.findElement(By.id("passkey-name")).sendKeys("Chromium passkey");
-        driver.findElement(By.id("passkey-add-button")).click();
-        until(d -> d.getCurrentUrl().contains("notice=passkey_added")
-                || !d.findElement(By.id("passkey-status")).getText().isBlank()
-                        && !d.findElement(By.id("passkey-status"))
-                                .getText()
-                                .equals("Follow the instructions of your browser."));
+        addPasskey("Chromium passkey");
         assertThat(driver.getCurrentUrl()).as(driver::getPageSource).contains("notice=passkey_added");
         assertThat(driver.findElement(By.tagName("body")).getText()).contains("Chromium passkey");
     }
@@ -151,10 +102,7 @@ class PasskeyBrowserTest {
         // 1. Sign in with the password through the authorization endpoint.
         var first = flow.start();
         driver.get(first.uri().toString());
-        waitForPath("/login");
-        driver.findElement(By.id("email")).sendKeys(email);
-        driver.findElement(By.id("password")).sendKeys(PASSWORD);
-        driver.findElement(By.cssSelector("button[type=submit]")).click();
+        signIn(email);
         assertThat(flow.redeem(first, atTheClient()).idToken().getStringListClaim("amr"))
                 .containsExactly("pwd");
 
@@ -180,7 +128,8 @@ class PasskeyBrowserTest {
         button.click();
 
         URI landed = atTheClient();
-        new WebDriverWait(driver, WAIT).until(d -> d.getCurrentUrl().startsWith(redirectUri.toString()));
+        new WebDriverWait(driver, WAIT)
+                .until(d -> d.getCurrentUrl().startsWith(callback.redirectUri().toString()));
         var claims = flow.redeem(second, landed).idToken();
         assertThat(claims.getStringListClaim("amr")).contains("user", "mfa").containsAnyOf("hwk", "swk");
         assertThat(claims.getStringClaim("acr")).isEqualTo("urn:gatehouse:acr:mfa");
@@ -202,10 +151,7 @@ class PasskeyBrowserTest {
 
         var start = flow.start();
         driver.get(start.uri().toString());
-        waitForPath("/login");
-        driver.findElement(By.id("email")).sendKeys(email);
-        driver.findElement(By.id("password")).sendKeys(PASSWORD);
-        driver.findElement(By.cssSelector("button[type=submit]")).click();
+        signIn(email);
         waitForPath("/login");
         new WebDriverWait(driver, WAIT)
                 .until(d -> !d.findElements(By.cssSelector("form[action='/login/mfa/webauthn'] [data-webauthn-start]"))

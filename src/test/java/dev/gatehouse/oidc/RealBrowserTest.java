@@ -3,20 +3,14 @@ package dev.gatehouse.oidc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gatehouse.testkit.TestServer;
-import java.io.File;
-import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
-import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -25,34 +19,24 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * endpoint, signs in, consents and lands on the client's loopback redirect URI; the client then redeems the code.
  *
  * <p>Without {@code /usr/bin/chromium} or {@code /usr/bin/chromedriver} the test is skipped with a message, except
- * under {@code CI=true}, where it fails ({@code .ci/run} installs both).
+ * under {@code CI=true}, where it fails, as every {@link ChromiumTest}.
  */
-class RealBrowserTest {
-    static final File CHROMIUM = Chromium.BINARY;
-    static final File CHROMEDRIVER = Chromium.DRIVER;
-    static final String PASSWORD = "Correct-Horse-Battery-9";
-    static final Duration WAIT = Duration.ofSeconds(20);
+class RealBrowserTest extends ChromiumTest {
+    /** The client's redirect URI: a tiny loopback server that records each request it gets. */
+    @RegisterExtension
+    static final ClientCallback callback = ClientCallback.start();
+
+    static final URI redirectUri = callback.redirectUri();
+    /** The client's post_logout_redirect_uri, on the same loopback server. */
+    static final URI signedOutUri = callback.alsoRecord("/signed-out");
 
     static TestServer server;
-    /** The client's redirect URI: a tiny loopback server that records each request it gets. */
-    static ClientCallback callback;
-
-    static URI redirectUri;
-    /** The client's post_logout_redirect_uri, on the same loopback server. */
-    static URI signedOutUri;
 
     /** The client: "Browser App", registered for the code flow. */
     static BrowserFlow flow;
 
-    Chromium chromium;
-    WebDriver driver;
-
     @BeforeAll
-    static void start() throws IOException {
-        requireBrowser();
-        callback = ClientCallback.start();
-        redirectUri = callback.redirectUri();
-        signedOutUri = callback.alsoRecord("/signed-out");
+    static void start() {
         server = TestServer.start();
         var metadata = new java.util.HashMap<String, Object>(
                 TestServer.webClient("Browser App", redirectUri, "openid profile email", "authorization_code"));
@@ -60,49 +44,9 @@ class RealBrowserTest {
         flow = BrowserFlow.webClient(server.base, server.registerClient(metadata), redirectUri);
     }
 
-    static void requireBrowser() {
-        for (File f : List.of(CHROMIUM, CHROMEDRIVER)) {
-            if (f.canExecute()) continue;
-            String message = f + " is missing: the real-browser test of the hosted pages cannot run"
-                    + " (apt-get install chromium chromium-driver)";
-            if ("true".equalsIgnoreCase(System.getenv("CI"))) throw new AssertionError(message + " (CI=true)");
-            System.err.println("SKIPPED: " + message);
-            Assumptions.abort(message);
-        }
-    }
-
     @AfterAll
     static void stop() {
         if (server != null) server.close();
-        if (callback != null) callback.close();
-    }
-
-    @BeforeEach
-    void openBrowser() throws IOException {
-        callback.clear();
-        chromium = Chromium.start(WAIT);
-        driver = chromium.driver;
-    }
-
-    @AfterEach
-    void closeBrowser() throws IOException {
-        if (chromium != null) chromium.close();
-    }
-
-    void waitForPath(String path) {
-        chromium.waitForPath(path);
-    }
-
-    String whereIsTheBrowser() {
-        return "the browser should have reached the client's redirect URI; it is at " + driver.getCurrentUrl() + "\n"
-                + driver.getPageSource();
-    }
-
-    void signIn(String email) {
-        waitForPath("/login");
-        driver.findElement(By.id("email")).sendKeys(email);
-        driver.findElement(By.id("password")).sendKeys(PASSWORD);
-        driver.findElement(By.cssSelector("button[type=submit]")).click();
     }
 
     @Test
@@ -119,8 +63,7 @@ class RealBrowserTest {
                 .contains("See your email address");
         driver.findElement(By.cssSelector("button[value=allow]")).click();
 
-        URI landed = callback.next(WAIT);
-        assertThat(landed).as(this::whereIsTheBrowser).isNotNull();
+        URI landed = landedAt(callback);
         new WebDriverWait(driver, WAIT).until(d -> d.getCurrentUrl().startsWith(redirectUri.toString()));
         assertThat(driver.findElement(By.tagName("body")).getText()).contains("Back at the client.");
 
@@ -140,7 +83,7 @@ class RealBrowserTest {
         signIn(email);
         waitForPath("/consent");
         driver.findElement(By.cssSelector("button[value=allow]")).click();
-        assertThat(callback.next(WAIT)).as(this::whereIsTheBrowser).isNotNull();
+        landedAt(callback);
 
         driver.get(server.base + "/oauth2/logout?client_id=" + flow.clientId.getValue() + "&post_logout_redirect_uri="
                 + java.net.URLEncoder.encode(signedOutUri.toString(), StandardCharsets.UTF_8) + "&state=out-1");
@@ -185,8 +128,7 @@ class RealBrowserTest {
                 .contains("Ihre E-Mail-Adresse sehen");
         driver.findElement(By.cssSelector("button[value=allow]")).click();
 
-        URI landed = callback.next(WAIT);
-        assertThat(landed).as(this::whereIsTheBrowser).isNotNull();
+        URI landed = landedAt(callback);
         flow.code(start, landed); // a success that answers this request
     }
 }

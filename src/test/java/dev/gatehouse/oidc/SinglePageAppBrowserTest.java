@@ -8,30 +8,28 @@ import com.nimbusds.oauth2.sdk.Scope;
 import com.nimbusds.oauth2.sdk.id.ClientID;
 import dev.gatehouse.testkit.TestServer;
 import java.io.IOException;
-import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 
 /**
  * A single-page app in Debian's chromium (ADR 0017): a public client whose pages live on another origin than
  * Gatehouse redeems its code with {@code fetch}, reads userinfo and revokes its refresh token, all cross-origin under
  * the browser's own CORS checks. A page on a third origin, holding the same app's access token, cannot read the
- * answers. Skipped without chromium as {@link RealBrowserTest} is, and failed instead under {@code CI=true}.
+ * answers. Skipped without chromium as every {@link ChromiumTest} is, and failed instead under {@code CI=true}.
  */
-class SinglePageAppBrowserTest {
-    static final String PASSWORD = "Correct-Horse-Battery-9";
-    static final Duration WAIT = Duration.ofSeconds(20);
+class SinglePageAppBrowserTest extends ChromiumTest {
     static final ObjectMapper JSON = new ObjectMapper();
 
-    static TestServer server;
     /** The app's own web server: its pages are on http://127.0.0.1:port, another origin than Gatehouse's. */
-    static ClientCallback app;
+    @RegisterExtension
+    static final ClientCallback app = ClientCallback.start(() -> page(callbackScript()));
 
+    static TestServer server;
+    static ClientID clientId;
     /** The app as a client: public, so its page redeems the code itself. */
     static BrowserFlow flow;
     /** What the app's callback page redeems the code with; set by each test before it sends the browser. */
@@ -41,13 +39,9 @@ class SinglePageAppBrowserTest {
     /** The refresh token the app's revocation page revokes. */
     static volatile String refreshToken = "";
 
-    Chromium chromium;
-
     @BeforeAll
-    static void start() throws IOException {
-        RealBrowserTest.requireBrowser();
+    static void start() {
         server = TestServer.start();
-        app = ClientCallback.start(() -> page(callbackScript()));
         app.serve("/elsewhere", () -> page(elsewhereScript()));
         app.serve("/revoke", () -> page(revokeScript()));
         var r = server.registerClient(
@@ -61,28 +55,14 @@ class SinglePageAppBrowserTest {
                 "none",
                 "scope",
                 "openid email offline_access");
+        clientId = new ClientID(r.text("client_id"));
         flow = new BrowserFlow(
-                server.base,
-                new ClientID(r.text("client_id")),
-                null,
-                app.redirectUri(),
-                new Scope("openid", "email", "offline_access"));
+                server.base, clientId, null, app.redirectUri(), new Scope("openid", "email", "offline_access"));
     }
 
     @AfterAll
     static void stop() {
         if (server != null) server.close();
-        if (app != null) app.close();
-    }
-
-    @BeforeEach
-    void openBrowser() throws IOException {
-        chromium = Chromium.start(WAIT);
-    }
-
-    @AfterEach
-    void closeBrowser() throws IOException {
-        if (chromium != null) chromium.close();
     }
 
     /** A page of the app that runs {@code script}; what it read goes to {@code <pre id=out>}. */
@@ -104,7 +84,7 @@ class SinglePageAppBrowserTest {
      * page as JSON, with {@code failed} naming the error that stopped the steps, if one did.
      */
     static String script(String constants, String steps) {
-        return "const GH = " + js(server.base) + ", CLIENT = " + js(flow.clientId.getValue()) + ";\n" + constants + "\n"
+        return "const GH = " + js(server.base) + ", CLIENT = " + js(clientId.getValue()) + ";\n" + constants + "\n"
                 + """
                 const form = fields => ({method: 'POST', body: new URLSearchParams(fields),
                     headers: {'Content-Type': 'application/x-www-form-urlencoded'}});
@@ -171,15 +151,11 @@ class SinglePageAppBrowserTest {
         String email = server.register("spa" + System.nanoTime() + "@example.com", PASSWORD);
         var start = flow.start();
         verifier = start.verifier().getValue();
-        var driver = chromium.driver;
         driver.get(start.uri().toString());
-        chromium.waitForPath("/login");
-        driver.findElement(By.id("email")).sendKeys(email);
-        driver.findElement(By.id("password")).sendKeys(PASSWORD);
-        driver.findElement(By.cssSelector("button[type=submit]")).click();
-        chromium.waitForPath("/consent");
+        signIn(email);
+        waitForPath("/consent");
         driver.findElement(By.cssSelector("button[value=allow]")).click();
-        chromium.waitForPath("/cb");
+        waitForPath("/cb");
 
         JsonNode out = result();
         assertThat(out.path("failed").isMissingNode()).as(out.toString()).isTrue();
