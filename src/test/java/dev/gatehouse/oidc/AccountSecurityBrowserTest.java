@@ -3,59 +3,32 @@ package dev.gatehouse.oidc;
 import static dev.gatehouse.testkit.HttpJson.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.oauth2.sdk.AuthorizationCodeGrant;
-import com.nimbusds.oauth2.sdk.AuthorizationResponse;
-import com.nimbusds.oauth2.sdk.ResponseType;
-import com.nimbusds.oauth2.sdk.Scope;
-import com.nimbusds.oauth2.sdk.TokenRequest;
-import com.nimbusds.oauth2.sdk.auth.ClientSecretBasic;
-import com.nimbusds.oauth2.sdk.auth.Secret;
-import com.nimbusds.oauth2.sdk.id.ClientID;
-import com.nimbusds.oauth2.sdk.id.Issuer;
-import com.nimbusds.oauth2.sdk.id.State;
-import com.nimbusds.oauth2.sdk.pkce.CodeChallengeMethod;
-import com.nimbusds.oauth2.sdk.pkce.CodeVerifier;
-import com.nimbusds.openid.connect.sdk.AuthenticationRequest;
-import com.nimbusds.openid.connect.sdk.Nonce;
-import com.nimbusds.openid.connect.sdk.OIDCTokenResponse;
-import com.nimbusds.openid.connect.sdk.OIDCTokenResponseParser;
-import com.nimbusds.openid.connect.sdk.validators.IDTokenValidator;
-import com.sun.net.httpserver.HttpServer;
 import dev.gatehouse.mfa.TotpCodes;
 import dev.gatehouse.testkit.HttpJson;
 import dev.gatehouse.testkit.TestServer;
-import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import org.openqa.selenium.virtualauthenticator.HasVirtualAuthenticator;
 import org.openqa.selenium.virtualauthenticator.VirtualAuthenticatorOptions;
 
 /**
- * {@code /account/security} in Debian's chromium (started as in {@link RealBrowserTest}, skipped or failed by the same
- * rules). TOTP end to end: a user signs in on the hosted login, enrols an authenticator app by reading the key shown
- * next to the QR code, signs out, and then signs in to a client through {@code /oauth2/authorize} with password and
- * TOTP; the client redeems the code it lands with, and the ID token says two factors were used. And the page's script
- * registers a passkey with Chromium's virtual authenticator. The issuer is {@code http://localhost:<port>}: WebAuthn
- * refuses an IP address as relying-party ID.
+ * {@code /account/security} in Debian's chromium (skipped without it, or failed under {@code CI=true}, as every
+ * {@link ChromiumTest}). TOTP end to end: a user signs in on the hosted login, enrols an authenticator app by reading
+ * the key shown next to the QR code, signs out, and then signs in to a client through {@code /oauth2/authorize} with
+ * password and TOTP; the client redeems the code it lands with, and the ID token says two factors were used. And the
+ * page's script registers a passkey with Chromium's virtual authenticator. The issuer is
+ * {@code http://localhost:<port>}: WebAuthn refuses an IP address as relying-party ID.
  */
-class AccountSecurityBrowserTest {
-    static final String PASSWORD = RealBrowserTest.PASSWORD;
-    static final Duration WAIT = RealBrowserTest.WAIT;
+class AccountSecurityBrowserTest extends ChromiumTest {
+    @RegisterExtension
+    static final ClientCallback callback = ClientCallback.start();
 
     static TestServer server;
     /** Where the browser goes: the issuer, on localhost. */
@@ -63,73 +36,20 @@ class AccountSecurityBrowserTest {
     /** The test's own calls, to the port the issuer names (server.http knows only the port TestServer picked). */
     static HttpJson api;
 
-    static HttpServer callback;
-    static final BlockingQueue<URI> received = new ArrayBlockingQueue<>(16);
-    static URI redirectUri;
-    static ClientID clientId;
-    static Secret clientSecret;
-
-    Chromium chromium;
-    WebDriver driver;
+    static BrowserFlow flow;
 
     @BeforeAll
-    static void start() throws IOException {
-        RealBrowserTest.requireBrowser();
-        callback = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        callback.createContext("/cb", exchange -> {
-            received.offer(
-                    URI.create("http://127.0.0.1:" + callback.getAddress().getPort() + exchange.getRequestURI()));
-            byte[] body =
-                    "<!doctype html><title>client</title><p>Back at the client.</p>".getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
-            exchange.sendResponseHeaders(200, body.length);
-            try (var out = exchange.getResponseBody()) {
-                out.write(body);
-            }
-        });
-        callback.start();
-        redirectUri = URI.create("http://127.0.0.1:" + callback.getAddress().getPort() + "/cb");
+    static void start() {
         // WebAuthn needs a domain as the relying party's id, not an IP address.
         server = TestServer.startOnLocalhost();
         issuer = server.base;
         api = server.http;
-        var r = server.registerClient(
-                TestServer.webClient("TOTP App", redirectUri, "openid email", "authorization_code"));
-        clientId = new ClientID(r.text("client_id"));
-        clientSecret = new Secret(r.text("client_secret"));
+        flow = BrowserFlow.register(server, "TOTP App", callback.redirectUri());
     }
 
     @AfterAll
     static void stop() {
         if (server != null) server.close();
-        if (callback != null) callback.stop(0);
-    }
-
-    @BeforeEach
-    void openBrowser() throws IOException {
-        received.clear();
-        chromium = Chromium.start(WAIT);
-        driver = chromium.driver;
-    }
-
-    @AfterEach
-    void closeBrowser() throws IOException {
-        if (chromium != null) chromium.close();
-    }
-
-    static RealBrowserTest.Started authorizationRequest() {
-        var state = new State();
-        var nonce = new Nonce();
-        var verifier = new CodeVerifier();
-        URI uri = new AuthenticationRequest.Builder(
-                        ResponseType.CODE, new Scope("openid", "email"), clientId, redirectUri)
-                .endpointURI(URI.create(issuer + "/oauth2/authorize"))
-                .state(state)
-                .nonce(nonce)
-                .codeChallenge(verifier, CodeChallengeMethod.S256)
-                .build()
-                .toURI();
-        return new RealBrowserTest.Started(uri, state, nonce, verifier);
     }
 
     static String register(String label) {
@@ -139,27 +59,12 @@ class AccountSecurityBrowserTest {
         return email;
     }
 
-    void waitForPath(String path) {
-        chromium.waitForPath(path);
-    }
-
     void waitForText(String text) {
         until(d -> d.findElement(By.tagName("body")).getText().contains(text));
     }
 
-    void until(java.util.function.Function<org.openqa.selenium.WebDriver, Boolean> condition) {
-        chromium.until(condition);
-    }
-
     String page() {
         return "the browser is at " + driver.getCurrentUrl() + "\n" + driver.getPageSource();
-    }
-
-    void signIn(String email) {
-        waitForPath("/login");
-        driver.findElement(By.id("email")).sendKeys(email);
-        driver.findElement(By.id("password")).sendKeys(PASSWORD);
-        driver.findElement(By.cssSelector("button[type=submit]")).click();
     }
 
     void press(String formAction) {
@@ -207,7 +112,7 @@ class AccountSecurityBrowserTest {
         server.clock.advance(Duration.ofSeconds(30));
 
         // 4. A client sends the browser to sign in: password, then the TOTP code on the hosted second step.
-        var start = authorizationRequest();
+        var start = flow.start();
         driver.get(start.uri().toString());
         signIn(email);
         new WebDriverWait(driver, WAIT)
@@ -217,32 +122,13 @@ class AccountSecurityBrowserTest {
         driver.findElement(By.cssSelector("form[action='/login/mfa'] button[type=submit]:not([name])"))
                 .click();
         new WebDriverWait(driver, WAIT)
-                .until(d -> d.getCurrentUrl().startsWith(redirectUri.toString())
+                .until(d -> d.getCurrentUrl().startsWith(callback.redirectUri().toString())
                         || URI.create(d.getCurrentUrl()).getPath().equals("/consent"));
         if (URI.create(driver.getCurrentUrl()).getPath().equals("/consent"))
             driver.findElement(By.cssSelector("button[value=allow]")).click();
 
-        URI landed = received.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
-        assertThat(landed).as(this::page).isNotNull();
-        var response = AuthorizationResponse.parse(landed);
-        assertThat(response.indicatesSuccess()).as(landed.toString()).isTrue();
-        assertThat(response.getState()).isEqualTo(start.state());
-
-        var tokens = OIDCTokenResponseParser.parse(new TokenRequest(
-                        URI.create(issuer + "/oauth2/token"),
-                        new ClientSecretBasic(clientId, clientSecret),
-                        new AuthorizationCodeGrant(
-                                response.toSuccessResponse().getAuthorizationCode(), redirectUri, start.verifier()))
-                .toHTTPRequest()
-                .send());
-        assertThat(tokens.indicatesSuccess()).as(tokens.toString()).isTrue();
-        var ok = (OIDCTokenResponse) tokens.toSuccessResponse();
-        var claims = new IDTokenValidator(
-                        new Issuer(issuer),
-                        clientId,
-                        JWSAlgorithm.RS256,
-                        URI.create(issuer + "/.well-known/jwks.json").toURL())
-                .validate(ok.getOIDCTokens().getIDToken(), start.nonce());
+        URI landed = landedAt(callback);
+        var claims = flow.redeem(start, landed).idToken();
         assertThat(claims.getStringListClaim("amr")).contains("pwd", "otp", "mfa");
     }
 
@@ -263,14 +149,7 @@ class AccountSecurityBrowserTest {
         assertThat(driver.findElement(By.tagName("body")).getText()).contains("No passkey or security key yet.");
         var form = driver.findElement(By.id("passkey-add"));
         assertThat(form.isDisplayed()).as("the script shows the form").isTrue();
-        driver.findElement(By.id("passkey-name")).sendKeys("Chromium passkey");
-        driver.findElement(By.id("passkey-add-button")).click();
-
-        until(d -> d.getCurrentUrl().contains("notice=passkey_added")
-                || !d.findElement(By.id("passkey-status")).getText().isBlank()
-                        && !d.findElement(By.id("passkey-status"))
-                                .getText()
-                                .equals("Follow the instructions of your browser."));
+        addPasskey("Chromium passkey");
         assertThat(driver.getCurrentUrl()).as(this::page).contains("notice=passkey_added");
         assertThat(driver.findElement(By.tagName("body")).getText())
                 .contains("The passkey was added.")

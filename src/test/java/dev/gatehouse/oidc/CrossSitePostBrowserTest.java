@@ -3,161 +3,87 @@ package dev.gatehouse.oidc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.nimbusds.oauth2.sdk.AuthorizationResponse;
-import com.nimbusds.oauth2.sdk.ResponseType;
-import com.nimbusds.oauth2.sdk.Scope;
-import com.nimbusds.oauth2.sdk.id.ClientID;
-import com.nimbusds.oauth2.sdk.id.State;
-import com.nimbusds.oauth2.sdk.pkce.CodeChallengeMethod;
-import com.nimbusds.oauth2.sdk.pkce.CodeVerifier;
-import com.nimbusds.openid.connect.sdk.AuthenticationRequest;
-import com.nimbusds.openid.connect.sdk.Nonce;
 import com.nimbusds.openid.connect.sdk.Prompt;
-import com.sun.net.httpserver.HttpServer;
 import dev.gatehouse.testkit.TestServer;
-import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
-import org.openqa.selenium.WebDriver;
 
 /**
  * An authorization request a client's page POSTs (OIDC Core §3.1.2.1) from another site, in Debian's chromium: the
  * browser keeps the {@code SameSite=Lax} SSO cookie out of a cross-site POST, so Gatehouse has the browser post it
  * again from its own origin, and a signed-in user gets a code without a password, with {@code prompt=none} too.
  * Gatehouse is on {@code localhost}, the client on {@code 127.0.0.1}: different sites. Skipped without chromium as
- * {@link RealBrowserTest} is, and failed instead under {@code CI=true}.
+ * every {@link ChromiumTest} is, and failed instead under {@code CI=true}.
  */
-class CrossSitePostBrowserTest {
-    static final String PASSWORD = "Correct-Horse-Battery-9";
-    static final Duration WAIT = Duration.ofSeconds(20);
+class CrossSitePostBrowserTest extends ChromiumTest {
+    /** The client's site: its redirect URI and the page that posts the authorization request. */
+    @RegisterExtension
+    static final ClientCallback client = ClientCallback.start();
 
     static TestServer server;
-    /** The client's site: its redirect URI and the page that posts the authorization request. */
-    static HttpServer client;
+    /** The client's page that posts {@link #form} to the authorization endpoint as soon as it loads. */
+    static URI startPage;
 
-    static final BlockingQueue<URI> received = new ArrayBlockingQueue<>(16);
-    static URI redirectUri;
-    static ClientID clientId;
+    static BrowserFlow flow;
     /** The form the client's page posts; set by each test before the browser opens the page. */
     static volatile Map<String, List<String>> form = Map.of();
 
-    Chromium chromium;
-    WebDriver driver;
-
     @BeforeAll
-    static void start() throws IOException {
-        RealBrowserTest.requireBrowser();
-        client = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        client.createContext("/cb", exchange -> {
-            received.offer(URI.create("http://127.0.0.1:" + client.getAddress().getPort() + exchange.getRequestURI()));
-            send(exchange, "<!doctype html><title>client</title><p>Back at the client.</p>");
-        });
-        client.createContext("/start", exchange -> {
+    static void start() {
+        startPage = client.serve("/start", () -> {
             String fields = form.entrySet().stream()
                     .flatMap(e -> e.getValue().stream()
                             .map(v -> "<input type=\"hidden\" name=\"" + e.getKey() + "\" value=\"" + v + "\">"))
                     .collect(Collectors.joining());
-            send(
-                    exchange,
-                    "<!doctype html><title>client</title><form method=\"post\" action=\"" + server.base
-                            + "/oauth2/authorize\">" + fields + "</form><script>document.forms[0].submit()</script>");
+            return "<!doctype html><title>client</title><form method=\"post\" action=\"" + server.base
+                    + "/oauth2/authorize\">" + fields + "</form><script>document.forms[0].submit()</script>";
         });
-        client.start();
-        redirectUri = URI.create("http://127.0.0.1:" + client.getAddress().getPort() + "/cb");
         server = TestServer.startOnLocalhost();
-        var r = server.registerClient(
-                TestServer.webClient("Posting App", redirectUri, "openid email", "authorization_code"));
-        clientId = new ClientID(r.text("client_id"));
-    }
-
-    static void send(com.sun.net.httpserver.HttpExchange exchange, String html) throws IOException {
-        byte[] body = html.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
-        exchange.sendResponseHeaders(200, body.length);
-        try (var out = exchange.getResponseBody()) {
-            out.write(body);
-        }
+        flow = BrowserFlow.register(server, "Posting App", client.redirectUri());
     }
 
     @AfterAll
     static void stop() {
         if (server != null) server.close();
-        if (client != null) client.stop(0);
-    }
-
-    @BeforeEach
-    void openBrowser() throws IOException {
-        received.clear();
-        chromium = Chromium.start(WAIT);
-        driver = chromium.driver;
-    }
-
-    @AfterEach
-    void closeBrowser() throws IOException {
-        if (chromium != null) chromium.close();
-    }
-
-    static AuthenticationRequest request(State state, Prompt prompt) {
-        var b = new AuthenticationRequest.Builder(
-                        ResponseType.CODE, new Scope("openid", "email"), clientId, redirectUri)
-                .endpointURI(URI.create(server.base + "/oauth2/authorize"))
-                .state(state)
-                .nonce(new Nonce())
-                .codeChallenge(new CodeVerifier(), CodeChallengeMethod.S256);
-        if (prompt != null) b.prompt(prompt);
-        return b.build();
     }
 
     AuthorizationResponse landed() throws Exception {
-        URI landed = received.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
-        assertThat(landed)
-                .as(() -> "the browser is at " + driver.getCurrentUrl() + "\n" + driver.getPageSource())
-                .isNotNull();
-        return AuthorizationResponse.parse(landed);
+        return AuthorizationResponse.parse(landedAt(client));
     }
 
     @Test
     void whenASignedInBrowserPostsTheRequestFromTheClientsSite_thenItGetsACodeWithoutThePassword() throws Exception {
         String email = server.register("poster" + System.nanoTime() + "@example.com", PASSWORD);
         // Signed in and consented once, by the usual GET.
-        driver.get(request(new State(), null).toURI().toString());
-        chromium.waitForPath("/login");
-        driver.findElement(By.id("email")).sendKeys(email);
-        driver.findElement(By.id("password")).sendKeys(PASSWORD);
-        driver.findElement(By.cssSelector("button[type=submit]")).click();
-        chromium.waitForPath("/consent");
+        driver.get(flow.start().uri().toString());
+        signIn(email);
+        waitForPath("/consent");
         driver.findElement(By.cssSelector("button[value=allow]")).click();
         assertThat(landed().indicatesSuccess()).isTrue();
 
         // Now the client's page posts a request with prompt=none from its own site.
-        var state = new State();
-        form = request(state, new Prompt(Prompt.Type.NONE)).toParameters();
-        driver.get("http://127.0.0.1:" + client.getAddress().getPort() + "/start");
+        var silentRequest = flow.start(request -> request.prompt(new Prompt(Prompt.Type.NONE)));
+        form = silentRequest.request().toParameters();
+        driver.get(startPage.toString());
         var silent = landed();
         assertThat(silent.indicatesSuccess())
                 .as(() -> silent.toErrorResponse().getErrorObject().toString())
                 .isTrue();
-        assertThat(silent.getState()).isEqualTo(state);
+        assertThat(silent.getState()).isEqualTo(silentRequest.state());
 
         // And without prompt: still no password asked.
-        var second = new State();
-        form = request(second, null).toParameters();
-        driver.get("http://127.0.0.1:" + client.getAddress().getPort() + "/start");
+        var second = flow.start();
+        form = second.request().toParameters();
+        driver.get(startPage.toString());
         var again = landed();
         assertThat(again.indicatesSuccess()).isTrue();
-        assertThat(again.getState()).isEqualTo(second);
+        assertThat(again.getState()).isEqualTo(second.state());
     }
 }

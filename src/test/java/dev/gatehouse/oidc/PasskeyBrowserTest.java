@@ -2,41 +2,14 @@ package dev.gatehouse.oidc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.oauth2.sdk.AuthorizationCodeGrant;
-import com.nimbusds.oauth2.sdk.AuthorizationResponse;
-import com.nimbusds.oauth2.sdk.ResponseType;
-import com.nimbusds.oauth2.sdk.Scope;
-import com.nimbusds.oauth2.sdk.TokenRequest;
-import com.nimbusds.oauth2.sdk.auth.ClientSecretBasic;
-import com.nimbusds.oauth2.sdk.auth.Secret;
-import com.nimbusds.oauth2.sdk.id.ClientID;
-import com.nimbusds.oauth2.sdk.id.Issuer;
-import com.nimbusds.oauth2.sdk.id.State;
-import com.nimbusds.oauth2.sdk.pkce.CodeChallengeMethod;
-import com.nimbusds.oauth2.sdk.pkce.CodeVerifier;
-import com.nimbusds.openid.connect.sdk.AuthenticationRequest;
-import com.nimbusds.openid.connect.sdk.Nonce;
-import com.nimbusds.openid.connect.sdk.OIDCTokenResponse;
-import com.nimbusds.openid.connect.sdk.OIDCTokenResponseParser;
-import com.nimbusds.openid.connect.sdk.validators.IDTokenValidator;
-import com.sun.net.httpserver.HttpServer;
 import dev.gatehouse.testkit.TestServer;
-import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import org.openqa.selenium.virtualauthenticator.HasVirtualAuthenticator;
 import org.openqa.selenium.virtualauthenticator.VirtualAuthenticator;
@@ -49,130 +22,34 @@ import org.openqa.selenium.virtualauthenticator.VirtualAuthenticatorOptions;
  * URI with a code the client redeems for an ID token that states the key and {@code mfa}.
  *
  * <p>The server's issuer is {@code http://localhost:<port>}: an RP ID must be a domain, and http://localhost is a
- * secure context. Skipped (failed under {@code CI=true}) without chromium, as {@link RealBrowserTest}.
+ * secure context. Skipped (failed under {@code CI=true}) without chromium, as every {@link ChromiumTest}.
  */
-class PasskeyBrowserTest {
-    static final String PASSWORD = RealBrowserTest.PASSWORD;
-    static final java.time.Duration WAIT = RealBrowserTest.WAIT;
+class PasskeyBrowserTest extends ChromiumTest {
+    @RegisterExtension
+    static final ClientCallback callback = ClientCallback.start();
 
     static TestServer server;
-    static HttpServer callback;
-    static final BlockingQueue<URI> received = new ArrayBlockingQueue<>(16);
-    static URI redirectUri;
-    static ClientID clientId;
-    static Secret clientSecret;
-
-    Chromium chromium;
-    WebDriver driver;
+    static BrowserFlow flow;
 
     @BeforeAll
-    static void start() throws IOException {
-        RealBrowserTest.requireBrowser();
-        callback = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        callback.createContext("/cb", exchange -> {
-            received.offer(
-                    URI.create("http://127.0.0.1:" + callback.getAddress().getPort() + exchange.getRequestURI()));
-            byte[] body =
-                    "<!doctype html><title>client</title><p>Back at the client.</p>".getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
-            exchange.sendResponseHeaders(200, body.length);
-            try (var out = exchange.getResponseBody()) {
-                out.write(body);
-            }
-        });
-        callback.start();
-        redirectUri = URI.create("http://127.0.0.1:" + callback.getAddress().getPort() + "/cb");
+    static void start() {
         server = TestServer.startOnLocalhost();
-        var r = server.registerClient(
-                TestServer.webClient("Passkey App", redirectUri, "openid email", "authorization_code"));
-        clientId = new ClientID(r.text("client_id"));
-        clientSecret = new Secret(r.text("client_secret"));
+        flow = BrowserFlow.register(server, "Passkey App", callback.redirectUri());
     }
 
     @AfterAll
     static void stop() {
         if (server != null) server.close();
-        if (callback != null) callback.stop(0);
-    }
-
-    @BeforeEach
-    void openBrowser() throws IOException {
-        received.clear();
-        chromium = Chromium.start(WAIT);
-        driver = chromium.driver;
-    }
-
-    @AfterEach
-    void closeBrowser() throws IOException {
-        if (chromium != null) chromium.close();
-    }
-
-    record Started(URI uri, State state, Nonce nonce, CodeVerifier verifier) {}
-
-    static Started authorizationRequest() {
-        var state = new State();
-        var nonce = new Nonce();
-        var verifier = new CodeVerifier();
-        URI uri = new AuthenticationRequest.Builder(
-                        ResponseType.CODE, new Scope("openid", "email"), clientId, redirectUri)
-                .endpointURI(URI.create(server.base + "/oauth2/authorize"))
-                .state(state)
-                .nonce(nonce)
-                .codeChallenge(verifier, CodeChallengeMethod.S256)
-                .build()
-                .toURI();
-        return new Started(uri, state, nonce, verifier);
-    }
-
-    void until(java.util.function.Function<org.openqa.selenium.WebDriver, Boolean> condition) {
-        chromium.until(condition);
-    }
-
-    void waitForPath(String path) {
-        chromium.waitForPath(path);
-    }
-
-    String whereIsTheBrowser() {
-        return "the browser should have reached the client's redirect URI; it is at " + driver.getCurrentUrl() + "\n"
-                + driver.getPageSource();
     }
 
     /** Waits for the browser at the client (consenting on the way when asked); answers the URI it arrived with. */
     URI atTheClient() throws Exception {
         new WebDriverWait(driver, WAIT)
-                .until(d -> !received.isEmpty()
+                .until(d -> !callback.isEmpty()
                         || URI.create(d.getCurrentUrl()).getPath().equals("/consent"));
-        if (received.isEmpty())
+        if (callback.isEmpty())
             driver.findElement(By.cssSelector("button[value=allow]")).click();
-        URI landed = received.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
-        assertThat(landed).as(this::whereIsTheBrowser).isNotNull();
-        return landed;
-    }
-
-    com.nimbusds.jwt.JWTClaimsSet redeem(Started start, URI landed) throws Exception {
-        var response = AuthorizationResponse.parse(landed);
-        assertThat(response.indicatesSuccess()).as(landed.toString()).isTrue();
-        assertThat(response.getState()).isEqualTo(start.state());
-        var tokens = OIDCTokenResponseParser.parse(new TokenRequest(
-                        URI.create(server.base + "/oauth2/token"),
-                        new ClientSecretBasic(clientId, clientSecret),
-                        new AuthorizationCodeGrant(
-                                response.toSuccessResponse().getAuthorizationCode(), redirectUri, start.verifier()))
-                .toHTTPRequest()
-                .send());
-        assertThat(tokens.indicatesSuccess()).as(tokens.toString()).isTrue();
-        var validator = new IDTokenValidator(
-                new Issuer(server.base),
-                clientId,
-                JWSAlgorithm.RS256,
-                URI.create(server.base + "/.well-known/jwks.json").toURL());
-        return validator
-                .validate(
-                        ((OIDCTokenResponse) tokens.toSuccessResponse())
-                                .getOIDCTokens()
-                                .getIDToken(),
-                        start.nonce())
-                .toJWTClaimsSet();
+        return landedAt(callback);
     }
 
     /**
@@ -204,13 +81,7 @@ class PasskeyBrowserTest {
         waitForPath("/account/security");
         var form = driver.findElement(By.id("passkey-add"));
         new WebDriverWait(driver, WAIT).until(d -> form.isDisplayed());
-        driver.findElement(By.id("passkey-name")).sendKeys("Chromium passkey");
-        driver.findElement(By.id("passkey-add-button")).click();
-        until(d -> d.getCurrentUrl().contains("notice=passkey_added")
-                || !d.findElement(By.id("passkey-status")).getText().isBlank()
-                        && !d.findElement(By.id("passkey-status"))
-                                .getText()
-                                .equals("Follow the instructions of your browser."));
+        addPasskey("Chromium passkey");
         assertThat(driver.getCurrentUrl()).as(driver::getPageSource).contains("notice=passkey_added");
         assertThat(driver.findElement(By.tagName("body")).getText()).contains("Chromium passkey");
     }
@@ -229,13 +100,11 @@ class PasskeyBrowserTest {
                         .setIsUserConsenting(true));
 
         // 1. Sign in with the password through the authorization endpoint.
-        var first = authorizationRequest();
+        var first = flow.start();
         driver.get(first.uri().toString());
-        waitForPath("/login");
-        driver.findElement(By.id("email")).sendKeys(email);
-        driver.findElement(By.id("password")).sendKeys(PASSWORD);
-        driver.findElement(By.cssSelector("button[type=submit]")).click();
-        assertThat(redeem(first, atTheClient()).getStringListClaim("amr")).containsExactly("pwd");
+        signIn(email);
+        assertThat(flow.redeem(first, atTheClient()).idToken().getStringListClaim("amr"))
+                .containsExactly("pwd");
 
         // 2. Register a passkey on the account page (a resident key in the virtual authenticator).
         registerOnTheAccountPage();
@@ -250,7 +119,7 @@ class PasskeyBrowserTest {
         new WebDriverWait(driver, WAIT).until(d -> d.manage().getCookieNamed("gh_sso") == null);
 
         // 4. Sign in with the passkey alone: no email, no password.
-        var second = authorizationRequest();
+        var second = flow.start();
         driver.get(second.uri().toString());
         waitForPath("/login");
         var button = driver.findElement(By.cssSelector("[data-webauthn-start]"));
@@ -259,11 +128,12 @@ class PasskeyBrowserTest {
         button.click();
 
         URI landed = atTheClient();
-        new WebDriverWait(driver, WAIT).until(d -> d.getCurrentUrl().startsWith(redirectUri.toString()));
-        var claims = redeem(second, landed);
+        new WebDriverWait(driver, WAIT)
+                .until(d -> d.getCurrentUrl().startsWith(callback.redirectUri().toString()));
+        var claims = flow.redeem(second, landed).idToken();
         assertThat(claims.getStringListClaim("amr")).contains("user", "mfa").containsAnyOf("hwk", "swk");
         assertThat(claims.getStringClaim("acr")).isEqualTo("urn:gatehouse:acr:mfa");
-        assertThat(claims.getSubject()).isNotBlank();
+        assertThat(claims.getSubject().getValue()).isNotBlank();
     }
 
     @Test
@@ -279,12 +149,9 @@ class PasskeyBrowserTest {
                         .setIsUserConsenting(true));
         assertThat(registerThroughTheApi(server.accessToken(email, PASSWORD))).startsWith("201");
 
-        var start = authorizationRequest();
+        var start = flow.start();
         driver.get(start.uri().toString());
-        waitForPath("/login");
-        driver.findElement(By.id("email")).sendKeys(email);
-        driver.findElement(By.id("password")).sendKeys(PASSWORD);
-        driver.findElement(By.cssSelector("button[type=submit]")).click();
+        signIn(email);
         waitForPath("/login");
         new WebDriverWait(driver, WAIT)
                 .until(d -> !d.findElements(By.cssSelector("form[action='/login/mfa/webauthn'] [data-webauthn-start]"))
@@ -294,7 +161,7 @@ class PasskeyBrowserTest {
         assertThat(button.getText()).isEqualTo("Use a security key or passkey");
         button.click();
 
-        var claims = redeem(start, atTheClient());
+        var claims = flow.redeem(start, atTheClient()).idToken();
         assertThat(claims.getStringListClaim("amr")).contains("pwd", "mfa").containsAnyOf("hwk", "swk");
         assertThat(claims.getStringClaim("acr")).isEqualTo("urn:gatehouse:acr:mfa");
     }

@@ -2,44 +2,15 @@ package dev.gatehouse.oidc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.oauth2.sdk.AuthorizationCodeGrant;
-import com.nimbusds.oauth2.sdk.AuthorizationResponse;
-import com.nimbusds.oauth2.sdk.ResponseType;
-import com.nimbusds.oauth2.sdk.Scope;
-import com.nimbusds.oauth2.sdk.TokenRequest;
-import com.nimbusds.oauth2.sdk.auth.ClientSecretBasic;
-import com.nimbusds.oauth2.sdk.auth.Secret;
-import com.nimbusds.oauth2.sdk.id.ClientID;
-import com.nimbusds.oauth2.sdk.id.Issuer;
-import com.nimbusds.oauth2.sdk.id.State;
-import com.nimbusds.oauth2.sdk.pkce.CodeChallengeMethod;
-import com.nimbusds.oauth2.sdk.pkce.CodeVerifier;
-import com.nimbusds.openid.connect.sdk.AuthenticationRequest;
-import com.nimbusds.openid.connect.sdk.Nonce;
-import com.nimbusds.openid.connect.sdk.OIDCTokenResponse;
-import com.nimbusds.openid.connect.sdk.OIDCTokenResponseParser;
-import com.nimbusds.openid.connect.sdk.validators.IDTokenValidator;
-import com.sun.net.httpserver.HttpServer;
 import dev.gatehouse.testkit.TestServer;
-import java.io.File;
-import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
-import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -48,124 +19,40 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * endpoint, signs in, consents and lands on the client's loopback redirect URI; the client then redeems the code.
  *
  * <p>Without {@code /usr/bin/chromium} or {@code /usr/bin/chromedriver} the test is skipped with a message, except
- * under {@code CI=true}, where it fails ({@code .ci/run} installs both).
+ * under {@code CI=true}, where it fails, as every {@link ChromiumTest}.
  */
-class RealBrowserTest {
-    static final File CHROMIUM = Chromium.BINARY;
-    static final File CHROMEDRIVER = Chromium.DRIVER;
-    static final String PASSWORD = "Correct-Horse-Battery-9";
-    static final Duration WAIT = Duration.ofSeconds(20);
+class RealBrowserTest extends ChromiumTest {
+    /** The client's redirect URI: a tiny loopback server that records each request it gets. */
+    @RegisterExtension
+    static final ClientCallback callback = ClientCallback.start();
+
+    static final URI redirectUri = callback.redirectUri();
+    /** The client's post_logout_redirect_uri, on the same loopback server. */
+    static final URI signedOutUri = callback.alsoRecord("/signed-out");
 
     static TestServer server;
-    /** The client's redirect URI: a tiny loopback server that records each request it gets. */
-    static HttpServer callback;
 
-    static final BlockingQueue<URI> received = new ArrayBlockingQueue<>(16);
-    static URI redirectUri;
-    /** The client's post_logout_redirect_uri, on the same loopback server. */
-    static URI signedOutUri;
-
-    static ClientID clientId;
-    static Secret clientSecret;
-
-    Chromium chromium;
-    WebDriver driver;
+    /** The client: "Browser App", registered for the code flow. */
+    static BrowserFlow flow;
 
     @BeforeAll
-    static void start() throws IOException {
-        requireBrowser();
-        callback = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        com.sun.net.httpserver.HttpHandler record = exchange -> {
-            received.offer(
-                    URI.create("http://127.0.0.1:" + callback.getAddress().getPort() + exchange.getRequestURI()));
-            byte[] body =
-                    "<!doctype html><title>client</title><p>Back at the client.</p>".getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
-            exchange.sendResponseHeaders(200, body.length);
-            try (var out = exchange.getResponseBody()) {
-                out.write(body);
-            }
-        };
-        callback.createContext("/cb", record);
-        callback.createContext("/signed-out", record);
-        callback.start();
-        redirectUri = URI.create("http://127.0.0.1:" + callback.getAddress().getPort() + "/cb");
-        signedOutUri = URI.create("http://127.0.0.1:" + callback.getAddress().getPort() + "/signed-out");
+    static void start() {
         server = TestServer.start();
         var metadata = new java.util.HashMap<String, Object>(
                 TestServer.webClient("Browser App", redirectUri, "openid profile email", "authorization_code"));
         metadata.put("post_logout_redirect_uris", List.of(signedOutUri.toString()));
-        var r = server.registerClient(metadata);
-        clientId = new ClientID(r.text("client_id"));
-        clientSecret = new Secret(r.text("client_secret"));
-    }
-
-    static void requireBrowser() {
-        for (File f : List.of(CHROMIUM, CHROMEDRIVER)) {
-            if (f.canExecute()) continue;
-            String message = f + " is missing: the real-browser test of the hosted pages cannot run"
-                    + " (apt-get install chromium chromium-driver)";
-            if ("true".equalsIgnoreCase(System.getenv("CI"))) throw new AssertionError(message + " (CI=true)");
-            System.err.println("SKIPPED: " + message);
-            Assumptions.abort(message);
-        }
+        flow = BrowserFlow.webClient(server.base, server.registerClient(metadata), redirectUri);
     }
 
     @AfterAll
     static void stop() {
         if (server != null) server.close();
-        if (callback != null) callback.stop(0);
-    }
-
-    @BeforeEach
-    void openBrowser() throws IOException {
-        received.clear();
-        chromium = Chromium.start(WAIT);
-        driver = chromium.driver;
-    }
-
-    @AfterEach
-    void closeBrowser() throws IOException {
-        if (chromium != null) chromium.close();
-    }
-
-    record Started(URI uri, State state, Nonce nonce, CodeVerifier verifier) {}
-
-    static Started authorizationRequest(String extraQuery) {
-        var state = new State();
-        var nonce = new Nonce();
-        var verifier = new CodeVerifier();
-        URI uri = new AuthenticationRequest.Builder(
-                        ResponseType.CODE, new Scope("openid", "email"), clientId, redirectUri)
-                .endpointURI(URI.create(server.base + "/oauth2/authorize"))
-                .state(state)
-                .nonce(nonce)
-                .codeChallenge(verifier, CodeChallengeMethod.S256)
-                .build()
-                .toURI();
-        return new Started(extraQuery == null ? uri : URI.create(uri + "&" + extraQuery), state, nonce, verifier);
-    }
-
-    void waitForPath(String path) {
-        chromium.waitForPath(path);
-    }
-
-    String whereIsTheBrowser() {
-        return "the browser should have reached the client's redirect URI; it is at " + driver.getCurrentUrl() + "\n"
-                + driver.getPageSource();
-    }
-
-    void signIn(String email) {
-        waitForPath("/login");
-        driver.findElement(By.id("email")).sendKeys(email);
-        driver.findElement(By.id("password")).sendKeys(PASSWORD);
-        driver.findElement(By.cssSelector("button[type=submit]")).click();
     }
 
     @Test
     void whenAUserSignsInAndConsentsInChromium_thenTheClientGetsACodeAndRedeemsItForTokens() throws Exception {
         String email = server.register("browser" + System.nanoTime() + "@example.com", PASSWORD);
-        var start = authorizationRequest(null);
+        var start = flow.start();
         driver.get(start.uri().toString());
 
         signIn(email);
@@ -176,33 +63,13 @@ class RealBrowserTest {
                 .contains("See your email address");
         driver.findElement(By.cssSelector("button[value=allow]")).click();
 
-        URI landed = received.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
-        assertThat(landed).as(this::whereIsTheBrowser).isNotNull();
+        URI landed = landedAt(callback);
         new WebDriverWait(driver, WAIT).until(d -> d.getCurrentUrl().startsWith(redirectUri.toString()));
         assertThat(driver.findElement(By.tagName("body")).getText()).contains("Back at the client.");
 
-        var response = AuthorizationResponse.parse(landed);
-        assertThat(response.indicatesSuccess()).as(landed.toString()).isTrue();
-        assertThat(response.getState()).isEqualTo(start.state());
-        var code = response.toSuccessResponse().getAuthorizationCode();
-        assertThat(code).isNotNull();
-
-        var tokens = OIDCTokenResponseParser.parse(new TokenRequest(
-                        URI.create(server.base + "/oauth2/token"),
-                        new ClientSecretBasic(clientId, clientSecret),
-                        new AuthorizationCodeGrant(code, redirectUri, start.verifier()))
-                .toHTTPRequest()
-                .send());
-        assertThat(tokens.indicatesSuccess()).as(tokens.toString()).isTrue();
-        var ok = (OIDCTokenResponse) tokens.toSuccessResponse();
-        assertThat(ok.getOIDCTokens().getAccessToken().getValue()).isNotBlank();
-        var validator = new IDTokenValidator(
-                new Issuer(server.base),
-                clientId,
-                JWSAlgorithm.RS256,
-                URI.create(server.base + "/.well-known/jwks.json").toURL());
-        var claims = validator.validate(ok.getOIDCTokens().getIDToken(), start.nonce());
-        assertThat(claims.getSubject().getValue()).isNotBlank();
+        var redeemed = flow.redeem(start, landed);
+        assertThat(redeemed.tokens().getAccessToken().getValue()).isNotBlank();
+        assertThat(redeemed.idToken().getSubject().getValue()).isNotBlank();
     }
 
     /**
@@ -212,31 +79,29 @@ class RealBrowserTest {
     @Test
     void whenTheUserConfirmsASignOutInChromium_thenTheBrowserReachesThePostLogoutRedirectUri() throws Exception {
         String email = server.register("browser-out" + System.nanoTime() + "@example.com", PASSWORD);
-        driver.get(authorizationRequest(null).uri().toString());
+        driver.get(flow.start().uri().toString());
         signIn(email);
         waitForPath("/consent");
         driver.findElement(By.cssSelector("button[value=allow]")).click();
-        assertThat(received.poll(WAIT.toSeconds(), TimeUnit.SECONDS))
-                .as(this::whereIsTheBrowser)
-                .isNotNull();
+        landedAt(callback);
 
-        driver.get(server.base + "/oauth2/logout?client_id=" + clientId.getValue() + "&post_logout_redirect_uri="
+        driver.get(server.base + "/oauth2/logout?client_id=" + flow.clientId.getValue() + "&post_logout_redirect_uri="
                 + java.net.URLEncoder.encode(signedOutUri.toString(), StandardCharsets.UTF_8) + "&state=out-1");
         waitForPath("/logout");
         driver.findElement(By.cssSelector("button[type=submit]")).click();
 
-        URI landed = received.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+        URI landed = callback.next(WAIT);
         assertThat(landed).as(this::whereIsTheBrowser).isEqualTo(URI.create(signedOutUri + "?state=out-1"));
         // Signed out: a new authorization request asks for the password again.
-        driver.get(authorizationRequest(null).uri().toString());
+        driver.get(flow.start().uri().toString());
         waitForPath("/login");
     }
 
     @Test
     void whenUiLocalesIsGerman_thenChromiumShowsTheGermanPagesAllTheWayToTheClient() throws Exception {
         String email = server.register("browser-de" + System.nanoTime() + "@example.com", PASSWORD);
-        var start = authorizationRequest("ui_locales=de");
-        driver.get(start.uri().toString());
+        var start = flow.start();
+        driver.get(start.uri() + "&ui_locales=de");
 
         waitForPath("/login");
         assertThat(driver.findElement(By.tagName("html")).getAttribute("lang")).isEqualTo("de");
@@ -263,10 +128,7 @@ class RealBrowserTest {
                 .contains("Ihre E-Mail-Adresse sehen");
         driver.findElement(By.cssSelector("button[value=allow]")).click();
 
-        URI landed = received.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
-        assertThat(landed).as(this::whereIsTheBrowser).isNotNull();
-        var response = AuthorizationResponse.parse(landed);
-        assertThat(response.indicatesSuccess()).as(landed.toString()).isTrue();
-        assertThat(response.getState()).isEqualTo(start.state());
+        URI landed = landedAt(callback);
+        flow.code(start, landed); // a success that answers this request
     }
 }

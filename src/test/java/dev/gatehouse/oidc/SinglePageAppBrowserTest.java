@@ -4,47 +4,34 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.nimbusds.oauth2.sdk.ResponseType;
 import com.nimbusds.oauth2.sdk.Scope;
 import com.nimbusds.oauth2.sdk.id.ClientID;
-import com.nimbusds.oauth2.sdk.id.State;
-import com.nimbusds.oauth2.sdk.pkce.CodeChallengeMethod;
-import com.nimbusds.oauth2.sdk.pkce.CodeVerifier;
-import com.nimbusds.openid.connect.sdk.AuthenticationRequest;
-import com.nimbusds.openid.connect.sdk.Nonce;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.gatehouse.testkit.TestServer;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 
 /**
  * A single-page app in Debian's chromium (ADR 0017): a public client whose pages live on another origin than
  * Gatehouse redeems its code with {@code fetch}, reads userinfo and revokes its refresh token, all cross-origin under
  * the browser's own CORS checks. A page on a third origin, holding the same app's access token, cannot read the
- * answers. Skipped without chromium as {@link RealBrowserTest} is, and failed instead under {@code CI=true}.
+ * answers. Skipped without chromium as every {@link ChromiumTest} is, and failed instead under {@code CI=true}.
  */
-class SinglePageAppBrowserTest {
-    static final String PASSWORD = "Correct-Horse-Battery-9";
-    static final Duration WAIT = Duration.ofSeconds(20);
+class SinglePageAppBrowserTest extends ChromiumTest {
     static final ObjectMapper JSON = new ObjectMapper();
 
-    static TestServer server;
     /** The app's own web server: its pages are on http://127.0.0.1:port, another origin than Gatehouse's. */
-    static HttpServer app;
+    @RegisterExtension
+    static final ClientCallback app = ClientCallback.start(() -> page(callbackScript()));
 
-    static String appOrigin;
+    static TestServer server;
     static ClientID clientId;
+    /** The app as a client: public, so its page redeems the code itself. */
+    static BrowserFlow flow;
     /** What the app's callback page redeems the code with; set by each test before it sends the browser. */
     static volatile String verifier = "";
     /** The access token the page on another origin tries to use. */
@@ -52,56 +39,35 @@ class SinglePageAppBrowserTest {
     /** The refresh token the app's revocation page revokes. */
     static volatile String refreshToken = "";
 
-    Chromium chromium;
-
     @BeforeAll
-    static void start() throws IOException {
-        RealBrowserTest.requireBrowser();
+    static void start() {
         server = TestServer.start();
-        app = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        app.createContext("/cb", exchange -> page(exchange, callbackScript()));
-        app.createContext("/elsewhere", exchange -> page(exchange, elsewhereScript()));
-        app.createContext("/revoke", exchange -> page(exchange, revokeScript()));
-        app.start();
-        appOrigin = "http://127.0.0.1:" + app.getAddress().getPort();
+        app.serve("/elsewhere", () -> page(elsewhereScript()));
+        app.serve("/revoke", () -> page(revokeScript()));
         var r = server.registerClient(
                 "client_name",
                 "Single-Page App",
                 "grant_types",
                 List.of("authorization_code", "refresh_token"),
                 "redirect_uris",
-                List.of(appOrigin + "/cb"),
+                List.of(app.redirectUri().toString()),
                 "token_endpoint_auth_method",
                 "none",
                 "scope",
                 "openid email offline_access");
         clientId = new ClientID(r.text("client_id"));
+        flow = new BrowserFlow(
+                server.base, clientId, null, app.redirectUri(), new Scope("openid", "email", "offline_access"));
     }
 
     @AfterAll
     static void stop() {
         if (server != null) server.close();
-        if (app != null) app.stop(0);
     }
 
-    @BeforeEach
-    void openBrowser() throws IOException {
-        chromium = Chromium.start(WAIT);
-    }
-
-    @AfterEach
-    void closeBrowser() throws IOException {
-        if (chromium != null) chromium.close();
-    }
-
-    static void page(HttpExchange exchange, String script) throws IOException {
-        byte[] body = ("<!doctype html><title>app</title><pre id=out></pre><script>" + script + "</script>")
-                .getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
-        exchange.sendResponseHeaders(200, body.length);
-        try (var out = exchange.getResponseBody()) {
-            out.write(body);
-        }
+    /** A page of the app that runs {@code script}; what it read goes to {@code <pre id=out>}. */
+    static String page(String script) {
+        return "<!doctype html><title>app</title><pre id=out></pre><script>" + script + "</script>";
     }
 
     static String js(String s) {
@@ -183,28 +149,13 @@ class SinglePageAppBrowserTest {
     @Test
     void whenTheAppRedeemsItsCodeWithFetch_thenTheBrowserLetsItReadTokensUserinfoAndRevocation() throws Exception {
         String email = server.register("spa" + System.nanoTime() + "@example.com", PASSWORD);
-        var pkce = new CodeVerifier();
-        verifier = pkce.getValue();
-        URI authorize = new AuthenticationRequest.Builder(
-                        ResponseType.CODE,
-                        new Scope("openid", "email", "offline_access"),
-                        clientId,
-                        URI.create(appOrigin + "/cb"))
-                .endpointURI(URI.create(server.base + "/oauth2/authorize"))
-                .state(new State())
-                .nonce(new Nonce())
-                .codeChallenge(pkce, CodeChallengeMethod.S256)
-                .build()
-                .toURI();
-        var driver = chromium.driver;
-        driver.get(authorize.toString());
-        chromium.waitForPath("/login");
-        driver.findElement(By.id("email")).sendKeys(email);
-        driver.findElement(By.id("password")).sendKeys(PASSWORD);
-        driver.findElement(By.cssSelector("button[type=submit]")).click();
-        chromium.waitForPath("/consent");
+        var start = flow.start();
+        verifier = start.verifier().getValue();
+        driver.get(start.uri().toString());
+        signIn(email);
+        waitForPath("/consent");
         driver.findElement(By.cssSelector("button[value=allow]")).click();
-        chromium.waitForPath("/cb");
+        waitForPath("/cb");
 
         JsonNode out = result();
         assertThat(out.path("failed").isMissingNode()).as(out.toString()).isTrue();
@@ -221,14 +172,14 @@ class SinglePageAppBrowserTest {
         stolenToken = out.path("access").asText();
         var check = server.http.get("/oauth2/userinfo").bearer(stolenToken).send();
         assertThat(check.status()).as("the token itself is still good").isEqualTo(200);
-        driver.get("http://localhost:" + app.getAddress().getPort() + "/elsewhere");
+        driver.get("http://localhost:" + app.port() + "/elsewhere");
         JsonNode elsewhere = result();
         assertThat(elsewhere.path("failed").asText()).as(elsewhere.toString()).startsWith("TypeError");
         assertThat(elsewhere.path("body").isMissingNode()).isTrue();
 
         // Back at the app: it revokes its refresh token, and can read that it is gone.
         refreshToken = out.path("refresh").asText();
-        driver.get(appOrigin + "/revoke");
+        driver.get(app.uri("/revoke").toString());
         JsonNode revoked = result();
         assertThat(revoked.path("failed").isMissingNode())
                 .as(revoked.toString())

@@ -1,0 +1,100 @@
+package dev.gatehouse.oidc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebDriver;
+
+/**
+ * A test in Debian's chromium ({@link Chromium}): a fresh browser for each test, closed after it, and the steps the
+ * real-browser tests share. Without {@code /usr/bin/chromium} or {@code /usr/bin/chromedriver} the test class is
+ * skipped with a message, except under {@code CI=true}, where it fails ({@code .ci/run} installs both).
+ */
+abstract class ChromiumTest {
+    /** The password of the accounts the tests register. */
+    static final String PASSWORD = "Correct-Horse-Battery-9";
+    /** How long the browser and the tests wait: for a page, a script, an element, the client's redirect URI. */
+    static final Duration WAIT = Duration.ofSeconds(20);
+
+    Chromium chromium;
+    WebDriver driver;
+
+    /** Runs before the test class's own {@code @BeforeAll}: a class skipped here starts no server. */
+    @BeforeAll
+    static void requireBrowser() {
+        for (File f : List.of(Chromium.BINARY, Chromium.DRIVER)) {
+            if (f.canExecute()) continue;
+            String message = f + " is missing: the real-browser test of the hosted pages cannot run"
+                    + " (apt-get install chromium chromium-driver)";
+            if ("true".equalsIgnoreCase(System.getenv("CI"))) throw new AssertionError(message + " (CI=true)");
+            System.err.println("SKIPPED: " + message);
+            Assumptions.abort(message);
+        }
+    }
+
+    @BeforeEach
+    void openBrowser() throws IOException {
+        chromium = Chromium.start(WAIT);
+        driver = chromium.driver;
+    }
+
+    @AfterEach
+    void closeBrowser() throws IOException {
+        if (chromium != null) chromium.close();
+    }
+
+    void waitForPath(String path) {
+        chromium.waitForPath(path);
+    }
+
+    void until(Function<WebDriver, Boolean> condition) {
+        chromium.until(condition);
+    }
+
+    /** Waits for the hosted login page and signs in there as {@code email}, with {@link #PASSWORD}. */
+    void signIn(String email) {
+        waitForPath("/login");
+        driver.findElement(By.id("email")).sendKeys(email);
+        driver.findElement(By.id("password")).sendKeys(PASSWORD);
+        driver.findElement(By.cssSelector("button[type=submit]")).click();
+    }
+
+    /**
+     * On {@code /account/security}, with its passkey form shown: adds a passkey named {@code name} through the page's
+     * script, and waits until the script is done (back on the page with a notice, or another status than its prompt).
+     */
+    void addPasskey(String name) {
+        driver.findElement(By.id("passkey-name")).sendKeys(name);
+        driver.findElement(By.id("passkey-add-button")).click();
+        until(d -> d.getCurrentUrl().contains("notice=passkey_added")
+                || !d.findElement(By.id("passkey-status")).getText().isBlank()
+                        && !d.findElement(By.id("passkey-status"))
+                                .getText()
+                                .equals("Follow the instructions of your browser."));
+    }
+
+    String whereIsTheBrowser() {
+        return "the browser should have reached the client's redirect URI; it is at " + driver.getCurrentUrl() + "\n"
+                + driver.getPageSource();
+    }
+
+    /**
+     * The URI the browser comes back to {@code client} with next, waiting up to {@link #WAIT}; fails, saying where the
+     * browser is instead, when none comes.
+     */
+    URI landedAt(ClientCallback client) throws InterruptedException {
+        URI landed = client.next(WAIT);
+        assertThat(landed).as(this::whereIsTheBrowser).isNotNull();
+        return landed;
+    }
+}
