@@ -45,12 +45,13 @@ public final class ScopeRoutes implements RouteGroup {
                 .returns(200, ScopeList.class);
         api.post("/v1/admin/scopes", this::create)
                 .tag("scopes")
-                .summary("Create a scope")
+                .summary(
+                        "Create a scope; its claims (released by userinfo and ID tokens) are among discovery's claims_supported")
                 .permission("scopes:write")
                 .body(ScopeBody.class)
                 .returns(201, ScopeView.class)
                 .returns(409, "a scope with this name exists")
-                .returns(422, "invalid fields");
+                .returns(422, "invalid fields, or a claim Gatehouse does not have");
         api.get("/v1/admin/scopes/defaults", this::defaults)
                 .tag("scopes")
                 .summary("The scopes granted when a client asks for none")
@@ -70,7 +71,7 @@ public final class ScopeRoutes implements RouteGroup {
                 .returns(200, ScopeView.class)
                 .returns(404, "no such scope")
                 .returns(409, "system scope, or the new name is taken")
-                .returns(422, "invalid fields");
+                .returns(422, "invalid fields, or a claim Gatehouse does not have");
         api.delete("/v1/admin/scopes/{scope_name}", this::delete)
                 .tag("scopes")
                 .summary("Delete a scope (system scopes cannot be deleted)")
