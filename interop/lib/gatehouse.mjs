@@ -57,12 +57,14 @@ export async function registerClient(metadata) {
 }
 
 /** A confidential machine client allowed the given scope, registered for the given authentication method. */
-export function registerMachineClient(scope = 'reports:read reports:write', method = 'client_secret_basic') {
+export function registerMachineClient(scope = 'reports:read reports:write', method = 'client_secret_basic', resources) {
   return registerClient({
     client_name: `interop ${method}`,
     grant_types: ['client_credentials'],
     token_endpoint_auth_method: method,
     scope,
+    // Gatehouse's metadata: the RFC 8707 resources an administrator lets this client ask tokens for.
+    ...(resources ? { resources } : {}),
   });
 }
 

@@ -68,9 +68,9 @@ describe('client credentials grant', () => {
   });
 
   test('a resource indicator (RFC 8707) becomes the audience, and jose refuses the token for another audience', async () => {
-    const registered = await registerMachineClient('a');
-    const config = await configure(registered);
     const resource = 'https://api.example.com/';
+    const registered = await registerMachineClient('a', 'client_secret_basic', [resource]);
+    const config = await configure(registered);
     const tokens = await client.clientCredentialsGrant(config, { resource });
     const { payload } = await verifyAccessToken(tokens.access_token, { audience: resource });
     assert.deepEqual([payload.aud].flat(), [resource]);
@@ -137,6 +137,16 @@ describe('client credentials grant: refusals', () => {
       assert,
       client.genericGrantRequest(config, 'urn:example:grant-type:nonsense', { foo: 'bar' }),
       'unsupported_grant_type',
+      400,
+    );
+  });
+
+  test('a resource the client is not registered for is invalid_target (RFC 8707)', async () => {
+    const config = await configure(await registerMachineClient('a', 'client_secret_basic', ['https://api.example.com/']));
+    await rejectsWithOAuthError(
+      assert,
+      client.clientCredentialsGrant(config, { resource: 'https://payroll.example.com/' }),
+      'invalid_target',
       400,
     );
   });

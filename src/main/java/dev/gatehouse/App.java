@@ -196,6 +196,7 @@ public final class App implements AutoCloseable {
                 mfaGate,
                 config.requireVerifiedEmail());
         var idTokens = new dev.gatehouse.oidc.IdTokenService(keyRing, config.issuer(), clock, config.accessTokenTtl());
+        var resourcePolicy = new dev.gatehouse.oauth.clients.ResourcePolicy(config.issuer(), config.apiAudience());
         var authorize = new dev.gatehouse.oauth.authorize.AuthorizeService(
                 db,
                 new dev.gatehouse.oauth.authorize.JdbiCodeStore(),
@@ -208,14 +209,15 @@ public final class App implements AutoCloseable {
                 config.issuer(),
                 scopes,
                 idTokens::issueForCode,
-                idTokens::verifyHint);
+                idTokens::verifyHint,
+                resourcePolicy);
         var deviceStore = new dev.gatehouse.oauth.device.JdbiDeviceStore();
         var devices = new dev.gatehouse.oauth.device.DeviceService(
-                db, deviceStore, clients, sessions, audit, secrets, clock, scopes);
+                db, deviceStore, clients, sessions, audit, secrets, clock, scopes, resourcePolicy);
         var releasedClaims = new dev.gatehouse.oidc.ReleasedClaims(accounts, scopes);
         var userTokens = new dev.gatehouse.oauth.token.UserTokens(
                 accessTokens, idTokens, releasedClaims, config.apiAudience(), dpopBindings);
-        var tokenEndpoint = new dev.gatehouse.oauth.token.TokenEndpoint(clients)
+        var tokenEndpoint = new dev.gatehouse.oauth.token.TokenEndpoint(clients, resourcePolicy)
                 .register(new dev.gatehouse.oauth.token.AuthorizationCodeGrantHandler(authorize, userTokens))
                 .register(new dev.gatehouse.oauth.token.RefreshTokenGrantHandler(
                         sessions, authorize, devices, userTokens, dpopBindings))
@@ -223,7 +225,7 @@ public final class App implements AutoCloseable {
                         accessTokens, config.apiAudience(), scopes))
                 .register(new dev.gatehouse.oauth.token.DeviceCodeGrantHandler(devices, userTokens))
                 .register(new dev.gatehouse.oauth.token.TokenExchangeGrantHandler(
-                        introspector, accessTokens, audit, config.apiAudience()));
+                        introspector, accessTokens, audit, config.apiAudience(), resourcePolicy));
 
         var groups = new ArrayList<dev.gatehouse.platform.http.RouteGroup>();
         HttpServer[] self = new HttpServer[1];

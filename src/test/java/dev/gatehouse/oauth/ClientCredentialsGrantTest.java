@@ -81,6 +81,100 @@ class ClientCredentialsGrantTest {
         assertThat(claims.getIssuer()).isEqualTo(server.base);
     }
 
+    static TokenResponse tokenFor(Registered c, URI... resources) throws Exception {
+        var request = new TokenRequest(
+                URI.create(server.base + "/oauth2/token"),
+                new ClientSecretBasic(c.id(), c.secret()),
+                new ClientCredentialsGrant(),
+                null,
+                List.of(resources),
+                null);
+        return TokenResponse.parse(request.toHTTPRequest().send());
+    }
+
+    @Test
+    void whenAClientAsksForAResource_thenOnlyTheIssuerAndWhatItIsRegisteredForAreGranted() throws Exception {
+        // RFC 8707 §2 and ADR 0025: the audience says which API may accept the token, so an administrator decides.
+        URI orders = URI.create("https://orders.example/api");
+        URI payroll = URI.create("https://payroll.example/api");
+        var plain = register("client_secret_basic", "reports:read");
+        var refused = tokenFor(plain, orders);
+        assertThat(refused.indicatesSuccess()).isFalse();
+        assertThat(refused.toErrorResponse().getErrorObject().getCode()).isEqualTo("invalid_target");
+        assertThat(refused.toErrorResponse().getErrorObject().getHTTPStatusCode())
+                .isEqualTo(400);
+        var issuer = tokenFor(plain, URI.create(server.base));
+        assertThat(issuer.indicatesSuccess()).isTrue();
+
+        var r = server.http
+                .post("/oauth2/register")
+                .bearer(admin)
+                .json(map(
+                        "client_name",
+                        "orders job",
+                        "grant_types",
+                        List.of("client_credentials"),
+                        "scope",
+                        "reports:read",
+                        "resources",
+                        List.of(orders.toString())))
+                .send();
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        assertThat(r.json().path("resources").get(0).asText()).isEqualTo(orders.toString());
+        var ordersJob = new Registered(new ClientID(r.text("client_id")), new Secret(r.text("client_secret")));
+        var granted = tokenFor(ordersJob, orders);
+        assertThat(granted.indicatesSuccess()).isTrue();
+        assertThat(SignedJWT.parse(granted.toSuccessResponse()
+                                .getTokens()
+                                .getAccessToken()
+                                .getValue())
+                        .getJWTClaimsSet()
+                        .getAudience())
+                .containsExactly(orders.toString());
+        assertThat(tokenFor(ordersJob, orders, payroll)
+                        .toErrorResponse()
+                        .getErrorObject()
+                        .getCode())
+                .isEqualTo("invalid_target");
+
+        // The client managing itself (RFC 7592) may narrow its resources, never widen them.
+        String rat = r.text("registration_access_token");
+        var wider = server.http
+                .put("/oauth2/register/" + ordersJob.id().getValue())
+                .bearer(rat)
+                .json(map(
+                        "client_id",
+                        ordersJob.id().getValue(),
+                        "grant_types",
+                        List.of("client_credentials"),
+                        "resources",
+                        List.of(orders.toString(), payroll.toString())))
+                .send();
+        assertThat(wider.status()).as(wider.body()).isEqualTo(400);
+        assertThat(wider.text("error")).isEqualTo("invalid_client_metadata");
+        var kept = server.http
+                .put("/oauth2/register/" + ordersJob.id().getValue())
+                .bearer(rat)
+                .json(map("client_id", ordersJob.id().getValue(), "grant_types", List.of("client_credentials")))
+                .send();
+        assertThat(kept.status()).as(kept.body()).isEqualTo(200);
+        assertThat(kept.json().path("resources").get(0).asText()).isEqualTo(orders.toString());
+        assertThat(tokenFor(ordersJob, orders).indicatesSuccess()).isTrue();
+
+        // What may be registered: absolute URIs without fragment, or audience names, without spaces.
+        for (Object bad : List.of(
+                List.of("https://orders.example/api#x"), List.of("two words"), List.of(""), List.of(7), "orders")) {
+            var b = server.http
+                    .post("/oauth2/register")
+                    .bearer(admin)
+                    .json(map("grant_types", List.of("client_credentials"), "resources", bad))
+                    .send();
+            assertThat(b.status()).as(String.valueOf(bad)).isEqualTo(400);
+            assertThat(b.text("error")).isEqualTo("invalid_client_metadata");
+            assertThat(b.text("error_description")).contains("resources");
+        }
+    }
+
     @Test
     void whenAClientRegistersAnAccessTokenAlgorithm_thenItsTokensAreSignedWithItAndStillVerify() throws Exception {
         for (String alg : List.of("RS256", "PS256", "EdDSA", "ES256")) {

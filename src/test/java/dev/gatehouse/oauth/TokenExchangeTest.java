@@ -79,7 +79,13 @@ class TokenExchangeTest {
                 "grant_types",
                 List.of(GRANT),
                 "token_endpoint_auth_method",
-                "client_secret_basic"));
+                "client_secret_basic",
+                "resources",
+                List.of(
+                        "https://orders.example/api",
+                        "https://orders.example/",
+                        "billing",
+                        "https://payments.example/")));
         if (impersonation) m.put("token_exchange_impersonation", true);
         return register(m);
     }
@@ -363,6 +369,16 @@ class TokenExchangeTest {
                         .text("error"))
                 .isEqualTo("invalid_target");
         assertThat(raw(gateway, "subject_token=" + subject + "&subject_token_type=" + type + "&resource=relative")
+                        .text("error"))
+                .isEqualTo("invalid_target");
+        // An audience or resource not registered for the client (ADR 0025).
+        assertThat(raw(gateway, "subject_token=" + subject + "&subject_token_type=" + type + "&audience=payroll")
+                        .text("error"))
+                .isEqualTo("invalid_target");
+        assertThat(raw(
+                                gateway,
+                                "subject_token=" + subject + "&subject_token_type=" + type + "&resource="
+                                        + enc("https://payroll.example/"))
                         .text("error"))
                 .isEqualTo("invalid_target");
         var both = raw(

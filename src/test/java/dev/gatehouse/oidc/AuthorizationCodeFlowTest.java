@@ -580,7 +580,8 @@ class AuthorizationCodeFlowTest {
         URI orders = URI.create("https://orders.example/");
         URI billing = URI.create("https://billing.example/");
         URI elsewhere = URI.create("https://elsewhere.example/");
-        var client = register();
+        var client =
+                register(Map.of("resources", List.of(orders.toString(), billing.toString(), elsewhere.toString())));
         String email = newUser();
         var verifier = new CodeVerifier();
         var req = request(client, verifier, new Nonce())
@@ -639,11 +640,42 @@ class AuthorizationCodeFlowTest {
     }
 
     @Test
+    void whenTheClientIsNotRegisteredForAResource_thenTheAuthorizationRequestIsInvalidTarget() throws Exception {
+        // RFC 8707 §2: a client names only what an administrator registered for it (ADR 0025), and the issuer.
+        var client = register(Map.of("resources", List.of("https://orders.example/")));
+        var req = request(client, new CodeVerifier(), new Nonce())
+                .resources(URI.create("https://orders.example/"), URI.create("https://payroll.example/"))
+                .build();
+        var browser = new Browser(server.base);
+        var r = browser.get(req.toURI());
+        assertThat(r.statusCode()).isEqualTo(302);
+        var refused = AuthorizationResponse.parse(Browser.location(r));
+        assertThat(refused.indicatesSuccess()).isFalse();
+        assertThat(refused.toErrorResponse().getErrorObject().getCode()).isEqualTo("invalid_target");
+        assertThat(refused.getState()).isEqualTo(req.getState());
+
+        // Without any registered resource, the issuer (and the default audience) are all a client may name.
+        var plain = register();
+        var issuerOnly = request(plain, new CodeVerifier(), new Nonce())
+                .resources(URI.create(server.base))
+                .build();
+        assertThat(Browser.location(browser.get(issuerOnly.toURI())).getPath()).isEqualTo("/login");
+        var other = request(plain, new CodeVerifier(), new Nonce())
+                .resources(URI.create("https://orders.example/"))
+                .build();
+        assertThat(AuthorizationResponse.parse(Browser.location(browser.get(other.toURI())))
+                        .toErrorResponse()
+                        .getErrorObject()
+                        .getCode())
+                .isEqualTo("invalid_target");
+    }
+
+    @Test
     void whenTheTokenIsForAnotherResourceOnly_thenUserinfoRefusesItAndTheIssuerAsAResourceKeepsItOpen()
             throws Exception {
         URI orders = URI.create("https://orders.example/");
         URI issuer = URI.create(server.base);
-        var client = register();
+        var client = register(Map.of("resources", List.of(orders.toString())));
         var verifier = new CodeVerifier();
         var req =
                 request(client, verifier, new Nonce()).resources(orders, issuer).build();

@@ -55,7 +55,7 @@ class DeviceFlowTest {
     }
 
     /** A TV app: public, device grant only, and no redirect URIs at all. */
-    static ClientID registerPublic(String scope) {
+    static ClientID registerPublic(String scope, String... resources) {
         var r = server.registerClientAs(
                 admin,
                 map(
@@ -66,7 +66,9 @@ class DeviceFlowTest {
                         "token_endpoint_auth_method",
                         "none",
                         "scope",
-                        scope));
+                        scope,
+                        "resources",
+                        List.of(resources)));
         assertThat(r.json().has("redirect_uris")).isFalse();
         return new ClientID(r.text("client_id"));
     }
@@ -269,8 +271,17 @@ class DeviceFlowTest {
 
     @Test
     void whenThePollNamesAResourceTheUserDidNotApprove_thenInvalidTargetAndTheApprovalWaits() throws Exception {
-        var client = registerPublic("openid");
         String tvApi = "https://tv-api.example/";
+        var client = registerPublic("openid", tvApi, "https://elsewhere.example/");
+        // A resource the client is not registered for is refused at once (ADR 0025).
+        var unregistered = server.http
+                .post("/oauth2/device_authorization")
+                .raw(
+                        "application/x-www-form-urlencoded",
+                        "client_id=" + client.getValue() + "&scope=openid&resource=" + q("https://payroll.example/"))
+                .send();
+        assertThat(unregistered.status()).isEqualTo(400);
+        assertThat(unregistered.text("error")).isEqualTo("invalid_target");
         var started = server.http
                 .post("/oauth2/device_authorization")
                 .raw(

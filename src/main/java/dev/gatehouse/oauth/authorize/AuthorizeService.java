@@ -20,6 +20,7 @@ import dev.gatehouse.login.SsoSession;
 import dev.gatehouse.oauth.OAuthError;
 import dev.gatehouse.oauth.clients.ClientService;
 import dev.gatehouse.oauth.clients.OAuthClient;
+import dev.gatehouse.oauth.clients.ResourcePolicy;
 import dev.gatehouse.oauth.scopes.ScopeService;
 import dev.gatehouse.platform.crypto.Secrets;
 import dev.gatehouse.platform.db.Database;
@@ -168,6 +169,8 @@ public final class AuthorizeService {
     private final CodeIdTokens idTokens;
     private final IdTokenHints hints;
 
+    private final ResourcePolicy resourcePolicy;
+
     public AuthorizeService(
             Database db,
             JdbiCodeStore store,
@@ -180,7 +183,9 @@ public final class AuthorizeService {
             String issuer,
             ScopeService scopes,
             CodeIdTokens idTokens,
-            IdTokenHints hints) {
+            IdTokenHints hints,
+            ResourcePolicy resourcePolicy) {
+        this.resourcePolicy = resourcePolicy;
         this.db = db;
         this.idTokens = idTokens;
         this.hints = hints;
@@ -593,18 +598,8 @@ public final class AuthorizeService {
         if (hybrid && (nonce == null || nonce.isEmpty()))
             throw new Refusal(OAuth2Error.INVALID_REQUEST, "nonce is required with response_type code id_token", s, rm);
         List<String> resources = params.getOrDefault("resource", List.of());
-        if (String.join(" ", resources).length() > 2000)
-            throw new Refusal(INVALID_TARGET, "too many or too long resource indicators", s, rm);
-        for (String r : resources) {
-            URI u;
-            try {
-                u = URI.create(r);
-            } catch (IllegalArgumentException e) {
-                throw new Refusal(INVALID_TARGET, "resource must be an absolute URI", s, rm);
-            }
-            if (!u.isAbsolute() || u.getFragment() != null)
-                throw new Refusal(INVALID_TARGET, "resource must be an absolute URI", s, rm);
-        }
+        var resourceProblem = resourcePolicy.problem(client, resources);
+        if (resourceProblem.isPresent()) throw new Refusal(INVALID_TARGET, resourceProblem.get(), s, rm);
         return new Request(
                 client,
                 redirectUri,

@@ -16,7 +16,10 @@ import java.util.Map;
  * /oauth2/register takes), with errors as RFC 9457 problems.
  */
 public final class ClientRoutes implements RouteGroup {
-    /** The RFC 7591 metadata fields this API documents; any other registered metadata is accepted too. */
+    /**
+     * The RFC 7591 metadata fields this API documents, and Gatehouse's own {@code access_token_signed_response_alg}
+     * and {@code resources} (ADR 0025); any other registered metadata is accepted too.
+     */
     public record ClientMetadata(
             String clientName,
             List<String> redirectUris,
@@ -26,7 +29,8 @@ public final class ClientRoutes implements RouteGroup {
             String scope,
             List<String> postLogoutRedirectUris,
             String idTokenSignedResponseAlg,
-            String accessTokenSignedResponseAlg) {}
+            String accessTokenSignedResponseAlg,
+            List<String> resources) {}
 
     /**
      * A client's OpenID Connect settings (OIDC Registration §2, Front- and Back-Channel Logout), the part of its

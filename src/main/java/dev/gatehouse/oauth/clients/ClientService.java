@@ -305,7 +305,8 @@ public final class ClientService {
             "post_logout_redirect_uris",
             "contacts",
             "request_uris",
-            "default_acr_values");
+            "default_acr_values",
+            OAuthClient.RESOURCES);
 
     /** Types and text hygiene of the metadata Gatehouse knows, checked before the SDK sees it, naming the field. */
     static void checkShapes(Map<String, Object> json) {
@@ -322,6 +323,15 @@ public final class ClientService {
                 throw metadataError(field, "must be web or native");
             if (field.equals(OAuthClient.ACCESS_TOKEN_ALG) && !(v instanceof String s && ID_TOKEN_ALGS.contains(s)))
                 throw metadataError(field, "must be one of " + ID_TOKEN_ALGS);
+            // A resource is an absolute URI (RFC 8707 §2); a token-exchange audience may be a name (RFC 8693 §2.1).
+            if (field.equals(OAuthClient.RESOURCES)
+                    && v instanceof List<?> list
+                    && list.stream()
+                            .anyMatch(x -> !(x instanceof String s)
+                                    || s.isEmpty()
+                                    || s.chars().anyMatch(c -> c <= 0x20 || c == 0x7f)
+                                    || s.indexOf('#') >= 0))
+                throw metadataError(field, "must be absolute URIs without fragment, or audience names without spaces");
             int max = field.equals("client_name") ? 200 : 2000;
             if (TEXT_FIELDS.contains(field)) {
                 if (!(v instanceof String s)) throw metadataError(field, "must be a string");
@@ -611,6 +621,12 @@ public final class ClientService {
         if (grantsAsked == null) metadata.put("grant_types", grantsNow);
         else if (!(grantsAsked instanceof List<?> l) || !grantsNow.containsAll(l))
             throw metadataError("grant_types", "may only narrow the registered grant types " + grantsNow);
+        List<String> resourcesNow = self.resources();
+        Object resourcesAsked = metadata.get(OAuthClient.RESOURCES);
+        if (resourcesAsked == null) {
+            if (!resourcesNow.isEmpty()) metadata.put(OAuthClient.RESOURCES, resourcesNow);
+        } else if (!(resourcesAsked instanceof List<?> l) || !resourcesNow.containsAll(l))
+            throw metadataError(OAuthClient.RESOURCES, "may only narrow the registered resources");
         if (self.metadata().requiresPushedAuthorizationRequests())
             metadata.put("require_pushed_authorization_requests", true);
         if (self.metadata().getDPoPBoundAccessTokens()) metadata.put("dpop_bound_access_tokens", true);

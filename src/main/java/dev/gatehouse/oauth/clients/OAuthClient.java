@@ -8,6 +8,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Instant;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -32,6 +33,20 @@ public record OAuthClient(
      * choice to the authorization server; the name follows {@code id_token_signed_response_alg}.
      */
     public static final String ACCESS_TOKEN_ALG = "access_token_signed_response_alg";
+
+    /**
+     * Gatehouse's client metadata listing the resources (RFC 8707) and token-exchange audiences (RFC 8693) the client
+     * may ask tokens for, besides the issuer and the default audience ({@link ResourcePolicy}). Set by administrators;
+     * RFC 7592 self-management may only narrow it.
+     */
+    public static final String RESOURCES = "resources";
+
+    /** The {@link #RESOURCES} registered for the client; empty when none. */
+    public List<String> resources() {
+        return metadata.getCustomField(RESOURCES) instanceof List<?> list
+                ? list.stream().map(String::valueOf).toList()
+                : List.of();
+    }
 
     public Optional<com.nimbusds.jose.JWSAlgorithm> accessTokenAlg() {
         return metadata.getCustomField(ACCESS_TOKEN_ALG) instanceof String s

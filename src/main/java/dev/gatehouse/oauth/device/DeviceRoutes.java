@@ -19,7 +19,6 @@ import dev.gatehouse.platform.http.Web;
 import dev.gatehouse.platform.ratelimit.RateLimiter.Rule;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
-import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -113,17 +112,7 @@ public final class DeviceRoutes implements RouteGroup {
         Set<String> scope = scopeParam == null || scopeParam.isBlank()
                 ? Set.of()
                 : new LinkedHashSet<>(List.of(scopeParam.trim().split(" +")));
-        List<String> resources = params.getOrDefault("resource", List.of());
-        for (String r : resources) {
-            URI uri;
-            try {
-                uri = URI.create(r);
-            } catch (IllegalArgumentException e) {
-                throw OAuthError.invalidTarget("resource must be an absolute URI");
-            }
-            if (!uri.isAbsolute() || uri.getFragment() != null)
-                throw OAuthError.invalidTarget("resource must be an absolute URI without fragment");
-        }
+        List<String> resources = params.getOrDefault("resource", List.of()); // checked by DeviceService.start
         try {
             web.limit(ctx, DEVICE_AUTHORIZATION);
         } catch (Problem p) {

@@ -5,6 +5,7 @@ import dev.gatehouse.audit.AuditLog;
 import dev.gatehouse.oauth.OAuthError;
 import dev.gatehouse.oauth.clients.ClientService;
 import dev.gatehouse.oauth.clients.OAuthClient;
+import dev.gatehouse.oauth.clients.ResourcePolicy;
 import dev.gatehouse.oauth.scopes.ScopeService;
 import dev.gatehouse.platform.crypto.Secrets;
 import dev.gatehouse.platform.db.Database;
@@ -56,6 +57,8 @@ public final class DeviceService {
     private final Clock clock;
     private final ScopeService scopes;
 
+    private final ResourcePolicy resourcePolicy;
+
     public DeviceService(
             Database db,
             JdbiDeviceStore store,
@@ -64,8 +67,10 @@ public final class DeviceService {
             AuditLog audit,
             Secrets secrets,
             Clock clock,
-            ScopeService scopes) {
+            ScopeService scopes,
+            ResourcePolicy resourcePolicy) {
         this.scopes = scopes;
+        this.resourcePolicy = resourcePolicy;
         this.db = db;
         this.store = store;
         this.clients = clients;
@@ -85,8 +90,9 @@ public final class DeviceService {
         if (!allowed.containsAll(scope)) throw OAuthError.invalidScope("the client may not request this scope");
         // OIDC Core §11: offline_access means a refresh token, which only a client registered for that grant gets.
         if (!client.allows(com.nimbusds.oauth2.sdk.GrantType.REFRESH_TOKEN)) scope.remove("offline_access");
-        if (String.join(" ", resources).length() > 2000)
-            throw OAuthError.invalidTarget("too many or too long resource indicators");
+        resourcePolicy.problem(client, resources).ifPresent(p -> {
+            throw OAuthError.invalidTarget(p);
+        });
         Instant now = clock.instant();
         String deviceCode = secrets.token("dc_");
         var grant = new DeviceGrant(

@@ -50,19 +50,8 @@ public record TokenCall(
                 .orElse(Set.of());
     }
 
-    /** RFC 8707 resource indicators: absolute URIs without fragments. */
+    /** RFC 8707 resource indicators, already checked by {@link TokenEndpoint} ({@code ResourcePolicy}). */
     public List<String> resources() {
-        List<String> values = params.getOrDefault("resource", List.of());
-        for (String r : values) {
-            java.net.URI uri;
-            try {
-                uri = java.net.URI.create(r);
-            } catch (IllegalArgumentException e) {
-                throw OAuthError.invalidTarget("resource must be an absolute URI");
-            }
-            if (!uri.isAbsolute() || uri.getFragment() != null)
-                throw OAuthError.invalidTarget("resource must be an absolute URI without fragment");
-        }
-        return values;
+        return params.getOrDefault("resource", List.of());
     }
 }

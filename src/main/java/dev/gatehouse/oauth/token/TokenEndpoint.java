@@ -5,6 +5,7 @@ import dev.gatehouse.oauth.OAuthError;
 import dev.gatehouse.oauth.clients.ClientCredentials;
 import dev.gatehouse.oauth.clients.ClientService;
 import dev.gatehouse.oauth.clients.OAuthClient;
+import dev.gatehouse.oauth.clients.ResourcePolicy;
 import dev.gatehouse.platform.http.RequestInfo;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,14 +13,16 @@ import java.util.Map;
 
 /**
  * The token endpoint's fixed pipeline: grant type known → client authenticated → client registered for the grant →
- * the grant's handler. Handlers register through {@link #register}, built-ins the same way as any extension would.
+ * its resource indicators allowed → the grant's handler. Handlers register through {@link #register}, built-ins the same way as any extension would.
  */
 public final class TokenEndpoint {
     private final ClientService clients;
+    private final ResourcePolicy resources;
     private final Map<String, GrantHandler> handlers = new LinkedHashMap<>();
 
-    public TokenEndpoint(ClientService clients) {
+    public TokenEndpoint(ClientService clients, ResourcePolicy resources) {
         this.clients = clients;
+        this.resources = resources;
     }
 
     public TokenEndpoint register(GrantHandler handler) {
@@ -53,6 +56,10 @@ public final class TokenEndpoint {
         // RFC 9449 §5.2: a client registered with dpop_bound_access_tokens always presents a proof.
         if (dpopJkt.isEmpty() && client.metadata().getDPoPBoundAccessTokens())
             throw new OAuthError(400, "invalid_dpop_proof", "this client must send a DPoP proof");
+        // RFC 8707 §2, for every grant: a resource the client may not name is refused before anything is spent.
+        resources.problem(client, params.getOrDefault("resource", List.of())).ifPresent(p -> {
+            throw OAuthError.invalidTarget(p);
+        });
         return handler.handle(new TokenCall(client, params, info, dpopJkt));
     }
 }

@@ -4,6 +4,7 @@ import com.nimbusds.jwt.SignedJWT;
 import dev.gatehouse.audit.AuditEvent;
 import dev.gatehouse.audit.AuditLog;
 import dev.gatehouse.oauth.OAuthError;
+import dev.gatehouse.oauth.clients.ResourcePolicy;
 import dev.gatehouse.tokens.AccessTokenClaims;
 import dev.gatehouse.tokens.AccessTokenService;
 import dev.gatehouse.tokens.TokenIntrospector;
@@ -38,9 +39,15 @@ public final class TokenExchangeGrantHandler implements GrantHandler {
     private final AccessTokenService tokens;
     private final AuditLog audit;
     private final String defaultAudience;
+    private final ResourcePolicy resources;
 
     public TokenExchangeGrantHandler(
-            TokenIntrospector introspector, AccessTokenService tokens, AuditLog audit, String defaultAudience) {
+            TokenIntrospector introspector,
+            AccessTokenService tokens,
+            AuditLog audit,
+            String defaultAudience,
+            ResourcePolicy resources) {
+        this.resources = resources;
         this.introspector = introspector;
         this.tokens = tokens;
         this.audit = audit;
@@ -142,6 +149,8 @@ public final class TokenExchangeGrantHandler implements GrantHandler {
             if (a == null || a.isBlank() || a.length() > 200 || a.chars().anyMatch(c -> c <= 0x20 || c == 0x7f)) {
                 throw OAuthError.invalidTarget("audience must be a name of at most 200 characters without spaces");
             }
+            if (!resources.allows(call.client(), a))
+                throw OAuthError.invalidTarget("the client is not registered for one of the audiences");
             all.add(a);
         }
         if (all.size() > MAX_AUDIENCES) throw OAuthError.invalidTarget("at most " + MAX_AUDIENCES + " audiences");
