@@ -310,44 +310,59 @@ public final class ClientService {
 
     /** Types and text hygiene of the metadata Gatehouse knows, checked before the SDK sees it, naming the field. */
     static void checkShapes(Map<String, Object> json) {
-        for (var e : json.entrySet()) {
-            String field = e.getKey();
-            Object v = e.getValue();
-            if (v == null) continue;
-            if (BOOLEAN_FIELDS.contains(field) && !(v instanceof Boolean))
-                throw metadataError(field, "must be true or false");
-            if (field.equals("default_max_age") && !(v instanceof Integer i && i >= 0))
-                throw metadataError(field, "must be a non-negative number of seconds");
-            // OIDC Registration §2 defines these two; the SDK would also take other spellings, such as NATIVE.
-            if (field.equals("application_type") && !(v instanceof String s && (s.equals("web") || s.equals("native"))))
-                throw metadataError(field, "must be web or native");
-            if (field.equals(OAuthClient.ACCESS_TOKEN_ALG) && !(v instanceof String s && ID_TOKEN_ALGS.contains(s)))
-                throw metadataError(field, "must be one of " + ID_TOKEN_ALGS);
+        // Every field's JSON type first, then the values: a field of the wrong type is named even when another field's
+        // value is wrong too.
+        json.forEach(ClientService::checkType);
+        json.forEach(ClientService::checkValue);
+    }
+
+    private static void checkType(String field, Object v) {
+        if (v == null) return;
+        if (BOOLEAN_FIELDS.contains(field) && !(v instanceof Boolean))
+            throw metadataError(field, "must be true or false");
+        if (field.equals("default_max_age") && !(v instanceof Integer))
+            throw metadataError(field, "must be a non-negative number of seconds");
+        if (field.equals("application_type") && !(v instanceof String))
+            throw metadataError(field, "must be web or native");
+        if (field.equals(OAuthClient.ACCESS_TOKEN_ALG) && !(v instanceof String))
+            throw metadataError(field, "must be one of " + ID_TOKEN_ALGS);
+        if (TEXT_FIELDS.contains(field) && !(v instanceof String)) throw metadataError(field, "must be a string");
+        if (LIST_FIELDS.contains(field)
+                && !(v instanceof List<?> list && list.stream().allMatch(item -> item instanceof String)))
+            throw metadataError(field, "must be an array of strings");
+    }
+
+    private static void checkValue(String field, Object v) {
+        if (v == null) return;
+        if (field.equals("default_max_age") && (Integer) v < 0)
+            throw metadataError(field, "must be a non-negative number of seconds");
+        // OIDC Registration §2 defines these two; the SDK would also take other spellings, such as NATIVE.
+        if (field.equals("application_type") && !(v.equals("web") || v.equals("native")))
+            throw metadataError(field, "must be web or native");
+        if (field.equals(OAuthClient.ACCESS_TOKEN_ALG) && !ID_TOKEN_ALGS.contains((String) v))
+            throw metadataError(field, "must be one of " + ID_TOKEN_ALGS);
+        int max = field.equals("client_name") ? 200 : 2000;
+        if (TEXT_FIELDS.contains(field)) {
+            dev.gatehouse.platform.http.Validator.textProblem((String) v, max).ifPresent(m -> {
+                throw metadataError(field, m);
+            });
+        } else if (LIST_FIELDS.contains(field)) {
+            List<?> list = (List<?>) v;
+            if (list.size() > 50) throw metadataError(field, "must have at most 50 entries");
+            for (Object item : list) {
+                dev.gatehouse.platform.http.Validator.textProblem((String) item, max)
+                        .ifPresent(m -> {
+                            throw metadataError(field, m);
+                        });
+            }
             // A resource is an absolute URI (RFC 8707 §2); a token-exchange audience may be a name (RFC 8693 §2.1).
             if (field.equals(OAuthClient.RESOURCES)
-                    && v instanceof List<?> list
                     && list.stream()
-                            .anyMatch(x -> !(x instanceof String s)
-                                    || s.isEmpty()
-                                    || s.chars().anyMatch(c -> c <= 0x20 || c == 0x7f)
-                                    || s.indexOf('#') >= 0))
+                            .map(String.class::cast)
+                            .anyMatch(r -> r.isEmpty()
+                                    || r.chars().anyMatch(c -> c <= 0x20 || c == 0x7f)
+                                    || r.indexOf('#') >= 0))
                 throw metadataError(field, "must be absolute URIs without fragment, or audience names without spaces");
-            int max = field.equals("client_name") ? 200 : 2000;
-            if (TEXT_FIELDS.contains(field)) {
-                if (!(v instanceof String s)) throw metadataError(field, "must be a string");
-                dev.gatehouse.platform.http.Validator.textProblem(s, max).ifPresent(m -> {
-                    throw metadataError(field, m);
-                });
-            } else if (LIST_FIELDS.contains(field)) {
-                if (!(v instanceof List<?> list)) throw metadataError(field, "must be an array of strings");
-                if (list.size() > 50) throw metadataError(field, "must have at most 50 entries");
-                for (Object item : list) {
-                    if (!(item instanceof String s)) throw metadataError(field, "must be an array of strings");
-                    dev.gatehouse.platform.http.Validator.textProblem(s, max).ifPresent(m -> {
-                        throw metadataError(field, m);
-                    });
-                }
-            }
         }
     }
 
