@@ -119,20 +119,7 @@ public final class AccountService {
                         h, AuditEvent.failure("user.register", existing.get().id(), "email_taken"), info);
                 return;
             }
-            var user = new User(
-                    UUID.randomUUID(),
-                    email.trim(),
-                    false,
-                    hash,
-                    blankToNull(firstName),
-                    blankToNull(lastName),
-                    "active",
-                    false,
-                    now,
-                    now,
-                    now,
-                    null,
-                    UserProfile.EMPTY);
+            var user = User.created(email.trim(), false, hash, blankToNull(firstName), blankToNull(lastName), now);
             try {
                 users.insert(h, user);
             } catch (AlreadyExists e) {
@@ -163,7 +150,7 @@ public final class AccountService {
         if (!u.active()) return new Authentication.Denied("account_" + u.status(), u.id());
         if (hasher.needsRehash(u.passwordHash())) {
             String fresh = hasher.hash(password);
-            db.useTransaction(h -> users.update(h, u.id(), x -> withPassword(x, fresh, x.passwordChangedAt())));
+            db.useTransaction(h -> users.update(h, u.id(), x -> x.withRehashedPassword(fresh)));
         }
         return new Authentication.Authenticated(u);
     }
@@ -200,22 +187,7 @@ public final class AccountService {
             User u = users.update(
                             h,
                             redeemed.userId(),
-                            x -> User.normalize(x.email()).equals(redeemed.email())
-                                    ? new User(
-                                            x.id(),
-                                            x.email(),
-                                            true,
-                                            x.passwordHash(),
-                                            x.firstName(),
-                                            x.lastName(),
-                                            x.status(),
-                                            x.passwordChangeRequired(),
-                                            x.createdAt(),
-                                            now,
-                                            x.passwordChangedAt(),
-                                            x.lastLoginAt(),
-                                            x.profile())
-                                    : x)
+                            x -> User.normalize(x.email()).equals(redeemed.email()) ? x.withEmailVerified(now) : x)
                     .orElseThrow(() ->
                             Problem.badRequest("invalid_token", "The verification token is invalid, used or expired"));
             audit.record(h, AuditEvent.success("user.email_verified", u.id()), info);
@@ -258,7 +230,7 @@ public final class AccountService {
                             () -> Problem.badRequest("invalid_token", "The reset token is invalid, used or expired"));
             checkPassword("new_password", newPassword, u.email(), u.firstName(), u.lastName());
             String hash = hasher.hash(newPassword);
-            users.update(h, u.id(), x -> verifiedBy(withPassword(x, hash, now), redeemed.email(), now));
+            users.update(h, u.id(), x -> verifiedBy(x.withPassword(hash, now), redeemed.email(), now));
             sessions.endAll(h, u.id(), Optional.empty(), "password_reset");
             tokens.voidAll(h, OneTimeTokens.Purpose.RESET_PASSWORD, u.id(), now);
             outbox.enqueue(h, mails.passwordChanged(u.email()));
@@ -280,7 +252,7 @@ public final class AccountService {
         String hash = hasher.hash(next);
         Instant now = clock.instant();
         db.useTransaction(h -> {
-            users.update(h, u.id(), x -> withPassword(x, hash, now));
+            users.update(h, u.id(), x -> x.withPassword(hash, now));
             sessions.endAll(h, u.id(), currentSession, "password_changed");
             tokens.voidAll(h, OneTimeTokens.Purpose.RESET_PASSWORD, u.id(), now);
             outbox.enqueue(h, mails.passwordChanged(u.email()));
@@ -326,7 +298,9 @@ public final class AccountService {
             // The owner of the address proves it for the first time. Whoever registered it before may not have been
             // the owner (account pre-hijacking): drop the unproven password and end every earlier session.
             User u = users.update(
-                            h, existing.get().id(), x -> withPassword(verifiedBy(x, redeemed.email(), now), null, now))
+                            h,
+                            existing.get().id(),
+                            x -> verifiedBy(x, redeemed.email(), now).withPassword(null, now))
                     .orElseThrow();
             sessions.endAll(h, u.id(), Optional.empty(), "address_proven");
             audit.record(
@@ -337,20 +311,7 @@ public final class AccountService {
             throw Problem.badRequest(
                     "registration_required", "No account uses this address; set allow_registration to create one");
         }
-        var user = new User(
-                UUID.randomUUID(),
-                redeemed.email(),
-                true,
-                null,
-                null,
-                null,
-                "active",
-                false,
-                now,
-                now,
-                null,
-                null,
-                UserProfile.EMPTY);
+        var user = User.created(redeemed.email(), true, null, null, null, now);
         users.insert(h, user);
         rbac.assign(h, user.id(), RbacService.USER);
         audit.record(h, AuditEvent.success("user.registered", user.id()).details(Map.of("method", "magic_link")), info);
@@ -360,23 +321,7 @@ public final class AccountService {
     public void requirePasswordChange(UUID userId, UUID actorId, RequestInfo info) {
         Instant now = clock.instant();
         db.useTransaction(h -> {
-            var unused = users.update(
-                            h,
-                            userId,
-                            x -> new User(
-                                    x.id(),
-                                    x.email(),
-                                    x.emailVerified(),
-                                    x.passwordHash(),
-                                    x.firstName(),
-                                    x.lastName(),
-                                    x.status(),
-                                    true,
-                                    x.createdAt(),
-                                    now,
-                                    x.passwordChangedAt(),
-                                    x.lastLoginAt(),
-                                    x.profile()))
+            var unused = users.update(h, userId, x -> x.withPasswordChangeRequired(now))
                     .orElseThrow(() -> Problem.notFound("The user"));
             audit.record(
                     h, AuditEvent.success("password.change_required", userId).actor(actorId), info);
@@ -391,20 +336,7 @@ public final class AccountService {
         String hash = hasher.hash(password);
         return db.inTransaction(h -> {
             if (rbac.holders(h, RbacService.ADMIN) > 0 || users.count(h) > 0) return false;
-            var admin = new User(
-                    UUID.randomUUID(),
-                    email,
-                    true,
-                    hash,
-                    null,
-                    null,
-                    "active",
-                    false,
-                    now,
-                    now,
-                    now,
-                    null,
-                    UserProfile.EMPTY);
+            var admin = User.created(email, true, hash, null, null, now);
             users.insert(h, admin);
             rbac.assign(h, admin.id(), RbacService.ADMIN);
             rbac.assign(h, admin.id(), RbacService.USER);
@@ -424,40 +356,10 @@ public final class AccountService {
         });
     }
 
-    private static User withPassword(User x, String hash, Instant changedAt) {
-        return new User(
-                x.id(),
-                x.email(),
-                x.emailVerified(),
-                hash,
-                x.firstName(),
-                x.lastName(),
-                x.status(),
-                false,
-                x.createdAt(),
-                changedAt == null ? x.updatedAt() : changedAt,
-                changedAt,
-                x.lastLoginAt(),
-                x.profile());
-    }
-
     /** A link mailed to the account's current address proves the address. */
     private static User verifiedBy(User x, String mailedTo, Instant now) {
         if (x.emailVerified() || !User.normalize(x.email()).equals(mailedTo)) return x;
-        return new User(
-                x.id(),
-                x.email(),
-                true,
-                x.passwordHash(),
-                x.firstName(),
-                x.lastName(),
-                x.status(),
-                x.passwordChangeRequired(),
-                x.createdAt(),
-                now,
-                x.passwordChangedAt(),
-                x.lastLoginAt(),
-                x.profile());
+        return x.withEmailVerified(now);
     }
 
     private static String blankToNull(String s) {
@@ -485,20 +387,11 @@ public final class AccountService {
             var u = users.update(
                     h,
                     userId,
-                    x -> new User(
-                            x.id(),
-                            x.email(),
-                            x.emailVerified(),
-                            x.passwordHash(),
+                    x -> x.withClaims(
                             given == null ? x.firstName() : (String) given.orElse(null),
                             family == null ? x.lastName() : (String) family.orElse(null),
-                            x.status(),
-                            x.passwordChangeRequired(),
-                            x.createdAt(),
-                            now,
-                            x.passwordChangedAt(),
-                            x.lastLoginAt(),
-                            x.profile().with(profileChanges)));
+                            x.profile().with(profileChanges),
+                            now));
             u.ifPresent(x -> audit.record(
                     h,
                     AuditEvent.success("user.profile_updated", x.id())

@@ -183,8 +183,14 @@ class UserStoreContractTest {
         assertThat(changed.get().passwordHash()).isEqualTo("new-hash");
         assertThat(changed.get().profile().get("locale")).contains("fr-CA");
 
-        var cleared = db.inTransaction(h ->
-                store.update(h, u.id(), x -> withProfile(x, x.profile().with(Map.of("locale", Optional.empty())))));
+        var cleared = db.inTransaction(h -> store.update(
+                h,
+                u.id(),
+                x -> x.withClaims(
+                        x.firstName(),
+                        x.lastName(),
+                        x.profile().with(Map.of("locale", Optional.empty())),
+                        x.updatedAt())));
         assertThat(cleared.orElseThrow().profile()).isEqualTo(UserProfile.EMPTY);
         assertThat(byId(u.id()).orElseThrow().profile()).isEqualTo(UserProfile.EMPTY);
     }
@@ -228,7 +234,11 @@ class UserStoreContractTest {
                 db.useTransaction(h -> store.update(h, u.id(), x -> {
                     calls.incrementAndGet();
                     pause(); // widen the read-modify-write window: without a row lock, updates would be lost
-                    return withFirstName(x, Integer.toString(Integer.parseInt(x.firstName()) + 1));
+                    return x.withClaims(
+                            Integer.toString(Integer.parseInt(x.firstName()) + 1),
+                            x.lastName(),
+                            x.profile(),
+                            x.updatedAt());
                 }));
             }
             return null;
@@ -281,40 +291,6 @@ class UserStoreContractTest {
                 x.emailVerified(),
                 x.passwordHash(),
                 x.firstName(),
-                x.lastName(),
-                x.status(),
-                x.passwordChangeRequired(),
-                x.createdAt(),
-                x.updatedAt(),
-                x.passwordChangedAt(),
-                x.lastLoginAt(),
-                x.profile());
-    }
-
-    private static User withProfile(User x, UserProfile profile) {
-        return new User(
-                x.id(),
-                x.email(),
-                x.emailVerified(),
-                x.passwordHash(),
-                x.firstName(),
-                x.lastName(),
-                x.status(),
-                x.passwordChangeRequired(),
-                x.createdAt(),
-                x.updatedAt(),
-                x.passwordChangedAt(),
-                x.lastLoginAt(),
-                profile);
-    }
-
-    private static User withFirstName(User x, String firstName) {
-        return new User(
-                x.id(),
-                x.email(),
-                x.emailVerified(),
-                x.passwordHash(),
-                firstName,
                 x.lastName(),
                 x.status(),
                 x.passwordChangeRequired(),

@@ -75,6 +75,35 @@ class PasswordStatusTest {
     }
 
     @Test
+    void whenSignInRehashesAnOldHash_thenTheRequirementAndTheChangeDatesStay() {
+        var me = accounts.newUser("rehash");
+        String email = me.body().path("user").path("email").asText();
+        requireChange(me.userId(), server.adminToken());
+        var before = status(me.accessToken());
+        // The stored hash as an earlier configuration made it (other Argon2 parameters): the next sign-in rehashes.
+        String old = new dev.gatehouse.platform.crypto.PasswordHasher(
+                        new dev.gatehouse.platform.config.Config.Argon2(2048, 2, 1),
+                        dev.gatehouse.platform.crypto.Secrets.system())
+                .hash(PASSWORD);
+        assertThat(server.database.update("UPDATE users SET password_hash = ? WHERE email = ?", old, email))
+                .isEqualTo(1);
+        server.clock.advance(java.time.Duration.ofMinutes(5));
+
+        var login = server.login(email, PASSWORD);
+        assertThat(login.status()).as(login.body()).isEqualTo(200);
+        assertThat(server.database.count(
+                        "SELECT COUNT(*) FROM users WHERE email = ? AND password_hash LIKE '$argon2id$v=19$m=1024,t=1,%'",
+                        email))
+                .as("rehashed with the current parameters")
+                .isEqualTo(1);
+        // A rehash is not a password change: the administrator's requirement and the dates stay as they were.
+        var after = status(login.json().path("tokens").path("access_token").asText());
+        assertThat(after.path("password_change_required").asBoolean()).isTrue();
+        assertThat(after.path("password_changed_at").asText())
+                .isEqualTo(before.path("password_changed_at").asText());
+    }
+
+    @Test
     void whenPasswordIsChangedAfterwards_thenTheRequirementIsCleared() {
         var me = accounts.newUser("cleared");
         requireChange(me.userId(), server.adminToken());
