@@ -204,6 +204,18 @@ class PushedAuthorizationRequestTest {
                         .build());
         assertThat(scope.toErrorResponse().getErrorObject().getCode()).isEqualTo("invalid_scope");
 
+        // A resource the client is not registered for (RFC 8707 §2, ADR 0025).
+        var resource = push(
+                client.auth(),
+                new AuthenticationRequest.Builder(ResponseType.CODE, new Scope("openid"), client.id(), CALLBACK)
+                        .nonce(new Nonce())
+                        .codeChallenge(new CodeVerifier(), CodeChallengeMethod.S256)
+                        .resources(URI.create("https://payroll.example/"))
+                        .build());
+        assertThat(resource.toErrorResponse().getErrorObject().getCode()).isEqualTo("invalid_target");
+        assertThat(resource.toErrorResponse().getErrorObject().getHTTPStatusCode())
+                .isEqualTo(400);
+
         var redirect = push(
                 client.auth(),
                 new AuthenticationRequest.Builder(
