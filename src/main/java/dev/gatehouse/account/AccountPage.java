@@ -19,9 +19,17 @@ final class AccountPage {
     private static final DateTimeFormatter WHEN =
             DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC);
 
-    /** What the overview shows. */
+    /** The claims the profile form shows and changes, with their {@code autocomplete} tokens. */
+    static final java.util.List<String> PROFILE_CLAIMS =
+            List.of("given_name", "family_name", "nickname", "phone_number");
+
+    private static final java.util.Map<String, String> AUTOCOMPLETE = java.util.Map.of(
+            "given_name", "given-name", "family_name", "family-name", "nickname", "nickname", "phone_number", "tel");
+
+    /** What the overview shows; {@code profile} holds the {@link #PROFILE_CLAIMS} the account has. */
     record Overview(
             String email,
+            java.util.Map<String, Object> profile,
             MfaService.Status mfa,
             boolean totpPending,
             List<WebAuthnService.CredentialView> passkeys,
@@ -39,12 +47,48 @@ final class AccountPage {
                 .append(" <a href=\"/logout\">")
                 .append(t.html("account.sign_out"))
                 .append("</a></p>\n");
+        profile(b, t, f, o);
         totp(b, t, f, o);
         backupCodes(b, t, f, o);
         email(b, t, f, o);
         passkeys(b, t, f, o);
         devices(b, t, f, o);
         return Html.page(t, t.get("account.title"), b.toString());
+    }
+
+    private static void profile(StringBuilder b, Messages t, Form f, Overview o) {
+        b.append("<section aria-labelledby=\"profile-h\">\n<h2 id=\"profile-h\">")
+                .append(t.html("account.profile.heading"))
+                .append("</h2>\n<p>")
+                .append(t.html("account.profile.intro"))
+                .append("</p>\n")
+                .append(form(f, "/profile"));
+        for (String claim : PROFILE_CLAIMS) {
+            String id = "profile-" + claim.replace('_', '-');
+            boolean phone = claim.equals("phone_number");
+            b.append("<label for=\"")
+                    .append(id)
+                    .append("\">")
+                    .append(t.html("account.profile." + claim))
+                    .append("</label>\n<input id=\"")
+                    .append(id)
+                    .append("\" name=\"")
+                    .append(claim)
+                    .append("\" autocomplete=\"")
+                    .append(AUTOCOMPLETE.get(claim))
+                    .append(
+                            phone
+                                    ? "\" type=\"tel\" maxlength=\"16\" aria-describedby=\"profile-phone-hint\""
+                                    : "\" maxlength=\"100\"")
+                    .append(" value=\"")
+                    .append(Html.escape(String.valueOf(o.profile().getOrDefault(claim, ""))))
+                    .append("\">\n");
+            if (phone)
+                b.append("<p id=\"profile-phone-hint\">")
+                        .append(t.html("account.profile.phone_number.hint"))
+                        .append("</p>\n");
+        }
+        b.append(button(t, "account.profile.save")).append("</form>\n</section>\n");
     }
 
     private static void totp(StringBuilder b, Messages t, Form f, Overview o) {

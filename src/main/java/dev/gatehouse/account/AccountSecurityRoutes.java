@@ -48,6 +48,7 @@ public final class AccountSecurityRoutes implements RouteGroup {
 
     private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9_-]{20,100}");
     private static final Set<String> NOTICES = Set.of(
+            "profile_saved",
             "totp_enabled",
             "totp_disabled",
             "email_enabled",
@@ -96,11 +97,12 @@ public final class AccountSecurityRoutes implements RouteGroup {
     public void routes(Api api) {
         api.get(AccountPage.PATH, this::overview)
                 .tag("pages")
-                .summary("Account security page: second factors, passkeys, devices (SSO session required)")
+                .summary("Account page: profile, second factors, passkeys, devices (SSO session required)")
                 .returns(200, "HTML page")
                 .returns(303, "not signed in: to /login, returning here");
         new AccountFactorRoutes(this, mfa).routes(api);
         new AccountDeviceRoutes(this, devices).routes(api);
+        new AccountProfileRoutes(this, accounts).routes(api);
         new AccountPasskeyRoutes(this, webauthn).routes(api);
     }
 
@@ -182,6 +184,7 @@ public final class AccountSecurityRoutes implements RouteGroup {
         var current = web.deviceId(ctx);
         var o = new AccountPage.Overview(
                 user.get().email(),
+                dev.gatehouse.accounts.UserClaims.of(user.get(), AccountPage.PROFILE_CLAIMS::contains),
                 mfa.status(s.userId()),
                 mfa.pendingTotpSetup(s.userId()).isPresent(),
                 webauthn.list(s.userId()),

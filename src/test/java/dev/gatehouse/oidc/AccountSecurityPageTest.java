@@ -248,6 +248,53 @@ class AccountSecurityPageTest {
     }
 
     @Test
+    void whenTheProfileFormIsSaved_thenItsClaimsChangeAndABadPhoneNumberChangesNothing() throws Exception {
+        String email = accounts.verified("acct-profile");
+        String userId = userOf(email);
+        var v = signedIn(email);
+        assertThat(v.page().body())
+                .contains("<h2 id=\"profile-h\">Profile</h2>")
+                .contains("<label for=\"profile-phone-number\">Phone number</label>")
+                .contains("autocomplete=\"tel\"");
+
+        var saved = submit(
+                v.b(),
+                v.page(),
+                "/profile",
+                "given_name",
+                "Ada",
+                "family_name",
+                "Lovelace",
+                "nickname",
+                "<b>Countess</b>",
+                "phone_number",
+                "+442071234567");
+        assertThat(saved.statusCode()).isEqualTo(303);
+        var page = v.b().follow(saved);
+        assertThat(page.body())
+                .contains("role=\"status\">Your profile was saved.")
+                .contains("value=\"Ada\"")
+                .contains("value=\"+442071234567\"")
+                .contains("value=\"&lt;b&gt;Countess&lt;/b&gt;\"")
+                .doesNotContain("<b>Countess");
+        assertThat(events(userId)).contains("user.profile_updated:success");
+
+        var bad = submit(v.b(), page, "/profile", "phone_number", "020 7123 4567", "nickname", "Ada");
+        assertThat(bad.statusCode()).isEqualTo(422);
+        assertThat(bad.body()).contains("Enter the phone number as +, the country code and the number");
+        var after = open(v.b()).body();
+        assertThat(after).contains("value=\"+442071234567\"").contains("value=\"&lt;b&gt;Countess&lt;/b&gt;\"");
+
+        // An empty field clears its claim; a field left out stays.
+        var cleared = submit(v.b(), page, "/profile", "phone_number", "");
+        assertThat(cleared.statusCode()).isEqualTo(303);
+        assertThat(open(v.b()).body())
+                .contains(
+                        "id=\"profile-phone-number\" name=\"phone_number\" autocomplete=\"tel\" type=\"tel\" maxlength=\"16\" aria-describedby=\"profile-phone-hint\" value=\"\"")
+                .contains("value=\"Ada\"");
+    }
+
+    @Test
     void whenTheCsrfTokenIsMissingOrWrong_thenTheFormIsRefusedWith403() throws Exception {
         var v = signedIn(accounts.registered("acct-csrf"));
         var noToken = v.b().post(URI.create(server.base + PAGE + "/totp/setup"), Map.of());
@@ -428,6 +475,7 @@ class AccountSecurityPageTest {
         assertThat(page.body())
                 .contains("<html lang=\"de\">")
                 .contains("<h1>Sicherheit</h1>")
+                .contains("<h2 id=\"profile-h\">Profil</h2>")
                 .contains("Authenticator-App einrichten")
                 .contains("Passkeys und Sicherheitsschlüssel")
                 .contains("name=\"ui_locales\" value=\"de\"");
