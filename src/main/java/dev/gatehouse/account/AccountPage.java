@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The HTML of {@code /account/security} and its one-time pages (TOTP set-up, new backup codes). Every form posts the
@@ -20,16 +21,15 @@ final class AccountPage {
             DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC);
 
     /** The claims the profile form shows and changes, with their {@code autocomplete} tokens. */
-    static final java.util.List<String> PROFILE_CLAIMS =
-            List.of("given_name", "family_name", "nickname", "phone_number");
+    static final List<String> PROFILE_CLAIMS = List.of("given_name", "family_name", "nickname", "phone_number");
 
-    private static final java.util.Map<String, String> AUTOCOMPLETE = java.util.Map.of(
+    private static final Map<String, String> AUTOCOMPLETE = Map.of(
             "given_name", "given-name", "family_name", "family-name", "nickname", "nickname", "phone_number", "tel");
 
     /** What the overview shows; {@code profile} holds the {@link #PROFILE_CLAIMS} the account has. */
     record Overview(
             String email,
-            java.util.Map<String, Object> profile,
+            Map<String, Object> profile,
             MfaService.Status mfa,
             boolean totpPending,
             List<WebAuthnService.CredentialView> passkeys,

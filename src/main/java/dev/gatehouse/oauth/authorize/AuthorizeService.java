@@ -527,18 +527,13 @@ public final class AuthorizeService {
         if (challenge.length() != 43 || !PKCE_VALUE.matcher(challenge).matches())
             throw new Refusal(OAuth2Error.INVALID_REQUEST, "code_challenge is malformed", s, rm);
         String scopeParam = single(params, "scope");
-        // A client that registered no scope may request any scope in the table (/v1/admin/scopes); one that asks for
-        // none gets the default scopes (RFC 6749 §3.3).
-        Set<String> allowed = client.allowedScopes().isEmpty() ? scopes.names() : client.allowedScopes();
-        Set<String> scope = new LinkedHashSet<>(
-                scopeParam == null || scopeParam.isBlank()
-                        ? scopes.defaultsFor(client.allowedScopes(), allowed, true)
-                        : List.of(scopeParam.trim().split(" +")));
-        if (!allowed.containsAll(scope))
-            throw new Refusal(OAuth2Error.INVALID_SCOPE, "the client may not request this scope", s, rm);
-        // OIDC Core §11: offline_access asks for a refresh token, which only a client registered for the refresh_token
-        // grant gets; for any other it is ignored, so that consent does not promise what the tokens will not do.
-        if (!client.allows(GrantType.REFRESH_TOKEN)) scope.remove("offline_access");
+        Set<String> scope = scopes.forUser(
+                        client,
+                        scopeParam == null || scopeParam.isBlank()
+                                ? Set.of()
+                                : new LinkedHashSet<>(List.of(scopeParam.trim().split(" +"))))
+                .orElseThrow(
+                        () -> new Refusal(OAuth2Error.INVALID_SCOPE, "the client may not request this scope", s, rm));
         if (hybrid && !scope.contains("openid"))
             throw new Refusal(OAuth2Error.INVALID_REQUEST, "response_type code id_token needs the openid scope", s, rm);
         String prompt = single(params, "prompt");

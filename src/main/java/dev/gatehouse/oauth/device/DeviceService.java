@@ -14,7 +14,6 @@ import dev.gatehouse.sessions.SessionService;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -82,14 +81,8 @@ public final class DeviceService {
 
     /** RFC 8628 §3.1–3.2 for an authenticated client registered for the device grant. */
     public Started start(OAuthClient client, Set<String> requested, List<String> resources, RequestInfo info) {
-        // As at the authorization endpoint: a client that registered no scope may ask for any in the scope table, and
-        // one that asks for none gets the default scopes (RFC 6749 §3.3).
-        Set<String> allowed = client.allowedScopes().isEmpty() ? scopes.names() : client.allowedScopes();
-        Set<String> scope = new LinkedHashSet<>(
-                requested.isEmpty() ? scopes.defaultsFor(client.allowedScopes(), allowed, true) : requested);
-        if (!allowed.containsAll(scope)) throw OAuthError.invalidScope("the client may not request this scope");
-        // OIDC Core §11: offline_access means a refresh token, which only a client registered for that grant gets.
-        if (!client.allows(com.nimbusds.oauth2.sdk.GrantType.REFRESH_TOKEN)) scope.remove("offline_access");
+        Set<String> scope = scopes.forUser(client, requested)
+                .orElseThrow(() -> OAuthError.invalidScope("the client may not request this scope"));
         resourcePolicy.problem(client, resources).ifPresent(p -> {
             throw OAuthError.invalidTarget(p);
         });

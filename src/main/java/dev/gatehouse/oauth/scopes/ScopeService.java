@@ -1,8 +1,10 @@
 package dev.gatehouse.oauth.scopes;
 
+import com.nimbusds.oauth2.sdk.GrantType;
 import dev.gatehouse.accounts.UserClaims;
 import dev.gatehouse.audit.AuditEvent;
 import dev.gatehouse.audit.AuditLog;
+import dev.gatehouse.oauth.clients.OAuthClient;
 import dev.gatehouse.platform.db.Database;
 import dev.gatehouse.platform.http.Problem;
 import dev.gatehouse.platform.http.RequestInfo;
@@ -102,6 +104,22 @@ public final class ScopeService {
         for (Scope s : snapshot().scopes())
             if (s.isDefault() && allowed.contains(s.name()) && (forUser || !s.isSystem())) d.add(s.name());
         return d.isEmpty() ? registered : d;
+    }
+
+    /**
+     * The scope a user is asked to grant {@code client} (authorization and device requests), or empty when it asks for
+     * one it may not: a client that registered no scope may ask for any in the table, and one that asks for none gets
+     * the default scopes (RFC 6749 §3.3). {@code offline_access} asks for a refresh token, which only a client
+     * registered for the refresh_token grant gets (OIDC Core §11); for any other it is dropped, so that consent does
+     * not promise what the tokens will not do.
+     */
+    public Optional<Set<String>> forUser(OAuthClient client, Set<String> requested) {
+        Set<String> allowed = client.allowedScopes().isEmpty() ? names() : client.allowedScopes();
+        var scope = new LinkedHashSet<>(
+                requested.isEmpty() ? defaultsFor(client.allowedScopes(), allowed, true) : requested);
+        if (!allowed.containsAll(scope)) return Optional.empty();
+        if (!client.allows(GrantType.REFRESH_TOKEN)) scope.remove("offline_access");
+        return Optional.of(scope);
     }
 
     /** The claims the named scopes release (the table's claims of each; OIDC Core §5.4 for the system scopes). */
