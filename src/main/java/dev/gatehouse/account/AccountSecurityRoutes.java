@@ -146,13 +146,18 @@ public final class AccountSecurityRoutes implements RouteGroup {
         return !clock.instant().isAfter(s.authTime().plus(RECENT));
     }
 
-    /** To the hosted sign-in, which comes back here afterwards (a plain sign-in, no OAuth request). */
+    /**
+     * To the hosted sign-in, which comes back here afterwards (a plain sign-in, no OAuth request); the language asked for
+     * goes to the sign-in and comes back with the return path.
+     */
     void toLogin(Context ctx) {
         String ui = Messages.uiLocales(ctx);
+        String lang = ui.isEmpty() ? "" : "ui_locales=" + URLEncoder.encode(ui, StandardCharsets.UTF_8);
+        String back = AccountPage.PATH + (lang.isEmpty() ? "" : "?" + lang);
         ctx.header("Cache-Control", "no-store");
         ctx.redirect(
-                "/login?return_to=" + URLEncoder.encode(AccountPage.PATH, StandardCharsets.UTF_8)
-                        + (ui.isEmpty() ? "" : "&ui_locales=" + URLEncoder.encode(ui, StandardCharsets.UTF_8)),
+                "/login?return_to=" + URLEncoder.encode(back, StandardCharsets.UTF_8)
+                        + (lang.isEmpty() ? "" : "&" + lang),
                 HttpStatus.SEE_OTHER);
     }
 

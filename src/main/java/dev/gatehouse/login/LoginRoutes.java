@@ -101,6 +101,7 @@ public final class LoginRoutes implements RouteGroup {
         if (returnTo == null
                 || !(returnTo.startsWith("/oauth2/authorize?")
                         || returnTo.equals(ACCOUNT_PAGE)
+                        || returnTo.startsWith(ACCOUNT_PAGE + "?")
                         || returnTo.equals("/device")
                         || returnTo.startsWith("/device?"))
                 || returnTo.contains("\\")

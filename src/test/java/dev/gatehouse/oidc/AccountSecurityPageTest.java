@@ -124,6 +124,15 @@ class AccountSecurityPageTest {
                 .doesNotContain("onclick");
         assertSecurityHeaders(v.page());
 
+        // The language asked for survives the sign-in.
+        var german = new Browser(server.base);
+        var toLogin = german.get(URI.create(server.base + PAGE + "?ui_locales=de"));
+        assertThat(Browser.location(toLogin).getQuery())
+                .isEqualTo("return_to=" + PAGE + "?ui_locales=de&ui_locales=de");
+        var back = german.submitSignIn(german.follow(toLogin), accounts.registered("acct-de"), PASSWORD);
+        assertThat(Browser.location(back)).hasPath(PAGE).hasQuery("ui_locales=de");
+        assertThat(german.follow(back).body()).contains("<html lang=\"de\">");
+
         var script = v.b().get(URI.create(server.base + PAGE + "/passkeys.js"));
         assertThat(script.statusCode()).isEqualTo(200);
         assertThat(script.headers().firstValue("Content-Type").orElseThrow()).startsWith("text/javascript");

@@ -48,6 +48,11 @@ class HostedLoginMfaTest {
 
     /** A user with TOTP on; answers [email, base32 secret, first backup code]. */
     static String[] enrolled() {
+        return enrolledOn(server, accounts);
+    }
+
+    /** A user of {@code server} with TOTP on; answers [email, base32 secret, first backup code]. */
+    static String[] enrolledOn(TestServer server, TestAccounts accounts) {
         String email = accounts.registered("hosted");
         String token = accounts.signIn(email, PASSWORD).accessToken();
         String secret =
