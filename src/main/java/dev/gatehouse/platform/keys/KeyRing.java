@@ -28,6 +28,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The signing keys: created on first use, private halves sealed with the master key, rotated with overlap. A new key is
@@ -63,6 +66,12 @@ public final class KeyRing {
      */
     static final Duration UNKNOWN_KID_RELOAD = Duration.ofSeconds(10);
 
+    /** How soon a reload that failed (the database out of reach) is tried again; the keys in memory serve meanwhile. */
+    static final Duration RETRY_AFTER_FAILURE = Duration.ofSeconds(30);
+
+    private static final Logger log = LoggerFactory.getLogger(KeyRing.class);
+    private final AtomicBoolean refreshing = new AtomicBoolean();
+
     public KeyRing(
             SigningKeyStore store, MasterKey masterKey, Clock clock, Duration publishAhead, Duration retainAfter) {
         this.store = store;
@@ -86,7 +95,15 @@ public final class KeyRing {
         Instant now = clock.instant();
         store.deleteExpired(now.minus(Duration.ofMinutes(1)));
         keys = store.all().stream().map(this::open).toList();
-        Instant next = Instant.MAX;
+        schedule(now, now.plus(RELOAD_EVERY));
+    }
+
+    /**
+     * Publishes the keys in memory as of {@code now}, and sets the next time to look again: the next activation or
+     * removal among them, or {@code latest}, whichever comes first.
+     */
+    private void schedule(Instant now, Instant latest) {
+        Instant next = latest;
         for (SigningKey k : keys) {
             if (k.activatesAt().isAfter(now) && k.activatesAt().isBefore(next)) next = k.activatesAt();
             if (k.expiresAt().isPresent()
@@ -95,20 +112,44 @@ public final class KeyRing {
                 next = k.expiresAt().get();
             }
         }
-        nextChange = next.isBefore(now.plus(RELOAD_EVERY)) ? next : now.plus(RELOAD_EVERY);
+        nextChange = next;
         published = new JWKSet(keys.stream()
                 .filter(k -> k.publishedAt(now))
                 .map(k -> k.jwk().toPublicJWK())
                 .toList());
     }
 
+    /**
+     * Reloads when due. One caller reloads; the others that find it due meanwhile go on with the keys in memory rather
+     * than wait for the database.
+     */
     private void refreshIfDue() {
-        if (!clock.instant().isBefore(nextChange)) reloadIfStillDue();
+        if (clock.instant().isBefore(nextChange) || !refreshing.compareAndSet(false, true)) return;
+        try {
+            refresh();
+        } finally {
+            refreshing.set(false);
+        }
     }
 
-    /** One reload for all the callers that found it due at once. */
-    private synchronized void reloadIfStillDue() {
-        if (!clock.instant().isBefore(nextChange)) reload();
+    /**
+     * A reload that cannot fail the request that found it due: with the database out of reach, the keys in memory go
+     * on signing and verifying, their scheduled activations and removals still happen on time, and the database is
+     * tried again after {@link #RETRY_AFTER_FAILURE}.
+     */
+    private synchronized void refresh() {
+        Instant now = clock.instant();
+        if (now.isBefore(nextChange)) return;
+        try {
+            reload();
+        } catch (RuntimeException e) {
+            log.warn(
+                    "cannot read the signing keys ({}); the {} keys in memory serve, trying again in {} s",
+                    e.toString(),
+                    keys.size(),
+                    RETRY_AFTER_FAILURE.toSeconds());
+            schedule(now, now.plus(RETRY_AFTER_FAILURE));
+        }
     }
 
     /** The key that signs now for {@code alg}: the newest one already active. Creates one if the algorithm has none. */
@@ -145,12 +186,20 @@ public final class KeyRing {
                 .findFirst();
     }
 
-    /** Reloads for a kid not known here, at most once per {@link #UNKNOWN_KID_RELOAD}; true when it did. */
+    /**
+     * Reloads for a kid not known here, at most once per {@link #UNKNOWN_KID_RELOAD}; true when it did. False too when
+     * the database is out of reach: the kid stays unknown, as it may well be.
+     */
     private synchronized boolean reloadForUnknownKid(Instant now) {
         if (now.isBefore(unknownKidReloadAt.plus(UNKNOWN_KID_RELOAD))) return false;
         unknownKidReloadAt = now;
-        reload();
-        return true;
+        try {
+            reload();
+            return true;
+        } catch (RuntimeException e) {
+            log.warn("cannot read the signing keys for an unknown kid ({})", e.toString());
+            return false;
+        }
     }
 
     /**

@@ -222,6 +222,89 @@ class KeyRingTest {
                 .hasMessageStartingWith("GATEHOUSE_MASTER_KEY: ");
     }
 
+    /** The real store, which fails every call while {@code down} is set, as with the database out of reach. */
+    static final class Outage implements SigningKeyStore {
+        final SigningKeyStore store;
+        volatile boolean down;
+        /** Calls to the store, failed or not. */
+        final java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+
+        Outage(SigningKeyStore store) {
+            this.store = store;
+        }
+
+        private void check() {
+            calls.incrementAndGet();
+            if (down) throw new IllegalStateException("connection refused (test outage)");
+        }
+
+        @Override
+        public List<Row> all() {
+            check();
+            return store.all();
+        }
+
+        @Override
+        public void insert(Row row) {
+            check();
+            store.insert(row);
+        }
+
+        @Override
+        public void expire(String alg, String successorKid, Instant expiresAt) {
+            check();
+            store.expire(alg, successorKid, expiresAt);
+        }
+
+        @Override
+        public void deleteExpired(Instant now) {
+            check();
+            store.deleteExpired(now);
+        }
+    }
+
+    @Test
+    void whenTheDatabaseIsOutOfReach_thenTheKeysInMemorySignAndVerifyOnScheduleAndItIsTriedAgainLater()
+            throws Exception {
+        var outage = new Outage(new JdbiSigningKeyStore(db));
+        ring = new KeyRing(
+                outage,
+                MasterKey.load(Optional.of(masterKeyText), dataDir, Secrets.system()),
+                clock,
+                PUBLISH_AHEAD,
+                RETAIN_AFTER);
+        ring.init(Set.of(JWSAlgorithm.ES256));
+        String old = ring.signingKey(JWSAlgorithm.ES256).kid();
+        String next = ring.rotate(JWSAlgorithm.ES256, false).kid();
+
+        outage.down = true;
+        clock.advance(KeyRing.RELOAD_EVERY);
+        int calls = outage.calls.get();
+        for (int i = 0; i < 50; i++) {
+            assertThat(kids()).containsExactlyInAnyOrder(old, next);
+            assertThat(ring.signingKey(JWSAlgorithm.ES256).kid()).isEqualTo(old);
+            assertThat(ring.verifier(old, JWSAlgorithm.ES256)).isPresent();
+            assertThat(ring.verifier("unknown-kid", JWSAlgorithm.ES256)).isEmpty();
+        }
+        // One reload failed, one look for the unknown kid failed; nothing more until the retry.
+        assertThat(outage.calls.get() - calls).isEqualTo(2);
+
+        // The rotation's schedule holds without the database: the successor signs, then the old key leaves the JWKS.
+        clock.advance(PUBLISH_AHEAD);
+        assertThat(ring.signingKey(JWSAlgorithm.ES256).kid()).isEqualTo(next);
+        clock.advance(RETAIN_AFTER);
+        assertThat(kids()).containsExactly(next);
+        assertThat(ring.verifier(old, JWSAlgorithm.ES256)).isEmpty();
+
+        // Back: a key another node made meanwhile shows up within the retry period.
+        outage.down = false;
+        KeyRing other = ring(masterKeyText);
+        other.init(Set.of(JWSAlgorithm.ES256));
+        String third = other.rotate(JWSAlgorithm.ES256, false).kid();
+        clock.advance(KeyRing.RETRY_AFTER_FAILURE);
+        assertThat(kids()).containsExactlyInAnyOrder(next, third);
+    }
+
     private List<String> kids() {
         return ring.publishedKeys().getKeys().stream().map(JWK::getKeyID).toList();
     }
