@@ -154,7 +154,7 @@ failures() { if [ -n "$(field errors "$1")" ]; then echo "status >= 400: $(field
 
 # The raw Argon2id rate at the server's parameters on THREADS threads (login and code-flow rows compare with it).
 argon2() {
-  "$JAVA" -cp target/test-classes:target/gatehouse.jar dev.gatehouse.bench.Argon2Rate "$THREADS" "$ARGON2_SECONDS" \
+  "$JAVA" --enable-native-access=ALL-UNNAMED -cp target/test-classes:target/gatehouse.jar dev.gatehouse.bench.Argon2Rate "$THREADS" "$ARGON2_SECONDS" \
     | sed -nE 's/^RESULT argon2 hashes_per_s=([0-9.]+).*/\1/p'
 }
 
