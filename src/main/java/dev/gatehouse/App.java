@@ -116,7 +116,6 @@ public final class App implements AutoCloseable {
                 hasher,
                 new PasswordPolicy(),
                 outbox,
-                mailWorker::nudge,
                 audit,
                 sessions,
                 rbac,
@@ -159,7 +158,6 @@ public final class App implements AutoCloseable {
                 audit,
                 metrics,
                 outbox,
-                mailWorker::nudge,
                 config.issuer(),
                 extraFactors,
                 limiter);

@@ -9,7 +9,6 @@ import dev.gatehouse.platform.db.Database;
 import dev.gatehouse.platform.db.RecentReads;
 import dev.gatehouse.platform.http.Problem;
 import dev.gatehouse.platform.http.RequestInfo;
-import dev.gatehouse.platform.mail.MailMessage;
 import dev.gatehouse.platform.mail.MailOutbox;
 import dev.gatehouse.rbac.RbacService;
 import dev.gatehouse.sessions.SessionService;
@@ -47,7 +46,6 @@ public final class AccountService {
     private final PasswordHasher hasher;
     private final PasswordPolicy policy;
     private final MailOutbox outbox;
-    private final Runnable mailNudge;
     private final AuditLog audit;
     private final SessionService sessions;
     private final RbacService rbac;
@@ -62,7 +60,6 @@ public final class AccountService {
             PasswordHasher hasher,
             PasswordPolicy policy,
             MailOutbox outbox,
-            Runnable mailNudge,
             AuditLog audit,
             SessionService sessions,
             RbacService rbac,
@@ -76,7 +73,6 @@ public final class AccountService {
         this.hasher = hasher;
         this.policy = policy;
         this.outbox = outbox;
-        this.mailNudge = mailNudge;
         this.audit = audit;
         this.sessions = sessions;
         this.rbac = rbac;
@@ -130,7 +126,6 @@ public final class AccountService {
             outbox.enqueue(h, mails.verifyEmail(user.email(), token));
             audit.record(h, AuditEvent.success("user.registered", user.id()), info);
         });
-        mailNudge.run();
     }
 
     /** Checks a password against the stored hash; unknown accounts spend the same time on a dummy hash. */
@@ -175,7 +170,6 @@ public final class AccountService {
             return true;
         });
         if (!sent) throw Problem.conflict("already_verified", "The email address is already verified");
-        mailNudge.run();
     }
 
     public User verifyEmail(String token, RequestInfo info) {
@@ -214,7 +208,6 @@ public final class AccountService {
             audit.record(
                     h, AuditEvent.success("password.reset_requested", u.get().id()), info);
         });
-        mailNudge.run();
     }
 
     /** Sets a new password from a reset token and ends every session of the account. */
@@ -236,7 +229,6 @@ public final class AccountService {
             outbox.enqueue(h, mails.passwordChanged(u.email()));
             audit.record(h, AuditEvent.success("password.reset", u.id()), info);
         });
-        mailNudge.run();
     }
 
     /** Changes the password; the calling session stays, every other session ends. */
@@ -258,7 +250,6 @@ public final class AccountService {
             outbox.enqueue(h, mails.passwordChanged(u.email()));
             audit.record(h, AuditEvent.success("password.changed", u.id()).session(currentSession.orElse(null)), info);
         });
-        mailNudge.run();
     }
 
     /** Mails a sign-in link. Unknown addresses get one too when registration is open (it can create the account). */
@@ -280,7 +271,6 @@ public final class AccountService {
                     AuditEvent.success("magic_link.requested", u.map(User::id).orElse(null)),
                     info);
         });
-        mailNudge.run();
     }
 
     /**
@@ -343,10 +333,6 @@ public final class AccountService {
             audit.record(h, AuditEvent.success("user.admin_bootstrapped", admin.id()), RequestInfo.internal());
             return true;
         });
-    }
-
-    public void sendMail(Handle h, MailMessage message) {
-        outbox.enqueue(h, message);
     }
 
     private void checkPassword(String field, String password, String email, String first, String last) {

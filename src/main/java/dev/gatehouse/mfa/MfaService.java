@@ -71,7 +71,6 @@ public final class MfaService {
     private final AuditLog audit;
     private final MeterRegistry metrics;
     private final MailOutbox outbox;
-    private final Runnable mailNudge;
     private final String issuerLabel;
     private final List<ExtraFactor> extra;
     private final RateLimiter limiter;
@@ -95,7 +94,6 @@ public final class MfaService {
             AuditLog audit,
             MeterRegistry metrics,
             MailOutbox outbox,
-            Runnable mailNudge,
             String issuer,
             List<ExtraFactor> extra,
             RateLimiter limiter) {
@@ -111,7 +109,6 @@ public final class MfaService {
         this.audit = audit;
         this.metrics = metrics;
         this.outbox = outbox;
-        this.mailNudge = mailNudge;
         String host = URI.create(issuer).getHost();
         this.issuerLabel = host == null ? "Gatehouse" : host;
         this.extra = List.copyOf(extra);
@@ -316,7 +313,7 @@ public final class MfaService {
             case "not_enabled" ->
                 throw Problem.conflict("method_not_enabled", "Email codes are not enabled for this account");
             case "limited" -> throw Problem.tooManyRequests(MfaGate.TTL.toSeconds());
-            default -> mailNudge.run();
+            default -> {} // sent: the outbox hands it to the worker after the commit
         }
     }
 

@@ -22,12 +22,22 @@ public final class MailOutbox {
 
     private final Database db;
     private final Clock clock;
+    private volatile Runnable committed = () -> {};
 
     public MailOutbox(Database db, Clock clock) {
         this.db = db;
         this.clock = clock;
     }
 
+    /** {@code delivery} runs after each commit that enqueued mail (the {@link MailWorker}'s nudge). */
+    void onCommitted(Runnable delivery) {
+        this.committed = delivery;
+    }
+
+    /**
+     * Adds {@code m} in {@code h}'s transaction; once that commits, the worker is asked to deliver at once (never if it
+     * rolls back).
+     */
     public void enqueue(Handle h, MailMessage m) {
         Instant now = clock.instant();
         h.createUpdate("INSERT INTO mail_outbox (id, recipient, subject, text_body, html_body, created_at, next_try_at)"
@@ -39,6 +49,7 @@ public final class MailOutbox {
                 .bind("html", m.html())
                 .bind("now", now)
                 .execute();
+        Database.afterCommit(h, () -> committed.run());
     }
 
     public List<Entry> recent(int limit, int offset) {
