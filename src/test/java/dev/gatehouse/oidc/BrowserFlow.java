@@ -85,6 +85,17 @@ final class BrowserFlow {
         return webClient(server.base, server.registerClient(metadata), redirectUri);
     }
 
+    /**
+     * Registers on {@code server} a confidential web client named {@code name} for the code flow, redirecting to
+     * {@code redirectUri}, asking for {@code openid profile email}, and coming back to {@code signedOutUri} after an
+     * RP-initiated logout.
+     */
+    static BrowserFlow registerWithSignOut(TestServer server, String name, URI redirectUri, URI signedOutUri) {
+        var metadata = TestServer.webClient(name, redirectUri, "openid profile email", "authorization_code");
+        metadata.put("post_logout_redirect_uris", java.util.List.of(signedOutUri.toString()));
+        return webClient(server.base, server.registerClient(metadata), redirectUri);
+    }
+
     /** A new authorization request: response type code, a new state and nonce, an S256 challenge of a new verifier. */
     Started start() {
         return start(request -> request);

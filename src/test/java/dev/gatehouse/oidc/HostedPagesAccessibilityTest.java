@@ -43,10 +43,7 @@ class HostedPagesAccessibilityTest extends ChromiumTest {
     @BeforeAll
     static void start() {
         server = TestServer.start();
-        var metadata = new java.util.HashMap<String, Object>(
-                TestServer.webClient("Audit App", redirectUri, "openid profile email", "authorization_code"));
-        metadata.put("post_logout_redirect_uris", List.of(signedOutUri.toString()));
-        flow = BrowserFlow.webClient(server.base, server.registerClient(metadata), redirectUri);
+        flow = BrowserFlow.registerWithSignOut(server, "Audit App", redirectUri, signedOutUri);
     }
 
     @AfterAll

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.gatehouse.testkit.TestServer;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -38,10 +37,7 @@ class RealBrowserTest extends ChromiumTest {
     @BeforeAll
     static void start() {
         server = TestServer.start();
-        var metadata = new java.util.HashMap<String, Object>(
-                TestServer.webClient("Browser App", redirectUri, "openid profile email", "authorization_code"));
-        metadata.put("post_logout_redirect_uris", List.of(signedOutUri.toString()));
-        flow = BrowserFlow.webClient(server.base, server.registerClient(metadata), redirectUri);
+        flow = BrowserFlow.registerWithSignOut(server, "Browser App", redirectUri, signedOutUri);
     }
 
     @AfterAll

@@ -12,12 +12,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The {@link MailOutbox} contract, on the engine under test (convention 7). */
+/** The {@link MailOutbox} contract, on the engine under test (convention 7), and the {@link MailWorker} on it. */
 @ServerTest
 class MailOutboxContractTest {
     /** Microsecond precision on purpose: both engines keep microseconds, so stored times must come back exact. */
@@ -198,5 +201,57 @@ class MailOutboxContractTest {
         assertThat(transport.sent).extracting(MailMessage::to).containsExactly("1@example.com", "2@example.com");
         assertThat(outbox.deliverDue(transport, 2)).isEqualTo(1);
         assertThat(transport.sent).extracting(MailMessage::to).endsWith("3@example.com");
+    }
+
+    /** Hands every message it is given to the test, from the worker's thread. */
+    static final class Inbox implements MailTransport {
+        final BlockingQueue<MailMessage> received = new LinkedBlockingQueue<>();
+
+        @Override
+        public void send(MailMessage message) {
+            received.add(message);
+        }
+
+        @Override
+        public String describe() {
+            return "inbox";
+        }
+    }
+
+    /**
+     * The {@link MailWorker} sends mail right after the commit that enqueued it, not at its next poll (an hour away
+     * here), and never the mail of a transaction that rolled back.
+     */
+    @Test
+    void whenATransactionEnqueuesMail_thenTheWorkerSendsItAfterTheCommitWithoutWaitingForThePoll() throws Exception {
+        var inbox = new Inbox();
+        try (var worker = new MailWorker(outbox, inbox, Duration.ofHours(1))) {
+            worker.start();
+            assertThatThrownBy(() -> db.useTransaction(h -> {
+                        outbox.enqueue(h, message("rolled-back@example.com"));
+                        throw new IllegalStateException("the change failed");
+                    }))
+                    .hasMessage("the change failed");
+            for (String to : List.of("first@example.com", "second@example.com")) {
+                enqueue(message(to));
+                assertThat(inbox.received.poll(10, TimeUnit.SECONDS))
+                        .extracting(MailMessage::to)
+                        .isEqualTo(to);
+            }
+            assertThat(inbox.received.poll(300, TimeUnit.MILLISECONDS)).isNull();
+        }
+    }
+
+    /** Mail left unsent from before a start (this node stopped, or another did) goes out when the worker starts. */
+    @Test
+    void whenMailWaitsFromBeforeAStart_thenTheWorkerSendsItAtOnce() throws Exception {
+        enqueue(message("left@example.com"));
+        var inbox = new Inbox();
+        try (var worker = new MailWorker(outbox, inbox, Duration.ofHours(1))) {
+            worker.start();
+            assertThat(inbox.received.poll(10, TimeUnit.SECONDS))
+                    .extracting(MailMessage::to)
+                    .isEqualTo("left@example.com");
+        }
     }
 }
