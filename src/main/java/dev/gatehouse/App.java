@@ -337,7 +337,7 @@ public final class App implements AutoCloseable {
         var webauthn = new dev.gatehouse.webauthn.WebAuthnService(
                 db, webauthnStore, accounts, auth, mfa, audit, secrets, clock, metrics, config.issuer());
         groups.add(new dev.gatehouse.account.AccountSecurityRoutes(
-                sso, accounts, mfa, mfaDevices, webauthn, web, secrets, clock, ssoCookie, https));
+                sso, accounts, mfa, mfaDevices, webauthn, consent, web, secrets, clock, ssoCookie, https));
         groups.add(new dev.gatehouse.webauthn.WebAuthnRoutes(webauthn, web, https));
         groups.add(new dev.gatehouse.login.PasskeyLoginRoutes(
                 loginRoutes, sso, webauthn, web, signedIn, loginCsrf, ssoCookie));

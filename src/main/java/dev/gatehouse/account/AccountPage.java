@@ -2,6 +2,7 @@ package dev.gatehouse.account;
 
 import dev.gatehouse.mfa.DeviceService;
 import dev.gatehouse.mfa.MfaService;
+import dev.gatehouse.oauth.authorize.ConsentService;
 import dev.gatehouse.platform.http.Html;
 import dev.gatehouse.platform.http.Messages;
 import dev.gatehouse.webauthn.WebAuthnService;
@@ -33,7 +34,9 @@ final class AccountPage {
             MfaService.Status mfa,
             boolean totpPending,
             List<WebAuthnService.CredentialView> passkeys,
-            List<DeviceService.Device> devices) {}
+            List<DeviceService.Device> devices,
+            List<ConsentService.Consent> apps,
+            Map<String, String> scopeWords) {}
 
     /** The visitor's form context: CSRF token, {@code ui_locales} to carry, and the message to show (keys or null). */
     record Form(String csrf, String uiLocales, String noticeKey, String errorKey) {}
@@ -53,6 +56,7 @@ final class AccountPage {
         email(b, t, f, o);
         passkeys(b, t, f, o);
         devices(b, t, f, o);
+        apps(b, t, f, o);
         return Html.page(t, t.get("account.title"), b.toString());
     }
 
@@ -230,6 +234,49 @@ final class AccountPage {
                         .append("</form>\n");
             b.append(form(f, base + "/remove"))
                     .append(button(t, "account.devices.remove"))
+                    .append("</form>\n</li>\n");
+        }
+        b.append("</ul>\n</section>\n");
+    }
+
+    /**
+     * The clients the user has consented to, each with what it may do (standard scopes in the visitor's language,
+     * others as the administrator described them) and a form that removes its access.
+     */
+    private static void apps(StringBuilder b, Messages t, Form f, Overview o) {
+        b.append("<section aria-labelledby=\"apps-h\">\n<h2 id=\"apps-h\">")
+                .append(t.html("account.apps.heading"))
+                .append("</h2>\n");
+        if (o.apps().isEmpty()) {
+            b.append("<p>").append(t.html("account.apps.none")).append("</p>\n</section>\n");
+            return;
+        }
+        b.append("<ul>\n");
+        for (var a : o.apps()) {
+            String heading = "app-" + Integer.toHexString(a.clientId().hashCode());
+            b.append("<li>\n<h3 id=\"")
+                    .append(heading)
+                    .append("\">")
+                    .append(Html.escape(a.clientName()))
+                    .append("</h3>\n<p>")
+                    .append(t.html("account.apps.granted", when(a.grantedAt())))
+                    .append("</p>\n<ul aria-labelledby=\"")
+                    .append(heading)
+                    .append("\">\n");
+            for (String s : a.scope()) {
+                b.append("<li>")
+                        .append(
+                                t.has("scope." + s)
+                                        ? t.html("scope." + s)
+                                        : Html.escape(o.scopeWords().getOrDefault(s, s)))
+                        .append("</li>\n");
+            }
+            b.append("</ul>\n")
+                    .append(form(
+                            f,
+                            "/apps/" + java.net.URLEncoder.encode(a.clientId(), java.nio.charset.StandardCharsets.UTF_8)
+                                    + "/revoke"))
+                    .append(button(t, "account.apps.revoke"))
                     .append("</form>\n</li>\n");
         }
         b.append("</ul>\n</section>\n");

@@ -5,6 +5,7 @@ import dev.gatehouse.login.SsoService;
 import dev.gatehouse.login.SsoSession;
 import dev.gatehouse.mfa.DeviceService;
 import dev.gatehouse.mfa.MfaService;
+import dev.gatehouse.oauth.authorize.ConsentService;
 import dev.gatehouse.platform.crypto.Secrets;
 import dev.gatehouse.platform.http.Api;
 import dev.gatehouse.platform.http.FormCsrf;
@@ -57,13 +58,15 @@ public final class AccountSecurityRoutes implements RouteGroup {
             "passkey_renamed",
             "passkey_deleted",
             "device_untrusted",
-            "device_removed");
+            "device_removed",
+            "app_revoked");
 
     private final SsoService sso;
     private final AccountService accounts;
     private final MfaService mfa;
     private final DeviceService devices;
     private final WebAuthnService webauthn;
+    private final ConsentService consents;
     private final Web web;
     private final Secrets secrets;
     private final Clock clock;
@@ -76,6 +79,7 @@ public final class AccountSecurityRoutes implements RouteGroup {
             MfaService mfa,
             DeviceService devices,
             WebAuthnService webauthn,
+            ConsentService consents,
             Web web,
             Secrets secrets,
             Clock clock,
@@ -86,6 +90,7 @@ public final class AccountSecurityRoutes implements RouteGroup {
         this.mfa = mfa;
         this.devices = devices;
         this.webauthn = webauthn;
+        this.consents = consents;
         this.web = web;
         this.secrets = secrets;
         this.clock = clock;
@@ -97,13 +102,15 @@ public final class AccountSecurityRoutes implements RouteGroup {
     public void routes(Api api) {
         api.get(AccountPage.PATH, this::overview)
                 .tag("pages")
-                .summary("Account page: profile, second factors, passkeys, devices (SSO session required)")
+                .summary(
+                        "Account page: profile, second factors, passkeys, devices, applications (SSO session required)")
                 .returns(200, "HTML page")
                 .returns(303, "not signed in: to /login, returning here");
         new AccountFactorRoutes(this, mfa).routes(api);
         new AccountDeviceRoutes(this, devices).routes(api);
         new AccountProfileRoutes(this, accounts).routes(api);
         new AccountPasskeyRoutes(this, webauthn).routes(api);
+        new AccountAppRoutes(this, consents).routes(api);
     }
 
     // ---- what every account route shares --------------------------------------------------------------------------
@@ -187,13 +194,18 @@ public final class AccountSecurityRoutes implements RouteGroup {
             return;
         }
         var current = web.deviceId(ctx);
+        var apps = consents.list(s.userId());
         var o = new AccountPage.Overview(
                 user.get().email(),
                 dev.gatehouse.accounts.UserClaims.of(user.get(), AccountPage.PROFILE_CLAIMS::contains),
                 mfa.status(s.userId()),
                 mfa.pendingTotpSetup(s.userId()).isPresent(),
                 webauthn.list(s.userId()),
-                devices.list(s.userId(), current));
+                devices.list(s.userId(), current),
+                apps,
+                consents.describe(apps.stream()
+                        .flatMap(a -> a.scope().stream())
+                        .collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new))));
         send(ctx, status, AccountPage.overview(Messages.of(ctx), form(ctx, noticeKey, errorKey), o));
     }
 

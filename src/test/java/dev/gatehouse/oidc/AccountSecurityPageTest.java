@@ -6,6 +6,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.nimbusds.oauth2.sdk.AuthorizationCodeGrant;
+import com.nimbusds.oauth2.sdk.AuthorizationResponse;
+import com.nimbusds.oauth2.sdk.RefreshTokenGrant;
+import com.nimbusds.oauth2.sdk.ResponseType;
+import com.nimbusds.oauth2.sdk.Scope;
+import com.nimbusds.oauth2.sdk.TokenRequest;
+import com.nimbusds.oauth2.sdk.TokenResponse;
+import com.nimbusds.oauth2.sdk.auth.ClientSecretBasic;
+import com.nimbusds.oauth2.sdk.auth.Secret;
+import com.nimbusds.oauth2.sdk.id.ClientID;
+import com.nimbusds.oauth2.sdk.id.State;
+import com.nimbusds.oauth2.sdk.pkce.CodeChallengeMethod;
+import com.nimbusds.oauth2.sdk.pkce.CodeVerifier;
+import com.nimbusds.openid.connect.sdk.AuthenticationRequest;
+import com.nimbusds.openid.connect.sdk.Nonce;
+import com.nimbusds.openid.connect.sdk.OIDCTokenResponseParser;
 import dev.gatehouse.mfa.TotpCodes;
 import dev.gatehouse.testkit.ServerTest;
 import dev.gatehouse.testkit.SoftAuthenticator;
@@ -384,6 +400,81 @@ class AccountSecurityPageTest {
                 .contains("webauthn.registered:success", "webauthn.renamed:success", "webauthn.deleted:success");
     }
 
+    /** An authorization request of {@code client} for {@code scope}, with a PKCE challenge of {@code verifier}. */
+    static AuthenticationRequest authorization(ClientID client, URI callback, CodeVerifier verifier, String scope) {
+        return new AuthenticationRequest.Builder(ResponseType.CODE, Scope.parse(scope), client, callback)
+                .endpointURI(URI.create(server.base + "/oauth2/authorize"))
+                .state(new State())
+                .nonce(new Nonce())
+                .codeChallenge(verifier, CodeChallengeMethod.S256)
+                .build();
+    }
+
+    @Test
+    void whenTheUserRemovesAnApplicationsAccess_thenItsRefreshTokenStopsAndItAsksForConsentAgain() throws Exception {
+        URI callback = URI.create("http://localhost:9999/cb");
+        var registered = server.registerClient(TestServer.webClient(
+                "Photo Printer", callback, "openid email offline_access", "authorization_code", "refresh_token"));
+        var client = new ClientID(registered.text("client_id"));
+        var auth = new ClientSecretBasic(client, new Secret(registered.text("client_secret")));
+        var v = signedIn(accounts.registered("acct-apps"));
+        assertThat(v.page().body())
+                .contains("<h2 id=\"apps-h\">Applications</h2>")
+                .contains("No application has access to your account.");
+
+        // The browser signed in on the account page consents, and the client redeems the code for a refresh token.
+        var verifier = new CodeVerifier();
+        var consentPage = v.b().follow(
+                        v.b().get(authorization(client, callback, verifier, "openid email offline_access")
+                                .toURI()));
+        assertThat(consentPage.body()).contains("name=\"decision\"");
+        var code = AuthorizationResponse.parse(Browser.location(v.b().submitConsent(consentPage, "allow")))
+                .toSuccessResponse()
+                .getAuthorizationCode();
+        var tokens = OIDCTokenResponseParser.parse(new TokenRequest(
+                                URI.create(server.base + "/oauth2/token"),
+                                auth,
+                                new AuthorizationCodeGrant(code, callback, verifier))
+                        .toHTTPRequest()
+                        .send())
+                .toSuccessResponse()
+                .getTokens();
+        assertThat(tokens.getRefreshToken()).isNotNull();
+
+        var page = v.b().get(URI.create(server.base + PAGE));
+        assertThat(page.body())
+                .contains(">Photo Printer</h3>")
+                .contains("See your email address")
+                .contains("action=\"" + PAGE + "/apps/" + client.getValue() + "/revoke\"")
+                .doesNotContain("No application has access to your account.");
+        // Remembered: the next request goes straight back to the client.
+        var remembered = v.b().follow(v.b().get(authorization(client, callback, new CodeVerifier(), "openid email")
+                .toURI()));
+        assertThat(Browser.location(remembered).toString()).startsWith(callback.toString());
+
+        var removed = submit(v.b(), page, "/apps/" + client.getValue() + "/revoke");
+        assertThat(removed.statusCode()).isEqualTo(303);
+        assertThat(v.b().follow(removed).body())
+                .contains("The application&#39;s access was removed; it will ask again next time.")
+                .contains("No application has access to your account.");
+        var refreshed = TokenResponse.parse(new TokenRequest(
+                        URI.create(server.base + "/oauth2/token"),
+                        auth,
+                        new RefreshTokenGrant(tokens.getRefreshToken()))
+                .toHTTPRequest()
+                .send());
+        assertThat(refreshed.indicatesSuccess()).isFalse();
+        assertThat(refreshed.toErrorResponse().getErrorObject().getCode()).isEqualTo("invalid_grant");
+        var asked = v.b().follow(v.b().get(authorization(client, callback, new CodeVerifier(), "openid email")
+                .toURI()));
+        assertThat(asked.body()).contains("name=\"decision\"");
+
+        // Nothing to remove: the page says so with a 404, in its own form.
+        var unknown = submit(v.b(), page, "/apps/no-such-client/revoke");
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(unknown.body()).contains("role=\"alert\"");
+    }
+
     @Test
     void whenDevicesAreListed_thenOneCanBeUntrustedAndAnotherRemovedWithItsSessions() throws Exception {
         String email = accounts.registered("acct-devices");
@@ -487,6 +578,7 @@ class AccountSecurityPageTest {
                 .contains("<h2 id=\"profile-h\">Profil</h2>")
                 .contains("Authenticator-App einrichten")
                 .contains("Passkeys und Sicherheitsschlüssel")
+                .contains("<h2 id=\"apps-h\">Anwendungen</h2>")
                 .contains("name=\"ui_locales\" value=\"de\"");
         var setup = submit(v.b(), page, "/totp/setup", "ui_locales", "de");
         assertThat(Browser.location(setup).getQuery()).isEqualTo("ui_locales=de");

@@ -173,12 +173,19 @@ class HostedPagesAccessibilityTest extends ChromiumTest {
     }
 
     @Test
-    void theAccountSecurityPage_itsTotpSetUpAndInGermanWithMfaOn() {
+    void theAccountSecurityPage_itsTotpSetUpAndInGermanWithMfaOn() throws Exception {
         String email = server.register("audit" + System.nanoTime() + "@example.com", PASSWORD);
-        driver.get(server.base + "/account/security");
+        // Signed in through a client the user consents to, so the page lists an application.
+        driver.get(flow.start().uri().toString());
         signIn(email);
+        waitForPath("/consent");
+        driver.findElement(By.cssSelector("button[value=allow]")).click();
+        landedAt(callback);
+        driver.get(server.base + "/account/security");
         waitForPath("/account/security");
-        assertAccessible("the account security page");
+        assertThat(driver.findElement(By.id("apps-h")).getText()).isEqualTo("Applications");
+        assertThat(driver.findElement(By.tagName("body")).getText()).contains("Audit App");
+        assertAccessible("the account security page with an application");
 
         driver.findElement(By.cssSelector("form[action$='/totp/setup'] button")).click();
         until(d -> !d.findElements(By.id("totp-qr")).isEmpty());

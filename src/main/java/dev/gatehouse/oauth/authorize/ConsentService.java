@@ -7,6 +7,7 @@ import dev.gatehouse.platform.db.Database;
 import dev.gatehouse.platform.http.RequestInfo;
 import dev.gatehouse.sessions.SessionService;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -30,9 +31,14 @@ public final class ConsentService {
         this.sessions = sessions;
     }
 
+    /** A client the user has consented to: what it may do, since when. */
+    public record Consent(String clientId, String clientName, Set<String> scope, Instant grantedAt) {}
+
     /** The consents the user has given, newest first. */
-    public List<JdbiConsentStore.Granted> list(UUID userId) {
-        return db.withHandle(h -> store.list(h, userId));
+    public List<Consent> list(UUID userId) {
+        return db.withHandle(h -> store.list(h, userId)).stream()
+                .map(g -> new Consent(g.clientId(), g.clientName(), g.scope(), g.grantedAt()))
+                .toList();
     }
 
     /**
