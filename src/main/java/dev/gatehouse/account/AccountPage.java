@@ -252,8 +252,9 @@ final class AccountPage {
             return;
         }
         b.append("<ul>\n");
-        for (var a : o.apps()) {
-            String heading = "app-" + Integer.toHexString(a.clientId().hashCode());
+        for (int i = 0; i < o.apps().size(); i++) {
+            var a = o.apps().get(i);
+            String heading = "app-" + i;
             b.append("<li>\n<h3 id=\"")
                     .append(heading)
                     .append("\">")
@@ -276,8 +277,12 @@ final class AccountPage {
                             f,
                             "/apps/" + java.net.URLEncoder.encode(a.clientId(), java.nio.charset.StandardCharsets.UTF_8)
                                     + "/revoke"))
-                    .append(button(t, "account.apps.revoke"))
-                    .append("</form>\n</li>\n");
+                    // Each button names its application to screen readers, not only "Remove access".
+                    .append("<button type=\"submit\" aria-describedby=\"")
+                    .append(heading)
+                    .append("\">")
+                    .append(t.html("account.apps.revoke"))
+                    .append("</button>\n</form>\n</li>\n");
         }
         b.append("</ul>\n</section>\n");
     }

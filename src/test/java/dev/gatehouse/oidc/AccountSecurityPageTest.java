@@ -443,7 +443,9 @@ class AccountSecurityPageTest {
 
         var page = v.b().get(URI.create(server.base + PAGE));
         assertThat(page.body())
-                .contains(">Photo Printer</h3>")
+                .contains("<h3 id=\"app-0\">Photo Printer</h3>")
+                .contains(
+                        "<button type=\"submit\" aria-describedby=\"app-0\">Remove access and sign out there</button>")
                 .contains("See your email address")
                 .contains("action=\"" + PAGE + "/apps/" + client.getValue() + "/revoke\"")
                 .doesNotContain("No application has access to your account.");
