@@ -217,9 +217,13 @@ final class AccountPage {
             return;
         }
         b.append("<ul>\n");
-        for (var d : o.devices()) {
+        for (int i = 0; i < o.devices().size(); i++) {
+            var d = o.devices().get(i);
             String base = "/devices/" + d.id();
-            b.append("<li>\n<h3>")
+            String heading = "device-" + i;
+            b.append("<li>\n<h3 id=\"")
+                    .append(heading)
+                    .append("\">")
                     .append(Html.escape(d.userAgent() == null || d.userAgent().isBlank() ? d.id() : d.userAgent()))
                     .append(d.current() ? " " + t.html("account.devices.this") : "")
                     .append("</h3>\n<p>")
@@ -230,10 +234,10 @@ final class AccountPage {
                         .append(t.html("account.devices.trusted_until", when(d.trustedUntil())))
                         .append("</p>\n")
                         .append(form(f, base + "/untrust"))
-                        .append(button(t, "account.devices.untrust"))
+                        .append(button(t, "account.devices.untrust", heading))
                         .append("</form>\n");
             b.append(form(f, base + "/remove"))
-                    .append(button(t, "account.devices.remove"))
+                    .append(button(t, "account.devices.remove", heading))
                     .append("</form>\n</li>\n");
         }
         b.append("</ul>\n</section>\n");
@@ -277,12 +281,8 @@ final class AccountPage {
                             f,
                             "/apps/" + java.net.URLEncoder.encode(a.clientId(), java.nio.charset.StandardCharsets.UTF_8)
                                     + "/revoke"))
-                    // Each button names its application to screen readers, not only "Remove access".
-                    .append("<button type=\"submit\" aria-describedby=\"")
-                    .append(heading)
-                    .append("\">")
-                    .append(t.html("account.apps.revoke"))
-                    .append("</button>\n</form>\n</li>\n");
+                    .append(button(t, "account.apps.revoke", heading))
+                    .append("</form>\n</li>\n");
         }
         b.append("</ul>\n</section>\n");
     }
@@ -339,6 +339,14 @@ final class AccountPage {
 
     private static String button(Messages t, String key) {
         return "<button type=\"submit\">" + t.html(key) + "</button>\n";
+    }
+
+    /**
+     * A button of one item in a list (a device, an application), described by that item's heading: screen readers say
+     * which one it acts on, not only "Remove".
+     */
+    private static String button(Messages t, String key, String headingId) {
+        return "<button type=\"submit\" aria-describedby=\"" + headingId + "\">" + t.html(key) + "</button>\n";
     }
 
     private static String when(Instant at) {

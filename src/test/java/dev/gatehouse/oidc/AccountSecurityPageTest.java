@@ -492,6 +492,7 @@ class AccountSecurityPageTest {
         assertThat(v.page().body())
                 .contains(PAGE + "/devices/phone-device-0001/untrust")
                 .contains(PAGE + "/devices/tablet-device-0002/remove")
+                .containsPattern("<h3 id=\"(device-[01])\">[^<]*</h3>[\\s\\S]*aria-describedby=\"device-[01]\"")
                 .doesNotContain(PAGE + "/devices/tablet-device-0002/untrust");
 
         var untrust = submit(v.b(), v.page(), "/devices/phone-device-0001/untrust");
