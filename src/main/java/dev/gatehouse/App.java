@@ -280,9 +280,9 @@ public final class App implements AutoCloseable {
                 sso, mfa, web, secrets, loginCsrf, ssoCookie, authorize::redirectTarget, signedIn));
         groups.add(new dev.gatehouse.oauth.authorize.ParRoutes(authorize, clients, web));
         groups.add(new dev.gatehouse.oauth.authorize.ConsentRoutes(
-                authorize, authorizeRoutes, consent, sso, web, secrets, ssoCookie, https));
+                authorize, authorizeRoutes, consent, scopes, sso, web, secrets, ssoCookie, https));
         groups.add(new dev.gatehouse.oauth.device.DeviceRoutes(
-                devices, clients, consent, sso, web, secrets, config.issuer(), ssoCookie, https));
+                devices, clients, scopes, sso, web, secrets, config.issuer(), ssoCookie, https));
         groups.add(new dev.gatehouse.oidc.UserinfoRoutes(
                 introspector,
                 accounts,
@@ -337,7 +337,7 @@ public final class App implements AutoCloseable {
         var webauthn = new dev.gatehouse.webauthn.WebAuthnService(
                 db, webauthnStore, accounts, auth, mfa, audit, secrets, clock, metrics, config.issuer());
         groups.add(new dev.gatehouse.account.AccountSecurityRoutes(
-                sso, accounts, mfa, mfaDevices, webauthn, consent, web, secrets, clock, ssoCookie, https));
+                sso, accounts, mfa, mfaDevices, webauthn, consent, scopes, web, secrets, clock, ssoCookie, https));
         groups.add(new dev.gatehouse.webauthn.WebAuthnRoutes(webauthn, web, https));
         groups.add(new dev.gatehouse.login.PasskeyLoginRoutes(
                 loginRoutes, sso, webauthn, web, signedIn, loginCsrf, ssoCookie));

@@ -34,9 +34,8 @@ final class AccountAppRoutes implements RouteGroup {
     private void revoke(Context ctx) {
         var s = page.posted(ctx, false);
         if (s.isEmpty()) return;
-        String clientId = ctx.pathParam("client_id");
-        if (clientId.length() > 64
-                || !consents.revoke(s.get().userId(), clientId, page.web().info(ctx))) {
+        if (!consents.revoke(
+                s.get().userId(), ctx.pathParam("client_id"), page.web().info(ctx))) {
             page.refused(ctx, s.get(), Problem.notFound("A consent to this client"));
             return;
         }

@@ -2,10 +2,12 @@ package dev.gatehouse.account;
 
 import dev.gatehouse.mfa.DeviceService;
 import dev.gatehouse.mfa.MfaService;
-import dev.gatehouse.oauth.authorize.ConsentService;
+import dev.gatehouse.oauth.scopes.ScopeWords;
 import dev.gatehouse.platform.http.Html;
 import dev.gatehouse.platform.http.Messages;
 import dev.gatehouse.webauthn.WebAuthnService;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -35,8 +37,10 @@ final class AccountPage {
             boolean totpPending,
             List<WebAuthnService.CredentialView> passkeys,
             List<DeviceService.Device> devices,
-            List<ConsentService.Consent> apps,
-            Map<String, String> scopeWords) {}
+            List<App> apps) {}
+
+    /** A client the user consented to, with what it may do in plain words ({@code ConsentService.describe}). */
+    record App(String clientId, String name, Instant grantedAt, Map<String, String> scope) {}
 
     /** The visitor's form context: CSRF token, {@code ui_locales} to carry, and the message to show (keys or null). */
     record Form(String csrf, String uiLocales, String noticeKey, String errorKey) {}
@@ -262,25 +266,15 @@ final class AccountPage {
             b.append("<li>\n<h3 id=\"")
                     .append(heading)
                     .append("\">")
-                    .append(Html.escape(a.clientName()))
+                    .append(Html.escape(a.name()))
                     .append("</h3>\n<p>")
                     .append(t.html("account.apps.granted", when(a.grantedAt())))
                     .append("</p>\n<ul aria-labelledby=\"")
                     .append(heading)
                     .append("\">\n");
-            for (String s : a.scope()) {
-                b.append("<li>")
-                        .append(
-                                t.has("scope." + s)
-                                        ? t.html("scope." + s)
-                                        : Html.escape(o.scopeWords().getOrDefault(s, s)))
-                        .append("</li>\n");
-            }
-            b.append("</ul>\n")
-                    .append(form(
-                            f,
-                            "/apps/" + java.net.URLEncoder.encode(a.clientId(), java.nio.charset.StandardCharsets.UTF_8)
-                                    + "/revoke"))
+            b.append(ScopeWords.listItems(t, a.scope()))
+                    .append("\n</ul>\n")
+                    .append(form(f, "/apps/" + URLEncoder.encode(a.clientId(), StandardCharsets.UTF_8) + "/revoke"))
                     .append(button(t, "account.apps.revoke", heading))
                     .append("</form>\n</li>\n");
         }
@@ -318,8 +312,7 @@ final class AccountPage {
     static String link(String path, Form f) {
         return f.uiLocales().isEmpty()
                 ? path
-                : path + "?ui_locales="
-                        + java.net.URLEncoder.encode(f.uiLocales(), java.nio.charset.StandardCharsets.UTF_8);
+                : path + "?ui_locales=" + URLEncoder.encode(f.uiLocales(), StandardCharsets.UTF_8);
     }
 
     private static String back(Messages t, Form f) {

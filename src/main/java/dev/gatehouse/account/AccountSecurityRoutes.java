@@ -1,11 +1,13 @@
 package dev.gatehouse.account;
 
 import dev.gatehouse.accounts.AccountService;
+import dev.gatehouse.accounts.UserClaims;
 import dev.gatehouse.login.SsoService;
 import dev.gatehouse.login.SsoSession;
 import dev.gatehouse.mfa.DeviceService;
 import dev.gatehouse.mfa.MfaService;
 import dev.gatehouse.oauth.authorize.ConsentService;
+import dev.gatehouse.oauth.scopes.ScopeService;
 import dev.gatehouse.platform.crypto.Secrets;
 import dev.gatehouse.platform.http.Api;
 import dev.gatehouse.platform.http.FormCsrf;
@@ -67,6 +69,7 @@ public final class AccountSecurityRoutes implements RouteGroup {
     private final DeviceService devices;
     private final WebAuthnService webauthn;
     private final ConsentService consents;
+    private final ScopeService scopes;
     private final Web web;
     private final Secrets secrets;
     private final Clock clock;
@@ -80,6 +83,7 @@ public final class AccountSecurityRoutes implements RouteGroup {
             DeviceService devices,
             WebAuthnService webauthn,
             ConsentService consents,
+            ScopeService scopes,
             Web web,
             Secrets secrets,
             Clock clock,
@@ -91,6 +95,7 @@ public final class AccountSecurityRoutes implements RouteGroup {
         this.devices = devices;
         this.webauthn = webauthn;
         this.consents = consents;
+        this.scopes = scopes;
         this.web = web;
         this.secrets = secrets;
         this.clock = clock;
@@ -154,8 +159,8 @@ public final class AccountSecurityRoutes implements RouteGroup {
     }
 
     /**
-     * To the hosted sign-in, which comes back here afterwards (a plain sign-in, no OAuth request); the language asked for
-     * goes to the sign-in and comes back with the return path.
+     * To the hosted sign-in, which comes back here afterwards (a plain sign-in, no OAuth request); the language asked
+     * for goes to the sign-in and comes back with the return path.
      */
     void toLogin(Context ctx) {
         String ui = Messages.uiLocales(ctx);
@@ -194,18 +199,17 @@ public final class AccountSecurityRoutes implements RouteGroup {
             return;
         }
         var current = web.deviceId(ctx);
-        var apps = consents.list(s.userId());
         var o = new AccountPage.Overview(
                 user.get().email(),
-                dev.gatehouse.accounts.UserClaims.of(user.get(), AccountPage.PROFILE_CLAIMS::contains),
+                UserClaims.of(user.get(), AccountPage.PROFILE_CLAIMS::contains),
                 mfa.status(s.userId()),
                 mfa.pendingTotpSetup(s.userId()).isPresent(),
                 webauthn.list(s.userId()),
                 devices.list(s.userId(), current),
-                apps,
-                consents.describe(apps.stream()
-                        .flatMap(a -> a.scope().stream())
-                        .collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new))));
+                consents.list(s.userId()).stream()
+                        .map(c -> new AccountPage.App(
+                                c.clientId(), c.clientName(), c.grantedAt(), scopes.describe(c.scope())))
+                        .toList());
         send(ctx, status, AccountPage.overview(Messages.of(ctx), form(ctx, noticeKey, errorKey), o));
     }
 

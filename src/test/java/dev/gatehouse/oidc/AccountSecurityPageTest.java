@@ -413,8 +413,20 @@ class AccountSecurityPageTest {
     @Test
     void whenTheUserRemovesAnApplicationsAccess_thenItsRefreshTokenStopsAndItAsksForConsentAgain() throws Exception {
         URI callback = URI.create("http://localhost:9999/cb");
+        // A scope of the administrator's, shown in the words the administrator gave it.
+        String prints = "prints" + System.nanoTime();
+        var created = server.http
+                .post("/v1/admin/scopes")
+                .bearer(server.adminToken())
+                .json(Map.of("name", prints, "description", "Order prints of your photos"))
+                .send();
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
         var registered = server.registerClient(TestServer.webClient(
-                "Photo Printer", callback, "openid email offline_access", "authorization_code", "refresh_token"));
+                "Photo Printer",
+                callback,
+                "openid email offline_access " + prints,
+                "authorization_code",
+                "refresh_token"));
         var client = new ClientID(registered.text("client_id"));
         var auth = new ClientSecretBasic(client, new Secret(registered.text("client_secret")));
         var v = signedIn(accounts.registered("acct-apps"));
@@ -425,9 +437,9 @@ class AccountSecurityPageTest {
         // The browser signed in on the account page consents, and the client redeems the code for a refresh token.
         var verifier = new CodeVerifier();
         var consentPage = v.b().follow(
-                        v.b().get(authorization(client, callback, verifier, "openid email offline_access")
+                        v.b().get(authorization(client, callback, verifier, "openid email offline_access " + prints)
                                 .toURI()));
-        assertThat(consentPage.body()).contains("name=\"decision\"");
+        assertThat(consentPage.body()).contains("name=\"decision\"").contains("<li>Order prints of your photos</li>");
         var code = AuthorizationResponse.parse(Browser.location(v.b().submitConsent(consentPage, "allow")))
                 .toSuccessResponse()
                 .getAuthorizationCode();
@@ -447,6 +459,7 @@ class AccountSecurityPageTest {
                 .contains(
                         "<button type=\"submit\" aria-describedby=\"app-0\">Remove access and sign out there</button>")
                 .contains("See your email address")
+                .contains("<li>Order prints of your photos</li>")
                 .contains("action=\"" + PAGE + "/apps/" + client.getValue() + "/revoke\"")
                 .doesNotContain("No application has access to your account.");
         // Remembered: the next request goes straight back to the client.

@@ -54,8 +54,7 @@ public final class ConsentApiRoutes implements RouteGroup {
         Principal p = web.principal(ctx);
         if (p.userId() == null) throw Problem.forbidden("This call needs a user's access token");
         String clientId = ctx.pathParam("client_id");
-        if (clientId.length() > 64 || !consents.revoke(p.userId(), clientId, web.info(ctx)))
-            throw Problem.notFound("A consent to this client");
+        if (!consents.revoke(p.userId(), clientId, web.info(ctx))) throw Problem.notFound("A consent to this client");
         ctx.status(204);
     }
 }

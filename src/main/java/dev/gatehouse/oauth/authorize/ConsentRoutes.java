@@ -3,6 +3,8 @@ package dev.gatehouse.oauth.authorize;
 import com.nimbusds.oauth2.sdk.OAuth2Error;
 import dev.gatehouse.login.SsoService;
 import dev.gatehouse.login.SsoSession;
+import dev.gatehouse.oauth.scopes.ScopeService;
+import dev.gatehouse.oauth.scopes.ScopeWords;
 import dev.gatehouse.platform.crypto.Secrets;
 import dev.gatehouse.platform.http.Api;
 import dev.gatehouse.platform.http.FormCsrf;
@@ -16,7 +18,6 @@ import io.javalin.http.HttpStatus;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Collectors;
 
 /**
  * The hosted {@code /consent} page: the client's name and the requested scopes in plain words, Allow or Deny. It
@@ -29,6 +30,7 @@ public final class ConsentRoutes implements RouteGroup {
     private final AuthorizeService authorize;
     private final AuthorizeRoutes authorizeRoutes;
     private final ConsentService consent;
+    private final ScopeService scopes;
     private final SsoService sso;
     private final Web web;
     private final Secrets secrets;
@@ -39,6 +41,7 @@ public final class ConsentRoutes implements RouteGroup {
             AuthorizeService authorize,
             AuthorizeRoutes authorizeRoutes,
             ConsentService consent,
+            ScopeService scopes,
             SsoService sso,
             Web web,
             Secrets secrets,
@@ -47,6 +50,7 @@ public final class ConsentRoutes implements RouteGroup {
         this.authorize = authorize;
         this.authorizeRoutes = authorizeRoutes;
         this.consent = consent;
+        this.scopes = scopes;
         this.sso = sso;
         this.web = web;
         this.secrets = secrets;
@@ -97,12 +101,7 @@ public final class ConsentRoutes implements RouteGroup {
         String csrf = this.csrf.issue(ctx, secrets.token(""));
         var r = p.get().request();
         var t = Messages.of(ctx);
-        // Standard scopes in the visitor's language; others as the administrator described them, or by name.
-        String items = consent.describe(r.scope()).entrySet().stream()
-                .map(e -> "<li>"
-                        + (t.has("scope." + e.getKey()) ? t.html("scope." + e.getKey()) : Html.escape(e.getValue()))
-                        + "</li>")
-                .collect(Collectors.joining("\n"));
+        String items = ScopeWords.listItems(t, scopes.describe(r.scope()));
         String body = """
                 <p id="consent-intro">%s</p>
                 <ul aria-labelledby="consent-intro">

@@ -8,7 +8,6 @@ import dev.gatehouse.platform.http.RequestInfo;
 import dev.gatehouse.sessions.SessionService;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -46,6 +45,7 @@ public final class ConsentService {
      * stop working; the consent page shows again next time. False when there was neither.
      */
     public boolean revoke(UUID userId, String clientId, RequestInfo info) {
+        if (clientId.length() > 64) return false; // no client has such an id
         return db.inTransaction(h -> {
             boolean had = store.revoke(h, userId, clientId);
             var ended = sessions.endAllForClient(h, userId, clientId, "consent_revoked");
@@ -81,16 +81,5 @@ public final class ConsentService {
                             .details(Map.of("client_id", client.clientId(), "scope", String.join(" ", scope))),
                     info);
         });
-    }
-
-    /**
-     * Each scope (in request order) with its plain-words description from the oauth_scopes table; unknown names are
-     * described by themselves. The consent page shows the standard scopes in the visitor's language instead.
-     */
-    public Map<String, String> describe(Set<String> scope) {
-        Map<String, String> d = db.withHandle(store::descriptions);
-        var described = new LinkedHashMap<String, String>();
-        for (String s : scope) described.put(s, d.getOrDefault(s, s));
-        return described;
     }
 }

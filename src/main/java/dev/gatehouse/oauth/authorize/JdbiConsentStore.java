@@ -3,16 +3,14 @@ package dev.gatehouse.oauth.authorize;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
 
-/** Remembered consents (one row per user and client) and the plain-words descriptions of scopes. */
+/** Remembered consents, one row per user and client. */
 public final class JdbiConsentStore {
     public Optional<Set<String>> granted(Handle h, UUID userId, String clientId) {
         return h.createQuery("SELECT scope FROM oauth_consents WHERE user_id = :u AND client_id = :c")
@@ -62,13 +60,5 @@ public final class JdbiConsentStore {
                         .bind("c", clientId)
                         .execute()
                 == 1;
-    }
-
-    public Map<String, String> descriptions(Handle h) {
-        var m = new LinkedHashMap<String, String>();
-        h.createQuery("SELECT name, description FROM oauth_scopes ORDER BY name")
-                .map((rs, ctx) -> Map.entry(rs.getString("name"), rs.getString("description")))
-                .forEach(e -> m.put(e.getKey(), e.getValue()));
-        return m;
     }
 }

@@ -22,9 +22,9 @@ public final class ResourcePolicy {
     }
 
     /**
-     * What is wrong with the resource indicators of a request ({@code resources}) for {@code client}, as an {@code error_description}, or
-     * empty when nothing is: each an absolute URI without fragment (RFC 8707 §2), together not too long, each one the
-     * client may ask for.
+     * What is wrong with the resource indicators of a request ({@code resources}) for {@code client}, as an
+     * {@code error_description}, or empty when nothing is: each an absolute URI without fragment (RFC 8707 §2),
+     * together not too long, each one the client may ask for.
      */
     public Optional<String> problem(OAuthClient client, List<String> resources) {
         if (String.join(" ", resources).length() > MAX_LENGTH)

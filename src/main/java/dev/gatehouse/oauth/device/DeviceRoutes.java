@@ -4,9 +4,10 @@ import com.nimbusds.oauth2.sdk.GrantType;
 import dev.gatehouse.login.SsoService;
 import dev.gatehouse.login.SsoSession;
 import dev.gatehouse.oauth.OAuthError;
-import dev.gatehouse.oauth.authorize.ConsentService;
 import dev.gatehouse.oauth.clients.ClientAuthParser;
 import dev.gatehouse.oauth.clients.ClientService;
+import dev.gatehouse.oauth.scopes.ScopeService;
+import dev.gatehouse.oauth.scopes.ScopeWords;
 import dev.gatehouse.platform.crypto.Secrets;
 import dev.gatehouse.platform.http.Api;
 import dev.gatehouse.platform.http.FormCsrf;
@@ -29,7 +30,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * RFC 8628: the device authorization endpoint, and the {@code /device} page where a signed-in user enters the code
@@ -48,7 +48,7 @@ public final class DeviceRoutes implements RouteGroup {
 
     private final DeviceService devices;
     private final ClientService clients;
-    private final ConsentService consent;
+    private final ScopeService scopes;
     private final SsoService sso;
     private final Web web;
     private final Secrets secrets;
@@ -59,7 +59,7 @@ public final class DeviceRoutes implements RouteGroup {
     public DeviceRoutes(
             DeviceService devices,
             ClientService clients,
-            ConsentService consent,
+            ScopeService scopes,
             SsoService sso,
             Web web,
             Secrets secrets,
@@ -68,7 +68,7 @@ public final class DeviceRoutes implements RouteGroup {
             boolean secureCookies) {
         this.devices = devices;
         this.clients = clients;
-        this.consent = consent;
+        this.scopes = scopes;
         this.sso = sso;
         this.web = web;
         this.secrets = secrets;
@@ -246,11 +246,7 @@ public final class DeviceRoutes implements RouteGroup {
 
     private void renderConfirm(Context ctx, DeviceService.Pending p, String code) {
         var t = Messages.of(ctx);
-        String items = consent.describe(p.scope()).entrySet().stream()
-                .map(e -> "<li>"
-                        + (t.has("scope." + e.getKey()) ? t.html("scope." + e.getKey()) : Html.escape(e.getValue()))
-                        + "</li>")
-                .collect(Collectors.joining("\n"));
+        String items = ScopeWords.listItems(t, scopes.describe(p.scope()));
         String body = """
                 <p id="device-intro">%s</p>
                 <ul aria-labelledby="device-intro">

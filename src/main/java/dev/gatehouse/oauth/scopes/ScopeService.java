@@ -12,6 +12,7 @@ import dev.gatehouse.platform.http.Validator;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -120,6 +121,18 @@ public final class ScopeService {
         if (!allowed.containsAll(scope)) return Optional.empty();
         if (!client.allows(GrantType.REFRESH_TOKEN)) scope.remove("offline_access");
         return Optional.of(scope);
+    }
+
+    /**
+     * Each of {@code scope} (in its order) with its plain-words description from the scopes table; a name not in it is
+     * described by itself. {@link ScopeWords} shows the standard scopes in the visitor's language instead.
+     */
+    public Map<String, String> describe(Set<String> scope) {
+        var words = new HashMap<String, String>();
+        for (Scope s : list()) words.put(s.name(), s.description());
+        var described = new LinkedHashMap<String, String>();
+        for (String s : scope) described.put(s, words.getOrDefault(s, s));
+        return described;
     }
 
     /** The claims the named scopes release (the table's claims of each; OIDC Core §5.4 for the system scopes). */

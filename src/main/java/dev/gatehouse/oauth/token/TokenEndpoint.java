@@ -13,7 +13,8 @@ import java.util.Map;
 
 /**
  * The token endpoint's fixed pipeline: grant type known → client authenticated → client registered for the grant →
- * its resource indicators allowed → the grant's handler. Handlers register through {@link #register}, built-ins the same way as any extension would.
+ * its resource indicators allowed → the grant's handler. Handlers register through {@link #register}, built-ins the
+ * same way as any extension would.
  */
 public final class TokenEndpoint {
     private final ClientService clients;

@@ -129,12 +129,4 @@ class ConsentStoreContractTest {
         assertThat(db.<Optional<Set<String>>>withHandle(h -> store.granted(h, other, "client-1")))
                 .isPresent();
     }
-
-    @Test
-    void whenDescribing_thenTheStandardScopesHavePlainWords() {
-        var d = db.withHandle(store::descriptions);
-
-        assertThat(d).containsKeys("openid", "profile", "email", "address", "phone", "offline_access");
-        assertThat(d.get("email")).isEqualTo("See your email address");
-    }
 }
