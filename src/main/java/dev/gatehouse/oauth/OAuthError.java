@@ -79,6 +79,31 @@ public final class OAuthError extends RuntimeException {
         return new FormAnswer(status, Map.of("Cache-Control", "no-store", "WWW-Authenticate", challenge), body());
     }
 
+    /**
+     * A problem the server raised on an OAuth endpoint itself (405, 413, a malformed request, 503 while the database is
+     * out of reach, 500), as the RFC 6749 §5.2 answer DESIGN.md section 4 promises there: the registered error nearest
+     * its status ({@code temporarily_unavailable} and {@code server_error} are §4.1.2.1's), its status kept, and its
+     * detail as the description. Registered for each OAuth path with {@code Api#problemsAs}.
+     */
+    public static FormAnswer of(dev.gatehouse.platform.http.Problem p) {
+        String error = switch (p.status()) {
+            case 429, 503 -> "temporarily_unavailable";
+            default -> p.status() >= 500 ? "server_error" : "invalid_request";
+        };
+        return new OAuthError(p.status(), error, descriptionOf(p.detail())).answer();
+    }
+
+    /** §5.2: error_description is printable ASCII without {@code "} and {@code \}; anything else is left out. */
+    private static String descriptionOf(String detail) {
+        if (detail == null) return null;
+        var b = new StringBuilder(detail.length());
+        for (int i = 0; i < detail.length(); i++) {
+            char c = detail.charAt(i);
+            if (c >= 0x20 && c <= 0x7e && c != '"' && c != '\\') b.append(c);
+        }
+        return b.toString();
+    }
+
     public Map<String, Object> body() {
         var m = new LinkedHashMap<String, Object>();
         m.put("error", error);

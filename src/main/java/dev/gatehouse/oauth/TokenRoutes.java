@@ -63,6 +63,8 @@ public final class TokenRoutes implements RouteGroup {
             answer.headers().forEach(ctx::header);
             web.json(ctx, answer.status(), answer.body());
         });
+        for (String path : List.of("/oauth2/token", "/oauth2/introspect", "/oauth2/revoke"))
+            api.problemsAs(path, OAuthError::of);
         api.form("/oauth2/token", OAuthForm.of(this::token).withCors(this::cors))
                 .tag("oauth")
                 .summary("OAuth 2.1 token endpoint (RFC 6749 §3.2)")

@@ -2,6 +2,7 @@ package dev.gatehouse.oidc;
 
 import dev.gatehouse.accounts.AccountService;
 import dev.gatehouse.accounts.UserClaims;
+import dev.gatehouse.oauth.OAuthError;
 import dev.gatehouse.oauth.clients.ClientService;
 import dev.gatehouse.oauth.scopes.ScopeService;
 import dev.gatehouse.platform.crypto.PublicJwks;
@@ -62,6 +63,7 @@ public final class UserinfoRoutes implements RouteGroup {
 
     @Override
     public void routes(Api api) {
+        api.problemsAs("/oauth2/userinfo", OAuthError::of);
         api.get("/oauth2/userinfo", this::userinfo)
                 .tag("oidc")
                 .summary("OpenID Connect UserInfo")

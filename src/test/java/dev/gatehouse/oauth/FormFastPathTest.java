@@ -193,10 +193,11 @@ class FormFastPathTest {
     void whenTheBodyIsOver1MiB_thenItIsRefusedUnread() {
         String big = "grant_type=client_credentials&pad=" + "x".repeat(1024 * 1024);
 
-        // declared: 413 before reading, as on every route
+        // declared: 413 before reading, as on every route, in the OAuth surface's error format
         var declared = post("/oauth2/token", FORM, big, "Authorization", basic);
         assertThat(declared.status()).isEqualTo(413);
-        assertThat(declared.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(declared.header("Content-Type")).isEqualTo("application/json");
+        assertThat(declared.body()).contains("\"error\":\"invalid_request\"");
 
         // chunked: the form reader stops at 1 MiB
         var chunked = raw.send(RawHttp.request("POST", "/oauth2/token")
@@ -264,7 +265,9 @@ class FormFastPathTest {
         var r = raw.send(RawHttp.request("GET", "/oauth2/token"));
 
         assertThat(r.status()).isEqualTo(405);
-        assertThat(r.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(r.header("Allow")).contains("POST");
+        assertThat(r.header("Content-Type")).isEqualTo("application/json");
+        assertThat(r.body()).contains("\"error\":\"invalid_request\"");
     }
 
     @Test

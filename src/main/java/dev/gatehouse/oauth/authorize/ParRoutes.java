@@ -28,6 +28,7 @@ public final class ParRoutes implements RouteGroup {
 
     @Override
     public void routes(Api api) {
+        api.problemsAs("/oauth2/par", OAuthError::of);
         api.post("/oauth2/par", this::push)
                 .tag("oauth")
                 .summary("Pushed authorization request (RFC 9126)")

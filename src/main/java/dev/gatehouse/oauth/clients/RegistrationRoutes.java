@@ -31,6 +31,7 @@ public final class RegistrationRoutes implements RouteGroup {
 
     @Override
     public void routes(Api api) {
+        api.problemsAs("/oauth2/register", OAuthError::of); // and /oauth2/register/{client_id}
         api.post("/oauth2/register", this::register)
                 .tag("oauth")
                 .summary("Dynamic client registration (RFC 7591)")

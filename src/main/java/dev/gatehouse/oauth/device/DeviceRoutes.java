@@ -79,6 +79,7 @@ public final class DeviceRoutes implements RouteGroup {
 
     @Override
     public void routes(Api api) {
+        api.problemsAs("/oauth2/device_authorization", OAuthError::of);
         api.post("/oauth2/device_authorization", this::authorization)
                 .tag("oauth")
                 .summary("Device authorization endpoint (RFC 8628 §3.1)")

@@ -17,16 +17,19 @@ public final class Api {
     private final Map<String, Supplier<PublicDocument>> documents;
     private final Map<String, FormEndpoint> forms;
     private final ObjectMapper mapper;
+    private final ProblemFormats formats;
 
     Api(
             RoutesConfig routes,
             Map<String, Supplier<PublicDocument>> documents,
             Map<String, FormEndpoint> forms,
-            ObjectMapper mapper) {
+            ObjectMapper mapper,
+            ProblemFormats formats) {
         this.routes = routes;
         this.documents = documents;
         this.forms = forms;
         this.mapper = mapper;
+        this.formats = formats;
     }
 
     public Operation get(String path, Handler handler) {
@@ -133,6 +136,15 @@ public final class Api {
     /** Maps a feature's own error type (e.g. RFC 6749 errors) to a response; registered by that feature's routes. */
     public <E extends Exception> void exception(Class<E> type, io.javalin.http.ExceptionHandler<? super E> handler) {
         routes.exception(type, handler);
+    }
+
+    /**
+     * The errors the server itself answers at {@code path} and below it (405, 413, a malformed request, 500, 503) in
+     * the format of the surface that owns it, e.g. RFC 6749 errors for the OAuth endpoints, instead of RFC 9457
+     * problems; {@code format} gets the problem (its headers, such as {@code Retry-After}, are added).
+     */
+    public void problemsAs(String path, java.util.function.Function<Problem, FormAnswer> format) {
+        formats.register(path, format);
     }
 
     public List<Operation> operations() {

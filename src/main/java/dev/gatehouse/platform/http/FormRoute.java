@@ -31,18 +31,21 @@ final class FormRoute implements FastPath.Route {
     private final FastPath.Served served;
     private final ObjectMapper mapper;
     private final String issuer;
+    private final ProblemFormats formats;
 
     FormRoute(
             Map<String, FormEndpoint> endpoints,
             boolean https,
             FastPath.Served served,
             ObjectMapper mapper,
-            String issuer) {
+            String issuer,
+            ProblemFormats formats) {
         this.endpoints = endpoints;
         this.https = https;
         this.served = served;
         this.mapper = mapper;
         this.issuer = issuer;
+        this.formats = formats;
     }
 
     @Override
@@ -91,13 +94,15 @@ final class FormRoute implements FastPath.Route {
         try {
             return endpoint.handle(new FormCall(form, headers(in), info));
         } catch (Problem p) {
-            return problem(p);
+            return problem(path, p);
         } catch (RuntimeException e) {
-            return problem(HttpServer.unexpected(e, "POST", path, requestId));
+            return problem(path, HttpServer.unexpected(e, "POST", path, requestId));
         }
     }
 
-    private FormAnswer problem(Problem p) {
+    private FormAnswer problem(String path, Problem p) {
+        var surface = formats.answer(path, p);
+        if (surface.isPresent()) return surface.get();
         var headers = new LinkedHashMap<>(p.headers());
         headers.put("Content-Type", "application/problem+json");
         return new FormAnswer(p.status(), headers, p.body(issuer));

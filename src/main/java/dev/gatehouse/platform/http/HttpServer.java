@@ -36,6 +36,9 @@ public final class HttpServer {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Map<TimerKey, Timer> timers = new ConcurrentHashMap<>();
     private final MeterRegistry metrics;
+    private final ObjectMapper mapper;
+    private final String issuer;
+    private final ProblemFormats formats = new ProblemFormats();
 
     /** The labels of one request-latency timer: the route template (bounded), the method and the status. */
     private record TimerKey(String route, String method, int status) {}
@@ -51,6 +54,8 @@ public final class HttpServer {
             List<RouteGroup> groups,
             ClientAddress clients) {
         this.metrics = metrics;
+        this.mapper = mapper;
+        this.issuer = issuer;
         boolean https = issuer.startsWith("https:");
         Api[] api = new Api[1];
         Map<String, Supplier<PublicDocument>> documents = new ConcurrentHashMap<>();
@@ -80,12 +85,12 @@ public final class HttpServer {
             config.jetty.port = port;
             config.jetty.modifyServer(server -> {
                 server.setStopAtShutdown(false);
-                server.setErrorHandler(new ProblemErrorHandler(mapper, issuer));
+                server.setErrorHandler(new ProblemErrorHandler(mapper, issuer, formats));
                 // Javalin mounts its servlet context inside this wrapper: documents and forms are answered before it.
                 server.setHandler(new FastPath(
                         List.of(
                                 new DocumentRoute(documents, https, served),
-                                new FormRoute(forms, https, served, mapper, issuer)),
+                                new FormRoute(forms, https, served, mapper, issuer, formats)),
                         clients));
             });
 
@@ -108,20 +113,16 @@ public final class HttpServer {
                 }
             });
 
-            config.routes.exception(Problem.class, (p, ctx) -> writeProblem(ctx, mapper, issuer, p));
+            config.routes.exception(Problem.class, (p, ctx) -> writeProblem(ctx, p));
             config.routes.exception(
-                    HttpResponseException.class,
-                    (e, ctx) -> writeProblem(ctx, mapper, issuer, fromJavalin(e, ctx.path())));
+                    HttpResponseException.class, (e, ctx) -> writeProblem(ctx, fromJavalin(e, ctx.path())));
             config.routes.exception(
                     Exception.class,
                     (e, ctx) -> writeProblem(
-                            ctx,
-                            mapper,
-                            issuer,
-                            unexpected(e, ctx.method().name(), ctx.path(), ctx.attribute("requestId"))));
+                            ctx, unexpected(e, ctx.method().name(), ctx.path(), ctx.attribute("requestId"))));
             config.routes.error(404, "*", ctx -> {
                 if (ctx.result() == null || ctx.result().isEmpty()) {
-                    writeProblem(ctx, mapper, issuer, Problem.notFound("The resource " + ctx.path()));
+                    writeProblem(ctx, Problem.notFound("The resource " + ctx.path()));
                 }
             });
             config.routes.error(
@@ -129,8 +130,6 @@ public final class HttpServer {
                     "*",
                     ctx -> writeProblem(
                             ctx,
-                            mapper,
-                            issuer,
                             new Problem(
                                     405,
                                     "method_not_allowed",
@@ -157,7 +156,7 @@ public final class HttpServer {
                 MDC.remove("request_id");
             });
 
-            api[0] = new Api(config.routes, documents, forms, mapper);
+            api[0] = new Api(config.routes, documents, forms, mapper, formats);
             for (RouteGroup g : groups) g.routes(api[0]);
         });
         this.operations = api[0].operations();
@@ -324,8 +323,18 @@ public final class HttpServer {
         if (https) put.accept("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
     }
 
-    static void writeProblem(Context ctx, ObjectMapper mapper, String issuer, Problem p) {
+    /** {@code p} as the answer, in the format of the surface the path belongs to ({@link Api#problemsAs}). */
+    private void writeProblem(Context ctx, Problem p) {
         if (p.status() >= 500) log.warn("Problem {} {}", p.status(), p.code());
+        var surface = formats.answer(ctx.path(), p);
+        if (surface.isPresent()) {
+            FormAnswer a = surface.get();
+            ctx.status(a.status());
+            a.headers().forEach(ctx::header);
+            ctx.contentType(a.contentType());
+            ctx.result(a.body() == null ? "" : Json.write(mapper, a.body()));
+            return;
+        }
         ctx.status(p.status());
         p.headers().forEach(ctx::header);
         ctx.contentType("application/problem+json");

@@ -14,16 +14,19 @@ import org.eclipse.jetty.util.Callback;
 
 /**
  * Jetty's own error answers (a request line, header or framing it refuses before Javalin sees the request: 400, 414,
- * 431, 417, ...) as RFC 9457 problems instead of its HTML page. The detail is ours; Jetty's reason text stays out of
+ * 431, 417, ...) as RFC 9457 problems instead of its HTML page, or in the format of the surface the path belongs to
+ * ({@link ProblemFormats}). The detail is ours; Jetty's reason text stays out of
  * the response because it can quote the offending input.
  */
 final class ProblemErrorHandler implements Request.Handler {
     private final ObjectMapper mapper;
     private final String issuer;
+    private final ProblemFormats formats;
 
-    ProblemErrorHandler(ObjectMapper mapper, String issuer) {
+    ProblemErrorHandler(ObjectMapper mapper, String issuer, ProblemFormats formats) {
         this.mapper = mapper;
         this.issuer = issuer;
+        this.formats = formats;
     }
 
     @Override
@@ -41,10 +44,29 @@ final class ProblemErrorHandler implements Request.Handler {
         String title = HttpStatus.getMessage(status);
         String code = title.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "_");
         var problem = new Problem(status, code, title, detail(status), null);
-        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/problem+json");
-        byte[] body = Json.write(mapper, problem.body(issuer)).getBytes(StandardCharsets.UTF_8);
-        response.write(true, ByteBuffer.wrap(body), callback);
+        var surface = formats.answer(pathOf(request), problem);
+        Object body = problem.body(issuer);
+        if (surface.isPresent()) {
+            var a = surface.get();
+            a.headers().forEach((k, v) -> response.getHeaders().put(k, v));
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, a.contentType());
+            body = a.body();
+        } else {
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/problem+json");
+        }
+        byte[] bytes = Json.write(mapper, body).getBytes(StandardCharsets.UTF_8);
+        response.write(true, ByteBuffer.wrap(bytes), callback);
         return true;
+    }
+
+    /** The request's path, or null when Jetty could not make one out (the request it refuses may be garbage). */
+    private static String pathOf(Request request) {
+        try {
+            var uri = request.getHttpURI();
+            return uri == null ? null : uri.getPath();
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     private static String detail(int status) {

@@ -67,8 +67,16 @@ class FormRouteTest {
                 }
             }
         };
+        var formats = new ProblemFormats();
+        formats.register("/own", p -> new FormAnswer(p.status(), Map.of("X-Own", "1"), Map.of("own", p.detail())));
         var fast = new FastPath(
-                List.of(new FormRoute(Map.of("/echo", ECHO), false, served, Json.newMapper(), "http://issuer.example")),
+                List.of(new FormRoute(
+                        Map.of("/echo", ECHO, "/own/echo", ECHO),
+                        false,
+                        served,
+                        Json.newMapper(),
+                        "http://issuer.example",
+                        formats)),
                 ClientAddress.trusting(List.of()));
         fast.setHandler(new Handler.Abstract() {
             @Override
@@ -157,6 +165,20 @@ class FormRouteTest {
         assertThat(r.status()).isEqualTo(500);
         assertThat(r.header("Content-Type")).isEqualTo("application/problem+json");
         assertThat(r.body()).contains("form-route-500").doesNotContain("boom").doesNotContain("IllegalState");
+    }
+
+    @Test
+    void whenTheEndpointThrowsBelowAPathWithItsOwnErrorFormat_thenThe500IsInThatFormat() {
+        var r = post("/own/echo", "application/x-www-form-urlencoded", "fail=1", "X-Request-Id", "form-route-own");
+
+        assertThat(r.status()).isEqualTo(500);
+        assertThat(r.header("Content-Type")).isEqualTo("application/json");
+        assertThat(r.header("X-Own")).isEqualTo("1");
+        assertThat(r.body()).startsWith("{\"own\":").contains("form-route-own").doesNotContain("boom");
+        // the endpoint's own error answers are its own, whatever the format of its path
+        assertThat(post("/own/echo", "application/x-www-form-urlencoded", "bad=1")
+                        .body())
+                .isEqualTo("{\"e\":\"bad\"}");
     }
 
     @Test

@@ -146,7 +146,8 @@ class RequestIdTest {
 
     @Test
     void whenTheDatabaseIsLostDuringAFormRequestOnTheFastPath_then503_andItsLogLinesCarryTheId() {
-        // An unknown client is looked up in the database, which is gone: the same 503 as on the Javalin routes.
+        // An unknown client is looked up in the database, which is gone: the same 503 as on the Javalin routes, in the
+        // OAuth surface's RFC 6749 format (DESIGN.md section 4).
         String unknown = java.util.Base64.getEncoder()
                 .encodeToString(
                         "gc_unknown-client-0000000:some-secret".getBytes(java.nio.charset.StandardCharsets.UTF_8));
@@ -163,8 +164,10 @@ class RequestIdTest {
             assertThat(r.status()).as(r.body()).isEqualTo(503);
             assertThat(r.header("Retry-After")).isEqualTo("5");
             assertThat(r.header("X-Request-Id")).isEqualTo("log-5xx-2");
-            assertThat(r.header("Content-Type")).startsWith("application/problem+json");
-            assertThat(r.json().path("detail").asText()).contains("log-5xx-2");
+            assertThat(r.header("Content-Type")).isEqualTo("application/json");
+            assertThat(r.header("Cache-Control")).isEqualTo("no-store");
+            assertThat(r.json().path("error").asText()).isEqualTo("temporarily_unavailable");
+            assertThat(r.json().path("error_description").asText()).contains("log-5xx-2");
             assertThat(r.body())
                     .doesNotContain("Exception")
                     .doesNotContain("jdbc")
