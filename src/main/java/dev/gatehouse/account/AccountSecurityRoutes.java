@@ -105,6 +105,7 @@ public final class AccountSecurityRoutes implements RouteGroup {
 
     @Override
     public void routes(Api api) {
+        api.pages(AccountPage.PATH);
         api.get(AccountPage.PATH, this::overview)
                 .tag("pages")
                 .summary(

@@ -61,6 +61,7 @@ public final class LoginRoutes implements RouteGroup {
 
     @Override
     public void routes(Api api) {
+        api.pages("/login"); // and /login/mfa, /login/passkey
         api.get("/login", this::form)
                 .tag("pages")
                 .summary("Hosted sign-in page")

@@ -47,6 +47,7 @@ public final class LogoutRoutes implements RouteGroup {
 
     @Override
     public void routes(Api api) {
+        api.pages("/oauth2/logout", "/logout");
         api.get("/oauth2/logout", ctx -> endSession(ctx, ctx.queryParamMap(), HttpStatus.FOUND))
                 .tag("oidc")
                 .summary("End-session endpoint (OIDC RP-Initiated Logout 1.0)")

@@ -89,6 +89,20 @@ class HostedPagesAccessibilityTest extends ChromiumTest {
         assertThat(results.getViolations()).extracting(Rule::getId).contains("label", "html-has-lang");
     }
 
+    /** The error pages a browser gets when the server refuses a hosted page (an outage, a failure, a bad request). */
+    @Test
+    void theServersOwnErrorPages() {
+        for (var locale : List.of(java.util.Locale.ENGLISH, java.util.Locale.GERMAN)) {
+            for (int status : new int[] {503, 500, 405}) {
+                String html = dev.gatehouse.platform.http.HttpServer.errorPage(
+                        dev.gatehouse.platform.http.Messages.of(locale), status, "req-1234");
+                driver.get("data:text/html;charset=utf-8;base64,"
+                        + java.util.Base64.getEncoder().encodeToString(html.getBytes(StandardCharsets.UTF_8)));
+                assertAccessible("the " + status + " error page in " + locale);
+            }
+        }
+    }
+
     @Test
     void theMfaStep_withAWrongCode() {
         String[] enrolled = HostedLoginMfaTest.enrolledOn(server, new TestAccounts(server));

@@ -71,6 +71,7 @@ public final class AuthorizeRoutes implements RouteGroup {
 
     @Override
     public void routes(Api api) {
+        api.pages(PATH);
         api.get(PATH, ctx -> handle(ctx, ctx.queryParamMap(), HttpStatus.FOUND, () -> browserSession(ctx)))
                 .tag("oauth")
                 .summary("Authorization endpoint (RFC 6749 §3.1, PKCE S256 required; RFC 9126 request_uri)")

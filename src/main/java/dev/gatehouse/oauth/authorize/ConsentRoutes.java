@@ -60,6 +60,7 @@ public final class ConsentRoutes implements RouteGroup {
 
     @Override
     public void routes(Api api) {
+        api.pages("/consent");
         api.get("/consent", this::page)
                 .tag("pages")
                 .summary("Hosted consent page")

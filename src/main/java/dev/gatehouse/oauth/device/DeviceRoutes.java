@@ -87,6 +87,7 @@ public final class DeviceRoutes implements RouteGroup {
                 .returns(400, "RFC 6749 error")
                 .returns(401, "invalid_client")
                 .returns(429, "slow_down: too many device authorizations from this address (Retry-After)");
+        api.pages("/device");
         api.get("/device", this::form)
                 .tag("pages")
                 .summary("Hosted page where a user enters a device's user code")

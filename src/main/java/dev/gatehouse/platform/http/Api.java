@@ -147,6 +147,15 @@ public final class Api {
         formats.register(path, format);
     }
 
+    /**
+     * Hosted pages at these paths and below them: what the server itself refuses there (a database outage, a failure,
+     * 405, 413) reaches a browser, which asks for HTML, as an error page in the visitor's language instead of a JSON
+     * problem. Calls a page's script makes (JSON) keep RFC 9457 problems.
+     */
+    public void pages(String... paths) {
+        for (String path : paths) formats.registerPage(path);
+    }
+
     public List<Operation> operations() {
         return List.copyOf(operations);
     }

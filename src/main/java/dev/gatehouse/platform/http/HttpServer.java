@@ -326,6 +326,11 @@ public final class HttpServer {
     /** {@code p} as the answer, in the format of the surface the path belongs to ({@link Api#problemsAs}). */
     private void writeProblem(Context ctx, Problem p) {
         if (p.status() >= 500) log.warn("Problem {} {}", p.status(), p.code());
+        if (formats.isPage(ctx.path()) && wantsHtml(ctx.header("Accept"))) {
+            p.headers().forEach(ctx::header);
+            Html.send(ctx, p.status(), errorPage(Messages.of(ctx), p.status(), ctx.attribute("requestId")));
+            return;
+        }
         var surface = formats.answer(ctx.path(), p);
         if (surface.isPresent()) {
             FormAnswer a = surface.get();
@@ -339,6 +344,25 @@ public final class HttpServer {
         p.headers().forEach(ctx::header);
         ctx.contentType("application/problem+json");
         ctx.result(Json.write(mapper, p.body(issuer)));
+    }
+
+    /** A browser's request (navigation or form submission) asks for HTML; a page's script (fetch) does not. */
+    static boolean wantsHtml(String accept) {
+        return accept != null && accept.contains("text/html");
+    }
+
+    /**
+     * The page a browser gets for what the server refused around a hosted page: an outage to retry, a failure with the
+     * request id to quote, or a request the page does not take. Nothing of the problem's own (English) text.
+     */
+    public static String errorPage(Messages t, int status, Object requestId) {
+        String kind = status == 503 || status == 429 ? "unavailable" : status >= 500 ? "failed" : "refused";
+        String id = requestId == null ? "" : requestId.toString();
+        return Html.page(
+                t,
+                t.get("page.error." + kind + ".title"),
+                "<p>" + Html.escape(t.get("page.error." + kind)) + "</p>\n" + "<p>"
+                        + Html.escape(t.get("page.error.reference", id)) + "</p>\n");
     }
 
     public void start() {

@@ -2,6 +2,7 @@ package dev.gatehouse.platform.http;
 
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
@@ -9,15 +10,24 @@ import java.util.function.Function;
  * The error format of each surface that does not speak RFC 9457 (DESIGN.md section 4: the OAuth endpoints answer RFC
  * 6749 errors), for the errors the platform raises on its routes rather than the routes themselves: a method not
  * allowed (405), a body too large (413), a request Jetty refuses, an outage (503) or a failure (500). A surface
- * registers its paths with {@link Api#problemsAs}; every other path keeps RFC 9457 problems.
+ * registers its paths with {@link Api#problemsAs}; the hosted pages register theirs with {@link Api#pages}, where a
+ * browser gets an error page ({@link HttpServer}); every other path keeps RFC 9457 problems.
  */
 final class ProblemFormats {
     private final Map<String, Function<Problem, FormAnswer>> byPath = new ConcurrentHashMap<>();
+    private final Set<String> pages = ConcurrentHashMap.newKeySet();
 
     void register(String path, Function<Problem, FormAnswer> format) {
-        if (!path.startsWith("/") || path.endsWith("/"))
-            throw new IllegalArgumentException("a path from the root, without a trailing slash: " + path);
-        byPath.put(path, format);
+        byPath.put(checked(path), format);
+    }
+
+    void registerPage(String path) {
+        pages.add(checked(path));
+    }
+
+    /** True when {@code path} is a hosted page's or below one ({@code /account} covers {@code /account/security}). */
+    boolean isPage(String path) {
+        return nearest(path, pages::contains) != null;
     }
 
     /**
@@ -25,13 +35,26 @@ final class ProblemFormats {
      * registered parent ({@code /oauth2/register} covers {@code /oauth2/register/{client_id}}); empty for RFC 9457.
      */
     Optional<FormAnswer> answer(String path, Problem p) {
-        if (byPath.isEmpty() || path == null) return Optional.empty();
+        String at = nearest(path, byPath::containsKey);
+        return at == null
+                ? Optional.empty()
+                : Optional.of(byPath.get(at).apply(p).plus(p.headers()));
+    }
+
+    /** {@code path} or its nearest parent that is {@code registered}, segment by segment; null when none is. */
+    private static String nearest(String path, java.util.function.Predicate<String> registered) {
+        if (path == null) return null;
         String at = path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
         while (!at.isEmpty()) {
-            var format = byPath.get(at);
-            if (format != null) return Optional.of(format.apply(p).plus(p.headers()));
+            if (registered.test(at)) return at;
             at = at.substring(0, at.lastIndexOf('/'));
         }
-        return Optional.empty();
+        return null;
+    }
+
+    private static String checked(String path) {
+        if (!path.startsWith("/") || path.endsWith("/"))
+            throw new IllegalArgumentException("a path from the root, without a trailing slash: " + path);
+        return path;
     }
 }

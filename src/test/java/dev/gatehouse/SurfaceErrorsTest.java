@@ -1,4 +1,4 @@
-package dev.gatehouse.oauth;
+package dev.gatehouse;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -16,12 +16,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * DESIGN.md section 4: the OAuth endpoints answer RFC 6749 errors, also for what the server refuses around the
- * endpoint's own code (a method not allowed, a body too large, headers Jetty refuses, the database out of reach);
- * the {@code /v1} API keeps RFC 9457 problems for the same refusals. A client library reads {@code error} either way.
+ * Each surface answers the refusals the server makes around its own code (a method not allowed, a body too large,
+ * headers Jetty refuses, the database out of reach) in its own format. DESIGN.md section 4: the OAuth endpoints answer
+ * RFC 6749 errors, so a client library reads {@code error} either way; the {@code /v1} API keeps RFC 9457 problems;
+ * and a browser on a hosted page gets an error page in its language rather than JSON.
  */
 @ServerTest
-class OAuthSurfaceErrorsTest {
+class SurfaceErrorsTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static final List<String> ENDPOINTS = List.of(
             "/oauth2/token",
@@ -103,6 +104,46 @@ class OAuthSurfaceErrorsTest {
         var r = raw.send(RawHttp.request("GET", "/oauth2/registers"));
         assertThat(r.status()).isEqualTo(404);
         assertThat(r.header("Content-Type")).startsWith("application/problem+json");
+    }
+
+    @Test
+    void whenTheDatabaseIsOutOfReach_thenABrowserOnAHostedPageGetsAnErrorPageInItsLanguage_andAScriptAProblem() {
+        String authorize = "/oauth2/authorize?response_type=code&client_id=gc_unknown-client-0000000"
+                + "&redirect_uri=https%3A%2F%2Fa.example%2Fcb&code_challenge_method=S256"
+                + "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGcSjV9Oa0";
+        db.cut();
+        try {
+            var page = raw.send(RawHttp.request("GET", authorize)
+                    .header("Accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+                    .header("Accept-Language", "de-DE,de;q=0.9")
+                    .header("X-Request-Id", "outage-page"));
+            assertThat(page.status()).as(page.body()).isEqualTo(503);
+            assertThat(page.header("Retry-After")).isEqualTo("5");
+            assertThat(page.header("Content-Type")).startsWith("text/html");
+            assertThat(page.header("Content-Security-Policy")).contains("default-src 'none'");
+            assertThat(page.header("Cache-Control")).isEqualTo("no-store");
+            assertThat(page.body())
+                    .contains("<html lang=\"de\">")
+                    .contains("Vorübergehend nicht erreichbar")
+                    .contains("outage-page")
+                    .doesNotContain("jdbc")
+                    .doesNotContain("temporarily");
+
+            var script = raw.send(RawHttp.request("GET", authorize).header("Accept", "*/*"));
+            assertThat(script.status()).isEqualTo(503);
+            assertThat(script.header("Content-Type")).startsWith("application/problem+json");
+        } finally {
+            db.restore();
+        }
+    }
+
+    @Test
+    void whenABrowserSendsAHostedPageAMethodItDoesNotTake_thenAnEnglishErrorPage_withAllow() {
+        var r = raw.send(RawHttp.request("PUT", "/login").header("Accept", "text/html"));
+        assertThat(r.status()).isEqualTo(405);
+        assertThat(r.header("Allow")).contains("GET");
+        assertThat(r.header("Content-Type")).startsWith("text/html");
+        assertThat(r.body()).contains("<html lang=\"en\">").contains("Request not handled");
     }
 
     @Test
