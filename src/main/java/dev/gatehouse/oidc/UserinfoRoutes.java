@@ -3,11 +3,14 @@ package dev.gatehouse.oidc;
 import dev.gatehouse.accounts.AccountService;
 import dev.gatehouse.accounts.UserClaims;
 import dev.gatehouse.oauth.OAuthError;
+import dev.gatehouse.oauth.OAuthForm;
 import dev.gatehouse.oauth.clients.ClientService;
 import dev.gatehouse.oauth.scopes.ScopeService;
 import dev.gatehouse.platform.crypto.PublicJwks;
 import dev.gatehouse.platform.http.Api;
 import dev.gatehouse.platform.http.Cors;
+import dev.gatehouse.platform.http.FormAnswer;
+import dev.gatehouse.platform.http.FormCall;
 import dev.gatehouse.platform.http.RouteGroup;
 import dev.gatehouse.platform.http.Web;
 import dev.gatehouse.tokens.AccessTokenClaims;
@@ -64,13 +67,15 @@ public final class UserinfoRoutes implements RouteGroup {
     @Override
     public void routes(Api api) {
         api.problemsAs("/oauth2/userinfo", OAuthError::of);
-        api.get("/oauth2/userinfo", this::userinfo)
+        api.read("/oauth2/userinfo", OAuthForm.of(this::userinfo))
                 .tag("oidc")
                 .summary("OpenID Connect UserInfo")
                 .returns(200, "claims")
                 .returns(401, "invalid_token")
                 .returns(403, "insufficient_scope");
-        api.post("/oauth2/userinfo", this::userinfo)
+        // The token travels in the Authorization header alone (OIDC Core §5.3.1), so a POST's body, form or not, is
+        // not read; a POST is not on the fast path (ADR 0026).
+        api.post("/oauth2/userinfo", ctx -> userinfo(Api.call(ctx, Map.of())).send(ctx, web.mapper()))
                 .tag("oidc")
                 .summary("OpenID Connect UserInfo (POST)")
                 .returns(200, "claims")
@@ -117,13 +122,19 @@ public final class UserinfoRoutes implements RouteGroup {
             String country) {}
 
     private void update(Context ctx) {
+        var checked = caller(Api.call(ctx, Map.of()));
+        if (checked.refusal() != null) {
+            checked.refusal().send(ctx, web.mapper());
+            return;
+        }
         ctx.header("Cache-Control", "no-store");
-        var caller = caller(ctx);
-        if (caller.isEmpty()) return;
-        var claims = caller.get().claims();
+        checked.cors().forEach(ctx::header);
+        var caller = checked.caller();
+        var claims = caller.claims();
         var user = parse(claims.subject()).flatMap(accounts::find).filter(u -> u.active());
         if (user.isEmpty()) {
-            refuse(ctx, caller.get().dpop(), "invalid_token", "the access token is not valid");
+            refuse(checked.cors(), caller.dpop(), "invalid_token", "the access token is not valid")
+                    .send(ctx, web.mapper());
             return;
         }
         Map<String, Optional<Object>> changes;
@@ -144,8 +155,7 @@ public final class UserinfoRoutes implements RouteGroup {
             String needed = "openid " + scopeFor(withheld.first());
             ctx.header(
                     "WWW-Authenticate",
-                    (caller.get().dpop() ? "DPoP" : "Bearer") + " error=\"insufficient_scope\", scope=\"" + needed
-                            + "\"");
+                    (caller.dpop() ? "DPoP" : "Bearer") + " error=\"insufficient_scope\", scope=\"" + needed + "\"");
             web.json(
                     ctx,
                     403,
@@ -193,82 +203,88 @@ public final class UserinfoRoutes implements RouteGroup {
         return out;
     }
 
-    /** The access token of a userinfo call, checked as Bearer or DPoP (RFC 9449 §7); empty once refused. */
+    /** The access token of a userinfo call, checked as Bearer or DPoP (RFC 9449 §7). */
     private record Caller(AccessTokenClaims claims, boolean dpop) {}
 
-    private Optional<Caller> caller(Context ctx) {
-        String authorization = ctx.header("Authorization");
+    /** A checked call: its caller and the CORS headers for its client's origin, or else the refusal to send. */
+    private record Checked(Caller caller, Map<String, String> cors, FormAnswer refusal) {
+        static Checked refused(FormAnswer refusal) {
+            return new Checked(null, Map.of(), refusal);
+        }
+    }
+
+    private Checked caller(FormCall call) {
+        String origin = call.header("Origin");
+        String authorization = call.header("Authorization");
         boolean dpopScheme =
                 dpop != null && authorization != null && authorization.regionMatches(true, 0, "DPoP ", 0, 5);
         if (!dpopScheme && (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7))) {
             // RFC 6750 §3.1: a request without credentials (or with a scheme this endpoint does not take) gets the
             // challenge without an error code.
-            refuse(ctx, false, null, "an access token is required (Bearer or DPoP)");
-            return Optional.empty();
+            return Checked.refused(refuse(origin, false, null, "an access token is required (Bearer or DPoP)"));
         }
         Optional<AccessTokenClaims> claims;
         if (dpopScheme) {
             String token = authorization.substring(5).trim();
             String jkt;
             try {
-                jkt = dpop.verify(
-                        java.util.Collections.list(ctx.req().getHeaders("DPoP")),
-                        ctx.method().name(),
-                        userinfoUrl,
-                        Optional.of(token));
+                jkt = dpop.verify(call.headers().all("DPoP"), call.method(), userinfoUrl, Optional.of(token));
             } catch (DpopProofs.Invalid e) {
-                refuse(ctx, true, "invalid_dpop_proof", e.getMessage());
-                return Optional.empty();
+                return Checked.refused(refuse(origin, true, "invalid_dpop_proof", e.getMessage()));
             }
             claims = introspector.active(token);
             if (claims.isPresent() && !claims.get().dpopJkt().equals(Optional.of(jkt))) {
-                refuse(ctx, true, "invalid_token", "the access token is not bound to the DPoP proof's key");
-                return Optional.empty();
+                return Checked.refused(
+                        refuse(origin, true, "invalid_token", "the access token is not bound to the DPoP proof's key"));
             }
         } else {
-            claims = web.bearer(ctx).flatMap(introspector::active);
+            String token = authorization.substring(7).trim();
+            claims = token.isEmpty() ? Optional.empty() : introspector.active(token);
             if (claims.isPresent() && claims.get().dpopJkt().isPresent()) {
-                refuse(ctx, true, "invalid_token", "a DPoP-bound access token needs the DPoP scheme and a proof");
-                return Optional.empty();
+                return Checked.refused(refuse(
+                        origin, true, "invalid_token", "a DPoP-bound access token needs the DPoP scheme and a proof"));
             }
         }
         if (claims.isEmpty()) {
-            refuse(ctx, dpopScheme, "invalid_token", "the access token is not valid");
-            return Optional.empty();
+            return Checked.refused(refuse(origin, dpopScheme, "invalid_token", "the access token is not valid"));
         }
         if (claims.get().audience().stream().noneMatch(audiences::contains)) {
-            refuse(
-                    ctx,
-                    dpopScheme,
-                    "invalid_token",
-                    "the access token is for another audience; to call userinfo, ask for the issuer as a resource too");
-            return Optional.empty();
+            return Checked.refused(
+                    refuse(
+                            origin,
+                            dpopScheme,
+                            "invalid_token",
+                            "the access token is for another audience; to call userinfo, ask for the issuer as a resource too"));
         }
-        clients.cors(ctx.header("Origin"), claims.get().clientId()).forEach(ctx::header);
-        return Optional.of(new Caller(claims.get(), dpopScheme));
+        return new Checked(
+                new Caller(claims.get(), dpopScheme),
+                clients.cors(origin, claims.get().clientId()),
+                null);
     }
 
-    private void userinfo(Context ctx) {
-        ctx.header("Cache-Control", "no-store");
-        var caller = caller(ctx);
-        if (caller.isEmpty()) return;
-        boolean dpopScheme = caller.get().dpop();
-        var user = parse(caller.get().claims().subject())
+    private FormAnswer userinfo(FormCall call) {
+        var checked = caller(call);
+        if (checked.refusal() != null) return checked.refusal();
+        boolean dpopScheme = checked.caller().dpop();
+        var user = parse(checked.caller().claims().subject())
                 .flatMap(accounts::findRecent)
                 .filter(u -> u.active());
         if (user.isEmpty()) {
-            refuse(ctx, dpopScheme, "invalid_token", "the access token is not valid");
-            return;
+            return refuse(checked.cors(), dpopScheme, "invalid_token", "the access token is not valid");
         }
-        var scopes = caller.get().claims().scopes();
+        var scopes = checked.caller().claims().scopes();
         if (!scopes.contains("openid")) {
-            ctx.header(
+            var headers = new LinkedHashMap<>(checked.cors());
+            headers.put("Cache-Control", "no-store");
+            headers.put(
                     "WWW-Authenticate",
                     (dpopScheme ? "DPoP" : "Bearer") + " error=\"insufficient_scope\", scope=\"openid\"");
-            web.json(ctx, 403, Map.of("error", "insufficient_scope", "error_description", "openid scope required"));
-            return;
+            return new FormAnswer(
+                    403, headers, Map.of("error", "insufficient_scope", "error_description", "openid scope required"));
         }
-        web.ok(ctx, released.of(user.get(), scopes));
+        var headers = new LinkedHashMap<>(checked.cors());
+        headers.put("Cache-Control", "no-store");
+        return new FormAnswer(200, headers, released.of(user.get(), scopes));
     }
 
     /**
@@ -276,23 +292,30 @@ public final class UserinfoRoutes implements RouteGroup {
      * origin may read it (ADR 0017): it tells a browser-based client, whose token names no client it can trust here,
      * nothing but that the token it sent is not good, and it needs to know that to get a new one.
      */
-    private void refuse(Context ctx, boolean dpopChallenge, String error, String description) {
-        Cors.answer(ctx.header("Origin"), true).forEach(ctx::header);
+    private FormAnswer refuse(String origin, boolean dpopChallenge, String error, String description) {
+        return refuse(Cors.answer(origin, true), dpopChallenge, error, description);
+    }
+
+    /** {@link #refuse(String, boolean, String, String)} with the CORS headers already chosen. */
+    private FormAnswer refuse(Map<String, String> cors, boolean dpopChallenge, String error, String description) {
+        var headers = new LinkedHashMap<>(cors);
+        headers.put("Cache-Control", "no-store");
         String algs = "algs=\"" + String.join(" ", PublicJwks.algNames()) + "\"";
+        String dpopOffer = dpop == null ? null : "DPoP " + algs;
         if (error == null) {
-            ctx.header("WWW-Authenticate", "Bearer realm=\"gatehouse\"");
-            if (dpop != null) ctx.res().addHeader("WWW-Authenticate", "DPoP " + algs);
-            // The body keeps the OAuth surface's error field; only the challenge is bare.
-            web.json(ctx, 401, Map.of("error", "invalid_token", "error_description", description));
-            return;
-        }
-        if (dpopChallenge) {
-            ctx.header("WWW-Authenticate", "DPoP error=\"" + error + "\", " + algs);
+            headers.put("WWW-Authenticate", "Bearer realm=\"gatehouse\"");
+        } else if (dpopChallenge) {
+            headers.put("WWW-Authenticate", "DPoP error=\"" + error + "\", " + algs);
+            dpopOffer = null;
         } else {
-            ctx.header("WWW-Authenticate", "Bearer error=\"" + error + "\"");
-            if (dpop != null) ctx.res().addHeader("WWW-Authenticate", "DPoP " + algs);
+            headers.put("WWW-Authenticate", "Bearer error=\"" + error + "\"");
         }
-        web.json(ctx, 401, Map.of("error", error, "error_description", description));
+        // The body keeps the OAuth surface's error field, also when the challenge is bare.
+        var answer = new FormAnswer(
+                401,
+                headers,
+                Map.of("error", error == null ? "invalid_token" : error, "error_description", description));
+        return dpopOffer == null ? answer : answer.withAnother("WWW-Authenticate", dpopOffer);
     }
 
     private static Optional<UUID> parse(String s) {

@@ -120,6 +120,50 @@ class VerificationCachesTest {
         return server.http.get("/oauth2/userinfo").bearer(at).send();
     }
 
+    /**
+     * GET userinfo is answered by the server's fast path (ADR 0026) and by its Javalin route otherwise (here the path
+     * with a trailing slash, which only the route takes): both give the same answers, refusals and CORS included.
+     */
+    @Test
+    void whenUserinfoIsAskedOnTheFastPathAndOnItsRoute_thenBothAnswerAlike() throws Exception {
+        var c = webClient();
+        String email = newUser();
+        String at = userTokens(c, email).getAccessToken().getValue();
+        String noOpenid = server.accessToken(email, PASSWORD); // a /v1 token: no openid scope
+        var raw = new dev.gatehouse.testkit.RawHttp(server.base);
+        List<List<String>> cases = List.of(
+                List.of("Authorization", "Bearer " + at),
+                List.of("Authorization", "Bearer " + at, "Origin", "https://elsewhere.example"),
+                List.of("Authorization", "Bearer " + noOpenid),
+                List.of("Authorization", "Bearer not-a-token"),
+                List.of("Authorization", "Basic dXNlcjpwYXNz"),
+                List.of());
+        for (List<String> headers : cases) {
+            var fast = raw.send(get("/oauth2/userinfo", headers));
+            var route = raw.send(get("/oauth2/userinfo/", headers));
+            assertThat(fast.status()).as(headers + ": " + fast.body()).isEqualTo(route.status());
+            assertThat(fast.comparableHeaders()).as(headers.toString()).isEqualTo(route.comparableHeaders());
+            assertThat(fast.body()).isEqualTo(route.body());
+            assertThat(fast.header("Cache-Control")).isEqualTo("no-store");
+        }
+        var claims = raw.send(get("/oauth2/userinfo", List.of("Authorization", "Bearer " + at)));
+        assertThat(claims.status()).isEqualTo(200);
+        assertThat(claims.body()).contains("\"email\":\"" + email + "\"");
+        assertThat(raw.send(get("/oauth2/userinfo", List.of("Authorization", "Bearer " + noOpenid)))
+                        .status())
+                .isEqualTo(403);
+        // without a token: the bare Bearer challenge, and the DPoP scheme offered beside it
+        var bare = raw.send(get("/oauth2/userinfo", List.of()));
+        assertThat(bare.status()).isEqualTo(401);
+        assertThat(bare.headers().get("www-authenticate")).hasSize(2).first().isEqualTo("Bearer realm=\"gatehouse\"");
+    }
+
+    private static dev.gatehouse.testkit.RawHttp.Request get(String path, List<String> headers) {
+        var r = dev.gatehouse.testkit.RawHttp.request("GET", path);
+        for (int i = 0; i < headers.size(); i += 2) r.header(headers.get(i), headers.get(i + 1));
+        return r;
+    }
+
     static HttpJson.Response introspect(Client c, String token) {
         return server.http
                 .post("/oauth2/introspect")

@@ -16,6 +16,7 @@ public final class Api {
     private final List<Operation> operations = new ArrayList<>();
     private final Map<String, Supplier<PublicDocument>> documents;
     private final Map<String, FormEndpoint> forms;
+    private final Map<String, FormEndpoint> reads;
     private final ObjectMapper mapper;
     private final ProblemFormats formats;
 
@@ -23,11 +24,13 @@ public final class Api {
             RoutesConfig routes,
             Map<String, Supplier<PublicDocument>> documents,
             Map<String, FormEndpoint> forms,
+            Map<String, FormEndpoint> reads,
             ObjectMapper mapper,
             ProblemFormats formats) {
         this.routes = routes;
         this.documents = documents;
         this.forms = forms;
+        this.reads = reads;
         this.mapper = mapper;
         this.formats = formats;
     }
@@ -75,16 +78,36 @@ public final class Api {
      */
     public Operation form(String path, FormEndpoint endpoint) {
         forms.put(path, endpoint);
-        return post(path, ctx -> {
-            FormAnswer answer = answer(endpoint, ctx);
-            ctx.disableCompression();
-            ctx.status(answer.status());
-            if (answer.body() != null) {
-                ctx.contentType(answer.contentType());
-                ctx.result(Json.write(mapper, answer.body()));
+        return post(path, ctx -> write(ctx, answer(endpoint, ctx)));
+    }
+
+    /**
+     * A read endpoint at {@code path}: a GET, its query as the form, answered by the server's fast path like a form
+     * endpoint, and by this route when the fast path passes (a HEAD), with the same answer (ADR 0026).
+     */
+    public Operation read(String path, FormEndpoint endpoint) {
+        reads.put(path, endpoint);
+        return get(path, ctx -> write(ctx, endpoint.handle(call(ctx, ctx.queryParamMap()))));
+    }
+
+    private void write(Context ctx, FormAnswer answer) {
+        answer.send(ctx, mapper);
+    }
+
+    /** The call of a form or read endpoint from a request on a route of its own, with {@code form} as its fields. */
+    public static FormCall call(Context ctx, Map<String, List<String>> form) {
+        var headers = new FormCall.Headers() {
+            @Override
+            public String first(String name) {
+                return ctx.header(name);
             }
-            answer.headers().forEach(ctx::header);
-        });
+
+            @Override
+            public List<String> all(String name) {
+                return java.util.Collections.list(ctx.req().getHeaders(name));
+            }
+        };
+        return new FormCall(ctx.method().name(), form, headers, Web.requestInfo(ctx));
     }
 
     private static FormAnswer answer(FormEndpoint endpoint, Context ctx) {
@@ -102,18 +125,7 @@ public final class Api {
         } catch (RuntimeException e) {
             return endpoint.malformed(FormEndpoint.MALFORMED);
         }
-        var headers = new FormCall.Headers() {
-            @Override
-            public String first(String name) {
-                return ctx.header(name);
-            }
-
-            @Override
-            public List<String> all(String name) {
-                return java.util.Collections.list(ctx.req().getHeaders(name));
-            }
-        };
-        return endpoint.handle(new FormCall(form, headers, Web.requestInfo(ctx)));
+        return endpoint.handle(call(ctx, form));
     }
 
     /**

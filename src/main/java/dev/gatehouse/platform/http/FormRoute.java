@@ -18,15 +18,16 @@ import org.slf4j.MDC;
 
 /**
  * The fast path for {@link FormEndpoint}s ({@link FastPath}, ADR 0016): a POST of a form to an endpoint's exact
- * path is parsed and answered here, with the request id, security headers, metrics and access log every request
- * gets. Another method or content type, or a declared body over 1 MiB, goes on to the endpoint's Javalin route,
- * which answers as before (405, the endpoint's own error, 413).
+ * path, or a GET of a read endpoint's ({@link Api#read}, ADR 0026), is parsed and answered here, with the request id,
+ * security headers, metrics and access log every request gets. Another method or content type, or a declared body
+ * over 1 MiB, goes on to the endpoint's Javalin route, which answers as before (405, the endpoint's own error, 413).
  */
 final class FormRoute implements FastPath.Route {
     /** Jetty's own default; far more than any endpoint here takes. */
     private static final int MAX_FIELDS = 1000;
 
     private final Map<String, FormEndpoint> endpoints;
+    private final Map<String, FormEndpoint> reads;
     private final boolean https;
     private final FastPath.Served served;
     private final ObjectMapper mapper;
@@ -35,12 +36,14 @@ final class FormRoute implements FastPath.Route {
 
     FormRoute(
             Map<String, FormEndpoint> endpoints,
+            Map<String, FormEndpoint> reads,
             boolean https,
             FastPath.Served served,
             ObjectMapper mapper,
             String issuer,
             ProblemFormats formats) {
         this.endpoints = endpoints;
+        this.reads = reads;
         this.https = https;
         this.served = served;
         this.mapper = mapper;
@@ -50,19 +53,22 @@ final class FormRoute implements FastPath.Route {
 
     @Override
     public boolean serve(Request request, Response response, Callback callback) {
-        if (!"POST".equals(request.getMethod())) return false;
+        String method = request.getMethod();
+        boolean get = "GET".equals(method);
+        if (!get && !"POST".equals(method)) return false;
         String path = request.getHttpURI().getPath();
-        FormEndpoint endpoint = path == null ? null : endpoints.get(path);
+        FormEndpoint endpoint = path == null ? null : (get ? reads : endpoints).get(path);
         HttpFields in = request.getHeaders();
-        if (endpoint == null
-                || !FormEndpoint.isForm(in.get(HttpHeader.CONTENT_TYPE))
-                || in.getLongField(HttpHeader.CONTENT_LENGTH) > HttpServer.MAX_BODY_BYTES) return false;
+        if (endpoint == null) return false;
+        if (!get
+                && (!FormEndpoint.isForm(in.get(HttpHeader.CONTENT_TYPE))
+                        || in.getLongField(HttpHeader.CONTENT_LENGTH) > HttpServer.MAX_BODY_BYTES)) return false;
 
         var exchange = new FastPath.Exchange(request, path, https, served);
         FormAnswer answer;
         MDC.put("request_id", exchange.requestId);
         try {
-            answer = answer(endpoint, request, path, exchange.ip, exchange.requestId);
+            answer = answer(endpoint, request, get, path, exchange.ip, exchange.requestId);
         } finally {
             MDC.remove("request_id");
         }
@@ -76,23 +82,28 @@ final class FormRoute implements FastPath.Route {
                 h -> {
                     h.put(HttpHeader.CONTENT_TYPE, answer.contentType()); // as Javalin does, even without a body
                     answer.headers().forEach(h::put);
+                    answer.repeated().forEach(e -> h.add(e.getKey(), e.getValue()));
                 },
                 ByteBuffer.wrap(body),
                 false);
         return true;
     }
 
-    private FormAnswer answer(FormEndpoint endpoint, Request request, String path, String ip, String requestId) {
+    private FormAnswer answer(
+            FormEndpoint endpoint, Request request, boolean get, String path, String ip, String requestId) {
         Map<String, List<String>> form;
         try {
-            form = map(FormFields.getFields(request, MAX_FIELDS, (int) HttpServer.MAX_BODY_BYTES));
+            form = map(
+                    get
+                            ? Request.extractQueryParameters(request)
+                            : FormFields.getFields(request, MAX_FIELDS, (int) HttpServer.MAX_BODY_BYTES));
         } catch (RuntimeException e) {
             return endpoint.malformed(FormEndpoint.MALFORMED);
         }
         HttpFields in = request.getHeaders();
         var info = Web.info(ip, in.get(HttpHeader.USER_AGENT), in.get("X-Device-Id"), () -> cookie(request), requestId);
         try {
-            return endpoint.handle(new FormCall(form, headers(in), info));
+            return endpoint.handle(new FormCall(request.getMethod(), form, headers(in), info));
         } catch (Problem p) {
             return problem(path, p);
         } catch (RuntimeException e) {

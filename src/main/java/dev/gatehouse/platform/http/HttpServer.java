@@ -60,6 +60,7 @@ public final class HttpServer {
         Api[] api = new Api[1];
         Map<String, Supplier<PublicDocument>> documents = new ConcurrentHashMap<>();
         Map<String, FormEndpoint> forms = new ConcurrentHashMap<>();
+        Map<String, FormEndpoint> reads = new ConcurrentHashMap<>();
         FastPath.Served served = new FastPath.Served() {
             @Override
             public void started() {
@@ -90,7 +91,7 @@ public final class HttpServer {
                 server.setHandler(new FastPath(
                         List.of(
                                 new DocumentRoute(documents, https, served),
-                                new FormRoute(forms, https, served, mapper, issuer, formats)),
+                                new FormRoute(forms, reads, https, served, mapper, issuer, formats)),
                         clients));
             });
 
@@ -156,7 +157,7 @@ public final class HttpServer {
                 MDC.remove("request_id");
             });
 
-            api[0] = new Api(config.routes, documents, forms, mapper, formats);
+            api[0] = new Api(config.routes, documents, forms, reads, mapper, formats);
             for (RouteGroup g : groups) g.routes(api[0]);
         });
         this.operations = api[0].operations();

@@ -26,16 +26,22 @@ class FormRouteTest {
     static RawHttp raw;
     static final List<String> finished = new ArrayList<>();
 
-    /** Echoes the form and the caller's facts; a field named "fail" throws, one named "bad" is an error answer. */
+    /**
+     * Echoes the method, the form and the caller's facts; a field named "fail" throws, one named "bad" is an error
+     * answer, one named "twice" sends a header twice.
+     */
     static final FormEndpoint ECHO = new FormEndpoint() {
         @Override
         public FormAnswer handle(FormCall call) {
             if (call.form().containsKey("fail")) throw new IllegalStateException("boom");
             if (call.form().containsKey("bad")) return new FormAnswer(400, Map.of("X-Why", "bad"), Map.of("e", "bad"));
+            if (call.form().containsKey("twice"))
+                return new FormAnswer(200, Map.of("X-Twice", "first"), Map.of()).withAnother("X-Twice", "second");
             return new FormAnswer(
                     200,
                     Map.of("X-Echo", "1"),
                     Map.of(
+                            "method", call.method(),
                             "form", call.form(),
                             "ua", call.info().userAgent(),
                             "device", call.info().deviceId().orElse("-"),
@@ -72,6 +78,7 @@ class FormRouteTest {
         var fast = new FastPath(
                 List.of(new FormRoute(
                         Map.of("/echo", ECHO, "/own/echo", ECHO),
+                        Map.of("/read", ECHO),
                         false,
                         served,
                         Json.newMapper(),
@@ -165,6 +172,33 @@ class FormRouteTest {
         assertThat(r.status()).isEqualTo(500);
         assertThat(r.header("Content-Type")).isEqualTo("application/problem+json");
         assertThat(r.body()).contains("form-route-500").doesNotContain("boom").doesNotContain("IllegalState");
+    }
+
+    @Test
+    void whenAReadEndpointIsGot_thenTheRouteAnswersIt_withTheQueryAsTheForm() {
+        var r = raw.send(RawHttp.request("GET", "/read?b=2&a=%C3%A9")
+                .header("X-Request-Id", "form-route-read")
+                .header("X-Multi", "one"));
+
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.header("X-Echo")).isEqualTo("1");
+        assertThat(r.header("X-Request-Id")).isEqualTo("form-route-read");
+        assertThat(r.body())
+                .contains("\"method\":\"GET\"")
+                .contains("\"form\":{\"b\":[\"2\"],\"a\":[\"é\"]}")
+                .contains("\"x\":[\"one\"]");
+        assertThat(awaitFinished("/read GET 200 form-route-read")).isTrue();
+        // a read endpoint takes no POST here, and a form endpoint no GET: both go on
+        assertThat(post("/read", "application/x-www-form-urlencoded", "a=1").status())
+                .isEqualTo(599);
+        assertThat(raw.send(RawHttp.request("GET", "/echo?a=1")).status()).isEqualTo(599);
+    }
+
+    @Test
+    void whenAnAnswerRepeatsAHeader_thenEachFieldGoesOut() {
+        var r = post("/echo", "application/x-www-form-urlencoded", "twice=1");
+
+        assertThat(r.headers().get("x-twice")).containsExactly("first", "second");
     }
 
     @Test
