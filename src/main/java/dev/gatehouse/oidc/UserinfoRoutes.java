@@ -133,7 +133,7 @@ public final class UserinfoRoutes implements RouteGroup {
         var claims = caller.claims();
         var user = parse(claims.subject()).flatMap(accounts::find).filter(u -> u.active());
         if (user.isEmpty()) {
-            refuse(checked.cors(), caller.dpop(), "invalid_token", "the access token is not valid")
+            refuse(ctx.header("Origin"), caller.dpop(), "invalid_token", "the access token is not valid")
                     .send(ctx, web.mapper());
             return;
         }
@@ -270,7 +270,7 @@ public final class UserinfoRoutes implements RouteGroup {
                 .flatMap(accounts::findRecent)
                 .filter(u -> u.active());
         if (user.isEmpty()) {
-            return refuse(checked.cors(), dpopScheme, "invalid_token", "the access token is not valid");
+            return refuse(call.header("Origin"), dpopScheme, "invalid_token", "the access token is not valid");
         }
         var scopes = checked.caller().claims().scopes();
         if (!scopes.contains("openid")) {
@@ -293,12 +293,7 @@ public final class UserinfoRoutes implements RouteGroup {
      * nothing but that the token it sent is not good, and it needs to know that to get a new one.
      */
     private FormAnswer refuse(String origin, boolean dpopChallenge, String error, String description) {
-        return refuse(Cors.answer(origin, true), dpopChallenge, error, description);
-    }
-
-    /** {@link #refuse(String, boolean, String, String)} with the CORS headers already chosen. */
-    private FormAnswer refuse(Map<String, String> cors, boolean dpopChallenge, String error, String description) {
-        var headers = new LinkedHashMap<>(cors);
+        var headers = new LinkedHashMap<>(Cors.answer(origin, true));
         headers.put("Cache-Control", "no-store");
         String algs = "algs=\"" + String.join(" ", PublicJwks.algNames()) + "\"";
         String dpopOffer = dpop == null ? null : "DPoP " + algs;
