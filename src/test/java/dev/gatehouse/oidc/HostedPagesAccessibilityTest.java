@@ -93,7 +93,7 @@ class HostedPagesAccessibilityTest extends ChromiumTest {
     @Test
     void theServersOwnErrorPages() {
         for (var locale : List.of(java.util.Locale.ENGLISH, java.util.Locale.GERMAN)) {
-            for (int status : new int[] {503, 500, 405}) {
+            for (int status : new int[] {503, 429, 500, 405}) {
                 String html = dev.gatehouse.platform.http.HttpServer.errorPage(
                         dev.gatehouse.platform.http.Messages.of(locale), status, "req-1234");
                 driver.get("data:text/html;charset=utf-8;base64,"

@@ -353,11 +353,16 @@ public final class HttpServer {
     }
 
     /**
-     * The page a browser gets for what the server refused around a hosted page: an outage to retry, a failure with the
-     * request id to quote, or a request the page does not take. Nothing of the problem's own (English) text.
+     * The page a browser gets for what the server refused around a hosted page: an outage to retry, too many requests
+     * (its {@code Retry-After} says when), a failure with the request id to quote, or a request the page does not take.
+     * Nothing of the problem's own (English) text.
      */
     public static String errorPage(Messages t, int status, Object requestId) {
-        String kind = status == 503 || status == 429 ? "unavailable" : status >= 500 ? "failed" : "refused";
+        String kind = switch (status) {
+            case 429 -> "too_many";
+            case 503 -> "unavailable";
+            default -> status >= 500 ? "failed" : "refused";
+        };
         String id = requestId == null ? "" : requestId.toString();
         return Html.page(
                 t,
