@@ -78,7 +78,7 @@ public final class Api {
      */
     public Operation form(String path, FormEndpoint endpoint) {
         forms.put(path, endpoint);
-        return post(path, ctx -> write(ctx, answer(endpoint, ctx)));
+        return post(path, ctx -> answer(endpoint, ctx).send(ctx, mapper));
     }
 
     /**
@@ -87,11 +87,7 @@ public final class Api {
      */
     public Operation read(String path, FormEndpoint endpoint) {
         reads.put(path, endpoint);
-        return get(path, ctx -> write(ctx, endpoint.handle(call(ctx, ctx.queryParamMap()))));
-    }
-
-    private void write(Context ctx, FormAnswer answer) {
-        answer.send(ctx, mapper);
+        return get(path, ctx -> endpoint.handle(call(ctx, ctx.queryParamMap())).send(ctx, mapper));
     }
 
     /** The call of a form or read endpoint from a request on a route of its own, with {@code form} as its fields. */

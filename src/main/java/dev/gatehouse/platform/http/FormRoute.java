@@ -107,7 +107,7 @@ final class FormRoute implements FastPath.Route {
         } catch (Problem p) {
             return problem(path, p);
         } catch (RuntimeException e) {
-            return problem(path, HttpServer.unexpected(e, "POST", path, requestId));
+            return problem(path, HttpServer.unexpected(e, request.getMethod(), path, requestId));
         }
     }
 
