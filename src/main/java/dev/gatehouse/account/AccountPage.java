@@ -39,7 +39,7 @@ final class AccountPage {
             List<DeviceService.Device> devices,
             List<App> apps) {}
 
-    /** A client the user consented to, with what it may do in plain words ({@code ConsentService.describe}). */
+    /** A client the user consented to, with what it may do in plain words ({@code ScopeService.describe}). */
     record App(String clientId, String name, Instant grantedAt, Map<String, String> scope) {}
 
     /** The visitor's form context: CSRF token, {@code ui_locales} to carry, and the message to show (keys or null). */

@@ -273,17 +273,15 @@ public final class UserinfoRoutes implements RouteGroup {
             return refuse(call.header("Origin"), dpopScheme, "invalid_token", "the access token is not valid");
         }
         var scopes = checked.caller().claims().scopes();
+        var headers = new LinkedHashMap<>(checked.cors());
+        headers.put("Cache-Control", "no-store");
         if (!scopes.contains("openid")) {
-            var headers = new LinkedHashMap<>(checked.cors());
-            headers.put("Cache-Control", "no-store");
             headers.put(
                     "WWW-Authenticate",
                     (dpopScheme ? "DPoP" : "Bearer") + " error=\"insufficient_scope\", scope=\"openid\"");
             return new FormAnswer(
                     403, headers, Map.of("error", "insufficient_scope", "error_description", "openid scope required"));
         }
-        var headers = new LinkedHashMap<>(checked.cors());
-        headers.put("Cache-Control", "no-store");
         return new FormAnswer(200, headers, released.of(user.get(), scopes));
     }
 

@@ -7,7 +7,6 @@ import dev.gatehouse.platform.db.Database;
 import dev.gatehouse.platform.http.RequestInfo;
 import dev.gatehouse.sessions.SessionService;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -30,14 +29,9 @@ public final class ConsentService {
         this.sessions = sessions;
     }
 
-    /** A client the user has consented to: what it may do, since when. */
-    public record Consent(String clientId, String clientName, Set<String> scope, Instant grantedAt) {}
-
     /** The consents the user has given, newest first. */
     public List<Consent> list(UUID userId) {
-        return db.withHandle(h -> store.list(h, userId)).stream()
-                .map(g -> new Consent(g.clientId(), g.clientName(), g.scope(), g.grantedAt()))
-                .toList();
+        return db.withHandle(h -> store.list(h, userId));
     }
 
     /**

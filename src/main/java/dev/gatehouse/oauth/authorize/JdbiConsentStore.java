@@ -18,7 +18,7 @@ public final class JdbiConsentStore {
                 .bind("c", clientId)
                 .mapTo(String.class)
                 .findOne()
-                .map(s -> s.isEmpty() ? Set.of() : new LinkedHashSet<>(Arrays.asList(s.split(" "))));
+                .map(JdbiConsentStore::scopeOf);
     }
 
     public void save(Handle h, UUID userId, String clientId, Set<String> scope, Instant now) {
@@ -34,22 +34,17 @@ public final class JdbiConsentStore {
                 .execute();
     }
 
-    /** A remembered consent, with the client's name when the client still exists. */
-    public record Granted(String clientId, String clientName, Set<String> scope, Instant grantedAt) {}
-
-    public List<Granted> list(Handle h, UUID userId) {
+    /** The user's consents, newest first. */
+    public List<Consent> list(Handle h, UUID userId) {
         return h.createQuery("SELECT c.client_id, k.client_name, c.scope, c.granted_at FROM oauth_consents c"
                         + " LEFT JOIN oauth_clients k ON k.client_id = c.client_id"
                         + " WHERE c.user_id = :u ORDER BY c.granted_at DESC, c.client_id")
                 .bind("u", userId)
-                .map((rs, ctx) -> {
-                    String s = rs.getString("scope");
-                    return new Granted(
-                            rs.getString("client_id"),
-                            rs.getString("client_name"),
-                            s.isEmpty() ? Set.of() : new LinkedHashSet<>(Arrays.asList(s.split(" "))),
-                            rs.getObject("granted_at", OffsetDateTime.class).toInstant());
-                })
+                .map((rs, ctx) -> new Consent(
+                        rs.getString("client_id"),
+                        rs.getString("client_name"),
+                        scopeOf(rs.getString("scope")),
+                        rs.getObject("granted_at", OffsetDateTime.class).toInstant()))
                 .list();
     }
 
@@ -60,5 +55,10 @@ public final class JdbiConsentStore {
                         .bind("c", clientId)
                         .execute()
                 == 1;
+    }
+
+    /** The stored scope (names joined by spaces, in the order granted) as a set in that order. */
+    private static Set<String> scopeOf(String stored) {
+        return stored.isEmpty() ? Set.of() : new LinkedHashSet<>(Arrays.asList(stored.split(" ")));
     }
 }

@@ -31,7 +31,6 @@ final class FormRoute implements FastPath.Route {
     private final boolean https;
     private final FastPath.Served served;
     private final ObjectMapper mapper;
-    private final String issuer;
     private final ProblemFormats formats;
 
     FormRoute(
@@ -40,14 +39,12 @@ final class FormRoute implements FastPath.Route {
             boolean https,
             FastPath.Served served,
             ObjectMapper mapper,
-            String issuer,
             ProblemFormats formats) {
         this.endpoints = endpoints;
         this.reads = reads;
         this.https = https;
         this.served = served;
         this.mapper = mapper;
-        this.issuer = issuer;
         this.formats = formats;
     }
 
@@ -105,18 +102,10 @@ final class FormRoute implements FastPath.Route {
         try {
             return endpoint.handle(new FormCall(request.getMethod(), form, headers(in), info));
         } catch (Problem p) {
-            return problem(path, p);
+            return formats.answer(path, p);
         } catch (RuntimeException e) {
-            return problem(path, HttpServer.unexpected(e, request.getMethod(), path, requestId));
+            return formats.answer(path, HttpServer.unexpected(e, request.getMethod(), path, requestId));
         }
-    }
-
-    private FormAnswer problem(String path, Problem p) {
-        var surface = formats.answer(path, p);
-        if (surface.isPresent()) return surface.get();
-        var headers = new LinkedHashMap<>(p.headers());
-        headers.put("Content-Type", "application/problem+json");
-        return new FormAnswer(p.status(), headers, p.body(issuer));
     }
 
     private static Map<String, List<String>> map(Fields fields) {

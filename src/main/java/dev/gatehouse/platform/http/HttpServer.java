@@ -37,8 +37,7 @@ public final class HttpServer {
     private final Map<TimerKey, Timer> timers = new ConcurrentHashMap<>();
     private final MeterRegistry metrics;
     private final ObjectMapper mapper;
-    private final String issuer;
-    private final ProblemFormats formats = new ProblemFormats();
+    private final ProblemFormats formats;
 
     /** The labels of one request-latency timer: the route template (bounded), the method and the status. */
     private record TimerKey(String route, String method, int status) {}
@@ -55,7 +54,7 @@ public final class HttpServer {
             ClientAddress clients) {
         this.metrics = metrics;
         this.mapper = mapper;
-        this.issuer = issuer;
+        this.formats = new ProblemFormats(issuer);
         boolean https = issuer.startsWith("https:");
         Api[] api = new Api[1];
         Map<String, Supplier<PublicDocument>> documents = new ConcurrentHashMap<>();
@@ -86,12 +85,12 @@ public final class HttpServer {
             config.jetty.port = port;
             config.jetty.modifyServer(server -> {
                 server.setStopAtShutdown(false);
-                server.setErrorHandler(new ProblemErrorHandler(mapper, issuer, formats));
+                server.setErrorHandler(new ProblemErrorHandler(mapper, formats));
                 // Javalin mounts its servlet context inside this wrapper: documents and forms are answered before it.
                 server.setHandler(new FastPath(
                         List.of(
                                 new DocumentRoute(documents, https, served),
-                                new FormRoute(forms, reads, https, served, mapper, issuer, formats)),
+                                new FormRoute(forms, reads, https, served, mapper, formats)),
                         clients));
             });
 
@@ -332,19 +331,7 @@ public final class HttpServer {
             Html.send(ctx, p.status(), errorPage(Messages.of(ctx), p.status(), ctx.attribute("requestId")));
             return;
         }
-        var surface = formats.answer(ctx.path(), p);
-        if (surface.isPresent()) {
-            FormAnswer a = surface.get();
-            ctx.status(a.status());
-            a.headers().forEach(ctx::header);
-            ctx.contentType(a.contentType());
-            ctx.result(a.body() == null ? "" : Json.write(mapper, a.body()));
-            return;
-        }
-        ctx.status(p.status());
-        p.headers().forEach(ctx::header);
-        ctx.contentType("application/problem+json");
-        ctx.result(Json.write(mapper, p.body(issuer)));
+        formats.answer(ctx.path(), p).send(ctx, mapper);
     }
 
     /** A browser's request (navigation or form submission) asks for HTML; a page's script (fetch) does not. */

@@ -20,12 +20,10 @@ import org.eclipse.jetty.util.Callback;
  */
 final class ProblemErrorHandler implements Request.Handler {
     private final ObjectMapper mapper;
-    private final String issuer;
     private final ProblemFormats formats;
 
-    ProblemErrorHandler(ObjectMapper mapper, String issuer, ProblemFormats formats) {
+    ProblemErrorHandler(ObjectMapper mapper, ProblemFormats formats) {
         this.mapper = mapper;
-        this.issuer = issuer;
         this.formats = formats;
     }
 
@@ -44,17 +42,10 @@ final class ProblemErrorHandler implements Request.Handler {
         String title = HttpStatus.getMessage(status);
         String code = title.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "_");
         var problem = new Problem(status, code, title, detail(status), null);
-        var surface = formats.answer(pathOf(request), problem);
-        Object body = problem.body(issuer);
-        if (surface.isPresent()) {
-            var a = surface.get();
-            a.headers().forEach((k, v) -> response.getHeaders().put(k, v));
-            response.getHeaders().put(HttpHeader.CONTENT_TYPE, a.contentType());
-            body = a.body();
-        } else {
-            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/problem+json");
-        }
-        byte[] bytes = Json.write(mapper, body).getBytes(StandardCharsets.UTF_8);
+        FormAnswer answer = formats.answer(pathOf(request), problem);
+        answer.headers().forEach((k, v) -> response.getHeaders().put(k, v));
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, answer.contentType());
+        byte[] bytes = Json.write(mapper, answer.body()).getBytes(StandardCharsets.UTF_8);
         response.write(true, ByteBuffer.wrap(bytes), callback);
         return true;
     }

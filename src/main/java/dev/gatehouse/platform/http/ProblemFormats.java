@@ -1,7 +1,6 @@
 package dev.gatehouse.platform.http;
 
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
@@ -16,6 +15,11 @@ import java.util.function.Function;
 final class ProblemFormats {
     private final Map<String, Function<Problem, FormAnswer>> byPath = new ConcurrentHashMap<>();
     private final Set<String> pages = ConcurrentHashMap.newKeySet();
+    private final String issuer;
+
+    ProblemFormats(String issuer) {
+        this.issuer = issuer;
+    }
 
     void register(String path, Function<Problem, FormAnswer> format) {
         byPath.put(checked(path), format);
@@ -31,14 +35,16 @@ final class ProblemFormats {
     }
 
     /**
-     * {@code p} as the surface of {@code path} words it: the format registered for the path itself or its nearest
-     * registered parent ({@code /oauth2/register} covers {@code /oauth2/register/{client_id}}); empty for RFC 9457.
+     * {@code p} as the surface of {@code path} words it: in the format registered for the path itself or its nearest
+     * registered parent ({@code /oauth2/register} covers {@code /oauth2/register/{client_id}}), with the problem's
+     * headers; else the RFC 9457 problem, its {@code type} under the issuer.
      */
-    Optional<FormAnswer> answer(String path, Problem p) {
+    FormAnswer answer(String path, Problem p) {
         String at = nearest(path, byPath::containsKey);
-        return at == null
-                ? Optional.empty()
-                : Optional.of(byPath.get(at).apply(p).plus(p.headers()));
+        if (at != null) return byPath.get(at).apply(p).plus(p.headers());
+        var headers = new java.util.LinkedHashMap<>(p.headers());
+        headers.put("Content-Type", "application/problem+json");
+        return new FormAnswer(p.status(), headers, p.body(issuer));
     }
 
     /** {@code path} or its nearest parent that is {@code registered}, segment by segment; null when none is. */

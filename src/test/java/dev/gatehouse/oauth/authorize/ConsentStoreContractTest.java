@@ -51,8 +51,7 @@ class ConsentStoreContractTest {
     void whenNothingGranted_thenEmpty() {
         assertThat(db.<Optional<Set<String>>>withHandle(h -> store.granted(h, newUser(), "client-1")))
                 .isEmpty();
-        assertThat(db.<List<JdbiConsentStore.Granted>>withHandle(h -> store.list(h, newUser())))
-                .isEmpty();
+        assertThat(db.<List<Consent>>withHandle(h -> store.list(h, newUser()))).isEmpty();
     }
 
     @Test
@@ -105,8 +104,8 @@ class ConsentStoreContractTest {
 
         assertThat(list)
                 .containsExactly(
-                        new JdbiConsentStore.Granted("deleted-client", null, Set.of("email"), T0.plusSeconds(1)),
-                        new JdbiConsentStore.Granted(known, "Known app", Set.of("openid"), T0));
+                        new Consent("deleted-client", null, Set.of("email"), T0.plusSeconds(1)),
+                        new Consent(known, "Known app", Set.of("openid"), T0));
     }
 
     @Test

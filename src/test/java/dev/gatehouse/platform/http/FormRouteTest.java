@@ -73,7 +73,7 @@ class FormRouteTest {
                 }
             }
         };
-        var formats = new ProblemFormats();
+        var formats = new ProblemFormats("http://issuer.example");
         formats.register("/own", p -> new FormAnswer(p.status(), Map.of("X-Own", "1"), Map.of("own", p.detail())));
         var fast = new FastPath(
                 List.of(new FormRoute(
@@ -82,7 +82,6 @@ class FormRouteTest {
                         false,
                         served,
                         Json.newMapper(),
-                        "http://issuer.example",
                         formats)),
                 ClientAddress.trusting(List.of()));
         fast.setHandler(new Handler.Abstract() {
