@@ -300,6 +300,12 @@ public final class App implements AutoCloseable {
             mfa.abandonPendingSignIns(h, user);
             devices.withdrawApproved(h, user);
         });
+        // When the owner of an address proves it for the first time, the ways in that the account's registrant (maybe
+        // not the owner: account pre-hijacking) set up before go too; the password and sessions go in AccountService.
+        accounts.whenAddressProven((h, user) -> {
+            mfa.removeAll(h, user);
+            consent.forgetAll(h, user);
+        });
         groups.add(new dev.gatehouse.oidc.LogoutRoutes(logout, sso, web, ssoCookie, https));
         groups.add(new dev.gatehouse.oidc.SessionManagementRoutes(clients, sso, ssoCookie, web));
         groups.add(new dev.gatehouse.oidc.BrowserSessionRoutes(sso, ssoCookie, accounts, web));

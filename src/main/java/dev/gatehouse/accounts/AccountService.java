@@ -52,6 +52,7 @@ public final class AccountService {
     private final Clock clock;
     private final AccountMails mails;
     private final boolean registrationEnabled;
+    private volatile AddressProven addressProven = (h, userId) -> {};
 
     public AccountService(
             Database db,
@@ -83,6 +84,23 @@ public final class AccountService {
 
     public boolean registrationEnabled() {
         return registrationEnabled;
+    }
+
+    /**
+     * What else an account loses when the owner of its address proves it for the first time (a sign-in link, or a
+     * reset link, mailed to an address nobody had proven yet): the ways in that whoever registered the address set up
+     * before, such as second factors and passkeys. Called inside the proving transaction.
+     */
+    public interface AddressProven {
+        void proven(Handle h, UUID userId);
+    }
+
+    /**
+     * Sets {@link AddressProven}: App wires the second factors, passkeys and consents here, which live in features that
+     * build on this one. Set once, while the application is assembled.
+     */
+    public void whenAddressProven(AddressProven listener) {
+        this.addressProven = java.util.Objects.requireNonNull(listener);
     }
 
     public Optional<User> find(UUID id) {
@@ -223,11 +241,14 @@ public final class AccountService {
                             () -> Problem.badRequest("invalid_token", "The reset token is invalid, used or expired"));
             checkPassword("new_password", newPassword, u.email(), u.firstName(), u.lastName());
             String hash = hasher.hash(newPassword);
+            boolean firstProof = provesFirst(u, redeemed.email());
             users.update(h, u.id(), x -> verifiedBy(x.withPassword(hash, now), redeemed.email(), now));
             sessions.endAll(h, u.id(), Optional.empty(), "password_reset");
+            if (firstProof) addressProven.proven(h, u.id());
             tokens.voidAll(h, OneTimeTokens.Purpose.RESET_PASSWORD, u.id(), now);
             outbox.enqueue(h, mails.passwordChanged(u.email()));
-            audit.record(h, AuditEvent.success("password.reset", u.id()), info);
+            var event = AuditEvent.success("password.reset", u.id());
+            audit.record(h, firstProof ? event.details(Map.of("address_proven", true)) : event, info);
         });
     }
 
@@ -284,15 +305,17 @@ public final class AccountService {
         Optional<User> existing = users.byEmail(h, redeemed.email());
         if (existing.isPresent()) {
             if (!existing.get().active()) throw Problem.forbidden("The account is disabled");
-            if (existing.get().emailVerified()) return existing.get();
+            if (!provesFirst(existing.get(), redeemed.email())) return existing.get();
             // The owner of the address proves it for the first time. Whoever registered it before may not have been
-            // the owner (account pre-hijacking): drop the unproven password and end every earlier session.
+            // the owner (account pre-hijacking): drop the unproven password, end every earlier session, and remove
+            // every other way in set up before the proof (second factors, passkeys, consents).
             User u = users.update(
                             h,
                             existing.get().id(),
                             x -> verifiedBy(x, redeemed.email(), now).withPassword(null, now))
                     .orElseThrow();
             sessions.endAll(h, u.id(), Optional.empty(), "address_proven");
+            addressProven.proven(h, u.id());
             audit.record(
                     h, AuditEvent.success("user.email_verified", u.id()).details(Map.of("method", "magic_link")), info);
             return u;
@@ -342,10 +365,14 @@ public final class AccountService {
         });
     }
 
+    /** Whether a link mailed to {@code mailedTo} proves the account's address for the first time. */
+    private static boolean provesFirst(User x, String mailedTo) {
+        return !x.emailVerified() && User.normalize(x.email()).equals(mailedTo);
+    }
+
     /** A link mailed to the account's current address proves the address. */
     private static User verifiedBy(User x, String mailedTo, Instant now) {
-        if (x.emailVerified() || !User.normalize(x.email()).equals(mailedTo)) return x;
-        return x.withEmailVerified(now);
+        return provesFirst(x, mailedTo) ? x.withEmailVerified(now) : x;
     }
 
     private static String blankToNull(String s) {

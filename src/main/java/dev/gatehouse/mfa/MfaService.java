@@ -539,13 +539,22 @@ public final class MfaService {
     public void reset(UUID actorId, UUID userId, RequestInfo info) {
         if (accounts.find(userId).isEmpty()) throw Problem.notFound("The user");
         db.useTransaction(h -> {
-            store.lockFactors(h, userId, clock.instant());
-            store.save(h, JdbiMfaStore.Factors.none(userId), clock.instant());
-            store.deleteBackupCodes(h, userId);
-            store.untrustAll(h, userId);
-            for (ExtraFactor x : extra) x.reset(h, userId);
+            removeAll(h, userId);
             audit.record(h, AuditEvent.success("mfa.reset", userId).actor(actorId), info);
         });
+    }
+
+    /**
+     * Inside the caller's transaction, removes every second factor of the user (TOTP, email codes, backup codes,
+     * passkeys) and every trusted device: an administrator's reset, or the owner of the address proving it after
+     * someone else may have set them up.
+     */
+    public void removeAll(Handle h, UUID userId) {
+        store.lockFactors(h, userId, clock.instant());
+        store.save(h, JdbiMfaStore.Factors.none(userId), clock.instant());
+        store.deleteBackupCodes(h, userId);
+        store.untrustAll(h, userId);
+        for (ExtraFactor x : extra) x.reset(h, userId);
     }
 
     // ---- helpers --------------------------------------------------------------------------------------------------

@@ -3,8 +3,13 @@ package dev.gatehouse.auth;
 import static dev.gatehouse.testkit.HttpJson.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gatehouse.mfa.TotpCodes;
+import dev.gatehouse.testkit.HttpJson;
 import dev.gatehouse.testkit.ServerTest;
+import dev.gatehouse.testkit.SoftAuthenticator;
+import dev.gatehouse.testkit.TestAccounts;
 import dev.gatehouse.testkit.TestServer;
+import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -46,6 +51,155 @@ class AccountTakeoverTest {
         String ownerAccess = signedIn.json().path("tokens").path("access_token").asText();
         assertThat(server.http.get("/v1/auth/me").bearer(ownerAccess).send().status())
                 .isEqualTo(200);
+    }
+
+    @Test
+    void whenOwnerSignsInWithALink_thenTheRegistrantsSecondFactorsAndPasskeysAreGoneToo() {
+        String victim = "victim-factors@example.com";
+        var attacker = registrantWithFactors(victim);
+
+        assertThat(server.http
+                        .post("/v1/auth/magic-link/send", map("email", victim))
+                        .status())
+                .isEqualTo(202);
+        String link = server.tokenFromMail(victim, s -> s.contains("sign-in link"));
+        var signedIn = server.http.post("/v1/auth/magic-link/verify", map("token", link));
+
+        // The owner is signed in at once: the registrant's TOTP and passkey no longer stand in the way.
+        assertThat(signedIn.status()).as(signedIn.body()).isEqualTo(200);
+        assertThat(signedIn.json().has("mfa_required")).isFalse();
+        String ownerAccess = signedIn.json().path("tokens").path("access_token").asText();
+        assertRegistrantLockedOut(attacker, ownerAccess);
+    }
+
+    @Test
+    void whenOwnerResetsThePassword_thenTheRegistrantsSecondFactorsAndPasskeysAreGoneToo() {
+        String victim = "victim-reset@example.com";
+        var attacker = registrantWithFactors(victim);
+
+        assertThat(server.http
+                        .post("/v1/auth/forgot-password", map("email", victim))
+                        .status())
+                .isEqualTo(202);
+        String reset = server.tokenFromMail(victim, TestAccounts.isReset());
+        var done = server.http.post(
+                "/v1/auth/reset-password", map("token", reset, "new_password", "Owners-Own-Pass-2024"));
+        assertThat(done.status()).as(done.body()).isEqualTo(200);
+
+        var signedIn = server.login(victim, "Owners-Own-Pass-2024");
+        assertThat(signedIn.status()).as(signedIn.body()).isEqualTo(200);
+        assertThat(signedIn.json().has("mfa_required")).isFalse();
+        String ownerAccess = signedIn.json().path("tokens").path("access_token").asText();
+        assertRegistrantLockedOut(attacker, ownerAccess);
+        assertThat(server.http
+                        .get("/v1/auth/me")
+                        .bearer(ownerAccess)
+                        .send()
+                        .json()
+                        .path("is_email_verified")
+                        .asBoolean())
+                .isTrue();
+    }
+
+    @Test
+    void whenTheOwnerOfAProvenAddressSignsInWithALink_thenTheirSecondFactorStays() {
+        String owner = "proven-owner@example.com";
+        server.register(owner, "Owners-Own-Pass-2024");
+        assertThat(server.http
+                        .post(
+                                "/v1/auth/verify-email",
+                                map("token", server.tokenFromMail(owner, s -> s.contains("Confirm"))))
+                        .status())
+                .isEqualTo(200);
+        String access = server.accessToken(owner, "Owners-Own-Pass-2024");
+        enrolTotp(access);
+
+        assertThat(server.http
+                        .post("/v1/auth/magic-link/send", map("email", owner))
+                        .status())
+                .isEqualTo(202);
+        String link = server.tokenFromMail(owner, s -> s.contains("sign-in link"));
+        var signedIn = server.http.post("/v1/auth/magic-link/verify", map("token", link));
+        assertThat(signedIn.status()).as(signedIn.body()).isEqualTo(200);
+        assertThat(signedIn.json().path("mfa_required").asBoolean()).isTrue();
+        assertThat(signedIn.json().path("methods").toString()).contains("totp");
+        assertThat(server.login(owner, "Owners-Own-Pass-2024")
+                        .json()
+                        .path("mfa_required")
+                        .asBoolean())
+                .isTrue();
+    }
+
+    /** What the registrant of an address it does not own holds: a TOTP secret and a passkey. */
+    private record Registrant(String totpSecret, SoftAuthenticator passkey) {}
+
+    private static Registrant registrantWithFactors(String address) {
+        server.register(address, "Attacker-Chosen-Pass-77");
+        String access = server.accessToken(address, "Attacker-Chosen-Pass-77");
+        String secret = enrolTotp(access);
+        var passkey = new SoftAuthenticator(server.base);
+        var begin = server.http
+                .post("/v1/auth/mfa/webauthn/register/begin")
+                .bearer(access)
+                .send();
+        assertThat(begin.status()).as(begin.body()).isEqualTo(200);
+        var finish = server.http
+                .post("/v1/auth/mfa/webauthn/register/finish")
+                .bearer(access)
+                .json(passkey.create(begin.json()))
+                .send();
+        assertThat(finish.status()).as(finish.body()).isEqualTo(201);
+        // The passkey signs the registrant in before the owner proves the address.
+        assertThat(passkeySignIn(passkey).status()).isEqualTo(200);
+        return new Registrant(secret, passkey);
+    }
+
+    private static String enrolTotp(String access) {
+        String secret =
+                server.http.post("/v1/auth/mfa/setup").bearer(access).send().text("secret");
+        var enable = server.http
+                .post("/v1/auth/mfa/enable")
+                .bearer(access)
+                .json(map("code", TotpCodes.at(secret, server.clock.instant())))
+                .send();
+        assertThat(enable.status()).as(enable.body()).isEqualTo(200);
+        server.clock.advance(Duration.ofSeconds(30));
+        return secret;
+    }
+
+    private static HttpJson.Response passkeySignIn(SoftAuthenticator passkey) {
+        var begin = server.http.post("/v1/auth/passkeys/login/begin").send();
+        assertThat(begin.status()).as(begin.body()).isEqualTo(200);
+        return server.http
+                .post("/v1/auth/passkeys/login/finish")
+                .json(passkey.get(begin.json()))
+                .send();
+    }
+
+    private static void assertRegistrantLockedOut(Registrant attacker, String ownerAccess) {
+        assertThat(passkeySignIn(attacker.passkey()).status()).isEqualTo(401);
+        var status = server.http.get("/v1/auth/mfa/status").bearer(ownerAccess).send();
+        assertThat(status.status()).as(status.body()).isEqualTo(200);
+        assertThat(status.json().path("mfa_enabled").asBoolean())
+                .as(status.body())
+                .isFalse();
+        assertThat(status.json().path("backup_codes_remaining").asInt())
+                .as(status.body())
+                .isZero();
+        var passkeys = server.http
+                .get("/v1/auth/mfa/webauthn/credentials")
+                .bearer(ownerAccess)
+                .send();
+        assertThat(passkeys.json().path("credentials").size())
+                .as(passkeys.body())
+                .isZero();
+        // The registrant's TOTP secret is no use to set up again with either: enrolment starts from a new secret.
+        String fresh = server.http
+                .post("/v1/auth/mfa/setup")
+                .bearer(ownerAccess)
+                .send()
+                .text("secret");
+        assertThat(fresh).isNotEqualTo(attacker.totpSecret());
     }
 
     @Test

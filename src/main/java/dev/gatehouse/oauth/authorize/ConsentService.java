@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import org.jdbi.v3.core.Handle;
 
 /** Consent per user and client, remembered until revoked; first-party clients need none. */
 public final class ConsentService {
@@ -51,6 +52,14 @@ public final class ConsentService {
                     info);
             return true;
         });
+    }
+
+    /**
+     * Inside the caller's transaction, forgets every consent of the user (the owner of the address proving it after
+     * someone else may have given them); returns how many. The sessions end with the caller's.
+     */
+    public int forgetAll(Handle h, UUID userId) {
+        return store.revokeAll(h, userId);
     }
 
     /** Whether the user must be asked (OIDC Core §3.1.2.4); {@code prompt=consent} always asks. */

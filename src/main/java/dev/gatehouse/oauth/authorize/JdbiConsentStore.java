@@ -57,6 +57,13 @@ public final class JdbiConsentStore {
                 == 1;
     }
 
+    /** Forgets every consent of the user; returns how many there were. */
+    public int revokeAll(Handle h, UUID userId) {
+        return h.createUpdate("DELETE FROM oauth_consents WHERE user_id = :u")
+                .bind("u", userId)
+                .execute();
+    }
+
     /** The stored scope (names joined by spaces, in the order granted) as a set in that order. */
     private static Set<String> scopeOf(String stored) {
         return stored.isEmpty() ? Set.of() : new LinkedHashSet<>(Arrays.asList(stored.split(" ")));
