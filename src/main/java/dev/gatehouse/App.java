@@ -274,8 +274,17 @@ public final class App implements AutoCloseable {
                 authorizeRoutes::resume,
                 (previous, info) -> logout.logout(previous, Optional.empty(), info));
         var loginRoutes = new dev.gatehouse.login.LoginRoutes(
-                sso, web, secrets, loginCsrf, ssoCookie, authorize::redirectTarget, signedIn);
+                sso,
+                web,
+                secrets,
+                loginCsrf,
+                ssoCookie,
+                authorize::redirectTarget,
+                signedIn,
+                accounts.registrationEnabled());
         groups.add(loginRoutes);
+        groups.add(new dev.gatehouse.login.AccountLinkRoutes(
+                accounts, sso, web, secrets, https, loginCsrf, ssoCookie, signedIn));
         groups.add(new dev.gatehouse.login.LoginMfaRoutes(
                 sso, mfa, web, secrets, loginCsrf, ssoCookie, authorize::redirectTarget, signedIn));
         groups.add(new dev.gatehouse.oauth.authorize.ParRoutes(authorize, clients, web));

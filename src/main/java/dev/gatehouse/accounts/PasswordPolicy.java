@@ -20,20 +20,52 @@ public final class PasswordPolicy {
         static final Nbvcxz INSTANCE = new Nbvcxz(new ConfigurationBuilder().createConfiguration());
     }
 
+    /** Why a password is refused; {@link #reason} is the API's words, {@link #key} the pages' message. */
+    public enum Weakness {
+        TOO_SHORT("must be at least " + MIN_LENGTH + " characters"),
+        TOO_LONG("must be at most " + MAX_LENGTH + " characters"),
+        PERSONAL("must not contain your name or email address"),
+        GUESSABLE("is too easy to guess; use a longer phrase or mix in unrelated words");
+
+        private final String reason;
+
+        Weakness(String reason) {
+            this.reason = reason;
+        }
+
+        public String reason() {
+            return reason;
+        }
+
+        /** The message key of the hosted pages ({@code password.weak.too_short}, ...). */
+        public String key() {
+            return "password.weak." + name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        /** The weakness {@code reason} names, as a refusal carries it. */
+        public static Optional<Weakness> ofReason(String reason) {
+            for (Weakness w : values()) if (w.reason.equals(reason)) return Optional.of(w);
+            return Optional.empty();
+        }
+    }
+
     /** Empty when acceptable, else the reason shown to the user. */
     public Optional<String> check(String password, List<String> userWords) {
-        if (password.length() < MIN_LENGTH) return Optional.of("must be at least " + MIN_LENGTH + " characters");
-        if (password.length() > MAX_LENGTH) return Optional.of("must be at most " + MAX_LENGTH + " characters");
+        return weakness(password, userWords).map(Weakness::reason);
+    }
+
+    /** Empty when acceptable, else why not. */
+    public Optional<Weakness> weakness(String password, List<String> userWords) {
+        if (password.length() < MIN_LENGTH) return Optional.of(Weakness.TOO_SHORT);
+        if (password.length() > MAX_LENGTH) return Optional.of(Weakness.TOO_LONG);
         String lower = password.toLowerCase(java.util.Locale.ROOT);
         for (String word : userWords) {
             if (word != null && word.length() >= 4 && lower.contains(word.toLowerCase(java.util.Locale.ROOT))) {
-                return Optional.of("must not contain your name or email address");
+                return Optional.of(Weakness.PERSONAL);
             }
         }
         Result result = Estimator.INSTANCE.estimate(password);
-        if (result.getEntropy() < MIN_ENTROPY) {
-            return Optional.of("is too easy to guess; use a longer phrase or mix in unrelated words");
-        }
+        if (result.getEntropy() < MIN_ENTROPY) return Optional.of(Weakness.GUESSABLE);
         return Optional.empty();
     }
 }

@@ -18,14 +18,14 @@ import java.time.Duration;
 /** The /v1/auth account API of seed 004, path for path. */
 public final class AuthRoutes implements RouteGroup {
     // Seed 004's table: register 5/h, login 10/15min, magic-link 3/h, forgot-password 5/h, refresh 100/15min.
-    static final Rule REGISTER = new Rule("register", 5, Duration.ofHours(1));
+    public static final Rule REGISTER = new Rule("register", 5, Duration.ofHours(1));
     static final Rule LOGIN = new Rule("login", 10, Duration.ofMinutes(15));
-    static final Rule MAGIC_LINK = new Rule("magic-link", 3, Duration.ofHours(1));
-    static final Rule FORGOT_PASSWORD = new Rule("forgot-password", 5, Duration.ofHours(1));
+    public static final Rule MAGIC_LINK = new Rule("magic-link", 3, Duration.ofHours(1));
+    public static final Rule FORGOT_PASSWORD = new Rule("forgot-password", 5, Duration.ofHours(1));
     static final Rule REFRESH = new Rule("refresh", 100, Duration.ofMinutes(15));
     static final Rule SEND_VERIFICATION = new Rule("send-verification", 5, Duration.ofHours(1));
     static final Rule CHANGE_PASSWORD = new Rule("change-password", 10, Duration.ofMinutes(15));
-    static final Rule TOKEN_REDEEM = new Rule("token-redeem", 20, Duration.ofMinutes(15));
+    public static final Rule TOKEN_REDEEM = new Rule("token-redeem", 20, Duration.ofMinutes(15));
 
     public record RegisterRequest(String email, String password, String firstName, String lastName) {}
 

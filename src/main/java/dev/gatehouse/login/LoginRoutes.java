@@ -37,10 +37,12 @@ public final class LoginRoutes implements RouteGroup {
     private final HostCookie ssoCookie;
     private final Function<String, Optional<URI>> redirectTarget;
     private final SignedInAnswer signedIn;
+    private final boolean registrationOpen;
 
     /**
      * {@code redirectTarget} gives the client redirect URI a checked {@code return_to} ends at (the page's CSP must
-     * allow it as a form-action, or browsers stop at the redirect after sign-in).
+     * allow it as a form-action, or browsers stop at the redirect after sign-in). {@code registrationOpen} shows the
+     * link to the registration page.
      */
     public LoginRoutes(
             SsoService sso,
@@ -49,7 +51,8 @@ public final class LoginRoutes implements RouteGroup {
             FormCsrf csrf,
             HostCookie ssoCookie,
             Function<String, Optional<URI>> redirectTarget,
-            SignedInAnswer signedIn) {
+            SignedInAnswer signedIn,
+            boolean registrationOpen) {
         this.sso = sso;
         this.web = web;
         this.secrets = secrets;
@@ -57,6 +60,7 @@ public final class LoginRoutes implements RouteGroup {
         this.ssoCookie = ssoCookie;
         this.redirectTarget = redirectTarget;
         this.signedIn = signedIn;
+        this.registrationOpen = registrationOpen;
     }
 
     @Override
@@ -148,9 +152,18 @@ public final class LoginRoutes implements RouteGroup {
                                 t.html("login.submit"),
                                 // Passwordless: hidden until the script finds WebAuthn (ADR 0010).
                                 WebAuthnMarkup.passkeySection(t, csrf, returnTo, Messages.uiLocales(ctx))
-                                        + WebAuthnMarkup.scriptTag(nonce));
+                                        + WebAuthnMarkup.scriptTag(nonce)
+                                        + otherWays(t));
         URI target = returnTo == null ? null : redirectTarget.apply(returnTo).orElse(null);
         Html.send(ctx, status, Html.page(t, t.get("login.title"), body), target, nonce);
+    }
+
+    /** Links to the account pages (AccountLinkRoutes): a forgotten password, a sign-in link, a new account. */
+    private String otherWays(Messages t) {
+        return "\n<ul>\n<li><a href=\"/forgot-password\">" + t.html("login.forgot") + "</a></li>\n"
+                + "<li><a href=\"/magic-link\">" + t.html("login.magic_link") + "</a></li>\n"
+                + (registrationOpen ? "<li><a href=\"/register\">" + t.html("login.register") + "</a></li>\n" : "")
+                + "</ul>\n";
     }
 
     private void submit(Context ctx) {

@@ -106,6 +106,31 @@ public final class SsoService {
     }
 
     /**
+     * A sign-in with a link mailed to the account's address ({@link AccountService#redeemMagicLink}; a link sent to an
+     * address without an account creates it while registration is open). The link is spent, and a second factor is
+     * due as after a password. Refused, and nothing spent, when the link is unknown, used, expired or for a disabled
+     * account: the page says the same for each.
+     */
+    public LoginOutcome signInWithLink(String token, Optional<SsoSession> current, RequestInfo info) {
+        if (token == null || token.isBlank() || token.length() > 200) return new LoginOutcome.Refused();
+        String deviceId = info.deviceId().orElseGet(() -> secrets.token("").substring(0, 32));
+        try {
+            return db.inTransaction(h -> {
+                var user = accounts.redeemMagicLink(h, token, accounts.registrationEnabled(), info);
+                var pending = secondFactor.challenge(h, user, deviceId, "magic_link", info);
+                if (pending.isPresent())
+                    return new LoginOutcome.MfaRequired(
+                            pending.get().mfaToken(), pending.get().methods());
+                return complete(h, user.id(), "magic_link", current, info);
+            });
+        } catch (dev.gatehouse.platform.http.Problem p) {
+            if (p.status() >= 500) throw p;
+            db.useTransaction(h -> audit.record(h, AuditEvent.failure("sso.login_failed", null, "invalid_link"), info));
+            return new LoginOutcome.Refused();
+        }
+    }
+
+    /**
      * Opens the SSO session of a sign-in whose factors all passed, inside the caller's transaction ({@code method}
      * such as {@code password+totp} is audited).
      */

@@ -40,7 +40,8 @@ public record SsoSession(UUID id, UUID userId, Instant authTime, Instant expires
         for (String factor : method.split("\\+", -1)) {
             switch (factor) {
                 case "password" -> add(out, "pwd");
-                case "totp", "email", "backup_code" -> add(out, "otp");
+                // A sign-in link mailed to the account's address is a one-time password the mail carries.
+                case "totp", "email", "backup_code", "magic_link" -> add(out, "otp");
                 case "webauthn", "passkey" -> {
                     keyAmr.stream().filter(v -> !v.equals("mfa")).forEach(v -> add(out, v));
                     if (factor.equals("passkey") && keyAmr.contains("mfa")) factors++;

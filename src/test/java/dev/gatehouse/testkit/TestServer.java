@@ -229,6 +229,15 @@ public final class TestServer implements AutoCloseable {
         return java.net.URLDecoder.decode(m.group(1), java.nio.charset.StandardCharsets.UTF_8);
     }
 
+    /** The link of the oldest matching mail to {@code to} (the issuer, a page's path and {@code ?token=...}). */
+    public java.net.URI linkFromMail(String to, Predicate<String> subject) {
+        String body = com.icegreen.greenmail.util.GreenMailUtil.getBody(awaitMail(to, subject));
+        Matcher m = Pattern.compile("(https?://[^\\s\"<>]+\\?token=[A-Za-z0-9_%-]+)")
+                .matcher(body);
+        if (!m.find()) throw new AssertionError("no link in mail: " + body);
+        return java.net.URI.create(m.group(1));
+    }
+
     public int mailCount(String to) {
         int n = 0;
         for (MimeMessage m : mail.getReceivedMessages()) {

@@ -1,0 +1,551 @@
+package dev.gatehouse.login;
+
+import dev.gatehouse.accounts.AccountService;
+import dev.gatehouse.accounts.PasswordPolicy;
+import dev.gatehouse.accounts.User;
+import dev.gatehouse.auth.AuthRoutes;
+import dev.gatehouse.platform.crypto.Secrets;
+import dev.gatehouse.platform.http.Api;
+import dev.gatehouse.platform.http.FormCsrf;
+import dev.gatehouse.platform.http.HostCookie;
+import dev.gatehouse.platform.http.Html;
+import dev.gatehouse.platform.http.Messages;
+import dev.gatehouse.platform.http.Problem;
+import dev.gatehouse.platform.http.RouteGroup;
+import dev.gatehouse.platform.http.Validator;
+import dev.gatehouse.platform.http.Web;
+import dev.gatehouse.platform.ratelimit.RateLimiter.Rule;
+import io.javalin.http.Context;
+
+/**
+ * The hosted pages the account mails link to, and the pages that lead to them: {@code /register},
+ * {@code /forgot-password}, {@code /reset-password}, {@code /verify-email} and {@code /magic-link}. Plain HTML forms
+ * (no JavaScript), CSRF-protected like the sign-in page, in the visitor's language, with the same rate limits and the
+ * same answers as the {@code /v1} calls they stand for, so no page says whether an address has an account. A link
+ * from a mail only shows a button: mail scanners and link previews open links, and none of them may verify an address,
+ * spend a link or sign anyone in.
+ */
+public final class AccountLinkRoutes implements RouteGroup {
+    static final String CSRF_COOKIE = "gh_csrf_links";
+
+    private final AccountService accounts;
+    private final SsoService sso;
+    private final Web web;
+    private final Secrets secrets;
+    private final FormCsrf csrf;
+    private final FormCsrf loginCsrf;
+    private final HostCookie ssoCookie;
+    private final LoginRoutes.SignedInAnswer signedIn;
+
+    public AccountLinkRoutes(
+            AccountService accounts,
+            SsoService sso,
+            Web web,
+            Secrets secrets,
+            boolean https,
+            FormCsrf loginCsrf,
+            HostCookie ssoCookie,
+            LoginRoutes.SignedInAnswer signedIn) {
+        this.accounts = accounts;
+        this.sso = sso;
+        this.web = web;
+        this.secrets = secrets;
+        this.csrf = new FormCsrf(CSRF_COOKIE, "/", https);
+        this.loginCsrf = loginCsrf;
+        this.ssoCookie = ssoCookie;
+        this.signedIn = signedIn;
+    }
+
+    @Override
+    public void routes(Api api) {
+        api.pages("/register", "/forgot-password", "/reset-password", "/verify-email", "/magic-link");
+        page(api, "/register", this::registerForm, this::register, "Hosted registration page", "a page to check mail");
+        page(
+                api,
+                "/forgot-password",
+                this::forgotForm,
+                this::forgot,
+                "Hosted page asking for a password reset link",
+                "a page to check mail (the same whether or not the address has an account)");
+        page(
+                api,
+                "/reset-password",
+                this::resetForm,
+                this::reset,
+                "Hosted page choosing a new password with a reset link's token",
+                "a page saying the password changed");
+        page(
+                api,
+                "/verify-email",
+                this::verifyForm,
+                this::verify,
+                "Hosted page confirming an address with a verification link's token",
+                "a page saying the address is confirmed");
+        page(
+                api,
+                "/magic-link",
+                this::linkForm,
+                this::link,
+                "Hosted page signing in with a sign-in link's token, or asking for one",
+                "signed in (the account page), the second step, or a page to check mail");
+    }
+
+    private static void page(
+            Api api,
+            String path,
+            io.javalin.http.Handler form,
+            io.javalin.http.Handler post,
+            String summary,
+            String ok) {
+        api.get(path, form).tag("pages").summary(summary).returns(200, "HTML page");
+        api.post(path, post)
+                .tag("pages")
+                .summary(summary + " (form submission)")
+                .returns(200, ok)
+                .returns(400, "HTML page: the form's error, or a link that is invalid, used or expired")
+                .returns(403, "HTML page: the CSRF token did not match, or registration is closed")
+                .returns(429, "HTML page: too many attempts (Retry-After)");
+    }
+
+    // ---- /register --------------------------------------------------------------------------------------------------
+
+    private void registerForm(Context ctx) {
+        if (!accounts.registrationEnabled()) {
+            message(ctx, 403, "links.register.title", "links.register.closed");
+            return;
+        }
+        registerPage(ctx, 200, "", null);
+    }
+
+    private void registerPage(Context ctx, int status, String email, String errorKey) {
+        var t = Messages.of(ctx);
+        form(
+                ctx,
+                status,
+                "links.register.title",
+                "links.register.intro",
+                errorKey,
+                "/register",
+                emailField(t, email, errorKey != null && errorKey.startsWith("links.error.email"))
+                        + passwordField(t, "password", "links.password", errorKey)
+                        + """
+                        <label for="first_name">%s</label>
+                        <input id="first_name" name="first_name" autocomplete="given-name" maxlength="100">
+                        <label for="last_name">%s</label>
+                        <input id="last_name" name="last_name" autocomplete="family-name" maxlength="100">
+                        """.formatted(t.html("links.first_name"), t.html("links.last_name")),
+                "links.register.submit",
+                "<p><a href=\"/login\">" + t.html("links.to_login") + "</a></p>");
+    }
+
+    private void register(Context ctx) {
+        String email = trimmed(ctx.formParam("email"));
+        if (!accounts.registrationEnabled()) {
+            message(ctx, 403, "links.register.title", "links.register.closed");
+            return;
+        }
+        if (csrf.checked(ctx) == null) {
+            registerPage(ctx, 403, email, "links.error.expired");
+            return;
+        }
+        String password = ctx.formParam("password");
+        if (!validEmail(email)) {
+            registerPage(ctx, 400, email, "links.error.email");
+            return;
+        }
+        String first = ctx.formParam("first_name");
+        String last = ctx.formParam("last_name");
+        if (tooLong(first) || tooLong(last)) {
+            registerPage(ctx, 400, email, "links.error.name");
+            return;
+        }
+        if (password == null || password.isEmpty()) {
+            registerPage(ctx, 400, email, PasswordPolicy.Weakness.TOO_SHORT.key());
+            return;
+        }
+        if (password.length() > PasswordPolicy.MAX_LENGTH) {
+            registerPage(ctx, 400, email, PasswordPolicy.Weakness.TOO_LONG.key());
+            return;
+        }
+        if (!limited(ctx, AuthRoutes.REGISTER, () -> registerPage(ctx, 429, email, "links.error.too_many"))) return;
+        try {
+            accounts.register(email, password, first, last, web.info(ctx));
+        } catch (Problem p) {
+            if (p.status() >= 500) throw p;
+            registerPage(ctx, 400, email, weaknessKey(p));
+            return;
+        }
+        message(ctx, 200, "links.register.title", "links.register.sent");
+    }
+
+    // ---- /forgot-password -------------------------------------------------------------------------------------------
+
+    private void forgotForm(Context ctx) {
+        forgotPage(ctx, 200, "", null);
+    }
+
+    private void forgotPage(Context ctx, int status, String email, String errorKey) {
+        var t = Messages.of(ctx);
+        form(
+                ctx,
+                status,
+                "links.forgot.title",
+                "links.forgot.intro",
+                errorKey,
+                "/forgot-password",
+                emailField(t, email, errorKey != null && errorKey.startsWith("links.error.email")),
+                "links.forgot.submit",
+                "<p><a href=\"/login\">" + t.html("links.to_login") + "</a></p>");
+    }
+
+    private void forgot(Context ctx) {
+        String email = trimmed(ctx.formParam("email"));
+        if (csrf.checked(ctx) == null) {
+            forgotPage(ctx, 403, email, "links.error.expired");
+            return;
+        }
+        if (!validEmail(email)) {
+            forgotPage(ctx, 400, email, "links.error.email");
+            return;
+        }
+        if (!limited(
+                ctx,
+                AuthRoutes.FORGOT_PASSWORD,
+                () -> forgotPage(ctx, 429, email, "links.error.too_many"),
+                User.normalize(email))) return;
+        accounts.forgotPassword(email, web.info(ctx));
+        message(ctx, 200, "links.forgot.title", "links.forgot.sent");
+    }
+
+    // ---- /reset-password --------------------------------------------------------------------------------------------
+
+    private void resetForm(Context ctx) {
+        String token = ctx.queryParam("token");
+        if (!wellFormed(token)) {
+            invalidLink(ctx, "links.reset.title", "/forgot-password");
+            return;
+        }
+        resetPage(ctx, 200, token, null);
+    }
+
+    private void resetPage(Context ctx, int status, String token, String errorKey) {
+        var t = Messages.of(ctx);
+        form(
+                ctx,
+                status,
+                "links.reset.title",
+                "links.reset.intro",
+                errorKey,
+                "/reset-password",
+                hidden("token", token)
+                        + passwordField(t, "new_password", "links.reset.new_password", errorKey)
+                        + passwordField(t, "confirm_password", "links.reset.confirm_password", errorKey),
+                "links.reset.submit",
+                "");
+    }
+
+    private void reset(Context ctx) {
+        String token = ctx.formParam("token");
+        if (!wellFormed(token)) {
+            invalidLink(ctx, "links.reset.title", "/forgot-password");
+            return;
+        }
+        if (csrf.checked(ctx) == null) {
+            resetPage(ctx, 403, token, "links.error.expired");
+            return;
+        }
+        String password = ctx.formParam("new_password");
+        if (password == null || password.isEmpty()) {
+            resetPage(ctx, 400, token, PasswordPolicy.Weakness.TOO_SHORT.key());
+            return;
+        }
+        if (!password.equals(ctx.formParam("confirm_password"))) {
+            resetPage(ctx, 400, token, "links.reset.mismatch");
+            return;
+        }
+        if (password.length() > PasswordPolicy.MAX_LENGTH) {
+            resetPage(ctx, 400, token, PasswordPolicy.Weakness.TOO_LONG.key());
+            return;
+        }
+        if (!limited(ctx, AuthRoutes.TOKEN_REDEEM, () -> resetPage(ctx, 429, token, "links.error.too_many"))) return;
+        try {
+            accounts.resetPassword(token, password, web.info(ctx));
+        } catch (Problem p) {
+            if (p.status() >= 500) throw p;
+            if (p.errors().isEmpty()) invalidLink(ctx, "links.reset.title", "/forgot-password");
+            else resetPage(ctx, 400, token, weaknessKey(p));
+            return;
+        }
+        message(ctx, 200, "links.reset.title", "links.reset.done", loginLink(Messages.of(ctx)));
+    }
+
+    // ---- /verify-email ----------------------------------------------------------------------------------------------
+
+    private void verifyForm(Context ctx) {
+        String token = ctx.queryParam("token");
+        if (!wellFormed(token)) {
+            invalidLink(ctx, "links.verify.title", null);
+            return;
+        }
+        form(
+                ctx,
+                200,
+                "links.verify.title",
+                "links.verify.intro",
+                null,
+                "/verify-email",
+                hidden("token", token),
+                "links.verify.submit",
+                "");
+    }
+
+    private void verify(Context ctx) {
+        String token = ctx.formParam("token");
+        if (!wellFormed(token)) {
+            invalidLink(ctx, "links.verify.title", null);
+            return;
+        }
+        if (csrf.checked(ctx) == null) {
+            form(
+                    ctx,
+                    403,
+                    "links.verify.title",
+                    "links.verify.intro",
+                    "links.error.expired",
+                    "/verify-email",
+                    hidden("token", token),
+                    "links.verify.submit",
+                    "");
+            return;
+        }
+        if (!limited(
+                ctx, AuthRoutes.TOKEN_REDEEM, () -> message(ctx, 429, "links.verify.title", "links.error.too_many")))
+            return;
+        try {
+            accounts.verifyEmail(token, web.info(ctx));
+        } catch (Problem p) {
+            if (p.status() >= 500) throw p;
+            invalidLink(ctx, "links.verify.title", null);
+            return;
+        }
+        message(ctx, 200, "links.verify.title", "links.verify.done", loginLink(Messages.of(ctx)));
+    }
+
+    // ---- /magic-link ------------------------------------------------------------------------------------------------
+
+    private void linkForm(Context ctx) {
+        String token = ctx.queryParam("token");
+        if (token == null) {
+            askForLink(ctx, 200, "", null);
+            return;
+        }
+        if (!wellFormed(token)) {
+            invalidLink(ctx, "links.magic.title", "/magic-link");
+            return;
+        }
+        useLink(ctx, 200, token, null);
+    }
+
+    /** The form that asks for a sign-in link by mail. */
+    private void askForLink(Context ctx, int status, String email, String errorKey) {
+        var t = Messages.of(ctx);
+        form(
+                ctx,
+                status,
+                "links.magic.title",
+                "links.magic.ask",
+                errorKey,
+                "/magic-link",
+                emailField(t, email, errorKey != null && errorKey.startsWith("links.error.email")),
+                "links.magic.send",
+                "<p><a href=\"/login\">" + t.html("links.to_login") + "</a></p>");
+    }
+
+    /** The button that signs in with a link's token. */
+    private void useLink(Context ctx, int status, String token, String errorKey) {
+        form(
+                ctx,
+                status,
+                "links.magic.title",
+                "links.magic.intro",
+                errorKey,
+                "/magic-link",
+                hidden("token", token),
+                "links.magic.submit",
+                "");
+    }
+
+    private void link(Context ctx) {
+        String token = ctx.formParam("token");
+        if (token == null) {
+            sendLink(ctx);
+            return;
+        }
+        if (!wellFormed(token)) {
+            invalidLink(ctx, "links.magic.title", "/magic-link");
+            return;
+        }
+        String presented = csrf.checked(ctx);
+        if (presented == null) {
+            useLink(ctx, 403, token, "links.error.expired");
+            return;
+        }
+        if (!limited(ctx, AuthRoutes.TOKEN_REDEEM, () -> useLink(ctx, 429, token, "links.error.too_many"))) return;
+        var current = sso.findToEnd(ssoCookie.read(ctx));
+        switch (sso.signInWithLink(token, current, web.info(ctx))) {
+            case SsoService.LoginOutcome.SignedIn s -> signedIn.send(ctx, s, current, LoginRoutes.ACCOUNT_PAGE);
+            case SsoService.LoginOutcome.MfaRequired m -> {
+                // The second step is the sign-in page's own, under its CSRF cookie.
+                csrf.clear(ctx);
+                String loginToken = loginCsrf.issue(ctx, secrets.token(""));
+                LoginMfaRoutes.render(
+                        ctx, 200, loginToken, LoginRoutes.ACCOUNT_PAGE, m.mfaToken(), m.methods(), null, null);
+            }
+            case SsoService.LoginOutcome.Refused r -> invalidLink(ctx, "links.magic.title", "/magic-link");
+            case SsoService.LoginOutcome.EmailNotVerified n -> invalidLink(ctx, "links.magic.title", "/magic-link");
+        }
+    }
+
+    private void sendLink(Context ctx) {
+        String email = trimmed(ctx.formParam("email"));
+        if (csrf.checked(ctx) == null) {
+            askForLink(ctx, 403, email, "links.error.expired");
+            return;
+        }
+        if (!validEmail(email)) {
+            askForLink(ctx, 400, email, "links.error.email");
+            return;
+        }
+        if (!limited(
+                ctx,
+                AuthRoutes.MAGIC_LINK,
+                () -> askForLink(ctx, 429, email, "links.error.too_many"),
+                User.normalize(email))) return;
+        accounts.sendMagicLink(email, web.info(ctx));
+        message(ctx, 200, "links.magic.title", "links.magic.sent");
+    }
+
+    // ---- the pages' parts -------------------------------------------------------------------------------------------
+
+    /** A form page: {@code fields} and {@code after} are markup; {@code errorKey} a message key or null. */
+    private void form(
+            Context ctx,
+            int status,
+            String titleKey,
+            String introKey,
+            String errorKey,
+            String action,
+            String fields,
+            String submitKey,
+            String after) {
+        var t = Messages.of(ctx);
+        String token = csrf.issue(ctx, secrets.token(""));
+        String body = (errorKey == null ? "" : Html.alert(t.get(errorKey)))
+                + "<p>" + t.html(introKey) + "</p>\n"
+                + "<form method=\"post\" action=\"" + action + "\">\n"
+                + hidden(FormCsrf.FIELD, token)
+                + fields
+                + "<button type=\"submit\">" + t.html(submitKey) + "</button>\n"
+                + "</form>\n"
+                + after;
+        Html.send(ctx, status, Html.page(t, t.get(titleKey), body));
+    }
+
+    /** A page of one message ({@code textKey}) and optional markup after it. */
+    private void message(Context ctx, int status, String titleKey, String textKey, String... after) {
+        var t = Messages.of(ctx);
+        csrf.clear(ctx);
+        String body = (status >= 400 ? Html.alert(t.get(textKey)) : "<p>" + t.html(textKey) + "</p>\n")
+                + String.join("", after);
+        Html.send(ctx, status, Html.page(t, t.get(titleKey), body));
+    }
+
+    /** A link that is malformed, unknown, used or expired, with where to get a new one ({@code again}, or none). */
+    private void invalidLink(Context ctx, String titleKey, String again) {
+        var t = Messages.of(ctx);
+        message(
+                ctx,
+                400,
+                titleKey,
+                "links.error.invalid_link",
+                again == null ? "" : "<p><a href=\"" + again + "\">" + t.html("links.new_link") + "</a></p>\n");
+    }
+
+    private static String loginLink(Messages t) {
+        return "<p><a href=\"/login\">" + t.html("links.to_login") + "</a></p>\n";
+    }
+
+    private static String hidden(String name, String value) {
+        return "<input type=\"hidden\" name=\"" + name + "\" value=\"" + Html.escape(value) + "\">\n";
+    }
+
+    private static String emailField(Messages t, String email, boolean invalid) {
+        return """
+                <label for="email">%s</label>
+                <input id="email" name="email" type="email" autocomplete="email" required maxlength="320" value="%s"%s>
+                """.formatted(t.html("login.email"), Html.escape(email), invalid ? " aria-invalid=\"true\"" : "");
+    }
+
+    private static String passwordField(Messages t, String name, String labelKey, String errorKey) {
+        boolean invalid =
+                errorKey != null && (errorKey.startsWith("password.weak.") || errorKey.equals("links.reset.mismatch"));
+        return """
+                <label for="%s">%s</label>
+                <input id="%s" name="%s" type="password" autocomplete="new-password" required minlength="%d" maxlength="%d"%s>
+                """.formatted(
+                        name,
+                        t.html(labelKey),
+                        name,
+                        name,
+                        PasswordPolicy.MIN_LENGTH,
+                        PasswordPolicy.MAX_LENGTH,
+                        invalid ? " aria-invalid=\"true\"" : "");
+    }
+
+    /**
+     * Applies {@code rule} (keyed also by {@code accountKeys}); on a refusal sets {@code Retry-After}, shows the page
+     * {@code refused} draws and answers false.
+     */
+    private boolean limited(Context ctx, Rule rule, Runnable refused, String... accountKeys) {
+        try {
+            web.limit(ctx, rule, accountKeys);
+            return true;
+        } catch (Problem p) {
+            if (p.status() != 429) throw p;
+            p.headers().forEach(ctx::header);
+            refused.run();
+            return false;
+        }
+    }
+
+    /** The page's message for a password the policy refused; a generic one for any other refusal. */
+    private static String weaknessKey(Problem p) {
+        return p.errors().values().stream()
+                .map(PasswordPolicy.Weakness::ofReason)
+                .flatMap(java.util.Optional::stream)
+                .findFirst()
+                .map(PasswordPolicy.Weakness::key)
+                .orElse("links.error.refused");
+    }
+
+    private static boolean validEmail(String email) {
+        try {
+            new Validator().email("email", email).throwIfInvalid();
+            return true;
+        } catch (Problem p) {
+            return false;
+        }
+    }
+
+    private static boolean wellFormed(String token) {
+        return token != null && !token.isBlank() && token.length() <= 200;
+    }
+
+    private static boolean tooLong(String s) {
+        return s != null && s.length() > 100;
+    }
+
+    private static String trimmed(String s) {
+        return s == null ? "" : s.length() > 320 ? s.substring(0, 320) : s.trim();
+    }
+}

@@ -1,0 +1,271 @@
+package dev.gatehouse.oidc;
+
+import static dev.gatehouse.testkit.HttpJson.map;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gatehouse.mfa.TotpCodes;
+import dev.gatehouse.testkit.ServerTest;
+import dev.gatehouse.testkit.TestAccounts;
+import dev.gatehouse.testkit.TestServer;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The hosted pages the account mails link to: each mail's link opens a page of this server (no 404), which acts only
+ * when its button is pressed, and does what the matching /v1 call does, in the visitor's language.
+ */
+@ServerTest
+class AccountLinkPagesTest {
+    static final String PASSWORD = "Correct-Horse-Battery-9";
+    static TestServer server;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    static String email(String label) {
+        return label + "-" + System.nanoTime() + "@example.com";
+    }
+
+    /** Posts the form of {@code page} (its CSRF field included) with {@code fields} to {@code path}. */
+    static HttpResponse<String> submit(Browser b, HttpResponse<String> page, String path, Map<String, String> fields)
+            throws Exception {
+        var form = new java.util.HashMap<>(fields);
+        form.put("csrf", Browser.hidden(page.body(), "csrf"));
+        if (page.body().contains("name=\"token\"")) form.putIfAbsent("token", Browser.hidden(page.body(), "token"));
+        return b.post(URI.create(server.base + path), form);
+    }
+
+    static boolean verified(String email, String password) {
+        String access = server.accessToken(email, password);
+        return server.http
+                .get("/v1/auth/me")
+                .bearer(access)
+                .send()
+                .json()
+                .path("is_email_verified")
+                .asBoolean();
+    }
+
+    @Test
+    void theSignInPage_linksToTheAccountPages() throws Exception {
+        var page = new Browser(server.base).get(URI.create(server.base + "/login"));
+        assertThat(page.body())
+                .contains("href=\"/forgot-password\"")
+                .contains("href=\"/magic-link\"")
+                .contains("href=\"/register\"");
+    }
+
+    @Test
+    void registering_thenTheMailsLink_confirmsTheAddressOnlyWhenItsButtonIsPressed() throws Exception {
+        var b = new Browser(server.base);
+        String email = email("page-register");
+        var form = b.get(URI.create(server.base + "/register"));
+        assertThat(form.statusCode()).isEqualTo(200);
+        HostedPagesTest.assertPageHeaders(form);
+        assertThat(form.body()).contains("autocomplete=\"new-password\"").contains("<label for=\"email\">");
+
+        var weak = submit(b, form, "/register", Map.of("email", email, "password", "password1"));
+        assertThat(weak.statusCode()).isEqualTo(400);
+        assertThat(weak.body()).contains("role=\"alert\"").contains("too easy to guess");
+
+        var sent = submit(b, weak, "/register", Map.of("email", email, "password", PASSWORD, "first_name", "Ada"));
+        assertThat(sent.statusCode()).as(sent.body()).isEqualTo(200);
+        assertThat(sent.body()).contains("Check your email");
+
+        URI link = server.linkFromMail(email, TestAccounts.isConfirm());
+        assertThat(link.getPath()).isEqualTo("/verify-email");
+        var confirm = b.get(link);
+        assertThat(confirm.statusCode()).isEqualTo(200);
+        HostedPagesTest.assertPageHeaders(confirm);
+        // Opening the link (as a mail scanner would) confirms nothing.
+        assertThat(verified(email, PASSWORD)).isFalse();
+
+        var done = submit(b, confirm, "/verify-email", Map.of());
+        assertThat(done.statusCode()).as(done.body()).isEqualTo(200);
+        assertThat(done.body()).contains("Your email address is confirmed");
+        assertThat(verified(email, PASSWORD)).isTrue();
+
+        // The link is spent: opened again, its button says so.
+        var again = submit(b, b.get(link), "/verify-email", Map.of());
+        assertThat(again.statusCode()).isEqualTo(400);
+        assertThat(again.body()).contains("This link is not valid");
+    }
+
+    @Test
+    void forgottenPassword_answersAlikeForEveryAddress_andTheResetLinkSetsANewPassword() throws Exception {
+        var b = new Browser(server.base);
+        String email = server.register(email("page-reset"), PASSWORD);
+        var form = b.get(URI.create(server.base + "/forgot-password"));
+        HostedPagesTest.assertPageHeaders(form);
+        var known = submit(b, form, "/forgot-password", Map.of("email", email));
+        var unknown = submit(
+                b,
+                b.get(URI.create(server.base + "/forgot-password")),
+                "/forgot-password",
+                Map.of("email", email("nobody")));
+        assertThat(known.statusCode()).isEqualTo(200);
+        assertThat(unknown.statusCode()).isEqualTo(200);
+        assertThat(unknown.body()).isEqualTo(known.body());
+
+        URI link = server.linkFromMail(email, TestAccounts.isReset());
+        assertThat(link.getPath()).isEqualTo("/reset-password");
+        var reset = b.get(link);
+        assertThat(reset.statusCode()).isEqualTo(200);
+        HostedPagesTest.assertPageHeaders(reset);
+
+        var mismatch = submit(
+                b,
+                reset,
+                "/reset-password",
+                Map.of("new_password", "Brand-New-Pass-2027", "confirm_password", "other"));
+        assertThat(mismatch.statusCode()).isEqualTo(400);
+        assertThat(mismatch.body()).contains("not the same").contains("aria-invalid=\"true\"");
+        String personal = email.substring(0, email.indexOf('@')) + "-Zq7!";
+        var weak =
+                submit(b, mismatch, "/reset-password", Map.of("new_password", personal, "confirm_password", personal));
+        assertThat(weak.statusCode()).isEqualTo(400);
+        assertThat(weak.body()).contains("must not contain your name or email address");
+        // Nothing changed so far.
+        assertThat(server.login(email, PASSWORD).status()).isEqualTo(200);
+
+        var done = submit(
+                b,
+                weak,
+                "/reset-password",
+                Map.of("new_password", "Brand-New-Pass-2027", "confirm_password", "Brand-New-Pass-2027"));
+        assertThat(done.statusCode()).as(done.body()).isEqualTo(200);
+        assertThat(done.body()).contains("Your password has changed").contains("href=\"/login\"");
+        assertThat(server.login(email, PASSWORD).status()).isEqualTo(401);
+        assertThat(server.login(email, "Brand-New-Pass-2027").status()).isEqualTo(200);
+
+        var spent = submit(
+                b,
+                b.get(link),
+                "/reset-password",
+                Map.of("new_password", "Another-New-Pass-2028", "confirm_password", "Another-New-Pass-2028"));
+        assertThat(spent.statusCode()).isEqualTo(400);
+        assertThat(spent.body()).contains("This link is not valid").contains("href=\"/forgot-password\"");
+    }
+
+    @Test
+    void aSignInLink_signsTheBrowserIn_onceAndOnlyWhenItsButtonIsPressed() throws Exception {
+        var b = new Browser(server.base);
+        String email = server.register(email("page-magic"), PASSWORD);
+        var ask = b.get(URI.create(server.base + "/magic-link"));
+        assertThat(ask.statusCode()).isEqualTo(200);
+        var sent = submit(b, ask, "/magic-link", Map.of("email", email));
+        assertThat(sent.statusCode()).isEqualTo(200);
+        assertThat(sent.body()).contains("sign-in link is on its way");
+
+        URI link = server.linkFromMail(email, TestAccounts.isMagicLink());
+        assertThat(link.getPath()).isEqualTo("/magic-link");
+        var page = b.get(link);
+        assertThat(page.statusCode()).isEqualTo(200);
+        HostedPagesTest.assertPageHeaders(page);
+        // Not signed in by opening the link.
+        assertThat(b.get(URI.create(server.base + "/account/security")).statusCode())
+                .isEqualTo(303);
+
+        var signedIn = submit(b, page, "/magic-link", Map.of());
+        assertThat(signedIn.statusCode()).as(signedIn.body()).isEqualTo(303);
+        assertThat(Browser.location(signedIn).getPath()).isEqualTo("/account/security");
+        var account = b.get(Browser.location(signedIn));
+        assertThat(account.statusCode()).isEqualTo(200);
+        assertThat(account.body()).contains(email);
+        // The link proved an address nobody had proven, so the registrant's password is gone (AccountTakeoverTest).
+        assertThat(server.login(email, PASSWORD).status()).isEqualTo(401);
+
+        var again = submit(b, page, "/magic-link", Map.of());
+        assertThat(again.statusCode()).isEqualTo(400);
+        assertThat(again.body()).contains("This link is not valid");
+    }
+
+    @Test
+    void aSignInLink_toAnAccountWithASecondFactor_asksForIt() throws Exception {
+        String email = server.register(email("page-magic-mfa"), PASSWORD);
+        server.http.post("/v1/auth/verify-email", map("token", server.tokenFromMail(email, TestAccounts.isConfirm())));
+        String access = server.accessToken(email, PASSWORD);
+        String secret =
+                server.http.post("/v1/auth/mfa/setup").bearer(access).send().text("secret");
+        assertThat(server.http
+                        .post("/v1/auth/mfa/enable")
+                        .bearer(access)
+                        .json(map("code", TotpCodes.at(secret, server.clock.instant())))
+                        .send()
+                        .status())
+                .isEqualTo(200);
+        server.clock.advance(Duration.ofSeconds(30));
+
+        var b = new Browser(server.base);
+        assertThat(server.http
+                        .post("/v1/auth/magic-link/send", map("email", email))
+                        .status())
+                .isEqualTo(202);
+        var page = b.get(server.linkFromMail(email, TestAccounts.isMagicLink()));
+        var step = submit(b, page, "/magic-link", Map.of());
+        assertThat(step.statusCode()).as(step.body()).isEqualTo(200);
+        assertThat(step.body()).contains("action=\"/login/mfa\"").contains("name=\"mfa_token\"");
+
+        var done = b.post(
+                URI.create(server.base + "/login/mfa"),
+                Map.of(
+                        "csrf", Browser.hidden(step.body(), "csrf"),
+                        "mfa_token", Browser.hidden(step.body(), "mfa_token"),
+                        "return_to", Browser.hidden(step.body(), "return_to"),
+                        "method", "totp",
+                        "code", TotpCodes.at(secret, server.clock.instant())));
+        assertThat(done.statusCode()).as(done.body()).isEqualTo(303);
+        assertThat(Browser.location(done).getPath()).isEqualTo("/account/security");
+        assertThat(b.get(Browser.location(done)).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void aFormPostedWithoutThePagesCookie_changesNothing() throws Exception {
+        String email = server.register(email("page-csrf"), PASSWORD);
+        server.awaitMail(email, TestAccounts.isConfirm());
+        int before = server.mailCount(email);
+        var page = new Browser(server.base).get(URI.create(server.base + "/forgot-password"));
+        var forged = new Browser(server.base)
+                .post(
+                        URI.create(server.base + "/forgot-password"),
+                        Map.of("csrf", Browser.hidden(page.body(), "csrf"), "email", email));
+        assertThat(forged.statusCode()).isEqualTo(403);
+        assertThat(forged.body()).contains("This page expired");
+        assertThat(server.http
+                        .post("/v1/auth/forgot-password", map("email", email))
+                        .status())
+                .isEqualTo(202);
+        // The only reset mail is the one the API asked for.
+        server.awaitMail(email, TestAccounts.isReset());
+        assertThat(server.mailCount(email)).isEqualTo(before + 1);
+    }
+
+    @Test
+    void aBrokenOrUnknownLink_getsAPageSayingSo_inTheVisitorsLanguage() throws Exception {
+        var b = new Browser(server.base);
+        for (String path : new String[] {"/verify-email", "/reset-password", "/magic-link"}) {
+            var open = b.get(URI.create(server.base + path + "?token=" + "x".repeat(300)));
+            assertThat(open.statusCode()).as(path).isEqualTo(400);
+            assertThat(open.body()).as(path).contains("This link is not valid");
+        }
+        var page = b.get(URI.create(server.base + "/verify-email?token=evt_unknown"));
+        var refused = submit(b, page, "/verify-email", Map.of());
+        assertThat(refused.statusCode()).isEqualTo(400);
+        assertThat(refused.body()).contains("This link is not valid");
+
+        var german = HostedPagesTest.get(b, URI.create(server.base + "/forgot-password"), "de-DE,de;q=0.9");
+        assertThat(german.body()).contains("<html lang=\"de\"").contains("Passwort zurücksetzen");
+    }
+}
