@@ -27,7 +27,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * {@code /account/security}: the signed-in browser (the hosted login's SSO cookie) manages its second factors through
@@ -49,7 +48,6 @@ public final class AccountSecurityRoutes implements RouteGroup {
     static final String CSP = "default-src 'none'; script-src 'self'; connect-src 'self'; img-src data:;"
             + " style-src 'self' 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'";
 
-    private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9_-]{20,100}");
     private static final Set<String> NOTICES = Set.of(
             "profile_saved",
             "totp_enabled",
@@ -183,8 +181,7 @@ public final class AccountSecurityRoutes implements RouteGroup {
 
     /** The form context of a response: the CSRF token (kept while the cookie holds a well-formed one) and language. */
     AccountPage.Form form(Context ctx, String noticeKey, String errorKey) {
-        String token = csrf.current(ctx);
-        if (token == null || !TOKEN.matcher(token).matches()) token = csrf.issue(ctx, secrets.token(""));
+        String token = csrf.forPage(ctx, () -> secrets.token(""));
         return new AccountPage.Form(token, Messages.uiLocales(ctx), noticeKey, errorKey);
     }
 

@@ -397,7 +397,7 @@ public final class AccountLinkRoutes implements RouteGroup {
             case SsoService.LoginOutcome.MfaRequired m -> {
                 // The second step is the sign-in page's own, under its CSRF cookie.
                 csrf.clear(ctx);
-                String loginToken = loginCsrf.issue(ctx, secrets.token(""));
+                String loginToken = loginCsrf.forPage(ctx, () -> secrets.token(""));
                 LoginMfaRoutes.render(
                         ctx, 200, loginToken, LoginRoutes.ACCOUNT_PAGE, m.mfaToken(), m.methods(), null, null);
             }
@@ -439,7 +439,7 @@ public final class AccountLinkRoutes implements RouteGroup {
             String submitKey,
             String after) {
         var t = Messages.of(ctx);
-        String token = csrf.issue(ctx, secrets.token(""));
+        String token = csrf.forPage(ctx, () -> secrets.token(""));
         String body = (errorKey == null ? "" : Html.alert(t.get(errorKey)))
                 + "<p>" + t.html(introKey) + "</p>\n"
                 + "<form method=\"post\" action=\"" + action + "\">\n"

@@ -103,7 +103,7 @@ public final class LoginMfaRoutes implements RouteGroup {
             startOver(ctx, returnTo, 400, "login.mfa.error.start_over");
             return;
         }
-        String csrf = this.csrf.issue(ctx, secrets.token(""));
+        String csrf = this.csrf.forPage(ctx, () -> secrets.token(""));
         URI target = returnTo == null ? null : redirectTarget.apply(returnTo).orElse(null);
         render(ctx, 200, csrf, returnTo, pending.get().mfaToken(), pending.get().methods(), null, target);
     }

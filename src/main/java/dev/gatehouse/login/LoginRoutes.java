@@ -124,7 +124,7 @@ public final class LoginRoutes implements RouteGroup {
     /** The sign-in page; {@code errorKey} a message key or null. Also the passkey endpoints' answer to a failure. */
     void render(Context ctx, int status, String returnTo, String email, String errorKey) {
         var t = Messages.of(ctx);
-        String csrf = this.csrf.issue(ctx, secrets.token(""));
+        String csrf = this.csrf.forPage(ctx, () -> secrets.token(""));
         String nonce = Html.nonce();
         // A refused passkey says nothing about the email and password fields.
         String invalid = errorKey == null || errorKey.startsWith("login.passkey.") ? "" : " aria-invalid=\"true\"";

@@ -56,6 +56,31 @@ class RegistrationDisabledTest {
     }
 
     @Test
+    void whenABrowserOpensTheRegistrationPage_thenItSaysRegistrationIsClosed_andTheSignInPageDoesNotLinkThere()
+            throws Exception {
+        var http = java.net.http.HttpClient.newHttpClient();
+        var page = http.send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(server.base + "/register"))
+                        .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(page.statusCode()).isEqualTo(403);
+        assertThat(page.body()).contains("does not allow creating accounts").doesNotContain("<form");
+        var posted = http.send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(server.base + "/register"))
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                                "email=" + email("page-closed").replace("@", "%40") + "&password=" + PASSWORD))
+                        .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(posted.statusCode()).isEqualTo(403);
+        var login = http.send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(server.base + "/login"))
+                        .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(login.body()).contains("href=\"/forgot-password\"").doesNotContain("href=\"/register\"");
+    }
+
+    @Test
     void whenSettingsAreRead_thenRegistrationIsOff() {
         assertThat(server.http
                         .get("/v1/auth/settings")

@@ -232,6 +232,25 @@ class AccountLinkPagesTest {
     }
 
     @Test
+    void aPageOpenedInTwoTabs_takesTheFirstTabsForm() throws Exception {
+        var b = new Browser(server.base);
+        var first = b.get(URI.create(server.base + "/login"));
+        var second = b.get(URI.create(server.base + "/login"));
+        assertThat(Browser.hidden(second.body(), "csrf")).isEqualTo(Browser.hidden(first.body(), "csrf"));
+        var wrong = b.post(
+                URI.create(server.base + "/login"),
+                Map.of("csrf", Browser.hidden(first.body(), "csrf"), "email", "x@example.com", "password", "wrong"));
+        assertThat(wrong.statusCode()).isEqualTo(400);
+        assertThat(wrong.body()).contains("not correct");
+
+        var forgot = b.get(URI.create(server.base + "/forgot-password"));
+        b.get(URI.create(server.base + "/magic-link"));
+        assertThat(submit(b, forgot, "/forgot-password", Map.of("email", email("two-tabs")))
+                        .statusCode())
+                .isEqualTo(200);
+    }
+
+    @Test
     void aFormPostedWithoutThePagesCookie_changesNothing() throws Exception {
         String email = server.register(email("page-csrf"), PASSWORD);
         server.awaitMail(email, TestAccounts.isConfirm());

@@ -224,6 +224,29 @@ class HostedPagesAccessibilityTest extends ChromiumTest {
         assertAccessible("the German account security page with TOTP on");
     }
 
+    /** The account pages the mails link to, with an error, and in German. */
+    @Test
+    void theAccountLinkPages() {
+        driver.get(server.base + "/register");
+        assertAccessible("the registration page");
+        driver.findElement(By.id("email")).sendKeys("audit-register" + System.nanoTime() + "@example.com");
+        driver.findElement(By.id("password")).sendKeys("password1");
+        driver.findElement(By.cssSelector("button[type=submit]")).click();
+        until(d -> !d.findElements(By.cssSelector("[role=alert]")).isEmpty());
+        assertAccessible("the registration page with a refused password");
+
+        driver.get(server.base + "/forgot-password");
+        assertAccessible("the forgotten-password page");
+        driver.get(server.base + "/magic-link");
+        assertAccessible("the page asking for a sign-in link");
+        driver.get(server.base + "/reset-password?token=audit&ui_locales=de");
+        assertAccessible("the new-password page");
+        driver.get(server.base + "/verify-email?token=audit");
+        driver.findElement(By.cssSelector("button[type=submit]")).click();
+        until(d -> !d.findElements(By.cssSelector("[role=alert]")).isEmpty());
+        assertAccessible("the page of a link that is not valid");
+    }
+
     @Test
     void theLoginPage_withAnErrorInGermanAndSignedIn() {
         String email = server.register("audit" + System.nanoTime() + "@example.com", PASSWORD);

@@ -99,7 +99,7 @@ public final class ConsentRoutes implements RouteGroup {
                     Html.page(t, t.get("consent.invalid.title"), "<p>" + t.html("consent.invalid.text") + "</p>"));
             return;
         }
-        String csrf = this.csrf.issue(ctx, secrets.token(""));
+        String csrf = this.csrf.forPage(ctx, () -> secrets.token(""));
         var r = p.get().request();
         var t = Messages.of(ctx);
         String items = ScopeWords.listItems(t, scopes.describe(r.scope()));
@@ -136,7 +136,6 @@ public final class ConsentRoutes implements RouteGroup {
                     Html.page(t, t.get("consent.expired.title"), "<p>" + t.html("consent.expired.text") + "</p>"));
             return;
         }
-        csrf.clear(ctx);
         var pending = p.get();
         var r = pending.request();
         if ("allow".equals(ctx.formParam("decision"))) {

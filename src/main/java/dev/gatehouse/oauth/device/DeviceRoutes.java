@@ -141,7 +141,7 @@ public final class DeviceRoutes implements RouteGroup {
     }
 
     private String csrf(Context ctx) {
-        return csrf.issue(ctx, secrets.token(""));
+        return csrf.forPage(ctx, () -> secrets.token(""));
     }
 
     /** A prefilled code is only echoed back when it looks like one. */

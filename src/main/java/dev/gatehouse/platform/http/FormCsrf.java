@@ -36,6 +36,18 @@ public final class FormCsrf {
         return token;
     }
 
+    private static final java.util.regex.Pattern TOKEN = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{20,100}");
+
+    /**
+     * The token for a page's hidden field: the browser's current one while its cookie holds a well-formed token, so
+     * that two tabs of the same forms (two sign-ins, two consent pages) both stay valid; else {@code fresh}, set as
+     * the cookie.
+     */
+    public String forPage(Context ctx, java.util.function.Supplier<String> fresh) {
+        String token = current(ctx);
+        return token != null && TOKEN.matcher(token).matches() ? token : issue(ctx, fresh.get());
+    }
+
     /** The browser's current token (which a page may reuse while it is well formed), or null. */
     public String current(Context ctx) {
         return ctx.cookie(cookie);

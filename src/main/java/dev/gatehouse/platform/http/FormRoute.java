@@ -59,6 +59,8 @@ final class FormRoute implements FastPath.Route {
         if (endpoint == null) return false;
         if (!get
                 && (!FormEndpoint.isForm(in.get(HttpHeader.CONTENT_TYPE))
+                        // Javalin refuses an unknown charset (415), in the surface's format
+                        || !HttpServer.knownCharset(in.get(HttpHeader.CONTENT_TYPE))
                         || in.getLongField(HttpHeader.CONTENT_LENGTH) > HttpServer.MAX_BODY_BYTES)) return false;
 
         var exchange = new FastPath.Exchange(request, path, https, served);

@@ -50,6 +50,8 @@ public final class Html {
                 <style>
                 body{font-family:system-ui,sans-serif;max-width:26rem;margin:3rem auto;padding:0 1rem;color:#111}
                 label{display:block;margin:.8rem 0 .2rem}input{width:100%%;padding:.5rem;box-sizing:border-box}
+                input[type=radio],input[type=checkbox]{width:auto;margin-right:.5rem}li{margin:.6rem 0}
+                h3,li,p{overflow-wrap:anywhere}
                 button{margin-top:1rem;padding:.6rem 1.2rem}.error{color:#a00}
                 :focus-visible{outline:3px solid #1a5fb4;outline-offset:2px}
                 </style>

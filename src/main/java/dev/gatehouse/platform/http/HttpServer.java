@@ -106,6 +106,15 @@ public final class HttpServer {
                 if (!wellFormedEscapes(ctx.req().getRequestURI())) {
                     throw Problem.badRequest("malformed_uri", "The request path has a malformed percent-encoding");
                 }
+                // Jetty throws on a charset it does not know as soon as anything asks for the body's type or form.
+                if (!knownCharset(ctx.header("Content-Type"))) {
+                    throw new Problem(
+                            415,
+                            "unsupported_charset",
+                            "Unsupported Media Type",
+                            "The Content-Type names a charset this server does not know",
+                            null);
+                }
                 Long length = ctx.contentLength() >= 0 ? (long) ctx.contentLength() : null;
                 if (length != null && length > MAX_BODY_BYTES) {
                     throw new Problem(
@@ -332,6 +341,24 @@ public final class HttpServer {
             return;
         }
         formats.answer(ctx.path(), p).send(ctx, mapper);
+    }
+
+    /** Whether {@code contentType} names no charset, or one this JVM supports (quoted or not). */
+    static boolean knownCharset(String contentType) {
+        if (contentType == null) return true;
+        for (String param : contentType.split(";", -1)) {
+            int eq = param.indexOf('=');
+            if (eq < 0 || !param.substring(0, eq).trim().equalsIgnoreCase("charset")) continue;
+            String name = param.substring(eq + 1).trim();
+            if (name.length() >= 2 && name.startsWith("\"") && name.endsWith("\""))
+                name = name.substring(1, name.length() - 1);
+            try {
+                if (!java.nio.charset.Charset.isSupported(name)) return false;
+            } catch (java.nio.charset.IllegalCharsetNameException e) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A browser's request (navigation or form submission) asks for HTML; a page's script (fetch) does not. */
