@@ -164,13 +164,8 @@ public final class App implements AutoCloseable {
 
         var mapper = Json.newMapper();
         var revocations = new dev.gatehouse.tokens.RevocationList(db, clock, Duration.ofSeconds(1), clusterEvents);
-        var introspector =
-                new dev.gatehouse.tokens.TokenIntrospector(accessTokens, revocations, sessions, config.issuer());
-        var web = new Web(mapper, List.of(new TokenAuthenticator(introspector, rbac)), limiter, metrics);
         // Sender-constrained clients: private_key_jwt (RFC 7523) and DPoP (RFC 9449), one-time jti in the database.
         var replays = new dev.gatehouse.platform.db.ReplayCache(db, clock);
-        var dpop = new dev.gatehouse.tokens.DpopProofs(replays, clock);
-        var dpopBindings = new dev.gatehouse.oauth.token.DpopSessionBindings(db);
         var clients = new dev.gatehouse.oauth.clients.ClientService(
                 db,
                 new dev.gatehouse.oauth.clients.JdbiClientStore(),
@@ -180,6 +175,15 @@ public final class App implements AutoCloseable {
                 new dev.gatehouse.oauth.clients.ClientAssertions(
                         config.issuer(), config.clientAssertionEndpointAudience(), replays, clock));
         clients.shareCacheInvalidations(clusterEvents);
+        var introspector = new dev.gatehouse.tokens.TokenIntrospector(
+                accessTokens,
+                revocations,
+                sessions,
+                config.issuer(),
+                id -> clients.find(id).isPresent());
+        var web = new Web(mapper, List.of(new TokenAuthenticator(introspector, rbac)), limiter, metrics);
+        var dpop = new dev.gatehouse.tokens.DpopProofs(replays, clock);
+        var dpopBindings = new dev.gatehouse.oauth.token.DpopSessionBindings(db);
         boolean https = config.issuer().startsWith("https:");
         var scopes = new dev.gatehouse.oauth.scopes.ScopeService(
                 db, new dev.gatehouse.oauth.scopes.JdbiScopeStore(), audit, clock, Duration.ofSeconds(30));
@@ -311,6 +315,12 @@ public final class App implements AutoCloseable {
         });
         // When the owner of an address proves it for the first time, the ways in that the account's registrant (maybe
         // not the owner: account pre-hijacking) set up before go too; the password and sessions go in AccountService.
+        // A deleted client's grants end with it (RFC 7592 §2.3): its users' sessions, so their refresh tokens and the
+        // access tokens bound to those sessions, and the consents given to it.
+        clients.whenDeleted((h, clientId) -> {
+            sessions.endAllOfClient(h, clientId);
+            consent.forgetClient(h, clientId);
+        });
         accounts.whenAddressProven((h, user) -> {
             mfa.removeAll(h, user);
             consent.forgetAll(h, user);

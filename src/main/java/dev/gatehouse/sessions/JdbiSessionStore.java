@@ -177,6 +177,16 @@ public final class JdbiSessionStore implements SessionStore {
     }
 
     @Override
+    public List<UUID> endAllOfClient(Handle h, String clientId, Instant now, String reason) {
+        List<UUID> ids = h.createQuery("SELECT id FROM sessions WHERE client_id = :client AND ended_at IS NULL")
+                .bind("client", clientId)
+                .mapTo(UUID.class)
+                .list();
+        for (UUID id : ids) end(h, id, now, reason);
+        return ids;
+    }
+
+    @Override
     public int deleteExpiredRefreshTokens(Handle h, Instant now) {
         return h.createUpdate("DELETE FROM refresh_tokens WHERE expires_at < :now")
                 .bind("now", now)

@@ -257,6 +257,16 @@ public final class SessionService {
         return ended;
     }
 
+    /**
+     * Ends every user's sessions (and so the refresh tokens and the access tokens bound to them) through a client that
+     * is being deleted (RFC 7592 §2.3), inside the caller's transaction.
+     */
+    public List<UUID> endAllOfClient(Handle h, String clientId) {
+        List<UUID> ended = store.endAllOfClient(h, clientId, clock.instant(), "client_deleted");
+        ended.forEach(id -> recent.invalidate(h, id));
+        return ended;
+    }
+
     /** Deletes refresh tokens past their expiry (the cleanup job); returns how many. */
     public int deleteExpiredRefreshTokens(Instant now) {
         return db.inTransaction(h -> store.deleteExpiredRefreshTokens(h, now));

@@ -65,6 +65,9 @@ public interface SessionStore {
     /** Ends the user's open sessions started for one OAuth client (its refresh-token families); returns their ids. */
     List<UUID> endAllForClient(Handle h, UUID userId, String clientId, Instant now, String reason);
 
+    /** Ends every user's open sessions started for one OAuth client (the client is gone); returns their ids. */
+    List<UUID> endAllOfClient(Handle h, String clientId, Instant now, String reason);
+
     /** Deletes refresh tokens that expired before {@code now}; returns how many. */
     int deleteExpiredRefreshTokens(Handle h, Instant now);
 }

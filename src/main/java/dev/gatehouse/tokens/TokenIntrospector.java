@@ -14,21 +14,36 @@ public final class TokenIntrospector {
     private final RevocationList revocations;
     private final SessionService sessions;
     private final String issuer;
+    private final java.util.function.Predicate<String> clientExists;
 
+    /**
+     * {@code clientExists} says whether an OAuth client is still registered: a token bound to no session (client
+     * credentials, token exchange) is inactive once its client is deleted (RFC 7592 §2.3); the tokens bound to a
+     * session end with the session, which the deletion ends.
+     */
     public TokenIntrospector(
-            AccessTokenService tokens, RevocationList revocations, SessionService sessions, String issuer) {
+            AccessTokenService tokens,
+            RevocationList revocations,
+            SessionService sessions,
+            String issuer,
+            java.util.function.Predicate<String> clientExists) {
         this.tokens = tokens;
         this.revocations = revocations;
         this.sessions = sessions;
         this.issuer = issuer;
+        this.clientExists = clientExists;
     }
 
     /** The claims of an active access token; empty for anything inactive (RFC 7662 §2.2 says no more than that). */
     public Optional<AccessTokenClaims> active(String token) {
         Optional<AccessTokenClaims> claims = tokens.verify(token);
         if (claims.isEmpty() || revocations.isRevoked(claims.get().jti())) return Optional.empty();
-        if (claims.get().sessionId().isPresent()
-                && !sessions.isActive(claims.get().sessionId().get())) return Optional.empty();
+        if (claims.get().sessionId().isPresent()) {
+            if (!sessions.isActive(claims.get().sessionId().get())) return Optional.empty();
+        } else if (claims.get().clientId() == null
+                || !clientExists.test(claims.get().clientId())) {
+            return Optional.empty();
+        }
         return claims;
     }
 

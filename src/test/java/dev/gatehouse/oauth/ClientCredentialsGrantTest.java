@@ -274,6 +274,39 @@ class ClientCredentialsGrantTest {
     }
 
     @Test
+    void whenTheClientIsDeleted_thenItsTokensIntrospectAsInactive() throws Exception {
+        var client = register("client_secret_basic", "a");
+        var at = token(client, null, false).toSuccessResponse().getTokens().getBearerAccessToken();
+        var other = register("client_secret_basic", "a");
+        var otherAt = token(other, null, false).toSuccessResponse().getTokens().getBearerAccessToken();
+        var asker = new ClientSecretBasic(other.id(), other.secret());
+        URI introspect = URI.create(server.base + "/oauth2/introspect");
+        java.util.function.Function<BearerAccessToken, Boolean> active = t -> {
+            try {
+                return TokenIntrospectionResponse.parse(new TokenIntrospectionRequest(introspect, asker, t)
+                                .toHTTPRequest()
+                                .send())
+                        .toSuccessResponse()
+                        .isActive();
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        };
+        assertThat(active.apply(at)).isTrue();
+
+        assertThat(server.http
+                        .delete("/v1/admin/clients/" + client.id().getValue())
+                        .bearer(admin)
+                        .send()
+                        .status())
+                .isEqualTo(204);
+
+        // RFC 7592 §2.3: a deleted client's tokens stop at once, not when they expire; others' stay.
+        assertThat(active.apply(at)).isFalse();
+        assertThat(active.apply(otherAt)).isTrue();
+    }
+
+    @Test
     void whenTokenIsRevoked_thenIntrospectionSaysInactive() throws Exception {
         var client = register("client_secret_basic", "a");
         var at = token(client, null, false).toSuccessResponse().getTokens().getBearerAccessToken();

@@ -427,6 +427,54 @@ class ProfileAndConsentTest {
         return names;
     }
 
+    static boolean activeTo(Client asker, com.nimbusds.oauth2.sdk.token.Token token) throws Exception {
+        var r = com.nimbusds.oauth2.sdk.TokenIntrospectionResponse.parse(
+                new com.nimbusds.oauth2.sdk.TokenIntrospectionRequest(
+                                URI.create(server.base + "/oauth2/introspect"), asker.auth(), token)
+                        .toHTTPRequest()
+                        .send());
+        assertThat(r.indicatesSuccess()).isTrue();
+        return r.toSuccessResponse().isActive();
+    }
+
+    @Test
+    void whenAnAdministratorDeletesAClient_thenItsUsersTokensAndConsentsGoWithIt() throws Exception {
+        var client = register();
+        var other = register();
+        String email = newUser();
+        var b = new Browser(server.base);
+        var t = tokens(b, client, email, new Scope("openid", "email", "offline_access"));
+        var otherTokens = tokens(b, other, email, new Scope("openid", "offline_access"));
+        assertThat(activeTo(other, t.getAccessToken())).isTrue();
+
+        var deleted = server.http
+                .delete("/v1/admin/clients/" + client.id().getValue())
+                .bearer(admin)
+                .send();
+        assertThat(deleted.status()).as(deleted.body()).isEqualTo(204);
+
+        // RFC 7592 §2.3: the deleted client's grants and tokens end at once; the other client's stay.
+        assertThat(activeTo(other, t.getAccessToken())).isFalse();
+        assertThat(activeTo(other, t.getRefreshToken())).isFalse();
+        assertThat(server.http
+                        .get("/oauth2/userinfo")
+                        .bearer(t.getAccessToken().getValue())
+                        .send()
+                        .status())
+                .isEqualTo(401);
+        assertThat(activeTo(other, otherTokens.getAccessToken())).isTrue();
+        assertThat(refresh(other, otherTokens).indicatesSuccess()).isTrue();
+        String api = server.accessToken(email, PASSWORD);
+        assertThat(server.http
+                        .get("/v1/auth/consents")
+                        .bearer(api)
+                        .send()
+                        .json()
+                        .path("consents")
+                        .findValuesAsText("client_id"))
+                .containsExactly(other.id().getValue());
+    }
+
     @Test
     void whenUserRevokesConsent_thenRefreshTokensStopAndTheConsentPageShowsAgain() throws Exception {
         var client = register();

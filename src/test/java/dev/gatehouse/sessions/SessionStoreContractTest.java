@@ -350,6 +350,27 @@ class SessionStoreContractTest {
     }
 
     @Test
+    void whenEndingAllOfAClient_thenEveryUsersOpenSessionsWithItEnd_andNoOthers() {
+        String gone = "client-gone-" + UUID.randomUUID();
+        String kept = "client-kept-" + UUID.randomUUID();
+        UUID user = newUser();
+        UUID other = newUser();
+        var a = sessionFor(user, gone);
+        var otherA = sessionFor(other, gone);
+        var ended = sessionFor(user, gone);
+        var b = sessionFor(user, kept);
+        end(ended.id(), T0.plusSeconds(1), "logout");
+
+        List<UUID> now = db.inTransaction(h -> store.endAllOfClient(h, gone, T0.plusSeconds(5), "client_deleted"));
+
+        assertThat(now).containsExactlyInAnyOrder(a.id(), otherA.id());
+        assertThat(byId(a.id()).orElseThrow().endReason()).isEqualTo("client_deleted");
+        assertThat(byId(otherA.id()).orElseThrow().endReason()).isEqualTo("client_deleted");
+        assertThat(byId(ended.id()).orElseThrow().endReason()).isEqualTo("logout");
+        assertThat(byId(b.id()).orElseThrow().endedAt()).isNull();
+    }
+
+    @Test
     void whenDeletingExpiredRefreshTokens_thenOnlyThoseExpiredBeforeNowGo() {
         var s = session(newUser(), T0);
         String expired = refreshToken(s.id(), Duration.ofHours(1));

@@ -62,6 +62,11 @@ public final class ConsentService {
         return store.revokeAll(h, userId);
     }
 
+    /** Inside the caller's transaction, forgets every user's consent to a client that is being deleted. */
+    public int forgetClient(Handle h, String clientId) {
+        return store.revokeClient(h, clientId);
+    }
+
     /** Whether the user must be asked (OIDC Core §3.1.2.4); {@code prompt=consent} always asks. */
     public boolean needed(UUID userId, OAuthClient client, Set<String> scope, Set<String> prompt) {
         if (prompt.contains("consent")) return true;

@@ -64,6 +64,13 @@ public final class JdbiConsentStore {
                 .execute();
     }
 
+    /** Forgets every consent to the client; returns how many there were. */
+    public int revokeClient(Handle h, String clientId) {
+        return h.createUpdate("DELETE FROM oauth_consents WHERE client_id = :c")
+                .bind("c", clientId)
+                .execute();
+    }
+
     /** The stored scope (names joined by spaces, in the order granted) as a set in that order. */
     private static Set<String> scopeOf(String stored) {
         return stored.isEmpty() ? Set.of() : new LinkedHashSet<>(Arrays.asList(stored.split(" ")));

@@ -65,6 +65,7 @@ public final class ClientService {
     static final Duration RECENT = Duration.ofSeconds(30);
 
     private final RecentReads<String, OAuthClient> recent;
+    private volatile Deleted deleted = (h, clientId) -> {};
     private final ClientAssertions assertions;
 
     public ClientService(Database db, ClientStore store, Secrets secrets, AuditLog audit, Clock clock) {
@@ -647,10 +648,21 @@ public final class ClientService {
         if (self.metadata().getDPoPBoundAccessTokens()) metadata.put("dpop_bound_access_tokens", true);
     }
 
+    /** What else goes with a deleted client, inside the deleting transaction (its sessions, its consents). */
+    public interface Deleted {
+        void deleted(org.jdbi.v3.core.Handle h, String clientId);
+    }
+
+    /** Sets {@link Deleted}: App wires the features that build on clients here. Set once, at assembly. */
+    public void whenDeleted(Deleted listener) {
+        this.deleted = java.util.Objects.requireNonNull(listener);
+    }
+
     public boolean delete(String clientId, UUID actor, RequestInfo info) {
         boolean deleted = db.inTransaction(h -> {
             boolean d = store.delete(h, clientId);
             recent.invalidate(h, clientId);
+            if (d) this.deleted.deleted(h, clientId);
             if (d)
                 audit.record(
                         h,
