@@ -60,6 +60,18 @@ class BadInputRegressionTest {
     }
 
     @Test
+    void whenAnOAuthEndpointGetsJsonWithAnUnknownCharset_thenAnOAuthErrorInsteadOf500() {
+        for (String path : new String[] {"/oauth2/token", "/oauth2/par", "/oauth2/device_authorization"}) {
+            var r = post(path, "application/json; charset=bogus-42", "{}".getBytes(StandardCharsets.UTF_8));
+            assertThat(r.status()).as(path).isEqualTo(400);
+            assertThat(r.body()).as(path).contains("\"error\":\"invalid_request\"");
+        }
+        var form = post("/oauth2/par", "application/x-www-form-urlencoded; charset=\"x y\"", "a=b".getBytes());
+        assertThat(form.status()).isEqualTo(415);
+        assertThat(form.body()).contains("\"error\":\"invalid_request\"");
+    }
+
+    @Test
     void whenMediaTypeOnlyStartsWithApplicationJson_then415() {
         var r = post("/v1/auth/forgot-password", "application/jsonx", "{\"email\":\"a@example.com\"}".getBytes());
         assertThat(r.status()).isEqualTo(415);

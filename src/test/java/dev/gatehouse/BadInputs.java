@@ -221,13 +221,15 @@ final class BadInputs {
         }
         out.add(oversize(op, target, false));
         if (op.hasBody()) out.add(oversize(op, target, true));
-        // a charset Jetty does not know (it threw on it, a 500, until 2026-12-07)
-        for (String charset : new String[] {"bogus", "\"x y\""}) {
-            String type = op.hasBody() ? "application/json" : "application/x-www-form-urlencoded";
-            out.add(bodyCase("unknown charset " + charset, op, target, op.hasBody() ? new Body(op, true).text() : "a=b")
-                    .header("Content-Type", type + "; charset=" + charset)
-                    .mustFail(true)
-                    .expect(415));
+        // a form naming a charset Jetty does not know (it threw on it, a 500, until 2026-12-07); a JSON body's
+        // charset means nothing (RFC 8259 §11) and is ignored (BadInputRegressionTest)
+        if (!op.hasBody()) {
+            for (String charset : new String[] {"bogus", "\"x y\""}) {
+                out.add(bodyCase("form with unknown charset " + charset, op, target, "a=b")
+                        .header("Content-Type", "application/x-www-form-urlencoded; charset=" + charset)
+                        .mustFail(true)
+                        .expect(415));
+            }
         }
         headerCases(op, target, out);
         queryCases(op, target, out);

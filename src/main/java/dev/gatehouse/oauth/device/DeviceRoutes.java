@@ -103,7 +103,9 @@ public final class DeviceRoutes implements RouteGroup {
     }
 
     private void authorization(Context ctx) {
-        String type = ctx.contentType() == null ? "" : ctx.contentType().toLowerCase(Locale.ROOT);
+        String type = ctx.header("Content-Type") == null
+                ? ""
+                : ctx.header("Content-Type").toLowerCase(Locale.ROOT);
         if (!type.startsWith("application/x-www-form-urlencoded"))
             throw OAuthError.invalidRequest("the body must be application/x-www-form-urlencoded");
         Map<String, List<String>> params = ctx.formParamMap();

@@ -107,7 +107,7 @@ public final class Api {
     }
 
     private static FormAnswer answer(FormEndpoint endpoint, Context ctx) {
-        if (!FormEndpoint.isForm(ctx.contentType()))
+        if (!FormEndpoint.isForm(ctx.header("Content-Type")))
             return endpoint.malformed("the body must be application/x-www-form-urlencoded");
         // Jetty's strict decoder, as on the fast path (Javalin's would drop a field with a broken escape).
         Map<String, List<String>> form = new java.util.LinkedHashMap<>();

@@ -106,8 +106,9 @@ public final class HttpServer {
                 if (!wellFormedEscapes(ctx.req().getRequestURI())) {
                     throw Problem.badRequest("malformed_uri", "The request path has a malformed percent-encoding");
                 }
-                // Jetty throws on a charset it does not know as soon as anything asks for the body's type or form.
-                if (!knownCharset(ctx.header("Content-Type"))) {
+                // Jetty throws on a charset it does not know as soon as anything asks for the body's form (or its
+                // parsed type). JSON has no charset parameter (RFC 8259 §11), so its bodies are judged as they are.
+                if (!knownCharset(ctx.header("Content-Type")) && !isJson(ctx.header("Content-Type"))) {
                     throw new Problem(
                             415,
                             "unsupported_charset",
@@ -341,6 +342,11 @@ public final class HttpServer {
             return;
         }
         formats.answer(ctx.path(), p).send(ctx, mapper);
+    }
+
+    private static boolean isJson(String contentType) {
+        String type = contentType.split(";", 2)[0].trim().toLowerCase(java.util.Locale.ROOT);
+        return type.equals("application/json") || type.endsWith("+json");
     }
 
     /** Whether {@code contentType} names no charset, or one this JVM supports (quoted or not). */

@@ -152,7 +152,7 @@ public final class Messages {
     }
 
     private static boolean isForm(Context ctx) {
-        String type = ctx.contentType();
+        String type = ctx.header("Content-Type");
         return type != null && type.toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded");
     }
 
