@@ -1,6 +1,7 @@
 package dev.gatehouse.auth;
 
 import dev.gatehouse.accounts.AccountService;
+import dev.gatehouse.accounts.PasswordPolicy;
 import dev.gatehouse.accounts.User;
 import dev.gatehouse.accounts.UserView;
 import dev.gatehouse.platform.http.Api;
@@ -179,7 +180,7 @@ public final class AuthRoutes implements RouteGroup {
         var r = web.body(ctx, RegisterRequest.class);
         new Validator()
                 .email("email", r.email())
-                .text("password", r.password(), 1024)
+                .text("password", r.password(), PasswordPolicy.MAX_LENGTH)
                 .optionalText("first_name", r.firstName(), 100)
                 .optionalText("last_name", r.lastName(), 100)
                 .throwIfInvalid();
@@ -255,10 +256,7 @@ public final class AuthRoutes implements RouteGroup {
                         auth.requireVerifiedEmail(),
                         true,
                         true,
-                        new PasswordRules(
-                                dev.gatehouse.accounts.PasswordPolicy.MIN_LENGTH,
-                                dev.gatehouse.accounts.PasswordPolicy.MAX_LENGTH,
-                                true)));
+                        new PasswordRules(PasswordPolicy.MIN_LENGTH, PasswordPolicy.MAX_LENGTH, true)));
     }
 
     private void sendVerification(Context ctx) {
@@ -288,7 +286,7 @@ public final class AuthRoutes implements RouteGroup {
         var r = web.body(ctx, ResetPasswordRequest.class);
         new Validator()
                 .text("token", r.token(), 200)
-                .text("new_password", r.newPassword(), 1024)
+                .text("new_password", r.newPassword(), PasswordPolicy.MAX_LENGTH)
                 .throwIfInvalid();
         web.limit(ctx, TOKEN_REDEEM);
         accounts.resetPassword(r.token(), r.newPassword(), web.info(ctx));
@@ -300,7 +298,7 @@ public final class AuthRoutes implements RouteGroup {
         var r = web.body(ctx, ChangePasswordRequest.class);
         new Validator()
                 .text("current_password", r.currentPassword(), 1024)
-                .text("new_password", r.newPassword(), 1024)
+                .text("new_password", r.newPassword(), PasswordPolicy.MAX_LENGTH)
                 .throwIfInvalid();
         web.limit(ctx, CHANGE_PASSWORD, p.userId().toString());
         accounts.changePassword(p.userId(), p.sessionId(), r.currentPassword(), r.newPassword(), web.info(ctx));

@@ -271,7 +271,13 @@ public final class LoginRoutes implements RouteGroup {
             if (returnTo == null) {
                 var t = Messages.of(ctx);
                 Html.send(
-                        ctx, 200, Html.page(t, t.get("login.done.title"), "<p>" + t.html("login.done.text") + "</p>"));
+                        ctx,
+                        200,
+                        Html.page(
+                                t,
+                                t.get("login.done.title"),
+                                "<p>" + t.html("login.done.text") + "</p>\n<p><a href=\"" + ACCOUNT_PAGE + "\">"
+                                        + t.html("login.done.account") + "</a></p>"));
             } else if (returnTo.startsWith(AUTHORIZE + "?")) {
                 resume.answer(ctx, returnTo, s.session());
             } else {

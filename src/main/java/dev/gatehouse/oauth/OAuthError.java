@@ -22,7 +22,8 @@ public final class OAuthError extends RuntimeException {
         super(error + ": " + description, null, false, false);
         this.status = status;
         this.error = error;
-        this.description = description;
+        // It may quote the request (an unknown grant type, say): only what §5.2 allows goes out.
+        this.description = descriptionOf(description);
         this.field = field;
     }
 
@@ -90,7 +91,7 @@ public final class OAuthError extends RuntimeException {
             case 429, 503 -> "temporarily_unavailable";
             default -> p.status() >= 500 ? "server_error" : "invalid_request";
         };
-        return new OAuthError(p.status(), error, descriptionOf(p.detail())).answer();
+        return new OAuthError(p.status(), error, p.detail()).answer();
     }
 
     /** §5.2: error_description is printable ASCII without {@code "} and {@code \}; anything else is left out. */

@@ -204,7 +204,7 @@ public final class LogoutRoutes implements RouteGroup {
                 .collect(Collectors.joining("\n"));
         String onward = back.map(u -> "<p><a href=\"" + Html.escape(u.toString()) + "\">"
                         + t.html("logout.done.continue") + "</a></p>\n")
-                .orElse("");
+                .orElse("<p><a href=\"/login\">" + t.html("logout.done.sign_in") + "</a></p>\n");
         String body = "<p>" + t.html("logout.done.text") + "</p>\n" + onward + iframes;
         String html = Html.page(t, t.get("logout.done.title"), body);
         if (back.isPresent()) {

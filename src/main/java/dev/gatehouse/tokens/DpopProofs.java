@@ -30,6 +30,17 @@ import java.util.Optional;
  */
 public final class DpopProofs {
     public static final JOSEObjectType TYPE = new JOSEObjectType("dpop+jwt");
+
+    /**
+     * {@code dpop+jwt}, as RFC 7515 §4.1.9 compares media types: case-insensitively, with {@code application/} left
+     * out or not.
+     */
+    static boolean isDpopType(JOSEObjectType type) {
+        if (type == null) return false;
+        String t = type.getType().toLowerCase(java.util.Locale.ROOT);
+        return t.equals("dpop+jwt") || t.equals("application/dpop+jwt");
+    }
+
     static final Duration MAX_AGE = Duration.ofMinutes(2);
     static final Duration FUTURE_SKEW = Duration.ofSeconds(60);
 
@@ -65,7 +76,7 @@ public final class DpopProofs {
             throw new Invalid("the DPoP proof is not a signed JWT");
         }
         JWSHeader header = jwt.getHeader();
-        if (!TYPE.equals(header.getType())) throw new Invalid("the DPoP proof must have typ dpop+jwt");
+        if (!isDpopType(header.getType())) throw new Invalid("the DPoP proof must have typ dpop+jwt");
         if (!PublicJwks.ALGS.contains(header.getAlgorithm()))
             throw new Invalid("the DPoP proof must be signed with one of " + PublicJwks.algNames());
         JWK jwk = header.getJWK();

@@ -176,6 +176,9 @@ class AdminScopesTest {
                 map("name", "has space", "description", "x"),
                 map("name", "", "description", "x"),
                 map("name", "x".repeat(65), "description", "x"),
+                // dots alone: unreachable as a path segment
+                map("name", ".", "description", "x"),
+                map("name", "..", "description", "x"),
                 map("name", "ok.name"),
                 map("name", "ok.name", "description", " "),
                 map("name", "ok.name", "description", "x", "claims", List.of("bad claim")),

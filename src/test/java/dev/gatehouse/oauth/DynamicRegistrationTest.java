@@ -386,6 +386,33 @@ class DynamicRegistrationTest {
     }
 
     @Test
+    void whenAPageAddressIsNotAWebPage_orAJwksUriIsGiven_thenInvalidClientMetadataNamesIt() {
+        for (var bad : List.of(
+                Map.<String, Object>of("logo_uri", "javascript:alert(1)"),
+                Map.<String, Object>of("client_uri", "data:text/html,hi"),
+                Map.<String, Object>of("policy_uri", "/relative"),
+                Map.<String, Object>of("tos_uri", "https://app.example.com/tos#x"),
+                // Gatehouse fetches no client URLs: a secret client's jwks_uri would be stored for nothing
+                Map.<String, Object>of("jwks_uri", "https://app.example.com/jwks.json"))) {
+            var body = new java.util.HashMap<String, Object>(bad);
+            body.put("redirect_uris", List.of("https://app.example.com/callback"));
+            var r = registerRaw(body);
+            assertThat(r.status()).as(bad + " -> " + r.body()).isEqualTo(400);
+            assertThat(r.text("error")).isEqualTo("invalid_client_metadata");
+            assertThat(r.text("error_description"))
+                    .startsWith(bad.keySet().iterator().next());
+        }
+        var ok = registerRaw(HttpJson.map(
+                "redirect_uris",
+                List.of("https://app.example.com/callback"),
+                "logo_uri",
+                "https://app.example.com/logo.png",
+                "policy_uri",
+                "https://app.example.com/privacy"));
+        assertThat(ok.status()).as(ok.body()).isEqualTo(201);
+    }
+
+    @Test
     void whenAClientRegistersBothJwksAndJwksUri_thenInvalidClientMetadataIsReturned() throws Exception {
         var key = new ECKeyGenerator(Curve.P_256).generate().toPublicJWK();
         // RFC 7591 §2: jwks_uri and jwks MUST NOT both be present, whatever the authentication method.

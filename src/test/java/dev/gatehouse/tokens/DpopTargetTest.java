@@ -41,4 +41,17 @@ class DpopTargetTest {
     void whenPercentEncodingsDifferInCase_thenTheyAreNormalised() {
         assertThat(DpopProofs.percentNormalised("/a%2fb%7e")).isEqualTo("/a%2Fb~");
     }
+
+    @Test
+    void whenTheTypNamesTheMediaTypeInFullOrInAnotherCase_thenItIsAProofType() {
+        for (String typ : new String[] {"dpop+jwt", "DPoP+JWT", "application/dpop+jwt", "Application/DPoP+jwt"})
+            assertThat(DpopProofs.isDpopType(new com.nimbusds.jose.JOSEObjectType(typ)))
+                    .as(typ)
+                    .isTrue();
+        for (String typ : new String[] {"jwt", "at+jwt", "application/jwt", "dpop", "text/dpop+jwt"})
+            assertThat(DpopProofs.isDpopType(new com.nimbusds.jose.JOSEObjectType(typ)))
+                    .as(typ)
+                    .isFalse();
+        assertThat(DpopProofs.isDpopType(null)).isFalse();
+    }
 }

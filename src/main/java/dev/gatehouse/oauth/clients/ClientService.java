@@ -243,11 +243,12 @@ public final class ClientService {
                     400, "invalid_client_metadata", "jwks_uri and jwks must not both be present", "jwks_uri");
         }
         boolean keyAuth = ClientAuthenticationMethod.PRIVATE_KEY_JWT.equals(m.getTokenEndpointAuthMethod());
-        if (keyAuth && m.getJWKSetURI() != null) {
+        // Nothing would ever read it (Gatehouse fetches no client URLs), and storing it would suggest otherwise.
+        if (m.getJWKSetURI() != null) {
             throw new OAuthError(
                     400,
                     "invalid_client_metadata",
-                    "jwks_uri is not supported for private_key_jwt: register the public keys inline as jwks",
+                    "jwks_uri is not supported: Gatehouse fetches no client URLs; register public keys inline as jwks",
                     "jwks_uri");
         }
         if (keyAuth && (m.getJWKSet() == null || m.getJWKSet().isEmpty())) {
@@ -294,6 +295,19 @@ public final class ClientService {
             "userinfo_signed_response_alg",
             "application_type",
             "initiate_login_uri");
+    private static final Set<String> WEB_PAGE_FIELDS =
+            Set.of("client_uri", "logo_uri", "tos_uri", "policy_uri", "initiate_login_uri");
+
+    private static boolean isWebPage(String s) {
+        try {
+            var u = new java.net.URI(s);
+            String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(java.util.Locale.ROOT);
+            return (scheme.equals("https") || scheme.equals("http")) && u.getHost() != null && u.getFragment() == null;
+        } catch (java.net.URISyntaxException e) {
+            return false;
+        }
+    }
+
     private static final Set<String> BOOLEAN_FIELDS = Set.of(
             OAuthClient.IMPERSONATION,
             "require_auth_time",
@@ -342,6 +356,9 @@ public final class ClientService {
             throw metadataError(field, "must be web or native");
         if (field.equals(OAuthClient.ACCESS_TOKEN_ALG) && !ID_TOKEN_ALGS.contains((String) v))
             throw metadataError(field, "must be one of " + ID_TOKEN_ALGS);
+        // Shown to users or followed by their browsers: a web page's address, never javascript: or data:.
+        if (WEB_PAGE_FIELDS.contains(field) && v instanceof String s && !isWebPage(s))
+            throw metadataError(field, "must be an absolute http or https URL");
         int max = field.equals("client_name") ? 200 : 2000;
         if (TEXT_FIELDS.contains(field)) {
             dev.gatehouse.platform.http.Validator.textProblem((String) v, max).ifPresent(m -> {

@@ -31,8 +31,11 @@ import java.util.regex.Pattern;
  * they cannot be deleted or renamed, and their claims are fixed (userinfo releases exactly those, ADR 0024).
  */
 public final class ScopeService {
-    /** RFC 6749 §3.3 scope-token, narrowed to characters that are safe in a URL path segment. */
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.:\\-]{1,64}");
+    /**
+     * RFC 6749 §3.3 scope-token, narrowed to characters that are safe in a URL path segment, and not dots alone (a
+     * client would read {@code /v1/admin/scopes/..} as a path step and never reach it).
+     */
+    private static final Pattern NAME = Pattern.compile("(?!\\.+$)[A-Za-z0-9_.:\\-]{1,64}");
 
     private static final Pattern CLAIM = Pattern.compile("[A-Za-z0-9_.:\\-]{1,64}");
 

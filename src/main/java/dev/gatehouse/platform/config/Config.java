@@ -185,8 +185,14 @@ public record Config(
             };
         }
 
+        /** A switch documented as {@code on} / {@code off} (true/false, yes/no and 1/0 are taken too). */
         boolean onOff(String name, boolean dflt) {
-            return bool(name, dflt);
+            try {
+                return bool(name, dflt);
+            } catch (ConfigException e) {
+                throw new ConfigException(
+                        name, "must be on or off, got '" + opt(name).orElse("") + "'");
+            }
         }
 
         <E extends Enum<E>> E oneOf(String name, Class<E> type, E dflt) {

@@ -45,6 +45,7 @@ public final class Web {
      * headers; 429 with Retry-After when a bucket is empty.
      */
     public void limit(Context ctx, RateLimiter.Rule rule, String... accountKeys) {
+        if (!limiter.enabled()) return; // GATEHOUSE_RATE_LIMITS=off: no limits, so no headers that promise one
         String[] keys = new String[accountKeys.length + 1];
         keys[0] = "ip:" + ctx.ip();
         for (int i = 0; i < accountKeys.length; i++) keys[i + 1] = "acct:" + accountKeys[i];
