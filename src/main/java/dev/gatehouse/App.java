@@ -291,7 +291,7 @@ public final class App implements AutoCloseable {
                 accounts, sso, web, secrets, https, loginCsrf, ssoCookie, signedIn));
         groups.add(new dev.gatehouse.login.LoginMfaRoutes(
                 sso, mfa, web, secrets, loginCsrf, ssoCookie, authorize::redirectTarget, signedIn));
-        groups.add(new dev.gatehouse.oauth.authorize.ParRoutes(authorize, clients, web));
+        groups.add(new dev.gatehouse.oauth.authorize.ParRoutes(authorize, clients, web, dpop, config.issuer()));
         groups.add(new dev.gatehouse.oauth.authorize.ConsentRoutes(
                 authorize, authorizeRoutes, consent, scopes, sso, web, secrets, ssoCookie, https));
         groups.add(new dev.gatehouse.oauth.device.DeviceRoutes(

@@ -325,6 +325,120 @@ class DpopTest {
         return new Signed(client, response.toSuccessResponse().getTokens());
     }
 
+    /** A new user's code for an authorization request, through the hosted pages of a fresh browser. */
+    static AuthorizationCode codeFor(URI authorizationRequest) throws Exception {
+        String email = "u" + System.nanoTime() + "@example.com";
+        server.register(email, PASSWORD);
+        var b = new Browser(server.base);
+        var r = b.follow(b.get(authorizationRequest));
+        if (r.statusCode() == 200 && r.body().contains("name=\"password\"")) r = b.signIn(r, email, PASSWORD);
+        if (r.statusCode() == 200 && r.body().contains("name=\"decision\"")) r = b.consent(r, "allow");
+        assertThat(r.statusCode()).as(r.body()).isIn(302, 303);
+        return AuthorizationResponse.parse(Browser.location(r))
+                .toSuccessResponse()
+                .getAuthorizationCode();
+    }
+
+    static AuthenticationRequest.Builder authorization(ClientID client, CodeVerifier verifier) {
+        return new AuthenticationRequest.Builder(ResponseType.CODE, new Scope("openid", "email"), client, CALLBACK)
+                .endpointURI(URI.create(server.base + "/oauth2/authorize"))
+                .state(new State())
+                .nonce(new Nonce())
+                .codeChallenge(verifier, CodeChallengeMethod.S256);
+    }
+
+    static HTTPResponse redeem(ClientID client, AuthorizationCode code, CodeVerifier verifier, SignedJWT proof)
+            throws Exception {
+        return send(new TokenRequest(tokenUri, client, new AuthorizationCodeGrant(code, CALLBACK, verifier)), proof);
+    }
+
+    @Test
+    void whenTheAuthorizationRequestNamesADpopKey_thenOnlyAProofOfThatKeyRedeemsTheCode() throws Exception {
+        // RFC 9449 §10: dpop_jkt binds the code; a stolen code is no use without the key.
+        ClientID client = publicClient();
+        var otherKey = new ECKeyGenerator(Curve.P_256).generate();
+        var others = new DefaultDPoPProofFactory(otherKey, JWSAlgorithm.ES256);
+        SignedJWT[] attempts = {null, others.createDPoPJWT("POST", tokenUri)};
+        for (SignedJWT proof : attempts) {
+            var verifier = new CodeVerifier();
+            var code = codeFor(authorization(client, verifier)
+                    .customParameter("dpop_jkt", jkt(key))
+                    .build()
+                    .toURI());
+            assertTokenError(redeem(client, code, verifier, proof), "invalid_dpop_proof", "DPoP");
+        }
+        var verifier = new CodeVerifier();
+        var code = codeFor(authorization(client, verifier)
+                .customParameter("dpop_jkt", jkt(key))
+                .build()
+                .toURI());
+        var ok = TokenResponse.parse(redeem(client, code, verifier, proofs.createDPoPJWT("POST", tokenUri)));
+        assertThat(ok.indicatesSuccess()).isTrue();
+        assertThat(ok.toSuccessResponse().getTokens().getAccessToken().getType())
+                .isEqualTo(AccessTokenType.DPOP);
+
+        // A value that is no thumbprint is refused at the authorization endpoint, back to the client.
+        var b = new Browser(server.base);
+        var malformed = b.get(authorization(client, new CodeVerifier())
+                .customParameter("dpop_jkt", "not a thumbprint")
+                .build()
+                .toURI());
+        assertThat(malformed.statusCode()).isIn(302, 303);
+        var error = AuthorizationResponse.parse(Browser.location(malformed)).toErrorResponse();
+        assertThat(error.getErrorObject().getCode()).isEqualTo("invalid_request");
+        assertThat(error.getErrorObject().getDescription()).contains("dpop_jkt");
+    }
+
+    static HTTPResponse push(ClientID client, CodeVerifier verifier, SignedJWT proof, String dpopJkt) throws Exception {
+        var request = authorization(client, verifier);
+        if (dpopJkt != null) request.customParameter("dpop_jkt", dpopJkt);
+        var http = new com.nimbusds.oauth2.sdk.PushedAuthorizationRequest(
+                        URI.create(server.base + "/oauth2/par"), request.build())
+                .toHTTPRequest();
+        if (proof != null) http.setDPoP(proof);
+        return http.send();
+    }
+
+    static AuthorizationCode codeForPushed(ClientID client, HTTPResponse pushed) throws Exception {
+        assertThat(pushed.getStatusCode()).as(pushed.getBody()).isEqualTo(201);
+        var requestUri = com.nimbusds.oauth2.sdk.PushedAuthorizationResponse.parse(pushed)
+                .toSuccessResponse()
+                .getRequestURI();
+        return codeFor(new com.nimbusds.oauth2.sdk.AuthorizationRequest.Builder(requestUri, client)
+                .endpointURI(URI.create(server.base + "/oauth2/authorize"))
+                .build()
+                .toURI());
+    }
+
+    @Test
+    void whenAPushedRequestCarriesAProof_thenTheCodeIsBoundToItsKey() throws Exception {
+        // RFC 9449 §10.1: a DPoP proof at the PAR endpoint binds the code as dpop_jkt would.
+        ClientID client = publicClient();
+        URI par = URI.create(server.base + "/oauth2/par");
+        var others = new DefaultDPoPProofFactory(new ECKeyGenerator(Curve.P_256).generate(), JWSAlgorithm.ES256);
+
+        var verifier = new CodeVerifier();
+        var code = codeForPushed(client, push(client, verifier, proofs.createDPoPJWT("POST", par), null));
+        assertTokenError(
+                redeem(client, code, verifier, others.createDPoPJWT("POST", tokenUri)), "invalid_dpop_proof", "key");
+
+        verifier = new CodeVerifier();
+        code = codeForPushed(client, push(client, verifier, proofs.createDPoPJWT("POST", par), jkt(key)));
+        var ok = TokenResponse.parse(redeem(client, code, verifier, proofs.createDPoPJWT("POST", tokenUri)));
+        assertThat(ok.indicatesSuccess()).isTrue();
+
+        // A proof for another endpoint, and a dpop_jkt naming another key than the proof's, are refused.
+        assertTokenError(
+                push(client, new CodeVerifier(), proofs.createDPoPJWT("POST", tokenUri), null),
+                "invalid_dpop_proof",
+                "htu");
+        var otherKey = new ECKeyGenerator(Curve.P_256).generate();
+        assertTokenError(
+                push(client, new CodeVerifier(), proofs.createDPoPJWT("POST", par), jkt(otherKey)),
+                "invalid_dpop_proof",
+                "dpop_jkt");
+    }
+
     static HTTPResponse userinfo(AccessToken token, SignedJWT proof) throws Exception {
         var http = new UserInfoRequest(userinfoUri, token).toHTTPRequest();
         if (proof != null) http.setDPoP(proof);

@@ -11,7 +11,7 @@ import java.util.UUID;
  * redirectUri} is where the code went; {@code redirectUriNamed} whether the authorization request named it (it may be
  * left out when the client registered one), which decides whether the token request must name it too (RFC 6749
  * §4.1.3). {@code amr} are the RFC 8176 authentication methods of the sign-in it was issued in, for the ID tokens
- * issued from it.
+ * issued from it. {@code dpopJkt} is the thumbprint of the DPoP key the request bound the code to (RFC 9449 §10).
  */
 public record AuthorizationCode(
         String clientId,
@@ -26,9 +26,42 @@ public record AuthorizationCode(
         Instant expiresAt,
         Optional<Instant> usedAt,
         Optional<UUID> sessionId,
-        List<String> amr) {
+        List<String> amr,
+        Optional<String> dpopJkt) {
     public AuthorizationCode {
         amr = List.copyOf(amr);
+    }
+
+    /** A grant not bound to a DPoP key. */
+    public AuthorizationCode(
+            String clientId,
+            UUID userId,
+            String redirectUri,
+            boolean redirectUriNamed,
+            String codeChallenge,
+            Set<String> scope,
+            List<String> resources,
+            Optional<String> nonce,
+            Instant authTime,
+            Instant expiresAt,
+            Optional<Instant> usedAt,
+            Optional<UUID> sessionId,
+            List<String> amr) {
+        this(
+                clientId,
+                userId,
+                redirectUri,
+                redirectUriNamed,
+                codeChallenge,
+                scope,
+                resources,
+                nonce,
+                authTime,
+                expiresAt,
+                usedAt,
+                sessionId,
+                amr,
+                Optional.empty());
     }
 
     /** A grant from a password-only sign-in, for a request that named its redirect URI. */

@@ -55,6 +55,9 @@ public final class AuthorizeService {
 
     private static final Pattern PKCE_VALUE = Pattern.compile("[A-Za-z0-9\\-._~]{43,128}");
 
+    /** A base64url SHA-256 JWK thumbprint (RFC 7638), as {@code dpop_jkt} carries it. */
+    private static final Pattern JKT = Pattern.compile("[A-Za-z0-9_-]{43}");
+
     /** A checked authorization request, ready for a signed-in user. */
     public record Request(
             OAuthClient client,
@@ -74,7 +77,8 @@ public final class AuthorizeService {
             Optional<String> uiLocales,
             List<String> acrValues,
             Optional<String> pushedHash,
-            Interaction interaction) {}
+            Interaction interaction,
+            Optional<String> dpopJkt) {}
 
     /**
      * Reads an {@code id_token_hint}: an ID token this server issued (an expired one too, OIDC Core §3.1.2.1), its
@@ -526,6 +530,11 @@ public final class AuthorizeService {
         }
         if (challenge.length() != 43 || !PKCE_VALUE.matcher(challenge).matches())
             throw new Refusal(OAuth2Error.INVALID_REQUEST, "code_challenge is malformed", s, rm);
+        // RFC 9449 §10: the code is bound to this DPoP key; the token request must prove possession of it.
+        String dpopJkt = single(params, "dpop_jkt");
+        if (dpopJkt != null && !JKT.matcher(dpopJkt).matches())
+            throw new Refusal(
+                    OAuth2Error.INVALID_REQUEST, "dpop_jkt must be a base64url SHA-256 JWK thumbprint", s, rm);
         String scopeParam = single(params, "scope");
         Set<String> scope = scopes.forUser(
                         client,
@@ -613,7 +622,8 @@ public final class AuthorizeService {
                 uiLocales,
                 acrValues,
                 pushedHash,
-                interaction);
+                interaction,
+                Optional.ofNullable(dpopJkt));
     }
 
     private static final Set<String> PROMPTS = Set.of("none", "login", "consent", "select_account");
@@ -738,7 +748,8 @@ public final class AuthorizeService {
                 now.plus(CODE_TTL),
                 Optional.empty(),
                 plannedSession,
-                amr);
+                amr,
+                r.dpopJkt());
         // A plain code commits asynchronously (ADR 0020): a database crash within ~200 ms loses it, and its redemption
         // then fails with invalid_grant. Not so when a pushed request is spent here (single use) or an ID token leaves
         // with the code (hybrid): those must not outlive a lost record.
@@ -805,6 +816,7 @@ public final class AuthorizeService {
             Optional<String> redirectUri,
             Optional<String> verifier,
             List<String> resources,
+            Optional<String> dpopJkt,
             RequestInfo info) {
         if (code == null || !code.startsWith("ac_") || code.length() > 100)
             throw OAuthError.invalidGrant("invalid code");
@@ -839,6 +851,14 @@ public final class AuthorizeService {
                 return new Redemption.Refused("redirect_uri does not match the authorization request");
             if (verifier.isEmpty() || !pkceMatches(verifier.get(), g.codeChallenge()))
                 return new Redemption.Refused("code_verifier does not match the code_challenge");
+            // RFC 9449 §10: a code bound to a DPoP key goes only to a request proving possession of that key.
+            if (g.dpopJkt().isPresent() && !g.dpopJkt().equals(dpopJkt))
+                return new Redemption.Refused(new OAuthError(
+                        400,
+                        "invalid_dpop_proof",
+                        dpopJkt.isEmpty()
+                                ? "the code is bound to a DPoP key: send a DPoP proof made with it"
+                                : "the DPoP proof's key is not the one the code is bound to"));
             // RFC 8707 §2.2: a resource the user did not grant; refused before a session opens for tokens never sent.
             for (String r : resources) {
                 if (!g.resources().contains(r))

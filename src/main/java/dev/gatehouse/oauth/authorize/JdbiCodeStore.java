@@ -16,7 +16,7 @@ import org.jdbi.v3.core.statement.StatementContext;
 /** Authorization codes, keyed by the SHA-256 of the code (the code itself is never stored). */
 public final class JdbiCodeStore {
     private static final String COLUMNS = "client_id, user_id, redirect_uri, redirect_uri_named, code_challenge, scope,"
-            + " resource, nonce, auth_time, expires_at, used_at, session_id, amr";
+            + " resource, nonce, auth_time, expires_at, used_at, session_id, amr, dpop_jkt";
     private static final String[] COLUMN_NAMES = COLUMNS.split(", ?");
 
     /**
@@ -27,7 +27,7 @@ public final class JdbiCodeStore {
         Writes.later(
                 h,
                 "INSERT INTO authorization_codes (code_hash, created_at, sso_session_id, " + COLUMNS
-                        + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)",
+                        + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)",
                 codeHash,
                 now,
                 ssoSessionId.orElse(null),
@@ -42,7 +42,8 @@ public final class JdbiCodeStore {
                 c.authTime(),
                 c.expiresAt(),
                 c.sessionId().orElse(null),
-                String.join(" ", c.amr()));
+                String.join(" ", c.amr()),
+                c.dpopJkt().orElse(null));
     }
 
     /**
@@ -125,6 +126,7 @@ public final class JdbiCodeStore {
                 rs.getObject("expires_at", OffsetDateTime.class).toInstant(),
                 Optional.ofNullable(used).map(OffsetDateTime::toInstant),
                 Optional.ofNullable(rs.getObject("session_id", UUID.class)),
-                List.of(rs.getString("amr").split(" ")));
+                List.of(rs.getString("amr").split(" ")),
+                Optional.ofNullable(rs.getString("dpop_jkt")));
     }
 }

@@ -7,23 +7,35 @@ import dev.gatehouse.platform.http.Api;
 import dev.gatehouse.platform.http.RouteGroup;
 import dev.gatehouse.platform.http.Web;
 import io.javalin.http.Context;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * {@code /oauth2/par}: pushed authorization requests (RFC 9126). The client authenticates exactly as at the token
  * endpoint; the request is validated in full before it is stored, and the answer is a single-use request_uri. Like the
  * token endpoint, it answers CORS preflights, and its answers are readable by the origins of the client's redirect
- * URIs (ADR 0017).
+ * URIs (ADR 0017). A DPoP proof sent with the push binds the code to its key, as {@code dpop_jkt} does (RFC 9449
+ * §10.1); both together must name the same key.
  */
 public final class ParRoutes implements RouteGroup {
     private final AuthorizeService authorize;
     private final ClientService clients;
     private final Web web;
+    private final dev.gatehouse.tokens.DpopProofs dpop;
+    private final String parUrl;
 
-    public ParRoutes(AuthorizeService authorize, ClientService clients, Web web) {
+    public ParRoutes(
+            AuthorizeService authorize,
+            ClientService clients,
+            Web web,
+            dev.gatehouse.tokens.DpopProofs dpop,
+            String issuer) {
         this.authorize = authorize;
         this.clients = clients;
         this.web = web;
+        this.dpop = dpop;
+        this.parUrl = issuer + "/oauth2/par";
     }
 
     @Override
@@ -48,8 +60,29 @@ public final class ParRoutes implements RouteGroup {
         // ADR 0017: a browser-based client pushing from the origin of its redirect URIs reads the answer, refusals too.
         clients.cors(ctx.header("Origin"), ctx.header("Authorization"), params).forEach(ctx::header);
         var client = clients.authenticate(ClientAuthParser.parse(ctx.header("Authorization"), params));
-        var body = authorize.push(client, params, web.info(ctx));
+        var body = authorize.push(client, boundToProofKey(ctx, params), web.info(ctx));
         ctx.header("Cache-Control", "no-store");
         web.json(ctx, 201, body);
+    }
+
+    /**
+     * RFC 9449 §10.1: the form with {@code dpop_jkt} set to the key of the request's DPoP proof, when it has one; a
+     * proof that is not valid, or a {@code dpop_jkt} naming another key, is refused ({@code invalid_dpop_proof}).
+     */
+    private Map<String, List<String>> boundToProofKey(Context ctx, Map<String, List<String>> params) {
+        var proofs = java.util.Collections.list(ctx.req().getHeaders("DPoP"));
+        if (proofs.isEmpty()) return params;
+        String jkt;
+        try {
+            jkt = dpop.verify(proofs, "POST", parUrl, java.util.Optional.empty());
+        } catch (dev.gatehouse.tokens.DpopProofs.Invalid e) {
+            throw new OAuthError(400, "invalid_dpop_proof", e.getMessage());
+        }
+        List<String> named = params.get("dpop_jkt");
+        if (named != null && !named.equals(List.of(jkt)))
+            throw new OAuthError(400, "invalid_dpop_proof", "dpop_jkt does not name the key of the DPoP proof");
+        var bound = new java.util.LinkedHashMap<>(params);
+        bound.put("dpop_jkt", List.of(jkt));
+        return bound;
     }
 }

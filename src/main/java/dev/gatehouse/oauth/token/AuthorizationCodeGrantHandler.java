@@ -31,6 +31,7 @@ public final class AuthorizationCodeGrantHandler implements GrantHandler {
                 call.param("redirect_uri"),
                 call.param("code_verifier"),
                 call.resources(),
+                call.dpopJkt(),
                 call.info());
         var code = redeemed.grant();
         var grant = new UserTokens.Grant(

@@ -92,6 +92,30 @@ class CodeStoreContractTest {
     }
 
     @Test
+    void whenBoundToADpopKey_thenItsThumbprintComesBack() {
+        var c = code(database.insertUser("c" + UUID.randomUUID() + "@example.com"), T0.plusSeconds(60));
+        var bound = new AuthorizationCode(
+                c.clientId(),
+                c.userId(),
+                c.redirectUri(),
+                c.redirectUriNamed(),
+                c.codeChallenge(),
+                c.scope(),
+                c.resources(),
+                c.nonce(),
+                c.authTime(),
+                c.expiresAt(),
+                c.usedAt(),
+                c.sessionId(),
+                c.amr(),
+                Optional.of("0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"));
+        String hash = insert(bound);
+
+        assertThat(byHash(hash)).contains(bound);
+        assertThat(byHash(insert(c)).orElseThrow().dpopJkt()).isEmpty();
+    }
+
+    @Test
     void whenNoNonceNoResourceNoScopeAndNoNamedRedirect_thenEmptiesComeBack() {
         UUID user = database.insertUser("c" + UUID.randomUUID() + "@example.com");
         var c = new AuthorizationCode(
