@@ -75,6 +75,14 @@ public final class LoginMfaRoutes implements RouteGroup {
                         403,
                         "HTML page: the CSRF token did not match, or the browser called the post cross-site; start again")
                 .returns(429, "HTML form: too many attempts (Retry-After)");
+        api.post("/login/mfa/setup", this::setup)
+                .tag("pages")
+                .summary("Hosted sign-in, second step of an account that must first set up an authenticator app"
+                        + " (GATEHOUSE_MFA_REQUIRED)")
+                .returns(200, "HTML page: the QR code and key of a new TOTP secret, and the form for its first code")
+                .returns(400, "HTML page: the sign-in expired; start again")
+                .returns(403, "HTML page: the CSRF token did not match; start again")
+                .returns(429, "HTML page: too many attempts (Retry-After)");
         api.get("/login/mfa/step-up", this::stepUp)
                 .tag("pages")
                 .summary("Hosted step-up: the signed-in browser gives a second factor a client asked for (acr_values)")
@@ -136,6 +144,10 @@ public final class LoginMfaRoutes implements RouteGroup {
             String selected,
             String noticeKey,
             URI formTarget) {
+        if (methods.contains(SsoService.TOTP_SETUP)) {
+            renderEnrolment(ctx, status, csrf, returnTo, mfaToken, null, errorKey, formTarget);
+            return;
+        }
         var t = Messages.of(ctx);
         String chosen = selected != null && methods.contains(selected)
                 ? selected
@@ -210,6 +222,82 @@ public final class LoginMfaRoutes implements RouteGroup {
         else Html.send(ctx, status, Html.page(t, t.get("login.mfa.title"), body), formTarget, nonce);
     }
 
+    /**
+     * The second step of an account that policy holds back until it has a factor: first a button that starts the set-up
+     * ({@code setup} null), then the new secret's QR code and key with the form for its first code, which turns TOTP on
+     * and completes the sign-in ({@link MfaService#totpCheck}).
+     */
+    static void renderEnrolment(
+            Context ctx,
+            int status,
+            String csrf,
+            String returnTo,
+            String mfaToken,
+            MfaService.Setup setup,
+            String errorKey,
+            URI formTarget) {
+        var t = Messages.of(ctx);
+        String hidden = "<input type=\"hidden\" name=\"csrf\" value=\"" + Html.escape(csrf) + "\">\n"
+                + "<input type=\"hidden\" name=\"return_to\" value=\"" + Html.escape(returnTo == null ? "" : returnTo)
+                + "\">\n"
+                + "<input type=\"hidden\" name=\"mfa_token\" value=\"" + Html.escape(mfaToken) + "\">\n"
+                + "<input type=\"hidden\" name=\"methods\" value=\"" + SsoService.TOTP_SETUP + "\">\n"
+                + "<input type=\"hidden\" name=\"ui_locales\" value=\"" + Html.escape(Messages.uiLocales(ctx))
+                + "\">\n";
+        String form = setup == null
+                ? "<form method=\"post\" action=\"/login/mfa/setup\">\n" + hidden + "<button type=\"submit\">"
+                        + t.html("login.mfa.setup.start") + "</button>\n</form>\n"
+                : "<p>" + t.html("login.mfa.setup.scan") + "</p>\n"
+                        + "<p><img src=\"" + Html.escape(setup.qrCode()) + "\" alt=\""
+                        + t.html("login.mfa.setup.qr_alt") + "\" width=\"220\" height=\"220\"></p>\n"
+                        + "<p>" + t.html("login.mfa.setup.key") + " <code>" + Html.escape(spaced(setup.secret()))
+                        + "</code></p>\n"
+                        + "<form method=\"post\" action=\"/login/mfa\">\n" + hidden
+                        + "<input type=\"hidden\" name=\"method\" value=\"totp\">\n"
+                        + "<label for=\"code\">" + t.html("login.mfa.setup.code") + "</label>\n"
+                        + "<input id=\"code\" name=\"code\" autocomplete=\"one-time-code\" inputmode=\"numeric\""
+                        + " required autofocus" + (errorKey == null ? "" : " aria-invalid=\"true\"") + ">\n"
+                        + "<button type=\"submit\">" + t.html("login.mfa.submit") + "</button>\n</form>\n";
+        String body = (errorKey == null ? "" : Html.alert(t.get(errorKey))) + "<p>" + t.html("login.mfa.setup.intro")
+                + "</p>\n" + form;
+        ctx.header("Cache-Control", "no-store");
+        Html.sendWithInlineImages(ctx, status, Html.page(t, t.get("login.mfa.title"), body), formTarget);
+    }
+
+    /** A base32 key in groups of four, easier to type. */
+    private static String spaced(String key) {
+        return key.replaceAll("(.{4})(?!$)", "$1 ");
+    }
+
+    /** Starts the set-up of an account's first factor (the button of {@link #renderEnrolment}). */
+    private void setup(Context ctx) {
+        String returnTo = LoginRoutes.safeReturn(ctx.formParam("return_to"));
+        String presented = csrf.checked(ctx);
+        String mfaToken = ctx.formParam("mfa_token");
+        if (presented == null || mfaToken == null) {
+            startOver(ctx, returnTo, 403, "login.error.expired");
+            return;
+        }
+        URI target = returnTo == null ? null : redirectTarget.apply(returnTo).orElse(null);
+        try {
+            web.limit(ctx, LOGIN_MFA);
+        } catch (Problem p) {
+            if (p.status() != 429) throw p;
+            p.headers().forEach(ctx::header); // Retry-After
+            renderEnrolment(ctx, 429, presented, returnTo, mfaToken, null, "login.error.too_many", target);
+            return;
+        }
+        MfaService.Setup setup;
+        try {
+            // The page again (a reload, the back button): the same secret, not a new one the app has not seen.
+            setup = mfa.setupOfPending(mfaToken).orElseGet(() -> mfa.setupDuringLogin(mfaToken, web.info(ctx)));
+        } catch (Problem p) {
+            startOver(ctx, returnTo, 400, "login.mfa.error.start_over");
+            return;
+        }
+        renderEnrolment(ctx, 200, presented, returnTo, mfaToken, setup, null, target);
+    }
+
     private void submit(Context ctx) {
         String returnTo = LoginRoutes.safeReturn(ctx.formParam("return_to"));
         String presented = csrf.checked(ctx);
@@ -230,29 +318,33 @@ public final class LoginMfaRoutes implements RouteGroup {
             render(ctx, 429, presented, returnTo, mfaToken, methods, "login.error.too_many", target);
             return;
         }
-        if (method == null || !CODE_METHODS.contains(method)) method = "totp";
+        boolean enrolling = methods.contains(SsoService.TOTP_SETUP);
+        if (method == null || !CODE_METHODS.contains(method) || enrolling) method = "totp";
         if (ctx.formParam("send_email") != null) {
             sendEmail(ctx, presented, returnTo, mfaToken, methods, target);
             return;
         }
+        var info = web.info(ctx);
         if (code == null || code.isBlank() || code.length() > 40) {
-            render(ctx, 400, presented, returnTo, mfaToken, methods, "login.mfa.error.empty", target);
+            if (enrolling) wrongEnrolmentCode(ctx, presented, returnTo, mfaToken, "login.mfa.error.empty", target);
+            else render(ctx, 400, presented, returnTo, mfaToken, methods, "login.mfa.error.empty", target);
             return;
         }
-        var info = web.info(ctx);
         var current = sso.findToEnd(ssoCookie.read(ctx));
         SsoService.LoginOutcome.SignedIn s;
         try {
             s = mfa.complete(
                     mfaToken,
                     method,
-                    mfa.codeCheck(method, mfaToken, code.trim()),
+                    enrolling ? mfa.totpCheck(code.trim(), info) : mfa.codeCheck(method, mfaToken, code.trim()),
                     (h, user, login, m) -> sso.complete(h, user.id(), login.firstMethod() + "+" + m, current, info),
                     info);
         } catch (Problem p) {
             if (p.status() == 429) {
                 p.headers().forEach(ctx::header); // Retry-After: the account's attempts (MfaService.ACCOUNT_ATTEMPTS)
                 render(ctx, 429, presented, returnTo, mfaToken, methods, "login.error.too_many", method, null, target);
+            } else if (p.code().equals("invalid_mfa_code") && enrolling) {
+                wrongEnrolmentCode(ctx, presented, returnTo, mfaToken, "login.mfa.error.wrong", target);
             } else if (p.code().equals("invalid_mfa_code")) {
                 render(ctx, 400, presented, returnTo, mfaToken, methods, "login.mfa.error.wrong", method, null, target);
             } else {
@@ -261,6 +353,14 @@ public final class LoginMfaRoutes implements RouteGroup {
             return;
         }
         signedIn.send(ctx, s, current, returnTo);
+    }
+
+    /** The set-up page again, with its secret, after a missing or wrong first code. */
+    private void wrongEnrolmentCode(
+            Context ctx, String csrf, String returnTo, String mfaToken, String errorKey, URI target) {
+        var setup = mfa.setupOfPending(mfaToken);
+        if (setup.isEmpty()) startOver(ctx, returnTo, 400, "login.mfa.error.start_over");
+        else renderEnrolment(ctx, 400, csrf, returnTo, mfaToken, setup.get(), errorKey, target);
     }
 
     /** Mails a code for the pending login (the form's "send" button) and shows the form again with email chosen. */
@@ -297,7 +397,7 @@ public final class LoginMfaRoutes implements RouteGroup {
     private static List<String> methodsOf(String field) {
         if (field == null || field.length() > 200) return List.of("totp");
         return List.of(field.split(",")).stream()
-                .filter(HOSTED_METHODS::contains)
+                .filter(m -> HOSTED_METHODS.contains(m) || m.equals(SsoService.TOTP_SETUP))
                 .toList();
     }
 

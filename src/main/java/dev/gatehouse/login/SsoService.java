@@ -31,6 +31,18 @@ public final class SsoService {
         record MfaRequired(String mfaToken, java.util.List<String> methods) implements LoginOutcome {}
     }
 
+    /**
+     * The hosted second step of a pending sign-in: its methods, or only {@link #TOTP_SETUP} when policy
+     * ({@code GATEHOUSE_MFA_REQUIRED}) holds back an account that has no factor yet, which enrols one there.
+     */
+    private static LoginOutcome.MfaRequired required(dev.gatehouse.auth.SecondFactor.MfaRequired pending) {
+        return new LoginOutcome.MfaRequired(
+                pending.mfaToken(), pending.setupRequired() ? java.util.List.of(TOTP_SETUP) : pending.methods());
+    }
+
+    /** The hosted second step's pseudo-method of an account that must first set up an authenticator app. */
+    static final String TOTP_SETUP = "totp_setup";
+
     /** The second factors the hosted second step offers. */
     static final java.util.List<String> HOSTED_METHODS = java.util.List.of("totp", "email", "backup_code", "webauthn");
 
@@ -98,9 +110,7 @@ public final class SsoService {
         // session (a code redeemed, a second factor spent) commits durably, and that makes this commit durable too.
         return db.inTransaction(Database.Commit.ASYNC, h -> {
             var pending = secondFactor.challenge(h, user, deviceId, "password", info);
-            if (pending.isPresent())
-                return new LoginOutcome.MfaRequired(
-                        pending.get().mfaToken(), pending.get().methods());
+            if (pending.isPresent()) return required(pending.get());
             return complete(h, user.id(), "password", current, info);
         });
     }
@@ -118,9 +128,7 @@ public final class SsoService {
             return db.inTransaction(h -> {
                 var user = accounts.redeemMagicLink(h, token, accounts.registrationEnabled(), info);
                 var pending = secondFactor.challenge(h, user, deviceId, "magic_link", info);
-                if (pending.isPresent())
-                    return new LoginOutcome.MfaRequired(
-                            pending.get().mfaToken(), pending.get().methods());
+                if (pending.isPresent()) return required(pending.get());
                 return complete(h, user.id(), "magic_link", current, info);
             });
         } catch (dev.gatehouse.platform.http.Problem p) {

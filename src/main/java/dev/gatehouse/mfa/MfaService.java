@@ -227,33 +227,42 @@ public final class MfaService {
     }
 
     public AuthService.SignedIn completeWithTotp(String mfaToken, String code, RequestInfo info) {
-        return complete(
-                mfaToken,
-                "totp",
-                (h, login) -> {
-                    if (!login.setupRequired()) return totpMatches(h, login.userId(), code, true);
-                    var f = store.lockFactors(h, login.userId(), clock.instant());
-                    if (f.totpEnabled() || f.totpSecret() == null) return false;
-                    if (!totpMatches(h, login.userId(), code, false)) return false;
-                    var spent = store.factors(h, login.userId());
-                    store.save(
-                            h,
-                            new JdbiMfaStore.Factors(
-                                    login.userId(),
-                                    spent.totpSecret(),
-                                    true,
-                                    spent.totpLastStep(),
-                                    spent.emailEnabled(),
-                                    "totp"),
-                            clock.instant());
-                    audit.record(
-                            h,
-                            AuditEvent.success("mfa.enabled", login.userId())
-                                    .details(Map.of("method", "totp", "during_login", true)),
-                            info);
-                    return true;
-                },
-                info);
+        return complete(mfaToken, "totp", totpCheck(code, info), info);
+    }
+
+    /**
+     * The check of a TOTP code, which for a sign-in that policy holds back for a first factor ({@link
+     * #setupDuringLogin}) also turns the new TOTP on.
+     */
+    public FactorCheck totpCheck(String code, RequestInfo info) {
+        return (h, login) -> {
+            if (!login.setupRequired()) return totpMatches(h, login.userId(), code, true);
+            var f = store.lockFactors(h, login.userId(), clock.instant());
+            if (f.totpEnabled() || f.totpSecret() == null) return false;
+            if (!totpMatches(h, login.userId(), code, false)) return false;
+            var spent = store.factors(h, login.userId());
+            store.save(
+                    h,
+                    new JdbiMfaStore.Factors(
+                            login.userId(),
+                            spent.totpSecret(),
+                            true,
+                            spent.totpLastStep(),
+                            spent.emailEnabled(),
+                            "totp"),
+                    clock.instant());
+            audit.record(
+                    h,
+                    AuditEvent.success("mfa.enabled", login.userId())
+                            .details(Map.of("method", "totp", "during_login", true)),
+                    info);
+            return true;
+        };
+    }
+
+    /** The TOTP set-up of a pending sign-in that enrols its first factor, once started; empty otherwise. */
+    public Optional<Setup> setupOfPending(String mfaToken) {
+        return pending(mfaToken).filter(PendingLogin::setupRequired).flatMap(l -> pendingTotpSetup(l.userId()));
     }
 
     /**

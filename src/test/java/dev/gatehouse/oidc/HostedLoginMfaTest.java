@@ -182,4 +182,94 @@ class HostedLoginMfaTest {
                         .statusCode())
                 .isEqualTo(303);
     }
+
+    @Test
+    void whenPolicyRequiresASecondFactorAndTheAccountHasNone_thenTheSecondStepSetsUpAnAuthenticatorApp()
+            throws Exception {
+        try (var strict = TestServer.start(java.util.Map.of("GATEHOUSE_MFA_REQUIRED", "true"))) {
+            // The administrator enrols first too (through the API), to register the client.
+            String adminMfa = strict.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD)
+                    .text("mfa_token");
+            String adminSecret = strict.http
+                    .post("/v1/auth/login/mfa/setup", dev.gatehouse.testkit.HttpJson.map("mfa_token", adminMfa))
+                    .text("secret");
+            String admin = strict.http
+                    .post(
+                            "/v1/auth/login/mfa",
+                            dev.gatehouse.testkit.HttpJson.map(
+                                    "mfa_token", adminMfa, "code", TotpCodes.at(adminSecret, strict.clock.instant())))
+                    .json()
+                    .path("tokens")
+                    .path("access_token")
+                    .asText();
+            strict.clock.advance(java.time.Duration.ofSeconds(30));
+            var r = strict.registerClientAs(
+                    admin, TestServer.webClient("strict app", CALLBACK, "openid email", "authorization_code"));
+            var strictClient = new ClientID(r.text("client_id"));
+            String email = new TestAccounts(strict).registered("hosted-enrol");
+            var b = new Browser(strict.base);
+            URI request = new AuthenticationRequest.Builder(
+                            ResponseType.CODE, new Scope("openid", "email"), strictClient, CALLBACK)
+                    .endpointURI(URI.create(strict.base + "/oauth2/authorize"))
+                    .state(new State())
+                    .nonce(new Nonce())
+                    .codeChallenge(new CodeVerifier(), CodeChallengeMethod.S256)
+                    .build()
+                    .toURI();
+
+            // The second step offers the set-up, not a code field no code could pass.
+            var step = b.signIn(b.follow(b.get(request)), email, PASSWORD);
+            assertThat(step.statusCode()).as(step.body()).isEqualTo(200);
+            assertThat(step.body()).contains("action=\"/login/mfa/setup\"").doesNotContain("name=\"code\"");
+            assertThat(hasSsoCookie(b)).isFalse();
+
+            var setup = b.post(
+                    URI.create(strict.base + "/login/mfa/setup"),
+                    Map.of(
+                            "csrf", Browser.hidden(step.body(), "csrf"),
+                            "return_to", Browser.hidden(step.body(), "return_to"),
+                            "mfa_token", Browser.hidden(step.body(), "mfa_token"),
+                            "methods", Browser.hidden(step.body(), "methods")));
+            assertThat(setup.statusCode()).as(setup.body()).isEqualTo(200);
+            assertThat(setup.body()).contains("<img src=\"data:image/svg+xml").contains("name=\"code\"");
+            assertThat(setup.headers().firstValue("Content-Security-Policy"))
+                    .hasValueSatisfying(
+                            csp -> assertThat(csp).contains("img-src data:").contains("default-src 'none'"));
+            var key =
+                    java.util.regex.Pattern.compile("<code>([A-Z2-7 ]+)</code>").matcher(setup.body());
+            assertThat(key.find()).isTrue();
+            String secret = key.group(1).replace(" ", "");
+
+            String good = TotpCodes.at(secret, strict.clock.instant());
+            var wrong = b.post(
+                    URI.create(strict.base + "/login/mfa"),
+                    Map.of(
+                            "csrf", Browser.hidden(setup.body(), "csrf"),
+                            "return_to", Browser.hidden(setup.body(), "return_to"),
+                            "mfa_token", Browser.hidden(setup.body(), "mfa_token"),
+                            "methods", Browser.hidden(setup.body(), "methods"),
+                            "method", "totp",
+                            "code", "000000".equals(good) ? "111111" : "000000"));
+            assertThat(wrong.statusCode()).isEqualTo(400);
+            assertThat(wrong.body()).contains("The code is not correct.").contains(key.group(1));
+
+            var done = b.follow(b.post(
+                    URI.create(strict.base + "/login/mfa"),
+                    Map.of(
+                            "csrf", Browser.hidden(wrong.body(), "csrf"),
+                            "return_to", Browser.hidden(wrong.body(), "return_to"),
+                            "mfa_token", Browser.hidden(wrong.body(), "mfa_token"),
+                            "methods", Browser.hidden(wrong.body(), "methods"),
+                            "method", "totp",
+                            "code", good)));
+            if (done.statusCode() == 200 && done.body().contains("name=\"decision\"")) done = b.consent(done, "allow");
+            assertThat(done.statusCode()).as(done.body()).isIn(302, 303);
+            assertThat(AuthorizationResponse.parse(Browser.location(done)).indicatesSuccess())
+                    .isTrue();
+            assertThat(hasSsoCookie(b)).isTrue();
+            // TOTP is on now: the next sign-in asks for a code.
+            assertThat(strict.login(email, PASSWORD).json().path("methods").toString())
+                    .contains("totp");
+        }
+    }
 }

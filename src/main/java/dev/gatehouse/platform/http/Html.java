@@ -110,6 +110,16 @@ public final class Html {
         send(ctx, status, html, csp + "; script-src 'nonce-" + scriptNonce + "'; connect-src 'self'");
     }
 
+    /**
+     * Like {@link #send(Context, int, String, java.net.URI)} for a page that shows a generated image inline (a QR code
+     * as a {@code data:} URL); no other image source is allowed.
+     */
+    public static void sendWithInlineImages(Context ctx, int status, String html, java.net.URI formTarget) {
+        String source = formTarget == null ? null : sourceOf(formTarget);
+        String csp = source == null ? PAGE_CSP : PAGE_CSP.replace("form-action 'self'", "form-action 'self' " + source);
+        send(ctx, status, html, csp + "; img-src data:");
+    }
+
     private static final java.security.SecureRandom NONCES = new java.security.SecureRandom();
 
     /** A fresh CSP nonce: 128 random bits, base64url (a CSP base64-value). */
