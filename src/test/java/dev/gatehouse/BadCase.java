@@ -39,9 +39,10 @@ final class BadCase {
             }
             var props = new LinkedHashMap<String, String>();
             var required = new LinkedHashSet<String>();
-            JsonNode content = op.path("requestBody").path("content");
+            // JSON bodies only: a form endpoint's fields are sent as the form cases of BadInputs.
+            JsonNode content = op.path("requestBody").path("content").path("application/json");
             if (!content.isEmpty()) {
-                JsonNode schema = resolve(content.elements().next().path("schema"), doc);
+                JsonNode schema = resolve(content.path("schema"), doc);
                 schema.path("properties")
                         .fields()
                         .forEachRemaining(e -> props.put(e.getKey(), type(e.getValue(), doc)));

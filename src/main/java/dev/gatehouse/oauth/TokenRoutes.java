@@ -56,6 +56,68 @@ public final class TokenRoutes implements RouteGroup {
         this.web = web;
     }
 
+    private static final String FORM = "application/x-www-form-urlencoded";
+
+    /**
+     * The token request's form fields, for the OpenAPI document: each grant uses its own (RFC 6749 §4, RFC 8628 §3.4,
+     * RFC 8693 §2.1), a client authenticates with Basic, the {@code client_id}/{@code client_secret} pair or a
+     * {@code client_assertion} (RFC 7523), and {@code resource} may repeat (RFC 8707).
+     */
+    record TokenForm(
+            String grantType,
+            String code,
+            String redirectUri,
+            String codeVerifier,
+            String refreshToken,
+            String scope,
+            java.util.List<String> resource,
+            String deviceCode,
+            String subjectToken,
+            String subjectTokenType,
+            String actorToken,
+            String actorTokenType,
+            String requestedTokenType,
+            String audience,
+            String clientId,
+            String clientSecret,
+            String clientAssertionType,
+            String clientAssertion) {}
+
+    /** A token response (RFC 6749 §5.1; {@code id_token} OIDC Core §3.1.3.3; {@code issued_token_type} RFC 8693). */
+    record TokenAnswer(
+            String accessToken,
+            String tokenType,
+            Long expiresIn,
+            String refreshToken,
+            String scope,
+            String idToken,
+            String issuedTokenType) {}
+
+    /** The introspection and revocation form (RFC 7662 §2.1, RFC 7009 §2.1), plus the client's authentication. */
+    record TokenHintForm(
+            String token,
+            String tokenTypeHint,
+            String clientId,
+            String clientSecret,
+            String clientAssertionType,
+            String clientAssertion) {}
+
+    /** An introspection answer (RFC 7662 §2.2); only {@code active} when the token is not. */
+    record Introspection(
+            boolean active,
+            String scope,
+            String clientId,
+            String username,
+            String tokenType,
+            Long exp,
+            Long iat,
+            Long nbf,
+            String sub,
+            java.util.List<String> aud,
+            String iss,
+            String jti,
+            java.util.Map<String, Object> cnf) {}
+
     @Override
     public void routes(Api api) {
         api.exception(OAuthError.class, (e, ctx) -> {
@@ -68,17 +130,20 @@ public final class TokenRoutes implements RouteGroup {
         api.form("/oauth2/token", OAuthForm.of(this::token).withCors(this::cors))
                 .tag("oauth")
                 .summary("OAuth 2.1 token endpoint (RFC 6749 §3.2)")
-                .returns(200, "token response")
+                .body(TokenForm.class, FORM)
+                .returns(200, TokenAnswer.class)
                 .returns(400, "RFC 6749 error")
                 .returns(401, "invalid_client (a private_key_jwt assertion's aud must be the issuer alone)");
         api.form("/oauth2/introspect", OAuthForm.of(this::introspect))
                 .tag("oauth")
                 .summary("Token introspection (RFC 7662)")
-                .returns(200, "introspection response")
+                .body(TokenHintForm.class, FORM)
+                .returns(200, Introspection.class)
                 .returns(401, "invalid_client");
         api.form("/oauth2/revoke", OAuthForm.of(this::revoke).withCors(this::cors))
                 .tag("oauth")
                 .summary("Token revocation (RFC 7009)")
+                .body(TokenHintForm.class, FORM)
                 .returns(200, "revoked, or nothing to revoke")
                 .returns(400, "unauthorized_client: the token was issued to another client (it stays valid)")
                 .returns(401, "invalid_client");

@@ -158,6 +158,46 @@ class OpenApiTest {
     }
 
     @Test
+    void whenAnOperationFails_thenItsErrorsAreDescribedInItsSurfacesFormat() {
+        // RFC 6749 errors on the OAuth endpoints, a page for a browser on the hosted pages, problems elsewhere.
+        JsonNode token = doc.at(pointer("/paths", "/oauth2/token", "post", "responses"));
+        assertThat(token.size()).isPositive();
+        token.fields().forEachRemaining(r -> {
+            if (Integer.parseInt(r.getKey()) >= 400)
+                assertThat(r.getValue()
+                                .at("/content/application~1json/schema/$ref")
+                                .asText())
+                        .as("/oauth2/token " + r.getKey())
+                        .isEqualTo("#/components/schemas/OAuthError");
+        });
+        JsonNode form = doc.at(pointer(
+                "/paths", "/oauth2/token", "post", "requestBody", "content", "application/x-www-form-urlencoded"));
+        assertThat(doc.at(form.path("schema").path("$ref").asText().substring(1) + "/properties")
+                        .has("grant_type"))
+                .isTrue();
+        String answer = doc.at(pointer("/paths", "/oauth2/token", "post", "responses", "200"))
+                .at("/content/application~1json/schema/$ref")
+                .asText();
+        assertThat(doc.at(answer.substring(1) + "/properties").has("access_token"))
+                .isTrue();
+        assertThat(doc.at(pointer("/paths", "/oauth2/register/{client_id}", "get", "responses", "401"))
+                        .at("/content/application~1json/schema/$ref")
+                        .asText())
+                .isEqualTo("#/components/schemas/OAuthError");
+        assertThat(doc.at(pointer("/paths", "/login", "post", "responses", "400", "content"))
+                        .has("text/html"))
+                .isTrue();
+        // A page's script endpoint answers JSON, and so do its refusals.
+        assertThat(doc.at(pointer("/paths", "/login/passkey/options", "post", "responses", "403", "content"))
+                        .has("application/problem+json"))
+                .isTrue();
+        JsonNode login = doc.at(pointer("/paths", "/v1/auth/login", "post", "responses"));
+        assertThat(login.has("400")).as("malformed_json").isTrue();
+        assertThat(login.has("415")).isTrue();
+        assertThat(login.at("/400/content").has("application/problem+json")).isTrue();
+    }
+
+    @Test
     void whenAnyReferenceIsFollowed_thenItResolves() {
         var refs = new ArrayList<String>();
         collectRefs(doc, refs);

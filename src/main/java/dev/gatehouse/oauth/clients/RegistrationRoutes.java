@@ -29,6 +29,8 @@ public final class RegistrationRoutes implements RouteGroup {
         this.issuer = issuer;
     }
 
+    private static final String RAT = "invalid_token: the registration access token is missing or wrong";
+
     @Override
     public void routes(Api api) {
         api.problemsAs("/oauth2/register", OAuthError::of); // and /oauth2/register/{client_id}
@@ -38,21 +40,26 @@ public final class RegistrationRoutes implements RouteGroup {
                 .permission("clients:write")
                 .body(ClientRoutes.ClientMetadata.class)
                 .returns(201, ClientRoutes.ClientMetadata.class)
-                .returns(400, REFUSALS);
+                .returns(400, REFUSALS)
+                .returns(401, "invalid_token: an administrator's access token is needed")
+                .returns(403, "insufficient_scope: the token's user is not an administrator");
         api.get("/oauth2/register/{client_id}", this::read)
                 .tag("oauth")
                 .summary("Read a registration (RFC 7592), with the registration access token")
-                .returns(200, ClientRoutes.ClientMetadata.class);
+                .returns(200, ClientRoutes.ClientMetadata.class)
+                .returns(401, RAT);
         api.put("/oauth2/register/{client_id}", this::update)
                 .tag("oauth")
                 .summary("Update a registration (RFC 7592)")
                 .body(ClientRoutes.ClientMetadata.class)
                 .returns(200, ClientRoutes.ClientMetadata.class)
-                .returns(400, REFUSALS);
+                .returns(400, REFUSALS)
+                .returns(401, RAT);
         api.delete("/oauth2/register/{client_id}", this::delete)
                 .tag("oauth")
                 .summary("Delete a registration (RFC 7592)")
-                .returns(204, "deleted");
+                .returns(204, "deleted")
+                .returns(401, RAT);
     }
 
     private void register(Context ctx) {

@@ -148,8 +148,9 @@ public final class Api {
 
     /**
      * The errors the server itself answers at {@code path} and below it (405, 413, a malformed request, 500, 503) in
-     * the format of the surface that owns it, e.g. RFC 6749 errors for the OAuth endpoints, instead of RFC 9457
-     * problems; {@code format} gets the problem (its headers, such as {@code Retry-After}, are added).
+     * the format of the surface that owns it, RFC 6749 errors for the OAuth endpoints (the OpenAPI document describes
+     * these paths' errors so), instead of RFC 9457 problems; {@code format} gets the problem (its headers, such as
+     * {@code Retry-After}, are added).
      */
     public void problemsAs(String path, java.util.function.Function<Problem, FormAnswer> format) {
         formats.register(path, format);
@@ -164,7 +165,16 @@ public final class Api {
         for (String path : paths) formats.registerPage(path);
     }
 
+    /** The routes as declared, each with the error format of the surface its path belongs to. */
     public List<Operation> operations() {
+        for (Operation op : operations) {
+            // A page's script endpoint (it answers JSON) gets problems, as its script does not ask for HTML.
+            boolean json = op.responses().values().stream().anyMatch(Class.class::isInstance);
+            op.errors(
+                    formats.isPage(op.path()) && !json
+                            ? Operation.Errors.PAGE
+                            : formats.hasOwnFormat(op.path()) ? Operation.Errors.OAUTH : Operation.Errors.PROBLEM);
+        }
         return List.copyOf(operations);
     }
 }

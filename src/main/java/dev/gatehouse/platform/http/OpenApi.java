@@ -82,28 +82,40 @@ public final class OpenApi {
                     responses.put(
                             status.toString(),
                             status >= 400
-                                    ? Map.of(
-                                            "description",
-                                            body.toString(),
-                                            "content",
-                                            Map.of(
-                                                    "application/problem+json",
-                                                    Map.of("schema", Map.of("$ref", "#/components/schemas/Problem"))))
+                                    ? errorResponse(op.errors(), body.toString())
                                     : Map.of("description", body.toString()));
                 }
             });
             if (op.access() == Operation.Access.BEARER) {
                 o.put("security", List.of(Map.of("bearer", List.of()), Map.of("apiKey", List.of())));
-                responses.putIfAbsent("401", problemResponse("missing or invalid access token"));
+                responses.putIfAbsent("401", errorResponse(op.errors(), "missing or invalid access token"));
                 if (op.permissionName() != null) {
                     o.put("description", "Needs the `" + op.permissionName() + "` permission.");
-                    responses.putIfAbsent("403", problemResponse("missing permission"));
+                    responses.putIfAbsent("403", errorResponse(op.errors(), "missing permission"));
                 }
             }
-            if (op.requestBody() != null) responses.putIfAbsent("422", problemResponse("invalid fields"));
+            if (op.requestBody() != null && op.errors() == Operation.Errors.PROBLEM) {
+                responses.putIfAbsent("400", problemResponse("malformed body (e.g. code malformed_json)"));
+                responses.putIfAbsent("415", problemResponse("the body is not of the declared media type"));
+                responses.putIfAbsent("422", problemResponse("invalid fields"));
+            }
             o.put("responses", responses);
             paths.computeIfAbsent(op.path(), p -> new LinkedHashMap<>()).put(op.method(), o);
         }
+        schemas.put(
+                "OAuthError",
+                Map.of(
+                        "type",
+                        "object",
+                        "description",
+                        "RFC 6749 §5.2 error",
+                        "required",
+                        List.of("error"),
+                        "properties",
+                        Map.of(
+                                "error", Map.of("type", "string"),
+                                "error_description", Map.of("type", "string"),
+                                "error_uri", Map.of("type", "string"))));
         schemas.put(
                 "Problem",
                 Map.of(
@@ -143,8 +155,38 @@ public final class OpenApi {
                         "securitySchemes",
                         Map.of(
                                 "bearer", Map.of("type", "http", "scheme", "bearer", "bearerFormat", "JWT"),
-                                "apiKey", Map.of("type", "apiKey", "in", "header", "name", "X-API-Key"))));
+                                "apiKey",
+                                        Map.of(
+                                                "type",
+                                                "apiKey",
+                                                "in",
+                                                "header",
+                                                "name",
+                                                "X-API-Key",
+                                                "description",
+                                                "The access token of the bearer scheme, sent in X-API-Key instead"))));
         return doc;
+    }
+
+    /** An error answer as the operation's surface writes it: a problem, an RFC 6749 error, or an HTML page. */
+    private static Map<String, Object> errorResponse(Operation.Errors format, String description) {
+        return switch (format) {
+            case PROBLEM -> problemResponse(description);
+            case OAUTH ->
+                Map.of(
+                        "description",
+                        description,
+                        "content",
+                        Map.of(
+                                "application/json",
+                                Map.of("schema", Map.of("$ref", "#/components/schemas/OAuthError"))));
+            case PAGE ->
+                Map.of(
+                        "description",
+                        description,
+                        "content",
+                        Map.of("text/html", Map.of("schema", Map.of("type", "string"))));
+        };
     }
 
     private static Map<String, Object> problemResponse(String description) {

@@ -65,6 +65,27 @@ public final class Operation {
         return this;
     }
 
+    /** How the operation's errors are written: as its surface answers them ({@link Api#operations}). */
+    public enum Errors {
+        /** RFC 9457 problem details: the /v1 API and the server's own documents. */
+        PROBLEM,
+        /** RFC 6749 §5.2 errors: the OAuth endpoints ({@link Api#problemsAs}). */
+        OAUTH,
+        /** An HTML page for a browser: the hosted pages ({@link Api#pages}). */
+        PAGE
+    }
+
+    private Errors errors = Errors.PROBLEM;
+
+    Operation errors(Errors format) {
+        this.errors = format;
+        return this;
+    }
+
+    public Errors errors() {
+        return errors;
+    }
+
     public Operation hidden() {
         this.access = Access.HIDDEN;
         return this;

@@ -29,6 +29,11 @@ final class ProblemFormats {
         pages.add(checked(path));
     }
 
+    /** True when {@code path} or a parent of it registered a format of its own ({@link Api#problemsAs}). */
+    boolean hasOwnFormat(String path) {
+        return nearest(path, byPath::containsKey) != null;
+    }
+
     /** True when {@code path} is a hosted page's or below one ({@code /account} covers {@code /account/security}). */
     boolean isPage(String path) {
         return nearest(path, pages::contains) != null;
