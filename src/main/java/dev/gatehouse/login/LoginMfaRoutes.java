@@ -75,6 +75,11 @@ public final class LoginMfaRoutes implements RouteGroup {
                         403,
                         "HTML page: the CSRF token did not match, or the browser called the post cross-site; start again")
                 .returns(429, "HTML form: too many attempts (Retry-After)");
+        // A reload or bookmark of the second step (a GET) starts the sign-in again, rather than a 405 page.
+        api.get("/login/mfa", ctx -> ctx.redirect("/login", io.javalin.http.HttpStatus.SEE_OTHER))
+                .tag("pages")
+                .summary("The second step opened again: back to the sign-in page")
+                .returns(303, "to /login");
         api.post("/login/mfa/setup", this::setup)
                 .tag("pages")
                 .summary("Hosted sign-in, second step of an account that must first set up an authenticator app"

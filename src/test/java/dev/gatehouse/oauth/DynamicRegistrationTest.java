@@ -386,6 +386,17 @@ class DynamicRegistrationTest {
     }
 
     @Test
+    void whenTheGrantTypesCouldNeverBeUsed_thenInvalidClientMetadataNamesThem() {
+        for (var grants : List.of(List.<String>of(), List.of("refresh_token"))) {
+            var r = registerRaw(
+                    HttpJson.map("redirect_uris", List.of("https://app.example.com/callback"), "grant_types", grants));
+            assertThat(r.status()).as(grants + " -> " + r.body()).isEqualTo(400);
+            assertThat(r.text("error")).isEqualTo("invalid_client_metadata");
+            assertThat(r.text("error_description")).startsWith("grant_types");
+        }
+    }
+
+    @Test
     void whenAPageAddressIsNotAWebPage_orAJwksUriIsGiven_thenInvalidClientMetadataNamesIt() {
         for (var bad : List.of(
                 Map.<String, Object>of("logo_uri", "javascript:alert(1)"),

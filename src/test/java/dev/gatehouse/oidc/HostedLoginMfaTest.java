@@ -184,6 +184,13 @@ class HostedLoginMfaTest {
     }
 
     @Test
+    void whenTheSecondStepIsOpenedAgain_thenTheBrowserGoesBackToTheSignInPage() throws Exception {
+        var r = new Browser(server.base).get(URI.create(server.base + "/login/mfa"));
+        assertThat(r.statusCode()).isEqualTo(303);
+        assertThat(Browser.location(r).getPath()).isEqualTo("/login");
+    }
+
+    @Test
     void whenPolicyRequiresASecondFactorAndTheAccountHasNone_thenTheSecondStepSetsUpAnAuthenticatorApp()
             throws Exception {
         try (var strict = TestServer.start(java.util.Map.of("GATEHOUSE_MFA_REQUIRED", "true"))) {

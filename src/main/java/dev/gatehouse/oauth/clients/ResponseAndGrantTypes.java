@@ -31,6 +31,13 @@ final class ResponseAndGrantTypes {
 
     /** Throws {@code invalid_client_metadata} naming the grant type or response type that is missing. */
     static void check(OIDCClientMetadata m) {
+        if (m.getGrantTypes() == null || m.getGrantTypes().isEmpty())
+            throw metadataError("grant_types", "must name at least one grant type");
+        // A refresh token comes from another grant: alone, refresh_token could never be used.
+        if (m.getGrantTypes().equals(Set.of(GrantType.REFRESH_TOKEN)))
+            throw metadataError(
+                    "grant_types",
+                    "refresh_token needs a grant that issues refresh tokens, such as authorization_code");
         for (ResponseType rt : m.getResponseTypes()) {
             for (GrantType needed : grantTypesOf(rt)) {
                 if (!m.getGrantTypes().contains(needed))
