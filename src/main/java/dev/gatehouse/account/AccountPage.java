@@ -29,10 +29,14 @@ final class AccountPage {
     private static final Map<String, String> AUTOCOMPLETE = Map.of(
             "given_name", "given-name", "family_name", "family-name", "nickname", "nickname", "phone_number", "tel");
 
-    /** What the overview shows; {@code profile} holds the {@link #PROFILE_CLAIMS} the account has. */
+    /**
+     * What the overview shows; {@code profile} holds the {@link #PROFILE_CLAIMS} the account has, or as the visitor
+     * typed them when the profile form was refused, and {@code invalidClaim} the one it was refused for (or null).
+     */
     record Overview(
             String email,
             Map<String, Object> profile,
+            String invalidClaim,
             MfaService.Status mfa,
             boolean totpPending,
             List<WebAuthnService.CredentialView> passkeys,
@@ -88,6 +92,7 @@ final class AccountPage {
                             phone
                                     ? "\" type=\"tel\" maxlength=\"16\" aria-describedby=\"profile-phone-hint\""
                                     : "\" maxlength=\"100\"")
+                    .append(claim.equals(o.invalidClaim()) ? " aria-invalid=\"true\"" : "")
                     .append(" value=\"")
                     .append(Html.escape(String.valueOf(o.profile().getOrDefault(claim, ""))))
                     .append("\">\n");

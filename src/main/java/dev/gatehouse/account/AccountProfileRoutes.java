@@ -34,14 +34,19 @@ final class AccountProfileRoutes implements RouteGroup {
         var s = page.posted(ctx, false);
         if (s.isEmpty()) return;
         var changes = new LinkedHashMap<String, Optional<Object>>();
+        var typed = new LinkedHashMap<String, String>();
         for (String claim : AccountPage.PROFILE_CLAIMS) {
             String value = ctx.formParam(claim);
-            if (value == null) continue;
+            if (value != null) typed.put(claim, value.length() > 200 ? value.substring(0, 200) : value);
+        }
+        for (var field : typed.entrySet()) {
             try {
-                changes.put(claim, UserClaims.check(claim, TextNode.valueOf(value)));
+                changes.put(field.getKey(), UserClaims.check(field.getKey(), TextNode.valueOf(field.getValue())));
             } catch (IllegalArgumentException e) {
-                String key = claim.equals("phone_number") ? "account.error.phone" : "account.error.profile_name";
-                page.overview(ctx, s.get(), 422, null, key);
+                // The page again with what was typed, the refused field marked: nothing is saved, nothing is lost.
+                String key =
+                        field.getKey().equals("phone_number") ? "account.error.phone" : "account.error.profile_name";
+                page.overview(ctx, s.get(), 422, null, key, typed, field.getKey());
                 return;
             }
         }

@@ -191,15 +191,34 @@ public final class AccountSecurityRoutes implements RouteGroup {
 
     /** The overview with a message; {@code errorKey} with a 4xx {@code status}. */
     void overview(Context ctx, SsoSession s, int status, String noticeKey, String errorKey) {
+        overview(ctx, s, status, noticeKey, errorKey, java.util.Map.of(), null);
+    }
+
+    /**
+     * The overview with the profile fields as the visitor typed them ({@code typed}, over the stored values) and
+     * {@code invalidClaim} marked, for a refused profile form: nothing typed is lost.
+     */
+    void overview(
+            Context ctx,
+            SsoSession s,
+            int status,
+            String noticeKey,
+            String errorKey,
+            java.util.Map<String, String> typed,
+            String invalidClaim) {
         var user = accounts.find(s.userId());
         if (user.isEmpty()) {
             toLogin(ctx);
             return;
         }
         var current = web.deviceId(ctx);
+        var profile = new java.util.LinkedHashMap<String, Object>(
+                UserClaims.of(user.get(), AccountPage.PROFILE_CLAIMS::contains));
+        profile.putAll(typed);
         var o = new AccountPage.Overview(
                 user.get().email(),
-                UserClaims.of(user.get(), AccountPage.PROFILE_CLAIMS::contains),
+                profile,
+                invalidClaim,
                 mfa.status(s.userId()),
                 mfa.pendingTotpSetup(s.userId()).isPresent(),
                 webauthn.list(s.userId()),

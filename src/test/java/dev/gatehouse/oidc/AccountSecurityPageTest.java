@@ -307,6 +307,10 @@ class AccountSecurityPageTest {
         var bad = submit(v.b(), page, "/profile", "phone_number", "020 7123 4567", "nickname", "Ada");
         assertThat(bad.statusCode()).isEqualTo(422);
         assertThat(bad.body()).contains("Enter the phone number as +, the country code and the number");
+        // What was typed comes back, the refused field marked; nothing was saved.
+        assertThat(bad.body())
+                .contains("aria-invalid=\"true\" value=\"020 7123 4567\"")
+                .contains("value=\"Ada\"");
         var after = open(v.b()).body();
         assertThat(after).contains("value=\"+442071234567\"").contains("value=\"&lt;b&gt;Countess&lt;/b&gt;\"");
 
