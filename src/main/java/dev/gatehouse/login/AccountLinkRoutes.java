@@ -199,22 +199,13 @@ public final class AccountLinkRoutes implements RouteGroup {
     }
 
     private void forgot(Context ctx) {
-        String email = trimmed(ctx.formParam("email"));
-        if (csrf.checked(ctx) == null) {
-            forgotPage(ctx, 403, email, "links.error.expired");
-            return;
-        }
-        if (!validEmail(email)) {
-            forgotPage(ctx, 400, email, "links.error.email");
-            return;
-        }
-        if (!limited(
+        mailALink(
                 ctx,
                 AuthRoutes.FORGOT_PASSWORD,
-                () -> forgotPage(ctx, 429, email, "links.error.too_many"),
-                User.normalize(email))) return;
-        accounts.forgotPassword(email, web.info(ctx));
-        message(ctx, 200, "links.forgot.title", "links.forgot.sent");
+                this::forgotPage,
+                accounts::forgotPassword,
+                "links.forgot.title",
+                "links.forgot.sent");
     }
 
     // ---- /reset-password --------------------------------------------------------------------------------------------
@@ -407,22 +398,45 @@ public final class AccountLinkRoutes implements RouteGroup {
     }
 
     private void sendLink(Context ctx) {
+        mailALink(
+                ctx,
+                AuthRoutes.MAGIC_LINK,
+                this::askForLink,
+                accounts::sendMagicLink,
+                "links.magic.title",
+                "links.magic.sent");
+    }
+
+    /** A page whose form asks for an email address: drawn with a status, the address typed, and an error key or null. */
+    @FunctionalInterface
+    private interface EmailForm {
+        void show(Context ctx, int status, String email, String errorKey);
+    }
+
+    /**
+     * A form post that mails a link to the address typed (a reset link, a sign-in link) under {@code rule}, keyed by
+     * the address too: {@code form} again on a refusal, else the same page whether or not the address has an account.
+     */
+    private void mailALink(
+            Context ctx,
+            Rule rule,
+            EmailForm form,
+            java.util.function.BiConsumer<String, dev.gatehouse.platform.http.RequestInfo> mail,
+            String titleKey,
+            String sentKey) {
         String email = trimmed(ctx.formParam("email"));
         if (csrf.checked(ctx) == null) {
-            askForLink(ctx, 403, email, "links.error.expired");
+            form.show(ctx, 403, email, "links.error.expired");
             return;
         }
         if (!validEmail(email)) {
-            askForLink(ctx, 400, email, "links.error.email");
+            form.show(ctx, 400, email, "links.error.email");
             return;
         }
-        if (!limited(
-                ctx,
-                AuthRoutes.MAGIC_LINK,
-                () -> askForLink(ctx, 429, email, "links.error.too_many"),
-                User.normalize(email))) return;
-        accounts.sendMagicLink(email, web.info(ctx));
-        message(ctx, 200, "links.magic.title", "links.magic.sent");
+        if (!limited(ctx, rule, () -> form.show(ctx, 429, email, "links.error.too_many"), User.normalize(email)))
+            return;
+        mail.accept(email, web.info(ctx));
+        message(ctx, 200, titleKey, sentKey);
     }
 
     // ---- the pages' parts -------------------------------------------------------------------------------------------

@@ -276,43 +276,42 @@ public final class LoginMfaRoutes implements RouteGroup {
 
     /** Starts the set-up of an account's first factor (the button of {@link #renderEnrolment}). */
     private void setup(Context ctx) {
-        String returnTo = LoginRoutes.safeReturn(ctx.formParam("return_to"));
-        String presented = csrf.checked(ctx);
-        String mfaToken = ctx.formParam("mfa_token");
-        if (presented == null || mfaToken == null) {
-            startOver(ctx, returnTo, 403, "login.error.expired");
-            return;
-        }
-        URI target = returnTo == null ? null : redirectTarget.apply(returnTo).orElse(null);
-        try {
-            web.limit(ctx, LOGIN_MFA);
-        } catch (Problem p) {
-            if (p.status() != 429) throw p;
-            p.headers().forEach(ctx::header); // Retry-After
-            renderEnrolment(ctx, 429, presented, returnTo, mfaToken, null, "login.error.too_many", target);
-            return;
-        }
+        var p = posted(ctx, List.of(SsoService.TOTP_SETUP));
+        if (p.isEmpty()) return;
         MfaService.Setup setup;
         try {
             // The page again (a reload, the back button): the same secret, not a new one the app has not seen.
-            setup = mfa.setupOfPending(mfaToken).orElseGet(() -> mfa.setupDuringLogin(mfaToken, web.info(ctx)));
-        } catch (Problem p) {
-            startOver(ctx, returnTo, 400, "login.mfa.error.start_over");
+            setup = mfa.setupOfPending(p.get().mfaToken())
+                    .orElseGet(() -> mfa.setupDuringLogin(p.get().mfaToken(), web.info(ctx)));
+        } catch (Problem e) {
+            startOver(ctx, p.get().returnTo(), 400, "login.mfa.error.start_over");
             return;
         }
-        renderEnrolment(ctx, 200, presented, returnTo, mfaToken, setup, null, target);
+        renderEnrolment(
+                ctx,
+                200,
+                p.get().csrf(),
+                p.get().returnTo(),
+                p.get().mfaToken(),
+                setup,
+                null,
+                p.get().target());
     }
 
-    private void submit(Context ctx) {
+    /** A post of the second step that passed its CSRF check and rate limit. */
+    private record Posted(String returnTo, String csrf, String mfaToken, URI target) {}
+
+    /**
+     * The second step's post, or empty when it was refused (and answered): a CSRF token that does not match or no
+     * pending sign-in (start again), or too many attempts (the form for {@code methods} again, with Retry-After).
+     */
+    private Optional<Posted> posted(Context ctx, List<String> methods) {
         String returnTo = LoginRoutes.safeReturn(ctx.formParam("return_to"));
         String presented = csrf.checked(ctx);
         String mfaToken = ctx.formParam("mfa_token");
-        String code = ctx.formParam("code");
-        String method = ctx.formParam("method");
-        List<String> methods = methodsOf(ctx.formParam("methods"));
         if (presented == null || mfaToken == null) {
             startOver(ctx, returnTo, 403, "login.error.expired");
-            return;
+            return Optional.empty();
         }
         URI target = returnTo == null ? null : redirectTarget.apply(returnTo).orElse(null);
         try {
@@ -321,8 +320,21 @@ public final class LoginMfaRoutes implements RouteGroup {
             if (p.status() != 429) throw p;
             p.headers().forEach(ctx::header); // Retry-After
             render(ctx, 429, presented, returnTo, mfaToken, methods, "login.error.too_many", target);
-            return;
+            return Optional.empty();
         }
+        return Optional.of(new Posted(returnTo, presented, mfaToken, target));
+    }
+
+    private void submit(Context ctx) {
+        List<String> methods = methodsOf(ctx.formParam("methods"));
+        var posted = posted(ctx, methods);
+        if (posted.isEmpty()) return;
+        String returnTo = posted.get().returnTo();
+        String presented = posted.get().csrf();
+        String mfaToken = posted.get().mfaToken();
+        URI target = posted.get().target();
+        String code = ctx.formParam("code");
+        String method = ctx.formParam("method");
         boolean enrolling = methods.contains(SsoService.TOTP_SETUP);
         if (method == null || !CODE_METHODS.contains(method) || enrolling) method = "totp";
         if (ctx.formParam("send_email") != null) {
