@@ -213,7 +213,7 @@ public final class AccountLinkRoutes implements RouteGroup {
     private void resetForm(Context ctx) {
         String token = ctx.queryParam("token");
         if (!wellFormed(token)) {
-            invalidLink(ctx, "links.reset.title", "/forgot-password");
+            invalidLink(ctx, RESET);
             return;
         }
         resetPage(ctx, 200, token, null);
@@ -224,21 +224,21 @@ public final class AccountLinkRoutes implements RouteGroup {
         form(
                 ctx,
                 status,
-                "links.reset.title",
-                "links.reset.intro",
+                RESET.titleKey(),
+                RESET.introKey(),
                 errorKey,
-                "/reset-password",
+                RESET.action(),
                 hidden("token", token)
                         + passwordField(t, "new_password", "links.reset.new_password", errorKey)
                         + passwordField(t, "confirm_password", "links.reset.confirm_password", errorKey),
-                "links.reset.submit",
+                RESET.submitKey(),
                 "");
     }
 
     private void reset(Context ctx) {
         String token = ctx.formParam("token");
         if (!wellFormed(token)) {
-            invalidLink(ctx, "links.reset.title", "/forgot-password");
+            invalidLink(ctx, RESET);
             return;
         }
         if (csrf.checked(ctx) == null) {
@@ -263,78 +263,38 @@ public final class AccountLinkRoutes implements RouteGroup {
             accounts.resetPassword(token, password, web.info(ctx));
         } catch (Problem p) {
             if (p.status() >= 500) throw p;
-            if (p.errors().isEmpty()) invalidLink(ctx, "links.reset.title", "/forgot-password");
+            if (p.errors().isEmpty()) invalidLink(ctx, RESET);
             else resetPage(ctx, 400, token, weaknessKey(p));
             return;
         }
-        message(ctx, 200, "links.reset.title", "links.reset.done", loginLink(Messages.of(ctx)));
+        message(ctx, 200, RESET.titleKey(), "links.reset.done", loginLink(Messages.of(ctx)));
     }
 
     // ---- /verify-email ----------------------------------------------------------------------------------------------
 
     private void verifyForm(Context ctx) {
-        String token = ctx.queryParam("token");
-        if (!wellFormed(token)) {
-            invalidLink(ctx, "links.verify.title", null);
-            return;
-        }
-        form(
-                ctx,
-                200,
-                "links.verify.title",
-                "links.verify.intro",
-                null,
-                "/verify-email",
-                hidden("token", token),
-                "links.verify.submit",
-                "");
+        open(ctx, VERIFY, ctx.queryParam("token"));
     }
 
     private void verify(Context ctx) {
-        String token = ctx.formParam("token");
-        if (!wellFormed(token)) {
-            invalidLink(ctx, "links.verify.title", null);
-            return;
-        }
-        if (csrf.checked(ctx) == null) {
-            form(
-                    ctx,
-                    403,
-                    "links.verify.title",
-                    "links.verify.intro",
-                    "links.error.expired",
-                    "/verify-email",
-                    hidden("token", token),
-                    "links.verify.submit",
-                    "");
-            return;
-        }
-        if (!limited(
-                ctx, AuthRoutes.TOKEN_REDEEM, () -> message(ctx, 429, "links.verify.title", "links.error.too_many")))
-            return;
+        String token = redeemable(ctx, VERIFY);
+        if (token == null) return;
         try {
             accounts.verifyEmail(token, web.info(ctx));
         } catch (Problem p) {
             if (p.status() >= 500) throw p;
-            invalidLink(ctx, "links.verify.title", null);
+            invalidLink(ctx, VERIFY);
             return;
         }
-        message(ctx, 200, "links.verify.title", "links.verify.done", loginLink(Messages.of(ctx)));
+        message(ctx, 200, VERIFY.titleKey(), "links.verify.done", loginLink(Messages.of(ctx)));
     }
 
     // ---- /magic-link ------------------------------------------------------------------------------------------------
 
     private void linkForm(Context ctx) {
         String token = ctx.queryParam("token");
-        if (token == null) {
-            askForLink(ctx, 200, "", null);
-            return;
-        }
-        if (!wellFormed(token)) {
-            invalidLink(ctx, "links.magic.title", "/magic-link");
-            return;
-        }
-        useLink(ctx, 200, token, null);
+        if (token == null) askForLink(ctx, 200, "", null);
+        else open(ctx, MAGIC, token);
     }
 
     /** The form that asks for a sign-in link by mail. */
@@ -352,36 +312,13 @@ public final class AccountLinkRoutes implements RouteGroup {
                 "<p><a href=\"/login\">" + t.html("links.to_login") + "</a></p>");
     }
 
-    /** The button that signs in with a link's token. */
-    private void useLink(Context ctx, int status, String token, String errorKey) {
-        form(
-                ctx,
-                status,
-                "links.magic.title",
-                "links.magic.intro",
-                errorKey,
-                "/magic-link",
-                hidden("token", token),
-                "links.magic.submit",
-                "");
-    }
-
     private void link(Context ctx) {
-        String token = ctx.formParam("token");
-        if (token == null) {
+        if (ctx.formParam("token") == null) {
             sendLink(ctx);
             return;
         }
-        if (!wellFormed(token)) {
-            invalidLink(ctx, "links.magic.title", "/magic-link");
-            return;
-        }
-        String presented = csrf.checked(ctx);
-        if (presented == null) {
-            useLink(ctx, 403, token, "links.error.expired");
-            return;
-        }
-        if (!limited(ctx, AuthRoutes.TOKEN_REDEEM, () -> useLink(ctx, 429, token, "links.error.too_many"))) return;
+        String token = redeemable(ctx, MAGIC);
+        if (token == null) return;
         var current = sso.findToEnd(ssoCookie.read(ctx));
         switch (sso.signInWithLink(token, current, web.info(ctx))) {
             case SsoService.LoginOutcome.SignedIn s -> signedIn.send(ctx, s, current, LoginRoutes.ACCOUNT_PAGE);
@@ -392,8 +329,8 @@ public final class AccountLinkRoutes implements RouteGroup {
                 LoginMfaRoutes.render(
                         ctx, 200, loginToken, LoginRoutes.ACCOUNT_PAGE, m.mfaToken(), m.methods(), null, null);
             }
-            case SsoService.LoginOutcome.Refused r -> invalidLink(ctx, "links.magic.title", "/magic-link");
-            case SsoService.LoginOutcome.EmailNotVerified n -> invalidLink(ctx, "links.magic.title", "/magic-link");
+            case SsoService.LoginOutcome.Refused r -> invalidLink(ctx, MAGIC);
+            case SsoService.LoginOutcome.EmailNotVerified n -> invalidLink(ctx, MAGIC);
         }
     }
 
@@ -474,15 +411,69 @@ public final class AccountLinkRoutes implements RouteGroup {
         Html.send(ctx, status, Html.page(t, t.get(titleKey), body));
     }
 
-    /** A link that is malformed, unknown, used or expired, with where to get a new one ({@code again}, or none). */
-    private void invalidLink(Context ctx, String titleKey, String again) {
+    /**
+     * A page a mailed link opens: its title, the words above its button, where the button posts (also the page's own
+     * path), the button, and where to ask for a new link (or null).
+     */
+    private record LinkPage(String titleKey, String introKey, String action, String submitKey, String again) {}
+
+    private static final LinkPage VERIFY =
+            new LinkPage("links.verify.title", "links.verify.intro", "/verify-email", "links.verify.submit", null);
+    private static final LinkPage MAGIC =
+            new LinkPage("links.magic.title", "links.magic.intro", "/magic-link", "links.magic.submit", "/magic-link");
+    private static final LinkPage RESET = new LinkPage(
+            "links.reset.title", "links.reset.intro", "/reset-password", "links.reset.submit", "/forgot-password");
+
+    /** The link's page as opened from the mail: its button, or that the link is not valid. */
+    private void open(Context ctx, LinkPage page, String token) {
+        if (wellFormed(token)) button(ctx, 200, page, token, null);
+        else invalidLink(ctx, page);
+    }
+
+    /** The button that acts on the link's token; {@code errorKey} a message key or null. */
+    private void button(Context ctx, int status, LinkPage page, String token, String errorKey) {
+        form(
+                ctx,
+                status,
+                page.titleKey(),
+                page.introKey(),
+                errorKey,
+                page.action(),
+                hidden("token", token),
+                page.submitKey(),
+                "");
+    }
+
+    /**
+     * The token of a post of the link's button, once its form and rate limit passed; null when the post was refused
+     * and answered (a malformed token, a CSRF token that does not match, too many attempts).
+     */
+    private String redeemable(Context ctx, LinkPage page) {
+        String token = ctx.formParam("token");
+        if (!wellFormed(token)) {
+            invalidLink(ctx, page);
+            return null;
+        }
+        if (csrf.checked(ctx) == null) {
+            button(ctx, 403, page, token, "links.error.expired");
+            return null;
+        }
+        if (!limited(ctx, AuthRoutes.TOKEN_REDEEM, () -> button(ctx, 429, page, token, "links.error.too_many")))
+            return null;
+        return token;
+    }
+
+    /** A link that is malformed, unknown, used or expired, with where to get a new one (when there is one). */
+    private void invalidLink(Context ctx, LinkPage page) {
         var t = Messages.of(ctx);
         message(
                 ctx,
                 400,
-                titleKey,
+                page.titleKey(),
                 "links.error.invalid_link",
-                again == null ? "" : "<p><a href=\"" + again + "\">" + t.html("links.new_link") + "</a></p>\n");
+                page.again() == null
+                        ? ""
+                        : "<p><a href=\"" + page.again() + "\">" + t.html("links.new_link") + "</a></p>\n");
     }
 
     private static String loginLink(Messages t) {

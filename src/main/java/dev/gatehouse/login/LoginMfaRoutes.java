@@ -195,21 +195,12 @@ public final class LoginMfaRoutes implements RouteGroup {
                 ? ""
                 : """
                 <form method="post" action="/login/mfa">
-                <input type="hidden" name="csrf" value="%s">
-                <input type="hidden" name="return_to" value="%s">
-                <input type="hidden" name="mfa_token" value="%s">
-                <input type="hidden" name="methods" value="%s">
-                <input type="hidden" name="ui_locales" value="%s">
-                %s<label for="code">%s</label>
+                %s%s<label for="code">%s</label>
                 <input id="code" name="code" autocomplete="one-time-code" inputmode="text" required autofocus%s>
                 <button type="submit">%s</button>
                 %s</form>
                 """.formatted(
-                        Html.escape(csrf),
-                        Html.escape(returnTo == null ? "" : returnTo),
-                        Html.escape(mfaToken),
-                        Html.escape(String.join(",", methods)),
-                        Html.escape(Messages.uiLocales(ctx)),
+                        pendingFields(ctx, csrf, returnTo, mfaToken, methods),
                         radios,
                         t.html("login.mfa.code"),
                         errorKey == null || errorKey.startsWith("login.mfa.webauthn.") ? "" : " aria-invalid=\"true\"",
@@ -242,13 +233,7 @@ public final class LoginMfaRoutes implements RouteGroup {
             String errorKey,
             URI formTarget) {
         var t = Messages.of(ctx);
-        String hidden = "<input type=\"hidden\" name=\"csrf\" value=\"" + Html.escape(csrf) + "\">\n"
-                + "<input type=\"hidden\" name=\"return_to\" value=\"" + Html.escape(returnTo == null ? "" : returnTo)
-                + "\">\n"
-                + "<input type=\"hidden\" name=\"mfa_token\" value=\"" + Html.escape(mfaToken) + "\">\n"
-                + "<input type=\"hidden\" name=\"methods\" value=\"" + SsoService.TOTP_SETUP + "\">\n"
-                + "<input type=\"hidden\" name=\"ui_locales\" value=\"" + Html.escape(Messages.uiLocales(ctx))
-                + "\">\n";
+        String hidden = pendingFields(ctx, csrf, returnTo, mfaToken, List.of(SsoService.TOTP_SETUP));
         String form = setup == null
                 ? "<form method=\"post\" action=\"/login/mfa/setup\">\n" + hidden + "<button type=\"submit\">"
                         + t.html("login.mfa.setup.start") + "</button>\n</form>\n"
@@ -267,6 +252,23 @@ public final class LoginMfaRoutes implements RouteGroup {
                 + "</p>\n" + form;
         ctx.header("Cache-Control", "no-store");
         Html.sendWithInlineImages(ctx, status, Html.page(t, t.get("login.mfa.title"), body), formTarget);
+    }
+
+    /** The hidden fields every form of the second step carries: its CSRF token, where it returns, the pending login. */
+    private static String pendingFields(
+            Context ctx, String csrf, String returnTo, String mfaToken, List<String> methods) {
+        return """
+                <input type="hidden" name="csrf" value="%s">
+                <input type="hidden" name="return_to" value="%s">
+                <input type="hidden" name="mfa_token" value="%s">
+                <input type="hidden" name="methods" value="%s">
+                <input type="hidden" name="ui_locales" value="%s">
+                """.formatted(
+                        Html.escape(csrf),
+                        Html.escape(returnTo == null ? "" : returnTo),
+                        Html.escape(mfaToken),
+                        Html.escape(String.join(",", methods)),
+                        Html.escape(Messages.uiLocales(ctx)));
     }
 
     /** A base32 key in groups of four, easier to type. */

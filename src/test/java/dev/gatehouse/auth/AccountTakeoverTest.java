@@ -35,12 +35,7 @@ class AccountTakeoverTest {
         server.register(victim, "Attacker-Chosen-Pass-77");
         String attackerAccess = server.accessToken(victim, "Attacker-Chosen-Pass-77");
 
-        assertThat(server.http
-                        .post("/v1/auth/magic-link/send", map("email", victim))
-                        .status())
-                .isEqualTo(202);
-        String link = server.tokenFromMail(victim, s -> s.contains("sign-in link"));
-        var signedIn = server.http.post("/v1/auth/magic-link/verify", map("token", link));
+        var signedIn = signInWithLink(victim);
         assertThat(signedIn.status()).isEqualTo(200);
         assertThat(signedIn.json().path("user").path("is_email_verified").asBoolean())
                 .isTrue();
@@ -58,12 +53,7 @@ class AccountTakeoverTest {
         String victim = "victim-factors@example.com";
         var attacker = registrantWithFactors(victim);
 
-        assertThat(server.http
-                        .post("/v1/auth/magic-link/send", map("email", victim))
-                        .status())
-                .isEqualTo(202);
-        String link = server.tokenFromMail(victim, s -> s.contains("sign-in link"));
-        var signedIn = server.http.post("/v1/auth/magic-link/verify", map("token", link));
+        var signedIn = signInWithLink(victim);
 
         // The owner is signed in at once: the registrant's TOTP and passkey no longer stand in the way.
         assertThat(signedIn.status()).as(signedIn.body()).isEqualTo(200);
@@ -114,12 +104,7 @@ class AccountTakeoverTest {
         String access = server.accessToken(owner, "Owners-Own-Pass-2024");
         enrolTotp(access);
 
-        assertThat(server.http
-                        .post("/v1/auth/magic-link/send", map("email", owner))
-                        .status())
-                .isEqualTo(202);
-        String link = server.tokenFromMail(owner, s -> s.contains("sign-in link"));
-        var signedIn = server.http.post("/v1/auth/magic-link/verify", map("token", link));
+        var signedIn = signInWithLink(owner);
         assertThat(signedIn.status()).as(signedIn.body()).isEqualTo(200);
         assertThat(signedIn.json().path("mfa_required").asBoolean()).isTrue();
         assertThat(signedIn.json().path("methods").toString()).contains("totp");
@@ -128,6 +113,16 @@ class AccountTakeoverTest {
                         .path("mfa_required")
                         .asBoolean())
                 .isTrue();
+    }
+
+    /** Asks for a sign-in link to {@code address} and redeems the one mailed there. */
+    private static HttpJson.Response signInWithLink(String address) {
+        assertThat(server.http
+                        .post("/v1/auth/magic-link/send", map("email", address))
+                        .status())
+                .isEqualTo(202);
+        String link = server.tokenFromMail(address, TestAccounts.isMagicLink());
+        return server.http.post("/v1/auth/magic-link/verify", map("token", link));
     }
 
     /** What the registrant of an address it does not own holds: a TOTP secret and a passkey. */

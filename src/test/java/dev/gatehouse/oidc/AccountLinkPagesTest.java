@@ -59,12 +59,17 @@ class AccountLinkPagesTest {
     }
 
     @Test
-    void theSignInPage_linksToTheAccountPages() throws Exception {
-        var page = new Browser(server.base).get(URI.create(server.base + "/login"));
+    void theSignInPage_linksToTheAccountPages_andOnceSignedInToTheAccount() throws Exception {
+        var b = new Browser(server.base);
+        var page = b.get(URI.create(server.base + "/login"));
         assertThat(page.body())
                 .contains("href=\"/forgot-password\"")
                 .contains("href=\"/magic-link\"")
                 .contains("href=\"/register\"");
+        // Signed in without an authorization request: a page saying so, with the way to the account page.
+        var done = b.signIn(page, server.register(email("page-signed-in"), PASSWORD), PASSWORD);
+        assertThat(done.statusCode()).isEqualTo(200);
+        assertThat(done.body()).contains("You are signed in.").contains("href=\"/account/security\"");
     }
 
     @Test

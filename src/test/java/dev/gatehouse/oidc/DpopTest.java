@@ -18,7 +18,6 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import com.nimbusds.oauth2.sdk.AuthorizationCode;
 import com.nimbusds.oauth2.sdk.AuthorizationCodeGrant;
-import com.nimbusds.oauth2.sdk.AuthorizationGrant;
 import com.nimbusds.oauth2.sdk.AuthorizationResponse;
 import com.nimbusds.oauth2.sdk.ClientCredentialsGrant;
 import com.nimbusds.oauth2.sdk.RefreshTokenGrant;
@@ -299,28 +298,13 @@ class DpopTest {
     /** The same, redeeming the code with a DPoP proof or without one. */
     static Signed signIn(boolean proofAtRedemption) throws Exception {
         ClientID client = publicClient();
-        String email = "u" + System.nanoTime() + "@example.com";
-        server.register(email, PASSWORD);
         var verifier = new CodeVerifier();
-        var request = new AuthenticationRequest.Builder(
-                        ResponseType.CODE, new Scope("openid", "email", "offline_access"), client, CALLBACK)
-                .endpointURI(URI.create(server.base + "/oauth2/authorize"))
-                .state(new State())
-                .nonce(new Nonce())
-                .codeChallenge(verifier, CodeChallengeMethod.S256)
-                .build();
-        var b = new Browser(server.base);
-        var r = b.follow(b.get(request.toURI()));
-        if (r.statusCode() == 200 && r.body().contains("name=\"password\"")) r = b.signIn(r, email, PASSWORD);
-        if (r.statusCode() == 200 && r.body().contains("name=\"decision\"")) r = b.consent(r, "allow");
-        assertThat(r.statusCode()).as(r.body()).isIn(302, 303);
-        AuthorizationCode code = AuthorizationResponse.parse(Browser.location(r))
-                .toSuccessResponse()
-                .getAuthorizationCode();
-        AuthorizationGrant grant = new AuthorizationCodeGrant(code, CALLBACK, verifier);
-        var response = TokenResponse.parse(send(
-                new TokenRequest(tokenUri, client, grant),
-                proofAtRedemption ? proofs.createDPoPJWT("POST", tokenUri) : null));
+        var code = codeFor(authorization(client, verifier)
+                .scope(new Scope("openid", "email", "offline_access"))
+                .build()
+                .toURI());
+        var response = TokenResponse.parse(
+                redeem(client, code, verifier, proofAtRedemption ? proofs.createDPoPJWT("POST", tokenUri) : null));
         assertThat(response.indicatesSuccess()).isTrue();
         return new Signed(client, response.toSuccessResponse().getTokens());
     }

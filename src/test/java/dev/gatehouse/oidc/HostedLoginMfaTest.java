@@ -79,10 +79,11 @@ class HostedLoginMfaTest {
                 .toURI();
     }
 
+    /** Posts the second step's form shown in {@code page} to the browser's server. */
     static HttpResponse<String> second(Browser b, HttpResponse<String> page, String method, String code)
             throws Exception {
         return b.post(
-                URI.create(server.base + "/login/mfa"),
+                URI.create(b.base + "/login/mfa"),
                 Map.of(
                         "csrf", Browser.hidden(page.body(), "csrf"),
                         "return_to", Browser.hidden(page.body(), "return_to"),
@@ -248,27 +249,11 @@ class HostedLoginMfaTest {
             String secret = key.group(1).replace(" ", "");
 
             String good = TotpCodes.at(secret, strict.clock.instant());
-            var wrong = b.post(
-                    URI.create(strict.base + "/login/mfa"),
-                    Map.of(
-                            "csrf", Browser.hidden(setup.body(), "csrf"),
-                            "return_to", Browser.hidden(setup.body(), "return_to"),
-                            "mfa_token", Browser.hidden(setup.body(), "mfa_token"),
-                            "methods", Browser.hidden(setup.body(), "methods"),
-                            "method", "totp",
-                            "code", "000000".equals(good) ? "111111" : "000000"));
+            var wrong = second(b, setup, "totp", "000000".equals(good) ? "111111" : "000000");
             assertThat(wrong.statusCode()).isEqualTo(400);
             assertThat(wrong.body()).contains("The code is not correct.").contains(key.group(1));
 
-            var done = b.follow(b.post(
-                    URI.create(strict.base + "/login/mfa"),
-                    Map.of(
-                            "csrf", Browser.hidden(wrong.body(), "csrf"),
-                            "return_to", Browser.hidden(wrong.body(), "return_to"),
-                            "mfa_token", Browser.hidden(wrong.body(), "mfa_token"),
-                            "methods", Browser.hidden(wrong.body(), "methods"),
-                            "method", "totp",
-                            "code", good)));
+            var done = b.follow(second(b, wrong, "totp", good));
             if (done.statusCode() == 200 && done.body().contains("name=\"decision\"")) done = b.consent(done, "allow");
             assertThat(done.statusCode()).as(done.body()).isIn(302, 303);
             assertThat(AuthorizationResponse.parse(Browser.location(done)).indicatesSuccess())

@@ -335,6 +335,24 @@ class HostedPagesTest {
     }
 
     @Test
+    void whenTheConsentPageIsOpenInTwoTabs_thenEachTabsAnswerIsTaken() throws Exception {
+        var b = new Browser(server.base);
+        var first = b.signIn(b.follow(b.get(authorizeUri(null))), newUser(), PASSWORD);
+        assertThat(first.body()).contains("name=\"decision\"");
+        // A second authorization request in another tab shows its own consent page, with the same CSRF token.
+        var second = b.follow(b.get(authorizeUri(null)));
+        assertThat(second.body()).contains("name=\"decision\"");
+        assertThat(Browser.hidden(second.body(), "csrf")).isEqualTo(Browser.hidden(first.body(), "csrf"));
+
+        var allowed = b.submitConsent(first, "allow");
+        assertThat(allowed.statusCode() / 100).as(allowed.body()).isEqualTo(3);
+        assertThat(Browser.location(allowed).toString()).startsWith(CALLBACK + "?code=");
+        var alsoAllowed = b.submitConsent(second, "allow");
+        assertThat(alsoAllowed.statusCode() / 100).as(alsoAllowed.body()).isEqualTo(3);
+        assertThat(Browser.location(alsoAllowed).toString()).startsWith(CALLBACK + "?code=");
+    }
+
+    @Test
     void whenTheBrowserSaysTheConsentCameFromAnotherSite_thenNoConsentIsRecorded() throws Exception {
         var b = new Browser(server.base);
         var consent = b.signIn(b.follow(b.get(authorizeUri(null))), newUser(), PASSWORD);

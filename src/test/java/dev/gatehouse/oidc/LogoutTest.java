@@ -392,7 +392,8 @@ class LogoutTest {
         var r = browser.get(URI.create(
                 server.base + "/oauth2/logout?id_token_hint=" + q(first.tokens().getIDTokenString())));
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-        assertThat(r.body()).contains("You are signed out.");
+        // No return address: the page offers to sign in again.
+        assertThat(r.body()).contains("You are signed out.").contains("href=\"/login\"");
         assertThat(refreshes(a, first.tokens())).isFalse();
         assertThat(refreshes(b, second.tokens())).isFalse();
     }

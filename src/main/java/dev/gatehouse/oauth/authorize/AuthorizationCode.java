@@ -32,38 +32,6 @@ public record AuthorizationCode(
         amr = List.copyOf(amr);
     }
 
-    /** A grant not bound to a DPoP key. */
-    public AuthorizationCode(
-            String clientId,
-            UUID userId,
-            String redirectUri,
-            boolean redirectUriNamed,
-            String codeChallenge,
-            Set<String> scope,
-            List<String> resources,
-            Optional<String> nonce,
-            Instant authTime,
-            Instant expiresAt,
-            Optional<Instant> usedAt,
-            Optional<UUID> sessionId,
-            List<String> amr) {
-        this(
-                clientId,
-                userId,
-                redirectUri,
-                redirectUriNamed,
-                codeChallenge,
-                scope,
-                resources,
-                nonce,
-                authTime,
-                expiresAt,
-                usedAt,
-                sessionId,
-                amr,
-                Optional.empty());
-    }
-
     /** A grant from a password-only sign-in, for a request that named its redirect URI. */
     public AuthorizationCode(
             String clientId,
@@ -90,6 +58,7 @@ public record AuthorizationCode(
                 expiresAt,
                 usedAt,
                 sessionId,
-                List.of("pwd"));
+                List.of("pwd"),
+                Optional.empty());
     }
 }

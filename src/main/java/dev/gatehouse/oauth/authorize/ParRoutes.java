@@ -8,7 +8,6 @@ import dev.gatehouse.platform.http.RouteGroup;
 import dev.gatehouse.platform.http.Web;
 import io.javalin.http.Context;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -51,10 +50,7 @@ public final class ParRoutes implements RouteGroup {
     }
 
     private void push(Context ctx) {
-        String type = ctx.header("Content-Type") == null
-                ? ""
-                : ctx.header("Content-Type").toLowerCase(Locale.ROOT);
-        if (!type.startsWith("application/x-www-form-urlencoded"))
+        if (!dev.gatehouse.platform.http.FormEndpoint.isForm(ctx.header("Content-Type")))
             throw OAuthError.invalidRequest("the body must be application/x-www-form-urlencoded");
         var params = ctx.formParamMap();
         // ADR 0017: a browser-based client pushing from the origin of its redirect URIs reads the answer, refusals too.

@@ -26,7 +26,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -103,10 +102,7 @@ public final class DeviceRoutes implements RouteGroup {
     }
 
     private void authorization(Context ctx) {
-        String type = ctx.header("Content-Type") == null
-                ? ""
-                : ctx.header("Content-Type").toLowerCase(Locale.ROOT);
-        if (!type.startsWith("application/x-www-form-urlencoded"))
+        if (!dev.gatehouse.platform.http.FormEndpoint.isForm(ctx.header("Content-Type")))
             throw OAuthError.invalidRequest("the body must be application/x-www-form-urlencoded");
         Map<String, List<String>> params = ctx.formParamMap();
         var client = clients.authenticate(ClientAuthParser.parse(ctx.header("Authorization"), params));

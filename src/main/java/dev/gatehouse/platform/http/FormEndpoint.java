@@ -17,7 +17,7 @@ public interface FormEndpoint {
     FormAnswer malformed(String reason);
 
     /** True for an {@code application/x-www-form-urlencoded} content type (any parameters). */
-    static boolean isForm(String contentType) {
+    public static boolean isForm(String contentType) {
         String form = "application/x-www-form-urlencoded";
         return contentType != null && contentType.regionMatches(true, 0, form, 0, form.length());
     }

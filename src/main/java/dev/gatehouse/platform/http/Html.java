@@ -91,12 +91,13 @@ public final class Html {
      * form is submitted, so that origin must be allowed too or the browser stops before reaching the client.
      */
     public static void send(Context ctx, int status, String html, java.net.URI formTarget) {
+        send(ctx, status, html, pageCsp(formTarget));
+    }
+
+    /** {@link #PAGE_CSP}, with {@code formTarget}'s origin (or null: none) also allowed as a form-action. */
+    private static String pageCsp(java.net.URI formTarget) {
         String source = formTarget == null ? null : sourceOf(formTarget);
-        send(
-                ctx,
-                status,
-                html,
-                source == null ? PAGE_CSP : PAGE_CSP.replace("form-action 'self'", "form-action 'self' " + source));
+        return source == null ? PAGE_CSP : PAGE_CSP.replace("form-action 'self'", "form-action 'self' " + source);
     }
 
     /**
@@ -105,9 +106,7 @@ public final class Html {
      * own origin (e.g. WebAuthn options). Inline handlers and every other script stay forbidden.
      */
     public static void send(Context ctx, int status, String html, java.net.URI formTarget, String scriptNonce) {
-        String source = formTarget == null ? null : sourceOf(formTarget);
-        String csp = source == null ? PAGE_CSP : PAGE_CSP.replace("form-action 'self'", "form-action 'self' " + source);
-        send(ctx, status, html, csp + "; script-src 'nonce-" + scriptNonce + "'; connect-src 'self'");
+        send(ctx, status, html, pageCsp(formTarget) + "; script-src 'nonce-" + scriptNonce + "'; connect-src 'self'");
     }
 
     /**
@@ -115,9 +114,7 @@ public final class Html {
      * as a {@code data:} URL); no other image source is allowed.
      */
     public static void sendWithInlineImages(Context ctx, int status, String html, java.net.URI formTarget) {
-        String source = formTarget == null ? null : sourceOf(formTarget);
-        String csp = source == null ? PAGE_CSP : PAGE_CSP.replace("form-action 'self'", "form-action 'self' " + source);
-        send(ctx, status, html, csp + "; img-src data:");
+        send(ctx, status, html, pageCsp(formTarget) + "; img-src data:");
     }
 
     private static final java.security.SecureRandom NONCES = new java.security.SecureRandom();

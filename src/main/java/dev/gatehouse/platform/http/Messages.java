@@ -141,7 +141,7 @@ public final class Messages {
 
     private static String param(Context ctx, String name) {
         String v = ctx.queryParam(name);
-        if (v == null && isForm(ctx)) {
+        if (v == null && FormEndpoint.isForm(ctx.header("Content-Type"))) {
             try {
                 v = ctx.formParam(name);
             } catch (RuntimeException e) {
@@ -149,11 +149,6 @@ public final class Messages {
             }
         }
         return v;
-    }
-
-    private static boolean isForm(Context ctx) {
-        String type = ctx.header("Content-Type");
-        return type != null && type.toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded");
     }
 
     public Locale locale() {

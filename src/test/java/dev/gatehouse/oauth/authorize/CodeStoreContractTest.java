@@ -131,7 +131,8 @@ class CodeStoreContractTest {
                 T0.plusSeconds(60),
                 Optional.empty(),
                 Optional.empty(),
-                List.of("pwd"));
+                List.of("pwd"),
+                Optional.empty());
 
         assertThat(byHash(insert(c))).contains(c);
     }
