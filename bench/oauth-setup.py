@@ -109,6 +109,16 @@ def main():
         r = json.loads(b)
         return r["client_id"], r["client_secret"]
 
+    # A client may only register scopes in the scopes table; an existing one (a second run) is kept.
+    s, _, b, _ = api.request(
+        "/v1/admin/scopes",
+        "POST",
+        json_body={"name": "bench:read", "description": "Read benchmark data"},
+        headers=admin,
+    )
+    if s not in (201, 409):
+        fail(f"scope creation -> {s}: {b[:300]}")
+
     cc_id, cc_secret = register(
         {
             "client_name": "bench machine client",

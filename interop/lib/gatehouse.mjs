@@ -37,11 +37,35 @@ export function adminToken() {
   return adminTokenPromise;
 }
 
+const STANDARD_SCOPES = new Set(['openid', 'profile', 'email', 'address', 'phone', 'offline_access']);
+
+/**
+ * Creates the scopes a client is about to register in Gatehouse's scopes table (/v1/admin/scopes), which registration
+ * requires; a scope that exists already is kept.
+ */
+export async function ensureScopes(scope = '') {
+  for (const name of scope.split(' ').filter((s) => s && !STANDARD_SCOPES.has(s))) {
+    const res = await fetch(new URL('/v1/admin/scopes', ISSUER), {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json',
+        authorization: `Bearer ${await adminToken()}`,
+      },
+      body: JSON.stringify({ name, description: `Interop scope ${name}` }),
+    });
+    if (res.status !== 201 && res.status !== 409) {
+      throw new Error(`scope creation failed: ${res.status} ${await res.text()}`);
+    }
+  }
+}
+
 /**
  * Registers a client over RFC 7591 with the administrator's token as the initial access token and returns the
  * registration response (client_id, client_secret, registration_access_token, registration_client_uri, ...).
  */
 export async function registerClient(metadata) {
+  await ensureScopes(metadata.scope);
   const res = await fetch(new URL('/oauth2/register', ISSUER), {
     method: 'POST',
     headers: {

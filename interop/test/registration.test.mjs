@@ -4,9 +4,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import * as client from 'openid-client';
-import { ISSUER, adminToken, insecure, rejectsWithChallenge, rejectsWithOAuthError } from '../lib/gatehouse.mjs';
+import { ISSUER, adminToken, ensureScopes, insecure, rejectsWithChallenge, rejectsWithOAuthError } from '../lib/gatehouse.mjs';
 
-function register(metadata, initialAccessToken, auth = client.ClientSecretBasic()) {
+async function register(metadata, initialAccessToken, auth = client.ClientSecretBasic()) {
+  await ensureScopes(metadata.scope);
   return client.dynamicClientRegistration(new URL(ISSUER), metadata, auth, { ...insecure, initialAccessToken });
 }
 
@@ -79,6 +80,16 @@ describe('dynamic client registration (RFC 7591)', () => {
     await rejectsWithOAuthError(
       assert,
       register(machine({ grant_types: ['password'] }), await adminToken()),
+      'invalid_client_metadata',
+      400,
+    );
+  });
+
+  test('a scope the server does not have is invalid_client_metadata', async () => {
+    await rejectsWithOAuthError(
+      assert,
+      client.dynamicClientRegistration(new URL(ISSUER), machine({ scope: 'inventory:read never:created' }),
+        client.ClientSecretBasic(), { ...insecure, initialAccessToken: await adminToken() }),
       'invalid_client_metadata',
       400,
     );

@@ -166,6 +166,8 @@ public final class App implements AutoCloseable {
         var revocations = new dev.gatehouse.tokens.RevocationList(db, clock, Duration.ofSeconds(1), clusterEvents);
         // Sender-constrained clients: private_key_jwt (RFC 7523) and DPoP (RFC 9449), one-time jti in the database.
         var replays = new dev.gatehouse.platform.db.ReplayCache(db, clock);
+        var scopes = new dev.gatehouse.oauth.scopes.ScopeService(
+                db, new dev.gatehouse.oauth.scopes.JdbiScopeStore(), audit, clock, Duration.ofSeconds(30));
         var clients = new dev.gatehouse.oauth.clients.ClientService(
                 db,
                 new dev.gatehouse.oauth.clients.JdbiClientStore(),
@@ -173,7 +175,9 @@ public final class App implements AutoCloseable {
                 audit,
                 clock,
                 new dev.gatehouse.oauth.clients.ClientAssertions(
-                        config.issuer(), config.clientAssertionEndpointAudience(), replays, clock));
+                        config.issuer(), config.clientAssertionEndpointAudience(), replays, clock),
+                scopes::lockKnown);
+        scopes.checkRegistrationsWith(clients::registering);
         clients.shareCacheInvalidations(clusterEvents);
         var introspector = new dev.gatehouse.tokens.TokenIntrospector(
                 accessTokens,
@@ -185,8 +189,6 @@ public final class App implements AutoCloseable {
         var dpop = new dev.gatehouse.tokens.DpopProofs(replays, clock);
         var dpopBindings = new dev.gatehouse.oauth.token.DpopSessionBindings(db);
         boolean https = config.issuer().startsWith("https:");
-        var scopes = new dev.gatehouse.oauth.scopes.ScopeService(
-                db, new dev.gatehouse.oauth.scopes.JdbiScopeStore(), audit, clock, Duration.ofSeconds(30));
         var sso = new dev.gatehouse.login.SsoService(
                 db,
                 new dev.gatehouse.login.JdbiSsoStore(),

@@ -240,15 +240,8 @@ class AdminScopesTest {
                 .json(map("name", "jobs:run", "description", "Run jobs", "is_default", true))
                 .send();
         assertThat(created.status()).as(created.body()).isEqualTo(201);
-        var c = server.registerClientAs(
-                admin,
-                map(
-                        "grant_types",
-                        List.of("client_credentials"),
-                        "token_endpoint_auth_method",
-                        "client_secret_basic",
-                        "scope",
-                        "jobs:run jobs:admin"));
+        server.createScopes("jobs:admin");
+        var c = server.registerClientAs(admin, machine("jobs:run jobs:admin"));
         var auth = new ClientSecretBasic(new ClientID(c.text("client_id")), new Secret(c.text("client_secret")));
         var token = URI.create(server.base + "/oauth2/token");
 
@@ -291,5 +284,102 @@ class AdminScopesTest {
                         .getScope()
                         .toStringList())
                 .containsExactlyInAnyOrder("jobs:run", "jobs:admin");
+    }
+
+    static java.util.Map<String, Object> machine(String scope) {
+        return map(
+                "grant_types",
+                List.of("client_credentials"),
+                "token_endpoint_auth_method",
+                "client_secret_basic",
+                "scope",
+                scope);
+    }
+
+    @Test
+    void whenClientsRegisterAScope_thenItMustExistAndStaysUntilNoClientRegistersIt() throws Exception {
+        var unknown = server.http
+                .post("/v1/admin/clients")
+                .bearer(admin)
+                .json(machine("ledger:read ledger:write"))
+                .send();
+        assertThat(unknown.status()).as(unknown.body()).isEqualTo(422);
+        assertThat(unknown.text("code")).isEqualTo("invalid_client_metadata");
+        assertThat(unknown.text("detail")).contains("(ledger:read ledger:write)");
+
+        server.createScopes("ledger:read", "ledger:write");
+        String id = server.registerClientAs(admin, machine("ledger:read ledger:write"))
+                .text("client_id");
+
+        var delete = server.http
+                .delete("/v1/admin/scopes/ledger:write")
+                .bearer(admin)
+                .send();
+        assertThat(delete.status()).as(delete.body()).isEqualTo(409);
+        assertThat(delete.text("code")).isEqualTo("scope_in_use");
+        assertThat(delete.text("detail")).contains("1 client registers", id);
+        var rename = server.http
+                .put("/v1/admin/scopes/ledger:write")
+                .bearer(admin)
+                .json(map("name", "ledger:change"))
+                .send();
+        assertThat(rename.status()).as(rename.body()).isEqualTo(409);
+        assertThat(rename.text("code")).isEqualTo("scope_in_use");
+        // What keeps the name is still allowed.
+        assertThat(server.http
+                        .put("/v1/admin/scopes/ledger:write")
+                        .bearer(admin)
+                        .json(map("description", "Change the ledger"))
+                        .send()
+                        .status())
+                .isEqualTo(200);
+        assertThat(server.http
+                        .get("/v1/admin/scopes/ledger:write")
+                        .bearer(admin)
+                        .send()
+                        .text("description"))
+                .isEqualTo("Change the ledger");
+
+        // A client's update is checked as its registration is.
+        var widened = server.http
+                .put("/v1/admin/clients/" + id)
+                .bearer(admin)
+                .json(machine("ledger:read ledger:gone"))
+                .send();
+        assertThat(widened.status()).as(widened.body()).isEqualTo(422);
+        assertThat(widened.text("detail")).contains("(ledger:gone)");
+
+        // Once no client registers it, the scope goes.
+        var narrowed = server.http
+                .put("/v1/admin/clients/" + id)
+                .bearer(admin)
+                .json(machine("ledger:read"))
+                .send();
+        assertThat(narrowed.status()).as(narrowed.body()).isEqualTo(200);
+        assertThat(server.http
+                        .delete("/v1/admin/scopes/ledger:write")
+                        .bearer(admin)
+                        .send()
+                        .status())
+                .isEqualTo(204);
+        // ledger:read is still registered; deleting the client frees it too.
+        assertThat(server.http
+                        .delete("/v1/admin/scopes/ledger:read")
+                        .bearer(admin)
+                        .send()
+                        .status())
+                .isEqualTo(409);
+        assertThat(server.http
+                        .delete("/v1/admin/clients/" + id)
+                        .bearer(admin)
+                        .send()
+                        .status())
+                .isEqualTo(204);
+        assertThat(server.http
+                        .delete("/v1/admin/scopes/ledger:read")
+                        .bearer(admin)
+                        .send()
+                        .status())
+                .isEqualTo(204);
     }
 }

@@ -35,6 +35,7 @@ class ClientCredentialsGrantTest {
     @BeforeAll
     static void start() {
         server = TestServer.start();
+        server.createScopes("a", "reports:read", "reports:write");
         admin = server.adminToken();
     }
 

@@ -397,6 +397,15 @@ class DynamicRegistrationTest {
     }
 
     @Test
+    void whenTheScopeNamesAScopeThisServerDoesNotHave_thenInvalidClientMetadataNamesIt() {
+        var r = registerRaw(HttpJson.map(
+                "redirect_uris", List.of("https://app.example.com/callback"), "scope", "openid never:created email"));
+        assertThat(r.status()).as(r.body()).isEqualTo(400);
+        assertThat(r.text("error")).isEqualTo("invalid_client_metadata");
+        assertThat(r.text("error_description")).startsWith("scope").contains("(never:created)");
+    }
+
+    @Test
     void whenAPageAddressIsNotAWebPage_orAJwksUriIsGiven_thenInvalidClientMetadataNamesIt() {
         for (var bad : List.of(
                 Map.<String, Object>of("logo_uri", "javascript:alert(1)"),

@@ -66,6 +66,7 @@ class PrivateKeyJwtTest {
     @BeforeAll
     static void start() throws Exception {
         server = TestServer.start();
+        server.createScopes("jobs:run");
         admin = server.adminToken();
         tokenUri = URI.create(server.base + "/oauth2/token");
         issuer = URI.create(server.base);
@@ -322,6 +323,7 @@ class PrivateKeyJwtTest {
     @Test
     void whenEndpointAudiencesAreSwitchedOn_thenTheOldAudiencesAreAcceptedButNoOtherServers() throws Exception {
         try (var old = TestServer.start(Map.of("GATEHOUSE_CLIENT_ASSERTION_ENDPOINT_AUDIENCE", "true"))) {
+            old.createScopes("jobs:run");
             var r = old.registerClientAs(old.adminToken(), metadata(Map.of("jwks", jwks(rsa.toPublicJWK()))));
             ClientID id = new ClientID(r.text("client_id"));
             URI oldToken = URI.create(old.base + "/oauth2/token");

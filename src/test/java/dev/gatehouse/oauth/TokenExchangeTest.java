@@ -52,6 +52,7 @@ class TokenExchangeTest {
     @BeforeAll
     static void start() {
         server = TestServer.start();
+        server.createScopes("a", "orders:read", "orders:write");
         admin = server.adminToken();
         tokenUri = URI.create(server.base + "/oauth2/token");
     }

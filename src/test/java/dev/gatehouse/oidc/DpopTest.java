@@ -70,6 +70,7 @@ class DpopTest {
     @BeforeAll
     static void start() throws Exception {
         server = TestServer.start();
+        server.createScopes("jobs:run");
         admin = server.adminToken();
         tokenUri = URI.create(server.base + "/oauth2/token");
         userinfoUri = URI.create(server.base + "/oauth2/userinfo");

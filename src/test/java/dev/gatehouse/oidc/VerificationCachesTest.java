@@ -45,6 +45,7 @@ class VerificationCachesTest {
     @BeforeAll
     static void start() {
         server = TestServer.start();
+        server.createScopes("a");
     }
 
     @AfterAll

@@ -192,6 +192,22 @@ public final class TestServer implements AutoCloseable {
         return r;
     }
 
+    /**
+     * Creates these scopes in the scopes table (a client may only register scopes that exist), each described by its
+     * name; one that exists already is kept.
+     */
+    public void createScopes(String... names) {
+        String admin = adminToken();
+        for (String name : names) {
+            var r = http.post("/v1/admin/scopes")
+                    .bearer(admin)
+                    .json(Map.of("name", name, "description", "Test scope " + name))
+                    .send();
+            if (r.status() != 201 && r.status() != 409)
+                throw new AssertionError("scope creation failed: " + r.status() + " " + r.body());
+        }
+    }
+
     public String adminToken() {
         return accessToken(ADMIN_EMAIL, ADMIN_PASSWORD);
     }

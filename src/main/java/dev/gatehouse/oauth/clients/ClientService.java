@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import org.jdbi.v3.core.Handle;
 
 /**
  * OAuth clients: registration with RFC 7591 metadata (validated by the Nimbus SDK plus Gatehouse's rules), secrets
@@ -68,14 +69,28 @@ public final class ClientService {
     private volatile Deleted deleted = (h, clientId) -> {};
     private final ClientAssertions assertions;
 
-    public ClientService(Database db, ClientStore store, Secrets secrets, AuditLog audit, Clock clock) {
-        this(db, store, secrets, audit, clock, null);
+    /**
+     * The scopes table as registration sees it (the scopes feature, wired in App): a client may only register scopes
+     * that exist, and those stay until no client registers them.
+     */
+    public interface KnownScopes {
+        /** Of {@code names}, those the table has, locked until {@code h}'s transaction ends. */
+        Set<String> lockKnown(Handle h, Set<String> names);
     }
+
+    private final KnownScopes knownScopes;
 
     /** With {@code assertions}, clients can authenticate with {@code private_key_jwt}. */
     public ClientService(
-            Database db, ClientStore store, Secrets secrets, AuditLog audit, Clock clock, ClientAssertions assertions) {
+            Database db,
+            ClientStore store,
+            Secrets secrets,
+            AuditLog audit,
+            Clock clock,
+            ClientAssertions assertions,
+            KnownScopes knownScopes) {
         this.assertions = assertions;
+        this.knownScopes = knownScopes;
         this.recent = new RecentReads<>(clock, RECENT, 10_000);
         this.db = db;
         this.store = store;
@@ -509,6 +524,7 @@ public final class ClientService {
                 now,
                 now);
         db.useTransaction(h -> {
+            requireKnownScopes(h, m);
             store.insert(h, row);
             audit.record(
                     h,
@@ -516,6 +532,23 @@ public final class ClientService {
                     info);
         });
         return new Issued(open(row), secret, rat);
+    }
+
+    /**
+     * A client may only register scopes the scopes table has (RFC 7591 §2 leaves the values to the server): a name
+     * that is not there is usually a typo, and would otherwise be granted without a description on the consent page
+     * and outlive any decision to delete it.
+     */
+    private void requireKnownScopes(Handle h, OIDCClientMetadata m) {
+        if (m.getScope() == null) return;
+        var named = new java.util.TreeSet<>(m.getScope().toStringList());
+        named.removeAll(knownScopes.lockKnown(h, named));
+        if (named.isEmpty()) return;
+        String shown = String.join(" ", named.stream().limit(10).toList()) + (named.size() > 10 ? " ..." : "");
+        throw metadataError(
+                "scope",
+                "names scopes this server does not have (" + shown
+                        + "); an administrator creates them at /v1/admin/scopes");
     }
 
     /** RFC 7592: the client's own registration access token, compared in constant time; empty when wrong. */
@@ -597,6 +630,7 @@ public final class ClientService {
                 current.createdAt(),
                 now);
         db.useTransaction(h -> {
+            requireKnownScopes(h, m);
             store.update(h, row);
             recent.invalidate(h, clientId);
             audit.record(
@@ -663,6 +697,11 @@ public final class ClientService {
         if (self.metadata().requiresPushedAuthorizationRequests())
             metadata.put("require_pushed_authorization_requests", true);
         if (self.metadata().getDPoPBoundAccessTokens()) metadata.put("dpop_bound_access_tokens", true);
+    }
+
+    /** The ids of the clients whose registered scope names {@code scope}, read in {@code h}'s transaction. */
+    public List<String> registering(Handle h, String scope) {
+        return store.registering(h, scope);
     }
 
     /** What else goes with a deleted client, inside the deleting transaction (its sessions, its consents). */

@@ -26,4 +26,7 @@ public interface ClientStore {
     boolean update(Handle h, Row row);
 
     boolean delete(Handle h, String clientId);
+
+    /** The ids of the clients whose registered {@code scope} names {@code scope}, in id order. */
+    List<String> registering(Handle h, String scope);
 }

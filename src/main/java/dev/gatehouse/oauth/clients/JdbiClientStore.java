@@ -1,5 +1,7 @@
 package dev.gatehouse.oauth.clients;
 
+import com.nimbusds.oauth2.sdk.ParseException;
+import com.nimbusds.oauth2.sdk.util.JSONObjectUtils;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.OffsetDateTime;
@@ -65,6 +67,31 @@ public final class JdbiClientStore implements ClientStore {
                         .bind("id", clientId)
                         .execute()
                 == 1;
+    }
+
+    @Override
+    public List<String> registering(Handle h, String scope) {
+        // The LIKE narrows the scan to metadata mentioning the name; the parsed scope decides.
+        return h
+                .createQuery(
+                        "SELECT client_id, metadata FROM oauth_clients WHERE metadata LIKE :like ORDER BY client_id")
+                .bind(
+                        "like",
+                        "%" + scope.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+                .map((rs, ctx) -> scopeOf(rs.getString("metadata")).contains(scope) ? rs.getString("client_id") : null)
+                .stream()
+                .filter(java.util.Objects::nonNull)
+                .toList();
+    }
+
+    private static List<String> scopeOf(String metadataJson) {
+        try {
+            return JSONObjectUtils.parse(metadataJson).get("scope") instanceof String s
+                    ? List.of(s.trim().split(" +", -1))
+                    : List.of();
+        } catch (ParseException e) {
+            throw new IllegalStateException("stored client metadata is not JSON", e);
+        }
     }
 
     private static Row map(ResultSet rs, StatementContext ctx) throws SQLException {

@@ -4,8 +4,11 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.OffsetDateTime;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.StatementContext;
 
@@ -24,6 +27,30 @@ public final class JdbiScopeStore {
                 .bind("n", name)
                 .map(JdbiScopeStore::map)
                 .findOne();
+    }
+
+    /**
+     * The same, its row locked until the transaction ends: a registration naming the scope waits for a delete or rename
+     * to finish, and sees its outcome ({@link #lockNamed}).
+     */
+    public Optional<Scope> byNameForUpdate(Handle h, String name) {
+        return h.createQuery("SELECT " + COLUMNS + " FROM oauth_scopes WHERE name = :n FOR UPDATE")
+                .bind("n", name)
+                .map(JdbiScopeStore::map)
+                .findOne();
+    }
+
+    /**
+     * Of {@code names}, those in the table, their rows locked until the transaction ends (in name order, so that two
+     * registrations cannot wait for each other), so none of them can be deleted or renamed before it commits.
+     */
+    public Set<String> lockNamed(Handle h, Collection<String> names) {
+        if (names.isEmpty()) return Set.of();
+        return new HashSet<>(
+                h.createQuery("SELECT name FROM oauth_scopes WHERE name IN (<names>) ORDER BY name FOR UPDATE")
+                        .bindList("names", List.copyOf(names))
+                        .mapTo(String.class)
+                        .list());
     }
 
     public void insert(Handle h, Scope s) {

@@ -70,7 +70,9 @@ public final class ScopeRoutes implements RouteGroup {
                 .body(ScopeBody.class)
                 .returns(200, ScopeView.class)
                 .returns(404, "no such scope")
-                .returns(409, "system scope, or the new name is taken")
+                .returns(
+                        409,
+                        "system scope, the new name is taken, or a rename of a scope clients register (scope_in_use)")
                 .returns(422, "invalid fields, or a claim Gatehouse does not have");
         api.delete("/v1/admin/scopes/{scope_name}", this::delete)
                 .tag("scopes")
@@ -78,7 +80,7 @@ public final class ScopeRoutes implements RouteGroup {
                 .permission("scopes:write")
                 .returns(204, "deleted")
                 .returns(404, "no such scope")
-                .returns(409, "system scope");
+                .returns(409, "system scope, or a scope clients register (scope_in_use)");
     }
 
     private void list(Context ctx) {

@@ -23,6 +23,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
+import org.jdbi.v3.core.Handle;
 
 /**
  * The scopes clients may request, administered at /v1/admin/scopes. Reads come from an in-memory snapshot (the
@@ -64,6 +65,15 @@ public final class ScopeService {
     private final Duration refreshEvery;
     private final AtomicLong versions = new AtomicLong();
     private volatile Snapshot snapshot;
+
+    /** The clients whose registered scope names a scope ({@code ClientService.registering}). */
+    public interface Registrations {
+        List<String> clientsRegistering(Handle h, String scope);
+    }
+
+    private volatile Registrations registrations = (h, scope) -> {
+        throw new IllegalStateException("ScopeService.checkRegistrationsWith was not called");
+    };
 
     public ScopeService(Database db, JdbiScopeStore store, AuditLog audit, Clock clock, Duration refreshEvery) {
         this.db = db;
@@ -186,7 +196,7 @@ public final class ScopeService {
         if (!errors.isEmpty()) throw Problem.validation(errors);
         Scope[] out = new Scope[1];
         db.useTransaction(h -> {
-            Scope old = store.byName(h, name).orElseThrow(() -> Problem.notFound("The scope"));
+            Scope old = store.byNameForUpdate(h, name).orElseThrow(() -> Problem.notFound("The scope"));
             String newName = c.name() == null ? old.name() : c.name();
             List<String> claims = c.claims() == null ? old.claims() : claimNames(c.claims());
             if (old.isSystem() && !newName.equals(old.name()))
@@ -195,6 +205,7 @@ public final class ScopeService {
                 throw Problem.conflict("system_scope", "The claims of the OpenID Connect scopes are fixed");
             if (!newName.equals(old.name()) && store.byName(h, newName).isPresent())
                 throw Problem.conflict("scope_exists", "A scope with this name exists");
+            if (!newName.equals(old.name())) refuseWhileRegistered(h, name, "renamed");
             var updated = new Scope(
                     newName,
                     c.description() == null
@@ -216,12 +227,40 @@ public final class ScopeService {
 
     public void delete(String name, UUID actor, RequestInfo info) {
         db.useTransaction(h -> {
-            Scope old = store.byName(h, name).orElseThrow(() -> Problem.notFound("The scope"));
+            Scope old = store.byNameForUpdate(h, name).orElseThrow(() -> Problem.notFound("The scope"));
             if (old.isSystem()) throw Problem.conflict("system_scope", "The OpenID Connect scopes cannot be deleted");
+            refuseWhileRegistered(h, name, "deleted");
             store.delete(h, name);
             audit.record(h, event("scope.deleted", actor, name), info);
         });
         invalidate();
+    }
+
+    /**
+     * The scopes clients register (Gatehouse's registration keeps them to the table) and scope names that a resource
+     * server checks: a scope that clients still register is neither deleted nor renamed, since their tokens would go on
+     * carrying the name (409, naming the clients to change first). The scope's row is locked, so a registration naming
+     * it waits and then sees the outcome.
+     */
+    private void refuseWhileRegistered(Handle h, String name, String what) {
+        List<String> ids = registrations.clientsRegistering(h, name);
+        if (ids.isEmpty()) return;
+        String shown = String.join(", ", ids.subList(0, Math.min(ids.size(), 10))) + (ids.size() > 10 ? ", ..." : "");
+        throw Problem.conflict(
+                "scope_in_use",
+                ids.size() + (ids.size() == 1 ? " client registers" : " clients register")
+                        + " this scope, so it cannot be " + what + ": remove it from their scope first (" + shown
+                        + ")");
+    }
+
+    /** Sets {@link Registrations}: App wires the clients feature here. Set once, at assembly. */
+    public void checkRegistrationsWith(Registrations registrations) {
+        this.registrations = java.util.Objects.requireNonNull(registrations);
+    }
+
+    /** Lets registration check a client's scope against the table ({@code ClientService.KnownScopes}). */
+    public Set<String> lockKnown(Handle h, Set<String> names) {
+        return store.lockNamed(h, names);
     }
 
     /** Forgets the snapshot, so the next read loads the table (and discovery rebuilds its document). */

@@ -145,4 +145,34 @@ class ClientStoreContractTest {
         assertThat(db.<List<Row>>withHandle(h -> store.list(h, 1, total - 1))).containsExactly(tieB);
         assertThat(db.<List<Row>>withHandle(h -> store.list(h, 10, total))).isEmpty();
     }
+
+    @Test
+    void whenAskedWhoRegistersAScope_thenOnlyClientsWhoseScopeNamesItExactlyAreListed() {
+        String n = "s" + UUID.randomUUID().toString().substring(0, 8);
+        String json = "{\"grant_types\":[\"client_credentials\"],\"scope\":\"%s\"}";
+        var exact = withMetadata(row("b-" + newId(), T0), json.formatted(n + "_x other"));
+        var also = withMetadata(row("a-" + newId(), T0), json.formatted("first " + n + "_x"));
+        var wildcard = withMetadata(row(newId(), T0), json.formatted(n + "ZxZ"));
+        var longer = withMetadata(row(newId(), T0), json.formatted(n + "_x:more"));
+        var named = withMetadata(row(newId(), T0), "{\"client_name\":\"" + n + "_x\"}");
+        db.useTransaction(h -> List.of(exact, also, wildcard, longer, named).forEach(r -> store.insert(h, r)));
+
+        assertThat(db.<List<String>>withHandle(h -> store.registering(h, n + "_x")))
+                .containsExactly(also.clientId(), exact.clientId());
+        assertThat(db.<List<String>>withHandle(h -> store.registering(h, n + "_x:more")))
+                .containsExactly(longer.clientId());
+        assertThat(db.<List<String>>withHandle(h -> store.registering(h, n))).isEmpty();
+    }
+
+    static Row withMetadata(Row r, String json) {
+        return new Row(
+                r.clientId(),
+                r.clientName(),
+                r.secretHash(),
+                json,
+                r.firstParty(),
+                r.registrationTokenHash(),
+                r.createdAt(),
+                r.updatedAt());
+    }
 }

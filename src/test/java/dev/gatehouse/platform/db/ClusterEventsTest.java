@@ -28,6 +28,7 @@ class ClusterEventsTest {
     @BeforeAll
     static void start() {
         a = TestServer.start();
+        a.createScopes("read");
         b = a.otherNode();
         var r = a.registerClient("client_name", "api", "grant_types", List.of("client_credentials"), "scope", "read");
         basic = "Basic "
