@@ -251,7 +251,8 @@ public final class App implements AutoCloseable {
         groups.add(new JwksRoutes(keyRing));
         groups.add(new AuthRoutes(auth, accounts, web, https));
         groups.add(new SessionRoutes(sessions, auth, web));
-        groups.add(new dev.gatehouse.mfa.MfaRoutes(mfa, web, https));
+        var recentSignIn = new dev.gatehouse.auth.RecentSignIn(sessions, clock);
+        groups.add(new dev.gatehouse.mfa.MfaRoutes(mfa, web, https, recentSignIn));
         var mfaDevices = new dev.gatehouse.mfa.DeviceService(
                 db, mfaStore, sessions, audit, clock, Duration.ofDays(config.mfaTrustDays()));
         groups.add(new dev.gatehouse.mfa.DeviceRoutes(mfaDevices, web));
@@ -365,7 +366,7 @@ public final class App implements AutoCloseable {
                 db, webauthnStore, accounts, auth, mfa, audit, secrets, clock, metrics, config.issuer());
         groups.add(new dev.gatehouse.account.AccountSecurityRoutes(
                 sso, accounts, mfa, mfaDevices, webauthn, consent, scopes, web, secrets, clock, ssoCookie, https));
-        groups.add(new dev.gatehouse.webauthn.WebAuthnRoutes(webauthn, web, https));
+        groups.add(new dev.gatehouse.webauthn.WebAuthnRoutes(webauthn, web, https, recentSignIn));
         groups.add(new dev.gatehouse.login.PasskeyLoginRoutes(
                 loginRoutes, sso, webauthn, web, signedIn, loginCsrf, ssoCookie));
         groups.add(new dev.gatehouse.login.LoginWebAuthnRoutes(

@@ -1,6 +1,7 @@
 package dev.gatehouse.mfa;
 
 import dev.gatehouse.auth.AuthRoutes;
+import dev.gatehouse.auth.RecentSignIn;
 import dev.gatehouse.platform.http.Api;
 import dev.gatehouse.platform.http.Principal;
 import dev.gatehouse.platform.http.RouteGroup;
@@ -37,11 +38,13 @@ public final class MfaRoutes implements RouteGroup {
     private final MfaService mfa;
     private final Web web;
     private final boolean secureCookies;
+    private final RecentSignIn recentSignIn;
 
-    public MfaRoutes(MfaService mfa, Web web, boolean secureCookies) {
+    public MfaRoutes(MfaService mfa, Web web, boolean secureCookies, RecentSignIn recentSignIn) {
         this.mfa = mfa;
         this.web = web;
         this.secureCookies = secureCookies;
+        this.recentSignIn = recentSignIn;
     }
 
     @Override
@@ -86,8 +89,9 @@ public final class MfaRoutes implements RouteGroup {
                 .returns(200, MfaService.Status.class);
         api.post("/v1/auth/mfa/setup", this::setup)
                 .tag("mfa")
-                .summary("Start TOTP enrolment: secret, otpauth:// URL and QR code")
+                .summary("Start TOTP enrolment: secret, otpauth:// URL and QR code (recent sign-in)")
                 .bearer()
+                .returns(401, RecentSignIn.REFUSAL)
                 .returns(200, MfaService.Setup.class)
                 .returns(409, "TOTP already enabled");
         api.post("/v1/auth/mfa/enable", this::enable)
@@ -108,8 +112,9 @@ public final class MfaRoutes implements RouteGroup {
                 .returns(409, "TOTP not enabled");
         api.post("/v1/auth/mfa/backup-codes", this::backupCodes)
                 .tag("mfa")
-                .summary("A new set of 10 backup codes (the old set stops working)")
+                .summary("A new set of 10 backup codes (the old set stops working; recent sign-in)")
                 .bearer()
+                .returns(401, RecentSignIn.REFUSAL)
                 .returns(200, BackupCodesResponse.class)
                 .returns(409, "no second factor enabled");
         api.get("/v1/auth/mfa/backup-codes/count", this::backupCount)
@@ -126,14 +131,16 @@ public final class MfaRoutes implements RouteGroup {
                 .returns(422, "not an enabled method");
         api.post("/v1/auth/mfa/email/enable", this::enableEmail)
                 .tag("mfa")
-                .summary("Enable mailed sign-in codes (verified address required)")
+                .summary("Enable mailed sign-in codes (verified address required; recent sign-in)")
                 .bearer()
+                .returns(401, RecentSignIn.REFUSAL)
                 .returns(200, EnabledResponse.class)
                 .returns(409, "address not verified or already enabled");
         api.post("/v1/auth/mfa/email/disable", this::disableEmail)
                 .tag("mfa")
-                .summary("Disable mailed sign-in codes")
+                .summary("Disable mailed sign-in codes (recent sign-in)")
                 .bearer()
+                .returns(401, RecentSignIn.REFUSAL)
                 .returns(200, Message.class)
                 .returns(409, "not enabled");
         api.get("/v1/admin/users/{id}/mfa", this::adminStatus)
@@ -210,6 +217,7 @@ public final class MfaRoutes implements RouteGroup {
 
     private void setup(Context ctx) {
         Principal p = web.principal(ctx);
+        recentSignIn.require(p);
         web.ok(ctx, mfa.setupTotp(p.userId(), web.info(ctx)));
     }
 
@@ -233,6 +241,7 @@ public final class MfaRoutes implements RouteGroup {
 
     private void backupCodes(Context ctx) {
         Principal p = web.principal(ctx);
+        recentSignIn.require(p);
         web.ok(ctx, new BackupCodesResponse(mfa.regenerateBackupCodes(p.userId(), web.info(ctx))));
     }
 
@@ -251,12 +260,14 @@ public final class MfaRoutes implements RouteGroup {
 
     private void enableEmail(Context ctx) {
         Principal p = web.principal(ctx);
+        recentSignIn.require(p);
         var codes = mfa.enableEmail(p.userId(), web.info(ctx));
         web.ok(ctx, new EnabledResponse("Email codes enabled.", codes));
     }
 
     private void disableEmail(Context ctx) {
         Principal p = web.principal(ctx);
+        recentSignIn.require(p);
         mfa.disableEmail(p.userId(), web.info(ctx));
         web.ok(ctx, new Message("Email codes disabled."));
     }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatehouse.auth.AuthRoutes;
 import dev.gatehouse.auth.AuthRoutes.LoginResponse;
+import dev.gatehouse.auth.RecentSignIn;
 import dev.gatehouse.platform.http.Api;
 import dev.gatehouse.platform.http.Principal;
 import dev.gatehouse.platform.http.Problem;
@@ -74,19 +75,22 @@ public final class WebAuthnRoutes implements RouteGroup {
     private final WebAuthnService webauthn;
     private final Web web;
     private final boolean secureCookies;
+    private final RecentSignIn recentSignIn;
 
-    public WebAuthnRoutes(WebAuthnService webauthn, Web web, boolean secureCookies) {
+    public WebAuthnRoutes(WebAuthnService webauthn, Web web, boolean secureCookies, RecentSignIn recentSignIn) {
         this.webauthn = webauthn;
         this.web = web;
         this.secureCookies = secureCookies;
+        this.recentSignIn = recentSignIn;
     }
 
     @Override
     public void routes(Api api) {
         api.post("/v1/auth/mfa/webauthn/register/begin", this::registerBegin)
                 .tag("webauthn")
-                .summary("Begin registering a security key or passkey")
+                .summary("Begin registering a security key or passkey (recent sign-in)")
                 .bearer()
+                .returns(401, RecentSignIn.REFUSAL)
                 .returns(200, OptionsResponse.class)
                 .returns(409, "too many credentials");
         api.post("/v1/auth/mfa/webauthn/register/finish", this::registerFinish)
@@ -104,8 +108,9 @@ public final class WebAuthnRoutes implements RouteGroup {
                 .returns(200, CredentialList.class);
         api.delete("/v1/auth/mfa/webauthn/credentials", this::deleteByBody)
                 .tag("webauthn")
-                .summary("Delete a credential named in the body")
+                .summary("Delete a credential named in the body (recent sign-in)")
                 .bearer()
+                .returns(401, RecentSignIn.REFUSAL)
                 .body(CredentialRef.class)
                 .returns(204, "deleted")
                 .returns(404, "no such credential");
@@ -118,8 +123,9 @@ public final class WebAuthnRoutes implements RouteGroup {
                 .returns(404, "no such credential");
         api.delete("/v1/auth/mfa/webauthn/credentials/{id}", this::deleteById)
                 .tag("webauthn")
-                .summary("Delete a credential")
+                .summary("Delete a credential (recent sign-in)")
                 .bearer()
+                .returns(401, RecentSignIn.REFUSAL)
                 .returns(204, "deleted")
                 .returns(404, "no such credential");
         api.post("/v1/auth/login/mfa/webauthn/begin", this::mfaBegin)
@@ -155,6 +161,7 @@ public final class WebAuthnRoutes implements RouteGroup {
 
     private void registerBegin(Context ctx) {
         Principal p = web.principal(ctx);
+        recentSignIn.require(p);
         web.limit(ctx, BEGIN, p.userId().toString());
         raw(ctx, 200, webauthn.beginRegistration(p.userId()));
     }
@@ -176,6 +183,7 @@ public final class WebAuthnRoutes implements RouteGroup {
 
     private void deleteByBody(Context ctx) {
         Principal p = web.principal(ctx);
+        recentSignIn.require(p);
         var r = web.body(ctx, CredentialRef.class);
         new Validator().text("id", r.id(), 36).throwIfInvalid();
         UUID id;
@@ -190,6 +198,7 @@ public final class WebAuthnRoutes implements RouteGroup {
 
     private void deleteById(Context ctx) {
         Principal p = web.principal(ctx);
+        recentSignIn.require(p);
         webauthn.delete(p.userId(), web.uuidPath(ctx, "id"), web.info(ctx));
         ctx.status(204);
     }
