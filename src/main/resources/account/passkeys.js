@@ -67,6 +67,36 @@
     });
   }
 
+  // The user's first factor comes with backup codes, shown this once: they replace the page, as the page that makes
+  // new codes shows them, until the user goes on.
+  function showBackupCodes(codes, next) {
+    var main = document.querySelector("main");
+    main.textContent = "";
+    var heading = document.createElement("h1");
+    heading.textContent = form.dataset.codesTitle;
+    heading.tabIndex = -1;
+    var text = document.createElement("p");
+    text.textContent = form.dataset.codesText;
+    var list = document.createElement("ul");
+    list.id = "backup-codes";
+    codes.forEach(function (c) {
+      var item = document.createElement("li");
+      var code = document.createElement("code");
+      code.textContent = c;
+      item.appendChild(code);
+      list.appendChild(item);
+    });
+    var done = document.createElement("a");
+    done.href = next;
+    done.id = "backup-codes-done";
+    done.textContent = form.dataset.codesDone;
+    var p = document.createElement("p");
+    p.appendChild(done);
+    [heading, text, list, p].forEach(function (n) { main.appendChild(n); });
+    document.title = form.dataset.codesTitle;
+    heading.focus();
+  }
+
   form.hidden = false;
   form.addEventListener("submit", function (e) {
     e.preventDefault();
@@ -83,10 +113,12 @@
         if (name) body.name = name;
         return post("/finish", body);
       })
-      .then(function () {
+      .then(function (registered) {
         var ui = new URLSearchParams(window.location.search).get("ui_locales");
-        window.location.assign(
-          "/account/security?" + (ui ? "ui_locales=" + encodeURIComponent(ui) + "&" : "") + "notice=passkey_added");
+        var next =
+          "/account/security?" + (ui ? "ui_locales=" + encodeURIComponent(ui) + "&" : "") + "notice=passkey_added";
+        if (registered && registered.backup_codes) showBackupCodes(registered.backup_codes, next);
+        else window.location.assign(next);
       })
       .catch(function () {
         status.textContent = form.dataset.failed;

@@ -496,6 +496,20 @@ public final class MfaService {
         return codes;
     }
 
+    /**
+     * For a factor enrolled outside this service (a passkey), inside the caller's transaction: new backup codes when
+     * the user has none left, as enabling TOTP or email codes gives them, so that losing that one key does not lock the
+     * account; empty otherwise. The codes are returned to be shown once.
+     */
+    public List<String> backupCodesIfNone(Handle h, UUID userId, RequestInfo info) {
+        store.lockFactors(h, userId, clock.instant());
+        if (store.backupCodesLeft(h, userId) > 0) return List.of();
+        List<String> codes = newBackupCodes();
+        store.replaceBackupCodes(h, userId, hashes(userId, codes), clock.instant());
+        audit.record(h, AuditEvent.success("mfa.backup_codes_generated", userId), info);
+        return codes;
+    }
+
     public int backupCodesLeft(UUID userId) {
         return db.withHandle(h -> store.backupCodesLeft(h, userId));
     }

@@ -71,7 +71,10 @@ public final class WebAuthnService {
     static final String LOGIN = "login";
     static final String SECOND_FACTOR = "mfa";
 
-    /** A credential as its owner sees it. */
+    /**
+     * A credential as its owner sees it. {@code backupCodes} is only in the answer to the registration that made them
+     * (the user had none left, as with a first factor), shown that once; null (left out) everywhere else.
+     */
     public record CredentialView(
             UUID id,
             String name,
@@ -82,8 +85,13 @@ public final class WebAuthnService {
             boolean backedUp,
             String aaguid,
             Instant createdAt,
-            Instant lastUsedAt) {
+            Instant lastUsedAt,
+            List<String> backupCodes) {
         static CredentialView of(WebAuthnCredential c) {
+            return of(c, null);
+        }
+
+        static CredentialView of(WebAuthnCredential c, List<String> backupCodes) {
             return new CredentialView(
                     c.id(),
                     c.name(),
@@ -94,7 +102,8 @@ public final class WebAuthnService {
                     c.backedUp(),
                     c.aaguid(),
                     c.createdAt(),
-                    c.lastUsedAt());
+                    c.lastUsedAt(),
+                    backupCodes);
         }
     }
 
@@ -258,8 +267,9 @@ public final class WebAuthnService {
                 aaguid(result.getAaguid()),
                 now,
                 null);
+        List<String> backupCodes;
         try {
-            db.useTransaction(h -> {
+            backupCodes = db.inTransaction(h -> {
                 store.insert(h, stored);
                 audit.record(
                         h,
@@ -272,13 +282,14 @@ public final class WebAuthnService {
                                         "discoverable",
                                         String.valueOf(discoverable))),
                         info);
+                return mfa.backupCodesIfNone(h, userId, info);
             });
         } catch (AlreadyExists e) {
             count("registration", "failure", "already_registered");
             throw Problem.conflict("credential_exists", "This credential is registered already");
         }
         count("registration", "success", "ok");
-        return CredentialView.of(stored);
+        return CredentialView.of(stored, backupCodes.isEmpty() ? null : backupCodes);
     }
 
     // ---- management

@@ -149,8 +149,13 @@ class AccountSecurityBrowserTest extends ChromiumTest {
         assertThat(driver.findElement(By.tagName("body")).getText()).contains("No passkey or security key yet.");
         var form = driver.findElement(By.id("passkey-add"));
         assertThat(form.isDisplayed()).as("the script shows the form").isTrue();
-        addPasskey("Chromium passkey");
+        // The first factor comes with backup codes, shown once before the page goes on.
+        assertThat(addPasskey("Chromium passkey"))
+                .as(this::page)
+                .hasSize(10)
+                .allMatch(c -> c.matches("[0-9a-z]{4}(-[0-9a-z]{4}){3}"));
         assertThat(driver.getCurrentUrl()).as(this::page).contains("notice=passkey_added");
+        assertThat(driver.findElement(By.id("backup-count")).getText()).endsWith("10");
         assertThat(driver.findElement(By.tagName("body")).getText())
                 .contains("The passkey was added.")
                 .contains("Chromium passkey");

@@ -73,14 +73,26 @@ abstract class ChromiumTest {
      * On {@code /account/security}, with its passkey form shown: adds a passkey named {@code name} through the page's
      * script, and waits until the script is done (back on the page with a notice, or another status than its prompt).
      */
-    void addPasskey(String name) {
+    /**
+     * Adds a passkey with the account page's form and waits for the page that follows. A user's first factor comes
+     * with backup codes, which the page shows before going on: those are returned (empty when none were shown).
+     */
+    java.util.List<String> addPasskey(String name) {
         driver.findElement(By.id("passkey-name")).sendKeys(name);
         driver.findElement(By.id("passkey-add-button")).click();
         until(d -> d.getCurrentUrl().contains("notice=passkey_added")
+                || !d.findElements(By.id("backup-codes-done")).isEmpty()
                 || !d.findElement(By.id("passkey-status")).getText().isBlank()
                         && !d.findElement(By.id("passkey-status"))
                                 .getText()
                                 .equals("Follow the instructions of your browser."));
+        if (driver.findElements(By.id("backup-codes-done")).isEmpty()) return java.util.List.of();
+        var codes = driver.findElements(By.cssSelector("#backup-codes code")).stream()
+                .map(org.openqa.selenium.WebElement::getText)
+                .toList();
+        driver.findElement(By.id("backup-codes-done")).click();
+        until(d -> d.getCurrentUrl().contains("notice=passkey_added"));
+        return codes;
     }
 
     String whereIsTheBrowser() {

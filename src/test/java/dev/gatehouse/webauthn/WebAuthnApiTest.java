@@ -165,6 +165,43 @@ class WebAuthnApiTest {
     }
 
     @Test
+    void whenTheFirstFactorIsAPasskey_thenItsRegistrationAnswersBackupCodesOnceAndTheyWork() {
+        var user = accounts.newUser("firstkey");
+        String email = user.body().path("user").path("email").asText();
+
+        JsonNode first = register(user.accessToken(), authenticator(), null);
+        List<String> codes = new ArrayList<>();
+        first.path("backup_codes").forEach(c -> codes.add(c.asText()));
+        assertThat(codes).hasSize(10).doesNotHaveDuplicates();
+        assertThat(credentials(user.accessToken()).get(0).has("backup_codes")).isFalse();
+        // The user has codes now: a second key makes none, so the first set stays good.
+        assertThat(register(user.accessToken(), authenticator(), null).has("backup_codes"))
+                .isFalse();
+
+        // Losing the keys does not lock the account: the password and a backup code sign in.
+        var login = server.http
+                .post("/v1/auth/login")
+                .json(Map.of("email", email, "password", TestAccounts.PASSWORD))
+                .send();
+        assertThat(login.json().path("mfa_required").asBoolean())
+                .as(login.body())
+                .isTrue();
+        var second = server.http
+                .post("/v1/auth/login/mfa/backup")
+                .json(Map.of("mfa_token", login.text("mfa_token"), "code", codes.get(3)))
+                .send();
+        assertThat(second.status()).as(second.body()).isEqualTo(200);
+        assertThat(server.http
+                        .get("/v1/auth/mfa/backup-codes/count")
+                        .bearer(user.accessToken())
+                        .send()
+                        .json()
+                        .path("count")
+                        .asInt())
+                .isEqualTo(9);
+    }
+
+    @Test
     void whenPackedSelfAttestationIsSent_thenItIsAcceptedToo() {
         var user = accounts.newUser("packed");
 
