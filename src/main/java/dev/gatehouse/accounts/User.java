@@ -61,6 +61,14 @@ public record User(
                 profile);
     }
 
+    /**
+     * Whether the account must choose a new password before it signs in anywhere else: an administrator asked for one,
+     * and it has a password to change (a passwordless account has none).
+     */
+    public boolean mustChangePassword() {
+        return passwordChangeRequired && passwordHash != null;
+    }
+
     /** This account with a password change required (by an administrator) from {@code at}. */
     public User withPasswordChangeRequired(Instant at) {
         return new User(

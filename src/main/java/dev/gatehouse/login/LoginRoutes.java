@@ -242,6 +242,7 @@ public final class LoginRoutes implements RouteGroup {
         static final String PAGE = "signed in: the form_post authorization response, or a page saying so";
 
         private final Web web;
+        private final SsoService sso;
         private final Duration ttl;
         private final HostCookie ssoCookie;
         private final FormCsrf csrf;
@@ -251,6 +252,7 @@ public final class LoginRoutes implements RouteGroup {
         public SignedInAnswer(
                 SsoService sso, Web web, HostCookie ssoCookie, FormCsrf csrf, Resume resume, EndReplaced endReplaced) {
             this.web = web;
+            this.sso = sso;
             this.ttl = sso.ttl();
             this.ssoCookie = ssoCookie;
             this.csrf = csrf;
@@ -279,7 +281,10 @@ public final class LoginRoutes implements RouteGroup {
                                 "<p>" + t.html("login.done.text") + "</p>\n<p><a href=\"" + ACCOUNT_PAGE + "\">"
                                         + t.html("login.done.account") + "</a></p>"));
             } else if (returnTo.startsWith(AUTHORIZE + "?")) {
+                // The authorization endpoint's decision sends a user who must change the password there first.
                 resume.answer(ctx, returnTo, s.session());
+            } else if (sso.mustChangePassword(s.session())) {
+                ctx.redirect(SsoService.passwordChangeFirst(returnTo), io.javalin.http.HttpStatus.SEE_OTHER);
             } else {
                 ctx.redirect(returnTo, io.javalin.http.HttpStatus.SEE_OTHER);
             }

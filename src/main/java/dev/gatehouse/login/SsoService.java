@@ -218,6 +218,47 @@ public final class SsoService {
         return db.inTransaction(h -> complete(h, userId, method, amr, current, info));
     }
 
+    /**
+     * After the user changed the password, which ends every session of the account and so the browser's too: its
+     * sign-in goes on in a new session with the same user, sign-in time, {@code amr} and expiry, so that the request it
+     * was signing in for continues. The clients signed in under the ended session heard of its end (back-channel
+     * logout) and sign in again.
+     */
+    public LoginOutcome.SignedIn continueAfterPasswordChange(SsoSession ended, RequestInfo info) {
+        return db.inTransaction(h -> {
+            var session =
+                    new SsoSession(UUID.randomUUID(), ended.userId(), ended.authTime(), ended.expiresAt(), ended.amr());
+            String token = secrets.token("sso_");
+            store.insert(h, session, Secrets.sha256(token));
+            audit.record(
+                    h,
+                    AuditEvent.success("sso.continued", ended.userId())
+                            .details(java.util.Map.of("reason", "password_changed")),
+                    info);
+            return new LoginOutcome.SignedIn(session, token);
+        });
+    }
+
+    /**
+     * Whether the session's user must choose a new password before the sign-in is used for anything
+     * ({@link dev.gatehouse.accounts.User#mustChangePassword}): the hosted pages send the browser to
+     * {@link AccountLinkRoutes#PASSWORD_CHANGE} first.
+     */
+    public boolean mustChangePassword(SsoSession session) {
+        return accounts.find(session.userId())
+                .map(dev.gatehouse.accounts.User::mustChangePassword)
+                .orElse(false);
+    }
+
+    /** Where a browser whose user {@link #mustChangePassword} goes first, then on to {@code returnTo} (or null). */
+    public static String passwordChangeFirst(String returnTo) {
+        return AccountLinkRoutes.PASSWORD_CHANGE
+                + (returnTo == null
+                        ? ""
+                        : "?return_to="
+                                + java.net.URLEncoder.encode(returnTo, java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     /** Whether this user has a second factor the hosted step-up could ask for. */
     public boolean canStepUp(UUID userId) {
         // Only the factors the hosted second step offers.

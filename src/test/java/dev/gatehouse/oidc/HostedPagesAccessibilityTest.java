@@ -270,5 +270,25 @@ class HostedPagesAccessibilityTest extends ChromiumTest {
         signIn(email);
         until(d -> d.findElements(By.id("password")).isEmpty());
         assertAccessible("the signed-in page");
+
+        // The new-password page, required by an administrator, with a refusal, in German.
+        var required = server.http
+                .post("/v1/admin/users/" + userIdOf(email) + "/require-password-change")
+                .bearer(server.adminToken())
+                .send();
+        assertThat(required.status()).isEqualTo(200);
+        driver.get(server.base + "/password-change?ui_locales=de");
+        assertThat(driver.findElement(By.tagName("html")).getAttribute("lang")).isEqualTo("de");
+        assertAccessible("the German page that asks for a new password");
+        driver.findElement(By.id("current_password")).sendKeys("not-the-password");
+        driver.findElement(By.id("new_password")).sendKeys("Violet-Lantern-Orbit-42");
+        driver.findElement(By.id("confirm_password")).sendKeys("Violet-Lantern-Orbit-42");
+        driver.findElement(By.cssSelector("button[type=submit]")).click();
+        until(d -> !d.findElements(By.cssSelector("[role=alert]")).isEmpty());
+        assertAccessible("the new-password page with a wrong current password");
+    }
+
+    static String userIdOf(String email) {
+        return new dev.gatehouse.testkit.TestAccounts(server).idOf(email);
     }
 }

@@ -198,6 +198,13 @@ public final class AuthorizeRoutes implements RouteGroup {
             else toLogin(ctx, r, params, redirect);
             return;
         }
+        if (sso.mustChangePassword(s)) {
+            // An administrator asked this user for a new password: no client hears of the sign-in before it is chosen.
+            if (none)
+                respond(ctx, authorize.refuse(r, OIDCError.INTERACTION_REQUIRED), redirect, () -> messages(ctx, r));
+            else ctx.redirect(SsoService.passwordChangeFirst(again(params)) + locales(r), redirect);
+            return;
+        }
         String achieved = Acr.achievedBy(s.amr());
         boolean acrUnmet = !r.acrValues().isEmpty()
                 && Acr.satisfied(achieved, r.acrValues()).isEmpty();
@@ -383,6 +390,14 @@ public final class AuthorizeRoutes implements RouteGroup {
 
     private static String enc(String s) {
         return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    /** This authorization request again, as the browser sent it. */
+    private static String again(Map<String, List<String>> params) {
+        return PATH + "?"
+                + params.entrySet().stream()
+                        .flatMap(e -> e.getValue().stream().map(v -> enc(e.getKey()) + "=" + enc(v)))
+                        .collect(Collectors.joining("&"));
     }
 
     /** This request again, with {@code marker} ("name=value", one of this server's markers) set. */

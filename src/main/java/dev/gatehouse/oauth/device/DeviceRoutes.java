@@ -150,16 +150,25 @@ public final class DeviceRoutes implements RouteGroup {
     private void form(Context ctx) {
         String code = shown(ctx.queryParam("user_code"));
         if (signedIn(ctx).isEmpty()) {
-            // The way back carries the language, so the login page and this page after it speak it too.
-            var q = new java.util.ArrayList<String>();
-            if (!code.isEmpty()) q.add("user_code=" + code);
-            if (!uiLocales(ctx).isEmpty()) q.add("ui_locales=" + enc(uiLocales(ctx)));
-            String back = "/device" + (q.isEmpty() ? "" : "?" + String.join("&", q));
+            String back = entryPath(ctx, code);
             ctx.header("Cache-Control", "no-store");
             ctx.redirect("/login?return_to=" + enc(back), HttpStatus.SEE_OTHER);
             return;
         }
+        if (sso.mustChangePassword(signedIn(ctx).get())) {
+            ctx.header("Cache-Control", "no-store");
+            ctx.redirect(SsoService.passwordChangeFirst(entryPath(ctx, code)), HttpStatus.SEE_OTHER);
+            return;
+        }
         renderEntry(ctx, 200, code, null);
+    }
+
+    /** This page with the code and the language, so the pages on the way (sign-in, new password) come back here. */
+    private static String entryPath(Context ctx, String code) {
+        var q = new java.util.ArrayList<String>();
+        if (!code.isEmpty()) q.add("user_code=" + code);
+        if (!uiLocales(ctx).isEmpty()) q.add("ui_locales=" + enc(uiLocales(ctx)));
+        return "/device" + (q.isEmpty() ? "" : "?" + String.join("&", q));
     }
 
     private static String enc(String s) {
@@ -212,6 +221,10 @@ public final class DeviceRoutes implements RouteGroup {
         }
         SsoSession s = session.get();
         String code = ctx.formParam("user_code");
+        if (sso.mustChangePassword(s)) {
+            ctx.redirect(SsoService.passwordChangeFirst(entryPath(ctx, shown(code))), HttpStatus.SEE_OTHER);
+            return;
+        }
         try {
             web.limit(ctx, USER_CODE, s.userId().toString());
         } catch (Problem p) {
