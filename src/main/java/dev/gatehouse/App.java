@@ -296,7 +296,7 @@ public final class App implements AutoCloseable {
                 sso, mfa, web, secrets, loginCsrf, ssoCookie, authorize::redirectTarget, signedIn));
         groups.add(new dev.gatehouse.oauth.authorize.ParRoutes(authorize, clients, web, dpop, config.issuer()));
         groups.add(new dev.gatehouse.oauth.authorize.ConsentRoutes(
-                authorize, authorizeRoutes, consent, scopes, sso, web, secrets, ssoCookie, https));
+                authorize, authorizeRoutes, consent, scopes, sso, accounts, web, secrets, ssoCookie, https));
         groups.add(new dev.gatehouse.oauth.device.DeviceRoutes(
                 devices, clients, scopes, sso, web, secrets, config.issuer(), ssoCookie, https));
         groups.add(new dev.gatehouse.oidc.UserinfoRoutes(

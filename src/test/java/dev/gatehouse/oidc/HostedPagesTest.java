@@ -44,8 +44,11 @@ class HostedPagesTest {
     static void start() {
         server = TestServer.start();
         // Registered for refresh too: offline_access is only asked (and shown on the consent page) for such a client.
-        var r = server.registerClient(TestServer.webClient(
-                "Täst <App>", CALLBACK, "openid profile email offline_access", "authorization_code", "refresh_token"));
+        var metadata = TestServer.webClient(
+                "Täst <App>", CALLBACK, "openid profile email offline_access", "authorization_code", "refresh_token");
+        metadata.put("policy_uri", "https://app.example/privacy?lang=en&v=2");
+        metadata.put("tos_uri", "https://app.example/terms");
+        var r = server.registerClient(metadata);
         client = new ClientID(r.text("client_id"));
     }
 
@@ -289,6 +292,13 @@ class HostedPagesTest {
                 .contains("<li>See your email address</li>")
                 .contains("<li>Keep access while you are away</li>")
                 .contains("value=\"allow\">Allow</button>");
+        // Who is signed in, and the client's privacy policy and terms (OIDC Registration §2), before the choice.
+        assertThat(consent.body())
+                .contains("<p>You are signed in as <strong>" + email + "</strong>.</p>")
+                .contains("<a href=\"https://app.example/privacy?lang=en&amp;v=2\" rel=\"noopener noreferrer\">"
+                        + "Privacy policy of Täst &lt;App&gt;</a>")
+                .contains("<a href=\"https://app.example/terms\" rel=\"noopener noreferrer\">"
+                        + "Terms of service of Täst &lt;App&gt;</a>");
     }
 
     @Test

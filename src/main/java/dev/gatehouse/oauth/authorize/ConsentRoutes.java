@@ -1,8 +1,10 @@
 package dev.gatehouse.oauth.authorize;
 
 import com.nimbusds.oauth2.sdk.OAuth2Error;
+import dev.gatehouse.accounts.AccountService;
 import dev.gatehouse.login.SsoService;
 import dev.gatehouse.login.SsoSession;
+import dev.gatehouse.oauth.clients.OAuthClient;
 import dev.gatehouse.oauth.scopes.ScopeService;
 import dev.gatehouse.oauth.scopes.ScopeWords;
 import dev.gatehouse.platform.crypto.Secrets;
@@ -32,6 +34,7 @@ public final class ConsentRoutes implements RouteGroup {
     private final ConsentService consent;
     private final ScopeService scopes;
     private final SsoService sso;
+    private final AccountService accounts;
     private final Web web;
     private final Secrets secrets;
     private final HostCookie ssoCookie;
@@ -43,6 +46,7 @@ public final class ConsentRoutes implements RouteGroup {
             ConsentService consent,
             ScopeService scopes,
             SsoService sso,
+            AccountService accounts,
             Web web,
             Secrets secrets,
             HostCookie ssoCookie,
@@ -52,6 +56,7 @@ public final class ConsentRoutes implements RouteGroup {
         this.consent = consent;
         this.scopes = scopes;
         this.sso = sso;
+        this.accounts = accounts;
         this.web = web;
         this.secrets = secrets;
         this.ssoCookie = ssoCookie;
@@ -103,12 +108,16 @@ public final class ConsentRoutes implements RouteGroup {
         var r = p.get().request();
         var t = Messages.of(ctx);
         String items = ScopeWords.listItems(t, scopes.describe(r.scope()));
-        String body = """
+        String account = accounts.find(p.get().session().userId())
+                .map(u -> "<p>" + t.markup("authorize.account.current", Html.strong(u.email())) + "</p>\n")
+                .orElse("");
+        String body = account
+                + """
                 <p id="consent-intro">%s</p>
                 <ul aria-labelledby="consent-intro">
                 %s
                 </ul>
-                <form method="post" action="/consent">
+                %s<form method="post" action="/consent">
                 <input type="hidden" name="csrf" value="%s">
                 <input type="hidden" name="return_to" value="%s">
                 <input type="hidden" name="ui_locales" value="%s">
@@ -116,14 +125,32 @@ public final class ConsentRoutes implements RouteGroup {
                 <button type="submit" name="decision" value="deny">%s</button>
                 </form>
                 """.formatted(
-                        t.html("consent.intro", r.client().name()),
-                        items,
-                        Html.escape(csrf),
-                        Html.escape(returnTo),
-                        Html.escape(Messages.uiLocales(ctx)),
-                        t.html("consent.allow"),
-                        t.html("consent.deny"));
+                                t.html("consent.intro", r.client().name()),
+                                items,
+                                documents(t, r.client()),
+                                Html.escape(csrf),
+                                Html.escape(returnTo),
+                                Html.escape(Messages.uiLocales(ctx)),
+                                t.html("consent.allow"),
+                                t.html("consent.deny"));
         Html.send(ctx, 200, Html.page(t, t.get("consent.title"), body), r.redirectUri());
+    }
+
+    /**
+     * Links to the client's privacy policy and terms of service when it registered them (OIDC Registration §2: shown to
+     * the user before consent). Registration only accepts http(s) addresses for them.
+     */
+    private static String documents(Messages t, OAuthClient client) {
+        var links = new java.util.ArrayList<String>();
+        if (client.metadata().getPolicyURI() != null)
+            links.add(link(client.metadata().getPolicyURI(), t.html("consent.policy", client.name())));
+        if (client.metadata().getTermsOfServiceURI() != null)
+            links.add(link(client.metadata().getTermsOfServiceURI(), t.html("consent.tos", client.name())));
+        return links.isEmpty() ? "" : "<p>" + String.join(" · ", links) + "</p>\n";
+    }
+
+    private static String link(java.net.URI uri, String text) {
+        return "<a href=\"" + Html.escape(uri.toString()) + "\" rel=\"noopener noreferrer\">" + text + "</a>";
     }
 
     private void decide(Context ctx) {
