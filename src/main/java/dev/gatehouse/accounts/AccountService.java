@@ -190,6 +190,26 @@ public final class AccountService {
         if (!sent) throw Problem.conflict("already_verified", "The email address is already verified");
     }
 
+    /**
+     * Mails a new verification link to an active account whose address is not verified yet, for someone who cannot sign
+     * in to ask for it ({@code GATEHOUSE_REQUIRE_VERIFIED_EMAIL}); does nothing for any other address. The caller answers
+     * the same either way, so nothing tells whether the address has an account.
+     */
+    public void resendVerification(String email, RequestInfo info) {
+        Instant now = clock.instant();
+        db.useTransaction(h -> {
+            Optional<User> u = users.byEmail(h, email).filter(User::active).filter(x -> !x.emailVerified());
+            if (u.isEmpty()) {
+                audit.record(h, AuditEvent.failure("user.verification_sent", null, "no_unverified_account"), info);
+                return;
+            }
+            String token = tokens.issue(
+                    h, OneTimeTokens.Purpose.VERIFY_EMAIL, u.get().id(), u.get().email(), now);
+            outbox.enqueue(h, mails.verifyEmail(u.get().email(), token));
+            audit.record(h, AuditEvent.success("user.verification_sent", u.get().id()), info);
+        });
+    }
+
     public User verifyEmail(String token, RequestInfo info) {
         Instant now = clock.instant();
         return db.inTransaction(h -> {

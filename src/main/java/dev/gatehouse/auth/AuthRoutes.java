@@ -24,7 +24,7 @@ public final class AuthRoutes implements RouteGroup {
     public static final Rule MAGIC_LINK = new Rule("magic-link", 3, Duration.ofHours(1));
     public static final Rule FORGOT_PASSWORD = new Rule("forgot-password", 5, Duration.ofHours(1));
     static final Rule REFRESH = new Rule("refresh", 100, Duration.ofMinutes(15));
-    static final Rule SEND_VERIFICATION = new Rule("send-verification", 5, Duration.ofHours(1));
+    public static final Rule SEND_VERIFICATION = new Rule("send-verification", 5, Duration.ofHours(1));
     public static final Rule CHANGE_PASSWORD = new Rule("change-password", 10, Duration.ofMinutes(15));
     public static final Rule TOKEN_REDEEM = new Rule("token-redeem", 20, Duration.ofMinutes(15));
 

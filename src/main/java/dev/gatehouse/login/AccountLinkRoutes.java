@@ -58,7 +58,14 @@ public final class AccountLinkRoutes implements RouteGroup {
 
     @Override
     public void routes(Api api) {
-        api.pages("/register", "/forgot-password", "/reset-password", "/verify-email", "/magic-link", PASSWORD_CHANGE);
+        api.pages(
+                "/register",
+                "/forgot-password",
+                "/reset-password",
+                "/verify-email",
+                "/magic-link",
+                RESEND_VERIFICATION,
+                PASSWORD_CHANGE);
         page(api, "/register", this::registerForm, this::register, "Hosted registration page", "a page to check mail");
         page(
                 api,
@@ -88,6 +95,13 @@ public final class AccountLinkRoutes implements RouteGroup {
                 this::link,
                 "Hosted page signing in with a sign-in link's token, or asking for one",
                 "signed in (the account page), the second step, or a page to check mail");
+        page(
+                api,
+                RESEND_VERIFICATION,
+                this::resendForm,
+                this::resend,
+                "Hosted page asking for a new verification link",
+                "a page to check mail (the same whether or not the address has an account waiting for it)");
         api.get(PASSWORD_CHANGE, this::changeForm)
                 .tag("pages")
                 .summary("Hosted page changing the signed-in user's password (required first when an administrator"
@@ -282,6 +296,44 @@ public final class AccountLinkRoutes implements RouteGroup {
             return;
         }
         message(ctx, 200, RESET.titleKey(), "links.reset.done", loginLink(Messages.of(ctx)));
+    }
+
+    // ---- /resend-verification
+    // ----------------------------------------------------------------------------------------
+
+    /**
+     * The hosted page that mails a new verification link: the way out for someone who may not sign in before the
+     * address is verified and lost the first mail (a sign-in link would prove the address too, but it drops the
+     * password of an unproven account).
+     */
+    public static final String RESEND_VERIFICATION = "/resend-verification";
+
+    private void resendForm(Context ctx) {
+        resendPage(ctx, 200, "", null);
+    }
+
+    private void resendPage(Context ctx, int status, String email, String errorKey) {
+        var t = Messages.of(ctx);
+        form(
+                ctx,
+                status,
+                "links.resend.title",
+                "links.resend.intro",
+                errorKey,
+                RESEND_VERIFICATION,
+                emailField(t, email, errorKey != null && errorKey.startsWith("links.error.email")),
+                "links.resend.submit",
+                "<p><a href=\"/login\">" + t.html("links.to_login") + "</a></p>");
+    }
+
+    private void resend(Context ctx) {
+        mailALink(
+                ctx,
+                AuthRoutes.SEND_VERIFICATION,
+                this::resendPage,
+                accounts::resendVerification,
+                "links.resend.title",
+                "links.resend.sent");
     }
 
     // ---- /password-change

@@ -153,14 +153,22 @@ public final class LoginRoutes implements RouteGroup {
                                 // Passwordless: hidden until the script finds WebAuthn (ADR 0010).
                                 WebAuthnMarkup.passkeySection(t, csrf, returnTo, Messages.uiLocales(ctx))
                                         + WebAuthnMarkup.scriptTag(nonce)
-                                        + otherWays(t));
+                                        + otherWays(t, "login.error.unverified".equals(errorKey)));
         URI target = returnTo == null ? null : redirectTarget.apply(returnTo).orElse(null);
         Html.send(ctx, status, Html.page(t, t.get("login.title"), body), target, nonce);
     }
 
-    /** Links to the account pages (AccountLinkRoutes): a forgotten password, a sign-in link, a new account. */
-    private String otherWays(Messages t) {
-        return "\n<ul>\n<li><a href=\"/forgot-password\">" + t.html("login.forgot") + "</a></li>\n"
+    /**
+     * Links to the account pages (AccountLinkRoutes): a new verification link (after a sign-in refused for want of
+     * one), a forgotten password, a sign-in link, a new account.
+     */
+    private String otherWays(Messages t, boolean unverified) {
+        return "\n<ul>\n"
+                + (unverified
+                        ? "<li><a href=\"" + AccountLinkRoutes.RESEND_VERIFICATION + "\">" + t.html("login.resend")
+                                + "</a></li>\n"
+                        : "")
+                + "<li><a href=\"/forgot-password\">" + t.html("login.forgot") + "</a></li>\n"
                 + "<li><a href=\"/magic-link\">" + t.html("login.magic_link") + "</a></li>\n"
                 + (registrationOpen ? "<li><a href=\"/register\">" + t.html("login.register") + "</a></li>\n" : "")
                 + "</ul>\n";

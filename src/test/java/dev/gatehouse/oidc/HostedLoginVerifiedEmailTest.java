@@ -86,4 +86,43 @@ class HostedLoginVerifiedEmailTest {
         assertThat(signedIn.statusCode()).as(signedIn.body()).isIn(302, 303);
         assertThat(Browser.location(signedIn).toString()).startsWith(CALLBACK).contains("code=");
     }
+
+    @Test
+    void whenTheFirstMailIsLost_thenTheRefusedSignInLeadsToANewLinkThatKeepsThePassword() throws Exception {
+        String email = accounts.registered("hosted-resend");
+        server.tokenFromMail(email, TestAccounts.isConfirm()); // the registration's mail, lost
+        var browser = new Browser(server.base);
+        var refused = browser.signIn(browser.follow(browser.get(authorize())), email, PASSWORD);
+        assertThat(refused.statusCode()).isEqualTo(403);
+        assertThat(refused.body()).contains("<a href=\"/resend-verification\">Send the confirmation mail again</a>");
+
+        var page = browser.get(URI.create(server.base + "/resend-verification"));
+        assertThat(page.statusCode()).isEqualTo(200);
+        HostedPagesTest.assertPageHeaders(page);
+        HostedPagesTest.assertAccessible(page.body(), "en");
+        var sent = resend(browser, page, email);
+        var nobody = resend(
+                browser, browser.get(URI.create(server.base + "/resend-verification")), TestAccounts.email("nobody"));
+        assertThat(sent.statusCode()).isEqualTo(200).isEqualTo(nobody.statusCode());
+        assertThat(sent.body()).contains("a new link is on its way").isEqualTo(nobody.body());
+        // The registration's link and the new one.
+        String token =
+                accounts.tokensFromMails(email, TestAccounts.isConfirm(), 2).get(1);
+        assertThat(server.http
+                        .post("/v1/auth/verify-email", map("token", token))
+                        .status())
+                .isEqualTo(200);
+        // The password the account was registered with still signs in.
+        var signedIn = browser.signIn(browser.follow(browser.get(authorize())), email, PASSWORD);
+        if (signedIn.statusCode() == 200 && signedIn.body().contains("name=\"decision\""))
+            signedIn = browser.consent(signedIn, "allow");
+        assertThat(Browser.location(signedIn).toString()).startsWith(CALLBACK).contains("code=");
+    }
+
+    static java.net.http.HttpResponse<String> resend(
+            Browser browser, java.net.http.HttpResponse<String> page, String email) throws Exception {
+        return browser.post(
+                URI.create(server.base + "/resend-verification"),
+                Map.of("csrf", Browser.hidden(page.body(), "csrf"), "email", email));
+    }
 }

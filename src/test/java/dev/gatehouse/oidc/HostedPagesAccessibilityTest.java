@@ -239,6 +239,8 @@ class HostedPagesAccessibilityTest extends ChromiumTest {
         assertAccessible("the forgotten-password page");
         driver.get(server.base + "/magic-link");
         assertAccessible("the page asking for a sign-in link");
+        driver.get(server.base + "/resend-verification");
+        assertAccessible("the page asking for a new verification link");
         driver.get(server.base + "/reset-password?token=audit&ui_locales=de");
         assertAccessible("the new-password page");
         driver.get(server.base + "/verify-email?token=audit");
