@@ -128,7 +128,7 @@ public final class AccountService {
         db.useTransaction(h -> {
             Optional<User> existing = users.byEmail(h, email);
             if (existing.isPresent()) {
-                outbox.enqueue(h, mails.alreadyRegistered(existing.get().email()));
+                outbox.enqueue(h, mails.alreadyRegistered(existing.get().email(), languageOf(existing.get(), info)));
                 audit.record(
                         h, AuditEvent.failure("user.register", existing.get().id(), "email_taken"), info);
                 return;
@@ -141,7 +141,7 @@ public final class AccountService {
             }
             rbac.assign(h, user.id(), RbacService.USER);
             String token = tokens.issue(h, OneTimeTokens.Purpose.VERIFY_EMAIL, user.id(), user.email(), now);
-            outbox.enqueue(h, mails.verifyEmail(user.email(), token));
+            outbox.enqueue(h, mails.verifyEmail(user.email(), token, info.language()));
             audit.record(h, AuditEvent.success("user.registered", user.id()), info);
         });
     }
@@ -183,7 +183,7 @@ public final class AccountService {
             User u = users.byId(h, userId).orElseThrow(() -> Problem.notFound("The user"));
             if (u.emailVerified()) return false;
             String token = tokens.issue(h, OneTimeTokens.Purpose.VERIFY_EMAIL, u.id(), u.email(), now);
-            outbox.enqueue(h, mails.verifyEmail(u.email(), token));
+            outbox.enqueue(h, mails.verifyEmail(u.email(), token, languageOf(u, info)));
             audit.record(h, AuditEvent.success("user.verification_sent", u.id()), info);
             return true;
         });
@@ -205,7 +205,7 @@ public final class AccountService {
             }
             String token = tokens.issue(
                     h, OneTimeTokens.Purpose.VERIFY_EMAIL, u.get().id(), u.get().email(), now);
-            outbox.enqueue(h, mails.verifyEmail(u.get().email(), token));
+            outbox.enqueue(h, mails.verifyEmail(u.get().email(), token, languageOf(u.get(), info)));
             audit.record(h, AuditEvent.success("user.verification_sent", u.get().id()), info);
         });
     }
@@ -242,7 +242,7 @@ public final class AccountService {
                     u.get().id(),
                     u.get().email(),
                     now);
-            outbox.enqueue(h, mails.resetPassword(u.get().email(), token));
+            outbox.enqueue(h, mails.resetPassword(u.get().email(), token, languageOf(u.get(), info)));
             audit.record(
                     h, AuditEvent.success("password.reset_requested", u.get().id()), info);
         });
@@ -266,7 +266,7 @@ public final class AccountService {
             sessions.endAll(h, u.id(), Optional.empty(), "password_reset");
             if (firstProof) addressProven.proven(h, u.id());
             tokens.voidAll(h, OneTimeTokens.Purpose.RESET_PASSWORD, u.id(), now);
-            outbox.enqueue(h, mails.passwordChanged(u.email()));
+            outbox.enqueue(h, mails.passwordChanged(u.email(), languageOf(u, info)));
             var event = AuditEvent.success("password.reset", u.id());
             audit.record(h, firstProof ? event.details(Map.of("address_proven", true)) : event, info);
         });
@@ -288,7 +288,7 @@ public final class AccountService {
             users.update(h, u.id(), x -> x.withPassword(hash, now));
             sessions.endAll(h, u.id(), currentSession, "password_changed");
             tokens.voidAll(h, OneTimeTokens.Purpose.RESET_PASSWORD, u.id(), now);
-            outbox.enqueue(h, mails.passwordChanged(u.email()));
+            outbox.enqueue(h, mails.passwordChanged(u.email(), languageOf(u, info)));
             audit.record(h, AuditEvent.success("password.changed", u.id()).session(currentSession.orElse(null)), info);
         });
     }
@@ -306,7 +306,9 @@ public final class AccountService {
             String to = u.map(User::email).orElse(email.trim());
             String token = tokens.issue(
                     h, OneTimeTokens.Purpose.MAGIC_LINK, u.map(User::id).orElse(null), to, now);
-            outbox.enqueue(h, mails.magicLink(to, token));
+            outbox.enqueue(
+                    h,
+                    mails.magicLink(to, token, u.map(x -> languageOf(x, info)).orElseGet(info::language)));
             audit.record(
                     h,
                     AuditEvent.success("magic_link.requested", u.map(User::id).orElse(null)),
@@ -359,6 +361,20 @@ public final class AccountService {
             audit.record(
                     h, AuditEvent.success("password.change_required", userId).actor(actorId), info);
         });
+    }
+
+    /**
+     * The language of a mail to {@code user}: the {@code locale} of the profile when it names a language of the hosted
+     * pages, else the language the request that sends it asked for.
+     */
+    public static java.util.Locale languageOf(User user, RequestInfo info) {
+        return user.profile()
+                .get("locale")
+                .map(l -> java.util.Locale.forLanguageTag(String.valueOf(l)).getLanguage())
+                .flatMap(language -> dev.gatehouse.platform.http.Messages.SUPPORTED.stream()
+                        .filter(s -> s.getLanguage().equals(language))
+                        .findFirst())
+                .orElseGet(info::language);
     }
 
     /** Creates the first administrator on an empty database; returns false when accounts already exist. */

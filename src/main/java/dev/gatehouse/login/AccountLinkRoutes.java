@@ -11,6 +11,7 @@ import dev.gatehouse.platform.http.HostCookie;
 import dev.gatehouse.platform.http.Html;
 import dev.gatehouse.platform.http.Messages;
 import dev.gatehouse.platform.http.Problem;
+import dev.gatehouse.platform.http.RequestInfo;
 import dev.gatehouse.platform.http.RouteGroup;
 import dev.gatehouse.platform.http.Validator;
 import dev.gatehouse.platform.http.Web;
@@ -197,7 +198,7 @@ public final class AccountLinkRoutes implements RouteGroup {
         }
         if (!limited(ctx, AuthRoutes.REGISTER, () -> registerPage(ctx, 429, email, "links.error.too_many"))) return;
         try {
-            accounts.register(email, password, first, last, web.info(ctx));
+            accounts.register(email, password, first, last, pageInfo(ctx));
         } catch (Problem p) {
             if (p.status() >= 500) throw p;
             registerPage(ctx, 400, email, weaknessKey(p));
@@ -288,7 +289,7 @@ public final class AccountLinkRoutes implements RouteGroup {
         }
         if (!limited(ctx, AuthRoutes.TOKEN_REDEEM, () -> resetPage(ctx, 429, token, "links.error.too_many"))) return;
         try {
-            accounts.resetPassword(token, password, web.info(ctx));
+            accounts.resetPassword(token, password, pageInfo(ctx));
         } catch (Problem p) {
             if (p.status() >= 500) throw p;
             if (p.errors().isEmpty()) invalidLink(ctx, RESET);
@@ -414,7 +415,7 @@ public final class AccountLinkRoutes implements RouteGroup {
                 () -> changePage(ctx, 429, session, returnTo, "links.error.too_many"),
                 session.userId().toString())) return;
         try {
-            accounts.changePassword(session.userId(), java.util.Optional.empty(), current, next, web.info(ctx));
+            accounts.changePassword(session.userId(), java.util.Optional.empty(), current, next, pageInfo(ctx));
         } catch (Problem p) {
             if (p.status() >= 500 || p.errors().isEmpty()) throw p;
             String key = p.errors().containsKey("current_password")
@@ -428,7 +429,7 @@ public final class AccountLinkRoutes implements RouteGroup {
         // Changing the password ended every session of the account, this browser's too: its sign-in goes on.
         csrf.clear(ctx);
         signedIn.send(
-                ctx, sso.continueAfterPasswordChange(session, web.info(ctx)), java.util.Optional.empty(), returnTo);
+                ctx, sso.continueAfterPasswordChange(session, pageInfo(ctx)), java.util.Optional.empty(), returnTo);
     }
 
     private static void toLogin(Context ctx, String returnTo) {
@@ -450,7 +451,7 @@ public final class AccountLinkRoutes implements RouteGroup {
         String token = redeemable(ctx, VERIFY);
         if (token == null) return;
         try {
-            accounts.verifyEmail(token, web.info(ctx));
+            accounts.verifyEmail(token, pageInfo(ctx));
         } catch (Problem p) {
             if (p.status() >= 500) throw p;
             invalidLink(ctx, VERIFY);
@@ -490,7 +491,7 @@ public final class AccountLinkRoutes implements RouteGroup {
         String token = redeemable(ctx, MAGIC);
         if (token == null) return;
         var current = sso.findToEnd(ssoCookie.read(ctx));
-        switch (sso.signInWithLink(token, current, web.info(ctx))) {
+        switch (sso.signInWithLink(token, current, pageInfo(ctx))) {
             case SsoService.LoginOutcome.SignedIn s -> signedIn.send(ctx, s, current, LoginRoutes.ACCOUNT_PAGE);
             case SsoService.LoginOutcome.MfaRequired m -> {
                 // The second step is the sign-in page's own, under its CSRF cookie.
@@ -528,7 +529,7 @@ public final class AccountLinkRoutes implements RouteGroup {
             Context ctx,
             Rule rule,
             EmailForm form,
-            java.util.function.BiConsumer<String, dev.gatehouse.platform.http.RequestInfo> mail,
+            java.util.function.BiConsumer<String, RequestInfo> mail,
             String titleKey,
             String sentKey) {
         String email = trimmed(ctx.formParam("email"));
@@ -542,8 +543,13 @@ public final class AccountLinkRoutes implements RouteGroup {
         }
         if (!limited(ctx, rule, () -> form.show(ctx, 429, email, "links.error.too_many"), User.normalize(email)))
             return;
-        mail.accept(email, web.info(ctx));
+        mail.accept(email, pageInfo(ctx));
         message(ctx, 200, titleKey, sentKey);
+    }
+
+    /** The caller, speaking the page's language: the mails these pages send speak it too. */
+    private RequestInfo pageInfo(Context ctx) {
+        return web.info(ctx).inLanguage(Messages.of(ctx).locale());
     }
 
     // ---- the pages' parts -------------------------------------------------------------------------------------------
@@ -565,6 +571,8 @@ public final class AccountLinkRoutes implements RouteGroup {
                 + "<p>" + t.html(introKey) + "</p>\n"
                 + "<form method=\"post\" action=\"" + action + "\">\n"
                 + hidden(FormCsrf.FIELD, token)
+                // The page's language goes along, so the answer and the mail it sends speak it too.
+                + (Messages.uiLocales(ctx).isBlank() ? "" : hidden("ui_locales", Messages.uiLocales(ctx)))
                 + fields
                 + "<button type=\"submit\">" + t.html(submitKey) + "</button>\n"
                 + "</form>\n"

@@ -313,7 +313,7 @@ public final class MfaService {
             if (user.isEmpty()) return "invalid";
             String code = secrets.digits(6);
             store.setEmailCode(h, hash, emailCodeHash(hash, code));
-            outbox.enqueue(h, emailCodeMail(user.get().email(), code));
+            outbox.enqueue(h, emailCodeMail(user.get().email(), code, AccountService.languageOf(user.get(), info)));
             audit.record(h, AuditEvent.success("mfa.email_code_sent", c.userId()), info);
             return "sent";
         });
@@ -675,12 +675,13 @@ public final class MfaService {
         return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
-    private MailMessage emailCodeMail(String to, String code) {
-        String text = "Your sign-in code is " + code + ". It works once, for 5 minutes.\n\n"
-                + "If you did not try to sign in, change your password: someone knows it.";
-        String html = "<p>Your sign-in code is <strong>" + code + "</strong>. It works once, for 5 minutes.</p>"
-                + "<p>If you did not try to sign in, change your password: someone knows it.</p>";
-        return new MailMessage(to, "Your sign-in code", text, html);
+    /** The mail with a sign-in code, in {@code language} when the hosted pages speak it. */
+    private static MailMessage emailCodeMail(String to, String code, java.util.Locale language) {
+        var t = dev.gatehouse.platform.http.Messages.of(language);
+        String text = t.get("mail.code.text", code) + "\n\n" + t.get("mail.code.warning");
+        String html = "<p>" + t.markup("mail.code.text", "<strong>" + code + "</strong>") + "</p><p>"
+                + t.html("mail.code.warning") + "</p>";
+        return new MailMessage(to, t.get("mail.code.subject"), text, html);
     }
 
     static Problem invalidToken() {

@@ -44,6 +44,8 @@ class AccountLinkPagesTest {
         var form = new java.util.HashMap<>(fields);
         form.put("csrf", Browser.hidden(page.body(), "csrf"));
         if (page.body().contains("name=\"token\"")) form.putIfAbsent("token", Browser.hidden(page.body(), "token"));
+        if (page.body().contains("name=\"ui_locales\""))
+            form.putIfAbsent("ui_locales", Browser.hidden(page.body(), "ui_locales"));
         return b.post(URI.create(server.base + path), form);
     }
 
@@ -106,6 +108,21 @@ class AccountLinkPagesTest {
         var again = submit(b, b.get(link), "/verify-email", Map.of());
         assertThat(again.statusCode()).isEqualTo(400);
         assertThat(again.body()).contains("This link is not valid");
+    }
+
+    @Test
+    void aPageInGerman_answersAndMailsInGerman() throws Exception {
+        var b = new Browser(server.base);
+        String email = server.register(email("page-german"), PASSWORD);
+        var form = b.get(URI.create(server.base + "/forgot-password?ui_locales=de"));
+        assertThat(form.body()).contains("<html lang=\"de\">").contains("name=\"ui_locales\" value=\"de\"");
+        var sent = submit(b, form, "/forgot-password", Map.of("email", email));
+        assertThat(sent.statusCode()).isEqualTo(200);
+        assertThat(sent.body()).contains("<html lang=\"de\">");
+        var mail = server.awaitMail(email, s -> s.equals("Setzen Sie Ihr Passwort zurück"));
+        assertThat(TestServer.mailText(mail))
+                .contains("Wählen Sie innerhalb von 30 Minuten ein neues")
+                .contains("&ui_locales=de");
     }
 
     @Test

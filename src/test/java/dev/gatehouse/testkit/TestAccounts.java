@@ -3,7 +3,6 @@ package dev.gatehouse.testkit;
 import static dev.gatehouse.testkit.HttpJson.map;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.icegreen.greenmail.util.GreenMailUtil;
 import jakarta.mail.MessagingException;
 import jakarta.mail.internet.MimeMessage;
 import java.net.URLDecoder;
@@ -110,7 +109,7 @@ public final class TestAccounts {
         while (true) {
             var tokens = new ArrayList<String>();
             for (MimeMessage m : matching(to, subject)) {
-                Matcher t = TOKEN.matcher(GreenMailUtil.getBody(m));
+                Matcher t = TOKEN.matcher(TestServer.mailText(m));
                 if (t.find()) tokens.add(URLDecoder.decode(t.group(1), StandardCharsets.UTF_8));
             }
             if (tokens.size() >= count) return tokens;

@@ -212,6 +212,21 @@ public final class TestServer implements AutoCloseable {
         return accessToken(ADMIN_EMAIL, ADMIN_PASSWORD);
     }
 
+    /**
+     * The plain-text part of a mail, decoded (a mail with non-ASCII text travels quoted-printable, which would break a
+     * token or a link apart).
+     */
+    public static String mailText(MimeMessage m) {
+        try {
+            Object content = m.getContent();
+            if (content instanceof jakarta.mail.Multipart parts)
+                return String.valueOf(parts.getBodyPart(0).getContent());
+            return String.valueOf(content);
+        } catch (jakarta.mail.MessagingException | IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Waits for a mail to {@code to} whose subject matches, and returns it. */
     public MimeMessage awaitMail(String to, Predicate<String> subject) {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
@@ -239,7 +254,7 @@ public final class TestServer implements AutoCloseable {
      * for later mails of the same kind use {@link TestAccounts#tokensFromMails}.
      */
     public String tokenFromMail(String to, Predicate<String> subject) {
-        String body = com.icegreen.greenmail.util.GreenMailUtil.getBody(awaitMail(to, subject));
+        String body = mailText(awaitMail(to, subject));
         Matcher m = Pattern.compile("token=([A-Za-z0-9_%-]+)").matcher(body);
         if (!m.find()) throw new AssertionError("no token link in mail: " + body);
         return java.net.URLDecoder.decode(m.group(1), java.nio.charset.StandardCharsets.UTF_8);
@@ -247,7 +262,7 @@ public final class TestServer implements AutoCloseable {
 
     /** The link of the oldest matching mail to {@code to} (the issuer, a page's path and {@code ?token=...}). */
     public java.net.URI linkFromMail(String to, Predicate<String> subject) {
-        String body = com.icegreen.greenmail.util.GreenMailUtil.getBody(awaitMail(to, subject));
+        String body = mailText(awaitMail(to, subject));
         Matcher m = Pattern.compile("(https?://[^\\s\"<>]+\\?token=[A-Za-z0-9_%-]+)")
                 .matcher(body);
         if (!m.find()) throw new AssertionError("no link in mail: " + body);

@@ -100,7 +100,13 @@ final class FormRoute implements FastPath.Route {
             return endpoint.malformed(FormEndpoint.MALFORMED);
         }
         HttpFields in = request.getHeaders();
-        var info = Web.info(ip, in.get(HttpHeader.USER_AGENT), in.get("X-Device-Id"), () -> cookie(request), requestId);
+        var info = Web.info(
+                ip,
+                in.get(HttpHeader.USER_AGENT),
+                in.get("X-Device-Id"),
+                () -> cookie(request),
+                requestId,
+                in.get(HttpHeader.ACCEPT_LANGUAGE));
         try {
             return endpoint.handle(new FormCall(request.getMethod(), form, headers(in), info));
         } catch (Problem p) {

@@ -144,7 +144,8 @@ public final class Web {
                 () -> ctx.cookie(DEVICE_COOKIE),
                 Optional.ofNullable(ctx.attribute("requestId"))
                         .map(Object::toString)
-                        .orElse("-"));
+                        .orElse("-"),
+                ctx.header("Accept-Language"));
     }
 
     /** The facts recorded about a caller, from the parts of the request; both HTTP paths build them here. */
@@ -153,10 +154,11 @@ public final class Web {
             String userAgent,
             String deviceHeader,
             java.util.function.Supplier<String> deviceCookie,
-            String requestId) {
+            String requestId,
+            String acceptLanguage) {
         String ua = userAgent == null ? "" : userAgent;
         if (ua.length() > 512) ua = ua.substring(0, 512);
-        return new RequestInfo(ip, ua, deviceId(deviceHeader, deviceCookie), requestId);
+        return new RequestInfo(ip, ua, deviceId(deviceHeader, deviceCookie), requestId, acceptLanguage);
     }
 
     /** The device id an API client sends back (X-Device-Id) or a browser holds as a cookie. */
