@@ -118,6 +118,33 @@ class HostedPagesAccessibilityTest extends ChromiumTest {
         assertAccessible("the second-factor step with a wrong code");
     }
 
+    /** The second step's authenticator set-up, which only a server with GATEHOUSE_MFA_REQUIRED shows. */
+    @Test
+    void theMfaEnrolmentStep_withAWrongCode() {
+        try (var strict = TestServer.start(java.util.Map.of("GATEHOUSE_MFA_REQUIRED", "true"))) {
+            String email = strict.register("audit-enrol" + System.nanoTime() + "@example.com", PASSWORD);
+            driver.get(strict.base + "/login");
+            signIn(email);
+            until(d -> !d.findElements(By.cssSelector("form[action='/login/mfa/setup']"))
+                    .isEmpty());
+            assertAccessible("the second step offering to set up an authenticator app");
+
+            driver.findElement(By.cssSelector("form[action='/login/mfa/setup'] button[type=submit]"))
+                    .click();
+            until(d -> !d.findElements(By.id("code")).isEmpty());
+            assertThat(driver.findElement(By.cssSelector("img[src^='data:image/']"))
+                            .getAttribute("alt"))
+                    .isNotBlank();
+            assertAccessible("the authenticator set-up with its QR code");
+
+            driver.findElement(By.id("code")).sendKeys("000000");
+            driver.findElement(By.cssSelector("form[action='/login/mfa'] button[type=submit]"))
+                    .click();
+            until(d -> !d.findElements(By.cssSelector("[role=alert]")).isEmpty());
+            assertAccessible("the authenticator set-up with a wrong code");
+        }
+    }
+
     @Test
     void theConsentAccountChoiceErrorAndLogoutPages() throws Exception {
         String email = server.register("audit" + System.nanoTime() + "@example.com", PASSWORD);

@@ -54,6 +54,15 @@ class ConfigTest {
     }
 
     @Test
+    void whenASwitchIsNeitherOnNorOff_thenTheMessageSaysWhatItTakes() {
+        assertThatThrownBy(() -> Config.fromEnv(Map.of("GATEHOUSE_RATE_LIMITS", "maybe")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("GATEHOUSE_RATE_LIMITS: must be on or off, got 'maybe'");
+        assertThat(Config.fromEnv(Map.of("GATEHOUSE_RATE_LIMITS", "off")).rateLimits())
+                .isFalse();
+    }
+
+    @Test
     void whenTheRedisUrlIsBad_thenTheMessageDoesNotRepeatItsPassword() {
         assertThatThrownBy(() -> Config.fromEnv(Map.of("GATEHOUSE_REDIS_URL", "rediss://:Secret-Pw-1@[::1")))
                 .isInstanceOf(ConfigException.class)
