@@ -197,6 +197,7 @@ public final class App implements AutoCloseable {
                 secrets,
                 clock,
                 config.refreshTokenTtl(),
+                config.ssoIdle(),
                 mfaGate,
                 config.requireVerifiedEmail());
         var idTokens = new dev.gatehouse.oidc.IdTokenService(keyRing, config.issuer(), clock, config.accessTokenTtl());

@@ -8,9 +8,11 @@ import org.jdbi.v3.core.Handle;
 
 /** SSO sessions, found by the SHA-256 of their cookie value. */
 public final class JdbiSsoStore {
-    public void insert(Handle h, SsoSession s, String tokenHash) {
-        h.createUpdate("INSERT INTO sso_sessions (id, token_hash, user_id, auth_time, expires_at, amr)"
-                        + " VALUES (:id, :hash, :user, :auth, :exp, :amr)")
+    /** A new session, used at {@code now} (its sign-in, or a sign-in going on in it). */
+    public void insert(Handle h, SsoSession s, String tokenHash, Instant now) {
+        h.createUpdate("INSERT INTO sso_sessions (id, token_hash, user_id, auth_time, expires_at, amr, last_used_at)"
+                        + " VALUES (:id, :hash, :user, :auth, :exp, :amr, :now)")
+                .bind("now", now)
                 .bind("id", s.id())
                 .bind("hash", tokenHash)
                 .bind("user", s.userId())
@@ -28,8 +30,9 @@ public final class JdbiSsoStore {
      */
     public boolean upgrade(
             Handle h, UUID id, UUID userId, String newTokenHash, java.util.List<String> amr, Instant authTime) {
-        return h.createUpdate("UPDATE sso_sessions SET token_hash = :hash, amr = :amr, auth_time = :auth"
-                                + " WHERE id = :id AND user_id = :user AND ended_at IS NULL AND expires_at > :auth")
+        return h.createUpdate(
+                                "UPDATE sso_sessions SET token_hash = :hash, amr = :amr, auth_time = :auth,"
+                                        + " last_used_at = :auth WHERE id = :id AND user_id = :user AND ended_at IS NULL AND expires_at > :auth")
                         .bind("hash", newTokenHash)
                         .bind("amr", String.join(" ", amr))
                         .bind("auth", authTime)
@@ -40,17 +43,30 @@ public final class JdbiSsoStore {
     }
 
     /**
-     * The open, unexpired session with this token hash, when its account is active too: a session of an account
-     * disabled or deleted since its sign-in signs nothing in any more (same round trip, by the users table's key).
+     * The open, unexpired session with this token hash, used after {@code usedSince}, when its account is active too: a
+     * session of an account disabled or deleted since its sign-in signs nothing in any more (same round trip, by the
+     * users table's key).
      */
-    public Optional<SsoSession> active(Handle h, String tokenHash, Instant now) {
+    public Optional<SsoSession> active(Handle h, String tokenHash, Instant now, Instant usedSince) {
         return h.createQuery("SELECT s.id, s.user_id, s.auth_time, s.expires_at, s.amr FROM sso_sessions s"
                         + " JOIN users u ON u.id = s.user_id AND u.status = 'active'"
-                        + " WHERE s.token_hash = :hash AND s.ended_at IS NULL AND s.expires_at > :now")
+                        + " WHERE s.token_hash = :hash AND s.ended_at IS NULL AND s.expires_at > :now"
+                        + " AND COALESCE(s.last_used_at, s.auth_time) > :since")
                 .bind("hash", tokenHash)
                 .bind("now", now)
+                .bind("since", usedSince)
                 .map(JdbiSsoStore::map)
                 .findOne();
+    }
+
+    /** Records a use of the session at {@code now}, unless one after {@code since} is recorded already. */
+    public void touch(Handle h, UUID id, Instant now, Instant since) {
+        h.createUpdate("UPDATE sso_sessions SET last_used_at = :now WHERE id = :id AND ended_at IS NULL"
+                        + " AND (last_used_at IS NULL OR last_used_at < :since)")
+                .bind("now", now)
+                .bind("id", id)
+                .bind("since", since)
+                .execute();
     }
 
     /** The open, unexpired session with this token hash, whatever its account's state: for ending it. */

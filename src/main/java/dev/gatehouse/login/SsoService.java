@@ -53,6 +53,7 @@ public final class SsoService {
     private final Secrets secrets;
     private final Clock clock;
     private final Duration ttl;
+    private final Duration idle;
     private final dev.gatehouse.auth.SecondFactor secondFactor;
     private final boolean requireVerifiedEmail;
 
@@ -64,8 +65,10 @@ public final class SsoService {
             Secrets secrets,
             Clock clock,
             Duration ttl,
+            Duration idle,
             dev.gatehouse.auth.SecondFactor secondFactor,
             boolean requireVerifiedEmail) {
+        this.idle = idle;
         this.requireVerifiedEmail = requireVerifiedEmail;
         this.db = db;
         this.store = store;
@@ -152,7 +155,7 @@ public final class SsoService {
         Instant now = clock.instant();
         var session = new SsoSession(UUID.randomUUID(), userId, now, now.plus(ttl), amr);
         String token = secrets.token("sso_");
-        store.insert(h, session, Secrets.sha256(token));
+        store.insert(h, session, Secrets.sha256(token), clock.instant());
         accounts.recordLogin(h, userId);
         audit.record(h, AuditEvent.success("sso.login", userId).details(java.util.Map.of("method", method)), info);
         return new LoginOutcome.SignedIn(session, token);
@@ -229,7 +232,7 @@ public final class SsoService {
             var session =
                     new SsoSession(UUID.randomUUID(), ended.userId(), ended.authTime(), ended.expiresAt(), ended.amr());
             String token = secrets.token("sso_");
-            store.insert(h, session, Secrets.sha256(token));
+            store.insert(h, session, Secrets.sha256(token), clock.instant());
             audit.record(
                     h,
                     AuditEvent.success("sso.continued", ended.userId())
@@ -281,8 +284,17 @@ public final class SsoService {
     /** The browser's signed-in session: open, unexpired, and of an account that is still active. */
     public Optional<SsoSession> find(String cookieValue) {
         if (!wellFormed(cookieValue)) return Optional.empty();
-        return db.withHandle(h -> store.active(h, Secrets.sha256(cookieValue), clock.instant()));
+        Instant now = clock.instant();
+        return db.withHandle(h -> {
+            var found = store.active(h, Secrets.sha256(cookieValue), now, now.minus(idle));
+            // A session unused for the idle time is over; each use moves that on (written at most once a minute).
+            found.ifPresent(s -> store.touch(h, s.id(), now, now.minus(TOUCH_EVERY)));
+            return found;
+        });
     }
+
+    /** How stale the recorded last use of a session may get before a use writes it again. */
+    private static final Duration TOUCH_EVERY = Duration.ofMinutes(1);
 
     /**
      * The browser's open session whatever its account's state: logout ends a disabled account's session too (and

@@ -20,6 +20,8 @@ import org.junit.jupiter.api.Test;
 class SsoStoreContractTest {
     static final Instant T0 = Instant.parse("2030-01-02T03:04:05.123456Z");
     static final AtomicInteger hashes = new AtomicInteger();
+    /** A use-since bound that every session of these tests meets, for the tests not about idle sessions. */
+    static final Instant LONG_AGO = T0.minus(Duration.ofDays(365));
 
     static MigratedDatabase database;
     static Database db;
@@ -42,7 +44,7 @@ class SsoStoreContractTest {
         UUID user = database.insertUser("s" + UUID.randomUUID() + "@example.com");
         var s = new SsoSession(UUID.randomUUID(), user, T0.minusSeconds(10), T0.plus(ttl));
         String hash = "%064x".formatted(hashes.incrementAndGet());
-        db.useTransaction(h -> store.insert(h, s, hash));
+        db.useTransaction(h -> store.insert(h, s, hash, s.authTime()));
         return new Inserted(s, hash);
     }
 
@@ -50,7 +52,7 @@ class SsoStoreContractTest {
     void whenInserted_thenActiveReturnsEveryFieldUnchanged() {
         var i = insert(Duration.ofDays(1));
 
-        assertThat(db.<Optional<SsoSession>>withHandle(h -> store.active(h, i.hash(), T0)))
+        assertThat(db.<Optional<SsoSession>>withHandle(h -> store.active(h, i.hash(), T0, LONG_AGO)))
                 .contains(i.session());
     }
 
@@ -62,7 +64,7 @@ class SsoStoreContractTest {
                         .bind("id", i.session().userId())
                         .execute());
 
-        assertThat(db.<Optional<SsoSession>>withHandle(h -> store.active(h, i.hash(), T0)))
+        assertThat(db.<Optional<SsoSession>>withHandle(h -> store.active(h, i.hash(), T0, LONG_AGO)))
                 .isEmpty();
         assertThat(db.<Optional<SsoSession>>withHandle(h -> store.open(h, i.hash(), T0)))
                 .contains(i.session());
@@ -70,7 +72,7 @@ class SsoStoreContractTest {
 
     @Test
     void whenUnknownHash_thenEmpty() {
-        assertThat(db.<Optional<SsoSession>>withHandle(h -> store.active(h, "e".repeat(64), T0)))
+        assertThat(db.<Optional<SsoSession>>withHandle(h -> store.active(h, "e".repeat(64), T0, LONG_AGO)))
                 .isEmpty();
     }
 
@@ -79,9 +81,10 @@ class SsoStoreContractTest {
         var i = insert(Duration.ofHours(1));
         Instant expiry = T0.plus(Duration.ofHours(1));
 
-        assertThat(db.<Optional<SsoSession>>withHandle(h -> store.active(h, i.hash(), expiry.minusNanos(1_000))))
+        assertThat(db.<Optional<SsoSession>>withHandle(
+                        h -> store.active(h, i.hash(), expiry.minusNanos(1_000), LONG_AGO)))
                 .isPresent();
-        assertThat(db.<Optional<SsoSession>>withHandle(h -> store.active(h, i.hash(), expiry)))
+        assertThat(db.<Optional<SsoSession>>withHandle(h -> store.active(h, i.hash(), expiry, LONG_AGO)))
                 .isEmpty();
     }
 
@@ -92,7 +95,7 @@ class SsoStoreContractTest {
         db.useTransaction(h -> store.end(h, i.hash(), T0.plusSeconds(1)));
         db.useTransaction(h -> store.end(h, i.hash(), T0.plusSeconds(2)));
 
-        assertThat(db.<Optional<SsoSession>>withHandle(h -> store.active(h, i.hash(), T0.plusSeconds(3))))
+        assertThat(db.<Optional<SsoSession>>withHandle(h -> store.active(h, i.hash(), T0.plusSeconds(3), LONG_AGO)))
                 .isEmpty();
         Instant endedAt = db.withHandle(h -> h.createQuery("SELECT ended_at FROM sso_sessions WHERE id = :id")
                 .bind("id", i.session().id())
@@ -111,8 +114,8 @@ class SsoStoreContractTest {
         String bHash = "%064x".formatted(hashes.incrementAndGet());
         String endedHash = "%064x".formatted(hashes.incrementAndGet());
         db.useTransaction(h -> {
-            store.insert(h, b, bHash);
-            store.insert(h, ended, endedHash);
+            store.insert(h, b, bHash, T0);
+            store.insert(h, ended, endedHash, T0);
             store.end(h, endedHash, T0);
         });
         var stranger = insert(Duration.ofDays(1));
@@ -120,11 +123,12 @@ class SsoStoreContractTest {
         java.util.List<UUID> ids = db.inTransaction(h -> store.endAllOfUser(h, user, T0.plusSeconds(1)));
 
         assertThat(ids).containsExactlyInAnyOrder(a.session().id(), b.id());
-        assertThat(db.<Optional<SsoSession>>withHandle(h -> store.active(h, a.hash(), T0.plusSeconds(2))))
+        assertThat(db.<Optional<SsoSession>>withHandle(h -> store.active(h, a.hash(), T0.plusSeconds(2), LONG_AGO)))
                 .isEmpty();
-        assertThat(db.<Optional<SsoSession>>withHandle(h -> store.active(h, bHash, T0.plusSeconds(2))))
+        assertThat(db.<Optional<SsoSession>>withHandle(h -> store.active(h, bHash, T0.plusSeconds(2), LONG_AGO)))
                 .isEmpty();
-        assertThat(db.<Optional<SsoSession>>withHandle(h -> store.active(h, stranger.hash(), T0.plusSeconds(2))))
+        assertThat(db.<Optional<SsoSession>>withHandle(
+                        h -> store.active(h, stranger.hash(), T0.plusSeconds(2), LONG_AGO)))
                 .contains(stranger.session());
         assertThat(db.<java.util.List<UUID>>inTransaction(h -> store.endAllOfUser(h, user, T0.plusSeconds(3))))
                 .isEmpty();
@@ -135,7 +139,7 @@ class SsoStoreContractTest {
         var i = insert(Duration.ofDays(1));
         var again = new SsoSession(UUID.randomUUID(), i.session().userId(), T0, T0.plusSeconds(60));
 
-        assertThatThrownBy(() -> db.useTransaction(h -> store.insert(h, again, i.hash())))
+        assertThatThrownBy(() -> db.useTransaction(h -> store.insert(h, again, i.hash(), T0)))
                 .isInstanceOf(RuntimeException.class);
     }
 
@@ -153,7 +157,26 @@ class SsoStoreContractTest {
                         .mapTo(Integer.class)
                         .one()))
                 .isZero();
-        assertThat(db.<Optional<SsoSession>>withHandle(h -> store.active(h, live.hash(), now)))
+        assertThat(db.<Optional<SsoSession>>withHandle(h -> store.active(h, live.hash(), now, LONG_AGO)))
                 .contains(live.session());
+    }
+
+    @Test
+    void whenUnusedSinceTheBound_thenNotActive_andAUseMovesItOnAtMostOnceAMinute() {
+        var i = insert(Duration.ofDays(30)); // signed in, and so used, at T0 - 10 s
+        assertThat(db.<Optional<SsoSession>>withHandle(h -> store.active(h, i.hash(), T0, T0.minusSeconds(11))))
+                .isPresent();
+        assertThat(db.<Optional<SsoSession>>withHandle(h -> store.active(h, i.hash(), T0, T0.minusSeconds(10))))
+                .isEmpty();
+
+        Instant later = T0.plus(Duration.ofHours(1));
+        db.useTransaction(h -> store.touch(h, i.session().id(), later, later.minus(Duration.ofMinutes(1))));
+        assertThat(db.<Optional<SsoSession>>withHandle(h -> store.active(h, i.hash(), later, later.minusSeconds(1))))
+                .isPresent();
+        // A use within the minute writes nothing: the recorded use stays at `later`.
+        Instant soon = later.plusSeconds(30);
+        db.useTransaction(h -> store.touch(h, i.session().id(), soon, soon.minus(Duration.ofMinutes(1))));
+        assertThat(db.<Optional<SsoSession>>withHandle(h -> store.active(h, i.hash(), soon, later)))
+                .isEmpty();
     }
 }

@@ -37,7 +37,8 @@ public record Config(
         boolean mfaRequired,
         Duration cleanupInterval,
         java.util.List<String> trustedProxies,
-        boolean clientAssertionEndpointAudience) {
+        boolean clientAssertionEndpointAudience,
+        Duration ssoIdle) {
 
     public enum SmtpTls {
         NONE,
@@ -116,7 +117,8 @@ public record Config(
                 r.bool("GATEHOUSE_MFA_REQUIRED", false),
                 Duration.ofSeconds(r.intIn("GATEHOUSE_CLEANUP_INTERVAL_SECONDS", 3600, 1, 604_800)),
                 trustedProxies(r.str("GATEHOUSE_TRUSTED_PROXIES", "")),
-                r.bool("GATEHOUSE_CLIENT_ASSERTION_ENDPOINT_AUDIENCE", false));
+                r.bool("GATEHOUSE_CLIENT_ASSERTION_ENDPOINT_AUDIENCE", false),
+                Duration.ofHours(r.intIn("GATEHOUSE_SSO_IDLE_HOURS", 72, 1, 8_760)));
     }
 
     /** Where rate-limit buckets are shared in a cluster (ADR 0019); checked here, connected on first use. */

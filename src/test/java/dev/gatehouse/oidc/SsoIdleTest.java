@@ -1,0 +1,70 @@
+package dev.gatehouse.oidc;
+
+import static dev.gatehouse.testkit.TestAccounts.PASSWORD;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gatehouse.testkit.ServerTest;
+import dev.gatehouse.testkit.TestAccounts;
+import dev.gatehouse.testkit.TestServer;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A browser's sign-in ends after GATEHOUSE_SSO_IDLE_HOURS without use, not only at its absolute expiry; every use moves
+ * that on.
+ */
+@ServerTest
+class SsoIdleTest {
+    static final URI CALLBACK = URI.create("http://localhost:9999/cb");
+    static TestServer server;
+    static TestAccounts accounts;
+    static BrowserFlow flow;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start(Map.of("GATEHOUSE_SSO_IDLE_HOURS", "24"));
+        accounts = new TestAccounts(server);
+        flow = BrowserFlow.register(server, "web", CALLBACK);
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    /** The answer to a new authorization request of this browser, consent given when asked. */
+    static HttpResponse<String> authorize(Browser b) throws Exception {
+        var r = b.follow(b.get(flow.start().uri()));
+        return r.statusCode() == 200 && r.body().contains("action=\"/consent\"") ? b.consent(r, "allow") : r;
+    }
+
+    static boolean signedIn(HttpResponse<String> r) {
+        return r.statusCode() / 100 == 3 && Browser.location(r).toString().startsWith(CALLBACK.toString());
+    }
+
+    @Test
+    void whenUnusedForTheIdleTime_thenTheBrowserSignsInAgain_whileEachUseKeepsItOpen() throws Exception {
+        String email = accounts.registered("idle");
+        var b = new Browser(server.base);
+        var first = b.signIn(b.follow(b.get(flow.start().uri())), email, PASSWORD);
+        if (first.statusCode() == 200 && first.body().contains("action=\"/consent\""))
+            first = b.consent(first, "allow");
+        assertThat(signedIn(first)).as(first.body()).isTrue();
+
+        // Used every 20 hours, the sign-in stays open well past the idle time.
+        for (int i = 0; i < 3; i++) {
+            server.clock.advance(Duration.ofHours(20));
+            assertThat(signedIn(authorize(b))).as("use " + i).isTrue();
+        }
+        // Unused for a little more than the idle time: over.
+        server.clock.advance(Duration.ofHours(24).plusMinutes(1));
+        var again = authorize(b);
+        assertThat(signedIn(again)).isFalse();
+        assertThat(again.body()).contains("name=\"password\"");
+    }
+}
