@@ -142,8 +142,11 @@ final class AccountPage {
         }
         b.append("<p id=\"backup-count\">")
                 .append(t.html("account.backup.count", o.mfa().backupCodesRemaining()))
-                .append("</p>\n")
-                .append(form(f, "/backup-codes"))
+                .append("</p>\n");
+        // All used up: losing a factor would now lock the account, so the page says so next to the button.
+        if (o.mfa().backupCodesRemaining() == 0)
+            b.append("<p><strong>").append(t.html("account.backup.empty")).append("</strong></p>\n");
+        b.append(form(f, "/backup-codes"))
                 .append("<p>")
                 .append(t.html("account.backup.regenerate.hint"))
                 .append("</p>\n")

@@ -273,6 +273,29 @@ class AccountSecurityPageTest {
     }
 
     @Test
+    void whenEveryBackupCodeIsUsed_thenThePageWarnsUntilNewOnesAreMade() throws Exception {
+        String email = accounts.verified("acct-no-codes");
+        var userId = java.util.UUID.fromString(userOf(email));
+        var v = signedIn(email);
+        assertThat(backupCodesOn(submit(v.b(), v.page(), "/email/enable"))).hasSize(10);
+        assertThat(open(v.b()).body()).doesNotContain("You have no backup codes left.");
+        // As if the user had signed in with each of them.
+        assertThat(server.database.update(
+                        "UPDATE mfa_backup_codes SET used_at = CURRENT_TIMESTAMP WHERE user_id = ?", userId))
+                .isEqualTo(10);
+
+        var page = open(v.b());
+        assertThat(page.body())
+                .contains("Unused backup codes left: 0")
+                .contains("<strong>You have no backup codes left. Create new ones, so that losing your second factor"
+                        + " does not lock you out.</strong>");
+        assertThat(backupCodesOn(submit(v.b(), page, "/backup-codes"))).hasSize(10);
+        assertThat(open(v.b()).body())
+                .contains("Unused backup codes left: 10")
+                .doesNotContain("You have no backup codes left.");
+    }
+
+    @Test
     void whenTheProfileFormIsSaved_thenItsClaimsChangeAndABadPhoneNumberChangesNothing() throws Exception {
         String email = accounts.verified("acct-profile");
         String userId = userOf(email);
