@@ -214,17 +214,15 @@ public final class AccountLinkRoutes implements RouteGroup {
     }
 
     private void forgotPage(Context ctx, int status, String email, String errorKey) {
-        var t = Messages.of(ctx);
-        form(
+        emailForm(
                 ctx,
                 status,
+                email,
+                errorKey,
                 "links.forgot.title",
                 "links.forgot.intro",
-                errorKey,
                 "/forgot-password",
-                emailField(t, email, errorKey != null && errorKey.startsWith("links.error.email")),
-                "links.forgot.submit",
-                "<p><a href=\"/login\">" + t.html("links.to_login") + "</a></p>");
+                "links.forgot.submit");
     }
 
     private void forgot(Context ctx) {
@@ -314,17 +312,15 @@ public final class AccountLinkRoutes implements RouteGroup {
     }
 
     private void resendPage(Context ctx, int status, String email, String errorKey) {
-        var t = Messages.of(ctx);
-        form(
+        emailForm(
                 ctx,
                 status,
+                email,
+                errorKey,
                 "links.resend.title",
                 "links.resend.intro",
-                errorKey,
                 RESEND_VERIFICATION,
-                emailField(t, email, errorKey != null && errorKey.startsWith("links.error.email")),
-                "links.resend.submit",
-                "<p><a href=\"/login\">" + t.html("links.to_login") + "</a></p>");
+                "links.resend.submit");
     }
 
     private void resend(Context ctx) {
@@ -470,17 +466,15 @@ public final class AccountLinkRoutes implements RouteGroup {
 
     /** The form that asks for a sign-in link by mail. */
     private void askForLink(Context ctx, int status, String email, String errorKey) {
-        var t = Messages.of(ctx);
-        form(
+        emailForm(
                 ctx,
                 status,
+                email,
+                errorKey,
                 "links.magic.title",
                 "links.magic.ask",
-                errorKey,
                 "/magic-link",
-                emailField(t, email, errorKey != null && errorKey.startsWith("links.error.email")),
-                "links.magic.send",
-                "<p><a href=\"/login\">" + t.html("links.to_login") + "</a></p>");
+                "links.magic.send");
     }
 
     private void link(Context ctx) {
@@ -578,6 +572,29 @@ public final class AccountLinkRoutes implements RouteGroup {
                 + "</form>\n"
                 + after;
         Html.send(ctx, status, Html.page(t, t.get(titleKey), body));
+    }
+
+    /** A form that asks for an address and mails a link there ({@code errorKey} a message key or null). */
+    private void emailForm(
+            Context ctx,
+            int status,
+            String email,
+            String errorKey,
+            String titleKey,
+            String introKey,
+            String action,
+            String submitKey) {
+        var t = Messages.of(ctx);
+        form(
+                ctx,
+                status,
+                titleKey,
+                introKey,
+                errorKey,
+                action,
+                emailField(t, email, errorKey != null && errorKey.startsWith("links.error.email")),
+                submitKey,
+                loginLink(t));
     }
 
     /** A page of one message ({@code textKey}) and optional markup after it. */

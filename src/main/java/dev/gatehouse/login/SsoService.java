@@ -248,7 +248,9 @@ public final class SsoService {
      * {@link AccountLinkRoutes#PASSWORD_CHANGE} first.
      */
     public boolean mustChangePassword(SsoSession session) {
-        return accounts.find(session.userId())
+        // Asked on every authorization request a signed-in browser makes: from the users read cache (ADR 0013), which
+        // a change on this node (the requirement, the new password) clears at once.
+        return accounts.findRecent(session.userId())
                 .map(dev.gatehouse.accounts.User::mustChangePassword)
                 .orElse(false);
     }

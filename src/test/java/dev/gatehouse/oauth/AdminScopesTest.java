@@ -356,30 +356,23 @@ class AdminScopesTest {
                 .json(machine("ledger:read"))
                 .send();
         assertThat(narrowed.status()).as(narrowed.body()).isEqualTo(200);
-        assertThat(server.http
-                        .delete("/v1/admin/scopes/ledger:write")
-                        .bearer(admin)
-                        .send()
-                        .status())
-                .isEqualTo(204);
+        assertThat(deleteScope("ledger:write")).isEqualTo(204);
         // ledger:read is still registered; deleting the client frees it too.
-        assertThat(server.http
-                        .delete("/v1/admin/scopes/ledger:read")
-                        .bearer(admin)
-                        .send()
-                        .status())
-                .isEqualTo(409);
+        assertThat(deleteScope("ledger:read")).isEqualTo(409);
         assertThat(server.http
                         .delete("/v1/admin/clients/" + id)
                         .bearer(admin)
                         .send()
                         .status())
                 .isEqualTo(204);
-        assertThat(server.http
-                        .delete("/v1/admin/scopes/ledger:read")
-                        .bearer(admin)
-                        .send()
-                        .status())
-                .isEqualTo(204);
+        assertThat(deleteScope("ledger:read")).isEqualTo(204);
+    }
+
+    static int deleteScope(String name) {
+        return server.http
+                .delete("/v1/admin/scopes/" + name)
+                .bearer(admin)
+                .send()
+                .status();
     }
 }

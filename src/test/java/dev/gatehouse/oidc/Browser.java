@@ -68,6 +68,11 @@ final class Browser {
         return m.group(1).replace("&amp;", "&").replace("&quot;", "\"").replace("&#39;", "'");
     }
 
+    /** {@code r}, or when it is the consent page, what allowing there answers (redirects followed). */
+    HttpResponse<String> allowIfAsked(HttpResponse<String> r) throws Exception {
+        return r.statusCode() == 200 && r.body().contains("action=\"/consent\"") ? consent(r, "allow") : r;
+    }
+
     /** Answers the consent page shown in {@code page} and follows the redirects that come back. */
     HttpResponse<String> consent(HttpResponse<String> page, String decision) throws Exception {
         return follow(submitConsent(page, decision));

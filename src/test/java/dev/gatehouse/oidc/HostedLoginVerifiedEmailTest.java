@@ -80,9 +80,7 @@ class HostedLoginVerifiedEmailTest {
                         .status())
                 .isEqualTo(200);
 
-        var signedIn = browser.signIn(browser.follow(browser.get(authorize())), email, PASSWORD);
-        if (signedIn.statusCode() == 200 && signedIn.body().contains("name=\"decision\""))
-            signedIn = browser.consent(signedIn, "allow");
+        var signedIn = browser.allowIfAsked(browser.signIn(browser.follow(browser.get(authorize())), email, PASSWORD));
         assertThat(signedIn.statusCode()).as(signedIn.body()).isIn(302, 303);
         assertThat(Browser.location(signedIn).toString()).startsWith(CALLBACK).contains("code=");
     }
@@ -113,9 +111,7 @@ class HostedLoginVerifiedEmailTest {
                         .status())
                 .isEqualTo(200);
         // The password the account was registered with still signs in.
-        var signedIn = browser.signIn(browser.follow(browser.get(authorize())), email, PASSWORD);
-        if (signedIn.statusCode() == 200 && signedIn.body().contains("name=\"decision\""))
-            signedIn = browser.consent(signedIn, "allow");
+        var signedIn = browser.allowIfAsked(browser.signIn(browser.follow(browser.get(authorize())), email, PASSWORD));
         assertThat(Browser.location(signedIn).toString()).startsWith(CALLBACK).contains("code=");
     }
 

@@ -39,8 +39,7 @@ class SsoIdleTest {
 
     /** The answer to a new authorization request of this browser, consent given when asked. */
     static HttpResponse<String> authorize(Browser b) throws Exception {
-        var r = b.follow(b.get(flow.start().uri()));
-        return r.statusCode() == 200 && r.body().contains("action=\"/consent\"") ? b.consent(r, "allow") : r;
+        return b.allowIfAsked(b.follow(b.get(flow.start().uri())));
     }
 
     static boolean signedIn(HttpResponse<String> r) {
@@ -51,9 +50,7 @@ class SsoIdleTest {
     void whenUnusedForTheIdleTime_thenTheBrowserSignsInAgain_whileEachUseKeepsItOpen() throws Exception {
         String email = accounts.registered("idle");
         var b = new Browser(server.base);
-        var first = b.signIn(b.follow(b.get(flow.start().uri())), email, PASSWORD);
-        if (first.statusCode() == 200 && first.body().contains("action=\"/consent\""))
-            first = b.consent(first, "allow");
+        var first = b.allowIfAsked(b.signIn(b.follow(b.get(flow.start().uri())), email, PASSWORD));
         assertThat(signedIn(first)).as(first.body()).isTrue();
 
         // Used every 20 hours, the sign-in stays open well past the idle time.

@@ -149,13 +149,14 @@ public final class DeviceRoutes implements RouteGroup {
 
     private void form(Context ctx) {
         String code = shown(ctx.queryParam("user_code"));
-        if (signedIn(ctx).isEmpty()) {
+        var session = signedIn(ctx);
+        if (session.isEmpty()) {
             String back = entryPath(ctx, code);
             ctx.header("Cache-Control", "no-store");
             ctx.redirect("/login?return_to=" + enc(back), HttpStatus.SEE_OTHER);
             return;
         }
-        if (sso.mustChangePassword(signedIn(ctx).get())) {
+        if (sso.mustChangePassword(session.get())) {
             ctx.header("Cache-Control", "no-store");
             ctx.redirect(SsoService.passwordChangeFirst(entryPath(ctx, code)), HttpStatus.SEE_OTHER);
             return;
