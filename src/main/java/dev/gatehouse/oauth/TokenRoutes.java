@@ -193,7 +193,8 @@ public final class TokenRoutes implements RouteGroup {
         var live = sessions.liveRefreshToken(token, clientId);
         body.put("active", live.isPresent());
         live.ifPresent(r -> {
-            body.put("token_type", "refresh_token");
+            // No token_type: RFC 7662 §2.2 means an access token's type (RFC 6749 §7.1, Bearer or DPoP), which a
+            // refresh token has not.
             body.put("client_id", clientId);
             body.put("sub", r.session().userId().toString());
             body.put("iat", r.issuedAt().getEpochSecond());

@@ -18,6 +18,7 @@ import dev.gatehouse.tokens.DpopProofs;
 import dev.gatehouse.tokens.TokenIntrospector;
 import io.javalin.http.Context;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -25,7 +26,9 @@ import java.util.TreeSet;
 import java.util.UUID;
 
 /**
- * OIDC Core §5.3 UserInfo, GET and POST, with the claims of the scopes the access token carries (§5.4). A DPoP-bound
+ * OIDC Core §5.3 UserInfo, GET and POST, with the claims of the scopes the access token carries (§5.4). The token
+ * comes in the Authorization header, or on a POST as a Bearer token in a form body (RFC 6750 §2.2); never in the URI
+ * (OAuth 2.1 dropped RFC 6750 §2.3), and one way only per request (RFC 6750 §2), else {@code invalid_request}. A DPoP-bound
  * access token (RFC 9449 §7) is accepted only as {@code Authorization: DPoP} with a proof of its key; as Bearer it is
  * refused. This endpoint is a resource server of the issuer: a token whose audience was narrowed to other resources
  * (RFC 8707) is not for it (RFC 9068 §4), so its {@code aud} must name the issuer, this endpoint or the default
@@ -73,12 +76,14 @@ public final class UserinfoRoutes implements RouteGroup {
                 .returns(200, "claims")
                 .returns(401, "invalid_token")
                 .returns(403, "insufficient_scope");
-        // The token travels in the Authorization header alone (OIDC Core §5.3.1), so a POST's body, form or not, is
-        // not read; a POST is not on the fast path (ADR 0026).
-        api.post("/oauth2/userinfo", ctx -> userinfo(Api.call(ctx, Map.of())).send(ctx, web.mapper()))
+        // A POST may carry a Bearer token in a form body instead (RFC 6750 §2.2); a POST is not on the fast path
+        // (ADR 0026).
+        api.post("/oauth2/userinfo", ctx -> postUserinfo(ctx).send(ctx, web.mapper()))
                 .tag("oidc")
-                .summary("OpenID Connect UserInfo (POST)")
+                .summary("OpenID Connect UserInfo (POST): the access token in the Authorization header, or as a Bearer"
+                        + " token in an application/x-www-form-urlencoded body's access_token (RFC 6750 §2.2)")
                 .returns(200, "claims")
+                .returns(400, "invalid_request")
                 .returns(401, "invalid_token")
                 .returns(403, "insufficient_scope");
         api.put("/oauth2/userinfo", this::update)
@@ -203,6 +208,21 @@ public final class UserinfoRoutes implements RouteGroup {
         return out;
     }
 
+    /** A POST's call: its form body's fields, which may hold the access token (RFC 6750 §2.2). */
+    private FormAnswer postUserinfo(Context ctx) {
+        if (ctx.queryParamMap().containsKey("access_token")) return invalidRequest(ctx.header("Origin"), IN_URI);
+        Map<String, List<String>> form;
+        try {
+            form = Api.formOf(ctx);
+        } catch (IllegalArgumentException e) {
+            return invalidRequest(ctx.header("Origin"), e.getMessage());
+        }
+        return userinfo(Api.call(ctx, form));
+    }
+
+    private static final String IN_URI =
+            "OAuth 2.1 takes no access token in the URI: send it in the Authorization" + " header";
+
     /** The access token of a userinfo call, checked as Bearer or DPoP (RFC 9449 §7). */
     private record Caller(AccessTokenClaims claims, boolean dpop) {}
 
@@ -216,6 +236,17 @@ public final class UserinfoRoutes implements RouteGroup {
     private Checked caller(FormCall call) {
         String origin = call.header("Origin");
         String authorization = call.header("Authorization");
+        List<String> inForm = call.form().getOrDefault("access_token", List.of());
+        if (!inForm.isEmpty()) {
+            // RFC 6750 §2: a form body (§2.2) on a POST; never the URI, and one way only per request.
+            if (!"POST".equals(call.method())) return Checked.refused(invalidRequest(origin, IN_URI));
+            if (authorization != null)
+                return Checked.refused(invalidRequest(
+                        origin, "send the access token one way only: in the Authorization header or in the body"));
+            if (inForm.size() > 1)
+                return Checked.refused(invalidRequest(origin, "access_token is given more than once"));
+            return bearer(origin, inForm.get(0));
+        }
         boolean dpopScheme =
                 dpop != null && authorization != null && authorization.regionMatches(true, 0, "DPoP ", 0, 5);
         if (!dpopScheme && (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7))) {
@@ -223,28 +254,34 @@ public final class UserinfoRoutes implements RouteGroup {
             // challenge without an error code.
             return Checked.refused(refuse(origin, false, null, "an access token is required (Bearer or DPoP)"));
         }
-        Optional<AccessTokenClaims> claims;
-        if (dpopScheme) {
-            String token = authorization.substring(5).trim();
-            String jkt;
-            try {
-                jkt = dpop.verify(call.headers().all("DPoP"), call.method(), userinfoUrl, Optional.of(token));
-            } catch (DpopProofs.Invalid e) {
-                return Checked.refused(refuse(origin, true, "invalid_dpop_proof", e.getMessage()));
-            }
-            claims = introspector.active(token);
-            if (claims.isPresent() && !claims.get().dpopJkt().equals(Optional.of(jkt))) {
-                return Checked.refused(
-                        refuse(origin, true, "invalid_token", "the access token is not bound to the DPoP proof's key"));
-            }
-        } else {
-            String token = authorization.substring(7).trim();
-            claims = token.isEmpty() ? Optional.empty() : introspector.active(token);
-            if (claims.isPresent() && claims.get().dpopJkt().isPresent()) {
-                return Checked.refused(refuse(
-                        origin, true, "invalid_token", "a DPoP-bound access token needs the DPoP scheme and a proof"));
-            }
+        if (!dpopScheme) return bearer(origin, authorization.substring(7).trim());
+        String token = authorization.substring(5).trim();
+        String jkt;
+        try {
+            jkt = dpop.verify(call.headers().all("DPoP"), call.method(), userinfoUrl, Optional.of(token));
+        } catch (DpopProofs.Invalid e) {
+            return Checked.refused(refuse(origin, true, "invalid_dpop_proof", e.getMessage()));
         }
+        var claims = introspector.active(token);
+        if (claims.isPresent() && !claims.get().dpopJkt().equals(Optional.of(jkt))) {
+            return Checked.refused(
+                    refuse(origin, true, "invalid_token", "the access token is not bound to the DPoP proof's key"));
+        }
+        return checked(origin, claims, true);
+    }
+
+    /** A Bearer token, from the Authorization header or a form body: never one bound to a DPoP key (RFC 9449 §7.2). */
+    private Checked bearer(String origin, String token) {
+        var claims = token.isEmpty() ? Optional.<AccessTokenClaims>empty() : introspector.active(token);
+        if (claims.isPresent() && claims.get().dpopJkt().isPresent()) {
+            return Checked.refused(refuse(
+                    origin, true, "invalid_token", "a DPoP-bound access token needs the DPoP scheme and a proof"));
+        }
+        return checked(origin, claims, false);
+    }
+
+    /** The caller of a valid token for this endpoint's audience, or the refusal. */
+    private Checked checked(String origin, Optional<AccessTokenClaims> claims, boolean dpopScheme) {
         if (claims.isEmpty()) {
             return Checked.refused(refuse(origin, dpopScheme, "invalid_token", "the access token is not valid"));
         }
@@ -283,6 +320,14 @@ public final class UserinfoRoutes implements RouteGroup {
                     403, headers, Map.of("error", "insufficient_scope", "error_description", "openid scope required"));
         }
         return new FormAnswer(200, headers, released.of(user.get(), scopes));
+    }
+
+    /** RFC 6750 §3.1 {@code invalid_request}: a request that sends its token in a way this endpoint refuses. */
+    private FormAnswer invalidRequest(String origin, String description) {
+        var headers = new LinkedHashMap<>(Cors.answer(origin, true));
+        headers.put("Cache-Control", "no-store");
+        headers.put("WWW-Authenticate", "Bearer error=\"invalid_request\"");
+        return new FormAnswer(400, headers, Map.of("error", "invalid_request", "error_description", description));
     }
 
     /**

@@ -200,6 +200,80 @@ class AuthorizationCodeFlowTest {
     }
 
     @Test
+    void whenUserinfoIsPostedTheTokenInAFormBody_thenItAnswersAndTheOtherWaysAreRefused() throws Exception {
+        var client = register();
+        String email = newUser();
+        var flow = codeFor(client, email);
+        String token = exchange(client, flow.code(), CALLBACK, flow.verifier())
+                .toSuccessResponse()
+                .getTokens()
+                .getAccessToken()
+                .getValue();
+        String form = "application/x-www-form-urlencoded";
+
+        // RFC 6750 §2.2, the OIDC conformance suite's oidcc-userinfo-post-body.
+        var inBody = server.http
+                .post("/oauth2/userinfo")
+                .raw(form, "access_token=" + token)
+                .send();
+        assertThat(inBody.status()).as(inBody.body()).isEqualTo(200);
+        assertThat(inBody.text("email")).isEqualTo(email);
+        assertThat(inBody.header("Cache-Control")).isEqualTo("no-store");
+
+        // Only one way per request (RFC 6750 §2), never the URI, the field once, and a form that is one.
+        var twoWays = server.http
+                .post("/oauth2/userinfo")
+                .bearer(token)
+                .raw(form, "access_token=" + token)
+                .send();
+        var inQuery = server.http.get("/oauth2/userinfo?access_token=" + token).send();
+        var inPostQuery =
+                server.http.post("/oauth2/userinfo?access_token=" + token).send();
+        var twice = server.http
+                .post("/oauth2/userinfo")
+                .raw(form, "access_token=" + token + "&access_token=" + token)
+                .send();
+        var broken = server.http
+                .post("/oauth2/userinfo")
+                .raw(form, "access_token=%zz")
+                .send();
+        for (var refused : List.of(twoWays, inQuery, inPostQuery, twice, broken)) {
+            assertThat(refused.status()).as(refused.body()).isEqualTo(400);
+            assertThat(refused.text("error")).isEqualTo("invalid_request");
+            assertThat(refused.header("WWW-Authenticate")).isEqualTo("Bearer error=\"invalid_request\"");
+            assertThat(refused.body()).doesNotContain(token);
+        }
+        assertThat(twoWays.text("error_description")).contains("one way only");
+        assertThat(inQuery.text("error_description")).contains("URI");
+        assertThat(inPostQuery.text("error_description")).contains("URI");
+        assertThat(twice.text("error_description")).contains("more than once");
+
+        // A bad token in the body is refused as one in the header; a JSON body is not read for a token.
+        var bad = server.http
+                .post("/oauth2/userinfo")
+                .raw(form, "access_token=nope")
+                .send();
+        assertThat(bad.status()).isEqualTo(401);
+        assertThat(bad.header("WWW-Authenticate")).contains("Bearer error=\"invalid_token\"");
+        var json = server.http
+                .post("/oauth2/userinfo")
+                .raw("application/json", "{\"access_token\":\"" + token + "\"}")
+                .send();
+        assertThat(json.status()).isEqualTo(401);
+        assertThat(json.header("WWW-Authenticate")).isEqualTo("Bearer realm=\"gatehouse\"");
+        // The header alone on a POST, with or without a form body beside it, as before.
+        assertThat(server.http.post("/oauth2/userinfo").bearer(token).send().status())
+                .isEqualTo(200);
+        assertThat(server.http
+                        .post("/oauth2/userinfo")
+                        .bearer(token)
+                        .raw(form, "claims=x")
+                        .send()
+                        .status())
+                .isEqualTo(200);
+    }
+
+    @Test
     void whenASecondClientAuthorizesWithTheSsoCookie_thenNoPasswordIsAsked() throws Exception {
         var first = register();
         var second = register();
@@ -828,7 +902,9 @@ class AuthorizationCodeFlowTest {
 
         var mine = introspect(owner, rt);
         assertThat(mine.isActive()).isTrue();
-        assertThat(mine.getStringParameter("token_type")).isEqualTo("refresh_token");
+        assertThat(mine.getStringParameter("token_type"))
+                .as("RFC 7662 token_type is an access token's type")
+                .isNull();
         assertThat(mine.getClientID()).isEqualTo(owner.id());
         assertThat(mine.getSubject().getValue())
                 .isEqualTo(

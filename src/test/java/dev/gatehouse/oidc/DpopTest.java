@@ -445,6 +445,13 @@ class DpopTest {
         assertThat(asBearer.getStatusCode()).isEqualTo(401);
         assertThat(asBearer.getHeaderValues("WWW-Authenticate"))
                 .anySatisfy(h -> assertThat(h).startsWith("DPoP").contains("invalid_token", "algs="));
+        // So is it as a bearer token in a form body (RFC 6750 §2.2).
+        var inBody = server.http
+                .post("/oauth2/userinfo")
+                .raw("application/x-www-form-urlencoded", "access_token=" + at.getValue())
+                .send();
+        assertThat(inBody.status()).isEqualTo(401);
+        assertThat(inBody.header("WWW-Authenticate")).startsWith("DPoP").contains("invalid_token");
 
         var replay = proofs.createDPoPJWT("GET", userinfoUri, at);
         assertThat(userinfo(at, replay).getStatusCode()).isEqualTo(200);

@@ -437,6 +437,35 @@ class HostedPasskeyLoginTest {
     }
 
     @Test
+    void whenAKeyOnlyAccountHasUsedEveryBackupCode_thenTheStepAsksForTheKeyAloneAndSaysItNeedsJavaScript()
+            throws Exception {
+        var key = new SoftAuthenticator(server.base).nonDiscoverable().withoutUserVerification();
+        String[] user = withKeyUser("codes-gone", key);
+        // As if the user had signed in with each of the registration's backup codes.
+        assertThat(server.database.update(
+                        "UPDATE mfa_backup_codes SET used_at = CURRENT_TIMESTAMP WHERE user_id = ?",
+                        java.util.UUID.fromString(user[1])))
+                .isEqualTo(10);
+        var b = new Browser(server.base);
+        var verifier = new CodeVerifier();
+        var step = b.signIn(loginPage(b, verifier), user[0], PASSWORD);
+        assertThat(step.statusCode()).isEqualTo(200);
+        assertThat(step.body())
+                .contains("data-webauthn-options=\"/login/mfa/webauthn/options\"")
+                .doesNotContain("value=\"backup_code\"")
+                .doesNotContain("name=\"code\"")
+                // The section is hidden until the script finds WebAuthn; without script, this note is all there is.
+                .contains("<noscript><p>A security key needs JavaScript. Turn it on, or start again and choose"
+                        + " another way.</p></noscript>");
+        HostedPagesTest.assertPageHeaders(step);
+        HostedPagesTest.assertAccessible(step.body(), "en");
+
+        var r = keyFinish(b, step, key.get(json(keyOptions(b, step))).toString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(303);
+        assertThat(idToken(back(b, r), verifier).getStringListClaim("amr")).contains("pwd", "hwk", "mfa");
+    }
+
+    @Test
     void whenTheKeyIsWrongOrReplayed_thenTheStepRefusesItAndTheRightKeyStillWorks() throws Exception {
         var key = new SoftAuthenticator(server.base).nonDiscoverable();
         String email = withKey("second-wrong", key);

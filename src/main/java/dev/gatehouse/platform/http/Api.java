@@ -109,6 +109,22 @@ public final class Api {
     private static FormAnswer answer(FormEndpoint endpoint, Context ctx) {
         if (!FormEndpoint.isForm(ctx.header("Content-Type")))
             return endpoint.malformed("the body must be application/x-www-form-urlencoded");
+        Map<String, List<String>> form;
+        try {
+            form = formOf(ctx);
+        } catch (IllegalArgumentException e) {
+            return endpoint.malformed(FormEndpoint.MALFORMED);
+        }
+        return endpoint.handle(call(ctx, form));
+    }
+
+    /**
+     * The fields of a request's {@code application/x-www-form-urlencoded} body; empty for any other body.
+     *
+     * @throws IllegalArgumentException for a form that is not well-formed
+     */
+    public static Map<String, List<String>> formOf(Context ctx) {
+        if (!FormEndpoint.isForm(ctx.header("Content-Type"))) return Map.of();
         // Jetty's strict decoder, as on the fast path (Javalin's would drop a field with a broken escape).
         Map<String, List<String>> form = new java.util.LinkedHashMap<>();
         try {
@@ -119,9 +135,9 @@ public final class Api {
                             .add(v),
                     charset);
         } catch (RuntimeException e) {
-            return endpoint.malformed(FormEndpoint.MALFORMED);
+            throw new IllegalArgumentException(FormEndpoint.MALFORMED, e);
         }
-        return endpoint.handle(call(ctx, form));
+        return form;
     }
 
     /**
