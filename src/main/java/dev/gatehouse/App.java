@@ -366,7 +366,19 @@ public final class App implements AutoCloseable {
         var webauthn = new dev.gatehouse.webauthn.WebAuthnService(
                 db, webauthnStore, accounts, auth, mfa, audit, secrets, clock, metrics, config.issuer());
         groups.add(new dev.gatehouse.account.AccountSecurityRoutes(
-                sso, accounts, mfa, mfaDevices, webauthn, consent, scopes, web, secrets, clock, ssoCookie, https));
+                sso,
+                accounts,
+                mfa,
+                mfaDevices,
+                webauthn,
+                consent,
+                scopes,
+                web,
+                secrets,
+                clock,
+                ssoCookie,
+                (session, info) -> logout.logout(session, Optional.empty(), info),
+                https));
         groups.add(new dev.gatehouse.webauthn.WebAuthnRoutes(webauthn, web, https, recentSignIn));
         groups.add(new dev.gatehouse.login.PasskeyLoginRoutes(
                 loginRoutes, sso, webauthn, web, signedIn, loginCsrf, ssoCookie));

@@ -1,5 +1,6 @@
 package dev.gatehouse.account;
 
+import dev.gatehouse.login.SsoService;
 import dev.gatehouse.mfa.DeviceService;
 import dev.gatehouse.mfa.MfaService;
 import dev.gatehouse.oauth.scopes.ScopeWords;
@@ -40,6 +41,7 @@ final class AccountPage {
             MfaService.Status mfa,
             boolean totpPending,
             List<WebAuthnService.CredentialView> passkeys,
+            List<SsoService.Browser> browsers,
             List<DeviceService.Device> devices,
             List<App> apps) {}
 
@@ -63,6 +65,7 @@ final class AccountPage {
         backupCodes(b, t, f, o);
         email(b, t, f, o);
         passkeys(b, t, f, o);
+        browsers(b, t, f, o);
         devices(b, t, f, o);
         apps(b, t, f, o);
         return Html.page(t, t.get("account.title"), b.toString());
@@ -224,6 +227,40 @@ final class AccountPage {
                 .append("</p></noscript>\n<script src=\"")
                 .append(PATH)
                 .append("/passkeys.js\" defer></script>\n</section>\n");
+    }
+
+    /** The browsers signed in to the account; each but this one with a button that signs it out. */
+    private static void browsers(StringBuilder b, Messages t, Form f, Overview o) {
+        b.append("<section aria-labelledby=\"browsers-h\">\n<h2 id=\"browsers-h\">")
+                .append(t.html("account.browsers.heading"))
+                .append("</h2>\n<p>")
+                .append(t.html("account.browsers.intro"))
+                .append("</p>\n<ul>\n");
+        for (int i = 0; i < o.browsers().size(); i++) {
+            var s = o.browsers().get(i);
+            String heading = "browser-" + i;
+            String agent = s.userAgent() == null || s.userAgent().isBlank()
+                    ? t.get("account.browsers.unknown")
+                    : s.userAgent();
+            b.append("<li>\n<h3 id=\"")
+                    .append(heading)
+                    .append("\">")
+                    .append(Html.escape(agent))
+                    .append(s.current() ? " " + t.html("account.browsers.this") : "")
+                    .append("</h3>\n<p>")
+                    .append(t.html(
+                            "account.browsers.seen",
+                            when(s.authTime()),
+                            s.ip() == null ? "-" : s.ip(),
+                            when(s.lastUsedAt())))
+                    .append("</p>\n");
+            if (!s.current())
+                b.append(form(f, "/browsers/" + s.id() + "/sign-out"))
+                        .append(button(t, "account.browsers.sign_out", heading))
+                        .append("</form>\n");
+            b.append("</li>\n");
+        }
+        b.append("</ul>\n</section>\n");
     }
 
     private static void devices(StringBuilder b, Messages t, Form f, Overview o) {

@@ -59,6 +59,7 @@ public final class AccountSecurityRoutes implements RouteGroup {
             "passkey_deleted",
             "device_untrusted",
             "device_removed",
+            "browser_signed_out",
             "app_revoked");
 
     private final SsoService sso;
@@ -72,6 +73,7 @@ public final class AccountSecurityRoutes implements RouteGroup {
     private final Secrets secrets;
     private final Clock clock;
     private final HostCookie ssoCookie;
+    private final java.util.function.BiConsumer<SsoSession, dev.gatehouse.platform.http.RequestInfo> signOut;
     private final FormCsrf csrf;
 
     public AccountSecurityRoutes(
@@ -86,7 +88,9 @@ public final class AccountSecurityRoutes implements RouteGroup {
             Secrets secrets,
             Clock clock,
             HostCookie ssoCookie,
+            java.util.function.BiConsumer<SsoSession, dev.gatehouse.platform.http.RequestInfo> signOut,
             boolean secureCookies) {
+        this.signOut = signOut;
         this.sso = sso;
         this.accounts = accounts;
         this.mfa = mfa;
@@ -106,12 +110,13 @@ public final class AccountSecurityRoutes implements RouteGroup {
         api.pages(AccountPage.PATH);
         api.get(AccountPage.PATH, this::overview)
                 .tag("pages")
-                .summary(
-                        "Account page: profile, second factors, passkeys, devices, applications (SSO session required)")
+                .summary("Account page: profile, second factors, passkeys, signed-in browsers, devices, applications"
+                        + " (SSO session required)")
                 .returns(200, "HTML page")
                 .returns(303, "not signed in: to /login, returning here");
         new AccountFactorRoutes(this, mfa).routes(api);
         new AccountDeviceRoutes(this, devices).routes(api);
+        new AccountBrowserRoutes(this, sso, signOut).routes(api);
         new AccountProfileRoutes(this, accounts).routes(api);
         new AccountPasskeyRoutes(this, webauthn).routes(api);
         new AccountAppRoutes(this, consents).routes(api);
@@ -222,6 +227,7 @@ public final class AccountSecurityRoutes implements RouteGroup {
                 mfa.status(s.userId()),
                 mfa.pendingTotpSetup(s.userId()).isPresent(),
                 webauthn.list(s.userId()),
+                sso.browsers(s.userId(), s.id()),
                 devices.list(s.userId(), current),
                 consents.list(s.userId()).stream()
                         .map(c -> new AccountPage.App(

@@ -8,11 +8,16 @@ import org.jdbi.v3.core.Handle;
 
 /** SSO sessions, found by the SHA-256 of their cookie value. */
 public final class JdbiSsoStore {
-    /** A new session, used at {@code now} (its sign-in, or a sign-in going on in it). */
-    public void insert(Handle h, SsoSession s, String tokenHash, Instant now) {
-        h.createUpdate("INSERT INTO sso_sessions (id, token_hash, user_id, auth_time, expires_at, amr, last_used_at)"
-                        + " VALUES (:id, :hash, :user, :auth, :exp, :amr, :now)")
+    /**
+     * A new session, used at {@code now} (its sign-in, or a sign-in going on in it), in the browser of {@code ip} and
+     * {@code userAgent} (either may be null).
+     */
+    public void insert(Handle h, SsoSession s, String tokenHash, Instant now, String ip, String userAgent) {
+        h.createUpdate("INSERT INTO sso_sessions (id, token_hash, user_id, auth_time, expires_at, amr, last_used_at,"
+                        + " ip, user_agent) VALUES (:id, :hash, :user, :auth, :exp, :amr, :now, :ip, :ua)")
                 .bind("now", now)
+                .bind("ip", ip)
+                .bind("ua", userAgent)
                 .bind("id", s.id())
                 .bind("hash", tokenHash)
                 .bind("user", s.userId())
@@ -74,6 +79,49 @@ public final class JdbiSsoStore {
         return h.createQuery("SELECT id, user_id, auth_time, expires_at, amr FROM sso_sessions"
                         + " WHERE token_hash = :hash AND ended_at IS NULL AND expires_at > :now")
                 .bind("hash", tokenHash)
+                .bind("now", now)
+                .map(JdbiSsoStore::map)
+                .findOne();
+    }
+
+    /** A signed-in browser as the account page lists it. */
+    public record BrowserRow(
+            UUID id, Instant authTime, Instant lastUsedAt, java.util.List<String> amr, String ip, String userAgent) {}
+
+    /**
+     * The account's open sessions that {@link #active} would still find, most recently used first, at most
+     * {@code limit}.
+     */
+    public java.util.List<BrowserRow> openOfUser(Handle h, UUID userId, Instant now, Instant usedSince, int limit) {
+        return h.createQuery("SELECT id, auth_time, last_used_at, amr, ip, user_agent FROM sso_sessions"
+                        + " WHERE user_id = :user AND ended_at IS NULL AND expires_at > :now"
+                        + " AND COALESCE(last_used_at, auth_time) > :since"
+                        + " ORDER BY COALESCE(last_used_at, auth_time) DESC, id LIMIT :limit")
+                .bind("user", userId)
+                .bind("now", now)
+                .bind("since", usedSince)
+                .bind("limit", limit)
+                .map((rs, ctx) -> {
+                    Instant auth =
+                            rs.getObject("auth_time", OffsetDateTime.class).toInstant();
+                    var used = rs.getObject("last_used_at", OffsetDateTime.class);
+                    return new BrowserRow(
+                            rs.getObject("id", UUID.class),
+                            auth,
+                            used == null ? auth : used.toInstant(),
+                            java.util.List.of(rs.getString("amr").split(" ")),
+                            rs.getString("ip"),
+                            rs.getString("user_agent"));
+                })
+                .list();
+    }
+
+    /** The account's open, unexpired session with this id, whatever its last use: for ending it. */
+    public Optional<SsoSession> openById(Handle h, UUID id, UUID userId, Instant now) {
+        return h.createQuery("SELECT id, user_id, auth_time, expires_at, amr FROM sso_sessions"
+                        + " WHERE id = :id AND user_id = :user AND ended_at IS NULL AND expires_at > :now")
+                .bind("id", id)
+                .bind("user", userId)
                 .bind("now", now)
                 .map(JdbiSsoStore::map)
                 .findOne();

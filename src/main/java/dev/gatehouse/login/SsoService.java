@@ -155,7 +155,7 @@ public final class SsoService {
         Instant now = clock.instant();
         var session = new SsoSession(UUID.randomUUID(), userId, now, now.plus(ttl), amr);
         String token = secrets.token("sso_");
-        store.insert(h, session, Secrets.sha256(token), clock.instant());
+        store.insert(h, session, Secrets.sha256(token), clock.instant(), info.ip(), info.userAgent());
         accounts.recordLogin(h, userId);
         audit.record(h, AuditEvent.success("sso.login", userId).details(java.util.Map.of("method", method)), info);
         return new LoginOutcome.SignedIn(session, token);
@@ -232,7 +232,7 @@ public final class SsoService {
             var session =
                     new SsoSession(UUID.randomUUID(), ended.userId(), ended.authTime(), ended.expiresAt(), ended.amr());
             String token = secrets.token("sso_");
-            store.insert(h, session, Secrets.sha256(token), clock.instant());
+            store.insert(h, session, Secrets.sha256(token), clock.instant(), info.ip(), info.userAgent());
             audit.record(
                     h,
                     AuditEvent.success("sso.continued", ended.userId())
@@ -309,6 +309,42 @@ public final class SsoService {
 
     private static boolean wellFormed(String cookieValue) {
         return cookieValue != null && cookieValue.startsWith("sso_") && cookieValue.length() <= 100;
+    }
+
+    /**
+     * A browser signed in to the account: when it signed in, with what ({@code amr}), from which address and browser
+     * (null for sign-ins from before these were kept), and when it was last used; {@code current} for the asking one.
+     */
+    public record Browser(
+            UUID id,
+            Instant authTime,
+            Instant lastUsedAt,
+            java.util.List<String> amr,
+            String ip,
+            String userAgent,
+            boolean current) {}
+
+    /** The most browsers {@link #browsers} lists. */
+    static final int BROWSERS_SHOWN = 50;
+
+    /** The browsers signed in to the account (sessions {@link #find} would still accept), most recently used first. */
+    public java.util.List<Browser> browsers(UUID userId, UUID currentSession) {
+        Instant now = clock.instant();
+        return db.withHandle(h -> store.openOfUser(h, userId, now, now.minus(idle), BROWSERS_SHOWN)).stream()
+                .map(r -> new Browser(
+                        r.id(),
+                        r.authTime(),
+                        r.lastUsedAt(),
+                        r.amr(),
+                        r.ip(),
+                        r.userAgent(),
+                        r.id().equals(currentSession)))
+                .toList();
+    }
+
+    /** The account's open session with this id, for signing that browser out ({@code LogoutService.logout}). */
+    public Optional<SsoSession> openOf(UUID userId, UUID ssoSessionId) {
+        return db.withHandle(h -> store.openById(h, ssoSessionId, userId, clock.instant()));
     }
 
     /** Ends an SSO session inside the caller's transaction (logout); true when it was still open. */

@@ -8,6 +8,7 @@ import dev.gatehouse.testkit.MigratedDatabase;
 import dev.gatehouse.testkit.ServerTest;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -44,7 +45,7 @@ class SsoStoreContractTest {
         UUID user = database.insertUser("s" + UUID.randomUUID() + "@example.com");
         var s = new SsoSession(UUID.randomUUID(), user, T0.minusSeconds(10), T0.plus(ttl));
         String hash = "%064x".formatted(hashes.incrementAndGet());
-        db.useTransaction(h -> store.insert(h, s, hash, s.authTime()));
+        db.useTransaction(h -> store.insert(h, s, hash, s.authTime(), "192.0.2.1", "Firefox/1"));
         return new Inserted(s, hash);
     }
 
@@ -114,8 +115,8 @@ class SsoStoreContractTest {
         String bHash = "%064x".formatted(hashes.incrementAndGet());
         String endedHash = "%064x".formatted(hashes.incrementAndGet());
         db.useTransaction(h -> {
-            store.insert(h, b, bHash, T0);
-            store.insert(h, ended, endedHash, T0);
+            store.insert(h, b, bHash, T0, null, null);
+            store.insert(h, ended, endedHash, T0, null, null);
             store.end(h, endedHash, T0);
         });
         var stranger = insert(Duration.ofDays(1));
@@ -135,11 +136,57 @@ class SsoStoreContractTest {
     }
 
     @Test
+    void whenListingAUsersBrowsers_thenOnlyTheirSessionsStillAcceptedComeMostRecentlyUsedFirst() {
+        var a = insert(Duration.ofDays(1));
+        UUID user = a.session().userId();
+        var b = new SsoSession(
+                UUID.randomUUID(), user, T0.minusSeconds(5), T0.plus(Duration.ofDays(1)), List.of("pwd", "otp", "mfa"));
+        var ended = new SsoSession(UUID.randomUUID(), user, T0.minusSeconds(5), T0.plus(Duration.ofDays(1)));
+        var idle = new SsoSession(UUID.randomUUID(), user, T0.minus(Duration.ofDays(5)), T0.plus(Duration.ofDays(1)));
+        var expired = new SsoSession(UUID.randomUUID(), user, T0.minusSeconds(50), T0.minusSeconds(1));
+        String endedHash = "%064x".formatted(hashes.incrementAndGet());
+        db.useTransaction(h -> {
+            store.insert(h, b, "%064x".formatted(hashes.incrementAndGet()), T0, "2001:db8::1", null);
+            store.insert(h, ended, endedHash, T0, null, null);
+            store.end(h, endedHash, T0);
+            store.insert(h, idle, "%064x".formatted(hashes.incrementAndGet()), idle.authTime(), null, null);
+            store.insert(h, expired, "%064x".formatted(hashes.incrementAndGet()), T0.minusSeconds(50), null, null);
+        });
+        var stranger = insert(Duration.ofDays(1));
+        Instant since = T0.minus(Duration.ofDays(3));
+
+        var rows = db.withHandle(h -> store.openOfUser(h, user, T0, since, 10));
+
+        assertThat(rows)
+                .containsExactly(
+                        new JdbiSsoStore.BrowserRow(b.id(), b.authTime(), T0, b.amr(), "2001:db8::1", null),
+                        new JdbiSsoStore.BrowserRow(
+                                a.session().id(),
+                                a.session().authTime(),
+                                a.session().authTime(),
+                                List.of("pwd"),
+                                "192.0.2.1",
+                                "Firefox/1"));
+        assertThat(db.<List<JdbiSsoStore.BrowserRow>>withHandle(h -> store.openOfUser(h, user, T0, since, 1)))
+                .hasSize(1);
+        // Found by id only for its own account, and only while open.
+        assertThat(db.<Optional<SsoSession>>withHandle(h -> store.openById(h, b.id(), user, T0)))
+                .contains(b);
+        assertThat(db.<Optional<SsoSession>>withHandle(
+                        h -> store.openById(h, b.id(), stranger.session().userId(), T0)))
+                .isEmpty();
+        assertThat(db.<Optional<SsoSession>>withHandle(h -> store.openById(h, ended.id(), user, T0)))
+                .isEmpty();
+        assertThat(db.<Optional<SsoSession>>withHandle(h -> store.openById(h, expired.id(), user, T0)))
+                .isEmpty();
+    }
+
+    @Test
     void whenTheSameTokenHashIsInsertedTwice_thenTheSecondFails() {
         var i = insert(Duration.ofDays(1));
         var again = new SsoSession(UUID.randomUUID(), i.session().userId(), T0, T0.plusSeconds(60));
 
-        assertThatThrownBy(() -> db.useTransaction(h -> store.insert(h, again, i.hash(), T0)))
+        assertThatThrownBy(() -> db.useTransaction(h -> store.insert(h, again, i.hash(), T0, null, null)))
                 .isInstanceOf(RuntimeException.class);
     }
 

@@ -518,6 +518,89 @@ class AccountSecurityPageTest {
     }
 
     @Test
+    void whenAnotherBrowserIsSignedIn_thenThePageListsItAndSignsItOutWithTheApplicationsSignedInThere()
+            throws Exception {
+        URI callback = URI.create("http://localhost:9999/cb");
+        var registered = server.registerClient(TestServer.webClient(
+                "Notes", callback, "openid offline_access", "authorization_code", "refresh_token"));
+        var client = new ClientID(registered.text("client_id"));
+        var auth = new ClientSecretBasic(client, new Secret(registered.text("client_secret")));
+        String email = accounts.registered("acct-browsers");
+        var laptop = signedIn(email);
+        var phone = signedIn(email);
+
+        // The phone signs in to an application, which gets a refresh token in the phone's browser sign-in.
+        var verifier = new CodeVerifier();
+        var consent = phone.b()
+                .follow(phone.b()
+                        .get(authorization(client, callback, verifier, "openid offline_access")
+                                .toURI()));
+        var code = AuthorizationResponse.parse(Browser.location(phone.b().submitConsent(consent, "allow")))
+                .toSuccessResponse()
+                .getAuthorizationCode();
+        var tokens = OIDCTokenResponseParser.parse(new TokenRequest(
+                                URI.create(server.base + "/oauth2/token"),
+                                auth,
+                                new AuthorizationCodeGrant(code, callback, verifier))
+                        .toHTTPRequest()
+                        .send())
+                .toSuccessResponse()
+                .getTokens();
+
+        var page = open(laptop.b());
+        var listed = Pattern.compile("action=\"" + PAGE + "/browsers/([0-9a-f-]{36})/sign-out\"")
+                .matcher(page.body());
+        assertThat(listed.find()).as(page.body()).isTrue();
+        String phoneSession = listed.group(1);
+        assertThat(listed.find()).as("no button for this browser").isFalse();
+        assertThat(page.body())
+                .contains("<h2 id=\"browsers-h\">Browsers signed in</h2>")
+                .containsPattern("<h3 id=\"browser-[01]\">Java-http-client/[^<]* \\(this browser\\)</h3>")
+                .contains("from 127.0.0.1, last used")
+                .containsPattern("aria-describedby=\"browser-[01]\">Sign out there</button>");
+        // The phone's own page lists the same two, with the laptop's button.
+        assertThat(open(phone.b()).body())
+                .doesNotContain("/browsers/" + phoneSession + "/sign-out")
+                .containsPattern("/browsers/[0-9a-f-]{36}/sign-out");
+
+        var signedOut = submit(laptop.b(), page, "/browsers/" + phoneSession + "/sign-out");
+        assertThat(signedOut.statusCode()).isEqualTo(303);
+        var after = laptop.b().follow(signedOut);
+        assertThat(after.body())
+                .contains("That browser was signed out.")
+                .doesNotContain("/browsers/" + phoneSession + "/sign-out")
+                .doesNotContain("/sign-out\"");
+        // The phone is signed out, and so is the application it signed in to there; the laptop is not.
+        assertThat(Browser.location(open(phone.b())).getPath()).isEqualTo("/login");
+        var refreshed = TokenResponse.parse(new TokenRequest(
+                        URI.create(server.base + "/oauth2/token"),
+                        auth,
+                        new RefreshTokenGrant(tokens.getRefreshToken()))
+                .toHTTPRequest()
+                .send());
+        assertThat(refreshed.indicatesSuccess()).isFalse();
+        assertThat(open(laptop.b()).statusCode()).isEqualTo(200);
+
+        // Signed out already, another account's, or no id at all: 404 on the page; without the CSRF token, 403.
+        var stranger = signedIn(accounts.registered("acct-browsers-other"));
+        var strangers = Pattern.compile("action=\"" + PAGE + "/browsers/([0-9a-f-]{36})/sign-out\"");
+        var theirs = signedIn(stranger.email());
+        var m = strangers.matcher(open(theirs.b()).body());
+        assertThat(m.find()).isTrue();
+        for (String id : List.of(phoneSession, m.group(1), "not-a-uuid")) {
+            var refused = submit(laptop.b(), after, "/browsers/" + id + "/sign-out");
+            assertThat(refused.statusCode()).as(id).isEqualTo(404);
+            assertThat(refused.body()).contains("role=\"alert\"");
+        }
+        assertThat(open(stranger.b()).statusCode())
+                .as("the other account stays signed in")
+                .isEqualTo(200);
+        var noCsrf =
+                laptop.b().post(URI.create(server.base + PAGE + "/browsers/" + m.group(1) + "/sign-out"), Map.of());
+        assertThat(noCsrf.statusCode()).isEqualTo(403);
+    }
+
+    @Test
     void whenDevicesAreListed_thenOneCanBeUntrustedAndAnotherRemovedWithItsSessions() throws Exception {
         String email = accounts.registered("acct-devices");
         var phone = accounts.signIn(email, PASSWORD, "X-Device-Id", "phone-device-0001");

@@ -662,6 +662,65 @@ class AuthorizeParametersTest {
     }
 
     @Test
+    void whenALoginHintNamesAnotherAccountThanTheSignedInOne_thenThatAccountIsAskedToSignIn() throws Exception {
+        var client = register();
+        String alice = newUser();
+        String bob = newUser();
+        var none = new com.nimbusds.openid.connect.sdk.Prompt("none");
+        var aliceBrowser = signedIn(client, alice);
+
+        // The hint names Alice (her address in any case): silently, a code for her.
+        var v1 = new CodeVerifier();
+        String aliceSub = subjectOfCode(
+                client,
+                aliceBrowser.get(request(client, v1)
+                        .prompt(none)
+                        .loginHint(alice.toUpperCase(java.util.Locale.ROOT))
+                        .build()
+                        .toURI()),
+                v1);
+        // So does her subject identifier.
+        var v2 = new CodeVerifier();
+        assertThat(subjectOfCode(
+                        client,
+                        aliceBrowser.get(request(client, v2)
+                                .prompt(none)
+                                .loginHint(aliceSub)
+                                .build()
+                                .toURI()),
+                        v2))
+                .isEqualTo(aliceSub);
+
+        // The hint names Bob: silently, login_required and no code for Alice.
+        var refused = redirected(aliceBrowser.get(request(client, new CodeVerifier())
+                .prompt(none)
+                .loginHint(bob)
+                .build()
+                .toURI()));
+        assertThat(refused.indicatesSuccess()).as("no code for Alice").isFalse();
+        assertThat(refused.toErrorResponse().getErrorObject().getCode()).isEqualTo("login_required");
+
+        // With interaction, the login page, prefilled with Bob's address; he signs in and gets the code.
+        var v3 = new CodeVerifier();
+        var page = aliceBrowser.follow(
+                aliceBrowser.get(request(client, v3).loginHint(bob).build().toURI()));
+        assertThat(isLogin(page)).as(page.body()).isTrue();
+        assertThat(page.body()).contains("value=\"" + bob + "\"");
+        var asBob = aliceBrowser.signIn(page, bob, PASSWORD);
+        if (isConsent(asBob)) asBob = aliceBrowser.consent(asBob, "allow");
+        String bobSub = subjectOfCode(client, asBob, v3);
+        assertThat(bobSub).isNotEqualTo(aliceSub);
+
+        // A hint is only a hint: asked for Alice, whoever signs in on that page gets the code.
+        var v4 = new CodeVerifier();
+        page = aliceBrowser.follow(
+                aliceBrowser.get(request(client, v4).loginHint(alice).build().toURI()));
+        assertThat(isLogin(page)).as(page.body()).isTrue();
+        assertThat(subjectOfCode(client, aliceBrowser.signIn(page, bob, PASSWORD), v4))
+                .isEqualTo(bobSub);
+    }
+
+    @Test
     void whenTheIdTokenHintIsForgedOrAnotherClients_thenInvalidRequestGoesBackToTheClient() throws Exception {
         var client = register();
         var other = register();

@@ -193,6 +193,17 @@ public final class AuthorizeRoutes implements RouteGroup {
             else toLogin(ctx, r, params, redirect);
             return;
         }
+        if (r.hintedSubject().isEmpty()
+                && r.loginHint().isPresent()
+                && !fresh
+                && !hintNames(r.loginHint().get(), s.userId())) {
+            // OIDC Core §3.1.2.1 login_hint: the client expects another account than the one signed in here. That
+            // account signs in (the hint prefills the field); without interaction the client hears login_required
+            // instead of getting a code for someone else. Whoever then signs in gets the code: the hint is a hint.
+            if (none) respond(ctx, authorize.refuse(r, OIDCError.LOGIN_REQUIRED), redirect, () -> messages(ctx, r));
+            else toLogin(ctx, r, params, redirect);
+            return;
+        }
         if (!fresh && (r.prompt().contains("login") || authorize.tooOld(r, s))) {
             if (none) respond(ctx, authorize.refuse(r, OIDCError.LOGIN_REQUIRED), redirect, () -> messages(ctx, r));
             else toLogin(ctx, r, params, redirect);
@@ -242,6 +253,15 @@ public final class AuthorizeRoutes implements RouteGroup {
                 authorize.issue(r, s.userId(), s.authTime(), java.util.Optional.of(s), web.info(ctx)),
                 redirect,
                 () -> messages(ctx, r));
+    }
+
+    /** True if {@code hint} names the user: their email address (in any case) or their subject identifier. */
+    private boolean hintNames(String hint, java.util.UUID userId) {
+        String h = hint.trim();
+        return h.equalsIgnoreCase(userId.toString())
+                || accounts.findRecent(userId)
+                        .map(u -> h.equalsIgnoreCase(u.email()))
+                        .orElse(false);
     }
 
     private static final ErrorObject UNMET = new ErrorObject(
