@@ -2,6 +2,7 @@ package dev.gatehouse.mfa;
 
 import dev.gatehouse.audit.AuditEvent;
 import dev.gatehouse.audit.AuditLog;
+import dev.gatehouse.auth.AuthService;
 import dev.gatehouse.platform.db.Database;
 import dev.gatehouse.platform.http.Problem;
 import dev.gatehouse.platform.http.RequestInfo;
@@ -19,8 +20,10 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
- * A user's devices: each device id that carried one of the user's sessions, with its newest session's address and
- * browser, and whether it is trusted to skip the second factor. Removing a device ends its sessions.
+ * A user's devices: each device id that carried one of the user's sessions of the {@code /v1} API, with its newest
+ * session's address and browser, and whether it is trusted to skip the second factor. Removing a device ends its
+ * sessions. The sessions of OAuth clients are not a device's: their address and browser are the client's own server,
+ * and the account page lists them as applications (and the browsers they were signed in from).
  */
 public final class DeviceService {
     public record Device(
@@ -67,7 +70,7 @@ public final class DeviceService {
             var trusted = new HashMap<String, JdbiMfaStore.TrustedDevice>();
             for (var t : store.trustedDevices(h, userId, now)) trusted.put(t.deviceId(), t);
             var byDevice = new LinkedHashMap<String, List<JdbiMfaStore.DeviceSession>>();
-            for (var s : store.deviceSessions(h, userId, now, SESSION_SCAN))
+            for (var s : store.deviceSessions(h, userId, AuthService.FIRST_PARTY_CLIENT, now, SESSION_SCAN))
                 byDevice.computeIfAbsent(s.deviceId(), k -> new ArrayList<>()).add(s);
             var out = new ArrayList<Device>();
             byDevice.forEach((id, list) -> {
@@ -133,7 +136,7 @@ public final class DeviceService {
         return db.inTransaction(h -> {
             Instant now = clock.instant();
             int ended = 0;
-            for (var s : store.deviceSessions(h, userId, now, SESSION_SCAN))
+            for (var s : store.deviceSessions(h, userId, AuthService.FIRST_PARTY_CLIENT, now, SESSION_SCAN))
                 if (s.deviceId().equals(deviceId) && s.active() && sessions.end(h, s.sessionId(), "device_removed"))
                     ended++;
             store.untrust(h, userId, deviceId);

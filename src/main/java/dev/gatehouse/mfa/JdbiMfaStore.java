@@ -262,10 +262,12 @@ public final class JdbiMfaStore {
      * The user's sessions, newest use first, as the raw material of the device list (a device is the set of sessions
      * that carry its device id). Read-only; sessions are ended through SessionService.
      */
-    public List<DeviceSession> deviceSessions(Handle h, UUID userId, Instant now, int limit) {
+    public List<DeviceSession> deviceSessions(Handle h, UUID userId, String clientId, Instant now, int limit) {
         return h.createQuery("SELECT id, device_id, ip, user_agent, created_at, last_used_at, ended_at, expires_at"
-                        + " FROM sessions WHERE user_id = :u ORDER BY last_used_at DESC LIMIT :limit")
+                        + " FROM sessions WHERE user_id = :u AND client_id = :client ORDER BY last_used_at DESC"
+                        + " LIMIT :limit")
                 .bind("u", userId)
+                .bind("client", clientId)
                 .bind("limit", limit)
                 .map((rs, ctx) -> new DeviceSession(
                         rs.getObject("id", UUID.class),

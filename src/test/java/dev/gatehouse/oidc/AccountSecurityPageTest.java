@@ -488,7 +488,16 @@ class AccountSecurityPageTest {
                 .contains("See your email address")
                 .contains("<li>Order prints of your photos</li>")
                 .contains("action=\"" + PAGE + "/apps/" + client.getValue() + "/revoke\"")
-                .doesNotContain("No application has access to your account.");
+                .doesNotContain("No application has access to your account.")
+                // The client's session is the application's, not a device of the user's (its address and browser
+                // are the client's own server's): no device here, in the page or in the API.
+                .contains("No devices yet.");
+        var apiDevices = server.http
+                .get("/v1/devices")
+                .bearer(accounts.signIn(v.email(), PASSWORD).accessToken())
+                .send();
+        assertThat(apiDevices.status()).isEqualTo(200);
+        assertThat(apiDevices.body()).doesNotContain("\"oauth\"").doesNotContain(client.getValue());
         // Remembered: the next request goes straight back to the client.
         var remembered = v.b().follow(v.b().get(authorization(client, callback, new CodeVerifier(), "openid email")
                 .toURI()));
