@@ -92,6 +92,23 @@ class AccountSecurityPageTest {
         return b.http.send(req.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** Allows on the consent page, and redeems the code the client gets as a confidential client would. */
+    static com.nimbusds.oauth2.sdk.token.Tokens allowAndRedeem(
+            Browser b, HttpResponse<String> consentPage, ClientSecretBasic auth, URI callback, CodeVerifier verifier)
+            throws Exception {
+        var code = AuthorizationResponse.parse(Browser.location(b.submitConsent(consentPage, "allow")))
+                .toSuccessResponse()
+                .getAuthorizationCode();
+        return OIDCTokenResponseParser.parse(new TokenRequest(
+                                URI.create(server.base + "/oauth2/token"),
+                                auth,
+                                new AuthorizationCodeGrant(code, callback, verifier))
+                        .toHTTPRequest()
+                        .send())
+                .toSuccessResponse()
+                .getTokens();
+    }
+
     static String secretOn(HttpResponse<String> page) {
         var m = Pattern.compile("<code id=\"totp-secret\">([A-Z2-7]+)</code>").matcher(page.body());
         assertThat(m.find()).as(page.body()).isTrue();
@@ -467,17 +484,7 @@ class AccountSecurityPageTest {
                         v.b().get(authorization(client, callback, verifier, "openid email offline_access " + prints)
                                 .toURI()));
         assertThat(consentPage.body()).contains("name=\"decision\"").contains("<li>Order prints of your photos</li>");
-        var code = AuthorizationResponse.parse(Browser.location(v.b().submitConsent(consentPage, "allow")))
-                .toSuccessResponse()
-                .getAuthorizationCode();
-        var tokens = OIDCTokenResponseParser.parse(new TokenRequest(
-                                URI.create(server.base + "/oauth2/token"),
-                                auth,
-                                new AuthorizationCodeGrant(code, callback, verifier))
-                        .toHTTPRequest()
-                        .send())
-                .toSuccessResponse()
-                .getTokens();
+        var tokens = allowAndRedeem(v.b(), consentPage, auth, callback, verifier);
         assertThat(tokens.getRefreshToken()).isNotNull();
 
         var page = v.b().get(URI.create(server.base + PAGE));
@@ -544,17 +551,7 @@ class AccountSecurityPageTest {
                 .follow(phone.b()
                         .get(authorization(client, callback, verifier, "openid offline_access")
                                 .toURI()));
-        var code = AuthorizationResponse.parse(Browser.location(phone.b().submitConsent(consent, "allow")))
-                .toSuccessResponse()
-                .getAuthorizationCode();
-        var tokens = OIDCTokenResponseParser.parse(new TokenRequest(
-                                URI.create(server.base + "/oauth2/token"),
-                                auth,
-                                new AuthorizationCodeGrant(code, callback, verifier))
-                        .toHTTPRequest()
-                        .send())
-                .toSuccessResponse()
-                .getTokens();
+        var tokens = allowAndRedeem(phone.b(), consent, auth, callback, verifier);
 
         var page = open(laptop.b());
         var listed = Pattern.compile("action=\"" + PAGE + "/browsers/([0-9a-f-]{36})/sign-out\"")
