@@ -239,13 +239,10 @@ final class AccountPage {
         for (int i = 0; i < o.browsers().size(); i++) {
             var s = o.browsers().get(i);
             String heading = "browser-" + i;
-            String agent = s.userAgent() == null || s.userAgent().isBlank()
-                    ? t.get("account.browsers.unknown")
-                    : s.userAgent();
             b.append("<li>\n<h3 id=\"")
                     .append(heading)
-                    .append("\">")
-                    .append(Html.escape(agent))
+                    .append('"')
+                    .append(agent(t, s.userAgent(), t.get("account.browsers.unknown")))
                     .append(s.current() ? " " + t.html("account.browsers.this") : "")
                     .append("</h3>\n<p>")
                     .append(t.html(
@@ -278,8 +275,8 @@ final class AccountPage {
             String heading = "device-" + i;
             b.append("<li>\n<h3 id=\"")
                     .append(heading)
-                    .append("\">")
-                    .append(Html.escape(d.userAgent() == null || d.userAgent().isBlank() ? d.id() : d.userAgent()))
+                    .append('"')
+                    .append(agent(t, d.userAgent(), d.id()))
                     .append(d.current() ? " " + t.html("account.devices.this") : "")
                     .append("</h3>\n<p>")
                     .append(t.html("account.devices.seen", when(d.lastSeenAt()), d.ip() == null ? "-" : d.ip()))
@@ -391,6 +388,20 @@ final class AccountPage {
      */
     private static String button(Messages t, String key, String headingId) {
         return "<button type=\"submit\" aria-describedby=\"" + headingId + "\">" + t.html(key) + "</button>\n";
+    }
+
+    /**
+     * The rest of a list item's heading tag and its text: the browser and system a {@code User-Agent} names ("Firefox
+     * on Linux"), with the whole header as the title; a header naming no browser it knows as it came; none at all,
+     * {@code otherwise}.
+     */
+    private static String agent(Messages t, String ua, String otherwise) {
+        if (ua == null || ua.isBlank()) return ">" + Html.escape(otherwise);
+        var browser = UserAgents.browser(ua);
+        if (browser.isEmpty()) return ">" + Html.escape(ua);
+        var system = UserAgents.system(ua);
+        String name = system.isEmpty() ? browser.get() : t.get("account.agent", browser.get(), system.get());
+        return " title=\"" + Html.escape(ua) + "\">" + Html.escape(name);
     }
 
     private static String when(Instant at) {

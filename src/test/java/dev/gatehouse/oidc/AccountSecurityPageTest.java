@@ -63,7 +63,13 @@ class AccountSecurityPageTest {
     record Visitor(Browser b, String email, HttpResponse<String> page) {}
 
     static Visitor signedIn(String email) throws Exception {
+        return signedIn(email, null);
+    }
+
+    /** As {@link #signedIn(String)}, from a browser that sends {@code userAgent} (null: the HTTP client's own). */
+    static Visitor signedIn(String email, String userAgent) throws Exception {
         var b = new Browser(server.base);
+        b.userAgent = userAgent;
         var login = b.follow(b.get(URI.create(server.base + PAGE)));
         assertThat(login.request().uri().getPath()).isEqualTo("/login");
         var page = b.signIn(login, email, PASSWORD);
@@ -543,7 +549,8 @@ class AccountSecurityPageTest {
         var auth = new ClientSecretBasic(client, new Secret(registered.text("client_secret")));
         String email = accounts.registered("acct-browsers");
         var laptop = signedIn(email);
-        var phone = signedIn(email);
+        String firefoxOnAndroid = "Mozilla/5.0 (Android 15; Mobile; rv:133.0) Gecko/133.0 Firefox/133.0";
+        var phone = signedIn(email, firefoxOnAndroid);
 
         // The phone signs in to an application, which gets a refresh token in the phone's browser sign-in.
         var verifier = new CodeVerifier();
@@ -562,6 +569,9 @@ class AccountSecurityPageTest {
         assertThat(page.body())
                 .contains("<h2 id=\"browsers-h\">Browsers signed in</h2>")
                 .containsPattern("<h3 id=\"browser-[01]\">Java-http-client/[^<]* \\(this browser\\)</h3>")
+                // A browser it knows is named by its browser and system, the whole header in the title.
+                .containsPattern("<h3 id=\"browser-[01]\" title=\"" + Pattern.quote(firefoxOnAndroid)
+                        + "\">Firefox on Android</h3>")
                 .contains("from 127.0.0.1, last used")
                 .containsPattern("aria-describedby=\"browser-[01]\">Sign out there</button>");
         // The phone's own page lists the same two, with the laptop's button.

@@ -23,6 +23,8 @@ final class Browser {
      * browser without Fetch Metadata would.
      */
     String fetchSite;
+    /** The {@code User-Agent} the browser sends; null sends the HTTP client's own. */
+    String userAgent;
 
     Browser(String base) {
         this.base = base;
@@ -33,7 +35,9 @@ final class Browser {
     }
 
     HttpResponse<String> get(URI uri) throws Exception {
-        return http.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofString());
+        var request = HttpRequest.newBuilder(uri).GET();
+        if (userAgent != null) request.header("User-Agent", userAgent);
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     HttpResponse<String> post(URI uri, Map<String, String> form) throws Exception {
@@ -45,6 +49,7 @@ final class Browser {
                 .header("Content-Type", "application/x-www-form-urlencoded")
                 .POST(HttpRequest.BodyPublishers.ofString(body));
         if (fetchSite != null) request.header("Sec-Fetch-Site", fetchSite);
+        if (userAgent != null) request.header("User-Agent", userAgent);
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
