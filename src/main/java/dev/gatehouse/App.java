@@ -261,7 +261,16 @@ public final class App implements AutoCloseable {
         groups.add(new dev.gatehouse.oauth.TokenRoutes(
                 tokenEndpoint, clients, introspector, sessions, web, dpop, config.issuer()));
         groups.add(new dev.gatehouse.oauth.clients.ClientRoutes(clients, web));
-        groups.add(new dev.gatehouse.oauth.clients.RegistrationRoutes(clients, web, config.issuer()));
+        var initialAccessTokens = new dev.gatehouse.oauth.clients.InitialAccessTokens(
+                db,
+                new dev.gatehouse.oauth.clients.JdbiInitialAccessTokenStore(),
+                scopes::lockKnown,
+                secrets,
+                audit,
+                clock);
+        groups.add(new dev.gatehouse.oauth.clients.InitialAccessTokenRoutes(initialAccessTokens, web));
+        groups.add(
+                new dev.gatehouse.oauth.clients.RegistrationRoutes(clients, initialAccessTokens, web, config.issuer()));
         var consent = new dev.gatehouse.oauth.authorize.ConsentService(
                 db, new dev.gatehouse.oauth.authorize.JdbiConsentStore(), audit, clock, sessions);
         this.backChannelLogout = new dev.gatehouse.oidc.BackChannelLogout(config.webhookAllowPrivate());
@@ -348,6 +357,7 @@ public final class App implements AutoCloseable {
                         new dev.gatehouse.ops.Sweeper.Task("pushed_authorization_requests", codes::deleteExpiredPushed),
                         new dev.gatehouse.ops.Sweeper.Task("refresh_tokens", sessions::deleteExpiredRefreshTokens),
                         new dev.gatehouse.ops.Sweeper.Task("sso_sessions", sso::deleteExpired),
+                        new dev.gatehouse.ops.Sweeper.Task("initial_access_tokens", initialAccessTokens::deleteExpired),
                         new dev.gatehouse.ops.Sweeper.Task("one_time_tokens", accounts::deleteExpiredTokens),
                         new dev.gatehouse.ops.Sweeper.Task("revoked_access_tokens", revocations::deleteExpired),
                         // Pending sign-ins and ceremonies: kept an hour past expiry, so a late answer still finds

@@ -508,6 +508,36 @@ public final class ClientService {
             boolean registrationToken,
             UUID actor,
             RequestInfo info) {
+        return create(metadataJson, firstParty, registrationToken, actor, info, h -> {}, Map.of());
+    }
+
+    /**
+     * RFC 7591 §3 registration with an initial access token ({@link InitialAccessTokens}) instead of an administrator:
+     * the metadata limited to what the token allows, one of its uses spent with the client's insert.
+     */
+    public Issued register(
+            Map<String, Object> metadataJson, InitialAccessTokens tokens, String token, RequestInfo info) {
+        var allowance = tokens.allowance(token);
+        var metadata = new LinkedHashMap<>(metadataJson);
+        InitialAccessTokens.limit(metadata, allowance);
+        return create(
+                metadata,
+                false,
+                true,
+                null,
+                info,
+                h -> tokens.spend(h, allowance),
+                Map.of("initial_access_token_id", allowance.id().toString()));
+    }
+
+    private Issued create(
+            Map<String, Object> metadataJson,
+            boolean firstParty,
+            boolean registrationToken,
+            UUID actor,
+            RequestInfo info,
+            java.util.function.Consumer<Handle> admit,
+            Map<String, Object> auditDetails) {
         OIDCClientMetadata m = validate(metadataJson);
         Optional<String> rat = registrationToken ? Optional.of(secrets.token("grt_")) : Optional.empty();
         Instant now = clock.instant();
@@ -523,13 +553,14 @@ public final class ClientService {
                 rat.map(Secrets::sha256).orElse(null),
                 now,
                 now);
+        var details = new LinkedHashMap<String, Object>(auditDetails);
+        details.put("client_id", clientId);
         db.useTransaction(h -> {
             requireKnownScopes(h, m);
+            admit.accept(h);
             store.insert(h, row);
             audit.record(
-                    h,
-                    AuditEvent.success("client.created", null).actor(actor).details(Map.of("client_id", clientId)),
-                    info);
+                    h, AuditEvent.success("client.created", null).actor(actor).details(details), info);
         });
         return new Issued(open(row), secret, rat);
     }

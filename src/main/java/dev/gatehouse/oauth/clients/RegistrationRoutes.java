@@ -10,9 +10,9 @@ import io.javalin.http.Context;
 import java.util.Map;
 
 /**
- * Dynamic client registration (RFC 7591) at /oauth2/register, for callers holding an administrator's access token
- * (open registration is off), and self-management (RFC 7592) at /oauth2/register/{client_id} with the registration
- * access token issued at registration.
+ * Dynamic client registration (RFC 7591) at /oauth2/register, for callers holding an administrator's access token or
+ * an initial access token (RFC 7591 §3, {@link InitialAccessTokens}; open registration is off), and self-management
+ * (RFC 7592) at /oauth2/register/{client_id} with the registration access token issued at registration.
  */
 public final class RegistrationRoutes implements RouteGroup {
     /** The RFC 7591 §3.2.2 errors of a registration or an update; software statements are not accepted at all. */
@@ -20,11 +20,13 @@ public final class RegistrationRoutes implements RouteGroup {
             "invalid_client_metadata, invalid_redirect_uri, or unapproved_software_statement (any software_statement)";
 
     private final ClientService clients;
+    private final InitialAccessTokens initialAccessTokens;
     private final Web web;
     private final String issuer;
 
-    public RegistrationRoutes(ClientService clients, Web web, String issuer) {
+    public RegistrationRoutes(ClientService clients, InitialAccessTokens initialAccessTokens, Web web, String issuer) {
         this.clients = clients;
+        this.initialAccessTokens = initialAccessTokens;
         this.web = web;
         this.issuer = issuer;
     }
@@ -36,12 +38,16 @@ public final class RegistrationRoutes implements RouteGroup {
         api.problemsAs("/oauth2/register", OAuthError::of); // and /oauth2/register/{client_id}
         api.post("/oauth2/register", this::register)
                 .tag("oauth")
-                .summary("Dynamic client registration (RFC 7591)")
+                .summary("Dynamic client registration (RFC 7591): with an administrator's access token, or with an"
+                        + " initial access token (giat_..., from /v1/admin/initial-access-tokens) within its scope")
                 .permission("clients:write")
                 .body(ClientRoutes.ClientMetadata.class)
                 .returns(201, ClientRoutes.ClientMetadata.class)
                 .returns(400, REFUSALS)
-                .returns(401, "invalid_token: an administrator's access token is needed")
+                .returns(
+                        401,
+                        "invalid_token: an administrator's access token, or an initial access token with a use left, is"
+                                + " needed")
                 .returns(403, "insufficient_scope: the token's user is not an administrator");
         api.get("/oauth2/register/{client_id}", this::read)
                 .tag("oauth")
@@ -63,10 +69,13 @@ public final class RegistrationRoutes implements RouteGroup {
     }
 
     private void register(Context ctx) {
-        Principal p = bearerAdmin(ctx);
-        @SuppressWarnings("unchecked")
+        String bearer = web.bearer(ctx).orElse(null);
+        boolean initial = bearer != null && bearer.startsWith(InitialAccessTokens.PREFIX);
+        Principal p = initial ? null : bearerAdmin(ctx);
         Map<String, Object> body = oauthBody(ctx);
-        var issued = clients.create(body, false, true, p.userId(), web.info(ctx));
+        var issued = initial
+                ? clients.register(body, initialAccessTokens, bearer, web.info(ctx))
+                : clients.create(body, false, true, p.userId(), web.info(ctx));
         var view = ClientRoutes.view(issued.client(), issued.secret().orElse(null));
         view.put("registration_access_token", issued.registrationToken().orElseThrow());
         view.put(
