@@ -1,6 +1,6 @@
-// RFC 7591 dynamic client registration through openid-client (the administrator's access token is the initial
-// access token), then the registered client in use, and RFC 7592 management of the registration (no openid-client
-// helper exists for RFC 7592, so plain fetch).
+// RFC 7591 dynamic client registration through openid-client (with an administrator's access token, or with an initial
+// access token an administrator made), then the registered client in use, and RFC 7592 management of the registration
+// (no openid-client helper exists for RFC 7592, so plain fetch).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import * as client from 'openid-client';
@@ -58,6 +58,25 @@ describe('dynamic client registration (RFC 7591)', () => {
 
   test('with a forged initial access token registration is refused', async () => {
     await rejectsWithChallenge(assert, register(machine(), 'not-a-token'), 'Bearer', 'invalid_token');
+  });
+
+  test('a developer registers with an initial access token an administrator made, within its scope and uses', async () => {
+    await ensureScopes('inventory:read inventory:write');
+    const res = await fetch(new URL('/v1/admin/initial-access-tokens', ISSUER), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await adminToken()}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ description: 'interop', scope: 'inventory:read', max_uses: 1 }),
+    });
+    assert.equal(res.status, 201);
+    const { initial_access_token: iat } = await res.json();
+    assert.match(iat, /^giat_/);
+
+    const config = await register(machine({ scope: undefined }), iat);
+    assert.equal(config.clientMetadata().scope, 'inventory:read', "naming no scope, the client gets the token's");
+    const tokens = await client.clientCredentialsGrant(config, { scope: 'inventory:read' });
+    assert.equal(tokens.scope, 'inventory:read');
+    // Its one use is spent.
+    await rejectsWithChallenge(assert, register(machine({ scope: undefined }), iat), 'Bearer', 'invalid_token');
   });
 
   test("a client's own access token is not an initial access token, even with scope clients:write", async () => {
