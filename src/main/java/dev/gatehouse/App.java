@@ -269,8 +269,8 @@ public final class App implements AutoCloseable {
                 audit,
                 clock);
         groups.add(new dev.gatehouse.oauth.clients.InitialAccessTokenRoutes(initialAccessTokens, web));
-        groups.add(
-                new dev.gatehouse.oauth.clients.RegistrationRoutes(clients, initialAccessTokens, web, config.issuer()));
+        groups.add(new dev.gatehouse.oauth.clients.RegistrationRoutes(
+                clients, initialAccessTokens, web, config.issuer(), config.openClientRegistration()));
         var consent = new dev.gatehouse.oauth.authorize.ConsentService(
                 db, new dev.gatehouse.oauth.authorize.JdbiConsentStore(), audit, clock, sessions);
         this.backChannelLogout = new dev.gatehouse.oidc.BackChannelLogout(config.webhookAllowPrivate());

@@ -208,6 +208,52 @@ class InitialAccessTokenTest {
     }
 
     @Test
+    void whenOpenRegistrationIsConfigured_thenNoTokenRegistersWithinTheDefaultsAndTheRateLimit() {
+        var open =
+                TestServer.start(Map.of("GATEHOUSE_OPEN_CLIENT_REGISTRATION", "true", "GATEHOUSE_RATE_LIMITS", "on"));
+        try {
+            var made = open.http.post("/oauth2/register").json(webApp()).send();
+            assertThat(made.status()).as(made.body()).isEqualTo(201);
+            assertThat(made.text("scope")).isEqualTo("openid profile email address phone offline_access");
+            assertThat(made.text("registration_access_token")).startsWith("grt_");
+            var impersonating = map(
+                    "client_name",
+                    "x",
+                    "redirect_uris",
+                    List.of("https://x.example/cb"),
+                    "token_exchange_impersonation",
+                    true);
+            var refused = open.http.post("/oauth2/register").json(impersonating).send();
+            assertThat(refused.status()).isEqualTo(400);
+            assertThat(refused.text("error")).isEqualTo("invalid_client_metadata");
+            // A token that is wrong is refused, not taken as no token.
+            assertThat(open.http
+                            .post("/oauth2/register")
+                            .bearer("wrong")
+                            .json(webApp())
+                            .send()
+                            .status())
+                    .isEqualTo(401);
+            // Ten attempts an hour from one address: two above (one registered, one refused), so eight more pass.
+            int created = 1;
+            HttpJson.Response last = null;
+            for (int i = 0; i < 9; i++) {
+                last = open.http.post("/oauth2/register").json(webApp()).send();
+                if (last.status() == 201) created++;
+            }
+            assertThat(created).isEqualTo(9);
+            assertThat(last.status()).isEqualTo(429);
+            assertThat(last.header("Retry-After")).isNotNull();
+            assertThat(last.text("error")).isNotBlank();
+        } finally {
+            open.close();
+        }
+        // Off by default: the main server refuses a registration without a token.
+        assertThat(server.http.post("/oauth2/register").json(webApp()).send().status())
+                .isEqualTo(401);
+    }
+
+    @Test
     void whenTheRequestIsBadOrNotAnAdministrators_thenNothingIsMade() {
         int before = server.http
                 .get(PATH)

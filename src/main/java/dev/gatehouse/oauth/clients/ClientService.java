@@ -530,6 +530,16 @@ public final class ClientService {
                 Map.of("initial_access_token_id", allowance.id().toString()));
     }
 
+    /**
+     * Open registration (GATEHOUSE_OPEN_CLIENT_REGISTRATION): no token at all, and the limits of an initial access token
+     * made with the defaults (ADR 0029).
+     */
+    public Issued registerOpenly(Map<String, Object> metadataJson, RequestInfo info) {
+        var metadata = new LinkedHashMap<>(metadataJson);
+        InitialAccessTokens.limit(metadata, InitialAccessTokens.open());
+        return create(metadata, false, true, null, info, h -> {}, Map.of("open_registration", true));
+    }
+
     private Issued create(
             Map<String, Object> metadataJson,
             boolean firstParty,

@@ -53,8 +53,13 @@ public final class InitialAccessTokens {
     /** A request for a new token; null fields take their defaults. */
     public record Request(String description, String scope, Integer maxUses, Long expiresIn) {}
 
-    /** A usable token, as a registration finds it before it spends a use. */
+    /** A usable token, as a registration finds it before it spends a use; no id for open registration. */
     public record Allowance(UUID id, Set<String> scope) {}
+
+    /** What open registration allows (no token, nothing to spend): the limits of a token made with the defaults. */
+    static Allowance open() {
+        return new Allowance(null, scopeOf(DEFAULT_SCOPE));
+    }
 
     private final Database db;
     private final JdbiInitialAccessTokenStore store;
@@ -161,7 +166,7 @@ public final class InitialAccessTokens {
 
     /** Spends one use of the allowance's token inside the registering transaction; refused if none is left. */
     void spend(Handle h, Allowance a) {
-        if (!store.spend(h, a.id(), clock.instant())) throw invalid();
+        if (a.id() != null && !store.spend(h, a.id(), clock.instant())) throw invalid();
     }
 
     /**

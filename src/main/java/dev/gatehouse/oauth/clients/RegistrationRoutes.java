@@ -6,7 +6,9 @@ import dev.gatehouse.platform.http.Principal;
 import dev.gatehouse.platform.http.Problem;
 import dev.gatehouse.platform.http.RouteGroup;
 import dev.gatehouse.platform.http.Web;
+import dev.gatehouse.platform.ratelimit.RateLimiter.Rule;
 import io.javalin.http.Context;
+import java.time.Duration;
 import java.util.Map;
 
 /**
@@ -19,12 +21,18 @@ public final class RegistrationRoutes implements RouteGroup {
     private static final String REFUSALS =
             "invalid_client_metadata, invalid_redirect_uri, or unapproved_software_statement (any software_statement)";
 
+    /** Open registrations from one address (GATEHOUSE_OPEN_CLIENT_REGISTRATION). */
+    static final Rule OPEN = new Rule("open_client_registration", 10, Duration.ofHours(1));
+
     private final ClientService clients;
     private final InitialAccessTokens initialAccessTokens;
     private final Web web;
     private final String issuer;
+    private final boolean open;
 
-    public RegistrationRoutes(ClientService clients, InitialAccessTokens initialAccessTokens, Web web, String issuer) {
+    public RegistrationRoutes(
+            ClientService clients, InitialAccessTokens initialAccessTokens, Web web, String issuer, boolean open) {
+        this.open = open;
         this.clients = clients;
         this.initialAccessTokens = initialAccessTokens;
         this.web = web;
@@ -71,11 +79,15 @@ public final class RegistrationRoutes implements RouteGroup {
     private void register(Context ctx) {
         String bearer = web.bearer(ctx).orElse(null);
         boolean initial = bearer != null && bearer.startsWith(InitialAccessTokens.PREFIX);
-        Principal p = initial ? null : bearerAdmin(ctx);
+        boolean anonymous = open && bearer == null;
+        if (anonymous) web.limit(ctx, OPEN);
+        Principal p = initial || anonymous ? null : bearerAdmin(ctx);
         Map<String, Object> body = oauthBody(ctx);
-        var issued = initial
-                ? clients.register(body, initialAccessTokens, bearer, web.info(ctx))
-                : clients.create(body, false, true, p.userId(), web.info(ctx));
+        var issued = anonymous
+                ? clients.registerOpenly(body, web.info(ctx))
+                : initial
+                        ? clients.register(body, initialAccessTokens, bearer, web.info(ctx))
+                        : clients.create(body, false, true, p.userId(), web.info(ctx));
         var view = ClientRoutes.view(issued.client(), issued.secret().orElse(null));
         view.put("registration_access_token", issued.registrationToken().orElseThrow());
         view.put(

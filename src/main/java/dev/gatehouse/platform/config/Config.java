@@ -38,7 +38,8 @@ public record Config(
         Duration cleanupInterval,
         java.util.List<String> trustedProxies,
         boolean clientAssertionEndpointAudience,
-        Duration ssoIdle) {
+        Duration ssoIdle,
+        boolean openClientRegistration) {
 
     public enum SmtpTls {
         NONE,
@@ -118,7 +119,8 @@ public record Config(
                 Duration.ofSeconds(r.intIn("GATEHOUSE_CLEANUP_INTERVAL_SECONDS", 3600, 1, 604_800)),
                 trustedProxies(r.str("GATEHOUSE_TRUSTED_PROXIES", "")),
                 r.bool("GATEHOUSE_CLIENT_ASSERTION_ENDPOINT_AUDIENCE", false),
-                Duration.ofHours(r.intIn("GATEHOUSE_SSO_IDLE_HOURS", 72, 1, 8_760)));
+                Duration.ofHours(r.intIn("GATEHOUSE_SSO_IDLE_HOURS", 72, 1, 8_760)),
+                r.bool("GATEHOUSE_OPEN_CLIENT_REGISTRATION", false));
     }
 
     /** Where rate-limit buckets are shared in a cluster (ADR 0019); checked here, connected on first use. */
