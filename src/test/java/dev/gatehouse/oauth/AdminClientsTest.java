@@ -109,6 +109,76 @@ class AdminClientsTest {
         assertThat(logs.json().path("count").asInt()).isPositive();
     }
 
+    /** The status of a client_credentials token request authenticated with {@code secret} (HTTP Basic). */
+    static int tokenStatus(String clientId, String secret) {
+        String basic = java.util.Base64.getEncoder()
+                .encodeToString((clientId + ":" + secret).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return server.http
+                .post("/oauth2/token")
+                .header("Authorization", "Basic " + basic)
+                .raw("application/x-www-form-urlencoded", "grant_type=client_credentials")
+                .send()
+                .status();
+    }
+
+    @Test
+    void whenTheSecretIsRotatedWithAnOverlap_thenTheOldOneWorksUntilItEndsAndTheNewOneAtOnce() {
+        var created = server.http
+                .post("/v1/admin/clients")
+                .bearer(admin)
+                .json(map("client_name", "Nightly job", "grant_types", List.of("client_credentials")))
+                .send();
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        String id = created.text("client_id");
+        String first = created.text("client_secret");
+        String path = "/v1/admin/clients/" + id + "/regenerate-secret";
+
+        var rotated = server.http
+                .post(path)
+                .bearer(admin)
+                .json(map("previous_secret_expires_in", 120))
+                .send();
+        assertThat(rotated.status()).as(rotated.body()).isEqualTo(200);
+        String second = rotated.text("client_secret");
+        assertThat(second).isNotEqualTo(first);
+        assertThat(rotated.json().path("previous_secret_expires_at").asLong())
+                .isEqualTo(server.clock.instant().plusSeconds(120).getEpochSecond());
+        assertThat(rotated.header("Cache-Control")).isEqualTo("no-store");
+        assertThat(tokenStatus(id, first))
+                .as("the old secret, within the overlap")
+                .isEqualTo(200);
+        assertThat(tokenStatus(id, second)).isEqualTo(200);
+        assertThat(tokenStatus(id, "gcs_guessed")).isEqualTo(401);
+
+        // (Only two minutes on the shared clock: the class's administrator token lives 15.)
+        server.clock.advance(java.time.Duration.ofSeconds(121));
+        assertThat(tokenStatus(id, first))
+                .as("the old secret, after the overlap")
+                .isEqualTo(401);
+        assertThat(tokenStatus(id, second)).isEqualTo(200);
+
+        // Without an overlap (no body, as before), the current secret stops at once, and so does a kept one.
+        var keep = server.http
+                .post(path)
+                .bearer(admin)
+                .json(map("previous_secret_expires_in", 600))
+                .send();
+        String third = keep.text("client_secret");
+        var now = server.http.post(path).bearer(admin).send();
+        assertThat(now.status()).isEqualTo(200);
+        assertThat(now.json().has("previous_secret_expires_at")).isFalse();
+        String fourth = now.text("client_secret");
+        assertThat(tokenStatus(id, second)).isEqualTo(401);
+        assertThat(tokenStatus(id, third)).isEqualTo(401);
+        assertThat(tokenStatus(id, fourth)).isEqualTo(200);
+
+        for (var bad : List.of(map("previous_secret_expires_in", -1), map("previous_secret_expires_in", 604_801))) {
+            var refused = server.http.post(path).bearer(admin).json(bad).send();
+            assertThat(refused.status()).as(bad.toString()).isEqualTo(422);
+            assertThat(refused.body()).contains("previous_secret_expires_in");
+        }
+    }
+
     @Test
     void whenPublicClientRegisters_thenItGetsNoSecret() {
         var created = server.http

@@ -130,10 +130,13 @@ public final class ClientRoutes implements RouteGroup {
                 .returns(422, "a field that is not an OIDC setting, or a value Gatehouse does not support");
         api.post("/v1/admin/clients/{client_id}/regenerate-secret", this::regenerate)
                 .tag("clients")
-                .summary("Issue a new client secret (shown once); the old one stops working")
+                .summary("Issue a new client secret (shown once); the old one stops working at once, or after"
+                        + " previous_secret_expires_in seconds (at most 7 days) for a rotation without downtime")
                 .permission("clients:write")
+                .body(RegenerateBody.class)
                 .returns(200, ClientMetadata.class)
-                .returns(404, "no such client");
+                .returns(404, "no such client")
+                .returns(422, "previous_secret_expires_in out of range");
     }
 
     private void list(Context ctx) {
@@ -173,10 +176,24 @@ public final class ClientRoutes implements RouteGroup {
         ctx.status(204);
     }
 
+    /** An optional body: how long the secret being replaced stays valid (seconds; default 0, at most 7 days). */
+    public record RegenerateBody(Long previousSecretExpiresIn) {}
+
     private void regenerate(Context ctx) {
         Principal p = web.require(ctx, "clients:write");
-        var issued = translate(() -> clients.regenerateSecret(ctx.pathParam("client_id"), p.userId(), web.info(ctx)));
-        web.ok(ctx, view(issued.client(), issued.secret().orElse(null)));
+        Long keep = ctx.body().isBlank()
+                ? null
+                : web.body(ctx, RegenerateBody.class).previousSecretExpiresIn();
+        var overlap = keep == null ? java.time.Duration.ZERO : java.time.Duration.ofSeconds(keep);
+        var issued = translate(
+                () -> clients.regenerateSecret(ctx.pathParam("client_id"), overlap, p.userId(), web.info(ctx)));
+        var view = view(issued.client(), issued.secret().orElse(null));
+        issued.client()
+                .previousSecret()
+                .ifPresent(previous -> view.put(
+                        "previous_secret_expires_at", previous.expiresAt().getEpochSecond()));
+        ctx.header("Cache-Control", "no-store");
+        web.ok(ctx, view);
     }
 
     private void oidc(Context ctx) {

@@ -13,6 +13,7 @@ import dev.gatehouse.platform.crypto.Secrets;
 import dev.gatehouse.platform.db.ClusterEvents;
 import dev.gatehouse.platform.db.Database;
 import dev.gatehouse.platform.db.RecentReads;
+import dev.gatehouse.platform.http.Problem;
 import dev.gatehouse.platform.http.RequestInfo;
 import java.net.URI;
 import java.time.Clock;
@@ -771,11 +772,29 @@ public final class ClientService {
     }
 
     public Issued regenerateSecret(String clientId, UUID actor, RequestInfo info) {
+        return regenerateSecret(clientId, Duration.ZERO, actor, info);
+    }
+
+    /** The longest a replaced secret may stay valid after a rotation. */
+    public static final Duration MAX_SECRET_OVERLAP = Duration.ofDays(7);
+
+    /**
+     * A new secret, shown once. With a positive {@code keepPrevious} the current secret stays valid that long, so the
+     * client's deployments can move to the new one without failing in between; a secret an earlier rotation kept
+     * stops now either way. Zero: the current secret stops at once.
+     */
+    public Issued regenerateSecret(String clientId, Duration keepPrevious, UUID actor, RequestInfo info) {
+        if (keepPrevious.isNegative() || keepPrevious.compareTo(MAX_SECRET_OVERLAP) > 0)
+            throw Problem.invalidField(
+                    "previous_secret_expires_in", "from 0 to " + MAX_SECRET_OVERLAP.toSeconds() + " seconds (7 days)");
         OAuthClient c = find(clientId).orElseThrow(() -> new OAuthError(404, "invalid_client_id", "no such client"));
         if (!usesSecret(c.authMethod()))
             throw new OAuthError(400, "invalid_request", "clients using " + c.authMethod() + " have no secret");
         String secret = secrets.token("gcs_");
         Instant now = clock.instant();
+        boolean keep = !keepPrevious.isZero() && c.secretHash().isPresent();
+        String previousHash = keep ? c.secretHash().get() : null;
+        Instant previousUntil = keep ? now.plus(keepPrevious) : null;
         var row = new ClientStore.Row(
                 clientId,
                 c.metadata().getName(),
@@ -784,15 +803,21 @@ public final class ClientService {
                 c.firstParty(),
                 null,
                 c.createdAt(),
-                now);
+                now,
+                previousHash,
+                previousUntil);
+        var details = new LinkedHashMap<String, Object>();
+        details.put("client_id", clientId);
+        if (keep) details.put("previous_secret_expires_at", previousUntil.toString());
         db.useTransaction(h -> {
-            store.update(h, row);
+            if (!store.rotateSecret(h, clientId, row.secretHash(), previousHash, previousUntil, now))
+                throw new OAuthError(404, "invalid_client_id", "no such client");
             recent.invalidate(h, clientId);
             audit.record(
                     h,
                     AuditEvent.success("client.secret_regenerated", null)
                             .actor(actor)
-                            .details(Map.of("client_id", clientId)),
+                            .details(details),
                     info);
         });
         return new Issued(open(row), Optional.of(secret), Optional.empty());
@@ -817,12 +842,21 @@ public final class ClientService {
         return c;
     }
 
-    /** True when {@code secret} is the client's current one, compared as hashes in constant time. */
-    private static boolean secretMatches(OAuthClient c, String secret) {
-        return secret != null
-                && c.secretHash()
-                        .filter(expected -> Secrets.constantTimeEquals(expected, Secrets.sha256(secret)))
-                        .isPresent();
+    /**
+     * True when {@code secret} is the client's current one, or the one a rotation replaced while it is still accepted,
+     * compared as hashes in constant time.
+     */
+    private boolean secretMatches(OAuthClient c, String secret) {
+        if (secret == null) return false;
+        String presented = Secrets.sha256(secret);
+        boolean current = c.secretHash()
+                .filter(expected -> Secrets.constantTimeEquals(expected, presented))
+                .isPresent();
+        boolean previous = c.previousSecret()
+                .filter(p -> clock.instant().isBefore(p.expiresAt()))
+                .filter(p -> Secrets.constantTimeEquals(p.hash(), presented))
+                .isPresent();
+        return current || previous;
     }
 
     private static boolean usesSecret(ClientAuthenticationMethod method) {
@@ -835,8 +869,18 @@ public final class ClientService {
             var m = OIDCClientMetadata.parse(JSONObjectUtils.parse(r.metadataJson()));
             // A registration from before software statements were refused may hold one, never verified: not shown.
             m.setSoftwareStatement(null);
+            Optional<OAuthClient.PreviousSecret> previous = r.previousSecretHash() == null
+                            || r.previousSecretExpiresAt() == null
+                    ? Optional.empty()
+                    : Optional.of(new OAuthClient.PreviousSecret(r.previousSecretHash(), r.previousSecretExpiresAt()));
             return new OAuthClient(
-                    r.clientId(), Optional.ofNullable(r.secretHash()), m, r.firstParty(), r.createdAt(), r.updatedAt());
+                    r.clientId(),
+                    Optional.ofNullable(r.secretHash()),
+                    m,
+                    r.firstParty(),
+                    r.createdAt(),
+                    r.updatedAt(),
+                    previous);
         } catch (ParseException e) {
             throw new IllegalStateException("stored metadata of " + r.clientId() + " is unreadable", e);
         }

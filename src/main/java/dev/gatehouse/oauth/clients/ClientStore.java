@@ -6,6 +6,10 @@ import org.jdbi.v3.core.Handle;
 
 /** Registered clients; metadata is stored as its RFC 7591 JSON. */
 public interface ClientStore {
+    /**
+     * A client's row; {@code previousSecretHash} is the secret that {@link #rotateSecret} replaced, accepted until
+     * {@code previousSecretExpiresAt} (both null without one).
+     */
     record Row(
             String clientId,
             String clientName,
@@ -14,7 +18,32 @@ public interface ClientStore {
             boolean firstParty,
             String registrationTokenHash,
             java.time.Instant createdAt,
-            java.time.Instant updatedAt) {}
+            java.time.Instant updatedAt,
+            String previousSecretHash,
+            java.time.Instant previousSecretExpiresAt) {
+        /** A row without a previous secret. */
+        public Row(
+                String clientId,
+                String clientName,
+                String secretHash,
+                String metadataJson,
+                boolean firstParty,
+                String registrationTokenHash,
+                java.time.Instant createdAt,
+                java.time.Instant updatedAt) {
+            this(
+                    clientId,
+                    clientName,
+                    secretHash,
+                    metadataJson,
+                    firstParty,
+                    registrationTokenHash,
+                    createdAt,
+                    updatedAt,
+                    null,
+                    null);
+        }
+    }
 
     Optional<Row> byId(Handle h, String clientId);
 
@@ -22,8 +51,23 @@ public interface ClientStore {
 
     void insert(Handle h, Row row);
 
-    /** Updates name, secret and metadata; the registration access token is set only at insert. */
+    /**
+     * Updates name, secret and metadata; the registration access token is set only at insert, the previous secret only
+     * by {@link #rotateSecret}.
+     */
     boolean update(Handle h, Row row);
+
+    /**
+     * Sets the secret to {@code secretHash}, and the previous one to {@code previousHash}, valid until
+     * {@code previousExpiresAt} (both null: none). False when there is no such client.
+     */
+    boolean rotateSecret(
+            Handle h,
+            String clientId,
+            String secretHash,
+            String previousHash,
+            java.time.Instant previousExpiresAt,
+            java.time.Instant now);
 
     boolean delete(Handle h, String clientId);
 

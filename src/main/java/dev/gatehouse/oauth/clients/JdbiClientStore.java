@@ -13,10 +13,11 @@ import org.jdbi.v3.core.statement.StatementContext;
 public final class JdbiClientStore implements ClientStore {
     private static final String COLUMNS =
             "client_id, client_name, secret_hash, metadata, first_party, registration_token_hash, created_at, updated_at";
+    private static final String READ = COLUMNS + ", previous_secret_hash, previous_secret_expires_at";
 
     @Override
     public Optional<Row> byId(Handle h, String clientId) {
-        return h.createQuery("SELECT " + COLUMNS + " FROM oauth_clients WHERE client_id = :id")
+        return h.createQuery("SELECT " + READ + " FROM oauth_clients WHERE client_id = :id")
                 .bind("id", clientId)
                 .map(JdbiClientStore::map)
                 .findOne();
@@ -24,8 +25,7 @@ public final class JdbiClientStore implements ClientStore {
 
     @Override
     public List<Row> list(Handle h, int limit, int offset) {
-        return h.createQuery(
-                        "SELECT " + COLUMNS + " FROM oauth_clients ORDER BY created_at, client_id LIMIT :l OFFSET :o")
+        return h.createQuery("SELECT " + READ + " FROM oauth_clients ORDER BY created_at, client_id LIMIT :l OFFSET :o")
                 .bind("l", limit)
                 .bind("o", offset)
                 .map(JdbiClientStore::map)
@@ -49,14 +49,38 @@ public final class JdbiClientStore implements ClientStore {
 
     @Override
     public boolean update(Handle h, Row r) {
-        return h.createUpdate("UPDATE oauth_clients SET client_name = :name, secret_hash = :secret, metadata = :meta,"
-                                + " first_party = :fp, updated_at = :u WHERE client_id = :id")
+        // A secret that changes here (a switch of method) also ends a previous one a rotation kept.
+        return h.createUpdate("UPDATE oauth_clients SET client_name = :name, metadata = :meta, first_party = :fp,"
+                                + " updated_at = :u, previous_secret_hash = CASE WHEN secret_hash IS NOT DISTINCT FROM"
+                                + " :secret THEN previous_secret_hash END, previous_secret_expires_at = CASE WHEN"
+                                + " secret_hash IS NOT DISTINCT FROM :secret THEN previous_secret_expires_at END,"
+                                + " secret_hash = :secret WHERE client_id = :id")
                         .bind("id", r.clientId())
                         .bind("name", r.clientName())
                         .bind("secret", r.secretHash())
                         .bind("meta", r.metadataJson())
                         .bind("fp", r.firstParty())
                         .bind("u", r.updatedAt())
+                        .execute()
+                == 1;
+    }
+
+    @Override
+    public boolean rotateSecret(
+            Handle h,
+            String clientId,
+            String secretHash,
+            String previousHash,
+            java.time.Instant previousExpiresAt,
+            java.time.Instant now) {
+        return h.createUpdate(
+                                "UPDATE oauth_clients SET previous_secret_hash = :prev, previous_secret_expires_at = :until,"
+                                        + " secret_hash = :secret, updated_at = :now WHERE client_id = :id")
+                        .bind("prev", previousHash)
+                        .bind("until", previousExpiresAt)
+                        .bind("secret", secretHash)
+                        .bind("now", now)
+                        .bind("id", clientId)
                         .execute()
                 == 1;
     }
@@ -103,6 +127,10 @@ public final class JdbiClientStore implements ClientStore {
                 rs.getBoolean("first_party"),
                 rs.getString("registration_token_hash"),
                 rs.getObject("created_at", OffsetDateTime.class).toInstant(),
-                rs.getObject("updated_at", OffsetDateTime.class).toInstant());
+                rs.getObject("updated_at", OffsetDateTime.class).toInstant(),
+                rs.getString("previous_secret_hash"),
+                java.util.Optional.ofNullable(rs.getObject("previous_secret_expires_at", OffsetDateTime.class))
+                        .map(OffsetDateTime::toInstant)
+                        .orElse(null));
     }
 }

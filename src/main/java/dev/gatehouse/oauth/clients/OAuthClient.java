@@ -12,14 +12,32 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
-/** A registered OAuth client: RFC 7591 / OIDC Dynamic Registration metadata plus its secret's hash. */
+/**
+ * A registered OAuth client: RFC 7591 / OIDC Dynamic Registration metadata plus its secret's hash, and the hash of the
+ * secret a rotation replaced while it is still accepted.
+ */
 public record OAuthClient(
         String clientId,
         Optional<String> secretHash,
         OIDCClientMetadata metadata,
         boolean firstParty,
         Instant createdAt,
-        Instant updatedAt) {
+        Instant updatedAt,
+        Optional<PreviousSecret> previousSecret) {
+
+    /** The secret a rotation replaced, accepted until {@code expiresAt}. */
+    public record PreviousSecret(String hash, Instant expiresAt) {}
+
+    /** A client without a previous secret. */
+    public OAuthClient(
+            String clientId,
+            Optional<String> secretHash,
+            OIDCClientMetadata metadata,
+            boolean firstParty,
+            Instant createdAt,
+            Instant updatedAt) {
+        this(clientId, secretHash, metadata, firstParty, createdAt, updatedAt, Optional.empty());
+    }
 
     /**
      * Gatehouse's client metadata allowing RFC 8693 impersonation (a token exchange without an actor token). Only

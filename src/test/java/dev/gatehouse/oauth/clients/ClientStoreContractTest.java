@@ -114,6 +114,47 @@ class ClientStoreContractTest {
     }
 
     @Test
+    void whenTheSecretIsRotated_thenThePreviousIsKeptUntilTheSecretChangesAnotherWay() {
+        var r = row(newId(), T0);
+        db.useTransaction(h -> store.insert(h, r));
+        String next = "e".repeat(64);
+        Instant until = T0.plusSeconds(3600);
+
+        assertThat(db.<Boolean>inTransaction(
+                        h -> store.rotateSecret(h, r.clientId(), next, r.secretHash(), until, T0.plusSeconds(1))))
+                .isTrue();
+        var rotated =
+                db.<Optional<Row>>withHandle(h -> store.byId(h, r.clientId())).orElseThrow();
+        assertThat(rotated.secretHash()).isEqualTo(next);
+        assertThat(rotated.previousSecretHash()).isEqualTo(r.secretHash());
+        assertThat(rotated.previousSecretExpiresAt()).isEqualTo(until);
+        assertThat(rotated.updatedAt()).isEqualTo(T0.plusSeconds(1));
+
+        // An update that keeps the secret keeps the previous one; one that changes it ends the previous one.
+        var renamed = new Row(r.clientId(), "Renamed", next, r.metadataJson(), false, null, T0, T0.plusSeconds(2));
+        db.useTransaction(h -> store.update(h, renamed));
+        assertThat(db.<Optional<Row>>withHandle(h -> store.byId(h, r.clientId()))
+                        .orElseThrow()
+                        .previousSecretHash())
+                .isEqualTo(r.secretHash());
+        var noSecret = new Row(r.clientId(), "Renamed", null, r.metadataJson(), false, null, T0, T0.plusSeconds(3));
+        db.useTransaction(h -> store.update(h, noSecret));
+        var after =
+                db.<Optional<Row>>withHandle(h -> store.byId(h, r.clientId())).orElseThrow();
+        assertThat(after.previousSecretHash()).isNull();
+        assertThat(after.previousSecretExpiresAt()).isNull();
+
+        // A rotation without an overlap keeps none.
+        db.useTransaction(h -> store.rotateSecret(h, r.clientId(), "f".repeat(64), null, null, T0.plusSeconds(4)));
+        assertThat(db.<Optional<Row>>withHandle(h -> store.byId(h, r.clientId()))
+                        .orElseThrow()
+                        .previousSecretHash())
+                .isNull();
+        assertThat(db.<Boolean>inTransaction(h -> store.rotateSecret(h, newId(), next, null, null, T0)))
+                .isFalse();
+    }
+
+    @Test
     void whenDeleted_thenGoneAndSecondDeleteIsFalse() {
         var r = row(newId(), T0);
         db.useTransaction(h -> store.insert(h, r));
