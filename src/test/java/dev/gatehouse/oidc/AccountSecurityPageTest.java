@@ -115,6 +115,19 @@ class AccountSecurityPageTest {
                 .getTokens();
     }
 
+    /** The error a refresh with {@code tokens}' refresh token gets (null when it succeeds). */
+    static String refreshError(ClientSecretBasic auth, com.nimbusds.oauth2.sdk.token.Tokens tokens) throws Exception {
+        var refreshed = TokenResponse.parse(new TokenRequest(
+                        URI.create(server.base + "/oauth2/token"),
+                        auth,
+                        new RefreshTokenGrant(tokens.getRefreshToken()))
+                .toHTTPRequest()
+                .send());
+        return refreshed.indicatesSuccess()
+                ? null
+                : refreshed.toErrorResponse().getErrorObject().getCode();
+    }
+
     static String secretOn(HttpResponse<String> page) {
         var m = Pattern.compile("<code id=\"totp-secret\">([A-Z2-7]+)</code>").matcher(page.body());
         assertThat(m.find()).as(page.body()).isTrue();
@@ -521,14 +534,7 @@ class AccountSecurityPageTest {
         assertThat(v.b().follow(removed).body())
                 .contains("The application&#39;s access was removed; it will ask again next time.")
                 .contains("No application has access to your account.");
-        var refreshed = TokenResponse.parse(new TokenRequest(
-                        URI.create(server.base + "/oauth2/token"),
-                        auth,
-                        new RefreshTokenGrant(tokens.getRefreshToken()))
-                .toHTTPRequest()
-                .send());
-        assertThat(refreshed.indicatesSuccess()).isFalse();
-        assertThat(refreshed.toErrorResponse().getErrorObject().getCode()).isEqualTo("invalid_grant");
+        assertThat(refreshError(auth, tokens)).isEqualTo("invalid_grant");
         var asked = v.b().follow(v.b().get(authorization(client, callback, new CodeVerifier(), "openid email")
                 .toURI()));
         assertThat(asked.body()).contains("name=\"decision\"");
@@ -588,13 +594,7 @@ class AccountSecurityPageTest {
                 .doesNotContain("/sign-out\"");
         // The phone is signed out, and so is the application it signed in to there; the laptop is not.
         assertThat(Browser.location(open(phone.b())).getPath()).isEqualTo("/login");
-        var refreshed = TokenResponse.parse(new TokenRequest(
-                        URI.create(server.base + "/oauth2/token"),
-                        auth,
-                        new RefreshTokenGrant(tokens.getRefreshToken()))
-                .toHTTPRequest()
-                .send());
-        assertThat(refreshed.indicatesSuccess()).isFalse();
+        assertThat(refreshError(auth, tokens)).isEqualTo("invalid_grant");
         assertThat(open(laptop.b()).statusCode()).isEqualTo(200);
 
         // Signed out already, another account's, or no id at all: 404 on the page; without the CSRF token, 403.

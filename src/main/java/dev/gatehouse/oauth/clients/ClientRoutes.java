@@ -181,7 +181,8 @@ public final class ClientRoutes implements RouteGroup {
 
     private void regenerate(Context ctx) {
         Principal p = web.require(ctx, "clients:write");
-        Long keep = ctx.body().isBlank()
+        // No body at all is the plain rotation; any body is read as JSON (its charset checked there, not decoded here).
+        Long keep = ctx.bodyAsBytes().length == 0
                 ? null
                 : web.body(ctx, RegenerateBody.class).previousSecretExpiresIn();
         var overlap = keep == null ? java.time.Duration.ZERO : java.time.Duration.ofSeconds(keep);
