@@ -180,11 +180,7 @@ public final class App implements AutoCloseable {
         scopes.checkRegistrationsWith(clients::registering);
         clients.shareCacheInvalidations(clusterEvents);
         var introspector = new dev.gatehouse.tokens.TokenIntrospector(
-                accessTokens,
-                revocations,
-                sessions,
-                config.issuer(),
-                id -> clients.find(id).isPresent());
+                accessTokens, revocations, sessions, config.issuer(), clients::acceptsTokenIssuedAt);
         var web = new Web(mapper, List.of(new TokenAuthenticator(introspector, rbac)), limiter, metrics);
         var dpop = new dev.gatehouse.tokens.DpopProofs(replays, clock);
         var dpopBindings = new dev.gatehouse.oauth.token.DpopSessionBindings(db);
@@ -330,6 +326,8 @@ public final class App implements AutoCloseable {
         // not the owner: account pre-hijacking) set up before go too; the password and sessions go in AccountService.
         // A deleted client's grants end with it (RFC 7592 §2.3): its users' sessions, so their refresh tokens and the
         // access tokens bound to those sessions, and the consents given to it.
+        clients.whenTokensRevoked((h, clientId) ->
+                sessions.endAllOfClient(h, clientId, "client_tokens_revoked").size());
         clients.whenDeleted((h, clientId) -> {
             sessions.endAllOfClient(h, clientId);
             consent.forgetClient(h, clientId);

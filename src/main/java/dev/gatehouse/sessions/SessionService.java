@@ -262,7 +262,12 @@ public final class SessionService {
      * is being deleted (RFC 7592 §2.3), inside the caller's transaction.
      */
     public List<UUID> endAllOfClient(Handle h, String clientId) {
-        List<UUID> ended = store.endAllOfClient(h, clientId, clock.instant(), "client_deleted");
+        return endAllOfClient(h, clientId, "client_deleted");
+    }
+
+    /** Ends every open session of the client, recording {@code reason}; their ids. */
+    public List<UUID> endAllOfClient(Handle h, String clientId, String reason) {
+        List<UUID> ended = store.endAllOfClient(h, clientId, clock.instant(), reason);
         ended.forEach(id -> recent.invalidate(h, id));
         return ended;
     }

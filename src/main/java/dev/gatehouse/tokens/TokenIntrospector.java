@@ -14,24 +14,25 @@ public final class TokenIntrospector {
     private final RevocationList revocations;
     private final SessionService sessions;
     private final String issuer;
-    private final java.util.function.Predicate<String> clientExists;
+    private final java.util.function.BiPredicate<String, java.time.Instant> clientAccepts;
 
     /**
-     * {@code clientExists} says whether an OAuth client is still registered: a token bound to no session (client
-     * credentials, token exchange) is inactive once its client is deleted (RFC 7592 §2.3); the tokens bound to a
-     * session end with the session, which the deletion ends.
+     * {@code clientAccepts} says whether an OAuth client is still registered and still accepts its tokens issued at an
+     * instant: a token bound to no session (client credentials, token exchange) is inactive once its client is deleted
+     * (RFC 7592 §2.3) or an administrator revoked the client's tokens after it was issued; the tokens bound to a
+     * session end with the session, which the deletion or the revocation ends.
      */
     public TokenIntrospector(
             AccessTokenService tokens,
             RevocationList revocations,
             SessionService sessions,
             String issuer,
-            java.util.function.Predicate<String> clientExists) {
+            java.util.function.BiPredicate<String, java.time.Instant> clientAccepts) {
         this.tokens = tokens;
         this.revocations = revocations;
         this.sessions = sessions;
         this.issuer = issuer;
-        this.clientExists = clientExists;
+        this.clientAccepts = clientAccepts;
     }
 
     /** The claims of an active access token; empty for anything inactive (RFC 7662 §2.2 says no more than that). */
@@ -41,7 +42,7 @@ public final class TokenIntrospector {
         if (claims.get().sessionId().isPresent()) {
             if (!sessions.isActive(claims.get().sessionId().get())) return Optional.empty();
         } else if (claims.get().clientId() == null
-                || !clientExists.test(claims.get().clientId())) {
+                || !clientAccepts.test(claims.get().clientId(), claims.get().issuedAt())) {
             return Optional.empty();
         }
         return claims;

@@ -8,6 +8,7 @@ import com.nimbusds.jwt.SignedJWT;
 import com.nimbusds.oauth2.sdk.AuthorizationCode;
 import com.nimbusds.oauth2.sdk.AuthorizationCodeGrant;
 import com.nimbusds.oauth2.sdk.AuthorizationResponse;
+import com.nimbusds.oauth2.sdk.ClientCredentialsGrant;
 import com.nimbusds.oauth2.sdk.RefreshTokenGrant;
 import com.nimbusds.oauth2.sdk.ResponseType;
 import com.nimbusds.oauth2.sdk.Scope;
@@ -271,6 +272,84 @@ class AuthorizationCodeFlowTest {
                         .send()
                         .status())
                 .isEqualTo(200);
+    }
+
+    /** A client_credentials access token of {@code as}. */
+    static BearerAccessToken machineToken(Client as) throws Exception {
+        var r = TokenResponse.parse(new TokenRequest(tokenUri, as.auth(), new ClientCredentialsGrant())
+                .toHTTPRequest()
+                .send());
+        assertThat(r.indicatesSuccess()).isTrue();
+        return r.toSuccessResponse().getTokens().getBearerAccessToken();
+    }
+
+    @Test
+    void whenAnAdministratorRevokesAClientsTokens_thenEveryTokenItHoldsStopsOnTheSpotAndNewOnesWork() throws Exception {
+        var both = Map.<String, Object>of(
+                "grant_types", List.of("authorization_code", "refresh_token", "client_credentials"));
+        var client = register(both);
+        var bystander = register(both);
+        String email = newUser();
+        var flow = codeFor(client, email);
+        var user = exchange(client, flow.code(), CALLBACK, flow.verifier())
+                .toSuccessResponse()
+                .getTokens();
+        var machine = machineToken(client);
+        var theirs = machineToken(bystander);
+        var theirFlow = codeFor(bystander, email);
+        var theirUser = exchange(bystander, theirFlow.code(), CALLBACK, theirFlow.verifier())
+                .toSuccessResponse()
+                .getTokens();
+        assertThat(active(client, user.getBearerAccessToken())).isTrue();
+        assertThat(active(client, machine)).isTrue();
+
+        var revoked = server.http
+                .post("/v1/admin/clients/" + client.id().getValue() + "/revoke-tokens")
+                .bearer(admin)
+                .send();
+        assertThat(revoked.status()).as(revoked.body()).isEqualTo(200);
+        assertThat(revoked.json().path("sessions_ended").asInt()).isEqualTo(1);
+        assertThat(revoked.json().path("tokens_not_before").asLong())
+                .isGreaterThan(server.clock.instant().getEpochSecond());
+
+        // Every token the client held: its user's access and refresh tokens, its machine token, at introspection and
+        // at userinfo.
+        assertThat(active(client, user.getBearerAccessToken())).isFalse();
+        assertThat(active(client, machine)).isFalse();
+        assertThat(error(refresh(client, user.getRefreshToken(), null))).isEqualTo("invalid_grant");
+        assertThat(server.http
+                        .get("/oauth2/userinfo")
+                        .bearer(user.getBearerAccessToken().getValue())
+                        .send()
+                        .status())
+                .isEqualTo(401);
+        // Another client's tokens, for the same user too, are untouched.
+        assertThat(active(bystander, theirs)).isTrue();
+        assertThat(active(bystander, theirUser.getBearerAccessToken())).isTrue();
+        assertThat(refresh(bystander, theirUser.getRefreshToken(), null).indicatesSuccess())
+                .isTrue();
+
+        // Tokens issued after the revocation's second work, by either grant.
+        server.clock.advance(Duration.ofSeconds(1));
+        assertThat(active(client, machineToken(client))).isTrue();
+        var again = codeFor(client, email);
+        var fresh = exchange(client, again.code(), CALLBACK, again.verifier())
+                .toSuccessResponse()
+                .getTokens();
+        assertThat(active(client, fresh.getBearerAccessToken())).isTrue();
+
+        var unknown = server.http
+                .post("/v1/admin/clients/gc_nobody/revoke-tokens")
+                .bearer(admin)
+                .send();
+        assertThat(unknown.status()).isEqualTo(404);
+        String notAdmin = server.accessToken(email, PASSWORD);
+        assertThat(server.http
+                        .post("/v1/admin/clients/" + client.id().getValue() + "/revoke-tokens")
+                        .bearer(notAdmin)
+                        .send()
+                        .status())
+                .isEqualTo(403);
     }
 
     @Test

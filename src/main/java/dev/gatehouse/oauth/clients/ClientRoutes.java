@@ -137,6 +137,14 @@ public final class ClientRoutes implements RouteGroup {
                 .returns(200, ClientMetadata.class)
                 .returns(404, "no such client")
                 .returns(422, "previous_secret_expires_in out of range");
+        api.post("/v1/admin/clients/{client_id}/revoke-tokens", this::revokeTokens)
+                .tag("clients")
+                .summary("Revoke every token of the client on every node (incident response): its sessions end, with"
+                        + " their refresh tokens and access tokens, and its access tokens of no session issued up to"
+                        + " now are refused")
+                .permission("clients:write")
+                .returns(200, TokensRevokedView.class)
+                .returns(404, "no such client");
     }
 
     private void list(Context ctx) {
@@ -174,6 +182,19 @@ public final class ClientRoutes implements RouteGroup {
         if (!clients.delete(ctx.pathParam("client_id"), p.userId(), web.info(ctx)))
             throw Problem.notFound("The client");
         ctx.status(204);
+    }
+
+    /** What revoke-tokens did; {@code tokensNotBefore} in seconds since the epoch. */
+    public record TokensRevokedView(String clientId, int sessionsEnded, long tokensNotBefore) {}
+
+    private void revokeTokens(Context ctx) {
+        Principal p = web.require(ctx, "clients:write");
+        String id = ctx.pathParam("client_id");
+        var revoked = clients.revokeTokens(id, p.userId(), web.info(ctx));
+        web.ok(
+                ctx,
+                new TokensRevokedView(
+                        id, revoked.sessionsEnded(), revoked.notBefore().getEpochSecond()));
     }
 
     /** An optional body: how long the secret being replaced stays valid (seconds; default 0, at most 7 days). */

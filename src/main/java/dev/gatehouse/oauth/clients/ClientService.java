@@ -68,6 +68,7 @@ public final class ClientService {
 
     private final RecentReads<String, OAuthClient> recent;
     private volatile Deleted deleted = (h, clientId) -> {};
+    private volatile SessionsEnded sessionsEnded = (h, clientId) -> 0;
     private final ClientAssertions assertions;
 
     /**
@@ -756,6 +757,58 @@ public final class ClientService {
         this.deleted = java.util.Objects.requireNonNull(listener);
     }
 
+    /** Ends every session of a client inside the caller's transaction; the number ended. */
+    public interface SessionsEnded {
+        int endAll(org.jdbi.v3.core.Handle h, String clientId);
+    }
+
+    /** Sets {@link SessionsEnded} for {@link #revokeTokens}. Set once, at assembly. */
+    public void whenTokensRevoked(SessionsEnded listener) {
+        this.sessionsEnded = java.util.Objects.requireNonNull(listener);
+    }
+
+    /** What {@link #revokeTokens} did: the sessions it ended, and the instant before which sessionless tokens fail. */
+    public record TokensRevoked(int sessionsEnded, Instant notBefore) {}
+
+    /**
+     * Incident response: every token the client holds stops working on every node. Its sessions end (their refresh
+     * tokens and session-bound access tokens with them), and its access tokens of no session (client credentials,
+     * token exchange) issued before now are refused. Access tokens carry {@code iat} in whole seconds, so those issued
+     * in the current second are refused too, also one issued right after this call within that second.
+     */
+    public TokensRevoked revokeTokens(String clientId, UUID actor, RequestInfo info) {
+        Instant notBefore = clock.instant()
+                .truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                .plusSeconds(1);
+        int ended = db.inTransaction(h -> {
+            if (!store.revokeTokens(h, clientId, notBefore)) throw Problem.notFound("The client");
+            int n = sessionsEnded.endAll(h, clientId);
+            recent.invalidate(h, clientId);
+            audit.record(
+                    h,
+                    AuditEvent.success("client.tokens_revoked", null)
+                            .actor(actor)
+                            .details(Map.of(
+                                    "client_id", clientId,
+                                    "sessions_ended", n,
+                                    "tokens_not_before", notBefore.toString())),
+                    info);
+            return n;
+        });
+        return new TokensRevoked(ended, notBefore);
+    }
+
+    /**
+     * Whether a sessionless access token of {@code clientId} issued at {@code issuedAt} is still accepted: the client
+     * is registered, and its tokens were not revoked after that ({@link #revokeTokens}). From the clients cache.
+     */
+    public boolean acceptsTokenIssuedAt(String clientId, Instant issuedAt) {
+        var c = find(clientId);
+        if (c.isEmpty()) return false;
+        var notBefore = c.get().tokensNotBefore();
+        return notBefore.isEmpty() || (issuedAt != null && !issuedAt.isBefore(notBefore.get()));
+    }
+
     public boolean delete(String clientId, UUID actor, RequestInfo info) {
         boolean deleted = db.inTransaction(h -> {
             boolean d = store.delete(h, clientId);
@@ -805,7 +858,8 @@ public final class ClientService {
                 c.createdAt(),
                 now,
                 previousHash,
-                previousUntil);
+                previousUntil,
+                c.tokensNotBefore().orElse(null));
         var details = new LinkedHashMap<String, Object>();
         details.put("client_id", clientId);
         if (keep) details.put("previous_secret_expires_at", previousUntil.toString());
@@ -880,7 +934,8 @@ public final class ClientService {
                     r.firstParty(),
                     r.createdAt(),
                     r.updatedAt(),
-                    previous);
+                    previous,
+                    Optional.ofNullable(r.tokensNotBefore()));
         } catch (ParseException e) {
             throw new IllegalStateException("stored metadata of " + r.clientId() + " is unreadable", e);
         }

@@ -8,7 +8,8 @@ import org.jdbi.v3.core.Handle;
 public interface ClientStore {
     /**
      * A client's row; {@code previousSecretHash} is the secret that {@link #rotateSecret} replaced, accepted until
-     * {@code previousSecretExpiresAt} (both null without one).
+     * {@code previousSecretExpiresAt} (both null without one); {@code tokensNotBefore}, set by {@link #revokeTokens},
+     * the instant before which its sessionless access tokens are no longer accepted (null: none).
      */
     record Row(
             String clientId,
@@ -20,8 +21,9 @@ public interface ClientStore {
             java.time.Instant createdAt,
             java.time.Instant updatedAt,
             String previousSecretHash,
-            java.time.Instant previousSecretExpiresAt) {
-        /** A row without a previous secret. */
+            java.time.Instant previousSecretExpiresAt,
+            java.time.Instant tokensNotBefore) {
+        /** A row without a previous secret or a revocation of its tokens. */
         public Row(
                 String clientId,
                 String clientName,
@@ -40,6 +42,7 @@ public interface ClientStore {
                     registrationTokenHash,
                     createdAt,
                     updatedAt,
+                    null,
                     null,
                     null);
         }
@@ -70,6 +73,9 @@ public interface ClientStore {
             java.time.Instant now);
 
     boolean delete(Handle h, String clientId);
+
+    /** Sets the instant before which the client's sessionless tokens are refused; false when there is no such client. */
+    boolean revokeTokens(Handle h, String clientId, java.time.Instant notBefore);
 
     /** The ids of the clients whose registered {@code scope} names {@code scope}, in id order. */
     List<String> registering(Handle h, String scope);

@@ -13,7 +13,8 @@ import org.jdbi.v3.core.statement.StatementContext;
 public final class JdbiClientStore implements ClientStore {
     private static final String COLUMNS =
             "client_id, client_name, secret_hash, metadata, first_party, registration_token_hash, created_at, updated_at";
-    private static final String READ = COLUMNS + ", previous_secret_hash, previous_secret_expires_at";
+    private static final String READ =
+            COLUMNS + ", previous_secret_hash, previous_secret_expires_at, tokens_not_before";
 
     @Override
     public Optional<Row> byId(Handle h, String clientId) {
@@ -86,6 +87,15 @@ public final class JdbiClientStore implements ClientStore {
     }
 
     @Override
+    public boolean revokeTokens(Handle h, String clientId, java.time.Instant notBefore) {
+        return h.createUpdate("UPDATE oauth_clients SET tokens_not_before = :nb WHERE client_id = :id")
+                        .bind("nb", notBefore)
+                        .bind("id", clientId)
+                        .execute()
+                == 1;
+    }
+
+    @Override
     public boolean delete(Handle h, String clientId) {
         return h.createUpdate("DELETE FROM oauth_clients WHERE client_id = :id")
                         .bind("id", clientId)
@@ -129,8 +139,12 @@ public final class JdbiClientStore implements ClientStore {
                 rs.getObject("created_at", OffsetDateTime.class).toInstant(),
                 rs.getObject("updated_at", OffsetDateTime.class).toInstant(),
                 rs.getString("previous_secret_hash"),
-                java.util.Optional.ofNullable(rs.getObject("previous_secret_expires_at", OffsetDateTime.class))
-                        .map(OffsetDateTime::toInstant)
-                        .orElse(null));
+                instant(rs, "previous_secret_expires_at"),
+                instant(rs, "tokens_not_before"));
+    }
+
+    private static java.time.Instant instant(ResultSet rs, String column) throws SQLException {
+        var t = rs.getObject(column, OffsetDateTime.class);
+        return t == null ? null : t.toInstant();
     }
 }

@@ -23,12 +23,13 @@ public record OAuthClient(
         boolean firstParty,
         Instant createdAt,
         Instant updatedAt,
-        Optional<PreviousSecret> previousSecret) {
+        Optional<PreviousSecret> previousSecret,
+        Optional<Instant> tokensNotBefore) {
 
     /** The secret a rotation replaced, accepted until {@code expiresAt}. */
     public record PreviousSecret(String hash, Instant expiresAt) {}
 
-    /** A client without a previous secret. */
+    /** A client without a previous secret or a revocation of its tokens. */
     public OAuthClient(
             String clientId,
             Optional<String> secretHash,
@@ -36,7 +37,7 @@ public record OAuthClient(
             boolean firstParty,
             Instant createdAt,
             Instant updatedAt) {
-        this(clientId, secretHash, metadata, firstParty, createdAt, updatedAt, Optional.empty());
+        this(clientId, secretHash, metadata, firstParty, createdAt, updatedAt, Optional.empty(), Optional.empty());
     }
 
     /**

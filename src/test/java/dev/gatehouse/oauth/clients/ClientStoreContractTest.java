@@ -155,6 +155,27 @@ class ClientStoreContractTest {
     }
 
     @Test
+    void whenTheTokensAreRevoked_thenTheInstantIsKeptAndMissingClientsAreFalse() {
+        var r = row(newId(), T0);
+        db.useTransaction(h -> store.insert(h, r));
+        Instant notBefore = T0.plusSeconds(5);
+
+        assertThat(db.<Boolean>inTransaction(h -> store.revokeTokens(h, r.clientId(), notBefore)))
+                .isTrue();
+        var after =
+                db.<Optional<Row>>withHandle(h -> store.byId(h, r.clientId())).orElseThrow();
+        assertThat(after.tokensNotBefore()).isEqualTo(notBefore);
+        // An update keeps it.
+        db.useTransaction(h -> store.update(h, r));
+        assertThat(db.<Optional<Row>>withHandle(h -> store.byId(h, r.clientId()))
+                        .orElseThrow()
+                        .tokensNotBefore())
+                .isEqualTo(notBefore);
+        assertThat(db.<Boolean>inTransaction(h -> store.revokeTokens(h, newId(), notBefore)))
+                .isFalse();
+    }
+
+    @Test
     void whenDeleted_thenGoneAndSecondDeleteIsFalse() {
         var r = row(newId(), T0);
         db.useTransaction(h -> store.insert(h, r));

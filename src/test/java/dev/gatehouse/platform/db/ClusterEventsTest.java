@@ -169,6 +169,47 @@ class ClusterEventsTest {
     }
 
     @Test
+    void whenAClientsTokensAreRevokedOnOneNode_thenTheOtherNodeRefusesThemAtOnce() throws Exception {
+        var r = a.registerClient("client_name", "leaky", "grant_types", List.of("client_credentials"), "scope", "read");
+        String auth = "Basic "
+                + Base64.getEncoder()
+                        .encodeToString((r.text("client_id") + ":" + r.text("client_secret"))
+                                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        var issued = a.http.post("/oauth2/token")
+                .header("Authorization", auth)
+                .raw("application/x-www-form-urlencoded", "grant_type=client_credentials")
+                .send();
+        String token = issued.text("access_token");
+        // Node B reads the client once and keeps it (its clock never moves, so only an event can drop it).
+        assertThat(activeOn(b, token)).isTrue();
+
+        var revoked = a.http.post("/v1/admin/clients/" + r.text("client_id") + "/revoke-tokens")
+                .bearer(a.adminToken())
+                .send();
+        assertThat(revoked.status()).as(revoked.body()).isEqualTo(200);
+        assertThat(activeOn(a, token))
+                .as("on the node that revoked them: at once")
+                .isFalse();
+
+        if (postgres()) {
+            long deadline = System.nanoTime() + Duration.ofMillis(800).toNanos();
+            boolean active = true;
+            while (active && System.nanoTime() < deadline) {
+                active = activeOn(b, token);
+                if (active) Thread.sleep(20);
+            }
+            assertThat(active).as("node B dropped the client it had read").isFalse();
+        } else {
+            assertThat(activeOn(b, token))
+                    .as("H2: no events, B still holds the client it read")
+                    .isTrue();
+            b.clock.advance(Duration.ofSeconds(31));
+            a.clock.advance(Duration.ofSeconds(31));
+            assertThat(activeOn(b, token)).as("H2: B's cached client aged out").isFalse();
+        }
+    }
+
+    @Test
     void whenASessionEndsOnOneNode_thenItsAccessTokenStopsOnTheOtherAtOnce() throws Exception {
         String email = a.register("cluster" + System.nanoTime() + "@example.com", "Correct-Horse-Battery-9");
         String first = a.accessToken(email, "Correct-Horse-Battery-9");
