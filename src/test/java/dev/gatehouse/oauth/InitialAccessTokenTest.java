@@ -164,7 +164,11 @@ class InitialAccessTokenTest {
             assertThat(refused.text("error")).isIn("invalid_client_metadata", "invalid_redirect_uri");
         }
         assertThat(listed(id).path("uses").asInt()).as("no use spent").isZero();
-        assertThat(registerWith(token, webApp()).status()).isEqualTo(201);
+        // An empty scope is no scope: the client gets the token's, not "any scope in the table".
+        var empty = registerWith(
+                token, map("client_name", "x", "redirect_uris", List.of("https://x.example/cb"), "scope", " "));
+        assertThat(empty.status()).as(empty.body()).isEqualTo(201);
+        assertThat(empty.text("scope")).isEqualTo("openid orders:read");
     }
 
     @Test

@@ -187,7 +187,8 @@ public final class InitialAccessTokens {
                     "grant_types",
                     "token exchange is registered by an administrator, not with an initial access token");
         Object scope = metadata.get("scope");
-        if (scope == null) {
+        // An empty scope counts as none: stored empty it would mean "any scope in the table".
+        if (scope == null || (scope instanceof String s && scopeOf(s).isEmpty())) {
             metadata.put("scope", String.join(" ", a.scope()));
         } else if (!(scope instanceof String s) || !a.scope().containsAll(scopeOf(s))) {
             throw ClientService.metadataError(
