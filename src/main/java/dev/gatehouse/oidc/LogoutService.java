@@ -184,6 +184,8 @@ public final class LogoutService {
             var details = new LinkedHashMap<String, Object>();
             initiator.ifPresent(c -> details.put("client_id", c.clientId()));
             details.put("sessions_ended", ended);
+            // Which browser sign-in ended: the account page signs out other browsers than the asking one.
+            details.put("sso_session_id", session.id().toString());
             audit.record(h, AuditEvent.success("sso.logout", session.userId()).details(details), info);
             return ps;
         });

@@ -596,6 +596,13 @@ class AccountSecurityPageTest {
         assertThat(Browser.location(open(phone.b())).getPath()).isEqualTo("/login");
         assertThat(refreshError(auth, tokens)).isEqualTo("invalid_grant");
         assertThat(open(laptop.b()).statusCode()).isEqualTo(200);
+        // The audit log names the browser sign-in that ended.
+        assertThat(server.http
+                        .get("/v1/audit/logs?event_type=sso.logout")
+                        .bearer(server.adminToken())
+                        .send()
+                        .body())
+                .contains(phoneSession);
 
         // Signed out already, another account's, or no id at all: 404 on the page; without the CSRF token, 403.
         var stranger = signedIn(accounts.registered("acct-browsers-other"));
