@@ -7,7 +7,6 @@ import dev.gatehouse.platform.http.Problem;
 import dev.gatehouse.platform.http.RequestInfo;
 import dev.gatehouse.platform.http.RouteGroup;
 import io.javalin.http.Context;
-import java.util.UUID;
 import java.util.function.BiConsumer;
 
 /**
@@ -39,22 +38,15 @@ final class AccountBrowserRoutes implements RouteGroup {
     private void signOut(Context ctx) {
         var s = page.posted(ctx, false);
         if (s.isEmpty()) return;
-        var browser =
-                parse(ctx.pathParam("id")).flatMap(id -> sso.openOf(s.get().userId(), id));
-        if (browser.isEmpty()) {
+        try {
             // Not one of this account's open sessions (signed out already, or someone else's): the same answer.
-            page.refused(ctx, s.get(), Problem.notFound("The browser"));
+            var browser = sso.openOf(s.get().userId(), page.web().uuidPath(ctx, "id"))
+                    .orElseThrow(() -> Problem.notFound("The browser"));
+            signOut.accept(browser, page.web().info(ctx));
+        } catch (Problem p) {
+            page.refused(ctx, s.get(), p);
             return;
         }
-        signOut.accept(browser.get(), page.web().info(ctx));
         page.done(ctx, "browser_signed_out");
-    }
-
-    private static java.util.Optional<UUID> parse(String id) {
-        try {
-            return java.util.Optional.of(UUID.fromString(id));
-        } catch (IllegalArgumentException e) {
-            return java.util.Optional.empty();
-        }
     }
 }

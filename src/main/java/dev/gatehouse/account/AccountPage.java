@@ -239,12 +239,13 @@ final class AccountPage {
         for (int i = 0; i < o.browsers().size(); i++) {
             var s = o.browsers().get(i);
             String heading = "browser-" + i;
-            b.append("<li>\n<h3 id=\"")
-                    .append(heading)
-                    .append('"')
-                    .append(agent(t, s.userAgent(), t.get("account.browsers.unknown")))
-                    .append(s.current() ? " " + t.html("account.browsers.this") : "")
-                    .append("</h3>\n<p>")
+            b.append(itemHeading(
+                            t,
+                            heading,
+                            s.userAgent(),
+                            t.get("account.browsers.unknown"),
+                            s.current() ? "account.browsers.this" : null))
+                    .append("<p>")
                     .append(t.html(
                             "account.browsers.seen",
                             when(s.authTime()),
@@ -273,12 +274,8 @@ final class AccountPage {
             var d = o.devices().get(i);
             String base = "/devices/" + d.id();
             String heading = "device-" + i;
-            b.append("<li>\n<h3 id=\"")
-                    .append(heading)
-                    .append('"')
-                    .append(agent(t, d.userAgent(), d.id()))
-                    .append(d.current() ? " " + t.html("account.devices.this") : "")
-                    .append("</h3>\n<p>")
+            b.append(itemHeading(t, heading, d.userAgent(), d.id(), d.current() ? "account.devices.this" : null))
+                    .append("<p>")
                     .append(t.html("account.devices.seen", when(d.lastSeenAt()), d.ip() == null ? "-" : d.ip()))
                     .append("</p>\n");
             if (d.trusted())
@@ -391,17 +388,21 @@ final class AccountPage {
     }
 
     /**
-     * The rest of a list item's heading tag and its text: the browser and system a {@code User-Agent} names ("Firefox
-     * on Linux"), with the whole header as the title; a header naming no browser it knows as it came; none at all,
-     * {@code otherwise}.
+     * A browser's or device's list item, opened with its heading: the browser and system its {@code User-Agent} names
+     * ("Firefox on Linux"), with the whole header as the title; a header naming no browser it knows as it came; none
+     * at all, {@code otherwise}; then {@code thisKey}'s words (null: none), for the visitor's own.
      */
-    private static String agent(Messages t, String ua, String otherwise) {
-        if (ua == null || ua.isBlank()) return ">" + Html.escape(otherwise);
+    private static String itemHeading(Messages t, String id, String ua, String otherwise, String thisKey) {
+        String name = ua == null || ua.isBlank() ? otherwise : ua;
+        String title = "";
         var browser = UserAgents.browser(ua);
-        if (browser.isEmpty()) return ">" + Html.escape(ua);
-        var system = UserAgents.system(ua);
-        String name = system.isEmpty() ? browser.get() : t.get("account.agent", browser.get(), system.get());
-        return " title=\"" + Html.escape(ua) + "\">" + Html.escape(name);
+        if (browser.isPresent()) {
+            var system = UserAgents.system(ua);
+            name = system.isEmpty() ? browser.get() : t.get("account.agent", browser.get(), system.get());
+            title = " title=\"" + Html.escape(ua) + "\"";
+        }
+        return "<li>\n<h3 id=\"" + id + "\"" + title + ">" + Html.escape(name)
+                + (thisKey == null ? "" : " " + t.html(thisKey)) + "</h3>\n";
     }
 
     private static String when(Instant at) {

@@ -368,13 +368,8 @@ public final class AccountService {
      * pages, else the language the request that sends it asked for.
      */
     public static java.util.Locale languageOf(User user, RequestInfo info) {
-        return user.profile()
-                .get("locale")
-                .map(l -> java.util.Locale.forLanguageTag(String.valueOf(l)).getLanguage())
-                .flatMap(language -> dev.gatehouse.platform.http.Messages.SUPPORTED.stream()
-                        .filter(s -> s.getLanguage().equals(language))
-                        .findFirst())
-                .orElseGet(info::language);
+        String profileLocale = user.profile().get("locale").map(String::valueOf).orElse(null);
+        return dev.gatehouse.platform.http.Messages.resolve(profileLocale, null, info.languages());
     }
 
     /** Creates the first administrator on an empty database; returns false when accounts already exist. */

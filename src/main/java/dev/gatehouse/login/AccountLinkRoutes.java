@@ -351,8 +351,7 @@ public final class AccountLinkRoutes implements RouteGroup {
 
     private void changePage(Context ctx, int status, SsoSession session, String returnTo, String errorKey) {
         var t = Messages.of(ctx);
-        boolean required =
-                accounts.find(session.userId()).map(User::mustChangePassword).orElse(false);
+        boolean required = sso.mustChangePassword(session);
         boolean wrongCurrent = "links.password_change.wrong_current".equals(errorKey);
         form(
                 ctx,
@@ -429,12 +428,7 @@ public final class AccountLinkRoutes implements RouteGroup {
     }
 
     private static void toLogin(Context ctx, String returnTo) {
-        ctx.redirect(
-                returnTo == null
-                        ? "/login"
-                        : "/login?return_to="
-                                + java.net.URLEncoder.encode(returnTo, java.nio.charset.StandardCharsets.UTF_8),
-                io.javalin.http.HttpStatus.SEE_OTHER);
+        ctx.redirect(LoginRoutes.withReturn("/login", returnTo), io.javalin.http.HttpStatus.SEE_OTHER);
     }
 
     // ---- /verify-email ----------------------------------------------------------------------------------------------

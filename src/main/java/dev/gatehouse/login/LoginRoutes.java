@@ -99,6 +99,13 @@ public final class LoginRoutes implements RouteGroup {
     /** The authorization endpoint, whose requests come here to sign in and are answered by {@link SignedInAnswer}. */
     static final String AUTHORIZE = "/oauth2/authorize";
 
+    /** {@code page} (a hosted page's path) that goes on to {@code returnTo} afterwards, or just the page for null. */
+    public static String withReturn(String page, String returnTo) {
+        return returnTo == null
+                ? page
+                : page + "?return_to=" + java.net.URLEncoder.encode(returnTo, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     /**
      * Only a path back to our own authorization endpoint, device page or account page: never an open redirect.
      */

@@ -154,10 +154,16 @@ public final class SsoService {
             org.jdbi.v3.core.Handle h, UUID userId, String method, java.util.List<String> amr, RequestInfo info) {
         Instant now = clock.instant();
         var session = new SsoSession(UUID.randomUUID(), userId, now, now.plus(ttl), amr);
-        String token = secrets.token("sso_");
-        store.insert(h, session, Secrets.sha256(token), clock.instant(), info.ip(), info.userAgent());
+        var signedIn = insert(h, session, info);
         accounts.recordLogin(h, userId);
         audit.record(h, AuditEvent.success("sso.login", userId).details(java.util.Map.of("method", method)), info);
+        return signedIn;
+    }
+
+    /** Stores a new session under a new cookie token, used now, in the browser of {@code info}. */
+    private LoginOutcome.SignedIn insert(org.jdbi.v3.core.Handle h, SsoSession session, RequestInfo info) {
+        String token = secrets.token("sso_");
+        store.insert(h, session, Secrets.sha256(token), clock.instant(), info.ip(), info.userAgent());
         return new LoginOutcome.SignedIn(session, token);
     }
 
@@ -231,14 +237,13 @@ public final class SsoService {
         return db.inTransaction(h -> {
             var session =
                     new SsoSession(UUID.randomUUID(), ended.userId(), ended.authTime(), ended.expiresAt(), ended.amr());
-            String token = secrets.token("sso_");
-            store.insert(h, session, Secrets.sha256(token), clock.instant(), info.ip(), info.userAgent());
+            var signedIn = insert(h, session, info);
             audit.record(
                     h,
                     AuditEvent.success("sso.continued", ended.userId())
                             .details(java.util.Map.of("reason", "password_changed")),
                     info);
-            return new LoginOutcome.SignedIn(session, token);
+            return signedIn;
         });
     }
 
@@ -257,11 +262,7 @@ public final class SsoService {
 
     /** Where a browser whose user {@link #mustChangePassword} goes first, then on to {@code returnTo} (or null). */
     public static String passwordChangeFirst(String returnTo) {
-        return AccountLinkRoutes.PASSWORD_CHANGE
-                + (returnTo == null
-                        ? ""
-                        : "?return_to="
-                                + java.net.URLEncoder.encode(returnTo, java.nio.charset.StandardCharsets.UTF_8));
+        return LoginRoutes.withReturn(AccountLinkRoutes.PASSWORD_CHANGE, returnTo);
     }
 
     /** Whether this user has a second factor the hosted step-up could ask for. */

@@ -221,7 +221,7 @@ public final class UserinfoRoutes implements RouteGroup {
     }
 
     private static final String IN_URI =
-            "OAuth 2.1 takes no access token in the URI: send it in the Authorization" + " header";
+            "OAuth 2.1 takes no access token in the URI: send it in the Authorization header";
 
     /** The access token of a userinfo call, checked as Bearer or DPoP (RFC 9449 §7). */
     private record Caller(AccessTokenClaims claims, boolean dpop) {}

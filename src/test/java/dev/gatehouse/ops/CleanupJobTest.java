@@ -126,6 +126,14 @@ class CleanupJobTest {
                     .bind("c", expiresAt.minus(Duration.ofDays(1)).minusSeconds(60))
                     .bind("e", expiresAt.minus(Duration.ofDays(1)))
                     .execute();
+            // Initial access tokens are kept a day past expiry, like device codes.
+            h.createUpdate("INSERT INTO initial_access_tokens (id, token_hash, scope, max_uses, uses, created_at,"
+                            + " expires_at) VALUES (:id, :h, 'openid', 1, 0, :c, :e)")
+                    .bind("id", UUID.randomUUID())
+                    .bind("h", hash)
+                    .bind("c", expiresAt.minus(Duration.ofDays(1)).minusSeconds(60))
+                    .bind("e", expiresAt.minus(Duration.ofDays(1)))
+                    .execute();
             // A pushed request stays usable for 10 minutes after its first presentation, which precedes expires_at.
             h.createUpdate("INSERT INTO pushed_authorization_requests (request_hash, client_id, params, created_at,"
                             + " expires_at, started_at) VALUES (:h, 'c', 'response_type=code', :c, :e, :c)")
@@ -145,7 +153,8 @@ class CleanupJobTest {
         {"pushed_authorization_requests", "request_hash"},
         {"mfa_challenges", "token_hash"},
         {"webauthn_challenges", "challenge_hash"},
-        {"device_codes", "device_code_hash"}
+        {"device_codes", "device_code_hash"},
+        {"initial_access_tokens", "token_hash"}
     };
 
     int rows(String tag) {

@@ -414,19 +414,20 @@ public final class AuthorizeRoutes implements RouteGroup {
 
     /** This authorization request again, as the browser sent it. */
     private static String again(Map<String, List<String>> params) {
-        return PATH + "?"
-                + params.entrySet().stream()
-                        .flatMap(e -> e.getValue().stream().map(v -> enc(e.getKey()) + "=" + enc(v)))
-                        .collect(Collectors.joining("&"));
+        return PATH + "?" + query(params, null);
     }
 
     /** This request again, with {@code marker} ("name=value", one of this server's markers) set. */
     private static String back(Map<String, List<String>> params, String marker) {
-        String name = marker.substring(0, marker.indexOf('='));
-        String q = params.entrySet().stream()
-                .filter(e -> !e.getKey().equals(name))
+        String q = query(params, marker.substring(0, marker.indexOf('=')));
+        return PATH + "?" + q + (q.isEmpty() ? "" : "&") + marker;
+    }
+
+    /** The parameters as a query string, without {@code leftOut} (null: all of them). */
+    private static String query(Map<String, List<String>> params, String leftOut) {
+        return params.entrySet().stream()
+                .filter(e -> !e.getKey().equals(leftOut))
                 .flatMap(e -> e.getValue().stream().map(v -> enc(e.getKey()) + "=" + enc(v)))
                 .collect(Collectors.joining("&"));
-        return PATH + "?" + q + (q.isEmpty() ? "" : "&") + marker;
     }
 }

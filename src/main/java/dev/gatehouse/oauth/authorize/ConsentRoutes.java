@@ -108,7 +108,7 @@ public final class ConsentRoutes implements RouteGroup {
         var r = p.get().request();
         var t = Messages.of(ctx);
         String items = ScopeWords.listItems(t, scopes.describe(r.scope()));
-        String account = accounts.find(p.get().session().userId())
+        String account = accounts.findRecent(p.get().session().userId())
                 .map(u -> "<p>" + t.markup("authorize.account.current", Html.strong(u.email())) + "</p>\n")
                 .orElse("");
         String body = account

@@ -824,10 +824,6 @@ public final class ClientService {
         return deleted;
     }
 
-    public Issued regenerateSecret(String clientId, UUID actor, RequestInfo info) {
-        return regenerateSecret(clientId, Duration.ZERO, actor, info);
-    }
-
     /** The longest a replaced secret may stay valid after a rotation. */
     public static final Duration MAX_SECRET_OVERLAP = Duration.ofDays(7);
 

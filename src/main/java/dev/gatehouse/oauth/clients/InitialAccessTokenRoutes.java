@@ -81,7 +81,7 @@ public final class InitialAccessTokenRoutes implements RouteGroup {
 
     private void delete(Context ctx) {
         Principal p = web.require(ctx, "clients:write");
-        tokens.delete(ctx.pathParam("id"), p.userId(), web.info(ctx));
+        tokens.delete(web.uuidPath(ctx, "id"), p.userId(), web.info(ctx));
         ctx.status(204);
     }
 

@@ -7,14 +7,13 @@ import dev.gatehouse.platform.crypto.Secrets;
 import dev.gatehouse.platform.db.Database;
 import dev.gatehouse.platform.http.Problem;
 import dev.gatehouse.platform.http.RequestInfo;
+import dev.gatehouse.platform.http.Validator;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -84,24 +83,23 @@ public final class InitialAccessTokens {
     }
 
     public View create(Request r, UUID actor, RequestInfo info) {
-        var errors = new LinkedHashMap<String, String>();
         String description = r.description() == null || r.description().isBlank()
                 ? null
                 : r.description().strip();
-        if (description != null)
-            dev.gatehouse.platform.http.Validator.textProblem(description, 200)
-                    .ifPresent(problem -> errors.put("description", problem));
         int maxUses = r.maxUses() == null ? 1 : r.maxUses();
-        if (maxUses < 1 || maxUses > MAX_USES) errors.put("max_uses", "from 1 to " + MAX_USES);
         long expiresIn = r.expiresIn() == null ? DEFAULT_LIFETIME.toSeconds() : r.expiresIn();
-        if (expiresIn < 60 || expiresIn > MAX_LIFETIME.toSeconds())
-            errors.put("expires_in", "from 60 seconds to " + MAX_LIFETIME.toSeconds() + " (90 days)");
         String scopeText = r.scope() == null ? DEFAULT_SCOPE : r.scope();
         Set<String> scope = scopeOf(scopeText);
-        if (scope.isEmpty()) errors.put("scope", "names no scope");
-        dev.gatehouse.platform.http.Validator.textProblem(scopeText, 2000)
-                .ifPresent(problem -> errors.put("scope", problem));
-        if (!errors.isEmpty()) throw Problem.validation(errors);
+        new Validator()
+                .optionalText("description", description, 200)
+                .check(maxUses >= 1 && maxUses <= MAX_USES, "max_uses", "from 1 to " + MAX_USES)
+                .check(
+                        expiresIn >= 60 && expiresIn <= MAX_LIFETIME.toSeconds(),
+                        "expires_in",
+                        "from 60 seconds to " + MAX_LIFETIME.toSeconds() + " (90 days)")
+                .text("scope", scopeText, 2000)
+                .check(!scope.isEmpty(), "scope", "names no scope")
+                .throwIfInvalid();
         String token = secrets.token(PREFIX);
         Instant now = clock.instant();
         var row = new JdbiInitialAccessTokenStore.Row(
@@ -143,15 +141,14 @@ public final class InitialAccessTokens {
                 .toList();
     }
 
-    public void delete(String id, UUID actor, RequestInfo info) {
-        UUID uuid = parse(id).orElseThrow(() -> Problem.notFound("The initial access token"));
+    public void delete(UUID id, UUID actor, RequestInfo info) {
         db.useTransaction(h -> {
-            if (!store.delete(h, uuid)) throw Problem.notFound("The initial access token");
+            if (!store.delete(h, id)) throw Problem.notFound("The initial access token");
             audit.record(
                     h,
                     AuditEvent.success("client.initial_access_token_deleted", null)
                             .actor(actor)
-                            .details(Map.of("initial_access_token_id", uuid.toString())),
+                            .details(Map.of("initial_access_token_id", id.toString())),
                     info);
         });
     }
@@ -222,13 +219,5 @@ public final class InitialAccessTokens {
                 r.createdAt(),
                 r.expiresAt(),
                 token);
-    }
-
-    private static Optional<UUID> parse(String id) {
-        try {
-            return Optional.of(UUID.fromString(id));
-        } catch (IllegalArgumentException e) {
-            return Optional.empty();
-        }
     }
 }

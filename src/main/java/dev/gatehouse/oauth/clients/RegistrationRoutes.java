@@ -78,16 +78,16 @@ public final class RegistrationRoutes implements RouteGroup {
 
     private void register(Context ctx) {
         String bearer = web.bearer(ctx).orElse(null);
-        boolean initial = bearer != null && bearer.startsWith(InitialAccessTokens.PREFIX);
-        boolean anonymous = open && bearer == null;
-        if (anonymous) web.limit(ctx, OPEN);
-        Principal p = initial || anonymous ? null : bearerAdmin(ctx);
-        Map<String, Object> body = oauthBody(ctx);
-        var issued = anonymous
-                ? clients.registerOpenly(body, web.info(ctx))
-                : initial
-                        ? clients.register(body, initialAccessTokens, bearer, web.info(ctx))
-                        : clients.create(body, false, true, p.userId(), web.info(ctx));
+        ClientService.Issued issued;
+        if (open && bearer == null) {
+            web.limit(ctx, OPEN);
+            issued = clients.registerOpenly(oauthBody(ctx), web.info(ctx));
+        } else if (bearer != null && bearer.startsWith(InitialAccessTokens.PREFIX)) {
+            issued = clients.register(oauthBody(ctx), initialAccessTokens, bearer, web.info(ctx));
+        } else {
+            Principal p = bearerAdmin(ctx); // before the body is read
+            issued = clients.create(oauthBody(ctx), false, true, p.userId(), web.info(ctx));
+        }
         var view = ClientRoutes.view(issued.client(), issued.secret().orElse(null));
         view.put("registration_access_token", issued.registrationToken().orElseThrow());
         view.put(

@@ -153,7 +153,7 @@ public final class DeviceRoutes implements RouteGroup {
         if (session.isEmpty()) {
             String back = entryPath(ctx, code);
             ctx.header("Cache-Control", "no-store");
-            ctx.redirect("/login?return_to=" + enc(back), HttpStatus.SEE_OTHER);
+            ctx.redirect(dev.gatehouse.login.LoginRoutes.withReturn("/login", back), HttpStatus.SEE_OTHER);
             return;
         }
         if (sso.mustChangePassword(session.get())) {
