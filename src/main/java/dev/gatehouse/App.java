@@ -218,10 +218,11 @@ public final class App implements AutoCloseable {
         var releasedClaims = new dev.gatehouse.oidc.ReleasedClaims(accounts, scopes);
         var userTokens = new dev.gatehouse.oauth.token.UserTokens(
                 accessTokens, idTokens, releasedClaims, config.apiAudience(), dpopBindings);
+        var sessionGrants = new dev.gatehouse.oauth.token.SessionGrants(authorize, devices);
         var tokenEndpoint = new dev.gatehouse.oauth.token.TokenEndpoint(clients, resourcePolicy)
                 .register(new dev.gatehouse.oauth.token.AuthorizationCodeGrantHandler(authorize, userTokens))
                 .register(new dev.gatehouse.oauth.token.RefreshTokenGrantHandler(
-                        sessions, authorize, devices, userTokens, dpopBindings))
+                        sessions, sessionGrants, userTokens, dpopBindings))
                 .register(new dev.gatehouse.oauth.token.ClientCredentialsGrantHandler(
                         accessTokens, config.apiAudience(), scopes))
                 .register(new dev.gatehouse.oauth.token.DeviceCodeGrantHandler(devices, userTokens))
@@ -255,7 +256,7 @@ public final class App implements AutoCloseable {
         groups.add(new dev.gatehouse.mfa.DeviceRoutes(mfaDevices, web));
         groups.add(new AuditRoutes(audit, web));
         groups.add(new dev.gatehouse.oauth.TokenRoutes(
-                tokenEndpoint, clients, introspector, sessions, web, dpop, config.issuer()));
+                tokenEndpoint, clients, introspector, sessions, sessionGrants, web, dpop, config.issuer()));
         groups.add(new dev.gatehouse.oauth.clients.ClientRoutes(clients, web));
         var initialAccessTokens = new dev.gatehouse.oauth.clients.InitialAccessTokens(
                 db,

@@ -2,6 +2,7 @@ package dev.gatehouse.oauth;
 
 import dev.gatehouse.oauth.clients.ClientAuthParser;
 import dev.gatehouse.oauth.clients.ClientService;
+import dev.gatehouse.oauth.token.SessionGrants;
 import dev.gatehouse.oauth.token.TokenEndpoint;
 import dev.gatehouse.platform.http.Api;
 import dev.gatehouse.platform.http.FormAnswer;
@@ -23,29 +24,26 @@ public final class TokenRoutes implements RouteGroup {
     private final ClientService clients;
     private final TokenIntrospector introspector;
     private final SessionService sessions;
+    private final SessionGrants grants;
     private final Web web;
     private final dev.gatehouse.tokens.DpopProofs dpop;
     private final String tokenUrl;
     private final String issuer;
 
+    /**
+     * With {@code dpop}, token requests carrying a DPoP proof get tokens bound to its key (RFC 9449 §5); {@code grants}
+     * gives a refresh token's scope at introspection.
+     */
     public TokenRoutes(
             TokenEndpoint endpoint,
             ClientService clients,
             TokenIntrospector introspector,
             SessionService sessions,
-            Web web) {
-        this(endpoint, clients, introspector, sessions, web, null, null);
-    }
-
-    /** With {@code dpop}, token requests carrying a DPoP proof get tokens bound to its key (RFC 9449 §5). */
-    public TokenRoutes(
-            TokenEndpoint endpoint,
-            ClientService clients,
-            TokenIntrospector introspector,
-            SessionService sessions,
+            SessionGrants grants,
             Web web,
             dev.gatehouse.tokens.DpopProofs dpop,
             String issuer) {
+        this.grants = grants;
         this.dpop = dpop;
         this.issuer = issuer;
         this.tokenUrl = issuer + "/oauth2/token";
@@ -195,6 +193,9 @@ public final class TokenRoutes implements RouteGroup {
         live.ifPresent(r -> {
             // No token_type: RFC 7662 §2.2 means an access token's type (RFC 6749 §7.1, Bearer or DPoP), which a
             // refresh token has not.
+            // The scope the refresh grant issues within: what the user granted, however narrow the last access token
+            // asked for (RFC 6749 §6).
+            grants.of(r.session().id()).ifPresent(g -> body.put("scope", String.join(" ", g.scope())));
             body.put("client_id", clientId);
             body.put("sub", r.session().userId().toString());
             body.put("iat", r.issuedAt().getEpochSecond());

@@ -991,15 +991,24 @@ class AuthorizationCodeFlowTest {
                                 .getJWTClaimsSet()
                                 .getSubject());
         assertThat(mine.getExpirationTime()).isInTheFuture();
+        Scope granted = tokens.getAccessToken().getScope();
+        assertThat(granted).contains(new Scope.Value("openid"));
+        assertThat(mine.getScope())
+                .as("the scope the refresh grant issues within")
+                .isEqualTo(granted);
         // Refresh tokens are the client's own credential: to another client it is inactive, and says nothing more.
         var theirs = introspect(other, rt);
         assertThat(theirs.isActive()).isFalse();
         assertThat(theirs.toJSONObject()).containsOnlyKeys("active");
 
-        RefreshToken next =
-                refresh(owner, rt, null).toSuccessResponse().getTokens().getRefreshToken();
+        // A narrower access token at the refresh leaves the refresh token's scope whole (RFC 6749 §6).
+        RefreshToken next = refresh(owner, rt, new Scope("openid"))
+                .toSuccessResponse()
+                .getTokens()
+                .getRefreshToken();
         assertThat(introspect(owner, rt).isActive()).as("rotated away").isFalse();
         assertThat(introspect(owner, next).isActive()).isTrue();
+        assertThat(introspect(owner, next).getScope()).isEqualTo(granted);
     }
 
     @Test

@@ -1,14 +1,11 @@
 package dev.gatehouse.oauth.token;
 
 import dev.gatehouse.oauth.OAuthError;
-import dev.gatehouse.oauth.authorize.AuthorizeService;
-import dev.gatehouse.oauth.device.DeviceService;
 import dev.gatehouse.sessions.Session;
 import dev.gatehouse.sessions.SessionService;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 
 /**
  * RFC 6749 §6 for OAuth clients: the refresh token must belong to a session of the calling client, the scope may only
@@ -19,20 +16,14 @@ import java.util.UUID;
  */
 public final class RefreshTokenGrantHandler implements GrantHandler {
     private final SessionService sessions;
-    private final AuthorizeService authorize;
-    private final DeviceService devices;
+    private final SessionGrants grants;
     private final UserTokens userTokens;
     private final DpopSessionBindings dpopBindings;
 
     public RefreshTokenGrantHandler(
-            SessionService sessions,
-            AuthorizeService authorize,
-            DeviceService devices,
-            UserTokens userTokens,
-            DpopSessionBindings dpopBindings) {
+            SessionService sessions, SessionGrants grants, UserTokens userTokens, DpopSessionBindings dpopBindings) {
         this.sessions = sessions;
-        this.authorize = authorize;
-        this.devices = devices;
+        this.grants = grants;
         this.userTokens = userTokens;
         this.dpopBindings = dpopBindings;
     }
@@ -55,7 +46,7 @@ public final class RefreshTokenGrantHandler implements GrantHandler {
             throw new OAuthError(400, "invalid_dpop_proof", "this refresh token needs a DPoP proof of its key");
         if (boundTo.isPresent() && !boundTo.equals(call.dpopJkt()))
             throw OAuthError.invalidGrant("the refresh token is bound to another DPoP key");
-        var grant = grantOf(owner.id()).orElseThrow(() -> OAuthError.invalidGrant("invalid refresh token"));
+        var grant = grants.of(owner.id()).orElseThrow(() -> OAuthError.invalidGrant("invalid refresh token"));
         Set<String> requested = call.scope();
         // RFC 6749 §6: a new scope must not include any scope not originally granted.
         if (!grant.scope().containsAll(requested))
@@ -73,22 +64,5 @@ public final class RefreshTokenGrantHandler implements GrantHandler {
             call.dpopJkt()
                     .ifPresent(jkt -> dpopBindings.bind(refreshed.session().id(), jkt));
         return userTokens.answer(call, grant, scope, refreshed.session().id(), Optional.of(refreshed.refreshToken()));
-    }
-
-    /** What the user granted: through an authorization code, or through the device grant (RFC 8628). */
-    private Optional<UserTokens.Grant> grantOf(UUID sessionId) {
-        return authorize
-                .grantOfSession(sessionId)
-                .map(g -> new UserTokens.Grant(
-                        g.userId(), g.scope(), g.resources(), g.authTime(), g.amr(), Optional.empty()))
-                .or(() -> devices.grantOfSession(sessionId)
-                        .filter(g -> g.userId().isPresent() && g.authTime().isPresent())
-                        .map(g -> new UserTokens.Grant(
-                                g.userId().get(),
-                                g.scope(),
-                                g.resources(),
-                                g.authTime().get(),
-                                g.amr(),
-                                Optional.empty())));
     }
 }
