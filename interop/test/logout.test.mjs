@@ -72,12 +72,13 @@ async function authorize(browser, config, params) {
   throw new Error('too many redirects');
 }
 
-async function signIn(browser, config) {
+/** A sign-in for `scope`: without offline_access its refresh token lives as long as the browser's sign-in. */
+async function signIn(browser, config, scope = 'openid') {
   const verifier = client.randomPKCECodeVerifier();
   const state = client.randomState();
   const nonce = client.randomNonce();
   const { callback } = await authorize(browser, config, {
-    scope: 'openid offline_access',
+    scope,
     code_challenge: await client.calculatePKCECodeChallenge(verifier),
     code_challenge_method: 'S256',
     state,
@@ -141,6 +142,23 @@ describe('RP-Initiated Logout 1.0', () => {
       noLogin: true,
     });
     assert.ok(again.loginPage, 'the next authorization asks for the password again');
+  });
+
+  test('a refresh token granted offline_access outlives the logout (Back-Channel Logout 1.0 §2.7)', async () => {
+    const { config } = await setUp();
+    const browser = new Browser();
+    const offline = await signIn(browser, config, 'openid offline_access');
+    const online = await signIn(browser, config);
+    assert.ok(offline.refresh_token && online.refresh_token, 'two refresh tokens');
+
+    const url = client.buildEndSessionUrl(config, { id_token_hint: online.id_token, post_logout_redirect_uri: BYE });
+    assert.equal((await browser.fetch(url)).status, 302);
+
+    await rejectsWithOAuthError(assert, client.refreshTokenGrant(config, online.refresh_token), 'invalid_grant', 400);
+    const refreshed = await client.refreshTokenGrant(config, offline.refresh_token);
+    assert.ok(refreshed.access_token, 'the offline grant still refreshes');
+    const info = await client.fetchUserInfo(config, refreshed.access_token, offline.claims().sub);
+    assert.equal(info.sub, offline.claims().sub);
   });
 
   test('a post_logout_redirect_uri the client did not register is refused without a redirect', async () => {

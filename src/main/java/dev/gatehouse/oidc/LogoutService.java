@@ -170,8 +170,9 @@ public final class LogoutService {
     }
 
     /**
-     * Ends the SSO session, every session (and so every refresh and access token) issued in it, and the codes not yet
-     * redeemed; queues back-channel logout tokens; returns the front-channel iframes the signed-out page must show.
+     * Ends the SSO session, every session (and so every refresh and access token) issued in it but those granted
+     * {@code offline_access}, and the codes not yet redeemed; queues back-channel logout tokens; returns the
+     * front-channel iframes the signed-out page must show.
      */
     public List<FrontChannel> logout(SsoSession session, Optional<OAuthClient> initiator, RequestInfo info) {
         List<AuthorizeService.Participant> participants = db.inTransaction(h -> {
@@ -180,10 +181,17 @@ public final class LogoutService {
             List<AuthorizeService.Participant> ps = authorize.participants(h, session.id());
             authorize.spendUnusedCodes(h, session.id());
             int ended = 0;
-            for (var p : ps) if (sessions.end(h, p.sessionId(), "logout")) ended++;
+            int kept = 0;
+            for (var p : ps) {
+                // Back-Channel Logout §2.7: a refresh token granted offline_access is for use while the user is not
+                // signed in (OIDC Core §11), so it outlives the browser's sign-in; the client is still told.
+                if (p.offline()) kept++;
+                else if (sessions.end(h, p.sessionId(), "logout")) ended++;
+            }
             var details = new LinkedHashMap<String, Object>();
             initiator.ifPresent(c -> details.put("client_id", c.clientId()));
             details.put("sessions_ended", ended);
+            if (kept > 0) details.put("offline_sessions_kept", kept);
             // Which browser sign-in ended: the account page signs out other browsers than the asking one.
             details.put("sso_session_id", session.id().toString());
             audit.record(h, AuditEvent.success("sso.logout", session.userId()).details(details), info);

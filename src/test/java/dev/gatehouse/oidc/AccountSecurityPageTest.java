@@ -562,8 +562,7 @@ class AccountSecurityPageTest {
         var verifier = new CodeVerifier();
         var consent = phone.b()
                 .follow(phone.b()
-                        .get(authorization(client, callback, verifier, "openid offline_access")
-                                .toURI()));
+                        .get(authorization(client, callback, verifier, "openid").toURI()));
         var tokens = allowAndRedeem(phone.b(), consent, auth, callback, verifier);
 
         var page = open(laptop.b());

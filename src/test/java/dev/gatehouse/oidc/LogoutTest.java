@@ -171,10 +171,19 @@ class LogoutTest {
 
     record SignIn(OIDCTokens tokens, State sessionState) {}
 
-    /** An authorization request of {@code c} for openid, email and offline_access, with PKCE S256 and a nonce. */
+    /** A grant whose refresh token lives as long as the browser's sign-in. */
+    static final Scope ONLINE = new Scope("openid", "email");
+
+    /** A grant whose refresh token outlives the browser's sign-in (OIDC Core §11). */
+    static final Scope OFFLINE = new Scope("openid", "email", "offline_access");
+
+    /** An authorization request of {@code c} for openid and email, with PKCE S256 and a nonce. */
     static URI authorizationRequest(Client c, CodeVerifier verifier) {
-        return new AuthenticationRequest.Builder(
-                        ResponseType.CODE, new Scope("openid", "email", "offline_access"), c.id(), CALLBACK)
+        return authorizationRequest(c, verifier, ONLINE);
+    }
+
+    static URI authorizationRequest(Client c, CodeVerifier verifier, Scope scope) {
+        return new AuthenticationRequest.Builder(ResponseType.CODE, scope, c.id(), CALLBACK)
                 .endpointURI(URI.create(server.base + "/oauth2/authorize"))
                 .state(new State())
                 .nonce(new Nonce())
@@ -190,8 +199,12 @@ class LogoutTest {
 
     /** As {@link #signIn(Browser, Client, String)} with {@code extraQuery} (such as {@code &prompt=login}) added. */
     static SignIn signIn(Browser browser, Client c, String email, String extraQuery) throws Exception {
+        return signIn(browser, c, email, extraQuery, ONLINE);
+    }
+
+    static SignIn signIn(Browser browser, Client c, String email, String extraQuery, Scope scope) throws Exception {
         var verifier = new CodeVerifier();
-        var r = browser.follow(browser.get(URI.create(authorizationRequest(c, verifier) + extraQuery)));
+        var r = browser.follow(browser.get(URI.create(authorizationRequest(c, verifier, scope) + extraQuery)));
         if (r.statusCode() == 200 && r.body().contains("name=\"password\"")) r = browser.signIn(r, email, PASSWORD);
         if (r.statusCode() == 200 && r.body().contains("name=\"decision\"")) r = browser.consent(r, "allow");
         assertThat(r.statusCode()).as(r.body()).isIn(302, 303);
@@ -319,6 +332,75 @@ class LogoutTest {
                 .contains("sso.logout", "sessions_ended", front.id().getValue());
     }
 
+    @Test
+    void whenTheGrantIncludesOfflineAccess_thenItsRefreshTokenOutlivesTheLogoutAndTheClientIsStillTold()
+            throws Exception {
+        received.clear();
+        var offline = register(map("backchannel_logout_uri", backChannelUri));
+        var online = register(map("post_logout_redirect_uris", List.of(BYE)));
+        String email = newUser();
+        var browser = new Browser(server.base);
+        var kept = signIn(browser, offline, email, "", OFFLINE);
+        var ended = signIn(browser, online, email);
+
+        var r = browser.get(URI.create(server.base + "/oauth2/logout?id_token_hint="
+                + q(ended.tokens().getIDTokenString()) + "&post_logout_redirect_uri=" + q(BYE)));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(302);
+        assertThat(signedIn(browser, online)).isFalse();
+
+        // Back-Channel Logout §2.7: refresh tokens without offline_access are revoked, those with it are not.
+        assertThat(refreshes(online, ended.tokens())).isFalse();
+        assertThat(server.http
+                        .get("/oauth2/userinfo")
+                        .bearer(ended.tokens().getAccessToken().getValue())
+                        .send()
+                        .status())
+                .isEqualTo(401);
+        assertThat(server.http
+                        .get("/oauth2/userinfo")
+                        .bearer(kept.tokens().getAccessToken().getValue())
+                        .send()
+                        .status())
+                .isEqualTo(200);
+        var refreshed = TokenResponse.parse(new TokenRequest(
+                                URI.create(server.base + "/oauth2/token"),
+                                offline.auth(),
+                                new RefreshTokenGrant(kept.tokens().getRefreshToken()))
+                        .toHTTPRequest()
+                        .send())
+                .toSuccessResponse()
+                .getTokens();
+        assertThat(server.http
+                        .get("/oauth2/userinfo")
+                        .bearer(refreshed.getAccessToken().getValue())
+                        .send()
+                        .status())
+                .isEqualTo(200);
+        // The client's sign-in in that browser ended all the same: it is told, and decides what its tokens are for.
+        assertThat(logoutTokens(1, offline).get(offline.id().getValue()).getStringClaim("sid"))
+                .isEqualTo(sid(kept.tokens()));
+
+        String sub = ended.tokens().getIDToken().getJWTClaimsSet().getSubject();
+        var audit = server.http
+                .get("/v1/audit/logs?event_type=sso.logout&user_id=" + sub)
+                .bearer(adminToken())
+                .send();
+        assertThat(audit.json()
+                        .path("logs")
+                        .get(0)
+                        .path("details")
+                        .path("sessions_ended")
+                        .asInt())
+                .isEqualTo(1);
+        assertThat(audit.json()
+                        .path("logs")
+                        .get(0)
+                        .path("details")
+                        .path("offline_sessions_kept")
+                        .asInt())
+                .isEqualTo(1);
+    }
+
     /** A code from the authorization endpoint in {@code browser}, already signed in and consented, not yet redeemed. */
     static AuthorizationCode codeOnly(Browser browser, Client c, CodeVerifier verifier) throws Exception {
         var r = browser.get(authorizationRequest(c, verifier));
@@ -350,8 +432,9 @@ class LogoutTest {
         var other = register(map());
         var browser = new Browser(server.base);
         var secondBrowser = new Browser(server.base);
-        var first = signIn(browser, told, email);
-        var second = signIn(secondBrowser, other, email);
+        // Granted offline_access: a logout leaves such grants, but ending everything at once ends them too.
+        var first = signIn(browser, told, email, "", OFFLINE);
+        var second = signIn(secondBrowser, other, email, "", OFFLINE);
         var verifier = new CodeVerifier();
         var pending = codeOnly(browser, other, verifier);
 

@@ -147,8 +147,13 @@ public final class AuthorizeService {
 
     public record Redeemed(AuthorizationCode grant, UUID sessionId, String refreshToken) {}
 
-    /** A client that got tokens in an SSO session, and the session (the ID token's {@code sid}) holding them. */
-    public record Participant(String clientId, UUID sessionId) {}
+    /**
+     * A client that got tokens in an SSO session, and the session (the ID token's {@code sid}) holding them, begun by a
+     * redeemed code issued in the SSO session. {@code offline}: the user granted
+     * {@code offline_access}, so its refresh token outlives the browser's sign-in (OIDC Core §11, Back-Channel Logout
+     * §2.7).
+     */
+    public record Participant(String clientId, UUID sessionId, boolean offline) {}
 
     private sealed interface Redemption {
         record Ok(Redeemed redeemed) implements Redemption {}

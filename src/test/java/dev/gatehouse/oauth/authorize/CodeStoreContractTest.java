@@ -142,19 +142,39 @@ class CodeStoreContractTest {
         UUID user = database.insertUser("c" + UUID.randomUUID() + "@example.com");
         UUID sso = UUID.randomUUID();
         String redeemed = newHash();
+        String online = newHash();
         String pending = newHash();
         String elsewhere = newHash();
         UUID sid = session(user, T0.plusSeconds(3600), null);
+        UUID onlineSid = session(user, T0.plusSeconds(3600), null);
+        var withoutOffline = new AuthorizationCode(
+                "client-2",
+                user,
+                "https://app.example/cb",
+                "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+                new LinkedHashSet<>(List.of("openid", "email")),
+                List.of(),
+                Optional.empty(),
+                T0.minusSeconds(30),
+                T0.plusSeconds(60),
+                Optional.empty(),
+                Optional.empty());
         db.useTransaction(h -> {
             store.insert(h, redeemed, code(user, T0.plusSeconds(60)), Optional.of(sso), T0);
+            store.insert(h, online, withoutOffline, Optional.of(sso), T0);
             store.insert(h, pending, code(user, T0.plusSeconds(60)), Optional.of(sso), T0);
             store.insert(h, elsewhere, code(user, T0.plusSeconds(60)), Optional.empty(), T0);
             store.claim(h, redeemed, T0);
             store.linkSession(h, redeemed, sid);
+            store.claim(h, online, T0);
+            store.linkSession(h, online, onlineSid);
         });
 
+        // offline_access in the grant: the session outlives the browser's sign-in.
         assertThat(db.<List<AuthorizeService.Participant>>withHandle(h -> store.participants(h, sso)))
-                .containsExactly(new AuthorizeService.Participant("client-1", sid));
+                .containsExactly(
+                        new AuthorizeService.Participant("client-1", sid, true),
+                        new AuthorizeService.Participant("client-2", onlineSid, false));
         db.useTransaction(h -> store.spendUnused(h, sso, T0.plusSeconds(1)));
         assertThat(byHash(pending).orElseThrow().usedAt()).contains(T0.plusSeconds(1));
         assertThat(byHash(elsewhere).orElseThrow().usedAt()).isEmpty();
