@@ -1,6 +1,6 @@
 package dev.gatehouse.oauth;
 
-import dev.gatehouse.oauth.clients.ClientService;
+import dev.gatehouse.oauth.clients.ClientMetadataRules;
 import dev.gatehouse.oauth.scopes.ScopeService;
 import dev.gatehouse.oauth.token.TokenEndpoint;
 import dev.gatehouse.platform.http.Api;
@@ -52,7 +52,7 @@ public final class DiscoveryRoutes implements RouteGroup {
     }
 
     Map<String, Object> document() {
-        List<String> authMethods = ClientService.SUPPORTED_AUTH.stream()
+        List<String> authMethods = ClientMetadataRules.SUPPORTED_AUTH.stream()
                 .map(Object::toString)
                 .sorted()
                 .toList();

@@ -241,7 +241,7 @@ public final class ClientRoutes implements RouteGroup {
                         Map.of(field.length() <= 64 ? field : "body", "not an OIDC setting"));
         }
         translate(() -> {
-            ClientService.checkShapes(body); // before looking the client up: a malformed body is 422 either way
+            MetadataShapes.check(body); // before looking the client up: a malformed body is 422 either way
             return null;
         });
         var current = clients.find(id).orElseThrow(() -> Problem.notFound("The client"));
@@ -279,8 +279,8 @@ public final class ClientRoutes implements RouteGroup {
         web.ok(
                 ctx,
                 new Algorithms(
-                        ClientService.ID_TOKEN_ALGS,
-                        ClientService.SUPPORTED_AUTH.stream()
+                        ClientMetadataRules.ID_TOKEN_ALGS,
+                        ClientMetadataRules.SUPPORTED_AUTH.stream()
                                 .map(Object::toString)
                                 .sorted()
                                 .toList()));
@@ -299,7 +299,7 @@ public final class ClientRoutes implements RouteGroup {
         }
         m.put("client_id_issued_at", c.createdAt().getEpochSecond());
         c.metadata().toJSONObject().forEach((field, value) -> {
-            if (!ClientService.RESPONSE_ONLY.contains(field)) m.put(field, value);
+            if (!ClientMetadataRules.RESPONSE_ONLY.contains(field)) m.put(field, value);
         });
         return m;
     }

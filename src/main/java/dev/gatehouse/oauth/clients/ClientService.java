@@ -2,7 +2,6 @@ package dev.gatehouse.oauth.clients;
 
 import com.nimbusds.oauth2.sdk.GrantType;
 import com.nimbusds.oauth2.sdk.ParseException;
-import com.nimbusds.oauth2.sdk.ResponseType;
 import com.nimbusds.oauth2.sdk.auth.ClientAuthenticationMethod;
 import com.nimbusds.oauth2.sdk.util.JSONObjectUtils;
 import com.nimbusds.openid.connect.sdk.rp.OIDCClientMetadata;
@@ -15,7 +14,6 @@ import dev.gatehouse.platform.db.Database;
 import dev.gatehouse.platform.db.RecentReads;
 import dev.gatehouse.platform.http.Problem;
 import dev.gatehouse.platform.http.RequestInfo;
-import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,29 +26,11 @@ import java.util.UUID;
 import org.jdbi.v3.core.Handle;
 
 /**
- * OAuth clients: registration with RFC 7591 metadata (validated by the Nimbus SDK plus Gatehouse's rules), secrets
+ * OAuth clients: registration with RFC 7591 metadata (validated by {@link ClientMetadataRules}), secrets
  * generated with 256 bits of entropy and stored as SHA-256 (so checking one costs a hash, not a password hash), and
  * client authentication at the token, introspection and revocation endpoints.
  */
 public final class ClientService {
-    public static final Set<GrantType> SUPPORTED_GRANTS = Set.of(
-            GrantType.AUTHORIZATION_CODE,
-            GrantType.REFRESH_TOKEN,
-            GrantType.CLIENT_CREDENTIALS,
-            GrantType.DEVICE_CODE,
-            GrantType.TOKEN_EXCHANGE);
-    public static final Set<ClientAuthenticationMethod> SUPPORTED_AUTH = Set.of(
-            ClientAuthenticationMethod.CLIENT_SECRET_BASIC,
-            ClientAuthenticationMethod.CLIENT_SECRET_POST,
-            ClientAuthenticationMethod.PRIVATE_KEY_JWT,
-            ClientAuthenticationMethod.NONE);
-
-    /**
-     * Algorithms the key ring can sign a client's ID and access tokens with ({@code KeyRing.SUPPORTED}, which a test
-     * holds this to), RS256 first as OIDC Registration §2's default.
-     */
-    public static final List<String> ID_TOKEN_ALGS = List.of("RS256", "PS256", "ES256", "EdDSA");
-
     /** A client as just created or re-keyed: the only moment its secret exists in plain text. */
     public record Issued(OAuthClient client, Optional<String> secret, Optional<String> registrationToken) {}
 
@@ -99,404 +79,6 @@ public final class ClientService {
         this.secrets = secrets;
         this.audit = audit;
         this.clock = clock;
-    }
-
-    /**
-     * The fields of a registration response (RFC 7591 §3.2.1, RFC 7592 §3) that are the server's, not client metadata:
-     * a caller sending them is ignored (RFC 7591 §2), so they are never stored nor echoed as the caller wrote them.
-     */
-    static final Set<String> RESPONSE_ONLY = Set.of(
-            "client_id",
-            "client_secret",
-            "client_id_issued_at",
-            "client_secret_expires_at",
-            "registration_access_token",
-            "registration_client_uri");
-
-    /** Parses and checks RFC 7591 metadata; throws {@code invalid_client_metadata} or {@code invalid_redirect_uri}. */
-    public static OIDCClientMetadata validate(Map<String, Object> request) {
-        // The SDK drops these too; not relying on it keeps a chosen secret out of the database whatever its version.
-        var json = new LinkedHashMap<>(request);
-        json.keySet().removeAll(RESPONSE_ONLY);
-        // RFC 7591 §3.1.1 lets a server that does not support software statements ignore them; it refuses them instead
-        // (§3.2.2), since one stored and echoed back unverified would read as if its claims had been accepted.
-        if (json.remove("software_statement") != null)
-            throw new OAuthError(
-                    400,
-                    "unapproved_software_statement",
-                    "software statements are not accepted by this server: send the metadata as plain JSON",
-                    "software_statement");
-        checkShapes(json);
-        boolean responseTypesSent = json.get("response_types") != null;
-        OIDCClientMetadata m;
-        try {
-            m = OIDCClientMetadata.parse(JSONObjectUtils.parse(net.minidev.json.JSONValue.toJSONString(json)));
-        } catch (ParseException e) {
-            String code = e.getErrorObject() != null
-                            && "invalid_redirect_uri".equals(e.getErrorObject().getCode())
-                    ? "invalid_redirect_uri"
-                    : "invalid_client_metadata";
-            throw new OAuthError(400, code, e.getMessage(), fieldNamedIn(e.getMessage()));
-        } catch (RuntimeException e) {
-            throw new OAuthError(400, "invalid_client_metadata", "the client metadata is malformed");
-        }
-        m.applyDefaults();
-        ResponseAndGrantTypes.defaultResponseTypes(m, responseTypesSent);
-        if (!SUPPORTED_AUTH.contains(m.getTokenEndpointAuthMethod())) {
-            throw new OAuthError(
-                    400,
-                    "invalid_client_metadata",
-                    "token_endpoint_auth_method must be one of "
-                            + SUPPORTED_AUTH.stream()
-                                    .map(Object::toString)
-                                    .sorted()
-                                    .toList(),
-                    "token_endpoint_auth_method");
-        }
-        checkKeys(m);
-        for (GrantType g : m.getGrantTypes()) {
-            // OIDC Registration §2: a client using code id_token lists implicit among its grant types, for the ID
-            // token the authorization endpoint returns; ResponseAndGrantTypes accepts it only with that response type,
-            // and it means nothing more (no token response type exists here).
-            if (!SUPPORTED_GRANTS.contains(g) && !GrantType.IMPLICIT.equals(g))
-                throw new OAuthError(400, "invalid_client_metadata", "unsupported grant type " + g, "grant_types");
-        }
-        for (ResponseType rt : m.getResponseTypes()) {
-            if (!rt.equals(ResponseType.CODE) && !rt.equals(ResponseType.CODE_IDTOKEN))
-                throw new OAuthError(
-                        400,
-                        "invalid_client_metadata",
-                        "response types must be code or code id_token",
-                        "response_types");
-        }
-        ResponseAndGrantTypes.check(m);
-        if (m.getIDTokenJWSAlg() != null
-                && !ID_TOKEN_ALGS.contains(m.getIDTokenJWSAlg().getName())) {
-            throw new OAuthError(
-                    400,
-                    "invalid_client_metadata",
-                    "id_token_signed_response_alg must be one of " + ID_TOKEN_ALGS,
-                    "id_token_signed_response_alg");
-        }
-        boolean isPublic = ClientAuthenticationMethod.NONE.equals(m.getTokenEndpointAuthMethod());
-        if (isPublic && m.getGrantTypes().contains(GrantType.CLIENT_CREDENTIALS)) {
-            throw new OAuthError(
-                    400, "invalid_client_metadata", "public clients cannot use client_credentials", "grant_types");
-        }
-        if (isPublic && m.getGrantTypes().contains(GrantType.TOKEN_EXCHANGE)) {
-            throw new OAuthError(
-                    400, "invalid_client_metadata", "public clients cannot use token exchange", "grant_types");
-        }
-        boolean browserFlow = m.getGrantTypes().contains(GrantType.AUTHORIZATION_CODE);
-        if (browserFlow
-                && (m.getRedirectionURIs() == null || m.getRedirectionURIs().isEmpty())) {
-            throw new OAuthError(
-                    400, "invalid_redirect_uri", "redirect_uris are required for authorization_code", "redirect_uris");
-        }
-        // Whatever the grant types: the authorization endpoint sends even its refusals to a registered redirect URI
-        // (RFC 6749 §4.1.2.1), so a client_credentials client must not register one that is not checked.
-        if (m.getRedirectionURIs() != null) for (URI uri : m.getRedirectionURIs()) checkRedirect(uri);
-        checkLogoutMetadata(m);
-        ApplicationTypeRule.check(m);
-        checkOidcSettings(m);
-        if (m.getName() != null && m.getName().length() > 200) {
-            throw new OAuthError(
-                    400, "invalid_client_metadata", "client_name must be at most 200 characters", "client_name");
-        }
-        // The consent, device and logout pages show the name to users: no control characters, and no bidirectional
-        // overrides, which could make "evil.example" read as something else.
-        if (m.getName() != null && m.getName().codePoints().anyMatch(ClientService::misleading)) {
-            throw metadataError("client_name", "must not contain control or bidirectional formatting characters");
-        }
-        return m;
-    }
-
-    /**
-     * OIDC Registration §2 and RFC 7591 settings Gatehouse cannot honour are refused rather than ignored: a client
-     * asking for pairwise subjects (or their sector identifier), signed or encrypted userinfo, encrypted ID tokens,
-     * request objects, JWT authorization responses (JARM) or mutual-TLS bound tokens (RFC 8705) would otherwise get
-     * what it did not ask for without being told. Discovery advertises the same (public subjects, plain-JSON userinfo, signed ID tokens).
-     */
-    private static void checkOidcSettings(OIDCClientMetadata m) {
-        if (m.getSubjectType() != null && m.getSubjectType() != com.nimbusds.openid.connect.sdk.SubjectType.PUBLIC)
-            throw new OAuthError(400, "invalid_client_metadata", "subject_type must be public", "subject_type");
-        if (m.getUserInfoJWSAlg() != null)
-            throw new OAuthError(
-                    400,
-                    "invalid_client_metadata",
-                    "userinfo answers are plain JSON: userinfo_signed_response_alg is not supported",
-                    "userinfo_signed_response_alg");
-        if (m.getUserInfoJWEAlg() != null || m.getIDTokenJWEAlg() != null)
-            throw new OAuthError(
-                    400,
-                    "invalid_client_metadata",
-                    "encrypted ID tokens and userinfo answers are not supported",
-                    m.getIDTokenJWEAlg() != null
-                            ? "id_token_encrypted_response_alg"
-                            : "userinfo_encrypted_response_alg");
-        if (m.getSectorIDURI() != null)
-            throw metadataError("sector_identifier_uri", "is only for pairwise subjects, and subjects here are public");
-        if (m.getRequestObjectURIs() != null
-                || m.getRequestObjectJWSAlg() != null
-                || m.getRequestObjectJWEAlg() != null)
-            throw metadataError(
-                    m.getRequestObjectURIs() != null ? "request_uris" : "request_object_signing_alg",
-                    "is not supported: request objects are not (use pushed authorization requests)");
-        if (m.getAuthorizationJWSAlg() != null || m.getAuthorizationJWEAlg() != null)
-            throw metadataError(
-                    "authorization_signed_response_alg",
-                    "is not supported: authorization responses are not JWTs (JARM)");
-        if (m.getTLSClientCertificateBoundAccessTokens())
-            throw metadataError(
-                    "tls_client_certificate_bound_access_tokens",
-                    "is not supported: tokens are sender-constrained with DPoP (dpop_bound_access_tokens)");
-    }
-
-    /** RFC 7523 clients register their public keys inline; Gatehouse does not fetch {@code jwks_uri}. */
-    private static void checkKeys(OIDCClientMetadata m) {
-        // RFC 7591 §2: jwks_uri and jwks "MUST NOT both be present", whatever the authentication method.
-        if (m.getJWKSetURI() != null && m.getJWKSet() != null) {
-            throw new OAuthError(
-                    400, "invalid_client_metadata", "jwks_uri and jwks must not both be present", "jwks_uri");
-        }
-        boolean keyAuth = ClientAuthenticationMethod.PRIVATE_KEY_JWT.equals(m.getTokenEndpointAuthMethod());
-        // Nothing would ever read it (Gatehouse fetches no client URLs), and storing it would suggest otherwise.
-        if (m.getJWKSetURI() != null) {
-            throw new OAuthError(
-                    400,
-                    "invalid_client_metadata",
-                    "jwks_uri is not supported: Gatehouse fetches no client URLs; register public keys inline as jwks",
-                    "jwks_uri");
-        }
-        if (keyAuth && (m.getJWKSet() == null || m.getJWKSet().isEmpty())) {
-            throw new OAuthError(
-                    400, "invalid_client_metadata", "private_key_jwt needs the client's public keys in jwks", "jwks");
-        }
-        if (m.getJWKSet() != null) {
-            if (m.getJWKSet().size() > 10)
-                throw new OAuthError(400, "invalid_client_metadata", "jwks may hold at most 10 keys", "jwks");
-            for (var key : m.getJWKSet().getKeys()) {
-                dev.gatehouse.platform.crypto.PublicJwks.problem(key).ifPresent(p -> {
-                    throw new OAuthError(400, "invalid_client_metadata", "jwks: " + p, "jwks");
-                });
-            }
-        }
-        if (m.getTokenEndpointAuthJWSAlg() != null
-                && !dev.gatehouse.platform.crypto.PublicJwks.ALGS.contains(m.getTokenEndpointAuthJWSAlg())) {
-            throw new OAuthError(
-                    400,
-                    "invalid_client_metadata",
-                    "token_endpoint_auth_signing_alg must be one of "
-                            + dev.gatehouse.platform.crypto.PublicJwks.algNames(),
-                    "token_endpoint_auth_signing_alg");
-        }
-    }
-
-    private static final Set<String> TEXT_FIELDS = Set.of(
-            "client_name",
-            "token_endpoint_auth_method",
-            "token_endpoint_auth_signing_alg",
-            "scope",
-            "id_token_signed_response_alg",
-            "client_uri",
-            "logo_uri",
-            "tos_uri",
-            "policy_uri",
-            "jwks_uri",
-            "software_id",
-            "software_version",
-            "frontchannel_logout_uri",
-            "backchannel_logout_uri",
-            "sector_identifier_uri",
-            "subject_type",
-            "userinfo_signed_response_alg",
-            "application_type",
-            "initiate_login_uri");
-    private static final Set<String> WEB_PAGE_FIELDS =
-            Set.of("client_uri", "logo_uri", "tos_uri", "policy_uri", "initiate_login_uri");
-
-    private static boolean isWebPage(String s) {
-        try {
-            var u = new java.net.URI(s);
-            String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(java.util.Locale.ROOT);
-            return (scheme.equals("https") || scheme.equals("http")) && u.getHost() != null && u.getFragment() == null;
-        } catch (java.net.URISyntaxException e) {
-            return false;
-        }
-    }
-
-    private static final Set<String> BOOLEAN_FIELDS = Set.of(
-            OAuthClient.IMPERSONATION,
-            "require_auth_time",
-            "frontchannel_logout_session_required",
-            "backchannel_logout_session_required");
-    private static final Set<String> LIST_FIELDS = Set.of(
-            "redirect_uris",
-            "grant_types",
-            "response_types",
-            "post_logout_redirect_uris",
-            "contacts",
-            "request_uris",
-            "default_acr_values",
-            OAuthClient.RESOURCES);
-
-    /** Types and text hygiene of the metadata Gatehouse knows, checked before the SDK sees it, naming the field. */
-    static void checkShapes(Map<String, Object> json) {
-        // Every field's JSON type first, then the values: a field of the wrong type is named even when another field's
-        // value is wrong too.
-        json.forEach(ClientService::checkType);
-        json.forEach(ClientService::checkValue);
-    }
-
-    private static void checkType(String field, Object v) {
-        if (v == null) return;
-        if (BOOLEAN_FIELDS.contains(field) && !(v instanceof Boolean))
-            throw metadataError(field, "must be true or false");
-        if (field.equals("default_max_age") && !(v instanceof Integer))
-            throw metadataError(field, "must be a non-negative number of seconds");
-        if (field.equals("application_type") && !(v instanceof String))
-            throw metadataError(field, "must be web or native");
-        if (field.equals(OAuthClient.ACCESS_TOKEN_ALG) && !(v instanceof String))
-            throw metadataError(field, "must be one of " + ID_TOKEN_ALGS);
-        if (TEXT_FIELDS.contains(field) && !(v instanceof String)) throw metadataError(field, "must be a string");
-        if (LIST_FIELDS.contains(field)
-                && !(v instanceof List<?> list && list.stream().allMatch(item -> item instanceof String)))
-            throw metadataError(field, "must be an array of strings");
-    }
-
-    private static void checkValue(String field, Object v) {
-        if (v == null) return;
-        if (field.equals("default_max_age") && (Integer) v < 0)
-            throw metadataError(field, "must be a non-negative number of seconds");
-        // OIDC Registration §2 defines these two; the SDK would also take other spellings, such as NATIVE.
-        if (field.equals("application_type") && !(v.equals("web") || v.equals("native")))
-            throw metadataError(field, "must be web or native");
-        if (field.equals(OAuthClient.ACCESS_TOKEN_ALG) && !ID_TOKEN_ALGS.contains((String) v))
-            throw metadataError(field, "must be one of " + ID_TOKEN_ALGS);
-        // Shown to users or followed by their browsers: a web page's address, never javascript: or data:.
-        if (WEB_PAGE_FIELDS.contains(field) && v instanceof String s && !isWebPage(s))
-            throw metadataError(field, "must be an absolute http or https URL");
-        int max = field.equals("client_name") ? 200 : 2000;
-        if (TEXT_FIELDS.contains(field)) {
-            dev.gatehouse.platform.http.Validator.textProblem((String) v, max).ifPresent(m -> {
-                throw metadataError(field, m);
-            });
-        } else if (LIST_FIELDS.contains(field)) {
-            List<?> list = (List<?>) v;
-            if (list.size() > 50) throw metadataError(field, "must have at most 50 entries");
-            for (Object item : list) {
-                dev.gatehouse.platform.http.Validator.textProblem((String) item, max)
-                        .ifPresent(m -> {
-                            throw metadataError(field, m);
-                        });
-            }
-            // A resource is an absolute URI (RFC 8707 §2); a token-exchange audience may be a name (RFC 8693 §2.1).
-            if (field.equals(OAuthClient.RESOURCES)
-                    && list.stream()
-                            .map(String.class::cast)
-                            .anyMatch(r -> r.isEmpty()
-                                    || r.chars().anyMatch(c -> c <= 0x20 || c == 0x7f)
-                                    || r.indexOf('#') >= 0))
-                throw metadataError(field, "must be absolute URIs without fragment, or audience names without spaces");
-        }
-    }
-
-    /** The SDK's messages quote the offending parameter, e.g. {@code Invalid "redirect_uris" parameter}. */
-    private static String fieldNamedIn(String message) {
-        var m = java.util.regex.Pattern.compile("\"([a-z_]+)\"").matcher(message == null ? "" : message);
-        return m.find() ? m.group(1) : null;
-    }
-
-    private static boolean misleading(int c) {
-        return Character.isISOControl(c)
-                || c == 0x061C
-                || c == 0x200E
-                || c == 0x200F
-                || (c >= 0x202A && c <= 0x202E)
-                || (c >= 0x2066 && c <= 0x2069);
-    }
-
-    static OAuthError metadataError(String field, String message) {
-        String code = field.equals("redirect_uris") ? "invalid_redirect_uri" : "invalid_client_metadata";
-        return new OAuthError(400, code, field + " " + message, field);
-    }
-
-    /**
-     * RP-Initiated Logout §3.1, Front-Channel Logout §2 and Back-Channel Logout §2.2: logout URIs are absolute, have no
-     * fragment, and use https or loopback http (the back-channel one is called by the server, so never anything that
-     * could reach an internal service by name). A front-channel URI shares scheme, host and port with a redirect URI.
-     */
-    private static void checkLogoutMetadata(OIDCClientMetadata m) {
-        if (m.getPostLogoutRedirectionURIs() != null) {
-            for (URI uri : m.getPostLogoutRedirectionURIs()) {
-                try {
-                    checkRedirect(uri);
-                } catch (OAuthError e) {
-                    throw metadataError(
-                            "post_logout_redirect_uris",
-                            "must be absolute, without fragment, and https,"
-                                    + " loopback http or a private-use scheme: " + uri);
-                }
-            }
-        }
-        URI front = m.getFrontChannelLogoutURI();
-        if (front != null) {
-            checkWebUri("frontchannel_logout_uri", front);
-            boolean sameOrigin = m.getRedirectionURIs() != null
-                    && m.getRedirectionURIs().stream()
-                            .anyMatch(r -> front.getScheme().equalsIgnoreCase(r.getScheme())
-                                    && front.getHost().equalsIgnoreCase(String.valueOf(r.getHost()))
-                                    && front.getPort() == r.getPort());
-            if (!sameOrigin)
-                throw metadataError(
-                        "frontchannel_logout_uri", "must have the scheme, host and port of a registered redirect URI");
-        }
-        if (m.getBackChannelLogoutURI() != null) checkWebUri("backchannel_logout_uri", m.getBackChannelLogoutURI());
-    }
-
-    private static void checkWebUri(String field, URI uri) {
-        String scheme = uri.getScheme();
-        if (scheme == null || !uri.isAbsolute() || uri.getHost() == null || uri.getFragment() != null)
-            throw metadataError(field, "must be an absolute URI without fragment");
-        boolean loopback = "http".equals(scheme)
-                && ("localhost".equals(uri.getHost())
-                        || "127.0.0.1".equals(uri.getHost())
-                        || "[::1]".equals(uri.getHost()));
-        if (!"https".equals(scheme) && !loopback) throw metadataError(field, "must use https (or loopback http)");
-    }
-
-    // OAuth 2.1 §2.3.1 / RFC 8252: https, loopback http, or a private-use scheme; never a fragment. An http(s) URI
-    // names a host, and no URI carries user info: https://app.example@evil.example/cb goes to evil.example.
-    private static void checkRedirect(URI uri) {
-        String scheme = uri.getScheme();
-        if (scheme == null || !uri.isAbsolute() || uri.getFragment() != null) {
-            throw new OAuthError(
-                    400,
-                    "invalid_redirect_uri",
-                    "redirect URIs must be absolute and have no fragment: " + uri,
-                    "redirect_uris");
-        }
-        boolean web = "http".equals(scheme) || "https".equals(scheme);
-        if (uri.getRawUserInfo() != null
-                || (web && (uri.getHost() == null || uri.getHost().isEmpty()))) {
-            throw new OAuthError(
-                    400,
-                    "invalid_redirect_uri",
-                    "redirect URIs must have no user info, and http(s) ones a host: " + uri,
-                    "redirect_uris");
-        }
-        boolean loopback = "http".equals(scheme)
-                && ("localhost".equals(uri.getHost())
-                        || "127.0.0.1".equals(uri.getHost())
-                        || "[::1]".equals(uri.getHost()));
-        boolean privateUse = !scheme.equals("http") && !scheme.equals("https") && scheme.contains(".");
-        if (!"https".equals(scheme) && !loopback && !privateUse) {
-            throw new OAuthError(
-                    400,
-                    "invalid_redirect_uri",
-                    "redirect URIs must use https, loopback http or a private-use scheme: " + uri,
-                    "redirect_uris");
-        }
     }
 
     public Issued create(Map<String, Object> metadataJson, boolean firstParty, UUID actor, RequestInfo info) {
@@ -550,7 +132,7 @@ public final class ClientService {
             RequestInfo info,
             java.util.function.Consumer<Handle> admit,
             Map<String, Object> auditDetails) {
-        OIDCClientMetadata m = validate(metadataJson);
+        OIDCClientMetadata m = ClientMetadataRules.validate(metadataJson);
         Optional<String> rat = registrationToken ? Optional.of(secrets.token("grt_")) : Optional.empty();
         Instant now = clock.instant();
         String clientId = "gc_" + secrets.token("").substring(0, 22);
@@ -588,7 +170,7 @@ public final class ClientService {
         named.removeAll(knownScopes.lockKnown(h, named));
         if (named.isEmpty()) return;
         String shown = String.join(" ", named.stream().limit(10).toList()) + (named.size() > 10 ? " ..." : "");
-        throw metadataError(
+        throw ClientMetadataRules.metadataError(
                 "scope",
                 "names scopes this server does not have (" + shown
                         + "); an administrator creates them at /v1/admin/scopes");
@@ -650,7 +232,7 @@ public final class ClientService {
      * once in the answer, since the client had none; a switch away from one drops the secret's hash.
      */
     public Issued update(String clientId, Map<String, Object> metadataJson, UUID actor, RequestInfo info) {
-        OIDCClientMetadata m = validate(metadataJson);
+        OIDCClientMetadata m = ClientMetadataRules.validate(metadataJson);
         OAuthClient current =
                 find(clientId).orElseThrow(() -> new OAuthError(404, "invalid_client_id", "no such client"));
         boolean nowPublic = ClientAuthenticationMethod.NONE.equals(m.getTokenEndpointAuthMethod());
@@ -719,7 +301,7 @@ public final class ClientService {
             if (scopeAsked == null) metadata.put("scope", String.join(" ", scopeNow));
             else if (!(scopeAsked instanceof String s)
                     || !scopeNow.containsAll(List.of(s.trim().split(" +"))))
-                throw metadataError(
+                throw ClientMetadataRules.metadataError(
                         "scope", "may only narrow the registered scope (" + String.join(" ", scopeNow) + ")");
         }
         List<String> grantsNow = self.metadata().getGrantTypes() == null
@@ -730,13 +312,14 @@ public final class ClientService {
         Object grantsAsked = metadata.get("grant_types");
         if (grantsAsked == null) metadata.put("grant_types", grantsNow);
         else if (!(grantsAsked instanceof List<?> l) || !grantsNow.containsAll(l))
-            throw metadataError("grant_types", "may only narrow the registered grant types " + grantsNow);
+            throw ClientMetadataRules.metadataError(
+                    "grant_types", "may only narrow the registered grant types " + grantsNow);
         List<String> resourcesNow = self.resources();
         Object resourcesAsked = metadata.get(OAuthClient.RESOURCES);
         if (resourcesAsked == null) {
             if (!resourcesNow.isEmpty()) metadata.put(OAuthClient.RESOURCES, resourcesNow);
         } else if (!(resourcesAsked instanceof List<?> l) || !resourcesNow.containsAll(l))
-            throw metadataError(OAuthClient.RESOURCES, "may only narrow the registered resources");
+            throw ClientMetadataRules.metadataError(OAuthClient.RESOURCES, "may only narrow the registered resources");
         if (self.metadata().requiresPushedAuthorizationRequests())
             metadata.put("require_pushed_authorization_requests", true);
         if (self.metadata().getDPoPBoundAccessTokens()) metadata.put("dpop_bound_access_tokens", true);

@@ -173,14 +173,14 @@ public final class InitialAccessTokens {
      */
     static void limit(Map<String, Object> metadata, Allowance a) {
         if (metadata.containsKey(OAuthClient.IMPERSONATION))
-            throw ClientService.metadataError(
+            throw ClientMetadataRules.metadataError(
                     OAuthClient.IMPERSONATION, "is granted by an administrator, not with an initial access token");
         if (metadata.containsKey(OAuthClient.RESOURCES))
-            throw ClientService.metadataError(
+            throw ClientMetadataRules.metadataError(
                     OAuthClient.RESOURCES, "are registered by an administrator, not with an initial access token");
         if (metadata.get("grant_types") instanceof List<?> grants
                 && grants.contains(dev.gatehouse.oauth.token.TokenExchangeGrantHandler.GRANT))
-            throw ClientService.metadataError(
+            throw ClientMetadataRules.metadataError(
                     "grant_types",
                     "token exchange is registered by an administrator, not with an initial access token");
         Object scope = metadata.get("scope");
@@ -188,7 +188,7 @@ public final class InitialAccessTokens {
         if (scope == null || (scope instanceof String s && scopeOf(s).isEmpty())) {
             metadata.put("scope", String.join(" ", a.scope()));
         } else if (!(scope instanceof String s) || !a.scope().containsAll(scopeOf(s))) {
-            throw ClientService.metadataError(
+            throw ClientMetadataRules.metadataError(
                     "scope", "may only name scopes of the initial access token (" + String.join(" ", a.scope()) + ")");
         }
     }

@@ -1,6 +1,6 @@
 package dev.gatehouse.oauth.clients;
 
-import static dev.gatehouse.oauth.clients.ClientService.metadataError;
+import static dev.gatehouse.oauth.clients.ClientMetadataRules.metadataError;
 
 import com.nimbusds.oauth2.sdk.GrantType;
 import com.nimbusds.oauth2.sdk.ResponseType;

@@ -13,10 +13,10 @@ import org.junit.jupiter.api.Test;
 class SigningAlgorithmsTest {
     @Test
     void whenTheKeyRingSupportsAnAlgorithm_thenClientsMayChooseItAndNothingElse() {
-        assertThat(ClientService.ID_TOKEN_ALGS)
+        assertThat(ClientMetadataRules.ID_TOKEN_ALGS)
                 .containsExactlyInAnyOrderElementsOf(
                         KeyRing.SUPPORTED.stream().map(JWSAlgorithm::getName).toList());
-        assertThat(ClientService.ID_TOKEN_ALGS.get(0))
+        assertThat(ClientMetadataRules.ID_TOKEN_ALGS.get(0))
                 .as("OIDC Registration §2's default first")
                 .isEqualTo("RS256");
     }

@@ -1,0 +1,135 @@
+package dev.gatehouse.oauth.clients;
+
+import static dev.gatehouse.oauth.clients.ClientMetadataRules.metadataError;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The JSON types and text hygiene of the client metadata Gatehouse knows, checked before the Nimbus SDK parses it, so
+ * that a refusal names the field: booleans, numbers of seconds, strings, arrays of strings, web page URLs, and no
+ * control or bidirectional formatting characters in text a consent page shows.
+ */
+final class MetadataShapes {
+    private MetadataShapes() {}
+
+    private static final Set<String> TEXT_FIELDS = Set.of(
+            "client_name",
+            "token_endpoint_auth_method",
+            "token_endpoint_auth_signing_alg",
+            "scope",
+            "id_token_signed_response_alg",
+            "client_uri",
+            "logo_uri",
+            "tos_uri",
+            "policy_uri",
+            "jwks_uri",
+            "software_id",
+            "software_version",
+            "frontchannel_logout_uri",
+            "backchannel_logout_uri",
+            "sector_identifier_uri",
+            "subject_type",
+            "userinfo_signed_response_alg",
+            "application_type",
+            "initiate_login_uri");
+    private static final Set<String> WEB_PAGE_FIELDS =
+            Set.of("client_uri", "logo_uri", "tos_uri", "policy_uri", "initiate_login_uri");
+
+    private static boolean isWebPage(String s) {
+        try {
+            var u = new java.net.URI(s);
+            String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(java.util.Locale.ROOT);
+            return (scheme.equals("https") || scheme.equals("http")) && u.getHost() != null && u.getFragment() == null;
+        } catch (java.net.URISyntaxException e) {
+            return false;
+        }
+    }
+
+    private static final Set<String> BOOLEAN_FIELDS = Set.of(
+            OAuthClient.IMPERSONATION,
+            "require_auth_time",
+            "frontchannel_logout_session_required",
+            "backchannel_logout_session_required");
+    private static final Set<String> LIST_FIELDS = Set.of(
+            "redirect_uris",
+            "grant_types",
+            "response_types",
+            "post_logout_redirect_uris",
+            "contacts",
+            "request_uris",
+            "default_acr_values",
+            OAuthClient.RESOURCES);
+
+    /** Types and text hygiene of the metadata Gatehouse knows, checked before the SDK sees it, naming the field. */
+    static void check(Map<String, Object> json) {
+        // Every field's JSON type first, then the values: a field of the wrong type is named even when another field's
+        // value is wrong too.
+        json.forEach(MetadataShapes::checkType);
+        json.forEach(MetadataShapes::checkValue);
+    }
+
+    private static void checkType(String field, Object v) {
+        if (v == null) return;
+        if (BOOLEAN_FIELDS.contains(field) && !(v instanceof Boolean))
+            throw metadataError(field, "must be true or false");
+        if (field.equals("default_max_age") && !(v instanceof Integer))
+            throw metadataError(field, "must be a non-negative number of seconds");
+        if (field.equals("application_type") && !(v instanceof String))
+            throw metadataError(field, "must be web or native");
+        if (field.equals(OAuthClient.ACCESS_TOKEN_ALG) && !(v instanceof String))
+            throw metadataError(field, "must be one of " + ClientMetadataRules.ID_TOKEN_ALGS);
+        if (TEXT_FIELDS.contains(field) && !(v instanceof String)) throw metadataError(field, "must be a string");
+        if (LIST_FIELDS.contains(field)
+                && !(v instanceof List<?> list && list.stream().allMatch(item -> item instanceof String)))
+            throw metadataError(field, "must be an array of strings");
+    }
+
+    private static void checkValue(String field, Object v) {
+        if (v == null) return;
+        if (field.equals("default_max_age") && (Integer) v < 0)
+            throw metadataError(field, "must be a non-negative number of seconds");
+        // OIDC Registration §2 defines these two; the SDK would also take other spellings, such as NATIVE.
+        if (field.equals("application_type") && !(v.equals("web") || v.equals("native")))
+            throw metadataError(field, "must be web or native");
+        if (field.equals(OAuthClient.ACCESS_TOKEN_ALG) && !ClientMetadataRules.ID_TOKEN_ALGS.contains((String) v))
+            throw metadataError(field, "must be one of " + ClientMetadataRules.ID_TOKEN_ALGS);
+        // Shown to users or followed by their browsers: a web page's address, never javascript: or data:.
+        if (WEB_PAGE_FIELDS.contains(field) && v instanceof String s && !isWebPage(s))
+            throw metadataError(field, "must be an absolute http or https URL");
+        int max = field.equals("client_name") ? 200 : 2000;
+        if (TEXT_FIELDS.contains(field)) {
+            dev.gatehouse.platform.http.Validator.textProblem((String) v, max).ifPresent(m -> {
+                throw metadataError(field, m);
+            });
+        } else if (LIST_FIELDS.contains(field)) {
+            List<?> list = (List<?>) v;
+            if (list.size() > 50) throw metadataError(field, "must have at most 50 entries");
+            for (Object item : list) {
+                dev.gatehouse.platform.http.Validator.textProblem((String) item, max)
+                        .ifPresent(m -> {
+                            throw metadataError(field, m);
+                        });
+            }
+            // A resource is an absolute URI (RFC 8707 §2); a token-exchange audience may be a name (RFC 8693 §2.1).
+            if (field.equals(OAuthClient.RESOURCES)
+                    && list.stream()
+                            .map(String.class::cast)
+                            .anyMatch(r -> r.isEmpty()
+                                    || r.chars().anyMatch(c -> c <= 0x20 || c == 0x7f)
+                                    || r.indexOf('#') >= 0))
+                throw metadataError(field, "must be absolute URIs without fragment, or audience names without spaces");
+        }
+    }
+
+    /** Control and bidirectional formatting characters: text that would show otherwise than it reads. */
+    static boolean misleading(int c) {
+        return Character.isISOControl(c)
+                || c == 0x061C
+                || c == 0x200E
+                || c == 0x200F
+                || (c >= 0x202A && c <= 0x202E)
+                || (c >= 0x2066 && c <= 0x2069);
+    }
+}
