@@ -198,12 +198,12 @@ public final class App implements AutoCloseable {
                 config.requireVerifiedEmail());
         var idTokens = new dev.gatehouse.oidc.IdTokenService(keyRing, config.issuer(), clock, config.accessTokenTtl());
         var resourcePolicy = new dev.gatehouse.oauth.clients.ResourcePolicy(config.issuer(), config.apiAudience());
+        var codeStore = new dev.gatehouse.oauth.authorize.JdbiCodeStore();
         var authorize = new dev.gatehouse.oauth.authorize.AuthorizeService(
                 db,
-                new dev.gatehouse.oauth.authorize.JdbiCodeStore(),
+                codeStore,
                 new dev.gatehouse.oauth.authorize.JdbiParStore(),
                 clients,
-                sessions,
                 audit,
                 secrets,
                 clock,
@@ -212,15 +212,16 @@ public final class App implements AutoCloseable {
                 idTokens::issueForCode,
                 idTokens::verifyHint,
                 resourcePolicy);
+        var codeRedemption = new dev.gatehouse.oauth.authorize.CodeRedemption(db, codeStore, sessions, audit, clock);
         var deviceStore = new dev.gatehouse.oauth.device.JdbiDeviceStore();
         var devices = new dev.gatehouse.oauth.device.DeviceService(
                 db, deviceStore, clients, sessions, audit, secrets, clock, scopes, resourcePolicy);
         var releasedClaims = new dev.gatehouse.oidc.ReleasedClaims(accounts, scopes);
         var userTokens = new dev.gatehouse.oauth.token.UserTokens(
                 accessTokens, idTokens, releasedClaims, config.apiAudience(), dpopBindings);
-        var sessionGrants = new dev.gatehouse.oauth.token.SessionGrants(authorize, devices);
+        var sessionGrants = new dev.gatehouse.oauth.token.SessionGrants(codeRedemption, devices);
         var tokenEndpoint = new dev.gatehouse.oauth.token.TokenEndpoint(clients, resourcePolicy)
-                .register(new dev.gatehouse.oauth.token.AuthorizationCodeGrantHandler(authorize, userTokens))
+                .register(new dev.gatehouse.oauth.token.AuthorizationCodeGrantHandler(codeRedemption, userTokens))
                 .register(new dev.gatehouse.oauth.token.RefreshTokenGrantHandler(
                         sessions, sessionGrants, userTokens, dpopBindings))
                 .register(new dev.gatehouse.oauth.token.ClientCredentialsGrantHandler(
@@ -272,7 +273,16 @@ public final class App implements AutoCloseable {
                 db, new dev.gatehouse.oauth.authorize.JdbiConsentStore(), audit, clock, sessions);
         this.backChannelLogout = new dev.gatehouse.oidc.BackChannelLogout(config.webhookAllowPrivate());
         var logout = new dev.gatehouse.oidc.LogoutService(
-                db, sso, authorize, sessions, clients, idTokens, backChannelLogout, audit, secrets, config.issuer());
+                db,
+                sso,
+                codeRedemption,
+                sessions,
+                clients,
+                idTokens,
+                backChannelLogout,
+                audit,
+                secrets,
+                config.issuer());
         // The browser's sign-in, and the CSRF protection of the hosted sign-in's forms (ADR 0023).
         var ssoCookie = dev.gatehouse.login.LoginRoutes.ssoCookie(https);
         var loginCsrf = dev.gatehouse.login.LoginRoutes.csrf(https);

@@ -5,7 +5,7 @@ import dev.gatehouse.audit.AuditEvent;
 import dev.gatehouse.audit.AuditLog;
 import dev.gatehouse.login.SsoService;
 import dev.gatehouse.login.SsoSession;
-import dev.gatehouse.oauth.authorize.AuthorizeService;
+import dev.gatehouse.oauth.authorize.CodeRedemption;
 import dev.gatehouse.oauth.clients.ClientService;
 import dev.gatehouse.oauth.clients.OAuthClient;
 import dev.gatehouse.platform.crypto.Secrets;
@@ -59,7 +59,7 @@ public final class LogoutService {
 
     private final Database db;
     private final SsoService sso;
-    private final AuthorizeService authorize;
+    private final CodeRedemption codes;
     private final SessionService sessions;
     private final ClientService clients;
     private final IdTokenService idTokens;
@@ -71,7 +71,7 @@ public final class LogoutService {
     public LogoutService(
             Database db,
             SsoService sso,
-            AuthorizeService authorize,
+            CodeRedemption codes,
             SessionService sessions,
             ClientService clients,
             IdTokenService idTokens,
@@ -81,7 +81,7 @@ public final class LogoutService {
             String issuer) {
         this.db = db;
         this.sso = sso;
-        this.authorize = authorize;
+        this.codes = codes;
         this.sessions = sessions;
         this.clients = clients;
         this.idTokens = idTokens;
@@ -165,7 +165,7 @@ public final class LogoutService {
         if (!session.userId().toString().equals(hint.getSubject())) return true;
         Object sid = hint.getClaim("sid");
         if (!(sid instanceof String s)) return true;
-        return db.withHandle(h -> authorize.participants(h, session.id())).stream()
+        return db.withHandle(h -> codes.participants(h, session.id())).stream()
                 .noneMatch(p -> p.sessionId().toString().equals(s));
     }
 
@@ -175,11 +175,11 @@ public final class LogoutService {
      * front-channel iframes the signed-out page must show.
      */
     public List<FrontChannel> logout(SsoSession session, Optional<OAuthClient> initiator, RequestInfo info) {
-        List<AuthorizeService.Participant> participants = db.inTransaction(h -> {
+        List<CodeRedemption.Participant> participants = db.inTransaction(h -> {
             // Two logouts racing for one session: only the one that ends it ends the rest and tells the clients.
-            if (!sso.end(h, session.id())) return List.<AuthorizeService.Participant>of();
-            List<AuthorizeService.Participant> ps = authorize.participants(h, session.id());
-            authorize.spendUnusedCodes(h, session.id());
+            if (!sso.end(h, session.id())) return List.<CodeRedemption.Participant>of();
+            List<CodeRedemption.Participant> ps = codes.participants(h, session.id());
+            codes.spendUnusedCodes(h, session.id());
             int ended = 0;
             int kept = 0;
             for (var p : ps) {
@@ -229,7 +229,7 @@ public final class LogoutService {
      * ended, whatever ended it).
      */
     public void endedEverywhere(Handle h, UUID userId, List<EndedSession> ended) {
-        for (UUID ssoSession : sso.endAll(h, userId)) authorize.spendUnusedCodes(h, ssoSession);
+        for (UUID ssoSession : sso.endAll(h, userId)) codes.spendUnusedCodes(h, ssoSession);
         // One client lookup per client: the /v1 API's sessions all name the same id, which no registered client has.
         Map<String, List<EndedSession>> byClient = ended.stream()
                 .collect(Collectors.groupingBy(EndedSession::clientId, LinkedHashMap::new, Collectors.toList()));

@@ -27,13 +27,11 @@ import dev.gatehouse.platform.db.Database;
 import dev.gatehouse.platform.http.Messages;
 import dev.gatehouse.platform.http.RequestInfo;
 import dev.gatehouse.platform.http.Validator;
-import dev.gatehouse.sessions.SessionService;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -45,15 +43,14 @@ import java.util.regex.Pattern;
 
 /**
  * The authorization endpoint's rules (RFC 6749 §4.1, OAuth 2.1, RFC 7636) and the codes it issues: opaque, stored
- * hashed, single use, 60 seconds, bound to client, redirect URI, PKCE challenge, user, scope and nonce.
+ * hashed, single use, 60 seconds, bound to client, redirect URI, PKCE challenge, user, scope and nonce. The token
+ * endpoint redeems them through {@link CodeRedemption}.
  */
 public final class AuthorizeService {
     static final Duration CODE_TTL = Duration.ofSeconds(60);
 
     /** RFC 8707 §2. */
     private static final ErrorObject INVALID_TARGET = new ErrorObject("invalid_target", null, 400);
-
-    private static final Pattern PKCE_VALUE = Pattern.compile("[A-Za-z0-9\\-._~]{43,128}");
 
     /** A base64url SHA-256 JWK thumbprint (RFC 7638), as {@code dpop_jkt} carries it. */
     private static final Pattern JKT = Pattern.compile("[A-Za-z0-9_-]{43}");
@@ -145,30 +142,9 @@ public final class AuthorizeService {
         record Valid(Request request) implements Checked {}
     }
 
-    public record Redeemed(AuthorizationCode grant, UUID sessionId, String refreshToken) {}
-
-    /**
-     * A client that got tokens in an SSO session, and the session (the ID token's {@code sid}) holding them, begun by a
-     * redeemed code issued in the SSO session. {@code offline}: the user granted
-     * {@code offline_access}, so its refresh token outlives the browser's sign-in (OIDC Core §11, Back-Channel Logout
-     * §2.7).
-     */
-    public record Participant(String clientId, UUID sessionId, boolean offline) {}
-
-    private sealed interface Redemption {
-        record Ok(Redeemed redeemed) implements Redemption {}
-
-        record Refused(OAuthError error) implements Redemption {
-            Refused(String description) {
-                this(OAuthError.invalidGrant(description));
-            }
-        }
-    }
-
     private final Database db;
     private final JdbiCodeStore store;
     private final ClientService clients;
-    private final SessionService sessions;
     private final AuditLog audit;
     private final Secrets secrets;
     private final Clock clock;
@@ -185,7 +161,6 @@ public final class AuthorizeService {
             JdbiCodeStore store,
             JdbiParStore pushed,
             ClientService clients,
-            SessionService sessions,
             AuditLog audit,
             Secrets secrets,
             Clock clock,
@@ -201,7 +176,6 @@ public final class AuthorizeService {
         this.store = store;
         this.pushed = pushed;
         this.clients = clients;
-        this.sessions = sessions;
         this.audit = audit;
         this.secrets = secrets;
         this.clock = clock;
@@ -533,7 +507,8 @@ public final class AuthorizeService {
         if (!"S256".equals(method)) {
             throw new Refusal(OAuth2Error.INVALID_REQUEST, "code_challenge_method must be S256", s, rm);
         }
-        if (challenge.length() != 43 || !PKCE_VALUE.matcher(challenge).matches())
+        if (challenge.length() != 43
+                || !CodeRedemption.PKCE_VALUE.matcher(challenge).matches())
             throw new Refusal(OAuth2Error.INVALID_REQUEST, "code_challenge is malformed", s, rm);
         // RFC 9449 §10: the code is bound to this DPoP key; the token request must prove possession of it.
         String dpopJkt = single(params, "dpop_jkt");
@@ -799,112 +774,5 @@ public final class AuthorizeService {
                 sessionState.map(State::new).orElse(null),
                 issuer,
                 r.responseMode());
-    }
-
-    /** The clients that got tokens in an SSO session, each with the session its tokens belong to. */
-    public List<Participant> participants(org.jdbi.v3.core.Handle h, UUID ssoSessionId) {
-        return store.participants(h, ssoSessionId);
-    }
-
-    /** At logout: codes issued in the SSO session but not redeemed yet can no longer be. */
-    public void spendUnusedCodes(org.jdbi.v3.core.Handle h, UUID ssoSessionId) {
-        store.spendUnused(h, ssoSessionId, clock.instant());
-    }
-
-    /**
-     * Redeems a code at the token endpoint (RFC 6749 §4.1.3) and opens the session its tokens belong to. A code
-     * presented a second time ends that session, so the tokens issued from it stop working (RFC 6749 §4.1.2).
-     */
-    public Redeemed redeem(
-            String code,
-            String clientId,
-            Optional<String> redirectUri,
-            Optional<String> verifier,
-            List<String> resources,
-            Optional<String> dpopJkt,
-            RequestInfo info) {
-        if (code == null || !code.startsWith("ac_") || code.length() > 100)
-            throw OAuthError.invalidGrant("invalid code");
-        String hash = Secrets.sha256(code);
-        Instant now = clock.instant();
-        Redemption outcome = db.inTransaction(h -> {
-            Optional<AuthorizationCode> claimed = store.claim(h, hash, now);
-            if (claimed.isEmpty()) {
-                Optional<AuthorizationCode> spent = store.byHash(h, hash);
-                if (spent.isEmpty()) return new Redemption.Refused("invalid code");
-                UUID userId = spent.get().userId();
-                spent.get().sessionId().ifPresent(sid -> {
-                    if (sessions.end(h, sid, "authorization_code_reuse")) {
-                        audit.record(
-                                h,
-                                AuditEvent.failure("oauth.code_reuse_detected", userId, "code presented again")
-                                        .session(sid),
-                                info);
-                    }
-                });
-                return new Redemption.Refused("invalid code");
-            }
-            AuthorizationCode g = claimed.get();
-            // Every check below runs after the claim: a failed attempt spends the code too.
-            if (!g.expiresAt().isAfter(now)) return new Redemption.Refused("the code has expired");
-            if (!g.clientId().equals(clientId)) return new Redemption.Refused("the code was issued to another client");
-            // RFC 6749 §4.1.3, OAuth 2.1 §4.1.3: required and identical when the authorization request named one;
-            // otherwise it may be left out, and if sent it must be the registered URI the code went to.
-            if (redirectUri.isEmpty()
-                    ? g.redirectUriNamed()
-                    : !redirectUri.get().equals(g.redirectUri()))
-                return new Redemption.Refused("redirect_uri does not match the authorization request");
-            if (verifier.isEmpty() || !pkceMatches(verifier.get(), g.codeChallenge()))
-                return new Redemption.Refused("code_verifier does not match the code_challenge");
-            // RFC 9449 §10: a code bound to a DPoP key goes only to a request proving possession of that key.
-            if (g.dpopJkt().isPresent() && !g.dpopJkt().equals(dpopJkt))
-                return new Redemption.Refused(new OAuthError(
-                        400,
-                        "invalid_dpop_proof",
-                        dpopJkt.isEmpty()
-                                ? "the code is bound to a DPoP key: send a DPoP proof made with it"
-                                : "the DPoP proof's key is not the one the code is bound to"));
-            // RFC 8707 §2.2: a resource the user did not grant; refused before a session opens for tokens never sent.
-            for (String r : resources) {
-                if (!g.resources().contains(r))
-                    return new Redemption.Refused(
-                            OAuthError.invalidTarget("the grant does not include the resource " + r));
-            }
-            // A hybrid response already named the session in its ID token (sid); other codes get a new id here.
-            var started = sessions.start(
-                    h,
-                    g.sessionId().orElseGet(UUID::randomUUID),
-                    g.userId(),
-                    info.deviceId().orElse("oauth"),
-                    clientId,
-                    "pwd",
-                    info);
-            store.linkSession(h, hash, started.session().id());
-            audit.record(
-                    h,
-                    AuditEvent.success("oauth.code_redeemed", g.userId())
-                            .session(started.session().id())
-                            .details(Map.of("client_id", clientId)),
-                    info);
-            return new Redemption.Ok(new Redeemed(g, started.session().id(), started.refreshToken()));
-        });
-        return switch (outcome) {
-            case Redemption.Ok ok -> ok.redeemed();
-            case Redemption.Refused r -> throw r.error();
-        };
-    }
-
-    /** RFC 7636 §4.6: BASE64URL(SHA256(ASCII(code_verifier))) == code_challenge, compared in constant time. */
-    static boolean pkceMatches(String verifier, String challenge) {
-        if (!PKCE_VALUE.matcher(verifier).matches()) return false;
-        String computed = Base64.getUrlEncoder()
-                .withoutPadding()
-                .encodeToString(Secrets.digest(verifier.getBytes(StandardCharsets.US_ASCII)));
-        return Secrets.constantTimeEquals(computed, challenge);
-    }
-
-    /** The scope and resources originally granted to the session a code opened, for the refresh-token grant. */
-    public Optional<AuthorizationCode> grantOfSession(UUID sessionId) {
-        return db.withHandle(h -> store.bySession(h, sessionId));
     }
 }

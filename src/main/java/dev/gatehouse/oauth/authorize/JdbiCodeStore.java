@@ -80,11 +80,11 @@ public final class JdbiCodeStore {
     }
 
     /** The (client, session) pairs whose tokens came from codes issued in an SSO session. */
-    public List<AuthorizeService.Participant> participants(Handle h, UUID ssoSessionId) {
+    public List<CodeRedemption.Participant> participants(Handle h, UUID ssoSessionId) {
         return h.createQuery("SELECT DISTINCT client_id, session_id, scope FROM authorization_codes"
                         + " WHERE sso_session_id = :sso AND session_id IS NOT NULL ORDER BY client_id")
                 .bind("sso", ssoSessionId)
-                .map((rs, ctx) -> new AuthorizeService.Participant(
+                .map((rs, ctx) -> new CodeRedemption.Participant(
                         rs.getString("client_id"),
                         rs.getObject("session_id", UUID.class),
                         (" " + rs.getString("scope") + " ").contains(" offline_access ")))

@@ -1,6 +1,6 @@
 package dev.gatehouse.oauth.token;
 
-import dev.gatehouse.oauth.authorize.AuthorizeService;
+import dev.gatehouse.oauth.authorize.CodeRedemption;
 import dev.gatehouse.oauth.device.DeviceService;
 import java.util.Optional;
 import java.util.UUID;
@@ -10,17 +10,16 @@ import java.util.UUID;
  * through the device grant (RFC 8628). The refresh grant issues within it; introspection states its scope.
  */
 public final class SessionGrants {
-    private final AuthorizeService authorize;
+    private final CodeRedemption codes;
     private final DeviceService devices;
 
-    public SessionGrants(AuthorizeService authorize, DeviceService devices) {
-        this.authorize = authorize;
+    public SessionGrants(CodeRedemption codes, DeviceService devices) {
+        this.codes = codes;
         this.devices = devices;
     }
 
     public Optional<UserTokens.Grant> of(UUID sessionId) {
-        return authorize
-                .grantOfSession(sessionId)
+        return codes.grantOfSession(sessionId)
                 .map(g -> new UserTokens.Grant(
                         g.userId(), g.scope(), g.resources(), g.authTime(), g.amr(), Optional.empty()))
                 .or(() -> devices.grantOfSession(sessionId)

@@ -171,10 +171,10 @@ class CodeStoreContractTest {
         });
 
         // offline_access in the grant: the session outlives the browser's sign-in.
-        assertThat(db.<List<AuthorizeService.Participant>>withHandle(h -> store.participants(h, sso)))
+        assertThat(db.<List<CodeRedemption.Participant>>withHandle(h -> store.participants(h, sso)))
                 .containsExactly(
-                        new AuthorizeService.Participant("client-1", sid, true),
-                        new AuthorizeService.Participant("client-2", onlineSid, false));
+                        new CodeRedemption.Participant("client-1", sid, true),
+                        new CodeRedemption.Participant("client-2", onlineSid, false));
         db.useTransaction(h -> store.spendUnused(h, sso, T0.plusSeconds(1)));
         assertThat(byHash(pending).orElseThrow().usedAt()).contains(T0.plusSeconds(1));
         assertThat(byHash(elsewhere).orElseThrow().usedAt()).isEmpty();
