@@ -156,6 +156,31 @@ describe('authorization code + PKCE (openid-client, headless browser)', () => {
     assert.ok(m.subject_types_supported.includes('public'));
   });
 
+  test('prompt=create: the hosted registration, then the new account signs in and the client gets its code', async () => {
+    assert.ok(config.serverMetadata().prompt_values_supported.includes('create'));
+    const req = await authorizationRequest(config);
+    req.url.searchParams.set('prompt', 'create');
+    const browser = new Browser();
+    const page = await browser.follow(req.url);
+    assert.ok(page.html.includes('action="/register"'), `the registration page:\n${page.html.slice(0, 500)}`);
+    const created = `interop-created-${Date.now()}@example.com`;
+    const done = await browser.request(new URL('/register', ISSUER), {
+      method: 'POST',
+      form: { csrf: field(page.html, 'csrf'), return_to: field(page.html, 'return_to'), email: created, password: PASSWORD },
+    });
+    assert.equal(done.status, 200, done.html.slice(0, 500));
+    const link = done.html.match(/href="(\/login\?return_to=[^"]+)"/);
+    assert.ok(link, `a way on to the sign-in:\n${done.html.slice(0, 500)}`);
+    const callback = await signIn(browser, new URL(link[1].replaceAll('&amp;', '&'), ISSUER), created);
+    const tokens = await client.authorizationCodeGrant(config, callback, {
+      pkceCodeVerifier: req.codeVerifier,
+      expectedState: req.state,
+      expectedNonce: req.nonce,
+      idTokenExpected: true,
+    });
+    assert.equal(tokens.claims().email, created);
+  });
+
   test('sign in, consent, redeem the code, validate the ID token, read userinfo and refresh', async () => {
     const req = await authorizationRequest(config);
     assert.equal(req.url.searchParams.get('code_challenge_method'), 'S256');

@@ -350,7 +350,8 @@ public final class App implements AutoCloseable {
         groups.add(new dev.gatehouse.oidc.LogoutRoutes(logout, sso, web, ssoCookie, https));
         groups.add(new dev.gatehouse.oidc.SessionManagementRoutes(clients, sso, ssoCookie, web));
         groups.add(new dev.gatehouse.oidc.BrowserSessionRoutes(sso, ssoCookie, accounts, web));
-        groups.add(new dev.gatehouse.oauth.DiscoveryRoutes(config.issuer(), tokenEndpoint, web, scopes));
+        groups.add(new dev.gatehouse.oauth.DiscoveryRoutes(
+                config.issuer(), tokenEndpoint, web, scopes, config.registrationEnabled()));
         groups.add(new dev.gatehouse.oauth.scopes.ScopeRoutes(scopes, web));
         groups.add(new dev.gatehouse.oauth.authorize.ConsentApiRoutes(consent, web));
         var codes = new dev.gatehouse.oauth.authorize.ExpiredCodes(

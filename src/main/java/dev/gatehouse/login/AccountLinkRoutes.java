@@ -143,10 +143,14 @@ public final class AccountLinkRoutes implements RouteGroup {
             message(ctx, 403, "links.register.title", "links.register.closed");
             return;
         }
-        registerPage(ctx, 200, "", null);
+        registerPage(ctx, 200, "", LoginRoutes.safeReturn(ctx.queryParam("return_to")), null);
     }
 
-    private void registerPage(Context ctx, int status, String email, String errorKey) {
+    /**
+     * The registration form; {@code returnTo}, a request the sign-in continues (an authorization request with
+     * {@code prompt=create}, or the sign-in page's link), goes along to the sign-in that follows.
+     */
+    private void registerPage(Context ctx, int status, String email, String returnTo, String errorKey) {
         var t = Messages.of(ctx);
         form(
                 ctx,
@@ -155,7 +159,8 @@ public final class AccountLinkRoutes implements RouteGroup {
                 "links.register.intro",
                 errorKey,
                 "/register",
-                emailField(t, email, errorKey != null && errorKey.startsWith("links.error.email"))
+                (returnTo == null ? "" : hidden("return_to", returnTo))
+                        + emailField(t, email, errorKey != null && errorKey.startsWith("links.error.email"))
                         + passwordField(t, "password", "links.password", errorKey)
                         + """
                         <label for="first_name">%s</label>
@@ -164,47 +169,64 @@ public final class AccountLinkRoutes implements RouteGroup {
                         <input id="last_name" name="last_name" autocomplete="family-name" maxlength="100">
                         """.formatted(t.html("links.first_name"), t.html("links.last_name")),
                 "links.register.submit",
-                "<p><a href=\"/login\">" + t.html("links.to_login") + "</a></p>");
+                "<p><a href=\"" + Html.escape(LoginRoutes.withReturn("/login", returnTo)) + "\">"
+                        + t.html("links.to_login") + "</a></p>");
     }
 
     private void register(Context ctx) {
         String email = trimmed(ctx.formParam("email"));
+        String returnTo = LoginRoutes.safeReturn(ctx.formParam("return_to"));
         if (!accounts.registrationEnabled()) {
             message(ctx, 403, "links.register.title", "links.register.closed");
             return;
         }
         if (csrf.checked(ctx) == null) {
-            registerPage(ctx, 403, email, "links.error.expired");
+            registerPage(ctx, 403, email, returnTo, "links.error.expired");
             return;
         }
         String password = ctx.formParam("password");
         if (!validEmail(email)) {
-            registerPage(ctx, 400, email, "links.error.email");
+            registerPage(ctx, 400, email, returnTo, "links.error.email");
             return;
         }
         String first = ctx.formParam("first_name");
         String last = ctx.formParam("last_name");
         if (tooLong(first) || tooLong(last)) {
-            registerPage(ctx, 400, email, "links.error.name");
+            registerPage(ctx, 400, email, returnTo, "links.error.name");
             return;
         }
         if (password == null || password.isEmpty()) {
-            registerPage(ctx, 400, email, PasswordPolicy.Weakness.TOO_SHORT.key());
+            registerPage(ctx, 400, email, returnTo, PasswordPolicy.Weakness.TOO_SHORT.key());
             return;
         }
         if (password.length() > PasswordPolicy.MAX_LENGTH) {
-            registerPage(ctx, 400, email, PasswordPolicy.Weakness.TOO_LONG.key());
+            registerPage(ctx, 400, email, returnTo, PasswordPolicy.Weakness.TOO_LONG.key());
             return;
         }
-        if (!limited(ctx, AuthRoutes.REGISTER, () -> registerPage(ctx, 429, email, "links.error.too_many"))) return;
+        if (!limited(ctx, AuthRoutes.REGISTER, () -> registerPage(ctx, 429, email, returnTo, "links.error.too_many")))
+            return;
         try {
             accounts.register(email, password, first, last, pageInfo(ctx));
         } catch (Problem p) {
             if (p.status() >= 500) throw p;
-            registerPage(ctx, 400, email, weaknessKey(p));
+            registerPage(ctx, 400, email, returnTo, weaknessKey(p));
             return;
         }
-        message(ctx, 200, "links.register.title", "links.register.sent");
+        // The same answer whether the address was new or not (no account enumeration); a request waiting for the new
+        // account goes on at the sign-in, where the address is filled in.
+        if (returnTo == null) {
+            message(ctx, 200, "links.register.title", "links.register.sent");
+        } else {
+            String signIn = LoginRoutes.withReturn("/login", returnTo) + "&login_hint="
+                    + java.net.URLEncoder.encode(email, java.nio.charset.StandardCharsets.UTF_8);
+            message(
+                    ctx,
+                    200,
+                    "links.register.title",
+                    "links.register.sent",
+                    "<p><a href=\"" + Html.escape(signIn) + "\">"
+                            + Messages.of(ctx).html("links.register.continue") + "</a></p>\n");
+        }
     }
 
     // ---- /forgot-password -------------------------------------------------------------------------------------------

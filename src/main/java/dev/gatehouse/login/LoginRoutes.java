@@ -160,16 +160,16 @@ public final class LoginRoutes implements RouteGroup {
                                 // Passwordless: hidden until the script finds WebAuthn (ADR 0010).
                                 WebAuthnMarkup.passkeySection(t, csrf, returnTo, Messages.uiLocales(ctx))
                                         + WebAuthnMarkup.scriptTag(nonce)
-                                        + otherWays(t, "login.error.unverified".equals(errorKey)));
+                                        + otherWays(t, "login.error.unverified".equals(errorKey), returnTo));
         URI target = returnTo == null ? null : redirectTarget.apply(returnTo).orElse(null);
         Html.send(ctx, status, Html.page(t, t.get("login.title"), body), target, nonce);
     }
 
     /**
      * Links to the account pages (AccountLinkRoutes): a new verification link (after a sign-in refused for want of
-     * one), a forgotten password, a sign-in link, a new account.
+     * one), a forgotten password, a sign-in link, a new account (which comes back to {@code returnTo}).
      */
-    private String otherWays(Messages t, boolean unverified) {
+    private String otherWays(Messages t, boolean unverified, String returnTo) {
         return "\n<ul>\n"
                 + (unverified
                         ? "<li><a href=\"" + AccountLinkRoutes.RESEND_VERIFICATION + "\">" + t.html("login.resend")
@@ -177,7 +177,10 @@ public final class LoginRoutes implements RouteGroup {
                         : "")
                 + "<li><a href=\"/forgot-password\">" + t.html("login.forgot") + "</a></li>\n"
                 + "<li><a href=\"/magic-link\">" + t.html("login.magic_link") + "</a></li>\n"
-                + (registrationOpen ? "<li><a href=\"/register\">" + t.html("login.register") + "</a></li>\n" : "")
+                + (registrationOpen
+                        ? "<li><a href=\"" + Html.escape(withReturn("/register", returnTo)) + "\">"
+                                + t.html("login.register") + "</a></li>\n"
+                        : "")
                 + "</ul>\n";
     }
 

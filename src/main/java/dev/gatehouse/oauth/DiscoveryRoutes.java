@@ -29,10 +29,13 @@ public final class DiscoveryRoutes implements RouteGroup {
     private volatile Cached cached;
 
     private volatile Cached cachedOidc;
+    private final boolean accountCreation;
 
     private record Cached(long scopesVersion, PublicDocument document) {}
 
-    public DiscoveryRoutes(String issuer, TokenEndpoint tokens, Web web, ScopeService scopes) {
+    /** {@code accountCreation}: self-registration is open, so {@code prompt=create} is offered. */
+    public DiscoveryRoutes(String issuer, TokenEndpoint tokens, Web web, ScopeService scopes, boolean accountCreation) {
+        this.accountCreation = accountCreation;
         this.issuer = issuer;
         this.tokens = tokens;
         this.web = web;
@@ -89,7 +92,12 @@ public final class DiscoveryRoutes implements RouteGroup {
         m.put("registration_endpoint", issuer + "/oauth2/register");
         m.put("pushed_authorization_request_endpoint", issuer + "/oauth2/par");
         m.put("require_pushed_authorization_requests", false);
-        m.put("prompt_values_supported", List.of("none", "login", "consent", "select_account"));
+        // Initiating User Registration via OpenID Connect 1.0 §4.2: create only where accounts can be created.
+        m.put(
+                "prompt_values_supported",
+                accountCreation
+                        ? List.of("none", "login", "consent", "select_account", "create")
+                        : List.of("none", "login", "consent", "select_account"));
         // RFC 8414 §2 / OIDC Discovery §3: the languages of the hosted pages (chosen by ui_locales).
         m.put(
                 "ui_locales_supported",

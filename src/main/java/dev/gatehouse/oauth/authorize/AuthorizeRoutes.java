@@ -2,6 +2,7 @@ package dev.gatehouse.oauth.authorize;
 
 import com.nimbusds.oauth2.sdk.AuthorizationResponse;
 import com.nimbusds.oauth2.sdk.ErrorObject;
+import com.nimbusds.oauth2.sdk.OAuth2Error;
 import com.nimbusds.oauth2.sdk.ResponseMode;
 import com.nimbusds.oauth2.sdk.util.URLUtils;
 import com.nimbusds.openid.connect.sdk.OIDCError;
@@ -177,6 +178,12 @@ public final class AuthorizeRoutes implements RouteGroup {
             HttpStatus redirect,
             Optional<SsoSession> session) {
         boolean none = r.prompt().contains("none");
+        if (r.prompt().contains("create")
+                && !session.map(s -> AuthorizeService.signedInForThisRequest(r, s))
+                        .orElse(false)) {
+            toRegistration(ctx, r, params, redirect);
+            return;
+        }
         if (session.isEmpty()) {
             if (none) respond(ctx, authorize.refuse(r, OIDCError.LOGIN_REQUIRED), redirect, () -> messages(ctx, r));
             else toLogin(ctx, r, params, redirect);
@@ -266,6 +273,27 @@ public final class AuthorizeRoutes implements RouteGroup {
 
     private static final ErrorObject UNMET = new ErrorObject(
             "unmet_authentication_requirements", "no requested authentication context class can be met", 302);
+
+    /**
+     * Initiating User Registration via OpenID Connect 1.0: {@code prompt=create} opens the hosted registration page,
+     * which leads on to the sign-in; only a sign-in after now (the new account's) continues the request, so a browser
+     * signed in already is asked too. Where accounts cannot be created here the client hears {@code invalid_request},
+     * as that specification asks for a prompt value a server does not offer.
+     */
+    private void toRegistration(
+            Context ctx, AuthorizeService.Request r, Map<String, List<String>> params, HttpStatus redirect) {
+        if (!accounts.registrationEnabled()) {
+            respond(ctx, authorize.refuse(r, NO_REGISTRATION), redirect, () -> messages(ctx, r));
+            return;
+        }
+        Instant now = authorize.now();
+        authorize.requireReauthentication(r, now);
+        String back = back(params, AuthorizeService.SIGNED_IN_AFTER + "=" + now.toEpochMilli());
+        ctx.redirect("/register?return_to=" + enc(back) + locales(r), redirect);
+    }
+
+    private static final ErrorObject NO_REGISTRATION = OAuth2Error.INVALID_REQUEST.setDescription(
+            "prompt=create is not offered: accounts cannot be created on this server");
 
     /** To the hosted login; only a sign-in after now satisfies prompt=login, max_age or a step-up afterwards. */
     private void toLogin(

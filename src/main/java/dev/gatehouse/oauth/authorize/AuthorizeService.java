@@ -526,7 +526,7 @@ public final class AuthorizeService {
         if (hybrid && !scope.contains("openid"))
             throw new Refusal(OAuth2Error.INVALID_REQUEST, "response_type code id_token needs the openid scope", s, rm);
         String prompt = single(params, "prompt");
-        // Values this server does not know (e.g. prompt=create) are ignored, as for any unknown parameter.
+        // Values this server does not know are ignored, as for any unknown parameter.
         Set<String> prompts = prompt == null || prompt.isBlank()
                 ? Set.of()
                 : Set.copyOf(java.util.Arrays.stream(prompt.trim().split(" +"))
@@ -606,7 +606,8 @@ public final class AuthorizeService {
                 Optional.ofNullable(dpopJkt));
     }
 
-    private static final Set<String> PROMPTS = Set.of("none", "login", "consent", "select_account");
+    /** OIDC Core §3.1.2.1, and {@code create} of Initiating User Registration via OpenID Connect 1.0. */
+    private static final Set<String> PROMPTS = Set.of("none", "login", "consent", "select_account", "create");
 
     /** OIDC Registration §2 default_acr_values: the client's acr_values when the request names none. */
     private static List<String> defaultAcrValues(OAuthClient client) {
