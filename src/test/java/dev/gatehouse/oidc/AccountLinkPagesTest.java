@@ -8,7 +8,6 @@ import dev.gatehouse.testkit.ServerTest;
 import dev.gatehouse.testkit.TestAccounts;
 import dev.gatehouse.testkit.TestServer;
 import java.net.URI;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -36,17 +35,6 @@ class AccountLinkPagesTest {
 
     static String email(String label) {
         return label + "-" + System.nanoTime() + "@example.com";
-    }
-
-    /** Posts the form of {@code page} (its CSRF field included) with {@code fields} to {@code path}. */
-    static HttpResponse<String> submit(Browser b, HttpResponse<String> page, String path, Map<String, String> fields)
-            throws Exception {
-        var form = new java.util.HashMap<>(fields);
-        form.put("csrf", Browser.hidden(page.body(), "csrf"));
-        if (page.body().contains("name=\"token\"")) form.putIfAbsent("token", Browser.hidden(page.body(), "token"));
-        if (page.body().contains("name=\"ui_locales\""))
-            form.putIfAbsent("ui_locales", Browser.hidden(page.body(), "ui_locales"));
-        return b.post(URI.create(server.base + path), form);
     }
 
     static boolean verified(String email, String password) {
@@ -83,11 +71,11 @@ class AccountLinkPagesTest {
         HostedPagesTest.assertPageHeaders(form);
         assertThat(form.body()).contains("autocomplete=\"new-password\"").contains("<label for=\"email\">");
 
-        var weak = submit(b, form, "/register", Map.of("email", email, "password", "password1"));
+        var weak = b.submit(form, "/register", Map.of("email", email, "password", "password1"));
         assertThat(weak.statusCode()).isEqualTo(400);
         assertThat(weak.body()).contains("role=\"alert\"").contains("too easy to guess");
 
-        var sent = submit(b, weak, "/register", Map.of("email", email, "password", PASSWORD, "first_name", "Ada"));
+        var sent = b.submit(weak, "/register", Map.of("email", email, "password", PASSWORD, "first_name", "Ada"));
         assertThat(sent.statusCode()).as(sent.body()).isEqualTo(200);
         assertThat(sent.body()).contains("Check your email");
 
@@ -99,13 +87,13 @@ class AccountLinkPagesTest {
         // Opening the link (as a mail scanner would) confirms nothing.
         assertThat(verified(email, PASSWORD)).isFalse();
 
-        var done = submit(b, confirm, "/verify-email", Map.of());
+        var done = b.submit(confirm, "/verify-email", Map.of());
         assertThat(done.statusCode()).as(done.body()).isEqualTo(200);
         assertThat(done.body()).contains("Your email address is confirmed");
         assertThat(verified(email, PASSWORD)).isTrue();
 
         // The link is spent: opened again, its button says so.
-        var again = submit(b, b.get(link), "/verify-email", Map.of());
+        var again = b.submit(b.get(link), "/verify-email", Map.of());
         assertThat(again.statusCode()).isEqualTo(400);
         assertThat(again.body()).contains("This link is not valid");
     }
@@ -116,7 +104,7 @@ class AccountLinkPagesTest {
         String email = server.register(email("page-german"), PASSWORD);
         var form = b.get(URI.create(server.base + "/forgot-password?ui_locales=de"));
         assertThat(form.body()).contains("<html lang=\"de\">").contains("name=\"ui_locales\" value=\"de\"");
-        var sent = submit(b, form, "/forgot-password", Map.of("email", email));
+        var sent = b.submit(form, "/forgot-password", Map.of("email", email));
         assertThat(sent.statusCode()).isEqualTo(200);
         assertThat(sent.body()).contains("<html lang=\"de\">");
         var mail = server.awaitMail(email, s -> s.equals("Setzen Sie Ihr Passwort zurück"));
@@ -131,9 +119,8 @@ class AccountLinkPagesTest {
         String email = server.register(email("page-reset"), PASSWORD);
         var form = b.get(URI.create(server.base + "/forgot-password"));
         HostedPagesTest.assertPageHeaders(form);
-        var known = submit(b, form, "/forgot-password", Map.of("email", email));
-        var unknown = submit(
-                b,
+        var known = b.submit(form, "/forgot-password", Map.of("email", email));
+        var unknown = b.submit(
                 b.get(URI.create(server.base + "/forgot-password")),
                 "/forgot-password",
                 Map.of("email", email("nobody")));
@@ -147,23 +134,19 @@ class AccountLinkPagesTest {
         assertThat(reset.statusCode()).isEqualTo(200);
         HostedPagesTest.assertPageHeaders(reset);
 
-        var mismatch = submit(
-                b,
-                reset,
-                "/reset-password",
-                Map.of("new_password", "Brand-New-Pass-2027", "confirm_password", "other"));
+        var mismatch = b.submit(
+                reset, "/reset-password", Map.of("new_password", "Brand-New-Pass-2027", "confirm_password", "other"));
         assertThat(mismatch.statusCode()).isEqualTo(400);
         assertThat(mismatch.body()).contains("not the same").contains("aria-invalid=\"true\"");
         String personal = email.substring(0, email.indexOf('@')) + "-Zq7!";
         var weak =
-                submit(b, mismatch, "/reset-password", Map.of("new_password", personal, "confirm_password", personal));
+                b.submit(mismatch, "/reset-password", Map.of("new_password", personal, "confirm_password", personal));
         assertThat(weak.statusCode()).isEqualTo(400);
         assertThat(weak.body()).contains("must not contain your name or email address");
         // Nothing changed so far.
         assertThat(server.login(email, PASSWORD).status()).isEqualTo(200);
 
-        var done = submit(
-                b,
+        var done = b.submit(
                 weak,
                 "/reset-password",
                 Map.of("new_password", "Brand-New-Pass-2027", "confirm_password", "Brand-New-Pass-2027"));
@@ -172,8 +155,7 @@ class AccountLinkPagesTest {
         assertThat(server.login(email, PASSWORD).status()).isEqualTo(401);
         assertThat(server.login(email, "Brand-New-Pass-2027").status()).isEqualTo(200);
 
-        var spent = submit(
-                b,
+        var spent = b.submit(
                 b.get(link),
                 "/reset-password",
                 Map.of("new_password", "Another-New-Pass-2028", "confirm_password", "Another-New-Pass-2028"));
@@ -187,7 +169,7 @@ class AccountLinkPagesTest {
         String email = server.register(email("page-magic"), PASSWORD);
         var ask = b.get(URI.create(server.base + "/magic-link"));
         assertThat(ask.statusCode()).isEqualTo(200);
-        var sent = submit(b, ask, "/magic-link", Map.of("email", email));
+        var sent = b.submit(ask, "/magic-link", Map.of("email", email));
         assertThat(sent.statusCode()).isEqualTo(200);
         assertThat(sent.body()).contains("sign-in link is on its way");
 
@@ -200,7 +182,7 @@ class AccountLinkPagesTest {
         assertThat(b.get(URI.create(server.base + "/account/security")).statusCode())
                 .isEqualTo(303);
 
-        var signedIn = submit(b, page, "/magic-link", Map.of());
+        var signedIn = b.submit(page, "/magic-link", Map.of());
         assertThat(signedIn.statusCode()).as(signedIn.body()).isEqualTo(303);
         assertThat(Browser.location(signedIn).getPath()).isEqualTo("/account/security");
         var account = b.get(Browser.location(signedIn));
@@ -209,7 +191,7 @@ class AccountLinkPagesTest {
         // The link proved an address nobody had proven, so the registrant's password is gone (AccountTakeoverTest).
         assertThat(server.login(email, PASSWORD).status()).isEqualTo(401);
 
-        var again = submit(b, page, "/magic-link", Map.of());
+        var again = b.submit(page, "/magic-link", Map.of());
         assertThat(again.statusCode()).isEqualTo(400);
         assertThat(again.body()).contains("This link is not valid");
     }
@@ -236,7 +218,7 @@ class AccountLinkPagesTest {
                         .status())
                 .isEqualTo(202);
         var page = b.get(server.linkFromMail(email, TestAccounts.isMagicLink()));
-        var step = submit(b, page, "/magic-link", Map.of());
+        var step = b.submit(page, "/magic-link", Map.of());
         assertThat(step.statusCode()).as(step.body()).isEqualTo(200);
         assertThat(step.body()).contains("action=\"/login/mfa\"").contains("name=\"mfa_token\"");
 
@@ -267,7 +249,7 @@ class AccountLinkPagesTest {
 
         var forgot = b.get(URI.create(server.base + "/forgot-password"));
         b.get(URI.create(server.base + "/magic-link"));
-        assertThat(submit(b, forgot, "/forgot-password", Map.of("email", email("two-tabs")))
+        assertThat(b.submit(forgot, "/forgot-password", Map.of("email", email("two-tabs")))
                         .statusCode())
                 .isEqualTo(200);
     }
@@ -302,7 +284,7 @@ class AccountLinkPagesTest {
             assertThat(open.body()).as(path).contains("This link is not valid");
         }
         var page = b.get(URI.create(server.base + "/verify-email?token=evt_unknown"));
-        var refused = submit(b, page, "/verify-email", Map.of());
+        var refused = b.submit(page, "/verify-email", Map.of());
         assertThat(refused.statusCode()).isEqualTo(400);
         assertThat(refused.body()).contains("This link is not valid");
 

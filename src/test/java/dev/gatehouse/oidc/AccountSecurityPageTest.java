@@ -85,9 +85,8 @@ class AccountSecurityPageTest {
     static HttpResponse<String> submit(Browser b, HttpResponse<String> page, String action, String... fields)
             throws Exception {
         var form = new HashMap<String, String>();
-        form.put("csrf", Browser.hidden(page.body(), "csrf"));
         for (int i = 0; i < fields.length; i += 2) form.put(fields[i], fields[i + 1]);
-        return b.post(URI.create(server.base + PAGE + action), form);
+        return b.submit(page, PAGE + action, form);
     }
 
     static HttpResponse<String> json(Browser b, String path, String csrf, String body) throws Exception {

@@ -425,9 +425,14 @@ class AuthorizeParametersTest {
         assertThat(consent.uri().toString()).contains("ui_locales=fr-CA+en");
     }
 
-    /** The page without its per-request values (CSRF token, return path, prefilled email, script nonce). */
+    /**
+     * The page without its per-request values (CSRF token, return path in fields and links, prefilled email, script
+     * nonce).
+     */
     private static String strip(String html) {
-        return html.replaceAll("value=\"[^\"]*\"", "value=\"\"").replaceAll("nonce=\"[^\"]*\"", "nonce=\"\"");
+        return html.replaceAll("value=\"[^\"]*\"", "value=\"\"")
+                .replaceAll("nonce=\"[^\"]*\"", "nonce=\"\"")
+                .replaceAll("return_to=[^\"&]*", "return_to=");
     }
 
     @Test

@@ -53,6 +53,20 @@ final class Browser {
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /**
+     * Posts the form shown in {@code page} to {@code path} with {@code fields}, and what the page carries in hidden
+     * fields as a browser would: its CSRF token (which must be there), and a mailed link's token, the language and the
+     * return path when the page has them.
+     */
+    HttpResponse<String> submit(HttpResponse<String> page, String path, Map<String, String> fields) throws Exception {
+        var form = new java.util.HashMap<>(fields);
+        form.put("csrf", hidden(page.body(), "csrf"));
+        for (String name : java.util.List.of("token", "ui_locales", "return_to")) {
+            if (page.body().contains("name=\"" + name + "\" value=")) form.putIfAbsent(name, hidden(page.body(), name));
+        }
+        return post(URI.create(base + path), form);
+    }
+
     static URI location(HttpResponse<String> r) {
         return r.request()
                 .uri()

@@ -111,13 +111,9 @@ class DeviceFlowTest {
     static HttpResponse<String> submit(Browser b, HttpResponse<String> page, String code, String decision)
             throws Exception {
         var fields = new java.util.HashMap<String, String>();
-        fields.put("csrf", Browser.hidden(page.body(), "csrf"));
         fields.put("user_code", code);
         if (decision != null) fields.put("decision", decision);
-        // As a browser would: the page's language travels in its hidden field.
-        if (page.body().contains("name=\"ui_locales\""))
-            fields.put("ui_locales", Browser.hidden(page.body(), "ui_locales"));
-        return b.post(URI.create(server.base + "/device"), fields);
+        return b.submit(page, "/device", fields);
     }
 
     @Test

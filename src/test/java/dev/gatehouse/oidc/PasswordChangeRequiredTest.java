@@ -53,17 +53,10 @@ class PasswordChangeRequiredTest {
 
     static HttpResponse<String> submitChange(Browser b, HttpResponse<String> page, String current, String next)
             throws Exception {
-        var form = new java.util.HashMap<String, String>(Map.of(
-                "csrf",
-                Browser.hidden(page.body(), "csrf"),
-                "current_password",
-                current,
-                "new_password",
-                next,
-                "confirm_password",
-                next));
-        if (page.body().contains("name=\"return_to\"")) form.put("return_to", Browser.hidden(page.body(), "return_to"));
-        return b.post(URI.create(server.base + "/password-change"), form);
+        return b.submit(
+                page,
+                "/password-change",
+                Map.of("current_password", current, "new_password", next, "confirm_password", next));
     }
 
     static boolean isChangePage(HttpResponse<String> r) {

@@ -47,17 +47,7 @@ class PromptCreateTest {
 
     /** Fills in and posts the registration page shown in {@code page}; the page that answers. */
     static HttpResponse<String> register(Browser b, HttpResponse<String> page, String email) throws Exception {
-        return b.post(
-                URI.create(server.base + "/register"),
-                Map.of(
-                        "csrf",
-                        Browser.hidden(page.body(), "csrf"),
-                        "return_to",
-                        Browser.hidden(page.body(), "return_to"),
-                        "email",
-                        email,
-                        "password",
-                        PASSWORD));
+        return b.submit(page, "/register", Map.of("email", email, "password", PASSWORD));
     }
 
     static boolean isRegistrationPage(HttpResponse<String> r) {
