@@ -1,5 +1,15 @@
 package dev.gatehouse.login;
 
+import static dev.gatehouse.login.LinkFields.emailField;
+import static dev.gatehouse.login.LinkFields.loginLink;
+import static dev.gatehouse.login.LinkFields.passwordField;
+import static dev.gatehouse.login.LinkFields.tooLong;
+import static dev.gatehouse.login.LinkFields.trimmed;
+import static dev.gatehouse.login.LinkFields.validEmail;
+import static dev.gatehouse.login.LinkFields.weaknessKey;
+import static dev.gatehouse.login.LinkFields.wellFormed;
+import static dev.gatehouse.platform.http.Html.hidden;
+
 import dev.gatehouse.accounts.AccountService;
 import dev.gatehouse.accounts.PasswordPolicy;
 import dev.gatehouse.accounts.User;
@@ -7,13 +17,13 @@ import dev.gatehouse.auth.AuthRoutes;
 import dev.gatehouse.platform.crypto.Secrets;
 import dev.gatehouse.platform.http.Api;
 import dev.gatehouse.platform.http.FormCsrf;
+import dev.gatehouse.platform.http.FormPages;
 import dev.gatehouse.platform.http.HostCookie;
 import dev.gatehouse.platform.http.Html;
 import dev.gatehouse.platform.http.Messages;
 import dev.gatehouse.platform.http.Problem;
 import dev.gatehouse.platform.http.RequestInfo;
 import dev.gatehouse.platform.http.RouteGroup;
-import dev.gatehouse.platform.http.Validator;
 import dev.gatehouse.platform.http.Web;
 import dev.gatehouse.platform.ratelimit.RateLimiter.Rule;
 import io.javalin.http.Context;
@@ -24,16 +34,16 @@ import io.javalin.http.Context;
  * (no JavaScript), CSRF-protected like the sign-in page, in the visitor's language, with the same rate limits and the
  * same answers as the {@code /v1} calls they stand for, so no page says whether an address has an account. A link
  * from a mail only shows a button: mail scanners and link previews open links, and none of them may verify an address,
- * spend a link or sign anyone in.
+ * spend a link or sign anyone in. {@code /password-change} ({@link PasswordChangeRoutes}) is registered here too, and
+ * shares their form pages ({@link FormPages}), fields ({@link LinkFields}) and CSRF cookie.
  */
 public final class AccountLinkRoutes implements RouteGroup {
     static final String CSRF_COOKIE = "gh_csrf_links";
 
     private final AccountService accounts;
     private final SsoService sso;
-    private final Web web;
+    private final FormPages pages;
     private final Secrets secrets;
-    private final FormCsrf csrf;
     private final FormCsrf loginCsrf;
     private final HostCookie ssoCookie;
     private final LoginRoutes.SignedInAnswer signedIn;
@@ -49,9 +59,8 @@ public final class AccountLinkRoutes implements RouteGroup {
             LoginRoutes.SignedInAnswer signedIn) {
         this.accounts = accounts;
         this.sso = sso;
-        this.web = web;
+        this.pages = new FormPages(web, secrets, new FormCsrf(CSRF_COOKIE, "/", https));
         this.secrets = secrets;
-        this.csrf = new FormCsrf(CSRF_COOKIE, "/", https);
         this.loginCsrf = loginCsrf;
         this.ssoCookie = ssoCookie;
         this.signedIn = signedIn;
@@ -66,7 +75,7 @@ public final class AccountLinkRoutes implements RouteGroup {
                 "/verify-email",
                 "/magic-link",
                 RESEND_VERIFICATION,
-                PASSWORD_CHANGE);
+                PasswordChangeRoutes.PASSWORD_CHANGE);
         page(api, "/register", this::registerForm, this::register, "Hosted registration page", "a page to check mail");
         page(
                 api,
@@ -103,20 +112,7 @@ public final class AccountLinkRoutes implements RouteGroup {
                 this::resend,
                 "Hosted page asking for a new verification link",
                 "a page to check mail (the same whether or not the address has an account waiting for it)");
-        api.get(PASSWORD_CHANGE, this::changeForm)
-                .tag("pages")
-                .summary("Hosted page changing the signed-in user's password (required first when an administrator"
-                        + " asked for it); return_to: where to go on")
-                .returns(200, "HTML page")
-                .returns(303, "not signed in: to /login");
-        api.post(PASSWORD_CHANGE, this::change)
-                .tag("pages")
-                .summary("Hosted page changing the signed-in user's password (form submission)")
-                .returns(303, "changed: on to return_to (the authorization request, the device page, the account page)")
-                .returns(200, "changed: a page saying so, without return_to")
-                .returns(400, "HTML page: the current password is wrong, the new one is refused, or they differ")
-                .returns(403, "HTML page: the CSRF token did not match")
-                .returns(429, "HTML page: too many attempts (Retry-After)");
+        new PasswordChangeRoutes(accounts, sso, pages, ssoCookie, signedIn).routes(api);
     }
 
     private static void page(
@@ -140,7 +136,7 @@ public final class AccountLinkRoutes implements RouteGroup {
 
     private void registerForm(Context ctx) {
         if (!accounts.registrationEnabled()) {
-            message(ctx, 403, "links.register.title", "links.register.closed");
+            pages.message(ctx, 403, "links.register.title", "links.register.closed");
             return;
         }
         registerPage(ctx, 200, "", LoginRoutes.safeReturn(ctx.queryParam("return_to")), null);
@@ -152,7 +148,7 @@ public final class AccountLinkRoutes implements RouteGroup {
      */
     private void registerPage(Context ctx, int status, String email, String returnTo, String errorKey) {
         var t = Messages.of(ctx);
-        form(
+        pages.form(
                 ctx,
                 status,
                 "links.register.title",
@@ -177,10 +173,10 @@ public final class AccountLinkRoutes implements RouteGroup {
         String email = trimmed(ctx.formParam("email"));
         String returnTo = LoginRoutes.safeReturn(ctx.formParam("return_to"));
         if (!accounts.registrationEnabled()) {
-            message(ctx, 403, "links.register.title", "links.register.closed");
+            pages.message(ctx, 403, "links.register.title", "links.register.closed");
             return;
         }
-        if (csrf.checked(ctx) == null) {
+        if (pages.csrf.checked(ctx) == null) {
             registerPage(ctx, 403, email, returnTo, "links.error.expired");
             return;
         }
@@ -203,10 +199,11 @@ public final class AccountLinkRoutes implements RouteGroup {
             registerPage(ctx, 400, email, returnTo, PasswordPolicy.Weakness.TOO_LONG.key());
             return;
         }
-        if (!limited(ctx, AuthRoutes.REGISTER, () -> registerPage(ctx, 429, email, returnTo, "links.error.too_many")))
+        if (!pages.limited(
+                ctx, AuthRoutes.REGISTER, () -> registerPage(ctx, 429, email, returnTo, "links.error.too_many")))
             return;
         try {
-            accounts.register(email, password, first, last, pageInfo(ctx));
+            accounts.register(email, password, first, last, pages.pageInfo(ctx));
         } catch (Problem p) {
             if (p.status() >= 500) throw p;
             registerPage(ctx, 400, email, returnTo, weaknessKey(p));
@@ -215,11 +212,11 @@ public final class AccountLinkRoutes implements RouteGroup {
         // The same answer whether the address was new or not (no account enumeration); a request waiting for the new
         // account goes on at the sign-in, where the address is filled in.
         if (returnTo == null) {
-            message(ctx, 200, "links.register.title", "links.register.sent");
+            pages.message(ctx, 200, "links.register.title", "links.register.sent");
         } else {
             String signIn = LoginRoutes.withReturn("/login", returnTo) + "&login_hint="
                     + java.net.URLEncoder.encode(email, java.nio.charset.StandardCharsets.UTF_8);
-            message(
+            pages.message(
                     ctx,
                     200,
                     "links.register.title",
@@ -270,7 +267,7 @@ public final class AccountLinkRoutes implements RouteGroup {
 
     private void resetPage(Context ctx, int status, String token, String errorKey) {
         var t = Messages.of(ctx);
-        form(
+        pages.form(
                 ctx,
                 status,
                 RESET.titleKey(),
@@ -290,7 +287,7 @@ public final class AccountLinkRoutes implements RouteGroup {
             invalidLink(ctx, RESET);
             return;
         }
-        if (csrf.checked(ctx) == null) {
+        if (pages.csrf.checked(ctx) == null) {
             resetPage(ctx, 403, token, "links.error.expired");
             return;
         }
@@ -307,16 +304,17 @@ public final class AccountLinkRoutes implements RouteGroup {
             resetPage(ctx, 400, token, PasswordPolicy.Weakness.TOO_LONG.key());
             return;
         }
-        if (!limited(ctx, AuthRoutes.TOKEN_REDEEM, () -> resetPage(ctx, 429, token, "links.error.too_many"))) return;
+        if (!pages.limited(ctx, AuthRoutes.TOKEN_REDEEM, () -> resetPage(ctx, 429, token, "links.error.too_many")))
+            return;
         try {
-            accounts.resetPassword(token, password, pageInfo(ctx));
+            accounts.resetPassword(token, password, pages.pageInfo(ctx));
         } catch (Problem p) {
             if (p.status() >= 500) throw p;
             if (p.errors().isEmpty()) invalidLink(ctx, RESET);
             else resetPage(ctx, 400, token, weaknessKey(p));
             return;
         }
-        message(ctx, 200, RESET.titleKey(), "links.reset.done", loginLink(Messages.of(ctx)));
+        pages.message(ctx, 200, RESET.titleKey(), "links.reset.done", loginLink(Messages.of(ctx)));
     }
 
     // ---- /resend-verification
@@ -355,104 +353,6 @@ public final class AccountLinkRoutes implements RouteGroup {
                 "links.resend.sent");
     }
 
-    // ---- /password-change
-    // --------------------------------------------------------------------------------------------
-
-    /** The hosted page that changes the signed-in user's password; where the sign-in goes when one is required. */
-    public static final String PASSWORD_CHANGE = "/password-change";
-
-    private void changeForm(Context ctx) {
-        String returnTo = LoginRoutes.safeReturn(ctx.queryParam("return_to"));
-        var session = sso.find(ssoCookie.read(ctx));
-        if (session.isEmpty()) {
-            toLogin(ctx, returnTo);
-            return;
-        }
-        changePage(ctx, 200, session.get(), returnTo, null);
-    }
-
-    private void changePage(Context ctx, int status, SsoSession session, String returnTo, String errorKey) {
-        var t = Messages.of(ctx);
-        boolean required = sso.mustChangePassword(session);
-        boolean wrongCurrent = "links.password_change.wrong_current".equals(errorKey);
-        form(
-                ctx,
-                status,
-                "links.password_change.title",
-                required ? "links.password_change.required" : "links.password_change.intro",
-                errorKey,
-                PASSWORD_CHANGE,
-                (returnTo == null ? "" : hidden("return_to", returnTo))
-                        + """
-                        <label for="current_password">%s</label>
-                        <input id="current_password" name="current_password" type="password" autocomplete="current-password" required maxlength="%d"%s>
-                        """.formatted(
-                                        t.html("links.password_change.current"),
-                                        PasswordPolicy.MAX_LENGTH,
-                                        wrongCurrent ? " aria-invalid=\"true\"" : "")
-                        + passwordField(t, "new_password", "links.reset.new_password", errorKey)
-                        + passwordField(t, "confirm_password", "links.reset.confirm_password", errorKey),
-                "links.password_change.submit",
-                "");
-    }
-
-    private void change(Context ctx) {
-        String returnTo = LoginRoutes.safeReturn(ctx.formParam("return_to"));
-        var found = sso.find(ssoCookie.read(ctx));
-        if (found.isEmpty()) {
-            toLogin(ctx, returnTo);
-            return;
-        }
-        SsoSession session = found.get();
-        if (csrf.checked(ctx) == null) {
-            changePage(ctx, 403, session, returnTo, "links.error.expired");
-            return;
-        }
-        String current = ctx.formParam("current_password");
-        String next = ctx.formParam("new_password");
-        if (current == null || current.isEmpty() || current.length() > PasswordPolicy.MAX_LENGTH) {
-            changePage(ctx, 400, session, returnTo, "links.password_change.wrong_current");
-            return;
-        }
-        if (next == null || next.isEmpty()) {
-            changePage(ctx, 400, session, returnTo, PasswordPolicy.Weakness.TOO_SHORT.key());
-            return;
-        }
-        if (!next.equals(ctx.formParam("confirm_password"))) {
-            changePage(ctx, 400, session, returnTo, "links.reset.mismatch");
-            return;
-        }
-        if (next.length() > PasswordPolicy.MAX_LENGTH) {
-            changePage(ctx, 400, session, returnTo, PasswordPolicy.Weakness.TOO_LONG.key());
-            return;
-        }
-        if (!limited(
-                ctx,
-                AuthRoutes.CHANGE_PASSWORD,
-                () -> changePage(ctx, 429, session, returnTo, "links.error.too_many"),
-                session.userId().toString())) return;
-        try {
-            accounts.changePassword(session.userId(), java.util.Optional.empty(), current, next, pageInfo(ctx));
-        } catch (Problem p) {
-            if (p.status() >= 500 || p.errors().isEmpty()) throw p;
-            String key = p.errors().containsKey("current_password")
-                    ? "links.password_change.wrong_current"
-                    : p.errors().getOrDefault("new_password", "").startsWith("must differ")
-                            ? "links.password_change.same"
-                            : weaknessKey(p);
-            changePage(ctx, 400, session, returnTo, key);
-            return;
-        }
-        // Changing the password ended every session of the account, this browser's too: its sign-in goes on.
-        csrf.clear(ctx);
-        signedIn.send(
-                ctx, sso.continueAfterPasswordChange(session, pageInfo(ctx)), java.util.Optional.empty(), returnTo);
-    }
-
-    private static void toLogin(Context ctx, String returnTo) {
-        ctx.redirect(LoginRoutes.withReturn("/login", returnTo), io.javalin.http.HttpStatus.SEE_OTHER);
-    }
-
     // ---- /verify-email ----------------------------------------------------------------------------------------------
 
     private void verifyForm(Context ctx) {
@@ -463,13 +363,13 @@ public final class AccountLinkRoutes implements RouteGroup {
         String token = redeemable(ctx, VERIFY);
         if (token == null) return;
         try {
-            accounts.verifyEmail(token, pageInfo(ctx));
+            accounts.verifyEmail(token, pages.pageInfo(ctx));
         } catch (Problem p) {
             if (p.status() >= 500) throw p;
             invalidLink(ctx, VERIFY);
             return;
         }
-        message(ctx, 200, VERIFY.titleKey(), "links.verify.done", loginLink(Messages.of(ctx)));
+        pages.message(ctx, 200, VERIFY.titleKey(), "links.verify.done", loginLink(Messages.of(ctx)));
     }
 
     // ---- /magic-link ------------------------------------------------------------------------------------------------
@@ -501,11 +401,11 @@ public final class AccountLinkRoutes implements RouteGroup {
         String token = redeemable(ctx, MAGIC);
         if (token == null) return;
         var current = sso.findToEnd(ssoCookie.read(ctx));
-        switch (sso.signInWithLink(token, current, pageInfo(ctx))) {
+        switch (sso.signInWithLink(token, current, pages.pageInfo(ctx))) {
             case SsoService.LoginOutcome.SignedIn s -> signedIn.send(ctx, s, current, LoginRoutes.ACCOUNT_PAGE);
             case SsoService.LoginOutcome.MfaRequired m -> {
                 // The second step is the sign-in page's own, under its CSRF cookie.
-                csrf.clear(ctx);
+                pages.csrf.clear(ctx);
                 String loginToken = loginCsrf.forPage(ctx, () -> secrets.token(""));
                 LoginMfaRoutes.render(
                         ctx, 200, loginToken, LoginRoutes.ACCOUNT_PAGE, m.mfaToken(), m.methods(), null, null);
@@ -543,7 +443,7 @@ public final class AccountLinkRoutes implements RouteGroup {
             String titleKey,
             String sentKey) {
         String email = trimmed(ctx.formParam("email"));
-        if (csrf.checked(ctx) == null) {
+        if (pages.csrf.checked(ctx) == null) {
             form.show(ctx, 403, email, "links.error.expired");
             return;
         }
@@ -551,43 +451,10 @@ public final class AccountLinkRoutes implements RouteGroup {
             form.show(ctx, 400, email, "links.error.email");
             return;
         }
-        if (!limited(ctx, rule, () -> form.show(ctx, 429, email, "links.error.too_many"), User.normalize(email)))
+        if (!pages.limited(ctx, rule, () -> form.show(ctx, 429, email, "links.error.too_many"), User.normalize(email)))
             return;
-        mail.accept(email, pageInfo(ctx));
-        message(ctx, 200, titleKey, sentKey);
-    }
-
-    /** The caller, speaking the page's language: the mails these pages send speak it too. */
-    private RequestInfo pageInfo(Context ctx) {
-        return web.info(ctx).inLanguage(Messages.of(ctx).locale());
-    }
-
-    // ---- the pages' parts -------------------------------------------------------------------------------------------
-
-    /** A form page: {@code fields} and {@code after} are markup; {@code errorKey} a message key or null. */
-    private void form(
-            Context ctx,
-            int status,
-            String titleKey,
-            String introKey,
-            String errorKey,
-            String action,
-            String fields,
-            String submitKey,
-            String after) {
-        var t = Messages.of(ctx);
-        String token = csrf.forPage(ctx, () -> secrets.token(""));
-        String body = (errorKey == null ? "" : Html.alert(t.get(errorKey)))
-                + "<p>" + t.html(introKey) + "</p>\n"
-                + "<form method=\"post\" action=\"" + action + "\">\n"
-                + hidden(FormCsrf.FIELD, token)
-                // The page's language goes along, so the answer and the mail it sends speak it too.
-                + (Messages.uiLocales(ctx).isBlank() ? "" : hidden("ui_locales", Messages.uiLocales(ctx)))
-                + fields
-                + "<button type=\"submit\">" + t.html(submitKey) + "</button>\n"
-                + "</form>\n"
-                + after;
-        Html.send(ctx, status, Html.page(t, t.get(titleKey), body));
+        mail.accept(email, pages.pageInfo(ctx));
+        pages.message(ctx, 200, titleKey, sentKey);
     }
 
     /** A form that asks for an address and mails a link there ({@code errorKey} a message key or null). */
@@ -601,7 +468,7 @@ public final class AccountLinkRoutes implements RouteGroup {
             String action,
             String submitKey) {
         var t = Messages.of(ctx);
-        form(
+        pages.form(
                 ctx,
                 status,
                 titleKey,
@@ -611,15 +478,6 @@ public final class AccountLinkRoutes implements RouteGroup {
                 emailField(t, email, errorKey != null && errorKey.startsWith("links.error.email")),
                 submitKey,
                 loginLink(t));
-    }
-
-    /** A page of one message ({@code textKey}) and optional markup after it. */
-    private void message(Context ctx, int status, String titleKey, String textKey, String... after) {
-        var t = Messages.of(ctx);
-        csrf.clear(ctx);
-        String body = (status >= 400 ? Html.alert(t.get(textKey)) : "<p>" + t.html(textKey) + "</p>\n")
-                + String.join("", after);
-        Html.send(ctx, status, Html.page(t, t.get(titleKey), body));
     }
 
     /**
@@ -643,7 +501,7 @@ public final class AccountLinkRoutes implements RouteGroup {
 
     /** The button that acts on the link's token; {@code errorKey} a message key or null. */
     private void button(Context ctx, int status, LinkPage page, String token, String errorKey) {
-        form(
+        pages.form(
                 ctx,
                 status,
                 page.titleKey(),
@@ -665,11 +523,11 @@ public final class AccountLinkRoutes implements RouteGroup {
             invalidLink(ctx, page);
             return null;
         }
-        if (csrf.checked(ctx) == null) {
+        if (pages.csrf.checked(ctx) == null) {
             button(ctx, 403, page, token, "links.error.expired");
             return null;
         }
-        if (!limited(ctx, AuthRoutes.TOKEN_REDEEM, () -> button(ctx, 429, page, token, "links.error.too_many")))
+        if (!pages.limited(ctx, AuthRoutes.TOKEN_REDEEM, () -> button(ctx, 429, page, token, "links.error.too_many")))
             return null;
         return token;
     }
@@ -677,7 +535,7 @@ public final class AccountLinkRoutes implements RouteGroup {
     /** A link that is malformed, unknown, used or expired, with where to get a new one (when there is one). */
     private void invalidLink(Context ctx, LinkPage page) {
         var t = Messages.of(ctx);
-        message(
+        pages.message(
                 ctx,
                 400,
                 page.titleKey(),
@@ -685,83 +543,5 @@ public final class AccountLinkRoutes implements RouteGroup {
                 page.again() == null
                         ? ""
                         : "<p><a href=\"" + page.again() + "\">" + t.html("links.new_link") + "</a></p>\n");
-    }
-
-    private static String loginLink(Messages t) {
-        return "<p><a href=\"/login\">" + t.html("links.to_login") + "</a></p>\n";
-    }
-
-    private static String hidden(String name, String value) {
-        return "<input type=\"hidden\" name=\"" + name + "\" value=\"" + Html.escape(value) + "\">\n";
-    }
-
-    private static String emailField(Messages t, String email, boolean invalid) {
-        return """
-                <label for="email">%s</label>
-                <input id="email" name="email" type="email" autocomplete="email" required maxlength="320" value="%s"%s>
-                """.formatted(t.html("login.email"), Html.escape(email), invalid ? " aria-invalid=\"true\"" : "");
-    }
-
-    private static String passwordField(Messages t, String name, String labelKey, String errorKey) {
-        boolean invalid =
-                errorKey != null && (errorKey.startsWith("password.weak.") || errorKey.equals("links.reset.mismatch"));
-        return """
-                <label for="%s">%s</label>
-                <input id="%s" name="%s" type="password" autocomplete="new-password" required minlength="%d" maxlength="%d"%s>
-                """.formatted(
-                        name,
-                        t.html(labelKey),
-                        name,
-                        name,
-                        PasswordPolicy.MIN_LENGTH,
-                        PasswordPolicy.MAX_LENGTH,
-                        invalid ? " aria-invalid=\"true\"" : "");
-    }
-
-    /**
-     * Applies {@code rule} (keyed also by {@code accountKeys}); on a refusal sets {@code Retry-After}, shows the page
-     * {@code refused} draws and answers false.
-     */
-    private boolean limited(Context ctx, Rule rule, Runnable refused, String... accountKeys) {
-        try {
-            web.limit(ctx, rule, accountKeys);
-            return true;
-        } catch (Problem p) {
-            if (p.status() != 429) throw p;
-            p.headers().forEach(ctx::header);
-            refused.run();
-            return false;
-        }
-    }
-
-    /** The page's message for a password the policy refused; a generic one for any other refusal. */
-    private static String weaknessKey(Problem p) {
-        return p.errors().values().stream()
-                .map(PasswordPolicy.Weakness::ofReason)
-                .flatMap(java.util.Optional::stream)
-                .findFirst()
-                .map(PasswordPolicy.Weakness::key)
-                .orElse("links.error.refused");
-    }
-
-    private static boolean validEmail(String email) {
-        try {
-            new Validator().email("email", email).throwIfInvalid();
-            return true;
-        } catch (Problem p) {
-            return false;
-        }
-    }
-
-    private static boolean wellFormed(String token) {
-        return token != null && !token.isBlank() && token.length() <= 200;
-    }
-
-    private static boolean tooLong(String s) {
-        return s != null && s.length() > 100;
-    }
-
-    private static String trimmed(String s) {
-        return s == null ? "" : s.length() > 320 ? s.substring(0, 320) : s.trim();
     }
 }

@@ -250,7 +250,7 @@ public final class SsoService {
     /**
      * Whether the session's user must choose a new password before the sign-in is used for anything
      * ({@link dev.gatehouse.accounts.User#mustChangePassword}): the hosted pages send the browser to
-     * {@link AccountLinkRoutes#PASSWORD_CHANGE} first.
+     * {@link PasswordChangeRoutes#PASSWORD_CHANGE} first.
      */
     public boolean mustChangePassword(SsoSession session) {
         // Asked on every authorization request a signed-in browser makes: from the users read cache (ADR 0013), which
@@ -262,7 +262,7 @@ public final class SsoService {
 
     /** Where a browser whose user {@link #mustChangePassword} goes first, then on to {@code returnTo} (or null). */
     public static String passwordChangeFirst(String returnTo) {
-        return LoginRoutes.withReturn(AccountLinkRoutes.PASSWORD_CHANGE, returnTo);
+        return LoginRoutes.withReturn(PasswordChangeRoutes.PASSWORD_CHANGE, returnTo);
     }
 
     /** Whether this user has a second factor the hosted step-up could ask for. */

@@ -48,7 +48,7 @@ final class WebAuthnMarkup {
                 "/login/passkey/options",
                 t.html("login.passkey.or"),
                 t.html("login.passkey.button"),
-                hidden("csrf", csrf) + hidden("return_to", returnTo) + hidden("ui_locales", uiLocales));
+                Html.hidden("csrf", csrf) + Html.hidden("return_to", returnTo) + Html.hidden("ui_locales", uiLocales));
     }
 
     /** The security-key choice of the second step: options bound to the pending login ({@code mfa_token}). */
@@ -61,11 +61,11 @@ final class WebAuthnMarkup {
                         "/login/mfa/webauthn/options",
                         only ? t.html("login.mfa.webauthn.intro") : t.html("login.mfa.webauthn.or"),
                         t.html("login.mfa.webauthn.button"),
-                        hidden("csrf", csrf)
-                                + hidden("return_to", returnTo)
-                                + hidden("mfa_token", mfaToken)
-                                + hidden("methods", methods)
-                                + hidden("ui_locales", uiLocales))
+                        Html.hidden("csrf", csrf)
+                                + Html.hidden("return_to", returnTo)
+                                + Html.hidden("mfa_token", mfaToken)
+                                + Html.hidden("methods", methods)
+                                + Html.hidden("ui_locales", uiLocales))
                 + (only ? "<noscript><p>" + t.html("login.mfa.webauthn.noscript") + "</p></noscript>\n" : "");
     }
 
@@ -90,10 +90,5 @@ final class WebAuthnMarkup {
                         t.html("login.passkey.failed"),
                         fields,
                         button);
-    }
-
-    private static String hidden(String name, String value) {
-        return "<input type=\"hidden\" name=\"" + name + "\" value=\"" + Html.escape(value == null ? "" : value)
-                + "\">\n";
     }
 }

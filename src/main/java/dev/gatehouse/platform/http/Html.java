@@ -71,6 +71,11 @@ public final class Html {
         return "<strong>" + escape(text) + "</strong>";
     }
 
+    /** A hidden form field; {@code value} is plain text. */
+    public static String hidden(String name, String value) {
+        return "<input type=\"hidden\" name=\"" + name + "\" value=\"" + escape(value) + "\">\n";
+    }
+
     /** An error message that screen readers announce; {@code text} is plain text. */
     public static String alert(String text) {
         return "<p class=\"error\" role=\"alert\">" + escape(text) + "</p>\n";
