@@ -76,7 +76,13 @@ public final class AccountLinkRoutes implements RouteGroup {
                 "/magic-link",
                 RESEND_VERIFICATION,
                 PasswordChangeRoutes.PASSWORD_CHANGE);
-        page(api, "/register", this::registerForm, this::register, "Hosted registration page", "a page to check mail");
+        page(
+                api,
+                "/register",
+                this::registerForm,
+                this::register,
+                "Hosted registration page; return_to: a request to go on with after signing in (prompt=create)",
+                "a page to check mail (with return_to, a link on to the sign-in)");
         page(
                 api,
                 "/forgot-password",
