@@ -2,6 +2,7 @@ package dev.gatehouse.login;
 
 import static dev.gatehouse.login.LinkFields.emailField;
 import static dev.gatehouse.login.LinkFields.loginLink;
+import static dev.gatehouse.login.LinkFields.paragraphLink;
 import static dev.gatehouse.login.LinkFields.passwordField;
 import static dev.gatehouse.login.LinkFields.tooLong;
 import static dev.gatehouse.login.LinkFields.trimmed;
@@ -19,7 +20,6 @@ import dev.gatehouse.platform.http.Api;
 import dev.gatehouse.platform.http.FormCsrf;
 import dev.gatehouse.platform.http.FormPages;
 import dev.gatehouse.platform.http.HostCookie;
-import dev.gatehouse.platform.http.Html;
 import dev.gatehouse.platform.http.Messages;
 import dev.gatehouse.platform.http.Problem;
 import dev.gatehouse.platform.http.RequestInfo;
@@ -171,8 +171,7 @@ public final class AccountLinkRoutes implements RouteGroup {
                         <input id="last_name" name="last_name" autocomplete="family-name" maxlength="100">
                         """.formatted(t.html("links.first_name"), t.html("links.last_name")),
                 "links.register.submit",
-                "<p><a href=\"" + Html.escape(LoginRoutes.withReturn("/login", returnTo)) + "\">"
-                        + t.html("links.to_login") + "</a></p>");
+                loginLink(t, returnTo));
     }
 
     private void register(Context ctx) {
@@ -227,8 +226,7 @@ public final class AccountLinkRoutes implements RouteGroup {
                     200,
                     "links.register.title",
                     "links.register.sent",
-                    "<p><a href=\"" + Html.escape(signIn) + "\">"
-                            + Messages.of(ctx).html("links.register.continue") + "</a></p>\n");
+                    paragraphLink(Messages.of(ctx), signIn, "links.register.continue"));
         }
     }
 
@@ -320,7 +318,7 @@ public final class AccountLinkRoutes implements RouteGroup {
             else resetPage(ctx, 400, token, weaknessKey(p));
             return;
         }
-        pages.message(ctx, 200, RESET.titleKey(), "links.reset.done", loginLink(Messages.of(ctx)));
+        pages.message(ctx, 200, RESET.titleKey(), "links.reset.done", loginLink(Messages.of(ctx), null));
     }
 
     // ---- /resend-verification
@@ -375,7 +373,7 @@ public final class AccountLinkRoutes implements RouteGroup {
             invalidLink(ctx, VERIFY);
             return;
         }
-        pages.message(ctx, 200, VERIFY.titleKey(), "links.verify.done", loginLink(Messages.of(ctx)));
+        pages.message(ctx, 200, VERIFY.titleKey(), "links.verify.done", loginLink(Messages.of(ctx), null));
     }
 
     // ---- /magic-link ------------------------------------------------------------------------------------------------
@@ -483,7 +481,7 @@ public final class AccountLinkRoutes implements RouteGroup {
                 action,
                 emailField(t, email, errorKey != null && errorKey.startsWith("links.error.email")),
                 submitKey,
-                loginLink(t));
+                loginLink(t, null));
     }
 
     /**
@@ -546,8 +544,6 @@ public final class AccountLinkRoutes implements RouteGroup {
                 400,
                 page.titleKey(),
                 "links.error.invalid_link",
-                page.again() == null
-                        ? ""
-                        : "<p><a href=\"" + page.again() + "\">" + t.html("links.new_link") + "</a></p>\n");
+                page.again() == null ? "" : paragraphLink(t, page.again(), "links.new_link"));
     }
 }

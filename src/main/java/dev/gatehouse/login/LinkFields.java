@@ -14,8 +14,14 @@ import dev.gatehouse.platform.http.Validator;
 final class LinkFields {
     private LinkFields() {}
 
-    static String loginLink(Messages t) {
-        return "<p><a href=\"/login\">" + t.html("links.to_login") + "</a></p>\n";
+    /** A paragraph with a link to {@code href} reading the message {@code textKey}. */
+    static String paragraphLink(Messages t, String href, String textKey) {
+        return "<p><a href=\"" + Html.escape(href) + "\">" + t.html(textKey) + "</a></p>\n";
+    }
+
+    /** The way to the sign-in, going on to {@code returnTo} (or null) after it. */
+    static String loginLink(Messages t, String returnTo) {
+        return paragraphLink(t, LoginRoutes.withReturn("/login", returnTo), "links.to_login");
     }
 
     static String emailField(Messages t, String email, boolean invalid) {

@@ -87,7 +87,7 @@ public final class JdbiCodeStore {
                 .map((rs, ctx) -> new CodeRedemption.Participant(
                         rs.getString("client_id"),
                         rs.getObject("session_id", UUID.class),
-                        (" " + rs.getString("scope") + " ").contains(" offline_access ")))
+                        scopeOf(rs.getString("scope")).contains("offline_access")))
                 .list();
     }
 
@@ -111,6 +111,11 @@ public final class JdbiCodeStore {
                 .execute();
     }
 
+    /** The scope column's space-separated names, in their order. */
+    private static java.util.Set<String> scopeOf(String scope) {
+        return scope.isEmpty() ? java.util.Set.of() : new LinkedHashSet<>(Arrays.asList(scope.split(" ")));
+    }
+
     private static AuthorizationCode map(ResultSet rs, StatementContext ctx) throws SQLException {
         String scope = rs.getString("scope");
         String resource = rs.getString("resource");
@@ -121,7 +126,7 @@ public final class JdbiCodeStore {
                 rs.getString("redirect_uri"),
                 rs.getBoolean("redirect_uri_named"),
                 rs.getString("code_challenge"),
-                scope.isEmpty() ? java.util.Set.of() : new LinkedHashSet<>(Arrays.asList(scope.split(" "))),
+                scopeOf(scope),
                 resource == null ? List.of() : List.of(resource.split(" ")),
                 Optional.ofNullable(rs.getString("nonce")),
                 rs.getObject("auth_time", OffsetDateTime.class).toInstant(),

@@ -102,16 +102,12 @@ public final class ClientService {
     public Issued register(
             Map<String, Object> metadataJson, InitialAccessTokens tokens, String token, RequestInfo info) {
         var allowance = tokens.allowance(token);
-        var metadata = new LinkedHashMap<>(metadataJson);
-        InitialAccessTokens.limit(metadata, allowance);
-        return create(
-                metadata,
-                false,
-                true,
-                null,
-                info,
+        return registerWithin(
+                metadataJson,
+                allowance,
                 h -> tokens.spend(h, allowance),
-                Map.of("initial_access_token_id", allowance.id().toString()));
+                Map.of("initial_access_token_id", allowance.id().toString()),
+                info);
     }
 
     /**
@@ -119,9 +115,20 @@ public final class ClientService {
      * made with the defaults (ADR 0029).
      */
     public Issued registerOpenly(Map<String, Object> metadataJson, RequestInfo info) {
+        return registerWithin(
+                metadataJson, InitialAccessTokens.open(), h -> {}, Map.of("open_registration", true), info);
+    }
+
+    /** A developer's registration: the metadata limited to {@code allowance}, {@code admit} run with the insert. */
+    private Issued registerWithin(
+            Map<String, Object> metadataJson,
+            InitialAccessTokens.Allowance allowance,
+            java.util.function.Consumer<Handle> admit,
+            Map<String, Object> auditDetails,
+            RequestInfo info) {
         var metadata = new LinkedHashMap<>(metadataJson);
-        InitialAccessTokens.limit(metadata, InitialAccessTokens.open());
-        return create(metadata, false, true, null, info, h -> {}, Map.of("open_registration", true));
+        InitialAccessTokens.limit(metadata, allowance);
+        return create(metadata, false, true, null, info, admit, auditDetails);
     }
 
     private Issued create(
@@ -427,23 +434,12 @@ public final class ClientService {
         boolean keep = !keepPrevious.isZero() && c.secretHash().isPresent();
         String previousHash = keep ? c.secretHash().get() : null;
         Instant previousUntil = keep ? now.plus(keepPrevious) : null;
-        var row = new ClientStore.Row(
-                clientId,
-                c.metadata().getName(),
-                Secrets.sha256(secret),
-                c.metadata().toJSONObject().toJSONString(),
-                c.firstParty(),
-                null,
-                c.createdAt(),
-                now,
-                previousHash,
-                previousUntil,
-                c.tokensNotBefore().orElse(null));
+        String secretHash = Secrets.sha256(secret);
         var details = new LinkedHashMap<String, Object>();
         details.put("client_id", clientId);
         if (keep) details.put("previous_secret_expires_at", previousUntil.toString());
         db.useTransaction(h -> {
-            if (!store.rotateSecret(h, clientId, row.secretHash(), previousHash, previousUntil, now))
+            if (!store.rotateSecret(h, clientId, secretHash, previousHash, previousUntil, now))
                 throw new OAuthError(404, "invalid_client_id", "no such client");
             recent.invalidate(h, clientId);
             audit.record(
@@ -453,7 +449,16 @@ public final class ClientService {
                             .details(details),
                     info);
         });
-        return new Issued(open(row), Optional.of(secret), Optional.empty());
+        var rotated = new OAuthClient(
+                clientId,
+                Optional.of(secretHash),
+                c.metadata(),
+                c.firstParty(),
+                c.createdAt(),
+                now,
+                keep ? Optional.of(new OAuthClient.PreviousSecret(previousHash, previousUntil)) : Optional.empty(),
+                c.tokensNotBefore());
+        return new Issued(rotated, Optional.of(secret), Optional.empty());
     }
 
     /**
