@@ -146,21 +146,10 @@ public final class App implements AutoCloseable {
                 .map(redis -> new RateLimiter(config.rateLimits(), clock, redis, masterKey.derive("rate-limit keys")))
                 .orElseGet(() -> new RateLimiter(config.rateLimits(), clock));
         limiter.bindTo(metrics);
+        var mfaFactors = new dev.gatehouse.mfa.MfaFactors(
+                db, mfaStore, mfaGate, accounts, masterKey, secrets, clock, audit, config.issuer(), extraFactors);
         var mfa = new dev.gatehouse.mfa.MfaService(
-                db,
-                mfaStore,
-                mfaGate,
-                auth,
-                accounts,
-                masterKey,
-                secrets,
-                clock,
-                audit,
-                metrics,
-                outbox,
-                config.issuer(),
-                extraFactors,
-                limiter);
+                db, mfaStore, mfaFactors, auth, accounts, secrets, clock, audit, metrics, outbox, limiter);
 
         var mapper = Json.newMapper();
         var revocations = new dev.gatehouse.tokens.RevocationList(db, clock, Duration.ofSeconds(1), clusterEvents);
@@ -251,7 +240,7 @@ public final class App implements AutoCloseable {
         groups.add(new AuthRoutes(auth, accounts, web, https));
         groups.add(new SessionRoutes(sessions, auth, web));
         var recentSignIn = new dev.gatehouse.auth.RecentSignIn(sessions, clock);
-        groups.add(new dev.gatehouse.mfa.MfaRoutes(mfa, web, https, recentSignIn));
+        groups.add(new dev.gatehouse.mfa.MfaRoutes(mfa, mfaFactors, web, https, recentSignIn));
         var mfaDevices = new dev.gatehouse.mfa.DeviceService(
                 db, mfaStore, sessions, audit, clock, Duration.ofDays(config.mfaTrustDays()));
         groups.add(new dev.gatehouse.mfa.DeviceRoutes(mfaDevices, web));
@@ -344,7 +333,7 @@ public final class App implements AutoCloseable {
             consent.forgetClient(h, clientId);
         });
         accounts.whenAddressProven((h, user) -> {
-            mfa.removeAll(h, user);
+            mfaFactors.removeAll(h, user);
             consent.forgetAll(h, user);
         });
         groups.add(new dev.gatehouse.oidc.LogoutRoutes(logout, sso, web, ssoCookie, https));
@@ -384,11 +373,11 @@ public final class App implements AutoCloseable {
                                 now -> db.inTransaction(
                                         h -> deviceStore.purgeExpired(h, now.minus(Duration.ofDays(1)))))));
         var webauthn = new dev.gatehouse.webauthn.WebAuthnService(
-                db, webauthnStore, accounts, auth, mfa, audit, secrets, clock, metrics, config.issuer());
+                db, webauthnStore, accounts, auth, mfa, mfaFactors, audit, secrets, clock, metrics, config.issuer());
         groups.add(new dev.gatehouse.account.AccountSecurityRoutes(
                 sso,
                 accounts,
-                mfa,
+                mfaFactors,
                 mfaDevices,
                 webauthn,
                 consent,

@@ -1,7 +1,7 @@
 package dev.gatehouse.account;
 
 import dev.gatehouse.login.SsoSession;
-import dev.gatehouse.mfa.MfaService;
+import dev.gatehouse.mfa.MfaFactors;
 import dev.gatehouse.platform.http.Api;
 import dev.gatehouse.platform.http.Messages;
 import dev.gatehouse.platform.http.Problem;
@@ -10,14 +10,14 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import java.util.List;
 
-/** The account page's TOTP, backup-code and email-code forms, each a call of {@link MfaService}. */
+/** The account page's TOTP, backup-code and email-code forms, each a call of {@link MfaFactors}. */
 final class AccountFactorRoutes implements RouteGroup {
     private static final String P = AccountPage.PATH;
 
     private final AccountSecurityRoutes page;
-    private final MfaService mfa;
+    private final MfaFactors mfa;
 
-    AccountFactorRoutes(AccountSecurityRoutes page, MfaService mfa) {
+    AccountFactorRoutes(AccountSecurityRoutes page, MfaFactors mfa) {
         this.page = page;
         this.mfa = mfa;
     }

@@ -2,7 +2,7 @@ package dev.gatehouse.account;
 
 import dev.gatehouse.login.SsoService;
 import dev.gatehouse.mfa.DeviceService;
-import dev.gatehouse.mfa.MfaService;
+import dev.gatehouse.mfa.MfaFactors;
 import dev.gatehouse.oauth.scopes.ScopeWords;
 import dev.gatehouse.platform.http.Html;
 import dev.gatehouse.platform.http.Messages;
@@ -38,7 +38,7 @@ final class AccountPage {
             String email,
             Map<String, Object> profile,
             String invalidClaim,
-            MfaService.Status mfa,
+            MfaFactors.Status mfa,
             boolean totpPending,
             List<WebAuthnService.CredentialView> passkeys,
             List<SsoService.Browser> browsers,
@@ -327,7 +327,7 @@ final class AccountPage {
     }
 
     /** The pending TOTP set-up: QR code (an SVG data URL, allowed by the page's img-src), the key, the confirm form. */
-    static String totpSetup(Messages t, Form f, MfaService.Setup s) {
+    static String totpSetup(Messages t, Form f, MfaFactors.Setup s) {
         String body = banner(t, f)
                 + "<p>" + t.html("account.totp.setup.scan") + "</p>\n"
                 + "<p><img id=\"totp-qr\" src=\"" + Html.escape(s.qrCode()) + "\" alt=\""

@@ -5,7 +5,7 @@ import dev.gatehouse.accounts.UserClaims;
 import dev.gatehouse.login.SsoService;
 import dev.gatehouse.login.SsoSession;
 import dev.gatehouse.mfa.DeviceService;
-import dev.gatehouse.mfa.MfaService;
+import dev.gatehouse.mfa.MfaFactors;
 import dev.gatehouse.oauth.authorize.ConsentService;
 import dev.gatehouse.oauth.scopes.ScopeService;
 import dev.gatehouse.platform.crypto.Secrets;
@@ -64,7 +64,7 @@ public final class AccountSecurityRoutes implements RouteGroup {
 
     private final SsoService sso;
     private final AccountService accounts;
-    private final MfaService mfa;
+    private final MfaFactors mfa;
     private final DeviceService devices;
     private final WebAuthnService webauthn;
     private final ConsentService consents;
@@ -79,7 +79,7 @@ public final class AccountSecurityRoutes implements RouteGroup {
     public AccountSecurityRoutes(
             SsoService sso,
             AccountService accounts,
-            MfaService mfa,
+            MfaFactors mfa,
             DeviceService devices,
             WebAuthnService webauthn,
             ConsentService consents,

@@ -1,5 +1,6 @@
 package dev.gatehouse.login;
 
+import dev.gatehouse.mfa.MfaFactors;
 import dev.gatehouse.mfa.MfaService;
 import dev.gatehouse.platform.crypto.Secrets;
 import dev.gatehouse.platform.http.Api;
@@ -229,7 +230,7 @@ public final class LoginMfaRoutes implements RouteGroup {
             String csrf,
             String returnTo,
             String mfaToken,
-            MfaService.Setup setup,
+            MfaFactors.Setup setup,
             String errorKey,
             URI formTarget) {
         var t = Messages.of(ctx);
@@ -280,7 +281,7 @@ public final class LoginMfaRoutes implements RouteGroup {
     private void setup(Context ctx) {
         var p = posted(ctx, List.of(SsoService.TOTP_SETUP));
         if (p.isEmpty()) return;
-        MfaService.Setup setup;
+        MfaFactors.Setup setup;
         try {
             // The page again (a reload, the back button): the same secret, not a new one the app has not seen.
             setup = mfa.setupOfPending(p.get().mfaToken())

@@ -36,12 +36,14 @@ public final class MfaRoutes implements RouteGroup {
     public record Message(String message) {}
 
     private final MfaService mfa;
+    private final MfaFactors factors;
     private final Web web;
     private final boolean secureCookies;
     private final RecentSignIn recentSignIn;
 
-    public MfaRoutes(MfaService mfa, Web web, boolean secureCookies, RecentSignIn recentSignIn) {
+    public MfaRoutes(MfaService mfa, MfaFactors factors, Web web, boolean secureCookies, RecentSignIn recentSignIn) {
         this.mfa = mfa;
+        this.factors = factors;
         this.web = web;
         this.secureCookies = secureCookies;
         this.recentSignIn = recentSignIn;
@@ -59,7 +61,7 @@ public final class MfaRoutes implements RouteGroup {
                 .tag("mfa")
                 .summary("Start TOTP enrolment for a sign-in that policy holds back (mfa_setup_required)")
                 .body(MfaTokenRequest.class)
-                .returns(200, MfaService.Setup.class)
+                .returns(200, MfaFactors.Setup.class)
                 .returns(401, "invalid mfa_token")
                 .returns(409, "the user already has a factor");
         api.post("/v1/auth/login/mfa/backup", this::loginBackup)
@@ -86,13 +88,13 @@ public final class MfaRoutes implements RouteGroup {
                 .tag("mfa")
                 .summary("The caller's second factors")
                 .bearer()
-                .returns(200, MfaService.Status.class);
+                .returns(200, MfaFactors.Status.class);
         api.post("/v1/auth/mfa/setup", this::setup)
                 .tag("mfa")
                 .summary("Start TOTP enrolment: secret, otpauth:// URL and QR code (recent sign-in)")
                 .bearer()
                 .returns(401, RecentSignIn.REFUSAL)
-                .returns(200, MfaService.Setup.class)
+                .returns(200, MfaFactors.Setup.class)
                 .returns(409, "TOTP already enabled");
         api.post("/v1/auth/mfa/enable", this::enable)
                 .tag("mfa")
@@ -127,7 +129,7 @@ public final class MfaRoutes implements RouteGroup {
                 .summary("Set the method offered first at sign-in")
                 .bearer()
                 .body(PreferredRequest.class)
-                .returns(200, MfaService.Status.class)
+                .returns(200, MfaFactors.Status.class)
                 .returns(422, "not an enabled method");
         api.post("/v1/auth/mfa/email/enable", this::enableEmail)
                 .tag("mfa")
@@ -147,7 +149,7 @@ public final class MfaRoutes implements RouteGroup {
                 .tag("admin")
                 .summary("A user's second factors (users:read)")
                 .bearer()
-                .returns(200, MfaService.Status.class)
+                .returns(200, MfaFactors.Status.class)
                 .returns(403, "missing permission")
                 .returns(404, "no such user");
         api.delete("/v1/admin/users/{id}/mfa", this::adminReset)
@@ -193,12 +195,12 @@ public final class MfaRoutes implements RouteGroup {
 
     private void adminStatus(Context ctx) {
         web.require(ctx, "users:read");
-        web.ok(ctx, mfa.statusFor(web.uuidPath(ctx, "id")));
+        web.ok(ctx, factors.statusFor(web.uuidPath(ctx, "id")));
     }
 
     private void adminReset(Context ctx) {
         Principal p = web.require(ctx, "users:write");
-        mfa.reset(p.userId(), web.uuidPath(ctx, "id"), web.info(ctx));
+        factors.reset(p.userId(), web.uuidPath(ctx, "id"), web.info(ctx));
         ctx.status(204);
     }
 
@@ -212,13 +214,13 @@ public final class MfaRoutes implements RouteGroup {
 
     private void status(Context ctx) {
         Principal p = web.principal(ctx);
-        web.ok(ctx, mfa.status(p.userId()));
+        web.ok(ctx, factors.status(p.userId()));
     }
 
     private void setup(Context ctx) {
         Principal p = web.principal(ctx);
         recentSignIn.require(p);
-        web.ok(ctx, mfa.setupTotp(p.userId(), web.info(ctx)));
+        web.ok(ctx, factors.setupTotp(p.userId(), web.info(ctx)));
     }
 
     private void enable(Context ctx) {
@@ -226,7 +228,7 @@ public final class MfaRoutes implements RouteGroup {
         var r = web.body(ctx, CodeRequest.class);
         new Validator().text("code", r.code(), 40).throwIfInvalid();
         web.limit(ctx, MFA_CODE, p.userId().toString());
-        var codes = mfa.enableTotp(p.userId(), r.code(), web.info(ctx));
+        var codes = factors.enableTotp(p.userId(), r.code(), web.info(ctx));
         web.ok(ctx, new EnabledResponse("TOTP enabled. Keep the backup codes somewhere safe.", codes));
     }
 
@@ -235,40 +237,40 @@ public final class MfaRoutes implements RouteGroup {
         var r = web.body(ctx, CodeRequest.class);
         new Validator().text("code", r.code(), 40).throwIfInvalid();
         web.limit(ctx, MFA_CODE, p.userId().toString());
-        mfa.disableTotp(p.userId(), r.code(), web.info(ctx));
+        factors.disableTotp(p.userId(), r.code(), web.info(ctx));
         web.ok(ctx, new Message("TOTP disabled."));
     }
 
     private void backupCodes(Context ctx) {
         Principal p = web.principal(ctx);
         recentSignIn.require(p);
-        web.ok(ctx, new BackupCodesResponse(mfa.regenerateBackupCodes(p.userId(), web.info(ctx))));
+        web.ok(ctx, new BackupCodesResponse(factors.regenerateBackupCodes(p.userId(), web.info(ctx))));
     }
 
     private void backupCount(Context ctx) {
         Principal p = web.principal(ctx);
-        web.ok(ctx, new CountResponse(mfa.backupCodesLeft(p.userId())));
+        web.ok(ctx, new CountResponse(factors.backupCodesLeft(p.userId())));
     }
 
     private void preferred(Context ctx) {
         Principal p = web.principal(ctx);
         var r = web.body(ctx, PreferredRequest.class);
         new Validator().text("method", r.method(), 32).throwIfInvalid();
-        mfa.setPreferred(p.userId(), r.method(), web.info(ctx));
-        web.ok(ctx, mfa.status(p.userId()));
+        factors.setPreferred(p.userId(), r.method(), web.info(ctx));
+        web.ok(ctx, factors.status(p.userId()));
     }
 
     private void enableEmail(Context ctx) {
         Principal p = web.principal(ctx);
         recentSignIn.require(p);
-        var codes = mfa.enableEmail(p.userId(), web.info(ctx));
+        var codes = factors.enableEmail(p.userId(), web.info(ctx));
         web.ok(ctx, new EnabledResponse("Email codes enabled.", codes));
     }
 
     private void disableEmail(Context ctx) {
         Principal p = web.principal(ctx);
         recentSignIn.require(p);
-        mfa.disableEmail(p.userId(), web.info(ctx));
+        factors.disableEmail(p.userId(), web.info(ctx));
         web.ok(ctx, new Message("Email codes disabled."));
     }
 }

@@ -30,6 +30,7 @@ import dev.gatehouse.accounts.User;
 import dev.gatehouse.audit.AuditEvent;
 import dev.gatehouse.audit.AuditLog;
 import dev.gatehouse.auth.AuthService;
+import dev.gatehouse.mfa.MfaFactors;
 import dev.gatehouse.mfa.MfaService;
 import dev.gatehouse.platform.crypto.Secrets;
 import dev.gatehouse.platform.db.AlreadyExists;
@@ -120,6 +121,7 @@ public final class WebAuthnService {
     private final AccountService accounts;
     private final AuthService auth;
     private final MfaService mfa;
+    private final MfaFactors factors;
     private final AuditLog audit;
     private final Secrets secrets;
     private final Clock clock;
@@ -133,6 +135,7 @@ public final class WebAuthnService {
             AccountService accounts,
             AuthService auth,
             MfaService mfa,
+            MfaFactors factors,
             AuditLog audit,
             Secrets secrets,
             Clock clock,
@@ -144,6 +147,7 @@ public final class WebAuthnService {
         this.accounts = accounts;
         this.auth = auth;
         this.mfa = mfa;
+        this.factors = factors;
         this.audit = audit;
         this.secrets = secrets;
         this.clock = clock;
@@ -282,7 +286,7 @@ public final class WebAuthnService {
                                         "discoverable",
                                         String.valueOf(discoverable))),
                         info);
-                return mfa.backupCodesIfNone(h, userId, info);
+                return factors.backupCodesIfNone(h, userId, info);
             });
         } catch (AlreadyExists e) {
             count("registration", "failure", "already_registered");
