@@ -25,6 +25,44 @@ public final class JdbiMfaStore {
         boolean any() {
             return totpEnabled || emailEnabled;
         }
+
+        /** A TOTP secret being set up (sealed by the master key), not on yet. */
+        Factors withPendingTotp(String sealedSecret) {
+            return new Factors(userId, sealedSecret, false, null, emailEnabled, preferred);
+        }
+
+        /** TOTP on, its secret and last spent step kept; preferred when nothing was. */
+        Factors withTotpOn() {
+            return new Factors(userId, totpSecret, true, totpLastStep, emailEnabled, preferredOr("totp"));
+        }
+
+        /** TOTP off and its secret gone; no longer preferred. */
+        Factors withTotpOff() {
+            return new Factors(userId, null, false, null, emailEnabled, preferredUnless("totp"));
+        }
+
+        /** Email codes on (preferred when nothing was) or off (no longer preferred). */
+        Factors withEmail(boolean on) {
+            return new Factors(
+                    userId,
+                    totpSecret,
+                    totpEnabled,
+                    totpLastStep,
+                    on,
+                    on ? preferredOr("email") : preferredUnless("email"));
+        }
+
+        Factors withPreferred(String method) {
+            return new Factors(userId, totpSecret, totpEnabled, totpLastStep, emailEnabled, method);
+        }
+
+        private String preferredOr(String method) {
+            return preferred == null ? method : preferred;
+        }
+
+        private String preferredUnless(String method) {
+            return method.equals(preferred) ? null : preferred;
+        }
     }
 
     public record Challenge(

@@ -85,11 +85,7 @@ public final class MfaFactors {
             var f = store.lockFactors(h, userId, clock.instant());
             if (f.totpEnabled())
                 throw Problem.conflict("mfa_already_enabled", "TOTP is already enabled; disable it first");
-            store.save(
-                    h,
-                    new JdbiMfaStore.Factors(
-                            userId, codes.encryptSecret(userId, secret), false, null, f.emailEnabled(), f.preferred()),
-                    clock.instant());
+            store.save(h, f.withPendingTotp(codes.encryptSecret(userId, secret)), clock.instant());
             audit.record(h, AuditEvent.success("mfa.totp_setup", userId), info);
         });
         return setupOf(user, secret);
@@ -129,7 +125,7 @@ public final class MfaFactors {
                         info);
                 return Optional.<List<String>>empty();
             }
-            saveTotpOn(h, userId, false);
+            store.save(h, store.factors(h, userId).withTotpOn(), clock.instant()); // the step just spent, read back
             List<String> fresh = codes.replaceBackupCodes(h, userId);
             audit.record(h, AuditEvent.success("mfa.enabled", userId).details(Map.of("method", "totp")), info);
             return Optional.of(fresh);
@@ -145,23 +141,12 @@ public final class MfaFactors {
         var f = store.lockFactors(h, userId, clock.instant());
         if (f.totpEnabled() || f.totpSecret() == null) return false;
         if (!codes.totpMatches(h, userId, code, false)) return false;
-        saveTotpOn(h, userId, true);
+        store.save(h, store.factors(h, userId).withTotpOn().withPreferred("totp"), clock.instant());
         audit.record(
                 h,
                 AuditEvent.success("mfa.enabled", userId).details(Map.of("method", "totp", "during_login", true)),
                 info);
         return true;
-    }
-
-    /** TOTP on, after a code matched (the step it spent read back); preferred when nothing was, or always. */
-    private void saveTotpOn(Handle h, UUID userId, boolean preferTotp) {
-        var spent = store.factors(h, userId);
-        String preferred = preferTotp || spent.preferred() == null ? "totp" : spent.preferred();
-        store.save(
-                h,
-                new JdbiMfaStore.Factors(
-                        userId, spent.totpSecret(), true, spent.totpLastStep(), spent.emailEnabled(), preferred),
-                clock.instant());
     }
 
     /** Turns TOTP off, given a current TOTP or backup code. */
@@ -177,16 +162,7 @@ public final class MfaFactors {
                         info);
                 return false;
             }
-            store.save(
-                    h,
-                    new JdbiMfaStore.Factors(
-                            userId,
-                            null,
-                            false,
-                            null,
-                            f.emailEnabled(),
-                            "totp".equals(f.preferred()) ? null : f.preferred()),
-                    clock.instant());
+            store.save(h, f.withTotpOff(), clock.instant());
             dropBackupCodesIfNoFactor(h, userId);
             audit.record(h, AuditEvent.success("mfa.disabled", userId).details(Map.of("method", "totp")), info);
             return true;
@@ -204,16 +180,7 @@ public final class MfaFactors {
         return db.inTransaction(h -> {
             var f = store.lockFactors(h, userId, clock.instant());
             if (f.emailEnabled()) throw Problem.conflict("mfa_already_enabled", "Email codes are already enabled");
-            store.save(
-                    h,
-                    new JdbiMfaStore.Factors(
-                            userId,
-                            f.totpSecret(),
-                            f.totpEnabled(),
-                            f.totpLastStep(),
-                            true,
-                            f.preferred() == null ? "email" : f.preferred()),
-                    clock.instant());
+            store.save(h, f.withEmail(true), clock.instant());
             List<String> fresh =
                     store.backupCodesLeft(h, userId) == 0 ? codes.replaceBackupCodes(h, userId) : List.of();
             audit.record(h, AuditEvent.success("mfa.enabled", userId).details(Map.of("method", "email")), info);
@@ -225,16 +192,7 @@ public final class MfaFactors {
         db.useTransaction(h -> {
             var f = store.lockFactors(h, userId, clock.instant());
             if (!f.emailEnabled()) throw Problem.conflict("mfa_not_enabled", "Email codes are not enabled");
-            store.save(
-                    h,
-                    new JdbiMfaStore.Factors(
-                            userId,
-                            f.totpSecret(),
-                            f.totpEnabled(),
-                            f.totpLastStep(),
-                            false,
-                            "email".equals(f.preferred()) ? null : f.preferred()),
-                    clock.instant());
+            store.save(h, f.withEmail(false), clock.instant());
             dropBackupCodesIfNoFactor(h, userId);
             audit.record(h, AuditEvent.success("mfa.disabled", userId).details(Map.of("method", "email")), info);
         });
@@ -290,11 +248,7 @@ public final class MfaFactors {
             var f = store.lockFactors(h, userId, clock.instant());
             if (!factorMethods(h, userId).contains(method))
                 throw Problem.invalidField("method", "must be one of the enabled methods");
-            store.save(
-                    h,
-                    new JdbiMfaStore.Factors(
-                            userId, f.totpSecret(), f.totpEnabled(), f.totpLastStep(), f.emailEnabled(), method),
-                    clock.instant());
+            store.save(h, f.withPreferred(method), clock.instant());
             audit.record(
                     h, AuditEvent.success("mfa.preferred_changed", userId).details(Map.of("method", method)), info);
         });

@@ -255,6 +255,34 @@ class MfaBackupAndEmailTest {
     }
 
     @Test
+    void whenASecondFactorIsTurnedOnAndTheFirstOff_thenThePreferredMethodFollows() {
+        String[] e = emailEnrolled("preferredfollows");
+        var setup = server.http.post("/v1/auth/mfa/setup").bearer(e[1]).send();
+        String secret = setup.text("secret");
+
+        var totpOn = server.http
+                .post("/v1/auth/mfa/enable")
+                .bearer(e[1])
+                .json(map("code", TotpCodes.at(secret, server.clock.instant())))
+                .send();
+        var both = server.http.get("/v1/auth/mfa/status").bearer(e[1]).send();
+        var emailOff =
+                server.http.post("/v1/auth/mfa/email/disable").bearer(e[1]).send();
+        var totpOnly = server.http.get("/v1/auth/mfa/status").bearer(e[1]).send();
+
+        assertThat(totpOn.status()).as(totpOn.body()).isEqualTo(200);
+        assertThat(totpOn.json().path("backup_codes")).hasSize(10);
+        assertThat(both.json().path("preferred_method").asText()).isEqualTo("email");
+        assertThat(both.json().path("totp_enabled").asBoolean()).isTrue();
+        assertThat(both.json().path("email_enabled").asBoolean()).isTrue();
+        assertThat(emailOff.status()).isEqualTo(200);
+        assertThat(totpOnly.json().path("email_enabled").asBoolean()).isFalse();
+        assertThat(totpOnly.json().path("totp_enabled").asBoolean()).isTrue();
+        assertThat(totpOnly.json().has("preferred_method")).isFalse();
+        assertThat(totpOnly.json().path("backup_codes_remaining").asInt()).isEqualTo(10);
+    }
+
+    @Test
     void whenTheEmailCodeExpiresWithItsToken_thenItIsRefused() {
         String email = emailEnrolled("emailexpired")[0];
         String mfaToken = server.login(email, PASSWORD).text("mfa_token");
