@@ -101,7 +101,8 @@ final class AuthorizationParameters {
 
     /**
      * Reads the request of a client and redirect URI already checked: every other parameter, with the refusals that go
-     * back to that redirect URI ({@link Refusal}).
+     * back to that redirect URI ({@link Refusal}). The checks run in this order, which decides the error a request
+     * with several faults hears.
      */
     AuthorizeService.Request read(
             OAuthClient client,
@@ -113,153 +114,39 @@ final class AuthorizationParameters {
             AuthorizeService.Interaction seen) {
         Optional<String> state = Optional.ofNullable(single(params, "state"));
         State s = state.map(State::new).orElse(null);
-        // OIDC Core §6: request objects, by value or by reference, are not supported; said before anything they hold
-        // could be missed (a request object may carry every other parameter).
-        if (params.containsKey("request"))
-            throw new Refusal(
-                    new ErrorObject("request_not_supported", null, 302),
-                    "request objects are not supported",
-                    s,
-                    refusalMode(params));
-        if (params.containsKey("request_uri"))
-            throw new Refusal(
-                    new ErrorObject("request_uri_not_supported", null, 302),
-                    "request_uri is only for this server's pushed authorization requests (RFC 9126)",
-                    s,
-                    refusalMode(params));
+        refuseRequestObjects(params, s);
         String responseType = single(params, "response_type");
         ResponseType type = parseResponseType(responseType);
-        // OIDC Core §3.3.2.5 and OAuth 2.0 Multiple Response Types §5: an ID token in the response is never put in
-        // the query; fragment is the default.
         boolean hybrid = ResponseType.CODE_IDTOKEN.equals(type);
-        ResponseMode defaultMode = hybrid ? ResponseMode.FRAGMENT : ResponseMode.QUERY;
-        String mode = single(params, "response_mode");
-        ResponseMode responseMode = defaultMode;
-        if (mode != null) {
-            responseMode = switch (mode) {
-                case "query" -> ResponseMode.QUERY;
-                case "fragment" -> ResponseMode.FRAGMENT;
-                case "form_post" -> ResponseMode.FORM_POST;
-                default -> throw new Refusal(OAuth2Error.INVALID_REQUEST, "unsupported response_mode", s, defaultMode);
-            };
-        }
-        if (hybrid && ResponseMode.QUERY.equals(responseMode)) {
-            throw new Refusal(
-                    OAuth2Error.INVALID_REQUEST,
-                    "response_mode query cannot carry an ID token; use fragment or form_post",
-                    s,
-                    defaultMode);
-        }
-        ResponseMode rm = responseMode;
-        if (responseType == null) throw new Refusal(OAuth2Error.INVALID_REQUEST, "missing response_type", s, rm);
-        if (type == null || !(hybrid || ResponseType.CODE.equals(type))) {
-            throw new Refusal(
-                    OAuth2Error.UNSUPPORTED_RESPONSE_TYPE, "response_type must be code or code id_token", s, rm);
-        }
-        if (!client.allows(GrantType.AUTHORIZATION_CODE)) {
-            throw new Refusal(
-                    OAuth2Error.UNAUTHORIZED_CLIENT, "the client is not registered for authorization_code", s, rm);
-        }
-        // RFC 7591 §2: a client restricts itself to the response types it registered (code when it named none).
-        Set<ResponseType> registeredTypes =
-                Optional.ofNullable(client.metadata().getResponseTypes()).orElse(Set.of(ResponseType.CODE));
-        if (!registeredTypes.contains(type)) {
-            throw new Refusal(
-                    OAuth2Error.UNAUTHORIZED_CLIENT,
-                    "the client is not registered for response_type " + responseType,
-                    s,
-                    rm);
-        }
-        // OAuth 2.1 §4.1.1 and RFC 7636: PKCE for every client, and only S256 (plain protects nothing).
-        String challenge = single(params, "code_challenge");
-        String method = single(params, "code_challenge_method");
-        if (challenge == null) throw new Refusal(OAuth2Error.INVALID_REQUEST, "code_challenge is required", s, rm);
-        if (!"S256".equals(method)) {
-            throw new Refusal(OAuth2Error.INVALID_REQUEST, "code_challenge_method must be S256", s, rm);
-        }
-        if (challenge.length() != 43
-                || !CodeRedemption.PKCE_VALUE.matcher(challenge).matches())
-            throw new Refusal(OAuth2Error.INVALID_REQUEST, "code_challenge is malformed", s, rm);
+        var refuse = new Refuse(s, responseMode(params, hybrid, s));
+        checkResponseType(client, responseType, type, hybrid, refuse);
+        String challenge = codeChallenge(params, refuse);
         // RFC 9449 §10: the code is bound to this DPoP key; the token request must prove possession of it.
         String dpopJkt = single(params, "dpop_jkt");
         if (dpopJkt != null && !JKT.matcher(dpopJkt).matches())
-            throw new Refusal(
-                    OAuth2Error.INVALID_REQUEST, "dpop_jkt must be a base64url SHA-256 JWK thumbprint", s, rm);
-        String scopeParam = single(params, "scope");
-        Set<String> scope = scopes.forUser(
-                        client,
-                        scopeParam == null || scopeParam.isBlank()
-                                ? Set.of()
-                                : new LinkedHashSet<>(List.of(scopeParam.trim().split(" +"))))
-                .orElseThrow(
-                        () -> new Refusal(OAuth2Error.INVALID_SCOPE, "the client may not request this scope", s, rm));
-        if (hybrid && !scope.contains("openid"))
-            throw new Refusal(OAuth2Error.INVALID_REQUEST, "response_type code id_token needs the openid scope", s, rm);
-        String prompt = single(params, "prompt");
-        // Values this server does not know are ignored, as for any unknown parameter.
-        Set<String> prompts = prompt == null || prompt.isBlank()
-                ? Set.of()
-                : Set.copyOf(java.util.Arrays.stream(prompt.trim().split(" +"))
-                        .filter(PROMPTS::contains)
-                        .toList());
-        // OIDC Core §3.1.2.1: none with any other value is an error.
-        if (prompts.contains("none") && prompts.size() > 1)
-            throw new Refusal(OAuth2Error.INVALID_REQUEST, "prompt=none cannot be combined", s, rm);
-        String maxAgeParam = single(params, "max_age");
-        Optional<Long> maxAge = Optional.empty();
-        if (maxAgeParam != null) {
-            if (!maxAgeParam.matches("[0-9]{1,9}"))
-                throw new Refusal(
-                        OAuth2Error.INVALID_REQUEST, "max_age must be a non-negative number of seconds", s, rm);
-            maxAge = Optional.of(Long.parseLong(maxAgeParam));
-        } else if (client.metadata().getDefaultMaxAge() >= 0) {
-            // OIDC Registration §2 default_max_age: the client's max_age when the request names none.
-            maxAge = Optional.of((long) client.metadata().getDefaultMaxAge());
-        }
+            throw refuse.with(OAuth2Error.INVALID_REQUEST, "dpop_jkt must be a base64url SHA-256 JWK thumbprint");
+        Set<String> scope = scope(client, params, hybrid, refuse);
+        Set<String> prompts = prompts(params, refuse);
+        Optional<Long> maxAge = maxAge(client, params, refuse);
         // Hints and preferences (OIDC Core §3.1.2.1): one that is not usable is ignored, not an error.
         Optional<String> loginHint = Optional.ofNullable(single(params, "login_hint"))
                 .filter(h -> Validator.textProblem(h, 320).isEmpty());
-        // id_token_hint: the user the client expects. It must be an ID token this server issued to this client; the
-        // decision (AuthorizeRoutes) then needs that user signed in, or answers login_required.
-        String idTokenHint = single(params, "id_token_hint");
-        Optional<String> hintedSubject = Optional.empty();
-        if (idTokenHint != null) {
-            hintedSubject = hints.verify(idTokenHint)
-                    .filter(c -> c.getAudience() != null && c.getAudience().contains(client.clientId()))
-                    .map(com.nimbusds.jwt.JWTClaimsSet::getSubject);
-            if (hintedSubject.isEmpty())
-                throw new Refusal(
-                        OAuth2Error.INVALID_REQUEST,
-                        "id_token_hint is not an ID token this server issued to the client",
-                        s,
-                        rm);
-        }
+        Optional<String> hintedSubject = hintedSubject(client, params, refuse);
         Optional<String> uiLocales = Optional.ofNullable(single(params, "ui_locales"))
                 .map(String::trim)
                 .filter(l -> UI_LOCALES.matcher(l).matches());
-        String acr = single(params, "acr_values");
-        if (acr != null
-                && (acr.length() > 1000 || Validator.textProblem(acr, 1000).isPresent()))
-            throw new Refusal(OAuth2Error.INVALID_REQUEST, "acr_values is malformed", s, rm);
-        List<String> acrValues = acr == null || acr.isBlank()
-                ? defaultAcrValues(client)
-                : List.of(acr.trim().split(" +"));
+        List<String> acrValues = acrValues(client, params, refuse);
         AuthorizeService.Interaction interaction = backChannel ? seen : markersOf(params);
-        String nonce = single(params, "nonce");
-        if (nonce != null && nonce.length() > 512)
-            throw new Refusal(OAuth2Error.INVALID_REQUEST, "nonce must be at most 512 characters", s, rm);
-        // OIDC Core §3.3.2.11: the nonce is required when the ID token comes from the authorization endpoint.
-        if (hybrid && (nonce == null || nonce.isEmpty()))
-            throw new Refusal(OAuth2Error.INVALID_REQUEST, "nonce is required with response_type code id_token", s, rm);
+        String nonce = nonce(params, hybrid, refuse);
         List<String> resources = params.getOrDefault("resource", List.of());
         var resourceProblem = resourcePolicy.problem(client, resources);
-        if (resourceProblem.isPresent()) throw new Refusal(INVALID_TARGET, resourceProblem.get(), s, rm);
+        if (resourceProblem.isPresent()) throw refuse.with(INVALID_TARGET, resourceProblem.get());
         return new AuthorizeService.Request(
                 client,
                 redirectUri,
                 redirectUriNamed,
                 state,
-                rm,
+                refuse.mode(),
                 hybrid,
                 scope,
                 challenge,
@@ -274,6 +161,164 @@ final class AuthorizationParameters {
                 pushedHash,
                 interaction,
                 Optional.ofNullable(dpopJkt));
+    }
+
+    /** The state and response mode a refusal goes back with, once the response mode is known. */
+    private record Refuse(State state, ResponseMode mode) {
+        Refusal with(ErrorObject error, String description) {
+            return new Refusal(error, description, state, mode);
+        }
+    }
+
+    /**
+     * OIDC Core §6: request objects, by value or by reference, are not supported; said before anything they hold could
+     * be missed (a request object may carry every other parameter).
+     */
+    private static void refuseRequestObjects(Map<String, List<String>> params, State s) {
+        if (params.containsKey("request"))
+            throw new Refusal(
+                    new ErrorObject("request_not_supported", null, 302),
+                    "request objects are not supported",
+                    s,
+                    refusalMode(params));
+        if (params.containsKey("request_uri"))
+            throw new Refusal(
+                    new ErrorObject("request_uri_not_supported", null, 302),
+                    "request_uri is only for this server's pushed authorization requests (RFC 9126)",
+                    s,
+                    refusalMode(params));
+    }
+
+    /**
+     * The response mode asked for, else the response type's default. OIDC Core §3.3.2.5 and OAuth 2.0 Multiple
+     * Response Types §5: an ID token in the response is never put in the query; fragment is the default.
+     */
+    private static ResponseMode responseMode(Map<String, List<String>> params, boolean hybrid, State s) {
+        ResponseMode defaultMode = hybrid ? ResponseMode.FRAGMENT : ResponseMode.QUERY;
+        String mode = single(params, "response_mode");
+        if (mode == null) return defaultMode;
+        ResponseMode responseMode = switch (mode) {
+            case "query" -> ResponseMode.QUERY;
+            case "fragment" -> ResponseMode.FRAGMENT;
+            case "form_post" -> ResponseMode.FORM_POST;
+            default -> throw new Refusal(OAuth2Error.INVALID_REQUEST, "unsupported response_mode", s, defaultMode);
+        };
+        if (hybrid && ResponseMode.QUERY.equals(responseMode)) {
+            throw new Refusal(
+                    OAuth2Error.INVALID_REQUEST,
+                    "response_mode query cannot carry an ID token; use fragment or form_post",
+                    s,
+                    defaultMode);
+        }
+        return responseMode;
+    }
+
+    /** {@code code} or {@code code id_token}, for a client registered for it (RFC 7591 §2: {@code code} by default). */
+    private static void checkResponseType(
+            OAuthClient client, String responseType, ResponseType type, boolean hybrid, Refuse refuse) {
+        if (responseType == null) throw refuse.with(OAuth2Error.INVALID_REQUEST, "missing response_type");
+        if (type == null || !(hybrid || ResponseType.CODE.equals(type))) {
+            throw refuse.with(OAuth2Error.UNSUPPORTED_RESPONSE_TYPE, "response_type must be code or code id_token");
+        }
+        if (!client.allows(GrantType.AUTHORIZATION_CODE)) {
+            throw refuse.with(OAuth2Error.UNAUTHORIZED_CLIENT, "the client is not registered for authorization_code");
+        }
+        Set<ResponseType> registeredTypes =
+                Optional.ofNullable(client.metadata().getResponseTypes()).orElse(Set.of(ResponseType.CODE));
+        if (!registeredTypes.contains(type)) {
+            throw refuse.with(
+                    OAuth2Error.UNAUTHORIZED_CLIENT, "the client is not registered for response_type " + responseType);
+        }
+    }
+
+    /** OAuth 2.1 §4.1.1 and RFC 7636: PKCE for every client, and only S256 (plain protects nothing). */
+    private static String codeChallenge(Map<String, List<String>> params, Refuse refuse) {
+        String challenge = single(params, "code_challenge");
+        String method = single(params, "code_challenge_method");
+        if (challenge == null) throw refuse.with(OAuth2Error.INVALID_REQUEST, "code_challenge is required");
+        if (!"S256".equals(method))
+            throw refuse.with(OAuth2Error.INVALID_REQUEST, "code_challenge_method must be S256");
+        if (challenge.length() != 43
+                || !CodeRedemption.PKCE_VALUE.matcher(challenge).matches())
+            throw refuse.with(OAuth2Error.INVALID_REQUEST, "code_challenge is malformed");
+        return challenge;
+    }
+
+    /** The scopes the client may have of those asked for ({@code openid} with an ID token in the response). */
+    private Set<String> scope(OAuthClient client, Map<String, List<String>> params, boolean hybrid, Refuse refuse) {
+        String scopeParam = single(params, "scope");
+        Set<String> scope = scopes.forUser(
+                        client,
+                        scopeParam == null || scopeParam.isBlank()
+                                ? Set.of()
+                                : new LinkedHashSet<>(List.of(scopeParam.trim().split(" +"))))
+                .orElseThrow(() -> refuse.with(OAuth2Error.INVALID_SCOPE, "the client may not request this scope"));
+        if (hybrid && !scope.contains("openid"))
+            throw refuse.with(OAuth2Error.INVALID_REQUEST, "response_type code id_token needs the openid scope");
+        return scope;
+    }
+
+    /** The prompt values this server knows; others are ignored, as for any unknown parameter. */
+    private static Set<String> prompts(Map<String, List<String>> params, Refuse refuse) {
+        String prompt = single(params, "prompt");
+        Set<String> prompts = prompt == null || prompt.isBlank()
+                ? Set.of()
+                : Set.copyOf(java.util.Arrays.stream(prompt.trim().split(" +"))
+                        .filter(PROMPTS::contains)
+                        .toList());
+        // OIDC Core §3.1.2.1: none with any other value is an error.
+        if (prompts.contains("none") && prompts.size() > 1)
+            throw refuse.with(OAuth2Error.INVALID_REQUEST, "prompt=none cannot be combined");
+        return prompts;
+    }
+
+    /** {@code max_age}, else the client's {@code default_max_age} (OIDC Registration §2). */
+    private static Optional<Long> maxAge(OAuthClient client, Map<String, List<String>> params, Refuse refuse) {
+        String maxAgeParam = single(params, "max_age");
+        if (maxAgeParam != null) {
+            if (!maxAgeParam.matches("[0-9]{1,9}"))
+                throw refuse.with(OAuth2Error.INVALID_REQUEST, "max_age must be a non-negative number of seconds");
+            return Optional.of(Long.parseLong(maxAgeParam));
+        }
+        int defaultMaxAge = client.metadata().getDefaultMaxAge();
+        return defaultMaxAge >= 0 ? Optional.of((long) defaultMaxAge) : Optional.empty();
+    }
+
+    /**
+     * The subject of {@code id_token_hint}: the user the client expects. It must be an ID token this server issued to
+     * this client; the decision (AuthorizeRoutes) then needs that user signed in, or answers login_required.
+     */
+    private Optional<String> hintedSubject(OAuthClient client, Map<String, List<String>> params, Refuse refuse) {
+        String idTokenHint = single(params, "id_token_hint");
+        if (idTokenHint == null) return Optional.empty();
+        Optional<String> subject = hints.verify(idTokenHint)
+                .filter(c -> c.getAudience() != null && c.getAudience().contains(client.clientId()))
+                .map(com.nimbusds.jwt.JWTClaimsSet::getSubject);
+        if (subject.isEmpty())
+            throw refuse.with(
+                    OAuth2Error.INVALID_REQUEST, "id_token_hint is not an ID token this server issued to the client");
+        return subject;
+    }
+
+    /** {@code acr_values}, else the client's {@code default_acr_values}. */
+    private static List<String> acrValues(OAuthClient client, Map<String, List<String>> params, Refuse refuse) {
+        String acr = single(params, "acr_values");
+        if (acr != null
+                && (acr.length() > 1000 || Validator.textProblem(acr, 1000).isPresent()))
+            throw refuse.with(OAuth2Error.INVALID_REQUEST, "acr_values is malformed");
+        return acr == null || acr.isBlank()
+                ? defaultAcrValues(client)
+                : List.of(acr.trim().split(" +"));
+    }
+
+    /** The nonce; OIDC Core §3.3.2.11 requires one when the ID token comes from the authorization endpoint. */
+    private static String nonce(Map<String, List<String>> params, boolean hybrid, Refuse refuse) {
+        String nonce = single(params, "nonce");
+        if (nonce != null && nonce.length() > 512)
+            throw refuse.with(OAuth2Error.INVALID_REQUEST, "nonce must be at most 512 characters");
+        if (hybrid && (nonce == null || nonce.isEmpty()))
+            throw refuse.with(OAuth2Error.INVALID_REQUEST, "nonce is required with response_type code id_token");
+        return nonce;
     }
 
     /** OIDC Core §3.1.2.1, and {@code create} of Initiating User Registration via OpenID Connect 1.0. */
