@@ -59,7 +59,7 @@
       body: JSON.stringify(body)
     }).then(function (r) {
       if (r.status === 401) {
-        window.location.assign("/login?return_to=" + encodeURIComponent("/account/security"));
+        window.location.assign("/login?return_to=" + encodeURIComponent("/account/security?notice=signed_in_again"));
         throw new Error("sign in again");
       }
       if (!r.ok) throw new Error("HTTP " + r.status);

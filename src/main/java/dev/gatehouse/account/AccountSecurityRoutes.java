@@ -60,7 +60,8 @@ public final class AccountSecurityRoutes implements RouteGroup {
             "device_untrusted",
             "device_removed",
             "browser_signed_out",
-            "app_revoked");
+            "app_revoked",
+            "signed_in_again");
 
     private final SsoService sso;
     private final AccountService accounts;
@@ -148,7 +149,7 @@ public final class AccountSecurityRoutes implements RouteGroup {
             return Optional.empty();
         }
         if (recent && !recent(session.get())) {
-            toLogin(ctx);
+            signInAgain(ctx, session.get());
             return Optional.empty();
         }
         return session;
@@ -167,13 +168,35 @@ public final class AccountSecurityRoutes implements RouteGroup {
      * for goes to the sign-in and comes back with the return path.
      */
     void toLogin(Context ctx) {
+        toLogin(ctx, "", "");
+    }
+
+    /**
+     * A change that needs a recent sign-in, after {@link #RECENT}: to the hosted sign-in with the account's address
+     * filled in (this browser is signed in to it already), and back to the page with a notice to make the change once
+     * more. The change itself is not kept: a form replayed after a sign-in would act on what the user saw before it.
+     */
+    private void signInAgain(Context ctx, SsoSession s) {
+        String hint = accounts.find(s.userId())
+                .map(u -> "&login_hint=" + URLEncoder.encode(u.email(), StandardCharsets.UTF_8))
+                .orElse("");
+        toLogin(ctx, "notice=signed_in_again", hint);
+    }
+
+    private void toLogin(Context ctx, String backQuery, String loginQuery) {
         String ui = Messages.uiLocales(ctx);
         String lang = ui.isEmpty() ? "" : "ui_locales=" + URLEncoder.encode(ui, StandardCharsets.UTF_8);
-        String back = AccountPage.PATH + (lang.isEmpty() ? "" : "?" + lang);
+        String query = String.join(
+                "&",
+                java.util.stream.Stream.of(backQuery, lang)
+                        .filter(q -> !q.isEmpty())
+                        .toList());
+        String back = AccountPage.PATH + (query.isEmpty() ? "" : "?" + query);
         ctx.header("Cache-Control", "no-store");
         ctx.redirect(
                 "/login?return_to=" + URLEncoder.encode(back, StandardCharsets.UTF_8)
-                        + (lang.isEmpty() ? "" : "&" + lang),
+                        + (lang.isEmpty() ? "" : "&" + lang)
+                        + loginQuery,
                 HttpStatus.SEE_OTHER);
     }
 

@@ -272,13 +272,21 @@ class AccountSecurityPageTest {
         var r = submit(v.b(), page, "/totp/setup");
         assertThat(r.statusCode()).isEqualTo(303);
         assertThat(Browser.location(r).getPath()).isEqualTo("/login");
+        assertThat(Browser.location(r).getQuery())
+                .isEqualTo("return_to=" + PAGE + "?notice=signed_in_again&login_hint=" + v.email());
         var begin = json(v.b(), PAGE + "/passkeys/begin", Browser.hidden(page.body(), "csrf"), "{}");
         assertThat(begin.statusCode()).isEqualTo(401);
         assertThat(begin.body()).contains("login_required");
 
-        // Signing in again makes it recent.
-        var back = v.b().signIn(v.b().follow(r), v.email(), PASSWORD);
+        // The sign-in page has the address filled in; signing in again makes the sign-in recent, and the page says
+        // to make the change once more (it was not made).
+        var login = v.b().follow(r);
+        assertThat(login.body()).contains("value=\"" + v.email() + "\"");
+        var back = v.b().signIn(login, v.email(), PASSWORD);
         assertThat(back.request().uri().getPath()).isEqualTo(PAGE);
+        assertThat(back.body())
+                .contains("You signed in again. Make your change once more.")
+                .doesNotContain("totp-secret");
         var setup = submit(v.b(), back, "/totp/setup");
         assertThat(setup.statusCode()).isEqualTo(303);
         assertThat(v.b().follow(setup).body()).contains("totp-secret");
