@@ -390,9 +390,9 @@ public final class App implements AutoCloseable {
                 https));
         groups.add(new dev.gatehouse.webauthn.WebAuthnRoutes(webauthn, web, https, recentSignIn));
         groups.add(new dev.gatehouse.login.PasskeyLoginRoutes(
-                loginRoutes, sso, webauthn, web, signedIn, loginCsrf, ssoCookie));
+                loginRoutes, sso, webauthn.passkeys(), web, signedIn, loginCsrf, ssoCookie));
         groups.add(new dev.gatehouse.login.LoginWebAuthnRoutes(
-                sso, webauthn, web, signedIn, authorize::redirectTarget, loginCsrf, ssoCookie));
+                sso, webauthn.passkeys(), web, signedIn, authorize::redirectTarget, loginCsrf, ssoCookie));
         groups.add(new AdminRoutes(keyRing, outbox, accounts, audit, web, clock));
         groups.add(new DocsRoutes(config.issuer(), VERSION, mapper, () -> self[0].operations()));
         this.http = new HttpServer(

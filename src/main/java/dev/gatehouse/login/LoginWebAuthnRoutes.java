@@ -6,8 +6,8 @@ import dev.gatehouse.platform.http.HostCookie;
 import dev.gatehouse.platform.http.Problem;
 import dev.gatehouse.platform.http.RouteGroup;
 import dev.gatehouse.platform.http.Web;
+import dev.gatehouse.webauthn.PasskeyAuthentication;
 import dev.gatehouse.webauthn.WebAuthnRoutes;
-import dev.gatehouse.webauthn.WebAuthnService;
 import io.javalin.http.Context;
 import java.net.URI;
 import java.util.List;
@@ -17,13 +17,13 @@ import java.util.function.Function;
 /**
  * A security key or passkey as the second factor of the hosted sign-in ({@link LoginMfaRoutes}'s page, also for a
  * step-up): the page's script gets request options bound to the pending login ({@code mfa_token}, through
- * {@link WebAuthnService#beginSecondFactor}) and posts {@code PublicKeyCredential.toJSON()} with the form. A refused
+ * {@link PasskeyAuthentication#beginSecondFactor}) and posts {@code PublicKeyCredential.toJSON()} with the form. A refused
  * assertion counts against the pending login like a wrong code; success records {@code pwd}, the key's {@code hwk} or
  * {@code swk} and {@code mfa} on the SSO session (ADR 0010).
  */
 public final class LoginWebAuthnRoutes implements RouteGroup {
     private final SsoService sso;
-    private final WebAuthnService webauthn;
+    private final PasskeyAuthentication webauthn;
     private final Web web;
     private final LoginRoutes.SignedInAnswer signedIn;
     private final Function<String, Optional<URI>> redirectTarget;
@@ -33,7 +33,7 @@ public final class LoginWebAuthnRoutes implements RouteGroup {
     /** {@code redirectTarget} as for {@link LoginRoutes}: the checked client redirect the form may end at. */
     public LoginWebAuthnRoutes(
             SsoService sso,
-            WebAuthnService webauthn,
+            PasskeyAuthentication webauthn,
             Web web,
             LoginRoutes.SignedInAnswer signedIn,
             Function<String, Optional<URI>> redirectTarget,

@@ -9,8 +9,8 @@ import dev.gatehouse.platform.http.Problem;
 import dev.gatehouse.platform.http.RouteGroup;
 import dev.gatehouse.platform.http.Web;
 import dev.gatehouse.platform.ratelimit.RateLimiter.Rule;
+import dev.gatehouse.webauthn.PasskeyAuthentication;
 import dev.gatehouse.webauthn.WebAuthnRoutes;
-import dev.gatehouse.webauthn.WebAuthnService;
 import io.javalin.http.Context;
 import java.time.Duration;
 
@@ -29,7 +29,7 @@ public final class PasskeyLoginRoutes implements RouteGroup {
 
     private final LoginRoutes login;
     private final SsoService sso;
-    private final WebAuthnService webauthn;
+    private final PasskeyAuthentication webauthn;
     private final Web web;
     private final LoginRoutes.SignedInAnswer signedIn;
     private final FormCsrf csrf;
@@ -38,7 +38,7 @@ public final class PasskeyLoginRoutes implements RouteGroup {
     public PasskeyLoginRoutes(
             LoginRoutes login,
             SsoService sso,
-            WebAuthnService webauthn,
+            PasskeyAuthentication webauthn,
             Web web,
             LoginRoutes.SignedInAnswer signedIn,
             FormCsrf csrf,
@@ -110,7 +110,7 @@ public final class PasskeyLoginRoutes implements RouteGroup {
             return;
         }
         var info = web.info(ctx);
-        WebAuthnService.Verified verified;
+        PasskeyAuthentication.Verified verified;
         try {
             verified = webauthn.verifyPasskeyLogin(
                     credential(web, ctx.formParam("credential")), binding(csrf, returnTo), info);

@@ -73,12 +73,14 @@ public final class WebAuthnRoutes implements RouteGroup {
     public record RenameRequest(String name) {}
 
     private final WebAuthnService webauthn;
+    private final PasskeyAuthentication passkeys;
     private final Web web;
     private final boolean secureCookies;
     private final RecentSignIn recentSignIn;
 
     public WebAuthnRoutes(WebAuthnService webauthn, Web web, boolean secureCookies, RecentSignIn recentSignIn) {
         this.webauthn = webauthn;
+        this.passkeys = webauthn.passkeys();
         this.web = web;
         this.secureCookies = secureCookies;
         this.recentSignIn = recentSignIn;
@@ -216,20 +218,20 @@ public final class WebAuthnRoutes implements RouteGroup {
 
     private void loginBegin(Context ctx) {
         web.limit(ctx, BEGIN);
-        raw(ctx, 200, webauthn.beginPasskeyLogin());
+        raw(ctx, 200, passkeys.beginPasskeyLogin());
     }
 
     private void loginFinish(Context ctx) {
         ObjectNode body = credentialBody(ctx);
         web.limit(ctx, FINISH);
-        AuthRoutes.respond(ctx, web, secureCookies, webauthn.finishPasskeyLogin(body.toString(), web.info(ctx)));
+        AuthRoutes.respond(ctx, web, secureCookies, passkeys.finishPasskeyLogin(body.toString(), web.info(ctx)));
     }
 
     private void mfaBegin(Context ctx) {
         var r = web.body(ctx, MfaTokenRequest.class);
         new Validator().text("mfa_token", r.mfaToken(), 100).throwIfInvalid();
         web.limit(ctx, BEGIN);
-        raw(ctx, 200, webauthn.beginSecondFactor(r.mfaToken()));
+        raw(ctx, 200, passkeys.beginSecondFactor(r.mfaToken()));
     }
 
     private void mfaFinish(Context ctx) {
@@ -239,7 +241,7 @@ public final class WebAuthnRoutes implements RouteGroup {
         body.remove("mfa_token");
         web.limit(ctx, FINISH);
         AuthRoutes.respond(
-                ctx, web, secureCookies, webauthn.finishSecondFactor(mfaToken, body.toString(), web.info(ctx)));
+                ctx, web, secureCookies, passkeys.finishSecondFactor(mfaToken, body.toString(), web.info(ctx)));
     }
 
     /**

@@ -1,20 +1,14 @@
 package dev.gatehouse.webauthn;
 
-import com.yubico.webauthn.AssertionRequest;
-import com.yubico.webauthn.AssertionResult;
-import com.yubico.webauthn.FinishAssertionOptions;
 import com.yubico.webauthn.FinishRegistrationOptions;
 import com.yubico.webauthn.RegistrationResult;
 import com.yubico.webauthn.RelyingParty;
-import com.yubico.webauthn.StartAssertionOptions;
 import com.yubico.webauthn.StartRegistrationOptions;
 import com.yubico.webauthn.data.AttestationConveyancePreference;
-import com.yubico.webauthn.data.AuthenticatorAssertionResponse;
 import com.yubico.webauthn.data.AuthenticatorAttestationResponse;
 import com.yubico.webauthn.data.AuthenticatorSelectionCriteria;
 import com.yubico.webauthn.data.AuthenticatorTransport;
 import com.yubico.webauthn.data.ByteArray;
-import com.yubico.webauthn.data.ClientAssertionExtensionOutputs;
 import com.yubico.webauthn.data.ClientRegistrationExtensionOutputs;
 import com.yubico.webauthn.data.PublicKeyCredential;
 import com.yubico.webauthn.data.PublicKeyCredentialCreationOptions;
@@ -22,8 +16,6 @@ import com.yubico.webauthn.data.RelyingPartyIdentity;
 import com.yubico.webauthn.data.ResidentKeyRequirement;
 import com.yubico.webauthn.data.UserIdentity;
 import com.yubico.webauthn.data.UserVerificationRequirement;
-import com.yubico.webauthn.exception.AssertionFailedException;
-import com.yubico.webauthn.exception.InvalidSignatureCountException;
 import com.yubico.webauthn.exception.RegistrationFailedException;
 import dev.gatehouse.accounts.AccountService;
 import dev.gatehouse.accounts.User;
@@ -37,17 +29,13 @@ import dev.gatehouse.platform.db.AlreadyExists;
 import dev.gatehouse.platform.db.Database;
 import dev.gatehouse.platform.http.Problem;
 import dev.gatehouse.platform.http.RequestInfo;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -56,21 +44,17 @@ import java.util.UUID;
 
 /**
  * WebAuthn relying party (W3C WebAuthn Level 3) with Yubico's library doing the verification: registering security keys
- * and passkeys for the signed-in user, and verifying assertions for passwordless sign-in (discoverable credentials) or
- * as a second factor.
+ * and passkeys for the signed-in user, listing, renaming and deleting them. Signing in with them (passwordless or as a
+ * second factor) is {@link PasskeyAuthentication}'s, against the same relying party ({@link #passkeys}).
  *
  * <p>The RP ID is the issuer's host and the only accepted origin the issuer's origin. Attestation is "none": Gatehouse
- * does not judge authenticator makes. Each begun ceremony is stored by the SHA-256 of its challenge for five minutes
- * and deleted by the first response that names it, so any node can finish it and no challenge verifies twice. Sign
- * counters must grow; a counter that goes backwards means a cloned authenticator and is refused and audited.
+ * does not judge authenticator makes. Begun ceremonies are kept as {@link Ceremonies} says: any node can finish one,
+ * and no challenge verifies twice.
  */
 public final class WebAuthnService {
     public static final Duration CEREMONY_TTL = Duration.ofMinutes(5);
     public static final int MAX_CREDENTIALS = 25;
     public static final int MAX_NAME = 100;
-    static final String REGISTER = "register";
-    static final String LOGIN = "login";
-    static final String SECOND_FACTOR = "mfa";
 
     /**
      * A credential as its owner sees it. {@code backupCodes} is only in the answer to the registration that made them
@@ -108,24 +92,17 @@ public final class WebAuthnService {
         }
     }
 
-    /**
-     * A verified assertion: whose it was, with which credential, and the RFC 8176 {@code amr} values it proves.
-     * {@code userVerified} says whether the authenticator verified the user (PIN or biometric) as well.
-     */
-    public record Verified(UUID userId, UUID credentialId, boolean userVerified, List<String> amr) {}
-
     private final Database db;
     private final JdbiWebAuthnStore store;
     private final GatehouseCredentialRepository repository;
     private final RelyingParty rp;
     private final AccountService accounts;
-    private final AuthService auth;
-    private final MfaService mfa;
     private final MfaFactors factors;
     private final AuditLog audit;
     private final Secrets secrets;
     private final Clock clock;
-    private final MeterRegistry metrics;
+    private final Ceremonies ceremonies;
+    private final PasskeyAuthentication passkeys;
     private final String rpId;
     private final String origin;
 
@@ -145,13 +122,11 @@ public final class WebAuthnService {
         this.store = store;
         this.repository = new GatehouseCredentialRepository(db, store);
         this.accounts = accounts;
-        this.auth = auth;
-        this.mfa = mfa;
         this.factors = factors;
         this.audit = audit;
         this.secrets = secrets;
         this.clock = clock;
-        this.metrics = metrics;
+        this.ceremonies = new Ceremonies(db, store, metrics);
         URI uri = URI.create(issuer);
         this.rpId = uri.getHost();
         this.origin = origin(uri);
@@ -167,9 +142,7 @@ public final class WebAuthnService {
                 .validateSignatureCounter(true)
                 .clock(clock)
                 .build();
-        for (String ceremony : new String[] {"registration", "authentication"}) {
-            counter(ceremony, "success", "ok");
-        }
+        this.passkeys = new PasskeyAuthentication(db, store, rp, ceremonies, auth, mfa, audit, clock);
     }
 
     /** The browser's origin for the issuer: scheme, host and the port only when it is not the scheme's default. */
@@ -187,6 +160,11 @@ public final class WebAuthnService {
 
     public String origin() {
         return origin;
+    }
+
+    /** Signing in with the credentials registered here, against the same relying party. */
+    public PasskeyAuthentication passkeys() {
+        return passkeys;
     }
 
     // ---- registration
@@ -219,8 +197,9 @@ public final class WebAuthnService {
         options = options.toBuilder()
                 .excludeCredentials(repository.getCredentialIdsForUsername(userId.toString()))
                 .build();
-        save(REGISTER, userId, null, options.getChallenge(), json(options::toJson), now);
-        return json(options::toCredentialsCreateJson);
+        ceremonies.save(
+                Ceremonies.REGISTER, userId, null, options.getChallenge(), Ceremonies.json(options::toJson), now);
+        return Ceremonies.json(options::toCredentialsCreateJson);
     }
 
     /** Verifies the authenticator's response to {@link #beginRegistration} and stores the new credential. */
@@ -230,11 +209,15 @@ public final class WebAuthnService {
         try {
             credential = PublicKeyCredential.parseRegistrationResponseJson(credentialJson);
         } catch (IOException | RuntimeException e) {
-            throw malformed("registration");
+            throw Ceremonies.malformed("registration");
         }
         Instant now = clock.instant();
-        PendingCeremony ceremony =
-                take(credential.getResponse().getClientData().getChallenge(), REGISTER, Optional.of(userId), null, now);
+        PendingCeremony ceremony = ceremonies.take(
+                credential.getResponse().getClientData().getChallenge(),
+                Ceremonies.REGISTER,
+                Optional.of(userId),
+                null,
+                now);
         RegistrationResult result;
         try {
             result = rp.finishRegistration(FinishRegistrationOptions.builder()
@@ -242,8 +225,8 @@ public final class WebAuthnService {
                     .response(credential)
                     .build());
         } catch (RegistrationFailedException | IOException | RuntimeException e) {
-            count("registration", "failure", "verification_failed");
-            audit.record(AuditEvent.failure("webauthn.registration_failed", userId, reason(e)), info);
+            ceremonies.count("registration", "failure", "verification_failed");
+            audit.record(AuditEvent.failure("webauthn.registration_failed", userId, Ceremonies.reason(e)), info);
             throw new Problem(
                     400,
                     "webauthn_verification_failed",
@@ -289,10 +272,10 @@ public final class WebAuthnService {
                 return factors.backupCodesIfNone(h, userId, info);
             });
         } catch (AlreadyExists e) {
-            count("registration", "failure", "already_registered");
+            ceremonies.count("registration", "failure", "already_registered");
             throw Problem.conflict("credential_exists", "This credential is registered already");
         }
-        count("registration", "success", "ok");
+        ceremonies.count("registration", "success", "ok");
         return CredentialView.of(stored, backupCodes.isEmpty() ? null : backupCodes);
     }
 
@@ -332,269 +315,7 @@ public final class WebAuthnService {
         });
     }
 
-    // ---- authentication
-
-    /**
-     * Starts a passwordless sign-in: no user is named and {@code allowCredentials} is empty, so the authenticator offers
-     * its discoverable credentials (passkeys) for this RP ID. User verification is required: a passkey alone then
-     * proves possession and a PIN or biometric, two factors.
-     */
-    public String beginPasskeyLogin() {
-        return beginPasskeyLogin(null);
-    }
-
-    /**
-     * As {@link #beginPasskeyLogin()}, the ceremony bound to {@code binding} (a hash of what ties it to one page, such
-     * as the hosted login's CSRF token and pending authorization request): only {@link #verifyPasskeyLogin} with the
-     * same binding can finish it, and a ceremony begun without one cannot be finished with one, nor the reverse.
-     */
-    public String beginPasskeyLogin(String binding) {
-        return beginAssertion(LOGIN, Optional.empty(), binding, UserVerificationRequirement.REQUIRED);
-    }
-
-    /**
-     * Verifies a passkey sign-in begun with {@link #beginPasskeyLogin(String)} and answers whose it was, opening no
-     * session: the hosted login opens its own SSO session. Refusals are audited and counted as for the API.
-     */
-    public Verified verifyPasskeyLogin(String credentialJson, String binding, RequestInfo info) {
-        return verifyAssertion(credentialJson, LOGIN, Optional.empty(), binding, info);
-    }
-
-    /** Verifies a passkey sign-in and opens a session just like a password sign-in. */
-    public AuthService.SignedIn finishPasskeyLogin(String credentialJson, RequestInfo info) {
-        Verified v = verifyAssertion(credentialJson, LOGIN, Optional.empty(), null, info);
-        var details = new LinkedHashMap<String, Object>();
-        details.put("amr", v.amr());
-        details.put("credential", v.credentialId().toString());
-        return auth.loginVerified(v.userId(), "passkey", details, info);
-    }
-
-    /**
-     * Starts the second factor of a pending login ({@code mfa_token} from {@code /v1/auth/login}): an assertion by one
-     * of that user's credentials, bound to the token. User verification is preferred: the password was the first
-     * factor already.
-     */
-    public String beginSecondFactor(String mfaToken) {
-        var login = mfa.pending(mfaToken).orElseThrow(WebAuthnService::invalidMfaToken);
-        if (count(login.userId()) == 0) {
-            throw Problem.conflict("method_not_enabled", "No security key or passkey is registered for this account");
-        }
-        return beginAssertion(
-                SECOND_FACTOR,
-                Optional.of(login.userId()),
-                Secrets.sha256(mfaToken),
-                UserVerificationRequirement.PREFERRED);
-    }
-
-    /**
-     * Completes a pending login with an assertion begun by {@link #beginSecondFactor}: the same answer as a password
-     * login, the session recording {@code <first method>+webauthn}. A refused assertion counts against the
-     * {@code mfa_token} like a wrong code (it dies after 5).
-     */
-    public AuthService.SignedIn finishSecondFactor(String mfaToken, String credentialJson, RequestInfo info) {
-        return finishSecondFactor(
-                mfaToken,
-                credentialJson,
-                verified -> (h, user, login, m) ->
-                        auth.signIn(h, user, login.deviceId(), login.firstMethod() + "+" + m, info),
-                info);
-    }
-
-    /**
-     * As {@link #finishSecondFactor(String, String, RequestInfo)} with another kind of session at the end (the hosted
-     * login's SSO session): {@code finisher} gets the verified assertion, whose {@code amr} the session records.
-     */
-    public <T> T finishSecondFactor(
-            String mfaToken,
-            String credentialJson,
-            java.util.function.Function<Verified, MfaService.Finisher<T>> finisher,
-            RequestInfo info) {
-        var login = mfa.pending(mfaToken).orElseThrow(WebAuthnService::invalidMfaToken);
-        Verified verified;
-        try {
-            verified = verifyAssertion(
-                    credentialJson, SECOND_FACTOR, Optional.of(login.userId()), Secrets.sha256(mfaToken), info);
-        } catch (Problem refused) {
-            try {
-                mfa.complete(mfaToken, WebAuthnFactor.METHOD, (h, pending) -> false, info);
-            } catch (Problem counted) {
-                if (!"invalid_mfa_code".equals(counted.code())) throw counted;
-            }
-            throw refused;
-        }
-        return mfa.complete(
-                mfaToken,
-                WebAuthnFactor.METHOD,
-                (h, pending) -> pending.userId().equals(verified.userId()),
-                finisher.apply(verified),
-                info);
-    }
-
-    private static Problem invalidMfaToken() {
-        return new Problem(
-                401,
-                "invalid_mfa_token",
-                "Unauthorized",
-                "The MFA token is invalid, expired or used up; sign in again",
-                null);
-    }
-
-    private String beginAssertion(
-            String purpose, Optional<UUID> userId, String binding, UserVerificationRequirement uv) {
-        var options = StartAssertionOptions.builder().userVerification(uv).timeout(CEREMONY_TTL.toMillis());
-        userId.ifPresent(id -> options.username(id.toString()));
-        AssertionRequest request = rp.startAssertion(options.build());
-        if (userId.isEmpty()) {
-            request = request.toBuilder()
-                    .publicKeyCredentialRequestOptions(request.getPublicKeyCredentialRequestOptions().toBuilder()
-                            .allowCredentials(List.of())
-                            .build())
-                    .build();
-        }
-        Instant now = clock.instant();
-        AssertionRequest saved = request;
-        save(
-                purpose,
-                userId.orElse(null),
-                binding,
-                request.getPublicKeyCredentialRequestOptions().getChallenge(),
-                json(saved::toJson),
-                now);
-        return json(saved::toCredentialsGetJson);
-    }
-
-    @SuppressWarnings("deprecation") // the backup flags are marked EXPERIMENTAL (deprecated) by the library
-    private Verified verifyAssertion(
-            String credentialJson, String purpose, Optional<UUID> expectedUser, String binding, RequestInfo info) {
-        PublicKeyCredential<AuthenticatorAssertionResponse, ClientAssertionExtensionOutputs> credential;
-        try {
-            credential = PublicKeyCredential.parseAssertionResponseJson(credentialJson);
-        } catch (IOException | RuntimeException e) {
-            throw malformed("authentication");
-        }
-        Instant now = clock.instant();
-        PendingCeremony ceremony =
-                take(credential.getResponse().getClientData().getChallenge(), purpose, expectedUser, binding, now);
-        Optional<WebAuthnCredential> known =
-                db.withHandle(h -> store.byCredentialId(h, credential.getId().getBase64Url()));
-        UUID knownUser = known.map(WebAuthnCredential::userId).orElse(null);
-        AssertionResult result;
-        try {
-            result = rp.finishAssertion(FinishAssertionOptions.builder()
-                    .request(AssertionRequest.fromJson(ceremony.request()))
-                    .response(credential)
-                    .build());
-        } catch (InvalidSignatureCountException e) {
-            throw cloneDetected(known.orElseThrow(), e.getReceived(), info);
-        } catch (AssertionFailedException | IOException | RuntimeException e) {
-            throw refused(purpose, knownUser, known.isPresent() ? "assertion_invalid" : "unknown_credential", e, info);
-        }
-        WebAuthnCredential used = known.filter(c -> result.isSuccess())
-                .filter(c -> c.credentialId()
-                        .equals(result.getCredential().getCredentialId().getBase64Url()))
-                .orElseThrow(() -> refused(purpose, knownUser, "assertion_invalid", null, info));
-        if (expectedUser.isPresent() && !expectedUser.get().equals(used.userId())) {
-            throw refused(purpose, knownUser, "other_users_credential", null, info);
-        }
-        boolean recorded = db.inTransaction(
-                h -> store.recordUse(h, used.id(), result.getSignatureCount(), result.isBackedUp(), now));
-        if (!recorded) throw cloneDetected(used, result.getSignatureCount(), info);
-        count("authentication", "success", "ok");
-        return new Verified(used.userId(), used.id(), result.isUserVerified(), amr(result));
-    }
-
-    /**
-     * RFC 8176 values: {@code hwk} for a device-bound key, {@code swk} for a synced one (backup eligible: its private
-     * key leaves the device), {@code user} for the presence test every assertion carries, and {@code mfa} when the
-     * authenticator also verified the user (PIN or biometric), which makes the passkey two factors by itself.
-     */
-    @SuppressWarnings("deprecation") // the backup flags are marked EXPERIMENTAL (deprecated) by the library
-    static List<String> amr(AssertionResult result) {
-        var amr = new ArrayList<String>();
-        amr.add(result.isBackupEligible() ? "swk" : "hwk");
-        amr.add("user");
-        if (result.isUserVerified()) amr.add("mfa");
-        return List.copyOf(amr);
-    }
-
-    private Problem cloneDetected(WebAuthnCredential c, long received, RequestInfo info) {
-        count("authentication", "failure", "counter_regression");
-        audit.record(
-                AuditEvent.failure("webauthn.counter_regression", c.userId(), "signature counter did not increase")
-                        .details(Map.of(
-                                "credential",
-                                c.id().toString(),
-                                "stored_count",
-                                c.signCount(),
-                                "received_count",
-                                received)),
-                info);
-        return new Problem(
-                401,
-                "webauthn_counter_regression",
-                "Unauthorized",
-                "The authenticator's signature counter went backwards; the credential may have been cloned",
-                null);
-    }
-
-    private Problem refused(String purpose, UUID userId, String reason, Exception e, RequestInfo info) {
-        count("authentication", "failure", reason);
-        String type = LOGIN.equals(purpose) ? "login.failure" : "mfa.webauthn_failed";
-        audit.record(
-                AuditEvent.failure(type, userId, reason)
-                        .details(
-                                e == null
-                                        ? Map.of("method", "passkey")
-                                        : Map.of("method", "passkey", "error", reason(e))),
-                info);
-        return new Problem(
-                401,
-                "webauthn_verification_failed",
-                "Unauthorized",
-                "The passkey or security key was not accepted",
-                null);
-    }
-
-    // ---- ceremonies
-
-    private void save(String purpose, UUID userId, String binding, ByteArray challenge, String request, Instant now) {
-        db.useTransaction(h -> {
-            store.insertCeremony(
-                    h,
-                    new PendingCeremony(
-                            challengeHash(challenge), purpose, userId, binding, request, now, now.plus(CEREMONY_TTL)));
-        });
-    }
-
-    /**
-     * Takes (deletes) the ceremony whose challenge the client signed. It must exist, be unexpired and be of the same
-     * purpose, user and binding; otherwise the call is refused and the challenge is spent all the same.
-     */
-    private PendingCeremony take(
-            ByteArray challenge, String purpose, Optional<UUID> userId, String binding, Instant now) {
-        Optional<PendingCeremony> found = db.inTransaction(h -> store.takeCeremony(h, challengeHash(challenge), now));
-        return found.filter(c -> c.purpose().equals(purpose))
-                .filter(c -> userId.map(id -> id.equals(c.userId())).orElse(c.userId() == null))
-                .filter(c -> binding == null ? c.binding() == null : binding.equals(c.binding()))
-                .orElseThrow(() -> {
-                    count(REGISTER.equals(purpose) ? "registration" : "authentication", "failure", "challenge");
-                    return Problem.badRequest(
-                            "webauthn_challenge_invalid",
-                            "The challenge is unknown, expired or already used; begin the ceremony again");
-                });
-    }
-
-    static String challengeHash(ByteArray challenge) {
-        return Secrets.sha256(challenge.getBase64Url());
-    }
-
     // ---- helpers
-
-    private static Problem malformed(String ceremony) {
-        return Problem.badRequest(
-                "invalid_credential",
-                "The body is not a PublicKeyCredential " + ceremony + " response (as PublicKeyCredential.toJSON())");
-    }
 
     private static String displayName(User user) {
         String full = ((user.firstName() == null ? "" : user.firstName()) + " "
@@ -608,35 +329,5 @@ public final class WebAuthnService {
         if (hex.length() != 32) return hex;
         return hex.substring(0, 8) + "-" + hex.substring(8, 12) + "-" + hex.substring(12, 16) + "-"
                 + hex.substring(16, 20) + "-" + hex.substring(20);
-    }
-
-    /** The library's message, shortened for the audit record (it names checks and origins, never keys). */
-    private static String reason(Exception e) {
-        String m = e.getClass().getSimpleName() + ": " + (e.getMessage() == null ? "" : e.getMessage());
-        m = m.replaceAll("[\\p{Cntrl}]", " ");
-        return m.length() > 200 ? m.substring(0, 200) : m;
-    }
-
-    private interface JsonWriter {
-        String write() throws IOException;
-    }
-
-    private static String json(JsonWriter w) {
-        try {
-            return w.write();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private void count(String ceremony, String outcome, String reason) {
-        counter(ceremony, outcome, reason).increment();
-    }
-
-    private Counter counter(String ceremony, String outcome, String reason) {
-        return Counter.builder("gatehouse.webauthn")
-                .description("WebAuthn ceremonies by kind, outcome and reason")
-                .tags("ceremony", ceremony, "outcome", outcome, "reason", reason)
-                .register(metrics);
     }
 }
