@@ -172,7 +172,7 @@ public final class LoginRoutes implements RouteGroup {
     private String otherWays(Messages t, boolean unverified, String returnTo) {
         return "\n<ul>\n"
                 + (unverified
-                        ? "<li><a href=\"" + AccountLinkRoutes.RESEND_VERIFICATION + "\">" + t.html("login.resend")
+                        ? "<li><a href=\"" + RegistrationPageRoutes.RESEND_VERIFICATION + "\">" + t.html("login.resend")
                                 + "</a></li>\n"
                         : "")
                 + "<li><a href=\"/forgot-password\">" + t.html("login.forgot") + "</a></li>\n"
