@@ -311,7 +311,8 @@ public final class MfaService {
         return new MailMessage(to, t.get("mail.code.subject"), text, html);
     }
 
-    static Problem invalidToken() {
+    /** 401 {@code invalid_mfa_token}: the pending sign-in is unknown, expired, used or locked. */
+    public static Problem invalidToken() {
         return new Problem(
                 401,
                 "invalid_mfa_token",

@@ -111,7 +111,7 @@ public final class PasskeyAuthentication {
      * factor already.
      */
     public String beginSecondFactor(String mfaToken) {
-        var login = mfa.pending(mfaToken).orElseThrow(PasskeyAuthentication::invalidMfaToken);
+        var login = mfa.pending(mfaToken).orElseThrow(MfaService::invalidToken);
         if (db.withHandle(h -> store.countForUser(h, login.userId())) == 0) {
             throw Problem.conflict("method_not_enabled", "No security key or passkey is registered for this account");
         }
@@ -145,7 +145,7 @@ public final class PasskeyAuthentication {
             String credentialJson,
             java.util.function.Function<Verified, MfaService.Finisher<T>> finisher,
             RequestInfo info) {
-        var login = mfa.pending(mfaToken).orElseThrow(PasskeyAuthentication::invalidMfaToken);
+        var login = mfa.pending(mfaToken).orElseThrow(MfaService::invalidToken);
         Verified verified;
         try {
             verified = verifyAssertion(
@@ -168,15 +168,6 @@ public final class PasskeyAuthentication {
                 (h, pending) -> pending.userId().equals(verified.userId()),
                 finisher.apply(verified),
                 info);
-    }
-
-    private static Problem invalidMfaToken() {
-        return new Problem(
-                401,
-                "invalid_mfa_token",
-                "Unauthorized",
-                "The MFA token is invalid, expired or used up; sign in again",
-                null);
     }
 
     private String beginAssertion(
