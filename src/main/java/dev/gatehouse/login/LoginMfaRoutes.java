@@ -32,8 +32,6 @@ public final class LoginMfaRoutes implements RouteGroup {
     static final Rule LOGIN_MFA_EMAIL = new Rule("login-mfa-email", 5, Duration.ofMinutes(15));
 
     static final List<String> HOSTED_METHODS = SsoService.HOSTED_METHODS;
-    /** The methods this form's code field completes; {@code webauthn} has its own form ({@link LoginWebAuthnRoutes}). */
-    static final List<String> CODE_METHODS = List.of("totp", "email", "backup_code");
 
     private final SsoService sso;
     private final MfaService mfa;
@@ -155,65 +153,10 @@ public final class LoginMfaRoutes implements RouteGroup {
             return;
         }
         var t = Messages.of(ctx);
-        String chosen = selected != null && methods.contains(selected)
-                ? selected
-                : methods.stream().filter(CODE_METHODS::contains).findFirst().orElse(null);
-        var choices = new StringBuilder();
-        for (String m : methods) {
-            String label = switch (m) {
-                case "totp" -> t.get("login.mfa.method.totp");
-                case "email" -> t.get("login.mfa.method.email");
-                case "backup_code" -> t.get("login.mfa.method.backup_code");
-                default -> null;
-            };
-            if (label == null) continue;
-            choices.append("<label><input type=\"radio\" name=\"method\" value=\"")
-                    .append(Html.escape(m))
-                    .append('"')
-                    .append(m.equals(chosen) ? " checked" : "")
-                    .append("> ")
-                    .append(Html.escape(label))
-                    .append("</label>\n");
-        }
-        // The email code is mailed on demand: a second button, which needs no code (formnovalidate).
-        String send = methods.contains("email")
-                ? "<button type=\"submit\" name=\"send_email\" value=\"1\" formnovalidate>"
-                        + t.html("login.mfa.email.send") + "</button>\n"
-                : "";
-        String radios = choices.isEmpty()
-                ? ""
-                : "<fieldset>\n<legend>" + t.html("login.mfa.method") + "</legend>\n" + choices + "</fieldset>\n";
-        boolean key = methods.contains("webauthn");
-        boolean codes = methods.stream().anyMatch(CODE_METHODS::contains) || !key;
-        String nonce = key ? Html.nonce() : null;
-        // A security key is asked for by the script (hidden without WebAuthn); codes by the plain form below.
-        String keySection = key
-                ? WebAuthnMarkup.securityKeySection(
-                                t, csrf, returnTo, mfaToken, String.join(",", methods), Messages.uiLocales(ctx), !codes)
-                        + WebAuthnMarkup.scriptTag(nonce)
-                : "";
-        String codeForm = !codes
-                ? ""
-                : """
-                <form method="post" action="/login/mfa">
-                %s%s<label for="code">%s</label>
-                <input id="code" name="code" autocomplete="one-time-code" inputmode="text" required autofocus%s>
-                <button type="submit">%s</button>
-                %s</form>
-                """.formatted(
-                        pendingFields(ctx, csrf, returnTo, mfaToken, methods),
-                        radios,
-                        t.html("login.mfa.code"),
-                        errorKey == null || errorKey.startsWith("login.mfa.webauthn.") ? "" : " aria-invalid=\"true\"",
-                        t.html("login.mfa.submit"),
-                        send);
-        String body = (errorKey == null ? "" : Html.alert(t.get(errorKey)))
-                + (noticeKey == null ? "" : "<p role=\"status\">" + t.html(noticeKey) + "</p>\n")
-                + "<p>" + t.html("login.mfa.intro") + "</p>\n"
-                // The preferred method (listed first) comes first.
-                + (!methods.isEmpty() && "webauthn".equals(methods.getFirst())
-                        ? keySection + codeForm
-                        : codeForm + keySection);
+        var pending = new LoginMfaPage.Pending(csrf, returnTo, mfaToken, methods, Messages.uiLocales(ctx));
+        // A security key is asked for by a script, which needs the page's nonce.
+        String nonce = methods.contains("webauthn") ? Html.nonce() : null;
+        String body = LoginMfaPage.codeStep(t, pending, errorKey, selected, noticeKey, nonce);
         ctx.header("Cache-Control", "no-store");
         if (nonce == null) Html.send(ctx, status, Html.page(t, t.get("login.mfa.title"), body), formTarget);
         else Html.send(ctx, status, Html.page(t, t.get("login.mfa.title"), body), formTarget, nonce);
@@ -234,47 +177,11 @@ public final class LoginMfaRoutes implements RouteGroup {
             String errorKey,
             URI formTarget) {
         var t = Messages.of(ctx);
-        String hidden = pendingFields(ctx, csrf, returnTo, mfaToken, List.of(SsoService.TOTP_SETUP));
-        String form = setup == null
-                ? "<form method=\"post\" action=\"/login/mfa/setup\">\n" + hidden + "<button type=\"submit\">"
-                        + t.html("login.mfa.setup.start") + "</button>\n</form>\n"
-                : "<p>" + t.html("login.mfa.setup.scan") + "</p>\n"
-                        + "<p><img src=\"" + Html.escape(setup.qrCode()) + "\" alt=\""
-                        + t.html("login.mfa.setup.qr_alt") + "\" width=\"220\" height=\"220\"></p>\n"
-                        + "<p>" + t.html("login.mfa.setup.key") + " <code>" + Html.escape(spaced(setup.secret()))
-                        + "</code></p>\n"
-                        + "<form method=\"post\" action=\"/login/mfa\">\n" + hidden
-                        + "<input type=\"hidden\" name=\"method\" value=\"totp\">\n"
-                        + "<label for=\"code\">" + t.html("login.mfa.setup.code") + "</label>\n"
-                        + "<input id=\"code\" name=\"code\" autocomplete=\"one-time-code\" inputmode=\"numeric\""
-                        + " required autofocus" + (errorKey == null ? "" : " aria-invalid=\"true\"") + ">\n"
-                        + "<button type=\"submit\">" + t.html("login.mfa.submit") + "</button>\n</form>\n";
-        String body = (errorKey == null ? "" : Html.alert(t.get(errorKey))) + "<p>" + t.html("login.mfa.setup.intro")
-                + "</p>\n" + form;
+        var pending = new LoginMfaPage.Pending(
+                csrf, returnTo, mfaToken, List.of(SsoService.TOTP_SETUP), Messages.uiLocales(ctx));
+        String body = LoginMfaPage.enrolment(t, pending, setup, errorKey);
         ctx.header("Cache-Control", "no-store");
         Html.sendWithInlineImages(ctx, status, Html.page(t, t.get("login.mfa.title"), body), formTarget);
-    }
-
-    /** The hidden fields every form of the second step carries: its CSRF token, where it returns, the pending login. */
-    private static String pendingFields(
-            Context ctx, String csrf, String returnTo, String mfaToken, List<String> methods) {
-        return """
-                <input type="hidden" name="csrf" value="%s">
-                <input type="hidden" name="return_to" value="%s">
-                <input type="hidden" name="mfa_token" value="%s">
-                <input type="hidden" name="methods" value="%s">
-                <input type="hidden" name="ui_locales" value="%s">
-                """.formatted(
-                        Html.escape(csrf),
-                        Html.escape(returnTo == null ? "" : returnTo),
-                        Html.escape(mfaToken),
-                        Html.escape(String.join(",", methods)),
-                        Html.escape(Messages.uiLocales(ctx)));
-    }
-
-    /** A base32 key in groups of four, easier to type. */
-    private static String spaced(String key) {
-        return key.replaceAll("(.{4})(?!$)", "$1 ");
     }
 
     /** Starts the set-up of an account's first factor (the button of {@link #renderEnrolment}). */
@@ -339,7 +246,7 @@ public final class LoginMfaRoutes implements RouteGroup {
         String code = ctx.formParam("code");
         String method = ctx.formParam("method");
         boolean enrolling = methods.contains(SsoService.TOTP_SETUP);
-        if (method == null || !CODE_METHODS.contains(method) || enrolling) method = "totp";
+        if (method == null || !LoginMfaPage.CODE_METHODS.contains(method) || enrolling) method = "totp";
         if (ctx.formParam("send_email") != null) {
             sendEmail(ctx, presented, returnTo, mfaToken, methods, target);
             return;
