@@ -27,6 +27,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * {@code /account/security}: the signed-in browser (the hosted login's SSO cookie) manages its second factors through
@@ -187,10 +188,7 @@ public final class AccountSecurityRoutes implements RouteGroup {
         String ui = Messages.uiLocales(ctx);
         String lang = ui.isEmpty() ? "" : "ui_locales=" + URLEncoder.encode(ui, StandardCharsets.UTF_8);
         String query = String.join(
-                "&",
-                java.util.stream.Stream.of(backQuery, lang)
-                        .filter(q -> !q.isEmpty())
-                        .toList());
+                "&", Stream.of(backQuery, lang).filter(q -> !q.isEmpty()).toList());
         String back = AccountPage.PATH + (query.isEmpty() ? "" : "?" + query);
         ctx.header("Cache-Control", "no-store");
         ctx.redirect(
