@@ -10,7 +10,6 @@ import dev.gatehouse.accounts.AccountService;
 import dev.gatehouse.accounts.User;
 import dev.gatehouse.login.SsoService;
 import dev.gatehouse.login.SsoSession;
-import dev.gatehouse.platform.crypto.Secrets;
 import dev.gatehouse.platform.http.Api;
 import dev.gatehouse.platform.http.HostCookie;
 import dev.gatehouse.platform.http.Html;
@@ -23,7 +22,6 @@ import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -41,12 +39,6 @@ import java.util.stream.Collectors;
  */
 public final class AuthorizeRoutes implements RouteGroup {
     static final String PATH = "/oauth2/authorize";
-
-    /** OAuth 2.0 Form Post Response Mode: the page's only script, allowed by its hash in the CSP. */
-    private static final String AUTO_SUBMIT = "document.forms[0].submit();";
-
-    private static final String AUTO_SUBMIT_HASH = "'sha256-"
-            + Base64.getEncoder().encodeToString(Secrets.digest(AUTO_SUBMIT.getBytes(StandardCharsets.UTF_8))) + "'";
 
     private final AuthorizeService authorize;
     private final ConsentService consent;
@@ -127,7 +119,8 @@ public final class AuthorizeRoutes implements RouteGroup {
                 && "cross-site".equals(ctx.header("Sec-Fetch-Site"))
                 && authorize.check(params) instanceof AuthorizeService.Checked.Valid v) {
             // The answer to the second post redirects to the client, and browsers apply form-action to that too.
-            String formAction = "'self' " + formActionSource(v.request().redirectUri());
+            String formAction =
+                    "'self' " + FormPostPage.formActionSource(v.request().redirectUri());
             autoPost(
                     ctx, URI.create(PATH), params, messages(ctx, v.request()), formAction, "authorize.repost.noscript");
             return;
@@ -365,15 +358,11 @@ public final class AuthorizeRoutes implements RouteGroup {
                 target,
                 response.toParameters(),
                 words.get(),
-                formActionSource(target),
+                FormPostPage.formActionSource(target),
                 "authorize.form_post.noscript");
     }
 
-    /**
-     * A page whose form posts {@code params} to {@code target} by itself (a script allowed by its hash alone), or when
-     * the user presses its button without JavaScript; {@code formAction} is the CSP source that allows the target,
-     * {@code noscriptKey} the message shown then.
-     */
+    /** The form_post page ({@link FormPostPage}), sent with its own CSP: only its script, only its target. */
     private static void autoPost(
             Context ctx,
             URI target,
@@ -382,54 +371,11 @@ public final class AuthorizeRoutes implements RouteGroup {
             String formAction,
             String noscriptKey) {
         ctx.header("Cache-Control", "no-store");
-        String fields = params.entrySet().stream()
-                .flatMap(e -> e.getValue().stream()
-                        .map(v -> "<input type=\"hidden\" name=\"" + Html.escape(e.getKey()) + "\" value=\""
-                                + Html.escape(v) + "\">"))
-                .collect(Collectors.joining("\n"));
-        String html = """
-                <!doctype html>
-                <html lang="%s">
-                <head>
-                <meta charset="utf-8">
-                <meta name="viewport" content="width=device-width, initial-scale=1">
-                <title>%s</title>
-                </head>
-                <body>
-                <form method="post" action="%s">
-                %s
-                <noscript>
-                <p>%s</p>
-                <button type="submit">%s</button>
-                </noscript>
-                </form>
-                <script>%s</script>
-                </body>
-                </html>
-                """.formatted(
-                        Html.escape(t.lang()),
-                        t.html("authorize.form_post.title"),
-                        Html.escape(target.toString()),
-                        fields,
-                        t.html(noscriptKey),
-                        t.html("authorize.form_post.submit"),
-                        AUTO_SUBMIT);
         ctx.status(200);
-        ctx.header(
-                "Content-Security-Policy",
-                "default-src 'none'; script-src " + AUTO_SUBMIT_HASH + "; form-action " + formAction
-                        + "; frame-ancestors 'none'");
+        ctx.header("Content-Security-Policy", FormPostPage.contentSecurityPolicy(formAction));
         ctx.header("Pragma", "no-cache");
         ctx.header("Referrer-Policy", "no-referrer");
-        ctx.contentType("text/html; charset=utf-8").result(html);
-    }
-
-    /** The redirect URI as a CSP source (no query; ';' and ',' percent-encoded so they cannot end the directive). */
-    static String formActionSource(URI u) {
-        if (u.getHost() == null) return u.getScheme() + ":";
-        String path = Optional.ofNullable(u.getRawPath()).orElse("");
-        path = path.replace(";", "%3B").replace(",", "%2C").replace(" ", "%20");
-        return u.getScheme() + "://" + u.getHost() + (u.getPort() == -1 ? "" : ":" + u.getPort()) + path;
+        ctx.contentType("text/html; charset=utf-8").result(FormPostPage.html(target, params, t, noscriptKey));
     }
 
     private static String locales(AuthorizeService.Request r) {

@@ -9,13 +9,13 @@ import org.junit.jupiter.api.Test;
 class FormPostSourceTest {
     @Test
     void whenTheRedirectUriHasAQueryPortOrSeparators_thenTheSourceStaysOneDirectiveValue() {
-        assertThat(AuthorizeRoutes.formActionSource(URI.create("https://app.example:8443/cb?tenant=1")))
+        assertThat(FormPostPage.formActionSource(URI.create("https://app.example:8443/cb?tenant=1")))
                 .isEqualTo("https://app.example:8443/cb");
-        assertThat(AuthorizeRoutes.formActionSource(URI.create("https://app.example/a;b,c")))
+        assertThat(FormPostPage.formActionSource(URI.create("https://app.example/a;b,c")))
                 .isEqualTo("https://app.example/a%3Bb%2Cc");
-        assertThat(AuthorizeRoutes.formActionSource(URI.create("http://[::1]:9000/cb")))
+        assertThat(FormPostPage.formActionSource(URI.create("http://[::1]:9000/cb")))
                 .isEqualTo("http://[::1]:9000/cb");
-        assertThat(AuthorizeRoutes.formActionSource(URI.create("com.example.app:/callback")))
+        assertThat(FormPostPage.formActionSource(URI.create("com.example.app:/callback")))
                 .isEqualTo("com.example.app:");
     }
 }
