@@ -188,19 +188,20 @@ public final class App implements AutoCloseable {
         var idTokens = new dev.gatehouse.oidc.IdTokenService(keyRing, config.issuer(), clock, config.accessTokenTtl());
         var resourcePolicy = new dev.gatehouse.oauth.clients.ResourcePolicy(config.issuer(), config.apiAudience());
         var codeStore = new dev.gatehouse.oauth.authorize.JdbiCodeStore();
-        var authorize = new dev.gatehouse.oauth.authorize.AuthorizeService(
+        var parStore = new dev.gatehouse.oauth.authorize.JdbiParStore();
+        var requests = new dev.gatehouse.oauth.authorize.AuthorizationRequests(
                 db,
-                codeStore,
-                new dev.gatehouse.oauth.authorize.JdbiParStore(),
+                parStore,
                 clients,
                 audit,
                 secrets,
                 clock,
                 config.issuer(),
                 scopes,
-                idTokens::issueForCode,
                 idTokens::verifyHint,
                 resourcePolicy);
+        var authorize = new dev.gatehouse.oauth.authorize.AuthorizeService(
+                db, codeStore, parStore, audit, secrets, clock, config.issuer(), idTokens::issueForCode);
         var codeRedemption = new dev.gatehouse.oauth.authorize.CodeRedemption(db, codeStore, sessions, audit, clock);
         var deviceStore = new dev.gatehouse.oauth.device.JdbiDeviceStore();
         var devices = new dev.gatehouse.oauth.device.DeviceService(
@@ -275,8 +276,8 @@ public final class App implements AutoCloseable {
         // The browser's sign-in, and the CSRF protection of the hosted sign-in's forms (ADR 0023).
         var ssoCookie = dev.gatehouse.login.LoginRoutes.ssoCookie(https);
         var loginCsrf = dev.gatehouse.login.LoginRoutes.csrf(https);
-        var authorizeRoutes =
-                new dev.gatehouse.oauth.authorize.AuthorizeRoutes(authorize, consent, sso, ssoCookie, accounts, web);
+        var authorizeRoutes = new dev.gatehouse.oauth.authorize.AuthorizeRoutes(
+                requests, authorize, consent, sso, ssoCookie, accounts, web);
         groups.add(authorizeRoutes);
         // Every hosted sign-in step answers the authorization request it was for in place (ADR 0021).
         var signedIn = new dev.gatehouse.login.LoginRoutes.SignedInAnswer(
@@ -292,17 +293,17 @@ public final class App implements AutoCloseable {
                 secrets,
                 loginCsrf,
                 ssoCookie,
-                authorize::redirectTarget,
+                requests::redirectTarget,
                 signedIn,
                 accounts.registrationEnabled());
         groups.add(loginRoutes);
         groups.add(new dev.gatehouse.login.AccountLinkRoutes(
                 accounts, sso, web, secrets, https, loginCsrf, ssoCookie, signedIn));
         groups.add(new dev.gatehouse.login.LoginMfaRoutes(
-                sso, mfa, web, secrets, loginCsrf, ssoCookie, authorize::redirectTarget, signedIn));
-        groups.add(new dev.gatehouse.oauth.authorize.ParRoutes(authorize, clients, web, dpop, config.issuer()));
+                sso, mfa, web, secrets, loginCsrf, ssoCookie, requests::redirectTarget, signedIn));
+        groups.add(new dev.gatehouse.oauth.authorize.ParRoutes(requests, clients, web, dpop, config.issuer()));
         groups.add(new dev.gatehouse.oauth.authorize.ConsentRoutes(
-                authorize, authorizeRoutes, consent, scopes, sso, accounts, web, secrets, ssoCookie, https));
+                requests, authorize, authorizeRoutes, consent, scopes, sso, accounts, web, secrets, ssoCookie, https));
         groups.add(new dev.gatehouse.oauth.device.DeviceRoutes(
                 devices, clients, scopes, sso, web, secrets, config.issuer(), ssoCookie, https));
         groups.add(new dev.gatehouse.oidc.UserinfoRoutes(
@@ -392,7 +393,7 @@ public final class App implements AutoCloseable {
         groups.add(new dev.gatehouse.login.PasskeyLoginRoutes(
                 loginRoutes, sso, webauthn.passkeys(), web, signedIn, loginCsrf, ssoCookie));
         groups.add(new dev.gatehouse.login.LoginWebAuthnRoutes(
-                sso, webauthn.passkeys(), web, signedIn, authorize::redirectTarget, loginCsrf, ssoCookie));
+                sso, webauthn.passkeys(), web, signedIn, requests::redirectTarget, loginCsrf, ssoCookie));
         groups.add(new AdminRoutes(keyRing, outbox, accounts, audit, web, clock));
         groups.add(new DocsRoutes(config.issuer(), VERSION, mapper, () -> self[0].operations()));
         this.http = new HttpServer(

@@ -40,6 +40,7 @@ import java.util.stream.Collectors;
 public final class AuthorizeRoutes implements RouteGroup {
     static final String PATH = "/oauth2/authorize";
 
+    private final AuthorizationRequests requests;
     private final AuthorizeService authorize;
     private final ConsentService consent;
     private final SsoService sso;
@@ -48,12 +49,14 @@ public final class AuthorizeRoutes implements RouteGroup {
     private final Web web;
 
     public AuthorizeRoutes(
+            AuthorizationRequests requests,
             AuthorizeService authorize,
             ConsentService consent,
             SsoService sso,
             HostCookie ssoCookie,
             AccountService accounts,
             Web web) {
+        this.requests = requests;
         this.authorize = authorize;
         this.ssoCookie = ssoCookie;
         this.consent = consent;
@@ -117,7 +120,7 @@ public final class AuthorizeRoutes implements RouteGroup {
         var params = ctx.formParamMap();
         if (ssoCookie.read(ctx) == null
                 && "cross-site".equals(ctx.header("Sec-Fetch-Site"))
-                && authorize.check(params) instanceof AuthorizeService.Checked.Valid v) {
+                && requests.check(params) instanceof AuthorizeService.Checked.Valid v) {
             // The answer to the second post redirects to the client, and browsers apply form-action to that too.
             String formAction =
                     "'self' " + FormPostPage.formActionSource(v.request().redirectUri());
@@ -152,7 +155,7 @@ public final class AuthorizeRoutes implements RouteGroup {
             Map<String, List<String>> params,
             HttpStatus redirect,
             Supplier<Optional<SsoSession>> browserSession) {
-        switch (authorize.check(params)) {
+        switch (requests.check(params)) {
             case AuthorizeService.Checked.ShowError e -> {
                 var t = Messages.of(ctx);
                 String text = t.get(e.key(), e.args().toArray());
@@ -280,7 +283,7 @@ public final class AuthorizeRoutes implements RouteGroup {
             return;
         }
         Instant now = authorize.now();
-        authorize.requireReauthentication(r, now);
+        requests.requireReauthentication(r, now);
         String back = back(params, AuthorizeService.SIGNED_IN_AFTER + "=" + now.toEpochMilli());
         ctx.redirect("/register?return_to=" + enc(back) + locales(r), redirect);
     }
@@ -295,7 +298,7 @@ public final class AuthorizeRoutes implements RouteGroup {
     }
 
     private String loginUrl(AuthorizeService.Request r, Map<String, List<String>> params, Instant now) {
-        authorize.requireReauthentication(r, now);
+        requests.requireReauthentication(r, now);
         String back = back(params, AuthorizeService.SIGNED_IN_AFTER + "=" + now.toEpochMilli());
         String hint = r.loginHint().map(h -> "&login_hint=" + enc(h)).orElse("");
         return "/login?return_to=" + enc(back) + hint + locales(r);
@@ -303,7 +306,7 @@ public final class AuthorizeRoutes implements RouteGroup {
 
     /** To the hosted second step for this browser's SSO session; only that step (or a sign-in) after now counts. */
     private String stepUpUrl(AuthorizeService.Request r, Map<String, List<String>> params, Instant now) {
-        authorize.requireReauthentication(r, now);
+        requests.requireReauthentication(r, now);
         String back = back(params, AuthorizeService.SIGNED_IN_AFTER + "=" + now.toEpochMilli());
         return "/login/mfa/step-up?return_to=" + enc(back) + locales(r);
     }

@@ -29,6 +29,7 @@ import java.util.Optional;
 public final class ConsentRoutes implements RouteGroup {
     static final String CSRF_COOKIE = "gh_consent_csrf";
 
+    private final AuthorizationRequests requests;
     private final AuthorizeService authorize;
     private final AuthorizeRoutes authorizeRoutes;
     private final ConsentService consent;
@@ -41,6 +42,7 @@ public final class ConsentRoutes implements RouteGroup {
     private final FormCsrf csrf;
 
     public ConsentRoutes(
+            AuthorizationRequests requests,
             AuthorizeService authorize,
             AuthorizeRoutes authorizeRoutes,
             ConsentService consent,
@@ -51,6 +53,7 @@ public final class ConsentRoutes implements RouteGroup {
             Secrets secrets,
             HostCookie ssoCookie,
             boolean secureCookies) {
+        this.requests = requests;
         this.authorize = authorize;
         this.authorizeRoutes = authorizeRoutes;
         this.consent = consent;
@@ -89,7 +92,7 @@ public final class ConsentRoutes implements RouteGroup {
         if (params.isEmpty()) return Optional.empty();
         var session = sso.find(ssoCookie.read(ctx));
         if (session.isEmpty()) return Optional.empty();
-        if (!(authorize.check(params.get()) instanceof AuthorizeService.Checked.Valid v)) return Optional.empty();
+        if (!(requests.check(params.get()) instanceof AuthorizeService.Checked.Valid v)) return Optional.empty();
         return Optional.of(new Pending(params.get(), session.get(), v.request()));
     }
 

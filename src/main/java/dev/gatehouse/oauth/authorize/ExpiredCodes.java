@@ -28,6 +28,6 @@ public final class ExpiredCodes {
      * {@code request_uri} gets the same page.
      */
     public int deleteExpiredPushed(Instant now) {
-        return db.inTransaction(h -> pushed.deleteExpired(h, now.minus(AuthorizeService.PAR_INTERACTION)));
+        return db.inTransaction(h -> pushed.deleteExpired(h, now.minus(AuthorizationRequests.PAR_INTERACTION)));
     }
 }

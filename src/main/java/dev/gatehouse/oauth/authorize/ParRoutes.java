@@ -18,19 +18,19 @@ import java.util.Map;
  * §10.1); both together must name the same key.
  */
 public final class ParRoutes implements RouteGroup {
-    private final AuthorizeService authorize;
+    private final AuthorizationRequests requests;
     private final ClientService clients;
     private final Web web;
     private final dev.gatehouse.tokens.DpopProofs dpop;
     private final String parUrl;
 
     public ParRoutes(
-            AuthorizeService authorize,
+            AuthorizationRequests requests,
             ClientService clients,
             Web web,
             dev.gatehouse.tokens.DpopProofs dpop,
             String issuer) {
-        this.authorize = authorize;
+        this.requests = requests;
         this.clients = clients;
         this.web = web;
         this.dpop = dpop;
@@ -56,7 +56,7 @@ public final class ParRoutes implements RouteGroup {
         // ADR 0017: a browser-based client pushing from the origin of its redirect URIs reads the answer, refusals too.
         clients.cors(ctx.header("Origin"), ctx.header("Authorization"), params).forEach(ctx::header);
         var client = clients.authenticate(ClientAuthParser.parse(ctx.header("Authorization"), params));
-        var body = authorize.push(client, boundToProofKey(ctx, params), web.info(ctx));
+        var body = requests.push(client, boundToProofKey(ctx, params), web.info(ctx));
         ctx.header("Cache-Control", "no-store");
         web.json(ctx, 201, body);
     }
