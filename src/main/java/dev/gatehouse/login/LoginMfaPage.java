@@ -107,7 +107,7 @@ final class LoginMfaPage {
                         + "<p>" + t.html("login.mfa.setup.key") + " <code>" + Html.escape(spaced(setup.secret()))
                         + "</code></p>\n"
                         + "<form method=\"post\" action=\"/login/mfa\">\n" + hidden
-                        + "<input type=\"hidden\" name=\"method\" value=\"totp\">\n"
+                        + Html.hidden("method", "totp")
                         + "<label for=\"code\">" + t.html("login.mfa.setup.code") + "</label>\n"
                         + "<input id=\"code\" name=\"code\" autocomplete=\"one-time-code\" inputmode=\"numeric\""
                         + " required autofocus" + (errorKey == null ? "" : " aria-invalid=\"true\"") + ">\n"
@@ -118,18 +118,11 @@ final class LoginMfaPage {
 
     /** The hidden fields every form of the second step carries. */
     private static String pendingFields(Pending p) {
-        return """
-                <input type="hidden" name="csrf" value="%s">
-                <input type="hidden" name="return_to" value="%s">
-                <input type="hidden" name="mfa_token" value="%s">
-                <input type="hidden" name="methods" value="%s">
-                <input type="hidden" name="ui_locales" value="%s">
-                """.formatted(
-                        Html.escape(p.csrf()),
-                        Html.escape(p.returnTo() == null ? "" : p.returnTo()),
-                        Html.escape(p.mfaToken()),
-                        Html.escape(String.join(",", p.methods())),
-                        Html.escape(p.uiLocales()));
+        return Html.hidden("csrf", p.csrf())
+                + Html.hidden("return_to", p.returnTo())
+                + Html.hidden("mfa_token", p.mfaToken())
+                + Html.hidden("methods", String.join(",", p.methods()))
+                + Html.hidden("ui_locales", p.uiLocales());
     }
 
     /** A base32 key in groups of four, easier to type. */

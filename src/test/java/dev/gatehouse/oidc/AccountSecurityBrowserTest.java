@@ -162,4 +162,33 @@ class AccountSecurityBrowserTest extends ChromiumTest {
         assertThat(authenticator.getCredentials()).hasSize(1);
         assertThat(authenticator.getCredentials().get(0).isResidentCredential()).isTrue();
     }
+
+    @Test
+    void whenTheSignInIsOld_thenThePasskeyScriptSendsTheBrowserToSignInAndBackWithANotice() throws Exception {
+        String email = register("passkey-stale");
+        ((HasVirtualAuthenticator) driver)
+                .addVirtualAuthenticator(new VirtualAuthenticatorOptions()
+                        .setProtocol(VirtualAuthenticatorOptions.Protocol.CTAP2)
+                        .setTransport(VirtualAuthenticatorOptions.Transport.INTERNAL)
+                        .setHasResidentKey(true)
+                        .setHasUserVerification(true)
+                        .setIsUserVerified(true));
+        driver.get(issuer + "/account/security");
+        signIn(email);
+        waitForPath("/account/security");
+        server.clock.advance(Duration.ofMinutes(16));
+
+        // The script's begin call is refused (login_required): it goes to the sign-in, which comes back with a notice.
+        driver.findElement(By.id("passkey-name")).sendKeys("Too late");
+        driver.findElement(By.id("passkey-add-button")).click();
+        waitForPath("/login");
+        assertThat(driver.getCurrentUrl()).as(this::page).contains("notice%3Dsigned_in_again");
+        signIn(email);
+        waitForPath("/account/security");
+
+        assertThat(driver.findElement(By.tagName("body")).getText())
+                .as(this::page)
+                .contains("You signed in again. Make your change once more.")
+                .contains("No passkey or security key yet.");
+    }
 }

@@ -28,10 +28,8 @@ final class FormPostPage {
     /** The page posting {@code params} to {@code target}; {@code noscriptKey} the message shown without JavaScript. */
     static String html(URI target, Map<String, List<String>> params, Messages t, String noscriptKey) {
         String fields = params.entrySet().stream()
-                .flatMap(e -> e.getValue().stream()
-                        .map(v -> "<input type=\"hidden\" name=\"" + Html.escape(e.getKey()) + "\" value=\""
-                                + Html.escape(v) + "\">"))
-                .collect(Collectors.joining("\n"));
+                .flatMap(e -> e.getValue().stream().map(v -> Html.hidden(e.getKey(), v)))
+                .collect(Collectors.joining());
         return """
                 <!doctype html>
                 <html lang="%s">
@@ -42,8 +40,7 @@ final class FormPostPage {
                 </head>
                 <body>
                 <form method="post" action="%s">
-                %s
-                <noscript>
+                %s<noscript>
                 <p>%s</p>
                 <button type="submit">%s</button>
                 </noscript>

@@ -73,7 +73,7 @@ public final class Html {
 
     /** A hidden form field; {@code value} is plain text. */
     public static String hidden(String name, String value) {
-        return "<input type=\"hidden\" name=\"" + name + "\" value=\"" + escape(value) + "\">\n";
+        return "<input type=\"hidden\" name=\"" + escape(name) + "\" value=\"" + escape(value) + "\">\n";
     }
 
     /** An error message that screen readers announce; {@code text} is plain text. */
