@@ -157,15 +157,13 @@ public final class App implements AutoCloseable {
         var replays = new dev.gatehouse.platform.db.ReplayCache(db, clock);
         var scopes = new dev.gatehouse.oauth.scopes.ScopeService(
                 db, new dev.gatehouse.oauth.scopes.JdbiScopeStore(), audit, clock, Duration.ofSeconds(30));
+        var clientStore = new dev.gatehouse.oauth.clients.JdbiClientStore();
         var clients = new dev.gatehouse.oauth.clients.ClientService(
                 db,
-                new dev.gatehouse.oauth.clients.JdbiClientStore(),
-                secrets,
-                audit,
+                clientStore,
                 clock,
                 new dev.gatehouse.oauth.clients.ClientAssertions(
-                        config.issuer(), config.clientAssertionEndpointAudience(), replays, clock),
-                scopes::lockKnown);
+                        config.issuer(), config.clientAssertionEndpointAudience(), replays, clock));
         scopes.checkRegistrationsWith(clients::registering);
         clients.shareCacheInvalidations(clusterEvents);
         var introspector = new dev.gatehouse.tokens.TokenIntrospector(
@@ -248,7 +246,25 @@ public final class App implements AutoCloseable {
         groups.add(new AuditRoutes(audit, web));
         groups.add(new dev.gatehouse.oauth.TokenRoutes(
                 tokenEndpoint, clients, introspector, sessions, sessionGrants, web, dpop, config.issuer()));
-        groups.add(new dev.gatehouse.oauth.clients.ClientRoutes(clients, web));
+        var consent = new dev.gatehouse.oauth.authorize.ConsentService(
+                db, new dev.gatehouse.oauth.authorize.JdbiConsentStore(), audit, clock, sessions);
+        // A deleted client's grants end with it (RFC 7592 §2.3): its users' sessions, so their refresh tokens and the
+        // access tokens bound to those sessions, and the consents given to it.
+        var clientRegistrations = new dev.gatehouse.oauth.clients.ClientRegistrations(
+                db, clientStore, clients, secrets, audit, clock, scopes::lockKnown, (h, clientId) -> {
+                    sessions.endAllOfClient(h, clientId);
+                    consent.forgetClient(h, clientId);
+                });
+        var clientRevocation = new dev.gatehouse.oauth.clients.ClientRevocation(
+                db,
+                clientStore,
+                clients,
+                secrets,
+                audit,
+                clock,
+                (h, clientId) -> sessions.endAllOfClient(h, clientId, "client_tokens_revoked")
+                        .size());
+        groups.add(new dev.gatehouse.oauth.clients.ClientRoutes(clients, clientRegistrations, clientRevocation, web));
         var initialAccessTokens = new dev.gatehouse.oauth.clients.InitialAccessTokens(
                 db,
                 new dev.gatehouse.oauth.clients.JdbiInitialAccessTokenStore(),
@@ -258,9 +274,12 @@ public final class App implements AutoCloseable {
                 clock);
         groups.add(new dev.gatehouse.oauth.clients.InitialAccessTokenRoutes(initialAccessTokens, web));
         groups.add(new dev.gatehouse.oauth.clients.RegistrationRoutes(
-                clients, initialAccessTokens, web, config.issuer(), config.openClientRegistration()));
-        var consent = new dev.gatehouse.oauth.authorize.ConsentService(
-                db, new dev.gatehouse.oauth.authorize.JdbiConsentStore(), audit, clock, sessions);
+                clients,
+                clientRegistrations,
+                initialAccessTokens,
+                web,
+                config.issuer(),
+                config.openClientRegistration()));
         this.backChannelLogout = new dev.gatehouse.oidc.BackChannelLogout(config.webhookAllowPrivate());
         var logout = new dev.gatehouse.oidc.LogoutService(
                 db,
@@ -325,14 +344,6 @@ public final class App implements AutoCloseable {
         });
         // When the owner of an address proves it for the first time, the ways in that the account's registrant (maybe
         // not the owner: account pre-hijacking) set up before go too; the password and sessions go in AccountService.
-        // A deleted client's grants end with it (RFC 7592 §2.3): its users' sessions, so their refresh tokens and the
-        // access tokens bound to those sessions, and the consents given to it.
-        clients.whenTokensRevoked((h, clientId) ->
-                sessions.endAllOfClient(h, clientId, "client_tokens_revoked").size());
-        clients.whenDeleted((h, clientId) -> {
-            sessions.endAllOfClient(h, clientId);
-            consent.forgetClient(h, clientId);
-        });
         accounts.whenAddressProven((h, user) -> {
             mfaFactors.removeAll(h, user);
             consent.forgetAll(h, user);

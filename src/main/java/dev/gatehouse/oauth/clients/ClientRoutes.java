@@ -67,10 +67,15 @@ public final class ClientRoutes implements RouteGroup {
             List<String> idTokenSigningAlgValuesSupported, List<String> tokenEndpointAuthMethodsSupported) {}
 
     private final ClientService clients;
+    private final ClientRegistrations registrations;
+    private final ClientRevocation revocation;
     private final Web web;
 
-    public ClientRoutes(ClientService clients, Web web) {
+    public ClientRoutes(
+            ClientService clients, ClientRegistrations registrations, ClientRevocation revocation, Web web) {
         this.clients = clients;
+        this.registrations = registrations;
+        this.revocation = revocation;
         this.web = web;
     }
 
@@ -159,7 +164,7 @@ public final class ClientRoutes implements RouteGroup {
         Principal p = web.require(ctx, "clients:write");
         @SuppressWarnings("unchecked")
         Map<String, Object> body = web.body(ctx, Map.class);
-        var issued = translate(() -> clients.create(body, false, p.userId(), web.info(ctx)));
+        var issued = translate(() -> registrations.create(body, false, p.userId(), web.info(ctx)));
         web.json(ctx, 201, view(issued.client(), issued.secret().orElse(null)));
     }
 
@@ -173,13 +178,13 @@ public final class ClientRoutes implements RouteGroup {
         Principal p = web.require(ctx, "clients:write");
         @SuppressWarnings("unchecked")
         Map<String, Object> body = web.body(ctx, Map.class);
-        var issued = translate(() -> clients.update(ctx.pathParam("client_id"), body, p.userId(), web.info(ctx)));
+        var issued = translate(() -> registrations.update(ctx.pathParam("client_id"), body, p.userId(), web.info(ctx)));
         web.ok(ctx, view(issued.client(), issued.secret().orElse(null)));
     }
 
     private void delete(Context ctx) {
         Principal p = web.require(ctx, "clients:write");
-        if (!clients.delete(ctx.pathParam("client_id"), p.userId(), web.info(ctx)))
+        if (!registrations.delete(ctx.pathParam("client_id"), p.userId(), web.info(ctx)))
             throw Problem.notFound("The client");
         ctx.status(204);
     }
@@ -190,7 +195,7 @@ public final class ClientRoutes implements RouteGroup {
     private void revokeTokens(Context ctx) {
         Principal p = web.require(ctx, "clients:write");
         String id = ctx.pathParam("client_id");
-        var revoked = clients.revokeTokens(id, p.userId(), web.info(ctx));
+        var revoked = revocation.revokeTokens(id, p.userId(), web.info(ctx));
         web.ok(
                 ctx,
                 new TokensRevokedView(
@@ -208,7 +213,7 @@ public final class ClientRoutes implements RouteGroup {
                 : web.body(ctx, RegenerateBody.class).previousSecretExpiresIn();
         var overlap = keep == null ? java.time.Duration.ZERO : java.time.Duration.ofSeconds(keep);
         var issued = translate(
-                () -> clients.regenerateSecret(ctx.pathParam("client_id"), overlap, p.userId(), web.info(ctx)));
+                () -> revocation.regenerateSecret(ctx.pathParam("client_id"), overlap, p.userId(), web.info(ctx)));
         var view = view(issued.client(), issued.secret().orElse(null));
         issued.client()
                 .previousSecret()
@@ -250,7 +255,7 @@ public final class ClientRoutes implements RouteGroup {
             if (value == null) metadata.remove(field);
             else metadata.put(field, value);
         });
-        var updated = translate(() -> clients.update(id, metadata, p.userId(), web.info(ctx)));
+        var updated = translate(() -> registrations.update(id, metadata, p.userId(), web.info(ctx)));
         var view = oidcView(updated.client());
         updated.secret().ifPresent(secret -> view.put("client_secret", secret)); // a switch to a secret method
         web.ok(ctx, view);

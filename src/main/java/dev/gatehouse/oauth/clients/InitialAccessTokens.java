@@ -62,7 +62,7 @@ public final class InitialAccessTokens {
 
     private final Database db;
     private final JdbiInitialAccessTokenStore store;
-    private final ClientService.KnownScopes knownScopes;
+    private final ClientRegistrations.KnownScopes knownScopes;
     private final Secrets secrets;
     private final AuditLog audit;
     private final Clock clock;
@@ -70,7 +70,7 @@ public final class InitialAccessTokens {
     public InitialAccessTokens(
             Database db,
             JdbiInitialAccessTokenStore store,
-            ClientService.KnownScopes knownScopes,
+            ClientRegistrations.KnownScopes knownScopes,
             Secrets secrets,
             AuditLog audit,
             Clock clock) {

@@ -25,15 +25,22 @@ public final class RegistrationRoutes implements RouteGroup {
     static final Rule OPEN = new Rule("open_client_registration", 10, Duration.ofHours(1));
 
     private final ClientService clients;
+    private final ClientRegistrations registrations;
     private final InitialAccessTokens initialAccessTokens;
     private final Web web;
     private final String issuer;
     private final boolean open;
 
     public RegistrationRoutes(
-            ClientService clients, InitialAccessTokens initialAccessTokens, Web web, String issuer, boolean open) {
+            ClientService clients,
+            ClientRegistrations registrations,
+            InitialAccessTokens initialAccessTokens,
+            Web web,
+            String issuer,
+            boolean open) {
         this.open = open;
         this.clients = clients;
+        this.registrations = registrations;
         this.initialAccessTokens = initialAccessTokens;
         this.web = web;
         this.issuer = issuer;
@@ -81,12 +88,12 @@ public final class RegistrationRoutes implements RouteGroup {
         ClientService.Issued issued;
         if (open && bearer == null) {
             web.limit(ctx, OPEN);
-            issued = clients.registerOpenly(oauthBody(ctx), web.info(ctx));
+            issued = registrations.registerOpenly(oauthBody(ctx), web.info(ctx));
         } else if (bearer != null && bearer.startsWith(InitialAccessTokens.PREFIX)) {
-            issued = clients.register(oauthBody(ctx), initialAccessTokens, bearer, web.info(ctx));
+            issued = registrations.register(oauthBody(ctx), initialAccessTokens, bearer, web.info(ctx));
         } else {
             Principal p = bearerAdmin(ctx); // before the body is read
-            issued = clients.create(oauthBody(ctx), false, true, p.userId(), web.info(ctx));
+            issued = registrations.create(oauthBody(ctx), false, true, p.userId(), web.info(ctx));
         }
         var view = ClientRoutes.view(issued.client(), issued.secret().orElse(null));
         view.put("registration_access_token", issued.registrationToken().orElseThrow());
@@ -104,7 +111,7 @@ public final class RegistrationRoutes implements RouteGroup {
 
     private void update(Context ctx) {
         OAuthClient c = self(ctx);
-        var updated = clients.updateOwn(c, oauthBody(ctx), web.info(ctx));
+        var updated = registrations.updateOwn(c, oauthBody(ctx), web.info(ctx));
         var view = managementView(ctx, updated.client());
         updated.secret().ifPresent(secret -> {
             view.put("client_secret", secret); // RFC 7592 §2.2: a switch to a secret method gets one, shown once
@@ -128,7 +135,7 @@ public final class RegistrationRoutes implements RouteGroup {
 
     private void delete(Context ctx) {
         OAuthClient c = self(ctx);
-        clients.delete(c.clientId(), null, web.info(ctx));
+        registrations.delete(c.clientId(), null, web.info(ctx));
         ctx.status(204);
     }
 

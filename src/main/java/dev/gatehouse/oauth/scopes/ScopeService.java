@@ -258,7 +258,7 @@ public final class ScopeService {
         this.registrations = java.util.Objects.requireNonNull(registrations);
     }
 
-    /** Lets registration check a client's scope against the table ({@code ClientService.KnownScopes}). */
+    /** Lets registration check a client's scope against the table ({@code ClientRegistrations.KnownScopes}). */
     public Set<String> lockKnown(Handle h, Set<String> names) {
         return store.lockNamed(h, names);
     }

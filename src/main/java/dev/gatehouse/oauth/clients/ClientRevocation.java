@@ -1,0 +1,133 @@
+package dev.gatehouse.oauth.clients;
+
+import dev.gatehouse.audit.AuditEvent;
+import dev.gatehouse.audit.AuditLog;
+import dev.gatehouse.oauth.OAuthError;
+import dev.gatehouse.oauth.clients.ClientService.Issued;
+import dev.gatehouse.platform.crypto.Secrets;
+import dev.gatehouse.platform.db.Database;
+import dev.gatehouse.platform.http.Problem;
+import dev.gatehouse.platform.http.RequestInfo;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * Taking back what a client holds, for rotation and incident response: its secret (a new one, the old one kept a
+ * while or stopped at once) and every token issued to it. Both take effect on every node through the clients cache's
+ * invalidation (ADR 0013).
+ */
+public final class ClientRevocation {
+    /** Ends every session of a client inside the caller's transaction; the number ended. */
+    public interface SessionsEnded {
+        int endAll(Handle h, String clientId);
+    }
+
+    private final Database db;
+    private final ClientStore store;
+    private final ClientService clients;
+    private final Secrets secrets;
+    private final AuditLog audit;
+    private final Clock clock;
+    private final SessionsEnded sessionsEnded;
+
+    public ClientRevocation(
+            Database db,
+            ClientStore store,
+            ClientService clients,
+            Secrets secrets,
+            AuditLog audit,
+            Clock clock,
+            SessionsEnded sessionsEnded) {
+        this.db = db;
+        this.store = store;
+        this.clients = clients;
+        this.secrets = secrets;
+        this.audit = audit;
+        this.clock = clock;
+        this.sessionsEnded = sessionsEnded;
+    }
+
+    /** The longest a replaced secret may stay valid after a rotation. */
+    public static final Duration MAX_SECRET_OVERLAP = Duration.ofDays(7);
+
+    /**
+     * A new secret, shown once. With a positive {@code keepPrevious} the current secret stays valid that long, so the
+     * client's deployments can move to the new one without failing in between; a secret an earlier rotation kept
+     * stops now either way. Zero: the current secret stops at once.
+     */
+    public Issued regenerateSecret(String clientId, Duration keepPrevious, UUID actor, RequestInfo info) {
+        if (keepPrevious.isNegative() || keepPrevious.compareTo(MAX_SECRET_OVERLAP) > 0)
+            throw Problem.invalidField(
+                    "previous_secret_expires_in", "from 0 to " + MAX_SECRET_OVERLAP.toSeconds() + " seconds (7 days)");
+        OAuthClient c =
+                clients.find(clientId).orElseThrow(() -> new OAuthError(404, "invalid_client_id", "no such client"));
+        if (!ClientService.usesSecret(c.authMethod()))
+            throw new OAuthError(400, "invalid_request", "clients using " + c.authMethod() + " have no secret");
+        String secret = secrets.token("gcs_");
+        Instant now = clock.instant();
+        boolean keep = !keepPrevious.isZero() && c.secretHash().isPresent();
+        String previousHash = keep ? c.secretHash().get() : null;
+        Instant previousUntil = keep ? now.plus(keepPrevious) : null;
+        String secretHash = Secrets.sha256(secret);
+        var details = new LinkedHashMap<String, Object>();
+        details.put("client_id", clientId);
+        if (keep) details.put("previous_secret_expires_at", previousUntil.toString());
+        db.useTransaction(h -> {
+            if (!store.rotateSecret(h, clientId, secretHash, previousHash, previousUntil, now))
+                throw new OAuthError(404, "invalid_client_id", "no such client");
+            clients.invalidate(h, clientId);
+            audit.record(
+                    h,
+                    AuditEvent.success("client.secret_regenerated", null)
+                            .actor(actor)
+                            .details(details),
+                    info);
+        });
+        var rotated = new OAuthClient(
+                clientId,
+                Optional.of(secretHash),
+                c.metadata(),
+                c.firstParty(),
+                c.createdAt(),
+                now,
+                keep ? Optional.of(new OAuthClient.PreviousSecret(previousHash, previousUntil)) : Optional.empty(),
+                c.tokensNotBefore());
+        return new Issued(rotated, Optional.of(secret), Optional.empty());
+    }
+
+    /** What {@link #revokeTokens} did: the sessions it ended, and the instant before which sessionless tokens fail. */
+    public record TokensRevoked(int sessionsEnded, Instant notBefore) {}
+
+    /**
+     * Incident response: every token the client holds stops working on every node. Its sessions end (their refresh
+     * tokens and session-bound access tokens with them), and its access tokens of no session (client credentials,
+     * token exchange) issued before now are refused. Access tokens carry {@code iat} in whole seconds, so those issued
+     * in the current second are refused too, also one issued right after this call within that second.
+     */
+    public TokensRevoked revokeTokens(String clientId, UUID actor, RequestInfo info) {
+        Instant notBefore = clock.instant().truncatedTo(ChronoUnit.SECONDS).plusSeconds(1);
+        int ended = db.inTransaction(h -> {
+            if (!store.revokeTokens(h, clientId, notBefore)) throw Problem.notFound("The client");
+            int n = sessionsEnded.endAll(h, clientId);
+            clients.invalidate(h, clientId);
+            audit.record(
+                    h,
+                    AuditEvent.success("client.tokens_revoked", null)
+                            .actor(actor)
+                            .details(Map.of(
+                                    "client_id", clientId,
+                                    "sessions_ended", n,
+                                    "tokens_not_before", notBefore.toString())),
+                    info);
+            return n;
+        });
+        return new TokensRevoked(ended, notBefore);
+    }
+}
