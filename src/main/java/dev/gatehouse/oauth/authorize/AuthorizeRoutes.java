@@ -1,11 +1,8 @@
 package dev.gatehouse.oauth.authorize;
 
 import com.nimbusds.oauth2.sdk.AuthorizationResponse;
-import com.nimbusds.oauth2.sdk.ErrorObject;
-import com.nimbusds.oauth2.sdk.OAuth2Error;
 import com.nimbusds.oauth2.sdk.ResponseMode;
 import com.nimbusds.oauth2.sdk.util.URLUtils;
-import com.nimbusds.openid.connect.sdk.OIDCError;
 import dev.gatehouse.accounts.AccountService;
 import dev.gatehouse.accounts.User;
 import dev.gatehouse.login.SsoService;
@@ -42,10 +39,9 @@ public final class AuthorizeRoutes implements RouteGroup {
 
     private final AuthorizationRequests requests;
     private final AuthorizeService authorize;
-    private final ConsentService consent;
+    private final AuthorizationSteps steps;
     private final SsoService sso;
     private final HostCookie ssoCookie;
-    private final AccountService accounts;
     private final Web web;
 
     public AuthorizeRoutes(
@@ -58,10 +54,9 @@ public final class AuthorizeRoutes implements RouteGroup {
             Web web) {
         this.requests = requests;
         this.authorize = authorize;
+        this.steps = new AuthorizationSteps(authorize, consent, sso, accounts);
         this.ssoCookie = ssoCookie;
-        this.consent = consent;
         this.sso = sso;
-        this.accounts = accounts;
         this.web = web;
     }
 
@@ -167,136 +162,50 @@ public final class AuthorizeRoutes implements RouteGroup {
         ctx.header("Cache-Control", "no-store");
     }
 
+    /** Takes the request's next step ({@link AuthorizationSteps}). */
     private void decide(
             Context ctx,
             AuthorizeService.Request r,
             Map<String, List<String>> params,
             HttpStatus redirect,
             Optional<SsoSession> session) {
-        boolean none = r.prompt().contains("none");
-        if (r.prompt().contains("create")
-                && !session.map(s -> AuthorizeService.signedInForThisRequest(r, s))
-                        .orElse(false)) {
-            toRegistration(ctx, r, params, redirect);
-            return;
-        }
-        if (session.isEmpty()) {
-            if (none) respond(ctx, authorize.refuse(r, OIDCError.LOGIN_REQUIRED), redirect, () -> messages(ctx, r));
-            else toLogin(ctx, r, params, redirect);
-            return;
-        }
-        SsoSession s = session.get();
-        boolean fresh = AuthorizeService.signedInForThisRequest(r, s);
-        if (r.hintedSubject().isPresent()
-                && !r.hintedSubject().get().equals(s.userId().toString())) {
-            // OIDC Core §3.1.2.1 id_token_hint: another user is signed in here. The hinted user signs in; without
-            // interaction, or when this request's own sign-in was someone else's, the client hears login_required.
-            if (none || fresh)
-                respond(ctx, authorize.refuse(r, OIDCError.LOGIN_REQUIRED), redirect, () -> messages(ctx, r));
-            else toLogin(ctx, r, params, redirect);
-            return;
-        }
-        if (r.hintedSubject().isEmpty()
-                && r.loginHint().isPresent()
-                && !fresh
-                && !hintNames(r.loginHint().get(), s.userId())) {
-            // OIDC Core §3.1.2.1 login_hint: the client expects another account than the one signed in here. That
-            // account signs in (the hint prefills the field); without interaction the client hears login_required
-            // instead of getting a code for someone else. Whoever then signs in gets the code: the hint is a hint.
-            if (none) respond(ctx, authorize.refuse(r, OIDCError.LOGIN_REQUIRED), redirect, () -> messages(ctx, r));
-            else toLogin(ctx, r, params, redirect);
-            return;
-        }
-        if (!fresh && (r.prompt().contains("login") || authorize.tooOld(r, s))) {
-            if (none) respond(ctx, authorize.refuse(r, OIDCError.LOGIN_REQUIRED), redirect, () -> messages(ctx, r));
-            else toLogin(ctx, r, params, redirect);
-            return;
-        }
-        if (sso.mustChangePassword(s)) {
-            // An administrator asked this user for a new password: no client hears of the sign-in before it is chosen.
-            if (none)
-                respond(ctx, authorize.refuse(r, OIDCError.INTERACTION_REQUIRED), redirect, () -> messages(ctx, r));
-            else ctx.redirect(SsoService.passwordChangeFirst(again(params)) + locales(r), redirect);
-            return;
-        }
-        String achieved = Acr.achievedBy(s.amr());
-        boolean acrUnmet = !r.acrValues().isEmpty()
-                && Acr.satisfied(achieved, r.acrValues()).isEmpty();
-        if (acrUnmet && Acr.reachableBySigningIn(achieved, r.acrValues()) && sso.canStepUp(s.userId())) {
-            // A stronger class the user can reach: the hosted second step, then back here (ADR 0006).
-            if (none) respond(ctx, authorize.refuse(r, OIDCError.LOGIN_REQUIRED), redirect);
-            else ctx.redirect(stepUpUrl(r, params, authorize.now()), redirect);
-            return;
-        }
-        if (none && acrUnmet) {
-            // acr_values are voluntary (OIDC Core §5.5.1.1), but without interaction nothing can meet them.
-            respond(ctx, authorize.refuse(r, UNMET), redirect, () -> messages(ctx, r));
-            return;
-        }
-        if (r.prompt().contains("select_account") && !fresh && !r.interaction().accountSelected()) {
-            // The choice names the user; an account gone since the session was read signs in again.
-            accounts.find(s.userId())
-                    .ifPresentOrElse(u -> selectAccount(ctx, r, params, u), () -> toLogin(ctx, r, params, redirect));
-            return;
-        }
-        var prompt = r.interaction().consentShown()
-                ? r.prompt().stream().filter(p -> !p.equals("consent")).collect(Collectors.toSet())
-                : r.prompt();
-        if (consent.needed(s.userId(), r.client(), r.scope(), prompt)) {
-            if (none) {
-                respond(ctx, authorize.refuse(r, OIDCError.CONSENT_REQUIRED), redirect, () -> messages(ctx, r));
-            } else {
+        switch (steps.next(r, session)) {
+            case AuthorizationSteps.Step.Register g -> toRegistration(ctx, r, params, redirect);
+            case AuthorizationSteps.Step.SignIn l -> ctx.redirect(loginUrl(r, params, authorize.now()), redirect);
+            case AuthorizationSteps.Step.ChangePassword c ->
+                ctx.redirect(SsoService.passwordChangeFirst(again(params)) + locales(r), redirect);
+            case AuthorizationSteps.Step.StepUp u -> ctx.redirect(stepUpUrl(r, params, authorize.now()), redirect);
+            case AuthorizationSteps.Step.SelectAccount a -> selectAccount(ctx, r, params, a.user());
+            case AuthorizationSteps.Step.Consent c -> {
                 String back = back(params, AuthorizeService.CONSENT_SHOWN + "=1");
                 ctx.redirect("/consent?return_to=" + enc(back) + locales(r), redirect);
             }
-            return;
+            case AuthorizationSteps.Step.Refuse f ->
+                respond(ctx, authorize.refuse(r, f.error()), redirect, () -> messages(ctx, r));
+            case AuthorizationSteps.Step.Issue i -> {
+                SsoSession s = i.session();
+                respond(
+                        ctx,
+                        authorize.issue(r, s.userId(), s.authTime(), Optional.of(s), web.info(ctx)),
+                        redirect,
+                        () -> messages(ctx, r));
+            }
         }
-        respond(
-                ctx,
-                authorize.issue(r, s.userId(), s.authTime(), java.util.Optional.of(s), web.info(ctx)),
-                redirect,
-                () -> messages(ctx, r));
     }
-
-    /** True if {@code hint} names the user: their email address (in any case) or their subject identifier. */
-    private boolean hintNames(String hint, java.util.UUID userId) {
-        String h = hint.trim();
-        return h.equalsIgnoreCase(userId.toString())
-                || accounts.findRecent(userId)
-                        .map(u -> h.equalsIgnoreCase(u.email()))
-                        .orElse(false);
-    }
-
-    private static final ErrorObject UNMET = new ErrorObject(
-            "unmet_authentication_requirements", "no requested authentication context class can be met", 302);
 
     /**
      * Initiating User Registration via OpenID Connect 1.0: {@code prompt=create} opens the hosted registration page,
-     * which leads on to the sign-in; only a sign-in after now (the new account's) continues the request, so a browser
-     * signed in already is asked too. Where accounts cannot be created here the client hears {@code invalid_request},
-     * as that specification asks for a prompt value a server does not offer.
+     * which leads on to the sign-in; only a sign-in after now (the new account's) continues the request.
      */
     private void toRegistration(
             Context ctx, AuthorizeService.Request r, Map<String, List<String>> params, HttpStatus redirect) {
-        if (!accounts.registrationEnabled()) {
-            respond(ctx, authorize.refuse(r, NO_REGISTRATION), redirect, () -> messages(ctx, r));
-            return;
-        }
         Instant now = authorize.now();
         requests.requireReauthentication(r, now);
         String back = back(params, AuthorizeService.SIGNED_IN_AFTER + "=" + now.toEpochMilli());
         ctx.redirect("/register?return_to=" + enc(back) + locales(r), redirect);
     }
 
-    private static final ErrorObject NO_REGISTRATION = OAuth2Error.INVALID_REQUEST.setDescription(
-            "prompt=create is not offered: accounts cannot be created on this server");
-
     /** To the hosted login; only a sign-in after now satisfies prompt=login, max_age or a step-up afterwards. */
-    private void toLogin(
-            Context ctx, AuthorizeService.Request r, Map<String, List<String>> params, HttpStatus redirect) {
-        ctx.redirect(loginUrl(r, params, authorize.now()), redirect);
-    }
-
     private String loginUrl(AuthorizeService.Request r, Map<String, List<String>> params, Instant now) {
         requests.requireReauthentication(r, now);
         String back = back(params, AuthorizeService.SIGNED_IN_AFTER + "=" + now.toEpochMilli());
