@@ -71,11 +71,8 @@ abstract class ChromiumTest {
 
     /**
      * On {@code /account/security}, with its passkey form shown: adds a passkey named {@code name} through the page's
-     * script, and waits until the script is done (back on the page with a notice, or another status than its prompt).
-     */
-    /**
-     * Adds a passkey with the account page's form and waits for the page that follows. A user's first factor comes
-     * with backup codes, which the page shows before going on: those are returned (empty when none were shown).
+     * script and waits for the page that follows. A user's first factor comes with backup codes, which the page shows
+     * before going on: those are returned (empty when none were shown).
      */
     java.util.List<String> addPasskey(String name) {
         driver.findElement(By.id("passkey-name")).sendKeys(name);
