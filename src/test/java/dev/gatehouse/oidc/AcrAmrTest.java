@@ -8,6 +8,7 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.oauth2.sdk.AuthorizationCodeGrant;
 import com.nimbusds.oauth2.sdk.AuthorizationResponse;
 import com.nimbusds.oauth2.sdk.RefreshTokenGrant;
+import com.nimbusds.oauth2.sdk.ResponseMode;
 import com.nimbusds.oauth2.sdk.ResponseType;
 import com.nimbusds.oauth2.sdk.Scope;
 import com.nimbusds.oauth2.sdk.TokenRequest;
@@ -18,6 +19,7 @@ import com.nimbusds.oauth2.sdk.id.State;
 import com.nimbusds.oauth2.sdk.pkce.CodeChallengeMethod;
 import com.nimbusds.oauth2.sdk.pkce.CodeVerifier;
 import com.nimbusds.oauth2.sdk.token.RefreshToken;
+import com.nimbusds.oauth2.sdk.util.URLUtils;
 import com.nimbusds.openid.connect.sdk.AuthenticationRequest;
 import com.nimbusds.openid.connect.sdk.Nonce;
 import com.nimbusds.openid.connect.sdk.OIDCTokenResponse;
@@ -209,6 +211,29 @@ class AcrAmrTest {
                         .build()
                         .toURI()));
         assertThat(none.toErrorResponse().getErrorObject().getCode()).isEqualTo("login_required");
+        // Posted back (form_post), the refusal's page speaks the request's ui_locales, as every refusal's does, also
+        // when the request was pushed (RFC 9126) and the browser's URL carries none.
+        var pushed = server.http
+                .post("/oauth2/par")
+                .header("Authorization", new ClientSecretBasic(client, secret).toHTTPAuthorizationHeader())
+                .raw(
+                        "application/x-www-form-urlencoded",
+                        URLUtils.serializeParameters(request(new CodeVerifier())
+                                        .acrValues(List.of(new ACR(MFA)))
+                                        .prompt(Prompt.Type.NONE)
+                                        .responseMode(ResponseMode.FORM_POST)
+                                        .build()
+                                        .toParameters())
+                                + "&ui_locales=de")
+                .send();
+        assertThat(pushed.status()).as(pushed.body()).isEqualTo(201);
+        var posted = b.get(URI.create(server.base + "/oauth2/authorize?client_id=" + client + "&request_uri="
+                + java.net.URLEncoder.encode(pushed.text("request_uri"), java.nio.charset.StandardCharsets.UTF_8)));
+        assertThat(posted.statusCode()).as(posted.body()).isEqualTo(200);
+        assertThat(posted.body())
+                .contains("<html lang=\"de\">")
+                .contains(">Weiter</button>")
+                .contains("value=\"login_required\"");
 
         var verifier = new CodeVerifier();
         var page = b.follow(
