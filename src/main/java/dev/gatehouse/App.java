@@ -123,6 +123,8 @@ public final class App implements AutoCloseable {
                 config.issuer(),
                 config.registrationEnabled());
         accounts.shareCacheInvalidations(clusterEvents);
+        var mailedLinks = new dev.gatehouse.accounts.MailedLinks(
+                db, accounts, secrets, hasher, outbox, audit, sessions, rbac, clock, config.issuer());
         var accessTokens = new dev.gatehouse.tokens.AccessTokenService(
                 keyRing, config.issuer(), clock, config.accessTokenTtl(), JWSAlgorithm.ES256, metrics);
         var mfaStore = new dev.gatehouse.mfa.JdbiMfaStore();
@@ -134,6 +136,7 @@ public final class App implements AutoCloseable {
         var auth = new AuthService(
                 db,
                 accounts,
+                mailedLinks,
                 sessions,
                 accessTokens,
                 audit,
@@ -176,6 +179,7 @@ public final class App implements AutoCloseable {
                 db,
                 new dev.gatehouse.login.JdbiSsoStore(),
                 accounts,
+                mailedLinks,
                 audit,
                 secrets,
                 clock,
@@ -236,7 +240,7 @@ public final class App implements AutoCloseable {
                 clock));
         groups.add(new MetricsRoutes(metrics));
         groups.add(new JwksRoutes(keyRing));
-        groups.add(new AuthRoutes(auth, accounts, web, https));
+        groups.add(new AuthRoutes(auth, accounts, mailedLinks, web, https));
         groups.add(new SessionRoutes(sessions, auth, web));
         var recentSignIn = new dev.gatehouse.auth.RecentSignIn(sessions, clock);
         groups.add(new dev.gatehouse.mfa.MfaRoutes(mfa, mfaFactors, web, https, recentSignIn));
@@ -317,7 +321,7 @@ public final class App implements AutoCloseable {
                 accounts.registrationEnabled());
         groups.add(loginRoutes);
         groups.add(new dev.gatehouse.login.AccountLinkRoutes(
-                accounts, sso, web, secrets, https, loginCsrf, ssoCookie, signedIn));
+                accounts, mailedLinks, sso, web, secrets, https, loginCsrf, ssoCookie, signedIn));
         groups.add(new dev.gatehouse.login.LoginMfaRoutes(
                 sso, mfa, web, secrets, loginCsrf, ssoCookie, requests::redirectTarget, signedIn));
         groups.add(new dev.gatehouse.oauth.authorize.ParRoutes(requests, clients, web, dpop, config.issuer()));
@@ -343,8 +347,8 @@ public final class App implements AutoCloseable {
             devices.withdrawApproved(h, user);
         });
         // When the owner of an address proves it for the first time, the ways in that the account's registrant (maybe
-        // not the owner: account pre-hijacking) set up before go too; the password and sessions go in AccountService.
-        accounts.whenAddressProven((h, user) -> {
+        // not the owner: account pre-hijacking) set up before go too; the password and sessions go in MailedLinks.
+        mailedLinks.whenAddressProven((h, user) -> {
             mfaFactors.removeAll(h, user);
             consent.forgetAll(h, user);
         });
@@ -369,7 +373,7 @@ public final class App implements AutoCloseable {
                         new dev.gatehouse.ops.Sweeper.Task("refresh_tokens", sessions::deleteExpiredRefreshTokens),
                         new dev.gatehouse.ops.Sweeper.Task("sso_sessions", sso::deleteExpired),
                         new dev.gatehouse.ops.Sweeper.Task("initial_access_tokens", initialAccessTokens::deleteExpired),
-                        new dev.gatehouse.ops.Sweeper.Task("one_time_tokens", accounts::deleteExpiredTokens),
+                        new dev.gatehouse.ops.Sweeper.Task("one_time_tokens", mailedLinks::deleteExpiredTokens),
                         new dev.gatehouse.ops.Sweeper.Task("revoked_access_tokens", revocations::deleteExpired),
                         // Pending sign-ins and ceremonies: kept an hour past expiry, so a late answer still finds
                         // its row and is refused as expired rather than unknown; device codes a day.

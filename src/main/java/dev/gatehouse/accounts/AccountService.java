@@ -25,9 +25,9 @@ import java.util.function.UnaryOperator;
 import org.jdbi.v3.core.Handle;
 
 /**
- * Accounts: registration, credentials, email verification, password reset and change, magic links. Answers that could
- * reveal whether an address has an account (register, forgot-password, magic-link) are the same either way, and cost
- * the same time.
+ * Accounts: registration, credentials, password change, profile claims. Answers that could reveal whether an address
+ * has an account (register, and the sign-in with a password) are the same either way, and cost the same time. The links
+ * mailed to an address (verification, password reset, sign-in) are {@link MailedLinks}.
  */
 public final class AccountService {
     public sealed interface Authentication {
@@ -52,7 +52,6 @@ public final class AccountService {
     private final Clock clock;
     private final AccountMails mails;
     private final boolean registrationEnabled;
-    private volatile AddressProven addressProven = (h, userId) -> {};
 
     public AccountService(
             Database db,
@@ -86,21 +85,9 @@ public final class AccountService {
         return registrationEnabled;
     }
 
-    /**
-     * What else an account loses when the owner of its address proves it for the first time (a sign-in link, or a
-     * reset link, mailed to an address nobody had proven yet): the ways in that whoever registered the address set up
-     * before, such as second factors and passkeys. Called inside the proving transaction.
-     */
-    public interface AddressProven {
-        void proven(Handle h, UUID userId);
-    }
-
-    /**
-     * Sets {@link AddressProven}: App wires the second factors, passkeys and consents here, which live in features that
-     * build on this one. Set once, while the application is assembled.
-     */
-    public void whenAddressProven(AddressProven listener) {
-        this.addressProven = java.util.Objects.requireNonNull(listener);
+    /** The users store as this feature writes it: every write also drops the user from {@link #findRecent}'s cache. */
+    UserStore users() {
+        return users;
     }
 
     public Optional<User> find(UUID id) {
@@ -177,101 +164,6 @@ public final class AccountService {
         users.touchLogin(h, userId, clock.instant());
     }
 
-    public void sendVerification(UUID userId, RequestInfo info) {
-        Instant now = clock.instant();
-        boolean sent = db.inTransaction(h -> {
-            User u = users.byId(h, userId).orElseThrow(() -> Problem.notFound("The user"));
-            if (u.emailVerified()) return false;
-            String token = tokens.issue(h, OneTimeTokens.Purpose.VERIFY_EMAIL, u.id(), u.email(), now);
-            outbox.enqueue(h, mails.verifyEmail(u.email(), token, languageOf(u, info)));
-            audit.record(h, AuditEvent.success("user.verification_sent", u.id()), info);
-            return true;
-        });
-        if (!sent) throw Problem.conflict("already_verified", "The email address is already verified");
-    }
-
-    /**
-     * Mails a new verification link to an active account whose address is not verified yet, for someone who cannot sign
-     * in to ask for it ({@code GATEHOUSE_REQUIRE_VERIFIED_EMAIL}); does nothing for any other address. The caller answers
-     * the same either way, so nothing tells whether the address has an account.
-     */
-    public void resendVerification(String email, RequestInfo info) {
-        Instant now = clock.instant();
-        db.useTransaction(h -> {
-            Optional<User> u = users.byEmail(h, email).filter(User::active).filter(x -> !x.emailVerified());
-            if (u.isEmpty()) {
-                audit.record(h, AuditEvent.failure("user.verification_sent", null, "no_unverified_account"), info);
-                return;
-            }
-            String token = tokens.issue(
-                    h, OneTimeTokens.Purpose.VERIFY_EMAIL, u.get().id(), u.get().email(), now);
-            outbox.enqueue(h, mails.verifyEmail(u.get().email(), token, languageOf(u.get(), info)));
-            audit.record(h, AuditEvent.success("user.verification_sent", u.get().id()), info);
-        });
-    }
-
-    public User verifyEmail(String token, RequestInfo info) {
-        Instant now = clock.instant();
-        return db.inTransaction(h -> {
-            var redeemed = tokens.redeem(h, OneTimeTokens.Purpose.VERIFY_EMAIL, token, now)
-                    .orElseThrow(() ->
-                            Problem.badRequest("invalid_token", "The verification token is invalid, used or expired"));
-            User u = users.update(
-                            h,
-                            redeemed.userId(),
-                            x -> User.normalize(x.email()).equals(redeemed.email()) ? x.withEmailVerified(now) : x)
-                    .orElseThrow(() ->
-                            Problem.badRequest("invalid_token", "The verification token is invalid, used or expired"));
-            audit.record(h, AuditEvent.success("user.email_verified", u.id()), info);
-            return u;
-        });
-    }
-
-    /** Mails a reset link when the address has an account; answers the same either way. */
-    public void forgotPassword(String email, RequestInfo info) {
-        Instant now = clock.instant();
-        db.useTransaction(h -> {
-            Optional<User> u = users.byEmail(h, email).filter(User::active);
-            if (u.isEmpty()) {
-                audit.record(h, AuditEvent.failure("password.reset_requested", null, "unknown_email"), info);
-                return;
-            }
-            String token = tokens.issue(
-                    h,
-                    OneTimeTokens.Purpose.RESET_PASSWORD,
-                    u.get().id(),
-                    u.get().email(),
-                    now);
-            outbox.enqueue(h, mails.resetPassword(u.get().email(), token, languageOf(u.get(), info)));
-            audit.record(
-                    h, AuditEvent.success("password.reset_requested", u.get().id()), info);
-        });
-    }
-
-    /** Sets a new password from a reset token and ends every session of the account. */
-    public void resetPassword(String token, String newPassword, RequestInfo info) {
-        Instant now = clock.instant();
-        // Validate the token's account first so the policy can look at its email; redeem in the write transaction.
-        db.useTransaction(h -> {
-            var redeemed = tokens.redeem(h, OneTimeTokens.Purpose.RESET_PASSWORD, token, now)
-                    .orElseThrow(
-                            () -> Problem.badRequest("invalid_token", "The reset token is invalid, used or expired"));
-            User u = users.byId(h, redeemed.userId())
-                    .orElseThrow(
-                            () -> Problem.badRequest("invalid_token", "The reset token is invalid, used or expired"));
-            checkPassword("new_password", newPassword, u.email(), u.firstName(), u.lastName());
-            String hash = hasher.hash(newPassword);
-            boolean firstProof = provesFirst(u, redeemed.email());
-            users.update(h, u.id(), x -> verifiedBy(x.withPassword(hash, now), redeemed.email(), now));
-            sessions.endAll(h, u.id(), Optional.empty(), "password_reset");
-            if (firstProof) addressProven.proven(h, u.id());
-            tokens.voidAll(h, OneTimeTokens.Purpose.RESET_PASSWORD, u.id(), now);
-            outbox.enqueue(h, mails.passwordChanged(u.email(), languageOf(u, info)));
-            var event = AuditEvent.success("password.reset", u.id());
-            audit.record(h, firstProof ? event.details(Map.of("address_proven", true)) : event, info);
-        });
-    }
-
     /** Changes the password; the calling session stays, every other session ends. */
     public void changePassword(
             UUID userId, Optional<UUID> currentSession, String current, String next, RequestInfo info) {
@@ -291,66 +183,6 @@ public final class AccountService {
             outbox.enqueue(h, mails.passwordChanged(u.email(), languageOf(u, info)));
             audit.record(h, AuditEvent.success("password.changed", u.id()).session(currentSession.orElse(null)), info);
         });
-    }
-
-    /** Mails a sign-in link. Unknown addresses get one too when registration is open (it can create the account). */
-    public void sendMagicLink(String email, RequestInfo info) {
-        Instant now = clock.instant();
-        db.useTransaction(h -> {
-            Optional<User> u = users.byEmail(h, email);
-            if (u.isPresent() && !u.get().active()) return;
-            if (u.isEmpty() && !registrationEnabled) {
-                audit.record(h, AuditEvent.failure("magic_link.requested", null, "unknown_email"), info);
-                return;
-            }
-            String to = u.map(User::email).orElse(email.trim());
-            String token = tokens.issue(
-                    h, OneTimeTokens.Purpose.MAGIC_LINK, u.map(User::id).orElse(null), to, now);
-            outbox.enqueue(
-                    h,
-                    mails.magicLink(to, token, u.map(x -> languageOf(x, info)).orElseGet(info::language)));
-            audit.record(
-                    h,
-                    AuditEvent.success("magic_link.requested", u.map(User::id).orElse(null)),
-                    info);
-        });
-    }
-
-    /**
-     * Redeems a magic link inside the caller's transaction (which also opens the session). A link sent to an address
-     * without an account creates it, verified, only when {@code allowRegistration} is set.
-     */
-    public User redeemMagicLink(Handle h, String token, boolean allowRegistration, RequestInfo info) {
-        Instant now = clock.instant();
-        var redeemed = tokens.redeem(h, OneTimeTokens.Purpose.MAGIC_LINK, token, now)
-                .orElseThrow(() -> Problem.badRequest("invalid_token", "The sign-in link is invalid, used or expired"));
-        Optional<User> existing = users.byEmail(h, redeemed.email());
-        if (existing.isPresent()) {
-            if (!existing.get().active()) throw Problem.forbidden("The account is disabled");
-            if (!provesFirst(existing.get(), redeemed.email())) return existing.get();
-            // The owner of the address proves it for the first time. Whoever registered it before may not have been
-            // the owner (account pre-hijacking): drop the unproven password, end every earlier session, and remove
-            // every other way in set up before the proof (second factors, passkeys, consents).
-            User u = users.update(
-                            h,
-                            existing.get().id(),
-                            x -> verifiedBy(x, redeemed.email(), now).withPassword(null, now))
-                    .orElseThrow();
-            sessions.endAll(h, u.id(), Optional.empty(), "address_proven");
-            addressProven.proven(h, u.id());
-            audit.record(
-                    h, AuditEvent.success("user.email_verified", u.id()).details(Map.of("method", "magic_link")), info);
-            return u;
-        }
-        if (!allowRegistration || !registrationEnabled) {
-            throw Problem.badRequest(
-                    "registration_required", "No account uses this address; set allow_registration to create one");
-        }
-        var user = User.created(redeemed.email(), true, null, null, null, now);
-        users.insert(h, user);
-        rbac.assign(h, user.id(), RbacService.USER);
-        audit.record(h, AuditEvent.success("user.registered", user.id()).details(Map.of("method", "magic_link")), info);
-        return user;
     }
 
     public void requirePasswordChange(UUID userId, UUID actorId, RequestInfo info) {
@@ -389,30 +221,16 @@ public final class AccountService {
         });
     }
 
-    private void checkPassword(String field, String password, String email, String first, String last) {
+    /** Refuses a password the policy does not allow, naming {@code field}; the account's names are not allowed in it. */
+    void checkPassword(String field, String password, String email, String first, String last) {
         String local = email == null ? null : email.contains("@") ? email.substring(0, email.indexOf('@')) : email;
         policy.check(password, java.util.Arrays.asList(local, first, last)).ifPresent(reason -> {
             throw Problem.invalidField(field, reason);
         });
     }
 
-    /** Whether a link mailed to {@code mailedTo} proves the account's address for the first time. */
-    private static boolean provesFirst(User x, String mailedTo) {
-        return !x.emailVerified() && User.normalize(x.email()).equals(mailedTo);
-    }
-
-    /** A link mailed to the account's current address proves the address. */
-    private static User verifiedBy(User x, String mailedTo, Instant now) {
-        return provesFirst(x, mailedTo) ? x.withEmailVerified(now) : x;
-    }
-
     private static String blankToNull(String s) {
         return s == null || s.isBlank() ? null : s.trim();
-    }
-
-    /** Deletes expired verification, reset and magic-link tokens (the cleanup job); returns how many. */
-    public int deleteExpiredTokens(Instant now) {
-        return db.inTransaction(h -> tokens.deleteExpired(h, now));
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.gatehouse.auth;
 
 import dev.gatehouse.accounts.AccountService;
+import dev.gatehouse.accounts.MailedLinks;
 import dev.gatehouse.accounts.PasswordPolicy;
 import dev.gatehouse.accounts.User;
 import dev.gatehouse.accounts.UserView;
@@ -77,12 +78,14 @@ public final class AuthRoutes implements RouteGroup {
 
     private final AuthService auth;
     private final AccountService accounts;
+    private final MailedLinks mailed;
     private final Web web;
     private final boolean secureCookies;
 
-    public AuthRoutes(AuthService auth, AccountService accounts, Web web, boolean secureCookies) {
+    public AuthRoutes(AuthService auth, AccountService accounts, MailedLinks mailed, Web web, boolean secureCookies) {
         this.auth = auth;
         this.accounts = accounts;
+        this.mailed = mailed;
         this.web = web;
         this.secureCookies = secureCookies;
     }
@@ -262,7 +265,7 @@ public final class AuthRoutes implements RouteGroup {
     private void sendVerification(Context ctx) {
         Principal p = web.principal(ctx);
         web.limit(ctx, SEND_VERIFICATION, p.userId().toString());
-        accounts.sendVerification(p.userId(), web.info(ctx));
+        mailed.sendVerification(p.userId(), web.info(ctx));
         web.json(ctx, 202, new Message("Verification email sent."));
     }
 
@@ -270,7 +273,7 @@ public final class AuthRoutes implements RouteGroup {
         var r = web.body(ctx, TokenRequest.class);
         new Validator().text("token", r.token(), 200).throwIfInvalid();
         web.limit(ctx, TOKEN_REDEEM);
-        User u = accounts.verifyEmail(r.token(), web.info(ctx));
+        User u = mailed.verifyEmail(r.token(), web.info(ctx));
         web.ok(ctx, new VerifiedResponse("Email address verified.", UserView.of(u)));
     }
 
@@ -278,7 +281,7 @@ public final class AuthRoutes implements RouteGroup {
         var r = web.body(ctx, EmailRequest.class);
         new Validator().email("email", r.email()).throwIfInvalid();
         web.limit(ctx, FORGOT_PASSWORD, User.normalize(r.email()));
-        accounts.forgotPassword(r.email(), web.info(ctx));
+        mailed.forgotPassword(r.email(), web.info(ctx));
         web.json(ctx, 202, new Message("If an account uses this address, a reset link is on its way."));
     }
 
@@ -289,7 +292,7 @@ public final class AuthRoutes implements RouteGroup {
                 .text("new_password", r.newPassword(), PasswordPolicy.MAX_LENGTH)
                 .throwIfInvalid();
         web.limit(ctx, TOKEN_REDEEM);
-        accounts.resetPassword(r.token(), r.newPassword(), web.info(ctx));
+        mailed.resetPassword(r.token(), r.newPassword(), web.info(ctx));
         web.ok(ctx, new Message("Password reset. Sign in with the new password."));
     }
 
@@ -315,7 +318,7 @@ public final class AuthRoutes implements RouteGroup {
         var r = web.body(ctx, EmailRequest.class);
         new Validator().email("email", r.email()).throwIfInvalid();
         web.limit(ctx, MAGIC_LINK, User.normalize(r.email()));
-        accounts.sendMagicLink(r.email(), web.info(ctx));
+        mailed.sendMagicLink(r.email(), web.info(ctx));
         web.json(ctx, 202, new Message("If this address can sign in, a link is on its way."));
     }
 

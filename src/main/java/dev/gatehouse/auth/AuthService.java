@@ -2,6 +2,7 @@ package dev.gatehouse.auth;
 
 import dev.gatehouse.accounts.AccountService;
 import dev.gatehouse.accounts.AccountService.Authentication;
+import dev.gatehouse.accounts.MailedLinks;
 import dev.gatehouse.accounts.User;
 import dev.gatehouse.audit.AuditEvent;
 import dev.gatehouse.audit.AuditLog;
@@ -40,6 +41,7 @@ public final class AuthService {
 
     private final Database db;
     private final AccountService accounts;
+    private final MailedLinks mailed;
     private final SessionService sessions;
     private final AccessTokenService accessTokens;
     private final AuditLog audit;
@@ -52,6 +54,7 @@ public final class AuthService {
     public AuthService(
             Database db,
             AccountService accounts,
+            MailedLinks mailed,
             SessionService sessions,
             AccessTokenService accessTokens,
             AuditLog audit,
@@ -62,6 +65,7 @@ public final class AuthService {
             SecondFactor secondFactor) {
         this.db = db;
         this.accounts = accounts;
+        this.mailed = mailed;
         this.sessions = sessions;
         this.accessTokens = accessTokens;
         this.audit = audit;
@@ -118,7 +122,7 @@ public final class AuthService {
     private LoginResult redeemMagicLink(String token, boolean allowRegistration, RequestInfo info) {
         String deviceId = info.deviceId().orElseGet(this::newDeviceId);
         return db.inTransaction(h -> {
-            User user = accounts.redeemMagicLink(h, token, allowRegistration, info);
+            User user = mailed.redeemMagicLink(h, token, allowRegistration, info);
             var pending = secondFactor.challenge(h, user, deviceId, "magic_link", info);
             if (pending.isPresent()) return new MfaPending(pending.get(), deviceId);
             return signIn(h, user, deviceId, "magic_link", info);

@@ -9,6 +9,7 @@ import static dev.gatehouse.login.LinkFields.wellFormed;
 import static dev.gatehouse.platform.http.Html.hidden;
 
 import dev.gatehouse.accounts.AccountService;
+import dev.gatehouse.accounts.MailedLinks;
 import dev.gatehouse.accounts.User;
 import dev.gatehouse.auth.AuthRoutes;
 import dev.gatehouse.platform.crypto.Secrets;
@@ -38,6 +39,7 @@ public final class AccountLinkRoutes implements RouteGroup {
     static final String CSRF_COOKIE = "gh_csrf_links";
 
     private final AccountService accounts;
+    private final MailedLinks mailed;
     private final SsoService sso;
     private final FormPages pages;
     private final Secrets secrets;
@@ -47,6 +49,7 @@ public final class AccountLinkRoutes implements RouteGroup {
 
     public AccountLinkRoutes(
             AccountService accounts,
+            MailedLinks mailed,
             SsoService sso,
             Web web,
             Secrets secrets,
@@ -55,6 +58,7 @@ public final class AccountLinkRoutes implements RouteGroup {
             HostCookie ssoCookie,
             LoginRoutes.SignedInAnswer signedIn) {
         this.accounts = accounts;
+        this.mailed = mailed;
         this.sso = sso;
         this.pages = new FormPages(web, secrets, new FormCsrf(CSRF_COOKIE, "/", https));
         this.secrets = secrets;
@@ -73,9 +77,9 @@ public final class AccountLinkRoutes implements RouteGroup {
                 "/magic-link",
                 RegistrationPageRoutes.RESEND_VERIFICATION,
                 PasswordChangeRoutes.PASSWORD_CHANGE);
-        new RegistrationPageRoutes(this, pages, accounts).routes(api);
-        new PasswordResetRoutes(this, pages, accounts).routes(api);
-        new MagicLinkRoutes(this, pages, accounts, sso, secrets, loginCsrf, ssoCookie, signedIn).routes(api);
+        new RegistrationPageRoutes(this, pages, accounts, mailed).routes(api);
+        new PasswordResetRoutes(this, pages, mailed).routes(api);
+        new MagicLinkRoutes(this, pages, mailed, sso, secrets, loginCsrf, ssoCookie, signedIn).routes(api);
         new PasswordChangeRoutes(accounts, sso, pages, ssoCookie, signedIn).routes(api);
     }
 

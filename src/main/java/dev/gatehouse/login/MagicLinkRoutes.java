@@ -1,6 +1,6 @@
 package dev.gatehouse.login;
 
-import dev.gatehouse.accounts.AccountService;
+import dev.gatehouse.accounts.MailedLinks;
 import dev.gatehouse.auth.AuthRoutes;
 import dev.gatehouse.platform.crypto.Secrets;
 import dev.gatehouse.platform.http.Api;
@@ -17,7 +17,7 @@ import io.javalin.http.Context;
 final class MagicLinkRoutes implements RouteGroup {
     private final AccountLinkRoutes links;
     private final FormPages pages;
-    private final AccountService accounts;
+    private final MailedLinks mailed;
     private final SsoService sso;
     private final Secrets secrets;
     private final FormCsrf loginCsrf;
@@ -27,7 +27,7 @@ final class MagicLinkRoutes implements RouteGroup {
     MagicLinkRoutes(
             AccountLinkRoutes links,
             FormPages pages,
-            AccountService accounts,
+            MailedLinks mailed,
             SsoService sso,
             Secrets secrets,
             FormCsrf loginCsrf,
@@ -35,7 +35,7 @@ final class MagicLinkRoutes implements RouteGroup {
             LoginRoutes.SignedInAnswer signedIn) {
         this.links = links;
         this.pages = pages;
-        this.accounts = accounts;
+        this.mailed = mailed;
         this.sso = sso;
         this.secrets = secrets;
         this.loginCsrf = loginCsrf;
@@ -102,7 +102,7 @@ final class MagicLinkRoutes implements RouteGroup {
                 ctx,
                 AuthRoutes.MAGIC_LINK,
                 this::askForLink,
-                accounts::sendMagicLink,
+                mailed::sendMagicLink,
                 "links.magic.title",
                 "links.magic.sent");
     }

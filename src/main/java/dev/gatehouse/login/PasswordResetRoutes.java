@@ -6,7 +6,7 @@ import static dev.gatehouse.login.LinkFields.weaknessKey;
 import static dev.gatehouse.login.LinkFields.wellFormed;
 import static dev.gatehouse.platform.http.Html.hidden;
 
-import dev.gatehouse.accounts.AccountService;
+import dev.gatehouse.accounts.MailedLinks;
 import dev.gatehouse.accounts.PasswordPolicy;
 import dev.gatehouse.auth.AuthRoutes;
 import dev.gatehouse.platform.http.Api;
@@ -23,12 +23,12 @@ import io.javalin.http.Context;
 final class PasswordResetRoutes implements RouteGroup {
     private final AccountLinkRoutes links;
     private final FormPages pages;
-    private final AccountService accounts;
+    private final MailedLinks mailed;
 
-    PasswordResetRoutes(AccountLinkRoutes links, FormPages pages, AccountService accounts) {
+    PasswordResetRoutes(AccountLinkRoutes links, FormPages pages, MailedLinks mailed) {
         this.links = links;
         this.pages = pages;
-        this.accounts = accounts;
+        this.mailed = mailed;
     }
 
     @Override
@@ -72,7 +72,7 @@ final class PasswordResetRoutes implements RouteGroup {
                 ctx,
                 AuthRoutes.FORGOT_PASSWORD,
                 this::forgotPage,
-                accounts::forgotPassword,
+                mailed::forgotPassword,
                 "links.forgot.title",
                 "links.forgot.sent");
     }
@@ -130,7 +130,7 @@ final class PasswordResetRoutes implements RouteGroup {
         if (!pages.limited(ctx, AuthRoutes.TOKEN_REDEEM, () -> resetPage(ctx, 429, token, "links.error.too_many")))
             return;
         try {
-            accounts.resetPassword(token, password, pages.pageInfo(ctx));
+            mailed.resetPassword(token, password, pages.pageInfo(ctx));
         } catch (Problem p) {
             if (p.status() >= 500) throw p;
             if (p.errors().isEmpty()) links.invalidLink(ctx, AccountLinkRoutes.RESET);

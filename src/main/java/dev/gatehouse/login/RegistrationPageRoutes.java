@@ -11,6 +11,7 @@ import static dev.gatehouse.login.LinkFields.weaknessKey;
 import static dev.gatehouse.platform.http.Html.hidden;
 
 import dev.gatehouse.accounts.AccountService;
+import dev.gatehouse.accounts.MailedLinks;
 import dev.gatehouse.accounts.PasswordPolicy;
 import dev.gatehouse.auth.AuthRoutes;
 import dev.gatehouse.platform.http.Api;
@@ -28,11 +29,13 @@ final class RegistrationPageRoutes implements RouteGroup {
     private final AccountLinkRoutes links;
     private final FormPages pages;
     private final AccountService accounts;
+    private final MailedLinks mailed;
 
-    RegistrationPageRoutes(AccountLinkRoutes links, FormPages pages, AccountService accounts) {
+    RegistrationPageRoutes(AccountLinkRoutes links, FormPages pages, AccountService accounts, MailedLinks mailed) {
         this.links = links;
         this.pages = pages;
         this.accounts = accounts;
+        this.mailed = mailed;
     }
 
     @Override
@@ -182,7 +185,7 @@ final class RegistrationPageRoutes implements RouteGroup {
                 ctx,
                 AuthRoutes.SEND_VERIFICATION,
                 this::resendPage,
-                accounts::resendVerification,
+                mailed::resendVerification,
                 "links.resend.title",
                 "links.resend.sent");
     }
@@ -197,7 +200,7 @@ final class RegistrationPageRoutes implements RouteGroup {
         String token = links.redeemable(ctx, AccountLinkRoutes.VERIFY);
         if (token == null) return;
         try {
-            accounts.verifyEmail(token, pages.pageInfo(ctx));
+            mailed.verifyEmail(token, pages.pageInfo(ctx));
         } catch (Problem p) {
             if (p.status() >= 500) throw p;
             links.invalidLink(ctx, AccountLinkRoutes.VERIFY);

@@ -2,6 +2,7 @@ package dev.gatehouse.login;
 
 import dev.gatehouse.accounts.AccountService;
 import dev.gatehouse.accounts.AccountService.Authentication;
+import dev.gatehouse.accounts.MailedLinks;
 import dev.gatehouse.audit.AuditEvent;
 import dev.gatehouse.audit.AuditLog;
 import dev.gatehouse.platform.crypto.Secrets;
@@ -49,6 +50,7 @@ public final class SsoService {
     private final Database db;
     private final JdbiSsoStore store;
     private final AccountService accounts;
+    private final MailedLinks mailed;
     private final AuditLog audit;
     private final Secrets secrets;
     private final Clock clock;
@@ -61,6 +63,7 @@ public final class SsoService {
             Database db,
             JdbiSsoStore store,
             AccountService accounts,
+            MailedLinks mailed,
             AuditLog audit,
             Secrets secrets,
             Clock clock,
@@ -73,6 +76,7 @@ public final class SsoService {
         this.db = db;
         this.store = store;
         this.accounts = accounts;
+        this.mailed = mailed;
         this.audit = audit;
         this.secrets = secrets;
         this.clock = clock;
@@ -119,7 +123,7 @@ public final class SsoService {
     }
 
     /**
-     * A sign-in with a link mailed to the account's address ({@link AccountService#redeemMagicLink}; a link sent to an
+     * A sign-in with a link mailed to the account's address ({@link MailedLinks#redeemMagicLink}; a link sent to an
      * address without an account creates it while registration is open). The link is spent, and a second factor is
      * due as after a password. Refused, and nothing spent, when the link is unknown, used, expired or for a disabled
      * account: the page says the same for each.
@@ -129,7 +133,7 @@ public final class SsoService {
         String deviceId = info.deviceId().orElseGet(() -> secrets.token("").substring(0, 32));
         try {
             return db.inTransaction(h -> {
-                var user = accounts.redeemMagicLink(h, token, accounts.registrationEnabled(), info);
+                var user = mailed.redeemMagicLink(h, token, accounts.registrationEnabled(), info);
                 var pending = secondFactor.challenge(h, user, deviceId, "magic_link", info);
                 if (pending.isPresent()) return required(pending.get());
                 return complete(h, user.id(), "magic_link", current, info);
