@@ -49,7 +49,9 @@ public final class AccessTokenService {
 
     /**
      * {@code dpopJkt}: bind the token to this DPoP key thumbprint ({@code cnf.jkt}, RFC 9449 §6). {@code alg}: the
-     * client's access-token signing algorithm when it registered one, else the server's default.
+     * client's access-token signing algorithm when it registered one, else the server's default. {@code
+     * issuedNoEarlierThan}: the {@code iat} the token must at least carry to be accepted (a client's revoked tokens);
+     * when it is still ahead, the token is dated then.
      */
     public record Request(
             String subject,
@@ -58,10 +60,11 @@ public final class AccessTokenService {
             List<String> audience,
             Set<String> scopes,
             Optional<String> dpopJkt,
-            Optional<JWSAlgorithm> alg) {
+            Optional<JWSAlgorithm> alg,
+            Optional<Instant> issuedNoEarlierThan) {
         public Request(
                 String subject, Optional<UUID> sessionId, String clientId, List<String> audience, Set<String> scopes) {
-            this(subject, sessionId, clientId, audience, scopes, Optional.empty(), Optional.empty());
+            this(subject, sessionId, clientId, audience, scopes, Optional.empty(), Optional.empty(), Optional.empty());
         }
     }
 
@@ -174,7 +177,13 @@ public final class AccessTokenService {
         claims.put("sub", r.subject());
         // RFC 7519 §4.1.3: a single audience may be a string, as Nimbus writes it
         claims.put("aud", r.audience().size() == 1 ? r.audience().get(0) : r.audience());
-        claims.put("iat", now.getEpochSecond());
+        // iat is in whole seconds, and a client's tokens revoked within a second are refused up to its end: one asked
+        // for after the revocation, within that second, is dated at its end (at most a second ahead), not born refused.
+        long iat = r.issuedNoEarlierThan()
+                .filter(now::isBefore)
+                .map(Instant::getEpochSecond)
+                .orElse(now.getEpochSecond());
+        claims.put("iat", iat);
         claims.put("exp", exp.getEpochSecond());
         claims.put("jti", jti);
         claims.put("client_id", r.clientId());

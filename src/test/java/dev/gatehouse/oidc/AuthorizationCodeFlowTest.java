@@ -329,6 +329,17 @@ class AuthorizationCodeFlowTest {
         assertThat(refresh(bystander, theirUser.getRefreshToken(), null).indicatesSuccess())
                 .isTrue();
 
+        // A machine token asked for right after the revocation, within its second, works: it is dated at the cut,
+        // at most a second ahead, rather than born refused.
+        var right = machineToken(client);
+        assertThat(active(client, right)).isTrue();
+        assertThat(com.nimbusds.jwt.SignedJWT.parse(right.getValue())
+                        .getJWTClaimsSet()
+                        .getIssueTime()
+                        .toInstant()
+                        .getEpochSecond())
+                .isEqualTo(revoked.json().path("tokens_not_before").asLong());
+
         // Tokens issued after the revocation's second work, by either grant.
         server.clock.advance(Duration.ofSeconds(1));
         assertThat(active(client, machineToken(client))).isTrue();

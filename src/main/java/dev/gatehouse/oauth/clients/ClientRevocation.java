@@ -108,8 +108,9 @@ public final class ClientRevocation {
     /**
      * Incident response: every token the client holds stops working on every node. Its sessions end (their refresh
      * tokens and session-bound access tokens with them), and its access tokens of no session (client credentials,
-     * token exchange) issued before now are refused. Access tokens carry {@code iat} in whole seconds, so those issued
-     * in the current second are refused too, also one issued right after this call within that second.
+     * token exchange) issued before now are refused. Access tokens carry {@code iat} in whole seconds, so the cut is the
+     * end of the current second: tokens issued before this call within it are refused too, and one issued after it
+     * within that second is dated at its end ({@code AccessTokenService.Request#issuedNoEarlierThan}).
      */
     public TokensRevoked revokeTokens(String clientId, UUID actor, RequestInfo info) {
         Instant notBefore = clock.instant().truncatedTo(ChronoUnit.SECONDS).plusSeconds(1);

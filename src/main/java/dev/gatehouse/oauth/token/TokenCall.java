@@ -22,11 +22,19 @@ public record TokenCall(
 
     /**
      * The access token request, bound to the proof's key when there was one, signed with the client's
-     * {@code access_token_signed_response_alg} when it registered one.
+     * {@code access_token_signed_response_alg} when it registered one; a token of no session dated no earlier than
+     * the client's revoked tokens ({@code ClientRevocation}), so that it is accepted.
      */
     public dev.gatehouse.tokens.AccessTokenService.Request bind(dev.gatehouse.tokens.AccessTokenService.Request r) {
         return new dev.gatehouse.tokens.AccessTokenService.Request(
-                r.subject(), r.sessionId(), r.clientId(), r.audience(), r.scopes(), dpopJkt, client.accessTokenAlg());
+                r.subject(),
+                r.sessionId(),
+                r.clientId(),
+                r.audience(),
+                r.scopes(),
+                dpopJkt,
+                client.accessTokenAlg(),
+                r.sessionId().isEmpty() ? client.tokensNotBefore() : Optional.empty());
     }
 
     /** RFC 9449 §5.1: {@code DPoP} for a bound access token, otherwise {@code Bearer}. */
