@@ -3,7 +3,6 @@ package dev.gatehouse.account;
 import dev.gatehouse.login.SsoService;
 import dev.gatehouse.mfa.DeviceService;
 import dev.gatehouse.mfa.MfaFactors;
-import dev.gatehouse.oauth.scopes.ScopeWords;
 import dev.gatehouse.platform.http.Html;
 import dev.gatehouse.platform.http.Messages;
 import dev.gatehouse.webauthn.WebAuthnService;
@@ -65,9 +64,9 @@ final class AccountPage {
         backupCodes(b, t, f, o);
         email(b, t, f, o);
         passkeys(b, t, f, o);
-        browsers(b, t, f, o);
-        devices(b, t, f, o);
-        apps(b, t, f, o);
+        AccountAccessSections.browsers(b, t, f, o);
+        AccountAccessSections.devices(b, t, f, o);
+        AccountAccessSections.apps(b, t, f, o);
         return Html.page(t, t.get("account.title"), b.toString());
     }
 
@@ -229,103 +228,6 @@ final class AccountPage {
                 .append("/passkeys.js\" defer></script>\n</section>\n");
     }
 
-    /** The browsers signed in to the account; each but this one with a button that signs it out. */
-    private static void browsers(StringBuilder b, Messages t, Form f, Overview o) {
-        b.append("<section aria-labelledby=\"browsers-h\">\n<h2 id=\"browsers-h\">")
-                .append(t.html("account.browsers.heading"))
-                .append("</h2>\n<p>")
-                .append(t.html("account.browsers.intro"))
-                .append("</p>\n<ul>\n");
-        for (int i = 0; i < o.browsers().size(); i++) {
-            var s = o.browsers().get(i);
-            String heading = "browser-" + i;
-            b.append(itemHeading(
-                            t,
-                            heading,
-                            s.userAgent(),
-                            t.get("account.browsers.unknown"),
-                            s.current() ? "account.browsers.this" : null))
-                    .append("<p>")
-                    .append(t.html(
-                            "account.browsers.seen",
-                            when(s.authTime()),
-                            s.ip() == null ? "-" : s.ip(),
-                            when(s.lastUsedAt())))
-                    .append("</p>\n");
-            if (!s.current())
-                b.append(form(f, "/browsers/" + s.id() + "/sign-out"))
-                        .append(button(t, "account.browsers.sign_out", heading))
-                        .append("</form>\n");
-            b.append("</li>\n");
-        }
-        b.append("</ul>\n</section>\n");
-    }
-
-    private static void devices(StringBuilder b, Messages t, Form f, Overview o) {
-        b.append("<section aria-labelledby=\"devices-h\">\n<h2 id=\"devices-h\">")
-                .append(t.html("account.devices.heading"))
-                .append("</h2>\n");
-        if (o.devices().isEmpty()) {
-            b.append("<p>").append(t.html("account.devices.none")).append("</p>\n</section>\n");
-            return;
-        }
-        b.append("<ul>\n");
-        for (int i = 0; i < o.devices().size(); i++) {
-            var d = o.devices().get(i);
-            String base = "/devices/" + d.id();
-            String heading = "device-" + i;
-            b.append(itemHeading(t, heading, d.userAgent(), d.id(), d.current() ? "account.devices.this" : null))
-                    .append("<p>")
-                    .append(t.html("account.devices.seen", when(d.lastSeenAt()), d.ip() == null ? "-" : d.ip()))
-                    .append("</p>\n");
-            if (d.trusted())
-                b.append("<p>")
-                        .append(t.html("account.devices.trusted_until", when(d.trustedUntil())))
-                        .append("</p>\n")
-                        .append(form(f, base + "/untrust"))
-                        .append(button(t, "account.devices.untrust", heading))
-                        .append("</form>\n");
-            b.append(form(f, base + "/remove"))
-                    .append(button(t, "account.devices.remove", heading))
-                    .append("</form>\n</li>\n");
-        }
-        b.append("</ul>\n</section>\n");
-    }
-
-    /**
-     * The clients the user has consented to, each with what it may do (standard scopes in the visitor's language,
-     * others as the administrator described them) and a form that removes its access.
-     */
-    private static void apps(StringBuilder b, Messages t, Form f, Overview o) {
-        b.append("<section aria-labelledby=\"apps-h\">\n<h2 id=\"apps-h\">")
-                .append(t.html("account.apps.heading"))
-                .append("</h2>\n");
-        if (o.apps().isEmpty()) {
-            b.append("<p>").append(t.html("account.apps.none")).append("</p>\n</section>\n");
-            return;
-        }
-        b.append("<ul>\n");
-        for (int i = 0; i < o.apps().size(); i++) {
-            var a = o.apps().get(i);
-            String heading = "app-" + i;
-            b.append("<li>\n<h3 id=\"")
-                    .append(heading)
-                    .append("\">")
-                    .append(Html.escape(a.name()))
-                    .append("</h3>\n<p>")
-                    .append(t.html("account.apps.granted", when(a.grantedAt())))
-                    .append("</p>\n<ul aria-labelledby=\"")
-                    .append(heading)
-                    .append("\">\n");
-            b.append(ScopeWords.listItems(t, a.scope()))
-                    .append("\n</ul>\n")
-                    .append(form(f, "/apps/" + URLEncoder.encode(a.clientId(), StandardCharsets.UTF_8) + "/revoke"))
-                    .append(button(t, "account.apps.revoke", heading))
-                    .append("</form>\n</li>\n");
-        }
-        b.append("</ul>\n</section>\n");
-    }
-
     /** The pending TOTP set-up: QR code (an SVG data URL, allowed by the page's img-src), the key, the confirm form. */
     static String totpSetup(Messages t, Form f, MfaFactors.Setup s) {
         String body = banner(t, f)
@@ -369,13 +271,13 @@ final class AccountPage {
                 + (f.noticeKey() == null ? "" : "<p role=\"status\">" + t.html(f.noticeKey()) + "</p>\n");
     }
 
-    private static String form(Form f, String action) {
+    static String form(Form f, String action) {
         return "<form method=\"post\" action=\"" + Html.escape(PATH + action) + "\">\n"
                 + "<input type=\"hidden\" name=\"csrf\" value=\"" + Html.escape(f.csrf()) + "\">\n"
                 + "<input type=\"hidden\" name=\"ui_locales\" value=\"" + Html.escape(f.uiLocales()) + "\">\n";
     }
 
-    private static String button(Messages t, String key) {
+    static String button(Messages t, String key) {
         return "<button type=\"submit\">" + t.html(key) + "</button>\n";
     }
 
@@ -383,29 +285,11 @@ final class AccountPage {
      * A button of one item in a list (a device, an application), described by that item's heading: screen readers say
      * which one it acts on, not only "Remove".
      */
-    private static String button(Messages t, String key, String headingId) {
+    static String button(Messages t, String key, String headingId) {
         return "<button type=\"submit\" aria-describedby=\"" + headingId + "\">" + t.html(key) + "</button>\n";
     }
 
-    /**
-     * A browser's or device's list item, opened with its heading: the browser and system its {@code User-Agent} names
-     * ("Firefox on Linux"), with the whole header as the title; a header naming no browser it knows as it came; none
-     * at all, {@code otherwise}; then {@code thisKey}'s words (null: none), for the visitor's own.
-     */
-    private static String itemHeading(Messages t, String id, String ua, String otherwise, String thisKey) {
-        String name = ua == null || ua.isBlank() ? otherwise : ua;
-        String title = "";
-        var browser = UserAgents.browser(ua);
-        if (browser.isPresent()) {
-            var system = UserAgents.system(ua);
-            name = system.isEmpty() ? browser.get() : t.get("account.agent", browser.get(), system.get());
-            title = " title=\"" + Html.escape(ua) + "\"";
-        }
-        return "<li>\n<h3 id=\"" + id + "\"" + title + ">" + Html.escape(name)
-                + (thisKey == null ? "" : " " + t.html(thisKey)) + "</h3>\n";
-    }
-
-    private static String when(Instant at) {
+    static String when(Instant at) {
         return at == null ? "-" : WHEN.format(at);
     }
 }
