@@ -94,7 +94,7 @@ class HostedPagesAccessibilityTest extends ChromiumTest {
     void theServersOwnErrorPages() {
         for (var locale : List.of(java.util.Locale.ENGLISH, java.util.Locale.GERMAN)) {
             for (int status : new int[] {503, 429, 500, 405}) {
-                String html = dev.gatehouse.platform.http.HttpServer.errorPage(
+                String html = dev.gatehouse.platform.http.ErrorAnswers.errorPage(
                         dev.gatehouse.platform.http.Messages.of(locale), status, "req-1234");
                 driver.get("data:text/html;charset=utf-8;base64,"
                         + java.util.Base64.getEncoder().encodeToString(html.getBytes(StandardCharsets.UTF_8)));

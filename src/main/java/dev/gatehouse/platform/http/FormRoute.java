@@ -112,7 +112,7 @@ final class FormRoute implements FastPath.Route {
         } catch (Problem p) {
             return formats.answer(path, p);
         } catch (RuntimeException e) {
-            return formats.answer(path, HttpServer.unexpected(e, request.getMethod(), path, requestId));
+            return formats.answer(path, ErrorAnswers.unexpected(e, request.getMethod(), path, requestId));
         }
     }
 

@@ -125,11 +125,13 @@ public final class HttpServer {
 
             config.routes.exception(Problem.class, (p, ctx) -> writeProblem(ctx, p));
             config.routes.exception(
-                    HttpResponseException.class, (e, ctx) -> writeProblem(ctx, fromJavalin(e, ctx.path())));
+                    HttpResponseException.class,
+                    (e, ctx) -> writeProblem(ctx, ErrorAnswers.fromJavalin(e, ctx.path())));
             config.routes.exception(
                     Exception.class,
                     (e, ctx) -> writeProblem(
-                            ctx, unexpected(e, ctx.method().name(), ctx.path(), ctx.attribute("requestId"))));
+                            ctx,
+                            ErrorAnswers.unexpected(e, ctx.method().name(), ctx.path(), ctx.attribute("requestId"))));
             config.routes.error(404, "*", ctx -> {
                 if (ctx.result() == null || ctx.result().isEmpty()) {
                     writeProblem(ctx, Problem.notFound("The resource " + ctx.path()));
@@ -199,84 +201,9 @@ public final class HttpServer {
         }
     }
 
-    /**
-     * The answer to an exception no route handled, logged: 503 with Retry-After when the database is unreachable (an
-     * outage, not a bug: no stack trace per request), else 500 with the request id to quote.
-     */
-    static Problem unexpected(Exception e, String method, String path, Object requestId) {
-        if (databaseUnreachable(e)) {
-            log.warn("Database unreachable on {} {}: {}", method, path, rootCause(e));
-            return new Problem(
-                            503,
-                            "service_unavailable",
-                            "Service Unavailable",
-                            "The service is temporarily unavailable; retry shortly (request id " + requestId + ")",
-                            null)
-                    .withHeader("Retry-After", "5");
-        }
-        log.error("Unhandled error on {} {}", method, path, e);
-        return new Problem(
-                500,
-                "internal_error",
-                "Internal Server Error",
-                "Something went wrong on our side; quote request id " + requestId,
-                null);
-    }
-
     /** The caller's {@code X-Request-Id} when it is a sane one, else a new id. */
     static String requestId(String presented) {
         return presented != null && saneRequestId(presented) ? presented : newRequestId();
-    }
-
-    /** True when {@code e} comes from losing the database connection (SQLState class 08), not from a bad query. */
-    static boolean databaseUnreachable(Throwable e) {
-        boolean inDriver = false;
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.sql.SQLTransientConnectionException
-                    || t instanceof java.sql.SQLNonTransientConnectionException) return true;
-            if (t instanceof java.sql.SQLException s
-                    && s.getSQLState() != null
-                    && s.getSQLState().startsWith("08")) return true;
-            // H2's server mode reports a connection cut mid-statement as a general "IO Exception" (90028) caused by
-            // the socket's EOFException, without a connection SQLState; when the H2 server saw the cut first, the
-            // client gets its 90028 or "connection broken" (90067) with no cause at all (the trace travels as text).
-            if (inDriver && t instanceof java.io.IOException) return true;
-            if (t instanceof java.sql.SQLException s
-                    && ("90028".equals(s.getSQLState()) || "90067".equals(s.getSQLState()))) return true;
-            inDriver |= t instanceof java.sql.SQLException;
-        }
-        return false;
-    }
-
-    private static String rootCause(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null) t = t.getCause();
-        return t.getClass().getSimpleName() + ": " + t.getMessage();
-    }
-
-    private static Problem fromJavalin(HttpResponseException e, String path) {
-        return switch (e.getStatus()) {
-            case 413 ->
-                new Problem(413, "payload_too_large", "Payload Too Large", "The body must be at most 1 MiB", null);
-            case 404 -> Problem.notFound("The resource " + path);
-            case 405 -> {
-                var p = new Problem(
-                        405, "method_not_allowed", "Method Not Allowed", "This method is not allowed here", null);
-                // RFC 9110 §15.5.6: a 405 lists the methods the resource supports
-                e.getDetails().values().stream().findFirst().ifPresent(methods -> p.withHeader("Allow", methods));
-                yield p;
-            }
-            default ->
-                e.getStatus() >= 500
-                        ? new Problem(
-                                e.getStatus(), "server_error", "Server Error", "The server could not answer", null)
-                        : new Problem(
-                                e.getStatus(),
-                                "bad_request",
-                                "Bad Request",
-                                "The request could not be processed",
-                                null);
-        };
     }
 
     static boolean saneRequestId(String v) {
@@ -338,7 +265,8 @@ public final class HttpServer {
         if (p.status() >= 500) log.warn("Problem {} {}", p.status(), p.code());
         if (formats.isPage(ctx.path()) && wantsHtml(ctx.header("Accept"))) {
             p.headers().forEach(ctx::header);
-            Html.send(ctx, p.status(), errorPage(Messages.of(ctx), p.status(), ctx.attribute("requestId")));
+            Html.send(
+                    ctx, p.status(), ErrorAnswers.errorPage(Messages.of(ctx), p.status(), ctx.attribute("requestId")));
             return;
         }
         formats.answer(ctx.path(), p).send(ctx, mapper);
@@ -370,25 +298,6 @@ public final class HttpServer {
     /** A browser's request (navigation or form submission) asks for HTML; a page's script (fetch) does not. */
     static boolean wantsHtml(String accept) {
         return accept != null && accept.contains("text/html");
-    }
-
-    /**
-     * The page a browser gets for what the server refused around a hosted page: an outage to retry, too many requests
-     * (its {@code Retry-After} says when), a failure with the request id to quote, or a request the page does not take.
-     * Nothing of the problem's own (English) text.
-     */
-    public static String errorPage(Messages t, int status, Object requestId) {
-        String kind = switch (status) {
-            case 429 -> "too_many";
-            case 503 -> "unavailable";
-            default -> status >= 500 ? "failed" : "refused";
-        };
-        String id = requestId == null ? "" : requestId.toString();
-        return Html.page(
-                t,
-                t.get("page.error." + kind + ".title"),
-                "<p>" + Html.escape(t.get("page.error." + kind)) + "</p>\n" + "<p>"
-                        + Html.escape(t.get("page.error.reference", id)) + "</p>\n");
     }
 
     public void start() {

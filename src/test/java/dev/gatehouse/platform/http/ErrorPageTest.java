@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 /** {@link HttpServer#errorPage}: which page a browser gets for each refusal around a hosted page. */
 class ErrorPageTest {
     static String page(Locale locale, int status) {
-        return HttpServer.errorPage(Messages.of(locale), status, "req-<1>");
+        return ErrorAnswers.errorPage(Messages.of(locale), status, "req-<1>");
     }
 
     @Test

@@ -48,14 +48,14 @@ class HttpServerHelpersTest {
     @Test
     void whenASqlErrorIsCausedByTheSocket_thenTheDatabaseCountsAsUnreachable_butAPlainIoErrorDoesNot() {
         var cut = new java.sql.SQLException("IO Exception", "90028", new java.io.EOFException());
-        assertThat(HttpServer.databaseUnreachable(new RuntimeException(cut))).isTrue();
-        assertThat(HttpServer.databaseUnreachable(new java.sql.SQLException("08006")))
+        assertThat(ErrorAnswers.databaseUnreachable(new RuntimeException(cut))).isTrue();
+        assertThat(ErrorAnswers.databaseUnreachable(new java.sql.SQLException("08006")))
                 .isFalse();
-        assertThat(HttpServer.databaseUnreachable(new java.sql.SQLException("x", "08006")))
+        assertThat(ErrorAnswers.databaseUnreachable(new java.sql.SQLException("x", "08006")))
                 .isTrue();
-        assertThat(HttpServer.databaseUnreachable(new java.io.UncheckedIOException(new java.io.EOFException())))
+        assertThat(ErrorAnswers.databaseUnreachable(new java.io.UncheckedIOException(new java.io.EOFException())))
                 .isFalse();
-        assertThat(HttpServer.databaseUnreachable(new java.sql.SQLException("duplicate key", "23505")))
+        assertThat(ErrorAnswers.databaseUnreachable(new java.sql.SQLException("duplicate key", "23505")))
                 .isFalse();
     }
 
@@ -64,11 +64,11 @@ class HttpServerHelpersTest {
         // The H2 server's IO error (90028) or broken connection (90067) reaches the client without a cause: the
         // server's stack trace travels as text.
         var fromServer = new java.sql.SQLException("IO Exception: \"java.io.EOFException\"", "90028", 90028);
-        assertThat(HttpServer.databaseUnreachable(new RuntimeException(fromServer)))
+        assertThat(ErrorAnswers.databaseUnreachable(new RuntimeException(fromServer)))
                 .isTrue();
-        assertThat(HttpServer.databaseUnreachable(new java.sql.SQLException("Connection is broken", "90067", 90067)))
+        assertThat(ErrorAnswers.databaseUnreachable(new java.sql.SQLException("Connection is broken", "90067", 90067)))
                 .isTrue();
-        assertThat(HttpServer.databaseUnreachable(new java.sql.SQLException("Syntax error", "42000", 42000)))
+        assertThat(ErrorAnswers.databaseUnreachable(new java.sql.SQLException("Syntax error", "42000", 42000)))
                 .isFalse();
     }
 }
