@@ -19,14 +19,19 @@ public final class LogCapture implements AutoCloseable {
     private final List<Level> previous;
 
     public LogCapture(String... loggersAtInfo) {
+        this(Level.INFO, loggersAtInfo);
+    }
+
+    /** With the given loggers at {@code level} (say DEBUG, as an operator troubleshooting would set it). */
+    public LogCapture(Level level, String... loggers) {
         appender.setContext(root.getLoggerContext());
         appender.start();
         root.addAppender(appender);
-        this.lowered = java.util.Arrays.stream(loggersAtInfo)
+        this.lowered = java.util.Arrays.stream(loggers)
                 .map(n -> (Logger) LoggerFactory.getLogger(n))
                 .toList();
         this.previous = lowered.stream().map(Logger::getLevel).toList();
-        lowered.forEach(l -> l.setLevel(Level.INFO));
+        lowered.forEach(l -> l.setLevel(level));
     }
 
     public List<ILoggingEvent> events() {

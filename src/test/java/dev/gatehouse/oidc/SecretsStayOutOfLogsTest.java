@@ -1,0 +1,260 @@
+package dev.gatehouse.oidc;
+
+import static dev.gatehouse.testkit.HttpJson.map;
+import static dev.gatehouse.testkit.TestAccounts.isReset;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.IThrowableProxy;
+import ch.qos.logback.classic.spi.StackTraceElementProxy;
+import com.nimbusds.oauth2.sdk.AuthorizationCodeGrant;
+import com.nimbusds.oauth2.sdk.AuthorizationResponse;
+import com.nimbusds.oauth2.sdk.ClientCredentialsGrant;
+import com.nimbusds.oauth2.sdk.RefreshTokenGrant;
+import com.nimbusds.oauth2.sdk.ResponseType;
+import com.nimbusds.oauth2.sdk.Scope;
+import com.nimbusds.oauth2.sdk.TokenRequest;
+import com.nimbusds.oauth2.sdk.TokenResponse;
+import com.nimbusds.oauth2.sdk.auth.ClientSecretBasic;
+import com.nimbusds.oauth2.sdk.auth.Secret;
+import com.nimbusds.oauth2.sdk.id.ClientID;
+import com.nimbusds.oauth2.sdk.id.State;
+import com.nimbusds.oauth2.sdk.pkce.CodeChallengeMethod;
+import com.nimbusds.oauth2.sdk.pkce.CodeVerifier;
+import com.nimbusds.openid.connect.sdk.AuthenticationRequest;
+import com.nimbusds.openid.connect.sdk.Nonce;
+import com.nimbusds.openid.connect.sdk.OIDCTokenResponse;
+import com.nimbusds.openid.connect.sdk.OIDCTokenResponseParser;
+import dev.gatehouse.testkit.LogCapture;
+import dev.gatehouse.testkit.ServerTest;
+import dev.gatehouse.testkit.TestServer;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Secrets never reach the logs: with Gatehouse's own loggers and the access log at DEBUG (what an operator
+ * troubleshooting would set), a sign-in through the hosted login, the code exchange, refresh, client credentials,
+ * introspection, revocation, a password reset and the failures around them (wrong password, wrong client secret,
+ * a token in the URI, a replayed code) leave every password, client secret, code, PKCE verifier, token and mailed
+ * link out of every log event: message, arguments, exception and MDC.
+ */
+@ServerTest
+class SecretsStayOutOfLogsTest {
+    static final URI CALLBACK = URI.create("http://localhost:9999/cb");
+    static final String PASSWORD = "Correct-Horse-Battery-9";
+    static final String WRONG_PASSWORD = "Wrong-Horse-Battery-77";
+    static final String NEW_PASSWORD = "Another-Horse-Battery-31";
+    static TestServer server;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    @Test
+    void whenEveryFlowAndItsFailuresRunAtDebug_thenNoSecretIsInAnyLogEvent() throws Exception {
+        List<String> secrets = new ArrayList<>(List.of(PASSWORD, WRONG_PASSWORD, NEW_PASSWORD));
+        List<ILoggingEvent> events;
+        try (var logs = new LogCapture(
+                Level.DEBUG, "dev.gatehouse", "gatehouse.access", "com.nimbusds", "org.jdbi", "io.javalin")) {
+            String admin = server.adminToken();
+            secrets.add(admin);
+            String email = server.register("logs" + System.nanoTime() + "@example.com", PASSWORD);
+            assertThat(server.login(email, WRONG_PASSWORD).status()).isEqualTo(401);
+            var signedIn = server.login(email, PASSWORD);
+            assertThat(signedIn.status()).isEqualTo(200);
+            secrets.add(signedIn.json().path("tokens").path("access_token").asText());
+            String apiRefresh =
+                    signedIn.json().path("tokens").path("refresh_token").asText();
+            secrets.add(apiRefresh);
+            var refreshed = server.http.post("/v1/auth/refresh", map("refresh_token", apiRefresh));
+            assertThat(refreshed.status()).as(refreshed.body()).isEqualTo(200);
+            secrets.add(refreshed.json().path("tokens").path("refresh_token").asText());
+            secrets.add(refreshed.json().path("tokens").path("access_token").asText());
+
+            var registered = server.registerClientAs(
+                    admin,
+                    TestServer.webClient(
+                            "logs app",
+                            CALLBACK,
+                            "openid email offline_access",
+                            "authorization_code",
+                            "refresh_token",
+                            "client_credentials"));
+            var clientId = new ClientID(registered.text("client_id"));
+            var secret = new Secret(registered.text("client_secret"));
+            secrets.add(secret.getValue());
+            var auth = new ClientSecretBasic(clientId, secret);
+            URI tokenUri = URI.create(server.base + "/oauth2/token");
+
+            // The code flow through the hosted login and consent pages.
+            var verifier = new CodeVerifier();
+            secrets.add(verifier.getValue());
+            var request = new AuthenticationRequest.Builder(
+                            ResponseType.CODE, new Scope("openid", "email", "offline_access"), clientId, CALLBACK)
+                    .endpointURI(URI.create(server.base + "/oauth2/authorize"))
+                    .state(new State())
+                    .nonce(new Nonce())
+                    .codeChallenge(verifier, CodeChallengeMethod.S256)
+                    .build();
+            var b = new Browser(server.base);
+            var page = b.follow(b.get(request.toURI()));
+            page = b.signIn(page, email, PASSWORD);
+            if (page.statusCode() == 200 && page.body().contains("name=\"decision\"")) page = b.consent(page, "allow");
+            var code = AuthorizationResponse.parse(Browser.location(page))
+                    .toSuccessResponse()
+                    .getAuthorizationCode();
+            secrets.add(code.getValue());
+            var grant = new AuthorizationCodeGrant(code, CALLBACK, verifier);
+            OIDCTokenResponse tokens = (OIDCTokenResponse) OIDCTokenResponseParser.parse(
+                    new TokenRequest(tokenUri, auth, grant).toHTTPRequest().send());
+            String access = tokens.getOIDCTokens().getAccessToken().getValue();
+            String refresh = tokens.getOIDCTokens().getRefreshToken().getValue();
+            secrets.addAll(List.of(access, refresh, tokens.getOIDCTokens().getIDTokenString()));
+            // The same code again (refused, and it revokes what it issued), and a wrong client secret.
+            assertThat(OIDCTokenResponseParser.parse(new TokenRequest(tokenUri, auth, grant)
+                                    .toHTTPRequest()
+                                    .send())
+                            .indicatesSuccess())
+                    .isFalse();
+            var wrongSecret = new Secret("gcs_" + "x".repeat(43));
+            secrets.add(wrongSecret.getValue());
+            assertThat(TokenResponse.parse(new TokenRequest(
+                                            tokenUri,
+                                            new ClientSecretBasic(clientId, wrongSecret),
+                                            new ClientCredentialsGrant(),
+                                            null)
+                                    .toHTTPRequest()
+                                    .send())
+                            .indicatesSuccess())
+                    .isFalse();
+
+            // A second code flow's tokens, refreshed; client credentials; userinfo, with the token in the URI too.
+            var second = new CodeVerifier();
+            var again = new AuthenticationRequest.Builder(
+                            ResponseType.CODE, new Scope("openid", "email", "offline_access"), clientId, CALLBACK)
+                    .endpointURI(URI.create(server.base + "/oauth2/authorize"))
+                    .state(new State())
+                    .nonce(new Nonce())
+                    .codeChallenge(second, CodeChallengeMethod.S256)
+                    .build();
+            var code2 = AuthorizationResponse.parse(Browser.location(b.follow(b.get(again.toURI()))))
+                    .toSuccessResponse()
+                    .getAuthorizationCode();
+            secrets.addAll(List.of(second.getValue(), code2.getValue()));
+            var tokens2 = OIDCTokenResponseParser.parse(
+                            new TokenRequest(tokenUri, auth, new AuthorizationCodeGrant(code2, CALLBACK, second))
+                                    .toHTTPRequest()
+                                    .send())
+                    .toSuccessResponse()
+                    .getTokens();
+            secrets.addAll(List.of(
+                    tokens2.getAccessToken().getValue(),
+                    tokens2.getRefreshToken().getValue()));
+            var rotated = TokenResponse.parse(
+                            new TokenRequest(tokenUri, auth, new RefreshTokenGrant(tokens2.getRefreshToken()))
+                                    .toHTTPRequest()
+                                    .send())
+                    .toSuccessResponse()
+                    .getTokens();
+            secrets.addAll(List.of(
+                    rotated.getAccessToken().getValue(),
+                    rotated.getRefreshToken().getValue()));
+            var machine = TokenResponse.parse(new TokenRequest(tokenUri, auth, new ClientCredentialsGrant(), null)
+                            .toHTTPRequest()
+                            .send())
+                    .toSuccessResponse()
+                    .getTokens()
+                    .getAccessToken()
+                    .getValue();
+            secrets.add(machine);
+            String basic = auth.toHTTPAuthorizationHeader();
+            assertThat(server.http
+                            .get("/oauth2/userinfo")
+                            .bearer(rotated.getAccessToken().getValue())
+                            .send()
+                            .status())
+                    .isEqualTo(200);
+            assertThat(server.http
+                            .get("/oauth2/userinfo?access_token="
+                                    + rotated.getAccessToken().getValue())
+                            .send()
+                            .status())
+                    .isEqualTo(400);
+            assertThat(server.http
+                            .post("/oauth2/userinfo?access_token="
+                                    + rotated.getAccessToken().getValue())
+                            .send()
+                            .status())
+                    .isEqualTo(400);
+            var introspected = server.http
+                    .post("/oauth2/introspect")
+                    .header("Authorization", basic)
+                    .raw("application/x-www-form-urlencoded", "token=" + machine)
+                    .send();
+            assertThat(introspected.json().path("active").asBoolean()).isTrue();
+            var revoked = server.http
+                    .post("/oauth2/revoke")
+                    .header("Authorization", basic)
+                    .raw(
+                            "application/x-www-form-urlencoded",
+                            "token=" + rotated.getRefreshToken().getValue())
+                    .send();
+            assertThat(revoked.status()).isEqualTo(200);
+
+            // A password reset through its mailed link.
+            assertThat(server.http
+                            .post("/v1/auth/forgot-password", map("email", email))
+                            .status())
+                    .isEqualTo(202);
+            String resetToken = server.tokenFromMail(email, isReset());
+            secrets.add(resetToken);
+            assertThat(server.http
+                            .post("/v1/auth/reset-password", map("token", resetToken, "new_password", NEW_PASSWORD))
+                            .status())
+                    .isEqualTo(200);
+            // The access log is written after the answer is sent: wait for the last request's line.
+            logs.await(e -> e.getLoggerName().equals("gatehouse.access")
+                    && e.getFormattedMessage().contains("/v1/auth/reset-password"));
+            events = logs.events();
+        }
+
+        assertThat(events)
+                .as("the DEBUG logs of these flows (the access log at least)")
+                .anySatisfy(e -> assertThat(e.getLoggerName()).isEqualTo("gatehouse.access"));
+        for (ILoggingEvent e : events) {
+            String text = everything(e);
+            for (String s : secrets) {
+                assertThat(text)
+                        .as("log event of %s: %s", e.getLoggerName(), e.getFormattedMessage())
+                        .doesNotContain(s);
+            }
+        }
+    }
+
+    /** The event as far as any appender could write it: message, arguments, MDC, exception chain. */
+    private static String everything(ILoggingEvent e) {
+        var b = new StringBuilder(e.getFormattedMessage()).append('\n');
+        if (e.getArgumentArray() != null)
+            for (Object a : e.getArgumentArray()) b.append(a).append('\n');
+        Map<String, String> mdc = e.getMDCPropertyMap();
+        mdc.forEach((k, v) -> b.append(k).append('=').append(v).append('\n'));
+        for (IThrowableProxy t = e.getThrowableProxy(); t != null; t = t.getCause()) {
+            b.append(t.getClassName()).append(": ").append(t.getMessage()).append('\n');
+            for (StackTraceElementProxy frame : t.getStackTraceElementProxyArray())
+                b.append(frame).append('\n');
+        }
+        return b.toString();
+    }
+}
