@@ -6,7 +6,6 @@ import com.nimbusds.openid.connect.sdk.rp.OIDCClientMetadata;
 import dev.gatehouse.audit.AuditEvent;
 import dev.gatehouse.audit.AuditLog;
 import dev.gatehouse.oauth.OAuthError;
-import dev.gatehouse.oauth.clients.ClientService.Issued;
 import dev.gatehouse.platform.crypto.Secrets;
 import dev.gatehouse.platform.db.Database;
 import dev.gatehouse.platform.http.RequestInfo;
@@ -71,12 +70,12 @@ public final class ClientRegistrations {
         this.deleted = deleted;
     }
 
-    public Issued create(Map<String, Object> metadataJson, boolean firstParty, UUID actor, RequestInfo info) {
+    public IssuedClient create(Map<String, Object> metadataJson, boolean firstParty, UUID actor, RequestInfo info) {
         return create(metadataJson, firstParty, false, actor, info);
     }
 
     /** With {@code registrationToken}, also issues an RFC 7592 registration access token for self-management. */
-    public Issued create(
+    public IssuedClient create(
             Map<String, Object> metadataJson,
             boolean firstParty,
             boolean registrationToken,
@@ -89,7 +88,7 @@ public final class ClientRegistrations {
      * RFC 7591 §3 registration with an initial access token ({@link InitialAccessTokens}) instead of an administrator:
      * the metadata limited to what the token allows, one of its uses spent with the client's insert.
      */
-    public Issued register(
+    public IssuedClient register(
             Map<String, Object> metadataJson, InitialAccessTokens tokens, String token, RequestInfo info) {
         var allowance = tokens.allowance(token);
         return registerWithin(
@@ -104,13 +103,13 @@ public final class ClientRegistrations {
      * Open registration (GATEHOUSE_OPEN_CLIENT_REGISTRATION): no token at all, and the limits of an initial access token
      * made with the defaults (ADR 0029).
      */
-    public Issued registerOpenly(Map<String, Object> metadataJson, RequestInfo info) {
+    public IssuedClient registerOpenly(Map<String, Object> metadataJson, RequestInfo info) {
         return registerWithin(
                 metadataJson, InitialAccessTokens.open(), h -> {}, Map.of("open_registration", true), info);
     }
 
     /** A developer's registration: the metadata limited to {@code allowance}, {@code admit} run with the insert. */
-    private Issued registerWithin(
+    private IssuedClient registerWithin(
             Map<String, Object> metadataJson,
             InitialAccessTokens.Allowance allowance,
             Consumer<Handle> admit,
@@ -121,7 +120,7 @@ public final class ClientRegistrations {
         return create(metadata, false, true, null, info, admit, auditDetails);
     }
 
-    private Issued create(
+    private IssuedClient create(
             Map<String, Object> metadataJson,
             boolean firstParty,
             boolean registrationToken,
@@ -154,7 +153,7 @@ public final class ClientRegistrations {
             audit.record(
                     h, AuditEvent.success("client.created", null).actor(actor).details(details), info);
         });
-        return new Issued(ClientService.open(row), secret, rat);
+        return new IssuedClient(ClientService.open(row), secret, rat);
     }
 
     /**
@@ -178,7 +177,7 @@ public final class ClientRegistrations {
      * Replaces a client's metadata. A switch to a secret method (from {@code private_key_jwt}) issues a secret, shown
      * once in the answer, since the client had none; a switch away from one drops the secret's hash.
      */
-    public Issued update(String clientId, Map<String, Object> metadataJson, UUID actor, RequestInfo info) {
+    public IssuedClient update(String clientId, Map<String, Object> metadataJson, UUID actor, RequestInfo info) {
         OIDCClientMetadata m = ClientMetadataRules.validate(metadataJson);
         OAuthClient current =
                 clients.find(clientId).orElseThrow(() -> new OAuthError(404, "invalid_client_id", "no such client"));
@@ -210,7 +209,7 @@ public final class ClientRegistrations {
                     AuditEvent.success("client.updated", null).actor(actor).details(Map.of("client_id", clientId)),
                     info);
         });
-        return new Issued(ClientService.open(row), Optional.ofNullable(newSecret), Optional.empty());
+        return new IssuedClient(ClientService.open(row), Optional.ofNullable(newSecret), Optional.empty());
     }
 
     /**
@@ -218,7 +217,7 @@ public final class ClientRegistrations {
      * be its current one (checked as at the token endpoint, never stored). Impersonation is an administrator's
      * decision, so the stored value stays whatever the request says.
      */
-    public Issued updateOwn(OAuthClient self, Map<String, Object> request, RequestInfo info) {
+    public IssuedClient updateOwn(OAuthClient self, Map<String, Object> request, RequestInfo info) {
         if (!self.clientId().equals(request.get("client_id")))
             throw new OAuthError(
                     400, "invalid_client_metadata", "client_id must be present and name this client", "client_id");

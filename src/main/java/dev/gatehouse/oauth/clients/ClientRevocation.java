@@ -3,7 +3,6 @@ package dev.gatehouse.oauth.clients;
 import dev.gatehouse.audit.AuditEvent;
 import dev.gatehouse.audit.AuditLog;
 import dev.gatehouse.oauth.OAuthError;
-import dev.gatehouse.oauth.clients.ClientService.Issued;
 import dev.gatehouse.platform.crypto.Secrets;
 import dev.gatehouse.platform.db.Database;
 import dev.gatehouse.platform.http.Problem;
@@ -62,7 +61,7 @@ public final class ClientRevocation {
      * client's deployments can move to the new one without failing in between; a secret an earlier rotation kept
      * stops now either way. Zero: the current secret stops at once.
      */
-    public Issued regenerateSecret(String clientId, Duration keepPrevious, UUID actor, RequestInfo info) {
+    public IssuedClient regenerateSecret(String clientId, Duration keepPrevious, UUID actor, RequestInfo info) {
         if (keepPrevious.isNegative() || keepPrevious.compareTo(MAX_SECRET_OVERLAP) > 0)
             throw Problem.invalidField(
                     "previous_secret_expires_in", "from 0 to " + MAX_SECRET_OVERLAP.toSeconds() + " seconds (7 days)");
@@ -99,7 +98,7 @@ public final class ClientRevocation {
                 now,
                 keep ? Optional.of(new OAuthClient.PreviousSecret(previousHash, previousUntil)) : Optional.empty(),
                 c.tokensNotBefore());
-        return new Issued(rotated, Optional.of(secret), Optional.empty());
+        return new IssuedClient(rotated, Optional.of(secret), Optional.empty());
     }
 
     /** What {@link #revokeTokens} did: the sessions it ended, and the instant before which sessionless tokens fail. */

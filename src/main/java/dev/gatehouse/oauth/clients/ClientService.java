@@ -24,9 +24,6 @@ import org.jdbi.v3.core.Handle;
  * their secrets and revokes their tokens.
  */
 public final class ClientService {
-    /** A client as just registered or re-keyed: the only moment its secret exists in plain text. */
-    public record Issued(OAuthClient client, Optional<String> secret, Optional<String> registrationToken) {}
-
     private final Database db;
     private final ClientStore store;
     private final Clock clock;

@@ -85,7 +85,7 @@ public final class RegistrationRoutes implements RouteGroup {
 
     private void register(Context ctx) {
         String bearer = web.bearer(ctx).orElse(null);
-        ClientService.Issued issued;
+        IssuedClient issued;
         if (open && bearer == null) {
             web.limit(ctx, OPEN);
             issued = registrations.registerOpenly(oauthBody(ctx), web.info(ctx));
