@@ -44,7 +44,7 @@ import org.junit.jupiter.api.Test;
  * introspection, revocation, a password reset and the failures around them (wrong password, wrong client secret,
  * a token in the URI, a replayed code), and a second factor's enrolment and sign-in leave every password, client
  * secret, code, PKCE verifier, token, mailed link, TOTP key and backup code out of every log event: message, arguments,
- * exception and MDC.
+ * exception and MDC. The answers to the failures echo none of them either.
  */
 @ServerTest
 class SecretsStayOutOfLogsTest {
@@ -65,15 +65,18 @@ class SecretsStayOutOfLogsTest {
     }
 
     @Test
-    void whenEveryFlowAndItsFailuresRunAtDebug_thenNoSecretIsInAnyLogEvent() throws Exception {
+    void whenEveryFlowAndItsFailuresRunAtDebug_thenNoSecretIsInAnyLogEventOrRefusal() throws Exception {
         List<String> secrets = new ArrayList<>(List.of(PASSWORD, WRONG_PASSWORD, NEW_PASSWORD));
+        List<String> refusals = new ArrayList<>();
         List<ILoggingEvent> events;
         try (var logs = new LogCapture(
                 Level.DEBUG, "dev.gatehouse", "gatehouse.access", "com.nimbusds", "org.jdbi", "io.javalin")) {
             String admin = server.adminToken();
             secrets.add(admin);
             String email = server.register("logs" + System.nanoTime() + "@example.com", PASSWORD);
-            assertThat(server.login(email, WRONG_PASSWORD).status()).isEqualTo(401);
+            var wrongPassword = server.login(email, WRONG_PASSWORD);
+            assertThat(wrongPassword.status()).isEqualTo(401);
+            refusals.add(wrongPassword.body());
             var signedIn = server.login(email, PASSWORD);
             assertThat(signedIn.status()).isEqualTo(200);
             secrets.add(signedIn.json().path("tokens").path("access_token").asText());
@@ -84,6 +87,9 @@ class SecretsStayOutOfLogsTest {
             assertThat(refreshed.status()).as(refreshed.body()).isEqualTo(200);
             secrets.add(refreshed.json().path("tokens").path("refresh_token").asText());
             secrets.add(refreshed.json().path("tokens").path("access_token").asText());
+            var reused = server.http.post("/v1/auth/refresh", map("refresh_token", apiRefresh));
+            assertThat(reused.status()).isEqualTo(401);
+            refusals.add(reused.body());
 
             var registered = server.registerClientAs(
                     admin,
@@ -125,22 +131,19 @@ class SecretsStayOutOfLogsTest {
             String refresh = tokens.getOIDCTokens().getRefreshToken().getValue();
             secrets.addAll(List.of(access, refresh, tokens.getOIDCTokens().getIDTokenString()));
             // The same code again (refused, and it revokes what it issued), and a wrong client secret.
-            assertThat(OIDCTokenResponseParser.parse(new TokenRequest(tokenUri, auth, grant)
-                                    .toHTTPRequest()
-                                    .send())
-                            .indicatesSuccess())
+            var replayed =
+                    new TokenRequest(tokenUri, auth, grant).toHTTPRequest().send();
+            assertThat(OIDCTokenResponseParser.parse(replayed).indicatesSuccess())
                     .isFalse();
+            refusals.add(replayed.getBody());
             var wrongSecret = new Secret("gcs_" + "x".repeat(43));
             secrets.add(wrongSecret.getValue());
-            assertThat(TokenResponse.parse(new TokenRequest(
-                                            tokenUri,
-                                            new ClientSecretBasic(clientId, wrongSecret),
-                                            new ClientCredentialsGrant(),
-                                            null)
-                                    .toHTTPRequest()
-                                    .send())
-                            .indicatesSuccess())
-                    .isFalse();
+            var wrong = new TokenRequest(
+                            tokenUri, new ClientSecretBasic(clientId, wrongSecret), new ClientCredentialsGrant(), null)
+                    .toHTTPRequest()
+                    .send();
+            assertThat(TokenResponse.parse(wrong).indicatesSuccess()).isFalse();
+            refusals.add(wrong.getBody());
 
             // A second code flow's tokens, refreshed; client credentials; userinfo, with the token in the URI too.
             var second = new CodeVerifier();
@@ -188,18 +191,15 @@ class SecretsStayOutOfLogsTest {
                             .send()
                             .status())
                     .isEqualTo(200);
-            assertThat(server.http
-                            .get("/oauth2/userinfo?access_token="
-                                    + rotated.getAccessToken().getValue())
-                            .send()
-                            .status())
-                    .isEqualTo(400);
-            assertThat(server.http
-                            .post("/oauth2/userinfo?access_token="
-                                    + rotated.getAccessToken().getValue())
-                            .send()
-                            .status())
-                    .isEqualTo(400);
+            for (var inUri : List.of(
+                    server.http.get("/oauth2/userinfo?access_token="
+                            + rotated.getAccessToken().getValue()),
+                    server.http.post("/oauth2/userinfo?access_token="
+                            + rotated.getAccessToken().getValue()))) {
+                var refused = inUri.send();
+                assertThat(refused.status()).isEqualTo(400);
+                refusals.add(refused.body());
+            }
             var introspected = server.http
                     .post("/oauth2/introspect")
                     .header("Authorization", basic)
@@ -256,6 +256,10 @@ class SecretsStayOutOfLogsTest {
             events = logs.events();
         }
 
+        // Nor do the answers to the failures echo what was sent.
+        assertThat(refusals).hasSize(6);
+        for (String body : refusals)
+            for (String s : secrets) assertThat(body).as("refusal: %s", body).doesNotContain(s);
         assertThat(events)
                 .as("the DEBUG logs of these flows (the access log at least)")
                 .anySatisfy(e -> assertThat(e.getLoggerName()).isEqualTo("gatehouse.access"));
