@@ -42,9 +42,10 @@ import org.junit.jupiter.api.Test;
  * Secrets never reach the logs: with Gatehouse's own loggers and the access log at DEBUG (what an operator
  * troubleshooting would set), a sign-in through the hosted login, the code exchange, refresh, client credentials,
  * introspection, revocation, a password reset and the failures around them (wrong password, wrong client secret,
- * a token in the URI, a replayed code), and a second factor's enrolment and sign-in leave every password, client
- * secret, code, PKCE verifier, token, mailed link, TOTP key and backup code out of every log event: message, arguments,
- * exception and MDC. The answers to the failures echo none of them either.
+ * a token in the URI, a replayed code), registration with an initial access token, the device flow's codes, and a
+ * second factor's enrolment and sign-in leave every password, client secret, code, PKCE verifier, token (initial and
+ * registration access tokens too), device and user code, mailed link, TOTP key and backup code out of every log event:
+ * message, arguments, exception and MDC. The answers to the failures echo none of them either.
  */
 @ServerTest
 class SecretsStayOutOfLogsTest {
@@ -215,6 +216,57 @@ class SecretsStayOutOfLogsTest {
                     .send();
             assertThat(revoked.status()).isEqualTo(200);
 
+            // Registration with an initial access token (RFC 7591) and the registration access token it gives.
+            var made = server.http
+                    .post("/v1/admin/initial-access-tokens")
+                    .bearer(admin)
+                    .json(map("expires_in", 600))
+                    .send();
+            assertThat(made.status()).as(made.body()).isEqualTo(201);
+            String initial = made.text("initial_access_token");
+            secrets.add(initial);
+            var dynamic = server.http
+                    .post("/oauth2/register")
+                    .bearer(initial)
+                    .json(map("client_name", "Logs app", "redirect_uris", List.of("https://logs.example/cb")))
+                    .send();
+            assertThat(dynamic.status()).as(dynamic.body()).isEqualTo(201);
+            secrets.add(dynamic.text("client_secret"));
+            String rat = dynamic.text("registration_access_token");
+            secrets.add(rat);
+            String self = "/oauth2/register/" + dynamic.text("client_id");
+            assertThat(server.http.get(self).bearer(rat).send().status()).isEqualTo(200);
+            var wrongRat = server.http.get(self).bearer(rat + "x").send();
+            assertThat(wrongRat.status()).isEqualTo(401);
+            refusals.add(wrongRat.body());
+
+            // The device flow's codes, and a poll before the user has approved.
+            var tv = server.registerClientAs(
+                    admin,
+                    map(
+                            "client_name",
+                            "Logs TV",
+                            "grant_types",
+                            List.of("urn:ietf:params:oauth:grant-type:device_code"),
+                            "token_endpoint_auth_method",
+                            "none"));
+            var device = server.http
+                    .post("/oauth2/device_authorization")
+                    .raw("application/x-www-form-urlencoded", "client_id=" + tv.text("client_id"))
+                    .send();
+            assertThat(device.status()).as(device.body()).isEqualTo(200);
+            String deviceCode = device.text("device_code");
+            secrets.addAll(List.of(deviceCode, device.text("user_code")));
+            var pending = server.http
+                    .post("/oauth2/token")
+                    .raw(
+                            "application/x-www-form-urlencoded",
+                            "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code&client_id="
+                                    + tv.text("client_id") + "&device_code=" + deviceCode)
+                    .send();
+            assertThat(pending.text("error")).isEqualTo("authorization_pending");
+            refusals.add(pending.body());
+
             // A password reset through its mailed link.
             assertThat(server.http
                             .post("/v1/auth/forgot-password", map("email", email))
@@ -257,7 +309,7 @@ class SecretsStayOutOfLogsTest {
         }
 
         // Nor do the answers to the failures echo what was sent.
-        assertThat(refusals).hasSize(6);
+        assertThat(refusals).hasSize(8);
         for (String body : refusals)
             for (String s : secrets) assertThat(body).as("refusal: %s", body).doesNotContain(s);
         assertThat(events)
