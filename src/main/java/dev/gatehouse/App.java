@@ -259,6 +259,7 @@ public final class App implements AutoCloseable {
                     sessions.endAllOfClient(h, clientId);
                     consent.forgetClient(h, clientId);
                 });
+        // Revoking a client's tokens ends its users' sessions the same way, and keeps the client.
         var clientRevocation = new dev.gatehouse.oauth.clients.ClientRevocation(
                 db,
                 clientStore,
