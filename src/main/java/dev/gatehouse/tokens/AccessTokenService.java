@@ -178,7 +178,8 @@ public final class AccessTokenService {
         // RFC 7519 §4.1.3: a single audience may be a string, as Nimbus writes it
         claims.put("aud", r.audience().size() == 1 ? r.audience().get(0) : r.audience());
         // iat is in whole seconds, and a client's tokens revoked within a second are refused up to its end: one asked
-        // for after the revocation, within that second, is dated at its end (at most a second ahead), not born refused.
+        // for after the revocation, within that second, is dated at its end (at most a second ahead), not born refused
+        // (ADR 0031).
         long iat = r.issuedNoEarlierThan()
                 .filter(now::isBefore)
                 .map(Instant::getEpochSecond)
