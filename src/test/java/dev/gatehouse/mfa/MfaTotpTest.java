@@ -12,7 +12,6 @@ import dev.gatehouse.testkit.TestAccounts;
 import dev.gatehouse.testkit.TestServer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -42,20 +41,9 @@ class MfaTotpTest {
     static Enrolled enrolled(String label) {
         String email = accounts.registered(label);
         String token = accounts.signIn(email, PASSWORD).accessToken();
-        var setup = server.http.post("/v1/auth/mfa/setup").bearer(token).send();
-        assertThat(setup.status()).isEqualTo(200);
-        String secret = setup.text("secret");
-        var enable = server.http
-                .post("/v1/auth/mfa/enable")
-                .bearer(token)
-                .json(map("code", TotpCodes.at(secret, server.clock.instant())))
-                .send();
-        assertThat(enable.status()).as(enable.body()).isEqualTo(200);
-        var codes = new ArrayList<String>();
-        enable.json().path("backup_codes").forEach(n -> codes.add(n.asText()));
-        // the next code of the app belongs to a later step: the enabling one is spent
-        server.clock.advance(Duration.ofSeconds(30));
-        return new Enrolled(email, secret, codes, token);
+        // TestAccounts.enableTotp moves the clock on: the app's next code belongs to a later step
+        var totp = accounts.enableTotp(token);
+        return new Enrolled(email, totp.secret(), totp.backupCodes(), token);
     }
 
     static String mfaToken(String email) {

@@ -15,7 +15,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.support.ui.WebDriverWait;
-import org.openqa.selenium.virtualauthenticator.HasVirtualAuthenticator;
 import org.openqa.selenium.virtualauthenticator.VirtualAuthenticatorOptions;
 
 /**
@@ -135,13 +134,7 @@ class AccountSecurityBrowserTest extends ChromiumTest {
     @Test
     void whenAPasskeyIsAddedOnTheAccountPage_thenThePageScriptRegistersItAndItIsListed() throws Exception {
         String email = register("passkey-browser");
-        var authenticator = ((HasVirtualAuthenticator) driver)
-                .addVirtualAuthenticator(new VirtualAuthenticatorOptions()
-                        .setProtocol(VirtualAuthenticatorOptions.Protocol.CTAP2)
-                        .setTransport(VirtualAuthenticatorOptions.Transport.INTERNAL)
-                        .setHasResidentKey(true)
-                        .setHasUserVerification(true)
-                        .setIsUserVerified(true));
+        var authenticator = addAuthenticator(VirtualAuthenticatorOptions.Transport.INTERNAL);
 
         driver.get(issuer + "/account/security");
         signIn(email);
@@ -166,13 +159,7 @@ class AccountSecurityBrowserTest extends ChromiumTest {
     @Test
     void whenTheSignInIsOld_thenThePasskeyScriptSendsTheBrowserToSignInAndBackWithANotice() throws Exception {
         String email = register("passkey-stale");
-        ((HasVirtualAuthenticator) driver)
-                .addVirtualAuthenticator(new VirtualAuthenticatorOptions()
-                        .setProtocol(VirtualAuthenticatorOptions.Protocol.CTAP2)
-                        .setTransport(VirtualAuthenticatorOptions.Transport.INTERNAL)
-                        .setHasResidentKey(true)
-                        .setHasUserVerification(true)
-                        .setIsUserVerified(true));
+        addAuthenticator(VirtualAuthenticatorOptions.Transport.INTERNAL);
         driver.get(issuer + "/account/security");
         signIn(email);
         waitForPath("/account/security");

@@ -1,6 +1,5 @@
 package dev.gatehouse.oidc;
 
-import static dev.gatehouse.testkit.HttpJson.map;
 import static dev.gatehouse.testkit.TestAccounts.PASSWORD;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -71,17 +70,8 @@ class AcrAmrTest {
 
     /** Turns TOTP on for {@code email} through the API; answers the base32 secret. */
     static String enableTotp(String email) {
-        String token = accounts.signIn(email, PASSWORD).accessToken();
-        String totp =
-                server.http.post("/v1/auth/mfa/setup").bearer(token).send().text("secret");
-        var enable = server.http
-                .post("/v1/auth/mfa/enable")
-                .bearer(token)
-                .json(map("code", TotpCodes.at(totp, server.clock.instant())))
-                .send();
-        assertThat(enable.status()).as(enable.body()).isEqualTo(200);
-        server.clock.advance(Duration.ofSeconds(30));
-        return totp;
+        return accounts.enableTotp(accounts.signIn(email, PASSWORD).accessToken())
+                .secret();
     }
 
     static AuthenticationRequest.Builder request(CodeVerifier verifier) {

@@ -14,6 +14,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.virtualauthenticator.HasVirtualAuthenticator;
+import org.openqa.selenium.virtualauthenticator.VirtualAuthenticator;
+import org.openqa.selenium.virtualauthenticator.VirtualAuthenticatorOptions;
 
 /**
  * A test in Debian's chromium ({@link Chromium}): a fresh browser for each test, closed after it, and the steps the
@@ -59,6 +62,21 @@ abstract class ChromiumTest {
 
     void until(Function<WebDriver, Boolean> condition) {
         chromium.until(condition);
+    }
+
+    /**
+     * A virtual CTAP2 authenticator in this browser: discoverable credentials, user verification done and consent given
+     * whenever asked; {@code transport} INTERNAL for a platform passkey, USB for a security key.
+     */
+    VirtualAuthenticator addAuthenticator(VirtualAuthenticatorOptions.Transport transport) {
+        return ((HasVirtualAuthenticator) driver)
+                .addVirtualAuthenticator(new VirtualAuthenticatorOptions()
+                        .setProtocol(VirtualAuthenticatorOptions.Protocol.CTAP2)
+                        .setTransport(transport)
+                        .setHasResidentKey(true)
+                        .setHasUserVerification(true)
+                        .setIsUserVerified(true)
+                        .setIsUserConsenting(true));
     }
 
     /** Waits for the hosted login page and signs in there as {@code email}, with {@link #PASSWORD}. */

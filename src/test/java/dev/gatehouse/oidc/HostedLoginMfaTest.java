@@ -1,6 +1,5 @@
 package dev.gatehouse.oidc;
 
-import static dev.gatehouse.testkit.HttpJson.map;
 import static dev.gatehouse.testkit.TestAccounts.PASSWORD;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -19,7 +18,6 @@ import dev.gatehouse.testkit.TestAccounts;
 import dev.gatehouse.testkit.TestServer;
 import java.net.URI;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -54,19 +52,8 @@ class HostedLoginMfaTest {
     /** A user of {@code server} with TOTP on; answers [email, base32 secret, first backup code]. */
     static String[] enrolledOn(TestServer server, TestAccounts accounts) {
         String email = accounts.registered("hosted");
-        String token = accounts.signIn(email, PASSWORD).accessToken();
-        String secret =
-                server.http.post("/v1/auth/mfa/setup").bearer(token).send().text("secret");
-        var enable = server.http
-                .post("/v1/auth/mfa/enable")
-                .bearer(token)
-                .json(map("code", TotpCodes.at(secret, server.clock.instant())))
-                .send();
-        assertThat(enable.status()).isEqualTo(200);
-        server.clock.advance(Duration.ofSeconds(30));
-        return new String[] {
-            email, secret, enable.json().path("backup_codes").get(0).asText()
-        };
+        var totp = accounts.enableTotp(accounts.signIn(email, PASSWORD).accessToken());
+        return new String[] {email, totp.secret(), totp.backupCodes().get(0)};
     }
 
     static URI authorizationRequest() {

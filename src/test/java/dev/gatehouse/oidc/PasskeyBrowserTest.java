@@ -11,7 +11,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.support.ui.WebDriverWait;
-import org.openqa.selenium.virtualauthenticator.HasVirtualAuthenticator;
 import org.openqa.selenium.virtualauthenticator.VirtualAuthenticator;
 import org.openqa.selenium.virtualauthenticator.VirtualAuthenticatorOptions;
 
@@ -90,14 +89,7 @@ class PasskeyBrowserTest extends ChromiumTest {
     void whenAUserRegistersAPasskeyAndSignsOut_thenThePasskeyAloneSignsInThroughTheAuthorizationEndpoint()
             throws Exception {
         String email = server.register("passkey" + System.nanoTime() + "@example.com", PASSWORD);
-        VirtualAuthenticator authenticator = ((HasVirtualAuthenticator) driver)
-                .addVirtualAuthenticator(new VirtualAuthenticatorOptions()
-                        .setProtocol(VirtualAuthenticatorOptions.Protocol.CTAP2)
-                        .setTransport(VirtualAuthenticatorOptions.Transport.INTERNAL)
-                        .setHasResidentKey(true)
-                        .setHasUserVerification(true)
-                        .setIsUserVerified(true)
-                        .setIsUserConsenting(true));
+        VirtualAuthenticator authenticator = addAuthenticator(VirtualAuthenticatorOptions.Transport.INTERNAL);
 
         // 1. Sign in with the password through the authorization endpoint.
         var first = flow.start();
@@ -139,14 +131,7 @@ class PasskeyBrowserTest extends ChromiumTest {
     @Test
     void whenASecurityKeyIsTheSecondFactor_thenChromiumCompletesTheHostedStepWithIt() throws Exception {
         String email = server.register("key" + System.nanoTime() + "@example.com", PASSWORD);
-        ((HasVirtualAuthenticator) driver)
-                .addVirtualAuthenticator(new VirtualAuthenticatorOptions()
-                        .setProtocol(VirtualAuthenticatorOptions.Protocol.CTAP2)
-                        .setTransport(VirtualAuthenticatorOptions.Transport.USB)
-                        .setHasResidentKey(true)
-                        .setHasUserVerification(true)
-                        .setIsUserVerified(true)
-                        .setIsUserConsenting(true));
+        addAuthenticator(VirtualAuthenticatorOptions.Transport.USB);
         assertThat(registerThroughTheApi(server.accessToken(email, PASSWORD))).startsWith("201");
 
         var start = flow.start();

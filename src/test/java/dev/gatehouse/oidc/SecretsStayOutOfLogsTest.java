@@ -26,9 +26,9 @@ import com.nimbusds.openid.connect.sdk.AuthenticationRequest;
 import com.nimbusds.openid.connect.sdk.Nonce;
 import com.nimbusds.openid.connect.sdk.OIDCTokenResponse;
 import com.nimbusds.openid.connect.sdk.OIDCTokenResponseParser;
-import dev.gatehouse.mfa.TotpCodes;
 import dev.gatehouse.testkit.LogCapture;
 import dev.gatehouse.testkit.ServerTest;
+import dev.gatehouse.testkit.TestAccounts;
 import dev.gatehouse.testkit.TestServer;
 import java.net.URI;
 import java.util.ArrayList;
@@ -110,13 +110,7 @@ class SecretsStayOutOfLogsTest {
             // The code flow through the hosted login and consent pages.
             var verifier = new CodeVerifier();
             secrets.add(verifier.getValue());
-            var request = new AuthenticationRequest.Builder(
-                            ResponseType.CODE, new Scope("openid", "email", "offline_access"), clientId, CALLBACK)
-                    .endpointURI(URI.create(server.base + "/oauth2/authorize"))
-                    .state(new State())
-                    .nonce(new Nonce())
-                    .codeChallenge(verifier, CodeChallengeMethod.S256)
-                    .build();
+            var request = authorizationRequest(clientId, verifier);
             var b = new Browser(server.base);
             var page = b.follow(b.get(request.toURI()));
             page = b.signIn(page, email, PASSWORD);
@@ -148,13 +142,7 @@ class SecretsStayOutOfLogsTest {
 
             // A second code flow's tokens, refreshed; client credentials; userinfo, with the token in the URI too.
             var second = new CodeVerifier();
-            var again = new AuthenticationRequest.Builder(
-                            ResponseType.CODE, new Scope("openid", "email", "offline_access"), clientId, CALLBACK)
-                    .endpointURI(URI.create(server.base + "/oauth2/authorize"))
-                    .state(new State())
-                    .nonce(new Nonce())
-                    .codeChallenge(second, CodeChallengeMethod.S256)
-                    .build();
+            var again = authorizationRequest(clientId, second);
             var code2 = AuthorizationResponse.parse(Browser.location(b.follow(b.get(again.toURI()))))
                     .toSuccessResponse()
                     .getAuthorizationCode();
@@ -282,20 +270,11 @@ class SecretsStayOutOfLogsTest {
             // six-digit codes are left out of the check: such digits can stand in a log line by chance.)
             String token = server.accessToken(email, NEW_PASSWORD);
             secrets.add(token);
-            String totp =
-                    server.http.post("/v1/auth/mfa/setup").bearer(token).send().text("secret");
-            secrets.add(totp);
-            var enable = server.http
-                    .post("/v1/auth/mfa/enable")
-                    .bearer(token)
-                    .json(map("code", TotpCodes.at(totp, server.clock.instant())))
-                    .send();
-            assertThat(enable.status()).as(enable.body()).isEqualTo(200);
-            var backup = new ArrayList<String>();
-            enable.json().path("backup_codes").forEach(n -> backup.add(n.asText()));
+            var totp = new TestAccounts(server).enableTotp(token);
+            secrets.add(totp.secret());
+            var backup = totp.backupCodes();
             assertThat(backup).isNotEmpty();
             secrets.addAll(backup);
-            server.clock.advance(java.time.Duration.ofSeconds(30));
             String mfaToken = server.login(email, NEW_PASSWORD).text("mfa_token");
             secrets.add(mfaToken);
             var mfaSignIn =
@@ -323,6 +302,16 @@ class SecretsStayOutOfLogsTest {
                         .doesNotContain(s);
             }
         }
+    }
+
+    private static AuthenticationRequest authorizationRequest(ClientID client, CodeVerifier verifier) {
+        return new AuthenticationRequest.Builder(
+                        ResponseType.CODE, new Scope("openid", "email", "offline_access"), client, CALLBACK)
+                .endpointURI(URI.create(server.base + "/oauth2/authorize"))
+                .state(new State())
+                .nonce(new Nonce())
+                .codeChallenge(verifier, CodeChallengeMethod.S256)
+                .build();
     }
 
     /** The event as far as any appender could write it: message, arguments, MDC, exception chain. */
