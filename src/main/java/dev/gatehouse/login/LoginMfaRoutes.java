@@ -264,7 +264,8 @@ public final class LoginMfaRoutes implements RouteGroup {
                     mfaToken,
                     method,
                     enrolling ? mfa.totpCheck(code.trim(), info) : mfa.codeCheck(method, mfaToken, code.trim()),
-                    (h, user, login, m) -> sso.complete(h, user.id(), login.firstMethod() + "+" + m, current, info),
+                    (h, user, login, m) -> sso.completeSecondFactor(
+                            h, user.id(), login.firstMethod(), m, java.util.List.of(), current, info),
                     info);
         } catch (Problem p) {
             if (p.status() == 429) {

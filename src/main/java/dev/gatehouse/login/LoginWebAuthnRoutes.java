@@ -109,11 +109,8 @@ public final class LoginWebAuthnRoutes implements RouteGroup {
             s = webauthn.finishSecondFactor(
                     mfaToken,
                     credential,
-                    verified -> (h, user, login, m) -> {
-                        String method = login.firstMethod() + "+" + m;
-                        return sso.complete(
-                                h, user.id(), method, SsoSession.amrOf(method, verified.amr()), current, info);
-                    },
+                    verified -> (h, user, login, m) -> sso.completeSecondFactor(
+                            h, user.id(), login.firstMethod(), m, verified.amr(), current, info),
                     info);
         } catch (Problem p) {
             if (p.status() == 429) {

@@ -5,6 +5,7 @@ import dev.gatehouse.accounts.AccountService.Authentication;
 import dev.gatehouse.accounts.MailedLinks;
 import dev.gatehouse.audit.AuditEvent;
 import dev.gatehouse.audit.AuditLog;
+import dev.gatehouse.auth.FactorKinds;
 import dev.gatehouse.platform.crypto.Secrets;
 import dev.gatehouse.platform.db.Database;
 import dev.gatehouse.platform.http.RequestInfo;
@@ -269,23 +270,50 @@ public final class SsoService {
         return LoginRoutes.withReturn(PasswordChangeRoutes.PASSWORD_CHANGE, returnTo);
     }
 
-    /** Whether this user has a second factor the hosted step-up could ask for. */
-    public boolean canStepUp(UUID userId) {
-        // Only the factors the hosted second step offers.
-        return db.withHandle(h -> secondFactor.enrolled(h, userId).stream().anyMatch(HOSTED_METHODS::contains));
+    /**
+     * Whether the user has a second factor the hosted step-up could ask of this one-factor session: one the hosted
+     * step offers, of another kind than the session's first ({@link FactorKinds}: a mailed code adds nothing to a
+     * sign-in link).
+     */
+    public boolean canStepUp(SsoSession session) {
+        String first = session.firstFactor();
+        return db.withHandle(h -> secondFactor.enrolled(h, session.userId()).stream()
+                .anyMatch(m -> HOSTED_METHODS.contains(m) && !FactorKinds.same(m, first)));
     }
 
     /**
-     * Starts a step-up for an open password-only session: a pending login (mfa_token) for the second factor, which
-     * {@link #complete} then records on this session. Empty when the user has no second factor (or is gone).
+     * Starts a step-up for an open one-factor session: a pending login (mfa_token) for a second factor of another
+     * kind than the session's first, which {@link #completeSecondFactor} then records on this session. Empty when the
+     * user has no such factor (or is gone).
      */
     public Optional<LoginOutcome.MfaRequired> stepUp(SsoSession session, RequestInfo info) {
         var user = accounts.find(session.userId()).filter(dev.gatehouse.accounts.User::active);
         if (user.isEmpty()) return Optional.empty();
         String deviceId = info.deviceId().orElseGet(() -> secrets.token("").substring(0, 32));
         return db.inTransaction(h -> secondFactor
-                .stepUp(h, user.get(), deviceId, "password", info)
+                .stepUp(h, user.get(), deviceId, session.firstFactor(), info)
                 .map(p -> new LoginOutcome.MfaRequired(p.mfaToken(), p.methods())));
+    }
+
+    /**
+     * Finishes, inside the caller's transaction, a sign-in whose second factor {@code factor} passed after {@code
+     * firstMethod} (its pending login's). {@code factorKeyAmr} are the values a WebAuthn factor's assertion proves
+     * (empty for codes). A step-up of a passkey session keeps the key's values: its own assertion is not repeated.
+     */
+    public LoginOutcome.SignedIn completeSecondFactor(
+            org.jdbi.v3.core.Handle h,
+            UUID userId,
+            String firstMethod,
+            String factor,
+            java.util.List<String> factorKeyAmr,
+            Optional<SsoSession> current,
+            RequestInfo info) {
+        String method = firstMethod + "+" + factor;
+        var keyAmr = new java.util.ArrayList<>(factorKeyAmr);
+        if (firstMethod.equals("passkey")) {
+            current.filter(s -> s.userId().equals(userId)).ifPresent(s -> keyAmr.addAll(s.amr()));
+        }
+        return complete(h, userId, method, SsoSession.amrOf(method, keyAmr), current, info);
     }
 
     /** The browser's signed-in session: open, unexpired, and of an account that is still active. */

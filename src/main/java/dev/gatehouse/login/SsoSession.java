@@ -1,5 +1,6 @@
 package dev.gatehouse.login;
 
+import dev.gatehouse.auth.FactorKinds;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -22,7 +23,7 @@ public record SsoSession(UUID id, UUID userId, Instant authTime, Instant expires
      * The RFC 8176 §2 values of a sign-in described as its factors joined by {@code +} (the audited method, e.g.
      * {@code password+totp}): {@code pwd} for the password; {@code otp} for a one-time code, whether from a TOTP app, an
      * email or the single-use backup list (RFC 8176 has no narrower value for the last two); and {@code mfa} as soon as
-     * two factors were used.
+     * two kinds of factor were used ({@link FactorKinds}: a sign-in link and a mailed code are one, the mailbox).
      */
     public static List<String> amrOf(String method) {
         return amrOf(method, List.of());
@@ -36,7 +37,7 @@ public record SsoSession(UUID id, UUID userId, Instant authTime, Instant expires
      */
     public static List<String> amrOf(String method, List<String> keyAmr) {
         var out = new java.util.ArrayList<String>();
-        int factors = 0;
+        var kinds = new java.util.HashSet<String>();
         for (String factor : method.split("\\+", -1)) {
             switch (factor) {
                 case "password" -> add(out, "pwd");
@@ -44,17 +45,29 @@ public record SsoSession(UUID id, UUID userId, Instant authTime, Instant expires
                 case "totp", "email", "backup_code", "magic_link" -> add(out, "otp");
                 case "webauthn", "passkey" -> {
                     keyAmr.stream().filter(v -> !v.equals("mfa")).forEach(v -> add(out, v));
-                    if (factor.equals("passkey") && keyAmr.contains("mfa")) factors++;
+                    // The verification the authenticator did (a PIN, a biometric) is a factor of its own.
+                    if (factor.equals("passkey") && keyAmr.contains("mfa")) kinds.add("user_verification");
                 }
                 default -> {
                     continue;
                 }
             }
-            factors++;
+            kinds.add(FactorKinds.of(factor));
         }
         if (out.isEmpty()) out.add("pwd");
-        if (factors >= 2) out.add("mfa");
+        if (kinds.size() >= 2) out.add("mfa");
         return List.copyOf(out);
+    }
+
+    /**
+     * The method this session's sign-in began with, for a step-up that adds a second factor to it ({@code
+     * SsoService.stepUp}): the password, a passkey, or a sign-in link.
+     */
+    public String firstFactor() {
+        if (amr.contains("pwd")) return "password";
+        if (amr.contains("hwk") || amr.contains("swk")) return "passkey";
+        if (amr.contains("otp")) return "magic_link";
+        return "password";
     }
 
     private static void add(List<String> out, String value) {

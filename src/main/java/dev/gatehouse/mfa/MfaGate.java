@@ -3,6 +3,7 @@ package dev.gatehouse.mfa;
 import dev.gatehouse.accounts.User;
 import dev.gatehouse.audit.AuditEvent;
 import dev.gatehouse.audit.AuditLog;
+import dev.gatehouse.auth.FactorKinds;
 import dev.gatehouse.auth.SecondFactor;
 import dev.gatehouse.platform.crypto.Secrets;
 import dev.gatehouse.platform.http.RequestInfo;
@@ -52,7 +53,7 @@ public final class MfaGate implements SecondFactor {
 
     @Override
     public Optional<MfaRequired> challenge(Handle h, User user, String deviceId, String firstMethod, RequestInfo info) {
-        List<String> methods = methods(h, user.id());
+        List<String> methods = adding(methods(h, user.id()), firstMethod);
         if (methods.isEmpty() && !required) return Optional.empty();
         Instant now = clock.instant();
         if (!methods.isEmpty() && store.trusted(h, user.id(), deviceId, now)) {
@@ -64,9 +65,27 @@ public final class MfaGate implements SecondFactor {
 
     @Override
     public Optional<MfaRequired> stepUp(Handle h, User user, String deviceId, String firstMethod, RequestInfo info) {
-        List<String> methods = methods(h, user.id());
+        // A step-up is asked for to reach a second kind of factor: one of the first's kind cannot give it.
+        List<String> methods = methods(h, user.id()).stream()
+                .filter(m -> !FactorKinds.same(m, firstMethod))
+                .toList();
         if (methods.isEmpty()) return Optional.empty();
         return Optional.of(open(h, user, deviceId, firstMethod, methods, info, "mfa.step_up"));
+    }
+
+    /**
+     * The second steps offered after {@code firstMethod}: those of another kind ({@link FactorKinds}; after a sign-in
+     * link, a mailed code would prove the mailbox twice), with the backup codes as their fallback. When the account
+     * has no other kind than the first's, all are still asked, as the account's second step always is; the sign-in's
+     * {@code amr} then counts one factor.
+     */
+    private static List<String> adding(List<String> methods, String firstMethod) {
+        boolean another = methods.stream().anyMatch(m -> !m.equals("backup_code") && !FactorKinds.same(m, firstMethod));
+        return another
+                ? methods.stream()
+                        .filter(m -> !FactorKinds.same(m, firstMethod))
+                        .toList()
+                : methods;
     }
 
     @Override

@@ -309,21 +309,17 @@ class AcrAmrTest {
         }
     }
 
-    @Test
-    void whenTheEmailCodeIsChosenOnTheHostedStep_thenItIsMailedAndCompletesAnMfaSignIn() throws Exception {
-        String email = accounts.verified("emailcode");
-        String token = accounts.signIn(email, PASSWORD).accessToken();
-        assertThat(server.http
-                        .post("/v1/auth/mfa/email/enable")
-                        .bearer(token)
-                        .send()
-                        .status())
-                .isEqualTo(200);
-        var b = new Browser(server.base);
-        var verifier = new CodeVerifier();
-        var page = b.signIn(b.follow(b.get(request(verifier).build().toURI())), email, PASSWORD);
-        assertThat(page.body()).contains("value=\"email\"").contains("name=\"send_email\"");
+    /** Turns the mailed sign-in codes on through the API, for the account of a fresh {@code token}; its backup codes. */
+    static List<String> enableEmailCodes(String token) {
+        var r = server.http.post("/v1/auth/mfa/email/enable").bearer(token).send();
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        var codes = new java.util.ArrayList<String>();
+        r.json().path("backup_codes").forEach(c -> codes.add(c.asText()));
+        return codes;
+    }
 
+    /** On the hosted second step {@code page}, has a code mailed, then enters it; follows where that leads. */
+    static HttpResponse<String> mailedCodeStep(Browser b, HttpResponse<String> page, String email) throws Exception {
         var sent = b.post(
                 URI.create(server.base + "/login/mfa"),
                 Map.of(
@@ -337,7 +333,7 @@ class AcrAmrTest {
         assertThat(sent.statusCode()).as(sent.body()).isEqualTo(200);
         assertThat(sent.body()).contains("We sent a code").contains("value=\"email\" checked");
         String code = mailedCodes(email, 1).get(0);
-        var done = b.follow(b.post(
+        return b.follow(b.post(
                 URI.create(server.base + "/login/mfa"),
                 Map.of(
                         "csrf", Browser.hidden(sent.body(), "csrf"),
@@ -346,10 +342,118 @@ class AcrAmrTest {
                         "methods", Browser.hidden(sent.body(), "methods"),
                         "method", "email",
                         "code", code)));
+    }
 
-        var claims = idClaims(exchange(back(b, done), verifier));
+    /** Signs the browser in with a link mailed from the hosted {@code /magic-link} page; the answer to its button. */
+    static HttpResponse<String> signInByLink(Browser b, String email) throws Exception {
+        var ask = b.get(URI.create(server.base + "/magic-link"));
+        assertThat(b.submit(ask, "/magic-link", Map.of("email", email)).statusCode())
+                .isEqualTo(200);
+        var page = b.get(server.linkFromMail(email, TestAccounts.isMagicLink()));
+        return b.submit(page, "/magic-link", Map.of());
+    }
+
+    @Test
+    void whenTheEmailCodeIsChosenOnTheHostedStep_thenItIsMailedAndCompletesAnMfaSignIn() throws Exception {
+        String email = accounts.verified("emailcode");
+        enableEmailCodes(accounts.signIn(email, PASSWORD).accessToken());
+        var b = new Browser(server.base);
+        var verifier = new CodeVerifier();
+        var page = b.signIn(b.follow(b.get(request(verifier).build().toURI())), email, PASSWORD);
+        assertThat(page.body()).contains("value=\"email\"").contains("name=\"send_email\"");
+
+        var claims = idClaims(exchange(back(b, mailedCodeStep(b, page, email)), verifier));
         assertThat(claims.getStringClaim("acr")).isEqualTo(MFA);
         assertThat(claims.getStringListClaim("amr")).containsExactlyInAnyOrder("pwd", "otp", "mfa");
+    }
+
+    @Test
+    void whenASignInLinkIsFollowedByAMailedCode_thenTheMailboxCountsOnceAndNoStepUpLoops() throws Exception {
+        String email = accounts.verified("linkcode");
+        var backupCodes = enableEmailCodes(accounts.signIn(email, PASSWORD).accessToken());
+        var b = new Browser(server.base);
+        var step = signInByLink(b, email);
+        // The account has no second kind of factor but its backup codes: the mailed code is still asked, as the
+        // account's second step.
+        assertThat(step.body()).contains("value=\"email\"").contains("name=\"send_email\"");
+        var done = mailedCodeStep(b, step, email);
+        assertThat(done.statusCode()).as(done.body()).isEqualTo(200);
+
+        var verifier = new CodeVerifier();
+        var claims = idClaims(exchange(
+                back(b, b.follow(b.get(request(verifier).build().toURI()))), verifier));
+        assertThat(claims.getStringListClaim("amr")).containsExactly("otp");
+        assertThat(claims.getStringClaim("acr")).isEqualTo(PWD);
+        // A step-up offers what adds a second kind: the backup codes, not the mailbox again.
+        var stepUp = b.follow(b.get(request(new CodeVerifier())
+                .acrValues(List.of(new ACR(MFA)))
+                .build()
+                .toURI()));
+        assertThat(isSecondStep(stepUp)).as(stepUp.body()).isTrue();
+        assertThat(Browser.hidden(stepUp.body(), "methods")).isEqualTo("backup_code");
+
+        // With the backup codes spent, nothing can add a second kind.
+        for (String code : backupCodes) {
+            String mfaToken = server.login(email, PASSWORD).text("mfa_token");
+            assertThat(server.http
+                            .post("/v1/auth/login/mfa/backup", Map.of("mfa_token", mfaToken, "code", code))
+                            .status())
+                    .isEqualTo(200);
+        }
+        var unmet = back(
+                b,
+                b.get(request(new CodeVerifier())
+                        .acrValues(List.of(new ACR(MFA)))
+                        .prompt(Prompt.Type.NONE)
+                        .build()
+                        .toURI()));
+        assertThat(unmet.toErrorResponse().getErrorObject().getCode()).isEqualTo("unmet_authentication_requirements");
+        // An interactive request gets in with the class reached, instead of going round the step-up for ever.
+        var v2 = new CodeVerifier();
+        var again = idClaims(exchange(
+                back(
+                        b,
+                        b.get(request(v2)
+                                .acrValues(List.of(new ACR(MFA)))
+                                .build()
+                                .toURI())),
+                v2));
+        assertThat(again.getStringClaim("acr")).isEqualTo(PWD);
+    }
+
+    @Test
+    void whenTheAccountHasAnAppToo_thenASignInLinkAsksForTheAppAndNotTheMailboxAgain() throws Exception {
+        String email = accounts.verified("linkapp");
+        String token = accounts.signIn(email, PASSWORD).accessToken();
+        enableEmailCodes(token);
+        String totp = accounts.enableTotp(token).secret();
+        var b = new Browser(server.base);
+        var step = signInByLink(b, email);
+        assertThat(Browser.hidden(step.body(), "methods")).contains("totp").doesNotContain("email");
+        second(b, step, TotpCodes.at(totp, server.clock.instant()));
+
+        var verifier = new CodeVerifier();
+        var claims = idClaims(exchange(
+                back(b, b.follow(b.get(request(verifier).build().toURI()))), verifier));
+        assertThat(claims.getStringListClaim("amr")).containsExactlyInAnyOrder("otp", "mfa");
+        assertThat(claims.getStringClaim("acr")).isEqualTo(MFA);
+    }
+
+    @Test
+    void whenASignInLinkSessionStepsUp_thenTheTokenStatesTheLinkAndTheAppButNoPassword() throws Exception {
+        String email = accounts.verified("linkstep");
+        var b = new Browser(server.base);
+        assertThat(signInByLink(b, email).statusCode()).isEqualTo(303);
+        String totp = enableTotp(email); // after the browser signed in: its session stays one-factor
+
+        var verifier = new CodeVerifier();
+        var page = b.follow(
+                b.get(request(verifier).acrValues(List.of(new ACR(MFA))).build().toURI()));
+        assertThat(isSecondStep(page)).as(page.body()).isTrue();
+        var claims = idClaims(exchange(back(b, second(b, page, TotpCodes.at(totp, server.clock.instant()))), verifier));
+
+        assertThat(claims.getStringClaim("acr")).isEqualTo(MFA);
+        assertThat(claims.getStringListClaim("amr")).containsExactlyInAnyOrder("otp", "mfa");
     }
 
     @Test

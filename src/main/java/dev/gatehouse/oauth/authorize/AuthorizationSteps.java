@@ -96,7 +96,7 @@ final class AuthorizationSteps {
         String achieved = Acr.achievedBy(s.amr());
         boolean acrUnmet = !r.acrValues().isEmpty()
                 && Acr.satisfied(achieved, r.acrValues()).isEmpty();
-        if (acrUnmet && Acr.reachableBySigningIn(achieved, r.acrValues()) && sso.canStepUp(s.userId()))
+        if (acrUnmet && Acr.reachableBySigningIn(achieved, r.acrValues()) && sso.canStepUp(s))
             return none ? new Step.Refuse(OIDCError.LOGIN_REQUIRED) : new Step.StepUp();
         // acr_values are voluntary (OIDC Core §5.5.1.1), but without interaction nothing can meet them.
         if (none && acrUnmet) return new Step.Refuse(UNMET);
