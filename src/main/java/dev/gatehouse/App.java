@@ -169,8 +169,15 @@ public final class App implements AutoCloseable {
                         config.issuer(), config.clientAssertionEndpointAudience(), replays, clock));
         scopes.checkRegistrationsWith(clients::registering);
         clients.shareCacheInvalidations(clusterEvents);
+        // Every access token is refused once its client is deleted or its tokens revoked, except those of Gatehouse's
+        // own sign-in (/v1/auth/login), whose client is no registered OAuth client: they end with their sessions.
         var introspector = new dev.gatehouse.tokens.TokenIntrospector(
-                accessTokens, revocations, sessions, config.issuer(), clients::acceptsTokenIssuedAt);
+                accessTokens,
+                revocations,
+                sessions,
+                config.issuer(),
+                (clientId, issuedAt) -> AuthService.FIRST_PARTY_CLIENT.equals(clientId)
+                        || clients.acceptsTokenIssuedAt(clientId, issuedAt));
         var web = new Web(mapper, List.of(new TokenAuthenticator(introspector, rbac)), limiter, metrics);
         var dpop = new dev.gatehouse.tokens.DpopProofs(replays, clock);
         var dpopBindings = new dev.gatehouse.oauth.token.DpopSessionBindings(db);

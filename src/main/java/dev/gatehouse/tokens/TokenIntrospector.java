@@ -7,7 +7,8 @@ import java.util.Optional;
 
 /**
  * RFC 7662 introspection and RFC 7009 revocation of Gatehouse's access tokens: a signature check, a local revocation
- * lookup, and for session-bound tokens whether the session still lives.
+ * lookup, for session-bound tokens whether the session still lives, and for every token whether its client still
+ * accepts it.
  */
 public final class TokenIntrospector {
     private final AccessTokenService tokens;
@@ -17,10 +18,11 @@ public final class TokenIntrospector {
     private final java.util.function.BiPredicate<String, java.time.Instant> clientAccepts;
 
     /**
-     * {@code clientAccepts} says whether an OAuth client is still registered and still accepts its tokens issued at an
-     * instant: a token bound to no session (client credentials, token exchange) is inactive once its client is deleted
-     * (RFC 7592 §2.3) or an administrator revoked the client's tokens after it was issued; the tokens bound to a
-     * session end with the session, which the deletion or the revocation ends.
+     * {@code clientAccepts} says whether a token's client is still registered and still accepts its tokens issued at an
+     * instant: any access token, of a session or not, is inactive once its client is deleted (RFC 7592 §2.3) or an
+     * administrator revoked the client's tokens after it was issued. Ending the client's sessions is not enough: a
+     * token exchanged by the client (RFC 8693) carries the session of its subject token, which may be another
+     * client's. It is asked on every call, so it must answer from memory.
      */
     public TokenIntrospector(
             AccessTokenService tokens,
@@ -39,12 +41,9 @@ public final class TokenIntrospector {
     public Optional<AccessTokenClaims> active(String token) {
         Optional<AccessTokenClaims> claims = tokens.verify(token);
         if (claims.isEmpty() || revocations.isRevoked(claims.get().jti())) return Optional.empty();
-        if (claims.get().sessionId().isPresent()) {
-            if (!sessions.isActive(claims.get().sessionId().get())) return Optional.empty();
-        } else if (claims.get().clientId() == null
-                || !clientAccepts.test(claims.get().clientId(), claims.get().issuedAt())) {
-            return Optional.empty();
-        }
+        AccessTokenClaims c = claims.get();
+        if (c.sessionId().isPresent() && !sessions.isActive(c.sessionId().get())) return Optional.empty();
+        if (c.clientId() == null || !clientAccepts.test(c.clientId(), c.issuedAt())) return Optional.empty();
         return claims;
     }
 

@@ -259,6 +259,58 @@ class ClientCredentialsGrantTest {
     }
 
     @Test
+    void whenAClientRegisteredForOpenIdConnectScopesAsksForNoScope_thenItsTokenCarriesNoneOfThem() throws Exception {
+        // A client that also signs users in: its registered scope names OpenID Connect scopes, which describe a user.
+        var r = server.registerClientAs(
+                admin,
+                map(
+                        "client_name",
+                        "web app with a job",
+                        "grant_types",
+                        List.of("authorization_code", "client_credentials"),
+                        "redirect_uris",
+                        List.of("https://app.example/cb"),
+                        "token_endpoint_auth_method",
+                        "client_secret_basic",
+                        "scope",
+                        "openid profile offline_access a"));
+        var client = new Registered(new ClientID(r.text("client_id")), new Secret(r.text("client_secret")));
+        var response = token(client, null, false);
+        assertThat(response.indicatesSuccess()).isTrue();
+        AccessToken at = response.toSuccessResponse().getTokens().getAccessToken();
+        assertThat(at.getScope().toStringList()).containsExactly("a");
+        assertThat(SignedJWT.parse(at.getValue()).getJWTClaimsSet().getStringClaim("scope"))
+                .isEqualTo("a");
+        // The default grants nothing an explicit request would be refused.
+        var offline = token(client, new Scope("offline_access"), false);
+        assertThat(((TokenErrorResponse) offline).getErrorObject().getCode()).isEqualTo("invalid_scope");
+
+        // Nothing left: RFC 6749 §3.3's default is then no scope, as for a client that registered none.
+        var oidcOnly = server.registerClientAs(
+                admin,
+                map(
+                        "client_name",
+                        "sign-in only",
+                        "grant_types",
+                        List.of("authorization_code", "client_credentials"),
+                        "redirect_uris",
+                        List.of("https://app.example/cb"),
+                        "token_endpoint_auth_method",
+                        "client_secret_basic",
+                        "scope",
+                        "openid profile"));
+        var none = token(
+                new Registered(new ClientID(oidcOnly.text("client_id")), new Secret(oidcOnly.text("client_secret"))),
+                null,
+                false);
+        assertThat(none.indicatesSuccess()).isTrue();
+        AccessToken bare = none.toSuccessResponse().getTokens().getAccessToken();
+        assertThat(bare.getScope()).isNull();
+        assertThat(SignedJWT.parse(bare.getValue()).getJWTClaimsSet().getClaim("scope"))
+                .isNull();
+    }
+
+    @Test
     void whenBasicCredentialsAreNotFormUrlEncoded_thenInvalidClientAtEveryClientEndpoint() {
         // RFC 6749 §2.3.1: id and secret are form-urlencoded before Base64; "%z:x" and "%:x" are not.
         for (String basic : List.of("Basic JXo6eA==", "Basic JTp4")) {

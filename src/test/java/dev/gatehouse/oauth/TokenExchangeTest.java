@@ -139,6 +139,28 @@ class TokenExchangeTest {
                 .getJWTClaimsSet();
     }
 
+    /** Whether {@code asker}, a confidential client of its own, finds {@code token} active (RFC 7662). */
+    static boolean active(Client asker, BearerAccessToken token) throws Exception {
+        return TokenIntrospectionResponse.parse(new TokenIntrospectionRequest(
+                                URI.create(server.base + "/oauth2/introspect"), asker.auth(), token)
+                        .toHTTPRequest()
+                        .send())
+                .toSuccessResponse()
+                .isActive();
+    }
+
+    /** The access token {@code as} gets for {@code subject}, with {@code actor} acting. */
+    static BearerAccessToken exchanged(Client as, BearerAccessToken subject, BearerAccessToken actor) throws Exception {
+        return exchange(as, subject, actor, List.of(), null)
+                .toSuccessResponse()
+                .getTokens()
+                .getBearerAccessToken();
+    }
+
+    static JWTClaimsSet claimsOf(BearerAccessToken token) throws Exception {
+        return SignedJWT.parse(token.getValue()).getJWTClaimsSet();
+    }
+
     static String error(TokenResponse r) {
         assertThat(r.indicatesSuccess()).as("expected an error").isFalse();
         return ((TokenErrorResponse) r).getErrorObject().getCode();
@@ -300,6 +322,55 @@ class TokenExchangeTest {
         assertThat(error(exchange(gateway, serviceToken(owner), actor, List.of(), null)))
                 .as("an expired actor token")
                 .isEqualTo("invalid_request");
+    }
+
+    @Test
+    void whenTheExchangingClientsTokensAreRevoked_thenTheTokensItExchangedForAUsersSessionAreInactive()
+            throws Exception {
+        var gateway = exchanger(false);
+        var asker = service("");
+        var actor = serviceToken(service(""));
+        var user = userToken();
+        var token = exchanged(gateway, user, actor);
+        assertThat(claimsOf(token).getStringClaim("sid"))
+                .as("the exchanged token carries the user's session, not one of the gateway's")
+                .isEqualTo(claimsOf(user).getStringClaim("sid"));
+        assertThat(active(asker, token)).isTrue();
+
+        var revoked = server.http
+                .post("/v1/admin/clients/" + gateway.id().getValue() + "/revoke-tokens")
+                .bearer(admin)
+                .send();
+        assertThat(revoked.status()).as(revoked.body()).isEqualTo(200);
+
+        // Every token the client holds stops, though the session it carries is the user's and lives on.
+        assertThat(active(asker, token)).isFalse();
+        assertThat(active(asker, user)).as("the user's own /v1 token").isTrue();
+        // One exchanged right after, within the revocation's second, works: dated at the cut (ADR 0031).
+        var after = exchanged(gateway, user, actor);
+        assertThat(active(asker, after)).isTrue();
+        assertThat(claimsOf(after).getIssueTime().toInstant().getEpochSecond())
+                .isEqualTo(revoked.json().path("tokens_not_before").asLong());
+    }
+
+    @Test
+    void whenTheExchangingClientIsDeleted_thenTheTokensItExchangedForAUsersSessionAreInactive() throws Exception {
+        var gateway = exchanger(false);
+        var asker = service("");
+        var user = userToken();
+        var token = exchanged(gateway, user, serviceToken(service("")));
+        assertThat(active(asker, token)).isTrue();
+
+        assertThat(server.http
+                        .delete("/v1/admin/clients/" + gateway.id().getValue())
+                        .bearer(admin)
+                        .send()
+                        .status())
+                .isEqualTo(204);
+
+        // RFC 7592 §2.3: a deleted client's tokens stop at once, whatever session they carry.
+        assertThat(active(asker, token)).isFalse();
+        assertThat(active(asker, user)).as("the user's own /v1 token").isTrue();
     }
 
     static TokenResponse exchangeWithProof(Client as, BearerAccessToken subject, DefaultDPoPProofFactory proofs)

@@ -101,13 +101,13 @@ public final class ClientRevocation {
         return new IssuedClient(rotated, Optional.of(secret), Optional.empty());
     }
 
-    /** What {@link #revokeTokens} did: the sessions it ended, and the instant before which sessionless tokens fail. */
+    /** What {@link #revokeTokens} did: the sessions it ended, and the instant before which its access tokens fail. */
     public record TokensRevoked(int sessionsEnded, Instant notBefore) {}
 
     /**
      * Incident response: every token the client holds stops working on every node. Its sessions end (their refresh
-     * tokens and session-bound access tokens with them), and its access tokens of no session (client credentials,
-     * token exchange) issued before now are refused. Access tokens carry {@code iat} in whole seconds, so the cut is the
+     * tokens with them), and its access tokens issued before now are refused, whatever session they carry (one the
+     * client got by token exchange carries its subject's session). Access tokens carry {@code iat} in whole seconds, so the cut is the
      * end of the current second: tokens issued before this call within it are refused too, and one issued after it
      * within that second is dated at its end ({@code AccessTokenService.Request#issuedNoEarlierThan}).
      */

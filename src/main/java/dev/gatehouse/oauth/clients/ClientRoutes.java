@@ -145,8 +145,8 @@ public final class ClientRoutes implements RouteGroup {
         api.post("/v1/admin/clients/{client_id}/revoke-tokens", this::revokeTokens)
                 .tag("clients")
                 .summary("Revoke every token of the client on every node (incident response): its sessions end, with"
-                        + " their refresh tokens and access tokens, and its access tokens of no session issued up to"
-                        + " now are refused")
+                        + " their refresh tokens, and its access tokens issued up to now are refused, whatever session"
+                        + " they carry")
                 .permission("clients:write")
                 .returns(200, TokensRevokedView.class)
                 .returns(404, "no such client");

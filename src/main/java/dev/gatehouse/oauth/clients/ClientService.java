@@ -108,8 +108,9 @@ public final class ClientService {
     }
 
     /**
-     * Whether a sessionless access token of {@code clientId} issued at {@code issuedAt} is still accepted: the client
-     * is registered, and its tokens were not revoked after that ({@link ClientRevocation#revokeTokens}). From the clients cache.
+     * Whether an access token of {@code clientId} issued at {@code issuedAt}, of a session or not, is still accepted:
+     * the client is registered, and its tokens were not revoked after that ({@link ClientRevocation#revokeTokens}).
+     * From the clients cache.
      */
     public boolean acceptsTokenIssuedAt(String clientId, Instant issuedAt) {
         var c = find(clientId);

@@ -9,7 +9,7 @@ public interface ClientStore {
     /**
      * A client's row; {@code previousSecretHash} is the secret that {@link #rotateSecret} replaced, accepted until
      * {@code previousSecretExpiresAt} (both null without one); {@code tokensNotBefore}, set by {@link #revokeTokens},
-     * the instant before which its sessionless access tokens are no longer accepted (null: none).
+     * the instant before which its access tokens are no longer accepted (null: none).
      */
     record Row(
             String clientId,
@@ -74,7 +74,7 @@ public interface ClientStore {
 
     boolean delete(Handle h, String clientId);
 
-    /** Sets the instant before which the client's sessionless tokens are refused; false when there is no such client. */
+    /** Sets the instant before which the client's access tokens are refused; false when there is no such client. */
     boolean revokeTokens(Handle h, String clientId, java.time.Instant notBefore);
 
     /** The ids of the clients whose registered {@code scope} names {@code scope}, in id order. */

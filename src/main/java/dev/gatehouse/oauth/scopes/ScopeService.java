@@ -110,14 +110,21 @@ public final class ScopeService {
     }
 
     /**
-     * The scope granted when a client asks for none: the default scopes the client may request ({@code allowed}),
-     * without the OpenID Connect ones when no user is involved; the client's registered scope when that leaves none.
+     * The scope granted when a client asks for none (RFC 6749 §3.3's default): the default scopes the client may
+     * request ({@code allowed}), else the client's registered scope. When no user is involved, never an OpenID Connect
+     * scope, in either: they describe a user (and {@code openid} and {@code offline_access} asked for by name are
+     * refused), so what is left may be nothing, a token of no scope.
      */
     public Set<String> defaultsFor(Set<String> registered, Set<String> allowed, boolean forUser) {
+        List<Scope> scopes = snapshot().scopes();
         var d = new LinkedHashSet<String>();
-        for (Scope s : snapshot().scopes())
+        for (Scope s : scopes)
             if (s.isDefault() && allowed.contains(s.name()) && (forUser || !s.isSystem())) d.add(s.name());
-        return d.isEmpty() ? registered : d;
+        if (!d.isEmpty()) return d;
+        if (forUser) return registered;
+        var withoutUser = new LinkedHashSet<>(registered);
+        for (Scope s : scopes) if (s.isSystem()) withoutUser.remove(s.name());
+        return withoutUser;
     }
 
     /**

@@ -38,8 +38,8 @@ public final class ClientCredentialsGrantHandler implements GrantHandler {
             throw OAuthError.invalidScope("openid and offline_access need a user");
         }
         Set<String> allowed = call.client().allowedScopes();
-        // §3.3: without a requested scope, the default scopes the client may use (none of the OpenID Connect ones,
-        // which describe a user), else its registered scope.
+        // §3.3: without a requested scope, the default scopes the client may use, else its registered scope; in either
+        // case none of the OpenID Connect ones, which describe a user. What is left may be nothing: no scope.
         Set<String> granted = requested.isEmpty() ? scopes.defaultsFor(allowed, allowed, false) : requested;
         if (!allowed.containsAll(granted)) throw OAuthError.invalidScope("the client may not request this scope");
         List<String> resources = call.resources();

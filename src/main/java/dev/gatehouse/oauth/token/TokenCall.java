@@ -22,8 +22,9 @@ public record TokenCall(
 
     /**
      * The access token request, bound to the proof's key when there was one, signed with the client's
-     * {@code access_token_signed_response_alg} when it registered one; a token of no session dated no earlier than
-     * the client's revoked tokens ({@code ClientRevocation}), so that it is accepted.
+     * {@code access_token_signed_response_alg} when it registered one, and dated no earlier than the client's revoked
+     * tokens ({@code ClientRevocation}, ADR 0031), so that it is accepted: every token of the client, of a session or
+     * not, is held to that cut.
      */
     public dev.gatehouse.tokens.AccessTokenService.Request bind(dev.gatehouse.tokens.AccessTokenService.Request r) {
         return new dev.gatehouse.tokens.AccessTokenService.Request(
@@ -34,7 +35,7 @@ public record TokenCall(
                 r.scopes(),
                 dpopJkt,
                 client.accessTokenAlg(),
-                r.sessionId().isEmpty() ? client.tokensNotBefore() : Optional.empty());
+                client.tokensNotBefore());
     }
 
     /** RFC 9449 §5.1: {@code DPoP} for a bound access token, otherwise {@code Bearer}. */
