@@ -88,7 +88,8 @@ public final class SessionManagementRoutes implements RouteGroup {
             error(ctx, "the origin is not one of the client's");
             return;
         }
-        String browserState = SessionState.browserState(sso.find(ssoCookie.read(ctx)));
+        // Polled by the relying party, not a use by the user: it must not move the sign-in's idle expiry on.
+        String browserState = SessionState.browserState(sso.peek(ssoCookie.read(ctx)));
         boolean same = SessionState.matches(sessionState, clientId, origin, browserState);
         web.json(ctx, 200, Map.of("status", same ? "unchanged" : "changed"));
     }
