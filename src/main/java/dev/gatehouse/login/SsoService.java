@@ -328,6 +328,17 @@ public final class SsoService {
         });
     }
 
+    /**
+     * The session {@link #find} would answer, without counting this as a use: for OIDC Session Management's check,
+     * which a relying party's iframe polls every few seconds without the user doing anything. Counted, that polling
+     * would keep an unattended browser signed in until the absolute expiry, past {@code GATEHOUSE_SSO_IDLE_HOURS}.
+     */
+    public Optional<SsoSession> peek(String cookieValue) {
+        if (!wellFormed(cookieValue)) return Optional.empty();
+        Instant now = clock.instant();
+        return db.withHandle(h -> store.active(h, Secrets.sha256(cookieValue), now, now.minus(idle)));
+    }
+
     /** How stale the recorded last use of a session may get before a use writes it again. */
     private static final Duration TOUCH_EVERY = Duration.ofMinutes(1);
 

@@ -11,7 +11,6 @@ import dev.gatehouse.platform.http.Html;
 import dev.gatehouse.platform.http.RouteGroup;
 import dev.gatehouse.platform.http.Web;
 import io.javalin.http.Context;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Map;
@@ -23,7 +22,8 @@ import java.util.Optional;
  * {@code error}. The browser state lives in the HttpOnly SSO cookie, which the iframe's script cannot read, so the
  * script asks {@code /oauth2/session/check} (same origin, with the cookie), and the server recomputes session_state
  * from the client, the message's origin, the current browser state and the salt. The check also refuses an origin
- * that is not one of the client's redirect URI origins. The iframe may be framed by any origin a client can register
+ * that is not one of the client's redirect URI origins (a loopback IP one on any port, as the authorization endpoint
+ * takes it: {@link OAuthClient#redirectsToOrigin}). The iframe may be framed by any origin a client can register
  * a redirect URI on (https, loopback http); its only script is allowed by hash.
  */
 public final class SessionManagementRoutes implements RouteGroup {
@@ -84,22 +84,14 @@ public final class SessionManagementRoutes implements RouteGroup {
             return;
         }
         Optional<OAuthClient> client = clients.find(clientId);
-        if (client.isEmpty() || !redirectOrigin(client.get(), origin)) {
+        if (client.isEmpty() || !client.get().redirectsToOrigin(origin)) {
             error(ctx, "the origin is not one of the client's");
             return;
         }
-        String browserState = SessionState.browserState(sso.find(ssoCookie.read(ctx)));
+        // Polled by the relying party, not a use by the user: it must not move the sign-in's idle expiry on.
+        String browserState = SessionState.browserState(sso.peek(ssoCookie.read(ctx)));
         boolean same = SessionState.matches(sessionState, clientId, origin, browserState);
         web.json(ctx, 200, Map.of("status", same ? "unchanged" : "changed"));
-    }
-
-    private static boolean redirectOrigin(OAuthClient client, String origin) {
-        var uris = client.metadata().getRedirectionURIs();
-        if (uris == null) return false;
-        for (URI u : uris) {
-            if (SessionState.origin(u).map(origin::equals).orElse(false)) return true;
-        }
-        return false;
     }
 
     private void error(Context ctx, String description) {

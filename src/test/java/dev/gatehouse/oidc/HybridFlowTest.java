@@ -292,6 +292,34 @@ class HybridFlowTest {
     }
 
     @Test
+    void whenATokenResponseTypeIsAsked_thenUnsupportedResponseTypeGoesBackInTheFragment() throws Exception {
+        var client = register(List.of("code", "code id_token"));
+        String iss = "iss=" + java.net.URLEncoder.encode(server.base, java.nio.charset.StandardCharsets.UTF_8);
+        // OAuth 2.0 Multiple Response Types §5, RFC 6749 §4.2.2.1: these types answer in the fragment, errors too.
+        // Read from the raw Location: AuthorizationResponse.parse would take the error from either place.
+        for (String type : List.of("id_token%20token", "token")) {
+            var r = new Browser(server.base)
+                    .get(URI.create(server.base + "/oauth2/authorize?response_type=" + type + "&client_id="
+                            + client.id() + "&redirect_uri=" + CALLBACK + "&scope=openid&state=s4&nonce=n"
+                            + "&code_challenge=" + "a".repeat(43) + "&code_challenge_method=S256"));
+            URI location = Browser.location(r);
+            assertThat(location.toString()).as(type).startsWith(CALLBACK + "#");
+            assertThat(location.getRawQuery()).as(type).isNull();
+            assertThat(location.getRawFragment().split("&"))
+                    .as(type)
+                    .contains("error=unsupported_response_type", "state=s4", iss);
+        }
+        // Asking for the query with such a type is itself the error, still told in the fragment.
+        var query = new Browser(server.base)
+                .get(URI.create(server.base + "/oauth2/authorize?response_type=token&response_mode=query&client_id="
+                        + client.id() + "&redirect_uri=" + CALLBACK + "&scope=openid&state=s5"
+                        + "&code_challenge=" + "a".repeat(43) + "&code_challenge_method=S256"));
+        URI location = Browser.location(query);
+        assertThat(location.getRawQuery()).isNull();
+        assertThat(location.getRawFragment().split("&")).contains("error=invalid_request", "state=s5", iss);
+    }
+
+    @Test
     void whenAClientRegistersAnImplicitResponseType_thenRegistrationIsRefused() {
         Map<String, Object> implicit = map(
                 "client_name", "implicit",

@@ -928,6 +928,39 @@ class LogoutTest {
     }
 
     @Test
+    void whenANativeAppOnALoopbackPortChecksTheSessionState_thenItsOriginIsAccepted() throws Exception {
+        var client = register(map("redirect_uris", List.of(CALLBACK.toString(), "http://127.0.0.1/cb")));
+        var browser = new Browser(server.base);
+        // RFC 8252 §7.3: the app names its registered loopback redirect URI with the port it was given.
+        URI loopback = URI.create("http://127.0.0.1:54321/cb");
+        var request = new AuthenticationRequest.Builder(ResponseType.CODE, new Scope("openid"), client.id(), loopback)
+                .endpointURI(URI.create(server.base + "/oauth2/authorize"))
+                .state(new State())
+                .nonce(new Nonce())
+                .codeChallenge(new CodeVerifier(), CodeChallengeMethod.S256)
+                .build();
+        var r = browser.follow(browser.get(request.toURI()));
+        if (r.body().contains("name=\"password\"")) r = browser.signIn(r, newUser(), PASSWORD);
+        if (r.body().contains("name=\"decision\"")) r = browser.consent(r, "allow");
+        assertThat(Browser.location(r).toString()).as(r.body()).startsWith(loopback.toString());
+        String ss = AuthenticationResponseParser.parse(Browser.location(r))
+                .toSuccessResponse()
+                .getSessionState()
+                .getValue();
+        String check =
+                server.base + "/oauth2/session/check?client_id=" + q(client.id().getValue()) + "&origin=";
+
+        var same = browser.get(URI.create(check + q("http://127.0.0.1:54321") + "&session_state=" + q(ss)));
+        assertThat(same.statusCode()).as(same.body()).isEqualTo(200);
+        assertThat(same.body()).isEqualTo("{\"status\":\"unchanged\"}");
+        // Only loopback IP redirect URIs take any port: a web origin on another port is still foreign.
+        var otherPort = browser.get(URI.create(check + q("http://localhost:9998") + "&session_state=" + q(ss)));
+        assertThat(otherPort.statusCode()).isEqualTo(400);
+        var withPath = browser.get(URI.create(check + q("http://127.0.0.1:54321/cb") + "&session_state=" + q(ss)));
+        assertThat(withPath.statusCode()).isEqualTo(400);
+    }
+
+    @Test
     void whenDiscoveryIsRead_thenLogoutAndSessionManagementAreAdvertised() throws Exception {
         var r = new Browser(server.base).get(URI.create(server.base + "/.well-known/openid-configuration"));
         var meta = OIDCProviderMetadata.parse(r.body());

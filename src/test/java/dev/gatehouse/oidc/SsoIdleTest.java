@@ -3,11 +3,14 @@ package dev.gatehouse.oidc;
 import static dev.gatehouse.testkit.TestAccounts.PASSWORD;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.nimbusds.openid.connect.sdk.AuthenticationResponseParser;
 import dev.gatehouse.testkit.ServerTest;
 import dev.gatehouse.testkit.TestAccounts;
 import dev.gatehouse.testkit.TestServer;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -60,6 +63,30 @@ class SsoIdleTest {
         }
         // Unused for a little more than the idle time: over.
         server.clock.advance(Duration.ofHours(24).plusMinutes(1));
+        var again = authorize(b);
+        assertThat(signedIn(again)).isFalse();
+        assertThat(again.body()).contains("name=\"password\"");
+    }
+
+    @Test
+    void whenTheClientOnlyPollsTheSessionState_thenTheSignInStillEndsAfterTheIdleTime() throws Exception {
+        String email = accounts.registered("idle-polled");
+        var b = new Browser(server.base);
+        var first = b.allowIfAsked(b.signIn(b.follow(b.get(flow.start().uri())), email, PASSWORD));
+        assertThat(signedIn(first)).as(first.body()).isTrue();
+        String ss = AuthenticationResponseParser.parse(Browser.location(first))
+                .toSuccessResponse()
+                .getSessionState()
+                .getValue();
+        URI check = URI.create(server.base + "/oauth2/session/check?client_id=" + flow.clientId
+                + "&origin=" + URLEncoder.encode("http://localhost:9999", StandardCharsets.UTF_8)
+                + "&session_state=" + URLEncoder.encode(ss, StandardCharsets.UTF_8));
+
+        // The relying party's iframe asks just before the idle time is up: still signed in, but no use by the user.
+        server.clock.advance(Duration.ofHours(24).minusMinutes(2));
+        assertThat(b.get(check).body()).isEqualTo("{\"status\":\"unchanged\"}");
+        server.clock.advance(Duration.ofMinutes(3));
+        assertThat(b.get(check).body()).isEqualTo("{\"status\":\"changed\"}");
         var again = authorize(b);
         assertThat(signedIn(again)).isFalse();
         assertThat(again.body()).contains("name=\"password\"");

@@ -70,14 +70,25 @@ final class AuthorizationParameters {
      */
     static ResponseMode refusalMode(Map<String, List<String>> params) {
         List<String> types = params.getOrDefault("response_type", List.of());
-        boolean frontChannelToken = types.size() == 1
-                && List.of(types.get(0).trim().split(" +")).stream()
-                        .anyMatch(t -> t.equals("id_token") || t.equals("token"));
+        ResponseMode defaultMode = defaultMode(types.size() == 1 ? types.get(0) : null);
         List<String> modes = params.getOrDefault("response_mode", List.of());
         String mode = modes.size() == 1 ? modes.get(0) : "";
         if (mode.equals("form_post")) return ResponseMode.FORM_POST;
-        if (mode.equals("fragment") || frontChannelToken) return ResponseMode.FRAGMENT;
-        return ResponseMode.QUERY;
+        if (mode.equals("fragment")) return ResponseMode.FRAGMENT;
+        return defaultMode;
+    }
+
+    /**
+     * The default response mode of a response type (OAuth 2.0 Multiple Response Types §5): the fragment when the
+     * answer carries a token or an ID token ({@code token}, {@code id_token}, alone or with others), as their errors
+     * too (RFC 6749 §4.2.2.1, OIDC Core §3.2.2.6 and §3.3.2.6); else the query. Read from the raw value, so that a
+     * response type this server refuses is refused in the place its client reads answers.
+     */
+    private static ResponseMode defaultMode(String responseType) {
+        boolean frontChannelToken = responseType != null
+                && List.of(responseType.trim().split(" +")).stream()
+                        .anyMatch(t -> t.equals("id_token") || t.equals("token"));
+        return frontChannelToken ? ResponseMode.FRAGMENT : ResponseMode.QUERY;
     }
 
     static State stateOf(Map<String, List<String>> params) {
@@ -118,7 +129,7 @@ final class AuthorizationParameters {
         String responseType = single(params, "response_type");
         ResponseType type = parseResponseType(responseType);
         boolean hybrid = ResponseType.CODE_IDTOKEN.equals(type);
-        var refuse = new Refuse(s, responseMode(params, hybrid, s));
+        var refuse = new Refuse(s, responseMode(params, defaultMode(responseType), s));
         checkResponseType(client, responseType, type, hybrid, refuse);
         String challenge = codeChallenge(params, refuse);
         // RFC 9449 §10: the code is bound to this DPoP key; the token request must prove possession of it.
@@ -190,11 +201,11 @@ final class AuthorizationParameters {
     }
 
     /**
-     * The response mode asked for, else the response type's default. OIDC Core §3.3.2.5 and OAuth 2.0 Multiple
-     * Response Types §5: an ID token in the response is never put in the query; fragment is the default.
+     * The response mode asked for, else the response type's {@link #defaultMode}. OAuth 2.0 Multiple Response Types
+     * §5 and OIDC Core §3.3.2.5: a response type whose default is the fragment (a token or an ID token in the answer)
+     * is never answered in the query, so asking for the query is an error.
      */
-    private static ResponseMode responseMode(Map<String, List<String>> params, boolean hybrid, State s) {
-        ResponseMode defaultMode = hybrid ? ResponseMode.FRAGMENT : ResponseMode.QUERY;
+    private static ResponseMode responseMode(Map<String, List<String>> params, ResponseMode defaultMode, State s) {
         String mode = single(params, "response_mode");
         if (mode == null) return defaultMode;
         ResponseMode responseMode = switch (mode) {
@@ -203,10 +214,10 @@ final class AuthorizationParameters {
             case "form_post" -> ResponseMode.FORM_POST;
             default -> throw new Refusal(OAuth2Error.INVALID_REQUEST, "unsupported response_mode", s, defaultMode);
         };
-        if (hybrid && ResponseMode.QUERY.equals(responseMode)) {
+        if (ResponseMode.FRAGMENT.equals(defaultMode) && ResponseMode.QUERY.equals(responseMode)) {
             throw new Refusal(
                     OAuth2Error.INVALID_REQUEST,
-                    "response_mode query cannot carry an ID token; use fragment or form_post",
+                    "response_mode query cannot carry a token or an ID token; use fragment or form_post",
                     s,
                     defaultMode);
         }

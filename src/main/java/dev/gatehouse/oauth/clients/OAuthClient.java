@@ -130,6 +130,27 @@ public record OAuthClient(
         return Optional.empty();
     }
 
+    /**
+     * True when {@code origin} (RFC 6454, as a browser sends it) is the origin of a redirect URI an authorization
+     * request may name ({@link #registeredRedirect}): a registered one's, or, for a loopback IP redirect URI, the same on
+     * any port (RFC 8252 §7.3). OIDC Session Management §3 computes {@code session_state} from that origin, port
+     * included, so its check must take the same origins as the authorization endpoint.
+     */
+    public boolean redirectsToOrigin(String origin) {
+        if (origin == null || metadata.getRedirectionURIs() == null) return false;
+        for (URI uri : metadata.getRedirectionURIs()) {
+            if (origin.equals(originOf(uri))) return true;
+            // The redirect URI a request on this origin would name: the registered one's path and query after it.
+            String path = uri.getRawPath() == null ? "" : uri.getRawPath();
+            String query = uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery();
+            if (registeredRedirect(origin + path + query)
+                    .map(OAuthClient::originOf)
+                    .filter(origin::equals)
+                    .isPresent()) return true;
+        }
+        return false;
+    }
+
     /** A loopback IP redirect URI without its port; empty for any other URI. */
     static Optional<String> loopbackWithoutPort(String uri) {
         URI u;
