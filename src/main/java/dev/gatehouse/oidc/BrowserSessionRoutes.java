@@ -64,7 +64,8 @@ public final class BrowserSessionRoutes implements RouteGroup {
     private record SignedIn(SsoSession session, User user) {}
 
     private Optional<SignedIn> current(Context ctx) {
-        return sso.find(ssoCookie.read(ctx))
+        // Asked by a page's script, often on a timer: not a use by the user, so the idle expiry stays where it was.
+        return sso.peek(ssoCookie.read(ctx))
                 .flatMap(s -> accounts.find(s.userId()).filter(User::active).map(u -> new SignedIn(s, u)));
     }
 

@@ -91,4 +91,19 @@ class SsoIdleTest {
         assertThat(signedIn(again)).isFalse();
         assertThat(again.body()).contains("name=\"password\"");
     }
+
+    @Test
+    void whenAPageOnlyPollsWhoIsSignedIn_thenTheSignInStillEndsAfterTheIdleTime() throws Exception {
+        String email = accounts.registered("idle-page-polled");
+        var b = new Browser(server.base);
+        var first = b.allowIfAsked(b.signIn(b.follow(b.get(flow.start().uri())), email, PASSWORD));
+        assertThat(signedIn(first)).as(first.body()).isTrue();
+        URI session = URI.create(server.base + "/session");
+
+        server.clock.advance(Duration.ofHours(24).minusMinutes(2));
+        assertThat(b.get(session).body()).contains("\"authenticated\":true");
+        server.clock.advance(Duration.ofMinutes(3));
+        assertThat(b.get(session).body()).contains("\"authenticated\":false");
+        assertThat(signedIn(authorize(b))).isFalse();
+    }
 }
