@@ -144,6 +144,52 @@ class DynamicRegistrationTest {
         assertThat(notAdmin.getStatusCode()).isEqualTo(403);
     }
 
+    /**
+     * RFC 6750 §3: a token that does not grant access is challenged with {@code insufficient_scope}; §3.1: a request
+     * with no token at all gets a bare challenge, without an error code (the body keeps the OAuth error field).
+     */
+    @Test
+    void whenRegistrationOrManagementIsRefused_thenTheBearerChallengeSaysWhy() {
+        var none = server.http
+                .post("/oauth2/register")
+                .json(HttpJson.map("client_name", "x"))
+                .send();
+        assertThat(none.status()).isEqualTo(401);
+        assertThat(none.header("WWW-Authenticate")).isEqualTo("Bearer realm=\"gatehouse\"");
+        assertThat(none.text("error")).isEqualTo("invalid_token");
+
+        var wrong = server.http
+                .post("/oauth2/register")
+                .bearer("not-a-token")
+                .json(HttpJson.map("client_name", "x"))
+                .send();
+        assertThat(wrong.status()).isEqualTo(401);
+        assertThat(wrong.header("WWW-Authenticate")).isEqualTo("Bearer error=\"invalid_token\"");
+
+        String user = server.register("not-an-admin@example.com", "Correct-Horse-Battery-9");
+        var notAdmin = server.http
+                .post("/oauth2/register")
+                .bearer(server.accessToken(user, "Correct-Horse-Battery-9"))
+                .json(HttpJson.map("client_name", "x"))
+                .send();
+        assertThat(notAdmin.status()).isEqualTo(403);
+        assertThat(notAdmin.header("WWW-Authenticate")).isEqualTo("Bearer error=\"insufficient_scope\"");
+        assertThat(notAdmin.text("error")).isEqualTo("insufficient_scope");
+
+        var created = registerRaw(HttpJson.map("client_name", "managed", "grant_types", List.of("client_credentials")));
+        String self = "/oauth2/register/" + created.text("client_id");
+        for (var call :
+                List.of(server.http.get(self), server.http.put(self).json(HttpJson.map()), server.http.delete(self))) {
+            var r = call.send();
+            assertThat(r.status()).isEqualTo(401);
+            assertThat(r.header("WWW-Authenticate")).isEqualTo("Bearer realm=\"gatehouse\"");
+            assertThat(r.text("error")).isEqualTo("invalid_token");
+        }
+        var wrongRat = server.http.get(self).bearer("grt_wrong").send();
+        assertThat(wrongRat.status()).isEqualTo(401);
+        assertThat(wrongRat.header("WWW-Authenticate")).isEqualTo("Bearer error=\"invalid_token\"");
+    }
+
     @Test
     void whenRedirectUriIsNotAllowed_thenInvalidRedirectUriIsReturned() throws Exception {
         // plain http to a non-loopback host: Nimbus builds it, Gatehouse refuses it (OAuth 2.1 §2.3.1)
