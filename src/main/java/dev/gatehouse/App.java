@@ -44,7 +44,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -88,10 +87,10 @@ public final class App implements AutoCloseable {
                 config.accessTokenTtl().plus(Duration.ofHours(1)));
         try {
             db.migrate();
-            // ES256 signs access tokens, RS256 ID tokens by default: both published from the start (a client that
-            // cached the
-            // key set before a first RS256 sign-in would miss the key). Other algorithms get theirs when first used.
-            keyRing.init(Set.of(JWSAlgorithm.ES256, JWSAlgorithm.RS256));
+            // A key for every algorithm a client may choose, published from the start: one created when a client
+            // first asks for its algorithm would sign at once, before the other nodes of a cluster publish it (ADR
+            // 0002). Generated on an empty database only; a restart loads them.
+            keyRing.init(KeyRing.SUPPORTED);
         } catch (RuntimeException e) {
             db.close(); // a failed start (wrong master key, say) leaves no pool behind
             throw e;

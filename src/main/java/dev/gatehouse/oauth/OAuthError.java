@@ -12,6 +12,8 @@ public final class OAuthError extends RuntimeException {
     private final String error;
     private final String description;
     private final String field;
+    /** The WWW-Authenticate challenge, or null for none. */
+    private final String challenge;
 
     public OAuthError(int status, String error, String description) {
         this(status, error, description, null);
@@ -19,12 +21,35 @@ public final class OAuthError extends RuntimeException {
 
     /** An error about one named request field (client metadata), so /v1 can report it per field. */
     public OAuthError(int status, String error, String description, String field) {
+        this(status, error, description, field, challengeFor(status, error));
+    }
+
+    private OAuthError(int status, String error, String description, String field, String challenge) {
         super(error + ": " + description, null, false, false);
         this.status = status;
         this.error = error;
         // It may quote the request (an unknown grant type, say): only what §5.2 allows goes out.
         this.description = descriptionOf(description);
         this.field = field;
+        this.challenge = challenge;
+    }
+
+    /**
+     * RFC 6750 §3: a bearer token refused, or not granting access, is challenged with its error code; any other 401 is
+     * a failed client authentication, challenged with Basic (RFC 6749 §5.2).
+     */
+    private static String challengeFor(int status, String error) {
+        if (error.equals("invalid_token") || error.equals("insufficient_scope"))
+            return "Bearer error=\"" + error + "\"";
+        return status == 401 ? "Basic realm=\"gatehouse\"" : null;
+    }
+
+    /**
+     * A 401 for a request that carried no bearer token: RFC 6750 §3.1 says its challenge SHOULD NOT carry an error code,
+     * so it is a bare {@code Bearer realm}; the body keeps {@code invalid_token}, the OAuth surface's error field.
+     */
+    public static OAuthError tokenMissing(String description) {
+        return new OAuthError(401, "invalid_token", description, null, "Bearer realm=\"gatehouse\"");
     }
 
     public java.util.Optional<String> field() {
@@ -72,11 +97,9 @@ public final class OAuthError extends RuntimeException {
         return description;
     }
 
-    /** The RFC 6749 §5.2 answer: this error's body, no-store, and on a 401 the challenge (§5.2, RFC 6750 §3). */
+    /** The RFC 6749 §5.2 answer: this error's body, no-store, and its challenge if any (§5.2, RFC 6750 §3). */
     public FormAnswer answer() {
-        if (status != 401) return new FormAnswer(status, Map.of("Cache-Control", "no-store"), body());
-        String challenge =
-                error.equals("invalid_token") ? "Bearer error=\"invalid_token\"" : "Basic realm=\"gatehouse\"";
+        if (challenge == null) return new FormAnswer(status, Map.of("Cache-Control", "no-store"), body());
         return new FormAnswer(status, Map.of("Cache-Control", "no-store", "WWW-Authenticate", challenge), body());
     }
 

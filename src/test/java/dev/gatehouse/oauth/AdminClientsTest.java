@@ -390,6 +390,49 @@ class AdminClientsTest {
         }
     }
 
+    /** RFC 7591 §2 on the administrators' API too: members nobody here understands are dropped, not stored. */
+    @Test
+    void whenAnAdministratorSendsMembersGatehouseDoesNotKnow_thenCreateAndUpdateDropThem() {
+        var created = server.http
+                .post("/v1/admin/clients")
+                .bearer(admin)
+                .json(map(
+                        "client_name",
+                        "Extended",
+                        "grant_types",
+                        List.of("client_credentials"),
+                        "x_ext",
+                        map("a", 1),
+                        "token_exchange_impersonation",
+                        true))
+                .send();
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        assertThat(created.body()).doesNotContain("x_ext");
+        assertThat(created.json().path("token_exchange_impersonation").asBoolean())
+                .isTrue();
+        String id = created.text("client_id");
+
+        var updated = server.http
+                .put("/v1/admin/clients/" + id)
+                .bearer(admin)
+                .json(map(
+                        "client_name",
+                        "Extended 2",
+                        "grant_types",
+                        List.of("client_credentials"),
+                        "require_signed_request_object",
+                        true))
+                .send();
+        assertThat(updated.status()).as(updated.body()).isEqualTo(200);
+        assertThat(updated.body()).doesNotContain("require_signed_request_object");
+        assertThat(server.http
+                        .get("/v1/admin/clients/" + id)
+                        .bearer(admin)
+                        .send()
+                        .body())
+                .doesNotContain("x_ext", "require_signed_request_object");
+    }
+
     @Test
     void whenAnAdministratorSendsResponseOnlyFields_thenCreateAndUpdateIgnoreThem() {
         var created = server.http

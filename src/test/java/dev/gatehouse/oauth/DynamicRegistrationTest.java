@@ -144,6 +144,52 @@ class DynamicRegistrationTest {
         assertThat(notAdmin.getStatusCode()).isEqualTo(403);
     }
 
+    /**
+     * RFC 6750 §3: a token that does not grant access is challenged with {@code insufficient_scope}; §3.1: a request
+     * with no token at all gets a bare challenge, without an error code (the body keeps the OAuth error field).
+     */
+    @Test
+    void whenRegistrationOrManagementIsRefused_thenTheBearerChallengeSaysWhy() {
+        var none = server.http
+                .post("/oauth2/register")
+                .json(HttpJson.map("client_name", "x"))
+                .send();
+        assertThat(none.status()).isEqualTo(401);
+        assertThat(none.header("WWW-Authenticate")).isEqualTo("Bearer realm=\"gatehouse\"");
+        assertThat(none.text("error")).isEqualTo("invalid_token");
+
+        var wrong = server.http
+                .post("/oauth2/register")
+                .bearer("not-a-token")
+                .json(HttpJson.map("client_name", "x"))
+                .send();
+        assertThat(wrong.status()).isEqualTo(401);
+        assertThat(wrong.header("WWW-Authenticate")).isEqualTo("Bearer error=\"invalid_token\"");
+
+        String user = server.register("not-an-admin@example.com", "Correct-Horse-Battery-9");
+        var notAdmin = server.http
+                .post("/oauth2/register")
+                .bearer(server.accessToken(user, "Correct-Horse-Battery-9"))
+                .json(HttpJson.map("client_name", "x"))
+                .send();
+        assertThat(notAdmin.status()).isEqualTo(403);
+        assertThat(notAdmin.header("WWW-Authenticate")).isEqualTo("Bearer error=\"insufficient_scope\"");
+        assertThat(notAdmin.text("error")).isEqualTo("insufficient_scope");
+
+        var created = registerRaw(HttpJson.map("client_name", "managed", "grant_types", List.of("client_credentials")));
+        String self = "/oauth2/register/" + created.text("client_id");
+        for (var call :
+                List.of(server.http.get(self), server.http.put(self).json(HttpJson.map()), server.http.delete(self))) {
+            var r = call.send();
+            assertThat(r.status()).isEqualTo(401);
+            assertThat(r.header("WWW-Authenticate")).isEqualTo("Bearer realm=\"gatehouse\"");
+            assertThat(r.text("error")).isEqualTo("invalid_token");
+        }
+        var wrongRat = server.http.get(self).bearer("grt_wrong").send();
+        assertThat(wrongRat.status()).isEqualTo(401);
+        assertThat(wrongRat.header("WWW-Authenticate")).isEqualTo("Bearer error=\"invalid_token\"");
+    }
+
     @Test
     void whenRedirectUriIsNotAllowed_thenInvalidRedirectUriIsReturned() throws Exception {
         // plain http to a non-loopback host: Nimbus builds it, Gatehouse refuses it (OAuth 2.1 §2.3.1)
@@ -323,6 +369,79 @@ class DynamicRegistrationTest {
             var r = registerRaw(body);
             assertThat(r.status()).as(unsupported + " -> " + r.body()).isEqualTo(400);
             assertThat(r.text("error")).isEqualTo("invalid_client_metadata");
+        }
+    }
+
+    /**
+     * RFC 7591 §2: members the server does not understand are ignored, so the answer (§3.2.1) and a later read (RFC 7592
+     * §3) do not list them as registered; Gatehouse's own members stay.
+     */
+    @Test
+    void whenARegistrationCarriesMembersThisServerDoesNotKnow_thenTheyAreNeitherRegisteredNorShown() {
+        var created = registerRaw(HttpJson.map(
+                "client_name",
+                "extended",
+                "grant_types",
+                List.of("client_credentials"),
+                "require_signed_request_object",
+                true,
+                "x_ext",
+                Map.of("a", 1),
+                "access_token_signed_response_alg",
+                "ES256",
+                "resources",
+                List.of("https://api.example.com/")));
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        assertThat(created.body()).doesNotContain("require_signed_request_object", "x_ext");
+        assertThat(created.text("access_token_signed_response_alg")).isEqualTo("ES256");
+        assertThat(created.json().path("resources").toString()).isEqualTo("[\"https://api.example.com/\"]");
+        String id = created.text("client_id");
+        String rat = created.text("registration_access_token");
+
+        var read = server.http.get("/oauth2/register/" + id).bearer(rat).send();
+        assertThat(read.status()).as(read.body()).isEqualTo(200);
+        assertThat(read.body()).doesNotContain("require_signed_request_object", "x_ext");
+        assertThat(read.text("access_token_signed_response_alg")).isEqualTo("ES256");
+
+        // A registration stored before they were dropped does not show them either (the client was not cached yet).
+        var old =
+                registerRaw(HttpJson.map("client_name", "stored before", "grant_types", List.of("client_credentials")));
+        assertThat(server.database.update(
+                        "UPDATE oauth_clients SET metadata = CONCAT(?, SUBSTRING(metadata, 2)) WHERE client_id = ?",
+                        "{\"x_ext\":{\"a\":1},\"backchannel_token_delivery_mode\":\"poll\",",
+                        old.text("client_id")))
+                .isEqualTo(1);
+        var oldRead = server.http
+                .get("/oauth2/register/" + old.text("client_id"))
+                .bearer(old.text("registration_access_token"))
+                .send();
+        assertThat(oldRead.status()).as(oldRead.body()).isEqualTo(200);
+        assertThat(oldRead.body()).doesNotContain("x_ext", "backchannel_token_delivery_mode");
+    }
+
+    /**
+     * Members the SDK knows but Gatehouse does not implement are refused, naming the field, as the OIDC settings it
+     * cannot honour are: answered as registered, they would promise what the client does not get.
+     */
+    @Test
+    void whenARegistrationAsksForAFeatureThisServerDoesNotHave_thenInvalidClientMetadataNamesIt() {
+        for (var unsupported : List.of(
+                HttpJson.map("authorization_details_types", List.of("payment_initiation")),
+                HttpJson.map("backchannel_token_delivery_mode", "poll"),
+                HttpJson.map("backchannel_user_code_parameter", true),
+                HttpJson.map("signed_jwks_uri", "https://app.example.com/jwks.jwt"),
+                HttpJson.map("client_registration_types", List.of("automatic")),
+                HttpJson.map("tls_client_auth_subject_dn", "CN=app"),
+                HttpJson.map("id_token_encrypted_response_enc", "A128GCM"),
+                HttpJson.map("digest_algorithm", "sha-256"))) {
+            var body = new LinkedHashMap<String, Object>(
+                    HttpJson.map("client_name", "demanding", "grant_types", List.of("client_credentials")));
+            body.putAll(unsupported);
+            var r = registerRaw(body);
+            assertThat(r.status()).as(unsupported + " -> " + r.body()).isEqualTo(400);
+            assertThat(r.text("error")).isEqualTo("invalid_client_metadata");
+            assertThat(r.text("error_description"))
+                    .startsWith(unsupported.keySet().iterator().next() + " ");
         }
     }
 

@@ -39,12 +39,13 @@ class KeyRotationTest {
     }
 
     @Test
-    void whenTheServerStartsTheFirstTime_thenJwksPublishesAnEs256AndAnRs256PublicKey() {
-        // ES256 for access tokens, RS256 for ID tokens by default: published before anything is signed with them.
-        assertThat(jwksAtStart.path("keys")).hasSize(2);
+    void whenTheServerStartsTheFirstTime_thenJwksPublishesAKeyOfEveryAlgorithmItSignsWith() {
+        // ES256 for access tokens, RS256 for ID tokens by default, PS256 and EdDSA for clients that choose them:
+        // published before anything is signed with them.
+        assertThat(jwksAtStart.path("keys")).hasSize(4);
         var algs = new ArrayList<String>();
         jwksAtStart.path("keys").forEach(k -> algs.add(k.path("alg").asText()));
-        assertThat(algs).containsExactlyInAnyOrder("ES256", "RS256");
+        assertThat(algs).containsExactlyInAnyOrder("ES256", "RS256", "PS256", "EdDSA");
         JsonNode key = null;
         for (JsonNode k : jwksAtStart.path("keys")) if (k.path("alg").asText().equals("ES256")) key = k;
         assertThat(key.path("kty").asText()).isEqualTo("EC");
@@ -57,6 +58,47 @@ class KeyRotationTest {
 
         var r = server.http.get("/.well-known/jwks.json").send();
         assertThat(r.header("Content-Type")).startsWith("application/jwk-set+json");
+    }
+
+    /**
+     * Two nodes on one database: a client's first token in an algorithm it chose, signed on one node, is signed by a
+     * key the other node's JWKS already publishes (a relying party may fetch it from either). The other node's clock
+     * stands still, so it shows only the keys it loaded when it started.
+     */
+    @Test
+    void whenAClientsFirstTokenInItsAlgorithmIsSignedOnOneNode_thenTheOtherNodePublishesItsKeyAtOnce()
+            throws Exception {
+        try (TestServer other = server.otherNode()) {
+            String admin = server.adminToken();
+            server.createScopes("keys.read");
+            for (String alg : List.of("PS256", "EdDSA")) {
+                var client = server.registerClientAs(
+                        admin,
+                        map(
+                                "client_name",
+                                "pinned to " + alg,
+                                "grant_types",
+                                List.of("client_credentials"),
+                                "scope",
+                                "keys.read",
+                                "access_token_signed_response_alg",
+                                alg,
+                                "token_endpoint_auth_method",
+                                "client_secret_post"));
+                var token = server.http
+                        .post("/oauth2/token")
+                        .raw(
+                                "application/x-www-form-urlencoded",
+                                "grant_type=client_credentials&client_id=" + client.text("client_id")
+                                        + "&client_secret=" + client.text("client_secret"))
+                        .send();
+                assertThat(token.status()).as(token.body()).isEqualTo(200);
+                var header = SignedJWT.parse(token.text("access_token")).getHeader();
+                assertThat(header.getAlgorithm().getName()).isEqualTo(alg);
+                var otherJwks = other.http.get("/.well-known/jwks.json").send();
+                assertThat(otherJwks.body()).as(alg).contains("\"kid\":\"" + header.getKeyID() + "\"");
+            }
+        }
     }
 
     @Test

@@ -52,6 +52,51 @@ public final class ClientMetadataRules {
             "registration_access_token",
             "registration_client_uri");
 
+    /**
+     * Gatehouse's own metadata ({@link OAuthClient}): the only members kept beyond those the SDK knows. Any other member
+     * is not understood, so it is ignored (RFC 7591 §2) by removing it: neither stored nor answered as registered (§3.2.1).
+     */
+    static final Set<String> OWN_FIELDS =
+            Set.of(OAuthClient.RESOURCES, OAuthClient.ACCESS_TOKEN_ALG, OAuthClient.IMPERSONATION);
+
+    /**
+     * Members the SDK knows that ask for what Gatehouse does not do, refused for the reason {@link #checkOidcSettings}
+     * gives: kept and answered as registered, they would tell the client it gets what it does not.
+     */
+    static final Map<String, String> UNSUPPORTED = Map.ofEntries(
+            Map.entry(
+                    "authorization_details_types",
+                    "is not supported: authorization requests take no authorization_details (RFC 9396)"),
+            Map.entry(
+                    "backchannel_token_delivery_mode", "is not supported: there is no CIBA backchannel authentication"),
+            Map.entry(
+                    "backchannel_client_notification_endpoint",
+                    "is not supported: there is no CIBA backchannel authentication"),
+            Map.entry(
+                    "backchannel_authentication_request_signing_alg",
+                    "is not supported: there is no CIBA backchannel authentication"),
+            Map.entry(
+                    "backchannel_user_code_parameter", "is not supported: there is no CIBA backchannel authentication"),
+            Map.entry(
+                    "signed_jwks_uri",
+                    "is not supported: Gatehouse fetches no client URLs; register public keys inline as jwks"),
+            Map.entry("client_registration_types", "is not supported: there is no OpenID Federation registration"),
+            Map.entry("digest_algorithm", "is not supported: there are no OpenID Identity Assurance attachments"),
+            Map.entry("tls_client_auth_subject_dn", "is not supported: there is no mutual-TLS client authentication"),
+            Map.entry("tls_client_auth_san_dns", "is not supported: there is no mutual-TLS client authentication"),
+            Map.entry("tls_client_auth_san_uri", "is not supported: there is no mutual-TLS client authentication"),
+            Map.entry("tls_client_auth_san_ip", "is not supported: there is no mutual-TLS client authentication"),
+            Map.entry("tls_client_auth_san_email", "is not supported: there is no mutual-TLS client authentication"),
+            // OIDC Registration §2: an _enc member needs its _alg, which checkOidcSettings refuses.
+            Map.entry("id_token_encrypted_response_enc", "is not supported: ID tokens are not encrypted"),
+            Map.entry("userinfo_encrypted_response_enc", "is not supported: userinfo answers are plain JSON"),
+            Map.entry(
+                    "request_object_encryption_enc",
+                    "is not supported: request objects are not (use pushed authorization requests)"),
+            Map.entry(
+                    "authorization_encrypted_response_enc",
+                    "is not supported: authorization responses are not JWTs (JARM)"));
+
     /** Parses and checks RFC 7591 metadata; throws {@code invalid_client_metadata} or {@code invalid_redirect_uri}. */
     public static OIDCClientMetadata validate(Map<String, Object> request) {
         // The SDK drops these too; not relying on it keeps a chosen secret out of the database whatever its version.
@@ -66,6 +111,9 @@ public final class ClientMetadataRules {
                     "software statements are not accepted by this server: send the metadata as plain JSON",
                     "software_statement");
         MetadataShapes.check(json);
+        json.forEach((field, value) -> {
+            if (value != null && UNSUPPORTED.containsKey(field)) throw metadataError(field, UNSUPPORTED.get(field));
+        });
         boolean responseTypesSent = json.get("response_types") != null;
         OIDCClientMetadata m;
         try {
@@ -79,6 +127,7 @@ public final class ClientMetadataRules {
         } catch (RuntimeException e) {
             throw new OAuthError(400, "invalid_client_metadata", "the client metadata is malformed");
         }
+        dropUnknown(m);
         m.applyDefaults();
         ResponseAndGrantTypes.defaultResponseTypes(m, responseTypesSent);
         if (!SUPPORTED_AUTH.contains(m.getTokenEndpointAuthMethod())) {
@@ -229,6 +278,15 @@ public final class ClientMetadataRules {
                             + dev.gatehouse.platform.crypto.PublicJwks.algNames(),
                     "token_endpoint_auth_signing_alg");
         }
+    }
+
+    /** RFC 7591 §2: removes the members neither the SDK nor Gatehouse ({@link #OWN_FIELDS}) knows. */
+    static void dropUnknown(OIDCClientMetadata m) {
+        var own = new net.minidev.json.JSONObject();
+        m.getCustomFields().forEach((field, value) -> {
+            if (OWN_FIELDS.contains(field)) own.put(field, value);
+        });
+        m.setCustomFields(own);
     }
 
     /** The SDK's messages quote the offending parameter, e.g. {@code Invalid "redirect_uris" parameter}. */

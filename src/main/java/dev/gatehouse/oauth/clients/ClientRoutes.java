@@ -18,7 +18,8 @@ import java.util.Map;
 public final class ClientRoutes implements RouteGroup {
     /**
      * The RFC 7591 metadata fields this API documents, and Gatehouse's own {@code access_token_signed_response_alg}
-     * and {@code resources} (ADR 0025); any other registered metadata is accepted too.
+     * and {@code resources} (ADR 0025); the other RFC 7591 and OpenID Connect metadata is accepted too, and members
+     * Gatehouse does not know are ignored (RFC 7591 §2).
      */
     public record ClientMetadata(
             String clientName,

@@ -162,9 +162,13 @@ public final class ClientService {
 
     static OAuthClient open(ClientStore.Row r) {
         try {
-            var m = OIDCClientMetadata.parse(JSONObjectUtils.parse(r.metadataJson()));
-            // A registration from before software statements were refused may hold one, never verified: not shown.
+            var json = JSONObjectUtils.parse(r.metadataJson());
+            // A registration from before these were refused or ignored may hold them, never honoured: not shown, and
+            // gone at its next update. A software statement was never verified.
+            json.keySet().removeAll(ClientMetadataRules.UNSUPPORTED.keySet());
+            var m = OIDCClientMetadata.parse(json);
             m.setSoftwareStatement(null);
+            ClientMetadataRules.dropUnknown(m);
             Optional<OAuthClient.PreviousSecret> previous = r.previousSecretHash() == null
                             || r.previousSecretExpiresAt() == null
                     ? Optional.empty()

@@ -92,7 +92,7 @@ public final class RegistrationRoutes implements RouteGroup {
         } else if (bearer != null && bearer.startsWith(InitialAccessTokens.PREFIX)) {
             issued = registrations.register(oauthBody(ctx), initialAccessTokens, bearer, web.info(ctx));
         } else {
-            Principal p = bearerAdmin(ctx); // before the body is read
+            Principal p = bearerAdmin(ctx, bearer); // before the body is read
             issued = registrations.create(oauthBody(ctx), false, true, p.userId(), web.info(ctx));
         }
         var view = ClientRoutes.view(issued.client(), issued.secret().orElse(null));
@@ -139,7 +139,8 @@ public final class RegistrationRoutes implements RouteGroup {
         ctx.status(204);
     }
 
-    private Principal bearerAdmin(Context ctx) {
+    private Principal bearerAdmin(Context ctx, String bearer) {
+        if (bearer == null) throw OAuthError.tokenMissing("registration needs an administrator's access token");
         try {
             Principal p = web.principal(ctx);
             if (!p.can("clients:write"))
@@ -152,6 +153,7 @@ public final class RegistrationRoutes implements RouteGroup {
 
     private OAuthClient self(Context ctx) {
         String token = web.bearer(ctx).orElse(null);
+        if (token == null) throw OAuthError.tokenMissing("the registration access token is missing");
         // RFC 7592 §3: unknown client or wrong token are both 401, so client ids cannot be probed.
         return clients.byRegistrationToken(ctx.pathParam("client_id"), token)
                 .orElseThrow(() -> new OAuthError(401, "invalid_token", "the registration access token is not valid"));

@@ -33,9 +33,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The signing keys: created on first use, private halves sealed with the master key, rotated with overlap. A new key is
- * published {@code publishAhead} before it signs; a replaced key stays published {@code retainAfter} (the longest
- * lifetime of anything it signed) past its replacement's activation.
+ * The signing keys: one per algorithm created at start-up ({@link #init}), private halves sealed with the master key,
+ * rotated with overlap. A new key is published {@code publishAhead} before it signs; a replaced key stays published
+ * {@code retainAfter} (the longest lifetime of anything it signed) past its replacement's activation. Signing never
+ * creates a key: one made then would sign before the other nodes of a cluster publish it (ADR 0002).
  */
 public final class KeyRing {
     public static final Set<JWSAlgorithm> SUPPORTED =
@@ -61,8 +62,8 @@ public final class KeyRing {
 
     /**
      * The least time between two reloads for a token whose kid this node does not know: a key another node has just
-     * created signs at once (a first key of an algorithm), and such tokens come from outside, so they may not make a
-     * database read each.
+     * created signs at once (an immediate rotation, or the first start of two nodes on an empty database), and such
+     * tokens come from outside, so they may not make a database read each.
      */
     static final Duration UNKNOWN_KID_RELOAD = Duration.ofSeconds(10);
 
@@ -81,7 +82,10 @@ public final class KeyRing {
         this.retainAfter = retainAfter;
     }
 
-    /** Loads the keys and creates a first, immediately active key for each algorithm that has none. */
+    /**
+     * Loads the keys and creates a first, immediately active key for each algorithm that has none (the application
+     * passes {@link #SUPPORTED}: every key that can sign is published from the start). A restart only loads.
+     */
     public synchronized void init(Set<JWSAlgorithm> algs) {
         reload();
         for (JWSAlgorithm alg : algs) {
@@ -152,22 +156,20 @@ public final class KeyRing {
         }
     }
 
-    /** The key that signs now for {@code alg}: the newest one already active. Creates one if the algorithm has none. */
+    /**
+     * The key that signs now for {@code alg}: the newest one already active. {@link #init} made one for every algorithm
+     * it was given, and a rotation always leaves one, so none is created here (ADR 0002: published before it signs).
+     */
     public SigningKey signingKey(JWSAlgorithm alg) {
         refreshIfDue();
         Instant now = clock.instant();
         // A key being replaced signs until its successor activates; on a tie (an immediate rotation within the same
         // clock tick) the successor, which has no removal scheduled, wins.
-        Optional<SigningKey> active = keys.stream()
+        return keys.stream()
                 .filter(k -> k.alg().equals(alg) && !k.activatesAt().isAfter(now) && k.publishedAt(now))
                 .max(Comparator.comparing(SigningKey::activatesAt)
-                        .thenComparing(k -> k.expiresAt().isEmpty()));
-        if (active.isPresent()) return active.get();
-        synchronized (this) {
-            SigningKey created = create(alg, now);
-            reload();
-            return created;
-        }
+                        .thenComparing(k -> k.expiresAt().isEmpty()))
+                .orElseThrow(() -> new IllegalStateException("no active " + alg + " signing key; init creates one"));
     }
 
     public JWSSigner signer(SigningKey key) {
