@@ -87,9 +87,9 @@ public final class App implements AutoCloseable {
                 config.accessTokenTtl().plus(Duration.ofHours(1)));
         try {
             db.migrate();
-            // A key for every algorithm a client may choose, published from the start: one created when a client
-            // first asks for its algorithm would sign at once, before the other nodes of a cluster publish it (ADR
-            // 0002). Generated on an empty database only; a restart loads them.
+            // A key for every algorithm a client may choose, published from the start: one made when a client first
+            // asks for its algorithm would sign at once, before the other nodes of a cluster publish it (ADR 0002).
+            // Generated on an empty database only; a restart loads them.
             keyRing.init(KeyRing.SUPPORTED);
         } catch (RuntimeException e) {
             db.close(); // a failed start (wrong master key, say) leaves no pool behind
@@ -105,6 +105,7 @@ public final class App implements AutoCloseable {
         var rbac = new RbacService(db, clock);
         var hasher = new PasswordHasher(config.argon2(), secrets);
         this.clusterEvents = new dev.gatehouse.platform.db.ClusterEvents(db);
+        keyRing.shareChanges(clusterEvents);
         var sessions = new SessionService(
                 db, new JdbiSessionStore(), audit, secrets, clock, config.refreshTokenTtl(), metrics);
         sessions.shareCacheInvalidations(clusterEvents);

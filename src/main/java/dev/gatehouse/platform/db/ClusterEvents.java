@@ -63,6 +63,11 @@ public final class ClusterEvents implements AutoCloseable {
                 .findOne();
     }
 
+    /** {@link #publish} in a transaction of its own, for a change already committed. */
+    public void publishNow(String topic, String payload) {
+        if (db.isPostgres()) db.useTransaction(h -> publish(h, topic, payload));
+    }
+
     /** Starts listening (PostgreSQL only); returns at once, the listener connects in the background. */
     public void start() {
         if (!db.isPostgres() || running) return;

@@ -17,6 +17,7 @@ import com.nimbusds.jose.jwk.gen.OctetKeyPairGenerator;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import dev.gatehouse.platform.config.ConfigException;
 import dev.gatehouse.platform.crypto.MasterKey;
+import dev.gatehouse.platform.db.ClusterEvents;
 import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
 import java.time.Clock;
@@ -33,10 +34,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The signing keys: one per algorithm created at start-up ({@link #init}), private halves sealed with the master key,
- * rotated with overlap. A new key is published {@code publishAhead} before it signs; a replaced key stays published
- * {@code retainAfter} (the longest lifetime of anything it signed) past its replacement's activation. Signing never
- * creates a key: one made then would sign before the other nodes of a cluster publish it (ADR 0002).
+ * The signing keys: created on first use, private halves sealed with the master key, rotated with overlap. A new key is
+ * published {@code publishAhead} before it signs; a replaced key stays published {@code retainAfter} (the longest
+ * lifetime of anything it signed) past its replacement's activation.
  */
 public final class KeyRing {
     public static final Set<JWSAlgorithm> SUPPORTED =
@@ -62,8 +62,8 @@ public final class KeyRing {
 
     /**
      * The least time between two reloads for a token whose kid this node does not know: a key another node has just
-     * created signs at once (an immediate rotation, or the first start of two nodes on an empty database), and such
-     * tokens come from outside, so they may not make a database read each.
+     * created signs at once (a first key of an algorithm), and such tokens come from outside, so they may not make a
+     * database read each.
      */
     static final Duration UNKNOWN_KID_RELOAD = Duration.ofSeconds(10);
 
@@ -72,6 +72,8 @@ public final class KeyRing {
 
     private static final Logger log = LoggerFactory.getLogger(KeyRing.class);
     private final AtomicBoolean refreshing = new AtomicBoolean();
+    /** Tells the other nodes of a cluster about a key created here; none until {@link #shareChanges}. */
+    private volatile ClusterEvents events;
 
     public KeyRing(
             SigningKeyStore store, MasterKey masterKey, Clock clock, Duration publishAhead, Duration retainAfter) {
@@ -82,10 +84,7 @@ public final class KeyRing {
         this.retainAfter = retainAfter;
     }
 
-    /**
-     * Loads the keys and creates a first, immediately active key for each algorithm that has none (the application
-     * passes {@link #SUPPORTED}: every key that can sign is published from the start). A restart only loads.
-     */
+    /** Loads the keys and creates a first, immediately active key for each algorithm that has none. */
     public synchronized void init(Set<JWSAlgorithm> algs) {
         reload();
         for (JWSAlgorithm alg : algs) {
@@ -156,20 +155,23 @@ public final class KeyRing {
         }
     }
 
-    /**
-     * The key that signs now for {@code alg}: the newest one already active. {@link #init} made one for every algorithm
-     * it was given, and a rotation always leaves one, so none is created here (ADR 0002: published before it signs).
-     */
+    /** The key that signs now for {@code alg}: the newest one already active. Creates one if the algorithm has none. */
     public SigningKey signingKey(JWSAlgorithm alg) {
         refreshIfDue();
         Instant now = clock.instant();
         // A key being replaced signs until its successor activates; on a tie (an immediate rotation within the same
         // clock tick) the successor, which has no removal scheduled, wins.
-        return keys.stream()
+        Optional<SigningKey> active = keys.stream()
                 .filter(k -> k.alg().equals(alg) && !k.activatesAt().isAfter(now) && k.publishedAt(now))
                 .max(Comparator.comparing(SigningKey::activatesAt)
-                        .thenComparing(k -> k.expiresAt().isEmpty()))
-                .orElseThrow(() -> new IllegalStateException("no active " + alg + " signing key; init creates one"));
+                        .thenComparing(k -> k.expiresAt().isEmpty()));
+        if (active.isPresent()) return active.get();
+        synchronized (this) {
+            SigningKey created = create(alg, now);
+            reload();
+            announce(created);
+            return created;
+        }
     }
 
     public JWSSigner signer(SigningKey key) {
@@ -255,7 +257,42 @@ public final class KeyRing {
         SigningKey key = create(alg, activates);
         store.expire(alg.getName(), key.kid(), activates.plus(retainAfter));
         reload();
+        announce(key);
         return key;
+    }
+
+    /**
+     * Reads the keys again whenever another node of the cluster created one (ADR 0002). A key made by an immediate
+     * rotation (or for an algorithm that has none, which {@link #init} with every supported algorithm prevents) signs
+     * at once: without this the other nodes would publish it only at their next timed reload, and a relying party
+     * reading their JWKS could not find its kid for up to {@link #RELOAD_EVERY}. After a gap in the events the keys
+     * are read again too.
+     */
+    public void shareChanges(ClusterEvents clusterEvents) {
+        clusterEvents.subscribe(TOPIC, kid -> reloadQuietly());
+        clusterEvents.onGap(this::reloadQuietly);
+        this.events = clusterEvents;
+    }
+
+    private static final String TOPIC = "signing_key_created";
+
+    private void announce(SigningKey key) {
+        ClusterEvents e = events;
+        if (e == null) return;
+        try {
+            e.publishNow(TOPIC, key.kid());
+        } catch (RuntimeException ex) {
+            // The key is stored: the other nodes find it at their next reload, or on a token with its kid.
+            log.warn("cannot tell the other nodes about signing key {} ({})", key.kid(), ex.toString());
+        }
+    }
+
+    private void reloadQuietly() {
+        try {
+            reload();
+        } catch (RuntimeException e) {
+            log.warn("cannot read the signing keys after another node changed them ({})", e.toString());
+        }
     }
 
     private SigningKey create(JWSAlgorithm alg, Instant activatesAt) {
