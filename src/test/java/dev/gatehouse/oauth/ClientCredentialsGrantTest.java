@@ -18,6 +18,7 @@ import com.nimbusds.oauth2.sdk.auth.Secret;
 import com.nimbusds.oauth2.sdk.id.ClientID;
 import com.nimbusds.oauth2.sdk.token.AccessToken;
 import com.nimbusds.oauth2.sdk.token.BearerAccessToken;
+import dev.gatehouse.testkit.HttpJson;
 import dev.gatehouse.testkit.ServerTest;
 import dev.gatehouse.testkit.TestServer;
 import java.net.URI;
@@ -258,14 +259,13 @@ class ClientCredentialsGrantTest {
         assertThat(unknownGrant.header("Cache-Control")).isEqualTo("no-store");
     }
 
-    @Test
-    void whenAClientRegisteredForOpenIdConnectScopesAsksForNoScope_thenItsTokenCarriesNoneOfThem() throws Exception {
-        // A client that also signs users in: its registered scope names OpenID Connect scopes, which describe a user.
-        var r = server.registerClientAs(
+    /** A client that signs users in and also calls APIs as itself, registered with {@code scope}. */
+    static HttpJson.Response webAppWithAJob(String name, String scope) {
+        return server.registerClientAs(
                 admin,
                 map(
                         "client_name",
-                        "web app with a job",
+                        name,
                         "grant_types",
                         List.of("authorization_code", "client_credentials"),
                         "redirect_uris",
@@ -273,7 +273,13 @@ class ClientCredentialsGrantTest {
                         "token_endpoint_auth_method",
                         "client_secret_basic",
                         "scope",
-                        "openid profile offline_access a"));
+                        scope));
+    }
+
+    @Test
+    void whenAClientRegisteredForOpenIdConnectScopesAsksForNoScope_thenItsTokenCarriesNoneOfThem() throws Exception {
+        // A client that also signs users in: its registered scope names OpenID Connect scopes, which describe a user.
+        var r = webAppWithAJob("web app with a job", "openid profile offline_access a");
         var client = new Registered(new ClientID(r.text("client_id")), new Secret(r.text("client_secret")));
         var response = token(client, null, false);
         assertThat(response.indicatesSuccess()).isTrue();
@@ -286,19 +292,7 @@ class ClientCredentialsGrantTest {
         assertThat(((TokenErrorResponse) offline).getErrorObject().getCode()).isEqualTo("invalid_scope");
 
         // Nothing left: RFC 6749 §3.3's default is then no scope, as for a client that registered none.
-        var oidcOnly = server.registerClientAs(
-                admin,
-                map(
-                        "client_name",
-                        "sign-in only",
-                        "grant_types",
-                        List.of("authorization_code", "client_credentials"),
-                        "redirect_uris",
-                        List.of("https://app.example/cb"),
-                        "token_endpoint_auth_method",
-                        "client_secret_basic",
-                        "scope",
-                        "openid profile"));
+        var oidcOnly = webAppWithAJob("sign-in only", "openid profile");
         var none = token(
                 new Registered(new ClientID(oidcOnly.text("client_id")), new Secret(oidcOnly.text("client_secret"))),
                 null,

@@ -106,6 +106,17 @@ class AcrAmrTest {
         return AuthorizationResponse.parse(Browser.location(r));
     }
 
+    /** An authorization request demanding the MFA class with {@code prompt=none}; the answer the client gets. */
+    static AuthorizationResponse askMfaWithoutInteraction(Browser b) throws Exception {
+        return back(
+                b,
+                b.get(request(new CodeVerifier())
+                        .acrValues(List.of(new ACR(MFA)))
+                        .prompt(Prompt.Type.NONE)
+                        .build()
+                        .toURI()));
+    }
+
     static OIDCTokenResponse tokens(com.nimbusds.oauth2.sdk.AuthorizationGrant grant) throws Exception {
         var response = OIDCTokenResponseParser.parse(new TokenRequest(
                         URI.create(server.base + "/oauth2/token"), new ClientSecretBasic(client, secret), grant)
@@ -193,13 +204,7 @@ class AcrAmrTest {
         String cookieBefore = ssoCookie(b);
 
         // Without interaction nothing can give the second factor.
-        var none = back(
-                b,
-                b.get(request(new CodeVerifier())
-                        .acrValues(List.of(new ACR(MFA)))
-                        .prompt(Prompt.Type.NONE)
-                        .build()
-                        .toURI()));
+        var none = askMfaWithoutInteraction(b);
         assertThat(none.toErrorResponse().getErrorObject().getCode()).isEqualTo("login_required");
         // Posted back (form_post), the refusal's page speaks the request's ui_locales, as every refusal's does, also
         // when the request was pushed (RFC 9126) and the browser's URL carries none.
@@ -270,13 +275,7 @@ class AcrAmrTest {
         var first = new CodeVerifier();
         exchange(back(b, b.signIn(b.follow(b.get(request(first).build().toURI())), email, PASSWORD)), first);
 
-        var unmet = back(
-                b,
-                b.get(request(new CodeVerifier())
-                        .acrValues(List.of(new ACR(MFA)))
-                        .prompt(Prompt.Type.NONE)
-                        .build()
-                        .toURI()));
+        var unmet = askMfaWithoutInteraction(b);
         assertThat(unmet.toErrorResponse().getErrorObject().getCode()).isEqualTo("unmet_authentication_requirements");
 
         // acr_values are voluntary (OIDC Core §5.5.1.1): the user gets in and the token says what was reached.
@@ -400,13 +399,7 @@ class AcrAmrTest {
                             .status())
                     .isEqualTo(200);
         }
-        var unmet = back(
-                b,
-                b.get(request(new CodeVerifier())
-                        .acrValues(List.of(new ACR(MFA)))
-                        .prompt(Prompt.Type.NONE)
-                        .build()
-                        .toURI()));
+        var unmet = askMfaWithoutInteraction(b);
         assertThat(unmet.toErrorResponse().getErrorObject().getCode()).isEqualTo("unmet_authentication_requirements");
         // An interactive request gets in with the class reached, instead of going round the step-up for ever.
         var v2 = new CodeVerifier();
