@@ -26,8 +26,11 @@ public interface SecondFactor {
         return Optional.empty();
     }
 
-    /** The second factors this user could give now (empty when none is enrolled). */
-    default List<String> enrolled(Handle h, java.util.UUID userId) {
+    /**
+     * The second factors a {@link #stepUp} from {@code firstMethod} would ask for: those the user has of another kind
+     * than the first ({@link FactorKinds}); empty when none.
+     */
+    default List<String> stepUpMethods(Handle h, java.util.UUID userId, String firstMethod) {
         return List.of();
     }
 

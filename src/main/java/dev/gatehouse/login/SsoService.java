@@ -5,7 +5,6 @@ import dev.gatehouse.accounts.AccountService.Authentication;
 import dev.gatehouse.accounts.MailedLinks;
 import dev.gatehouse.audit.AuditEvent;
 import dev.gatehouse.audit.AuditLog;
-import dev.gatehouse.auth.FactorKinds;
 import dev.gatehouse.platform.crypto.Secrets;
 import dev.gatehouse.platform.db.Database;
 import dev.gatehouse.platform.http.RequestInfo;
@@ -272,13 +271,12 @@ public final class SsoService {
 
     /**
      * Whether the user has a second factor the hosted step-up could ask of this one-factor session: one the hosted
-     * step offers, of another kind than the session's first ({@link FactorKinds}: a mailed code adds nothing to a
+     * step offers, of another kind than the session's first ({@link dev.gatehouse.auth.FactorKinds}: a mailed code adds nothing to a
      * sign-in link).
      */
     public boolean canStepUp(SsoSession session) {
-        String first = session.firstFactor();
-        return db.withHandle(h -> secondFactor.enrolled(h, session.userId()).stream()
-                .anyMatch(m -> HOSTED_METHODS.contains(m) && !FactorKinds.same(m, first)));
+        return db.withHandle(h -> secondFactor.stepUpMethods(h, session.userId(), session.firstFactor()).stream()
+                .anyMatch(HOSTED_METHODS::contains));
     }
 
     /**
@@ -321,11 +319,16 @@ public final class SsoService {
         if (!wellFormed(cookieValue)) return Optional.empty();
         Instant now = clock.instant();
         return db.withHandle(h -> {
-            var found = store.active(h, Secrets.sha256(cookieValue), now, now.minus(idle));
+            var found = active(h, cookieValue, now);
             // A session unused for the idle time is over; each use moves that on (written at most once a minute).
             found.ifPresent(s -> store.touch(h, s.id(), now, now.minus(TOUCH_EVERY)));
             return found;
         });
+    }
+
+    /** The session of a well-formed cookie, open and used within the idle time. */
+    private Optional<SsoSession> active(org.jdbi.v3.core.Handle h, String cookieValue, Instant now) {
+        return store.active(h, Secrets.sha256(cookieValue), now, now.minus(idle));
     }
 
     /**
@@ -335,8 +338,7 @@ public final class SsoService {
      */
     public Optional<SsoSession> peek(String cookieValue) {
         if (!wellFormed(cookieValue)) return Optional.empty();
-        Instant now = clock.instant();
-        return db.withHandle(h -> store.active(h, Secrets.sha256(cookieValue), now, now.minus(idle)));
+        return db.withHandle(h -> active(h, cookieValue, clock.instant()));
     }
 
     /** How stale the recorded last use of a session may get before a use writes it again. */

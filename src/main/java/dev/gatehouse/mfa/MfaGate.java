@@ -65,12 +65,15 @@ public final class MfaGate implements SecondFactor {
 
     @Override
     public Optional<MfaRequired> stepUp(Handle h, User user, String deviceId, String firstMethod, RequestInfo info) {
-        // A step-up is asked for to reach a second kind of factor: one of the first's kind cannot give it.
-        List<String> methods = methods(h, user.id()).stream()
-                .filter(m -> !FactorKinds.same(m, firstMethod))
-                .toList();
+        List<String> methods = stepUpMethods(h, user.id(), firstMethod);
         if (methods.isEmpty()) return Optional.empty();
         return Optional.of(open(h, user, deviceId, firstMethod, methods, info, "mfa.step_up"));
+    }
+
+    /** A step-up is asked for to reach a second kind of factor: one of the first's kind cannot give it. */
+    @Override
+    public List<String> stepUpMethods(Handle h, UUID userId, String firstMethod) {
+        return otherKinds(methods(h, userId), firstMethod);
     }
 
     /**
@@ -80,17 +83,12 @@ public final class MfaGate implements SecondFactor {
      * {@code amr} then counts one factor.
      */
     private static List<String> adding(List<String> methods, String firstMethod) {
-        boolean another = methods.stream().anyMatch(m -> !m.equals("backup_code") && !FactorKinds.same(m, firstMethod));
-        return another
-                ? methods.stream()
-                        .filter(m -> !FactorKinds.same(m, firstMethod))
-                        .toList()
-                : methods;
+        List<String> others = otherKinds(methods, firstMethod);
+        return others.stream().anyMatch(m -> !m.equals("backup_code")) ? others : methods;
     }
 
-    @Override
-    public List<String> enrolled(Handle h, UUID userId) {
-        return methods(h, userId);
+    private static List<String> otherKinds(List<String> methods, String firstMethod) {
+        return methods.stream().filter(m -> !FactorKinds.same(m, firstMethod)).toList();
     }
 
     /** A pending login for these methods (none: policy demands a factor, set one up first). */

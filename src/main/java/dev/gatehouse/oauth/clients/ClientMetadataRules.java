@@ -59,6 +59,9 @@ public final class ClientMetadataRules {
     static final Set<String> OWN_FIELDS =
             Set.of(OAuthClient.RESOURCES, OAuthClient.ACCESS_TOKEN_ALG, OAuthClient.IMPERSONATION);
 
+    private static final String NO_CIBA = "is not supported: there is no CIBA backchannel authentication";
+    private static final String NO_MTLS = "is not supported: there is no mutual-TLS client authentication";
+
     /**
      * Members the SDK knows that ask for what Gatehouse does not do, refused for the reason {@link #checkOidcSettings}
      * gives: kept and answered as registered, they would tell the client it gets what it does not.
@@ -67,26 +70,20 @@ public final class ClientMetadataRules {
             Map.entry(
                     "authorization_details_types",
                     "is not supported: authorization requests take no authorization_details (RFC 9396)"),
-            Map.entry(
-                    "backchannel_token_delivery_mode", "is not supported: there is no CIBA backchannel authentication"),
-            Map.entry(
-                    "backchannel_client_notification_endpoint",
-                    "is not supported: there is no CIBA backchannel authentication"),
-            Map.entry(
-                    "backchannel_authentication_request_signing_alg",
-                    "is not supported: there is no CIBA backchannel authentication"),
-            Map.entry(
-                    "backchannel_user_code_parameter", "is not supported: there is no CIBA backchannel authentication"),
+            Map.entry("backchannel_token_delivery_mode", NO_CIBA),
+            Map.entry("backchannel_client_notification_endpoint", NO_CIBA),
+            Map.entry("backchannel_authentication_request_signing_alg", NO_CIBA),
+            Map.entry("backchannel_user_code_parameter", NO_CIBA),
             Map.entry(
                     "signed_jwks_uri",
                     "is not supported: Gatehouse fetches no client URLs; register public keys inline as jwks"),
             Map.entry("client_registration_types", "is not supported: there is no OpenID Federation registration"),
             Map.entry("digest_algorithm", "is not supported: there are no OpenID Identity Assurance attachments"),
-            Map.entry("tls_client_auth_subject_dn", "is not supported: there is no mutual-TLS client authentication"),
-            Map.entry("tls_client_auth_san_dns", "is not supported: there is no mutual-TLS client authentication"),
-            Map.entry("tls_client_auth_san_uri", "is not supported: there is no mutual-TLS client authentication"),
-            Map.entry("tls_client_auth_san_ip", "is not supported: there is no mutual-TLS client authentication"),
-            Map.entry("tls_client_auth_san_email", "is not supported: there is no mutual-TLS client authentication"),
+            Map.entry("tls_client_auth_subject_dn", NO_MTLS),
+            Map.entry("tls_client_auth_san_dns", NO_MTLS),
+            Map.entry("tls_client_auth_san_uri", NO_MTLS),
+            Map.entry("tls_client_auth_san_ip", NO_MTLS),
+            Map.entry("tls_client_auth_san_email", NO_MTLS),
             // OIDC Registration §2: an _enc member needs its _alg, which checkOidcSettings refuses.
             Map.entry("id_token_encrypted_response_enc", "is not supported: ID tokens are not encrypted"),
             Map.entry("userinfo_encrypted_response_enc", "is not supported: userinfo answers are plain JSON"),

@@ -75,6 +75,8 @@ public final class KeyRing {
     /** Tells the other nodes of a cluster about a key created here; none until {@link #shareChanges}. */
     private volatile ClusterEvents events;
 
+    private static final String TOPIC = "signing_key_created";
+
     public KeyRing(
             SigningKeyStore store, MasterKey masterKey, Clock clock, Duration publishAhead, Duration retainAfter) {
         this.store = store;
@@ -273,8 +275,6 @@ public final class KeyRing {
         clusterEvents.onGap(this::reloadQuietly);
         this.events = clusterEvents;
     }
-
-    private static final String TOPIC = "signing_key_created";
 
     private void announce(SigningKey key) {
         ClusterEvents e = events;
