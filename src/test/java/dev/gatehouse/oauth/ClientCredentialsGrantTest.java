@@ -290,6 +290,11 @@ class ClientCredentialsGrantTest {
         // The default grants nothing an explicit request would be refused.
         var offline = token(client, new Scope("offline_access"), false);
         assertThat(((TokenErrorResponse) offline).getErrorObject().getCode()).isEqualTo("invalid_scope");
+        // Nor does it grant the user's claims by name: profile is registered, but no user is there to describe.
+        var profile = token(client, new Scope("a", "profile"), false);
+        assertThat(((TokenErrorResponse) profile).getErrorObject().getCode()).isEqualTo("invalid_scope");
+        assertThat(((TokenErrorResponse) profile).getErrorObject().getDescription())
+                .startsWith("profile:");
 
         // Nothing left: RFC 6749 §3.3's default is then no scope, as for a client that registered none.
         var oidcOnly = webAppWithAJob("sign-in only", "openid profile");

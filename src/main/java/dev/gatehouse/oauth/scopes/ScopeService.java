@@ -99,6 +99,16 @@ public final class ScopeService {
         }
     }
 
+    /**
+     * Which of {@code scope} are OpenID Connect scopes ({@code openid}, {@code profile}, {@code email}, {@code address},
+     * {@code phone}, {@code offline_access}): they describe a user, so a token of no user cannot carry them.
+     */
+    public Set<String> aboutAUser(Set<String> scope) {
+        var found = new LinkedHashSet<String>();
+        for (Scope s : snapshot().scopes()) if (s.isSystem() && scope.contains(s.name())) found.add(s.name());
+        return found;
+    }
+
     /** Scope names a client may request when it registered none. */
     public Set<String> names() {
         return snapshot().names();

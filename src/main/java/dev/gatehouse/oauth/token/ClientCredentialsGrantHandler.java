@@ -34,8 +34,10 @@ public final class ClientCredentialsGrantHandler implements GrantHandler {
         if (call.client().isPublic())
             throw OAuthError.unauthorizedClient("public clients cannot use client_credentials");
         Set<String> requested = call.scope();
-        if (requested.contains("openid") || requested.contains("offline_access")) {
-            throw OAuthError.invalidScope("openid and offline_access need a user");
+        Set<String> aboutAUser = requested.isEmpty() ? Set.of() : scopes.aboutAUser(requested);
+        if (!aboutAUser.isEmpty()) {
+            throw OAuthError.invalidScope(String.join(" ", aboutAUser)
+                    + ": the OpenID Connect scopes describe a user, and this grant has none");
         }
         Set<String> allowed = call.client().allowedScopes();
         // §3.3: without a requested scope, the default scopes the client may use, else its registered scope; in either
