@@ -293,11 +293,22 @@ class BrowserClientCorsTest {
     }
 
     @Test
-    void whenTheOriginDiffersOnlyInPortOrScheme_thenItIsAnotherOrigin() throws Exception {
-        for (String origin : List.of("http://127.0.0.1:5174", "https://127.0.0.1:5173", "http://127.0.0.1")) {
+    void whenTheOriginDiffersInSchemeOrHost_thenItIsAnotherOrigin() throws Exception {
+        for (String origin : List.of("https://127.0.0.1:5173", "http://localhost:5173", "http://[::1]:5173")) {
             var r = redeem(code(), origin);
             assertThat(r.status()).isEqualTo(200);
             assertNotReadable(r);
+        }
+    }
+
+    @Test
+    void whenALoopbackOriginDiffersOnlyInPort_thenItIsTheAppOnItsChosenPort() throws Exception {
+        // The authorization endpoint sends the code to a loopback IP redirect URI on any port (RFC 8252 §7.3), so the
+        // page that received it, on that port, may read the answer of its token request.
+        for (String origin : List.of("http://127.0.0.1:5174", "http://127.0.0.1")) {
+            var r = redeem(code(), origin);
+            assertThat(r.status()).isEqualTo(200);
+            assertReadableBy(r, origin);
         }
     }
 }

@@ -97,20 +97,6 @@ public record OAuthClient(
     }
 
     /**
-     * True when {@code origin} (a request's {@code Origin} header) is the origin of one of the client's redirect URIs:
-     * a browser-based client calls the token, revocation and userinfo endpoints from the pages that receive its codes
-     * (ADR 0017).
-     */
-    public boolean allowsOrigin(String origin) {
-        if (origin == null || metadata.getRedirectionURIs() == null) return false;
-        for (URI uri : metadata.getRedirectionURIs()) {
-            String own = originOf(uri);
-            if (own != null && own.equalsIgnoreCase(origin)) return true;
-        }
-        return false;
-    }
-
-    /**
      * The redirect URI an authorization request names, when the client registered it: the same string (OAuth 2.1
      * §4.1.1), or, for a loopback IP redirect URI ({@code http://127.0.0.1} or {@code http://[::1]}), the same URI on
      * any port, because a native app listens on whatever port the system gives it at the time of the request (RFC 8252
@@ -134,7 +120,9 @@ public record OAuthClient(
      * True when {@code origin} (RFC 6454, as a browser sends it) is the origin of a redirect URI an authorization
      * request may name ({@link #registeredRedirect}): a registered one's, or, for a loopback IP redirect URI, the same on
      * any port (RFC 8252 §7.3). OIDC Session Management §3 computes {@code session_state} from that origin, port
-     * included, so its check must take the same origins as the authorization endpoint.
+     * included, so its check must take the same origins as the authorization endpoint; and a browser-based client
+     * calls the token, revocation, PAR and userinfo endpoints from the pages that receive its codes, so these are also
+     * the origins CORS lets read its answers (ADR 0017).
      */
     public boolean redirectsToOrigin(String origin) {
         if (origin == null || metadata.getRedirectionURIs() == null) return false;

@@ -20,6 +20,7 @@ import org.jdbi.v3.core.Handle;
  * a writer committed cannot stay cached after that writer's after-commit invalidation.
  */
 public final class RecentReads<K, V> {
+    /** A value read at {@code loadedAt}; a null value is a key found absent ({@link #getRemembering}). */
     private record Entry<V>(V value, Instant loadedAt) {}
 
     private final Cache<K, Entry<V>> cache;
@@ -40,14 +41,27 @@ public final class RecentReads<K, V> {
 
     /** The cached value when it was read at most {@code maxAge} ago, else what {@code load} finds (empty is not kept). */
     public Optional<V> get(K key, Function<K, Optional<V>> load) {
+        return get(key, load, false);
+    }
+
+    /**
+     * As {@link #get}, but an absence is kept as long as a value would be. Only for keys nobody can make up (ids the
+     * application issued and signed, say): a key from a request would let its sender fill the cache with absences.
+     */
+    public Optional<V> getRemembering(K key, Function<K, Optional<V>> load) {
+        return get(key, load, true);
+    }
+
+    private Optional<V> get(K key, Function<K, Optional<V>> load, boolean keepAbsence) {
         Entry<V> e = cache.getIfPresent(key);
-        if (fresh(e, clock.instant())) return Optional.of(e.value());
+        if (fresh(e, clock.instant())) return Optional.ofNullable(e.value());
         Entry<V> loaded = cache.asMap().compute(key, (k, old) -> {
             Instant t = clock.instant(); // before the read: the entry is never younger than the row it holds
             if (fresh(old, t)) return old;
-            return load.apply(k).map(v -> new Entry<>(v, t)).orElse(null);
+            V v = load.apply(k).orElse(null);
+            return v != null || keepAbsence ? new Entry<>(v, t) : null;
         });
-        return loaded == null ? Optional.empty() : Optional.of(loaded.value());
+        return loaded == null ? Optional.empty() : Optional.ofNullable(loaded.value());
     }
 
     private boolean fresh(Entry<V> e, Instant now) {
