@@ -36,12 +36,14 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * WebAuthn in the hosted sign-in, over real HTTP with a software authenticator: a passkey alone signs in through
- * {@code /oauth2/authorize} (the ID token states the key and {@code mfa}), a security key completes the hosted second
- * step and a step-up, and wrong, replayed, unbound or malformed assertions and missing CSRF tokens are refused with a
- * 4xx page or problem.
+ * {@code /oauth2/authorize} (the ID token states the key and {@code mfa}, so a demand for MFA needs no step-up), a
+ * security key completes the hosted second step and a step-up, and a passkey that did not verify the user, wrong,
+ * replayed, unbound or malformed assertions and missing CSRF tokens are refused with a 4xx page or problem.
  */
 @ServerTest
 class HostedPasskeyLoginTest {
@@ -559,6 +561,91 @@ class HostedPasskeyLoginTest {
         assertThat(after.getStringClaim("acr")).isEqualTo(MFA);
         assertThat(after.getStringListClaim("amr")).contains("pwd", "hwk", "mfa");
         assertThat(after.getSubject()).isEqualTo(before.getSubject());
+    }
+
+    // ---- MFA asked of a passkey session
+
+    /**
+     * A new account with a credential of {@code key} and an authenticator app, both set up through the API under one
+     * sign-in; answers the email.
+     */
+    static String withKeyAndTotp(String label, SoftAuthenticator key) {
+        String email = accounts.registered(label);
+        String token = accounts.signIn(email, PASSWORD).accessToken();
+        var begin = server.http
+                .post("/v1/auth/mfa/webauthn/register/begin")
+                .bearer(token)
+                .send();
+        var finish = server.http
+                .post("/v1/auth/mfa/webauthn/register/finish")
+                .bearer(token)
+                .json(key.create(begin.json()))
+                .send();
+        assertThat(finish.status()).as(finish.body()).isEqualTo(201);
+        accounts.enableTotp(token);
+        return email;
+    }
+
+    @Test
+    void whenThePasskeyDidNotVerifyTheUser_thenTheHostedSignInRefusesItAndOpensNoSession() throws Exception {
+        // Registration prefers user verification and takes the key without it; the sign-in requires it (ADR 0010).
+        var key = new SoftAuthenticator(server.base).withoutUserVerification();
+        withKeyAndTotp("no-uv", key);
+        var b = new Browser(server.base);
+        var page = loginPage(b, new CodeVerifier());
+
+        var r = passkeyFinish(b, page, key.get(json(passkeyOptions(b, page))).toString());
+
+        // So no session rests on the key's possession alone: one that would need a step-up to reach MFA (ADR 0032).
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
+        assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("text/html");
+        assertThat(r.body()).contains("This passkey was not accepted.").contains("name=\"password\"");
+        assertThat(hasSsoCookie(b)).isFalse();
+    }
+
+    @ParameterizedTest(name = "synced: {0}")
+    @ValueSource(booleans = {false, true})
+    void whenMfaIsAskedOfAPasskeySession_thenItIsMetAtOnceAndNoAppCodeIsAsked(boolean synced) throws Exception {
+        var key = synced ? new SoftAuthenticator(server.base).synced() : new SoftAuthenticator(server.base);
+        String keyAmr = synced ? "swk" : "hwk";
+        // The app is a factor of another kind: were the passkey session one factor, it would be stepped up with it.
+        withKeyAndTotp("passkey-mfa-" + synced, key);
+        var b = new Browser(server.base);
+        var v1 = new CodeVerifier();
+        var page = loginPage(b, v1);
+        var signedIn = idToken(
+                back(
+                        b,
+                        passkeyFinish(
+                                b, page, key.get(json(passkeyOptions(b, page))).toString())),
+                v1);
+        assertThat(signedIn.getStringListClaim("amr")).containsExactly(keyAmr, "user", "mfa");
+
+        // Without interaction: the class is met, so a code rather than login_required.
+        var v2 = new CodeVerifier();
+        var silent = idToken(
+                back(
+                        b,
+                        b.get(request(v2)
+                                .acrValues(List.of(new ACR(MFA)))
+                                .prompt(com.nimbusds.openid.connect.sdk.Prompt.Type.NONE)
+                                .build()
+                                .toURI())),
+                v2);
+        // Interactive: straight back to the client, not through the hosted step-up.
+        var v3 = new CodeVerifier();
+        var asked = b.get(request(v3).acrValues(List.of(new ACR(MFA))).build().toURI());
+        assertThat(asked.statusCode()).as(asked.body()).isIn(302, 303);
+        assertThat(Browser.location(asked).getPath()).doesNotStartWith("/login");
+        var interactive = idToken(back(b, asked), v3);
+
+        for (var claims : List.of(silent, interactive)) {
+            assertThat(claims.getStringClaim("acr")).isEqualTo(MFA);
+            assertThat(claims.getStringListClaim("amr")).containsExactly(keyAmr, "user", "mfa");
+            assertThat(claims.getSubject()).isEqualTo(signedIn.getSubject());
+            // The passkey's sign-in itself: nothing was signed in again.
+            assertThat(claims.getLongClaim("auth_time")).isEqualTo(signedIn.getLongClaim("auth_time"));
+        }
     }
 
     @Test
