@@ -3,6 +3,7 @@ package dev.gatehouse.platform.keys;
 import dev.gatehouse.platform.db.Database;
 import java.time.Instant;
 import java.util.List;
+import org.jdbi.v3.core.Handle;
 
 public final class JdbiSigningKeyStore implements SigningKeyStore {
     private final Database db;
@@ -32,7 +33,30 @@ public final class JdbiSigningKeyStore implements SigningKeyStore {
 
     @Override
     public void insert(Row r) {
-        db.useTransaction(h -> h.createUpdate(
+        db.useTransaction(h -> insert(h, r));
+    }
+
+    @Override
+    public boolean insertFirst(Row r) {
+        return db.inTransaction(h -> {
+            // Nodes wait here for each other (the row is made by migration V99); under READ COMMITTED the count below
+            // then sees a key that the node before committed. No unique key can say "one per algorithm": a rotation
+            // stores a second one.
+            h.createQuery("SELECT name FROM cluster_locks WHERE name = 'signing_keys' FOR UPDATE")
+                    .mapTo(String.class)
+                    .one();
+            long existing = h.createQuery("SELECT COUNT(*) FROM signing_keys WHERE alg = :alg")
+                    .bind("alg", r.alg())
+                    .mapTo(Long.class)
+                    .one();
+            if (existing > 0) return false;
+            insert(h, r);
+            return true;
+        });
+    }
+
+    private static void insert(Handle h, Row r) {
+        h.createUpdate(
                         "INSERT INTO signing_keys (kid, alg, public_jwk, private_jwk, created_at, activates_at, expires_at)"
                                 + " VALUES (:kid, :alg, :pub, :priv, :created, :activates, :expires)")
                 .bind("kid", r.kid())
@@ -42,7 +66,7 @@ public final class JdbiSigningKeyStore implements SigningKeyStore {
                 .bindByType("created", r.createdAt(), Instant.class)
                 .bindByType("activates", r.activatesAt(), Instant.class)
                 .bindByType("expires", r.expiresAt(), Instant.class)
-                .execute());
+                .execute();
     }
 
     @Override

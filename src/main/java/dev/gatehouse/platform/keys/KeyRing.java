@@ -86,11 +86,15 @@ public final class KeyRing {
         this.retainAfter = retainAfter;
     }
 
-    /** Loads the keys and creates a first, immediately active key for each algorithm that has none. */
+    /**
+     * Loads the keys and creates a first, immediately active key for each algorithm that has none. Nodes starting
+     * together on an empty database each try; the store keeps one key per algorithm, and the reload at the end reads
+     * the ones other nodes stored.
+     */
     public synchronized void init(Set<JWSAlgorithm> algs) {
         reload();
         for (JWSAlgorithm alg : algs) {
-            if (keys.stream().noneMatch(k -> k.alg().equals(alg))) create(alg, clock.instant());
+            if (keys.stream().noneMatch(k -> k.alg().equals(alg))) createFirst(alg, clock.instant());
         }
         reload();
     }
@@ -161,19 +165,31 @@ public final class KeyRing {
     public SigningKey signingKey(JWSAlgorithm alg) {
         refreshIfDue();
         Instant now = clock.instant();
+        Optional<SigningKey> active = active(alg, now);
+        if (active.isPresent()) return active.get();
+        synchronized (this) {
+            Optional<SigningKey> created = createFirst(alg, now);
+            reload();
+            if (created.isEmpty()) {
+                // Another node (or thread) stored the first key meanwhile; it signs. If keys of the algorithm exist
+                // but none signs now (rows changed by hand), this node makes one as before.
+                active = active(alg, now);
+                if (active.isPresent()) return active.get();
+                created = Optional.of(create(alg, now));
+                reload();
+            }
+            announce(created.get());
+            return created.get();
+        }
+    }
+
+    private Optional<SigningKey> active(JWSAlgorithm alg, Instant now) {
         // A key being replaced signs until its successor activates; on a tie (an immediate rotation within the same
         // clock tick) the successor, which has no removal scheduled, wins.
-        Optional<SigningKey> active = keys.stream()
+        return keys.stream()
                 .filter(k -> k.alg().equals(alg) && !k.activatesAt().isAfter(now) && k.publishedAt(now))
                 .max(Comparator.comparing(SigningKey::activatesAt)
                         .thenComparing(k -> k.expiresAt().isEmpty()));
-        if (active.isPresent()) return active.get();
-        synchronized (this) {
-            SigningKey created = create(alg, now);
-            reload();
-            announce(created);
-            return created;
-        }
     }
 
     public JWSSigner signer(SigningKey key) {
@@ -295,7 +311,26 @@ public final class KeyRing {
         }
     }
 
+    /** A key made and stored beside any others of its algorithm (a rotation). */
     private SigningKey create(JWSAlgorithm alg, Instant activatesAt) {
+        Generated g = generate(alg, activatesAt);
+        store.insert(g.row());
+        return g.key();
+    }
+
+    /**
+     * The first key of {@code alg}, unless one is stored by the time this one is (another node made it meanwhile):
+     * then empty, and that key serves. The key is generated before the store's lock is taken, so an RSA key's
+     * generation does not hold up the other nodes.
+     */
+    private Optional<SigningKey> createFirst(JWSAlgorithm alg, Instant activatesAt) {
+        Generated g = generate(alg, activatesAt);
+        return store.insertFirst(g.row()) ? Optional.of(g.key()) : Optional.empty();
+    }
+
+    private record Generated(SigningKey key, SigningKeyStore.Row row) {}
+
+    private Generated generate(JWSAlgorithm alg, Instant activatesAt) {
         JWKGenerator<? extends JWK> gen = switch (alg.getName()) {
             case "ES256" -> new ECKeyGenerator(Curve.P_256);
             case "RS256", "PS256" -> new RSAKeyGenerator(2048);
@@ -317,15 +352,15 @@ public final class KeyRing {
                 default -> throw new IllegalStateException();
             };
             Instant now = clock.instant();
-            store.insert(new SigningKeyStore.Row(
+            var row = new SigningKeyStore.Row(
                     kid,
                     alg.getName(),
                     jwk.toPublicJWK().toJSONString(),
                     masterKey.encrypt(jwk.toJSONString().getBytes(StandardCharsets.UTF_8), "signing-key:" + kid),
                     now,
                     activatesAt,
-                    null));
-            return new SigningKey(kid, alg, jwk, now, activatesAt, Optional.empty());
+                    null);
+            return new Generated(new SigningKey(kid, alg, jwk, now, activatesAt, Optional.empty()), row);
         } catch (JOSEException e) {
             throw new IllegalStateException("key generation failed", e);
         }

@@ -19,6 +19,13 @@ public interface SigningKeyStore {
     void insert(Row row);
 
     /**
+     * Inserts {@code row} only when no key of its algorithm is stored, and says whether it did: the first key of an
+     * algorithm, which nodes starting together on an empty database may each make. The check and the insert hold a
+     * lock that every node's call takes, so exactly one of them stores its key.
+     */
+    boolean insertFirst(Row row);
+
+    /**
      * Schedules removal from the JWKS, at {@code expiresAt}, of every key of {@code alg} other than {@code successorKid}
      * that has no removal scheduled yet.
      */

@@ -13,16 +13,19 @@ import dev.gatehouse.platform.crypto.MasterKey;
 import dev.gatehouse.platform.crypto.Secrets;
 import dev.gatehouse.platform.db.Database;
 import dev.gatehouse.testkit.MutableClock;
+import dev.gatehouse.testkit.Race;
 import dev.gatehouse.testkit.ServerTest;
 import dev.gatehouse.testkit.TestDatabase;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -55,15 +58,30 @@ class KeyRingTest {
         ring = ring(masterKeyText);
     }
 
+    /** The connection pools of the extra nodes a test starts, closed with the test's own. */
+    final List<Database> nodePools = new ArrayList<>();
+
     @AfterEach
     void close() {
+        nodePools.forEach(Database::close);
         db.close();
         database.close();
     }
 
     private KeyRing ring(String masterKey) {
+        return ring(masterKey, db);
+    }
+
+    /** Another node of the cluster: a ring on its own connection pool to the same database, with the same master key. */
+    private KeyRing node() {
+        Database pool = Database.open(database.url(), Optional.of(database.user()), Optional.empty(), 2);
+        nodePools.add(pool);
+        return ring(masterKeyText, pool);
+    }
+
+    private KeyRing ring(String masterKey, Database on) {
         return new KeyRing(
-                new JdbiSigningKeyStore(db),
+                new JdbiSigningKeyStore(on),
                 MasterKey.load(Optional.of(masterKey), dataDir, Secrets.system()),
                 clock,
                 PUBLISH_AHEAD,
@@ -171,6 +189,82 @@ class KeyRingTest {
         assertThat(ring.verifier(second, JWSAlgorithm.PS256)).isPresent();
     }
 
+    private static final int NODES = 4;
+
+    /**
+     * Nodes starting together on an empty database all find no key and make one for each algorithm at once (an RSA
+     * key takes a while to generate, so they all get past the empty read). One key per algorithm is stored, and every
+     * node signs with it and publishes it: otherwise each node would sign with its own key, which the others publish
+     * only at their next timed reload.
+     */
+    @Test
+    void whenSeveralNodesStartTogetherOnAnEmptyDatabase_thenOneKeyPerAlgorithmIsStoredAndEveryNodeSignsWithIt() {
+        for (int round = 0; round < 3; round++) {
+            db.useTransaction(h -> h.execute("DELETE FROM signing_keys"));
+            var starting = new ConcurrentLinkedQueue<KeyRing>();
+            for (int i = 0; i < NODES; i++) starting.add(node());
+
+            List<KeyRing> nodes = Race.run(NODES, () -> {
+                KeyRing node = starting.remove();
+                node.init(KeyRing.SUPPORTED);
+                return node;
+            });
+
+            var stored = new JdbiSigningKeyStore(db).all();
+            assertThat(stored)
+                    .as("round %d", round)
+                    .extracting(SigningKeyStore.Row::alg)
+                    .containsExactlyInAnyOrder("ES256", "RS256", "PS256", "EdDSA");
+            for (KeyRing node : nodes) {
+                for (SigningKeyStore.Row row : stored) {
+                    assertThat(node.signingKey(JWSAlgorithm.parse(row.alg())).kid())
+                            .as("round %d, %s", round, row.alg())
+                            .isEqualTo(row.kid());
+                }
+                assertThat(node.publishedKeys().getKeys())
+                        .extracting(JWK::getKeyID)
+                        .containsExactlyInAnyOrderElementsOf(
+                                stored.stream().map(SigningKeyStore.Row::kid).toList());
+            }
+        }
+    }
+
+    /** The first token of an algorithm without a key, signed on several nodes at once (its rows deleted by hand). */
+    @Test
+    void whenSeveralNodesFirstSignWithAnAlgorithmAtOnce_thenOneKeyIsStoredAndEveryNodeSignsWithIt() {
+        List<KeyRing> nodes = new ArrayList<>();
+        for (int i = 0; i < NODES; i++) nodes.add(node());
+        for (KeyRing node : nodes) node.init(Set.of(JWSAlgorithm.ES256));
+        var signing = new ConcurrentLinkedQueue<>(nodes);
+
+        List<String> kids = Race.run(
+                NODES, () -> signing.remove().signingKey(JWSAlgorithm.PS256).kid());
+
+        var stored = new JdbiSigningKeyStore(db)
+                .all().stream().filter(r -> r.alg().equals("PS256")).toList();
+        assertThat(stored).hasSize(1);
+        assertThat(kids).containsOnly(stored.getFirst().kid());
+    }
+
+    /**
+     * Keys of the algorithm are stored but none signs now (the active one deleted by hand, its successor not due yet):
+     * the ring still makes a key that signs at once, as it did before first keys were created under a lock.
+     */
+    @Test
+    void whenTheOnlyKeyOfAnAlgorithmIsNotYetActive_thenAKeyThatSignsAtOnceIsMade() {
+        ring.init(Set.of(JWSAlgorithm.ES256));
+        String old = ring.signingKey(JWSAlgorithm.ES256).kid();
+        String pending = ring.rotate(JWSAlgorithm.ES256, false).kid();
+        database.update("DELETE FROM signing_keys WHERE kid = ?", old);
+        clock.advance(KeyRing.RELOAD_EVERY);
+
+        String signing = ring.signingKey(JWSAlgorithm.ES256).kid();
+
+        assertThat(signing).isNotIn(old, pending);
+        assertThat(ring.signingKey(JWSAlgorithm.ES256).kid()).isEqualTo(signing);
+        assertThat(kids()).containsExactlyInAnyOrder(pending, signing);
+    }
+
     @Test
     void whenRotatedImmediately_thenTheNewKeySignsAtOnceAndTheOldOneStaysPublished() {
         ring.init(Set.of(JWSAlgorithm.ES256));
@@ -248,6 +342,12 @@ class KeyRingTest {
         public void insert(Row row) {
             check();
             store.insert(row);
+        }
+
+        @Override
+        public boolean insertFirst(Row row) {
+            check();
+            return store.insertFirst(row);
         }
 
         @Override

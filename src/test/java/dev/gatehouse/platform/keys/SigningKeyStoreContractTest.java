@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gatehouse.platform.keys.SigningKeyStore.Row;
 import dev.gatehouse.testkit.MigratedDatabase;
+import dev.gatehouse.testkit.Race;
 import dev.gatehouse.testkit.ServerTest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -112,5 +114,57 @@ class SigningKeyStoreContractTest {
         store.deleteExpired(T0);
 
         assertThat(store.all()).containsExactly(expiresNow, later, open);
+    }
+
+    @Test
+    void whenNoKeyOfTheAlgorithmIsStored_thenInsertFirstStoresTheRow() {
+        var otherAlg = key("rsa", "RS256", T0);
+        store.insert(otherAlg);
+        var first = key("first", "ES256", T0);
+
+        assertThat(store.insertFirst(first)).isTrue();
+
+        assertThat(store.all()).containsExactlyInAnyOrder(otherAlg, first);
+    }
+
+    @Test
+    void whenAKeyOfTheAlgorithmIsStored_thenInsertFirstStoresNothing() {
+        // Any key of the algorithm counts, one whose removal is scheduled or one not yet signing too.
+        var leaving = expiring(key("leaving", "ES256", T0), T0.plusSeconds(60));
+        var pending = key("pending", "RS256", T0.plusSeconds(3600));
+        store.insert(leaving);
+        store.insert(pending);
+
+        assertThat(store.insertFirst(key("second-ec", "ES256", T0))).isFalse();
+        assertThat(store.insertFirst(key("second-rsa", "RS256", T0))).isFalse();
+
+        assertThat(store.all()).containsExactlyInAnyOrder(leaving, pending);
+    }
+
+    @Test
+    void whenEveryAlgorithmIsInsertedFirst_thenEachGetsItsKey() {
+        var ec = key("ec", "ES256", T0);
+        var rsa = key("rsa", "RS256", T0);
+        var pss = key("pss", "PS256", T0);
+        var ed = key("ed", "EdDSA", T0);
+
+        for (Row r : List.of(ec, rsa, pss, ed)) assertThat(store.insertFirst(r)).isTrue();
+
+        assertThat(store.all()).containsExactlyInAnyOrder(ec, rsa, pss, ed);
+    }
+
+    /** Nodes starting together: each offers its own first key of one algorithm at the same moment. */
+    @Test
+    void whenSeveralCallersInsertFirstAtOnce_thenExactlyOneKeyIsStored() {
+        AtomicInteger offered = new AtomicInteger();
+        for (int round = 0; round < 20; round++) {
+            database.db().useTransaction(h -> h.execute("DELETE FROM signing_keys"));
+
+            List<Boolean> stored =
+                    Race.run(4, () -> store.insertFirst(key("k" + offered.incrementAndGet(), "ES256", T0)));
+
+            assertThat(stored).as("round %d", round).containsOnlyOnce(true);
+            assertThat(store.all()).as("round %d", round).hasSize(1);
+        }
     }
 }
