@@ -110,10 +110,11 @@ public final class JdbiSessionStore implements SessionStore {
     }
 
     @Override
-    public Optional<UUID> sessionOfRefreshToken(Handle h, String hash) {
-        return h.createQuery("SELECT session_id FROM refresh_tokens WHERE token_hash = :hash")
+    public Optional<RefreshTokenOwner> sessionOfRefreshToken(Handle h, String hash) {
+        return h.createQuery("SELECT session_id, used_at FROM refresh_tokens WHERE token_hash = :hash")
                 .bind("hash", hash)
-                .mapTo(UUID.class)
+                .map((rs, ctx) ->
+                        new RefreshTokenOwner(rs.getObject("session_id", UUID.class), rs.getObject("used_at") != null))
                 .findOne();
     }
 

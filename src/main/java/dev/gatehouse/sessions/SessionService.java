@@ -171,8 +171,8 @@ public final class SessionService {
     public boolean revokeByRefreshToken(String refreshToken, String clientId, RequestInfo info) {
         if (refreshToken == null || !refreshToken.startsWith("rt_") || refreshToken.length() > 100) return true;
         return db.inTransaction(h -> {
-            var session =
-                    store.sessionOfRefreshToken(h, Secrets.sha256(refreshToken)).flatMap(id -> store.byId(h, id));
+            var session = store.sessionOfRefreshToken(h, Secrets.sha256(refreshToken))
+                    .flatMap(owner -> store.byId(h, owner.sessionId()));
             if (session.isPresent() && !session.get().clientId().equals(clientId)) return false;
             session.ifPresent(s -> {
                 recent.invalidate(h, s.id());
@@ -205,13 +205,19 @@ public final class SessionService {
                 .map(live -> new RefreshTokenInfo(live.session(), live.issuedAt(), live.expiresAt()));
     }
 
-    /** The session a refresh token belongs to, without spending the token (to check its client before rotating). */
-    public Optional<Session> sessionOf(String refreshToken) {
+    /** A presented refresh token's session, and whether the token was spent already. */
+    public record Presented(Session session, boolean spent) {}
+
+    /**
+     * The session a refresh token belongs to, without spending the token (to check the request before rotating), and
+     * whether the token is spent: then {@link #refresh} ends the session, whatever else is wrong with the request.
+     */
+    public Optional<Presented> sessionOf(String refreshToken) {
         if (refreshToken == null || !refreshToken.startsWith("rt_") || refreshToken.length() > 100) {
             return Optional.empty();
         }
-        return db.withHandle(h ->
-                store.sessionOfRefreshToken(h, Secrets.sha256(refreshToken)).flatMap(id -> store.byId(h, id)));
+        return db.withHandle(h -> store.sessionOfRefreshToken(h, Secrets.sha256(refreshToken))
+                .flatMap(owner -> store.byId(h, owner.sessionId()).map(s -> new Presented(s, owner.used()))));
     }
 
     /** Ends of sessions reach the other nodes' caches when they commit ({@link RecentReads#shareInvalidations}). */

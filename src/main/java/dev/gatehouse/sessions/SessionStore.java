@@ -31,8 +31,11 @@ public interface SessionStore {
 
     void touch(Handle h, UUID sessionId, Instant now);
 
+    /** Whose a refresh token is, and whether it was spent already (rotated away, or presented again). */
+    record RefreshTokenOwner(UUID sessionId, boolean used) {}
+
     /** The session a refresh token (by hash) belongs to, whether or not the token was used. */
-    Optional<UUID> sessionOfRefreshToken(Handle h, String hash);
+    Optional<RefreshTokenOwner> sessionOfRefreshToken(Handle h, String hash);
 
     /**
      * A refresh token that would be accepted now: unused, unexpired, in a session neither ended nor expired, of an

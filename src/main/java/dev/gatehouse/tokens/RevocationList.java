@@ -44,6 +44,16 @@ public final class RevocationList {
 
     public void revoke(String jti, Instant expiresAt) {
         Instant now = clock.instant();
+        try {
+            insert(jti, expiresAt, now);
+        } catch (RuntimeException e) {
+            // Another call revoked the same token between this one's check and its insert: revoked all the same.
+            if (!Database.isUniqueViolation(e)) throw e;
+        }
+        revoked.put(jti, expiresAt);
+    }
+
+    private void insert(String jti, Instant expiresAt, Instant now) {
         db.useTransaction(h -> {
             int exists = h.createQuery("SELECT COUNT(*) FROM revoked_access_tokens WHERE jti = :jti")
                     .bind("jti", jti)
@@ -59,7 +69,6 @@ public final class RevocationList {
                 events.publish(h, TOPIC, jti + " " + expiresAt.getEpochSecond());
             }
         });
-        revoked.put(jti, expiresAt);
     }
 
     public boolean isRevoked(String jti) {

@@ -514,6 +514,50 @@ class DpopTest {
     }
 
     @Test
+    void whenAThiefRefreshesFirstWithAKeyOfItsOwn_thenTheOwnersReuseStillEndsTheSession() throws Exception {
+        // A public client without DPoP; its refresh token leaks, and the thief refreshes first, proving a key of its
+        // own, which binds the session to that key (RFC 9449 §5).
+        var signed = signIn(false);
+        var stolen = new TokenRequest.Builder(
+                        tokenUri,
+                        signed.client(),
+                        new RefreshTokenGrant(signed.tokens().getRefreshToken()))
+                .build();
+        var thief = new DefaultDPoPProofFactory(new ECKeyGenerator(Curve.P_256).generate(), JWSAlgorithm.ES256);
+        var thiefs = TokenResponse.parse(send(stolen, thief.createDPoPJWT("POST", tokenUri)));
+        assertThat(thiefs.indicatesSuccess()).isTrue();
+        var thiefsNext = new TokenRequest.Builder(
+                        tokenUri,
+                        signed.client(),
+                        new RefreshTokenGrant(
+                                thiefs.toSuccessResponse().getTokens().getRefreshToken()))
+                .build();
+
+        // The owner comes back with the spent token, without the thief's key: the reuse is detected all the same
+        // (RFC 9700 §4.14.2), and the session ends.
+        assertTokenError(send(stolen, null), "invalid_grant", "invalid refresh token");
+        assertTokenError(send(thiefsNext, thief.createDPoPJWT("POST", tokenUri)), "invalid_grant", "refresh token");
+
+        // Likewise when the owner presents the spent token with a key of its own.
+        var other = signIn(false);
+        var spent = new TokenRequest.Builder(
+                        tokenUri,
+                        other.client(),
+                        new RefreshTokenGrant(other.tokens().getRefreshToken()))
+                .build();
+        var first = TokenResponse.parse(send(spent, thief.createDPoPJWT("POST", tokenUri)));
+        assertThat(first.indicatesSuccess()).isTrue();
+        assertTokenError(send(spent, proofs.createDPoPJWT("POST", tokenUri)), "invalid_grant", "invalid refresh token");
+        var after = new TokenRequest.Builder(
+                        tokenUri,
+                        other.client(),
+                        new RefreshTokenGrant(
+                                first.toSuccessResponse().getTokens().getRefreshToken()))
+                .build();
+        assertTokenError(send(after, thief.createDPoPJWT("POST", tokenUri)), "invalid_grant", "refresh token");
+    }
+
+    @Test
     void whenDiscovering_thenDpopAlgorithmsAreAdvertised() {
         for (String path : List.of("/.well-known/openid-configuration", "/.well-known/oauth-authorization-server")) {
             var d = server.http.get(path).send().json();

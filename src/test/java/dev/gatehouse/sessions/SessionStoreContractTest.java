@@ -113,8 +113,14 @@ class SessionStoreContractTest {
         var s = session(newUser(), T0);
         String hash = refreshToken(s.id(), Duration.ofHours(1));
 
+        assertThat(owner(hash)).contains(new SessionStore.RefreshTokenOwner(s.id(), false));
         assertThat(claim(hash, T0.plusSeconds(1))).isEqualTo(new ClaimResult(Claim.CLAIMED, s.id()));
+        assertThat(owner(hash)).contains(new SessionStore.RefreshTokenOwner(s.id(), true));
         assertThat(claim(hash, T0.plusSeconds(2))).isEqualTo(new ClaimResult(Claim.ALREADY_USED, s.id()));
+    }
+
+    Optional<SessionStore.RefreshTokenOwner> owner(String hash) {
+        return db.withHandle(h -> store.sessionOfRefreshToken(h, hash));
     }
 
     @Test
@@ -381,10 +387,8 @@ class SessionStoreContractTest {
         int deleted = db.inTransaction(h -> store.deleteExpiredRefreshTokens(h, now));
 
         assertThat(deleted).isGreaterThanOrEqualTo(1);
-        assertThat(db.<Optional<UUID>>withHandle(h -> store.sessionOfRefreshToken(h, expired)))
-                .isEmpty();
-        assertThat(db.<Optional<UUID>>withHandle(h -> store.sessionOfRefreshToken(h, atNow)))
-                .contains(s.id());
+        assertThat(owner(expired)).isEmpty();
+        assertThat(owner(atNow)).contains(new SessionStore.RefreshTokenOwner(s.id(), false));
         assertThat(claim(live, now).claim()).isEqualTo(Claim.CLAIMED);
     }
 }

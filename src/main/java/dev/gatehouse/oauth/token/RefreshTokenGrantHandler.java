@@ -9,8 +9,9 @@ import java.util.Set;
 
 /**
  * RFC 6749 §6 for OAuth clients: the refresh token must belong to a session of the calling client, the scope may only
- * shrink, and every use rotates the token with family revocation on reuse ({@link SessionService#refresh}). Both
- * checks run before the rotation, so a refused request does not spend the owner's token. With {@code openid} in the
+ * shrink, and every use rotates the token with family revocation on reuse ({@link SessionService#refresh}). The checks
+ * run before the rotation, so a refused request does not spend the owner's token; a spent token ends the session
+ * before any of them. With {@code openid} in the
  * scope a new ID token comes too (OIDC Core §12.2), stating the original sign-in: its {@code auth_time}, {@code amr}
  * and {@code acr}, and no {@code nonce}.
  */
@@ -37,9 +38,17 @@ public final class RefreshTokenGrantHandler implements GrantHandler {
     public Map<String, Object> handle(TokenCall call) {
         String token = call.required("refresh_token");
         String clientId = call.client().clientId();
-        Session owner = sessions.sessionOf(token).orElseThrow(() -> OAuthError.invalidGrant("invalid refresh token"));
+        var presented = sessions.sessionOf(token).orElseThrow(() -> OAuthError.invalidGrant("invalid refresh token"));
+        Session owner = presented.session();
         // RFC 6749 §6: the token must have been issued to the authenticated client.
         if (!owner.clientId().equals(clientId)) throw OAuthError.invalidGrant("invalid refresh token");
+        // RFC 9700 §4.14.2: a spent token presented again means it leaked, and the session ends. That comes before the
+        // checks below, or whoever used it first could turn the detection off (say, by binding the session to a DPoP
+        // key of their own, which the owner then lacks).
+        if (presented.spent()) {
+            sessions.refresh(token, clientId, call.info());
+            throw OAuthError.invalidGrant("invalid refresh token");
+        }
         // RFC 9449 §5: a DPoP-bound refresh token is used only with a proof from the same key.
         Optional<String> boundTo = dpopBindings.keyOf(owner.id());
         if (boundTo.isPresent() && call.dpopJkt().isEmpty())

@@ -38,7 +38,7 @@ public final class ReplayCache {
                             .execute());
             return true;
         } catch (UnableToExecuteStatementException e) {
-            if (!isUniqueViolation(e)) throw e;
+            if (!Database.isUniqueViolation(e)) throw e;
             // A row past its expiry that the purge has not reached yet no longer counts.
             int taken = db.jdbi()
                     .withHandle(h -> h.createUpdate(
@@ -58,13 +58,6 @@ public final class ReplayCache {
                 .useHandle(h -> h.createUpdate("DELETE FROM used_jtis WHERE expires_at < :now")
                         .bind("now", now)
                         .execute());
-    }
-
-    private static boolean isUniqueViolation(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.sql.SQLException s && "23505".equals(s.getSQLState())) return true;
-        }
-        return false;
     }
 
     private static String hash(String s) {
