@@ -43,9 +43,7 @@ final class BadCase {
             JsonNode content = op.path("requestBody").path("content").path("application/json");
             if (!content.isEmpty()) {
                 JsonNode schema = resolve(content.path("schema"), doc);
-                schema.path("properties")
-                        .fields()
-                        .forEachRemaining(e -> props.put(e.getKey(), type(e.getValue(), doc)));
+                schema.path("properties").properties().forEach(e -> props.put(e.getKey(), type(e.getValue(), doc)));
                 schema.path("required").forEach(r -> required.add(r.asText()));
             }
             return new Op(
@@ -160,7 +158,8 @@ final class BadCase {
 
     static String printable(String s) {
         var sb = new StringBuilder();
-        for (char c : s.toCharArray()) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
             if (Character.isISOControl(c) || c == 0x2028 || c == 0x2029 || Character.isSurrogate(c)) {
                 sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
             } else {

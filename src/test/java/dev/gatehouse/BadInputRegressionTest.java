@@ -54,7 +54,10 @@ class BadInputRegressionTest {
 
     @Test
     void whenContentTypeNamesAnUnknownCharset_thenTheBodyIsJudgedInsteadOf500() {
-        var r = post("/v1/auth/login", "application/json; charset=bogus-42", "{\"email\":\"a@b\"}".getBytes());
+        var r = post(
+                "/v1/auth/login",
+                "application/json; charset=bogus-42",
+                "{\"email\":\"a@b\"}".getBytes(StandardCharsets.UTF_8));
         assertThat(r.status()).isEqualTo(422);
         assertThat(problem(r).path("errors").has("email")).isTrue();
     }
@@ -66,14 +69,20 @@ class BadInputRegressionTest {
             assertThat(r.status()).as(path).isEqualTo(400);
             assertThat(r.body()).as(path).contains("\"error\":\"invalid_request\"");
         }
-        var form = post("/oauth2/par", "application/x-www-form-urlencoded; charset=\"x y\"", "a=b".getBytes());
+        var form = post(
+                "/oauth2/par",
+                "application/x-www-form-urlencoded; charset=\"x y\"",
+                "a=b".getBytes(StandardCharsets.UTF_8));
         assertThat(form.status()).isEqualTo(415);
         assertThat(form.body()).contains("\"error\":\"invalid_request\"");
     }
 
     @Test
     void whenMediaTypeOnlyStartsWithApplicationJson_then415() {
-        var r = post("/v1/auth/forgot-password", "application/jsonx", "{\"email\":\"a@example.com\"}".getBytes());
+        var r = post(
+                "/v1/auth/forgot-password",
+                "application/jsonx",
+                "{\"email\":\"a@example.com\"}".getBytes(StandardCharsets.UTF_8));
         assertThat(r.status()).isEqualTo(415);
     }
 
@@ -129,9 +138,10 @@ class BadInputRegressionTest {
         byte[][] invalid = {{(byte) 0xC0, (byte) 0xAF}, {(byte) 0xED, (byte) 0xA0, (byte) 0x80}};
         for (byte[] bad : invalid) {
             var body = new java.io.ByteArrayOutputStream();
-            body.writeBytes("{\"email\":\"o".getBytes());
+            body.writeBytes("{\"email\":\"o".getBytes(StandardCharsets.UTF_8));
             body.writeBytes(bad);
-            body.writeBytes("@example.com\",\"password\":\"Quartz-Lantern-Meadow-42\"}".getBytes());
+            body.writeBytes(
+                    "@example.com\",\"password\":\"Quartz-Lantern-Meadow-42\"}".getBytes(StandardCharsets.UTF_8));
             var r = post("/v1/auth/register", "application/json", body.toByteArray());
             assertThat(r.status()).isEqualTo(400);
             assertThat(problem(r).path("detail").asText()).contains("UTF-8");

@@ -292,7 +292,7 @@ final class BadInputs {
 
     private void fieldCases(Op op, String target, String field, List<BadCase> out) {
         String type = op.props().get(field);
-        List<String> wrong = switch (type.split(":")[0]) {
+        List<String> wrong = switch (type.split(":", -1)[0]) {
             case "string" -> List.of("12", "-1", "1.5", "true", "false", "{}", "{\"a\":\"b\"}", "[]", "[\"x\"]");
             case "boolean" -> List.of("\"true\"", "\"yes\"", "1", "0", "{}", "[]", "[true]", "\"\"");
             case "integer", "number" -> List.of("\"1\"", "true", "{}", "[]", "\"\"");

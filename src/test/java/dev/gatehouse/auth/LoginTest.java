@@ -10,6 +10,7 @@ import dev.gatehouse.testkit.ServerTest;
 import dev.gatehouse.testkit.TestAccounts;
 import dev.gatehouse.testkit.TestServer;
 import java.util.Base64;
+import java.util.Locale;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -58,7 +59,7 @@ class LoginTest {
     void whenAccessTokenIsDecoded_thenItCarriesTheFirstPartyClientAndIssuerAudience() throws Exception {
         var me = accounts.newUser("claims");
 
-        String payload = me.accessToken().split("\\.")[1];
+        String payload = me.accessToken().split("\\.", -1)[1];
         JsonNode claims = new com.fasterxml.jackson.databind.ObjectMapper()
                 .readTree(Base64.getUrlDecoder().decode(payload));
 
@@ -89,7 +90,8 @@ class LoginTest {
     void whenEmailDiffersOnlyInCase_thenLoginSucceeds() {
         String email = accounts.registered("Case");
 
-        assertThat(server.login(email.toUpperCase(), PASSWORD).status()).isEqualTo(200);
+        assertThat(server.login(email.toUpperCase(Locale.ROOT), PASSWORD).status())
+                .isEqualTo(200);
     }
 
     @Test

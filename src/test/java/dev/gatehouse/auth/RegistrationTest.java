@@ -12,6 +12,7 @@ import dev.gatehouse.testkit.Race;
 import dev.gatehouse.testkit.ServerTest;
 import dev.gatehouse.testkit.TestAccounts;
 import dev.gatehouse.testkit.TestServer;
+import java.util.Locale;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -52,7 +53,8 @@ class RegistrationTest {
         String email = accounts.verified("taken");
 
         var again = server.http.post(
-                "/v1/auth/register", map("email", email.toUpperCase(), "password", NEW_PASSWORD, "first_name", "Eve"));
+                "/v1/auth/register",
+                map("email", email.toUpperCase(Locale.ROOT), "password", NEW_PASSWORD, "first_name", "Eve"));
         assertThat(again.status()).isEqualTo(202);
 
         server.awaitMail(email, s -> s.contains("Someone tried to register"));

@@ -31,6 +31,7 @@ import java.security.interfaces.ECPrivateKey;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
 import java.security.spec.ECGenParameterSpec;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
@@ -175,13 +176,13 @@ public final class CryptoRate {
     }
 
     private static JWTClaimsSet claims() {
-        long now = System.currentTimeMillis();
+        Instant now = Instant.now();
         return new JWTClaimsSet.Builder()
                 .issuer("http://localhost:8080")
                 .subject(UUID.randomUUID().toString())
                 .audience("http://localhost:8080")
-                .issueTime(new Date(now))
-                .expirationTime(new Date(now + 900_000))
+                .issueTime(Date.from(now))
+                .expirationTime(Date.from(now.plusSeconds(900)))
                 .jwtID(UUID.randomUUID().toString())
                 .claim("client_id", "gatehouse")
                 .claim("sid", UUID.randomUUID().toString())

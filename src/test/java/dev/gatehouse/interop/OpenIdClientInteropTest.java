@@ -167,7 +167,7 @@ class OpenIdClientInteropTest {
     static Optional<Path> executable(String name) {
         String path = System.getenv("PATH");
         if (path == null) return Optional.empty();
-        for (String dir : path.split(File.pathSeparator)) {
+        for (String dir : path.split(File.pathSeparator, -1)) {
             if (dir.isEmpty()) continue;
             Path candidate = Path.of(dir, name);
             if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) return Optional.of(candidate);

@@ -172,8 +172,9 @@ class DeviceTrustTest {
         assertThat(r.json().path("count").asInt()).isEqualTo(2);
         JsonNode first = r.json().path("devices").get(0);
         JsonNode second = r.json().path("devices").get(1);
-        JsonNode phoneView = first.path("id").asText().equals(phone) ? first : second;
-        JsonNode laptopView = phoneView == first ? second : first;
+        boolean phoneFirst = first.path("id").asText().equals(phone);
+        JsonNode phoneView = phoneFirst ? first : second;
+        JsonNode laptopView = phoneFirst ? second : first;
         assertThat(phoneView.path("active_sessions").asInt()).isEqualTo(2);
         assertThat(phoneView.path("trusted").asBoolean()).isTrue();
         assertThat(phoneView.path("current").asBoolean()).isFalse();

@@ -12,6 +12,7 @@ import dev.gatehouse.testkit.TestServer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -101,7 +102,7 @@ class MfaBackupAndEmailTest {
     @Test
     void whenABackupCodeIsTypedLoosely_thenCaseAndDashesDoNotMatter() {
         var e = MfaTotpTest.enrolled("loose");
-        String code = e.backupCodes().get(1).toUpperCase().replace("-", " ");
+        String code = e.backupCodes().get(1).toUpperCase(Locale.ROOT).replace("-", " ");
 
         assertThat(loginBackup(MfaTotpTest.mfaToken(e.email()), code).status()).isEqualTo(200);
     }

@@ -31,7 +31,8 @@ public final class TotpCodes {
         var out = new java.io.ByteArrayOutputStream();
         long buf = 0;
         int bits = 0;
-        for (char c : s.toCharArray()) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
             buf = (buf << 5) | alphabet.indexOf(c);
             bits += 5;
             if (bits >= 8) {

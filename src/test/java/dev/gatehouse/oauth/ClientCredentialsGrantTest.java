@@ -84,13 +84,12 @@ class ClientCredentialsGrantTest {
     }
 
     static TokenResponse tokenFor(Registered c, URI... resources) throws Exception {
-        var request = new TokenRequest(
-                URI.create(server.base + "/oauth2/token"),
-                new ClientSecretBasic(c.id(), c.secret()),
-                new ClientCredentialsGrant(),
-                null,
-                List.of(resources),
-                null);
+        var request = new TokenRequest.Builder(
+                        URI.create(server.base + "/oauth2/token"),
+                        new ClientSecretBasic(c.id(), c.secret()),
+                        new ClientCredentialsGrant())
+                .resources(resources)
+                .build();
         return TokenResponse.parse(request.toHTTPRequest().send());
     }
 

@@ -209,7 +209,7 @@ class PrivateKeyJwtTest {
                 .issuer(id.getValue())
                 .subject(id.getValue())
                 .audience(server.base)
-                .issueTime(new Date())
+                .issueTime(Date.from(Instant.now()))
                 .expirationTime(Date.from(Instant.now().plusSeconds(60)))
                 .jwtID(UUID.randomUUID().toString())
                 .build();

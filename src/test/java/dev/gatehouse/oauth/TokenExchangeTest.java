@@ -8,7 +8,6 @@ import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
-import com.nimbusds.oauth2.sdk.AccessTokenResponse;
 import com.nimbusds.oauth2.sdk.ClientCredentialsGrant;
 import com.nimbusds.oauth2.sdk.Scope;
 import com.nimbusds.oauth2.sdk.TokenErrorResponse;
@@ -193,7 +192,7 @@ class TokenExchangeTest {
         assertThat(c.getStringClaim("client_id")).isEqualTo(gateway.id().getValue());
         assertThat(c.getJSONObjectClaim("act"))
                 .isEqualTo(Map.of("sub", actor.id().getValue()));
-        var ok = (AccessTokenResponse) response.toSuccessResponse();
+        var ok = response.toSuccessResponse();
         assertThat(ok.getTokens().getAccessToken().getIssuedTokenType()).isEqualTo(TokenTypeURI.ACCESS_TOKEN);
         assertThat(ok.getTokens().getRefreshToken())
                 .as("no refresh token from an exchange")
@@ -259,10 +258,7 @@ class TokenExchangeTest {
             var response = exchange(gateway, user, actor, List.of(), null);
             var c = claims(response);
             assertThat(c.getExpirationTime().toInstant()).isEqualTo(subjectExpiry);
-            assertThat(((AccessTokenResponse) response.toSuccessResponse())
-                            .getTokens()
-                            .getAccessToken()
-                            .getLifetime())
+            assertThat(response.toSuccessResponse().getTokens().getAccessToken().getLifetime())
                     .isEqualTo(Duration.between(server.clock.instant(), subjectExpiry)
                             .toSeconds());
         } finally {

@@ -104,10 +104,11 @@ class AccountSecurityPageTest {
         var code = AuthorizationResponse.parse(Browser.location(b.submitConsent(consentPage, "allow")))
                 .toSuccessResponse()
                 .getAuthorizationCode();
-        return OIDCTokenResponseParser.parse(new TokenRequest(
+        return OIDCTokenResponseParser.parse(new TokenRequest.Builder(
                                 URI.create(server.base + "/oauth2/token"),
                                 auth,
                                 new AuthorizationCodeGrant(code, callback, verifier))
+                        .build()
                         .toHTTPRequest()
                         .send())
                 .toSuccessResponse()
@@ -116,10 +117,11 @@ class AccountSecurityPageTest {
 
     /** The error a refresh with {@code tokens}' refresh token gets (null when it succeeds). */
     static String refreshError(ClientSecretBasic auth, com.nimbusds.oauth2.sdk.token.Tokens tokens) throws Exception {
-        var refreshed = TokenResponse.parse(new TokenRequest(
+        var refreshed = TokenResponse.parse(new TokenRequest.Builder(
                         URI.create(server.base + "/oauth2/token"),
                         auth,
                         new RefreshTokenGrant(tokens.getRefreshToken()))
+                .build()
                 .toHTTPRequest()
                 .send());
         return refreshed.indicatesSuccess()

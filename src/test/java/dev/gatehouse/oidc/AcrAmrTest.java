@@ -118,8 +118,9 @@ class AcrAmrTest {
     }
 
     static OIDCTokenResponse tokens(com.nimbusds.oauth2.sdk.AuthorizationGrant grant) throws Exception {
-        var response = OIDCTokenResponseParser.parse(new TokenRequest(
+        var response = OIDCTokenResponseParser.parse(new TokenRequest.Builder(
                         URI.create(server.base + "/oauth2/token"), new ClientSecretBasic(client, secret), grant)
+                .build()
                 .toHTTPRequest()
                 .send());
         assertThat(response.indicatesSuccess()).as(String.valueOf(response)).isTrue();

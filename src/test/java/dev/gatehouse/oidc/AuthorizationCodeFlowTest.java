@@ -130,7 +130,9 @@ class AuthorizationCodeFlowTest {
 
     static TokenResponse exchange(Client as, AuthorizationCode code, URI redirect, CodeVerifier verifier)
             throws Exception {
-        var request = new TokenRequest(tokenUri, as.auth(), new AuthorizationCodeGrant(code, redirect, verifier));
+        var request = new TokenRequest.Builder(
+                        tokenUri, as.auth(), new AuthorizationCodeGrant(code, redirect, verifier))
+                .build();
         return OIDCTokenResponseParser.parse(request.toHTTPRequest().send());
     }
 
@@ -276,7 +278,8 @@ class AuthorizationCodeFlowTest {
 
     /** A client_credentials access token of {@code as}. */
     static BearerAccessToken machineToken(Client as) throws Exception {
-        var r = TokenResponse.parse(new TokenRequest(tokenUri, as.auth(), new ClientCredentialsGrant())
+        var r = TokenResponse.parse(new TokenRequest.Builder(tokenUri, as.auth(), new ClientCredentialsGrant())
+                .build()
                 .toHTTPRequest()
                 .send());
         assertThat(r.indicatesSuccess()).isTrue();
@@ -723,10 +726,11 @@ class AuthorizationCodeFlowTest {
 
     static TokenResponse withResources(Client as, com.nimbusds.oauth2.sdk.AuthorizationGrant grant, URI... resources)
             throws Exception {
-        return OIDCTokenResponseParser.parse(
-                new TokenRequest(tokenUri, as.auth(), grant, null, List.of(resources), null)
-                        .toHTTPRequest()
-                        .send());
+        return OIDCTokenResponseParser.parse(new TokenRequest.Builder(tokenUri, as.auth(), grant)
+                .resources(resources)
+                .build()
+                .toHTTPRequest()
+                .send());
     }
 
     static List<String> audience(TokenResponse r) throws Exception {

@@ -121,10 +121,11 @@ class AuthorizeParametersTest {
     }
 
     static OIDCTokenResponse exchange(Client c, AuthorizationCode code, CodeVerifier verifier) throws Exception {
-        var response = OIDCTokenResponseParser.parse(new TokenRequest(
+        var response = OIDCTokenResponseParser.parse(new TokenRequest.Builder(
                         URI.create(server.base + "/oauth2/token"),
                         new ClientSecretBasic(c.id(), c.secret()),
                         new AuthorizationCodeGrant(code, CALLBACK, verifier))
+                .build()
                 .toHTTPRequest()
                 .send());
         assertThat(response.indicatesSuccess()).isTrue();
@@ -202,7 +203,7 @@ class AuthorizeParametersTest {
         var client = register();
         String email = newUser();
         var b = signedIn(client, email);
-        server.clock.advance(Duration.ofSeconds(120));
+        server.clock.advance(Duration.ofMinutes(2));
 
         var silent = redirected(b.get(request(client, new CodeVerifier())
                 .maxAge(60)

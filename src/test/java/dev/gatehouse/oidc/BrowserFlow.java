@@ -134,10 +134,11 @@ final class BrowserFlow {
      * nonce.
      */
     Redeemed redeem(Started started, URI landed) throws Exception {
-        var tokens = OIDCTokenResponseParser.parse(new TokenRequest(
+        var tokens = OIDCTokenResponseParser.parse(new TokenRequest.Builder(
                         URI.create(issuer + "/oauth2/token"),
                         new ClientSecretBasic(clientId, clientSecret),
                         new AuthorizationCodeGrant(code(started, landed), redirectUri, started.verifier()))
+                .build()
                 .toHTTPRequest()
                 .send());
         assertThat(tokens.indicatesSuccess()).as(tokens.toString()).isTrue();

@@ -97,10 +97,10 @@ abstract class ChromiumTest {
         driver.findElement(By.id("passkey-add-button")).click();
         until(d -> d.getCurrentUrl().contains("notice=passkey_added")
                 || !d.findElements(By.id("backup-codes-done")).isEmpty()
-                || !d.findElement(By.id("passkey-status")).getText().isBlank()
+                || (!d.findElement(By.id("passkey-status")).getText().isBlank()
                         && !d.findElement(By.id("passkey-status"))
                                 .getText()
-                                .equals("Follow the instructions of your browser."));
+                                .equals("Follow the instructions of your browser.")));
         if (driver.findElements(By.id("backup-codes-done")).isEmpty()) return java.util.List.of();
         var codes = driver.findElements(By.cssSelector("#backup-codes code")).stream()
                 .map(org.openqa.selenium.WebElement::getText)

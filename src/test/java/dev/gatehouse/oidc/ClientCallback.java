@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -46,7 +47,9 @@ final class ClientCallback implements BeforeEachCallback, AfterAllCallback {
     static ClientCallback start(Supplier<String> page) {
         HttpServer server;
         try {
-            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            // 127.0.0.1 itself, as uri() names it (not whichever loopback the JVM prefers), and no name lookup.
+            var loopback = InetAddress.getByAddress(new byte[] {127, 0, 0, 1});
+            server = HttpServer.create(new InetSocketAddress(loopback, 0), 0);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -86,9 +86,11 @@ class DeviceFlowTest {
     }
 
     static TokenResponse poll(ClientID client, DeviceAuthorizationSuccessResponse d) throws Exception {
-        return OIDCTokenResponseParser.parse(new TokenRequest(tokenUri, client, new DeviceCodeGrant(d.getDeviceCode()))
-                .toHTTPRequest()
-                .send());
+        return OIDCTokenResponseParser.parse(
+                new TokenRequest.Builder(tokenUri, client, new DeviceCodeGrant(d.getDeviceCode()))
+                        .build()
+                        .toHTTPRequest()
+                        .send());
     }
 
     static String error(TokenResponse r) {

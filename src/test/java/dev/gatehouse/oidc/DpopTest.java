@@ -47,6 +47,7 @@ import dev.gatehouse.testkit.TestServer;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
@@ -207,7 +208,7 @@ class DpopTest {
                 .jwtID(UUID.randomUUID().toString())
                 .claim("htm", "POST")
                 .claim("htu", tokenUri.toString().replace("http://", "HTTP://") + "?x=1")
-                .issueTime(new Date())
+                .issueTime(Date.from(Instant.now()))
                 .build();
         var normalised = new SignedJWT(
                 new JWSHeader.Builder(JWSAlgorithm.ES256)
@@ -235,7 +236,7 @@ class DpopTest {
                 .jwtID(UUID.randomUUID().toString())
                 .claim("htm", "POST")
                 .claim("htu", tokenUri.toString())
-                .issueTime(new Date())
+                .issueTime(Date.from(Instant.now()))
                 .build();
         // The private key in the header (Nimbus will not build that, so by hand).
         var header = new java.util.LinkedHashMap<String, Object>(
@@ -334,7 +335,10 @@ class DpopTest {
 
     static HTTPResponse redeem(ClientID client, AuthorizationCode code, CodeVerifier verifier, SignedJWT proof)
             throws Exception {
-        return send(new TokenRequest(tokenUri, client, new AuthorizationCodeGrant(code, CALLBACK, verifier)), proof);
+        return send(
+                new TokenRequest.Builder(tokenUri, client, new AuthorizationCodeGrant(code, CALLBACK, verifier))
+                        .build(),
+                proof);
     }
 
     @Test

@@ -142,10 +142,11 @@ class HostedPasskeyLoginTest {
 
     static JWTClaimsSet idToken(AuthorizationResponse r, CodeVerifier verifier) throws Exception {
         assertThat(r.indicatesSuccess()).as(String.valueOf(r)).isTrue();
-        var response = OIDCTokenResponseParser.parse(new TokenRequest(
+        var response = OIDCTokenResponseParser.parse(new TokenRequest.Builder(
                         URI.create(server.base + "/oauth2/token"),
                         new ClientSecretBasic(client, secret),
                         new AuthorizationCodeGrant(r.toSuccessResponse().getAuthorizationCode(), CALLBACK, verifier))
+                .build()
                 .toHTTPRequest()
                 .send());
         assertThat(response.indicatesSuccess()).as(String.valueOf(response)).isTrue();

@@ -209,10 +209,11 @@ class LogoutTest {
         if (r.statusCode() == 200 && r.body().contains("name=\"decision\"")) r = browser.consent(r, "allow");
         assertThat(r.statusCode()).as(r.body()).isIn(302, 303);
         var response = AuthenticationResponseParser.parse(Browser.location(r)).toSuccessResponse();
-        var token = OIDCTokenResponseParser.parse(new TokenRequest(
+        var token = OIDCTokenResponseParser.parse(new TokenRequest.Builder(
                         URI.create(server.base + "/oauth2/token"),
                         c.auth(),
                         new AuthorizationCodeGrant(response.getAuthorizationCode(), CALLBACK, verifier))
+                .build()
                 .toHTTPRequest()
                 .send());
         assertThat(token.indicatesSuccess()).isTrue();
@@ -220,10 +221,11 @@ class LogoutTest {
     }
 
     static boolean refreshes(Client c, OIDCTokens tokens) throws Exception {
-        return TokenResponse.parse(new TokenRequest(
+        return TokenResponse.parse(new TokenRequest.Builder(
                                 URI.create(server.base + "/oauth2/token"),
                                 c.auth(),
                                 new RefreshTokenGrant(tokens.getRefreshToken()))
+                        .build()
                         .toHTTPRequest()
                         .send())
                 .indicatesSuccess();
@@ -362,10 +364,11 @@ class LogoutTest {
                         .send()
                         .status())
                 .isEqualTo(200);
-        var refreshed = TokenResponse.parse(new TokenRequest(
+        var refreshed = TokenResponse.parse(new TokenRequest.Builder(
                                 URI.create(server.base + "/oauth2/token"),
                                 offline.auth(),
                                 new RefreshTokenGrant(kept.tokens().getRefreshToken()))
+                        .build()
                         .toHTTPRequest()
                         .send())
                 .toSuccessResponse()
@@ -411,10 +414,11 @@ class LogoutTest {
     }
 
     static boolean redeems(Client c, AuthorizationCode code, CodeVerifier verifier) throws Exception {
-        return TokenResponse.parse(new TokenRequest(
+        return TokenResponse.parse(new TokenRequest.Builder(
                                 URI.create(server.base + "/oauth2/token"),
                                 c.auth(),
                                 new AuthorizationCodeGrant(code, CALLBACK, verifier))
+                        .build()
                         .toHTTPRequest()
                         .send())
                 .indicatesSuccess();
@@ -730,7 +734,7 @@ class LogoutTest {
 
         // A token with a published key is still checked: altered claims are not ours.
         var fresh = signIn(new Browser(server.base), client, newUser()).tokens().getIDTokenString();
-        String[] parts = fresh.split("\\.");
+        String[] parts = fresh.split("\\.", -1);
         String altered = parts[0] + "."
                 + java.util.Base64.getUrlEncoder()
                         .withoutPadding()

@@ -92,10 +92,11 @@ class ProfileAndConsentTest {
         if (r.statusCode() == 200 && r.body().contains("name=\"decision\"")) r = b.consent(r, "allow");
         var response = AuthorizationResponse.parse(Browser.location(r));
         var code = response.toSuccessResponse().getAuthorizationCode();
-        var t = OIDCTokenResponseParser.parse(new TokenRequest(
+        var t = OIDCTokenResponseParser.parse(new TokenRequest.Builder(
                         URI.create(server.base + "/oauth2/token"),
                         c.auth(),
                         new AuthorizationCodeGrant(code, CALLBACK, verifier))
+                .build()
                 .toHTTPRequest()
                 .send());
         assertThat(t.indicatesSuccess()).isTrue();
@@ -103,8 +104,9 @@ class ProfileAndConsentTest {
     }
 
     static TokenResponse refresh(Client c, Tokens t) throws Exception {
-        return TokenResponse.parse(new TokenRequest(
+        return TokenResponse.parse(new TokenRequest.Builder(
                         URI.create(server.base + "/oauth2/token"), c.auth(), new RefreshTokenGrant(t.getRefreshToken()))
+                .build()
                 .toHTTPRequest()
                 .send());
     }
@@ -553,10 +555,11 @@ class ProfileAndConsentTest {
         var code = AuthorizationResponse.parse(Browser.location(r))
                 .toSuccessResponse()
                 .getAuthorizationCode();
-        var t = TokenResponse.parse(new TokenRequest(
+        var t = TokenResponse.parse(new TokenRequest.Builder(
                                 URI.create(server.base + "/oauth2/token"),
                                 client.auth(),
                                 new AuthorizationCodeGrant(code, CALLBACK, verifier))
+                        .build()
                         .toHTTPRequest()
                         .send())
                 .toSuccessResponse()

@@ -123,11 +123,12 @@ class PushedAuthorizationRequestTest {
         var response = redirected(through(b, uri, newUser()));
         assertThat(response.indicatesSuccess()).isTrue();
         assertThat(response.getState()).isEqualTo(req.getState());
-        var tokens = TokenResponse.parse(new TokenRequest(
+        var tokens = TokenResponse.parse(new TokenRequest.Builder(
                         URI.create(server.base + "/oauth2/token"),
                         client.auth(),
                         new AuthorizationCodeGrant(
                                 response.toSuccessResponse().getAuthorizationCode(), CALLBACK, verifier))
+                .build()
                 .toHTTPRequest()
                 .send());
         assertThat(tokens.indicatesSuccess()).isTrue();

@@ -120,14 +120,19 @@ class SecretsStayOutOfLogsTest {
                     .getAuthorizationCode();
             secrets.add(code.getValue());
             var grant = new AuthorizationCodeGrant(code, CALLBACK, verifier);
-            OIDCTokenResponse tokens = (OIDCTokenResponse) OIDCTokenResponseParser.parse(
-                    new TokenRequest(tokenUri, auth, grant).toHTTPRequest().send());
+            OIDCTokenResponse tokens =
+                    (OIDCTokenResponse) OIDCTokenResponseParser.parse(new TokenRequest.Builder(tokenUri, auth, grant)
+                            .build()
+                            .toHTTPRequest()
+                            .send());
             String access = tokens.getOIDCTokens().getAccessToken().getValue();
             String refresh = tokens.getOIDCTokens().getRefreshToken().getValue();
             secrets.addAll(List.of(access, refresh, tokens.getOIDCTokens().getIDTokenString()));
             // The same code again (refused, and it revokes what it issued), and a wrong client secret.
-            var replayed =
-                    new TokenRequest(tokenUri, auth, grant).toHTTPRequest().send();
+            var replayed = new TokenRequest.Builder(tokenUri, auth, grant)
+                    .build()
+                    .toHTTPRequest()
+                    .send();
             assertThat(OIDCTokenResponseParser.parse(replayed).indicatesSuccess())
                     .isFalse();
             refusals.add(replayed.getBody());
@@ -147,17 +152,19 @@ class SecretsStayOutOfLogsTest {
                     .toSuccessResponse()
                     .getAuthorizationCode();
             secrets.addAll(List.of(second.getValue(), code2.getValue()));
-            var tokens2 = OIDCTokenResponseParser.parse(
-                            new TokenRequest(tokenUri, auth, new AuthorizationCodeGrant(code2, CALLBACK, second))
-                                    .toHTTPRequest()
-                                    .send())
+            var tokens2 = OIDCTokenResponseParser.parse(new TokenRequest.Builder(
+                                    tokenUri, auth, new AuthorizationCodeGrant(code2, CALLBACK, second))
+                            .build()
+                            .toHTTPRequest()
+                            .send())
                     .toSuccessResponse()
                     .getTokens();
             secrets.addAll(List.of(
                     tokens2.getAccessToken().getValue(),
                     tokens2.getRefreshToken().getValue()));
             var rotated = TokenResponse.parse(
-                            new TokenRequest(tokenUri, auth, new RefreshTokenGrant(tokens2.getRefreshToken()))
+                            new TokenRequest.Builder(tokenUri, auth, new RefreshTokenGrant(tokens2.getRefreshToken()))
+                                    .build()
                                     .toHTTPRequest()
                                     .send())
                     .toSuccessResponse()

@@ -97,10 +97,11 @@ class VerificationCachesTest {
         var code = AuthorizationResponse.parse(Browser.location(r))
                 .toSuccessResponse()
                 .getAuthorizationCode();
-        var t = OIDCTokenResponseParser.parse(new TokenRequest(
+        var t = OIDCTokenResponseParser.parse(new TokenRequest.Builder(
                         URI.create(server.base + "/oauth2/token"),
                         c.auth(),
                         new AuthorizationCodeGrant(code, CALLBACK, verifier))
+                .build()
                 .toHTTPRequest()
                 .send());
         assertThat(t.indicatesSuccess()).isTrue();
@@ -195,7 +196,7 @@ class VerificationCachesTest {
                 .as("from the cache")
                 .isTrue();
 
-        String[] parts = at.split("\\.");
+        String[] parts = at.split("\\.", -1);
         char first = parts[2].charAt(0);
         String forged = parts[0] + "." + parts[1] + "." + (first == 'A' ? 'B' : 'A') + parts[2].substring(1);
         assertThat(introspect(c, forged).json().path("active").asBoolean()).isFalse();

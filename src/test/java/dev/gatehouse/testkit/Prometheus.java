@@ -30,7 +30,7 @@ public final class Prometheus {
     /** Parses the scrape; a line that is neither a comment nor a sample fails the test. */
     public static Prometheus parse(String text) {
         var samples = new ArrayList<Sample>();
-        for (String line : text.split("\n")) {
+        for (String line : text.split("\n", -1)) {
             if (line.isBlank() || line.startsWith("#")) continue;
             Matcher m = LINE.matcher(line);
             if (!m.matches()) throw new AssertionError("not a Prometheus sample line: " + line);

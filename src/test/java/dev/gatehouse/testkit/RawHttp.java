@@ -78,8 +78,35 @@ public final class RawHttp {
         }
     }
 
-    /** A response; {@code status} is -1 when the server closed the connection without answering. */
-    public record Response(int status, Map<String, List<String>> headers, byte[] bytes) {
+    /**
+     * A response; {@code status} is -1 when the server closed the connection without answering. A class rather than a
+     * record: a record with an array component promises a value equality it does not keep.
+     */
+    public static final class Response {
+        private final int status;
+        private final Map<String, List<String>> headers;
+        private final byte[] bytes;
+
+        Response(int status, Map<String, List<String>> headers, byte[] bytes) {
+            this.status = status;
+            this.headers = headers;
+            this.bytes = bytes;
+        }
+
+        public int status() {
+            return status;
+        }
+
+        /** Names in lower case. */
+        public Map<String, List<String>> headers() {
+            return headers;
+        }
+
+        /** The body as received (dechunked). */
+        public byte[] bytes() {
+            return bytes;
+        }
+
         public String header(String name) {
             List<String> v = headers.get(name.toLowerCase(Locale.ROOT));
             return v == null || v.isEmpty() ? null : v.get(0);
@@ -100,6 +127,11 @@ public final class RawHttp {
                     m.put(k, String.join(",", v));
             });
             return m;
+        }
+
+        @Override
+        public String toString() {
+            return "Response[status=" + status + ", headers=" + headers + ", " + bytes.length + " bytes]";
         }
     }
 
@@ -187,8 +219,8 @@ public final class RawHttp {
     private static Response parse(byte[] raw) {
         int end = indexOf(raw, new byte[] {'\r', '\n', '\r', '\n'}, 0);
         if (end < 0) return new Response(-1, Map.of(), raw);
-        String[] lines = new String(raw, 0, end, StandardCharsets.ISO_8859_1).split("\r\n");
-        int status = Integer.parseInt(lines[0].split(" ")[1]);
+        String[] lines = new String(raw, 0, end, StandardCharsets.ISO_8859_1).split("\r\n", -1);
+        int status = Integer.parseInt(lines[0].split(" ", -1)[1]);
         var headers = new LinkedHashMap<String, List<String>>();
         for (int i = 1; i < lines.length; i++) {
             int colon = lines[i].indexOf(':');
@@ -209,7 +241,7 @@ public final class RawHttp {
         while (pos < in.length) {
             int eol = indexOf(in, new byte[] {'\r', '\n'}, pos);
             if (eol < 0) break;
-            String size = new String(in, pos, eol - pos, StandardCharsets.US_ASCII).split(";")[0].trim();
+            String size = new String(in, pos, eol - pos, StandardCharsets.US_ASCII).split(";", -1)[0].trim();
             int n = Integer.parseInt(size, 16);
             if (n == 0) break;
             out.write(in, eol + 2, Math.min(n, in.length - eol - 2));

@@ -9,6 +9,7 @@ import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jwt.SignedJWT;
 import dev.gatehouse.testkit.ServerTest;
 import dev.gatehouse.testkit.TestServer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
 import org.junit.jupiter.api.AfterAll;
@@ -58,10 +59,10 @@ class AccessTokenShapeTest {
     @Test
     void whenTokenIsTamperedOrUnsigned_thenItIsRefused() throws Exception {
         String token = server.adminToken();
-        String[] parts = token.split("\\.");
+        String[] parts = token.split("\\.", -1);
         String noneHeader = Base64.getUrlEncoder()
                 .withoutPadding()
-                .encodeToString("{\"alg\":\"none\",\"typ\":\"at+jwt\"}".getBytes());
+                .encodeToString("{\"alg\":\"none\",\"typ\":\"at+jwt\"}".getBytes(StandardCharsets.UTF_8));
         String unsigned = noneHeader + "." + parts[1] + ".";
         String flipped =
                 parts[0] + "." + parts[1] + "." + (parts[2].charAt(0) == 'A' ? 'B' : 'A') + parts[2].substring(1);
