@@ -46,6 +46,7 @@ final class HostedPagesWiring {
             Web web,
             boolean https) {
         var sso = identity.sso;
+        var signIn = identity.signIn;
         var accounts = identity.accounts;
         var requests = oauth.requests;
         var logout = oauth.logout;
@@ -53,7 +54,7 @@ final class HostedPagesWiring {
         var ssoCookie = LoginRoutes.ssoCookie(https);
         var loginCsrf = LoginRoutes.csrf(https);
         var authorizeRoutes =
-                new AuthorizeRoutes(requests, oauth.authorize, oauth.consent, sso, ssoCookie, accounts, web);
+                new AuthorizeRoutes(requests, oauth.authorize, oauth.consent, sso, signIn, ssoCookie, accounts, web);
         groups.add(authorizeRoutes);
         // Every hosted sign-in step answers the authorization request it was for in place (ADR 0021).
         var signedIn = new LoginRoutes.SignedInAnswer(
@@ -65,6 +66,7 @@ final class HostedPagesWiring {
                 (previous, info) -> logout.logout(previous, Optional.empty(), info));
         var loginRoutes = new LoginRoutes(
                 sso,
+                signIn,
                 web,
                 secrets,
                 loginCsrf,
@@ -74,9 +76,9 @@ final class HostedPagesWiring {
                 accounts.registrationEnabled());
         groups.add(loginRoutes);
         groups.add(new AccountLinkRoutes(
-                accounts, identity.mailedLinks, sso, web, secrets, https, loginCsrf, ssoCookie, signedIn));
+                accounts, identity.mailedLinks, sso, signIn, web, secrets, https, loginCsrf, ssoCookie, signedIn));
         groups.add(new LoginMfaRoutes(
-                sso, identity.mfa, web, secrets, loginCsrf, ssoCookie, requests::redirectTarget, signedIn));
+                sso, signIn, identity.mfa, web, secrets, loginCsrf, ssoCookie, requests::redirectTarget, signedIn));
         groups.add(new ParRoutes(requests, oauth.clients, web, oauth.dpop, config.issuer()));
         groups.add(new ConsentRoutes(
                 requests,
@@ -125,8 +127,9 @@ final class HostedPagesWiring {
                 (session, info) -> logout.logout(session, Optional.empty(), info),
                 https));
         groups.add(new WebAuthnRoutes(webauthn, web, https, identity.recentSignIn));
-        groups.add(new PasskeyLoginRoutes(loginRoutes, sso, webauthn.passkeys(), web, signedIn, loginCsrf, ssoCookie));
+        groups.add(new PasskeyLoginRoutes(
+                loginRoutes, sso, signIn, webauthn.passkeys(), web, signedIn, loginCsrf, ssoCookie));
         groups.add(new LoginWebAuthnRoutes(
-                sso, webauthn.passkeys(), web, signedIn, requests::redirectTarget, loginCsrf, ssoCookie));
+                sso, signIn, webauthn.passkeys(), web, signedIn, requests::redirectTarget, loginCsrf, ssoCookie));
     }
 }

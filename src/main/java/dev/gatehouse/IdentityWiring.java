@@ -12,6 +12,7 @@ import dev.gatehouse.auth.RecentSignIn;
 import dev.gatehouse.auth.SessionRoutes;
 import dev.gatehouse.login.JdbiSsoStore;
 import dev.gatehouse.login.SsoService;
+import dev.gatehouse.login.SsoSignIn;
 import dev.gatehouse.mfa.ExtraFactor;
 import dev.gatehouse.mfa.JdbiMfaStore;
 import dev.gatehouse.mfa.MfaFactors;
@@ -33,9 +34,9 @@ import java.util.List;
 
 /**
  * The second part of {@link App}'s wiring: who signs in and how. It builds the accounts and their sessions, the
- * {@code /v1/auth} API and its access tokens, second factors (MFA, trusted devices, passkeys) and the hosted sign-in's
- * SSO session, and registers the API routes of accounts, sessions, MFA and audit. The stores it keeps in fields are
- * there for {@link App}'s cleanup job.
+ * {@code /v1/auth} API and its access tokens, second factors (MFA, trusted devices, passkeys), and the hosted sign-in's
+ * SSO session with the steps that sign in to it; and registers the API routes of accounts, sessions, MFA and audit.
+ * The stores it keeps in fields are there for {@link App}'s cleanup job.
  */
 final class IdentityWiring {
     final SessionService sessions;
@@ -50,6 +51,7 @@ final class IdentityWiring {
     final RecentSignIn recentSignIn;
     final dev.gatehouse.mfa.DeviceService mfaDevices;
     final SsoService sso;
+    final SsoSignIn signIn;
     final WebAuthnService webauthn;
     private final AuditLog audit;
 
@@ -137,17 +139,9 @@ final class IdentityWiring {
         this.mfaDevices = new dev.gatehouse.mfa.DeviceService(
                 db, mfaStore, sessions, audit, clock, Duration.ofDays(config.mfaTrustDays()));
         this.sso = new SsoService(
-                db,
-                new JdbiSsoStore(),
-                accounts,
-                mailedLinks,
-                audit,
-                secrets,
-                clock,
-                config.refreshTokenTtl(),
-                config.ssoIdle(),
-                mfaGate,
-                config.requireVerifiedEmail());
+                db, new JdbiSsoStore(), accounts, audit, secrets, clock, config.refreshTokenTtl(), config.ssoIdle());
+        this.signIn =
+                new SsoSignIn(db, sso, accounts, mailedLinks, audit, secrets, mfaGate, config.requireVerifiedEmail());
         this.webauthn = new WebAuthnService(
                 db, webauthnStore, accounts, auth, mfa, mfaFactors, audit, secrets, clock, metrics, config.issuer());
     }
