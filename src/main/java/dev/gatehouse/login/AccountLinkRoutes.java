@@ -41,6 +41,7 @@ public final class AccountLinkRoutes implements RouteGroup {
     private final AccountService accounts;
     private final MailedLinks mailed;
     private final SsoService sso;
+    private final SsoSignIn signIn;
     private final FormPages pages;
     private final Secrets secrets;
     private final FormCsrf loginCsrf;
@@ -51,6 +52,7 @@ public final class AccountLinkRoutes implements RouteGroup {
             AccountService accounts,
             MailedLinks mailed,
             SsoService sso,
+            SsoSignIn signIn,
             Web web,
             Secrets secrets,
             boolean https,
@@ -60,6 +62,7 @@ public final class AccountLinkRoutes implements RouteGroup {
         this.accounts = accounts;
         this.mailed = mailed;
         this.sso = sso;
+        this.signIn = signIn;
         this.pages = new FormPages(web, secrets, new FormCsrf(CSRF_COOKIE, "/", https));
         this.secrets = secrets;
         this.loginCsrf = loginCsrf;
@@ -79,7 +82,7 @@ public final class AccountLinkRoutes implements RouteGroup {
                 PasswordChangeRoutes.PASSWORD_CHANGE);
         new RegistrationPageRoutes(this, pages, accounts, mailed).routes(api);
         new PasswordResetRoutes(this, pages, mailed).routes(api);
-        new MagicLinkRoutes(this, pages, mailed, sso, secrets, loginCsrf, ssoCookie, signedIn).routes(api);
+        new MagicLinkRoutes(this, pages, mailed, sso, signIn, secrets, loginCsrf, ssoCookie, signedIn).routes(api);
         new PasswordChangeRoutes(accounts, sso, pages, ssoCookie, signedIn).routes(api);
     }
 

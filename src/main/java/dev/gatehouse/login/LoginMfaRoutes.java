@@ -31,9 +31,10 @@ public final class LoginMfaRoutes implements RouteGroup {
     /** As the API's {@code login/mfa/email/send}: 5 mails per address in 15 minutes, and 3 per pending login. */
     static final Rule LOGIN_MFA_EMAIL = new Rule("login-mfa-email", 5, Duration.ofMinutes(15));
 
-    static final List<String> HOSTED_METHODS = SsoService.HOSTED_METHODS;
+    static final List<String> HOSTED_METHODS = SsoSignIn.HOSTED_METHODS;
 
     private final SsoService sso;
+    private final SsoSignIn signIn;
     private final MfaService mfa;
     private final Web web;
     private final Secrets secrets;
@@ -45,6 +46,7 @@ public final class LoginMfaRoutes implements RouteGroup {
     /** {@code redirectTarget} as for {@link LoginRoutes}: the checked client redirect the form may end at. */
     public LoginMfaRoutes(
             SsoService sso,
+            SsoSignIn signIn,
             MfaService mfa,
             Web web,
             Secrets secrets,
@@ -53,6 +55,7 @@ public final class LoginMfaRoutes implements RouteGroup {
             Function<String, Optional<URI>> redirectTarget,
             LoginRoutes.SignedInAnswer signedIn) {
         this.sso = sso;
+        this.signIn = signIn;
         this.mfa = mfa;
         this.web = web;
         this.secrets = secrets;
@@ -110,7 +113,7 @@ public final class LoginMfaRoutes implements RouteGroup {
             return;
         }
         var session = sso.find(ssoCookie.read(ctx));
-        var pending = session.flatMap(s -> sso.stepUp(s, web.info(ctx)));
+        var pending = session.flatMap(s -> signIn.stepUp(s, web.info(ctx)));
         if (pending.isEmpty()) {
             startOver(ctx, returnTo, 400, "login.mfa.error.start_over");
             return;
@@ -148,7 +151,7 @@ public final class LoginMfaRoutes implements RouteGroup {
             String selected,
             String noticeKey,
             URI formTarget) {
-        if (methods.contains(SsoService.TOTP_SETUP)) {
+        if (methods.contains(SsoSignIn.TOTP_SETUP)) {
             renderEnrolment(ctx, status, csrf, returnTo, mfaToken, null, errorKey, formTarget);
             return;
         }
@@ -178,7 +181,7 @@ public final class LoginMfaRoutes implements RouteGroup {
             URI formTarget) {
         var t = Messages.of(ctx);
         var pending = new LoginMfaPage.Pending(
-                csrf, returnTo, mfaToken, List.of(SsoService.TOTP_SETUP), Messages.uiLocales(ctx));
+                csrf, returnTo, mfaToken, List.of(SsoSignIn.TOTP_SETUP), Messages.uiLocales(ctx));
         String body = LoginMfaPage.enrolment(t, pending, setup, errorKey);
         ctx.header("Cache-Control", "no-store");
         Html.sendWithInlineImages(ctx, status, Html.page(t, t.get("login.mfa.title"), body), formTarget);
@@ -186,7 +189,7 @@ public final class LoginMfaRoutes implements RouteGroup {
 
     /** Starts the set-up of an account's first factor (the button of {@link #renderEnrolment}). */
     private void setup(Context ctx) {
-        var p = posted(ctx, List.of(SsoService.TOTP_SETUP));
+        var p = posted(ctx, List.of(SsoSignIn.TOTP_SETUP));
         if (p.isEmpty()) return;
         MfaFactors.Setup setup;
         try {
@@ -245,7 +248,7 @@ public final class LoginMfaRoutes implements RouteGroup {
         URI target = posted.get().target();
         String code = ctx.formParam("code");
         String method = ctx.formParam("method");
-        boolean enrolling = methods.contains(SsoService.TOTP_SETUP);
+        boolean enrolling = methods.contains(SsoSignIn.TOTP_SETUP);
         if (method == null || !LoginMfaPage.CODE_METHODS.contains(method) || enrolling) method = "totp";
         if (ctx.formParam("send_email") != null) {
             sendEmail(ctx, presented, returnTo, mfaToken, methods, target);
@@ -258,13 +261,13 @@ public final class LoginMfaRoutes implements RouteGroup {
             return;
         }
         var current = sso.findToEnd(ssoCookie.read(ctx));
-        SsoService.LoginOutcome.SignedIn s;
+        LoginOutcome.SignedIn s;
         try {
             s = mfa.complete(
                     mfaToken,
                     method,
                     enrolling ? mfa.totpCheck(code.trim(), info) : mfa.codeCheck(method, mfaToken, code.trim()),
-                    (h, user, login, m) -> sso.completeSecondFactor(
+                    (h, user, login, m) -> signIn.completeSecondFactor(
                             h, user.id(), login.firstMethod(), m, java.util.List.of(), current, info),
                     info);
         } catch (Problem p) {
@@ -325,7 +328,7 @@ public final class LoginMfaRoutes implements RouteGroup {
     private static List<String> methodsOf(String field) {
         if (field == null || field.length() > 200) return List.of("totp");
         return List.of(field.split(",")).stream()
-                .filter(m -> HOSTED_METHODS.contains(m) || m.equals(SsoService.TOTP_SETUP))
+                .filter(m -> HOSTED_METHODS.contains(m) || m.equals(SsoSignIn.TOTP_SETUP))
                 .toList();
     }
 

@@ -31,6 +31,7 @@ public final class LoginRoutes implements RouteGroup {
     static final Rule LOGIN = new Rule("login", 10, Duration.ofMinutes(15));
 
     private final SsoService sso;
+    private final SsoSignIn signIn;
     private final Web web;
     private final Secrets secrets;
     private final FormCsrf csrf;
@@ -46,6 +47,7 @@ public final class LoginRoutes implements RouteGroup {
      */
     public LoginRoutes(
             SsoService sso,
+            SsoSignIn signIn,
             Web web,
             Secrets secrets,
             FormCsrf csrf,
@@ -54,6 +56,7 @@ public final class LoginRoutes implements RouteGroup {
             SignedInAnswer signedIn,
             boolean registrationOpen) {
         this.sso = sso;
+        this.signIn = signIn;
         this.web = web;
         this.secrets = secrets;
         this.csrf = csrf;
@@ -204,11 +207,10 @@ public final class LoginRoutes implements RouteGroup {
             return;
         }
         var current = sso.findToEnd(ssoCookie.read(ctx));
-        switch (sso.login(email, ctx.formParam("password"), current, web.info(ctx))) {
-            case SsoService.LoginOutcome.Refused r -> render(ctx, 400, returnTo, email, "login.error.refused");
-            case SsoService.LoginOutcome.EmailNotVerified n ->
-                render(ctx, 403, returnTo, email, "login.error.unverified");
-            case SsoService.LoginOutcome.MfaRequired m ->
+        switch (signIn.login(email, ctx.formParam("password"), current, web.info(ctx))) {
+            case LoginOutcome.Refused r -> render(ctx, 400, returnTo, email, "login.error.refused");
+            case LoginOutcome.EmailNotVerified n -> render(ctx, 403, returnTo, email, "login.error.unverified");
+            case LoginOutcome.MfaRequired m ->
                 LoginMfaRoutes.render(
                         ctx,
                         200,
@@ -218,7 +220,7 @@ public final class LoginRoutes implements RouteGroup {
                         m.methods(),
                         null,
                         returnTo == null ? null : redirectTarget.apply(returnTo).orElse(null));
-            case SsoService.LoginOutcome.SignedIn s -> signedIn.send(ctx, s, current, returnTo);
+            case LoginOutcome.SignedIn s -> signedIn.send(ctx, s, current, returnTo);
         }
     }
 
@@ -283,7 +285,7 @@ public final class LoginRoutes implements RouteGroup {
          * cookie held, as the caller read it before signing in) when it is another one ({@link EndReplaced}), answers
          * for {@code returnTo} (checked, or null).
          */
-        void send(Context ctx, SsoService.LoginOutcome.SignedIn s, Optional<SsoSession> previous, String returnTo) {
+        void send(Context ctx, LoginOutcome.SignedIn s, Optional<SsoSession> previous, String returnTo) {
             previous.filter(p -> !p.id().equals(s.session().id())).ifPresent(p -> endReplaced.end(p, web.info(ctx)));
             ssoCookie.set(ctx, s.cookieValue(), (int) ttl.toSeconds());
             csrf.clear(ctx);

@@ -23,6 +23,7 @@ import java.util.function.Function;
  */
 public final class LoginWebAuthnRoutes implements RouteGroup {
     private final SsoService sso;
+    private final SsoSignIn signIn;
     private final PasskeyAuthentication webauthn;
     private final Web web;
     private final LoginRoutes.SignedInAnswer signedIn;
@@ -33,6 +34,7 @@ public final class LoginWebAuthnRoutes implements RouteGroup {
     /** {@code redirectTarget} as for {@link LoginRoutes}: the checked client redirect the form may end at. */
     public LoginWebAuthnRoutes(
             SsoService sso,
+            SsoSignIn signIn,
             PasskeyAuthentication webauthn,
             Web web,
             LoginRoutes.SignedInAnswer signedIn,
@@ -40,6 +42,7 @@ public final class LoginWebAuthnRoutes implements RouteGroup {
             FormCsrf csrf,
             HostCookie ssoCookie) {
         this.sso = sso;
+        this.signIn = signIn;
         this.webauthn = webauthn;
         this.web = web;
         this.signedIn = signedIn;
@@ -103,13 +106,13 @@ public final class LoginWebAuthnRoutes implements RouteGroup {
         }
         var info = web.info(ctx);
         var current = sso.findToEnd(ssoCookie.read(ctx));
-        SsoService.LoginOutcome.SignedIn s;
+        LoginOutcome.SignedIn s;
         try {
             String credential = PasskeyLoginRoutes.credential(web, ctx.formParam("credential"));
             s = webauthn.finishSecondFactor(
                     mfaToken,
                     credential,
-                    verified -> (h, user, login, m) -> sso.completeSecondFactor(
+                    verified -> (h, user, login, m) -> signIn.completeSecondFactor(
                             h, user.id(), login.firstMethod(), m, verified.amr(), current, info),
                     info);
         } catch (Problem p) {

@@ -19,6 +19,7 @@ final class MagicLinkRoutes implements RouteGroup {
     private final FormPages pages;
     private final MailedLinks mailed;
     private final SsoService sso;
+    private final SsoSignIn signIn;
     private final Secrets secrets;
     private final FormCsrf loginCsrf;
     private final HostCookie ssoCookie;
@@ -29,6 +30,7 @@ final class MagicLinkRoutes implements RouteGroup {
             FormPages pages,
             MailedLinks mailed,
             SsoService sso,
+            SsoSignIn signIn,
             Secrets secrets,
             FormCsrf loginCsrf,
             HostCookie ssoCookie,
@@ -37,6 +39,7 @@ final class MagicLinkRoutes implements RouteGroup {
         this.pages = pages;
         this.mailed = mailed;
         this.sso = sso;
+        this.signIn = signIn;
         this.secrets = secrets;
         this.loginCsrf = loginCsrf;
         this.ssoCookie = ssoCookie;
@@ -83,17 +86,17 @@ final class MagicLinkRoutes implements RouteGroup {
         String token = links.redeemable(ctx, AccountLinkRoutes.MAGIC);
         if (token == null) return;
         var current = sso.findToEnd(ssoCookie.read(ctx));
-        switch (sso.signInWithLink(token, current, pages.pageInfo(ctx))) {
-            case SsoService.LoginOutcome.SignedIn s -> signedIn.send(ctx, s, current, LoginRoutes.ACCOUNT_PAGE);
-            case SsoService.LoginOutcome.MfaRequired m -> {
+        switch (signIn.signInWithLink(token, current, pages.pageInfo(ctx))) {
+            case LoginOutcome.SignedIn s -> signedIn.send(ctx, s, current, LoginRoutes.ACCOUNT_PAGE);
+            case LoginOutcome.MfaRequired m -> {
                 // The second step is the sign-in page's own, under its CSRF cookie.
                 pages.csrf.clear(ctx);
                 String loginToken = loginCsrf.forPage(ctx, () -> secrets.token(""));
                 LoginMfaRoutes.render(
                         ctx, 200, loginToken, LoginRoutes.ACCOUNT_PAGE, m.mfaToken(), m.methods(), null, null);
             }
-            case SsoService.LoginOutcome.Refused r -> links.invalidLink(ctx, AccountLinkRoutes.MAGIC);
-            case SsoService.LoginOutcome.EmailNotVerified n -> links.invalidLink(ctx, AccountLinkRoutes.MAGIC);
+            case LoginOutcome.Refused r -> links.invalidLink(ctx, AccountLinkRoutes.MAGIC);
+            case LoginOutcome.EmailNotVerified n -> links.invalidLink(ctx, AccountLinkRoutes.MAGIC);
         }
     }
 

@@ -29,6 +29,7 @@ public final class PasskeyLoginRoutes implements RouteGroup {
 
     private final LoginRoutes login;
     private final SsoService sso;
+    private final SsoSignIn signIn;
     private final PasskeyAuthentication webauthn;
     private final Web web;
     private final LoginRoutes.SignedInAnswer signedIn;
@@ -38,6 +39,7 @@ public final class PasskeyLoginRoutes implements RouteGroup {
     public PasskeyLoginRoutes(
             LoginRoutes login,
             SsoService sso,
+            SsoSignIn signIn,
             PasskeyAuthentication webauthn,
             Web web,
             LoginRoutes.SignedInAnswer signedIn,
@@ -45,6 +47,7 @@ public final class PasskeyLoginRoutes implements RouteGroup {
             HostCookie ssoCookie) {
         this.login = login;
         this.sso = sso;
+        this.signIn = signIn;
         this.webauthn = webauthn;
         this.web = web;
         this.signedIn = signedIn;
@@ -119,12 +122,11 @@ public final class PasskeyLoginRoutes implements RouteGroup {
             return;
         }
         var current = sso.findToEnd(ssoCookie.read(ctx));
-        var outcome = sso.signInVerified(
+        var outcome = signIn.signInVerified(
                 verified.userId(), "passkey", SsoSession.amrOf("passkey", verified.amr()), current, info);
         switch (outcome) {
-            case SsoService.LoginOutcome.SignedIn s -> signedIn.send(ctx, s, current, returnTo);
-            case SsoService.LoginOutcome.EmailNotVerified n ->
-                login.render(ctx, 403, returnTo, "", "login.error.unverified");
+            case LoginOutcome.SignedIn s -> signedIn.send(ctx, s, current, returnTo);
+            case LoginOutcome.EmailNotVerified n -> login.render(ctx, 403, returnTo, "", "login.error.unverified");
             default -> login.render(ctx, 400, returnTo, "", "login.passkey.error.refused");
         }
     }

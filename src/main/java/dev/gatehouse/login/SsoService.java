@@ -1,8 +1,6 @@
 package dev.gatehouse.login;
 
 import dev.gatehouse.accounts.AccountService;
-import dev.gatehouse.accounts.AccountService.Authentication;
-import dev.gatehouse.accounts.MailedLinks;
 import dev.gatehouse.audit.AuditEvent;
 import dev.gatehouse.audit.AuditLog;
 import dev.gatehouse.platform.crypto.Secrets;
@@ -17,132 +15,40 @@ import java.util.UUID;
 /**
  * The hosted login's browser session. The cookie holds an opaque 256-bit token and the database only its SHA-256: a
  * database leak yields no usable cookie, and ending the row ends the session on every node at once (a signed session
- * id could not be withdrawn before it expires without a lookup anyway).
+ * id could not be withdrawn before it expires without a lookup anyway). It opens and renews the session the steps of
+ * {@link SsoSignIn} sign in to, finds the browser's by its cookie, and lists and ends an account's.
  */
 public final class SsoService {
-    public sealed interface LoginOutcome {
-        record SignedIn(SsoSession session, String cookieValue) implements LoginOutcome {}
-
-        record Refused() implements LoginOutcome {}
-
-        /** The credentials were right, but {@code GATEHOUSE_REQUIRE_VERIFIED_EMAIL} holds back an unverified account. */
-        record EmailNotVerified() implements LoginOutcome {}
-
-        /** The password was right and a second factor is due: the page asks for it with this mfa_token. */
-        record MfaRequired(String mfaToken, java.util.List<String> methods) implements LoginOutcome {}
-    }
-
-    /**
-     * The hosted second step of a pending sign-in: its methods, or only {@link #TOTP_SETUP} when policy
-     * ({@code GATEHOUSE_MFA_REQUIRED}) holds back an account that has no factor yet, which enrols one there.
-     */
-    private static LoginOutcome.MfaRequired required(dev.gatehouse.auth.SecondFactor.MfaRequired pending) {
-        return new LoginOutcome.MfaRequired(
-                pending.mfaToken(), pending.setupRequired() ? java.util.List.of(TOTP_SETUP) : pending.methods());
-    }
-
-    /** The hosted second step's pseudo-method of an account that must first set up an authenticator app. */
-    static final String TOTP_SETUP = "totp_setup";
-
-    /** The second factors the hosted second step offers. */
-    static final java.util.List<String> HOSTED_METHODS = java.util.List.of("totp", "email", "backup_code", "webauthn");
-
     private final Database db;
     private final JdbiSsoStore store;
     private final AccountService accounts;
-    private final MailedLinks mailed;
     private final AuditLog audit;
     private final Secrets secrets;
     private final Clock clock;
     private final Duration ttl;
     private final Duration idle;
-    private final dev.gatehouse.auth.SecondFactor secondFactor;
-    private final boolean requireVerifiedEmail;
 
     public SsoService(
             Database db,
             JdbiSsoStore store,
             AccountService accounts,
-            MailedLinks mailed,
             AuditLog audit,
             Secrets secrets,
             Clock clock,
             Duration ttl,
-            Duration idle,
-            dev.gatehouse.auth.SecondFactor secondFactor,
-            boolean requireVerifiedEmail) {
+            Duration idle) {
         this.idle = idle;
-        this.requireVerifiedEmail = requireVerifiedEmail;
         this.db = db;
         this.store = store;
         this.accounts = accounts;
-        this.mailed = mailed;
         this.audit = audit;
         this.secrets = secrets;
         this.clock = clock;
         this.ttl = ttl;
-        this.secondFactor = secondFactor;
     }
 
     public Duration ttl() {
         return ttl;
-    }
-
-    /**
-     * A password sign-in. Every refusal looks the same to the browser, so the page cannot reveal which emails exist.
-     * {@code current}: the browser's open SSO session, if any; signing in again as its user (for
-     * {@code prompt=login} or {@code max_age}) renews that session in place, so the clients already signed in under it
-     * keep their {@code sid} and a logout still reaches them. A sign-in as someone else opens a new session.
-     */
-    public LoginOutcome login(String email, String password, Optional<SsoSession> current, RequestInfo info) {
-        if (email == null || password == null || email.isBlank() || password.isEmpty() || password.length() > 1024) {
-            return new LoginOutcome.Refused();
-        }
-        Authentication result = accounts.authenticate(email.trim(), password);
-        if (result instanceof Authentication.Denied d) {
-            db.useTransaction(
-                    h -> audit.record(h, AuditEvent.failure("sso.login_failed", d.userId(), d.reason()), info));
-            return new LoginOutcome.Refused();
-        }
-        var user = ((Authentication.Authenticated) result).user();
-        // As the API's login: with the policy on, an unverified account does not sign in (nor reach a second factor).
-        if (requireVerifiedEmail && !user.emailVerified()) {
-            db.useTransaction(h ->
-                    audit.record(h, AuditEvent.failure("sso.login_failed", user.id(), "email_not_verified"), info));
-            return new LoginOutcome.EmailNotVerified();
-        }
-        String deviceId = info.deviceId().orElseGet(() -> secrets.token("").substring(0, 32));
-        // Asynchronous commit (ADR 0020): a database crash within ~200 ms loses the new session, or the pending second
-        // step, whole; the browser then signs in again. Nothing this grants outlives it: whatever later uses the
-        // session (a code redeemed, a second factor spent) commits durably, and that makes this commit durable too.
-        return db.inTransaction(Database.Commit.ASYNC, h -> {
-            var pending = secondFactor.challenge(h, user, deviceId, "password", info);
-            if (pending.isPresent()) return required(pending.get());
-            return complete(h, user.id(), "password", current, info);
-        });
-    }
-
-    /**
-     * A sign-in with a link mailed to the account's address ({@link MailedLinks#redeemMagicLink}; a link sent to an
-     * address without an account creates it while registration is open). The link is spent, and a second factor is
-     * due as after a password. Refused, and nothing spent, when the link is unknown, used, expired or for a disabled
-     * account: the page says the same for each.
-     */
-    public LoginOutcome signInWithLink(String token, Optional<SsoSession> current, RequestInfo info) {
-        if (token == null || token.isBlank() || token.length() > 200) return new LoginOutcome.Refused();
-        String deviceId = info.deviceId().orElseGet(() -> secrets.token("").substring(0, 32));
-        try {
-            return db.inTransaction(h -> {
-                var user = mailed.redeemMagicLink(h, token, accounts.registrationEnabled(), info);
-                var pending = secondFactor.challenge(h, user, deviceId, "magic_link", info);
-                if (pending.isPresent()) return required(pending.get());
-                return complete(h, user.id(), "magic_link", current, info);
-            });
-        } catch (dev.gatehouse.platform.http.Problem p) {
-            if (p.status() >= 500) throw p;
-            db.useTransaction(h -> audit.record(h, AuditEvent.failure("sso.login_failed", null, "invalid_link"), info));
-            return new LoginOutcome.Refused();
-        }
     }
 
     /**
@@ -211,27 +117,6 @@ public final class SsoService {
     }
 
     /**
-     * Signs in with a credential that stands for every factor by itself (a passkey whose authenticator verified the
-     * user, already checked by the caller): the session is opened, or the browser's session of the same user upgraded,
-     * as after a password and a second factor. Empty (and audited) when the account cannot sign in.
-     */
-    public LoginOutcome signInVerified(
-            UUID userId, String method, java.util.List<String> amr, Optional<SsoSession> current, RequestInfo info) {
-        var user = accounts.find(userId).filter(dev.gatehouse.accounts.User::active);
-        if (user.isEmpty()) {
-            db.useTransaction(
-                    h -> audit.record(h, AuditEvent.failure("sso.login_failed", userId, "account_inactive"), info));
-            return new LoginOutcome.Refused();
-        }
-        if (requireVerifiedEmail && !user.get().emailVerified()) {
-            db.useTransaction(
-                    h -> audit.record(h, AuditEvent.failure("sso.login_failed", userId, "email_not_verified"), info));
-            return new LoginOutcome.EmailNotVerified();
-        }
-        return db.inTransaction(h -> complete(h, userId, method, amr, current, info));
-    }
-
-    /**
      * After the user changed the password, which ends every session of the account and so the browser's too: its
      * sign-in goes on in a new session with the same user, sign-in time, {@code amr} and expiry, so that the request it
      * was signing in for continues. The clients signed in under the ended session heard of its end (back-channel
@@ -267,51 +152,6 @@ public final class SsoService {
     /** Where a browser whose user {@link #mustChangePassword} goes first, then on to {@code returnTo} (or null). */
     public static String passwordChangeFirst(String returnTo) {
         return LoginRoutes.withReturn(PasswordChangeRoutes.PASSWORD_CHANGE, returnTo);
-    }
-
-    /**
-     * Whether the user has a second factor the hosted step-up could ask of this one-factor session: one the hosted
-     * step offers, of another kind than the session's first ({@link dev.gatehouse.auth.FactorKinds}: a mailed code adds nothing to a
-     * sign-in link).
-     */
-    public boolean canStepUp(SsoSession session) {
-        return db.withHandle(h -> secondFactor.stepUpMethods(h, session.userId(), session.firstFactor()).stream()
-                .anyMatch(HOSTED_METHODS::contains));
-    }
-
-    /**
-     * Starts a step-up for an open one-factor session: a pending login (mfa_token) for a second factor of another
-     * kind than the session's first, which {@link #completeSecondFactor} then records on this session. Empty when the
-     * user has no such factor (or is gone).
-     */
-    public Optional<LoginOutcome.MfaRequired> stepUp(SsoSession session, RequestInfo info) {
-        var user = accounts.find(session.userId()).filter(dev.gatehouse.accounts.User::active);
-        if (user.isEmpty()) return Optional.empty();
-        String deviceId = info.deviceId().orElseGet(() -> secrets.token("").substring(0, 32));
-        return db.inTransaction(h -> secondFactor
-                .stepUp(h, user.get(), deviceId, session.firstFactor(), info)
-                .map(p -> new LoginOutcome.MfaRequired(p.mfaToken(), p.methods())));
-    }
-
-    /**
-     * Finishes, inside the caller's transaction, a sign-in whose second factor {@code factor} passed after {@code
-     * firstMethod} (its pending login's). {@code factorKeyAmr} are the values a WebAuthn factor's assertion proves
-     * (empty for codes). A step-up of a passkey session keeps the key's values: its own assertion is not repeated.
-     */
-    public LoginOutcome.SignedIn completeSecondFactor(
-            org.jdbi.v3.core.Handle h,
-            UUID userId,
-            String firstMethod,
-            String factor,
-            java.util.List<String> factorKeyAmr,
-            Optional<SsoSession> current,
-            RequestInfo info) {
-        String method = firstMethod + "+" + factor;
-        var keyAmr = new java.util.ArrayList<>(factorKeyAmr);
-        if (firstMethod.equals("passkey")) {
-            current.filter(s -> s.userId().equals(userId)).ifPresent(s -> keyAmr.addAll(s.amr()));
-        }
-        return complete(h, userId, method, SsoSession.amrOf(method, keyAmr), current, info);
     }
 
     /** The browser's signed-in session: open, unexpired, and of an account that is still active. */

@@ -61,7 +61,7 @@ public record SsoSession(UUID id, UUID userId, Instant authTime, Instant expires
 
     /**
      * The method this session's sign-in began with, for a step-up that adds a second factor to it ({@code
-     * SsoService.stepUp}): the password, a passkey, or a sign-in link.
+     * SsoSignIn.stepUp}): the password, a passkey, or a sign-in link.
      */
     public String firstFactor() {
         if (amr.contains("pwd")) return "password";

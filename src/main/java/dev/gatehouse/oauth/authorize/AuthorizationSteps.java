@@ -7,6 +7,7 @@ import dev.gatehouse.accounts.AccountService;
 import dev.gatehouse.accounts.User;
 import dev.gatehouse.login.SsoService;
 import dev.gatehouse.login.SsoSession;
+import dev.gatehouse.login.SsoSignIn;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Collectors;
@@ -53,12 +54,19 @@ final class AuthorizationSteps {
     private final AuthorizeService authorize;
     private final ConsentService consent;
     private final SsoService sso;
+    private final SsoSignIn signIn;
     private final AccountService accounts;
 
-    AuthorizationSteps(AuthorizeService authorize, ConsentService consent, SsoService sso, AccountService accounts) {
+    AuthorizationSteps(
+            AuthorizeService authorize,
+            ConsentService consent,
+            SsoService sso,
+            SsoSignIn signIn,
+            AccountService accounts) {
         this.authorize = authorize;
         this.consent = consent;
         this.sso = sso;
+        this.signIn = signIn;
         this.accounts = accounts;
     }
 
@@ -96,7 +104,7 @@ final class AuthorizationSteps {
         String achieved = Acr.achievedBy(s.amr());
         boolean acrUnmet = !r.acrValues().isEmpty()
                 && Acr.satisfied(achieved, r.acrValues()).isEmpty();
-        if (acrUnmet && Acr.reachableBySigningIn(achieved, r.acrValues()) && sso.canStepUp(s))
+        if (acrUnmet && Acr.reachableBySigningIn(achieved, r.acrValues()) && signIn.canStepUp(s))
             return none ? new Step.Refuse(OIDCError.LOGIN_REQUIRED) : new Step.StepUp();
         // acr_values are voluntary (OIDC Core §5.5.1.1), but without interaction nothing can meet them.
         if (none && acrUnmet) return new Step.Refuse(UNMET);

@@ -7,6 +7,7 @@ import dev.gatehouse.accounts.AccountService;
 import dev.gatehouse.accounts.User;
 import dev.gatehouse.login.SsoService;
 import dev.gatehouse.login.SsoSession;
+import dev.gatehouse.login.SsoSignIn;
 import dev.gatehouse.platform.http.Api;
 import dev.gatehouse.platform.http.HostCookie;
 import dev.gatehouse.platform.http.Html;
@@ -49,12 +50,13 @@ public final class AuthorizeRoutes implements RouteGroup {
             AuthorizeService authorize,
             ConsentService consent,
             SsoService sso,
+            SsoSignIn signIn,
             HostCookie ssoCookie,
             AccountService accounts,
             Web web) {
         this.requests = requests;
         this.authorize = authorize;
-        this.steps = new AuthorizationSteps(authorize, consent, sso, accounts);
+        this.steps = new AuthorizationSteps(authorize, consent, sso, signIn, accounts);
         this.ssoCookie = ssoCookie;
         this.sso = sso;
         this.web = web;
