@@ -52,14 +52,9 @@ public final class SsoService {
     }
 
     /**
-     * Opens the SSO session of a sign-in whose factors all passed, inside the caller's transaction ({@code method}
-     * such as {@code password+totp} is audited).
+     * Opens the SSO session of a sign-in whose factors all passed, with its RFC 8176 {@code amr}, inside the caller's
+     * transaction ({@code method} such as {@code password+totp} is audited).
      */
-    public LoginOutcome.SignedIn open(org.jdbi.v3.core.Handle h, UUID userId, String method, RequestInfo info) {
-        return open(h, userId, method, SsoSession.amrOf(method), info);
-    }
-
-    /** As {@link #open(org.jdbi.v3.core.Handle, UUID, String, RequestInfo)} with the RFC 8176 {@code amr} given. */
     LoginOutcome.SignedIn open(
             org.jdbi.v3.core.Handle h, UUID userId, String method, java.util.List<String> amr, RequestInfo info) {
         Instant now = clock.instant();

@@ -123,7 +123,8 @@ public final class SsoSignIn {
     /**
      * Signs in with a credential that stands for every factor by itself (a passkey whose authenticator verified the
      * user, already checked by the caller): the session is opened, or the browser's session of the same user upgraded,
-     * as after a password and a second factor. Empty (and audited) when the account cannot sign in.
+     * as after a password and a second factor. {@code Refused} or {@code EmailNotVerified} (and audited) when the
+     * account cannot sign in.
      */
     public LoginOutcome signInVerified(
             UUID userId, String method, List<String> amr, Optional<SsoSession> current, RequestInfo info) {
