@@ -20,7 +20,11 @@ import java.util.Map;
 
 /** Administrator operations of the foundation: key rotation, the dev mail outbox, forcing a password change. */
 public final class AdminRoutes implements RouteGroup {
-    public record RotateRequest(String alg, Boolean immediate) {}
+    /**
+     * {@code immediate}: the successor signs at once (a suspected compromise); {@code withdrawPrevious}, with it: the
+     * replaced keys leave the JWKS at once too, and the tokens they signed stop verifying (a known compromise).
+     */
+    public record RotateRequest(String alg, Boolean immediate, Boolean withdrawPrevious) {}
 
     public record KeyView(
             String kid, String alg, Instant createdAt, Instant activatesAt, Instant expiresAt, String state) {}
@@ -83,17 +87,36 @@ public final class AdminRoutes implements RouteGroup {
 
     private void rotate(Context ctx) {
         Principal p = web.require(ctx, "keys:rotate");
-        RotateRequest r =
-                ctx.bodyAsBytes().length == 0 ? new RotateRequest(null, null) : web.body(ctx, RotateRequest.class);
+        RotateRequest r = ctx.bodyAsBytes().length == 0
+                ? new RotateRequest(null, null, null)
+                : web.body(ctx, RotateRequest.class);
         JWSAlgorithm alg = r.alg() == null ? JWSAlgorithm.ES256 : JWSAlgorithm.parse(r.alg());
         if (!KeyRing.SUPPORTED.contains(alg))
             throw Problem.invalidField("alg", "must be one of ES256, RS256, PS256, EdDSA");
-        SigningKey k = keys.rotate(alg, Boolean.TRUE.equals(r.immediate()));
-        audit.record(
-                AuditEvent.success("key.rotated", null)
-                        .actor(p.userId())
-                        .details(Map.of("kid", k.kid(), "alg", alg.getName())),
-                web.info(ctx));
+        boolean immediate = Boolean.TRUE.equals(r.immediate());
+        boolean withdraw = Boolean.TRUE.equals(r.withdrawPrevious());
+        if (withdraw && !immediate)
+            throw Problem.invalidField("withdraw_previous", "needs immediate: true (the successor must sign at once)");
+        var how = withdraw
+                ? KeyRing.Rotation.WITHDRAW_PREVIOUS
+                : immediate ? KeyRing.Rotation.IMMEDIATE : KeyRing.Rotation.PLANNED;
+        var info = web.info(ctx);
+        // The audit record is written in the rotation's transaction: no key changes without its record.
+        SigningKey k = keys.rotate(
+                alg,
+                how,
+                (h, key) -> audit.record(
+                        h,
+                        AuditEvent.success("key.rotated", null)
+                                .actor(p.userId())
+                                .details(Map.of(
+                                        "kid",
+                                        key.kid(),
+                                        "alg",
+                                        alg.getName(),
+                                        "rotation",
+                                        how.name().toLowerCase(java.util.Locale.ROOT))),
+                        info));
         web.json(ctx, 201, view(k, clock.instant()));
     }
 

@@ -180,6 +180,44 @@ class KeyRotationTest {
     }
 
     @Test
+    void whenRotationWithdrawsThePreviousKeys_thenTheyLeaveTheJwksAtOnceAndTheirTokensStopWorking() throws Exception {
+        String before = server.adminToken();
+        String current = kidOf(before);
+        assertThat(server.http.get("/v1/auth/me").bearer(before).send().status())
+                .isEqualTo(200); // and so its verification is cached: the withdrawal must reach past the cache
+
+        var rotated = server.http
+                .post("/v1/admin/keys/rotate")
+                .bearer(before)
+                .json(map("immediate", true, "withdraw_previous", true))
+                .send();
+        assertThat(rotated.status()).as(rotated.body()).isEqualTo(201);
+        String next = rotated.json().path("kid").asText();
+
+        assertThat(publishedKids()).contains(next).doesNotContain(current);
+        assertThat(server.http.get("/v1/auth/me").bearer(before).send().status())
+                .isEqualTo(401);
+        String after = server.adminToken();
+        assertThat(kidOf(after)).isEqualTo(next);
+        var audit = server.http.get("/v1/audit/logs?limit=5").bearer(after).send();
+        assertThat(audit.body()).contains("key.rotated", next, "withdraw_previous");
+    }
+
+    @Test
+    void whenWithdrawingThePreviousKeysIsAskedWithoutAnImmediateSuccessor_then422AndNoKeyChanges() {
+        String admin = server.adminToken();
+        List<String> kids = publishedKids();
+        var r = server.http
+                .post("/v1/admin/keys/rotate")
+                .bearer(admin)
+                .json(map("withdraw_previous", true))
+                .send();
+        assertThat(r.status()).isEqualTo(422);
+        assertThat(r.json().path("errors").has("withdraw_previous")).isTrue();
+        assertThat(publishedKids()).containsExactlyInAnyOrderElementsOf(kids);
+    }
+
+    @Test
     void whenRotatingToRs256OrEdDsa_thenThoseKeysArePublishedWithoutPrivateParts() {
         String admin = server.adminToken();
         for (String alg : new String[] {"RS256", "EdDSA"}) {

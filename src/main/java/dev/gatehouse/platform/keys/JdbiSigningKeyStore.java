@@ -70,13 +70,17 @@ public final class JdbiSigningKeyStore implements SigningKeyStore {
     }
 
     @Override
-    public void expire(String alg, String successorKid, Instant expiresAt) {
-        db.useTransaction(h -> h.createUpdate(
-                        "UPDATE signing_keys SET expires_at = :exp WHERE alg = :alg AND kid <> :successor AND expires_at IS NULL")
-                .bindByType("exp", expiresAt, Instant.class)
-                .bind("alg", alg)
-                .bind("successor", successorKid)
-                .execute());
+    public void rotate(Row successor, Instant othersLeaveAt, java.util.function.Consumer<Handle> alsoInTransaction) {
+        db.useTransaction(h -> {
+            insert(h, successor);
+            h.createUpdate("UPDATE signing_keys SET expires_at = :exp WHERE alg = :alg AND kid <> :successor"
+                            + " AND (expires_at IS NULL OR expires_at > :exp)")
+                    .bindByType("exp", othersLeaveAt, Instant.class)
+                    .bind("alg", successor.alg())
+                    .bind("successor", successor.kid())
+                    .execute();
+            alsoInTransaction.accept(h);
+        });
     }
 
     @Override

@@ -265,18 +265,43 @@ public final class KeyRing {
         return keys;
     }
 
+    /** How a rotation treats the keys it replaces. */
+    public enum Rotation {
+        /** The new key is published now and signs after {@code publishAhead}; the old ones leave {@code retainAfter} later. */
+        PLANNED,
+        /** The new key signs at once; the old ones stay published {@code retainAfter}, so their tokens still verify. */
+        IMMEDIATE,
+        /**
+         * The new key signs at once and the old ones leave the JWKS now: tokens they signed stop verifying here at once
+         * (the verified-token cache checks the key on every hit). For a key known to be compromised.
+         */
+        WITHDRAW_PREVIOUS
+    }
+
     /**
      * Starts a rotation for {@code alg}: the new key is published now and signs from now + publishAhead (or at once when
      * {@code immediate}, after a suspected compromise); older keys leave the JWKS retainAfter after that.
      */
-    public synchronized SigningKey rotate(JWSAlgorithm alg, boolean immediate) {
+    public SigningKey rotate(JWSAlgorithm alg, boolean immediate) {
+        return rotate(alg, immediate ? Rotation.IMMEDIATE : Rotation.PLANNED, (h, key) -> {});
+    }
+
+    /**
+     * A rotation of {@code alg} as {@code how} says; {@code alsoInTransaction} runs in its transaction with the new key
+     * (an audit record).
+     */
+    public synchronized SigningKey rotate(
+            JWSAlgorithm alg,
+            Rotation how,
+            java.util.function.BiConsumer<org.jdbi.v3.core.Handle, SigningKey> alsoInTransaction) {
         Instant now = clock.instant();
-        Instant activates = immediate ? now : now.plus(publishAhead);
-        SigningKey key = create(alg, activates);
-        store.expire(alg.getName(), key.kid(), activates.plus(retainAfter));
+        Instant activates = how == Rotation.PLANNED ? now.plus(publishAhead) : now;
+        Generated g = generate(alg, activates);
+        Instant othersLeave = how == Rotation.WITHDRAW_PREVIOUS ? now : activates.plus(retainAfter);
+        store.rotate(g.row(), othersLeave, h -> alsoInTransaction.accept(h, g.key()));
         reload();
-        announce(key);
-        return key;
+        announce(g.key());
+        return g.key();
     }
 
     /**
@@ -311,7 +336,7 @@ public final class KeyRing {
         }
     }
 
-    /** A key made and stored beside any others of its algorithm (a rotation). */
+    /** A key made and stored beside any others of its algorithm (when none of them signs now). */
     private SigningKey create(JWSAlgorithm alg, Instant activatesAt) {
         Generated g = generate(alg, activatesAt);
         store.insert(g.row());

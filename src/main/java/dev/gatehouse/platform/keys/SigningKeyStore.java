@@ -26,10 +26,14 @@ public interface SigningKeyStore {
     boolean insertFirst(Row row);
 
     /**
-     * Schedules removal from the JWKS, at {@code expiresAt}, of every key of {@code alg} other than {@code successorKid}
-     * that has no removal scheduled yet.
+     * A rotation in one transaction: stores {@code successor}, schedules every other key of its algorithm to leave the
+     * JWKS at {@code othersLeaveAt} (or earlier, when one was scheduled earlier already), and runs {@code alsoInTransaction}
+     * (the audit record) in the same transaction.
      */
-    void expire(String alg, String successorKid, Instant expiresAt);
+    void rotate(
+            Row successor,
+            Instant othersLeaveAt,
+            java.util.function.Consumer<org.jdbi.v3.core.Handle> alsoInTransaction);
 
     void deleteExpired(Instant now);
 }

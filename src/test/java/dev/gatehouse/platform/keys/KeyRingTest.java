@@ -351,9 +351,10 @@ class KeyRingTest {
         }
 
         @Override
-        public void expire(String alg, String successorKid, Instant expiresAt) {
+        public void rotate(
+                Row successor, Instant othersLeaveAt, java.util.function.Consumer<org.jdbi.v3.core.Handle> also) {
             check();
-            store.expire(alg, successorKid, expiresAt);
+            store.rotate(successor, othersLeaveAt, also);
         }
 
         @Override

@@ -1,6 +1,7 @@
 package dev.gatehouse.platform.keys;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gatehouse.platform.keys.SigningKeyStore.Row;
 import dev.gatehouse.testkit.MigratedDatabase;
@@ -86,21 +87,43 @@ class SigningKeyStoreContractTest {
     }
 
     @Test
-    void whenExpiring_thenEveryOpenKeyOfThatAlgButTheSuccessorGetsTheDate() {
+    void whenRotating_thenTheSuccessorIsStoredAndEveryOtherKeyOfThatAlgLeavesByTheDate() {
         var old = key("old", "ES256", T0);
         var alreadyExpiring = expiring(key("earlier", "ES256", T0.minusSeconds(10)), T0.plusSeconds(30));
+        var expiringLater = expiring(key("later", "ES256", T0.minusSeconds(20)), T0.plus(Duration.ofHours(3)));
         var pending = key("pending", "ES256", T0.plusSeconds(30));
         // Same activation instant as "old": an immediate rotation within one clock tick still retires "old".
         var successor = key("successor", "ES256", T0);
         var otherAlg = key("rsa", "RS256", T0);
-        for (Row r : List.of(old, alreadyExpiring, pending, successor, otherAlg)) store.insert(r);
+        for (Row r : List.of(old, alreadyExpiring, expiringLater, pending, otherAlg)) store.insert(r);
         Instant expiresAt = T0.plus(Duration.ofHours(2));
+        var audited = new java.util.concurrent.atomic.AtomicBoolean();
 
-        store.expire("ES256", "successor", expiresAt);
+        store.rotate(successor, expiresAt, h -> audited.set(h.isInTransaction()));
 
         assertThat(store.all())
                 .containsExactlyInAnyOrder(
-                        expiring(old, expiresAt), alreadyExpiring, expiring(pending, expiresAt), successor, otherAlg);
+                        expiring(old, expiresAt),
+                        alreadyExpiring,
+                        expiring(expiringLater, expiresAt),
+                        expiring(pending, expiresAt),
+                        successor,
+                        otherAlg);
+        assertThat(audited).isTrue();
+    }
+
+    @Test
+    void whenWhatRunsInTheRotationsTransactionFails_thenNothingOfTheRotationIsStored() {
+        var old = key("old", "ES256", T0);
+        store.insert(old);
+        var successor = key("successor", "ES256", T0);
+
+        assertThatThrownBy(() -> store.rotate(successor, T0, h -> {
+                    throw new IllegalStateException("audit write failed");
+                }))
+                .hasMessage("audit write failed");
+
+        assertThat(store.all()).containsExactly(old);
     }
 
     @Test
