@@ -481,7 +481,7 @@ class DpopTest {
         var signed = signIn();
         RefreshToken rt = signed.tokens().getRefreshToken();
         assertThat(rt).isNotNull();
-        var grant = new TokenRequest(tokenUri, signed.client(), new RefreshTokenGrant(rt), null);
+        var grant = refresh(signed.client(), rt);
 
         assertTokenError(send(grant, null), "invalid_dpop_proof", "needs a DPoP proof");
         var otherKey = new DefaultDPoPProofFactory(new ECKeyGenerator(Curve.P_256).generate(), JWSAlgorithm.ES256);
@@ -500,15 +500,14 @@ class DpopTest {
     void whenAPublicClientFirstProvesAKeyAtARefresh_thenItsNextRefreshTokenIsBoundToThatKey() throws Exception {
         var signed = signIn(false);
         assertThat(signed.tokens().getAccessToken().getType()).isEqualTo(AccessTokenType.BEARER);
-        var first = new TokenRequest(
-                tokenUri, signed.client(), new RefreshTokenGrant(signed.tokens().getRefreshToken()), null);
+        var first = refresh(signed.client(), signed.tokens().getRefreshToken());
         var proven = TokenResponse.parse(send(first, proofs.createDPoPJWT("POST", tokenUri)));
         assertThat(proven.indicatesSuccess()).isTrue();
         var tokens = proven.toSuccessResponse().getTokens();
         assertThat(tokens.getAccessToken().getType()).isEqualTo(AccessTokenType.DPOP);
 
         // RFC 9449 §5: the refresh token a public client got with a proof is bound to that key from then on.
-        var next = new TokenRequest(tokenUri, signed.client(), new RefreshTokenGrant(tokens.getRefreshToken()), null);
+        var next = refresh(signed.client(), tokens.getRefreshToken());
         assertTokenError(send(next, null), "invalid_dpop_proof", "needs a DPoP proof");
         var otherKey = new DefaultDPoPProofFactory(new ECKeyGenerator(Curve.P_256).generate(), JWSAlgorithm.ES256);
         assertTokenError(send(next, otherKey.createDPoPJWT("POST", tokenUri)), "invalid_grant", "another DPoP key");
@@ -522,20 +521,12 @@ class DpopTest {
         // A public client without DPoP; its refresh token leaks, and the thief refreshes first, proving a key of its
         // own, which binds the session to that key (RFC 9449 §5).
         var signed = signIn(false);
-        var stolen = new TokenRequest.Builder(
-                        tokenUri,
-                        signed.client(),
-                        new RefreshTokenGrant(signed.tokens().getRefreshToken()))
-                .build();
+        var stolen = refresh(signed.client(), signed.tokens().getRefreshToken());
         var thief = new DefaultDPoPProofFactory(new ECKeyGenerator(Curve.P_256).generate(), JWSAlgorithm.ES256);
         var thiefs = TokenResponse.parse(send(stolen, thief.createDPoPJWT("POST", tokenUri)));
         assertThat(thiefs.indicatesSuccess()).isTrue();
-        var thiefsNext = new TokenRequest.Builder(
-                        tokenUri,
-                        signed.client(),
-                        new RefreshTokenGrant(
-                                thiefs.toSuccessResponse().getTokens().getRefreshToken()))
-                .build();
+        var thiefsNext =
+                refresh(signed.client(), thiefs.toSuccessResponse().getTokens().getRefreshToken());
 
         // The owner comes back with the spent token, without the thief's key: the reuse is detected all the same
         // (RFC 9700 §4.14.2), and the session ends.
@@ -544,21 +535,18 @@ class DpopTest {
 
         // Likewise when the owner presents the spent token with a key of its own.
         var other = signIn(false);
-        var spent = new TokenRequest.Builder(
-                        tokenUri,
-                        other.client(),
-                        new RefreshTokenGrant(other.tokens().getRefreshToken()))
-                .build();
+        var spent = refresh(other.client(), other.tokens().getRefreshToken());
         var first = TokenResponse.parse(send(spent, thief.createDPoPJWT("POST", tokenUri)));
         assertThat(first.indicatesSuccess()).isTrue();
         assertTokenError(send(spent, proofs.createDPoPJWT("POST", tokenUri)), "invalid_grant", "invalid refresh token");
-        var after = new TokenRequest.Builder(
-                        tokenUri,
-                        other.client(),
-                        new RefreshTokenGrant(
-                                first.toSuccessResponse().getTokens().getRefreshToken()))
-                .build();
+        var after =
+                refresh(other.client(), first.toSuccessResponse().getTokens().getRefreshToken());
         assertTokenError(send(after, thief.createDPoPJWT("POST", tokenUri)), "invalid_grant", "refresh token");
+    }
+
+    /** A refresh request of a public client. */
+    static TokenRequest refresh(ClientID client, RefreshToken token) {
+        return new TokenRequest.Builder(tokenUri, client, new RefreshTokenGrant(token)).build();
     }
 
     @Test

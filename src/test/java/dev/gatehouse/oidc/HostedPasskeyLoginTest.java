@@ -78,7 +78,12 @@ class HostedPasskeyLoginTest {
     static String[] withKeyUser(String label, SoftAuthenticator key) {
         String email = accounts.registered(label);
         var signedIn = accounts.signIn(email, PASSWORD);
-        String token = signedIn.accessToken();
+        registerKey(signedIn.accessToken(), key);
+        return new String[] {email, signedIn.userId()};
+    }
+
+    /** Registers a credential of {@code key} through the API, as the holder of {@code token}. */
+    static void registerKey(String token, SoftAuthenticator key) {
         var begin = server.http
                 .post("/v1/auth/mfa/webauthn/register/begin")
                 .bearer(token)
@@ -89,7 +94,6 @@ class HostedPasskeyLoginTest {
                 .json(key.create(begin.json()))
                 .send();
         assertThat(finish.status()).as(finish.body()).isEqualTo(201);
-        return new String[] {email, signedIn.userId()};
     }
 
     static AuthenticationRequest.Builder request(CodeVerifier verifier) {
@@ -573,16 +577,7 @@ class HostedPasskeyLoginTest {
     static String withKeyAndTotp(String label, SoftAuthenticator key) {
         String email = accounts.registered(label);
         String token = accounts.signIn(email, PASSWORD).accessToken();
-        var begin = server.http
-                .post("/v1/auth/mfa/webauthn/register/begin")
-                .bearer(token)
-                .send();
-        var finish = server.http
-                .post("/v1/auth/mfa/webauthn/register/finish")
-                .bearer(token)
-                .json(key.create(begin.json()))
-                .send();
-        assertThat(finish.status()).as(finish.body()).isEqualTo(201);
+        registerKey(token, key);
         accounts.enableTotp(token);
         return email;
     }
