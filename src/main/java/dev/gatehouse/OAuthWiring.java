@@ -152,16 +152,13 @@ final class OAuthWiring {
                     sessions.endAllOfClient(h, clientId);
                     consent.forgetClient(h, clientId);
                 });
-        // Revoking a client's tokens ends its users' sessions the same way, and keeps the client.
-        this.clientRevocation = new ClientRevocation(
-                db,
-                clientStore,
-                clients,
-                secrets,
-                audit,
-                clock,
-                (h, clientId) -> sessions.endAllOfClient(h, clientId, "client_tokens_revoked")
-                        .size());
+        // Revoking a client's tokens ends its users' sessions the same way, and keeps the client. Its codes not yet
+        // redeemed are spent too: each would open a session after the cut (ADR 0031).
+        this.clientRevocation = new ClientRevocation(db, clientStore, clients, secrets, audit, clock, (h, clientId) -> {
+            codeRedemption.spendUnusedCodesOfClient(h, clientId);
+            devices.withdrawUnredeemedOfClient(h, clientId);
+            return sessions.endAllOfClient(h, clientId, "client_tokens_revoked").size();
+        });
         this.initialAccessTokens = new InitialAccessTokens(
                 db, new JdbiInitialAccessTokenStore(), scopes::lockKnown, secrets, audit, clock);
         this.backChannelLogout = new BackChannelLogout(config.webhookAllowPrivate());

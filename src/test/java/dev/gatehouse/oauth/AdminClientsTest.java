@@ -180,6 +180,35 @@ class AdminClientsTest {
     }
 
     @Test
+    void whenRotationsWithAndWithoutAnOverlapRace_thenTheSecretBeforeThemIsAlwaysRefused() {
+        var created = server.http
+                .post("/v1/admin/clients")
+                .bearer(admin)
+                .json(map("client_name", "Racing rotations", "grant_types", List.of("client_credentials")))
+                .send();
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        String id = created.text("client_id");
+        String path = "/v1/admin/clients/" + id + "/regenerate-secret";
+        for (int round = 0; round < 20; round++) {
+            // A plain rotation first: one known current secret and no previous one.
+            String before = server.http.post(path).bearer(admin).send().text("client_secret");
+            assertThat(tokenStatus(id, before)).isEqualTo(200);
+            // A planned rotation (keeping the current secret a while) and an incident one (ending it) at once: in
+            // either order the secret current before them ends, as the incident rotation asked.
+            var which = new java.util.concurrent.atomic.AtomicInteger();
+            var statuses = dev.gatehouse.testkit.Race.run(2, () -> {
+                var call = server.http.post(path).bearer(admin);
+                if (which.getAndIncrement() == 0) call = call.json(map("previous_secret_expires_in", 3600));
+                return call.send().status();
+            });
+            assertThat(statuses).containsOnly(200);
+            assertThat(tokenStatus(id, before))
+                    .as("round %d: the secret both rotations replaced", round)
+                    .isEqualTo(401);
+        }
+    }
+
+    @Test
     void whenPublicClientRegisters_thenItGetsNoSecret() {
         var created = server.http
                 .post("/v1/admin/clients")
@@ -193,6 +222,9 @@ class AdminClientsTest {
                 .bearer(admin)
                 .send();
         assertThat(regen.status()).isEqualTo(422);
+        // Nothing in the request is wrong: the client is of a kind that has no secret.
+        assertThat(regen.text("code")).isEqualTo("client_has_no_secret");
+        assertThat(regen.text("title")).isEqualTo("Client has no secret");
     }
 
     @Test

@@ -164,6 +164,86 @@ class AdminScopesTest {
     }
 
     @Test
+    void whenTheSameNameIsCreatedOrRenamedToAtOnce_thenOneWinsAndTheOthersGetTheDuplicate409() {
+        for (int round = 0; round < 10; round++) {
+            String name = "race.create." + round;
+            var created = dev.gatehouse.testkit.Race.run(
+                    4,
+                    () -> server.http
+                            .post("/v1/admin/scopes")
+                            .bearer(admin)
+                            .json(map("name", name, "description", "Raced"))
+                            .send());
+            assertThat(created.stream().map(r -> r.status()))
+                    .as(
+                            "round %d: %s",
+                            round, created.stream().map(r -> r.body()).toList())
+                    .containsExactlyInAnyOrder(201, 409, 409, 409);
+            assertThat(created.stream().filter(r -> r.status() == 409).map(r -> r.text("code")))
+                    .containsOnly("scope_exists");
+
+            // Four different scopes renamed to one new name at once.
+            var next = new java.util.concurrent.atomic.AtomicInteger();
+            for (int i = 0; i < 4; i++)
+                assertThat(server.http
+                                .post("/v1/admin/scopes")
+                                .bearer(admin)
+                                .json(map("name", "race.from." + round + "." + i, "description", "Raced"))
+                                .send()
+                                .status())
+                        .isEqualTo(201);
+            String target = "race.to." + round;
+            int r0 = round;
+            var renamed = dev.gatehouse.testkit.Race.run(
+                    4,
+                    () -> server.http
+                            .put("/v1/admin/scopes/race.from." + r0 + "." + next.getAndIncrement())
+                            .bearer(admin)
+                            .json(map("name", target))
+                            .send());
+            assertThat(renamed.stream().map(r -> r.status()))
+                    .as(
+                            "round %d: %s",
+                            round, renamed.stream().map(r -> r.body()).toList())
+                    .containsExactlyInAnyOrder(200, 409, 409, 409);
+            assertThat(renamed.stream().filter(r -> r.status() == 409).map(r -> r.text("code")))
+                    .containsOnly("scope_exists");
+        }
+    }
+
+    @Test
+    void whenAScopeWouldBeNamedDefaults_thenItIsRefusedAsThatPathListsTheDefaultScopes() {
+        var created = server.http
+                .post("/v1/admin/scopes")
+                .bearer(admin)
+                .json(map("name", "defaults", "description", "x"))
+                .send();
+        assertThat(created.status()).as(created.body()).isEqualTo(422);
+        assertThat(created.json().path("errors").has("name")).isTrue();
+
+        assertThat(server.http
+                        .post("/v1/admin/scopes")
+                        .bearer(admin)
+                        .json(map("name", "to.be.defaults", "description", "x"))
+                        .send()
+                        .status())
+                .isEqualTo(201);
+        var renamed = server.http
+                .put("/v1/admin/scopes/to.be.defaults")
+                .bearer(admin)
+                .json(map("name", "defaults"))
+                .send();
+        assertThat(renamed.status()).as(renamed.body()).isEqualTo(422);
+        assertThat(renamed.json().path("errors").has("name")).isTrue();
+        assertThat(server.http
+                        .get("/v1/admin/scopes/to.be.defaults")
+                        .bearer(admin)
+                        .send()
+                        .status())
+                .isEqualTo(200);
+    }
+
+    @Test
     void whenInputIsBad_thenProblemsAndNothingChanges() {
         int before = server.http
                 .get("/v1/admin/scopes")

@@ -367,6 +367,29 @@ class AuthorizationCodeFlowTest {
     }
 
     @Test
+    void whenAClientsTokensAreRevokedBeforeItsCodeIsRedeemed_thenTheCodeIsInvalidGrant() throws Exception {
+        var client = register();
+        var bystander = register();
+        String email = newUser();
+        var flow = codeFor(client, email);
+        var theirFlow = codeFor(bystander, email);
+
+        var revoked = server.http
+                .post("/v1/admin/clients/" + client.id().getValue() + "/revoke-tokens")
+                .bearer(admin)
+                .send();
+        assertThat(revoked.status()).as(revoked.body()).isEqualTo(200);
+
+        // Issued before the cut, the code would open a session after it.
+        assertThat(error(exchange(client, flow.code(), CALLBACK, flow.verifier())))
+                .isEqualTo("invalid_grant");
+        // Another client's code is untouched.
+        assertThat(exchange(bystander, theirFlow.code(), CALLBACK, theirFlow.verifier())
+                        .indicatesSuccess())
+                .isTrue();
+    }
+
+    @Test
     void whenASecondClientAuthorizesWithTheSsoCookie_thenNoPasswordIsAsked() throws Exception {
         var first = register();
         var second = register();

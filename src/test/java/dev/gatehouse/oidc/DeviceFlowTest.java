@@ -388,6 +388,30 @@ class DeviceFlowTest {
     }
 
     @Test
+    void whenTheClientsTokensAreRevokedBeforeThePoll_thenNeitherAnApprovedNorAPendingCodeGetsTokens() throws Exception {
+        var approved = confirming();
+        assertThat(approved.decide("allow").statusCode()).isEqualTo(200);
+        var pending = authorize(approved.client(), null);
+
+        var revoked = server.http
+                .post("/v1/admin/clients/" + approved.client().getValue() + "/revoke-tokens")
+                .bearer(admin)
+                .send();
+        assertThat(revoked.status()).as(revoked.body()).isEqualTo(200);
+
+        // Both were issued before the cut: neither yields tokens after it, even once approved.
+        assertThat(error(poll(approved.client(), approved.d()))).isEqualTo("access_denied");
+        var b = new Browser(server.base);
+        var form = entryForm(b, URI.create(server.base + "/device"), newUser());
+        submit(b, form, pending.getUserCode().getValue(), "allow");
+        server.clock.advance(Duration.ofSeconds(6));
+        assertThat(error(poll(approved.client(), pending))).isEqualTo("access_denied");
+        // A code asked for after the revocation works as usual.
+        assertThat(error(poll(approved.client(), authorize(approved.client(), null))))
+                .isEqualTo("authorization_pending");
+    }
+
+    @Test
     void whenTheAccountIsDisabledBeforeApproving_thenTheDeviceGetsNoTokens() throws Exception {
         var c = confirming();
         // An operator's change in the database: the API has no call that disables an account yet.

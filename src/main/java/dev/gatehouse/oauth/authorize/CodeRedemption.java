@@ -71,6 +71,14 @@ public final class CodeRedemption {
     }
 
     /**
+     * When a client's tokens are revoked: its codes not redeemed yet can no longer be, since redeeming one would open a
+     * session after the cut.
+     */
+    public void spendUnusedCodesOfClient(org.jdbi.v3.core.Handle h, String clientId) {
+        store.spendUnusedOfClient(h, clientId, clock.instant());
+    }
+
+    /**
      * Redeems a code at the token endpoint (RFC 6749 §4.1.3) and opens the session its tokens belong to. A code
      * presented a second time ends that session, so the tokens issued from it stop working (RFC 6749 §4.1.2).
      */

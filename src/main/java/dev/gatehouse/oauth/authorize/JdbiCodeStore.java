@@ -99,6 +99,14 @@ public final class JdbiCodeStore {
                 .execute();
     }
 
+    /** Spends the client's codes that were not redeemed yet, so none opens a session after its tokens are revoked. */
+    public void spendUnusedOfClient(Handle h, String clientId, Instant now) {
+        h.createUpdate("UPDATE authorization_codes SET used_at = :now WHERE client_id = :cid AND used_at IS NULL")
+                .bind("cid", clientId)
+                .bind("now", now)
+                .execute();
+    }
+
     /**
      * Deletes codes past their redemption window that no longer record a live grant: never linked to a session, or
      * linked to one that has ended or expired (the refresh-token grant reads the scope of an active session's code).

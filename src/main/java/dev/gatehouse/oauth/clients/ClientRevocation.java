@@ -23,7 +23,10 @@ import org.jdbi.v3.core.Handle;
  * invalidation (ADR 0013).
  */
 public final class ClientRevocation {
-    /** Ends every session of a client inside the caller's transaction; the number ended. */
+    /**
+     * Ends every session of a client inside the caller's transaction, and spends its codes (authorization and device)
+     * not redeemed yet, which would open a session after the cut; the number of sessions ended.
+     */
     public interface SessionsEnded {
         int endAll(Handle h, String clientId);
     }
@@ -67,20 +70,30 @@ public final class ClientRevocation {
                     "previous_secret_expires_in", "from 0 to " + MAX_SECRET_OVERLAP.toSeconds() + " seconds (7 days)");
         OAuthClient c =
                 clients.find(clientId).orElseThrow(() -> new OAuthError(404, "invalid_client_id", "no such client"));
+        // Not a metadata error (nothing in the request is wrong): the client is of a kind that has no secret.
         if (!ClientService.usesSecret(c.authMethod()))
-            throw new OAuthError(400, "invalid_request", "clients using " + c.authMethod() + " have no secret");
+            throw new Problem(
+                    422,
+                    "client_has_no_secret",
+                    "Client has no secret",
+                    "clients using " + c.authMethod() + " have no secret to regenerate",
+                    null);
         String secret = secrets.token("gcs_");
         Instant now = clock.instant();
-        boolean keep = !keepPrevious.isZero() && c.secretHash().isPresent();
-        String previousHash = keep ? c.secretHash().get() : null;
-        Instant previousUntil = keep ? now.plus(keepPrevious) : null;
+        Instant keepUntil = keepPrevious.isZero() ? null : now.plus(keepPrevious);
         String secretHash = Secrets.sha256(secret);
-        var details = new LinkedHashMap<String, Object>();
-        details.put("client_id", clientId);
-        if (keep) details.put("previous_secret_expires_at", previousUntil.toString());
-        db.useTransaction(h -> {
-            if (!store.rotateSecret(h, clientId, secretHash, previousHash, previousUntil, now))
+        // The secret being replaced is the row's at the UPDATE, not the cached one (ADR 0013's cache may be stale):
+        // read back in the same transaction what the rotation kept, for the answer and the audit.
+        OAuthClient rotated = db.inTransaction(h -> {
+            if (!store.rotateSecret(h, clientId, secretHash, keepUntil, now))
                 throw new OAuthError(404, "invalid_client_id", "no such client");
+            OAuthClient after = ClientService.open(store.byId(h, clientId)
+                    .orElseThrow(() -> new OAuthError(404, "invalid_client_id", "no such client")));
+            var details = new LinkedHashMap<String, Object>();
+            details.put("client_id", clientId);
+            after.previousSecret()
+                    .ifPresent(p -> details.put(
+                            "previous_secret_expires_at", p.expiresAt().toString()));
             clients.invalidate(h, clientId);
             audit.record(
                     h,
@@ -88,16 +101,8 @@ public final class ClientRevocation {
                             .actor(actor)
                             .details(details),
                     info);
+            return after;
         });
-        var rotated = new OAuthClient(
-                clientId,
-                Optional.of(secretHash),
-                c.metadata(),
-                c.firstParty(),
-                c.createdAt(),
-                now,
-                keep ? Optional.of(new OAuthClient.PreviousSecret(previousHash, previousUntil)) : Optional.empty(),
-                c.tokensNotBefore());
         return new IssuedClient(rotated, Optional.of(secret), Optional.empty());
     }
 
@@ -107,9 +112,11 @@ public final class ClientRevocation {
     /**
      * Incident response: every token the client holds stops working on every node. Its sessions end (their refresh
      * tokens with them), and its access tokens issued before now are refused, whatever session they carry (one the
-     * client got by token exchange carries its subject's session). Access tokens carry {@code iat} in whole seconds, so the cut is the
-     * end of the current second: tokens issued before this call within it are refused too, and one issued after it
-     * within that second is dated at its end ({@code AccessTokenService.Request#issuedNoEarlierThan}).
+     * client got by token exchange carries its subject's session). Its authorization and device codes not redeemed
+     * yet are spent, as redeeming one would open a session after the cut. Access tokens carry {@code iat} in whole
+     * seconds, so the cut is the end of the current second: tokens issued before this call within it are refused too,
+     * and one issued after it within that second is dated at its end
+     * ({@code AccessTokenService.Request#issuedNoEarlierThan}).
      */
     public TokensRevoked revokeTokens(String clientId, UUID actor, RequestInfo info) {
         Instant notBefore = clock.instant().truncatedTo(ChronoUnit.SECONDS).plusSeconds(1);

@@ -142,12 +142,15 @@ public final class ClientRoutes implements RouteGroup {
                 .body(RegenerateBody.class)
                 .returns(200, ClientMetadata.class)
                 .returns(404, "no such client")
-                .returns(422, "previous_secret_expires_in out of range");
+                .returns(
+                        422,
+                        "previous_secret_expires_in out of range (validation_failed), or a client without a"
+                                + " secret, such as a public one (client_has_no_secret)");
         api.post("/v1/admin/clients/{client_id}/revoke-tokens", this::revokeTokens)
                 .tag("clients")
                 .summary("Revoke every token of the client on every node (incident response): its sessions end, with"
-                        + " their refresh tokens, and its access tokens issued up to now are refused, whatever session"
-                        + " they carry")
+                        + " their refresh tokens, its access tokens issued up to now are refused, whatever session"
+                        + " they carry, and its authorization and device codes not yet redeemed are spent")
                 .permission("clients:write")
                 .returns(200, TokensRevokedView.class)
                 .returns(404, "no such client");

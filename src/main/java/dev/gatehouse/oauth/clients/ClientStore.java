@@ -61,16 +61,13 @@ public interface ClientStore {
     boolean update(Handle h, Row row);
 
     /**
-     * Sets the secret to {@code secretHash}, and the previous one to {@code previousHash}, valid until
-     * {@code previousExpiresAt} (both null: none). False when there is no such client.
+     * Sets the secret to {@code secretHash}. With {@code keepCurrentUntil}, the secret the row holds at this update
+     * (if any) becomes the previous one, valid until then; without (null), there is no previous one. The database
+     * supplies the replaced hash, so concurrent rotations never keep a secret another one already replaced. False when
+     * there is no such client.
      */
     boolean rotateSecret(
-            Handle h,
-            String clientId,
-            String secretHash,
-            String previousHash,
-            java.time.Instant previousExpiresAt,
-            java.time.Instant now);
+            Handle h, String clientId, String secretHash, java.time.Instant keepCurrentUntil, java.time.Instant now);
 
     boolean delete(Handle h, String clientId);
 

@@ -68,17 +68,15 @@ public final class JdbiClientStore implements ClientStore {
 
     @Override
     public boolean rotateSecret(
-            Handle h,
-            String clientId,
-            String secretHash,
-            String previousHash,
-            java.time.Instant previousExpiresAt,
-            java.time.Instant now) {
+            Handle h, String clientId, String secretHash, java.time.Instant keepCurrentUntil, java.time.Instant now) {
+        // The previous secret is the row's current one at this UPDATE, never one read earlier: two rotations at once
+        // (one keeping the old secret a while, one ending it) cannot bring back a secret the other just replaced.
         return h.createUpdate(
-                                "UPDATE oauth_clients SET previous_secret_hash = :prev, previous_secret_expires_at = :until,"
-                                        + " secret_hash = :secret, updated_at = :now WHERE client_id = :id")
-                        .bind("prev", previousHash)
-                        .bind("until", previousExpiresAt)
+                                "UPDATE oauth_clients SET previous_secret_hash = CASE WHEN :keep THEN secret_hash END,"
+                                        + " previous_secret_expires_at = CASE WHEN :keep AND secret_hash IS NOT NULL THEN"
+                                        + " CAST(:until AS TIMESTAMP WITH TIME ZONE) END, secret_hash = :secret, updated_at = :now WHERE client_id = :id")
+                        .bind("keep", keepCurrentUntil != null)
+                        .bind("until", keepCurrentUntil)
                         .bind("secret", secretHash)
                         .bind("now", now)
                         .bind("id", clientId)

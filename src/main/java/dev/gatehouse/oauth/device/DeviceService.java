@@ -181,6 +181,15 @@ public final class DeviceService {
     }
 
     /**
+     * Inside the caller's transaction, denies the client's device codes that no device has redeemed yet, waiting or
+     * approved: when its tokens are revoked, no code issued before the cut yields tokens after it ({@code
+     * access_denied}).
+     */
+    public int withdrawUnredeemedOfClient(org.jdbi.v3.core.Handle h, String clientId) {
+        return store.withdrawUnredeemedOfClient(h, clientId);
+    }
+
+    /**
      * The token endpoint's poll (§3.4–3.5). Every answer but a malformed code records the poll, so slow_down holds
      * across answers; the approved grant is redeemed once, opening the session its tokens belong to.
      */

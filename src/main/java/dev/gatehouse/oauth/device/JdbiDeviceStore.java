@@ -110,6 +110,14 @@ public final class JdbiDeviceStore {
                 .execute();
     }
 
+    /** Turns the client's pending and approved, not yet redeemed grants into denied ones; returns how many. */
+    public int withdrawUnredeemedOfClient(Handle h, String clientId) {
+        return h.createUpdate("UPDATE device_codes SET status = 'denied' WHERE client_id = :cid"
+                        + " AND status IN ('pending', 'approved')")
+                .bind("cid", clientId)
+                .execute();
+    }
+
     public void redeemed(Handle h, String deviceHash, UUID sessionId) {
         h.createUpdate("UPDATE device_codes SET status = 'redeemed', session_id = :sid"
                         + " WHERE device_code_hash = :device")

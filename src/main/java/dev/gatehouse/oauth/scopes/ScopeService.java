@@ -184,6 +184,7 @@ public final class ScopeService {
         var errors = new LinkedHashMap<String, String>();
         if (c.name() == null || !NAME.matcher(c.name()).matches())
             errors.put("name", "1 to 64 letters, digits, '_', '.', ':' or '-'");
+        else checkNotReserved(c.name(), errors);
         checkDescription(c.description(), true, errors);
         checkClaims(c.claims(), errors);
         if (!errors.isEmpty()) throw Problem.validation(errors);
@@ -194,9 +195,8 @@ public final class ScopeService {
                 false,
                 c.claims() == null ? List.of() : claimNames(c.claims()),
                 clock.instant());
-        db.useTransaction(h -> {
-            if (store.byName(h, scope.name()).isPresent())
-                throw Problem.conflict("scope_exists", "A scope with this name exists");
+        inTransactionUnique(h -> {
+            if (store.byName(h, scope.name()).isPresent()) throw scopeExists();
             store.insert(h, scope);
             audit.record(h, event("scope.created", actor, scope.name()), info);
         });
@@ -208,11 +208,12 @@ public final class ScopeService {
         var errors = new LinkedHashMap<String, String>();
         if (c.name() != null && !NAME.matcher(c.name()).matches())
             errors.put("name", "1 to 64 letters, digits, '_', '.', ':' or '-'");
+        else if (c.name() != null && !c.name().equals(name)) checkNotReserved(c.name(), errors);
         checkDescription(c.description(), false, errors);
         checkClaims(c.claims(), errors);
         if (!errors.isEmpty()) throw Problem.validation(errors);
         Scope[] out = new Scope[1];
-        db.useTransaction(h -> {
+        inTransactionUnique(h -> {
             Scope old = store.byNameForUpdate(h, name).orElseThrow(() -> Problem.notFound("The scope"));
             String newName = c.name() == null ? old.name() : c.name();
             List<String> claims = c.claims() == null ? old.claims() : claimNames(c.claims());
@@ -220,8 +221,7 @@ public final class ScopeService {
                 throw Problem.conflict("system_scope", "The OpenID Connect scopes cannot be renamed");
             if (old.isSystem() && !claims.equals(old.claims()))
                 throw Problem.conflict("system_scope", "The claims of the OpenID Connect scopes are fixed");
-            if (!newName.equals(old.name()) && store.byName(h, newName).isPresent())
-                throw Problem.conflict("scope_exists", "A scope with this name exists");
+            if (!newName.equals(old.name()) && store.byName(h, newName).isPresent()) throw scopeExists();
             if (!newName.equals(old.name())) refuseWhileRegistered(h, name, "renamed");
             var updated = new Scope(
                     newName,
@@ -240,6 +240,34 @@ public final class ScopeService {
         });
         invalidate();
         return out[0];
+    }
+
+    /**
+     * Names that are path segments of /v1/admin/scopes themselves: a scope so named could be created but not read at
+     * {@code /v1/admin/scopes/{name}}.
+     */
+    static final Set<String> RESERVED_NAMES = Set.of("defaults");
+
+    private static void checkNotReserved(String name, Map<String, String> errors) {
+        if (RESERVED_NAMES.contains(name))
+            errors.put("name", "'" + name + "' is reserved: /v1/admin/scopes/" + name + " is another resource");
+    }
+
+    private static Problem scopeExists() {
+        return Problem.conflict("scope_exists", "A scope with this name exists");
+    }
+
+    /**
+     * A write that may take a name: the check before it sees only committed rows, so a create or rename of the same
+     * name at the same moment reaches the primary key, which refuses it as the check would have (409, not a 500).
+     */
+    private void inTransactionUnique(org.jdbi.v3.core.HandleConsumer<RuntimeException> work) {
+        try {
+            db.useTransaction(work);
+        } catch (RuntimeException e) {
+            if (Database.isUniqueViolation(e)) throw scopeExists();
+            throw e;
+        }
     }
 
     public void delete(String name, UUID actor, RequestInfo info) {

@@ -120,8 +120,7 @@ class ClientStoreContractTest {
         String next = "e".repeat(64);
         Instant until = T0.plusSeconds(3600);
 
-        assertThat(db.<Boolean>inTransaction(
-                        h -> store.rotateSecret(h, r.clientId(), next, r.secretHash(), until, T0.plusSeconds(1))))
+        assertThat(db.<Boolean>inTransaction(h -> store.rotateSecret(h, r.clientId(), next, until, T0.plusSeconds(1))))
                 .isTrue();
         var rotated =
                 db.<Optional<Row>>withHandle(h -> store.byId(h, r.clientId())).orElseThrow();
@@ -144,13 +143,20 @@ class ClientStoreContractTest {
         assertThat(after.previousSecretHash()).isNull();
         assertThat(after.previousSecretExpiresAt()).isNull();
 
+        // A rotation asked to keep the current secret keeps none when the row has none (a public client's).
+        db.useTransaction(h -> store.rotateSecret(h, r.clientId(), "d".repeat(64), until, T0.plusSeconds(4)));
+        var fromNone =
+                db.<Optional<Row>>withHandle(h -> store.byId(h, r.clientId())).orElseThrow();
+        assertThat(fromNone.previousSecretHash()).isNull();
+        assertThat(fromNone.previousSecretExpiresAt()).isNull();
+
         // A rotation without an overlap keeps none.
-        db.useTransaction(h -> store.rotateSecret(h, r.clientId(), "f".repeat(64), null, null, T0.plusSeconds(4)));
+        db.useTransaction(h -> store.rotateSecret(h, r.clientId(), "f".repeat(64), null, T0.plusSeconds(4)));
         assertThat(db.<Optional<Row>>withHandle(h -> store.byId(h, r.clientId()))
                         .orElseThrow()
                         .previousSecretHash())
                 .isNull();
-        assertThat(db.<Boolean>inTransaction(h -> store.rotateSecret(h, newId(), next, null, null, T0)))
+        assertThat(db.<Boolean>inTransaction(h -> store.rotateSecret(h, newId(), next, null, T0)))
                 .isFalse();
     }
 
