@@ -154,8 +154,10 @@ public final class MfaRoutes implements RouteGroup {
                 .returns(404, "no such user");
         api.delete("/v1/admin/users/{id}/mfa", this::adminReset)
                 .tag("admin")
-                .summary("Remove every second factor and trusted device of a user (users:write; audited)")
+                .summary(
+                        "Remove every second factor and trusted device of a user (users:write, recent sign-in; audited)")
                 .bearer()
+                .returns(401, RecentSignIn.REFUSAL)
                 .returns(204, "reset")
                 .returns(403, "missing permission")
                 .returns(404, "no such user");
@@ -200,6 +202,7 @@ public final class MfaRoutes implements RouteGroup {
 
     private void adminReset(Context ctx) {
         Principal p = web.require(ctx, "users:write");
+        recentSignIn.require(p); // ADR 0028: a long-refreshed administrator's token alone cannot strip a user's factors
         factors.reset(p.userId(), web.uuidPath(ctx, "id"), web.info(ctx));
         ctx.status(204);
     }
