@@ -103,7 +103,8 @@ public final class MfaRoutes implements RouteGroup {
                 .body(CodeRequest.class)
                 .returns(200, EnabledResponse.class)
                 .returns(400, "wrong code")
-                .returns(409, "not set up or already enabled");
+                .returns(409, "not set up or already enabled")
+                .returns(429, "too many codes tried on the account (MfaService.ACCOUNT_ATTEMPTS) or from here");
         api.post("/v1/auth/mfa/disable", this::disable)
                 .tag("mfa")
                 .summary("Disable TOTP with a current TOTP or backup code")
@@ -111,7 +112,8 @@ public final class MfaRoutes implements RouteGroup {
                 .body(CodeRequest.class)
                 .returns(200, Message.class)
                 .returns(400, "wrong code")
-                .returns(409, "TOTP not enabled");
+                .returns(409, "TOTP not enabled")
+                .returns(429, "too many codes tried on the account (MfaService.ACCOUNT_ATTEMPTS) or from here");
         api.post("/v1/auth/mfa/backup-codes", this::backupCodes)
                 .tag("mfa")
                 .summary("A new set of 10 backup codes (the old set stops working; recent sign-in)")
