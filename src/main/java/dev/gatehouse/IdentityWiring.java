@@ -122,7 +122,8 @@ final class IdentityWiring {
                 clock,
                 audit,
                 config.issuer(),
-                extraFactors);
+                extraFactors,
+                platform.limiter());
         this.mfa = new MfaService(
                 db,
                 mfaStore,

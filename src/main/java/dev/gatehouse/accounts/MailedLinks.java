@@ -202,6 +202,15 @@ public final class MailedLinks {
     }
 
     /**
+     * The address a live sign-in link signs in to, without spending the link, so its page can name the account: a link
+     * someone else mailed to themselves and sent on would otherwise sign the visitor's browser in to their account
+     * with one click (login CSRF). Empty for a link that is unknown, used or expired.
+     */
+    public Optional<String> magicLinkAddress(String token) {
+        return db.withHandle(h -> tokens.peek(h, OneTimeTokens.Purpose.MAGIC_LINK, token, clock.instant()));
+    }
+
+    /**
      * Redeems a magic link inside the caller's transaction (which also opens the session). A link sent to an address
      * without an account creates it, verified, only when {@code allowRegistration} is set.
      */

@@ -73,6 +73,18 @@ final class OneTimeTokens {
                 .findOne();
     }
 
+    /** The address of a live (unused, unexpired) token, without spending it; empty otherwise. */
+    Optional<String> peek(Handle h, Purpose purpose, String token, Instant now) {
+        if (token == null || !token.startsWith(purpose.prefix) || token.length() > 100) return Optional.empty();
+        return h.createQuery("SELECT email FROM one_time_tokens WHERE token_hash = :hash AND purpose = :p"
+                        + " AND used_at IS NULL AND expires_at > :now")
+                .bind("hash", Secrets.sha256(token))
+                .bind("p", purpose.name())
+                .bind("now", now)
+                .mapTo(String.class)
+                .findOne();
+    }
+
     /** Ends every outstanding token of a purpose for a user (a password change voids pending resets). */
     void voidAll(Handle h, Purpose purpose, UUID userId, Instant now) {
         h.createUpdate(

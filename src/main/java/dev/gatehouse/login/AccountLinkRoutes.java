@@ -17,6 +17,7 @@ import dev.gatehouse.platform.http.Api;
 import dev.gatehouse.platform.http.FormCsrf;
 import dev.gatehouse.platform.http.FormPages;
 import dev.gatehouse.platform.http.HostCookie;
+import dev.gatehouse.platform.http.Html;
 import dev.gatehouse.platform.http.Messages;
 import dev.gatehouse.platform.http.RequestInfo;
 import dev.gatehouse.platform.http.RouteGroup;
@@ -188,9 +189,22 @@ public final class AccountLinkRoutes implements RouteGroup {
                 page.introKey(),
                 errorKey,
                 page.action(),
-                hidden("token", token),
+                (page.equals(MAGIC) ? signsInAs(ctx, token) : "") + hidden("token", token),
                 page.submitKey(),
                 "");
+    }
+
+    /**
+     * The account a sign-in link's button signs in to, named in full above it: a link someone mailed to themselves
+     * and sent on would otherwise sign the visitor in to that account with one click (login CSRF), unnoticed. Whoever
+     * holds the link may see its address; a masked one could look the same as the visitor's own.
+     */
+    private String signsInAs(Context ctx, String token) {
+        return mailed.magicLinkAddress(token)
+                .map(email -> "<p id=\"link-account\">"
+                        + Messages.of(ctx).markup("links.magic.account", "<strong>" + Html.escape(email) + "</strong>")
+                        + "</p>\n")
+                .orElse("");
     }
 
     /**

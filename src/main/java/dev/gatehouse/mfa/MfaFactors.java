@@ -9,6 +9,7 @@ import dev.gatehouse.platform.crypto.Secrets;
 import dev.gatehouse.platform.db.Database;
 import dev.gatehouse.platform.http.Problem;
 import dev.gatehouse.platform.http.RequestInfo;
+import dev.gatehouse.platform.ratelimit.RateLimiter;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -46,6 +47,7 @@ public final class MfaFactors {
     private final AuditLog audit;
     private final String issuerLabel;
     private final List<ExtraFactor> extra;
+    private final RateLimiter limiter;
 
     public MfaFactors(
             Database db,
@@ -57,7 +59,8 @@ public final class MfaFactors {
             Clock clock,
             AuditLog audit,
             String issuer,
-            List<ExtraFactor> extra) {
+            List<ExtraFactor> extra,
+            RateLimiter limiter) {
         this.db = db;
         this.store = store;
         this.gate = gate;
@@ -69,6 +72,7 @@ public final class MfaFactors {
         String host = URI.create(issuer).getHost();
         this.issuerLabel = host == null ? "Gatehouse" : host;
         this.extra = List.copyOf(extra);
+        this.limiter = limiter;
     }
 
     /** The codes of the factors, for checking them during a sign-in. */
@@ -117,6 +121,7 @@ public final class MfaFactors {
             var f = store.lockFactors(h, userId, clock.instant());
             if (f.totpEnabled()) throw Problem.conflict("mfa_already_enabled", "TOTP is already enabled");
             if (f.totpSecret() == null) throw Problem.conflict("mfa_setup_required", "Call /v1/auth/mfa/setup first");
+            countAttempt(userId);
             if (!codes.totpMatches(h, userId, code, false)) {
                 audit.record(
                         h,
@@ -154,6 +159,7 @@ public final class MfaFactors {
         boolean ok = db.inTransaction(h -> {
             var f = store.lockFactors(h, userId, clock.instant());
             if (!f.totpEnabled()) throw Problem.conflict("mfa_not_enabled", "TOTP is not enabled");
+            countAttempt(userId);
             if (!codes.totpMatches(h, userId, code, true) && !codes.backupMatches(h, userId, code)) {
                 audit.record(
                         h,
@@ -280,6 +286,17 @@ public final class MfaFactors {
         store.deleteBackupCodes(h, userId);
         store.untrustAll(h, userId);
         for (ExtraFactor x : extra) x.reset(h, userId);
+    }
+
+    /**
+     * Counts a check of a second-factor code outside a sign-in (confirming or turning off TOTP) against the account's
+     * {@link MfaService#ACCOUNT_ATTEMPTS}, which sign-ins spend too: otherwise a kept access token or account-page
+     * session could guess TOTP or backup codes beside the sign-in's budget. 429 when it is spent, as a sign-in is
+     * refused.
+     */
+    private void countAttempt(UUID userId) {
+        var allowed = limiter.consume(MfaService.ACCOUNT_ATTEMPTS, MfaService.accountKey(userId));
+        if (!allowed.allowed()) throw Problem.tooManyRequests(allowed.retryAfterSeconds());
     }
 
     private List<String> factorMethods(Handle h, UUID userId) {

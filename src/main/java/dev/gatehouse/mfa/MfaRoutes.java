@@ -103,7 +103,8 @@ public final class MfaRoutes implements RouteGroup {
                 .body(CodeRequest.class)
                 .returns(200, EnabledResponse.class)
                 .returns(400, "wrong code")
-                .returns(409, "not set up or already enabled");
+                .returns(409, "not set up or already enabled")
+                .returns(429, "too many codes tried on the account (MfaService.ACCOUNT_ATTEMPTS) or from here");
         api.post("/v1/auth/mfa/disable", this::disable)
                 .tag("mfa")
                 .summary("Disable TOTP with a current TOTP or backup code")
@@ -111,7 +112,8 @@ public final class MfaRoutes implements RouteGroup {
                 .body(CodeRequest.class)
                 .returns(200, Message.class)
                 .returns(400, "wrong code")
-                .returns(409, "TOTP not enabled");
+                .returns(409, "TOTP not enabled")
+                .returns(429, "too many codes tried on the account (MfaService.ACCOUNT_ATTEMPTS) or from here");
         api.post("/v1/auth/mfa/backup-codes", this::backupCodes)
                 .tag("mfa")
                 .summary("A new set of 10 backup codes (the old set stops working; recent sign-in)")
@@ -154,8 +156,10 @@ public final class MfaRoutes implements RouteGroup {
                 .returns(404, "no such user");
         api.delete("/v1/admin/users/{id}/mfa", this::adminReset)
                 .tag("admin")
-                .summary("Remove every second factor and trusted device of a user (users:write; audited)")
+                .summary(
+                        "Remove every second factor and trusted device of a user (users:write, recent sign-in; audited)")
                 .bearer()
+                .returns(401, RecentSignIn.REFUSAL)
                 .returns(204, "reset")
                 .returns(403, "missing permission")
                 .returns(404, "no such user");
@@ -200,6 +204,7 @@ public final class MfaRoutes implements RouteGroup {
 
     private void adminReset(Context ctx) {
         Principal p = web.require(ctx, "users:write");
+        recentSignIn.require(p); // ADR 0028: a long-refreshed administrator's token alone cannot strip a user's factors
         factors.reset(p.userId(), web.uuidPath(ctx, "id"), web.info(ctx));
         ctx.status(204);
     }

@@ -55,11 +55,17 @@ public final class MfaService {
     private final RateLimiter limiter;
 
     /**
-     * Second-factor attempts per account, whatever the pending sign-in, address or route: each password sign-in or
-     * step-up gives a fresh mfa_token with {@link MfaGate#MAX_ATTEMPTS} tries, so without this an attacker who has the
-     * password could guess codes at the pace of the password limit times five, from any number of addresses.
+     * Second-factor attempts per account, whatever the pending sign-in, address or route (turning TOTP on or off with
+     * a code counts too, {@link MfaFactors}): each password sign-in or step-up gives a fresh mfa_token with {@link
+     * MfaGate#MAX_ATTEMPTS} tries, so without this an attacker who has the password could guess codes at the pace of
+     * the password limit times five, from any number of addresses.
      */
     public static final Rule ACCOUNT_ATTEMPTS = new Rule("mfa-account", 20, Duration.ofMinutes(15));
+
+    /** The account's bucket of {@link #ACCOUNT_ATTEMPTS}, which every check of its codes spends ({@link MfaFactors}). */
+    static String accountKey(UUID userId) {
+        return "acct:" + userId;
+    }
 
     public MfaService(
             Database db,
@@ -149,7 +155,7 @@ public final class MfaService {
                 store.useChallenge(h, hash, now); // the account was disabled or deleted meanwhile: the token dies
                 return new Outcome.Invalid<T>();
             }
-            var allowed = limiter.consume(ACCOUNT_ATTEMPTS, "acct:" + c.userId());
+            var allowed = limiter.consume(ACCOUNT_ATTEMPTS, accountKey(c.userId()));
             if (!allowed.allowed()) return new Outcome.Limited<T>(allowed.retryAfterSeconds());
             if (!check.verify(h, login)) {
                 store.failChallenge(h, hash);

@@ -79,6 +79,38 @@ class MfaAdminAndPolicyTest {
     }
 
     @Test
+    void whenTheAdminsSignInIsOlderThan15Minutes_thenTheResetAsksForANewOneAndKeepsTheFactors() {
+        var e = MfaTotpTest.enrolled("stale-admin");
+        String id = userId(e);
+        var signIn = server.login(TestServer.ADMIN_EMAIL, TestServer.ADMIN_PASSWORD);
+        String refreshToken = signIn.json().path("tokens").path("refresh_token").asText();
+        server.clock.advance(Duration.ofMinutes(16));
+        var refreshed = accounts.refresh(refreshToken);
+        assertThat(refreshed.status()).as(refreshed.body()).isEqualTo(200);
+        String stale = refreshed.json().path("tokens").path("access_token").asText();
+
+        var r = server.http
+                .delete("/v1/admin/users/" + id + "/mfa")
+                .bearer(stale)
+                .send();
+
+        assertThat(r.status()).as(r.body()).isEqualTo(401);
+        assertThat(r.text("code")).isEqualTo("insufficient_user_authentication");
+        assertThat(r.header("WWW-Authenticate")).startsWith("Bearer error=\"insufficient_user_authentication\"");
+        var kept =
+                server.http.get("/v1/admin/users/" + id + "/mfa").bearer(stale).send();
+        assertThat(kept.json().path("totp_enabled").asBoolean()).isTrue();
+        assertThat(kept.json().path("backup_codes_remaining").asInt()).isEqualTo(10);
+
+        // A new sign-in of the administrator is recent.
+        var fresh = server.http
+                .delete("/v1/admin/users/" + id + "/mfa")
+                .bearer(server.adminToken())
+                .send();
+        assertThat(fresh.status()).as(fresh.body()).isEqualTo(204);
+    }
+
+    @Test
     void whenANonAdminCallsTheAdminRoutes_thenForbiddenAndNothingChanges() {
         var e = MfaTotpTest.enrolled("victim");
         String other = accounts.newUser("other").accessToken();

@@ -197,6 +197,33 @@ class AccountLinkPagesTest {
     }
 
     @Test
+    void aSignInLinksPage_namesTheAccountItSignsInTo_inTheVisitorsLanguage() throws Exception {
+        // A link someone mailed to themselves and sent on must not sign the visitor in unnoticed (login CSRF).
+        var b = new Browser(server.base);
+        String email = server.register(email("page-magic-named"), PASSWORD);
+        assertThat(server.http
+                        .post("/v1/auth/magic-link/send", map("email", email))
+                        .status())
+                .isEqualTo(202);
+        URI link = server.linkFromMail(email, TestAccounts.isMagicLink());
+
+        var page = b.get(link);
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body())
+                .contains("<p id=\"link-account\">This link signs you in as <strong>" + email
+                        + "</strong>. If that is not your account, do not continue.</p>");
+        var german = b.get(URI.create(link + "&ui_locales=de"));
+        assertThat(german.body())
+                .contains("<html lang=\"de\">")
+                .contains("<p id=\"link-account\">Dieser Link meldet Sie als <strong>" + email
+                        + "</strong> an. Wenn das nicht Ihr Konto ist, fahren Sie nicht fort.</p>");
+
+        // A spent link names no one.
+        assertThat(b.submit(page, "/magic-link", Map.of()).statusCode()).isEqualTo(303);
+        assertThat(b.get(link).body()).doesNotContain("link-account").doesNotContain(email);
+    }
+
+    @Test
     void aSignInLink_toAnAccountWithASecondFactor_asksForIt() throws Exception {
         String email = server.register(email("page-magic-mfa"), PASSWORD);
         server.http.post("/v1/auth/verify-email", map("token", server.tokenFromMail(email, TestAccounts.isConfirm())));

@@ -1,5 +1,6 @@
 package dev.gatehouse.oidc;
 
+import static dev.gatehouse.testkit.HttpJson.map;
 import static dev.gatehouse.testkit.TestAccounts.PASSWORD;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -238,6 +239,40 @@ class AccountSecurityPageTest {
         assertThat(after.body())
                 .contains("role=\"status\">The authenticator app is turned off.")
                 .contains("No authenticator app is set up.");
+    }
+
+    @Test
+    void whenTheAccountsSecondFactorAttemptsAreSpent_thenThePageDoesNotTurnTotpOffEvenWithTheRightCode()
+            throws Exception {
+        try (var limited = TestServer.start(Map.of("GATEHOUSE_RATE_LIMITS", "on"))) {
+            String email = new TestAccounts(limited).registered("acct-spent");
+            var b = new Browser(limited.base);
+            var page = b.signIn(b.follow(b.get(URI.create(limited.base + PAGE))), email, PASSWORD);
+            var shown = b.follow(b.submit(page, PAGE + "/totp/setup", Map.of()));
+            String secret = secretOn(shown);
+            var enabled = b.submit(
+                    shown, PAGE + "/totp/enable", Map.of("code", TotpCodes.at(secret, limited.clock.instant())));
+            assertThat(enabled.statusCode()).as(enabled.body()).isEqualTo(200);
+            limited.clock.advance(Duration.ofSeconds(30)); // the enabling code is spent
+            String good = TotpCodes.at(secret, limited.clock.instant());
+            String wrong = String.format("%06d", (Integer.parseInt(good) + 1) % 1_000_000);
+
+            // Confirming was the account's first attempt; 19 wrong codes at API sign-ins (five a token) make twenty.
+            String mfaToken = null;
+            for (int n = 0; n < 19; n++) {
+                if (n % 5 == 0) mfaToken = limited.login(email, PASSWORD).text("mfa_token");
+                var r = limited.http.post("/v1/auth/login/mfa", map("mfa_token", mfaToken, "code", wrong));
+                assertThat(r.status()).as("attempt %d", n + 2).isEqualTo(401);
+            }
+
+            var refused =
+                    b.submit(b.get(URI.create(limited.base + PAGE)), PAGE + "/totp/disable", Map.of("code", good));
+            assertThat(refused.statusCode()).isEqualTo(429);
+            assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+            assertThat(refused.body())
+                    .contains("Too many attempts. Please wait a few minutes and try again.")
+                    .contains("An authenticator app is set up");
+        }
     }
 
     @Test

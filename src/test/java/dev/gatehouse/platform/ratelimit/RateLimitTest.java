@@ -3,6 +3,7 @@ package dev.gatehouse.platform.ratelimit;
 import static dev.gatehouse.testkit.HttpJson.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gatehouse.mfa.TotpCodes;
 import dev.gatehouse.testkit.HttpJson;
 import dev.gatehouse.testkit.ServerTest;
 import dev.gatehouse.testkit.TestServer;
@@ -198,7 +199,8 @@ class RateLimitTest {
                 .json(map("code", dev.gatehouse.mfa.TotpCodes.at(secret, server.clock.instant())))
                 .send();
         assertThat(enable.status()).as(enable.body()).isEqualTo(200);
-        server.clock.advance(Duration.ofSeconds(30)); // the enabling code is spent
+        // The enabling code is spent, and the account's attempts (enabling was one) are whole again.
+        server.clock.advance(Duration.ofMinutes(15));
         String good = dev.gatehouse.mfa.TotpCodes.at(secret, server.clock.instant());
         String wrong = String.format("%06d", (Integer.parseInt(good) + 1) % 1_000_000);
         IntFunction<String> signIn = n -> server.http
@@ -225,6 +227,109 @@ class RateLimitTest {
         String later = dev.gatehouse.mfa.TotpCodes.at(secret, server.clock.instant());
         var ok = server.http.from(76).post("/v1/auth/login/mfa", map("mfa_token", signIn.apply(67), "code", later));
         assertThat(ok.status()).as(ok.body()).isEqualTo(200);
+    }
+
+    @Test
+    void whenWrongCodesTurnTotpOff_thenTheyCountAgainstTheAccountsSecondFactorAttempts() {
+        var user = totpUser("mfa-off-guess@example.com", 101);
+        String wrong = wrongCode(user.secret());
+        // Confirming TOTP was the first attempt; nine wrong codes at turning it off (all mfa-code leaves) make ten.
+        for (int i = 0; i < 9; i++) {
+            var r = server.http
+                    .from(101)
+                    .post("/v1/auth/mfa/disable")
+                    .bearer(user.token())
+                    .json(map("code", wrong))
+                    .send();
+            assertThat(r.status()).as("attempt %d: %s", i + 2, r.body()).isEqualTo(400);
+        }
+        // Two sign-ins, five wrong codes each, from addresses of their own: twenty.
+        for (int i = 0; i < 2; i++) {
+            String mfaToken = mfaToken(user.email(), 102 + i);
+            for (int j = 0; j < 5; j++) {
+                var r = server.http.from(104 + i).post("/v1/auth/login/mfa", map("mfa_token", mfaToken, "code", wrong));
+                assertThat(r.status()).as("attempt %d", 11 + i * 5 + j).isEqualTo(401);
+            }
+        }
+        // The 21st, with the right code: refused.
+        String good = TotpCodes.at(user.secret(), server.clock.instant());
+        var refused = server.http
+                .from(106)
+                .post("/v1/auth/login/mfa", map("mfa_token", mfaToken(user.email(), 106), "code", good));
+        assertThat(refused.status()).as(refused.body()).isEqualTo(429);
+        assertThat(refused.header("Retry-After")).isNotNull();
+    }
+
+    @Test
+    void whenTheAccountsSecondFactorAttemptsAreSpent_thenTurningTotpOffIsRefusedEvenWithTheRightCode() {
+        var user = totpUser("mfa-off-spent@example.com", 111);
+        String wrong = wrongCode(user.secret());
+        // Confirming TOTP was the first attempt; 19 wrong codes at sign-ins (five a token) make twenty.
+        String mfaToken = null;
+        for (int n = 0; n < 19; n++) {
+            if (n % 5 == 0) mfaToken = mfaToken(user.email(), 112 + n / 5);
+            var r = server.http.from(116 + n / 5).post("/v1/auth/login/mfa", map("mfa_token", mfaToken, "code", wrong));
+            assertThat(r.status()).as("attempt %d", n + 2).isEqualTo(401);
+        }
+
+        String good = TotpCodes.at(user.secret(), server.clock.instant());
+        var refused = server.http
+                .from(120)
+                .post("/v1/auth/mfa/disable")
+                .bearer(user.token())
+                .json(map("code", good))
+                .send();
+
+        assertThat(refused.status()).as(refused.body()).isEqualTo(429);
+        assertThat(refused.text("code")).isEqualTo("rate_limited");
+        assertThat(refused.header("Retry-After")).isNotNull();
+        var status = server.http
+                .from(120)
+                .get("/v1/auth/mfa/status")
+                .bearer(user.token())
+                .send();
+        assertThat(status.json().path("totp_enabled").asBoolean()).isTrue();
+    }
+
+    /** A user who turned TOTP on through the API from 127.0.0.{@code ip}, the clock then past the enabling code. */
+    private record TotpUser(String email, String token, String secret) {}
+
+    private static TotpUser totpUser(String email, int ip) {
+        server.register(email, "Correct-Horse-Battery-9");
+        String token = server.http
+                .from(ip)
+                .post("/v1/auth/login", map("email", email, "password", "Correct-Horse-Battery-9"))
+                .json()
+                .path("tokens")
+                .path("access_token")
+                .asText();
+        String secret = server.http
+                .from(ip)
+                .post("/v1/auth/mfa/setup")
+                .bearer(token)
+                .send()
+                .text("secret");
+        var enable = server.http
+                .from(ip)
+                .post("/v1/auth/mfa/enable")
+                .bearer(token)
+                .json(map("code", TotpCodes.at(secret, server.clock.instant())))
+                .send();
+        assertThat(enable.status()).as(enable.body()).isEqualTo(200);
+        server.clock.advance(Duration.ofSeconds(30)); // the enabling code is spent
+        return new TotpUser(email, token, secret);
+    }
+
+    private static String mfaToken(String email, int ip) {
+        return server.http
+                .from(ip)
+                .post("/v1/auth/login", map("email", email, "password", "Correct-Horse-Battery-9"))
+                .text("mfa_token");
+    }
+
+    private static String wrongCode(String secret) {
+        String good = TotpCodes.at(secret, server.clock.instant());
+        return String.format("%06d", (Integer.parseInt(good) + 1) % 1_000_000);
     }
 
     private static HttpJson.Response login(HttpJson http, String email) {
