@@ -84,8 +84,8 @@ public final class UserClaims {
         if (v == null || v.isNull()) return Optional.empty();
         if (!v.isTextual()) throw new IllegalArgumentException(claim + " must be a string or null");
         String s = v.asText().strip();
-        if (s.length() > 100 || s.chars().anyMatch(Character::isISOControl))
-            throw new IllegalArgumentException(claim + " must be at most 100 characters, no control characters");
+        String problem = UserProfile.line(s, 100);
+        if (problem != null) throw new IllegalArgumentException(claim + " " + problem);
         return s.isEmpty() ? Optional.empty() : Optional.of(s);
     }
 }

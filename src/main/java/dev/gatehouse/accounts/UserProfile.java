@@ -3,6 +3,7 @@ package dev.gatehouse.accounts;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gatehouse.platform.http.Validator;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.DateTimeException;
@@ -84,7 +85,9 @@ public record UserProfile(Map<String, Object> claims) {
         if (claim.equals("address")) return address(v);
         if (!v.isTextual()) throw new IllegalArgumentException(claim + " must be a string or null");
         String s = v.asText().strip();
-        String problem = switch (claim) {
+        String problem = Validator.shownTextProblem(s, Integer.MAX_VALUE).orElse(null);
+        if (problem != null) throw new IllegalArgumentException(claim + " " + problem);
+        problem = switch (claim) {
             case "profile", "picture", "website" -> url(s);
             case "birthdate" -> birthdate(s);
             case "zoneinfo" -> zoneinfo(s);
@@ -123,17 +126,22 @@ public record UserProfile(Map<String, Object> claims) {
         return out.isEmpty() ? Optional.empty() : Optional.of(Collections.unmodifiableMap(out));
     }
 
-    private static String line(String s, int max) {
-        return s.length() > max || s.chars().anyMatch(Character::isISOControl)
-                ? "must be at most " + max + " characters, no control characters"
-                : null;
+    /**
+     * One line of text as every relying party receives it: the rule client names follow too (no control, line or
+     * paragraph separator, bidirectional formatting characters, nor unpaired surrogates).
+     */
+    static String line(String s, int max) {
+        return Validator.shownTextProblem(s, max).orElse(null);
     }
 
-    /** §5.1.1: formatted and street_address may hold line breaks, and nothing else of the control characters. */
+    /** §5.1.1: formatted and street_address may hold line breaks; each line is text as {@link #line} has it. */
     private static String lines(String s) {
-        return s.length() > 500 || s.chars().anyMatch(c -> Character.isISOControl(c) && c != '\n' && c != '\r')
-                ? "must be at most 500 characters; line breaks are the only control characters allowed"
-                : null;
+        if (s.length() > 500) return "must be at most 500 characters";
+        for (String line : s.split("\r\n|\r|\n", -1)) {
+            String problem = line(line, 500);
+            if (problem != null) return problem + " (line breaks are allowed)";
+        }
+        return null;
     }
 
     private static String url(String s) {

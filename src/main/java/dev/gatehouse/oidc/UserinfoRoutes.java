@@ -180,9 +180,11 @@ public final class UserinfoRoutes implements RouteGroup {
                 .orElse("");
         if (!mediaType.equals("application/json"))
             throw new IllegalArgumentException("send the claims as an application/json object");
+        String text = Web.utf8(ctx.bodyAsBytes())
+                .orElseThrow(() -> new IllegalArgumentException("the body is not valid UTF-8"));
         com.fasterxml.jackson.databind.JsonNode body;
         try {
-            body = web.mapper().readTree(new String(ctx.bodyAsBytes(), java.nio.charset.StandardCharsets.UTF_8));
+            body = web.mapper().readTree(text);
         } catch (java.io.IOException e) {
             throw new IllegalArgumentException("the body is not valid JSON");
         }

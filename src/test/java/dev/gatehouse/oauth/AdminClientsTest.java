@@ -172,11 +172,55 @@ class AdminClientsTest {
         assertThat(tokenStatus(id, third)).isEqualTo(401);
         assertThat(tokenStatus(id, fourth)).isEqualTo(200);
 
-        for (var bad : List.of(map("previous_secret_expires_in", -1), map("previous_secret_expires_in", 604_801))) {
-            var refused = server.http.post(path).bearer(admin).json(bad).send();
-            assertThat(refused.status()).as(bad.toString()).isEqualTo(422);
-            assertThat(refused.body()).contains("previous_secret_expires_in");
+        // Out of range, too large for a number of seconds, or not whole (1.5 was once read as 1): 422 naming the field.
+        for (String bad : List.of("-1", "604801", "1e30", "1.5", "123456789012345678901234567890")) {
+            String body = "{\"previous_secret_expires_in\":" + bad + "}";
+            var refused = server.http
+                    .post(path)
+                    .bearer(admin)
+                    .raw("application/json", body)
+                    .send();
+            assertThat(refused.status()).as(body + " -> " + refused.body()).isEqualTo(422);
+            assertThat(refused.json().path("errors").has("previous_secret_expires_in"))
+                    .as(body)
+                    .isTrue();
         }
+        assertThat(tokenStatus(id, fourth))
+                .as("no refused call rotated the secret")
+                .isEqualTo(200);
+    }
+
+    /** RFC 7591 §2.2: a client's name in another language is shown to users as its name is, and checked as it is. */
+    @Test
+    void whenALanguageTaggedNameIsMisleading_thenTheAdministratorIsRefusedAndNoClientIsMade() {
+        int before = server.http
+                .get("/v1/admin/clients?limit=100")
+                .bearer(admin)
+                .send()
+                .json()
+                .path("clients")
+                .size();
+        var refused = server.http
+                .post("/v1/admin/clients")
+                .bearer(admin)
+                .json(map(
+                        "client_name",
+                        "Tagged",
+                        "client_name#ja",
+                        "\u202Eevil" + "x".repeat(300) + "\u0007",
+                        "grant_types",
+                        List.of("client_credentials")))
+                .send();
+        assertThat(refused.status()).as(refused.body()).isBetween(400, 422);
+        assertThat(refused.body()).contains("client_name#ja");
+        int after = server.http
+                .get("/v1/admin/clients?limit=100")
+                .bearer(admin)
+                .send()
+                .json()
+                .path("clients")
+                .size();
+        assertThat(after).isEqualTo(before);
     }
 
     @Test

@@ -372,6 +372,35 @@ class DynamicRegistrationTest {
         }
     }
 
+    /** RFC 7591 §2.2: a name or page in one language is shown as the untagged one is, so it is checked as strictly. */
+    @Test
+    void whenALanguageTaggedNameOrPageIsMisleading_thenItIsRefusedNamingTheField() {
+        for (var tagged : List.of(
+                HttpJson.map("client_name#ja", "\u202Eevil"),
+                HttpJson.map("client_name#ja", "\u202Eevil" + "x".repeat(300) + "\u0007"),
+                HttpJson.map("client_name#ja", "x".repeat(201)),
+                HttpJson.map("client_name#en-US", "line\nbreak"),
+                HttpJson.map("client_name#fr", "a\u2028b"),
+                HttpJson.map("client_name#de", 7),
+                HttpJson.map("tos_uri#ja", "https://app.example.com/\u202Etos"),
+                HttpJson.map("logo_uri#ja", "javascript:alert(1)"))) {
+            var body = new LinkedHashMap<String, Object>(HttpJson.map(
+                    "client_name", "tagged", "redirect_uris", List.of("https://app.example.com/callback")));
+            body.putAll(tagged);
+            var r = registerRaw(body);
+            assertThat(r.status()).as(tagged + " -> " + r.body()).isEqualTo(400);
+            assertThat(r.text("error")).isEqualTo("invalid_client_metadata");
+            assertThat(r.text("error_description"))
+                    .contains(tagged.keySet().iterator().next());
+        }
+        var fine = new LinkedHashMap<String, Object>(
+                HttpJson.map("client_name", "tagged", "redirect_uris", List.of("https://app.example.com/callback")));
+        fine.put("client_name#ja", "\u30a2\u30d7\u30ea");
+        var r = registerRaw(fine);
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        assertThat(r.text("client_name#ja")).isEqualTo("\u30a2\u30d7\u30ea");
+    }
+
     /**
      * RFC 7591 §2: members the server does not understand are ignored, so the answer (§3.2.1) and a later read (RFC 7592
      * §3) do not list them as registered; Gatehouse's own members stay.

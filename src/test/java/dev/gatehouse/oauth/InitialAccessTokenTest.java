@@ -284,6 +284,25 @@ class InitialAccessTokenTest {
                 .raw("application/json", "{\"max_uses\":\"many\"}")
                 .send();
         assertThat(notJson.status()).isBetween(400, 422);
+        // Well-formed JSON numbers its fields cannot hold, or that are not whole, are bad values of those fields (a 422
+        // naming them, DESIGN.md section 4), not broken JSON; and 1.5 is never read as 1.
+        for (String body : List.of(
+                "{\"max_uses\":99999999999}",
+                "{\"max_uses\":1.5}",
+                "{\"max_uses\":1e2}",
+                "{\"expires_in\":1e30}",
+                "{\"expires_in\":123456789012345678901234567890}",
+                "{\"expires_in\":3600.5}")) {
+            var refused = server.http
+                    .post(PATH)
+                    .bearer(server.adminToken())
+                    .raw("application/json", body)
+                    .send();
+            assertThat(refused.status()).as(body + " -> " + refused.body()).isEqualTo(422);
+            assertThat(refused.text("code")).as(body).isEqualTo("validation_failed");
+            String field = body.substring(2, body.indexOf('"', 2));
+            assertThat(refused.json().path("errors").has(field)).as(body).isTrue();
+        }
         var accounts = new TestAccounts(server);
         String user = server.accessToken(accounts.registered("not-admin"), PASSWORD);
         assertThat(server.http.post(PATH).bearer(user).json(map()).send().status())

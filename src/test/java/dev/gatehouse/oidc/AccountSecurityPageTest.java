@@ -416,6 +416,14 @@ class AccountSecurityPageTest {
                 .contains("value=\"Ada\"");
         var after = open(v.b()).body();
         assertThat(after).contains("value=\"+442071234567\"").contains("value=\"&lt;b&gt;Countess&lt;/b&gt;\"");
+        // The text rule of userinfo (and of client names): a right-to-left override or a line separator would reach
+        // every relying party's page; the form answers its usual error.
+        for (String name : List.of("\u202Eevil", "a\u2028b")) {
+            var misleading = submit(v.b(), page, "/profile", "nickname", name);
+            assertThat(misleading.statusCode()).as(name).isEqualTo(422);
+            assertThat(misleading.body()).as(name).contains("aria-invalid=\"true\"");
+        }
+        assertThat(open(v.b()).body()).contains("value=\"&lt;b&gt;Countess&lt;/b&gt;\"");
 
         // An empty field clears its claim; a field left out stays.
         var cleared = submit(v.b(), page, "/profile", "phone_number", "");

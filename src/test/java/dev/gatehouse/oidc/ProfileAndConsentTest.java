@@ -371,6 +371,67 @@ class ProfileAndConsentTest {
         assertThat(after.has("locale")).isFalse();
     }
 
+    /**
+     * A claim is released to every relying party, so it is held to the text rule the rest of the API keeps (and client
+     * names too): no line or paragraph separators, unpaired surrogates, bidirectional overrides, nor bytes that are not
+     * UTF-8 (RFC 8259 §8.1), which would otherwise be stored as "?" or U+FFFD.
+     */
+    @Test
+    void whenAClaimHoldsTextTheRestOfTheApiRefuses_thenInvalidRequestAndNothingChanges() throws Exception {
+        var client = register("openid profile address");
+        String email = newUser();
+        String at = tokens(new Browser(server.base), client, email, new Scope("openid", "profile", "address"))
+                .getAccessToken()
+                .getValue();
+        var ok = server.http
+                .put("/oauth2/userinfo")
+                .bearer(at)
+                .json(map("given_name", "Ada", "nickname", "Countess", "address", map("street_address", "1 A\nB")))
+                .send();
+        assertThat(ok.status()).as(ok.body()).isEqualTo(200);
+
+        for (String body : List.of(
+                "{\"given_name\":\"a\\ud800b\"}",
+                "{\"family_name\":\"a\\udfffb\"}",
+                "{\"nickname\":\"a\\u2028b\"}",
+                "{\"middle_name\":\"a\\u2029b\"}",
+                "{\"given_name\":\"\\u202Eevil\"}",
+                "{\"preferred_username\":\"\\u2066x\\u2069\"}",
+                "{\"gender\":\"\\u200Fx\"}",
+                "{\"website\":\"https://example.com/\\u202Ex\"}",
+                "{\"address\":{\"locality\":\"\\u202Ex\"}}",
+                "{\"address\":{\"street_address\":\"1 Main\\nSt\\u2028x\"}}",
+                "{\"address\":{\"formatted\":\"a\\n\\ud800\"}}")) {
+            var r = server.http
+                    .put("/oauth2/userinfo")
+                    .bearer(at)
+                    .raw("application/json", body)
+                    .send();
+            assertThat(r.status()).as(body + " -> " + r.body()).isEqualTo(400);
+            assertThat(r.text("error")).as(body).isEqualTo("invalid_request");
+            String claim = body.substring(2, body.indexOf('"', 2));
+            assertThat(r.text("error_description")).as(body).contains(claim);
+        }
+        var raw = new dev.gatehouse.testkit.RawHttp(server.base);
+        var notUtf8 = new java.io.ByteArrayOutputStream();
+        notUtf8.writeBytes("{\"given_name\":\"a".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        notUtf8.write(0xFF);
+        notUtf8.writeBytes("b\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        var r = raw.send(dev.gatehouse.testkit.RawHttp.request("PUT", "/oauth2/userinfo")
+                .header("Authorization", "Bearer " + at)
+                .header("Content-Type", "application/json")
+                .body(notUtf8.toByteArray()));
+        assertThat(r.status()).as(r.body()).isEqualTo(400);
+        assertThat(r.body()).contains("\"error\":\"invalid_request\"").contains("UTF-8");
+
+        var after = server.http.get("/oauth2/userinfo").bearer(at).send().json();
+        assertThat(after.path("given_name").asText()).isEqualTo("Ada");
+        assertThat(after.path("nickname").asText()).isEqualTo("Countess");
+        assertThat(after.has("family_name")).isFalse();
+        assertThat(after.has("website")).isFalse();
+        assertThat(after.path("address").path("street_address").asText()).isEqualTo("1 A\nB");
+    }
+
     @Test
     void whenAnAdministratorMapsClaimsToACustomScope_thenUserinfoReleasesThemForIt() throws Exception {
         String scope = "contact" + System.nanoTime();

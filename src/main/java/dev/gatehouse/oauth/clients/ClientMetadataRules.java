@@ -184,15 +184,6 @@ public final class ClientMetadataRules {
         ClientUris.checkLogoutMetadata(m);
         ApplicationTypeRule.check(m);
         checkOidcSettings(m);
-        if (m.getName() != null && m.getName().length() > 200) {
-            throw new OAuthError(
-                    400, "invalid_client_metadata", "client_name must be at most 200 characters", "client_name");
-        }
-        // The consent, device and logout pages show the name to users: no control characters, and no bidirectional
-        // overrides, which could make "evil.example" read as something else.
-        if (m.getName() != null && m.getName().codePoints().anyMatch(MetadataShapes::misleading)) {
-            throw metadataError("client_name", "must not contain control or bidirectional formatting characters");
-        }
         return m;
     }
 

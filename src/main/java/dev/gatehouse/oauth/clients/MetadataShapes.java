@@ -2,6 +2,7 @@ package dev.gatehouse.oauth.clients;
 
 import static dev.gatehouse.oauth.clients.ClientMetadataRules.metadataError;
 
+import dev.gatehouse.platform.http.Validator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -36,6 +37,21 @@ final class MetadataShapes {
             "initiate_login_uri");
     private static final Set<String> WEB_PAGE_FIELDS =
             Set.of("client_uri", "logo_uri", "tos_uri", "policy_uri", "initiate_login_uri");
+
+    /**
+     * The human-readable fields RFC 7591 §2.2 lets a client send once per language, as {@code client_name#ja}: shown to
+     * users, tagged or not, so each tagged copy gets the checks of the untagged one.
+     */
+    private static final Set<String> LANGUAGE_TAGGED =
+            Set.of("client_name", "client_uri", "logo_uri", "tos_uri", "policy_uri");
+
+    /** The field whose rules apply to {@code field}: its untagged name for a language-tagged one, else itself. */
+    private static String rulesOf(String field) {
+        int hash = field.indexOf('#');
+        if (hash < 0) return field;
+        String base = field.substring(0, hash);
+        return LANGUAGE_TAGGED.contains(base) ? base : field;
+    }
 
     private static boolean isWebPage(String s) {
         try {
@@ -72,6 +88,7 @@ final class MetadataShapes {
 
     private static void checkType(String field, Object v) {
         if (v == null) return;
+        String rules = rulesOf(field);
         if (BOOLEAN_FIELDS.contains(field) && !(v instanceof Boolean))
             throw metadataError(field, "must be true or false");
         if (field.equals("default_max_age") && !(v instanceof Integer))
@@ -80,7 +97,7 @@ final class MetadataShapes {
             throw metadataError(field, "must be web or native");
         if (field.equals(OAuthClient.ACCESS_TOKEN_ALG) && !(v instanceof String))
             throw metadataError(field, "must be one of " + ClientMetadataRules.ID_TOKEN_ALGS);
-        if (TEXT_FIELDS.contains(field) && !(v instanceof String)) throw metadataError(field, "must be a string");
+        if (TEXT_FIELDS.contains(rules) && !(v instanceof String)) throw metadataError(field, "must be a string");
         if (LIST_FIELDS.contains(field)
                 && !(v instanceof List<?> list && list.stream().allMatch(item -> item instanceof String)))
             throw metadataError(field, "must be an array of strings");
@@ -88,6 +105,7 @@ final class MetadataShapes {
 
     private static void checkValue(String field, Object v) {
         if (v == null) return;
+        String rules = rulesOf(field);
         if (field.equals("default_max_age") && (Integer) v < 0)
             throw metadataError(field, "must be a non-negative number of seconds");
         // OIDC Registration §2 defines these two; the SDK would also take other spellings, such as NATIVE.
@@ -96,21 +114,26 @@ final class MetadataShapes {
         if (field.equals(OAuthClient.ACCESS_TOKEN_ALG) && !ClientMetadataRules.ID_TOKEN_ALGS.contains((String) v))
             throw metadataError(field, "must be one of " + ClientMetadataRules.ID_TOKEN_ALGS);
         // Shown to users or followed by their browsers: a web page's address, never javascript: or data:.
-        if (WEB_PAGE_FIELDS.contains(field) && v instanceof String s && !isWebPage(s))
+        if (WEB_PAGE_FIELDS.contains(rules) && v instanceof String s && !isWebPage(s))
             throw metadataError(field, "must be an absolute http or https URL");
-        int max = field.equals("client_name") ? 200 : 2000;
-        if (TEXT_FIELDS.contains(field)) {
-            dev.gatehouse.platform.http.Validator.textProblem((String) v, max).ifPresent(m -> {
+        if (LANGUAGE_TAGGED.contains(rules)) {
+            // The consent, device and logout pages show the name and pages to users: no bidirectional overrides
+            // either, which could make "evil.example" read as something else.
+            Validator.shownTextProblem((String) v, rules.equals("client_name") ? 200 : 2000)
+                    .ifPresent(m -> {
+                        throw metadataError(field, m);
+                    });
+        } else if (TEXT_FIELDS.contains(rules)) {
+            Validator.textProblem((String) v, 2000).ifPresent(m -> {
                 throw metadataError(field, m);
             });
         } else if (LIST_FIELDS.contains(field)) {
             List<?> list = (List<?>) v;
             if (list.size() > 50) throw metadataError(field, "must have at most 50 entries");
             for (Object item : list) {
-                dev.gatehouse.platform.http.Validator.textProblem((String) item, max)
-                        .ifPresent(m -> {
-                            throw metadataError(field, m);
-                        });
+                Validator.textProblem((String) item, 2000).ifPresent(m -> {
+                    throw metadataError(field, m);
+                });
             }
             // A resource is an absolute URI (RFC 8707 §2); a token-exchange audience may be a name (RFC 8693 §2.1).
             if (field.equals(OAuthClient.RESOURCES)
@@ -121,15 +144,5 @@ final class MetadataShapes {
                                     || r.indexOf('#') >= 0))
                 throw metadataError(field, "must be absolute URIs without fragment, or audience names without spaces");
         }
-    }
-
-    /** Control and bidirectional formatting characters: text that would show otherwise than it reads. */
-    static boolean misleading(int c) {
-        return Character.isISOControl(c)
-                || c == 0x061C
-                || c == 0x200E
-                || c == 0x200F
-                || (c >= 0x202A && c <= 0x202E)
-                || (c >= 0x2066 && c <= 0x2069);
     }
 }

@@ -20,7 +20,7 @@ import java.io.UncheckedIOException;
 
 /**
  * The one JSON configuration: snake_case fields, ISO-8601 instants, no nulls, strict scalars (a number or boolean is
- * not a string), and no repeated keys (RFC 8259 §4 leaves them undefined; two parsers reading "last wins" and "first
+ * not a string, a fraction or exponent is not a whole number), and no repeated keys (RFC 8259 §4 leaves them undefined; two parsers reading "last wins" and "first
  * wins" is how checks get bypassed).
  */
 public final class Json {
@@ -38,6 +38,8 @@ public final class Json {
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
                 .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                // 1.5 is not a whole number: read as 1 it would silently be another value than the one sent.
+                .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                 .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
                 .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)

@@ -40,6 +40,28 @@ public final class Validator {
         return java.util.Optional.empty();
     }
 
+    /**
+     * {@link #textProblem}, and no bidirectional formatting characters either: for text shown to people on other
+     * parties' pages (a client's name on the consent page, a user's name in every relying party's userinfo), where an
+     * override could make the text read as something else.
+     */
+    public static java.util.Optional<String> shownTextProblem(String value, int max) {
+        var problem = textProblem(value, max);
+        if (problem.isPresent()) return problem;
+        if (value.codePoints().anyMatch(Validator::isBidiFormatting))
+            return java.util.Optional.of("must not contain bidirectional formatting characters");
+        return java.util.Optional.empty();
+    }
+
+    /** Unicode's bidirectional formatting characters: marks, embeddings, overrides and isolates (UAX #9). */
+    public static boolean isBidiFormatting(int c) {
+        return c == 0x061C
+                || c == 0x200E
+                || c == 0x200F
+                || (c >= 0x202A && c <= 0x202E)
+                || (c >= 0x2066 && c <= 0x2069);
+    }
+
     public Validator email(String field, String value) {
         text(field, value, 254);
         if (value != null && !errors.containsKey(field) && !EMAIL.matcher(value).matches()) {

@@ -2,6 +2,7 @@ package dev.gatehouse.platform.http;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -64,8 +65,8 @@ public final class Web {
     }
 
     /**
-     * Parses a JSON body; malformed JSON (or not UTF-8, RFC 8259 §8.1) is 400, wrong types are 422 naming the field,
-     * other media 415.
+     * Parses a JSON body; malformed JSON (or not UTF-8, RFC 8259 §8.1) is 400, wrong types and numbers out of a field's
+     * range are 422 naming the field, other media 415.
      */
     public <T> T body(Context ctx, Class<T> type) {
         // The raw header: Jetty's parsed content type throws on an unknown charset parameter.
@@ -78,28 +79,37 @@ public final class Web {
         }
         byte[] raw = ctx.bodyAsBytes();
         if (raw.length == 0) throw Problem.badRequest("body_required", "A JSON body is required");
-        String text;
-        try {
-            // Strict: Jackson alone lets overlong forms and encoded surrogates through as ordinary characters.
-            text = StandardCharsets.UTF_8
-                    .newDecoder()
-                    .decode(ByteBuffer.wrap(raw))
-                    .toString();
-        } catch (CharacterCodingException e) {
-            throw Problem.badRequest("malformed_json", "The body is not valid UTF-8");
-        }
+        String text = utf8(raw).orElseThrow(() -> Problem.badRequest("malformed_json", "The body is not valid UTF-8"));
         try {
             T value = mapper.readValue(text, type);
             if (value == null) throw Problem.badRequest("body_required", "A JSON object is required");
             return value;
         } catch (JsonMappingException e) {
+            String field = fieldPath(e);
+            // A well-formed number too large for its field is a bad value of that field, not broken JSON.
+            if (e.getCause() instanceof InputCoercionException && !field.isEmpty())
+                throw Problem.invalidField(field, "is out of range");
             // Jackson reports broken syntax inside a field with that field's path; it is still broken JSON.
             if (e.getCause() instanceof JsonProcessingException) throw malformed(e.getCause());
-            String field = fieldPath(e);
             if (field.isEmpty()) throw Problem.badRequest("malformed_json", "The body must be a JSON object");
             throw Problem.invalidField(field, "has the wrong type or format");
         } catch (JsonProcessingException e) {
             throw malformed(e);
+        }
+    }
+
+    /**
+     * A JSON body's text (RFC 8259 §8.1), or empty if it is not UTF-8. Strict: Jackson alone, or {@code new String},
+     * lets overlong forms and encoded surrogates through as ordinary characters, and turns bad bytes into U+FFFD.
+     */
+    public static Optional<String> utf8(byte[] raw) {
+        try {
+            return Optional.of(StandardCharsets.UTF_8
+                    .newDecoder()
+                    .decode(ByteBuffer.wrap(raw))
+                    .toString());
+        } catch (CharacterCodingException e) {
+            return Optional.empty();
         }
     }
 
