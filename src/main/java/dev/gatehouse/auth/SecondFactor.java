@@ -20,9 +20,11 @@ public interface SecondFactor {
     /**
      * A step-up: a user already signed in with {@code firstMethod} is asked for a second factor because a client demands
      * one ({@code acr_values}). Unlike {@link #challenge}, a trusted device does not skip it; empty when the user has no
-     * second factor to give.
+     * second factor to give. The pending login is bound to the SSO session {@code ssoSessionId}: it can only add a
+     * factor to that session, and the API does not redeem it.
      */
-    default Optional<MfaRequired> stepUp(Handle h, User user, String deviceId, String firstMethod, RequestInfo info) {
+    default Optional<MfaRequired> stepUp(
+            Handle h, User user, String deviceId, String firstMethod, java.util.UUID ssoSessionId, RequestInfo info) {
         return Optional.empty();
     }
 

@@ -28,19 +28,26 @@ public final class JdbiSsoStore {
     }
 
     /**
-     * A second factor completed on top of an open session (a step-up): the same session, so its {@code sid} and the
-     * clients that took part stay, with the new sign-in's methods and time and a new cookie token, so a token known
-     * before the step-up (a planted cookie) does not gain the stronger sign-in. False when the session is not open or
-     * belongs to someone else.
+     * A sign-in completed again on top of an open session (signing in again, or a step-up): the same session, so its
+     * {@code sid} and the clients that took part stay, with the new methods, the sign-in time {@code authTime} (a
+     * step-up keeps the session's own) and a new cookie token, so a token known before (a planted cookie) does not gain
+     * the stronger sign-in. False when the session is not open or belongs to someone else.
      */
     public boolean upgrade(
-            Handle h, UUID id, UUID userId, String newTokenHash, java.util.List<String> amr, Instant authTime) {
+            Handle h,
+            UUID id,
+            UUID userId,
+            String newTokenHash,
+            java.util.List<String> amr,
+            Instant authTime,
+            Instant now) {
         return h.createUpdate(
                                 "UPDATE sso_sessions SET token_hash = :hash, amr = :amr, auth_time = :auth,"
-                                        + " last_used_at = :auth WHERE id = :id AND user_id = :user AND ended_at IS NULL AND expires_at > :auth")
+                                        + " last_used_at = :now WHERE id = :id AND user_id = :user AND ended_at IS NULL AND expires_at > :now")
                         .bind("hash", newTokenHash)
                         .bind("amr", String.join(" ", amr))
                         .bind("auth", authTime)
+                        .bind("now", now)
                         .bind("id", id)
                         .bind("user", userId)
                         .execute()

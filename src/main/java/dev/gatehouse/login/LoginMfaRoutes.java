@@ -113,6 +113,11 @@ public final class LoginMfaRoutes implements RouteGroup {
             return;
         }
         var session = sso.find(ssoCookie.read(ctx));
+        if (session.isPresent() && session.get().amr().contains("mfa")) {
+            // Nothing to add: the session has its factors already. The request it came for decides what comes next.
+            ctx.redirect(returnTo == null ? "/login" : returnTo, io.javalin.http.HttpStatus.SEE_OTHER);
+            return;
+        }
         var pending = session.flatMap(s -> signIn.stepUp(s, web.info(ctx)));
         if (pending.isEmpty()) {
             startOver(ctx, returnTo, 400, "login.mfa.error.start_over");
@@ -268,7 +273,7 @@ public final class LoginMfaRoutes implements RouteGroup {
                     method,
                     enrolling ? mfa.totpCheck(code.trim(), info) : mfa.codeCheck(method, mfaToken, code.trim()),
                     (h, user, login, m) -> signIn.completeSecondFactor(
-                            h, user.id(), login.firstMethod(), m, java.util.List.of(), current, info),
+                            h, user.id(), login.firstMethod(), m, java.util.List.of(), login.stepUpOf(), current, info),
                     info);
         } catch (Problem p) {
             if (p.status() == 429) {
@@ -299,7 +304,7 @@ public final class LoginMfaRoutes implements RouteGroup {
             Context ctx, String csrf, String returnTo, String mfaToken, List<String> methods, URI target) {
         try {
             web.limit(ctx, LOGIN_MFA_EMAIL);
-            mfa.sendEmailCode(mfaToken, web.info(ctx));
+            mfa.sendEmailCodeForPage(mfaToken, web.info(ctx));
         } catch (Problem p) {
             switch (p.status()) {
                 case 429 -> {

@@ -113,7 +113,7 @@ public final class LoginWebAuthnRoutes implements RouteGroup {
                     mfaToken,
                     credential,
                     verified -> (h, user, login, m) -> signIn.completeSecondFactor(
-                            h, user.id(), login.firstMethod(), m, verified.amr(), current, info),
+                            h, user.id(), login.firstMethod(), m, verified.amr(), login.stepUpOf(), current, info),
                     info);
         } catch (Problem p) {
             if (p.status() == 429) {

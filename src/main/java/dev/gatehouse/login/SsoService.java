@@ -98,7 +98,7 @@ public final class SsoService {
             SsoSession s = current.get();
             Instant now = clock.instant();
             String token = secrets.token("sso_");
-            if (store.upgrade(h, s.id(), userId, Secrets.sha256(token), amr, now)) {
+            if (store.upgrade(h, s.id(), userId, Secrets.sha256(token), amr, now, now)) {
                 accounts.recordLogin(h, userId);
                 audit.record(
                         h,
@@ -109,6 +109,31 @@ public final class SsoService {
             }
         }
         return open(h, userId, method, amr, info);
+    }
+
+    /**
+     * Adds a second factor to the open session {@code session} that a step-up was opened for, inside the caller's
+     * transaction: the same session (same {@code sid}) with the new {@code amr} under a new cookie token, but its
+     * sign-in time unchanged. A second factor alone is no re-authentication: {@code prompt=login}, {@code max_age}
+     * (OIDC Core §3.1.2.1) and the recent-sign-in rules ask for the first factor again. Empty when the session is no
+     * longer open (signed out meanwhile): nothing else is opened.
+     */
+    Optional<LoginOutcome.SignedIn> stepUp(
+            org.jdbi.v3.core.Handle h,
+            SsoSession session,
+            String method,
+            java.util.List<String> amr,
+            RequestInfo info) {
+        String token = secrets.token("sso_");
+        Instant now = clock.instant();
+        if (!store.upgrade(h, session.id(), session.userId(), Secrets.sha256(token), amr, session.authTime(), now))
+            return Optional.empty();
+        audit.record(
+                h,
+                AuditEvent.success("sso.step_up", session.userId()).details(java.util.Map.of("method", method)),
+                info);
+        return Optional.of(new LoginOutcome.SignedIn(
+                new SsoSession(session.id(), session.userId(), session.authTime(), session.expiresAt(), amr), token));
     }
 
     /**

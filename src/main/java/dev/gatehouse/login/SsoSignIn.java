@@ -162,7 +162,7 @@ public final class SsoSignIn {
         if (user.isEmpty()) return Optional.empty();
         String deviceId = info.deviceId().orElseGet(() -> secrets.token("").substring(0, 32));
         return db.inTransaction(h -> secondFactor
-                .stepUp(h, user.get(), deviceId, session.firstFactor(), info)
+                .stepUp(h, user.get(), deviceId, session.firstFactor(), session.id(), info)
                 .map(p -> new LoginOutcome.MfaRequired(p.mfaToken(), p.methods())));
     }
 
@@ -170,6 +170,11 @@ public final class SsoSignIn {
      * Finishes, inside the caller's transaction, a sign-in whose second factor {@code factor} passed after {@code
      * firstMethod} (its pending login's). {@code factorKeyAmr} are the values a WebAuthn factor's assertion proves
      * (empty for codes). A step-up of a passkey session keeps the key's values: its own assertion is not repeated.
+     *
+     * <p>{@code stepUpOf}: the SSO session a step-up was opened for ({@link #stepUp}). It adds the factor to that
+     * session only, which must still be the browser's ({@code current}) and open, and keeps its sign-in time
+     * ({@link SsoService#stepUp}); otherwise (signed out, or signed in again since) the step-up is refused with 401
+     * {@code invalid_mfa_token}, rolling the transaction back, and the browser signs in again.
      */
     public LoginOutcome.SignedIn completeSecondFactor(
             org.jdbi.v3.core.Handle h,
@@ -177,6 +182,7 @@ public final class SsoSignIn {
             String firstMethod,
             String factor,
             List<String> factorKeyAmr,
+            Optional<UUID> stepUpOf,
             Optional<SsoSession> current,
             RequestInfo info) {
         String method = firstMethod + "+" + factor;
@@ -184,6 +190,13 @@ public final class SsoSignIn {
         if (firstMethod.equals("passkey")) {
             current.filter(s -> s.userId().equals(userId)).ifPresent(s -> keyAmr.addAll(s.amr()));
         }
-        return sso.complete(h, userId, method, SsoSession.amrOf(method, keyAmr), current, info);
+        var amr = SsoSession.amrOf(method, keyAmr);
+        if (stepUpOf.isPresent()) {
+            return current.filter(
+                            s -> s.id().equals(stepUpOf.get()) && s.userId().equals(userId))
+                    .flatMap(s -> sso.stepUp(h, s, method, amr, info))
+                    .orElseThrow(dev.gatehouse.mfa.MfaService::invalidToken);
+        }
+        return sso.complete(h, userId, method, amr, current, info);
     }
 }

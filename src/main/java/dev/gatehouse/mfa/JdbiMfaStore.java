@@ -74,7 +74,17 @@ public final class JdbiMfaStore {
             int failedAttempts,
             String emailCodeHash,
             int emailSends,
-            Instant expiresAt) {}
+            Instant expiresAt,
+            List<String> methods,
+            Optional<UUID> stepUpOf) {
+        /**
+         * Whether the second step offered {@code method}; a challenge from before the methods were kept (empty) offered
+         * any.
+         */
+        public boolean offers(String method) {
+            return methods.isEmpty() || methods.contains(method);
+        }
+    }
 
     public record TrustedDevice(String deviceId, Instant trustedAt, Instant trustedUntil) {}
 
@@ -182,7 +192,8 @@ public final class JdbiMfaStore {
 
     public void insertChallenge(Handle h, Challenge c, Instant now) {
         h.createUpdate("INSERT INTO mfa_challenges (token_hash, user_id, device_id, first_method, setup_required,"
-                        + " created_at, expires_at) VALUES (:hash, :u, :device, :method, :setup, :now, :exp)")
+                        + " created_at, expires_at, methods, sso_session_id)"
+                        + " VALUES (:hash, :u, :device, :method, :setup, :now, :exp, :methods, CAST(:sso AS UUID))")
                 .bind("hash", c.tokenHash())
                 .bind("u", c.userId())
                 .bind("device", c.deviceId())
@@ -190,13 +201,16 @@ public final class JdbiMfaStore {
                 .bind("setup", c.setupRequired())
                 .bind("now", now)
                 .bind("exp", c.expiresAt())
+                .bind("methods", String.join(" ", c.methods()))
+                .bind("sso", c.stepUpOf().map(UUID::toString).orElse(null)) // a null binds as text: CAST
                 .execute();
     }
 
     /** A live challenge (unused, unexpired, under the attempt limit), optionally locked for this transaction. */
     public Optional<Challenge> liveChallenge(Handle h, String tokenHash, Instant now, int maxAttempts, boolean lock) {
         return h.createQuery("SELECT token_hash, user_id, device_id, first_method, setup_required, failed_attempts,"
-                        + " email_code_hash, email_sends, expires_at FROM mfa_challenges WHERE token_hash = :hash"
+                        + " email_code_hash, email_sends, expires_at, methods, sso_session_id FROM mfa_challenges"
+                        + " WHERE token_hash = :hash"
                         + " AND used_at IS NULL AND expires_at > :now AND failed_attempts < :max"
                         + (lock ? " FOR UPDATE" : ""))
                 .bind("hash", tokenHash)
@@ -211,8 +225,14 @@ public final class JdbiMfaStore {
                         rs.getInt("failed_attempts"),
                         rs.getString("email_code_hash"),
                         rs.getInt("email_sends"),
-                        rs.getObject("expires_at", OffsetDateTime.class).toInstant()))
+                        rs.getObject("expires_at", OffsetDateTime.class).toInstant(),
+                        methodsOf(rs.getString("methods")),
+                        Optional.ofNullable(rs.getObject("sso_session_id", UUID.class))))
                 .findOne();
+    }
+
+    private static List<String> methodsOf(String column) {
+        return column == null || column.isBlank() ? List.of() : List.of(column.split(" "));
     }
 
     public void failChallenge(Handle h, String tokenHash) {

@@ -60,14 +60,16 @@ public final class MfaGate implements SecondFactor {
             audit.record(h, AuditEvent.success("mfa.skipped_trusted_device", user.id()), info);
             return Optional.empty();
         }
-        return Optional.of(open(h, user, deviceId, firstMethod, methods, info, "mfa.challenged"));
+        return Optional.of(open(h, user, deviceId, firstMethod, methods, Optional.empty(), info, "mfa.challenged"));
     }
 
     @Override
-    public Optional<MfaRequired> stepUp(Handle h, User user, String deviceId, String firstMethod, RequestInfo info) {
+    public Optional<MfaRequired> stepUp(
+            Handle h, User user, String deviceId, String firstMethod, UUID ssoSessionId, RequestInfo info) {
         List<String> methods = stepUpMethods(h, user.id(), firstMethod);
         if (methods.isEmpty()) return Optional.empty();
-        return Optional.of(open(h, user, deviceId, firstMethod, methods, info, "mfa.step_up"));
+        return Optional.of(
+                open(h, user, deviceId, firstMethod, methods, Optional.of(ssoSessionId), info, "mfa.step_up"));
     }
 
     /** A step-up is asked for to reach a second kind of factor: one of the first's kind cannot give it. */
@@ -91,29 +93,44 @@ public final class MfaGate implements SecondFactor {
         return methods.stream().filter(m -> !FactorKinds.same(m, firstMethod)).toList();
     }
 
-    /** A pending login for these methods (none: policy demands a factor, set one up first). */
+    /**
+     * A pending login for these methods (none: policy demands a factor, set one up first), which keeps them: it
+     * completes with no other. {@code stepUpOf}: the SSO session a step-up adds the factor to.
+     */
     private MfaRequired open(
             Handle h,
             User user,
             String deviceId,
             String firstMethod,
             List<String> methods,
+            Optional<UUID> stepUpOf,
             RequestInfo info,
             String event) {
         Instant now = clock.instant();
         boolean setup = methods.isEmpty();
         String token = secrets.token("mfa_");
+        List<String> offered = setup ? List.of("totp") : methods;
         store.insertChallenge(
                 h,
                 new JdbiMfaStore.Challenge(
-                        Secrets.sha256(token), user.id(), deviceId, firstMethod, setup, 0, null, 0, now.plus(TTL)),
+                        Secrets.sha256(token),
+                        user.id(),
+                        deviceId,
+                        firstMethod,
+                        setup,
+                        0,
+                        null,
+                        0,
+                        now.plus(TTL),
+                        offered,
+                        stepUpOf),
                 now);
         audit.record(
                 h,
                 AuditEvent.success(event, user.id())
                         .details(Map.of("methods", String.join(",", methods), "setup_required", setup)),
                 info);
-        return new MfaRequired(token, setup ? List.of("totp") : methods, setup);
+        return new MfaRequired(token, offered, setup);
     }
 
     /** The methods that can complete a sign-in of this user, the preferred one first. */

@@ -29,9 +29,17 @@ import org.jdbi.v3.core.Handle;
  * #complete}. Enrolling and managing the factors is {@link MfaFactors}'.
  */
 public final class MfaService {
-    /** A sign-in waiting for its second factor. */
+    /**
+     * A sign-in waiting for its second factor; {@code stepUpOf} is the SSO session a hosted step-up adds the factor to
+     * (empty for a sign-in), which nothing else may complete it for.
+     */
     public record PendingLogin(
-            UUID userId, String deviceId, String firstMethod, boolean setupRequired, Instant expiresAt) {}
+            UUID userId,
+            String deviceId,
+            String firstMethod,
+            boolean setupRequired,
+            Instant expiresAt,
+            Optional<UUID> stepUpOf) {}
 
     /** Checks the second factor inside the completing transaction, with the pending login locked. */
     @FunctionalInterface
@@ -132,11 +140,31 @@ public final class MfaService {
                 method,
                 check,
                 (h, user, login, m) -> auth.signIn(h, user, login.deviceId(), login.firstMethod() + "+" + m, info),
+                false,
                 info);
     }
 
-    /** {@link #complete(String, String, FactorCheck, RequestInfo)} with another kind of session at the end. */
+    /**
+     * {@link #complete(String, String, FactorCheck, RequestInfo)} with another kind of session at the end: the hosted
+     * login's, which also completes a step-up ({@link PendingLogin#stepUpOf}); {@code finisher} must add the factor to
+     * that session only.
+     */
     public <T> T complete(String mfaToken, String method, FactorCheck check, Finisher<T> finisher, RequestInfo info) {
+        return complete(mfaToken, method, check, finisher, true, info);
+    }
+
+    /**
+     * {@code stepUps}: whether a step-up's pending login may complete here. One was opened for a browser's SSO session
+     * and must not yield anything else, an API session least of all (ADR 0004): elsewhere it is answered as an unknown
+     * token.
+     */
+    private <T> T complete(
+            String mfaToken,
+            String method,
+            FactorCheck check,
+            Finisher<T> finisher,
+            boolean stepUps,
+            RequestInfo info) {
         if (!wellFormed(mfaToken)) {
             counter(method, "failure").increment();
             throw invalidToken();
@@ -147,6 +175,7 @@ public final class MfaService {
             var found = store.liveChallenge(h, hash, now, MfaGate.MAX_ATTEMPTS, true);
             if (found.isEmpty()) return new Outcome.Invalid<T>();
             var c = found.get();
+            if (!stepUps && c.stepUpOf().isPresent()) return new Outcome.Invalid<T>();
             var login = pendingOf(c);
             // Read before the check: the check may queue writes (the spent TOTP step), which a later read would send
             // in a round trip of their own instead of with the commit (Writes).
@@ -157,11 +186,14 @@ public final class MfaService {
             }
             var allowed = limiter.consume(ACCOUNT_ATTEMPTS, accountKey(c.userId()));
             if (!allowed.allowed()) return new Outcome.Limited<T>(allowed.retryAfterSeconds());
-            if (!check.verify(h, login)) {
+            // A method the second step did not offer (a mailed code after a sign-in link, ADR 0032) fails like a wrong
+            // code, and counts as one.
+            boolean offered = c.offers(method);
+            if (!offered || !check.verify(h, login)) {
                 store.failChallenge(h, hash);
                 audit.record(
                         h,
-                        AuditEvent.failure("mfa.failure", c.userId(), "wrong_code")
+                        AuditEvent.failure("mfa.failure", c.userId(), offered ? "wrong_code" : "method_not_offered")
                                 .details(Map.of(
                                         "method",
                                         method,
@@ -229,7 +261,7 @@ public final class MfaService {
      * user has no factor yet; {@code login/mfa} with a code then enables it and completes the sign-in.
      */
     public MfaFactors.Setup setupDuringLogin(String mfaToken, RequestInfo info) {
-        var login = pending(mfaToken).orElseThrow(MfaService::invalidToken);
+        var login = pending(mfaToken).filter(l -> l.stepUpOf().isEmpty()).orElseThrow(MfaService::invalidToken);
         if (!login.setupRequired())
             throw Problem.conflict("setup_not_required", "This sign-in needs one of the user's existing factors");
         return factors.setupTotp(login.userId(), info);
@@ -257,8 +289,21 @@ public final class MfaService {
         };
     }
 
-    /** Mails a 6-digit code for a pending login; at most 3 per mfa_token. */
+    /**
+     * Mails a 6-digit code for a pending login; at most 3 per mfa_token, and only when its second step offered the
+     * mailed code (409 {@code method_not_enabled} otherwise). A step-up's pending login is the hosted page's only
+     * ({@link #sendEmailCodeForPage}): here it is an unknown token.
+     */
     public void sendEmailCode(String mfaToken, RequestInfo info) {
+        sendEmailCode(mfaToken, false, info);
+    }
+
+    /** {@link #sendEmailCode(String, RequestInfo)} for the hosted second step, which also serves step-ups. */
+    public void sendEmailCodeForPage(String mfaToken, RequestInfo info) {
+        sendEmailCode(mfaToken, true, info);
+    }
+
+    private void sendEmailCode(String mfaToken, boolean stepUps, RequestInfo info) {
         if (!wellFormed(mfaToken)) throw invalidToken();
         String hash = Secrets.sha256(mfaToken);
         String result = db.inTransaction(h -> {
@@ -266,7 +311,8 @@ public final class MfaService {
             var found = store.liveChallenge(h, hash, now, MfaGate.MAX_ATTEMPTS, true);
             if (found.isEmpty()) return "invalid";
             var c = found.get();
-            if (!store.factors(h, c.userId()).emailEnabled()) return "not_enabled";
+            if (!stepUps && c.stepUpOf().isPresent()) return "invalid";
+            if (!c.offers("email") || !store.factors(h, c.userId()).emailEnabled()) return "not_enabled";
             if (c.emailSends() >= MAX_EMAIL_SENDS) return "limited";
             Optional<User> user = accounts.find(c.userId());
             if (user.isEmpty()) return "invalid";
@@ -301,7 +347,8 @@ public final class MfaService {
     }
 
     private static PendingLogin pendingOf(JdbiMfaStore.Challenge c) {
-        return new PendingLogin(c.userId(), c.deviceId(), c.firstMethod(), c.setupRequired(), c.expiresAt());
+        return new PendingLogin(
+                c.userId(), c.deviceId(), c.firstMethod(), c.setupRequired(), c.expiresAt(), c.stepUpOf());
     }
 
     private static boolean wellFormed(String mfaToken) {

@@ -128,6 +128,9 @@ public final class PasskeyAuthentication {
      * {@code mfa_token} like a wrong code (it dies after 5).
      */
     public AuthService.SignedIn finishSecondFactor(String mfaToken, String credentialJson, RequestInfo info) {
+        // A hosted step-up's pending login adds a factor to its browser session only (ADR 0004: no API session).
+        if (mfa.pending(mfaToken).flatMap(MfaService.PendingLogin::stepUpOf).isPresent())
+            throw MfaService.invalidToken();
         return finishSecondFactor(
                 mfaToken,
                 credentialJson,

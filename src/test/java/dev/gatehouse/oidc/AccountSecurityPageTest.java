@@ -330,6 +330,33 @@ class AccountSecurityPageTest {
     }
 
     @Test
+    void whenTheSignInIsOldAndOnlyASecondFactorIsGiven_thenAddingAFactorStillSendsTheBrowserToSignIn()
+            throws Exception {
+        var v = signedIn(accounts.registered("acct-stepup"));
+        String secret = accounts.enableTotp(accounts.signIn(v.email(), PASSWORD).accessToken())
+                .secret();
+        server.clock.advance(Duration.ofMinutes(16));
+        // The hosted step-up, opened on demand for this page: a TOTP code adds a factor to the session...
+        var step = v.b().get(URI.create(server.base + "/login/mfa/step-up?return_to=" + PAGE));
+        assertThat(step.body()).contains("name=\"mfa_token\"");
+        var page = v.b().follow(v.b().post(
+                        URI.create(server.base + "/login/mfa"),
+                        Map.of(
+                                "csrf", Browser.hidden(step.body(), "csrf"),
+                                "return_to", PAGE,
+                                "mfa_token", Browser.hidden(step.body(), "mfa_token"),
+                                "methods", Browser.hidden(step.body(), "methods"),
+                                "method", "totp",
+                                "code", TotpCodes.at(secret, server.clock.instant()))));
+        assertThat(page.request().uri().getPath()).as(page.body()).isEqualTo(PAGE);
+
+        // ...but is no sign-in (ADR 0011): new backup codes still need the password again.
+        var r = submit(v.b(), page, "/backup-codes");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(303);
+        assertThat(Browser.location(r).getPath()).isEqualTo("/login");
+    }
+
+    @Test
     void whenEmailCodesAreTurnedOnAndOff_thenTheFirstFactorBringsBackupCodesShownOnce() throws Exception {
         String email = accounts.verified("acct-email");
         String userId = userOf(email);

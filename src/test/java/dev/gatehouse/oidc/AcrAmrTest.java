@@ -231,6 +231,7 @@ class AcrAmrTest {
                 .contains(">Weiter</button>")
                 .contains("value=\"login_required\"");
 
+        server.clock.advance(Duration.ofMinutes(1));
         var verifier = new CodeVerifier();
         var page = b.follow(
                 b.get(request(verifier).acrValues(List.of(new ACR(MFA))).build().toURI()));
@@ -243,6 +244,9 @@ class AcrAmrTest {
         assertThat(after.getStringClaim("acr")).isEqualTo(MFA);
         assertThat(after.getStringListClaim("amr")).containsExactlyInAnyOrder("pwd", "otp", "mfa");
         assertThat(after.getSubject()).isEqualTo(before.getSubject());
+        // A second factor alone is no re-authentication (OIDC Core §2: auth_time is when the End-User authenticated):
+        // the step-up adds its factor to amr and acr, and auth_time stays the password sign-in's, a minute before.
+        assertThat(after.getLongClaim("auth_time")).isEqualTo(before.getLongClaim("auth_time"));
         // The same SSO session, with a new cookie token: one known before the step-up does not gain it.
         assertThat(ssoCookie(b)).isNotNull().isNotEqualTo(cookieBefore);
         var stale = new Browser(server.base);
@@ -473,6 +477,197 @@ class AcrAmrTest {
         var verifier = new CodeVerifier();
         var plain = back(b, b.get(request(verifier).build().toURI()));
         assertThat(idClaims(exchange(plain, verifier)).getStringClaim("acr")).isEqualTo(PWD);
+    }
+
+    /**
+     * Signs {@code b} in as {@code email} with the password alone, through an authorization request, then turns TOTP
+     * on for the account, so that the browser's session stays password-only; the TOTP secret.
+     */
+    static String passwordOnlySessionWithTotp(Browser b, String email) throws Exception {
+        var v = new CodeVerifier();
+        exchange(back(b, b.signIn(b.follow(b.get(request(v).build().toURI())), email, PASSWORD)), v);
+        return enableTotp(email);
+    }
+
+    /** The hosted step-up opened on demand (not sent there by a request) for {@code returnTo}: its second-step form. */
+    static HttpResponse<String> stepUpPage(Browser b, String returnTo) throws Exception {
+        var page = b.get(URI.create(server.base + "/login/mfa/step-up?return_to="
+                + java.net.URLEncoder.encode(returnTo, java.nio.charset.StandardCharsets.UTF_8)));
+        assertThat(isSecondStep(page)).as(page.body()).isTrue();
+        return page;
+    }
+
+    /** Where {@code /oauth2/authorize} sent the browser to sign in: the request to come back to. */
+    static String loginReturn(HttpResponse<String> toLogin) {
+        var location = Browser.location(toLogin);
+        assertThat(location.getPath()).isEqualTo("/login");
+        return URLUtils.parseParameters(location.getRawQuery()).get("return_to").get(0);
+    }
+
+    /**
+     * A request that needs an active re-authentication ({@code prompt=login}, {@code max_age}) sends the browser to
+     * {@code /login}; opening the step-up there instead and giving only a TOTP code must not answer the request.
+     */
+    static void assertOnDemandStepUpIsNoReauthentication(Browser b, String totp, AuthenticationRequest.Builder request)
+            throws Exception {
+        String returnTo = loginReturn(b.get(request.build().toURI()));
+        var stepped = b.follow(second(b, stepUpPage(b, returnTo), TotpCodes.at(totp, server.clock.instant())));
+
+        // OIDC Core §3.1.2.1: the request is sent to sign in again, with the password.
+        assertThat(stepped.statusCode()).as(stepped.body()).isEqualTo(200);
+        assertThat(stepped.body()).contains("name=\"password\"");
+        assertThat(stepped.request().uri().getPath()).isEqualTo("/login");
+    }
+
+    @Test
+    void whenPromptLoginIsAnsweredWithAnOnDemandStepUp_thenThePasswordIsStillAsked() throws Exception {
+        String email = accounts.registered("stepup-prompt");
+        var b = new Browser(server.base);
+        String totp = passwordOnlySessionWithTotp(b, email);
+        server.clock.advance(Duration.ofMinutes(1));
+        var verifier = new CodeVerifier();
+
+        assertOnDemandStepUpIsNoReauthentication(b, totp, request(verifier).prompt(Prompt.Type.LOGIN));
+
+        // The password (and, the session having both factors now, the step-up is not offered again: the page sends
+        // the browser on) answers the request, with auth_time the time of that sign-in.
+        String returnTo = loginReturn(
+                b.get(request(verifier).prompt(Prompt.Type.LOGIN).build().toURI()));
+        var onwards = b.get(URI.create(server.base + "/login/mfa/step-up?return_to="
+                + java.net.URLEncoder.encode(returnTo, java.nio.charset.StandardCharsets.UTF_8)));
+        assertThat(onwards.statusCode()).isEqualTo(303);
+        assertThat(Browser.location(onwards).toString()).isEqualTo(server.base + returnTo);
+        server.clock.advance(Duration.ofMinutes(1)); // a TOTP step is spent once
+        var page = b.signIn(b.follow(b.get(URI.create(server.base + returnTo))), email, PASSWORD);
+        assertThat(isSecondStep(page)).as(page.body()).isTrue();
+        var claims = idClaims(exchange(back(b, second(b, page, TotpCodes.at(totp, server.clock.instant()))), verifier));
+        assertThat(claims.getLongClaim("auth_time"))
+                .isEqualTo(server.clock.instant().getEpochSecond());
+    }
+
+    @Test
+    void whenPromptLoginAndMfaAreAskedOnATrustedDevice_thenThePasswordAndTheStepUpAnswerTheRequestOnce()
+            throws Exception {
+        String email = accounts.registered("stepup-trusted");
+        String device = "trusted-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        var trust = server.http
+                .post("/v1/devices/" + device + "/trust")
+                .bearer(accounts.signIn(email, PASSWORD, "X-Device-Id", device).accessToken())
+                .send();
+        assertThat(trust.status()).as(trust.body()).isEqualTo(200);
+        String totp = enableTotp(email);
+        var b = new Browser(server.base);
+        var deviceCookie = new java.net.HttpCookie("gh_device", device);
+        deviceCookie.setPath("/");
+        b.cookies.getCookieStore().add(URI.create(server.base), deviceCookie);
+        var verifier = new CodeVerifier();
+        var login = b.follow(b.get(request(verifier)
+                .prompt(Prompt.Type.LOGIN)
+                .acrValues(List.of(new ACR(MFA)))
+                .build()
+                .toURI()));
+        // The trusted device skips the second step of the sign-in, so the session is password-only...
+        var signedIn = b.submitSignIn(login, email, PASSWORD);
+        long signInTime = server.clock.instant().getEpochSecond();
+        server.clock.advance(Duration.ofSeconds(2));
+        var stepUp = b.follow(signedIn);
+        // ...and the class the client asked for is a step-up (which a trusted device does not skip).
+        assertThat(isSecondStep(stepUp)).as(stepUp.body()).isTrue();
+
+        var claims =
+                idClaims(exchange(back(b, second(b, stepUp, TotpCodes.at(totp, server.clock.instant()))), verifier));
+
+        // The step-up keeps the sign-in's time, which this request's prompt=login asked for: it is answered, not sent
+        // round to /login again.
+        assertThat(claims.getStringClaim("acr")).isEqualTo(MFA);
+        assertThat(claims.getStringListClaim("amr")).containsExactlyInAnyOrder("pwd", "otp", "mfa");
+        assertThat(claims.getLongClaim("auth_time")).isEqualTo(signInTime);
+    }
+
+    @Test
+    void whenMaxAgeIsAnsweredWithAnOnDemandStepUp_thenThePasswordIsStillAsked() throws Exception {
+        String email = accounts.registered("stepup-maxage");
+        var b = new Browser(server.base);
+        String totp = passwordOnlySessionWithTotp(b, email);
+        server.clock.advance(Duration.ofMinutes(5));
+
+        assertOnDemandStepUpIsNoReauthentication(
+                b, totp, request(new CodeVerifier()).maxAge(60));
+    }
+
+    @Test
+    void whenTheBrowserSignsOutDuringAStepUp_thenItIsRefusedAndNoSessionOpens() throws Exception {
+        String email = accounts.registered("stepup-logout");
+        var b = new Browser(server.base);
+        String totp = passwordOnlySessionWithTotp(b, email);
+        var page = stepUpPage(
+                b, request(new CodeVerifier()).build().toURI().toString().substring(server.base.length()));
+        var confirm = b.follow(b.post(URI.create(server.base + "/oauth2/logout"), Map.of()));
+        var out = b.post(URI.create(server.base + "/logout"), Map.of("csrf", Browser.hidden(confirm.body(), "csrf")));
+        assertThat(out.body()).contains("You are signed out.");
+
+        var stepped = second(b, page, TotpCodes.at(totp, server.clock.instant()));
+
+        assertThat(stepped.statusCode()).as(stepped.body()).isEqualTo(400);
+        assertThat(stepped.body()).contains("start again");
+        assertThat(ssoCookie(b)).isNull();
+        var none = askMfaWithoutInteraction(b);
+        assertThat(none.toErrorResponse().getErrorObject().getCode()).isEqualTo("login_required");
+    }
+
+    @Test
+    void whenAStepUpsMfaTokenIsPostedToTheApi_thenItIsAnUnknownTokenAndYieldsNoApiSession() throws Exception {
+        String email = accounts.registered("stepup-api");
+        var b = new Browser(server.base);
+        String totp = passwordOnlySessionWithTotp(b, email);
+        String mfaToken = Browser.hidden(stepUpPage(b, "/account/security").body(), "mfa_token");
+        var unknown = server.http.post("/v1/auth/login/mfa", Map.of("mfa_token", "mfa_unknown", "code", "123456"));
+
+        // ADR 0004: a browser session yields no /v1 tokens, also not through its step-up's pending login.
+        var withCode = Map.of("mfa_token", mfaToken, "code", TotpCodes.at(totp, server.clock.instant()));
+        for (var call : List.of(
+                Map.entry("/v1/auth/login/mfa", withCode),
+                Map.entry("/v1/auth/login/mfa/email/send", Map.of("mfa_token", mfaToken)),
+                Map.entry("/v1/auth/login/mfa/setup", Map.of("mfa_token", mfaToken)))) {
+            String path = call.getKey();
+            var r = server.http.post(path, call.getValue());
+            assertThat(r.status()).as(path + " " + r.body()).isEqualTo(unknown.status());
+            assertThat(r.text("code")).as(path).isEqualTo(unknown.text("code"));
+            assertThat(r.body()).doesNotContain("access_token");
+        }
+        // The step-up itself still completes, on the page.
+        var page = stepUpPage(b, "/account/security");
+        assertThat(second(b, page, TotpCodes.at(totp, server.clock.instant())).statusCode())
+                .isEqualTo(200);
+    }
+
+    @Test
+    void whenTheMailedCodeWasNotOfferedAfterASignInLink_thenItIsNeitherSentNorAccepted() throws Exception {
+        String email = accounts.verified("linknoemail");
+        String token = accounts.signIn(email, PASSWORD).accessToken();
+        enableEmailCodes(token);
+        accounts.enableTotp(token);
+        var b = new Browser(server.base);
+        var step = signInByLink(b, email);
+        assertThat(Browser.hidden(step.body(), "methods")).doesNotContain("email");
+        var form = new java.util.HashMap<String, String>(Map.of(
+                "csrf", Browser.hidden(step.body(), "csrf"),
+                "mfa_token", Browser.hidden(step.body(), "mfa_token"),
+                "methods", "totp,email,backup_code",
+                "method", "email",
+                "code", ""));
+        form.put("send_email", "1");
+
+        var sent = b.post(URI.create(server.base + "/login/mfa"), form);
+
+        assertThat(sent.statusCode()).as(sent.body()).isEqualTo(400);
+        assertThat(sent.body()).doesNotContain("We sent a code");
+        // Nor through the API's send, with the same pending login.
+        var api = server.http.post("/v1/auth/login/mfa/email/send", Map.of("mfa_token", form.get("mfa_token")));
+        assertThat(api.status()).as(api.body()).isEqualTo(409);
+        Thread.sleep(300); // the outbox hands a mail to the worker after the commit
+        assertThat(accounts.matching(email, m -> m.contains("sign-in code"))).isEmpty();
+        assertThat(ssoCookie(b)).isNull();
     }
 
     @Test
