@@ -3,6 +3,7 @@ package dev.gatehouse.oauth;
 import static dev.gatehouse.testkit.HttpJson.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gatehouse.testkit.HttpJson;
 import dev.gatehouse.testkit.ServerTest;
 import dev.gatehouse.testkit.TestServer;
 import java.util.List;
@@ -121,14 +122,20 @@ class AdminClientsTest {
                 .status();
     }
 
-    @Test
-    void whenTheSecretIsRotatedWithAnOverlap_thenTheOldOneWorksUntilItEndsAndTheNewOneAtOnce() {
+    /** A confidential client for client_credentials, created by the administrator. */
+    static HttpJson.Response machineClient(String name) {
         var created = server.http
                 .post("/v1/admin/clients")
                 .bearer(admin)
-                .json(map("client_name", "Nightly job", "grant_types", List.of("client_credentials")))
+                .json(map("client_name", name, "grant_types", List.of("client_credentials")))
                 .send();
         assertThat(created.status()).as(created.body()).isEqualTo(201);
+        return created;
+    }
+
+    @Test
+    void whenTheSecretIsRotatedWithAnOverlap_thenTheOldOneWorksUntilItEndsAndTheNewOneAtOnce() {
+        var created = machineClient("Nightly job");
         String id = created.text("client_id");
         String first = created.text("client_secret");
         String path = "/v1/admin/clients/" + id + "/regenerate-secret";
@@ -225,12 +232,7 @@ class AdminClientsTest {
 
     @Test
     void whenRotationsWithAndWithoutAnOverlapRace_thenTheSecretBeforeThemIsAlwaysRefused() {
-        var created = server.http
-                .post("/v1/admin/clients")
-                .bearer(admin)
-                .json(map("client_name", "Racing rotations", "grant_types", List.of("client_credentials")))
-                .send();
-        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        var created = machineClient("Racing rotations");
         String id = created.text("client_id");
         String path = "/v1/admin/clients/" + id + "/regenerate-secret";
         for (int round = 0; round < 20; round++) {
