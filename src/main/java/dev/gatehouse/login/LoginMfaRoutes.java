@@ -94,13 +94,15 @@ public final class LoginMfaRoutes implements RouteGroup {
                 .tag("pages")
                 .summary("Hosted step-up: the signed-in browser gives a second factor a client asked for (acr_values)")
                 .returns(200, "HTML form for the second factor")
+                .returns(303, "the session already has two factors: on to return_to, or to /login without one")
                 .returns(400, "HTML page: no open sign-in, or no second factor to give; start again");
     }
 
     /**
      * Where {@code /oauth2/authorize} sends a password-only SSO session when the client demands
      * {@code urn:gatehouse:acr:mfa}: the same second-step form as a sign-in, and on success the session records both
-     * factors ({@link SsoService#complete}) and the browser returns to the authorization request.
+     * factors, keeping its sign-in time ({@link SsoService#stepUp}), and the browser returns to the authorization
+     * request.
      */
     private void stepUp(Context ctx) {
         String returnTo = LoginRoutes.safeReturn(ctx.queryParam("return_to"));
