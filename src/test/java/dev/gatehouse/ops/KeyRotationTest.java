@@ -199,7 +199,10 @@ class KeyRotationTest {
                 .isEqualTo(401);
         String after = server.adminToken();
         assertThat(kidOf(after)).isEqualTo(next);
-        var audit = server.http.get("/v1/audit/logs?limit=5").bearer(after).send();
+        var audit = server.http
+                .get("/v1/audit/logs?event_type=key.rotated&limit=100")
+                .bearer(after)
+                .send();
         assertThat(audit.body()).contains("key.rotated", next, "withdraw_previous");
     }
 

@@ -7,19 +7,10 @@ import com.nimbusds.jose.JWSVerifier;
 import com.nimbusds.jose.crypto.Ed25519Verifier;
 import com.nimbusds.jose.crypto.factories.DefaultJWSSignerFactory;
 import com.nimbusds.jose.crypto.factories.DefaultJWSVerifierFactory;
-import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
-import com.nimbusds.jose.jwk.KeyUse;
-import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
-import com.nimbusds.jose.jwk.gen.JWKGenerator;
-import com.nimbusds.jose.jwk.gen.OctetKeyPairGenerator;
-import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
-import dev.gatehouse.platform.config.ConfigException;
 import dev.gatehouse.platform.crypto.MasterKey;
 import dev.gatehouse.platform.db.ClusterEvents;
-import java.nio.charset.StandardCharsets;
-import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -43,7 +34,7 @@ public final class KeyRing {
             Set.of(JWSAlgorithm.ES256, JWSAlgorithm.RS256, JWSAlgorithm.PS256, JWSAlgorithm.EdDSA);
 
     private final SigningKeyStore store;
-    private final MasterKey masterKey;
+    private final SealedKeys sealed;
     private final Clock clock;
     private final Duration publishAhead;
     private final Duration retainAfter;
@@ -80,7 +71,7 @@ public final class KeyRing {
     public KeyRing(
             SigningKeyStore store, MasterKey masterKey, Clock clock, Duration publishAhead, Duration retainAfter) {
         this.store = store;
-        this.masterKey = masterKey;
+        this.sealed = new SealedKeys(masterKey);
         this.clock = clock;
         this.publishAhead = publishAhead;
         this.retainAfter = retainAfter;
@@ -103,7 +94,7 @@ public final class KeyRing {
     public synchronized void reload() {
         Instant now = clock.instant();
         store.deleteExpired(now.minus(Duration.ofMinutes(1)));
-        keys = store.all().stream().map(this::open).toList();
+        keys = store.all().stream().map(sealed::open).toList();
         schedule(now, now.plus(RELOAD_EVERY));
     }
 
@@ -296,7 +287,7 @@ public final class KeyRing {
             java.util.function.BiConsumer<org.jdbi.v3.core.Handle, SigningKey> alsoInTransaction) {
         Instant now = clock.instant();
         Instant activates = how == Rotation.PLANNED ? now.plus(publishAhead) : now;
-        Generated g = generate(alg, activates);
+        SealedKeys.Generated g = sealed.generate(alg, activates, now);
         Instant othersLeave = how == Rotation.WITHDRAW_PREVIOUS ? now : activates.plus(retainAfter);
         store.rotate(g.row(), othersLeave, h -> alsoInTransaction.accept(h, g.key()));
         reload();
@@ -338,7 +329,7 @@ public final class KeyRing {
 
     /** A key made and stored beside any others of its algorithm (when none of them signs now). */
     private SigningKey create(JWSAlgorithm alg, Instant activatesAt) {
-        Generated g = generate(alg, activatesAt);
+        SealedKeys.Generated g = sealed.generate(alg, activatesAt, clock.instant());
         store.insert(g.row());
         return g.key();
     }
@@ -349,71 +340,7 @@ public final class KeyRing {
      * generation does not hold up the other nodes.
      */
     private Optional<SigningKey> createFirst(JWSAlgorithm alg, Instant activatesAt) {
-        Generated g = generate(alg, activatesAt);
+        SealedKeys.Generated g = sealed.generate(alg, activatesAt, clock.instant());
         return store.insertFirst(g.row()) ? Optional.of(g.key()) : Optional.empty();
-    }
-
-    private record Generated(SigningKey key, SigningKeyStore.Row row) {}
-
-    private Generated generate(JWSAlgorithm alg, Instant activatesAt) {
-        JWKGenerator<? extends JWK> gen = switch (alg.getName()) {
-            case "ES256" -> new ECKeyGenerator(Curve.P_256);
-            case "RS256", "PS256" -> new RSAKeyGenerator(2048);
-            case "EdDSA" -> new OctetKeyPairGenerator(Curve.Ed25519);
-            default -> throw new IllegalArgumentException("unsupported algorithm " + alg);
-        };
-        try {
-            JWK generated = gen.keyUse(KeyUse.SIGNATURE).algorithm(alg).generate();
-            String kid = generated.computeThumbprint().toString();
-            JWK jwk = switch (generated) {
-                case com.nimbusds.jose.jwk.ECKey ec ->
-                    new com.nimbusds.jose.jwk.ECKey.Builder(ec).keyID(kid).build();
-                case com.nimbusds.jose.jwk.RSAKey rsa ->
-                    new com.nimbusds.jose.jwk.RSAKey.Builder(rsa).keyID(kid).build();
-                case com.nimbusds.jose.jwk.OctetKeyPair okp ->
-                    new com.nimbusds.jose.jwk.OctetKeyPair.Builder(okp)
-                            .keyID(kid)
-                            .build();
-                default -> throw new IllegalStateException();
-            };
-            Instant now = clock.instant();
-            var row = new SigningKeyStore.Row(
-                    kid,
-                    alg.getName(),
-                    jwk.toPublicJWK().toJSONString(),
-                    masterKey.encrypt(jwk.toJSONString().getBytes(StandardCharsets.UTF_8), "signing-key:" + kid),
-                    now,
-                    activatesAt,
-                    null);
-            return new Generated(new SigningKey(kid, alg, jwk, now, activatesAt, Optional.empty()), row);
-        } catch (JOSEException e) {
-            throw new IllegalStateException("key generation failed", e);
-        }
-    }
-
-    private SigningKey open(SigningKeyStore.Row r) {
-        byte[] priv;
-        try {
-            priv = masterKey.decrypt(r.sealedPrivateJwk(), "signing-key:" + r.kid());
-        } catch (IllegalStateException e) {
-            // Almost always a different master key than the one that sealed the keys: say so, in one line.
-            throw new ConfigException(
-                    "GATEHOUSE_MASTER_KEY",
-                    "cannot open the stored signing key " + r.kid()
-                            + "; this is not the master key it was sealed with (GATEHOUSE_MASTER_KEY, or master.key"
-                            + " in the data directory)");
-        }
-        try {
-            JWK jwk = JWK.parse(new String(priv, StandardCharsets.UTF_8));
-            return new SigningKey(
-                    r.kid(),
-                    JWSAlgorithm.parse(r.alg()),
-                    jwk,
-                    r.createdAt(),
-                    r.activatesAt(),
-                    Optional.ofNullable(r.expiresAt()));
-        } catch (ParseException e) {
-            throw new IllegalStateException("stored key " + r.kid() + " is unreadable", e);
-        }
     }
 }
