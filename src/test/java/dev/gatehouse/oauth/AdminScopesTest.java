@@ -244,13 +244,52 @@ class AdminScopesTest {
     }
 
     @Test
+    void whenListing_thenScopesComeByNameAPageAtATimeAndFiltered() {
+        for (String name : List.of("paging:a", "paging:b", "paging:c")) {
+            var r = server.http
+                    .post("/v1/admin/scopes")
+                    .bearer(admin)
+                    .json(map("name", name, "description", "Paging " + name, "is_default", name.endsWith("b")))
+                    .send();
+            assertThat(r.status()).as(r.body()).isEqualTo(201);
+        }
+        var firstTwo = list("?q=PAGING&limit=2");
+        assertThat(firstTwo.path("scopes").findValuesAsText("name")).containsExactly("paging:a", "paging:b");
+        assertThat(firstTwo.path("count").asInt()).isEqualTo(2);
+        assertThat(firstTwo.path("total").asInt()).isEqualTo(3);
+        assertThat(list("?q=paging&limit=2&offset=2").path("scopes").findValuesAsText("name"))
+                .containsExactly("paging:c");
+        assertThat(list("?q=paging&is_default=true").path("scopes").findValuesAsText("name"))
+                .containsExactly("paging:b");
+        assertThat(list("?q=Paging%20paging:c").path("scopes").findValuesAsText("name"))
+                .containsExactly("paging:c"); // the description matches too
+        assertThat(list("?is_system=true").path("scopes").findValuesAsText("name"))
+                .containsExactlyInAnyOrder("openid", "profile", "email", "address", "phone", "offline_access");
+        assertThat(list("?is_system=false").path("scopes").findValuesAsText("name"))
+                .doesNotContain("openid")
+                .contains("paging:a");
+
+        for (String bad : List.of("?limit=0", "?limit=101", "?offset=-1", "?limit=x", "?is_default=yes")) {
+            var r = server.http.get("/v1/admin/scopes" + bad).bearer(admin).send();
+            assertThat(r.status()).as(bad).isEqualTo(422);
+            assertThat(r.header("Content-Type")).startsWith("application/problem+json");
+        }
+    }
+
+    static com.fasterxml.jackson.databind.JsonNode list(String query) {
+        var r = server.http.get("/v1/admin/scopes" + query).bearer(admin).send();
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        return r.json();
+    }
+
+    @Test
     void whenInputIsBad_thenProblemsAndNothingChanges() {
         int before = server.http
                 .get("/v1/admin/scopes")
                 .bearer(admin)
                 .send()
                 .json()
-                .path("count")
+                .path("total")
                 .asInt();
         for (var body : List.of(
                 map("name", "has space", "description", "x"),
@@ -290,7 +329,7 @@ class AdminScopesTest {
                         .bearer(admin)
                         .send()
                         .json()
-                        .path("count")
+                        .path("total")
                         .asInt())
                 .isEqualTo(before);
     }

@@ -6,7 +6,10 @@ import dev.gatehouse.platform.http.Problem;
 import dev.gatehouse.platform.http.RouteGroup;
 import dev.gatehouse.platform.http.Web;
 import io.javalin.http.Context;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 
 /**
  * /v1/admin/scopes (seed 000's scope administration): list, read, create, update and delete OAuth scopes, with
@@ -24,7 +27,8 @@ public final class ScopeRoutes implements RouteGroup {
     /** {@code claims} is read loosely (any JSON array) so a wrong element is a 422 that names the field. */
     public record ScopeBody(String name, String description, Boolean isDefault, List<Object> claims) {}
 
-    public record ScopeList(List<ScopeView> scopes, int count) {}
+    /** A page of the scopes that match the filters: {@code count} on this page, {@code total} in all. */
+    public record ScopeList(List<ScopeView> scopes, int limit, int offset, int count, int total) {}
 
     public record DefaultScopes(List<String> scopes) {}
 
@@ -40,9 +44,15 @@ public final class ScopeRoutes implements RouteGroup {
     public void routes(Api api) {
         api.get("/v1/admin/scopes", this::list)
                 .tag("scopes")
-                .summary("List OAuth scopes")
+                .summary("List OAuth scopes, by name, a page at a time, filtered")
                 .permission("clients:read")
-                .returns(200, ScopeList.class);
+                .query("limit", "1-100, default 100")
+                .query("offset", "default 0")
+                .query("is_default", "true or false: only default scopes, or only the others")
+                .query("is_system", "true or false: only the OpenID Connect scopes, or only the others")
+                .query("q", "only scopes whose name or description contains this text (any case)")
+                .returns(200, ScopeList.class)
+                .returns(422, "a query parameter out of range or not a boolean");
         api.post("/v1/admin/scopes", this::create)
                 .tag("scopes")
                 .summary(
@@ -85,8 +95,28 @@ public final class ScopeRoutes implements RouteGroup {
 
     private void list(Context ctx) {
         web.require(ctx, "clients:read");
-        var all = scopes.list().stream().map(ScopeRoutes::view).toList();
-        web.ok(ctx, new ScopeList(all, all.size()));
+        int limit = web.intQuery(ctx, "limit", 100, 1, 100);
+        int offset = web.intQuery(ctx, "offset", 0, 0, 1_000_000);
+        Optional<Boolean> isDefault = web.booleanQuery(ctx, "is_default");
+        Optional<Boolean> isSystem = web.booleanQuery(ctx, "is_system");
+        String q = Optional.ofNullable(ctx.queryParam("q"))
+                .map(s -> s.strip().toLowerCase(Locale.ROOT))
+                .orElse("");
+        var matching = scopes.list().stream()
+                .filter(s -> isDefault.map(d -> d == s.isDefault()).orElse(true))
+                .filter(s -> isSystem.map(d -> d == s.isSystem()).orElse(true))
+                .filter(s -> q.isEmpty()
+                        || s.name().toLowerCase(Locale.ROOT).contains(q)
+                        || (s.description() != null
+                                && s.description().toLowerCase(Locale.ROOT).contains(q)))
+                .sorted(Comparator.comparing(Scope::name))
+                .toList();
+        var page = matching.stream()
+                .skip(offset)
+                .limit(limit)
+                .map(ScopeRoutes::view)
+                .toList();
+        web.ok(ctx, new ScopeList(page, limit, offset, page.size(), matching.size()));
     }
 
     private void defaults(Context ctx) {

@@ -226,6 +226,17 @@ public final class Web {
         }
     }
 
+    /** An optional {@code true} or {@code false} query parameter; 422 naming it for anything else. */
+    public Optional<Boolean> booleanQuery(Context ctx, String name) {
+        String v = ctx.queryParam(name);
+        if (v == null || v.isBlank()) return Optional.empty();
+        return switch (v.strip()) {
+            case "true" -> Optional.of(true);
+            case "false" -> Optional.of(false);
+            default -> throw Problem.invalidField(name, "must be true or false");
+        };
+    }
+
     public java.util.UUID uuidPath(Context ctx, String name) {
         try {
             return java.util.UUID.fromString(ctx.pathParam(name));
