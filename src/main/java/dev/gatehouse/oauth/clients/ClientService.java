@@ -58,7 +58,11 @@ public final class ClientService {
     public Optional<OAuthClient> find(String clientId) {
         if (clientId == null || clientId.length() > 64) return Optional.empty();
         // Only found clients are cached, so random ids cannot grow the cache.
-        return recent.get(clientId, id -> db.withHandle(h -> store.byId(h, id)).map(ClientService::open));
+        return recent.get(clientId, this::read);
+    }
+
+    private Optional<OAuthClient> read(String clientId) {
+        return db.withHandle(h -> store.byId(h, clientId)).map(ClientService::open);
     }
 
     /** Drops the client from this node's cache when {@code h}'s transaction commits, and from the others' (ADR 0013). */
@@ -116,8 +120,7 @@ public final class ClientService {
         if (clientId == null || clientId.length() > 64) return false;
         // The id comes from a token this server signed, so nobody can make one up: a deleted client's absence is
         // cached too, and its tokens do not cost a database read each until they expire.
-        var c = recent.getRemembering(
-                clientId, id -> db.withHandle(h -> store.byId(h, id)).map(ClientService::open));
+        var c = recent.getRemembering(clientId, this::read);
         if (c.isEmpty()) return false;
         var notBefore = c.get().tokensNotBefore();
         return notBefore.isEmpty() || (issuedAt != null && !issuedAt.isBefore(notBefore.get()));
