@@ -274,6 +274,31 @@ class AdminClientsTest {
     }
 
     @Test
+    void whenAnotherNodeMadeTheClientPublic_thenRegeneratingItsSecretIsRefusedFromTheRow() {
+        var created = machineClient("Made public elsewhere");
+        String id = created.text("client_id");
+        // This node reads the client into its cache; another node then makes it public (no event reaches this one).
+        assertThat(tokenStatus(id, created.text("client_secret"))).isEqualTo(200);
+        assertThat(server.database.update(
+                        "UPDATE oauth_clients SET metadata = REPLACE(metadata, '\"client_secret_basic\"', '\"none\"'),"
+                                + " secret_hash = NULL WHERE client_id = ?",
+                        id))
+                .isEqualTo(1);
+
+        var regen = server.http
+                .post("/v1/admin/clients/" + id + "/regenerate-secret")
+                .bearer(admin)
+                .send();
+
+        assertThat(regen.status()).as(regen.body()).isEqualTo(422);
+        assertThat(regen.text("code")).isEqualTo("client_has_no_secret");
+        assertThat(server.database.count(
+                        "SELECT COUNT(*) FROM oauth_clients WHERE client_id = ? AND secret_hash IS NULL", id))
+                .as("the public client got no secret")
+                .isEqualTo(1);
+    }
+
+    @Test
     void whenListingAlgorithms_thenSigningAlgorithmsAndAuthMethodsAreShown() {
         var r = server.http
                 .get("/v1/admin/clients/oidc/algorithms")

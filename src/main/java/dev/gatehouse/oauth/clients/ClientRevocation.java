@@ -68,16 +68,6 @@ public final class ClientRevocation {
         if (keepPrevious.isNegative() || keepPrevious.compareTo(MAX_SECRET_OVERLAP) > 0)
             throw Problem.invalidField(
                     "previous_secret_expires_in", "from 0 to " + MAX_SECRET_OVERLAP.toSeconds() + " seconds (7 days)");
-        OAuthClient c =
-                clients.find(clientId).orElseThrow(() -> new OAuthError(404, "invalid_client_id", "no such client"));
-        // Not a metadata error (nothing in the request is wrong): the client is of a kind that has no secret.
-        if (!ClientService.usesSecret(c.authMethod()))
-            throw new Problem(
-                    422,
-                    "client_has_no_secret",
-                    "Client has no secret",
-                    "clients using " + c.authMethod() + " have no secret to regenerate",
-                    null);
         String secret = secrets.token("gcs_");
         Instant now = clock.instant();
         Instant keepUntil = keepPrevious.isZero() ? null : now.plus(keepPrevious);
@@ -89,6 +79,9 @@ public final class ClientRevocation {
                 throw new OAuthError(404, "invalid_client_id", "no such client");
             OAuthClient after = ClientService.open(store.byId(h, clientId)
                     .orElseThrow(() -> new OAuthError(404, "invalid_client_id", "no such client")));
+            // Whether the client has a secret is the row's too, locked by the UPDATE: a client another node made
+            // public a moment ago is refused (the rotation rolls back), not given a secret from a stale cache.
+            if (!ClientService.usesSecret(after.authMethod())) throw noSecret(after);
             var details = new LinkedHashMap<String, Object>();
             details.put("client_id", clientId);
             after.previousSecret()
@@ -104,6 +97,16 @@ public final class ClientRevocation {
             return after;
         });
         return new IssuedClient(rotated, Optional.of(secret), Optional.empty());
+    }
+
+    /** Not a metadata error (nothing in the request is wrong): the client is of a kind that has no secret. */
+    private static Problem noSecret(OAuthClient c) {
+        return new Problem(
+                422,
+                "client_has_no_secret",
+                "Client has no secret",
+                "clients using " + c.authMethod() + " have no secret to regenerate",
+                null);
     }
 
     /** What {@link #revokeTokens} did: the sessions it ended, and the instant before which its access tokens fail. */
