@@ -17,7 +17,7 @@ import java.util.function.Function;
 /**
  * A security key or passkey as the second factor of the hosted sign-in ({@link LoginMfaRoutes}'s page, also for a
  * step-up): the page's script gets request options bound to the pending login ({@code mfa_token}, through
- * {@link PasskeyAuthentication#beginSecondFactor}) and posts {@code PublicKeyCredential.toJSON()} with the form. A refused
+ * {@link PasskeyAuthentication#beginHostedSecondFactor}) and posts {@code PublicKeyCredential.toJSON()} with the form. A refused
  * assertion counts against the pending login like a wrong code; success records {@code pwd}, the key's {@code hwk} or
  * {@code swk} and {@code mfa} on the SSO session (ADR 0010).
  */
@@ -83,7 +83,7 @@ public final class LoginWebAuthnRoutes implements RouteGroup {
         if (mfaToken == null || mfaToken.length() > 100)
             throw Problem.invalidField("mfa_token", "is required (at most 100 characters)");
         web.limit(ctx, PasskeyLoginRoutes.BEGIN);
-        PasskeyLoginRoutes.options(ctx, web, webauthn.beginSecondFactor(mfaToken));
+        PasskeyLoginRoutes.options(ctx, web, webauthn.beginHostedSecondFactor(mfaToken));
     }
 
     private void finish(Context ctx) {

@@ -111,6 +111,17 @@ public final class PasskeyAuthentication {
      * factor already.
      */
     public String beginSecondFactor(String mfaToken) {
+        // As at the finish: a hosted step-up's pending login is the hosted page's alone (ADR 0004).
+        if (mfa.pending(mfaToken).flatMap(MfaService.PendingLogin::stepUpOf).isPresent())
+            throw MfaService.invalidToken();
+        return beginHostedSecondFactor(mfaToken);
+    }
+
+    /**
+     * As {@link #beginSecondFactor} for the hosted login's second step, whose pending login may be a step-up of the
+     * browser's session.
+     */
+    public String beginHostedSecondFactor(String mfaToken) {
         var login = mfa.pending(mfaToken).orElseThrow(MfaService::invalidToken);
         if (db.withHandle(h -> store.countForUser(h, login.userId())) == 0) {
             throw Problem.conflict("method_not_enabled", "No security key or passkey is registered for this account");

@@ -625,10 +625,26 @@ class AcrAmrTest {
 
         // ADR 0004: a browser session yields no /v1 tokens, also not through its step-up's pending login.
         var withCode = Map.of("mfa_token", mfaToken, "code", TotpCodes.at(totp, server.clock.instant()));
+        // A well-formed assertion (its signature is never reached): the token is refused before it is read.
+        var assertion = Map.of(
+                "mfa_token",
+                mfaToken,
+                "id",
+                "AAAA",
+                "rawId",
+                "AAAA",
+                "type",
+                "public-key",
+                "response",
+                Map.of("clientDataJSON", "e30", "authenticatorData", "AAAA", "signature", "AAAA"));
         for (var call : List.of(
                 Map.entry("/v1/auth/login/mfa", withCode),
+                Map.entry("/v1/auth/login/mfa/backup", Map.of("mfa_token", mfaToken, "code", "ABCD-EFGH-IJKL")),
+                Map.entry("/v1/auth/login/mfa/email", withCode),
                 Map.entry("/v1/auth/login/mfa/email/send", Map.of("mfa_token", mfaToken)),
-                Map.entry("/v1/auth/login/mfa/setup", Map.of("mfa_token", mfaToken)))) {
+                Map.entry("/v1/auth/login/mfa/setup", Map.of("mfa_token", mfaToken)),
+                Map.entry("/v1/auth/login/mfa/webauthn/begin", Map.of("mfa_token", mfaToken)),
+                Map.entry("/v1/auth/login/mfa/webauthn/finish", assertion))) {
             String path = call.getKey();
             var r = server.http.post(path, call.getValue());
             assertThat(r.status()).as(path + " " + r.body()).isEqualTo(unknown.status());
