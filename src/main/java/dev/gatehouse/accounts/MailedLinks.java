@@ -113,21 +113,62 @@ public final class MailedLinks {
         });
     }
 
+    /** {@code POST /v1/auth/verify-email}: the token alone confirms the address (seed 004). */
     public User verifyEmail(String token, RequestInfo info) {
+        return verifyEmail(token, Optional.empty(), info);
+    }
+
+    /**
+     * The account a verification link would confirm, while the link is live and the account's address not yet proven:
+     * its page asks for that account's password.
+     */
+    public Optional<User> verificationAccount(String token) {
+        Instant now = clock.instant();
+        return db.withHandle(h -> tokens.live(h, OneTimeTokens.Purpose.VERIFY_EMAIL, token, now)
+                .flatMap(r -> users.byId(h, r.userId()).filter(u -> provesFirst(u, r.email()))));
+    }
+
+    /**
+     * The hosted page's verification: the registrant confirms, with the account's password when it has one. The
+     * registration mail reaches the owner of the address, who may not be the registrant (account pre-hijacking); a
+     * click on "confirm" would hand the registrant a proven account, which later sign-in links and resets no longer
+     * clean up. The owner takes such an account over with a password reset instead (README, account pre-hijacking).
+     * {@code wrong_password} (400) leaves the link unspent.
+     */
+    public User verifyEmailAsRegistrant(String token, String password, RequestInfo info) {
+        User u = verificationAccount(token).orElseThrow(MailedLinks::invalidVerification);
+        String hash = u.passwordHash();
+        if (hash != null && (password == null || password.length() > 1024 || !hasher.verify(password, hash))) {
+            db.useTransaction(
+                    h -> audit.record(h, AuditEvent.failure("user.email_verified", u.id(), "wrong_password"), info));
+            throw Problem.badRequest("wrong_password", "The password is not the account's");
+        }
+        return verifyEmail(token, Optional.of(u), info);
+    }
+
+    /** Redeems a verification link; with {@code checked}, only while the account's password is the one checked. */
+    private User verifyEmail(String token, Optional<User> checked, RequestInfo info) {
         Instant now = clock.instant();
         return db.inTransaction(h -> {
             var redeemed = tokens.redeem(h, OneTimeTokens.Purpose.VERIFY_EMAIL, token, now)
-                    .orElseThrow(() ->
-                            Problem.badRequest("invalid_token", "The verification token is invalid, used or expired"));
+                    .orElseThrow(MailedLinks::invalidVerification);
+            if (checked.isPresent()
+                    && !users.byId(h, redeemed.userId())
+                            .map(x -> Objects.equals(
+                                    x.passwordHash(), checked.get().passwordHash()))
+                            .orElse(false)) throw invalidVerification();
             User u = users.update(
                             h,
                             redeemed.userId(),
                             x -> User.normalize(x.email()).equals(redeemed.email()) ? x.withEmailVerified(now) : x)
-                    .orElseThrow(() ->
-                            Problem.badRequest("invalid_token", "The verification token is invalid, used or expired"));
+                    .orElseThrow(MailedLinks::invalidVerification);
             audit.record(h, AuditEvent.success("user.email_verified", u.id()), info);
             return u;
         });
+    }
+
+    private static Problem invalidVerification() {
+        return Problem.badRequest("invalid_token", "The verification token is invalid, used or expired");
     }
 
     /** Mails a reset link when the address has an account; answers the same either way. */

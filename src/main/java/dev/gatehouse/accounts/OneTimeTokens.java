@@ -75,13 +75,18 @@ final class OneTimeTokens {
 
     /** The address of a live (unused, unexpired) token, without spending it; empty otherwise. */
     Optional<String> peek(Handle h, Purpose purpose, String token, Instant now) {
+        return live(h, purpose, token, now).map(Redeemed::email);
+    }
+
+    /** The account and address of a live (unused, unexpired) token, without spending it; empty otherwise. */
+    Optional<Redeemed> live(Handle h, Purpose purpose, String token, Instant now) {
         if (token == null || !token.startsWith(purpose.prefix) || token.length() > 100) return Optional.empty();
-        return h.createQuery("SELECT email FROM one_time_tokens WHERE token_hash = :hash AND purpose = :p"
+        return h.createQuery("SELECT user_id, email FROM one_time_tokens WHERE token_hash = :hash AND purpose = :p"
                         + " AND used_at IS NULL AND expires_at > :now")
                 .bind("hash", Secrets.sha256(token))
                 .bind("p", purpose.name())
                 .bind("now", now)
-                .mapTo(String.class)
+                .map((rs, c) -> new Redeemed(rs.getObject("user_id", UUID.class), rs.getString("email")))
                 .findOne();
     }
 

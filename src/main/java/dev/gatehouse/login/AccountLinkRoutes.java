@@ -10,6 +10,7 @@ import static dev.gatehouse.platform.http.Html.hidden;
 
 import dev.gatehouse.accounts.AccountService;
 import dev.gatehouse.accounts.MailedLinks;
+import dev.gatehouse.accounts.PasswordPolicy;
 import dev.gatehouse.accounts.User;
 import dev.gatehouse.auth.AuthRoutes;
 import dev.gatehouse.platform.crypto.Secrets;
@@ -189,9 +190,39 @@ public final class AccountLinkRoutes implements RouteGroup {
                 page.introKey(),
                 errorKey,
                 page.action(),
-                (page.equals(MAGIC) ? signsInAs(ctx, token) : "") + hidden("token", token),
+                (page.equals(MAGIC)
+                                ? signsInAs(ctx, token)
+                                : page.equals(VERIFY) ? registrant(ctx, token, errorKey) : "")
+                        + hidden("token", token),
                 page.submitKey(),
-                "");
+                page.equals(VERIFY)
+                        ? paragraphLink(Messages.of(ctx), "/forgot-password", "links.verify.not_mine")
+                        : "");
+    }
+
+    /**
+     * The account a verification link confirms, and its password when it has one: only its registrant confirms it
+     * ({@link MailedLinks#verifyEmailAsRegistrant}); the owner of an address someone else registered resets the
+     * password instead, through the link below the button.
+     */
+    private String registrant(Context ctx, String token, String errorKey) {
+        var t = Messages.of(ctx);
+        return mailed.verificationAccount(token)
+                .map(u -> "<p id=\"link-account\">"
+                        + t.markup("links.verify.account", "<strong>" + Html.escape(u.email()) + "</strong>")
+                        + "</p>\n"
+                        + (u.passwordHash() == null
+                                ? ""
+                                : """
+                                <label for="password">%s</label>
+                                <input id="password" name="password" type="password" autocomplete="current-password" required maxlength="%d"%s>
+                                """.formatted(
+                                                t.html("login.password"),
+                                                PasswordPolicy.MAX_LENGTH,
+                                                "links.verify.wrong_password".equals(errorKey)
+                                                        ? " aria-invalid=\"true\""
+                                                        : "")))
+                .orElse("");
     }
 
     /**

@@ -52,7 +52,7 @@ final class RegistrationPageRoutes implements RouteGroup {
                 "/verify-email",
                 this::verifyForm,
                 this::verify,
-                "Hosted page confirming an address with a verification link's token",
+                "Hosted page confirming a registration with a verification link's token and the account's password (ADR 0033)",
                 "a page saying the address is confirmed");
         AccountLinkRoutes.page(
                 api,
@@ -200,10 +200,12 @@ final class RegistrationPageRoutes implements RouteGroup {
         String token = links.redeemable(ctx, AccountLinkRoutes.VERIFY);
         if (token == null) return;
         try {
-            mailed.verifyEmail(token, pages.pageInfo(ctx));
+            mailed.verifyEmailAsRegistrant(token, ctx.formParam("password"), pages.pageInfo(ctx));
         } catch (Problem p) {
             if (p.status() >= 500) throw p;
-            links.invalidLink(ctx, AccountLinkRoutes.VERIFY);
+            if ("wrong_password".equals(p.code()))
+                links.button(ctx, 400, AccountLinkRoutes.VERIFY, token, "links.verify.wrong_password");
+            else links.invalidLink(ctx, AccountLinkRoutes.VERIFY);
             return;
         }
         pages.message(

@@ -87,15 +87,58 @@ class AccountLinkPagesTest {
         // Opening the link (as a mail scanner would) confirms nothing.
         assertThat(verified(email, PASSWORD)).isFalse();
 
-        var done = b.submit(confirm, "/verify-email", Map.of());
+        // The page names the account and asks for its password: only the registrant confirms a registration.
+        assertThat(confirm.body())
+                .contains("This confirms the account <strong>" + email + "</strong>")
+                .contains("name=\"password\" type=\"password\" autocomplete=\"current-password\"")
+                .contains("href=\"/forgot-password\"");
+        var wrong = b.submit(confirm, "/verify-email", Map.of("password", "Not-The-Password-1"));
+        assertThat(wrong.statusCode()).as(wrong.body()).isEqualTo(400);
+        assertThat(wrong.body()).contains("That is not the password of this account.");
+        assertThat(verified(email, PASSWORD)).isFalse();
+
+        var done = b.submit(wrong, "/verify-email", Map.of("password", PASSWORD));
         assertThat(done.statusCode()).as(done.body()).isEqualTo(200);
         assertThat(done.body()).contains("Your email address is confirmed");
         assertThat(verified(email, PASSWORD)).isTrue();
 
         // The link is spent: opened again, its button says so.
-        var again = b.submit(b.get(link), "/verify-email", Map.of());
+        var again = b.submit(b.get(link), "/verify-email", Map.of("password", PASSWORD));
         assertThat(again.statusCode()).isEqualTo(400);
         assertThat(again.body()).contains("This link is not valid");
+    }
+
+    @Test
+    void whenTheOwnerOpensTheRegistrationMailOfAnAccountSomeoneElseRegistered_thenOnlyAResetGivesThemTheAccount()
+            throws Exception {
+        // Account pre-hijacking: someone registers the owner's address with a password of their own and keeps a
+        // session.
+        String email = email("page-prehijack");
+        server.register(email, "Registrants-Own-Pass-77");
+        String registrant = server.accessToken(email, "Registrants-Own-Pass-77");
+        var owner = new Browser(server.base);
+
+        // The owner opens the registration mail's link and presses the button, password or not: nothing is confirmed.
+        var confirm = owner.get(server.linkFromMail(email, TestAccounts.isConfirm()));
+        var refused = owner.submit(confirm, "/verify-email", Map.of());
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
+        refused = owner.submit(refused, "/verify-email", Map.of("password", PASSWORD));
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
+        assertThat(verified(email, "Registrants-Own-Pass-77")).isFalse();
+
+        // The page's way out: a reset, the first proof of the address, which removes what the registrant had.
+        var forgot = owner.get(URI.create(server.base + "/forgot-password"));
+        assertThat(owner.submit(forgot, "/forgot-password", Map.of("email", email))
+                        .statusCode())
+                .isEqualTo(200);
+        var reset = owner.get(server.linkFromMail(email, TestAccounts.isReset()));
+        var done =
+                owner.submit(reset, "/reset-password", Map.of("new_password", PASSWORD, "confirm_password", PASSWORD));
+        assertThat(done.statusCode()).as(done.body()).isEqualTo(200);
+        assertThat(server.login(email, "Registrants-Own-Pass-77").status()).isEqualTo(401);
+        assertThat(server.http.get("/v1/auth/me").bearer(registrant).send().status())
+                .isEqualTo(401);
+        assertThat(verified(email, PASSWORD)).isTrue();
     }
 
     @Test
