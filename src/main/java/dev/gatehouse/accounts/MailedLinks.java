@@ -242,6 +242,12 @@ public final class MailedLinks {
         });
     }
 
+    /** Whether a reset link can still be used (unused, unexpired), without spending it: its page shows no form else. */
+    public boolean resetLinkLive(String token) {
+        return db.withHandle(h -> tokens.peek(h, OneTimeTokens.Purpose.RESET_PASSWORD, token, clock.instant()))
+                .isPresent();
+    }
+
     /**
      * The address a live sign-in link signs in to, without spending the link, so its page can name the account: a link
      * someone else mailed to themselves and sent on would otherwise sign the visitor's browser in to their account

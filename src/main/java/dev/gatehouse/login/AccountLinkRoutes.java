@@ -175,9 +175,16 @@ public final class AccountLinkRoutes implements RouteGroup {
     static final LinkPage RESET = new LinkPage(
             "links.reset.title", "links.reset.intro", "/reset-password", "links.reset.submit", "/forgot-password");
 
-    /** The link's page as opened from the mail: its button, or that the link is not valid. */
+    /**
+     * The link's page as opened from the mail: its button, or that the link is not valid (malformed, unknown, used or
+     * expired), which opening it finds out without spending it.
+     */
     void open(Context ctx, LinkPage page, String token) {
-        if (wellFormed(token)) button(ctx, 200, page, token, null);
+        boolean live = wellFormed(token)
+                && (page.equals(MAGIC)
+                        ? mailed.magicLinkAddress(token).isPresent()
+                        : mailed.verificationAccount(token).isPresent());
+        if (live) button(ctx, 200, page, token, null);
         else invalidLink(ctx, page);
     }
 

@@ -81,7 +81,7 @@ final class PasswordResetRoutes implements RouteGroup {
 
     private void resetForm(Context ctx) {
         String token = ctx.queryParam("token");
-        if (!wellFormed(token)) {
+        if (!wellFormed(token) || !mailed.resetLinkLive(token)) {
             links.invalidLink(ctx, AccountLinkRoutes.RESET);
             return;
         }
