@@ -523,7 +523,7 @@ class AccountSecurityPageTest {
 
         var blank = submit(v.b(), page, "/passkeys/" + id + "/rename", "name", "  ");
         assertThat(blank.statusCode()).isEqualTo(400);
-        assertThat(blank.body()).contains("Enter a name of at most 100 characters.");
+        assertThat(blank.body()).contains("Enter a name of at most 100 characters, on one line");
         var renamed = submit(v.b(), page, "/passkeys/" + id + "/rename", "name", "Phone");
         assertThat(renamed.statusCode()).isEqualTo(303);
         assertThat(v.b().follow(renamed).body())
