@@ -2,6 +2,7 @@ package dev.gatehouse.oidc;
 
 import static dev.gatehouse.oidc.AccountSecurityPageTest.JSON;
 import static dev.gatehouse.oidc.AccountSecurityPageTest.PAGE;
+import static dev.gatehouse.testkit.TestAccounts.PASSWORD;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -11,14 +12,15 @@ import dev.gatehouse.testkit.ServerTest;
 import dev.gatehouse.testkit.SoftAuthenticator;
 import dev.gatehouse.testkit.TestAccounts;
 import dev.gatehouse.testkit.TestServer;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The account page's passkey forms hold what the API's twins hold. Uses {@link AccountSecurityPageTest}'s browser
- * helpers.
+ * The account page's passkey forms hold what the API's twins hold: names checked as text, only WebAuthn's transports,
+ * and no backup codes left behind by the last passkey. Uses {@link AccountSecurityPageTest}'s browser helpers.
  */
 @ServerTest
 class AccountPasskeyPageTest {
@@ -71,5 +73,38 @@ class AccountPasskeyPageTest {
         assertThat(AccountSecurityPageTest.open(v.b()).body()).contains("<h3>Laptop</h3>");
         var fine = AccountSecurityPageTest.submit(v.b(), page, "/passkeys/" + id + "/rename", "name", "Phone");
         assertThat(fine.statusCode()).isEqualTo(303);
+    }
+
+    @Test
+    void whenThePageRegistersAPasskeyWithUnknownOrLongTransports_thenOnlyWebAuthnsAreKept() throws Exception {
+        String email = accounts.registered("page-transports");
+        var v = AccountSecurityPageTest.signedIn(email);
+        var reported = new ArrayList<String>();
+        for (int i = 0; i < 6; i++) reported.add("transport-" + i + "-" + "x".repeat(40));
+        reported.addAll(List.of("nfc", "nfc", "ble", "cable"));
+
+        JsonNode created = registerOnThePage(v, reported);
+
+        // The answer is the credential as stored.
+        assertThat(created.path("transports").toString()).isEqualTo("[\"ble\",\"nfc\"]");
+    }
+
+    @Test
+    void whenTheOnlyPasskeyIsRemovedOnThePage_thenItsBackupCodesGoToo() throws Exception {
+        String email = accounts.registered("page-last-key");
+        var v = AccountSecurityPageTest.signedIn(email);
+        JsonNode created = registerOnThePage(v, null);
+        assertThat(created.path("backup_codes").size()).isEqualTo(10);
+        var page = AccountSecurityPageTest.open(v.b());
+
+        var deleted = AccountSecurityPageTest.submit(
+                v.b(), page, "/passkeys/" + created.path("id").asText() + "/delete");
+
+        assertThat(deleted.statusCode()).isEqualTo(303);
+        var count = server.http
+                .get("/v1/auth/mfa/backup-codes/count")
+                .bearer(accounts.signIn(email, PASSWORD).accessToken())
+                .send();
+        assertThat(count.json().path("count").asInt()).isZero();
     }
 }
