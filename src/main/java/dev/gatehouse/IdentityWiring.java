@@ -138,7 +138,7 @@ final class IdentityWiring {
                 platform.limiter());
         this.recentSignIn = new RecentSignIn(sessions, clock);
         this.mfaDevices = new dev.gatehouse.mfa.DeviceService(
-                db, mfaStore, sessions, audit, clock, Duration.ofDays(config.mfaTrustDays()));
+                db, mfaStore, sessions, audit, secrets, clock, Duration.ofDays(config.mfaTrustDays()));
         this.sso = new SsoService(
                 db, new JdbiSsoStore(), accounts, audit, secrets, clock, config.refreshTokenTtl(), config.ssoIdle());
         this.signIn =
@@ -152,7 +152,7 @@ final class IdentityWiring {
         groups.add(new AuthRoutes(auth, accounts, mailedLinks, web, https));
         groups.add(new SessionRoutes(sessions, auth, web));
         groups.add(new MfaRoutes(mfa, mfaFactors, web, https, recentSignIn));
-        groups.add(new dev.gatehouse.mfa.DeviceRoutes(mfaDevices, web));
+        groups.add(new dev.gatehouse.mfa.DeviceRoutes(mfaDevices, web, https, recentSignIn));
         groups.add(new AuditRoutes(audit, web));
     }
 }

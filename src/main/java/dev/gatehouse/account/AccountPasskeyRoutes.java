@@ -104,7 +104,11 @@ final class AccountPasskeyRoutes implements RouteGroup {
         var s = page.posted(ctx, false);
         if (s.isEmpty()) return;
         String name = ctx.formParam("name");
-        if (name == null || name.isBlank() || name.strip().length() > WebAuthnService.MAX_NAME) {
+        // As the API's rename checks it: no control characters (a NUL fails on PostgreSQL), line separators or
+        // broken Unicode.
+        if (name == null
+                || name.isBlank()
+                || Validator.textProblem(name.strip(), WebAuthnService.MAX_NAME).isPresent()) {
             page.overview(ctx, s.get(), 400, null, "account.error.name");
             return;
         }

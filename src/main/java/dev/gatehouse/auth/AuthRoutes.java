@@ -13,8 +13,6 @@ import dev.gatehouse.platform.http.Validator;
 import dev.gatehouse.platform.http.Web;
 import dev.gatehouse.platform.ratelimit.RateLimiter.Rule;
 import io.javalin.http.Context;
-import io.javalin.http.Cookie;
-import io.javalin.http.SameSite;
 import java.time.Duration;
 
 /** The /v1/auth account API of seed 004, path for path. */
@@ -214,11 +212,8 @@ public final class AuthRoutes implements RouteGroup {
             case AuthService.SignedIn s -> s.deviceId();
             case AuthService.MfaPending p -> p.deviceId();
         };
-        var cookie = new Cookie(
-                Web.DEVICE_COOKIE, deviceId, "/", (int) Duration.ofDays(400).toSeconds(), secureCookies);
-        cookie.setHttpOnly(true);
-        cookie.setSameSite(SameSite.LAX);
-        ctx.cookie(cookie);
+        Web.deviceCookie(secureCookies)
+                .set(ctx, deviceId, (int) Duration.ofDays(400).toSeconds());
         switch (result) {
             case AuthService.SignedIn s -> web.ok(ctx, new LoginResponse(UserView.of(s.user()), s.tokens(), deviceId));
             case AuthService.MfaPending p ->

@@ -70,8 +70,9 @@ final class LinkFields {
         return token != null && !token.isBlank() && token.length() <= 200;
     }
 
-    static boolean tooLong(String s) {
-        return s != null && s.length() > 100;
+    /** A name the API's registration would refuse: over 100 characters, control characters, broken Unicode. */
+    static boolean badName(String s) {
+        return s != null && Validator.textProblem(s, 100).isPresent();
     }
 
     static String trimmed(String s) {

@@ -1,10 +1,10 @@
 package dev.gatehouse.login;
 
+import static dev.gatehouse.login.LinkFields.badName;
 import static dev.gatehouse.login.LinkFields.emailField;
 import static dev.gatehouse.login.LinkFields.loginLink;
 import static dev.gatehouse.login.LinkFields.paragraphLink;
 import static dev.gatehouse.login.LinkFields.passwordField;
-import static dev.gatehouse.login.LinkFields.tooLong;
 import static dev.gatehouse.login.LinkFields.trimmed;
 import static dev.gatehouse.login.LinkFields.validEmail;
 import static dev.gatehouse.login.LinkFields.weaknessKey;
@@ -117,7 +117,7 @@ final class RegistrationPageRoutes implements RouteGroup {
         }
         String first = ctx.formParam("first_name");
         String last = ctx.formParam("last_name");
-        if (tooLong(first) || tooLong(last)) {
+        if (badName(first) || badName(last)) {
             registerPage(ctx, 400, email, returnTo, "links.error.name");
             return;
         }

@@ -3,6 +3,7 @@ package dev.gatehouse.mfa;
 import dev.gatehouse.audit.AuditEvent;
 import dev.gatehouse.audit.AuditLog;
 import dev.gatehouse.auth.AuthService;
+import dev.gatehouse.platform.crypto.Secrets;
 import dev.gatehouse.platform.db.Database;
 import dev.gatehouse.platform.http.Problem;
 import dev.gatehouse.platform.http.RequestInfo;
@@ -35,9 +36,20 @@ public final class DeviceService {
             int activeSessions,
             boolean trusted,
             Instant trustedUntil,
-            boolean current) {}
+            boolean current,
+            String trustToken) {
+        /** This device as the answer to trusting it: with the trust token, shown that once. */
+        Device withTrustToken(String token) {
+            return new Device(
+                    id, userAgent, ip, firstSeenAt, lastSeenAt, activeSessions, trusted, trustedUntil, current, token);
+        }
+    }
 
-    public record Trust(String deviceId, Instant trustedUntil) {}
+    /**
+     * A device just trusted. {@code trustToken} is shown this once: a sign-in skips the second factor only when it
+     * presents it ({@code X-Device-Trust}, or the trust cookie a browser was given) beside the device id.
+     */
+    public record Trust(String deviceId, Instant trustedUntil, String trustToken) {}
 
     private static final Pattern DEVICE_ID = Pattern.compile("^[A-Za-z0-9_-]{8,64}$");
     private static final int SESSION_SCAN = 1000;
@@ -46,17 +58,30 @@ public final class DeviceService {
     private final JdbiMfaStore store;
     private final SessionService sessions;
     private final AuditLog audit;
+    private final Secrets secrets;
     private final Clock clock;
     private final Duration trustFor;
 
     public DeviceService(
-            Database db, JdbiMfaStore store, SessionService sessions, AuditLog audit, Clock clock, Duration trustFor) {
+            Database db,
+            JdbiMfaStore store,
+            SessionService sessions,
+            AuditLog audit,
+            Secrets secrets,
+            Clock clock,
+            Duration trustFor) {
         this.db = db;
         this.store = store;
         this.sessions = sessions;
         this.audit = audit;
+        this.secrets = secrets;
         this.clock = clock;
         this.trustFor = trustFor;
+    }
+
+    /** How long a trust lasts (the trust cookie's lifetime). */
+    public Duration trustFor() {
+        return trustFor;
     }
 
     /** The device of the caller's own session, for calls that act on "this device" without naming one. */
@@ -91,7 +116,8 @@ public final class DeviceService {
                         active,
                         t != null,
                         t == null ? null : t.trustedUntil(),
-                        currentDevice.map(id::equals).orElse(false)));
+                        currentDevice.map(id::equals).orElse(false),
+                        null));
             });
             return out;
         });
@@ -105,20 +131,51 @@ public final class DeviceService {
                 .orElseThrow(() -> Problem.notFound("The device"));
     }
 
-    /** Trusts one of the user's devices to skip the second factor for the configured number of days. */
-    public Trust trust(UUID userId, String deviceId, RequestInfo info) {
+    /**
+     * Trusts the device of the caller's session to skip the second factor for the configured number of days, and
+     * answers the trust token it must show from now on. {@code named}: the device the call names, which must be that
+     * one. The caller has checked that the session is recent ({@code RecentSignIn}); the session must also have passed
+     * a second factor (or a passkey): otherwise a kept access token and the password would make a device that skips
+     * the factor the account has.
+     */
+    public Trust trust(UUID userId, Optional<UUID> sessionId, Optional<String> named, RequestInfo info) {
+        var session = sessionId
+                .flatMap(sessions::find)
+                .filter(s -> s.userId().equals(userId) && s.clientId().equals(AuthService.FIRST_PARTY_CLIENT))
+                .orElseThrow(() -> Problem.notFound("The device"));
+        String deviceId = named.orElse(session.deviceId());
         get(userId, deviceId, Optional.empty());
+        if (!deviceId.equals(session.deviceId()))
+            throw new Problem(
+                    403,
+                    "not_this_device",
+                    "Forbidden",
+                    "Only the device this sign-in was made on can be trusted; trust it from there",
+                    null);
+        if (!passedSecondFactor(session.authMethod()))
+            throw new Problem(
+                    403,
+                    "second_factor_required",
+                    "Forbidden",
+                    "Trusting a device needs a sign-in that passed a second factor or used a passkey",
+                    null);
         Instant now = clock.instant();
         Instant until = now.plus(trustFor);
+        String token = secrets.token("gdt_");
         db.useTransaction(h -> {
-            store.trust(h, userId, deviceId, now, until);
+            store.trust(h, userId, deviceId, Secrets.sha256(token), now, until);
             audit.record(
                     h,
                     AuditEvent.success("device.trusted", userId)
                             .details(Map.of("device_id", deviceId, "trusted_until", until.toString())),
                     info);
         });
-        return new Trust(deviceId, until);
+        return new Trust(deviceId, until, token);
+    }
+
+    /** A session's sign-in passed a second step ({@code password+totp}, ...) or was a passkey's (all factors in one). */
+    private static boolean passedSecondFactor(String authMethod) {
+        return authMethod != null && (authMethod.contains("+") || authMethod.equals("passkey"));
     }
 
     public void untrust(UUID userId, String deviceId, RequestInfo info) {

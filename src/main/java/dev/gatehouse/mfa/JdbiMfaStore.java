@@ -268,23 +268,26 @@ public final class JdbiMfaStore {
                 .execute();
     }
 
-    public boolean trusted(Handle h, UUID userId, String deviceId, Instant now) {
+    /** Whether the device is trusted and {@code secretHash} is the SHA-256 of the token its trust handed out. */
+    public boolean trusted(Handle h, UUID userId, String deviceId, String secretHash, Instant now) {
         return h.createQuery("SELECT COUNT(*) FROM trusted_devices WHERE user_id = :u AND device_id = :d"
-                                + " AND trusted_until > :now")
+                                + " AND secret_hash = :s AND trusted_until > :now")
                         .bind("u", userId)
                         .bind("d", deviceId)
+                        .bind("s", secretHash)
                         .bind("now", now)
                         .mapTo(Integer.class)
                         .one()
                 > 0;
     }
 
-    public void trust(Handle h, UUID userId, String deviceId, Instant now, Instant until) {
+    public void trust(Handle h, UUID userId, String deviceId, String secretHash, Instant now, Instant until) {
         untrust(h, userId, deviceId);
-        h.createUpdate("INSERT INTO trusted_devices (user_id, device_id, trusted_at, trusted_until)"
-                        + " VALUES (:u, :d, :now, :until)")
+        h.createUpdate("INSERT INTO trusted_devices (user_id, device_id, secret_hash, trusted_at, trusted_until)"
+                        + " VALUES (:u, :d, :s, :now, :until)")
                 .bind("u", userId)
                 .bind("d", deviceId)
+                .bind("s", secretHash)
                 .bind("now", now)
                 .bind("until", until)
                 .execute();

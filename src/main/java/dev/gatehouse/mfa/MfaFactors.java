@@ -305,8 +305,16 @@ public final class MfaFactors {
         return m;
     }
 
-    private void dropBackupCodesIfNoFactor(Handle h, UUID userId) {
-        if (factorMethods(h, userId).isEmpty()) store.deleteBackupCodes(h, userId);
+    /**
+     * Inside the caller's transaction, after a second factor went (TOTP or email codes off here, a passkey deleted
+     * elsewhere): drops the backup codes when no factor is left, so they cannot come back to life with the next factor.
+     * Answers whether there were codes to drop.
+     */
+    public boolean dropBackupCodesIfNoFactor(Handle h, UUID userId) {
+        store.lockFactors(h, userId, clock.instant());
+        if (!factorMethods(h, userId).isEmpty() || store.backupCodesLeft(h, userId) == 0) return false;
+        store.deleteBackupCodes(h, userId);
+        return true;
     }
 
     private static String enc(String s) {

@@ -56,7 +56,10 @@ public final class MfaGate implements SecondFactor {
         List<String> methods = adding(methods(h, user.id()), firstMethod);
         if (methods.isEmpty() && !required) return Optional.empty();
         Instant now = clock.instant();
-        if (!methods.isEmpty() && store.trusted(h, user.id(), deviceId, now)) {
+        // The device id is no secret (the device list shows it): a trusted device also shows its trust token.
+        if (!methods.isEmpty()
+                && info.deviceTrust().isPresent()
+                && store.trusted(h, user.id(), deviceId, info.deviceTrust().get(), now)) {
             audit.record(h, AuditEvent.success("mfa.skipped_trusted_device", user.id()), info);
             return Optional.empty();
         }

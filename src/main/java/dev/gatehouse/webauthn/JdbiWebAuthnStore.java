@@ -38,6 +38,18 @@ public final class JdbiWebAuthnStore {
         return userHandle(h, userId).orElseThrow();
     }
 
+    /**
+     * Locks the user's handle row until the transaction ends, so that registrations of one user check their count and
+     * insert one at a time; false when the user has no handle (no registration was begun).
+     */
+    public boolean lockUserHandle(Handle h, UUID userId) {
+        return h.createQuery("SELECT user_id FROM webauthn_user_handles WHERE user_id = :user FOR UPDATE")
+                .bind("user", userId)
+                .mapTo(UUID.class)
+                .findOne()
+                .isPresent();
+    }
+
     public Optional<UUID> userIdForHandle(Handle h, String userHandle) {
         return h.createQuery("SELECT user_id FROM webauthn_user_handles WHERE user_handle = :handle")
                 .bind("handle", userHandle)

@@ -57,6 +57,12 @@ public final class WebAuthnService {
     public static final int MAX_NAME = 100;
 
     /**
+     * The transports WebAuthn Level 3 defines (§5.8.4, {@code AuthenticatorTransport}). The client reports them;
+     * relying parties are to ignore values they do not know, so only these are kept, each once.
+     */
+    static final List<String> TRANSPORTS = List.of("usb", "nfc", "ble", "smart-card", "hybrid", "internal");
+
+    /**
      * A credential as its owner sees it. {@code backupCodes} is only in the answer to the registration that made them
      * (the user had none left, as with a first factor), shown that once; null (left out) everywhere else.
      */
@@ -174,11 +180,7 @@ public final class WebAuthnService {
         User user = accounts.find(userId).orElseThrow(() -> Problem.notFound("The user"));
         Instant now = clock.instant();
         String handle = db.inTransaction(h -> {
-            if (store.countForUser(h, userId) >= MAX_CREDENTIALS) {
-                throw Problem.conflict(
-                        "too_many_credentials",
-                        "An account can hold at most " + MAX_CREDENTIALS + " credentials; delete one first");
-            }
+            if (store.countForUser(h, userId) >= MAX_CREDENTIALS) throw tooManyCredentials();
             return store.ensureUserHandle(h, userId, new ByteArray(secrets.bytes(32)).getBase64Url(), now);
         });
         PublicKeyCredentialCreationOptions options = rp.startRegistration(StartRegistrationOptions.builder()
@@ -245,9 +247,7 @@ public final class WebAuthnService {
                 result.getPublicKeyCose().getBase64Url(),
                 result.getSignatureCount(),
                 chosen,
-                credential.getResponse().getTransports().stream()
-                        .map(AuthenticatorTransport::getId)
-                        .toList(),
+                knownTransports(credential.getResponse().getTransports()),
                 discoverable,
                 result.isBackupEligible(),
                 result.isBackedUp(),
@@ -257,6 +257,10 @@ public final class WebAuthnService {
         List<String> backupCodes;
         try {
             backupCodes = db.inTransaction(h -> {
+                // Checked again here, one registration of the user at a time: ceremonies begun side by side each
+                // passed the check at their beginning.
+                store.lockUserHandle(h, userId);
+                if (store.countForUser(h, userId) >= MAX_CREDENTIALS) throw tooManyCredentials();
                 store.insert(h, stored);
                 audit.record(
                         h,
@@ -304,18 +308,39 @@ public final class WebAuthnService {
         });
     }
 
-    /** Deletes one of the user's credentials; another user's credential id is reported as not found. */
+    /**
+     * Deletes one of the user's credentials; another user's credential id is reported as not found. When it was the
+     * last second factor, the backup codes go too, as when TOTP or email codes are turned off: they would otherwise
+     * work again once a factor is turned on.
+     */
     public void delete(UUID userId, UUID id, RequestInfo info) {
         db.useTransaction(h -> {
             if (!store.delete(h, userId, id)) throw Problem.notFound("The credential");
+            boolean dropped = factors.dropBackupCodesIfNoFactor(h, userId);
             audit.record(
                     h,
-                    AuditEvent.success("webauthn.deleted", userId).details(Map.of("credential", id.toString())),
+                    AuditEvent.success("webauthn.deleted", userId)
+                            .details(Map.of("credential", id.toString(), "backup_codes_dropped", dropped)),
                     info);
         });
     }
 
     // ---- helpers
+
+    private static Problem tooManyCredentials() {
+        return Problem.conflict(
+                "too_many_credentials",
+                "An account can hold at most " + MAX_CREDENTIALS + " credentials; delete one first");
+    }
+
+    /** The reported transports that WebAuthn defines, each once; unknown ones are dropped. */
+    static List<String> knownTransports(java.util.Collection<AuthenticatorTransport> reported) {
+        return reported.stream()
+                .map(AuthenticatorTransport::getId)
+                .filter(TRANSPORTS::contains)
+                .distinct()
+                .toList();
+    }
 
     private static String displayName(User user) {
         String full = ((user.firstName() == null ? "" : user.firstName()) + " "

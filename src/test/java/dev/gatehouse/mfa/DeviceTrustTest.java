@@ -46,6 +46,23 @@ class DeviceTrustTest {
                 .send();
     }
 
+    /** A password sign-in from a trusted device, showing its trust token. */
+    static HttpJson.Response login(String email, String deviceId, String trustToken) {
+        return server.http
+                .post("/v1/auth/login")
+                .header("X-Device-Id", deviceId)
+                .header("X-Device-Trust", trustToken)
+                .json(map("email", email, "password", PASSWORD))
+                .send();
+    }
+
+    /** Signs in with password and TOTP from {@code deviceId} and trusts it; answers the trust token. */
+    static String trusted(MfaTotpTest.Enrolled e, String deviceId) {
+        var trust = trustThis(signInWithMfa(e, deviceId), deviceId);
+        assertThat(trust.status()).as(trust.body()).isEqualTo(200);
+        return trust.text("trust_token");
+    }
+
     /** Signs in with password and TOTP from {@code deviceId}; answers the access token. */
     static String signInWithMfa(MfaTotpTest.Enrolled e, String deviceId) {
         var first = login(e.email(), deviceId);
@@ -81,38 +98,76 @@ class DeviceTrustTest {
         assertThat(trust.status()).as(trust.body()).isEqualTo(200);
         assertThat(trust.text("device_id")).isEqualTo(laptop);
         assertThat(trust.text("trusted_until")).isNotBlank();
-        var again = login(e.email(), laptop);
+        String trustToken = trust.text("trust_token");
+        assertThat(trustToken).startsWith("gdt_");
+        var again = login(e.email(), laptop, trustToken);
         assertThat(again.json().has("mfa_required")).isFalse();
         assertThat(again.json().path("tokens").path("access_token").asText()).isNotBlank();
-        assertThat(login(e.email(), device()).json().path("mfa_required").asBoolean())
+        assertThat(login(e.email(), device(), trustToken)
+                        .json()
+                        .path("mfa_required")
+                        .asBoolean())
                 .isTrue();
     }
 
     @Test
-    void whenTheDeviceCookieCarriesTheTrustedId_thenItCountsLikeTheHeader() {
+    void whenOnlyTheTrustedDevicesIdIsShown_thenTheSecondFactorIsStillAsked() {
+        var e = MfaTotpTest.enrolled("id-only");
+        String laptop = device();
+        String trustToken = trusted(e, laptop);
+
+        // The id is no secret: GET /v1/devices shows it to any holder of an access token.
+        assertThat(login(e.email(), laptop).json().path("mfa_required").asBoolean())
+                .isTrue();
+        assertThat(login(e.email(), laptop, "gdt_" + "x".repeat(43))
+                        .json()
+                        .path("mfa_required")
+                        .asBoolean())
+                .isTrue();
+        assertThat(login(e.email(), laptop, trustToken).json().has("mfa_required"))
+                .isFalse();
+    }
+
+    @Test
+    void whenTheDeviceCookiesCarryTheTrustedIdAndToken_thenTheyCountLikeTheHeaders() {
         var e = MfaTotpTest.enrolled("cookie");
         String laptop = device();
-        trustThis(signInWithMfa(e, laptop), laptop);
+        var trust = trustThis(signInWithMfa(e, laptop), laptop);
+        String setCookie = trust.header("Set-Cookie");
+        assertThat(setCookie)
+                .startsWith("gh_device_trust=" + trust.text("trust_token") + ";")
+                .contains("HttpOnly")
+                .contains("Path=/");
 
         var r = server.http
+                .post("/v1/auth/login")
+                .header("Cookie", "gh_device=" + laptop + "; gh_device_trust=" + trust.text("trust_token"))
+                .json(map("email", e.email(), "password", PASSWORD))
+                .send();
+        var idOnly = server.http
                 .post("/v1/auth/login")
                 .header("Cookie", "gh_device=" + laptop)
                 .json(map("email", e.email(), "password", PASSWORD))
                 .send();
 
-        assertThat(r.json().has("mfa_required")).isFalse();
+        assertThat(r.json().has("mfa_required")).as(r.body()).isFalse();
+        assertThat(idOnly.json().path("mfa_required").asBoolean()).isTrue();
     }
 
     @Test
     void whenThirtyDaysPass_thenTheTrustHasLapsed() {
         var e = MfaTotpTest.enrolled("lapse");
         String laptop = device();
-        trustThis(signInWithMfa(e, laptop), laptop);
+        String trustToken = trusted(e, laptop);
 
         server.clock.advance(Duration.ofDays(29));
-        assertThat(login(e.email(), laptop).json().has("mfa_required")).isFalse();
+        assertThat(login(e.email(), laptop, trustToken).json().has("mfa_required"))
+                .isFalse();
         server.clock.advance(Duration.ofDays(1).plusMinutes(1));
-        assertThat(login(e.email(), laptop).json().path("mfa_required").asBoolean())
+        assertThat(login(e.email(), laptop, trustToken)
+                        .json()
+                        .path("mfa_required")
+                        .asBoolean())
                 .isTrue();
     }
 
@@ -121,7 +176,7 @@ class DeviceTrustTest {
         var e = MfaTotpTest.enrolled("revoke");
         String laptop = device();
         String token = signInWithMfa(e, laptop);
-        trustThis(token, laptop);
+        String trustToken = trustThis(token, laptop).text("trust_token");
 
         var r = server.http
                 .post("/v1/auth/mfa/revoke-trust")
@@ -130,7 +185,100 @@ class DeviceTrustTest {
                 .send();
 
         assertThat(r.status()).isEqualTo(200);
-        assertThat(login(e.email(), laptop).json().path("mfa_required").asBoolean())
+        assertThat(login(e.email(), laptop, trustToken)
+                        .json()
+                        .path("mfa_required")
+                        .asBoolean())
+                .isTrue();
+    }
+
+    @Test
+    void whenAKeptTokenTrustsItsDevice_thenItIsRefusedAndThePasswordAloneStillMeetsTheSecondFactor() {
+        var e = MfaTotpTest.enrolled("kept");
+        String laptop = device();
+        var first = login(e.email(), laptop);
+        var done = server.http
+                .post("/v1/auth/login/mfa")
+                .header("X-Device-Id", laptop)
+                .json(map("mfa_token", first.text("mfa_token"), "code", MfaTotpTest.now(e)))
+                .send();
+        assertThat(done.status()).as(done.body()).isEqualTo(200);
+        server.clock.advance(Duration.ofMinutes(20)); // kept, and refreshed: no longer a recent sign-in
+        var refreshed = accounts.refresh(
+                done.json().path("tokens").path("refresh_token").asText());
+        assertThat(refreshed.status()).as(refreshed.body()).isEqualTo(200);
+        String kept = refreshed.json().path("tokens").path("access_token").asText();
+        String listed = server.http
+                .get("/v1/devices")
+                .bearer(kept)
+                .send()
+                .json()
+                .path("devices")
+                .get(0)
+                .path("id")
+                .asText();
+
+        var bySession =
+                server.http.post("/v1/auth/mfa/trust-device").bearer(kept).send();
+        var byId = server.http
+                .post("/v1/devices/" + listed + "/trust")
+                .bearer(kept)
+                .send();
+
+        assertThat(bySession.status()).as(bySession.body()).isEqualTo(401);
+        assertThat(bySession.json().path("code").asText()).isEqualTo("insufficient_user_authentication");
+        assertThat(bySession.header("WWW-Authenticate")).contains("insufficient_user_authentication");
+        assertThat(byId.status()).as(byId.body()).isEqualTo(401);
+        assertThat(login(e.email(), listed).json().path("mfa_required").asBoolean())
+                .as("the password and the listed device id still meet the second factor")
+                .isTrue();
+        assertThat(accounts.auditOf(accounts.idOf(e.email())).stream()
+                        .map(n -> n.path("event_type").asText()))
+                .doesNotContain("device.trusted");
+    }
+
+    @Test
+    void whenASignInWithoutASecondFactorTrustsItsDevice_thenItIsRefused() {
+        var u = accounts.registered("no-factor");
+        String phone = device();
+        String token = accounts.signIn(u, PASSWORD, "X-Device-Id", phone).accessToken();
+
+        var r = server.http
+                .post("/v1/devices/" + phone + "/trust")
+                .bearer(token)
+                .send();
+
+        assertThat(r.status()).as(r.body()).isEqualTo(403);
+        assertThat(r.json().path("code").asText()).isEqualTo("second_factor_required");
+        assertThat(server.http
+                        .get("/v1/devices/" + phone)
+                        .bearer(token)
+                        .send()
+                        .json()
+                        .path("trusted")
+                        .asBoolean())
+                .isFalse();
+    }
+
+    @Test
+    void whenAnotherOfTheUsersDevicesIsNamed_thenItCannotBeTrustedFromThisSignIn() {
+        var e = MfaTotpTest.enrolled("other-device");
+        String phone = device();
+        signInWithMfa(e, phone);
+        String laptop = device();
+        String onLaptop = signInWithMfa(e, laptop);
+
+        var byId = server.http
+                .post("/v1/devices/" + phone + "/trust")
+                .bearer(onLaptop)
+                .send();
+        var byHeader = trustThis(onLaptop, phone);
+
+        assertThat(byId.status()).as(byId.body()).isEqualTo(403);
+        assertThat(byId.json().path("code").asText()).isEqualTo("not_this_device");
+        assertThat(byHeader.status()).as(byHeader.body()).isEqualTo(403);
+        assertThat(byHeader.json().path("code").asText()).isEqualTo("not_this_device");
+        assertThat(login(e.email(), phone).json().path("mfa_required").asBoolean())
                 .isTrue();
     }
 
@@ -158,25 +306,32 @@ class DeviceTrustTest {
 
     @Test
     void whenDevicesAreListed_thenEachDeviceAppearsOnceWithItsTrustAndTheCurrentOneMarked() {
-        var u = accounts.registered("list");
+        var e = MfaTotpTest.enrolled("list");
         String phone = device();
         String laptop = device();
-        accounts.signIn(u, PASSWORD, "X-Device-Id", phone);
-        accounts.signIn(u, PASSWORD, "X-Device-Id", phone);
-        String token = accounts.signIn(u, PASSWORD, "X-Device-Id", laptop).accessToken();
-        server.http.post("/v1/devices/" + phone + "/trust").bearer(token).send();
+        signInWithMfa(e, phone);
+        String onPhone = signInWithMfa(e, phone);
+        var trust = server.http
+                .post("/v1/devices/" + phone + "/trust")
+                .bearer(onPhone)
+                .send();
+        assertThat(trust.status()).as(trust.body()).isEqualTo(200);
+        assertThat(trust.text("trust_token")).startsWith("gdt_");
+        String token = signInWithMfa(e, laptop);
 
         var r = server.http.get("/v1/devices").bearer(token).send();
 
         assertThat(r.status()).isEqualTo(200);
-        assertThat(r.json().path("count").asInt()).isEqualTo(2);
-        JsonNode first = r.json().path("devices").get(0);
-        JsonNode second = r.json().path("devices").get(1);
-        boolean phoneFirst = first.path("id").asText().equals(phone);
-        JsonNode phoneView = phoneFirst ? first : second;
-        JsonNode laptopView = phoneFirst ? second : first;
+        // The phone, the laptop, and the device TOTP was enrolled from.
+        assertThat(r.json().path("count").asInt()).isEqualTo(3);
+        var byId = new java.util.HashMap<String, JsonNode>();
+        r.json().path("devices").forEach(d -> byId.put(d.path("id").asText(), d));
+        assertThat(byId).hasSize(3);
+        JsonNode phoneView = byId.get(phone);
+        JsonNode laptopView = byId.get(laptop);
         assertThat(phoneView.path("active_sessions").asInt()).isEqualTo(2);
         assertThat(phoneView.path("trusted").asBoolean()).isTrue();
+        assertThat(phoneView.has("trust_token")).as("shown once, never listed").isFalse();
         assertThat(phoneView.path("current").asBoolean()).isFalse();
         assertThat(laptopView.path("trusted").asBoolean()).isFalse();
         assertThat(laptopView.path("current").asBoolean()).isTrue();
@@ -208,10 +363,15 @@ class DeviceTrustTest {
 
     @Test
     void whenTrustIsRemovedThroughDevices_thenTheDeviceIsNoLongerTrusted() {
-        var u = accounts.registered("untrust");
+        var e = MfaTotpTest.enrolled("untrust");
         String phone = device();
-        String token = accounts.signIn(u, PASSWORD, "X-Device-Id", phone).accessToken();
-        server.http.post("/v1/devices/" + phone + "/trust").bearer(token).send();
+        String token = signInWithMfa(e, phone);
+        assertThat(server.http
+                        .post("/v1/devices/" + phone + "/trust")
+                        .bearer(token)
+                        .send()
+                        .status())
+                .isEqualTo(200);
 
         var r = server.http
                 .delete("/v1/devices/" + phone + "/trust")

@@ -63,6 +63,22 @@ class AccountLinkPagesTest {
     }
 
     @Test
+    void whenTheRegistrationFormHasANameWithControlCharacters_thenItAnswers400AndMakesNoAccount() throws Exception {
+        var b = new Browser(server.base);
+        var accounts = new TestAccounts(server);
+        for (String name : java.util.List.of("Ada\u0000", "Ada\u001b[2J", "Ada\u2028Lovelace")) {
+            String email = email("page-register-name");
+            var form = b.get(URI.create(server.base + "/register"));
+
+            var r = b.submit(form, "/register", Map.of("email", email, "password", PASSWORD, "last_name", name));
+
+            assertThat(r.statusCode()).as(name).isEqualTo(400);
+            assertThat(r.body()).contains("role=\"alert\"").contains("without control characters");
+            assertThat(accounts.accountExists(email)).isFalse();
+        }
+    }
+
+    @Test
     void registering_thenTheMailsLink_confirmsTheAddressOnlyWhenItsButtonIsPressed() throws Exception {
         var b = new Browser(server.base);
         String email = email("page-register");

@@ -1,5 +1,6 @@
 package dev.gatehouse.oidc;
 
+import static dev.gatehouse.testkit.HttpJson.map;
 import static dev.gatehouse.testkit.TestAccounts.PASSWORD;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -550,16 +551,32 @@ class AcrAmrTest {
             throws Exception {
         String email = accounts.registered("stepup-trusted");
         String device = "trusted-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        String totp = enableTotp(email);
+        // Trusting needs a sign-in that passed the second factor, on the device trusted (ADR 0008).
+        var first = server.http
+                .post("/v1/auth/login")
+                .header("X-Device-Id", device)
+                .json(map("email", email, "password", PASSWORD))
+                .send();
+        var done = server.http
+                .post("/v1/auth/login/mfa")
+                .header("X-Device-Id", device)
+                .json(map("mfa_token", first.text("mfa_token"), "code", TotpCodes.at(totp, server.clock.instant())))
+                .send();
+        assertThat(done.status()).as(done.body()).isEqualTo(200);
+        server.clock.advance(Duration.ofSeconds(30)); // the step-up's code is of a later step
         var trust = server.http
                 .post("/v1/devices/" + device + "/trust")
-                .bearer(accounts.signIn(email, PASSWORD, "X-Device-Id", device).accessToken())
+                .bearer(done.json().path("tokens").path("access_token").asText())
                 .send();
         assertThat(trust.status()).as(trust.body()).isEqualTo(200);
-        String totp = enableTotp(email);
         var b = new Browser(server.base);
-        var deviceCookie = new java.net.HttpCookie("gh_device", device);
-        deviceCookie.setPath("/");
-        b.cookies.getCookieStore().add(URI.create(server.base), deviceCookie);
+        for (var c : List.of(
+                new java.net.HttpCookie("gh_device", device),
+                new java.net.HttpCookie("gh_device_trust", trust.text("trust_token")))) {
+            c.setPath("/");
+            b.cookies.getCookieStore().add(URI.create(server.base), c);
+        }
         var verifier = new CodeVerifier();
         var login = b.follow(b.get(request(verifier)
                 .prompt(Prompt.Type.LOGIN)

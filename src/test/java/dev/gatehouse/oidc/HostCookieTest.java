@@ -2,7 +2,10 @@ package dev.gatehouse.oidc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gatehouse.mfa.TotpCodes;
+import dev.gatehouse.testkit.HttpJson;
 import dev.gatehouse.testkit.ServerTest;
+import dev.gatehouse.testkit.TestAccounts;
 import dev.gatehouse.testkit.TestServer;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -124,5 +127,90 @@ class HostCookieTest {
                 .contains("Path=/")
                 .contains("Secure");
         assertThat(signedIn("__Host-gh_sso=" + session)).isFalse();
+    }
+
+    @Test
+    void whenSigningInOverHttps_thenTheDeviceCookieIsAHostCookieAndAPlantedBareOneIsIgnored() {
+        String email = server.register("host-device-" + System.nanoTime() + "@example.com", PASSWORD);
+        String planted = "planted-device-0001";
+
+        var r = server.http
+                .post("/v1/auth/login")
+                .header("Cookie", "gh_device=" + planted)
+                .json(HttpJson.map("email", email, "password", PASSWORD))
+                .send();
+
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        assertThat(r.text("device_id")).isNotEqualTo(planted);
+        var cookies = r.raw().headers().allValues("Set-Cookie");
+        assertThat(cookies).noneMatch(c -> c.startsWith("gh_device="));
+        String device = cookies.stream()
+                .filter(c -> c.startsWith("__Host-gh_device="))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no __Host-gh_device cookie in " + cookies));
+        assertThat(device)
+                .startsWith("__Host-gh_device=" + r.text("device_id") + ";")
+                .contains("Path=/")
+                .contains("Secure")
+                .contains("HttpOnly");
+        assertThat(device.toLowerCase(java.util.Locale.ROOT)).doesNotContain("domain=");
+        var again = server.http
+                .post("/v1/auth/login")
+                .header("Cookie", "__Host-gh_device=" + r.text("device_id"))
+                .json(HttpJson.map("email", email, "password", PASSWORD))
+                .send();
+        assertThat(again.text("device_id")).isEqualTo(r.text("device_id"));
+    }
+
+    @Test
+    void whenATrustedBrowserSignsInOverHttps_thenOnlyTheHostCookiesSkipTheSecondStep() throws Exception {
+        var accounts = new TestAccounts(server);
+        String email = server.register("host-trust-" + System.nanoTime() + "@example.com", PASSWORD);
+        String totp = accounts.enableTotp(accounts.signIn(email, PASSWORD).accessToken())
+                .secret();
+        String laptop = "laptop-device-0001";
+        var first = server.http
+                .post("/v1/auth/login")
+                .header("X-Device-Id", laptop)
+                .json(HttpJson.map("email", email, "password", PASSWORD))
+                .send();
+        var done = server.http
+                .post("/v1/auth/login/mfa")
+                .header("X-Device-Id", laptop)
+                .json(HttpJson.map(
+                        "mfa_token", first.text("mfa_token"), "code", TotpCodes.at(totp, server.clock.instant())))
+                .send();
+        var trust = server.http
+                .post("/v1/auth/mfa/trust-device")
+                .bearer(done.json().path("tokens").path("access_token").asText())
+                .header("X-Device-Id", laptop)
+                .send();
+        assertThat(trust.status()).as(trust.body()).isEqualTo(200);
+        String trustCookie = trust.raw().headers().allValues("Set-Cookie").stream()
+                .filter(c -> c.startsWith("__Host-gh_device_trust="))
+                .findFirst()
+                .orElseThrow();
+        assertThat(trustCookie).contains("Secure").contains("HttpOnly").contains("Path=/");
+        String token = trust.text("trust_token");
+        assertThat(value(trustCookie)).isEqualTo(token);
+
+        assertThat(hostedSignIn(email, "__Host-gh_device=" + laptop + "; __Host-gh_device_trust=" + token))
+                .as("the host cookies skip the second step")
+                .doesNotContain("name=\"mfa_token\"");
+        assertThat(hostedSignIn(email, "gh_device=" + laptop + "; gh_device_trust=" + token))
+                .as("the bare names, as a sibling host could plant them, do not")
+                .contains("name=\"mfa_token\"");
+    }
+
+    /** Signs in on the hosted /login with {@code cookies} besides the CSRF cookie; answers the page it shows. */
+    private static String hostedSignIn(String email, String cookies) throws Exception {
+        var page = get("/login", null);
+        String csrf = value(setCookie(page, "gh_csrf"));
+        var done = post(
+                "/login",
+                "gh_csrf=" + csrf + "; " + cookies,
+                Map.of("csrf", csrf, "email", email, "password", PASSWORD));
+        assertThat(done.statusCode()).as(done.body()).isEqualTo(200);
+        return done.body();
     }
 }

@@ -104,7 +104,9 @@ final class FormRoute implements FastPath.Route {
                 ip,
                 in.get(HttpHeader.USER_AGENT),
                 in.get("X-Device-Id"),
-                () -> cookie(request),
+                () -> cookie(request, Web.deviceCookie(https).name()),
+                in.get("X-Device-Trust"),
+                () -> cookie(request, Web.deviceTrustCookie(https).name()),
                 requestId,
                 in.get(HttpHeader.ACCEPT_LANGUAGE));
         try {
@@ -122,9 +124,9 @@ final class FormRoute implements FastPath.Route {
         return form;
     }
 
-    private static String cookie(Request request) {
+    private static String cookie(Request request, String name) {
         for (HttpCookie c : Request.getCookies(request)) {
-            if (Web.DEVICE_COOKIE.equals(c.getName())) return c.getValue();
+            if (name.equals(c.getName())) return c.getValue();
         }
         return null;
     }

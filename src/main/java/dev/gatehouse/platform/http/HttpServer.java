@@ -98,6 +98,7 @@ public final class HttpServer {
                 String rid = requestId(ctx.header("X-Request-Id"));
                 inFlight.incrementAndGet();
                 ctx.attribute("requestId", rid);
+                ctx.attribute(Web.HTTPS, https);
                 ctx.attribute("startNanos", System.nanoTime());
                 MDC.put("request_id", rid);
                 ctx.header("X-Request-Id", rid);

@@ -7,8 +7,10 @@ import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import dev.gatehouse.platform.crypto.Secrets;
 import dev.gatehouse.platform.ratelimit.RateLimiter;
 import io.javalin.http.Context;
+import io.javalin.http.SameSite;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.ByteBuffer;
@@ -25,7 +27,13 @@ import java.util.stream.Collectors;
 public final class Web {
     private static final String PRINCIPAL = "gatehouse.principal";
     private static final Pattern DEVICE_ID = Pattern.compile("^[A-Za-z0-9_-]{8,64}$");
+    private static final Pattern DEVICE_TRUST = Pattern.compile("^[A-Za-z0-9_-]{16,100}$");
+    /** The device cookie's name over plain HTTP; over HTTPS it is {@code __Host-gh_device} ({@link #deviceCookie}). */
     public static final String DEVICE_COOKIE = "gh_device";
+
+    public static final String DEVICE_TRUST_COOKIE = "gh_device_trust";
+    /** The request attribute saying whether the issuer is {@code https:} (set for every request by the server). */
+    static final String HTTPS = "gatehouse.https";
 
     private final ObjectMapper mapper;
     private final List<Authenticator> authenticators;
@@ -147,15 +155,36 @@ public final class Web {
 
     /** {@link #info(Context)} for the platform's own adapters, which hold no {@code Web}. */
     static RequestInfo requestInfo(Context ctx) {
+        boolean https = https(ctx);
         return info(
                 ctx.ip(),
                 ctx.userAgent(),
                 ctx.header("X-Device-Id"),
-                () -> ctx.cookie(DEVICE_COOKIE),
+                () -> deviceCookie(https).read(ctx),
+                ctx.header("X-Device-Trust"),
+                () -> deviceTrustCookie(https).read(ctx),
                 Optional.ofNullable(ctx.attribute("requestId"))
                         .map(Object::toString)
                         .orElse("-"),
                 ctx.header("Accept-Language"));
+    }
+
+    /**
+     * The cookie a browser keeps its device id in: {@code __Host-gh_device} over HTTPS (ADR 0023), so that a sibling
+     * host of the same site cannot plant a device id, and only that name is read there.
+     */
+    public static HostCookie deviceCookie(boolean https) {
+        return new HostCookie(DEVICE_COOKIE, https, SameSite.LAX);
+    }
+
+    /** The cookie a browser keeps its device's trust token in (ADR 0008); {@code __Host-} over HTTPS too. */
+    public static HostCookie deviceTrustCookie(boolean https) {
+        return new HostCookie(DEVICE_TRUST_COOKIE, https, SameSite.LAX);
+    }
+
+    /** Whether this request reached a server whose issuer is {@code https:}. */
+    public static boolean https(Context ctx) {
+        return Boolean.TRUE.equals(ctx.attribute(HTTPS));
     }
 
     /** The facts recorded about a caller, from the parts of the request; both HTTP paths build them here. */
@@ -164,21 +193,35 @@ public final class Web {
             String userAgent,
             String deviceHeader,
             java.util.function.Supplier<String> deviceCookie,
+            String trustHeader,
+            java.util.function.Supplier<String> trustCookie,
             String requestId,
             String acceptLanguage) {
         String ua = userAgent == null ? "" : userAgent;
         if (ua.length() > 512) ua = ua.substring(0, 512);
-        return new RequestInfo(ip, ua, deviceId(deviceHeader, deviceCookie), requestId, acceptLanguage);
+        return new RequestInfo(
+                ip,
+                ua,
+                deviceId(deviceHeader, deviceCookie),
+                requestId,
+                acceptLanguage,
+                matching(trustHeader, trustCookie, DEVICE_TRUST).map(Secrets::sha256));
     }
 
     /** The device id an API client sends back (X-Device-Id) or a browser holds as a cookie. */
     public Optional<String> deviceId(Context ctx) {
-        return deviceId(ctx.header("X-Device-Id"), () -> ctx.cookie(DEVICE_COOKIE));
+        return deviceId(
+                ctx.header("X-Device-Id"), () -> deviceCookie(https(ctx)).read(ctx));
     }
 
     private static Optional<String> deviceId(String header, java.util.function.Supplier<String> cookie) {
+        return matching(header, cookie, DEVICE_ID);
+    }
+
+    private static Optional<String> matching(
+            String header, java.util.function.Supplier<String> cookie, Pattern pattern) {
         String v = header != null ? header : cookie.get();
-        return v != null && DEVICE_ID.matcher(v).matches() ? Optional.of(v) : Optional.empty();
+        return v != null && pattern.matcher(v).matches() ? Optional.of(v) : Optional.empty();
     }
 
     public Optional<String> bearer(Context ctx) {
