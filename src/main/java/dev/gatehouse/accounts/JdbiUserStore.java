@@ -79,6 +79,18 @@ public final class JdbiUserStore implements UserStore {
         return Optional.of(u);
     }
 
+    @Override
+    public boolean rehash(Handle h, UUID id, String verified, String fresh) {
+        // One statement: an UPDATE waiting for another transaction's lock on the row checks the condition again
+        // against what that one committed, on PostgreSQL (READ COMMITTED) and H2 alike.
+        return h.createUpdate("UPDATE users SET password_hash = :fresh WHERE id = :id AND password_hash = :verified")
+                        .bind("fresh", fresh)
+                        .bind("id", id)
+                        .bind("verified", verified)
+                        .execute()
+                == 1;
+    }
+
     private static void write(Handle h, UUID id, User u) {
         h.createUpdate("UPDATE users SET email = :email, email_normalized = :norm, email_verified = :verified,"
                         + " password_hash = :hash, first_name = :first, last_name = :last, status = :status,"

@@ -21,6 +21,12 @@ public interface UserStore {
      */
     Optional<User> update(Handle h, UUID id, UnaryOperator<User> change);
 
+    /**
+     * Replaces the password hash with {@code fresh}, a rehash of the same password, only while the stored hash is still
+     * {@code verified}: a password set meanwhile (a reset, a change) stays. True when it was replaced.
+     */
+    boolean rehash(Handle h, UUID id, String verified, String fresh);
+
     void touchLogin(Handle h, UUID id, Instant at);
 
     long count(Handle h);
