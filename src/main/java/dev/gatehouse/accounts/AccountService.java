@@ -163,6 +163,32 @@ public final class AccountService {
         return new Authentication.Authenticated(u);
     }
 
+    /**
+     * Thrown by {@link #requireUnchanged} inside a sign-in's transaction, to roll it back: the account's password or
+     * status changed after {@link #authenticate} verified them.
+     */
+    public static final class ChangedSinceVerified extends RuntimeException {
+        private ChangedSinceVerified() {
+            super(null, null, false, false);
+        }
+    }
+
+    /**
+     * Inside the transaction that opens a password sign-in's session or pending second step: locks the account's row
+     * and throws {@link ChangedSinceVerified} unless its password hash and status are still those of {@code verified}
+     * ({@link #authenticate}'s). Whatever ends every session of the account (a new password, "sign out everywhere", the
+     * first proof of the address) locks the row first, so either that sees the session this opens or this sees its
+     * change (docs/adr/0009).
+     */
+    public void requireUnchanged(Handle h, User verified) {
+        var now = users.lock(h, verified.id());
+        if (now.isEmpty()
+                || !now.get().active()
+                || !verified.passwordHash().equals(now.get().passwordHash())) {
+            throw new ChangedSinceVerified();
+        }
+    }
+
     /** Changes to users reach the other nodes' caches when they commit ({@link RecentReads#shareInvalidations}). */
     public void shareCacheInvalidations(dev.gatehouse.platform.db.ClusterEvents events) {
         recent.shareInvalidations(events, "user_changed", UUID::fromString);

@@ -33,6 +33,11 @@ record InvalidatingUserStore(UserStore store, RecentReads<UUID, User> recent) im
     }
 
     @Override
+    public Optional<User> lock(Handle h, UUID id) {
+        return store.lock(h, id);
+    }
+
+    @Override
     public boolean rehash(Handle h, UUID id, String verified, String fresh) {
         boolean rehashed = store.rehash(h, id, verified, fresh);
         recent.invalidate(h, id);

@@ -63,10 +63,7 @@ public final class JdbiUserStore implements UserStore {
 
     @Override
     public Optional<User> update(Handle h, UUID id, UnaryOperator<User> change) {
-        Optional<User> current = h.createQuery("SELECT " + COLUMNS + " FROM users WHERE id = :id FOR UPDATE")
-                .bind("id", id)
-                .map(JdbiUserStore::map)
-                .findOne();
+        Optional<User> current = lock(h, id);
         if (current.isEmpty()) return Optional.empty();
         User u = change.apply(current.get());
         try {
@@ -77,6 +74,14 @@ public final class JdbiUserStore implements UserStore {
             throw e;
         }
         return Optional.of(u);
+    }
+
+    @Override
+    public Optional<User> lock(Handle h, UUID id) {
+        return h.createQuery("SELECT " + COLUMNS + " FROM users WHERE id = :id FOR UPDATE")
+                .bind("id", id)
+                .map(JdbiUserStore::map)
+                .findOne();
     }
 
     @Override

@@ -68,6 +68,10 @@ class UserStoreContractTest {
         return db.withHandle(h -> store.byEmail(h, email));
     }
 
+    Optional<User> lock(UUID id) {
+        return db.inTransaction(h -> store.lock(h, id));
+    }
+
     boolean rehash(UUID id, String verified, String fresh) {
         return db.inTransaction(h -> store.rehash(h, id, verified, fresh));
     }
@@ -250,6 +254,15 @@ class UserStoreContractTest {
 
         assertThat(byId(u.id()).orElseThrow().firstName()).isEqualTo(Integer.toString(threads * rounds));
         assertThat(calls).hasValue(threads * rounds);
+    }
+
+    @Test
+    void whenLocked_thenTheUserIsReturnedAndAMissingOneIsEmpty() {
+        var u = user("lock@example.com");
+        insert(u);
+
+        assertThat(lock(u.id())).contains(u);
+        assertThat(lock(UUID.randomUUID())).isEmpty();
     }
 
     @Test

@@ -132,6 +132,24 @@ class PasswordResetTest {
         }
     }
 
+    @Test
+    void whenASignInWithTheOldPasswordFinishesDuringAReset_thenItIsRefusedAndNoSessionOutlivesTheReset()
+            throws Exception {
+        String email = accounts.registered("overtaken");
+        var laptop = accounts.signIn(email, PASSWORD);
+
+        var late = signInDuringReset(email, laptop);
+
+        assertThat(late.status()).as(late.body()).isEqualTo(401);
+        assertThat(late.json().path("code").asText()).isEqualTo("invalid_credentials");
+        assertThat(accounts.meStatus(laptop.accessToken())).isEqualTo(401);
+        var fresh = accounts.signIn(email, NEW_PASSWORD);
+        var active = server.http.get("/v1/sessions").bearer(fresh.accessToken()).send();
+        assertThat(active.json().path("sessions")).hasSize(1); // the one just opened with the new password
+        assertThat(accounts.auditOf(fresh.userId()))
+                .anySatisfy(e -> assertThat(e.path("reason").asText()).isEqualTo("credentials_changed"));
+    }
+
     /**
      * A hash from an earlier configuration (or an import) is rehashed at the next sign-in. One that checked the old
      * password before a reset stored the new one must not write the old password back over it.
