@@ -76,7 +76,7 @@ record PlatformWiring(
 
         MailTransport transport =
                 config.smtp().configured() ? new SmtpTransport(config.smtp()) : new DevOutboxTransport();
-        var outbox = new MailOutbox(db, clock);
+        var outbox = new MailOutbox(db, clock, transport.keepsBodies());
         var mailWorker = new MailWorker(outbox, transport);
 
         var audit = new AuditLog(db, clock);

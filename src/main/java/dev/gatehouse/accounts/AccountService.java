@@ -21,7 +21,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.UUID;
-import java.util.function.UnaryOperator;
 import org.jdbi.v3.core.Handle;
 
 /**
@@ -68,7 +67,7 @@ public final class AccountService {
             boolean registrationEnabled) {
         this.db = db;
         this.recent = new RecentReads<>(clock, RECENT, 10_000);
-        this.users = new Invalidating(users, recent);
+        this.users = new InvalidatingUserStore(users, recent);
         this.tokens = new OneTimeTokens(secrets);
         this.hasher = hasher;
         this.policy = policy;
@@ -135,6 +134,10 @@ public final class AccountService {
 
     /** Checks a password against the stored hash; unknown accounts spend the same time on a dummy hash. */
     public Authentication authenticate(String email, String password) {
+        return authenticate(email, password, true);
+    }
+
+    private Authentication authenticate(String email, String password, boolean again) {
         Optional<User> found = db.withHandle(h -> users.byEmail(h, email));
         if (found.isEmpty()) {
             hasher.verifyDummy(password);
@@ -150,9 +153,40 @@ public final class AccountService {
         if (!u.active()) return new Authentication.Denied("account_" + u.status(), u.id());
         if (hasher.needsRehash(u.passwordHash())) {
             String fresh = hasher.hash(password);
-            db.useTransaction(h -> users.update(h, u.id(), x -> x.withRehashedPassword(fresh)));
+            // Written only over the hash just verified: a password set while this one was hashed (a reset) stays.
+            if (db.inTransaction(h -> users.rehash(h, u.id(), u.passwordHash(), fresh))) {
+                return new Authentication.Authenticated(u.withRehashedPassword(fresh));
+            }
+            // A new password, or another sign-in's rehash of this one: check against what is stored now, once.
+            return again ? authenticate(email, password, false) : new Authentication.Denied("password_changed", u.id());
         }
         return new Authentication.Authenticated(u);
+    }
+
+    /**
+     * Thrown by {@link #requireUnchanged} inside a sign-in's transaction, to roll it back: the account's password or
+     * status changed after {@link #authenticate} verified them.
+     */
+    public static final class ChangedSinceVerified extends RuntimeException {
+        private ChangedSinceVerified() {
+            super(null, null, false, false);
+        }
+    }
+
+    /**
+     * Inside the transaction that opens a password sign-in's session or pending second step: locks the account's row
+     * and throws {@link ChangedSinceVerified} unless its password hash and status are still those of {@code verified}
+     * ({@link #authenticate}'s). Whatever ends every session of the account (a new password, "sign out everywhere", the
+     * first proof of the address) locks the row first, so either that sees the session this opens or this sees its
+     * change (docs/adr/0009).
+     */
+    public void requireUnchanged(Handle h, User verified) {
+        var now = users.lock(h, verified.id());
+        if (now.isEmpty()
+                || !now.get().active()
+                || !verified.passwordHash().equals(now.get().passwordHash())) {
+            throw new ChangedSinceVerified();
+        }
     }
 
     /** Changes to users reach the other nodes' caches when they commit ({@link RecentReads#shareInvalidations}). */
@@ -261,41 +295,5 @@ public final class AccountService {
                     info));
             return u;
         });
-    }
-
-    /** The store as this service sees it: every write also drops the user from {@link #recent}. */
-    private record Invalidating(UserStore store, RecentReads<UUID, User> recent) implements UserStore {
-        @Override
-        public Optional<User> byId(Handle h, UUID id) {
-            return store.byId(h, id);
-        }
-
-        @Override
-        public Optional<User> byEmail(Handle h, String email) {
-            return store.byEmail(h, email);
-        }
-
-        @Override
-        public void insert(Handle h, User user) {
-            store.insert(h, user);
-            recent.invalidate(h, user.id());
-        }
-
-        @Override
-        public Optional<User> update(Handle h, UUID id, UnaryOperator<User> change) {
-            var updated = store.update(h, id, change);
-            recent.invalidate(h, id);
-            return updated;
-        }
-
-        @Override
-        public void touchLogin(Handle h, UUID id, Instant at) {
-            store.touchLogin(h, id, at);
-        }
-
-        @Override
-        public long count(Handle h) {
-            return store.count(h);
-        }
     }
 }

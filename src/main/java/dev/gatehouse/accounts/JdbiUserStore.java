@@ -63,10 +63,7 @@ public final class JdbiUserStore implements UserStore {
 
     @Override
     public Optional<User> update(Handle h, UUID id, UnaryOperator<User> change) {
-        Optional<User> current = h.createQuery("SELECT " + COLUMNS + " FROM users WHERE id = :id FOR UPDATE")
-                .bind("id", id)
-                .map(JdbiUserStore::map)
-                .findOne();
+        Optional<User> current = lock(h, id);
         if (current.isEmpty()) return Optional.empty();
         User u = change.apply(current.get());
         try {
@@ -77,6 +74,26 @@ public final class JdbiUserStore implements UserStore {
             throw e;
         }
         return Optional.of(u);
+    }
+
+    @Override
+    public Optional<User> lock(Handle h, UUID id) {
+        return h.createQuery("SELECT " + COLUMNS + " FROM users WHERE id = :id FOR UPDATE")
+                .bind("id", id)
+                .map(JdbiUserStore::map)
+                .findOne();
+    }
+
+    @Override
+    public boolean rehash(Handle h, UUID id, String verified, String fresh) {
+        // One statement: an UPDATE waiting for another transaction's lock on the row checks the condition again
+        // against what that one committed, on PostgreSQL (READ COMMITTED) and H2 alike.
+        return h.createUpdate("UPDATE users SET password_hash = :fresh WHERE id = :id AND password_hash = :verified")
+                        .bind("fresh", fresh)
+                        .bind("id", id)
+                        .bind("verified", verified)
+                        .execute()
+                == 1;
     }
 
     private static void write(Handle h, UUID id, User u) {

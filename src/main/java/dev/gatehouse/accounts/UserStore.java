@@ -21,6 +21,18 @@ public interface UserStore {
      */
     Optional<User> update(Handle h, UUID id, UnaryOperator<User> change);
 
+    /**
+     * The account with its row locked until the transaction ends, as {@link #update} locks it: a sign-in's transaction
+     * reads it so, to wait for a password change under way and see its outcome.
+     */
+    Optional<User> lock(Handle h, UUID id);
+
+    /**
+     * Replaces the password hash with {@code fresh}, a rehash of the same password, only while the stored hash is still
+     * {@code verified}: a password set meanwhile (a reset, a change) stays. True when it was replaced.
+     */
+    boolean rehash(Handle h, UUID id, String verified, String fresh);
+
     void touchLogin(Handle h, UUID id, Instant at);
 
     long count(Handle h);

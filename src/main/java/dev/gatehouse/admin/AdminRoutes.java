@@ -66,7 +66,8 @@ public final class AdminRoutes implements RouteGroup {
                 .returns(201, KeyView.class);
         api.get("/v1/admin/mail/outbox", this::outbox)
                 .tag("admin")
-                .summary("Recent outgoing mail (dev outbox)")
+                .summary("Recent outgoing mail: recipient, subject and delivery state; the text only from the dev"
+                        + " outbox (no SMTP configured), never while a mail server delivers it")
                 .permission("system:read")
                 .query("limit", "1-100")
                 .query("offset", "default 0")

@@ -87,12 +87,7 @@ public final class AuthService {
     public LoginResult login(String email, String password, RequestInfo info) {
         Authentication result = accounts.authenticate(email, password);
         switch (result) {
-            case Authentication.Denied d -> {
-                count("failure", d.reason());
-                audit.record(AuditEvent.failure("login.failure", d.userId(), d.reason()), info);
-                throw new Problem(
-                        401, "invalid_credentials", "Unauthorized", "The email or password is incorrect", null);
-            }
+            case Authentication.Denied d -> throw refused(d.reason(), d.userId(), info);
             case Authentication.Authenticated a -> {
                 if (requireVerifiedEmail && !a.user().emailVerified()) {
                     count("failure", "email_not_verified");
@@ -154,13 +149,29 @@ public final class AuthService {
         return signedIn;
     }
 
+    /** Counts and audits a refused password sign-in; the 401 to throw, the same whatever the reason. */
+    private Problem refused(String reason, UUID userId, RequestInfo info) {
+        count("failure", reason);
+        audit.record(AuditEvent.failure("login.failure", userId, reason), info);
+        return new Problem(401, "invalid_credentials", "Unauthorized", "The email or password is incorrect", null);
+    }
+
     private LoginResult open(User user, String method, RequestInfo info) {
         String deviceId = info.deviceId().orElseGet(this::newDeviceId);
-        LoginResult result = db.inTransaction(h -> {
-            var pending = secondFactor.challenge(h, user, deviceId, method, info);
-            if (pending.isPresent()) return new MfaPending(pending.get(), deviceId);
-            return signIn(h, user, deviceId, method, info);
-        });
+        LoginResult result;
+        try {
+            result = db.inTransaction(h -> {
+                var pending = secondFactor.challenge(h, user, deviceId, method, info);
+                // The password was verified before this transaction: a reset or "sign out everywhere" that committed
+                // since would not have seen the session opened here. After the factors' lock, in the order a second
+                // factor's completion takes the two (docs/adr/0009).
+                accounts.requireUnchanged(h, user);
+                if (pending.isPresent()) return new MfaPending(pending.get(), deviceId);
+                return signIn(h, user, deviceId, method, info);
+            });
+        } catch (AccountService.ChangedSinceVerified e) {
+            throw refused("credentials_changed", user.id(), info);
+        }
         if (result instanceof SignedIn) count("success", method);
         return result;
     }

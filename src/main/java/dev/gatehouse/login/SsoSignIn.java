@@ -90,11 +90,19 @@ public final class SsoSignIn {
         // Asynchronous commit (ADR 0020): a database crash within ~200 ms loses the new session, or the pending second
         // step, whole; the browser then signs in again. Nothing this grants outlives it: whatever later uses the
         // session (a code redeemed, a second factor spent) commits durably, and that makes this commit durable too.
-        return db.inTransaction(Database.Commit.ASYNC, h -> {
-            var pending = secondFactor.challenge(h, user, deviceId, "password", info);
-            if (pending.isPresent()) return required(pending.get());
-            return sso.complete(h, user.id(), "password", current, info);
-        });
+        try {
+            return db.inTransaction(Database.Commit.ASYNC, h -> {
+                var pending = secondFactor.challenge(h, user, deviceId, "password", info);
+                // As the API's login: refused when the password or the account changed since it was verified.
+                accounts.requireUnchanged(h, user);
+                if (pending.isPresent()) return required(pending.get());
+                return sso.complete(h, user.id(), "password", current, info);
+            });
+        } catch (AccountService.ChangedSinceVerified e) {
+            db.useTransaction(h ->
+                    audit.record(h, AuditEvent.failure("sso.login_failed", user.id(), "credentials_changed"), info));
+            return new LoginOutcome.Refused();
+        }
     }
 
     /**

@@ -153,6 +153,12 @@ public final class JdbiSessionStore implements SessionStore {
 
     @Override
     public List<EndedSession> endAllForUser(Handle h, UUID userId, Optional<UUID> keep, Instant now, String reason) {
+        // The account's row first, as a password sign-in's transaction locks it before its session commits: a sign-in
+        // under way either committed its session before (ended below) or sees this transaction's change.
+        var unused = h.createQuery("SELECT id FROM users WHERE id = :user FOR UPDATE")
+                .bind("user", userId)
+                .mapTo(UUID.class)
+                .findOne();
         String except = keep.isPresent() ? " AND id <> :keep" : "";
         var select = h.createQuery(
                         "SELECT id, client_id FROM sessions WHERE user_id = :user AND ended_at IS NULL" + except)

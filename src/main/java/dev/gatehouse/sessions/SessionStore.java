@@ -58,7 +58,10 @@ public interface SessionStore {
     /** Ends the session if still open; true when this call ended it. */
     boolean end(Handle h, UUID sessionId, Instant now, String reason);
 
-    /** Ends the user's open sessions except {@code keep}; returns the ended ones. */
+    /**
+     * Ends the user's open sessions except {@code keep}; returns the ended ones. Locks the user's row first, which a
+     * password sign-in's transaction locks too ({@code AccountService.requireUnchanged}).
+     */
     List<EndedSession> endAllForUser(Handle h, UUID userId, Optional<UUID> keep, Instant now, String reason);
 
     List<Session> listActive(Handle h, UUID userId, Instant now, int limit, int offset);

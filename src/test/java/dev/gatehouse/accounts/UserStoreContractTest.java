@@ -68,6 +68,14 @@ class UserStoreContractTest {
         return db.withHandle(h -> store.byEmail(h, email));
     }
 
+    Optional<User> lock(UUID id) {
+        return db.inTransaction(h -> store.lock(h, id));
+    }
+
+    boolean rehash(UUID id, String verified, String fresh) {
+        return db.inTransaction(h -> store.rehash(h, id, verified, fresh));
+    }
+
     long count() {
         return db.withHandle(h -> store.count(h));
     }
@@ -246,6 +254,38 @@ class UserStoreContractTest {
 
         assertThat(byId(u.id()).orElseThrow().firstName()).isEqualTo(Integer.toString(threads * rounds));
         assertThat(calls).hasValue(threads * rounds);
+    }
+
+    @Test
+    void whenLocked_thenTheUserIsReturnedAndAMissingOneIsEmpty() {
+        var u = user("lock@example.com");
+        insert(u);
+
+        assertThat(lock(u.id())).contains(u);
+        assertThat(lock(UUID.randomUUID())).isEmpty();
+    }
+
+    @Test
+    void whenRehashedOverTheHashVerified_thenOnlyTheHashChanges() {
+        var u = user("rehash@example.com");
+        insert(u);
+
+        assertThat(rehash(u.id(), u.passwordHash(), "fresh-hash")).isTrue();
+
+        assertThat(byId(u.id())).contains(u.withRehashedPassword("fresh-hash"));
+    }
+
+    @Test
+    void whenThePasswordChangedSinceItWasVerified_thenTheRehashChangesNothing() {
+        var u = user("rehash-late@example.com");
+        insert(u);
+        var reset =
+                db.inTransaction(h -> store.update(h, u.id(), x -> x.withPassword("reset-hash", T0.plusSeconds(60))));
+
+        assertThat(rehash(u.id(), u.passwordHash(), "fresh-hash")).isFalse();
+        assertThat(rehash(UUID.randomUUID(), u.passwordHash(), "fresh-hash")).isFalse();
+
+        assertThat(byId(u.id())).isEqualTo(reset);
     }
 
     @Test

@@ -217,6 +217,49 @@ class AccountTakeoverTest {
         assertThat(outbox.body()).doesNotContain(token);
     }
 
+    /**
+     * With SMTP configured, mail not delivered yet (its mail server is down here; it stays so through 8 attempts in an
+     * outage) holds live links: the outbox lists it, for monitoring, without its body. Without SMTP, the dev outbox
+     * shows bodies: they are the only copy a developer has.
+     */
+    @Test
+    void whenMailCannotBeDeliveredYet_thenTheOutboxListsItWithoutItsBody() {
+        try (var down = TestServer.start()) {
+            down.mail.stop();
+            down.register("undelivered@example.com", "Correct-Horse-Battery-9");
+
+            var failed = outboxEntry(
+                    down, "undelivered@example.com", m -> m.path("attempts").asInt() > 0);
+            assertThat(failed.path("subject").asText()).isNotBlank();
+            assertThat(failed.path("last_error").asText()).isNotBlank();
+            assertThat(failed.has("sent_at")).isFalse();
+            assertThat(failed.has("text_body")).as(failed.toString()).isFalse();
+        }
+        var noSmtp = new java.util.HashMap<String, String>();
+        noSmtp.put("GATEHOUSE_SMTP_HOST", null);
+        try (var dev = TestServer.start(noSmtp)) {
+            dev.register("dev-outbox@example.com", "Correct-Horse-Battery-9");
+
+            var logged = outboxEntry(dev, "dev-outbox@example.com", m -> m.has("sent_at"));
+            assertThat(logged.path("text_body").asText()).contains("/verify-email?token=ve_");
+        }
+    }
+
+    /** The first message to {@code to} in the admin outbox that satisfies {@code ready}, within five seconds. */
+    private static com.fasterxml.jackson.databind.JsonNode outboxEntry(
+            TestServer on, String to, java.util.function.Predicate<com.fasterxml.jackson.databind.JsonNode> ready) {
+        String admin = on.adminToken();
+        for (int i = 0; i < 100; i++) {
+            var r = on.http.get("/v1/admin/mail/outbox?limit=100").bearer(admin).send();
+            assertThat(r.status()).as(r.body()).isEqualTo(200);
+            for (var m : r.json().path("messages")) {
+                if (m.path("recipient").asText().equals(to) && ready.test(m)) return m;
+            }
+            sleep();
+        }
+        throw new AssertionError("no such mail to " + to + " in the outbox");
+    }
+
     private static void sleep() {
         try {
             Thread.sleep(50);

@@ -8,12 +8,20 @@ import static dev.gatehouse.testkit.TestAccounts.email;
 import static dev.gatehouse.testkit.TestAccounts.isReset;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gatehouse.platform.config.Config;
+import dev.gatehouse.platform.crypto.PasswordHasher;
+import dev.gatehouse.platform.crypto.Secrets;
+import dev.gatehouse.testkit.HeldLock;
 import dev.gatehouse.testkit.HttpJson;
 import dev.gatehouse.testkit.Race;
 import dev.gatehouse.testkit.ServerTest;
 import dev.gatehouse.testkit.TestAccounts;
 import dev.gatehouse.testkit.TestServer;
 import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -98,6 +106,68 @@ class PasswordResetTest {
                 .path("sessions");
         assertThat(history.findValuesAsText("end_reason"))
                 .containsExactlyInAnyOrder("password_reset", "password_reset");
+    }
+
+    /**
+     * Resets the password while a sign-in with the old one is under way, in the order that used to let the sign-in
+     * through: the reset has stored the new password and is ending the sessions (held there, at the session of {@code
+     * signedIn} that the test locks) when the sign-in, which read the old password's hash before, reaches the account;
+     * then the reset commits and the sign-in goes on. The reset must succeed; returns the sign-in's answer.
+     */
+    private static HttpJson.Response signInDuringReset(String email, TestAccounts.SignedIn signedIn) throws Exception {
+        String token = resetToken(email);
+        String lockSession = "SELECT id FROM sessions WHERE user_id = ? AND ended_at IS NULL FOR UPDATE";
+        try (var requests = Executors.newVirtualThreadPerTaskExecutor()) {
+            CompletableFuture<HttpJson.Response> resetting;
+            CompletableFuture<HttpJson.Response> signingIn;
+            try (var held = new HeldLock(server.database, lockSession, UUID.fromString(signedIn.userId()))) {
+                resetting = CompletableFuture.supplyAsync(() -> reset(token, NEW_PASSWORD), requests);
+                int reset = held.awaitWaiter(held.session());
+                signingIn = CompletableFuture.supplyAsync(() -> server.login(email, PASSWORD), requests);
+                held.awaitWaiter(reset); // the sign-in waits for the reset's lock on the account
+            }
+            var r = resetting.get(30, TimeUnit.SECONDS);
+            assertThat(r.status()).as(r.body()).isEqualTo(200);
+            return signingIn.get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void whenASignInWithTheOldPasswordFinishesDuringAReset_thenItIsRefusedAndNoSessionOutlivesTheReset()
+            throws Exception {
+        String email = accounts.registered("overtaken");
+        var laptop = accounts.signIn(email, PASSWORD);
+
+        var late = signInDuringReset(email, laptop);
+
+        assertThat(late.status()).as(late.body()).isEqualTo(401);
+        assertThat(late.json().path("code").asText()).isEqualTo("invalid_credentials");
+        assertThat(accounts.meStatus(laptop.accessToken())).isEqualTo(401);
+        var fresh = accounts.signIn(email, NEW_PASSWORD);
+        var active = server.http.get("/v1/sessions").bearer(fresh.accessToken()).send();
+        assertThat(active.json().path("sessions")).hasSize(1); // the one just opened with the new password
+        assertThat(accounts.auditOf(fresh.userId()))
+                .anySatisfy(e -> assertThat(e.path("reason").asText()).isEqualTo("credentials_changed"));
+    }
+
+    /**
+     * A hash from an earlier configuration (or an import) is rehashed at the next sign-in. One that checked the old
+     * password before a reset stored the new one must not write the old password back over it.
+     */
+    @Test
+    void whenASignInRehashesTheOldPasswordDuringAReset_thenTheNewPasswordStays() throws Exception {
+        String email = accounts.registered("rehash");
+        var laptop = accounts.signIn(email, PASSWORD);
+        String earlier = new PasswordHasher(new Config.Argon2(1024, 2, 1), Secrets.system()).hash(PASSWORD);
+        assertThat(server.database.update(
+                        "UPDATE users SET password_hash = ? WHERE id = ?", earlier, UUID.fromString(laptop.userId())))
+                .isEqualTo(1);
+
+        var late = signInDuringReset(email, laptop);
+
+        assertThat(server.login(email, PASSWORD).status()).isEqualTo(401);
+        assertThat(server.login(email, NEW_PASSWORD).status()).isEqualTo(200);
+        assertThat(late.status()).as(late.body()).isEqualTo(401);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.gatehouse.oidc;
 
+import static dev.gatehouse.testkit.HttpJson.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -13,7 +14,10 @@ import com.nimbusds.oauth2.sdk.pkce.CodeChallengeMethod;
 import com.nimbusds.oauth2.sdk.pkce.CodeVerifier;
 import com.nimbusds.openid.connect.sdk.AuthenticationRequest;
 import com.nimbusds.openid.connect.sdk.Nonce;
+import dev.gatehouse.testkit.HeldLock;
+import dev.gatehouse.testkit.HttpJson;
 import dev.gatehouse.testkit.ServerTest;
+import dev.gatehouse.testkit.TestAccounts;
 import dev.gatehouse.testkit.TestServer;
 import java.net.HttpCookie;
 import java.net.URI;
@@ -22,6 +26,9 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -57,8 +64,8 @@ class BrowserSessionTest {
         server.close();
     }
 
-    /** A browser that signed in through the authorization endpoint. */
-    static Browser signedIn(String email) throws Exception {
+    /** The login page a new browser reaches through the authorization endpoint. */
+    static HttpResponse<String> loginPage(Browser b) throws Exception {
         var request = new AuthenticationRequest.Builder(
                         ResponseType.CODE, new Scope("openid", "email"), client, CALLBACK)
                 .endpointURI(URI.create(server.base + "/oauth2/authorize"))
@@ -66,9 +73,13 @@ class BrowserSessionTest {
                 .nonce(new Nonce())
                 .codeChallenge(new CodeVerifier(), CodeChallengeMethod.S256)
                 .build();
+        return b.follow(b.get(request.toURI()));
+    }
+
+    /** A browser that signed in through the authorization endpoint. */
+    static Browser signedIn(String email) throws Exception {
         var b = new Browser(server.base);
-        var r = b.follow(b.get(request.toURI()));
-        r = b.signIn(r, email, PASSWORD);
+        var r = b.signIn(loginPage(b), email, PASSWORD);
         if (r.body().contains("name=\"decision\"")) r = b.consent(r, "allow");
         assertThat(AuthorizationResponse.parse(Browser.location(r)).indicatesSuccess())
                 .isTrue();
@@ -134,6 +145,55 @@ class BrowserSessionTest {
         server.clock.advance(Duration.ofSeconds(expires - server.clock.instant().getEpochSecond() + 1));
         assertThat(info(b).path("authenticated").asBoolean()).isFalse();
         assertThat(validate(b).path("valid").asBoolean()).isFalse();
+    }
+
+    /**
+     * A browser that sent the old password before a reset committed, and reaches the account after the reset stored
+     * the new one (the reset is held while it ends the first browser's sign-in, whose row the test locks): it is not
+     * signed in, and neither is the first browser.
+     */
+    @Test
+    void whenABrowserSignsInWithTheOldPasswordDuringAReset_thenNoBrowserIsSignedInAfterIt() throws Exception {
+        String email = server.register("overtaken" + System.nanoTime() + "@example.com", PASSWORD);
+        var first = signedIn(email);
+        assertThat(server.http
+                        .post("/v1/auth/forgot-password", map("email", email))
+                        .status())
+                .isEqualTo(202);
+        String token = server.tokenFromMail(email, TestAccounts.isReset());
+        var late = new Browser(server.base);
+        var page = loginPage(late);
+        String lockSignIn = "SELECT id FROM sso_sessions WHERE ended_at IS NULL AND user_id ="
+                + " (SELECT id FROM users WHERE email_normalized = ?) FOR UPDATE";
+
+        try (var requests = Executors.newVirtualThreadPerTaskExecutor()) {
+            CompletableFuture<HttpJson.Response> resetting;
+            CompletableFuture<HttpResponse<String>> signingIn;
+            try (var held = new HeldLock(server.database, lockSignIn, email)) {
+                resetting = CompletableFuture.supplyAsync(
+                        () -> server.http.post(
+                                "/v1/auth/reset-password",
+                                map("token", token, "new_password", TestAccounts.NEW_PASSWORD)),
+                        requests);
+                int reset = held.awaitWaiter(held.session());
+                signingIn = CompletableFuture.supplyAsync(
+                        () -> {
+                            try {
+                                return late.submitSignIn(page, email, PASSWORD);
+                            } catch (Exception e) {
+                                throw new IllegalStateException(e);
+                            }
+                        },
+                        requests);
+                held.awaitWaiter(reset); // the sign-in waits for the reset's lock on the account
+            }
+            assertThat(resetting.get(30, TimeUnit.SECONDS).status()).isEqualTo(200);
+            var answer = signingIn.get(30, TimeUnit.SECONDS);
+            assertThat(answer.statusCode()).as(answer.body()).isEqualTo(400); // the login page again, refused
+        }
+
+        assertThat(info(late).path("authenticated").asBoolean()).isFalse();
+        assertThat(info(first).path("authenticated").asBoolean()).isFalse();
     }
 
     @Test

@@ -8,8 +8,16 @@ import java.util.List;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
 
-/** The mail outbox table: features enqueue inside their own transaction; the {@link MailWorker} delivers. */
+/**
+ * The mail outbox table: features enqueue inside their own transaction; the {@link MailWorker} delivers. With a real
+ * transport, the bodies (reset and sign-in links, codes: live secrets) are the mail server's business once it has them,
+ * and nobody else's before: {@link #recent} leaves them out, and delivery clears them once sent or given up on.
+ */
 public final class MailOutbox {
+    /** Attempts after which a message is given up on. */
+    static final int MAX_ATTEMPTS = 8;
+
+    /** {@code textBody}: only from the dev outbox, whose stored bodies are the only copy a developer can read. */
     public record Entry(
             UUID id,
             String recipient,
@@ -22,11 +30,14 @@ public final class MailOutbox {
 
     private final Database db;
     private final Clock clock;
+    private final boolean showsBodies;
     private volatile Runnable committed = () -> {};
 
-    public MailOutbox(Database db, Clock clock) {
+    /** {@code showsBodies}: the transport {@link MailTransport#keepsBodies keeps them} (the dev outbox). */
+    public MailOutbox(Database db, Clock clock, boolean showsBodies) {
         this.db = db;
         this.clock = clock;
+        this.showsBodies = showsBodies;
     }
 
     /** {@code delivery} runs after each commit that enqueued mail (the {@link MailWorker}'s nudge). */
@@ -53,9 +64,10 @@ public final class MailOutbox {
     }
 
     public List<Entry> recent(int limit, int offset) {
-        return db.withHandle(h -> h.createQuery(
-                        "SELECT id, recipient, subject, text_body, created_at, sent_at, attempts, last_error FROM mail_outbox"
-                                + " ORDER BY created_at DESC LIMIT :limit OFFSET :offset")
+        String body = showsBodies ? "text_body" : "NULL AS text_body";
+        return db.withHandle(h -> h.createQuery("SELECT id, recipient, subject, " + body
+                        + ", created_at, sent_at, attempts, last_error FROM mail_outbox"
+                        + " ORDER BY created_at DESC LIMIT :limit OFFSET :offset")
                 .bind("limit", limit)
                 .bind("offset", offset)
                 .map((rs, c) -> new Entry(
@@ -77,7 +89,8 @@ public final class MailOutbox {
         Instant now = clock.instant();
         return db.inTransaction(h -> {
             var due = h.createQuery("SELECT id, recipient, subject, text_body, html_body, attempts FROM mail_outbox"
-                            + " WHERE sent_at IS NULL AND attempts < 8 AND next_try_at <= :now ORDER BY created_at LIMIT :batch"
+                            + " WHERE sent_at IS NULL AND attempts < " + MAX_ATTEMPTS
+                            + " AND next_try_at <= :now ORDER BY created_at LIMIT :batch"
                             + db.skipLocked())
                     .bind("now", now)
                     .bind("batch", batch)
@@ -108,8 +121,12 @@ public final class MailOutbox {
                     sent++;
                 } catch (Exception e) {
                     String error = e.getClass().getSimpleName() + ": " + String.valueOf(e.getMessage());
-                    h.createUpdate(
-                                    "UPDATE mail_outbox SET attempts = :a, last_error = :err, next_try_at = :next WHERE id = :id")
+                    // Given up on: its links must not linger either (they expire, but may outlive an outage).
+                    String bodies = attempts >= MAX_ATTEMPTS && !transport.keepsBodies()
+                            ? ", text_body = '', html_body = ''"
+                            : "";
+                    h.createUpdate("UPDATE mail_outbox SET attempts = :a, last_error = :err, next_try_at = :next"
+                                    + bodies + " WHERE id = :id")
                             .bind("a", attempts)
                             .bind("err", error.length() > 500 ? error.substring(0, 500) : error)
                             .bind("next", now.plusSeconds(30L << Math.min(attempts, 8)))

@@ -47,7 +47,7 @@ class MailOutboxContractTest {
         // deliverDue() works on the whole table, so each test starts from an empty outbox.
         db.useTransaction(h -> h.execute("DELETE FROM mail_outbox"));
         clock = new MutableClock(T0);
-        outbox = new MailOutbox(db, clock);
+        outbox = new MailOutbox(db, clock, true); // as the dev outbox shows them; see whenTheTransportIsReal_...
     }
 
     /** Records what it was asked to send; fails while {@code failure} is set. */
@@ -176,6 +176,42 @@ class MailOutboxContractTest {
 
         assertThat(transport.calls).isEqualTo(8);
         assertThat(only().attempts()).isEqualTo(8);
+    }
+
+    /** Both bodies as stored, joined. */
+    static String storedBodies() {
+        return db.withHandle(h -> h.createQuery("SELECT text_body || html_body FROM mail_outbox")
+                .mapTo(String.class)
+                .one());
+    }
+
+    @Test
+    void whenTheTransportIsReal_thenRecentLeavesTheBodyOut() {
+        var real = new MailOutbox(db, clock, false);
+        db.useTransaction(h -> real.enqueue(h, message("real@example.com")));
+
+        Entry e = real.recent(10, 0).getFirst();
+        assertThat(e.recipient()).isEqualTo("real@example.com");
+        assertThat(e.subject()).isEqualTo("Hello real@example.com");
+        assertThat(e.textBody()).isNull();
+        assertThat(storedBodies()).contains("text for real@example.com"); // kept for the next attempt
+    }
+
+    @Test
+    void whenARealTransportGivesUp_thenTheBodiesAreCleared() {
+        var transport = new FakeTransport();
+        transport.failure = new IllegalStateException("smtp down");
+        enqueue(message("outage@example.com"));
+
+        for (int i = 1; i < 8; i++) {
+            outbox.deliverDue(transport, 10);
+            clock.advance(Duration.ofDays(1));
+        }
+        assertThat(storedBodies()).as("still to be retried").contains("outage@example.com");
+        outbox.deliverDue(transport, 10);
+
+        assertThat(only().attempts()).isEqualTo(8);
+        assertThat(storedBodies()).isEmpty();
     }
 
     @Test
