@@ -211,7 +211,13 @@ public final class AccountService {
         String hash = hasher.hash(next);
         Instant now = clock.instant();
         db.useTransaction(h -> {
-            users.update(h, u.id(), x -> x.withPassword(hash, now));
+            // The current password was checked against the row before this lock: a reset (or another change) that
+            // committed since then wins, and this change is refused as if the current password were wrong.
+            users.update(h, u.id(), x -> {
+                if (!java.util.Objects.equals(x.passwordHash(), u.passwordHash()))
+                    throw Problem.invalidField("current_password", "is not correct");
+                return x.withPassword(hash, now);
+            });
             sessions.endAll(h, u.id(), currentSession, "password_changed");
             tokens.voidAll(h, OneTimeTokens.Purpose.RESET_PASSWORD, u.id(), now);
             outbox.enqueue(h, mails.passwordChanged(u.email(), languageOf(u, info)));

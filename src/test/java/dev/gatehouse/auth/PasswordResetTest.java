@@ -115,6 +115,16 @@ class PasswordResetTest {
      * then the reset commits and the sign-in goes on. The reset must succeed; returns the sign-in's answer.
      */
     private static HttpJson.Response signInDuringReset(String email, TestAccounts.SignedIn signedIn) throws Exception {
+        return duringReset(email, signedIn, () -> server.login(email, PASSWORD));
+    }
+
+    /**
+     * {@code racer}'s answer when it runs while a reset of {@code email}'s password (to {@code NEW_PASSWORD}) has stored
+     * the new password and not committed yet: it starts then and waits for the reset's lock on the account.
+     */
+    private static HttpJson.Response duringReset(
+            String email, TestAccounts.SignedIn signedIn, java.util.function.Supplier<HttpJson.Response> racer)
+            throws Exception {
         String token = resetToken(email);
         String lockSession = "SELECT id FROM sessions WHERE user_id = ? AND ended_at IS NULL FOR UPDATE";
         try (var requests = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -123,8 +133,8 @@ class PasswordResetTest {
             try (var held = new HeldLock(server.database, lockSession, UUID.fromString(signedIn.userId()))) {
                 resetting = CompletableFuture.supplyAsync(() -> reset(token, NEW_PASSWORD), requests);
                 int reset = held.awaitWaiter(held.session());
-                signingIn = CompletableFuture.supplyAsync(() -> server.login(email, PASSWORD), requests);
-                held.awaitWaiter(reset); // the sign-in waits for the reset's lock on the account
+                signingIn = CompletableFuture.supplyAsync(racer, requests);
+                held.awaitWaiter(reset); // the racer waits for the reset's lock on the account
             }
             var r = resetting.get(30, TimeUnit.SECONDS);
             assertThat(r.status()).as(r.body()).isEqualTo(200);
@@ -148,6 +158,28 @@ class PasswordResetTest {
         assertThat(active.json().path("sessions")).hasSize(1); // the one just opened with the new password
         assertThat(accounts.auditOf(fresh.userId()))
                 .anySatisfy(e -> assertThat(e.path("reason").asText()).isEqualTo("credentials_changed"));
+    }
+
+    @Test
+    void whenAPasswordChangeWithTheOldPasswordFinishesDuringAReset_thenItIsRefusedAndTheResetsPasswordStays()
+            throws Exception {
+        String email = accounts.registered("change-overtaken");
+        var laptop = accounts.signIn(email, PASSWORD);
+        String racing = "Racing-Change-Phrase-88";
+
+        var late = duringReset(
+                email,
+                laptop,
+                () -> server.http
+                        .post("/v1/auth/change-password")
+                        .bearer(laptop.accessToken())
+                        .json(map("current_password", PASSWORD, "new_password", racing))
+                        .send());
+
+        assertThat(late.status()).as(late.body()).isEqualTo(422);
+        assertThat(late.json().path("errors").path("current_password").asText()).isEqualTo("is not correct");
+        assertThat(server.login(email, racing).status()).isEqualTo(401);
+        assertThat(server.login(email, NEW_PASSWORD).status()).isEqualTo(200);
     }
 
     /**
