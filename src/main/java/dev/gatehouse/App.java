@@ -24,7 +24,6 @@ import dev.gatehouse.platform.http.Web;
 import dev.gatehouse.platform.keys.KeyRing;
 import dev.gatehouse.platform.mail.MailWorker;
 import dev.gatehouse.platform.ratelimit.RateLimiter;
-import io.micrometer.core.instrument.binder.db.DatabaseTableMetrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -127,7 +126,6 @@ public final class App implements AutoCloseable {
                 groups,
                 ClientAddress.trusting(config.trustedProxies()));
         self[0] = http;
-        new DatabaseTableMetrics(db.dataSource(), "gatehouse", "users", List.of()).bindTo(metrics);
         log.info("Crypto provider: {}; mail: {}", platform.cryptoProvider(), mailWorker.describe());
         if (!config.rateLimits()) log.warn("GATEHOUSE_RATE_LIMITS=off: every rate limit is disabled");
         else if (config.redisUrl().isEmpty())

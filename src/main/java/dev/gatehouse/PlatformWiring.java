@@ -3,6 +3,7 @@ package dev.gatehouse;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gatehouse.audit.AuditLog;
 import dev.gatehouse.platform.config.Config;
+import dev.gatehouse.platform.config.DataDirectory;
 import dev.gatehouse.platform.crypto.CryptoProviders;
 import dev.gatehouse.platform.crypto.MasterKey;
 import dev.gatehouse.platform.crypto.PasswordHasher;
@@ -53,6 +54,8 @@ record PlatformWiring(
         String provider = CryptoProviders.install(System.getProperty("gatehouse.crypto", "auto"));
         var metrics = Metrics.create();
 
+        // The embedded database and a generated master key live in the data directory: made for the owner alone.
+        if (config.dbUrl().isEmpty() || config.masterKey().isEmpty()) DataDirectory.prepare(config.dataDir());
         String url = config.dbUrl().orElseGet(() -> Database.embeddedUrl(config.dataDir()));
         var db = Database.open(url, config.dbUser(), config.dbPassword(), url.startsWith("jdbc:postgresql:") ? 16 : 8);
         db.pool().setMetricRegistry(metrics);

@@ -137,6 +137,9 @@ public final class TokenRoutes implements RouteGroup {
                 .summary("Token introspection (RFC 7662)")
                 .body(TokenHintForm.class, FORM)
                 .returns(200, Introspection.class)
+                .returns(
+                        400,
+                        "invalid_request: the body is not a form (or names a charset that is not ASCII-compatible)")
                 .returns(401, "invalid_client");
         api.form("/oauth2/revoke", OAuthForm.of(this::revoke).withCors(this::cors))
                 .tag("oauth")

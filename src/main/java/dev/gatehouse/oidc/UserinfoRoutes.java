@@ -62,6 +62,7 @@ public final class UserinfoRoutes implements RouteGroup {
                 .tag("oidc")
                 .summary("OpenID Connect UserInfo")
                 .returns(200, "claims")
+                .returns(400, "invalid_request: the query is not well-formed (a broken %-escape, or not UTF-8)")
                 .returns(401, "invalid_token")
                 .returns(403, "insufficient_scope");
         // A POST may carry a Bearer token in a form body instead (RFC 6750 §2.2); a POST is not on the fast path

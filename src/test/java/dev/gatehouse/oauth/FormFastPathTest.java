@@ -119,6 +119,27 @@ class FormFastPathTest {
                 .isEqualTo(400);
     }
 
+    /** A form's '=', '&' and '%' are ASCII bytes: a charset that writes ASCII otherwise is not a form, on either path. */
+    @ParameterizedTest
+    @ValueSource(strings = {"utf-16", "UTF-16LE", "\"utf-32\""})
+    void whenTheFormNamesACharsetThatIsNotAsciiCompatible_thenBothPathsRefuseIt(String charset) throws Exception {
+        for (String path : List.of("/oauth2/token", "/oauth2/introspect", "/oauth2/revoke")) {
+            var r = alike(
+                    path,
+                    FORM + "; charset=" + charset,
+                    "grant_type=client_credentials&token=x",
+                    "Authorization",
+                    basic);
+            assertThat(r.status()).as(path).isEqualTo(400);
+            assertThat(json(r).path("error").asText()).isEqualTo("invalid_request");
+            assertThat(json(r).path("error_description").asText()).contains("charset");
+        }
+        // An ASCII-compatible charset is read as before, alike on both paths.
+        var latin1 = alike("/oauth2/introspect", FORM + "; charset=iso-8859-1", "token=x", "Authorization", basic);
+        assertThat(latin1.status()).isEqualTo(200);
+        assertThat(json(latin1).path("active").asBoolean()).isFalse();
+    }
+
     @Test
     void whenTheGrantIsUnknown_thenBothPathsSayUnsupportedGrantType() throws Exception {
         var r = alike("/oauth2/token", FORM, "grant_type=urn:example:nothing", "Authorization", basic);

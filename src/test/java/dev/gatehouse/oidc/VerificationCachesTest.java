@@ -29,6 +29,8 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The caches on the introspection and userinfo paths (docs/adr/0010): a verified access token is remembered by its
@@ -160,8 +162,41 @@ class VerificationCachesTest {
         assertThat(bare.headers().get("www-authenticate")).hasSize(2).first().isEqualTo("Bearer realm=\"gatehouse\"");
     }
 
+    /**
+     * A query that is not a well-formed form is refused alike by GET on the fast path, GET on the route and HEAD (RFC
+     * 9110 §9.3.2: HEAD answers as GET would), with a reason that names the query (ADR 0026).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"a=%zz", "a=%", "a=%ff", "a=%e2%82"})
+    void whenUserinfoIsAskedWithAMalformedQuery_thenGetOnBothPathsAndHeadRefuseItAlike(String query) throws Exception {
+        String at = userTokens(webClient(), newUser()).getAccessToken().getValue();
+        var raw = new dev.gatehouse.testkit.RawHttp(server.base);
+        var bearer = List.of("Authorization", "Bearer " + at);
+        var fast = raw.send(get("/oauth2/userinfo?" + query, bearer));
+        var route = raw.send(get("/oauth2/userinfo/?" + query, bearer));
+        var head = raw.send(request("HEAD", "/oauth2/userinfo?" + query, bearer));
+
+        assertThat(fast.status()).as(fast.body()).isEqualTo(400);
+        var error = new com.fasterxml.jackson.databind.ObjectMapper().readTree(fast.body());
+        assertThat(error.path("error").asText()).isEqualTo("invalid_request");
+        assertThat(error.path("error_description").asText()).startsWith("the query must be well-formed");
+        assertThat(route.status()).as(route.body()).isEqualTo(400);
+        assertThat(route.body()).isEqualTo(fast.body());
+        assertThat(route.comparableHeaders()).isEqualTo(fast.comparableHeaders());
+        assertThat(head.status()).isEqualTo(400);
+        assertThat(head.bytes()).isEmpty();
+        assertThat(head.header("Content-Length")).isEqualTo(fast.header("Content-Length"));
+        // A well-formed escape is read as before.
+        assertThat(raw.send(get("/oauth2/userinfo?a=%41", bearer)).status()).isEqualTo(200);
+        assertThat(raw.send(get("/oauth2/userinfo/?a=%41", bearer)).status()).isEqualTo(200);
+    }
+
     private static dev.gatehouse.testkit.RawHttp.Request get(String path, List<String> headers) {
-        var r = dev.gatehouse.testkit.RawHttp.request("GET", path);
+        return request("GET", path, headers);
+    }
+
+    private static dev.gatehouse.testkit.RawHttp.Request request(String method, String path, List<String> headers) {
+        var r = dev.gatehouse.testkit.RawHttp.request(method, path);
         for (int i = 0; i < headers.size(); i += 2) r.header(headers.get(i), headers.get(i + 1));
         return r;
     }

@@ -114,7 +114,7 @@ class MetricsTest {
                 .isEqualTo(1.0);
         assertThat(delta(before, after, "gatehouse_logins_total", Map.of("outcome", "success")))
                 .isEqualTo(1.0);
-        assertThat(after.value("gatehouse_logins_total", Map.of("outcome", "failure", "reason", "wrong_password")))
+        assertThat(after.value("gatehouse_logins_total", Map.of("outcome", "failure", "reason", "invalid_credentials")))
                 .isPresent();
         assertThat(delta(before, after, "gatehouse_tokens_issued_total", Map.of("type", "access_token")))
                 .isEqualTo(1.0);
@@ -152,6 +152,80 @@ class MetricsTest {
         assertThat(refused).isEqualTo(1);
         assertThat(delta(before, scrape(), "gatehouse_rate_limited_total", Map.of()))
                 .isEqualTo(1.0);
+    }
+
+    /** DESIGN.md §6: /metrics is public, so it must not tell which of two identical 401s named an unknown address. */
+    @Test
+    void whenALoginNamesAnUnknownAddressOrAWrongPassword_thenTheMetricsMoveAlike() {
+        String known = server.register("metrics-known@example.com", "Correct-Horse-Battery-9");
+        var http = server.http.from(23);
+        var before = scrape();
+        assertThat(http.post("/v1/auth/login", map("email", known, "password", "Wrong-Password-1"))
+                        .status())
+                .isEqualTo(401);
+        var afterWrongPassword = scrape();
+        assertThat(http.post(
+                                "/v1/auth/login",
+                                map("email", "metrics-ghost@example.com", "password", "Wrong-Password-1"))
+                        .status())
+                .isEqualTo(401);
+        var afterUnknownEmail = scrape();
+
+        assertThat(changes(afterWrongPassword, afterUnknownEmail))
+                .containsEntry(
+                        "gatehouse_logins_total{outcome=failure,reason=invalid_credentials,service=gatehouse}", 1.0)
+                .isEqualTo(changes(before, afterWrongPassword));
+        assertThat(afterUnknownEmail.samples("gatehouse_logins_total"))
+                .extracting(s -> s.labels().get("reason"))
+                .doesNotContain("unknown_email", "wrong_password");
+    }
+
+    /** Registering a taken address answers as a new one does (202); the metrics must not tell them apart either. */
+    @Test
+    void whenATakenOrANewAddressIsRegistered_thenTheMetricsMoveAlike() {
+        var http = server.http.from(24);
+        String password = "Correct-Horse-Battery-9";
+        assertThat(http.post("/v1/auth/register", map("email", "metrics-taken@example.com", "password", password))
+                        .status())
+                .isEqualTo(202);
+        var before = scrape();
+        assertThat(http.post("/v1/auth/register", map("email", "metrics-new@example.com", "password", password))
+                        .status())
+                .isEqualTo(202);
+        var afterNew = scrape();
+        assertThat(http.post("/v1/auth/register", map("email", "metrics-taken@example.com", "password", password))
+                        .status())
+                .isEqualTo(202);
+        var afterTaken = scrape();
+
+        assertThat(changes(afterNew, afterTaken))
+                .containsKey(
+                        "http_server_requests_seconds_count{method=POST,route=/v1/auth/register,service=gatehouse,status=202}")
+                .isEqualTo(changes(before, afterNew));
+        assertThat(afterTaken.hasPrefix("db_table"))
+                .as("a gauge counting accounts")
+                .isFalse();
+    }
+
+    /**
+     * The series that moved (or appeared) between two scrapes, by name and labels, with how far. The JVM and process meters, the
+     * connection pool's (the mail worker and the cleanup job borrow connections in the background, at their own
+     * times) and every duration move with the machine, not with what a request did, and are left out.
+     */
+    private static Map<String, Double> changes(Prometheus before, Prometheus after) {
+        var moved = new java.util.TreeMap<String, Double>();
+        for (var s : after.samples()) {
+            if (s.name().matches("(jvm|process|system|jdk|executor|hikaricp)_.*|.*_seconds_(sum|max|bucket)")) continue;
+            String series =
+                    s.name() + new java.util.TreeMap<>(s.labels()).toString().replace(" ", "");
+            var was = before.samples(s.name(), s.labels()).stream()
+                    .filter(b -> b.labels().equals(s.labels()))
+                    .mapToDouble(Prometheus.Sample::value)
+                    .findFirst();
+            // A series that appeared counts as moved, even at zero: its labels alone say something happened.
+            if (was.isEmpty() || s.value() != was.getAsDouble()) moved.put(series, s.value() - was.orElse(0));
+        }
+        return moved;
     }
 
     private static double delta(Prometheus before, Prometheus after, String name, Map<String, String> labels) {

@@ -44,6 +44,10 @@ public final class Prometheus {
         return new Prometheus(text, samples);
     }
 
+    public List<Sample> samples() {
+        return samples;
+    }
+
     public List<Sample> samples(String name) {
         return samples.stream().filter(s -> s.name().equals(name)).toList();
     }

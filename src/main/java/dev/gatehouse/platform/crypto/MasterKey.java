@@ -1,16 +1,19 @@
 package dev.gatehouse.platform.crypto;
 
 import dev.gatehouse.platform.config.ConfigException;
+import dev.gatehouse.platform.config.DataDirectory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.util.Base64;
 import java.util.Optional;
+import java.util.Set;
 import javax.crypto.Cipher;
 import javax.crypto.Mac;
 import javax.crypto.SecretKey;
@@ -47,17 +50,24 @@ public final class MasterKey {
         Path file = dataDir.resolve("master.key");
         try {
             if (Files.exists(file)) {
+                DataDirectory.warnIfOpen(file, "The master key file", "chmod 600");
                 byte[] raw = Base64.getDecoder().decode(Files.readString(file).trim());
                 if (raw.length != 32) throw new ConfigException("GATEHOUSE_MASTER_KEY", file + " is not a 32-byte key");
                 return new MasterKey(raw, secrets);
             }
-            Files.createDirectories(dataDir);
+            DataDirectory.create(dataDir);
             byte[] raw = secrets.bytes(32);
-            Files.writeString(file, Base64.getEncoder().encodeToString(raw) + "\n");
-            try {
-                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-            } catch (UnsupportedOperationException ignored) {
-                // not a POSIX file system
+            // rw------- from its creation, so it is never readable by others for a moment; CREATE_NEW never replaces
+            // a key another process has just written.
+            var options = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            try (var out = DataDirectory.posix(file.toAbsolutePath())
+                    ? Files.newByteChannel(
+                            file,
+                            options,
+                            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))
+                    : Files.newByteChannel(file, options)) {
+                out.write(ByteBuffer.wrap(
+                        (Base64.getEncoder().encodeToString(raw) + "\n").getBytes(StandardCharsets.US_ASCII)));
             }
             log.warn("GATEHOUSE_MASTER_KEY is not set: generated one into {}. Set it explicitly in production.", file);
             return new MasterKey(raw, secrets);

@@ -87,7 +87,37 @@ public final class Api {
      */
     public Operation read(String path, FormEndpoint endpoint) {
         reads.put(path, endpoint);
-        return get(path, ctx -> endpoint.handle(call(ctx, ctx.queryParamMap())).send(ctx, mapper));
+        return get(path, ctx -> {
+            Map<String, List<String>> query;
+            try {
+                query = queryOf(ctx.req().getQueryString());
+            } catch (IllegalArgumentException e) {
+                endpoint.malformed(FormEndpoint.MALFORMED_QUERY).send(ctx, mapper);
+                return;
+            }
+            endpoint.handle(call(ctx, query)).send(ctx, mapper);
+        });
+    }
+
+    /**
+     * A read endpoint's query as its form, decoded strictly as UTF-8 on both paths (Javalin's own decoding drops a
+     * broken escape and goes on).
+     *
+     * @throws IllegalArgumentException for a query that is not well-formed
+     */
+    static Map<String, List<String>> queryOf(String rawQuery) {
+        Map<String, List<String>> query = new java.util.LinkedHashMap<>();
+        if (rawQuery == null || rawQuery.isEmpty()) return query;
+        try {
+            org.eclipse.jetty.util.UrlEncoded.decodeTo(
+                    rawQuery,
+                    (k, v) -> query.computeIfAbsent(k, x -> new java.util.ArrayList<>())
+                            .add(v),
+                    java.nio.charset.StandardCharsets.UTF_8);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(FormEndpoint.MALFORMED_QUERY, e);
+        }
+        return query;
     }
 
     /** The call of a form or read endpoint from a request on a route of its own, with {@code form} as its fields. */
@@ -109,6 +139,8 @@ public final class Api {
     private static FormAnswer answer(FormEndpoint endpoint, Context ctx) {
         if (!FormEndpoint.isForm(ctx.header("Content-Type")))
             return endpoint.malformed("the body must be application/x-www-form-urlencoded");
+        if (!FormEndpoint.asciiCompatible(ctx.header("Content-Type")))
+            return endpoint.malformed(FormEndpoint.UNREADABLE_CHARSET);
         Map<String, List<String>> form;
         try {
             form = formOf(ctx);

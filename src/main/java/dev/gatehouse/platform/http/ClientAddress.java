@@ -1,5 +1,6 @@
 package dev.gatehouse.platform.http;
 
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -92,6 +93,24 @@ public final class ClientAddress {
                 return meta;
             }
         };
+    }
+
+    /**
+     * The address a per-address rate limit counts {@code ip} under: an IPv6 address by its /64 prefix, since one
+     * subscriber or host is handed a whole /64 and could otherwise pick a fresh address, and a fresh budget, for every
+     * call; an IPv4 address (an IPv4-mapped IPv6 one included) as itself. Audit records and sessions keep the full
+     * address.
+     */
+    static String rateLimitKey(String ip) {
+        InetAddress a = literal(ip); // an IPv4-mapped address comes back as the IPv4 address
+        if (!(a instanceof Inet6Address)) return a == null ? ip : a.getHostAddress();
+        byte[] prefix = a.getAddress(); // a copy, without a zone (%eth0)
+        java.util.Arrays.fill(prefix, 8, 16, (byte) 0);
+        try {
+            return InetAddress.getByAddress(prefix).getHostAddress() + "/64";
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e); // 16 bytes are always an address
+        }
     }
 
     /** An IP literal, bare, bracketed or with a port; null for anything else (a name is never looked up). */

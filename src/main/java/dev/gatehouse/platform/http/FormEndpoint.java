@@ -1,5 +1,9 @@
 package dev.gatehouse.platform.http;
 
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
 /**
  * A POST endpoint that takes an {@code application/x-www-form-urlencoded} body and answers JSON: the OAuth token,
  * introspection and revocation endpoints. Declared with {@link Api#form}, it is answered by the server's fast path
@@ -11,6 +15,12 @@ public interface FormEndpoint {
     /** The reason {@link #malformed} gets for a body that cannot be read as a form. */
     String MALFORMED = "the body must be a well-formed application/x-www-form-urlencoded form of at most 1 MiB";
 
+    /** The reason {@link #malformed} gets for a read endpoint's query that cannot be read as a form. */
+    String MALFORMED_QUERY = "the query must be well-formed: each '%' followed by two hex digits, the escapes UTF-8";
+
+    /** The reason {@link #malformed} gets for a form in a charset that does not write ASCII as ASCII. */
+    String UNREADABLE_CHARSET = "the form's charset must write ASCII as ASCII (UTF-8, say), not UTF-16 or UTF-32";
+
     FormAnswer handle(FormCall call);
 
     /** The answer to a body that is not a well-formed form of at most 1 MiB; {@code reason} is public text. */
@@ -20,5 +30,33 @@ public interface FormEndpoint {
     public static boolean isForm(String contentType) {
         String form = "application/x-www-form-urlencoded";
         return contentType != null && contentType.regionMatches(true, 0, form, 0, form.length());
+    }
+
+    /**
+     * False when {@code contentType} names a known charset in which ASCII is not one byte a character (UTF-16, UTF-32,
+     * EBCDIC): a form's '=', '&' and '%' are ASCII bytes (WHATWG URL §5), so such a body is not a form, on either path.
+     * An unknown charset is left to the 415 that every surface gives it.
+     */
+    static boolean asciiCompatible(String contentType) {
+        if (contentType == null) return true;
+        // Every printable ASCII character, and the controls a form may hold.
+        String ascii =
+                "\t\n\r !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~";
+        for (String param : contentType.split(";", -1)) {
+            int eq = param.indexOf('=');
+            if (eq < 0 || !param.substring(0, eq).trim().equalsIgnoreCase("charset")) continue;
+            String name = param.substring(eq + 1).trim();
+            if (name.length() >= 2 && name.startsWith("\"") && name.endsWith("\""))
+                name = name.substring(1, name.length() - 1);
+            Charset charset;
+            try {
+                charset = Charset.forName(name);
+            } catch (IllegalArgumentException e) { // unknown or illegal name
+                continue;
+            }
+            if (!charset.canEncode()
+                    || !Arrays.equals(ascii.getBytes(charset), ascii.getBytes(StandardCharsets.US_ASCII))) return false;
+        }
+        return true;
     }
 }

@@ -91,13 +91,21 @@ final class FormRoute implements FastPath.Route {
     private FormAnswer answer(
             FormEndpoint endpoint, Request request, boolean get, String path, String ip, String requestId) {
         Map<String, List<String>> form;
-        try {
-            form = map(
-                    get
-                            ? Request.extractQueryParameters(request)
-                            : FormFields.getFields(request, MAX_FIELDS, (int) HttpServer.MAX_BODY_BYTES));
-        } catch (RuntimeException e) {
-            return endpoint.malformed(FormEndpoint.MALFORMED);
+        if (get) {
+            // Api.queryOf, as the endpoint's Javalin route reads it, so a HEAD or a trailing slash answers alike.
+            try {
+                form = Api.queryOf(request.getHttpURI().getQuery());
+            } catch (IllegalArgumentException e) {
+                return endpoint.malformed(FormEndpoint.MALFORMED_QUERY);
+            }
+        } else if (!FormEndpoint.asciiCompatible(request.getHeaders().get(HttpHeader.CONTENT_TYPE))) {
+            return endpoint.malformed(FormEndpoint.UNREADABLE_CHARSET);
+        } else {
+            try {
+                form = map(FormFields.getFields(request, MAX_FIELDS, (int) HttpServer.MAX_BODY_BYTES));
+            } catch (RuntimeException e) {
+                return endpoint.malformed(FormEndpoint.MALFORMED);
+            }
         }
         HttpFields in = request.getHeaders();
         var info = Web.info(

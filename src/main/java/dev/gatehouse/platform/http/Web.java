@@ -50,13 +50,14 @@ public final class Web {
     }
 
     /**
-     * Counts this call against {@code rule} for each key (the client IP is always one) and sets the X-RateLimit-*
-     * headers; 429 with Retry-After when a bucket is empty.
+     * Counts this call against {@code rule} for each key (the client's address is always one, an IPv6 address by its
+     * /64: {@link ClientAddress#rateLimitKey}) and sets the X-RateLimit-* headers; 429 with Retry-After when a bucket is
+     * empty.
      */
     public void limit(Context ctx, RateLimiter.Rule rule, String... accountKeys) {
         if (!limiter.enabled()) return; // GATEHOUSE_RATE_LIMITS=off: no limits, so no headers that promise one
         String[] keys = new String[accountKeys.length + 1];
-        keys[0] = "ip:" + ctx.ip();
+        keys[0] = "ip:" + ClientAddress.rateLimitKey(ctx.ip());
         for (int i = 0; i < accountKeys.length; i++) keys[i + 1] = "acct:" + accountKeys[i];
         RateLimiter.Decision d = limiter.consume(rule, keys);
         ctx.header("X-RateLimit-Limit", Integer.toString(d.limit()));

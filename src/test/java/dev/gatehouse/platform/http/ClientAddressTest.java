@@ -53,6 +53,18 @@ class ClientAddressTest {
     }
 
     @Test
+    void whenAnIpv6AddressIsRateLimited_thenItsSlash64IsTheKey_andAnIpv4AddressIsItself() {
+        assertThat(ClientAddress.rateLimitKey("[2001:db8:1:1:0:0:0:1]")).isEqualTo("2001:db8:1:1:0:0:0:0/64");
+        assertThat(ClientAddress.rateLimitKey("2001:db8:1:1:ffff:ffff:ffff:ffff"))
+                .isEqualTo("2001:db8:1:1:0:0:0:0/64");
+        assertThat(ClientAddress.rateLimitKey("[2001:db8:1:2::1]")).isEqualTo("2001:db8:1:2:0:0:0:0/64");
+        // IPv4, and IPv4 reached over an IPv4-mapped IPv6 address: the same one address.
+        assertThat(ClientAddress.rateLimitKey("203.0.113.7")).isEqualTo("203.0.113.7");
+        assertThat(ClientAddress.rateLimitKey("::ffff:203.0.113.7")).isEqualTo("203.0.113.7");
+        assertThat(ClientAddress.rateLimitKey("[::ffff:cb00:7107]")).isEqualTo("203.0.113.7");
+    }
+
+    @Test
     void whenEveryHopIsTrusted_thenTheLeftMostIsTheClient() {
         assertThat(client(BEHIND_BALANCER, "10.0.0.1", "10.1.1.1, 10.2.2.2")).isEqualTo("10.1.1.1");
     }

@@ -65,6 +65,23 @@ class HttpServerTest {
         assertThat(r.header("Content-Type")).startsWith("application/problem+json");
     }
 
+    /** RFC 9110 §15.5.6: a 405 lists the methods the resource has, OPTIONS included (§9.3.7 asks the same). */
+    @Test
+    void whenOptionsIsSentToAnApiRoute_then405ListsTheAllowedMethods() {
+        var login = server.http.options("/v1/auth/login").send();
+        assertThat(login.status()).isEqualTo(405);
+        assertThat(login.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(login.json().path("code").asText()).isEqualTo("method_not_allowed");
+        assertThat(login.header("Allow")).isEqualTo("POST");
+
+        var me = server.http.options("/v1/auth/me").send();
+        assertThat(me.status()).isEqualTo(405);
+        assertThat(me.header("Allow")).contains("GET").doesNotContain("OPTIONS");
+        // Another method on the same path has said so all along.
+        assertThat(server.http.put("/v1/auth/login").json("{}").send().header("Allow"))
+                .isEqualTo(login.header("Allow"));
+    }
+
     @Test
     void whenBodyIsOver1MiB_then413ProblemJson() throws Exception {
         String big = "{\"email\":\"" + "a".repeat((int) HttpServer.MAX_BODY_BYTES) + "@example.com\"}";

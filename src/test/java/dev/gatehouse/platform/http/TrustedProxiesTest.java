@@ -82,6 +82,46 @@ class TrustedProxiesTest {
         assertThat(Integer.parseInt(other.header("X-RateLimit-Remaining"))).isEqualTo(first);
     }
 
+    static int failedLogin(String forwardedFor) {
+        return server.http
+                .post("/v1/auth/login")
+                .header("X-Forwarded-For", forwardedFor)
+                .json(map("email", "nobody" + System.nanoTime() + "@example.com", "password", "wrong-password-1"))
+                .send()
+                .status();
+    }
+
+    /** One host or subscriber gets a whole /64: a fresh address per call must not be a fresh budget. */
+    @Test
+    void whenCallsComeFromManyAddressesOfOneIpv6Slash64_thenTheyShareOneRateLimit() {
+        var statuses = new java.util.ArrayList<Integer>();
+        for (int i = 1; i <= 15; i++) statuses.add(failedLogin("2001:db8:1:1::" + Integer.toHexString(i)));
+        // The login limit is 10 per 15 minutes per address: the eleventh address of the /64 is refused.
+        assertThat(statuses.subList(0, 10)).containsOnly(401);
+        assertThat(statuses.subList(10, 15)).containsOnly(429);
+        // Another /64 has a budget of its own.
+        assertThat(failedLogin("2001:db8:1:2::1")).isEqualTo(401);
+        assertThat(failedLogin("2001:db8:1:1:ffff::1")).isEqualTo(429);
+    }
+
+    @Test
+    void whenAnIpv4ClientComesAsAnIpv4MappedIpv6Address_thenItIsTheSameAddress() {
+        assertThat(failedLogin("203.0.113.40")).isEqualTo(401);
+        var mapped = server.http
+                .post("/v1/auth/login")
+                .header("X-Forwarded-For", "::ffff:203.0.113.40")
+                .json(map("email", "nobody" + System.nanoTime() + "@example.com", "password", "wrong-password-1"))
+                .send();
+        assertThat(mapped.status()).isEqualTo(401);
+        assertThat(mapped.header("X-RateLimit-Remaining")).isEqualTo("8");
+    }
+
+    @Test
+    void whenAnIpv6ClientSignsIn_thenTheSessionKeepsItsFullAddress() {
+        String email = server.register("ipv6-" + System.nanoTime() + "@example.com", PASSWORD);
+        assertThat(sessionIp(server.http, email, "2001:db8:1:3::7")).isEqualTo("[2001:db8:1:3:0:0:0:7]");
+    }
+
     @Test
     void whenATokenRequestComesThroughTheProxy_thenTheFastPathLogsTheClient() {
         try (var logs = new LogCapture("gatehouse.access")) {
