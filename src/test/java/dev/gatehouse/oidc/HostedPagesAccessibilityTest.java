@@ -7,6 +7,7 @@ import com.deque.html.axecore.results.Rule;
 import com.deque.html.axecore.selenium.AxeBuilder;
 import com.nimbusds.openid.connect.sdk.Prompt;
 import dev.gatehouse.mfa.TotpCodes;
+import dev.gatehouse.testkit.HttpJson;
 import dev.gatehouse.testkit.TestAccounts;
 import dev.gatehouse.testkit.TestServer;
 import java.net.URI;
@@ -268,10 +269,20 @@ class HostedPagesAccessibilityTest extends ChromiumTest {
         assertAccessible("the page asking for a sign-in link");
         driver.get(server.base + "/resend-verification");
         assertAccessible("the page asking for a new verification link");
-        driver.get(server.base + "/reset-password?token=audit&ui_locales=de");
+        String email = server.register("audit-links" + System.nanoTime() + "@example.com", PASSWORD);
+        assertThat(server.http
+                        .post("/v1/auth/forgot-password", HttpJson.map("email", email))
+                        .status())
+                .isEqualTo(202);
+        driver.get(server.linkFromMail(email, TestAccounts.isReset()) + "&ui_locales=de");
         assertAccessible("the new-password page");
-        driver.get(server.base + "/verify-email?token=audit");
+        driver.get(server.linkFromMail(email, TestAccounts.isConfirm()).toString());
+        assertAccessible("the page confirming a registration");
+        driver.findElement(By.id("password")).sendKeys("Not-The-Password-1");
         driver.findElement(By.cssSelector("button[type=submit]")).click();
+        until(d -> !d.findElements(By.cssSelector("[role=alert]")).isEmpty());
+        assertAccessible("the page confirming a registration, with a wrong password");
+        driver.get(server.base + "/verify-email?token=audit");
         until(d -> !d.findElements(By.cssSelector("[role=alert]")).isEmpty());
         assertAccessible("the page of a link that is not valid");
     }
