@@ -56,6 +56,13 @@ class DeviceTrustTest {
                 .send();
     }
 
+    /** Whether a password sign-in from {@code deviceId} (showing {@code trustToken}, if any) asks for the second factor. */
+    static boolean asksForTheSecondFactor(String email, String deviceId, String... trustToken) {
+        var r = trustToken.length == 0 ? login(email, deviceId) : login(email, deviceId, trustToken[0]);
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        return r.json().path("mfa_required").asBoolean();
+    }
+
     /** Signs in with password and TOTP from {@code deviceId} and trusts it; answers the trust token. */
     static String trusted(MfaTotpTest.Enrolled e, String deviceId) {
         var trust = trustThis(signInWithMfa(e, deviceId), deviceId);
@@ -103,11 +110,7 @@ class DeviceTrustTest {
         var again = login(e.email(), laptop, trustToken);
         assertThat(again.json().has("mfa_required")).isFalse();
         assertThat(again.json().path("tokens").path("access_token").asText()).isNotBlank();
-        assertThat(login(e.email(), device(), trustToken)
-                        .json()
-                        .path("mfa_required")
-                        .asBoolean())
-                .isTrue();
+        assertThat(asksForTheSecondFactor(e.email(), device(), trustToken)).isTrue();
     }
 
     @Test
@@ -117,15 +120,10 @@ class DeviceTrustTest {
         String trustToken = trusted(e, laptop);
 
         // The id is no secret: GET /v1/devices shows it to any holder of an access token.
-        assertThat(login(e.email(), laptop).json().path("mfa_required").asBoolean())
+        assertThat(asksForTheSecondFactor(e.email(), laptop)).isTrue();
+        assertThat(asksForTheSecondFactor(e.email(), laptop, "gdt_" + "x".repeat(43)))
                 .isTrue();
-        assertThat(login(e.email(), laptop, "gdt_" + "x".repeat(43))
-                        .json()
-                        .path("mfa_required")
-                        .asBoolean())
-                .isTrue();
-        assertThat(login(e.email(), laptop, trustToken).json().has("mfa_required"))
-                .isFalse();
+        assertThat(asksForTheSecondFactor(e.email(), laptop, trustToken)).isFalse();
     }
 
     @Test
@@ -161,14 +159,9 @@ class DeviceTrustTest {
         String trustToken = trusted(e, laptop);
 
         server.clock.advance(Duration.ofDays(29));
-        assertThat(login(e.email(), laptop, trustToken).json().has("mfa_required"))
-                .isFalse();
+        assertThat(asksForTheSecondFactor(e.email(), laptop, trustToken)).isFalse();
         server.clock.advance(Duration.ofDays(1).plusMinutes(1));
-        assertThat(login(e.email(), laptop, trustToken)
-                        .json()
-                        .path("mfa_required")
-                        .asBoolean())
-                .isTrue();
+        assertThat(asksForTheSecondFactor(e.email(), laptop, trustToken)).isTrue();
     }
 
     @Test
@@ -185,11 +178,7 @@ class DeviceTrustTest {
                 .send();
 
         assertThat(r.status()).isEqualTo(200);
-        assertThat(login(e.email(), laptop, trustToken)
-                        .json()
-                        .path("mfa_required")
-                        .asBoolean())
-                .isTrue();
+        assertThat(asksForTheSecondFactor(e.email(), laptop, trustToken)).isTrue();
     }
 
     @Test
@@ -229,7 +218,7 @@ class DeviceTrustTest {
         assertThat(bySession.json().path("code").asText()).isEqualTo("insufficient_user_authentication");
         assertThat(bySession.header("WWW-Authenticate")).contains("insufficient_user_authentication");
         assertThat(byId.status()).as(byId.body()).isEqualTo(401);
-        assertThat(login(e.email(), listed).json().path("mfa_required").asBoolean())
+        assertThat(asksForTheSecondFactor(e.email(), listed))
                 .as("the password and the listed device id still meet the second factor")
                 .isTrue();
         assertThat(accounts.auditOf(accounts.idOf(e.email())).stream()
@@ -278,8 +267,7 @@ class DeviceTrustTest {
         assertThat(byId.json().path("code").asText()).isEqualTo("not_this_device");
         assertThat(byHeader.status()).as(byHeader.body()).isEqualTo(403);
         assertThat(byHeader.json().path("code").asText()).isEqualTo("not_this_device");
-        assertThat(login(e.email(), phone).json().path("mfa_required").asBoolean())
-                .isTrue();
+        assertThat(asksForTheSecondFactor(e.email(), phone)).isTrue();
     }
 
     @Test

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatehouse.testkit.HttpJson;
+import dev.gatehouse.testkit.Passkeys;
 import dev.gatehouse.testkit.ServerTest;
 import dev.gatehouse.testkit.SoftAuthenticator;
 import dev.gatehouse.testkit.TestAccounts;
@@ -48,20 +49,11 @@ class WebAuthnApiTest {
     }
 
     static JsonNode registerBegin(String access) {
-        var r = server.http
-                .post("/v1/auth/mfa/webauthn/register/begin")
-                .bearer(access)
-                .send();
-        assertThat(r.status()).as(r.body()).isEqualTo(200);
-        return r.json();
+        return Passkeys.registerBegin(server, access);
     }
 
     static HttpJson.Response registerFinish(String access, ObjectNode credential) {
-        return server.http
-                .post("/v1/auth/mfa/webauthn/register/finish")
-                .bearer(access)
-                .json(credential)
-                .send();
+        return Passkeys.registerFinish(server, access, credential);
     }
 
     /** Registers a new credential of {@code auth} for the signed-in user; returns the stored credential's view. */

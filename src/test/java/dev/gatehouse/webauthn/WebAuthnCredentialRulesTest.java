@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatehouse.testkit.HttpJson;
+import dev.gatehouse.testkit.Passkeys;
 import dev.gatehouse.testkit.Race;
 import dev.gatehouse.testkit.ServerTest;
 import dev.gatehouse.testkit.SoftAuthenticator;
@@ -41,20 +42,11 @@ class WebAuthnCredentialRulesTest {
     }
 
     static JsonNode begin(String access) {
-        var r = server.http
-                .post("/v1/auth/mfa/webauthn/register/begin")
-                .bearer(access)
-                .send();
-        assertThat(r.status()).as(r.body()).isEqualTo(200);
-        return r.json();
+        return Passkeys.registerBegin(server, access);
     }
 
     static HttpJson.Response finish(String access, ObjectNode credential) {
-        return server.http
-                .post("/v1/auth/mfa/webauthn/register/finish")
-                .bearer(access)
-                .json(credential)
-                .send();
+        return Passkeys.registerFinish(server, access, credential);
     }
 
     static JsonNode register(String access) {
