@@ -1,7 +1,6 @@
 package dev.gatehouse.platform.http;
 
 import java.nio.charset.Charset;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
@@ -38,16 +37,7 @@ public interface FormEndpoint {
      * An unknown charset is left to the 415 that every surface gives it.
      */
     static boolean asciiCompatible(String contentType) {
-        if (contentType == null) return true;
-        // Every printable ASCII character, and the controls a form may hold.
-        String ascii =
-                "\t\n\r !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~";
-        for (String param : contentType.split(";", -1)) {
-            int eq = param.indexOf('=');
-            if (eq < 0 || !param.substring(0, eq).trim().equalsIgnoreCase("charset")) continue;
-            String name = param.substring(eq + 1).trim();
-            if (name.length() >= 2 && name.startsWith("\"") && name.endsWith("\""))
-                name = name.substring(1, name.length() - 1);
+        for (String name : HttpServer.charsets(contentType)) {
             Charset charset;
             try {
                 charset = Charset.forName(name);
@@ -55,7 +45,8 @@ public interface FormEndpoint {
                 continue;
             }
             if (!charset.canEncode()
-                    || !Arrays.equals(ascii.getBytes(charset), ascii.getBytes(StandardCharsets.US_ASCII))) return false;
+                    || !Arrays.equals(HttpServer.FORM_ASCII.getBytes(charset), HttpServer.FORM_ASCII_BYTES))
+                return false;
         }
         return true;
     }

@@ -280,13 +280,7 @@ public final class HttpServer {
 
     /** Whether {@code contentType} names no charset, or one this JVM supports (quoted or not). */
     static boolean knownCharset(String contentType) {
-        if (contentType == null) return true;
-        for (String param : contentType.split(";", -1)) {
-            int eq = param.indexOf('=');
-            if (eq < 0 || !param.substring(0, eq).trim().equalsIgnoreCase("charset")) continue;
-            String name = param.substring(eq + 1).trim();
-            if (name.length() >= 2 && name.startsWith("\"") && name.endsWith("\""))
-                name = name.substring(1, name.length() - 1);
+        for (String name : charsets(contentType)) {
             try {
                 if (!java.nio.charset.Charset.isSupported(name)) return false;
             } catch (java.nio.charset.IllegalCharsetNameException e) {
@@ -294,6 +288,27 @@ public final class HttpServer {
             }
         }
         return true;
+    }
+
+    /** Every printable ASCII character, and the controls a form may hold ({@link FormEndpoint#asciiCompatible}). */
+    static final String FORM_ASCII =
+            "\t\n\r !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~";
+
+    static final byte[] FORM_ASCII_BYTES = FORM_ASCII.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    /** The values of {@code contentType}'s {@code charset} parameters, unquoted, in order (none for null). */
+    static java.util.List<String> charsets(String contentType) {
+        if (contentType == null) return java.util.List.of();
+        var names = new java.util.ArrayList<String>(1);
+        for (String param : contentType.split(";", -1)) {
+            int eq = param.indexOf('=');
+            if (eq < 0 || !param.substring(0, eq).trim().equalsIgnoreCase("charset")) continue;
+            String name = param.substring(eq + 1).trim();
+            if (name.length() >= 2 && name.startsWith("\"") && name.endsWith("\""))
+                name = name.substring(1, name.length() - 1);
+            names.add(name);
+        }
+        return names;
     }
 
     /** A browser's request (navigation or form submission) asks for HTML; a page's script (fetch) does not. */
